@@ -1,0 +1,46 @@
+# dispatch112: `make run` serves the product, `make test` runs every test.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test test-fast lint typecheck format install system-deps clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Serve the whole product on SQLite (./var/) with the in-process bus: http://127.0.0.1:8112
+run: $(STAMP)
+	$(PY) -m dispatch serve
+
+system-deps:
+	./scripts/system-deps.sh
+
+## Install what the tests need, then run the whole suite (SQLite and a real PostgreSQL).
+test: $(STAMP) system-deps
+	$(PY) -m pytest -q -p no:cacheprovider \
+		--cov=cardschema --cov-branch --cov-report=term-missing:skip-covered \
+		--cov-fail-under=100 $(PYTEST_ARGS)
+
+## Only SQLite (no PostgreSQL), for a quick loop while editing.
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -p no:cacheprovider -m "not postgres" $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""dispatch112: call handling for the national 112 emergency centre."""

@@ -1,0 +1,23 @@
+"""Emergency services (101, 102, 103, 104, 1146, ...) as rows: a new one needs no code."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dispatch.core.database import Base, JSONDocument, UTCDateTime
+
+
+class Service(Base):
+    """An emergency service that receives call cards, known by its short number."""
+
+    __tablename__ = "services"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    names: Mapped[dict[str, str]] = mapped_column(JSONDocument)
+    active: Mapped[bool] = mapped_column(default=True)
+    webhook_url: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,52 @@
+"""Emergency services over the API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
+
+SERVICE_CODE_PATTERN = r"^[0-9A-Za-z][0-9A-Za-z_.-]{0,31}$"
+
+
+class ServiceNames(BaseModel):
+    """The service's name in Uzbek (Latin), Russian and English."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    uz: str = Field(min_length=1, max_length=200)
+    ru: str = Field(min_length=1, max_length=200)
+    en: str = Field(min_length=1, max_length=200)
+
+
+class ServiceCreate(BaseModel):
+    """A new emergency service."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(pattern=SERVICE_CODE_PATTERN, description="Short number, e.g. 105")
+    names: ServiceNames
+    webhook_url: AnyHttpUrl | None = None
+
+
+class ServiceUpdate(BaseModel):
+    """A partial change to a service; absent fields stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    names: ServiceNames | None = None
+    webhook_url: AnyHttpUrl | None = None
+    active: bool | None = None
+
+
+class ServiceOut(BaseModel):
+    """An emergency service as the API shows it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    names: dict[str, str]
+    active: bool
+    webhook_url: str | None
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,129 @@
+"""Emergency services: list, add, change, retire. Retired services keep their history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dispatch.agencies.models import Service
+from dispatch.audit import service as audit
+from dispatch.core.actor import Actor
+from dispatch.errors import Conflict, Invalid, NotFound
+
+# The services every 112 centre in Uzbekistan starts with.
+STARTING_SERVICES: tuple[tuple[str, dict[str, str]], ...] = (
+    (
+        "101",
+        {
+            "uz": "Yong‘in xavfsizligi va qutqaruv xizmati",
+            "ru": "Пожарно-спасательная служба",
+            "en": "Fire and rescue",
+        },
+    ),
+    ("102", {"uz": "Politsiya", "ru": "Полиция", "en": "Police"}),
+    ("103", {"uz": "Tez tibbiy yordam", "ru": "Скорая медицинская помощь", "en": "Ambulance"}),
+    ("104", {"uz": "Gaz avariya xizmati", "ru": "Аварийная газовая служба", "en": "Gas emergency"}),
+    (
+        "1146",
+        {
+            "uz": "Xotin-qizlar uchun inqiroz va suitsidning oldini olish liniyasi",
+            "ru": "Кризисная линия для женщин и профилактики суицида",
+            "en": "Women's crisis and suicide prevention line",
+        },
+    ),
+)
+
+
+async def list_services(session: AsyncSession, *, include_retired: bool = True) -> list[Service]:
+    """Every service ordered by code length then code (101 before 1146)."""
+    query = select(Service)
+    if not include_retired:
+        query = query.where(Service.active.is_(True))
+    rows = (await session.scalars(query)).all()
+    return sorted(rows, key=lambda s: (len(s.code), s.code))
+
+
+async def get_service(session: AsyncSession, code: str) -> Service:
+    """The service with short number ``code``; NotFound otherwise."""
+    service = await session.get(Service, code)
+    if service is None:
+        raise NotFound(f"no emergency service with code {code!r}; see GET /api/v1/services")
+    return service
+
+
+async def require_active(session: AsyncSession, codes: Iterable[str]) -> list[Service]:
+    """The active services for ``codes``, in order; Invalid naming every unknown or retired one."""
+    wanted = list(dict.fromkeys(codes))
+    found = {
+        s.code: s
+        for s in (await session.scalars(select(Service).where(Service.code.in_(wanted)))).all()
+    }
+    unknown = [c for c in wanted if c not in found]
+    if unknown:
+        raise Invalid(f"unknown service code(s): {', '.join(unknown)}; see GET /api/v1/services")
+    retired = [c for c in wanted if not found[c].active]
+    if retired:
+        raise Invalid(f"service(s) retired and not accepting cards: {', '.join(retired)}")
+    return [found[c] for c in wanted]
+
+
+async def create_service(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    code: str,
+    names: dict[str, str],
+    webhook_url: str | None,
+    now: datetime,
+) -> Service:
+    """Add a service; its code must be new."""
+    if await session.get(Service, code) is not None:
+        raise Conflict(f"service {code} already exists; change it with PATCH instead")
+    service = Service(
+        code=code, names=names, webhook_url=webhook_url, active=True, created_at=now, updated_at=now
+    )
+    session.add(service)
+    await audit.record(session, actor, "service.create", "service", code, {"names": names}, at=now)
+    return service
+
+
+async def update_service(
+    session: AsyncSession,
+    actor: Actor,
+    code: str,
+    *,
+    names: dict[str, str] | None = None,
+    webhook_url: str | None = None,
+    clear_webhook: bool = False,
+    active: bool | None = None,
+    now: datetime,
+) -> Service:
+    """Change a service's names, webhook or active flag (retire with ``active=False``)."""
+    service = await get_service(session, code)
+    changes: dict[str, object] = {}
+    if names is not None and names != service.names:
+        service.names = names
+        changes["names"] = names
+    if clear_webhook or (webhook_url is not None and webhook_url != service.webhook_url):
+        service.webhook_url = None if clear_webhook else webhook_url
+        changes["webhook_url"] = service.webhook_url
+    if active is not None and active != service.active:
+        service.active = active
+        changes["active"] = active
+    if changes:
+        service.updated_at = now
+        await audit.record(session, actor, "service.update", "service", code, changes, at=now)
+    return service
+
+
+async def seed_services(session: AsyncSession, actor: Actor, *, now: datetime) -> int:
+    """Add the starting services that are missing; returns how many were added."""
+    added = 0
+    for code, names in STARTING_SERVICES:
+        if await session.get(Service, code) is None:
+            await create_service(session, actor, code=code, names=names, webhook_url=None, now=now)
+            added += 1
+    return added

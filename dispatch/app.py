@@ -1,0 +1,88 @@
+"""The application factory: settings in, a FastAPI app out."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from dispatch.agencies.api import router as services_router
+from dispatch.audit.api import router as audit_router
+from dispatch.auth.api import router as auth_router
+from dispatch.core.bus import InProcessBus
+from dispatch.core.clock import Clock, SystemClock
+from dispatch.core.database import create_engine, session_factory
+from dispatch.core.logging import configure_logging, get_logger
+from dispatch.core.metrics import Metrics, RequestContextMiddleware
+from dispatch.core.runtime import Runtime
+from dispatch.core.settings import Settings
+from dispatch.errors import DomainError
+from dispatch.ops.api import router as ops_router
+
+log = get_logger(__name__)
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
+    """Build the app; storage, bus and clock are created in the lifespan and kept on state."""
+    settings = settings or Settings()
+    configure_logging(settings.log_level, json=settings.log_json)
+    metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings.database_url, echo=settings.db_echo)
+        bus = InProcessBus()
+        app.state.runtime = Runtime(
+            settings=settings,
+            engine=engine,
+            sessions=session_factory(engine),
+            bus=bus,
+            clock=clock or SystemClock(settings.time_scale),
+            metrics=metrics,
+        )
+        log.info("server.start", mode=settings.mode.value, database=engine.url.get_backend_name())
+        try:
+            yield
+        finally:
+            await bus.close()
+            await engine.dispose()
+            log.info("server.stop")
+
+    app = FastAPI(
+        title="dispatch112",
+        version="0.1.0",
+        summary="Call handling for Uzbekistan's unified 112 emergency dispatch service",
+        lifespan=lifespan,
+    )
+    app.add_middleware(RequestContextMiddleware, metrics=metrics)
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    for router in (ops_router, auth_router, services_router, audit_router):
+        app.include_router(router)
+    return app
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+    return JSONResponse(
+        {"detail": exc.message, "code": exc.code}, status_code=exc.status_code, headers=headers
+    )
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+        problems.append(
+            {"field": where, "message": error.get("msg", ""), "type": error.get("type")}
+        )
+    summary = "; ".join(f"{p['field'] or 'body'}: {p['message']}" for p in problems)
+    return JSONResponse(
+        {"detail": f"invalid request: {summary}", "code": "invalid_request", "errors": problems},
+        status_code=422,
+    )

@@ -1,0 +1,103 @@
+"""Sign-in and account administration."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, status
+
+from dispatch.auth import service
+from dispatch.auth.schemas import ApiKeyCreate, ApiKeyOut, Token, UserCreate, UserOut, UserUpdate
+from dispatch.core.logging import get_logger
+from dispatch.deps import Admin, AnyUser, ClockDep, NotAuthenticated, Session, SettingsDep
+
+router = APIRouter(prefix="/api/v1", tags=["auth"])
+log = get_logger(__name__)
+
+
+@router.post("/auth/token", response_model=Token)
+async def sign_in(
+    session: Session,
+    settings: SettingsDep,
+    clock: ClockDep,
+    username: Annotated[str, Form(min_length=1, max_length=64)],
+    password: Annotated[str, Form(min_length=1, max_length=200)],
+) -> Token:
+    """Exchange username and password (form fields) for a bearer token."""
+    try:
+        user = await service.authenticate(session, username, password)
+    except service.AuthenticationFailed as exc:
+        # Logged, not stored: a failed sign-in changes nothing in the database.
+        log.warning("auth.sign_in_failed", username=username)
+        raise NotAuthenticated(str(exc)) from exc
+    token = service.issue_token(
+        user,
+        secret=settings.secret_key.get_secret_value(),
+        now=clock.now(),
+        ttl_minutes=settings.token_ttl_minutes,
+    )
+    log.info("auth.sign_in", username=user.username, role=user.role)
+    return Token(
+        access_token=token,
+        expires_in=settings.token_ttl_minutes * 60,
+        role=user.role,  # type: ignore[arg-type]
+        username=user.username,
+    )
+
+
+@router.get("/auth/me", response_model=UserOut)
+async def who_am_i(principal: AnyUser) -> UserOut:
+    """The signed-in account."""
+    return UserOut.model_validate(principal.user)
+
+
+@router.get("/users", response_model=list[UserOut])
+async def list_users(session: Session, _: Admin) -> list[UserOut]:
+    """Every account."""
+    return [UserOut.model_validate(u) for u in await service.list_users(session)]
+
+
+@router.post("/users", response_model=UserOut, status_code=status.HTTP_201_CREATED)
+async def create_user(
+    body: UserCreate, session: Session, admin: Admin, clock: ClockDep, settings: SettingsDep
+) -> UserOut:
+    """Add an account."""
+    user = await service.create_user(
+        session,
+        admin.actor,
+        username=body.username,
+        role=body.role,
+        password=body.password,
+        full_name=body.full_name,
+        service_code=body.service_code,
+        language=body.language,
+        now=clock.now(),
+        scrypt_n=settings.password_scrypt_n,
+    )
+    return UserOut.model_validate(user)
+
+
+@router.patch("/users/{username}", response_model=UserOut)
+async def update_user(
+    username: str, body: UserUpdate, session: Session, admin: Admin, clock: ClockDep
+) -> UserOut:
+    """Enable or disable an account."""
+    user = await service.set_active(
+        session, admin.actor, username, active=body.active, now=clock.now()
+    )
+    return UserOut.model_validate(user)
+
+
+@router.post(
+    "/users/{username}/api-keys", response_model=ApiKeyOut, status_code=status.HTTP_201_CREATED
+)
+async def create_api_key(
+    username: str, body: ApiKeyCreate, session: Session, admin: Admin, clock: ClockDep
+) -> ApiKeyOut:
+    """Issue an API key to a machine account; the key is shown once."""
+    row, key = await service.create_api_key(
+        session, admin.actor, username, label=body.label, now=clock.now()
+    )
+    return ApiKeyOut(
+        id=row.id, username=username, label=row.label, key=key, created_at=row.created_at
+    )

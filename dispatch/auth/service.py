@@ -1,0 +1,211 @@
+"""Accounts, passwords, bearer tokens and machine API keys."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+import jwt
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dispatch.audit import service as audit
+from dispatch.auth.models import ApiKey, User
+from dispatch.auth.roles import Role
+from dispatch.core.actor import Actor
+from dispatch.errors import Conflict, Invalid, NotFound
+
+TOKEN_ALGORITHM = "HS256"  # noqa: S105 - an algorithm name
+_SCRYPT_R = 8
+_SCRYPT_P = 1
+
+
+class AuthenticationFailed(Exception):
+    """Credentials were missing, wrong, expired or belong to a disabled account."""
+
+
+def hash_password(password: str, *, n: int = 2**14) -> str:
+    """A salted scrypt hash with its parameters, as ``scrypt$n$r$p$salt$hash``."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(
+        password.encode(), salt=salt, n=n, r=_SCRYPT_R, p=_SCRYPT_P, maxmem=2**27
+    )
+    return f"scrypt${n}${_SCRYPT_R}${_SCRYPT_P}${salt.hex()}${digest.hex()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    """True when ``password`` matches the stored hash (constant-time comparison)."""
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+    except ValueError:
+        return False
+    if scheme != "scrypt":
+        return False
+    candidate = hashlib.scrypt(
+        password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), maxmem=2**27
+    )
+    return hmac.compare_digest(candidate.hex(), digest)
+
+
+def hash_api_key(key: str) -> str:
+    """SHA-256 of a key; keys are random and long, so a fast hash is enough."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def issue_token(user: User, *, secret: str, now: datetime, ttl_minutes: int) -> str:
+    """A signed bearer token for ``user`` valid for ``ttl_minutes``."""
+    claims = {
+        "sub": user.username,
+        "role": user.role,
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(minutes=ttl_minutes)).timestamp()),
+    }
+    return jwt.encode(claims, secret, algorithm=TOKEN_ALGORITHM)
+
+
+def read_token(token: str, *, secret: str) -> str:
+    """The username a valid token speaks for; raises AuthenticationFailed otherwise."""
+    try:
+        claims = jwt.decode(
+            token, secret, algorithms=[TOKEN_ALGORITHM], options={"require": ["exp", "sub"]}
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise AuthenticationFailed("the token has expired; sign in again") from exc
+    except jwt.PyJWTError as exc:
+        raise AuthenticationFailed("the token is not valid; sign in again") from exc
+    return str(claims["sub"])
+
+
+async def get_user(session: AsyncSession, username: str) -> User:
+    """The account called ``username``; NotFound otherwise."""
+    user = await session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"no user called {username!r}")
+    return user
+
+
+async def authenticate(session: AsyncSession, username: str, password: str) -> User:
+    """The active account whose password matches; AuthenticationFailed otherwise."""
+    user = await session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active or user.password_hash is None:
+        # Same answer and similar cost whether the user exists or not.
+        verify_password(password, _dummy_hash())
+        raise AuthenticationFailed("wrong username or password")
+    if not verify_password(password, user.password_hash):
+        raise AuthenticationFailed("wrong username or password")
+    return user
+
+
+async def user_for_api_key(session: AsyncSession, key: str) -> User:
+    """The active account owning an unrevoked key; AuthenticationFailed otherwise."""
+    row = await session.execute(
+        select(User)
+        .join(ApiKey, ApiKey.user_id == User.id)
+        .where(ApiKey.key_hash == hash_api_key(key), ApiKey.revoked_at.is_(None))
+    )
+    user = row.scalar_one_or_none()
+    if user is None or not user.active:
+        raise AuthenticationFailed("the API key is not valid or has been revoked")
+    return user
+
+
+async def list_users(session: AsyncSession) -> list[User]:
+    """Every account, by username."""
+    return list((await session.scalars(select(User).order_by(User.username))).all())
+
+
+async def create_user(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    username: str,
+    role: Role,
+    password: str | None,
+    full_name: str = "",
+    service_code: str | None = None,
+    language: str = "uz",
+    now: datetime,
+    scrypt_n: int = 2**14,
+) -> User:
+    """Add an account; service accounts name their service, people need a password."""
+    if await session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict(f"a user called {username!r} already exists")
+    if role is Role.SERVICE and not service_code:
+        raise Invalid("a service account needs service_code, the service it speaks for")
+    if role is not Role.SERVICE and service_code:
+        raise Invalid("only service accounts have a service_code")
+    if password is None and role not in (Role.GATEWAY, Role.SERVICE):
+        raise Invalid("people sign in with a password; give one")
+    user = User(
+        username=username,
+        role=role.value,
+        full_name=full_name,
+        password_hash=hash_password(password, n=scrypt_n) if password else None,
+        service_code=service_code,
+        language=language,
+        active=True,
+        created_at=now,
+    )
+    session.add(user)
+    await session.flush()
+    await audit.record(
+        session,
+        actor,
+        "user.create",
+        "user",
+        username,
+        {"role": role.value, "service_code": service_code},
+        at=now,
+    )
+    return user
+
+
+async def set_active(
+    session: AsyncSession, actor: Actor, username: str, *, active: bool, now: datetime
+) -> User:
+    """Enable or disable an account; a disabled account's tokens and keys stop working."""
+    user = await get_user(session, username)
+    if user.username == actor.username and not active:
+        raise Conflict("you cannot disable your own account")
+    user.active = active
+    await audit.record(
+        session, actor, "user.enable" if active else "user.disable", "user", username, at=now
+    )
+    return user
+
+
+async def create_api_key(
+    session: AsyncSession,
+    actor: Actor,
+    username: str,
+    *,
+    label: str,
+    now: datetime,
+    key: str | None = None,
+) -> tuple[ApiKey, str]:
+    """A new key for a machine account; returns the row and the key, shown only now."""
+    user = await get_user(session, username)
+    if user.role not in (Role.GATEWAY, Role.SERVICE):
+        raise Invalid("API keys are for machine accounts (roles gateway and service)")
+    plain = key or "d112_" + secrets.token_urlsafe(32)
+    row = ApiKey(user_id=user.id, key_hash=hash_api_key(plain), label=label, created_at=now)
+    session.add(row)
+    await session.flush()
+    await audit.record(
+        session,
+        actor,
+        "api_key.create",
+        "user",
+        username,
+        {"key_id": str(row.id), "label": label},
+        at=now,
+    )
+    return row, plain
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return hash_password("not-a-password")

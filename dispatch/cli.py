@@ -1,0 +1,233 @@
+"""``python -m dispatch serve | migrate | seed | create-user | validate-card | staffing``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from dispatch.core.settings import Mode, Settings, SettingsError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the process exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    handler = args.handler
+    try:
+        result: int = handler(args)
+    except SettingsError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    return result
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m dispatch", description=__doc__)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="migrate, seed and serve the API and consoles")
+    serve.add_argument("--host", help="listen address (default DISPATCH_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="listen port (default DISPATCH_PORT or 8112)")
+    serve.add_argument("--no-migrate", action="store_true", help="skip migrations and seeding")
+    serve.set_defaults(handler=_serve)
+
+    migrate = commands.add_parser("migrate", help="bring the database to the newest schema")
+    migrate.set_defaults(handler=_migrate)
+
+    seed = commands.add_parser("seed", help="load reference data (and demo accounts in dev mode)")
+    seed.set_defaults(handler=_seed)
+
+    user = commands.add_parser("create-user", help="add an account (e.g. the first admin)")
+    user.add_argument("--username", required=True)
+    user.add_argument("--role", required=True, choices=_roles())
+    user.add_argument("--full-name", default="")
+    user.add_argument("--service-code")
+    user.add_argument(
+        "--password-env", help="read the password from this environment variable, not a prompt"
+    )
+    user.set_defaults(handler=_create_user)
+
+    validate = commands.add_parser(
+        "validate-card", help="check call-card XML files against the XSD"
+    )
+    validate.add_argument("files", nargs="+", type=Path)
+    validate.set_defaults(handler=_validate_card)
+
+    staffing = commands.add_parser("staffing", help="Erlang C: agents needed for a service level")
+    staffing.add_argument("--calls-per-hour", type=float, required=True)
+    staffing.add_argument("--handle-seconds", type=float, required=True)
+    staffing.add_argument("--target-seconds", type=float, required=True)
+    goal = staffing.add_mutually_exclusive_group(required=True)
+    goal.add_argument("--agents", type=int)
+    goal.add_argument("--service-level", type=float)
+    staffing.set_defaults(handler=_staffing)
+    return parser
+
+
+def _roles() -> list[str]:
+    from dispatch.auth.roles import Role
+
+    return [role.value for role in Role]
+
+
+def _prepare(settings: Settings) -> None:
+    """Migrate, load reference data, and in dev mode the demo accounts, then print them."""
+    from dispatch.migrations import upgrade
+
+    upgrade(settings.database_url)
+    asyncio.run(_seed_async(settings))
+
+
+async def _seed_async(settings: Settings) -> None:
+    from datetime import UTC, datetime
+
+    from dispatch.core.bus import InProcessBus
+    from dispatch.core.database import create_engine, session_factory, unit_of_work
+    from dispatch.seed import DEMO_ACCOUNTS, seed_demo, seed_reference
+
+    engine = create_engine(settings.database_url)
+    try:
+        async with unit_of_work(session_factory(engine), InProcessBus()) as session:
+            now = datetime.now(UTC)
+            added = await seed_reference(session, now=now)
+            demo = 0
+            if settings.mode is Mode.DEV:
+                demo = await seed_demo(session, now=now, scrypt_n=settings.password_scrypt_n)
+    finally:
+        await engine.dispose()
+    print(f"reference data: {added['services']} service(s) added", file=sys.stderr)
+    if settings.mode is Mode.DEV:
+        print(f"demo accounts ({demo} added now); each password is the username:", file=sys.stderr)
+        for account in DEMO_ACCOUNTS:
+            key = f"  X-Api-Key: {account.api_key}" if account.api_key else ""
+            print(f"  {account.username:<12} {account.role.value:<11}{key}", file=sys.stderr)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from dispatch.app import create_app
+
+    settings = Settings()
+    if not args.no_migrate:
+        _prepare(settings)
+    host = args.host or settings.host
+    port = args.port or settings.port
+    print(
+        f"dispatch112 serving on http://{host}:{port} ({settings.mode.value} mode)", file=sys.stderr
+    )
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, ws="websockets-sansio")
+    return 0
+
+
+def _migrate(_: argparse.Namespace) -> int:
+    from dispatch.migrations import upgrade
+
+    upgrade(Settings().database_url)
+    print("database is at the newest schema", file=sys.stderr)
+    return 0
+
+
+def _seed(_: argparse.Namespace) -> int:
+    asyncio.run(_seed_async(Settings()))
+    return 0
+
+
+def _create_user(args: argparse.Namespace) -> int:
+    from dispatch.auth.roles import Role
+
+    password: str | None
+    if args.password_env:
+        password = os.environ.get(args.password_env)
+        if not password:
+            print(f"environment variable {args.password_env} is empty", file=sys.stderr)
+            return 2
+    elif Role(args.role) in (Role.GATEWAY, Role.SERVICE):
+        password = None
+    else:
+        password = getpass.getpass(f"password for {args.username}: ")
+    return asyncio.run(_create_user_async(Settings(), args, password))
+
+
+async def _create_user_async(
+    settings: Settings, args: argparse.Namespace, password: str | None
+) -> int:
+    from datetime import UTC, datetime
+
+    from dispatch.auth import service as auth
+    from dispatch.auth.roles import Role
+    from dispatch.core.actor import SYSTEM
+    from dispatch.core.bus import InProcessBus
+    from dispatch.core.database import create_engine, session_factory, unit_of_work
+    from dispatch.errors import DomainError
+
+    engine = create_engine(settings.database_url)
+    try:
+        async with unit_of_work(session_factory(engine), InProcessBus()) as session:
+            await auth.create_user(
+                session,
+                SYSTEM,
+                username=args.username,
+                role=Role(args.role),
+                password=password,
+                full_name=args.full_name,
+                service_code=args.service_code,
+                now=datetime.now(UTC),
+                scrypt_n=settings.password_scrypt_n,
+            )
+    except DomainError as exc:
+        print(f"cannot create user: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        await engine.dispose()
+    print(f"user {args.username} ({args.role}) created", file=sys.stderr)
+    return 0
+
+
+def _validate_card(args: argparse.Namespace) -> int:
+    import cardschema
+
+    failures = 0
+    for path in args.files:
+        try:
+            cardschema.validate(path.read_bytes())
+        except OSError as exc:
+            print(f"{path}: cannot read: {exc.strerror}")
+            failures += 1
+        except cardschema.CardSchemaError as exc:
+            print(f"{path}: {exc}")
+            failures += 1
+        else:
+            print(f"{path}: valid")
+    return 1 if failures else 0
+
+
+def _staffing(args: argparse.Namespace) -> int:
+    from dispatch.analytics import staffing
+
+    try:
+        if args.agents is not None:
+            result = staffing.evaluate(
+                calls_per_hour=args.calls_per_hour,
+                handle_seconds=args.handle_seconds,
+                target_seconds=args.target_seconds,
+                agents=args.agents,
+            )
+        else:
+            result = staffing.agents_for_service_level(
+                calls_per_hour=args.calls_per_hour,
+                handle_seconds=args.handle_seconds,
+                target_seconds=args.target_seconds,
+                service_level=args.service_level,
+            )
+    except staffing.StaffingError as exc:
+        print(f"staffing: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(result.as_dict()))
+    return 0

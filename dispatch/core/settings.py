@@ -1,0 +1,95 @@
+"""Settings from the environment (prefix ``DISPATCH_``), built once in the app factory."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_KEY = "dev-only-secret-key-change-me-before-production"  # noqa: S105 - refused outside dev
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/dispatch.db"
+
+
+class Mode(StrEnum):
+    """How the server runs: dev seeds demo accounts; simulation may scale time."""
+
+    DEV = "dev"
+    PRODUCTION = "production"
+    SIMULATION = "simulation"
+
+
+class SettingsError(ValueError):
+    """The configuration cannot be used; the message says which variable to change."""
+
+
+class Settings(BaseSettings):
+    """Every knob of the server; read from ``DISPATCH_*`` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="DISPATCH_", extra="ignore")
+
+    mode: Mode = Mode.DEV
+    database_url: str = DEFAULT_DATABASE_URL
+    redis_url: str | None = None
+    secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
+    token_ttl_minutes: int = Field(default=720, ge=1, le=24 * 60)
+    time_scale: float = Field(default=1.0, gt=0, le=10_000)
+    timezone: str = "Asia/Tashkent"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8112, ge=1, le=65535)
+    log_level: str = "INFO"
+    log_json: bool = True
+    # scrypt cost for new password hashes; 2**14 is the interactive-login recommendation.
+    password_scrypt_n: int = Field(default=2**14, ge=2**4)
+    db_echo: bool = False
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, url: str) -> str:
+        """Accept plain ``postgresql://`` and ``sqlite://`` URLs and pick the async driver."""
+        if url.startswith(("postgresql://", "postgres://")):
+            return "postgresql+asyncpg://" + url.split("://", 1)[1]
+        if url.startswith("sqlite://") and not url.startswith("sqlite+"):
+            return "sqlite+aiosqlite://" + url.split("://", 1)[1]
+        if not url.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://")):
+            raise ValueError(
+                "DISPATCH_DATABASE_URL must be a sqlite:// or postgresql:// URL, "
+                f"not {url.split('://', 1)[0]!r}"
+            )
+        return url
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {name!r}") from exc
+        return name
+
+    @model_validator(mode="after")
+    def _safe_outside_dev(self) -> Self:
+        if self.mode is not Mode.DEV:
+            secret = self.secret_key.get_secret_value()
+            if secret == DEV_SECRET_KEY or len(secret) < 32:
+                raise SettingsError(
+                    f"DISPATCH_SECRET_KEY must be set to a private value of at least 32 "
+                    f"characters in {self.mode} mode (the built-in development key is refused)"
+                )
+        if self.time_scale != 1.0 and self.mode is not Mode.SIMULATION:
+            raise SettingsError(
+                "DISPATCH_TIME_SCALE may only differ from 1 when DISPATCH_MODE=simulation"
+            )
+        return self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The centre's local time zone (Asia/Tashkent)."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True when the database is SQLite."""
+        return self.database_url.startswith("sqlite")
