@@ -12,6 +12,9 @@ from fastapi.responses import JSONResponse
 from dispatch.agencies.api import router as services_router
 from dispatch.audit.api import router as audit_router
 from dispatch.auth.api import router as auth_router
+from dispatch.calls.api import router as calls_router
+from dispatch.cards.api import router as cards_router
+from dispatch.cards.routing.api import router as classifier_router
 from dispatch.core.bus import InProcessBus
 from dispatch.core.clock import Clock, SystemClock
 from dispatch.core.database import create_engine, session_factory
@@ -60,7 +63,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    for router in (ops_router, auth_router, services_router, audit_router):
+    routers = (
+        ops_router,
+        auth_router,
+        services_router,
+        audit_router,
+        calls_router,
+        cards_router,
+        classifier_router,
+    )
+    for router in routers:
         app.include_router(router)
     return app
 

@@ -11,6 +11,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from dispatch.core.settings import Mode, Settings, SettingsError
 
 
@@ -23,6 +25,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         result: int = handler(args)
     except SettingsError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    except ValidationError as exc:
+        for error in exc.errors():
+            where = ".".join(str(p) for p in error["loc"])
+            variable = f"DISPATCH_{where.upper()}: " if where else ""
+            print(f"configuration error: {variable}{error['msg']}", file=sys.stderr)
         return 2
     return result
 

@@ -3,6 +3,18 @@
 from dispatch.agencies.models import Service
 from dispatch.audit.models import AuditEntry
 from dispatch.auth.models import ApiKey, User
+from dispatch.calls.models import Call
+from dispatch.cards.models import CardNumberCounter, CardRow, CardVersion
 from dispatch.core.database import Base
 
-__all__ = ["ApiKey", "AuditEntry", "Base", "Service", "User"]
+__all__ = [
+    "ApiKey",
+    "AuditEntry",
+    "Base",
+    "Call",
+    "CardNumberCounter",
+    "CardRow",
+    "CardVersion",
+    "Service",
+    "User",
+]

@@ -54,8 +54,8 @@ async def get_service(session: AsyncSession, code: str) -> Service:
     return service
 
 
-async def require_active(session: AsyncSession, codes: Iterable[str]) -> list[Service]:
-    """The active services for ``codes``, in order; Invalid naming every unknown or retired one."""
+async def require_known(session: AsyncSession, codes: Iterable[str]) -> list[Service]:
+    """The services for ``codes``, in order; Invalid naming every unknown one."""
     wanted = list(dict.fromkeys(codes))
     found = {
         s.code: s
@@ -64,6 +64,14 @@ async def require_active(session: AsyncSession, codes: Iterable[str]) -> list[Se
     unknown = [c for c in wanted if c not in found]
     if unknown:
         raise Invalid(f"unknown service code(s): {', '.join(unknown)}; see GET /api/v1/services")
+    return [found[c] for c in wanted]
+
+
+async def require_active(session: AsyncSession, codes: Iterable[str]) -> list[Service]:
+    """The active services for ``codes``, in order; Invalid naming every unknown or retired one."""
+    known = await require_known(session, codes)
+    found = {s.code: s for s in known}
+    wanted = list(found)
     retired = [c for c in wanted if not found[c].active]
     if retired:
         raise Invalid(f"service(s) retired and not accepting cards: {', '.join(retired)}")

@@ -1,0 +1,1 @@
+"""Calls reaching 112: voice, video, SMS and e-mail, with the caller's location when known."""

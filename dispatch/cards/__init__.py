@@ -1,0 +1,1 @@
+"""Call cards: the card lifecycle and its routing."""

@@ -1,0 +1,346 @@
+"""Call cards over HTTP: JSON by default, XML with ``Accept: application/xml`` or ``.xml``."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response, status
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+
+import cardschema
+from cardschema import CardStatus
+from dispatch.auth.roles import Role
+from dispatch.cards import lifecycle, service, store
+from dispatch.cards.models import CardRow, CardVersion
+from dispatch.cards.routing import Classifier
+from dispatch.cards.routing.api import ClassifierDep
+from dispatch.cards.schemas import (
+    CardCreate,
+    CardPage,
+    CardPatch,
+    CardVersionOut,
+    CloseRequest,
+    LinkCreate,
+    NoteCreate,
+    RouteRequest,
+    SuggestionOut,
+)
+from dispatch.deps import ClockDep, Principal, Session, SettingsDep, roles
+from dispatch.errors import Invalid, PayloadTooLarge, UnsupportedMediaType
+
+router = APIRouter(prefix="/api/v1", tags=["cards"])
+
+CallTaker = Annotated[Principal, roles(Role.OPERATOR, Role.SUPERVISOR)]
+CardReader = Annotated[Principal, roles(Role.OPERATOR, Role.SUPERVISOR, Role.QA, Role.ANALYST)]
+XML_TYPES = ("application/xml", "text/xml")
+
+
+def local_now(clock: ClockDep, settings: SettingsDep) -> datetime:
+    """Now, in the centre's time zone (cards carry local offsets, +05:00)."""
+    return clock.now().astimezone(settings.tz)
+
+
+LocalNow = Annotated[datetime, Depends(local_now)]
+
+
+def expected_version(if_match: Annotated[str | None, Header()] = None) -> int | None:
+    """The version an ``If-Match`` header names (``3`` or ``"3"``), if any."""
+    if if_match is None:
+        return None
+    try:
+        return int(if_match.strip().strip('"').removeprefix("W/").strip('"'))
+    except ValueError as exc:
+        raise Invalid(f"If-Match must be a card version number, not {if_match!r}") from exc
+
+
+IfMatch = Annotated[int | None, Depends(expected_version)]
+
+
+def card_response(
+    row: CardRow | CardVersion, request: Request, classifier: Classifier, status_code: int = 200
+) -> Response:
+    """The card as XML when asked for, else JSON with its completeness; ETag is the version."""
+    card = store.to_card(row)
+    headers = {"ETag": f'"{card.version}"'}
+    if _wants_xml(request):
+        return Response(
+            cardschema.build(card),
+            status_code=status_code,
+            media_type="application/xml",
+            headers=headers,
+        )
+    body: dict[str, Any] = {
+        **row.document,
+        "completeness": lifecycle.completeness(card, classifier),
+    }
+    return JSONResponse(body, status_code=status_code, headers=headers)
+
+
+def _wants_xml(request: Request) -> bool:
+    if request.url.path.endswith(".xml"):
+        return True
+    accept = request.headers.get("accept", "")
+    return any(t in accept for t in XML_TYPES) and "application/json" not in accept
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused past ``limit`` bytes without reading the rest."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"the body is {declared} bytes; at most {limit} are accepted")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"the body is over {limit} bytes; at most {limit} are accepted")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@router.post(
+    "/cards",
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/CardCreate"}},
+                "application/xml": {"schema": {"type": "string", "description": "a call card"}},
+            }
+        }
+    },
+)
+async def create_card(
+    request: Request, session: Session, who: CallTaker, classifier: ClassifierDep, now: LocalNow
+) -> Response:
+    """Open a card (JSON, optionally for a call) or accept a whole card as XML."""
+    content_type = request.headers.get("content-type", "application/json").split(";")[0].strip()
+    body = await _read_body(request, cardschema.MAX_CARD_BYTES)
+    if content_type in XML_TYPES:
+        try:
+            card = cardschema.parse(body)
+        except cardschema.CardSchemaError as exc:
+            raise Invalid(f"the card XML was refused: {exc}") from exc
+        row = await lifecycle.import_card(session, who.actor, card, classifier=classifier, now=now)
+        return card_response(row, request, classifier, status.HTTP_201_CREATED)
+    if content_type != "application/json":
+        raise UnsupportedMediaType(
+            f"send the card as application/json or application/xml, not {content_type}"
+        )
+    try:
+        data = CardCreate.model_validate_json(body or b"{}")
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors()
+        )
+        raise Invalid(f"invalid request: {problems}") from exc
+    changes = data.changes()
+    for key in ("call_id", "channel"):
+        changes.pop(key, None)
+    row = await service.create_card(
+        session,
+        who.actor,
+        call_id=data.call_id,
+        channel=data.channel,
+        changes=changes,
+        classifier=classifier,
+        now=now,
+    )
+    return card_response(row, request, classifier, status.HTTP_201_CREATED)
+
+
+@router.get("/cards", response_model=CardPage)
+async def list_cards(
+    session: Session,
+    who: CardReader,
+    now: LocalNow,
+    status_filter: Annotated[CardStatus | None, Query(alias="status")] = None,
+    operator: str | None = None,
+    incident_type: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> CardPage:
+    """Cards, newest first, with the total matching the filters."""
+    rows, total = await service.list_cards(
+        session,
+        who.actor,
+        status=status_filter,
+        operator=operator,
+        incident_type=incident_type,
+        limit=limit,
+        offset=offset,
+        now=now,
+    )
+    return CardPage(items=[row.document for row in rows], total=total)
+
+
+@router.get("/cards/{card_id}.xml", response_class=Response)
+async def get_card_xml(
+    card_id: uuid.UUID,
+    request: Request,
+    session: Session,
+    who: CardReader,
+    classifier: ClassifierDep,
+    now: LocalNow,
+) -> Response:
+    """The card as XML (valid against call-card-1.xsd)."""
+    row = await service.read_card(session, who.actor, card_id, now=now)
+    return card_response(row, request, classifier)
+
+
+@router.get("/cards/{card_id}")
+async def get_card(
+    card_id: uuid.UUID,
+    request: Request,
+    session: Session,
+    who: CardReader,
+    classifier: ClassifierDep,
+    now: LocalNow,
+) -> Response:
+    """The card as JSON (or XML with ``Accept: application/xml``)."""
+    row = await service.read_card(session, who.actor, card_id, now=now)
+    return card_response(row, request, classifier)
+
+
+@router.patch("/cards/{card_id}")
+async def update_card(
+    card_id: uuid.UUID,
+    body: CardPatch,
+    request: Request,
+    session: Session,
+    who: CallTaker,
+    classifier: ClassifierDep,
+    now: LocalNow,
+    if_match: IfMatch,
+) -> Response:
+    """Change some fields; a new version. ``If-Match: <version>`` refuses a stale edit."""
+    row = await service.update_card(
+        session,
+        who.actor,
+        card_id,
+        body.changes(),
+        classifier=classifier,
+        expected_version=if_match,
+        now=now,
+    )
+    return card_response(row, request, classifier)
+
+
+@router.post("/cards/{card_id}/notes", status_code=status.HTTP_201_CREATED)
+async def add_note(
+    card_id: uuid.UUID,
+    body: NoteCreate,
+    request: Request,
+    session: Session,
+    who: CallTaker,
+    classifier: ClassifierDep,
+    now: LocalNow,
+) -> Response:
+    """Append a note; notes are never edited or removed."""
+    row = await service.add_note(session, who.actor, card_id, body.text, now=now)
+    return card_response(row, request, classifier, status.HTTP_201_CREATED)
+
+
+@router.post("/cards/{card_id}/links", status_code=status.HTTP_201_CREATED)
+async def link_card(
+    card_id: uuid.UUID,
+    body: LinkCreate,
+    request: Request,
+    session: Session,
+    who: CallTaker,
+    classifier: ClassifierDep,
+    now: LocalNow,
+) -> Response:
+    """Link another card about the same incident (``related`` or ``duplicate``)."""
+    row = await service.link_cards(session, who.actor, card_id, body.card_id, body.kind, now=now)
+    return card_response(row, request, classifier, status.HTTP_201_CREATED)
+
+
+@router.get("/cards/{card_id}/suggested-services", response_model=list[SuggestionOut])
+async def suggested_services(
+    card_id: uuid.UUID, session: Session, _: CardReader, classifier: ClassifierDep
+) -> list[SuggestionOut]:
+    """The services the classifier suggests for the card as it is now, with reasons."""
+    card = store.to_card(await store.load(session, card_id))
+    return [
+        SuggestionOut(service=s.service, reasons=list(s.reasons))
+        for s in lifecycle.suggest(card, classifier)
+    ]
+
+
+@router.post("/cards/{card_id}/route")
+async def route_card(
+    card_id: uuid.UUID,
+    request: Request,
+    session: Session,
+    who: CallTaker,
+    classifier: ClassifierDep,
+    now: LocalNow,
+    if_match: IfMatch,
+    body: Annotated[RouteRequest | None, Body()] = None,
+) -> Response:
+    """Send the card to services: those named, or with no body the suggested ones."""
+    row = await lifecycle.route_card(
+        session,
+        who.actor,
+        card_id,
+        body.services if body else None,
+        classifier=classifier,
+        expected_version=if_match,
+        now=now,
+    )
+    return card_response(row, request, classifier)
+
+
+@router.post("/cards/{card_id}/close")
+async def close_card(
+    card_id: uuid.UUID,
+    body: CloseRequest,
+    request: Request,
+    session: Session,
+    who: CallTaker,
+    classifier: ClassifierDep,
+    now: LocalNow,
+    if_match: IfMatch,
+) -> Response:
+    """End the operator's work on the card with an outcome."""
+    row = await lifecycle.close_card(
+        session, who.actor, card_id, body.outcome, body.note, expected_version=if_match, now=now
+    )
+    return card_response(row, request, classifier)
+
+
+@router.get("/cards/{card_id}/history", response_model=list[CardVersionOut])
+async def card_history(
+    card_id: uuid.UUID, session: Session, who: CardReader, now: LocalNow
+) -> list[CardVersionOut]:
+    """Every version: when, by whom, what kind of change."""
+    await service.read_card(session, who.actor, card_id, now=now)
+    return [
+        CardVersionOut(
+            version=v.version,
+            changed_at=v.changed_at.isoformat(),
+            changed_by=v.changed_by,
+            change=v.change,
+            detail=v.detail,
+        )
+        for v in await store.versions(session, card_id)
+    ]
+
+
+@router.get("/cards/{card_id}/versions/{version}")
+async def card_version(
+    card_id: uuid.UUID,
+    version: int,
+    request: Request,
+    session: Session,
+    who: CardReader,
+    classifier: ClassifierDep,
+    now: LocalNow,
+) -> Response:
+    """The card exactly as it was at ``version`` (JSON or XML)."""
+    await service.read_card(session, who.actor, card_id, now=now)
+    return card_response(await store.version(session, card_id, version), request, classifier)

@@ -1,0 +1,55 @@
+"""Call cards: the current version as a document, every earlier version kept."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dispatch.core.database import Base, JSONDocument, UTCDateTime
+
+
+class CardRow(Base):
+    """A card's newest version; ``document`` is the card as JSON (cardschema's shape)."""
+
+    __tablename__ = "cards"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    call_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("calls.id"), unique=True)
+    incident_type: Mapped[str | None] = mapped_column(String(64), index=True)
+    priority: Mapped[int | None] = mapped_column(Integer)
+    operator_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    document: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+
+
+class CardVersion(Base):
+    """One version of a card as it was, who made it, and what changed."""
+
+    __tablename__ = "card_versions"
+    __table_args__ = (UniqueConstraint("card_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    card_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cards.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    changed_by: Mapped[str] = mapped_column(String(64))
+    change: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    document: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+
+
+class CardNumberCounter(Base):
+    """The last card number given out on a local (Tashkent) day."""
+
+    __tablename__ = "card_number_counters"
+
+    day: Mapped[str] = mapped_column(String(8), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,134 @@
+"""Call cards over the API. The card itself is cardschema's JSON; these are the inputs."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cardschema import Channel, LinkKind, LocationSource, Outcome
+from dispatch.calls.schemas import LANGUAGE_PATTERN, PHONE_PATTERN
+
+INCIDENT_TYPE_PATTERN = r"^[a-z][a-z0-9_.]{1,63}$"
+HAZARD_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
+SERVICE_CODE_PATTERN = r"^[0-9A-Za-z][0-9A-Za-z_.-]{0,31}$"
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CallerInput(_Input):
+    """Who called and how to call them back."""
+
+    number: str | None = Field(default=None, pattern=PHONE_PATTERN)
+    name: str | None = Field(default=None, max_length=200)
+    callback_number: str | None = Field(default=None, pattern=PHONE_PATTERN)
+
+
+class PlaceInput(_Input):
+    """A region or district chosen by code (e.g. ``UZ-SA``)."""
+
+    code: str = Field(min_length=1, max_length=32)
+    name: str | None = Field(default=None, max_length=200)
+
+
+class LocationInput(_Input):
+    """Where help is needed. Setting lat/lon without ``source`` means the operator set them."""
+
+    address: str | None = Field(default=None, max_length=500)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    radius_m: float | None = Field(default=None, ge=0, le=1_000_000)
+    source: LocationSource | None = None
+    region: PlaceInput | None = None
+    district: PlaceInput | None = None
+
+
+class IncidentInput(_Input):
+    """What happened: the type from GET /api/v1/incident-types, priority 1 (highest) to 5."""
+
+    type: str | None = Field(default=None, pattern=INCIDENT_TYPE_PATTERN)
+    priority: int | None = Field(default=None, ge=1, le=5)
+    description: str | None = Field(default=None, max_length=4000)
+    victims: int | None = Field(default=None, ge=0, le=100_000)
+    hazards: list[str] | None = Field(default=None, max_length=32)
+
+
+class CardPatch(_Input):
+    """A partial change: only the fields sent change; ``null`` clears a field."""
+
+    language: str | None = Field(default=None, pattern=LANGUAGE_PATTERN)
+    caller: CallerInput | None = None
+    location: LocationInput | None = None
+    incident: IncidentInput | None = None
+
+    def changes(self) -> dict[str, Any]:
+        """The fields that were sent, nested, with explicit nulls kept."""
+        return self.model_dump(exclude_unset=True, mode="json")
+
+
+class CardCreate(CardPatch):
+    """A new card, for a call (``call_id``) or without one (then channel defaults to voice)."""
+
+    call_id: uuid.UUID | None = None
+    channel: Channel | None = None
+
+
+class NoteCreate(_Input):
+    """A note; notes are never changed or removed."""
+
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class LinkCreate(_Input):
+    """Another card about the same incident."""
+
+    card_id: uuid.UUID
+    kind: LinkKind
+
+
+class RouteRequest(_Input):
+    """The services to send the card to; omit the body for the classifier's suggestion."""
+
+    services: list[str] = Field(min_length=1, max_length=16)
+
+
+class CloseRequest(_Input):
+    """How the operator's work on the card ended."""
+
+    outcome: Outcome
+    note: str | None = Field(default=None, min_length=1, max_length=4000)
+
+
+class Completeness(BaseModel):
+    """Which fields the card still needs for its incident type."""
+
+    required: list[str]
+    missing: list[str]
+    percent: int
+
+
+class SuggestionOut(BaseModel):
+    """A service the classifier suggests, and why."""
+
+    service: str
+    reasons: list[str]
+
+
+class CardPage(BaseModel):
+    """A page of cards, newest first."""
+
+    items: list[dict[str, Any]]
+    total: int
+
+
+class CardVersionOut(BaseModel):
+    """One entry of a card's history."""
+
+    version: int
+    changed_at: str
+    changed_by: str
+    change: str
+    detail: dict[str, Any]

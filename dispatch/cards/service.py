@@ -1,0 +1,296 @@
+"""The card lifecycle: create, fill, annotate, link, read. Routing and closing: lifecycle.py.
+
+Every change makes a new version (see store.save). Operators change the cards they handle;
+supervisors change any card.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+import cardschema
+from cardschema import Card, CardStatus, Channel, Link, LocationSource, Note
+from dispatch.audit import service as audit
+from dispatch.auth.roles import Role
+from dispatch.calls import service as calls
+from dispatch.cards import store
+from dispatch.cards.models import CardRow
+from dispatch.cards.routing import Classifier, UnknownIncidentType
+from dispatch.core.actor import Actor
+from dispatch.errors import Conflict, Invalid, PermissionDenied
+
+
+def check_may_edit(card: Card, actor: Actor) -> None:
+    """Operators edit their own (or unassigned) cards; supervisors any; closed cards none."""
+    if actor.role == Role.OPERATOR and card.operator_id not in (None, actor.username):
+        raise PermissionDenied(
+            f"card {card.number} is handled by {card.operator_id}; ask a supervisor to move it"
+        )
+
+
+def check_open(card: Card, what: str) -> None:
+    """Refuse ``what`` on a closed card."""
+    if card.status is CardStatus.CLOSED:
+        raise Conflict(f"card {card.number} is closed; {what} is no longer possible")
+
+
+def _merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def apply_changes(
+    card: Card, changes: dict[str, Any], classifier: Classifier, *, now: datetime
+) -> Card:
+    """``card`` with a partial JSON change applied and checked (not yet a new version)."""
+    location = changes.get("location")
+    if (
+        isinstance(location, dict)
+        and ({"lat", "lon"} & location.keys())
+        and "source" not in location
+    ):
+        location["source"] = LocationSource.OPERATOR.value
+    incident = changes.get("incident")
+    merged = _merge(cardschema.card_to_dict(card), changes)
+    _check_incident(
+        merged["incident"],
+        classifier,
+        type_changed=isinstance(incident, dict)
+        and "type" in incident
+        and "priority" not in incident,
+    )
+    point = merged["location"]
+    if (point.get("lat") is None) != (point.get("lon") is None):
+        raise Invalid("location needs both lat and lon, or neither")
+    if point.get("lat") is None:
+        point["radius_m"] = None
+    if point.get("lat") is None and point.get("address") is None and point.get("district") is None:
+        point["source"] = None
+    merged["updated_at"] = now.isoformat()
+    return store.checked(merged)
+
+
+def _check_incident(
+    incident: dict[str, Any], classifier: Classifier, *, type_changed: bool
+) -> None:
+    code = incident.get("type")
+    if code is not None:
+        try:
+            kind = classifier.get(code)
+        except UnknownIncidentType as exc:
+            raise Invalid(str(exc)) from exc
+        if type_changed or incident.get("priority") is None:
+            incident["priority"] = kind.priority
+    unknown = [h for h in incident.get("hazards") or [] if h not in classifier.hazards]
+    if unknown:
+        raise Invalid(
+            f"unknown hazard(s): {', '.join(unknown)}; known: {', '.join(classifier.hazards)}"
+        )
+    incident["hazards"] = list(dict.fromkeys(incident.get("hazards") or []))
+
+
+async def create_card(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    call_id: uuid.UUID | None,
+    channel: Channel | None,
+    changes: dict[str, Any],
+    classifier: Classifier,
+    now: datetime,
+) -> CardRow:
+    """A new card (version 1), filled from its call when there is one."""
+    base: dict[str, Any] = {"channel": (channel or Channel.VOICE).value, "language": "uz"}
+    if call_id is not None:
+        call = await calls.get_call(session, call_id)
+        existing = await session.scalar(select(CardRow.number).where(CardRow.call_id == call_id))
+        if existing is not None:
+            raise Conflict(f"call {call_id} already has card {existing}; open that one")
+        base = {"channel": (channel.value if channel else call.channel), "language": call.language}
+        base["caller"] = {"number": call.caller_number, "callback_number": call.caller_number}
+        if call.lat is not None:
+            base["location"] = {
+                "lat": call.lat,
+                "lon": call.lon,
+                "radius_m": call.radius_m,
+                "source": call.location_source,
+            }
+        if call.text:
+            base["incident"] = {"description": call.text[:4000]}
+    blank = Card(
+        id=uuid.uuid4(),
+        number=await store.next_number(session, now),
+        version=1,
+        status=CardStatus.OPEN,
+        created_at=now,
+        updated_at=now,
+        channel=Channel(base.pop("channel")),
+        language=base.pop("language"),
+        call_id=call_id,
+        operator_id=actor.username if actor.role == Role.OPERATOR else None,
+        supervisor_id=actor.username if actor.role == Role.SUPERVISOR else None,
+    )
+    card = apply_changes(blank, _merge(base, changes), classifier, now=now)
+    return await store.save(session, actor, None, card, change="create", now=now)
+
+
+async def update_card(
+    session: AsyncSession,
+    actor: Actor,
+    card_id: uuid.UUID,
+    changes: dict[str, Any],
+    *,
+    classifier: Classifier,
+    expected_version: int | None,
+    now: datetime,
+) -> CardRow:
+    """Apply a partial change as a new version."""
+    row = await store.load(session, card_id, for_update=True)
+    card = store.to_card(row)
+    check_version(card, expected_version)
+    check_open(card, "editing")
+    check_may_edit(card, actor)
+    if not changes:
+        raise Invalid("nothing to change: send at least one field")
+    updated = apply_changes(card, changes, classifier, now=now)
+    updated = dataclasses.replace(updated, version=card.version + 1)
+    return await store.save(
+        session,
+        actor,
+        row,
+        updated,
+        change="update",
+        detail={"fields": sorted(_paths(changes))},
+        now=now,
+    )
+
+
+def _paths(changes: dict[str, Any], prefix: str = "") -> list[str]:
+    paths: list[str] = []
+    for key, value in changes.items():
+        if isinstance(value, dict) and value:
+            paths.extend(_paths(value, f"{prefix}{key}."))
+        else:
+            paths.append(f"{prefix}{key}")
+    return paths
+
+
+def check_version(card: Card, expected: int | None) -> None:
+    """Refuse a change made against an older version (``If-Match``)."""
+    if expected is not None and expected != card.version:
+        raise Conflict(
+            f"card {card.number} is at version {card.version}, not {expected}; reload it and retry"
+        )
+
+
+async def add_note(
+    session: AsyncSession, actor: Actor, card_id: uuid.UUID, text: str, *, now: datetime
+) -> CardRow:
+    """Append a note (allowed on closed cards too; notes are never changed)."""
+    row = await store.load(session, card_id, for_update=True)
+    card = store.to_card(row)
+    note = Note(at=now, author=actor.username, text=text)
+    updated = dataclasses.replace(
+        card, notes=(*card.notes, note), version=card.version + 1, updated_at=now
+    )
+    return await store.save(session, actor, row, updated, change="note", now=now)
+
+
+async def link_cards(
+    session: AsyncSession,
+    actor: Actor,
+    card_id: uuid.UUID,
+    other_id: uuid.UUID,
+    kind: cardschema.LinkKind,
+    *,
+    now: datetime,
+) -> CardRow:
+    """Link two cards about the same incident; both get a new version showing the link."""
+    if card_id == other_id:
+        raise Invalid("a card cannot be linked to itself")
+    # Lock in id order so two operators linking the same pair cannot deadlock.
+    first, second = sorted((card_id, other_id))
+    rows = {first: await store.load(session, first, for_update=True)}
+    rows[second] = await store.load(session, second, for_update=True)
+    card, other = store.to_card(rows[card_id]), store.to_card(rows[other_id])
+    if any(link.card_id == other_id for link in card.links):
+        raise Conflict(f"cards {card.number} and {other.number} are already linked")
+    detail = {"kind": kind.value}
+    for row, this, that in ((rows[card_id], card, other), (rows[other_id], other, card)):
+        link = Link(card_id=that.id, kind=kind, number=that.number)
+        updated = dataclasses.replace(
+            this, links=(*this.links, link), version=this.version + 1, updated_at=now
+        )
+        await store.save(
+            session,
+            actor,
+            row,
+            updated,
+            change="link",
+            detail={**detail, "linked_card_id": str(that.id)},
+            now=now,
+        )
+    return rows[card_id]
+
+
+async def read_card(
+    session: AsyncSession, actor: Actor, card_id: uuid.UUID, *, now: datetime
+) -> CardRow:
+    """A card, with the read recorded in the audit log."""
+    row = await store.load(session, card_id)
+    await audit.record(
+        session, actor, "card.read", "card", str(card_id), {"version": row.version}, at=now
+    )
+    return row
+
+
+async def list_cards(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    status: CardStatus | None,
+    operator: str | None,
+    incident_type: str | None,
+    limit: int,
+    offset: int,
+    now: datetime,
+) -> tuple[list[CardRow], int]:
+    """Cards newest first, filtered, with the total; the listing is audited."""
+    query = select(CardRow)
+    if status is not None:
+        query = query.where(CardRow.status == status.value)
+    if operator is not None:
+        query = query.where(CardRow.operator_id == operator)
+    if incident_type is not None:
+        query = query.where(CardRow.incident_type == incident_type)
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = list(
+        (
+            await session.scalars(
+                query.order_by(CardRow.created_at.desc(), CardRow.number.desc())
+                .limit(limit)
+                .offset(offset)
+            )
+        ).all()
+    )
+    await audit.record(
+        session,
+        actor,
+        "card.list",
+        "card",
+        "*",
+        {"count": len(rows), "cards": [str(r.id) for r in rows]},
+        at=now,
+    )
+    return rows, total

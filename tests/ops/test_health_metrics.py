@@ -1,0 +1,50 @@
+"""Health and Prometheus metrics."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.fixtures.api import Api
+
+pytestmark = pytest.mark.asyncio
+
+
+async def test_healthz_reports_the_database(api: Api) -> None:
+    response = await api.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "mode": "dev"}
+
+
+async def test_healthz_says_unavailable_when_the_database_is_gone(api: Api) -> None:
+    await api.runtime.engine.dispose()
+    api.runtime.engine.sync_engine.pool._creator = _refuse  # type: ignore[attr-defined]
+    response = await api.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["status"] == "unavailable"
+
+
+def _refuse(*_: object) -> object:
+    raise ConnectionRefusedError("database down")
+
+
+async def test_metrics_count_requests_by_route_template(api: Api) -> None:
+    await api.get("/api/v1/services/101", user="operator1")
+    await api.get("/api/v1/services/102", user="operator1")
+    response = await api.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    line = next(
+        line
+        for line in response.text.splitlines()
+        if line.startswith("dispatch_http_requests_total")
+        and 'route="/api/v1/services/{code}"' in line
+    )
+    assert line.endswith(" 2.0")
+    assert "dispatch_http_request_duration_seconds_bucket" in response.text
+
+
+async def test_every_answer_carries_a_request_id(api: Api) -> None:
+    response = await api.get("/healthz", headers={"X-Request-ID": "abc123"})
+    assert response.headers["x-request-id"] == "abc123"
+    generated = await api.get("/healthz")
+    assert len(generated.headers["x-request-id"]) == 32

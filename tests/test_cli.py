@@ -1,0 +1,162 @@
+"""The command line, run as a person would: ``python -m dispatch ...`` in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.fixtures.servers import free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DISPATCH_")}
+    env.update(
+        DISPATCH_DATABASE_URL=f"sqlite:///{tmp_path / 'cli.db'}",
+        DISPATCH_PASSWORD_SCRYPT_N="16",
+        **extra,
+    )
+    return env
+
+
+def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "dispatch", *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
+@contextmanager
+def _serving(env: dict[str, str], port: int) -> Iterator[httpx.Client]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dispatch", "serve", "--port", str(port)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if client.get("/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"server did not start: {process.communicate()[1][-2000:]}")
+            time.sleep(0.1)
+        yield client
+    finally:
+        client.close()
+        process.terminate()
+        process.wait(timeout=30)
+        assert process.stderr is not None
+        process.stderr.close()
+        assert process.stdout is not None
+        process.stdout.close()
+
+
+def test_serve_migrates_seeds_prints_demo_accounts_and_survives_restart(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    port = free_port()
+    with _serving(env, port) as client:
+        token = client.post(
+            "/api/v1/auth/token", data={"username": "admin", "password": "admin"}
+        ).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        names = {"uz": "Qutqaruv", "ru": "Спасатели", "en": "Rescue"}
+        created = client.post(
+            "/api/v1/services", json={"code": "1050", "names": names}, headers=headers
+        )
+        assert created.status_code == 201
+    with _serving(env, port) as client:
+        token = client.post(
+            "/api/v1/auth/token", data={"username": "operator1", "password": "operator1"}
+        ).json()["access_token"]
+        codes = [
+            s["code"]
+            for s in client.get(
+                "/api/v1/services", headers={"Authorization": f"Bearer {token}"}
+            ).json()
+        ]
+        assert codes == ["101", "102", "103", "104", "1050", "1146"]
+
+
+def test_seed_prints_demo_accounts_and_is_idempotent(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    assert _run(["migrate"], env).returncode == 0
+    first = _run(["seed"], env)
+    assert first.returncode == 0, first.stderr
+    assert "operator1" in first.stderr
+    assert "gateway1-dev-key" in first.stderr
+    again = _run(["seed"], env)
+    assert "0 service(s) added" in again.stderr
+    assert "(0 added now)" in again.stderr
+
+
+def test_production_refuses_the_default_secret(tmp_path: Path) -> None:
+    result = _run(["migrate"], _env(tmp_path, DISPATCH_MODE="production"))
+    assert result.returncode == 2
+    assert "DISPATCH_SECRET_KEY" in result.stderr
+
+
+def test_production_seed_adds_no_demo_accounts_and_create_user_adds_an_admin(
+    tmp_path: Path,
+) -> None:
+    env = _env(tmp_path, DISPATCH_MODE="production", DISPATCH_SECRET_KEY="s" * 40, ADMIN_PW="a-long-password")
+    assert _run(["migrate"], env).returncode == 0
+    seeded = _run(["seed"], env)
+    assert "demo accounts" not in seeded.stderr
+    created = _run(
+        ["create-user", "--username", "chief", "--role", "admin", "--password-env", "ADMIN_PW"], env
+    )
+    assert created.returncode == 0, created.stderr
+    duplicate = _run(
+        ["create-user", "--username", "chief", "--role", "admin", "--password-env", "ADMIN_PW"], env
+    )
+    assert duplicate.returncode == 1
+    assert "already exists" in duplicate.stderr
+
+
+def test_staffing_prints_only_json() -> None:
+    result = _run(
+        ["staffing", "--calls-per-hour", "720", "--handle-seconds", "240",
+         "--target-seconds", "15", "--agents", "55"],
+        _env(Path("/nonexistent")),
+    )
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    assert figures["agents"] == 55
+    assert round(figures["p_wait"], 4) == 0.2387
+    assert round(figures["asa_seconds"], 2) == 8.18
+    assert round(figures["service_level"], 3) == 0.846
+    found = _run(
+        ["staffing", "--calls-per-hour", "720", "--handle-seconds", "240",
+         "--target-seconds", "15", "--service-level", "0.8"],
+        _env(Path("/nonexistent")),
+    )
+    assert json.loads(found.stdout)["agents"] == 55
+    bad = _run(
+        ["staffing", "--calls-per-hour", "720", "--handle-seconds", "0",
+         "--target-seconds", "15", "--agents", "5"],
+        _env(Path("/nonexistent")),
+    )
+    assert bad.returncode == 2
+    assert bad.stdout == ""
+    assert "handle_seconds" in bad.stderr
+
+
+@pytest.mark.parametrize("argv", [["serve", "--port", "x"], ["nonsense"]])
+def test_bad_arguments_exit_with_usage(argv: list[str]) -> None:
+    result = _run(argv, _env(Path("/nonexistent")))
+    assert result.returncode == 2
+    assert "usage" in result.stderr
