@@ -32,7 +32,12 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
 def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "dispatch", *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -40,7 +45,11 @@ def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[st
 def _serving(env: dict[str, str], port: int) -> Iterator[httpx.Client]:
     process = subprocess.Popen(
         [sys.executable, "-m", "dispatch", "serve", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10)
     try:
@@ -112,7 +121,12 @@ def test_production_refuses_the_default_secret(tmp_path: Path) -> None:
 def test_production_seed_adds_no_demo_accounts_and_create_user_adds_an_admin(
     tmp_path: Path,
 ) -> None:
-    env = _env(tmp_path, DISPATCH_MODE="production", DISPATCH_SECRET_KEY="s" * 40, ADMIN_PW="a-long-password")
+    env = _env(
+        tmp_path,
+        DISPATCH_MODE="production",
+        DISPATCH_SECRET_KEY="s" * 40,
+        ADMIN_PW="a-long-password",
+    )
     assert _run(["migrate"], env).returncode == 0
     seeded = _run(["seed"], env)
     assert "demo accounts" not in seeded.stderr
@@ -129,8 +143,17 @@ def test_production_seed_adds_no_demo_accounts_and_create_user_adds_an_admin(
 
 def test_staffing_prints_only_json() -> None:
     result = _run(
-        ["staffing", "--calls-per-hour", "720", "--handle-seconds", "240",
-         "--target-seconds", "15", "--agents", "55"],
+        [
+            "staffing",
+            "--calls-per-hour",
+            "720",
+            "--handle-seconds",
+            "240",
+            "--target-seconds",
+            "15",
+            "--agents",
+            "55",
+        ],
         _env(Path("/nonexistent")),
     )
     assert result.returncode == 0, result.stderr
@@ -140,14 +163,32 @@ def test_staffing_prints_only_json() -> None:
     assert round(figures["asa_seconds"], 2) == 8.18
     assert round(figures["service_level"], 3) == 0.846
     found = _run(
-        ["staffing", "--calls-per-hour", "720", "--handle-seconds", "240",
-         "--target-seconds", "15", "--service-level", "0.8"],
+        [
+            "staffing",
+            "--calls-per-hour",
+            "720",
+            "--handle-seconds",
+            "240",
+            "--target-seconds",
+            "15",
+            "--service-level",
+            "0.8",
+        ],
         _env(Path("/nonexistent")),
     )
     assert json.loads(found.stdout)["agents"] == 55
     bad = _run(
-        ["staffing", "--calls-per-hour", "720", "--handle-seconds", "0",
-         "--target-seconds", "15", "--agents", "5"],
+        [
+            "staffing",
+            "--calls-per-hour",
+            "720",
+            "--handle-seconds",
+            "0",
+            "--target-seconds",
+            "15",
+            "--agents",
+            "5",
+        ],
         _env(Path("/nonexistent")),
     )
     assert bad.returncode == 2

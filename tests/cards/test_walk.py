@@ -22,7 +22,9 @@ async def test_a_call_becomes_a_card_that_is_filled_routed_and_closed(
     assert card["number"].startswith("112-")
     assert card["created_at"].endswith("+05:00")
     assert card["caller"] == {
-        "number": "+998901234567", "name": None, "callback_number": "+998901234567"
+        "number": "+998901234567",
+        "name": None,
+        "callback_number": "+998901234567",
     }
     assert card["location"]["lat"] == 39.6542
     assert card["location"]["source"] == "aml"
@@ -33,9 +35,14 @@ async def test_a_call_becomes_a_card_that_is_filled_routed_and_closed(
     filled = await api.patch(
         f"/api/v1/cards/{card_id}",
         user="operator1",
-        json={"incident": {"type": "road.accident_injuries", "victims": 2,
-                           "description": "Ikki mashina to‘qnashdi, ikki kishi yaralangan"},
-              "location": {"address": "Samarqand, Registon ko‘chasi 5"}},
+        json={
+            "incident": {
+                "type": "road.accident_injuries",
+                "victims": 2,
+                "description": "Ikki mashina to‘qnashdi, ikki kishi yaralangan",
+            },
+            "location": {"address": "Samarqand, Registon ko‘chasi 5"},
+        },
     )
     assert filled.status_code == 200, filled.text
     body = filled.json()
@@ -88,8 +95,13 @@ async def test_a_call_becomes_a_card_that_is_filled_routed_and_closed(
 
     history = await api.get(f"/api/v1/cards/{card_id}/history", user="supervisor1")
     assert [(v["version"], v["change"]) for v in history.json()] == [
-        (1, "create"), (2, "update"), (3, "update"), (4, "note"),
-        (5, "routed"), (6, "routed"), (7, "closed"),
+        (1, "create"),
+        (2, "update"),
+        (3, "update"),
+        (4, "note"),
+        (5, "routed"),
+        (6, "routed"),
+        (7, "closed"),
     ]
     first = await api.get(f"/api/v1/cards/{card_id}/versions/1", user="qa1")
     assert first.json()["incident"]["type"] is None
@@ -121,7 +133,8 @@ async def test_card_reads_are_audited(api: Api) -> None:
     await card_xml(api, card["id"], user="supervisor1")
     audit = await api.get(f"/api/v1/audit?target_id={card['id']}&action=card.read", user="admin")
     assert [(e["actor"], e["role"]) for e in audit.json()["items"]] == [
-        ("supervisor1", "supervisor"), ("qa1", "qa"),
+        ("supervisor1", "supervisor"),
+        ("qa1", "qa"),
     ]
 
 

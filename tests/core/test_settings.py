@@ -58,8 +58,10 @@ def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None
 )
 def test_unusable_values_are_named(field: str, value: object, fragment: str) -> None:
     with pytest.raises(ValidationError, match=fragment):
-        Settings(**{field: value})
+        Settings.model_validate({field: value})
 
 
 def test_sqlite_url_gets_the_async_driver() -> None:
-    assert Settings(database_url="sqlite:///var/x.db").database_url == "sqlite+aiosqlite:///var/x.db"
+    assert (
+        Settings(database_url="sqlite:///var/x.db").database_url == "sqlite+aiosqlite:///var/x.db"
+    )

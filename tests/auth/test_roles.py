@@ -1,0 +1,136 @@
+"""Every route checks the role: a table of who may call what, tested over every route.
+
+A new route without a row here fails ``test_every_route_is_in_the_table``: decide who may
+call it, then add it.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from fastapi.routing import APIRoute, APIWebSocketRoute
+
+from dispatch.app import ROUTERS, create_app
+from dispatch.auth.roles import Role
+from tests.fixtures.api import Api
+
+PUBLIC = "public"
+ANY = frozenset(Role)
+ADMIN = frozenset({Role.ADMIN})
+CALL_TAKERS = frozenset({Role.OPERATOR, Role.SUPERVISOR})
+CARD_READERS = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.QA, Role.ANALYST})
+
+POLICY: dict[tuple[str, str], frozenset[Role] | str] = {
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/metrics"): PUBLIC,
+    ("POST", "/api/v1/auth/token"): PUBLIC,
+    ("GET", "/api/v1/auth/me"): ANY,
+    ("GET", "/api/v1/users"): ADMIN,
+    ("POST", "/api/v1/users"): ADMIN,
+    ("PATCH", "/api/v1/users/{username}"): ADMIN,
+    ("POST", "/api/v1/users/{username}/api-keys"): ADMIN,
+    ("GET", "/api/v1/services"): ANY,
+    ("GET", "/api/v1/services/{code}"): ANY,
+    ("POST", "/api/v1/services"): ADMIN,
+    ("PATCH", "/api/v1/services/{code}"): ADMIN,
+    ("GET", "/api/v1/audit"): ADMIN,
+    ("POST", "/api/v1/calls"): frozenset({Role.GATEWAY}),
+    ("GET", "/api/v1/calls/{call_id}"): frozenset(
+        {Role.GATEWAY, Role.OPERATOR, Role.SUPERVISOR, Role.QA}
+    ),
+    ("POST", "/api/v1/cards"): CALL_TAKERS,
+    ("GET", "/api/v1/cards"): CARD_READERS,
+    ("GET", "/api/v1/cards/{card_id}"): CARD_READERS,
+    ("GET", "/api/v1/cards/{card_id}.xml"): CARD_READERS,
+    ("PATCH", "/api/v1/cards/{card_id}"): CALL_TAKERS,
+    ("POST", "/api/v1/cards/{card_id}/notes"): CALL_TAKERS,
+    ("POST", "/api/v1/cards/{card_id}/links"): CALL_TAKERS,
+    ("POST", "/api/v1/cards/{card_id}/route"): CALL_TAKERS,
+    ("POST", "/api/v1/cards/{card_id}/close"): CALL_TAKERS,
+    ("GET", "/api/v1/cards/{card_id}/suggested-services"): CARD_READERS,
+    ("GET", "/api/v1/cards/{card_id}/history"): CARD_READERS,
+    ("GET", "/api/v1/cards/{card_id}/versions/{version}"): CARD_READERS,
+    ("GET", "/api/v1/incident-types"): ANY,
+    ("GET", "/api/v1/incident-types/{code}"): ANY,
+    ("GET", "/api/v1/hazards"): ANY,
+}
+
+SAMPLE_PARAMS = {
+    "username": "operator2",
+    "code": "101",
+    "call_id": str(uuid.uuid4()),
+    "card_id": str(uuid.uuid4()),
+    "version": "1",
+}
+
+
+def _routes() -> set[tuple[str, str]]:
+    found: set[tuple[str, str]] = set()
+    for router in ROUTERS:
+        for route in router.routes:
+            if isinstance(route, APIRoute):
+                found.update((method, route.path) for method in (route.methods or set()) - {"HEAD"})
+            elif isinstance(route, APIWebSocketRoute):
+                found.add(("WS", route.path))
+            else:
+                raise AssertionError(f"unexpected route type {type(route).__name__}")
+    return found
+
+
+def test_the_routers_are_what_the_app_serves() -> None:
+    served = set(create_app().openapi()["paths"])
+    listed = {path for _, path in _routes()}
+    assert served == listed
+
+
+def test_every_route_is_in_the_table() -> None:
+    routes = _routes()
+    assert routes - POLICY.keys() == set(), "routes without a role policy"
+    assert POLICY.keys() - routes == set(), "policy rows for routes that no longer exist"
+
+
+def _url(path: str) -> str:
+    for name, value in SAMPLE_PARAMS.items():
+        path = path.replace("{" + name + "}", value)
+    return path
+
+
+async def _credentials(api: Api) -> dict[Role, dict[str, str]]:
+    created = await api.post(
+        "/api/v1/users",
+        user="admin",
+        json={"username": "svc102", "role": "service", "service_code": "102"},
+    )
+    assert created.status_code == 201
+    key = await api.post("/api/v1/users/svc102/api-keys", user="admin", json={})
+    users = {
+        Role.OPERATOR: "operator1",
+        Role.SUPERVISOR: "supervisor1",
+        Role.QA: "qa1",
+        Role.ANALYST: "analyst1",
+        Role.ADMIN: "admin",
+    }
+    headers = {role: await api.headers(name) for role, name in users.items()}
+    headers[Role.GATEWAY] = {"X-Api-Key": "gateway1-dev-key"}
+    headers[Role.SERVICE] = {"X-Api-Key": key.json()["key"]}
+    return headers
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(("method", "path"), sorted(POLICY), ids=lambda v: str(v))
+async def test_route_admits_exactly_its_roles(api: Api, method: str, path: str) -> None:
+    allowed = POLICY[(method, path)]
+    url = _url(path)
+    anonymous = await api.request(method, url, json={})
+    if allowed == PUBLIC:
+        assert anonymous.status_code not in (401, 403)
+        return
+    assert anonymous.status_code == 401, anonymous.text
+    for role, headers in (await _credentials(api)).items():
+        response = await api.request(method, url, headers=headers, json={})
+        if role in allowed:
+            assert response.status_code not in (401, 403), (role, response.text)
+        else:
+            assert response.status_code == 403, (role, response.status_code, response.text)
+            assert "needs the role" in response.json()["detail"]
