@@ -1,0 +1,5 @@
+"""Entry point of ``python -m cardschema``."""
+
+from cardschema.cli import main
+
+raise SystemExit(main())

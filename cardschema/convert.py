@@ -1,0 +1,236 @@
+"""Card to and from JSON-ready dicts with the snake_case field names of the server's API.
+
+``card_from_dict`` is strict: a key may be left out exactly when the model field has a
+default; unknown keys, wrong types and broken rules raise ``CardDataError`` naming the path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from cardschema.jsonfields import Fields
+from cardschema.model import (
+    CallbackAttempt,
+    CallbackOutcome,
+    Caller,
+    Card,
+    CardStatus,
+    Channel,
+    Incident,
+    Link,
+    LinkKind,
+    Location,
+    LocationSource,
+    Note,
+    Outcome,
+    Place,
+    RoutedService,
+    ServiceStatus,
+    StatusChange,
+    Unit,
+)
+
+
+def card_to_dict(card: Card) -> dict[str, Any]:
+    """Return the card as plain JSON-ready data (str, int, float, bool, None, list, dict)."""
+    return {
+        "id": str(card.id),
+        "number": card.number,
+        "version": card.version,
+        "status": card.status.value,
+        "created_at": card.created_at.isoformat(),
+        "updated_at": card.updated_at.isoformat(),
+        "closed_at": _iso(card.closed_at),
+        "channel": card.channel.value,
+        "language": card.language,
+        "call_id": None if card.call_id is None else str(card.call_id),
+        "caller": {
+            "number": card.caller.number,
+            "name": card.caller.name,
+            "callback_number": card.caller.callback_number,
+        },
+        "location": _location_to_dict(card.location),
+        "incident": {
+            "type": card.incident.type,
+            "priority": card.incident.priority,
+            "description": card.incident.description,
+            "victims": card.incident.victims,
+            "hazards": list(card.incident.hazards),
+        },
+        "services": [_service_to_dict(service) for service in card.services],
+        "callbacks": [
+            {
+                "attempt": callback.attempt,
+                "at": callback.at.isoformat(),
+                "outcome": callback.outcome.value,
+                "operator_id": callback.operator_id,
+            }
+            for callback in card.callbacks
+        ],
+        "notes": [
+            {"at": note.at.isoformat(), "author": note.author, "text": note.text}
+            for note in card.notes
+        ],
+        "links": [
+            {"card_id": str(link.card_id), "number": link.number, "kind": link.kind.value}
+            for link in card.links
+        ],
+        "outcome": None if card.outcome is None else card.outcome.value,
+        "operator_id": card.operator_id,
+        "supervisor_id": card.supervisor_id,
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _place_to_dict(place: Place | Unit | None) -> dict[str, Any] | None:
+    return None if place is None else {"code": place.code, "name": place.name}
+
+
+def _location_to_dict(location: Location) -> dict[str, Any]:
+    return {
+        "address": location.address,
+        "lat": location.lat,
+        "lon": location.lon,
+        "radius_m": location.radius_m,
+        "source": None if location.source is None else location.source.value,
+        "region": _place_to_dict(location.region),
+        "district": _place_to_dict(location.district),
+    }
+
+
+def _service_to_dict(service: RoutedService) -> dict[str, Any]:
+    return {
+        "code": service.code,
+        "name": service.name,
+        "unit": _place_to_dict(service.unit),
+        "status": service.status.value,
+        "routed_at": service.routed_at.isoformat(),
+        "history": [
+            {
+                "status": change.status.value,
+                "at": change.at.isoformat(),
+                "note": change.note,
+                "by": change.by,
+            }
+            for change in service.history
+        ],
+    }
+
+
+def card_from_dict(data: Mapping[str, Any]) -> Card:
+    """Build a Card from JSON data, refusing anything that breaks the contract."""
+    f = Fields(data, "")
+    return f.make(
+        Card,
+        id=f.ident("id"),
+        number=f.text("number"),
+        version=f.integer("version"),
+        status=f.choice("status", CardStatus),
+        created_at=f.timestamp("created_at"),
+        updated_at=f.timestamp("updated_at"),
+        closed_at=f.opt_timestamp("closed_at"),
+        channel=f.choice("channel", Channel),
+        language=f.text("language"),
+        call_id=f.opt_ident("call_id"),
+        caller=f.group("caller", _caller, Caller()),
+        location=f.group("location", _location, Location()),
+        incident=f.group("incident", _incident, Incident()),
+        services=f.items("services", _service),
+        callbacks=f.items("callbacks", _callback),
+        notes=f.items("notes", _note),
+        links=f.items("links", _link),
+        outcome=f.opt_choice("outcome", Outcome),
+        operator_id=f.opt_text("operator_id"),
+        supervisor_id=f.opt_text("supervisor_id"),
+    )
+
+
+def _caller(f: Fields) -> Caller:
+    return f.make(
+        Caller,
+        number=f.opt_text("number"),
+        name=f.opt_text("name"),
+        callback_number=f.opt_text("callback_number"),
+    )
+
+
+def _place(f: Fields) -> Place:
+    return f.make(Place, code=f.text("code"), name=f.opt_text("name"))
+
+
+def _unit(f: Fields) -> Unit:
+    return f.make(Unit, code=f.text("code"), name=f.opt_text("name"))
+
+
+def _location(f: Fields) -> Location:
+    return f.make(
+        Location,
+        address=f.opt_text("address"),
+        lat=f.opt_number("lat"),
+        lon=f.opt_number("lon"),
+        radius_m=f.opt_number("radius_m"),
+        source=f.opt_choice("source", LocationSource),
+        region=f.obj("region", _place),
+        district=f.obj("district", _place),
+    )
+
+
+def _incident(f: Fields) -> Incident:
+    return f.make(
+        Incident,
+        type=f.opt_text("type"),
+        priority=f.opt_integer("priority"),
+        description=f.opt_text("description"),
+        victims=f.opt_integer("victims"),
+        hazards=f.strings("hazards"),
+    )
+
+
+def _service(f: Fields) -> RoutedService:
+    return f.make(
+        RoutedService,
+        code=f.text("code"),
+        name=f.opt_text("name"),
+        unit=f.obj("unit", _unit),
+        status=f.choice("status", ServiceStatus),
+        routed_at=f.timestamp("routed_at"),
+        history=f.items("history", _change),
+    )
+
+
+def _change(f: Fields) -> StatusChange:
+    return f.make(
+        StatusChange,
+        status=f.choice("status", ServiceStatus),
+        at=f.timestamp("at"),
+        note=f.opt_text("note"),
+        by=f.opt_text("by"),
+    )
+
+
+def _callback(f: Fields) -> CallbackAttempt:
+    return f.make(
+        CallbackAttempt,
+        attempt=f.integer("attempt"),
+        at=f.timestamp("at"),
+        outcome=f.choice("outcome", CallbackOutcome),
+        operator_id=f.opt_text("operator_id"),
+    )
+
+
+def _note(f: Fields) -> Note:
+    return f.make(Note, at=f.timestamp("at"), author=f.text("author"), text=f.text("text"))
+
+
+def _link(f: Fields) -> Link:
+    return f.make(
+        Link,
+        card_id=f.ident("card_id"),
+        number=f.opt_text("number"),
+        kind=f.choice("kind", LinkKind),
+    )

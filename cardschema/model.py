@@ -1,0 +1,350 @@
+"""The call card as frozen dataclasses; constructing one checks every rule of the XSD.
+
+Field names are snake_case and form the JSON contract of the server's API; the XML element
+names are their camelCase forms. A dataclass that constructs without error always builds
+into a valid XML card.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+
+from cardschema import rules
+from cardschema.errors import CardDataError
+
+
+class CardStatus(enum.StrEnum):
+    """Lifecycle state of a card in the 112 centre."""
+
+    OPEN = "open"
+    ROUTED = "routed"
+    CLOSED = "closed"
+
+
+class Channel(enum.StrEnum):
+    """How the call reached 112."""
+
+    VOICE = "voice"
+    VIDEO = "video"
+    SMS = "sms"
+    EMAIL = "email"
+
+
+class LocationSource(enum.StrEnum):
+    """Where the location point came from."""
+
+    AML = "aml"
+    OPERATOR = "operator"
+    NETWORK = "network"
+
+
+class ServiceStatus(enum.StrEnum):
+    """Status of a card at one service; ``routed`` is set by 112, the rest by the service."""
+
+    ROUTED = "routed"
+    RECEIVED = "received"
+    ACCEPTED = "accepted"
+    NOT_ACCEPTED = "not_accepted"
+    RESPONSE_STARTED = "response_started"
+    ARRIVED = "arrived"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    REFUSED = "refused"
+
+
+class CallbackOutcome(enum.StrEnum):
+    """Result of one callback attempt."""
+
+    REACHED = "reached"
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    INVALID_NUMBER = "invalid_number"
+    VOICEMAIL = "voicemail"
+    REFUSED = "refused"
+
+
+class LinkKind(enum.StrEnum):
+    """How another card relates to this one."""
+
+    RELATED = "related"
+    DUPLICATE = "duplicate"
+
+
+class Outcome(enum.StrEnum):
+    """How the call ended for 112."""
+
+    DISPATCHED = "dispatched"
+    ADVICE_GIVEN = "advice_given"
+    TRANSFERRED = "transferred"
+    REFERRED = "referred"
+    FALSE_ALARM = "false_alarm"
+    HOAX = "hoax"
+    DUPLICATE = "duplicate"
+    CALLER_UNREACHABLE = "caller_unreachable"
+    SILENT_CALL = "silent_call"
+    MISDIAL = "misdial"
+    TEST_CALL = "test_call"
+
+
+_S = ServiceStatus
+ALLOWED_STATUS_TRANSITIONS: Mapping[ServiceStatus, frozenset[ServiceStatus]] = MappingProxyType(
+    {
+        _S.ROUTED: frozenset({_S.RECEIVED}),
+        _S.RECEIVED: frozenset({_S.ACCEPTED, _S.NOT_ACCEPTED, _S.REFUSED}),
+        _S.ACCEPTED: frozenset({_S.RESPONSE_STARTED, _S.REFUSED, _S.COMPLETED}),
+        _S.RESPONSE_STARTED: frozenset({_S.ARRIVED, _S.COMPLETED, _S.REFUSED}),
+        _S.ARRIVED: frozenset({_S.IN_PROGRESS, _S.COMPLETED}),
+        _S.IN_PROGRESS: frozenset({_S.COMPLETED}),
+        _S.NOT_ACCEPTED: frozenset(),
+        _S.REFUSED: frozenset(),
+        _S.COMPLETED: frozenset(),
+    }
+)
+
+
+def can_transition(old: ServiceStatus, new: ServiceStatus) -> bool:
+    """Tell whether a service may move a card from ``old`` to ``new`` (never to itself)."""
+    return new in ALLOWED_STATUS_TRANSITIONS[old]
+
+
+def _optional_text(path: str, value: str | None, max_length: int) -> None:
+    if value is not None:
+        rules.check_text(path, value, max_length)
+
+
+def _optional_pattern(path: str, value: str | None, pattern: str, example: str) -> None:
+    if value is not None:
+        rules.check_pattern(path, value, pattern, example)
+
+
+def _check_user(path: str, value: str) -> None:
+    rules.check_text(path, value, rules.USER_ID_MAX)
+    rules.check_pattern(path, value, rules.USER_ID_PATTERN, "a.karimov")
+
+
+def _optional_user(path: str, value: str | None) -> None:
+    if value is not None:
+        _check_user(path, value)
+
+
+def _optional_timestamp(path: str, value: datetime | None) -> None:
+    if value is not None:
+        rules.check_timestamp(path, value)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Caller:
+    """The person who called, as far as known."""
+
+    number: str | None = None
+    name: str | None = None
+    callback_number: str | None = None
+
+    def __post_init__(self) -> None:
+        _optional_pattern("number", self.number, rules.PHONE_PATTERN, "+998901234567")
+        _optional_text("name", self.name, rules.SHORT_TEXT_MAX)
+        _optional_pattern(
+            "callback_number", self.callback_number, rules.PHONE_PATTERN, "+998901234567"
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Place:
+    """A region (ISO 3166-2 code such as UZ-SA) or a district."""
+
+    code: str
+    name: str | None = None
+
+    def __post_init__(self) -> None:
+        rules.check_pattern("code", self.code, rules.CODE_PATTERN, "UZ-SA")
+        _optional_text("name", self.name, rules.SHORT_TEXT_MAX)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Location:
+    """Where help is needed; ``lat`` and ``lon`` are given together or not at all."""
+
+    address: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    radius_m: float | None = None
+    source: LocationSource | None = None
+    region: Place | None = None
+    district: Place | None = None
+
+    def __post_init__(self) -> None:
+        _optional_text("address", self.address, rules.TEXT_MAX)
+        if self.lat is not None:
+            rules.check_float("lat", self.lat, -90.0, 90.0)
+            if self.lon is None:
+                raise CardDataError("lon", "is required when lat is given")
+        if self.lon is not None:
+            rules.check_float("lon", self.lon, -180.0, 180.0)
+            if self.lat is None:
+                raise CardDataError("lat", "is required when lon is given")
+        if self.radius_m is not None:
+            rules.check_float("radius_m", self.radius_m, 0.0, rules.RADIUS_MAX_M)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Incident:
+    """What happened, as far as known."""
+
+    type: str | None = None
+    priority: int | None = None
+    description: str | None = None
+    victims: int | None = None
+    hazards: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _optional_pattern("type", self.type, rules.INCIDENT_TYPE_PATTERN, "fire.residential")
+        if self.priority is not None:
+            rules.check_int("priority", self.priority, 1, 5)
+        _optional_text("description", self.description, rules.LONG_TEXT_MAX)
+        if self.victims is not None:
+            rules.check_int("victims", self.victims, 0)
+        for index, hazard in enumerate(self.hazards):
+            rules.check_pattern(f"hazards[{index}]", hazard, rules.HAZARD_PATTERN, "gas_leak")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Unit:
+    """A unit of a service, e.g. a fire station or an ambulance substation."""
+
+    code: str
+    name: str | None = None
+
+    def __post_init__(self) -> None:
+        rules.check_pattern("code", self.code, rules.CODE_PATTERN, "SAM-FS-03")
+        _optional_text("name", self.name, rules.SHORT_TEXT_MAX)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StatusChange:
+    """One status a service reported (or ``routed``, set by 112)."""
+
+    status: ServiceStatus
+    at: datetime
+    note: str | None = None
+    by: str | None = None
+
+    def __post_init__(self) -> None:
+        rules.check_timestamp("at", self.at)
+        _optional_text("note", self.note, rules.TEXT_MAX)
+        _optional_text("by", self.by, rules.SHORT_TEXT_MAX)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RoutedService:
+    """A service the card was routed to, with its current status and history."""
+
+    code: str
+    status: ServiceStatus
+    routed_at: datetime
+    name: str | None = None
+    unit: Unit | None = None
+    history: tuple[StatusChange, ...] = ()
+
+    def __post_init__(self) -> None:
+        rules.check_pattern("code", self.code, rules.SERVICE_CODE_PATTERN, "103")
+        _optional_text("name", self.name, rules.SHORT_TEXT_MAX)
+        rules.check_timestamp("routed_at", self.routed_at)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallbackAttempt:
+    """A call from 112 back to the caller; attempts are numbered 1 to 3."""
+
+    attempt: int
+    at: datetime
+    outcome: CallbackOutcome
+    operator_id: str | None = None
+
+    def __post_init__(self) -> None:
+        rules.check_int("attempt", self.attempt, 1, rules.MAX_CALLBACKS)
+        rules.check_timestamp("at", self.at)
+        _optional_user("operator_id", self.operator_id)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Note:
+    """A note added to the card; notes are append-only."""
+
+    at: datetime
+    author: str
+    text: str
+
+    def __post_init__(self) -> None:
+        rules.check_timestamp("at", self.at)
+        _check_user("author", self.author)
+        rules.check_text("text", self.text, rules.LONG_TEXT_MAX)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Link:
+    """A link from this card to another card about the same incident."""
+
+    card_id: uuid.UUID
+    kind: LinkKind
+    number: str | None = None
+
+    def __post_init__(self) -> None:
+        _optional_pattern("number", self.number, rules.CARD_NUMBER_PATTERN, "112-20261122-000123")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Card:
+    """An electronic call card; every timestamp must be timezone-aware."""
+
+    id: uuid.UUID
+    number: str
+    version: int
+    status: CardStatus
+    created_at: datetime
+    updated_at: datetime
+    channel: Channel
+    language: str
+    closed_at: datetime | None = None
+    call_id: uuid.UUID | None = None
+    caller: Caller = field(default_factory=Caller)
+    location: Location = field(default_factory=Location)
+    incident: Incident = field(default_factory=Incident)
+    services: tuple[RoutedService, ...] = ()
+    callbacks: tuple[CallbackAttempt, ...] = ()
+    notes: tuple[Note, ...] = ()
+    links: tuple[Link, ...] = ()
+    outcome: Outcome | None = None
+    operator_id: str | None = None
+    supervisor_id: str | None = None
+
+    def __post_init__(self) -> None:
+        rules.check_pattern("number", self.number, rules.CARD_NUMBER_PATTERN, "112-20261122-000123")
+        rules.check_int("version", self.version, 1)
+        rules.check_timestamp("created_at", self.created_at)
+        rules.check_timestamp("updated_at", self.updated_at)
+        _optional_timestamp("closed_at", self.closed_at)
+        rules.check_pattern("language", self.language, rules.LANGUAGE_PATTERN, "uz")
+        _optional_user("operator_id", self.operator_id)
+        _optional_user("supervisor_id", self.supervisor_id)
+        if len(self.callbacks) > rules.MAX_CALLBACKS:
+            raise CardDataError(
+                "callbacks", f"at most {rules.MAX_CALLBACKS} attempts, got {len(self.callbacks)}"
+            )
+        _refuse_duplicates("services", [service.code for service in self.services], "code")
+        _refuse_duplicates(
+            "callbacks", [callback.attempt for callback in self.callbacks], "attempt"
+        )
+        _refuse_duplicates("links", [link.card_id for link in self.links], "card_id")
+
+
+def _refuse_duplicates(path: str, keys: list[object], key_name: str) -> None:
+    seen: set[object] = set()
+    for index, key in enumerate(keys):
+        if key in seen:
+            raise CardDataError(f"{path}[{index}].{key_name}", f"duplicate value {key}")
+        seen.add(key)

@@ -1,0 +1,206 @@
+"""XML to Card; reads only documents that already passed validation.check."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from typing import TypeVar
+
+from lxml import etree
+
+from cardschema import rules, validation
+from cardschema.model import (
+    CallbackAttempt,
+    CallbackOutcome,
+    Caller,
+    Card,
+    CardStatus,
+    Channel,
+    Incident,
+    Link,
+    LinkKind,
+    Location,
+    LocationSource,
+    Note,
+    Outcome,
+    Place,
+    RoutedService,
+    ServiceStatus,
+    StatusChange,
+    Unit,
+)
+
+E = TypeVar("E", bound=enum.StrEnum)
+
+
+def _content(element: etree._Element) -> str:
+    # Comments may split the text of a simple element; the XSD sees the joined text.
+    return (element.text or "") + "".join(child.tail or "" for child in element)
+
+
+class _Node:
+    """The child elements of one validated element, by local name."""
+
+    def __init__(self, element: etree._Element) -> None:
+        self.children: dict[str, list[etree._Element]] = {}
+        for child in element:
+            if isinstance(child.tag, str):  # skips comments and processing instructions
+                self.children.setdefault(etree.QName(child).localname, []).append(child)
+
+    def text(self, name: str) -> str:
+        return _content(self.children[name][0])
+
+    def opt_text(self, name: str) -> str | None:
+        found = self.children.get(name)
+        return None if found is None else _content(found[0])
+
+    def integer(self, name: str) -> int:
+        return int(self.text(name).strip())
+
+    def opt_integer(self, name: str) -> int | None:
+        text = self.opt_text(name)
+        return None if text is None else int(text.strip())
+
+    def opt_number(self, name: str) -> float | None:
+        text = self.opt_text(name)
+        return None if text is None else float(text.strip())
+
+    def timestamp(self, name: str) -> datetime:
+        return rules.parse_timestamp(name, self.text(name).strip())
+
+    def opt_timestamp(self, name: str) -> datetime | None:
+        text = self.opt_text(name)
+        return None if text is None else rules.parse_timestamp(name, text.strip())
+
+    def choice(self, name: str, enum_type: type[E]) -> E:
+        return enum_type(self.text(name))
+
+    def opt_choice(self, name: str, enum_type: type[E]) -> E | None:
+        text = self.opt_text(name)
+        return None if text is None else enum_type(text)
+
+    def node(self, name: str) -> _Node:
+        return _Node(self.children[name][0])
+
+    def opt_node(self, name: str) -> _Node | None:
+        found = self.children.get(name)
+        return None if found is None else _Node(found[0])
+
+    def items(self, wrapper: str) -> list[_Node]:
+        return [_Node(element) for element in self._item_elements(wrapper)]
+
+    def item_texts(self, wrapper: str) -> tuple[str, ...]:
+        return tuple(_content(element) for element in self._item_elements(wrapper))
+
+    def _item_elements(self, wrapper: str) -> list[etree._Element]:
+        found = self.children.get(wrapper)
+        if found is None:
+            return []
+        return [child for child in found[0] if isinstance(child.tag, str)]
+
+
+def parse(data: bytes) -> Card:
+    """Parse and validate untrusted XML bytes into a Card."""
+    root = validation.load(data)
+    validation.check(root)
+    card = _Node(root)
+    call_id = card.opt_text("callId")
+    return Card(
+        id=uuid.UUID(card.text("id")),
+        number=card.text("number"),
+        version=card.integer("version"),
+        status=card.choice("status", CardStatus),
+        created_at=card.timestamp("createdAt"),
+        updated_at=card.timestamp("updatedAt"),
+        closed_at=card.opt_timestamp("closedAt"),
+        channel=card.choice("channel", Channel),
+        language=card.text("language"),
+        call_id=None if call_id is None else uuid.UUID(call_id),
+        caller=_caller(card.node("caller")),
+        location=_location(card.node("location")),
+        incident=_incident(card.node("incident")),
+        services=tuple(_service(item) for item in card.items("services")),
+        callbacks=tuple(_callback(item) for item in card.items("callbacks")),
+        notes=tuple(_note(item) for item in card.items("notes")),
+        links=tuple(_link(item) for item in card.items("links")),
+        outcome=card.opt_choice("outcome", Outcome),
+        operator_id=card.opt_text("operatorId"),
+        supervisor_id=card.opt_text("supervisorId"),
+    )
+
+
+def _caller(node: _Node) -> Caller:
+    return Caller(
+        number=node.opt_text("number"),
+        name=node.opt_text("name"),
+        callback_number=node.opt_text("callbackNumber"),
+    )
+
+
+def _place(node: _Node | None) -> Place | None:
+    return None if node is None else Place(code=node.text("code"), name=node.opt_text("name"))
+
+
+def _location(node: _Node) -> Location:
+    return Location(
+        address=node.opt_text("address"),
+        lat=node.opt_number("lat"),
+        lon=node.opt_number("lon"),
+        radius_m=node.opt_number("radiusM"),
+        source=node.opt_choice("source", LocationSource),
+        region=_place(node.opt_node("region")),
+        district=_place(node.opt_node("district")),
+    )
+
+
+def _incident(node: _Node) -> Incident:
+    return Incident(
+        type=node.opt_text("type"),
+        priority=node.opt_integer("priority"),
+        description=node.opt_text("description"),
+        victims=node.opt_integer("victims"),
+        hazards=node.item_texts("hazards"),
+    )
+
+
+def _service(node: _Node) -> RoutedService:
+    unit = node.opt_node("unit")
+    return RoutedService(
+        code=node.text("code"),
+        name=node.opt_text("name"),
+        unit=None if unit is None else Unit(code=unit.text("code"), name=unit.opt_text("name")),
+        status=node.choice("status", ServiceStatus),
+        routed_at=node.timestamp("routedAt"),
+        history=tuple(_change(item) for item in node.items("history")),
+    )
+
+
+def _change(node: _Node) -> StatusChange:
+    return StatusChange(
+        status=node.choice("status", ServiceStatus),
+        at=node.timestamp("at"),
+        note=node.opt_text("note"),
+        by=node.opt_text("by"),
+    )
+
+
+def _callback(node: _Node) -> CallbackAttempt:
+    return CallbackAttempt(
+        attempt=node.integer("attempt"),
+        at=node.timestamp("at"),
+        outcome=node.choice("outcome", CallbackOutcome),
+        operator_id=node.opt_text("operatorId"),
+    )
+
+
+def _note(node: _Node) -> Note:
+    return Note(at=node.timestamp("at"), author=node.text("author"), text=node.text("text"))
+
+
+def _link(node: _Node) -> Link:
+    return Link(
+        card_id=uuid.UUID(node.text("cardId")),
+        number=node.opt_text("number"),
+        kind=node.choice("kind", LinkKind),
+    )

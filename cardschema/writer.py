@@ -1,0 +1,169 @@
+"""Card to XML; the output is validated before it is returned, so nothing invalid leaves."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TypeVar, cast
+
+from lxml import etree
+
+from cardschema import validation
+from cardschema.model import (
+    CallbackAttempt,
+    Card,
+    Incident,
+    Link,
+    Location,
+    Note,
+    Place,
+    RoutedService,
+    StatusChange,
+    Unit,
+)
+from cardschema.validation import NAMESPACE, ROOT_ELEMENT, SCHEMA_VERSION
+
+T = TypeVar("T")
+
+_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+
+
+def _qname(name: str) -> str:
+    return f"{{{NAMESPACE}}}{name}"
+
+
+def _child(parent: etree._Element, name: str) -> etree._Element:
+    return etree.SubElement(parent, _qname(name))
+
+
+def _text(parent: etree._Element, name: str, value: str | None) -> None:
+    if value is not None:
+        _child(parent, name).text = value
+
+
+def _number(parent: etree._Element, name: str, value: float | None) -> None:
+    if value is not None:
+        # repr of a float is the shortest text that reads back as the same float.
+        _text(parent, name, repr(float(value)))
+
+
+def _integer(parent: etree._Element, name: str, value: int | None) -> None:
+    if value is not None:
+        _text(parent, name, str(value))
+
+
+def _timestamp(parent: etree._Element, name: str, value: datetime | None) -> None:
+    if value is not None:
+        _text(parent, name, value.isoformat())
+
+
+def build(card: Card) -> bytes:
+    """Return the card as pretty-printed UTF-8 XML; raise CardInvalid if it is not valid."""
+    # lxml-stubs 0.5 does not allow the None key that makes NAMESPACE the default namespace.
+    default_namespace = cast("dict[str, str]", {None: NAMESPACE})
+    root = etree.Element(_qname(ROOT_ELEMENT), nsmap=default_namespace)
+    root.set("schemaVersion", SCHEMA_VERSION)
+    _text(root, "id", str(card.id))
+    _text(root, "number", card.number)
+    _integer(root, "version", card.version)
+    _text(root, "status", card.status.value)
+    _timestamp(root, "createdAt", card.created_at)
+    _timestamp(root, "updatedAt", card.updated_at)
+    _timestamp(root, "closedAt", card.closed_at)
+    _text(root, "channel", card.channel.value)
+    _text(root, "language", card.language)
+    _text(root, "callId", None if card.call_id is None else str(card.call_id))
+    caller = _child(root, "caller")
+    _text(caller, "number", card.caller.number)
+    _text(caller, "name", card.caller.name)
+    _text(caller, "callbackNumber", card.caller.callback_number)
+    _location(_child(root, "location"), card.location)
+    _incident(_child(root, "incident"), card.incident)
+    _list(root, "services", "service", card.services, _service)
+    _list(root, "callbacks", "callback", card.callbacks, _callback)
+    _list(root, "notes", "note", card.notes, _note)
+    _list(root, "links", "link", card.links, _link)
+    _text(root, "outcome", None if card.outcome is None else card.outcome.value)
+    _text(root, "operatorId", card.operator_id)
+    _text(root, "supervisorId", card.supervisor_id)
+    data = _DECLARATION + etree.tostring(root, encoding="UTF-8", pretty_print=True)
+    validation.validate(data)
+    return data
+
+
+def _list(
+    parent: etree._Element,
+    wrapper: str,
+    item: str,
+    values: tuple[T, ...],
+    fill: Callable[[etree._Element, T], None],
+) -> None:
+    # An empty list has exactly one form: the wrapper element is left out.
+    if values:
+        element = _child(parent, wrapper)
+        for value in values:
+            fill(_child(element, item), value)
+
+
+def _place(parent: etree._Element, name: str, place: Place | Unit | None) -> None:
+    if place is not None:
+        element = _child(parent, name)
+        _text(element, "code", place.code)
+        _text(element, "name", place.name)
+
+
+def _location(element: etree._Element, location: Location) -> None:
+    _text(element, "address", location.address)
+    _number(element, "lat", location.lat)
+    _number(element, "lon", location.lon)
+    _number(element, "radiusM", location.radius_m)
+    _text(element, "source", None if location.source is None else location.source.value)
+    _place(element, "region", location.region)
+    _place(element, "district", location.district)
+
+
+def _hazard(element: etree._Element, hazard: str) -> None:
+    element.text = hazard
+
+
+def _incident(element: etree._Element, incident: Incident) -> None:
+    _text(element, "type", incident.type)
+    _integer(element, "priority", incident.priority)
+    _text(element, "description", incident.description)
+    _integer(element, "victims", incident.victims)
+    _list(element, "hazards", "hazard", incident.hazards, _hazard)
+
+
+def _change(element: etree._Element, change: StatusChange) -> None:
+    _text(element, "status", change.status.value)
+    _timestamp(element, "at", change.at)
+    _text(element, "note", change.note)
+    _text(element, "by", change.by)
+
+
+def _service(element: etree._Element, service: RoutedService) -> None:
+    _text(element, "code", service.code)
+    _text(element, "name", service.name)
+    _place(element, "unit", service.unit)
+    _text(element, "status", service.status.value)
+    _timestamp(element, "routedAt", service.routed_at)
+    _list(element, "history", "change", service.history, _change)
+
+
+def _callback(element: etree._Element, callback: CallbackAttempt) -> None:
+    _integer(element, "attempt", callback.attempt)
+    _timestamp(element, "at", callback.at)
+    _text(element, "outcome", callback.outcome.value)
+    _text(element, "operatorId", callback.operator_id)
+
+
+def _note(element: etree._Element, note: Note) -> None:
+    _timestamp(element, "at", note.at)
+    _text(element, "author", note.author)
+    _text(element, "text", note.text)
+
+
+def _link(element: etree._Element, link: Link) -> None:
+    _text(element, "cardId", str(link.card_id))
+    _text(element, "number", link.number)
+    _text(element, "kind", link.kind.value)

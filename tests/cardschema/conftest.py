@@ -1,0 +1,115 @@
+"""Cards shared by the cardschema tests: one with every field set, one with only the required."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+import cardschema as cs
+
+TASHKENT = timezone(timedelta(hours=5))
+
+
+def tashkent(hour: int, minute: int, second: int = 0, microsecond: int = 0) -> datetime:
+    """A timestamp on 22 November 2026 in Asia/Tashkent (+05:00)."""
+    return datetime(2026, 11, 22, hour, minute, second, microsecond, tzinfo=TASHKENT)
+
+
+@pytest.fixture
+def minimal_card() -> cs.Card:
+    """A card that was just opened: only the required fields."""
+    return cs.Card(
+        id=uuid.UUID("11111111-2222-4333-8444-555555555555"),
+        number="112-20261122-000001",
+        version=1,
+        status=cs.CardStatus.OPEN,
+        created_at=tashkent(9, 19),
+        updated_at=tashkent(9, 19),
+        channel=cs.Channel.VOICE,
+        language="uz",
+    )
+
+
+@pytest.fixture
+def full_card() -> cs.Card:
+    """A closed card with every optional field set, odd offsets and awkward text."""
+    return cs.Card(
+        id=uuid.UUID("3f1c2a9e-7b4d-4e21-9c0a-5d8e6f7a1b23"),
+        number="112-20261122-000123",
+        version=7,
+        status=cs.CardStatus.CLOSED,
+        created_at=tashkent(9, 19, 4, 120000),
+        updated_at=datetime(2026, 11, 22, 6, 2, 40, tzinfo=UTC),
+        closed_at=datetime(2026, 11, 22, 2, 32, 40, 5, tzinfo=timezone(timedelta(hours=-3.5))),
+        channel=cs.Channel.VIDEO,
+        language="kaa",
+        call_id=uuid.UUID("a7e5c1d2-0b3f-4a6e-8d9c-1e2f3a4b5c6d"),
+        caller=cs.Caller(number="+998915551234", name="Dilshod Rahimov", callback_number="*102#"),
+        location=cs.Location(
+            address='Samarqand sh., Registon koʻchasi 12 <3-podyezd> & "5-qavat"',
+            lat=39.654812,
+            lon=-66.975731,
+            radius_m=0.5,
+            source=cs.LocationSource.AML,
+            region=cs.Place(code="UZ-SA", name="Samarqand viloyati"),
+            district=cs.Place(code="UZ-SA-SAMARQAND-SH"),
+        ),
+        incident=cs.Incident(
+            type="fire.residential",
+            priority=1,
+            description="Tutun chiqmoqda.\r\nДым из окна.\tÚyde adam bar. 🔥",
+            victims=0,
+            hazards=("smoke", "people_trapped"),
+        ),
+        services=(
+            cs.RoutedService(
+                code="101",
+                name="Yongʻin xavfsizligi",
+                unit=cs.Unit(code="SAM-YQQ-02", name="2-son yongʻin-qutqaruv qismi"),
+                status=cs.ServiceStatus.ARRIVED,
+                routed_at=tashkent(9, 21, 30),
+                history=(
+                    cs.StatusChange(status=cs.ServiceStatus.RECEIVED, at=tashkent(9, 21, 31)),
+                    cs.StatusChange(
+                        status=cs.ServiceStatus.ACCEPTED,
+                        at=tashkent(9, 21, 50),
+                        note="2 ta avtotsisterna",
+                        by="navbatchi B. Tursunov",
+                    ),
+                ),
+            ),
+            cs.RoutedService(
+                code="1146",
+                status=cs.ServiceStatus.ROUTED,
+                routed_at=tashkent(9, 22),
+            ),
+        ),
+        callbacks=(
+            cs.CallbackAttempt(attempt=1, at=tashkent(9, 40), outcome=cs.CallbackOutcome.NO_ANSWER),
+            cs.CallbackAttempt(
+                attempt=2,
+                at=tashkent(9, 45),
+                outcome=cs.CallbackOutcome.REACHED,
+                operator_id="d.yusupova",
+            ),
+        ),
+        notes=(
+            cs.Note(at=tashkent(9, 20, 15), author="d.yusupova", text="Nam latta bilan nafas."),
+        ),
+        links=(
+            cs.Link(
+                card_id=uuid.UUID("5e0b7d4c-2a1f-4c3b-9e8d-7f6a5b4c3d2e"),
+                number="112-20261122-000125",
+                kind=cs.LinkKind.RELATED,
+            ),
+            cs.Link(
+                card_id=uuid.UUID("6e0b7d4c-2a1f-4c3b-9e8d-7f6a5b4c3d2e"),
+                kind=cs.LinkKind.DUPLICATE,
+            ),
+        ),
+        outcome=cs.Outcome.DISPATCHED,
+        operator_id="d.yusupova",
+        supervisor_id="b.saidov",
+    )

@@ -1,0 +1,105 @@
+"""The example cards shipped with the package: the valid ones pass, the invalid ones fail right."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+import cardschema as cs
+
+EXAMPLES = Path(cs.__file__).parent / "examples"
+VALID = sorted((EXAMPLES / "valid").glob("*.xml"))
+
+# file -> (error class, fragment of the message)
+INVALID: dict[str, tuple[type[cs.CardSchemaError], str]] = {
+    "missing-number.xml": (
+        cs.CardInvalid,
+        "line 4: Element '{urn:uz:112:call-card:1}version': This element is not expected. "
+        "Expected is ( {urn:uz:112:call-card:1}number )",
+    ),
+    "bad-channel.xml": (cs.CardInvalid, "The value 'fax' is not an element of the set"),
+    "bad-service-status.xml": (cs.CardInvalid, "The value 'delivered' is not an element"),
+    "priority-out-of-range.xml": (
+        cs.CardInvalid,
+        "line 27: Element '{urn:uz:112:call-card:1}priority': [facet 'maxInclusive'] "
+        "The value '9' is greater than the maximum value allowed ('5')",
+    ),
+    "naive-timestamp.xml": (
+        cs.CardInvalid,
+        "line 7: Element '{urn:uz:112:call-card:1}createdAt': [facet 'pattern'] "
+        "The value '2026-11-22T14:05:10' is not accepted",
+    ),
+    "wrong-namespace.xml": (
+        cs.CardInvalid,
+        "the root element must be callCard in namespace urn:uz:112:call-card:1, "
+        "found callCard in namespace urn:uz:112:call-card:2",
+    ),
+    "wrong-schema-version.xml": (
+        cs.CardInvalid,
+        "attribute 'schemaVersion': The value '2' does not match the fixed value constraint '1'",
+    ),
+    "bad-card-number.xml": (cs.CardInvalid, "The value '112-2026-777' is not accepted"),
+    "latitude-out-of-range.xml": (cs.CardInvalid, "The value '139.767966' is greater than"),
+    "latitude-without-longitude.xml": (cs.CardInvalid, "Expected is ( {urn:uz:112:call-card:1}lon"),
+    "duplicate-service.xml": (cs.CardInvalid, "Duplicate key-sequence ['103']"),
+    "four-callbacks.xml": (cs.CardInvalid, "'{urn:uz:112:call-card:1}callback': This element is"),
+    "empty-services.xml": (cs.CardInvalid, "services': Missing child element(s)"),
+    "unknown-element.xml": (cs.CardInvalid, "priorityOverride': This element is not expected"),
+    "malformed.xml": (
+        cs.MalformedXML,
+        "line 13, column 11: malformed XML: Opening and ending tag mismatch: caller line 11",
+    ),
+    "billion-laughs.xml": (cs.UnsafeXML, "a DOCTYPE (DTD, entity declarations) is not allowed"),
+    "xxe-file.xml": (cs.UnsafeXML, "a DOCTYPE (DTD, entity declarations) is not allowed"),
+    "xxe-parameter-entity.xml": (cs.UnsafeXML, "DOCTYPE"),
+    "external-dtd.xml": (cs.UnsafeXML, "DOCTYPE"),
+    "undeclared-entity.xml": (
+        cs.UnsafeXML,
+        "line 28: entity references are not allowed (Entity 'two' not defined)",
+    ),
+}
+
+
+def test_there_is_one_valid_example_per_service() -> None:
+    first_services = {cs.parse(path.read_bytes()).services[0].code for path in VALID}
+    assert first_services == {"101", "102", "103", "104", "1146"}
+    assert len(VALID) == 5
+
+
+@pytest.mark.parametrize("path", VALID, ids=[path.name for path in VALID])
+def test_valid_example(path: Path) -> None:
+    data = path.read_bytes()
+    cs.validate(data)
+    card = cs.parse(data)
+    assert cs.parse(cs.build(card)) == card
+    assert cs.card_from_dict(cs.card_to_dict(card)) == card
+    assert card.created_at.utcoffset() == timedelta(hours=5)
+    assert card.services
+    assert card.notes
+
+
+def test_every_invalid_example_has_an_expectation() -> None:
+    assert sorted(path.name for path in (EXAMPLES / "invalid").glob("*.xml")) == sorted(INVALID)
+
+
+@pytest.mark.parametrize(("name", "expected"), sorted(INVALID.items()))
+def test_invalid_example(name: str, expected: tuple[type[cs.CardSchemaError], str]) -> None:
+    error, fragment = expected
+    data = (EXAMPLES / "invalid" / name).read_bytes()
+    for read in (cs.validate, cs.parse):
+        with pytest.raises(cs.CardSchemaError) as raised:
+            read(data)
+        assert type(raised.value) is error
+        assert fragment in str(raised.value)
+
+
+def test_xxe_never_shows_the_password_file() -> None:
+    data = (EXAMPLES / "invalid" / "xxe-file.xml").read_bytes()
+    assert b"file:///etc/passwd" in data
+    passwd_first_line = Path("/etc/passwd").read_text().splitlines()[0]
+    with pytest.raises(cs.UnsafeXML) as raised:
+        cs.parse(data)
+    assert passwd_first_line not in str(raised.value)
+    assert "root:" not in str(raised.value)
