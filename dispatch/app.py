@@ -23,6 +23,8 @@ from dispatch.core.metrics import Metrics, RequestContextMiddleware
 from dispatch.core.runtime import Runtime
 from dispatch.core.settings import Settings
 from dispatch.errors import DomainError
+from dispatch.feeds.api import router as feeds_router
+from dispatch.feeds.worker import feed_workers
 from dispatch.ops.api import router as ops_router
 
 log = get_logger(__name__)
@@ -36,6 +38,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     calls_router,
     cards_router,
     classifier_router,
+    feeds_router,
 )
 
 
@@ -59,7 +62,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         )
         log.info("server.start", mode=settings.mode.value, database=engine.url.get_backend_name())
         try:
-            yield
+            async with feed_workers(app.state.runtime) as deliverer:
+                app.state.deliverer = deliverer
+                yield
         finally:
             await bus.close()
             await engine.dispose()

@@ -6,6 +6,7 @@ from dispatch.auth.models import ApiKey, User
 from dispatch.calls.models import Call
 from dispatch.cards.models import CardNumberCounter, CardRow, CardVersion
 from dispatch.core.database import Base
+from dispatch.feeds.models import Delivery
 
 __all__ = [
     "ApiKey",
@@ -15,6 +16,7 @@ __all__ = [
     "CardNumberCounter",
     "CardRow",
     "CardVersion",
+    "Delivery",
     "Service",
     "User",
 ]

@@ -34,6 +34,7 @@ async def create_service(
         code=body.code,
         names=body.names.model_dump(),
         webhook_url=str(body.webhook_url) if body.webhook_url else None,
+        webhook_secret=body.webhook_secret,
         now=clock.now(),
     )
     return ServiceOut.model_validate(created)
@@ -52,6 +53,7 @@ async def update_service(
         names=body.names.model_dump() if body.names else None,
         webhook_url=str(body.webhook_url) if body.webhook_url else None,
         clear_webhook="webhook_url" in fields and body.webhook_url is None,
+        webhook_secret=body.webhook_secret,
         active=body.active,
         now=clock.now(),
     )

@@ -19,5 +19,12 @@ class Service(Base):
     names: Mapped[dict[str, str]] = mapped_column(JSONDocument)
     active: Mapped[bool] = mapped_column(default=True)
     webhook_url: Mapped[str | None] = mapped_column(String(500))
+    # HMAC-SHA256 key for the X-Signature of webhook deliveries (shared with the service).
+    webhook_secret: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    @property
+    def has_webhook_secret(self) -> bool:
+        """Whether webhook deliveries are signed."""
+        return bool(self.webhook_secret)

@@ -27,6 +27,9 @@ class ServiceCreate(BaseModel):
     code: str = Field(pattern=SERVICE_CODE_PATTERN, description="Short number, e.g. 105")
     names: ServiceNames
     webhook_url: AnyHttpUrl | None = None
+    webhook_secret: str | None = Field(
+        default=None, min_length=16, max_length=128, description="HMAC key for X-Signature"
+    )
 
 
 class ServiceUpdate(BaseModel):
@@ -36,11 +39,12 @@ class ServiceUpdate(BaseModel):
 
     names: ServiceNames | None = None
     webhook_url: AnyHttpUrl | None = None
+    webhook_secret: str | None = Field(default=None, min_length=16, max_length=128)
     active: bool | None = None
 
 
 class ServiceOut(BaseModel):
-    """An emergency service as the API shows it."""
+    """An emergency service as the API shows it (never the webhook secret itself)."""
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -48,5 +52,6 @@ class ServiceOut(BaseModel):
     names: dict[str, str]
     active: bool
     webhook_url: str | None
+    has_webhook_secret: bool
     created_at: datetime
     updated_at: datetime

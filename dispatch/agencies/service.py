@@ -85,13 +85,20 @@ async def create_service(
     code: str,
     names: dict[str, str],
     webhook_url: str | None,
+    webhook_secret: str | None = None,
     now: datetime,
 ) -> Service:
     """Add a service; its code must be new."""
     if await session.get(Service, code) is not None:
         raise Conflict(f"service {code} already exists; change it with PATCH instead")
     service = Service(
-        code=code, names=names, webhook_url=webhook_url, active=True, created_at=now, updated_at=now
+        code=code,
+        names=names,
+        webhook_url=webhook_url,
+        webhook_secret=webhook_secret,
+        active=True,
+        created_at=now,
+        updated_at=now,
     )
     session.add(service)
     await audit.record(session, actor, "service.create", "service", code, {"names": names}, at=now)
@@ -106,6 +113,7 @@ async def update_service(
     names: dict[str, str] | None = None,
     webhook_url: str | None = None,
     clear_webhook: bool = False,
+    webhook_secret: str | None = None,
     active: bool | None = None,
     now: datetime,
 ) -> Service:
@@ -118,6 +126,10 @@ async def update_service(
     if clear_webhook or (webhook_url is not None and webhook_url != service.webhook_url):
         service.webhook_url = None if clear_webhook else webhook_url
         changes["webhook_url"] = service.webhook_url
+    if webhook_secret is not None and webhook_secret != service.webhook_secret:
+        service.webhook_secret = webhook_secret
+        # The secret itself stays out of the audit log.
+        changes["webhook_secret"] = "changed"  # noqa: S105
     if active is not None and active != service.active:
         service.active = active
         changes["active"] = active

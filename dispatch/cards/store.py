@@ -22,6 +22,11 @@ from dispatch.core.actor import Actor
 from dispatch.core.bus import emit
 from dispatch.core.logging import bind
 from dispatch.errors import Invalid, NotFound
+from dispatch.feeds import outbox
+
+# Changes that send the new version to every service the card is routed to. Status reports
+# from the services themselves (``service_status``) are not echoed back to them.
+DELIVERED_CHANGES = frozenset({"routed", "rerouted", "update", "note", "link", "closed", "import"})
 
 
 async def next_number(session: AsyncSession, local_now: datetime) -> str:
@@ -98,6 +103,11 @@ async def save(
             document=document,
         )
     )
+    if card.services and change in DELIVERED_CHANGES:
+        await session.flush()  # the card row must exist before the outbox refers to it
+        await outbox.enqueue(
+            session, card.id, card.version, [s.code for s in card.services], reason=change, now=now
+        )
     bind(card_id=card.id)
     await audit.record(
         session,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from pathlib import Path
 from typing import Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -11,6 +12,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_KEY = "dev-only-secret-key-change-me-before-production"  # noqa: S105 - refused outside dev
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/dispatch.db"
+# ``shared/data/geo`` beside the repository (the data is read there, never copied in).
+DEFAULT_GEO_DATA_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "geo"
 
 
 class Mode(StrEnum):
@@ -44,6 +47,16 @@ class Settings(BaseSettings):
     # scrypt cost for new password hashes; 2**14 is the interactive-login recommendation.
     password_scrypt_n: int = Field(default=2**14, ge=2**4)
     db_echo: bool = False
+    # Boundaries of regions and districts (geoBoundaries + OSM GeoJSON), read at load time.
+    geo_data_dir: Path = DEFAULT_GEO_DATA_DIR
+    # A point outside every district but this close to one resolves to it ("nearest").
+    geo_tolerance_m: float = Field(default=2000.0, ge=0, le=50_000)
+    # Push cards to services' webhooks from this process (turn off on extra API-only workers).
+    feed_worker: bool = True
+    # Webhook retry backoff: base * 2**(attempt-1) seconds, capped.
+    feed_retry_base_s: float = Field(default=1.0, gt=0, le=60)
+    feed_retry_max_s: float = Field(default=300.0, gt=0, le=3600)
+    feed_webhook_timeout_s: float = Field(default=10.0, gt=0, le=120)
 
     @field_validator("database_url")
     @classmethod

@@ -20,6 +20,9 @@ ANY = frozenset(Role)
 ADMIN = frozenset({Role.ADMIN})
 CALL_TAKERS = frozenset({Role.OPERATOR, Role.SUPERVISOR})
 CARD_READERS = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.QA, Role.ANALYST})
+WATCHERS = frozenset({Role.SUPERVISOR, Role.ANALYST, Role.ADMIN})
+# The service's own system; SAMPLE_PARAMS["service"] is the test service account's own code.
+SERVICE = frozenset({Role.SERVICE})
 
 POLICY: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/healthz"): PUBLIC,
@@ -54,6 +57,13 @@ POLICY: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/api/v1/incident-types"): ANY,
     ("GET", "/api/v1/incident-types/{code}"): ANY,
     ("GET", "/api/v1/hazards"): ANY,
+    ("GET", "/api/v1/feeds/status"): WATCHERS,
+    ("GET", "/api/v1/feeds/deliveries"): WATCHERS,
+    ("GET", "/api/v1/feeds/follow-up"): WATCHERS,
+    ("GET", "/api/v1/feeds/{service}/cards"): SERVICE,
+    ("POST", "/api/v1/feeds/{service}/ack"): SERVICE,
+    ("POST", "/api/v1/feeds/{service}/cards/{card_id}/status"): SERVICE,
+    ("POST", "/api/v1/feeds/{service}/cards/{card_id}/resend"): frozenset({Role.SUPERVISOR}),
 }
 
 SAMPLE_PARAMS = {
@@ -62,6 +72,7 @@ SAMPLE_PARAMS = {
     "call_id": str(uuid.uuid4()),
     "card_id": str(uuid.uuid4()),
     "version": "1",
+    "service": "102",
 }
 
 

@@ -1,0 +1,82 @@
+"""Webhook push to two real HTTP receivers, one down for a while, across a server restart."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import pytest
+
+import cardschema
+from dispatch.core.settings import Settings
+from dispatch.feeds.delivery import signature
+from tests.feeds.conftest import Receiver, routed_card
+from tests.fixtures.api import running_api
+
+pytestmark = pytest.mark.asyncio
+
+SECRETS = {"102": "police-secret-0123456789", "103": "ambulance-secret-0123456789"}
+
+
+async def _eventually(check: Callable[[], bool]) -> None:
+    """Wait until ``check`` holds (a generous 30 s; this is not a speed assertion)."""
+    async with asyncio.timeout(30):
+        while not check():
+            await asyncio.sleep(0.05)
+
+
+async def test_cards_reach_both_receivers_in_order_signed_and_survive_a_restart(
+    settings: Settings, receivers: list[Receiver]
+) -> None:
+    police, ambulance = receivers
+    ambulance.failing = True
+    fast = settings.model_copy(update={"feed_retry_base_s": 0.05, "feed_retry_max_s": 0.2})
+    async with running_api(fast) as api:
+        for code, receiver in (("102", police), ("103", ambulance)):
+            response = await api.patch(
+                f"/api/v1/services/{code}",
+                user="admin",
+                json={"webhook_url": receiver.url, "webhook_secret": SECRETS[code]},
+            )
+            assert response.status_code == 200, response.text
+        cards = [await routed_card(api, ["102", "103"]) for _ in range(3)]
+        await _eventually(lambda: len(police.bodies()) == 3)
+        # The ambulance receiver is down: its deliveries wait, counted as failed attempts.
+        status = (await api.get("/api/v1/feeds/status", user="supervisor1")).json()
+        assert {s["service"]: s["acknowledged"] for s in status}["102"] == 3
+        assert {s["service"]: s["acknowledged"] for s in status}.get("103", 0) == 0
+    # The server stops and starts again; the receiver comes back.
+    ambulance.failing = False
+    async with running_api(fast) as api:
+        await _eventually(lambda: len(ambulance.bodies()) == 3)
+        status = (await api.get("/api/v1/feeds/status", user="supervisor1")).json()
+        assert {s["service"]: s["acknowledged"] for s in status} == {"102": 3, "103": 3}
+    for code, receiver in (("102", police), ("103", ambulance)):
+        got = receiver.bodies()
+        assert [r.headers["X-Card-Id"] for r in got] == [c["id"] for c in cards]  # in order
+        for received in got:
+            assert received.headers["X-Signature"] == signature(received.body, SECRETS[code])
+            card = cardschema.parse(received.body)
+            assert str(card.id) == received.headers["X-Card-Id"]
+    assert {r.headers["X-Redelivery"] for r in police.bodies()} == {"false"}
+    # Only the head of the ambulance's line was tried while it was down (order is kept), so
+    # only that card arrives marked as a redelivery.
+    assert [r.headers["X-Redelivery"] for r in ambulance.bodies()] == ["true", "false", "false"]
+
+
+async def test_a_card_whose_answer_was_lost_is_sent_again_marked_as_redelivery(
+    settings: Settings, receivers: list[Receiver]
+) -> None:
+    receiver = receivers[0]
+    receiver.stall_once_s = 1.0
+    fast = settings.model_copy(update={"feed_retry_base_s": 0.05, "feed_webhook_timeout_s": 0.3})
+    async with running_api(fast) as api:
+        await api.patch("/api/v1/services/102", user="admin", json={"webhook_url": receiver.url})
+        card = await routed_card(api, ["102"])
+        await _eventually(lambda: len(receiver.bodies()) == 2)
+        deliveries = await api.get("/api/v1/feeds/deliveries?service=102", user="supervisor1")
+        assert deliveries.json()[0]["attempts"] >= 2
+    got = receiver.bodies()
+    assert [r.headers["X-Card-Id"] for r in got] == [card["id"], card["id"]]
+    assert [r.headers["X-Redelivery"] for r in got] == ["false", "true"]
+    assert "X-Signature" not in got[0].headers  # no secret configured: unsigned
