@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from dispatch.agencies.api import router as services_router
+from dispatch.analytics.api import router as analytics_router
 from dispatch.audit.api import router as audit_router
 from dispatch.auth.api import router as auth_router
 from dispatch.calls.api import router as calls_router
@@ -39,6 +40,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     cards_router,
     classifier_router,
     feeds_router,
+    analytics_router,
 )
 
 

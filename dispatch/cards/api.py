@@ -34,6 +34,7 @@ from dispatch.errors import Invalid, PayloadTooLarge, UnsupportedMediaType
 router = APIRouter(prefix="/api/v1", tags=["cards"])
 
 CallTaker = Annotated[Principal, roles(Role.OPERATOR, Role.SUPERVISOR)]
+Supervisor = Annotated[Principal, roles(Role.SUPERVISOR)]
 CardReader = Annotated[Principal, roles(Role.OPERATOR, Role.SUPERVISOR, Role.QA, Role.ANALYST)]
 XML_TYPES = ("application/xml", "text/xml")
 
@@ -291,6 +292,24 @@ async def route_card(
         classifier=classifier,
         expected_version=if_match,
         now=now,
+    )
+    return card_response(row, request, classifier)
+
+
+@router.post("/cards/{card_id}/reroute")
+async def reroute_card(
+    card_id: uuid.UUID,
+    body: RouteRequest,
+    request: Request,
+    session: Session,
+    who: Supervisor,
+    classifier: ClassifierDep,
+    now: LocalNow,
+    if_match: IfMatch,
+) -> Response:
+    """A supervisor sends the card to more services (from follow-up), even after closing."""
+    row = await lifecycle.reroute_card(
+        session, who.actor, card_id, body.services, expected_version=if_match, now=now
     )
     return card_response(row, request, classifier)
 

@@ -104,6 +104,42 @@ async def route_card(
             raise Invalid(
                 "no services to suggest: set the incident type (and facts) or name the services"
             )
+    check_transition(card, CardStatus.ROUTED)
+    return await _add_services(
+        session, actor, row, card, services, status=CardStatus.ROUTED, change="routed", now=now
+    )
+
+
+async def reroute_card(
+    session: AsyncSession,
+    actor: Actor,
+    card_id: uuid.UUID,
+    services: list[str],
+    *,
+    expected_version: int | None,
+    now: datetime,
+) -> CardRow:
+    """A supervisor sends a card to more services from the follow-up list, closed or not."""
+    row = await store.load(session, card_id, for_update=True)
+    card = store.to_card(row)
+    check_version(card, expected_version)
+    status = CardStatus.CLOSED if card.status is CardStatus.CLOSED else CardStatus.ROUTED
+    return await _add_services(
+        session, actor, row, card, services, status=status, change="rerouted", now=now
+    )
+
+
+async def _add_services(
+    session: AsyncSession,
+    actor: Actor,
+    row: CardRow,
+    card: Card,
+    services: list[str],
+    *,
+    status: CardStatus,
+    change: str,
+    now: datetime,
+) -> CardRow:
     known = await agencies.require_active(session, services)
     routed = {s.code for s in card.services}
     added = tuple(
@@ -121,11 +157,10 @@ async def route_card(
         raise Conflict(
             f"card {card.number} is already routed to {', '.join(sorted(routed))}; nothing to add"
         )
-    check_transition(card, CardStatus.ROUTED)
     updated = dataclasses.replace(
         card,
         services=(*card.services, *added),
-        status=CardStatus.ROUTED,
+        status=status,
         version=card.version + 1,
         updated_at=now,
     )
@@ -134,7 +169,7 @@ async def route_card(
         actor,
         row,
         updated,
-        change="routed",
+        change=change,
         detail={"services": [s.code for s in added]},
         now=now,
     )

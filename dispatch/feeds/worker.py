@@ -8,9 +8,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
+import redis.asyncio as redis
 
 from dispatch.core.runtime import Runtime
 from dispatch.feeds.delivery import WebhookDeliverer
+from dispatch.feeds.streams import StreamMirror
 
 
 @asynccontextmanager
@@ -19,12 +21,23 @@ async def feed_workers(runtime: Runtime) -> AsyncIterator[WebhookDeliverer | Non
     if not runtime.settings.feed_worker:
         yield None
         return
-    async with httpx.AsyncClient(timeout=runtime.settings.feed_webhook_timeout_s) as client:
+    async with contextlib.AsyncExitStack() as stack:
+        client = await stack.enter_async_context(
+            httpx.AsyncClient(timeout=runtime.settings.feed_webhook_timeout_s)
+        )
         deliverer = WebhookDeliverer(runtime, client)
-        task = asyncio.create_task(deliverer.run(), name="feeds.webhook")
+        tasks = [asyncio.create_task(deliverer.run(), name="feeds.webhook")]
+        if runtime.settings.redis_url:
+            connection = redis.from_url(runtime.settings.redis_url)
+            stack.push_async_callback(connection.aclose)
+            tasks.append(
+                asyncio.create_task(StreamMirror(runtime, connection).run(), name="feeds.stream")
+            )
         try:
             yield deliverer
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
