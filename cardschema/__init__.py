@@ -20,12 +20,14 @@ from cardschema.errors import (
 )
 from cardschema.model import (
     ALLOWED_STATUS_TRANSITIONS,
+    AUTOMATIC_LOCATION_SOURCES,
     CallbackAttempt,
     CallbackOutcome,
     Caller,
     Card,
     CardStatus,
     Channel,
+    Handoff,
     Incident,
     Link,
     LinkKind,
@@ -34,6 +36,7 @@ from cardschema.model import (
     Note,
     Outcome,
     Place,
+    ProposedLocation,
     RoutedService,
     ServiceStatus,
     StatusChange,
@@ -46,6 +49,7 @@ from cardschema.writer import build
 
 __all__ = [
     "ALLOWED_STATUS_TRANSITIONS",
+    "AUTOMATIC_LOCATION_SOURCES",
     "MAX_CARD_BYTES",
     "NAMESPACE",
     "SCHEMA_VERSION",
@@ -59,6 +63,7 @@ __all__ = [
     "CardStatus",
     "CardTooLarge",
     "Channel",
+    "Handoff",
     "Incident",
     "Link",
     "LinkKind",
@@ -69,6 +74,7 @@ __all__ = [
     "Outcome",
     "Place",
     "Problem",
+    "ProposedLocation",
     "RoutedService",
     "ServiceStatus",
     "StatusChange",

@@ -2,6 +2,8 @@
 
 ``card_from_dict`` is strict: a key may be left out exactly when the model field has a
 default; unknown keys, wrong types and broken rules raise ``CardDataError`` naming the path.
+So documents stored before a field was added (no ``location.confirmed``, no
+``proposed_location``, no ``services[i].handoff``) still load, with the field's default.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from cardschema.model import (
     Card,
     CardStatus,
     Channel,
+    Handoff,
     Incident,
     Link,
     LinkKind,
@@ -26,6 +29,7 @@ from cardschema.model import (
     Note,
     Outcome,
     Place,
+    ProposedLocation,
     RoutedService,
     ServiceStatus,
     StatusChange,
@@ -52,6 +56,7 @@ def card_to_dict(card: Card) -> dict[str, Any]:
             "callback_number": card.caller.callback_number,
         },
         "location": _location_to_dict(card.location),
+        "proposed_location": _proposed_to_dict(card.proposed_location),
         "incident": {
             "type": card.incident.type,
             "priority": card.incident.priority,
@@ -100,6 +105,34 @@ def _location_to_dict(location: Location) -> dict[str, Any]:
         "source": None if location.source is None else location.source.value,
         "region": _place_to_dict(location.region),
         "district": _place_to_dict(location.district),
+        "confirmed": location.confirmed,
+    }
+
+
+def _proposed_to_dict(proposed: ProposedLocation | None) -> dict[str, Any] | None:
+    if proposed is None:
+        return None
+    return {
+        "lat": proposed.lat,
+        "lon": proposed.lon,
+        "radius_m": proposed.radius_m,
+        "source": proposed.source.value,
+        "received_at": proposed.received_at.isoformat(),
+        "positioned_at": _iso(proposed.positioned_at),
+        "method": proposed.method,
+        "region": _place_to_dict(proposed.region),
+        "district": _place_to_dict(proposed.district),
+    }
+
+
+def _handoff_to_dict(handoff: Handoff | None) -> dict[str, Any] | None:
+    if handoff is None:
+        return None
+    return {
+        "at": handoff.at.isoformat(),
+        "by": handoff.by,
+        "contact": handoff.contact,
+        "note": handoff.note,
     }
 
 
@@ -119,6 +152,7 @@ def _service_to_dict(service: RoutedService) -> dict[str, Any]:
             }
             for change in service.history
         ],
+        "handoff": _handoff_to_dict(service.handoff),
     }
 
 
@@ -139,6 +173,7 @@ def card_from_dict(data: Mapping[str, Any]) -> Card:
         call_id=f.opt_ident("call_id"),
         caller=f.group("caller", _caller, Caller()),
         location=f.group("location", _location, Location()),
+        proposed_location=f.obj("proposed_location", _proposed_location),
         incident=f.group("incident", _incident, Incident()),
         services=f.items("services", _service),
         callbacks=f.items("callbacks", _callback),
@@ -177,6 +212,22 @@ def _location(f: Fields) -> Location:
         source=f.opt_choice("source", LocationSource),
         region=f.obj("region", _place),
         district=f.obj("district", _place),
+        confirmed=f.flag("confirmed", False),
+    )
+
+
+def _proposed_location(f: Fields) -> ProposedLocation:
+    return f.make(
+        ProposedLocation,
+        lat=f.number("lat"),
+        lon=f.number("lon"),
+        radius_m=f.opt_number("radius_m"),
+        source=f.choice("source", LocationSource),
+        received_at=f.timestamp("received_at"),
+        positioned_at=f.opt_timestamp("positioned_at"),
+        method=f.opt_text("method"),
+        region=f.obj("region", _place),
+        district=f.obj("district", _place),
     )
 
 
@@ -200,6 +251,17 @@ def _service(f: Fields) -> RoutedService:
         status=f.choice("status", ServiceStatus),
         routed_at=f.timestamp("routed_at"),
         history=f.items("history", _change),
+        handoff=f.obj("handoff", _handoff),
+    )
+
+
+def _handoff(f: Fields) -> Handoff:
+    return f.make(
+        Handoff,
+        at=f.timestamp("at"),
+        by=f.text("by"),
+        contact=f.text("contact"),
+        note=f.opt_text("note"),
     )
 
 

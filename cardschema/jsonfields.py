@@ -67,9 +67,22 @@ class Fields:
         value: int | None = self._typed(key, False, "an integer", _is_int)
         return value
 
+    def number(self, key: str) -> float:
+        value = self._typed(key, True, "a number", _is_number)
+        return float(value)
+
     def opt_number(self, key: str) -> float | None:
         value = self._typed(key, False, "a number", _is_number)
         return None if value is None else float(value)
+
+    def flag(self, key: str, default: bool) -> bool:
+        """A boolean that may be left out (then ``default``); null is refused."""
+        value = self._get(key, False)
+        if value is _MISSING:
+            return default
+        if not isinstance(value, bool):
+            raise CardDataError(self.path(key), f"must be a boolean, got {_kind(value)}")
+        return value
 
     def timestamp(self, key: str) -> datetime:
         value = self._typed(key, True, "a timestamp string", _is_timestamp)

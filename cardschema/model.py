@@ -43,6 +43,12 @@ class LocationSource(enum.StrEnum):
     NETWORK = "network"
 
 
+AUTOMATIC_LOCATION_SOURCES: frozenset[LocationSource] = frozenset(
+    {LocationSource.AML, LocationSource.NETWORK}
+)
+"""The sources a ``ProposedLocation`` may come from: positions no person entered."""
+
+
 class ServiceStatus(enum.StrEnum):
     """Status of a card at one service; ``routed`` is set by 112, the rest by the service."""
 
@@ -167,7 +173,11 @@ class Place:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Location:
-    """Where help is needed; ``lat`` and ``lon`` are given together or not at all."""
+    """Where help is needed; ``lat`` and ``lon`` are given together or not at all.
+
+    ``confirmed`` is True once the operator has confirmed this location with the caller; a
+    later automatic position then goes to ``Card.proposed_location`` instead of here.
+    """
 
     address: str | None = None
     lat: float | None = None
@@ -176,6 +186,7 @@ class Location:
     source: LocationSource | None = None
     region: Place | None = None
     district: Place | None = None
+    confirmed: bool = False
 
     def __post_init__(self) -> None:
         _optional_text("address", self.address, rules.TEXT_MAX)
@@ -189,6 +200,39 @@ class Location:
                 raise CardDataError("lat", "is required when lon is given")
         if self.radius_m is not None:
             rules.check_float("radius_m", self.radius_m, 0.0, rules.RADIUS_MAX_M)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProposedLocation:
+    """An automatic position (AML or network) that arrived after the location was confirmed.
+
+    It is shown beside ``Card.location`` for the operator to accept or dismiss; it never
+    replaces the confirmed location by itself.
+    """
+
+    lat: float
+    lon: float
+    radius_m: float | None = None
+    source: LocationSource
+    received_at: datetime
+    positioned_at: datetime | None = None
+    method: str | None = None
+    region: Place | None = None
+    district: Place | None = None
+
+    def __post_init__(self) -> None:
+        rules.check_float("lat", self.lat, -90.0, 90.0)
+        rules.check_float("lon", self.lon, -180.0, 180.0)
+        if self.radius_m is not None:
+            rules.check_float("radius_m", self.radius_m, 0.0, rules.RADIUS_MAX_M)
+        if self.source not in AUTOMATIC_LOCATION_SOURCES:
+            allowed = ", ".join(sorted(AUTOMATIC_LOCATION_SOURCES))
+            raise CardDataError(
+                "source", f"must be an automatic source ({allowed}), got {self.source}"
+            )
+        rules.check_timestamp("received_at", self.received_at)
+        _optional_timestamp("positioned_at", self.positioned_at)
+        _optional_text("method", self.method, rules.POSITIONING_METHOD_MAX)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -240,8 +284,27 @@ class StatusChange:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Handoff:
+    """A card passed to a service by telephone because the service's system was down."""
+
+    at: datetime
+    by: str
+    contact: str
+    note: str | None = None
+
+    def __post_init__(self) -> None:
+        rules.check_timestamp("at", self.at)
+        _check_user("by", self.by)
+        rules.check_text("contact", self.contact, rules.SHORT_TEXT_MAX)
+        _optional_text("note", self.note, rules.TEXT_MAX)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RoutedService:
-    """A service the card was routed to, with its current status and history."""
+    """A service the card was routed to, with its current status and history.
+
+    ``handoff`` records that 112 also told the service by telephone (its system was down).
+    """
 
     code: str
     status: ServiceStatus
@@ -249,6 +312,7 @@ class RoutedService:
     name: str | None = None
     unit: Unit | None = None
     history: tuple[StatusChange, ...] = ()
+    handoff: Handoff | None = None
 
     def __post_init__(self) -> None:
         rules.check_pattern("code", self.code, rules.SERVICE_CODE_PATTERN, "103")
@@ -313,6 +377,7 @@ class Card:
     call_id: uuid.UUID | None = None
     caller: Caller = field(default_factory=Caller)
     location: Location = field(default_factory=Location)
+    proposed_location: ProposedLocation | None = None
     incident: Incident = field(default_factory=Incident)
     services: tuple[RoutedService, ...] = ()
     callbacks: tuple[CallbackAttempt, ...] = ()

@@ -17,6 +17,7 @@ from cardschema.model import (
     Card,
     CardStatus,
     Channel,
+    Handoff,
     Incident,
     Link,
     LinkKind,
@@ -25,6 +26,7 @@ from cardschema.model import (
     Note,
     Outcome,
     Place,
+    ProposedLocation,
     RoutedService,
     ServiceStatus,
     StatusChange,
@@ -62,9 +64,17 @@ class _Node:
         text = self.opt_text(name)
         return None if text is None else int(text.strip())
 
+    def number(self, name: str) -> float:
+        return float(self.text(name).strip())
+
     def opt_number(self, name: str) -> float | None:
         text = self.opt_text(name)
         return None if text is None else float(text.strip())
+
+    def flag(self, name: str) -> bool:
+        # xs:boolean: true or 1 (surrounding whitespace collapsed); absent means false.
+        text = self.opt_text(name)
+        return text is not None and text.strip() in ("true", "1")
 
     def timestamp(self, name: str) -> datetime:
         return rules.parse_timestamp(name, self.text(name).strip())
@@ -119,6 +129,7 @@ def parse(data: bytes) -> Card:
         call_id=None if call_id is None else uuid.UUID(call_id),
         caller=_caller(card.node("caller")),
         location=_location(card.node("location")),
+        proposed_location=_proposed(card.opt_node("proposedLocation")),
         incident=_incident(card.node("incident")),
         services=tuple(_service(item) for item in card.items("services")),
         callbacks=tuple(_callback(item) for item in card.items("callbacks")),
@@ -151,6 +162,23 @@ def _location(node: _Node) -> Location:
         source=node.opt_choice("source", LocationSource),
         region=_place(node.opt_node("region")),
         district=_place(node.opt_node("district")),
+        confirmed=node.flag("confirmed"),
+    )
+
+
+def _proposed(node: _Node | None) -> ProposedLocation | None:
+    if node is None:
+        return None
+    return ProposedLocation(
+        lat=node.number("lat"),
+        lon=node.number("lon"),
+        radius_m=node.opt_number("radiusM"),
+        source=node.choice("source", LocationSource),
+        received_at=node.timestamp("receivedAt"),
+        positioned_at=node.opt_timestamp("positionedAt"),
+        method=node.opt_text("method"),
+        region=_place(node.opt_node("region")),
+        district=_place(node.opt_node("district")),
     )
 
 
@@ -173,6 +201,18 @@ def _service(node: _Node) -> RoutedService:
         status=node.choice("status", ServiceStatus),
         routed_at=node.timestamp("routedAt"),
         history=tuple(_change(item) for item in node.items("history")),
+        handoff=_handoff(node.opt_node("handoff")),
+    )
+
+
+def _handoff(node: _Node | None) -> Handoff | None:
+    if node is None:
+        return None
+    return Handoff(
+        at=node.timestamp("at"),
+        by=node.text("by"),
+        contact=node.text("contact"),
+        note=node.opt_text("note"),
     )
 
 

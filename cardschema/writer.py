@@ -12,11 +12,13 @@ from cardschema import validation
 from cardschema.model import (
     CallbackAttempt,
     Card,
+    Handoff,
     Incident,
     Link,
     Location,
     Note,
     Place,
+    ProposedLocation,
     RoutedService,
     StatusChange,
     Unit,
@@ -78,6 +80,7 @@ def build(card: Card) -> bytes:
     _text(caller, "name", card.caller.name)
     _text(caller, "callbackNumber", card.caller.callback_number)
     _location(_child(root, "location"), card.location)
+    _optional(root, "proposedLocation", card.proposed_location, _proposed)
     _incident(_child(root, "incident"), card.incident)
     _list(root, "services", "service", card.services, _service)
     _list(root, "callbacks", "callback", card.callbacks, _callback)
@@ -105,6 +108,13 @@ def _list(
             fill(_child(element, item), value)
 
 
+def _optional(
+    parent: etree._Element, name: str, value: T | None, fill: Callable[[etree._Element, T], None]
+) -> None:
+    if value is not None:
+        fill(_child(parent, name), value)
+
+
 def _place(parent: etree._Element, name: str, place: Place | Unit | None) -> None:
     if place is not None:
         element = _child(parent, name)
@@ -120,6 +130,20 @@ def _location(element: etree._Element, location: Location) -> None:
     _text(element, "source", None if location.source is None else location.source.value)
     _place(element, "region", location.region)
     _place(element, "district", location.district)
+    # Only true is written: an unconfirmed location has no <confirmed> element.
+    _text(element, "confirmed", "true" if location.confirmed else None)
+
+
+def _proposed(element: etree._Element, proposed: ProposedLocation) -> None:
+    _number(element, "lat", proposed.lat)
+    _number(element, "lon", proposed.lon)
+    _number(element, "radiusM", proposed.radius_m)
+    _text(element, "source", proposed.source.value)
+    _timestamp(element, "receivedAt", proposed.received_at)
+    _timestamp(element, "positionedAt", proposed.positioned_at)
+    _text(element, "method", proposed.method)
+    _place(element, "region", proposed.region)
+    _place(element, "district", proposed.district)
 
 
 def _hazard(element: etree._Element, hazard: str) -> None:
@@ -148,6 +172,14 @@ def _service(element: etree._Element, service: RoutedService) -> None:
     _text(element, "status", service.status.value)
     _timestamp(element, "routedAt", service.routed_at)
     _list(element, "history", "change", service.history, _change)
+    _optional(element, "handoff", service.handoff, _handoff)
+
+
+def _handoff(element: etree._Element, handoff: Handoff) -> None:
+    _timestamp(element, "at", handoff.at)
+    _text(element, "by", handoff.by)
+    _text(element, "contact", handoff.contact)
+    _text(element, "note", handoff.note)
 
 
 def _callback(element: etree._Element, callback: CallbackAttempt) -> None:

@@ -55,6 +55,18 @@ def full_card() -> cs.Card:
             source=cs.LocationSource.AML,
             region=cs.Place(code="UZ-SA", name="Samarqand viloyati"),
             district=cs.Place(code="UZ-SA-SAMARQAND-SH"),
+            confirmed=True,
+        ),
+        proposed_location=cs.ProposedLocation(
+            lat=-0.0,
+            lon=179.999999,
+            radius_m=1250.0,
+            source=cs.LocationSource.NETWORK,
+            received_at=datetime(2026, 11, 22, 4, 25, 7, 250000, tzinfo=UTC),
+            positioned_at=tashkent(9, 24, 58, 999999),
+            method='CELL <2G> & "TA"',
+            region=cs.Place(code="UZ-SA", name="Samarqand viloyati"),
+            district=cs.Place(code="UZ-SA-PAYARIQ"),
         ),
         incident=cs.Incident(
             type="fire.residential",
@@ -84,6 +96,12 @@ def full_card() -> cs.Card:
                 code="1146",
                 status=cs.ServiceStatus.ROUTED,
                 routed_at=tashkent(9, 22),
+                handoff=cs.Handoff(
+                    at=tashkent(9, 23, 10),
+                    by="d.yusupova",
+                    contact="navbatchi psixolog N. Qodirova, +998 71 200-11-46",
+                    note="Tizim javob bermadi.\nKarta raqami telefonda aytildi. 📞",
+                ),
             ),
         ),
         callbacks=(

@@ -43,6 +43,18 @@ def test_full_card_as_json(full_card: cs.Card) -> None:
             "source": "aml",
             "region": {"code": "UZ-SA", "name": "Samarqand viloyati"},
             "district": {"code": "UZ-SA-SAMARQAND-SH", "name": None},
+            "confirmed": True,
+        },
+        "proposed_location": {
+            "lat": -0.0,
+            "lon": 179.999999,
+            "radius_m": 1250.0,
+            "source": "network",
+            "received_at": "2026-11-22T04:25:07.250000+00:00",
+            "positioned_at": "2026-11-22T09:24:58.999999+05:00",
+            "method": 'CELL <2G> & "TA"',
+            "region": {"code": "UZ-SA", "name": "Samarqand viloyati"},
+            "district": {"code": "UZ-SA-PAYARIQ", "name": None},
         },
         "incident": {
             "type": "fire.residential",
@@ -72,6 +84,7 @@ def test_full_card_as_json(full_card: cs.Card) -> None:
                         "by": "navbatchi B. Tursunov",
                     },
                 ],
+                "handoff": None,
             },
             {
                 "code": "1146",
@@ -80,6 +93,12 @@ def test_full_card_as_json(full_card: cs.Card) -> None:
                 "status": "routed",
                 "routed_at": "2026-11-22T09:22:00+05:00",
                 "history": [],
+                "handoff": {
+                    "at": "2026-11-22T09:23:10+05:00",
+                    "by": "d.yusupova",
+                    "contact": "navbatchi psixolog N. Qodirova, +998 71 200-11-46",
+                    "note": "Tizim javob bermadi.\nKarta raqami telefonda aytildi. 📞",
+                },
             },
         ],
         "callbacks": [
@@ -130,6 +149,8 @@ def test_minimal_card_as_json_keeps_empty_values(minimal_card: cs.Card) -> None:
     assert data["outcome"] is None
     assert data["caller"] == {"number": None, "name": None, "callback_number": None}
     assert data["location"]["region"] is None
+    assert data["location"]["confirmed"] is False
+    assert data["proposed_location"] is None
     assert data["incident"]["hazards"] == []
     assert data["services"] == data["callbacks"] == data["notes"] == data["links"] == []
 
@@ -153,6 +174,47 @@ def test_only_required_keys_are_needed(minimal_card: cs.Card) -> None:
         "language": "uz",
     }
     assert cs.card_from_dict(data) == minimal_card
+
+
+def test_documents_stored_before_revision_1_1_still_load(full_card: cs.Card) -> None:
+    data = cs.card_to_dict(full_card)
+    del data["proposed_location"]
+    del data["location"]["confirmed"]
+    for service in data["services"]:
+        del service["handoff"]
+    card = cs.card_from_dict(data)
+    assert card.proposed_location is None
+    assert card.location == dataclasses.replace(full_card.location, confirmed=False)
+    assert all(service.handoff is None for service in card.services)
+    assert card.services[0] == full_card.services[0]
+
+
+def test_optional_parts_of_the_new_objects_may_be_left_out(minimal_card: cs.Card) -> None:
+    data = cs.card_to_dict(minimal_card)
+    data["location"] = {"confirmed": True}
+    data["proposed_location"] = {
+        "lat": 41,
+        "lon": 69.25,
+        "source": "aml",
+        "received_at": "2026-11-22T09:20:00+05:00",
+    }
+    data["services"] = [
+        {
+            "code": "104",
+            "status": "routed",
+            "routed_at": "2026-11-22T09:20:00+05:00",
+            "handoff": {"at": "2026-11-22T09:21:00+05:00", "by": "a", "contact": "Aliyev"},
+        }
+    ]
+    card = cs.card_from_dict(data)
+    assert card.location == cs.Location(confirmed=True)
+    assert card.proposed_location is not None
+    assert type(card.proposed_location.lat) is float
+    assert card.proposed_location.lat == 41.0
+    assert card.proposed_location.radius_m is None
+    assert card.services[0].handoff is not None
+    assert card.services[0].handoff.note is None
+    assert cs.card_from_dict(cs.card_to_dict(card)) == card
 
 
 def test_absent_lists_are_empty(minimal_card: cs.Card) -> None:
@@ -263,6 +325,133 @@ BAD: list[tuple[str, Callable[[Data], None], str]] = [
     ("bad link kind", _set("links.0.kind", "same"), "links[0].kind: must be one of related,"),
     ("lat alone", _set("location.lon", None), "location.lon: is required when lat is given"),
     ("same service", _set("services.1.code", "101"), "services[1].code: duplicate value 101"),
+    (
+        "confirmed as text",
+        _set("location.confirmed", "true"),
+        "location.confirmed: must be a boolean, got a string",
+    ),
+    (
+        "confirmed as number",
+        _set("location.confirmed", 1),
+        "location.confirmed: must be a boolean, got an integer",
+    ),
+    (
+        "null confirmed",
+        _set("location.confirmed", None),
+        "location.confirmed: must be a boolean, got null",
+    ),
+    (
+        "handoff without contact",
+        _set("services.1.handoff.contact", _DELETE),
+        "services[1].handoff.contact: is required",
+    ),
+    (
+        "null handoff contact",
+        _set("services.1.handoff.contact", None),
+        "services[1].handoff.contact: must be a string, got null",
+    ),
+    (
+        "empty handoff contact",
+        _set("services.1.handoff.contact", ""),
+        "services[1].handoff.contact: must not be empty",
+    ),
+    (
+        "handoff without at",
+        _set("services.1.handoff.at", _DELETE),
+        "services[1].handoff.at: is required",
+    ),
+    (
+        "naive handoff",
+        _set("services.1.handoff.at", "2026-11-22T09:23:10"),
+        "services[1].handoff.at: '2026-11-22T09:23:10' is not a timestamp with a UTC offset",
+    ),
+    ("handoff by", _set("services.1.handoff.by", "d yusupova"), "services[1].handoff.by: must"),
+    (
+        "long handoff note",
+        _set("services.1.handoff.note", "n" * 1001),
+        "services[1].handoff.note: must be at most 1000",
+    ),
+    (
+        "unknown handoff key",
+        _set("services.1.handoff.phone", "+998712001146"),
+        "services[1].handoff.phone: unknown field",
+    ),
+    ("handoff as text", _set("services.0.handoff", "phoned"), "services[0].handoff: must be an"),
+    (
+        "proposed lat range",
+        _set("proposed_location.lat", -91.5),
+        "proposed_location.lat: must be between -90 and 90, got -91.5",
+    ),
+    (
+        "proposed lon range",
+        _set("proposed_location.lon", 181),
+        "proposed_location.lon: must be between -180 and 180, got 181.0",
+    ),
+    (
+        "proposed lat missing",
+        _set("proposed_location.lat", _DELETE),
+        "proposed_location.lat: is required",
+    ),
+    (
+        "proposed lon null",
+        _set("proposed_location.lon", None),
+        "proposed_location.lon: must be a number, got null",
+    ),
+    (
+        "proposed lat as text",
+        _set("proposed_location.lat", "41.3"),
+        "proposed_location.lat: must be a number, got a string",
+    ),
+    (
+        "proposed radius",
+        _set("proposed_location.radius_m", -5),
+        "proposed_location.radius_m: must be between 0 and 20000000",
+    ),
+    (
+        "proposed by the operator",
+        _set("proposed_location.source", "operator"),
+        "proposed_location.source: must be an automatic source (aml, network), got operator",
+    ),
+    (
+        "proposed source unknown",
+        _set("proposed_location.source", "gps"),
+        "proposed_location.source: must be one of aml, operator, network; got 'gps'",
+    ),
+    (
+        "proposed source missing",
+        _set("proposed_location.source", _DELETE),
+        "proposed_location.source: is required",
+    ),
+    (
+        "proposed received_at missing",
+        _set("proposed_location.received_at", _DELETE),
+        "proposed_location.received_at: is required",
+    ),
+    (
+        "naive positioned_at",
+        _set("proposed_location.positioned_at", datetime(2026, 11, 22, 9, 24)),
+        "proposed_location.positioned_at: must be timezone-aware",
+    ),
+    (
+        "long method",
+        _set("proposed_location.method", "M" * 33),
+        "proposed_location.method: must be at most 32 characters",
+    ),
+    (
+        "proposed region code",
+        _set("proposed_location.district.code", "UZ SA"),
+        "proposed_location.district.code: must match",
+    ),
+    (
+        "proposed address",
+        _set("proposed_location.address", "Registon"),
+        "proposed_location.address: unknown field",
+    ),
+    (
+        "proposed as list",
+        _set("proposed_location", [41.3, 69.2]),
+        "proposed_location: must be an object, got list",
+    ),
 ]
 
 

@@ -43,6 +43,21 @@ INVALID: dict[str, tuple[type[cs.CardSchemaError], str]] = {
     "bad-card-number.xml": (cs.CardInvalid, "The value '112-2026-777' is not accepted"),
     "latitude-out-of-range.xml": (cs.CardInvalid, "The value '139.767966' is greater than"),
     "latitude-without-longitude.xml": (cs.CardInvalid, "Expected is ( {urn:uz:112:call-card:1}lon"),
+    "proposed-location-latitude-out-of-range.xml": (
+        cs.CardInvalid,
+        "line 27: Element '{urn:uz:112:call-card:1}lat': [facet 'minInclusive'] "
+        "The value '-91.5' is less than the minimum value allowed ('-90')",
+    ),
+    "proposed-location-from-operator.xml": (
+        cs.CardInvalid,
+        "line 30: Element '{urn:uz:112:call-card:1}source': [facet 'enumeration'] "
+        "The value 'operator' is not an element of the set {'aml', 'network'}",
+    ),
+    "handoff-without-contact.xml": (
+        cs.CardInvalid,
+        "line 38: Element '{urn:uz:112:call-card:1}note': This element is not expected. "
+        "Expected is ( {urn:uz:112:call-card:1}contact )",
+    ),
     "duplicate-service.xml": (cs.CardInvalid, "Duplicate key-sequence ['103']"),
     "four-callbacks.xml": (cs.CardInvalid, "'{urn:uz:112:call-card:1}callback': This element is"),
     "empty-services.xml": (cs.CardInvalid, "services': Missing child element(s)"),
@@ -78,6 +93,26 @@ def test_valid_example(path: Path) -> None:
     assert card.created_at.utcoffset() == timedelta(hours=5)
     assert card.services
     assert card.notes
+
+
+def test_the_examples_show_the_revision_1_1_parts() -> None:
+    cards = {path.name: cs.parse(path.read_bytes()) for path in VALID}
+    police = cards["102-police-toshkent.xml"]
+    assert police.location.confirmed
+    assert police.proposed_location is not None
+    assert police.proposed_location.source is cs.LocationSource.AML
+    assert police.proposed_location.method == "GNSS"
+    gas = cards["104-gas-fargona.xml"]
+    handoff = gas.services[0].handoff
+    assert handoff is not None
+    assert handoff.by == "m.xolmatova"
+    assert handoff.contact.startswith("диспетчер Р. Усмонов")
+    assert gas.services[1].handoff is None
+    # The others are revision 1 cards as they were, and still valid.
+    for name in ("101-fire-samarqand.xml", "103-ambulance-nukus.xml"):
+        assert not cards[name].location.confirmed
+        assert cards[name].proposed_location is None
+        assert all(service.handoff is None for service in cards[name].services)
 
 
 def test_every_invalid_example_has_an_expectation() -> None:

@@ -41,6 +41,25 @@ def callback(attempt: int) -> cs.CallbackAttempt:
     return cs.CallbackAttempt(attempt=attempt, at=AT, outcome=cs.CallbackOutcome.BUSY)
 
 
+def handoff(**changes: object) -> cs.Handoff:
+    """A valid hand-off with some fields replaced."""
+    fields: dict[str, object] = {"at": AT, "by": "a.karimov", "contact": "navbatchi Aliyev"}
+    fields.update(changes)
+    return cs.Handoff(**fields)  # type: ignore[arg-type]
+
+
+def proposed(**changes: object) -> cs.ProposedLocation:
+    """A valid proposed location (AML) with some fields replaced."""
+    fields: dict[str, object] = {
+        "lat": 41.311,
+        "lon": 69.279,
+        "source": cs.LocationSource.AML,
+        "received_at": AT,
+    }
+    fields.update(changes)
+    return cs.ProposedLocation(**fields)  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize(
     ("enum_type", "values"),
     [
@@ -122,6 +141,36 @@ def test_defaults_of_an_open_card() -> None:
     assert (opened.services, opened.callbacks, opened.notes, opened.links) == ((), (), (), ())
     assert opened.closed_at is None
     assert opened.outcome is None
+    assert opened.location.confirmed is False
+    assert opened.proposed_location is None
+    assert service().handoff is None
+
+
+def test_new_optional_parts_have_the_documented_fields() -> None:
+    assert [f.name for f in dataclasses.fields(cs.Handoff)] == ["at", "by", "contact", "note"]
+    assert [f.name for f in dataclasses.fields(cs.ProposedLocation)] == [
+        "lat",
+        "lon",
+        "radius_m",
+        "source",
+        "received_at",
+        "positioned_at",
+        "method",
+        "region",
+        "district",
+    ]
+    minimal = proposed()
+    assert (minimal.radius_m, minimal.positioned_at, minimal.method) == (None, None, None)
+    assert (minimal.region, minimal.district) == (None, None)
+    assert handoff().note is None
+
+
+def test_proposed_locations_come_only_from_automatic_sources() -> None:
+    assert frozenset({cs.LocationSource.AML, cs.LocationSource.NETWORK}) == (
+        cs.AUTOMATIC_LOCATION_SOURCES
+    )
+    for source in cs.AUTOMATIC_LOCATION_SOURCES:
+        assert proposed(source=source).source is source
 
 
 BROKEN: list[tuple[str, Callable[[], object], str]] = [
@@ -197,6 +246,52 @@ BROKEN: list[tuple[str, Callable[[], object], str]] = [
         lambda: cs.StatusChange(status=S.RECEIVED, at=AT, by=""),
         "by: must not be empty",
     ),
+    ("naive handoff", lambda: handoff(at=NAIVE), "at: must be timezone-aware"),
+    ("handoff by empty", lambda: handoff(by=""), "by: must not be empty"),
+    ("handoff by with space", lambda: handoff(by="a karimov"), "by: must match"),
+    ("handoff by too long", lambda: handoff(by="u" * 65), "by: must be at most 64"),
+    ("handoff contact empty", lambda: handoff(contact=""), "contact: must not be empty"),
+    (
+        "handoff contact too long",
+        lambda: handoff(contact="c" * 201),
+        "contact: must be at most 200 characters, got 201",
+    ),
+    ("handoff contact control", lambda: handoff(contact="Ali\x07"), "contains character U+0007"),
+    ("handoff note empty", lambda: handoff(note=""), "note: must not be empty"),
+    ("handoff note too long", lambda: handoff(note="n" * 1001), "note: must be at most 1000"),
+    (
+        "proposed lat range",
+        lambda: proposed(lat=-90.5),
+        "lat: must be between -90 and 90, got -90.5",
+    ),
+    ("proposed lon range", lambda: proposed(lon=180.1), "lon: must be between -180 and 180"),
+    ("proposed lat NaN", lambda: proposed(lat=float("nan")), "lat: must be between"),
+    ("proposed lon inf", lambda: proposed(lon=float("-inf")), "lon: must be between"),
+    ("proposed radius", lambda: proposed(radius_m=-0.1), "radius_m: must be between 0 and"),
+    (
+        "proposed radius too big",
+        lambda: proposed(radius_m=20_000_000.5),
+        "radius_m: must be between 0 and 20000000",
+    ),
+    (
+        "proposed by the operator",
+        lambda: proposed(source=cs.LocationSource.OPERATOR),
+        "source: must be an automatic source (aml, network), got operator",
+    ),
+    ("naive received_at", lambda: proposed(received_at=NAIVE), "received_at: must be timezone"),
+    (
+        "naive positioned_at",
+        lambda: proposed(positioned_at=NAIVE),
+        "positioned_at: must be timezone-aware",
+    ),
+    ("empty method", lambda: proposed(method=""), "method: must not be empty"),
+    (
+        "long method",
+        lambda: proposed(method="M" * 33),
+        "method: must be at most 32 characters, got 33",
+    ),
+    ("method control char", lambda: proposed(method="GNSS\x00"), "contains character U+0000"),
+    ("proposed region", lambda: proposed(region=cs.Place(code="UZ SA")), "code: must match"),
     ("attempt 4", lambda: callback(4), "attempt: must be between 1 and 3, got 4"),
     ("attempt 0", lambda: callback(0), "attempt: must be between 1 and 3, got 0"),
     (
@@ -265,6 +360,12 @@ def test_boundary_values_are_accepted() -> None:
     )
     assert edge.location.lat == -90.0
     assert cs.Location(lat=90, lon=-180).lon == -180
+    far = proposed(lat=90.0, lon=-180.0, radius_m=0.0, method="M" * 32)
+    assert (far.lat, far.lon, far.radius_m) == (90.0, -180.0, 0.0)
+    assert proposed(lat=-90, lon=180, radius_m=20_000_000.0).lon == 180
+    told = handoff(by="u" * 64, contact="c" * 200, note="n" * 1000)
+    assert len(told.contact) == 200
+    assert card(location=cs.Location(confirmed=True), proposed_location=far).location.confirmed
 
 
 def test_errors_are_value_errors_with_a_common_base() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -39,6 +39,8 @@ def test_empty_lists_and_unknown_values_are_left_out(minimal_card: cs.Card) -> N
     data = cs.build(minimal_card)
     for absent in (b"<services", b"<callbacks", b"<notes", b"<links", b"<hazards", b"<lat"):
         assert absent not in data
+    for absent in (b"<confirmed", b"<proposedLocation", b"<handoff"):
+        assert absent not in data
     assert b"<caller/>" in data
     assert b"<location/>" in data
     assert b"<incident/>" in data
@@ -53,6 +55,46 @@ def test_parse_reads_back_what_build_wrote(fixture: str, request: pytest.Fixture
     assert cs.build(again) == data
 
 
+def _children(element: etree._Element) -> list[str]:
+    return [etree.QName(child).localname for child in element]
+
+
+def test_revision_1_1_elements_are_written_in_place(full_card: cs.Card) -> None:
+    root = etree.fromstring(cs.build(full_card))
+    names = _children(root)
+    assert names[names.index("location") + 1] == "proposedLocation"
+    location = root.find(f"{{{NS}}}location")
+    assert location is not None
+    assert _children(location)[-2:] == ["district", "confirmed"]
+    assert location.findtext(f"{{{NS}}}confirmed") == "true"
+    proposed = root.find(f"{{{NS}}}proposedLocation")
+    assert proposed is not None
+    assert _children(proposed) == [
+        "lat",
+        "lon",
+        "radiusM",
+        "source",
+        "receivedAt",
+        "positionedAt",
+        "method",
+        "region",
+        "district",
+    ]
+    assert proposed.findtext(f"{{{NS}}}receivedAt") == "2026-11-22T04:25:07.250000+00:00"
+    services = root.findall(f"{{{NS}}}services/{{{NS}}}service")
+    assert [_children(service)[-1] for service in services] == ["history", "handoff"]
+    handoff = services[1].find(f"{{{NS}}}handoff")
+    assert handoff is not None
+    assert _children(handoff) == ["at", "by", "contact", "note"]
+
+
+def test_an_unconfirmed_location_has_no_confirmed_element(full_card: cs.Card) -> None:
+    location = dataclasses.replace(full_card.location, confirmed=False)
+    data = cs.build(dataclasses.replace(full_card, location=location))
+    assert b"<confirmed" not in data
+    assert b"<confirmed>false</confirmed>" not in data
+
+
 def test_awkward_text_survives(full_card: cs.Card) -> None:
     card = cs.parse(cs.build(full_card))
     assert card.incident.description == "Tutun chiqmoqda.\r\nДым из окна.\tÚyde adam bar. 🔥"
@@ -60,6 +102,11 @@ def test_awkward_text_survives(full_card: cs.Card) -> None:
     assert card.closed_at is not None
     assert card.closed_at.utcoffset() == timedelta(hours=-3, minutes=-30)
     assert card.updated_at.utcoffset() == timedelta(0)
+    assert card.proposed_location is not None
+    assert card.proposed_location.method == 'CELL <2G> & "TA"'
+    handoff = card.services[1].handoff
+    assert handoff is not None
+    assert handoff.note == "Tizim javob bermadi.\nKarta raqami telefonda aytildi. 📞"
 
 
 def test_build_never_emits_an_invalid_card(full_card: cs.Card) -> None:
@@ -69,6 +116,14 @@ def test_build_never_emits_an_invalid_card(full_card: cs.Card) -> None:
         cs.build(full_card)
     assert "priority" in str(raised.value)
     assert "maximum value allowed ('5')" in str(raised.value)
+
+
+def test_the_xsd_also_refuses_an_operator_proposed_location(full_card: cs.Card) -> None:
+    assert full_card.proposed_location is not None
+    object.__setattr__(full_card.proposed_location, "source", cs.LocationSource.OPERATOR)
+    with pytest.raises(cs.CardInvalid) as raised:
+        cs.build(full_card)
+    assert "'operator' is not an element of the set {'aml', 'network'}" in str(raised.value)
 
 
 CARD_WITH_NOISE = f"""<?xml version="1.0" encoding="UTF-8"?>
@@ -86,7 +141,12 @@ CARD_WITH_NOISE = f"""<?xml version="1.0" encoding="UTF-8"?>
   <channel>voice</channel>
   <language>uz</language>
   <caller><name>Ali<!-- family name withheld -->jon</name></caller>
-  <location><lat> 41.3 </lat><lon>6.92E1</lon><radiusM>.5</radiusM></location>
+  <location><lat> 41.3 </lat><lon>6.92E1</lon><radiusM>.5</radiusM>
+    <confirmed> 1 </confirmed></location>
+  <proposedLocation>
+    <lat>+4.13E1</lat><lon> 69.2 </lon><source>network</source>
+    <receivedAt>2026-11-22T09:19:50Z</receivedAt><method> CELL </method>
+  </proposedLocation>
   <incident>
     <!-- priority as the 103 system writes it -->
     <priority>+2</priority>
@@ -100,6 +160,8 @@ CARD_WITH_NOISE = f"""<?xml version="1.0" encoding="UTF-8"?>
       <routedAt>2026-11-22T09:19:30+05:00</routedAt>
       <history><change><status>received</status><at>2026-11-22T09:19:31+05:00</at></change>
       </history>
+      <handoff><at>2026-11-22T09:19:35+05:00</at><by>a</by><contact>Bek<!-- x -->ov</contact>
+      </handoff>
     </service>
   </services>
   <notes><note><at>2026-11-22T09:19:40+05:00</at><author>a</author><text><![CDATA[<b>]]></text>
@@ -119,6 +181,33 @@ def test_parse_reads_what_the_xsd_allows_beyond_what_build_writes() -> None:
     assert card.incident.hazards == ("smoke", "gas_leak")
     assert card.services[0].history[0].status is cs.ServiceStatus.RECEIVED
     assert card.notes[0].text == "<b>"
+    assert card.location.confirmed is True
+    assert card.proposed_location == cs.ProposedLocation(
+        lat=41.3,
+        lon=69.2,
+        source=cs.LocationSource.NETWORK,
+        received_at=datetime(2026, 11, 22, 9, 19, 50, tzinfo=UTC),
+        method=" CELL ",
+    )
+    assert card.services[0].handoff == cs.Handoff(
+        at=card.services[0].history[0].at + timedelta(seconds=4), by="a", contact="Bekov"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "confirmed"),
+    [("true", True), ("1", True), (" true\n", True), ("false", False), ("0", False)],
+)
+def test_confirmed_is_read_as_an_xsd_boolean(value: str, confirmed: bool) -> None:
+    data = CARD_WITH_NOISE.replace("<confirmed> 1 </confirmed>", f"<confirmed>{value}</confirmed>")
+    assert cs.parse(data.encode()).location.confirmed is confirmed
+
+
+@pytest.mark.parametrize("value", ["yes", "TRUE", ""])
+def test_confirmed_must_be_a_boolean(value: str) -> None:
+    data = CARD_WITH_NOISE.replace("<confirmed> 1 </confirmed>", f"<confirmed>{value}</confirmed>")
+    with pytest.raises(cs.CardInvalid, match="confirmed"):
+        cs.parse(data.encode())
 
 
 def test_other_encodings_are_read() -> None:

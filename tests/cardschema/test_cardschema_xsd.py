@@ -54,6 +54,15 @@ def test_schema_header(path: Path) -> None:
         assert root.find(f".//{{{XS}}}{construct}") is None
 
 
+def test_both_files_name_the_same_revision() -> None:
+    # The schema's own version attribute names the revision; schemaVersion stays "1".
+    assert [etree.parse(str(path)).getroot().get("version") for path in XSD_FILES] == [
+        "1.1",
+        "1.1",
+    ]
+    assert cs.SCHEMA_VERSION == "1"
+
+
 @pytest.mark.parametrize("path", XSD_FILES, ids=[path.name for path in XSD_FILES])
 def test_everything_is_documented(path: Path) -> None:
     root = etree.parse(str(path)).getroot()
@@ -97,6 +106,14 @@ def test_enumerations_match_the_python_enums(enum_type: type[enum.StrEnum]) -> N
     assert _facets(enum_type.__name__, "enumeration") == [member.value for member in enum_type]
 
 
+def test_automatic_sources_match_the_python_set() -> None:
+    restriction = _named("simpleType", "AutomaticLocationSource").find(f"{{{XS}}}restriction")
+    assert restriction is not None
+    assert restriction.get("base") == "cc:LocationSource"
+    values = _facets("AutomaticLocationSource", "enumeration")
+    assert values == [s.value for s in cs.LocationSource if s in cs.AUTOMATIC_LOCATION_SOURCES]
+
+
 @pytest.mark.parametrize(
     ("simple_type", "pattern"),
     [
@@ -125,6 +142,8 @@ def test_patterns_match_the_python_rules(simple_type: str, pattern: str) -> None
         ("ShortText", "minLength", 1),
         ("Text", "minLength", 1),
         ("LongText", "minLength", 1),
+        ("PositioningMethod", "maxLength", rules.POSITIONING_METHOD_MAX),
+        ("PositioningMethod", "minLength", 1),
         ("Metres", "maxInclusive", int(rules.RADIUS_MAX_M)),
         ("Priority", "minInclusive", 1),
         ("Priority", "maxInclusive", 5),
@@ -149,6 +168,8 @@ MODEL_TYPES: list[tuple[type[Any], str]] = [
     (cs.CallbackAttempt, "CallbackAttempt"),
     (cs.Note, "Note"),
     (cs.Link, "Link"),
+    (cs.Handoff, "Handoff"),
+    (cs.ProposedLocation, "ProposedLocation"),
 ]
 
 
@@ -186,3 +207,59 @@ def test_optional_fields_are_optional_elements() -> None:
         "location",
         "incident",
     }
+
+
+def _sequence(complex_type: str) -> list[etree._Element]:
+    sequence = _named("complexType", complex_type).find(f"{{{XS}}}sequence")
+    assert sequence is not None
+    return list(sequence.iterchildren(f"{{{XS}}}element"))
+
+
+@pytest.mark.parametrize(
+    ("complex_type", "name", "after"),
+    [
+        ("CallCard", "proposedLocation", "location"),
+        ("Location", "confirmed", "district"),
+        ("RoutedService", "handoff", "history"),
+    ],
+)
+def test_revision_1_1_elements_are_optional_and_placed(
+    complex_type: str, name: str, after: str
+) -> None:
+    elements = _sequence(complex_type)
+    names = [element.get("name") for element in elements]
+    position = names.index(name)
+    assert names[position - 1] == after
+    assert elements[position].get("minOccurs") == "0"
+    assert elements[position].get("maxOccurs") is None
+    # Appended at the end of its sequence, except proposedLocation, which sits by location.
+    assert name == "proposedLocation" or position == len(names) - 1
+
+
+def test_the_new_types_are_what_the_model_says() -> None:
+    def types(complex_type: str) -> dict[str | None, str | None]:
+        return {e.get("name"): e.get("type") for e in _sequence(complex_type)}
+
+    def required(complex_type: str) -> set[str | None]:
+        return {e.get("name") for e in _sequence(complex_type) if e.get("minOccurs") != "0"}
+
+    assert types("Location")["confirmed"] == "xs:boolean"
+    assert types("Handoff") == {
+        "at": "cc:Timestamp",
+        "by": "cc:UserId",
+        "contact": "cc:ShortText",
+        "note": "cc:Text",
+    }
+    assert required("Handoff") == {"at", "by", "contact"}
+    assert types("ProposedLocation") == {
+        "lat": "cc:Latitude",
+        "lon": "cc:Longitude",
+        "radiusM": "cc:Metres",
+        "source": "cc:AutomaticLocationSource",
+        "receivedAt": "cc:Timestamp",
+        "positionedAt": "cc:Timestamp",
+        "method": "cc:PositioningMethod",
+        "region": "cc:Place",
+        "district": "cc:Place",
+    }
+    assert required("ProposedLocation") == {"lat", "lon", "source", "receivedAt"}
