@@ -1,0 +1,59 @@
+"""Service units over the API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from dispatch.agencies.schemas import SERVICE_CODE_PATTERN
+
+# Same alphabet as a code on the call card (cardschema's Code), so a unit fits on the card.
+UNIT_CODE_PATTERN = r"^[0-9A-Za-z][0-9A-Za-z_.:-]{0,63}$"
+DistrictCode = Annotated[str, Field(min_length=1, max_length=32)]
+MAX_DISTRICTS = 500
+
+
+class UnitCreate(BaseModel):
+    """A new unit of a service and the districts it covers."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(pattern=UNIT_CODE_PATTERN, description="e.g. UZ-SA-103-urgut")
+    service_code: str = Field(pattern=SERVICE_CODE_PATTERN, description="e.g. 103")
+    name: str = Field(min_length=1, max_length=200)
+    districts: list[DistrictCode] = Field(
+        default_factory=list, max_length=MAX_DISTRICTS, description="district codes it covers"
+    )
+
+
+class UnitUpdate(BaseModel):
+    """A partial change: rename, retire (``active: false``) or confirm (``sample: false``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    active: bool | None = None
+    sample: bool | None = None
+
+
+class CoverageIn(BaseModel):
+    """The complete list of districts a unit covers (replaces the one it had)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    districts: list[DistrictCode] = Field(max_length=MAX_DISTRICTS)
+
+
+class UnitOut(BaseModel):
+    """A unit as the API shows it, with the codes of the districts it covers."""
+
+    code: str
+    service_code: str
+    name: str
+    active: bool
+    sample: bool
+    districts: list[str]
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,1 @@
+"""Regions, districts and point resolution on the real boundaries of Uzbekistan."""

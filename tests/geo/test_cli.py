@@ -1,0 +1,55 @@
+"""``python -m dispatch seed`` and ``geo load`` run as an administrator would."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(args: list[str], tmp_path: Path, **extra: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DISPATCH_")}
+    env.update(
+        DISPATCH_DATABASE_URL=f"sqlite:///{tmp_path / 'geo.db'}",
+        DISPATCH_PASSWORD_SCRYPT_N="16",
+        **extra,
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "dispatch", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_first_seed_loads_boundaries_and_units_then_geo_load_reloads(tmp_path: Path) -> None:
+    assert _run(["migrate"], tmp_path).returncode == 0
+    first = _run(["seed"], tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "14 region(s) and 200 district(s) loaded, 70 sample unit(s) added" in first.stderr
+    again = _run(["seed"], tmp_path)
+    assert "0 region(s) and 0 district(s) loaded, 0 sample unit(s) added" in again.stderr
+    reload = _run(["geo", "load"], tmp_path)
+    assert reload.returncode == 0, reload.stderr
+    assert "14 region(s), 200 district(s); 0 added, 0 changed, 0 removed" in reload.stderr
+
+
+def test_missing_boundary_files_are_a_clear_error(tmp_path: Path, shared_data: Path) -> None:
+    assert _run(["migrate"], tmp_path).returncode == 0
+    missing = tmp_path / "nowhere"
+    seeded = _run(["seed"], tmp_path, DISPATCH_GEO_DATA_DIR=str(missing))
+    assert seeded.returncode == 2
+    assert "boundary data error" in seeded.stderr
+    assert "DISPATCH_GEO_DATA_DIR" in seeded.stderr
+    loaded = _run(["geo", "load", "--data-dir", str(missing)], tmp_path)
+    assert loaded.returncode == 2
+    assert str(missing) in loaded.stderr
+    # Nothing was half-done: a seed with the real files still adds everything.
+    fine = _run(["seed"], tmp_path, DISPATCH_GEO_DATA_DIR=str(shared_data / "geo"))
+    assert "5 service(s) added, 14 region(s) and 200 district(s) loaded" in fine.stderr
