@@ -1,1 +1,22 @@
-"""Calls reaching 112: voice, video, SMS and e-mail, with the caller's location when known."""
+"""Calls reaching 112: voice, video, SMS and e-mail, with the caller's location when known.
+
+Modules:
+
+- ``service`` — take a call in (``create_call``), read it (``get_call``, ``call_out``), and
+  ``latest_aml_for_call(session, call_id)`` for other capabilities (the card shows the AML
+  proposal beside its confirmed location).
+- ``lifecycle`` — the call state machine (``CallStatus``, ``CALL_TRANSITIONS``) and ``replay``,
+  which derives a call's timeline from its events sorted by ``at``.
+- ``timeline`` — gateway events: idempotent by ``event_id``, replayed, put on the bus.
+- ``messages`` — SMS and e-mail conversations, operator replies as ``send_text`` commands.
+- ``aml`` (pure parser), ``gsm7`` (data SMS), ``numbers`` (comparable caller keys),
+  ``aml_service`` (store, match to calls, refusals).
+- ``gateway`` — commands to the gateways: the durable outbox (``enqueue_command``) and the
+  ``/ws/gateway`` websocket.
+
+Until the ACD issue brings queues, every call waits in the ``default`` queue. Bus topics:
+``call.created``, ``call.<event type>`` (``call.answered``, ...), ``call.status_changed``,
+``call.message_received``, ``call.message_sent``, ``call.location_proposed``,
+``aml.received``, ``gateway.command``, ``gateway.command_acknowledged``,
+``gateway.command_failed``.
+"""

@@ -1,33 +1,71 @@
-"""Taking calls in from the gateways."""
+"""Taking calls in from the gateways, and reading them.
+
+Other capabilities use these functions (and :func:`latest_aml_for_call`,
+:func:`dispatch.calls.gateway.enqueue_command`), never the tables directly.
+"""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.audit import service as audit
-from dispatch.calls.models import Call
-from dispatch.calls.schemas import CallCreate, CallOut, CallStatus, Point
+from dispatch.calls import aml_service, messages
+from dispatch.calls.aml_service import latest_aml_for_call
+from dispatch.calls.lifecycle import CallStatus
+from dispatch.calls.models import AmlMessage, Call
+from dispatch.calls.numbers import address_key, imei_key, normalise_number
+from dispatch.calls.schemas import CallCreate, CallOut, Point
 from dispatch.core.actor import Actor
 from dispatch.core.bus import emit
 from dispatch.core.logging import bind
 from dispatch.errors import Invalid, NotFound
 
 DEFAULT_QUEUE = "default"
+CONVERSATION_WINDOW = timedelta(minutes=30)
+AML_MATCH_WINDOW = timedelta(minutes=10)
+
+__all__ = [
+    "DEFAULT_QUEUE",
+    "call_out",
+    "create_call",
+    "get_call",
+    "latest_aml_for_call",
+]
 
 
 async def create_call(
-    session: AsyncSession, actor: Actor, data: CallCreate, *, now: datetime
-) -> Call:
-    """Register a new call and put it in the (for now single) default queue."""
-    if data.channel in ("sms", "email") and not data.text:
-        raise Invalid(f"an {data.channel} call needs its text")
+    session: AsyncSession,
+    actor: Actor,
+    data: CallCreate,
+    *,
+    now: datetime,
+    conversation_window: timedelta = CONVERSATION_WINDOW,
+    aml_window: timedelta = AML_MATCH_WINDOW,
+) -> tuple[Call, bool]:
+    """A new call in the default queue, or (False) the open conversation the message joins."""
+    _check(data)
+    if data.channel in messages.TEXT_CHANNELS:
+        existing = await messages.find_repeat(session, data)
+        if existing is not None:
+            return existing, False
+        conversation = await messages.find_conversation(
+            session, data, now=now, window=conversation_window
+        )
+        if conversation is not None:
+            bind(call_id=conversation.id)
+            await messages.append_incoming(session, actor, conversation, data, now=now)
+            return conversation, False
     call = Call(
         id=uuid.uuid4(),
         channel=data.channel.value,
         caller_number=data.caller_number,
+        caller_key=normalise_number(data.caller_number),
+        caller_address=address_key(data.caller_address),
+        imei=imei_key(data.imei),
+        conversation_id=data.conversation_id,
         language=data.language,
         lat=data.location.lat if data.location else None,
         lon=data.location.lon if data.location else None,
@@ -37,20 +75,36 @@ async def create_call(
         subject=data.subject,
         status=CallStatus.WAITING.value,
         queue=DEFAULT_QUEUE,
+        timeline_complete=True,
         created_at=now,
         created_by=actor.username,
     )
     session.add(call)
+    await session.flush()
     bind(call_id=call.id)
     await audit.record(
         session, actor, "call.create", "call", str(call.id), {"channel": call.channel}, at=now
     )
+    if data.channel in messages.TEXT_CHANNELS:
+        messages.add_first_message(session, call, data, now=now)
     emit(
         session,
         "call.created",
         {"call_id": str(call.id), "queue": call.queue, "channel": call.channel},
     )
-    return call
+    await aml_service.attach_waiting(session, actor, call, now=now, window=aml_window)
+    return call, True
+
+
+def _check(data: CallCreate) -> None:
+    text_channel = data.channel in messages.TEXT_CHANNELS
+    if text_channel and not data.text:
+        raise Invalid(f"text: an {data.channel} call needs its text")
+    if data.subject is not None and data.channel != "email":
+        raise Invalid("subject: only an e-mail has a subject")
+    if not text_channel and (data.conversation_id or data.message_id):
+        field = "conversation_id" if data.conversation_id else "message_id"
+        raise Invalid(f"{field}: only SMS and e-mail calls are conversations")
 
 
 async def get_call(session: AsyncSession, call_id: uuid.UUID) -> Call:
@@ -61,8 +115,8 @@ async def get_call(session: AsyncSession, call_id: uuid.UUID) -> Call:
     return call
 
 
-def call_out(call: Call) -> CallOut:
-    """The API view of a call."""
+def call_out(call: Call, aml: AmlMessage | None = None, *, now: datetime | None = None) -> CallOut:
+    """The API view of a call, with its latest AML location when one is given."""
     point = None
     if call.lat is not None and call.lon is not None:
         point = Point(
@@ -75,11 +129,23 @@ def call_out(call: Call) -> CallOut:
         id=call.id,
         channel=call.channel,  # type: ignore[arg-type]
         caller_number=call.caller_number,
+        caller_address=call.caller_address,
+        imei=call.imei,
+        conversation_id=call.conversation_id,
         language=call.language,
         location=point,
         text=call.text,
         subject=call.subject,
         status=CallStatus(call.status),
         queue=call.queue,
+        operator=call.operator,
+        offered_at=call.offered_at,
+        answered_at=call.answered_at,
+        ended_at=call.ended_at,
+        talk_seconds=call.talk_seconds,
+        media_url=call.media_url,
+        timeline_complete=call.timeline_complete,
+        last_message_at=call.last_message_at,
         created_at=call.created_at,
+        aml=aml_service.proposal(aml, now=now) if aml is not None else None,
     )

@@ -1,0 +1,298 @@
+"""Commands to the gateways: a durable outbox, delivered at least once, in order.
+
+A command is written in the caller's transaction (:func:`enqueue_command`) and published on the
+bus (``gateway.command``) after the commit; every connected gateway receives it over
+``/ws/gateway``. Its status moves ``pending`` → ``sent`` → ``acknowledged`` or ``failed``
+(``COMMAND_TRANSITIONS``). A gateway that connects gets every command not yet acknowledged or
+failed again, oldest first, so it must treat ``command_id`` as the key to drop repeats.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dispatch.audit import service as audit
+from dispatch.calls.gateway.models import GatewayCommand
+from dispatch.calls.models import Call
+from dispatch.core.actor import SYSTEM, Actor
+from dispatch.core.bus import emit
+from dispatch.errors import Conflict, Invalid, NotFound
+
+TOPIC = "gateway.command"
+
+
+class CommandType(StrEnum):
+    """What the server asks a gateway to do."""
+
+    OFFER = "offer"  # ring operator X's set with the call
+    CONNECT = "connect"  # bridge the call to operator X's set
+    TRANSFER = "transfer"  # move the call to operator X or to payload["to"]
+    ORIGINATE = "originate"  # dial a callback to payload["number"] from operator X's set
+    HANGUP = "hangup"  # end the call
+    SEND_TEXT = "send_text"  # send payload["text"] to the caller by SMS or e-mail
+
+
+class CommandStatus(StrEnum):
+    """Where a command stands."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    ACKNOWLEDGED = "acknowledged"
+    FAILED = "failed"
+
+
+# A gateway may acknowledge a command that reached it through another server process before
+# this one marked it sent, hence pending → acknowledged.
+COMMAND_TRANSITIONS: Mapping[CommandStatus, frozenset[CommandStatus]] = {
+    CommandStatus.PENDING: frozenset(
+        {CommandStatus.SENT, CommandStatus.ACKNOWLEDGED, CommandStatus.FAILED}
+    ),
+    CommandStatus.SENT: frozenset(
+        {CommandStatus.SENT, CommandStatus.ACKNOWLEDGED, CommandStatus.FAILED}
+    ),
+    CommandStatus.ACKNOWLEDGED: frozenset(),
+    CommandStatus.FAILED: frozenset(),
+}
+OPEN = (CommandStatus.PENDING.value, CommandStatus.SENT.value)
+NEEDS_OPERATOR = frozenset({CommandType.OFFER, CommandType.CONNECT, CommandType.ORIGINATE})
+
+
+async def enqueue_command(
+    session: AsyncSession,
+    command: CommandType | str,
+    call_id: uuid.UUID,
+    operator: str | None = None,
+    payload: Mapping[str, Any] | None = None,
+    *,
+    now: datetime,
+    actor: Actor = SYSTEM,
+) -> GatewayCommand:
+    """Queue a command for the gateways in the caller's transaction; sent after its commit."""
+    try:
+        kind = CommandType(command)
+    except ValueError as exc:
+        known = ", ".join(CommandType)
+        raise Invalid(f"command {command!r} is not known; known: {known}") from exc
+    body = dict(payload or {})
+    try:
+        json.dumps(body)
+    except (TypeError, ValueError) as exc:
+        raise Invalid(f"the payload of a {kind} command must be plain JSON: {exc}") from exc
+    if kind in NEEDS_OPERATOR and not operator:
+        raise Invalid(f"a {kind} command needs the operator whose set it uses")
+    if kind is CommandType.TRANSFER and not (operator or body.get("to")):
+        raise Invalid("a transfer command needs the operator or payload['to'] to transfer to")
+    if kind is CommandType.SEND_TEXT and not (isinstance(body.get("text"), str) and body["text"]):
+        raise Invalid("a send_text command needs payload['text']")
+    call = await session.get(Call, call_id)
+    if call is None:
+        raise NotFound(f"no call with id {call_id}")
+    if kind is CommandType.ORIGINATE and not body.get("number"):
+        if not call.caller_number:
+            raise Invalid("an originate command needs payload['number']; the caller's is withheld")
+        body["number"] = call.caller_number
+    row = GatewayCommand(
+        command_id=uuid.uuid4(),
+        command=kind.value,
+        call_id=call_id,
+        operator=operator,
+        payload=body,
+        status=CommandStatus.PENDING.value,
+        attempts=0,
+        created_at=now,
+        created_by=actor.username,
+    )
+    session.add(row)
+    await session.flush()
+    await audit.record(
+        session,
+        actor,
+        "gateway.command",
+        "call",
+        str(call_id),
+        {"command": kind.value, "command_id": str(row.command_id), "operator": operator},
+        at=now,
+    )
+    emit(session, TOPIC, command_document(row))
+    return row
+
+
+def command_document(row: GatewayCommand) -> dict[str, Any]:
+    """The command as the gateway receives it over the websocket."""
+    return {
+        "type": "command",
+        "command_id": str(row.command_id),
+        "command": row.command,
+        "call_id": str(row.call_id),
+        "operator": row.operator,
+        "payload": row.payload,
+        "created_at": row.created_at.isoformat(),
+    }
+
+
+async def get_command(session: AsyncSession, command_id: uuid.UUID) -> GatewayCommand:
+    """The command with ``command_id``; NotFound otherwise."""
+    row = await session.scalar(
+        select(GatewayCommand).where(GatewayCommand.command_id == command_id)
+    )
+    if row is None:
+        raise NotFound(f"no gateway command with id {command_id}")
+    return row
+
+
+async def check_command_of_call(
+    session: AsyncSession, command_id: uuid.UUID, call_id: uuid.UUID
+) -> None:
+    """Refuse (422) a ``command_id`` that names no command of the call."""
+    row = await session.scalar(
+        select(GatewayCommand).where(GatewayCommand.command_id == command_id)
+    )
+    if row is None:
+        raise Invalid(f"command_id: no gateway command with id {command_id}")
+    if row.call_id != call_id:
+        raise Invalid(f"command_id: command {command_id} was for call {row.call_id}, not this one")
+
+
+async def unacknowledged(session: AsyncSession) -> list[GatewayCommand]:
+    """Every command still pending or sent, oldest first: what a connecting gateway gets."""
+    rows = await session.scalars(
+        select(GatewayCommand).where(GatewayCommand.status.in_(OPEN)).order_by(GatewayCommand.id)
+    )
+    return list(rows.all())
+
+
+async def mark_sent(
+    session: AsyncSession, actor: Actor, command_ids: Sequence[uuid.UUID], *, now: datetime
+) -> None:
+    """Record that the commands went out to a gateway (again)."""
+    if not command_ids:
+        return
+    rows = await session.scalars(
+        select(GatewayCommand).where(GatewayCommand.command_id.in_(command_ids)).with_for_update()
+    )
+    for row in rows:
+        if CommandStatus.SENT not in COMMAND_TRANSITIONS[CommandStatus(row.status)]:
+            continue  # acknowledged meanwhile by another connection; nothing to record
+        first = row.status == CommandStatus.PENDING
+        row.status = CommandStatus.SENT.value
+        row.attempts += 1
+        if first:
+            row.sent_at = now
+            await audit.record(
+                session,
+                actor,
+                "gateway.command.sent",
+                "call",
+                str(row.call_id),
+                {"command_id": str(row.command_id)},
+                at=now,
+            )
+
+
+async def acknowledge(
+    session: AsyncSession, actor: Actor, command_id: uuid.UUID, *, now: datetime
+) -> GatewayCommand:
+    """The gateway carried out the command; a repeated acknowledgement changes nothing."""
+    row = await _locked(session, command_id)
+    if row.status == CommandStatus.ACKNOWLEDGED:
+        return row
+    _check_transition(row, CommandStatus.ACKNOWLEDGED)
+    row.status = CommandStatus.ACKNOWLEDGED.value
+    row.acknowledged_at = now
+    await audit.record(
+        session,
+        actor,
+        "gateway.command.ack",
+        "call",
+        str(row.call_id),
+        {"command_id": str(command_id)},
+        at=now,
+    )
+    emit(session, "gateway.command_acknowledged", _status_payload(row))
+    return row
+
+
+async def fail(
+    session: AsyncSession, actor: Actor, command_id: uuid.UUID, reason: str, *, now: datetime
+) -> GatewayCommand:
+    """The gateway could not carry out the command (it is not sent again)."""
+    row = await _locked(session, command_id)
+    _check_transition(row, CommandStatus.FAILED)
+    row.status = CommandStatus.FAILED.value
+    row.failed_at = now
+    row.error = reason[:2000]
+    await audit.record(
+        session,
+        actor,
+        "gateway.command.fail",
+        "call",
+        str(row.call_id),
+        {"command_id": str(command_id), "reason": row.error},
+        at=now,
+    )
+    emit(session, "gateway.command_failed", {**_status_payload(row), "reason": row.error})
+    return row
+
+
+async def statuses(session: AsyncSession, command_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The status of each command named (for showing whether a reply went out)."""
+    if not command_ids:
+        return {}
+    rows = await session.execute(
+        select(GatewayCommand.command_id, GatewayCommand.status).where(
+            GatewayCommand.command_id.in_(command_ids)
+        )
+    )
+    return {row.command_id: row.status for row in rows}
+
+
+async def list_commands(
+    session: AsyncSession,
+    *,
+    status: CommandStatus | None = None,
+    call_id: uuid.UUID | None = None,
+    limit: int = 100,
+) -> list[GatewayCommand]:
+    """Commands, newest first, optionally of one status or call."""
+    query = select(GatewayCommand)
+    if status is not None:
+        query = query.where(GatewayCommand.status == status.value)
+    if call_id is not None:
+        query = query.where(GatewayCommand.call_id == call_id)
+    rows = await session.scalars(query.order_by(GatewayCommand.id.desc()).limit(limit))
+    return list(rows.all())
+
+
+async def _locked(session: AsyncSession, command_id: uuid.UUID) -> GatewayCommand:
+    row = await session.scalar(
+        select(GatewayCommand)
+        .where(GatewayCommand.command_id == command_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if row is None:
+        raise NotFound(f"no gateway command with id {command_id}")
+    return row
+
+
+def _check_transition(row: GatewayCommand, new: CommandStatus) -> None:
+    current = CommandStatus(row.status)
+    if new not in COMMAND_TRANSITIONS[current]:
+        raise Conflict(f"command {row.command_id} is {current}; it cannot become {new}")
+
+
+def _status_payload(row: GatewayCommand) -> dict[str, Any]:
+    return {
+        "command_id": str(row.command_id),
+        "command": row.command,
+        "call_id": str(row.call_id),
+        "status": row.status,
+    }

@@ -1,0 +1,224 @@
+"""The gateway's websocket: authenticate, replay what is unacknowledged, then stream commands.
+
+Protocol (JSON text frames):
+
+- Authenticate with the ``X-Api-Key`` header, the ``api_key`` query parameter, or as the first
+  message ``{"type": "auth", "api_key": "..."}`` within 10 s. Only role ``gateway`` is
+  admitted; anything else is closed with code 1008 (policy violation) and the reason.
+- The server greets ``{"type": "welcome", "gateway": name, "pending": n}``, then sends the
+  ``n`` commands not yet acknowledged (oldest first), then new ones as they are queued:
+  ``{"type": "command", "command_id", "command", "call_id", "operator", "payload",
+  "created_at"}``.
+- The gateway answers ``{"type": "ack", "command_id"}`` when done (server replies
+  ``acknowledged``), ``{"type": "nack", "command_id", "reason"}`` when it cannot (``failed``),
+  and may send ``{"type": "ping"}`` (``pong``). A problem with a message gets
+  ``{"type": "error", "detail"}``; the connection stays open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import uuid
+from typing import Any
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from dispatch.auth import service as auth
+from dispatch.auth.roles import Role
+from dispatch.calls.gateway import service
+from dispatch.core.actor import Actor
+from dispatch.core.bus import Subscription
+from dispatch.core.database import unit_of_work
+from dispatch.core.logging import get_logger
+from dispatch.core.runtime import Runtime
+from dispatch.errors import DomainError
+
+log = get_logger(__name__)
+
+POLICY_VIOLATION = 1008
+AUTH_TIMEOUT_S = 10.0
+
+
+class Refused(Exception):
+    """The connection may not be served; the message is the close reason."""
+
+
+async def serve(websocket: WebSocket) -> None:
+    """Serve one gateway connection until it closes."""
+    runtime: Runtime = websocket.app.state.runtime
+    key = websocket.headers.get("x-api-key") or websocket.query_params.get("api_key")
+    bearer = websocket.headers.get("authorization", "")
+    try:
+        if key or bearer:
+            actor = await _authenticate(runtime, websocket, key=key, bearer=bearer)
+            await websocket.accept()
+        else:
+            await websocket.accept()
+            actor = await _authenticate_by_message(runtime, websocket)
+    except Refused as exc:
+        log.warning("gateway.refused", reason=str(exc))
+        await websocket.close(code=POLICY_VIOLATION, reason=str(exc)[:120])
+        return
+    except WebSocketDisconnect:
+        return
+    await _Connection(websocket, runtime, actor).run()
+
+
+async def _authenticate_by_message(runtime: Runtime, websocket: WebSocket) -> Actor:
+    try:
+        first = await asyncio.wait_for(_receive_text(websocket), AUTH_TIMEOUT_S)
+    except TimeoutError as exc:
+        raise Refused(f"authenticate within {AUTH_TIMEOUT_S:.0f} s") from exc
+    message = _decode(first)
+    if message is None or message.get("type") != "auth" or not message.get("api_key"):
+        raise Refused('authenticate first: X-Api-Key, ?api_key= or {"type":"auth","api_key":..}')
+    return await _authenticate(runtime, websocket, key=str(message["api_key"]), bearer="")
+
+
+async def _authenticate(
+    runtime: Runtime, websocket: WebSocket, *, key: str | None, bearer: str
+) -> Actor:
+    async with unit_of_work(runtime.sessions, runtime.bus) as session:
+        try:
+            if key:
+                user = await auth.user_for_api_key(session, key)
+            else:
+                token = bearer.removeprefix("Bearer ").strip()
+                secret = runtime.settings.secret_key.get_secret_value()
+                user = await auth.get_user(session, auth.read_token(token, secret=secret))
+        except (auth.AuthenticationFailed, DomainError) as exc:
+            raise Refused("the credentials are not valid") from exc
+    if not user.active:
+        raise Refused("this account is disabled")
+    if user.role != Role.GATEWAY:
+        raise Refused(f"this needs the role gateway; you are signed in as {user.role}")
+    client = websocket.client.host if websocket.client else None
+    return Actor(username=user.username, role=user.role, ip=client)
+
+
+async def _receive_text(websocket: WebSocket) -> str | None:
+    """The next text frame; None for a binary one; WebSocketDisconnect when the peer left."""
+    message = await websocket.receive()
+    if message["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(message.get("code", 1000), message.get("reason"))
+    text: str | None = message.get("text")
+    return text
+
+
+def _decode(text: str | None) -> dict[str, Any] | None:
+    if text is None:
+        return None
+    try:
+        message = json.loads(text)
+    except ValueError:
+        return None
+    return message if isinstance(message, dict) else None
+
+
+class _Connection:
+    """One authenticated gateway: a pump sending commands, a reader handling its answers."""
+
+    def __init__(self, websocket: WebSocket, runtime: Runtime, actor: Actor) -> None:
+        self.websocket = websocket
+        self.runtime = runtime
+        self.actor = actor
+        self.lock = asyncio.Lock()
+        self.replayed: set[str] = set()
+
+    async def run(self) -> None:
+        # Subscribe before reading the outbox: a command committed in between arrives on the
+        # bus and is recognised as already replayed, so nothing falls between the two.
+        subscription = self.runtime.bus.subscribe(service.TOPIC)
+        try:
+            await self._replay()
+            pump = asyncio.create_task(self._pump(subscription))
+            try:
+                await self._read()
+            finally:
+                pump.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await pump
+        except WebSocketDisconnect:
+            pass
+        finally:
+            await subscription.close()
+            log.info("gateway.disconnected", gateway=self.actor.username)
+
+    async def _send(self, message: dict[str, Any]) -> None:
+        async with self.lock:
+            await self.websocket.send_json(message)
+
+    async def _replay(self) -> None:
+        async with unit_of_work(self.runtime.sessions, self.runtime.bus) as session:
+            rows = await service.unacknowledged(session)
+            documents = [service.command_document(row) for row in rows]
+            await service.mark_sent(
+                session, self.actor, [row.command_id for row in rows], now=self.runtime.clock.now()
+            )
+        log.info("gateway.connected", gateway=self.actor.username, pending=len(documents))
+        await self._send(
+            {"type": "welcome", "gateway": self.actor.username, "pending": len(documents)}
+        )
+        for document in documents:
+            self.replayed.add(document["command_id"])
+            await self._send(document)
+
+    async def _pump(self, subscription: Subscription) -> None:
+        try:
+            async for event in subscription:
+                document = event.payload
+                if document["command_id"] in self.replayed:
+                    continue
+                async with unit_of_work(self.runtime.sessions, self.runtime.bus) as session:
+                    await service.mark_sent(
+                        session,
+                        self.actor,
+                        [uuid.UUID(document["command_id"])],
+                        now=self.runtime.clock.now(),
+                    )
+                await self._send(document)
+            # The bus closed (the server is stopping): let the gateway reconnect elsewhere.
+            with contextlib.suppress(Exception):
+                await self.websocket.close(code=1012, reason="server restarting")
+        except Exception:
+            # The gateway must not stay connected without receiving commands: close, so it
+            # reconnects and gets every unacknowledged command again.
+            log.warning("gateway.pump_stopped", gateway=self.actor.username, exc_info=True)
+            with contextlib.suppress(Exception):
+                await self.websocket.close(code=1011, reason="command stream interrupted")
+
+    async def _read(self) -> None:
+        while True:
+            message = _decode(await _receive_text(self.websocket))
+            if message is None:
+                await self._send({"type": "error", "detail": "send one JSON object per message"})
+                continue
+            await self._send(await self._answer(message))
+
+    async def _answer(self, message: dict[str, Any]) -> dict[str, Any]:
+        kind = message.get("type")
+        if kind == "ping":
+            return {"type": "pong"}
+        if kind not in ("ack", "nack"):
+            return {
+                "type": "error",
+                "detail": f"unknown message type {kind!r}; use ack, nack, ping",
+            }
+        try:
+            command_id = uuid.UUID(str(message.get("command_id")))
+        except ValueError:
+            return {"type": "error", "detail": "command_id: not a command id (a UUID)"}
+        now = self.runtime.clock.now()
+        try:
+            async with unit_of_work(self.runtime.sessions, self.runtime.bus) as session:
+                if kind == "ack":
+                    await service.acknowledge(session, self.actor, command_id, now=now)
+                else:
+                    reason = str(message.get("reason") or "no reason given")
+                    await service.fail(session, self.actor, command_id, reason, now=now)
+        except DomainError as exc:
+            return {"type": "error", "command_id": str(command_id), "detail": exc.message}
+        answer = "acknowledged" if kind == "ack" else "failed"
+        return {"type": answer, "command_id": str(command_id)}
