@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast lint typecheck format install system-deps clean
+.PHONY: run test test-fast lint typecheck format install system-deps clean bench-geo
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ format: $(STAMP)
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
+
+## Micro-benchmark of resolving points to districts (figures in BENCHMARKS.md).
+bench-geo: $(STAMP)
+	$(PY) benchmarks/geo_resolve.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

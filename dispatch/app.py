@@ -10,10 +10,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from dispatch.agencies.api import router as services_router
+from dispatch.agencies.units_api import router as units_router
 from dispatch.analytics.api import router as analytics_router
 from dispatch.audit.api import router as audit_router
 from dispatch.auth.api import router as auth_router
+from dispatch.calls.aml_api import router as aml_router
 from dispatch.calls.api import router as calls_router
+from dispatch.calls.gateway.api import router as gateway_router
 from dispatch.cards.api import router as cards_router
 from dispatch.cards.routing.api import router as classifier_router
 from dispatch.core.bus import InProcessBus
@@ -25,7 +28,9 @@ from dispatch.core.runtime import Runtime
 from dispatch.core.settings import Settings
 from dispatch.errors import DomainError
 from dispatch.feeds.api import router as feeds_router
+from dispatch.feeds.websocket import router as feeds_ws_router
 from dispatch.feeds.worker import feed_workers
+from dispatch.geo.api import router as geo_router
 from dispatch.ops.api import router as ops_router
 
 log = get_logger(__name__)
@@ -37,10 +42,15 @@ ROUTERS: tuple[APIRouter, ...] = (
     services_router,
     audit_router,
     calls_router,
+    aml_router,
+    gateway_router,
     cards_router,
     classifier_router,
     feeds_router,
+    feeds_ws_router,
     analytics_router,
+    geo_router,
+    units_router,
 )
 
 

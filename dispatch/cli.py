@@ -1,4 +1,5 @@
-"""``python -m dispatch serve | migrate | seed | create-user | validate-card | staffing``."""
+"""``python -m dispatch serve | migrate | seed | geo load | create-user | validate-card |
+staffing``."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from dispatch.core.settings import Mode, Settings, SettingsError
+from dispatch.geo.errors import GeoDataError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -25,6 +27,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         result: int = handler(args)
     except SettingsError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    except GeoDataError as exc:
+        print(f"boundary data error: {exc}", file=sys.stderr)
         return 2
     except ValidationError as exc:
         for error in exc.errors():
@@ -50,6 +55,16 @@ def _parser() -> argparse.ArgumentParser:
 
     seed = commands.add_parser("seed", help="load reference data (and demo accounts in dev mode)")
     seed.set_defaults(handler=_seed)
+
+    geo = commands.add_parser("geo", help="regions and districts")
+    geo_actions = geo.add_subparsers(required=True, metavar="ACTION")
+    geo_load = geo_actions.add_parser(
+        "load", help="(re)load the boundaries in one transaction; district codes stay the same"
+    )
+    geo_load.add_argument(
+        "--data-dir", type=Path, help="folder of the GeoJSON files (default DISPATCH_GEO_DATA_DIR)"
+    )
+    geo_load.set_defaults(handler=_geo_load)
 
     user = commands.add_parser("create-user", help="add an account (e.g. the first admin)")
     user.add_argument("--username", required=True)
@@ -103,13 +118,17 @@ async def _seed_async(settings: Settings) -> None:
     try:
         async with unit_of_work(session_factory(engine), InProcessBus()) as session:
             now = datetime.now(UTC)
-            added = await seed_reference(session, now=now)
+            added = await seed_reference(session, now=now, geo_data_dir=settings.geo_data_dir)
             demo = 0
             if settings.mode is Mode.DEV:
                 demo = await seed_demo(session, now=now, scrypt_n=settings.password_scrypt_n)
     finally:
         await engine.dispose()
-    print(f"reference data: {added['services']} service(s) added", file=sys.stderr)
+    print(
+        f"reference data: {added['services']} service(s) added, {added['regions']} region(s) "
+        f"and {added['districts']} district(s) loaded, {added['units']} sample unit(s) added",
+        file=sys.stderr,
+    )
     if settings.mode is Mode.DEV:
         print(f"demo accounts ({demo} added now); each password is the username:", file=sys.stderr)
         for account in DEMO_ACCOUNTS:
@@ -144,6 +163,36 @@ def _migrate(_: argparse.Namespace) -> int:
 
 def _seed(_: argparse.Namespace) -> int:
     asyncio.run(_seed_async(Settings()))
+    return 0
+
+
+def _geo_load(args: argparse.Namespace) -> int:
+    settings = Settings()
+    return asyncio.run(_geo_load_async(settings, args.data_dir or settings.geo_data_dir))
+
+
+async def _geo_load_async(settings: Settings, data_dir: Path) -> int:
+    from datetime import UTC, datetime
+
+    from dispatch.core.actor import SYSTEM
+    from dispatch.core.bus import InProcessBus
+    from dispatch.core.database import create_engine, session_factory, unit_of_work
+    from dispatch.geo.service import load_boundaries
+
+    engine = create_engine(settings.database_url)
+    try:
+        async with unit_of_work(session_factory(engine), InProcessBus()) as session:
+            report = await load_boundaries(session, SYSTEM, data_dir, now=datetime.now(UTC))
+    finally:
+        await engine.dispose()
+    print(
+        f"boundaries loaded from {data_dir}: {report.regions} region(s), "
+        f"{report.districts} district(s); {len(report.added)} added, "
+        f"{len(report.changed)} changed, {len(report.removed)} removed",
+        file=sys.stderr,
+    )
+    if report.removed:
+        print(f"removed (with their unit coverage): {', '.join(report.removed)}", file=sys.stderr)
     return 0
 
 

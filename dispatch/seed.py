@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.agencies.service import seed_services
+from dispatch.agencies.units_service import seed_sample_units
 from dispatch.auth import service as auth
 from dispatch.auth.models import ApiKey, User
 from dispatch.auth.roles import Role
 from dispatch.core.actor import SYSTEM
+from dispatch.core.settings import DEFAULT_GEO_DATA_DIR
+from dispatch.geo import service as geo
 
 
 @dataclass(frozen=True)
@@ -37,9 +41,20 @@ DEMO_ACCOUNTS = (
 )
 
 
-async def seed_reference(session: AsyncSession, *, now: datetime) -> dict[str, int]:
-    """Add missing reference data (the starting emergency services); safe to run again."""
-    return {"services": await seed_services(session, SYSTEM, now=now)}
+async def seed_reference(
+    session: AsyncSession, *, now: datetime, geo_data_dir: Path | None = None
+) -> dict[str, int]:
+    """Add missing reference data: the starting emergency services, the boundaries of regions
+    and districts (when none are loaded yet, from ``geo_data_dir``), and the sample units.
+    Returns how many of each were added; safe to run again."""
+    added = {"services": await seed_services(session, SYSTEM, now=now)}
+    loaded = await geo.seed_boundaries(
+        session, SYSTEM, geo_data_dir or DEFAULT_GEO_DATA_DIR, now=now
+    )
+    added["regions"] = loaded.regions if loaded else 0
+    added["districts"] = loaded.districts if loaded else 0
+    added["units"] = await seed_sample_units(session, SYSTEM, now=now)
+    return added
 
 
 async def seed_demo(session: AsyncSession, *, now: datetime, scrypt_n: int) -> int:

@@ -13,6 +13,7 @@ from dispatch.core.database import create_engine
 from dispatch.core.settings import Settings
 from tests.fixtures.api import Api, running_api
 from tests.fixtures.databases import TEST_SCRYPT_N, PostgresTemplate, SqliteTemplate
+from tests.fixtures.eido import EIDO_DIR, EidoValidator
 from tests.fixtures.servers import postgres_server, redis_server
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -24,6 +25,12 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.fail(f"the shared data folder is missing: {SHARED_DATA}")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def eido_validator() -> EidoValidator:
+    """One EIDO schema validator for the session (the schema files are read once)."""
+    return EidoValidator(EIDO_DIR)
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 import cardschema
 from cardschema import CardStatus
 from dispatch.auth.roles import Role
-from dispatch.cards import lifecycle, service, store
+from dispatch.cards import lifecycle, service, services_status, store
 from dispatch.cards.models import CardRow, CardVersion
 from dispatch.cards.routing import Classifier
 from dispatch.cards.routing.api import ClassifierDep
@@ -23,6 +23,7 @@ from dispatch.cards.schemas import (
     CardPatch,
     CardVersionOut,
     CloseRequest,
+    HandoffCreate,
     LinkCreate,
     NoteCreate,
     RouteRequest,
@@ -30,6 +31,8 @@ from dispatch.cards.schemas import (
 )
 from dispatch.deps import ClockDep, Principal, Session, SettingsDep, roles
 from dispatch.errors import Invalid, PayloadTooLarge, UnsupportedMediaType
+from dispatch.feeds import outbox
+from dispatch.feeds.eido import card_to_eido
 
 router = APIRouter(prefix="/api/v1", tags=["cards"])
 
@@ -330,6 +333,41 @@ async def close_card(
         session, who.actor, card_id, body.outcome, body.note, expected_version=if_match, now=now
     )
     return card_response(row, request, classifier)
+
+
+@router.post("/cards/{card_id}/handoffs", status_code=status.HTTP_201_CREATED)
+async def record_handoff(
+    card_id: uuid.UUID,
+    body: HandoffCreate,
+    request: Request,
+    session: Session,
+    who: CallTaker,
+    classifier: ClassifierDep,
+    now: LocalNow,
+) -> Response:
+    """The service's system is down: record that the card was handed over by phone."""
+    row = await services_status.record_handoff(
+        session,
+        who.actor,
+        card_id,
+        body.service,
+        contact=body.contact,
+        at=body.at or now,
+        note=body.note,
+        now=now,
+    )
+    await outbox.acknowledge_card(session, body.service, card_id, via="manual", now=now)
+    return card_response(row, request, classifier, status.HTTP_201_CREATED)
+
+
+@router.get("/cards/{card_id}/eido")
+async def card_as_eido(
+    card_id: uuid.UUID, session: Session, who: CardReader, now: LocalNow
+) -> JSONResponse:
+    """The card as a NENA EIDO (STA-021) JSON document."""
+    row = await service.read_card(session, who.actor, card_id, now=now)
+    document = card_to_eido(store.to_card(row))
+    return JSONResponse(document, media_type="application/emergency.eido+json")
 
 
 @router.get("/cards/{card_id}/history", response_model=list[CardVersionOut])

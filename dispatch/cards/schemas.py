@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from cardschema import Channel, LinkKind, LocationSource, Outcome
 from dispatch.calls.schemas import LANGUAGE_PATTERN, PHONE_PATTERN
@@ -44,6 +44,9 @@ class LocationInput(_Input):
     source: LocationSource | None = None
     region: PlaceInput | None = None
     district: PlaceInput | None = None
+    confirmed: bool | None = Field(
+        default=None, description="the operator confirmed the location with the caller"
+    )
 
 
 class IncidentInput(_Input):
@@ -93,6 +96,15 @@ class RouteRequest(_Input):
     """The services to send the card to; omit the body for the classifier's suggestion."""
 
     services: list[str] = Field(min_length=1, max_length=16)
+
+
+class HandoffCreate(_Input):
+    """The card was passed to a service by telephone: who there was told, and when."""
+
+    service: str = Field(pattern=SERVICE_CODE_PATTERN)
+    contact: str = Field(min_length=1, max_length=200, description="who at the service was told")
+    at: AwareDatetime | None = Field(default=None, description="when; default now")
+    note: str | None = Field(default=None, min_length=1, max_length=1000)
 
 
 class CloseRequest(_Input):

@@ -61,6 +61,13 @@ def apply_changes(
         and "source" not in location
     ):
         location["source"] = LocationSource.OPERATOR.value
+    if (
+        isinstance(location, dict)
+        and location.get("source") == LocationSource.OPERATOR.value
+        and "confirmed" not in location
+    ):
+        # A point the operator placed is one they confirmed with the caller.
+        location["confirmed"] = True
     incident = changes.get("incident")
     merged = _merge(cardschema.card_to_dict(card), changes)
     _check_incident(

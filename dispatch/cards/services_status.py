@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cardschema import RoutedService, ServiceStatus, StatusChange, can_transition
+from cardschema import Handoff, RoutedService, ServiceStatus, StatusChange, can_transition
 from dispatch.cards import store
 from dispatch.cards.models import CardRow
 from dispatch.core.actor import Actor
@@ -69,3 +69,50 @@ async def record_service_status(
         now=now,
     )
     return row, True
+
+
+async def record_handoff(
+    session: AsyncSession,
+    actor: Actor,
+    card_id: uuid.UUID,
+    service_code: str,
+    *,
+    contact: str,
+    at: datetime,
+    note: str | None,
+    now: datetime,
+) -> CardRow:
+    """Record that the card was passed to a service by telephone (its system was down).
+
+    The card then counts as received by that service, marked manual; the caller of this
+    function acknowledges the service's outstanding deliveries of the card.
+    """
+    row = await store.load(session, card_id, for_update=True)
+    card = store.to_card(row)
+    index = _find(card.services, service_code, card.number)
+    service = card.services[index]
+    if service.handoff is not None:
+        raise Conflict(
+            f"card {card.number} was already handed to {service_code} by phone "
+            f"({service.handoff.contact}, {service.handoff.at.isoformat()})"
+        )
+    handoff = Handoff(at=at, by=actor.username, contact=contact, note=note)
+    updated_service = dataclasses.replace(service, handoff=handoff)
+    if service.status is ServiceStatus.ROUTED:
+        received = StatusChange(
+            status=ServiceStatus.RECEIVED, at=at, note=f"by phone: {contact}", by=actor.username
+        )
+        updated_service = dataclasses.replace(
+            updated_service, status=ServiceStatus.RECEIVED, history=(*service.history, received)
+        )
+    services = (*card.services[:index], updated_service, *card.services[index + 1 :])
+    updated = dataclasses.replace(card, services=services, version=card.version + 1, updated_at=now)
+    return await store.save(
+        session,
+        actor,
+        row,
+        updated,
+        change="handoff",
+        detail={"service": service_code, "contact": contact},
+        now=now,
+    )

@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     # scrypt cost for new password hashes; 2**14 is the interactive-login recommendation.
     password_scrypt_n: int = Field(default=2**14, ge=2**4)
     db_echo: bool = False
+    # Intake (calls, text conversations, AML): a later SMS/e-mail from the same caller joins
+    # the open conversation within this window; an AML message and a call of the same number
+    # (or IMEI) match within this window; with a key set, HTTPS AML must carry a valid hmac.
+    conversation_window_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    aml_match_window_minutes: int = Field(default=10, ge=1, le=24 * 60)
+    aml_hmac_key: SecretStr | None = None
     # Boundaries of regions and districts (geoBoundaries + OSM GeoJSON), read at load time.
     geo_data_dir: Path = DEFAULT_GEO_DATA_DIR
     # A point outside every district but this close to one resolves to it ("nearest").

@@ -10,9 +10,12 @@ import uuid
 
 import pytest
 from fastapi.routing import APIRoute, APIWebSocketRoute
+from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
 
 from dispatch.app import ROUTERS, create_app
 from dispatch.auth.roles import Role
+from dispatch.core.settings import Settings
 from tests.fixtures.api import Api
 
 PUBLIC = "public"
@@ -42,6 +45,20 @@ POLICY: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/api/v1/calls/{call_id}"): frozenset(
         {Role.GATEWAY, Role.OPERATOR, Role.SUPERVISOR, Role.QA}
     ),
+    ("POST", "/api/v1/calls/{call_id}/events"): frozenset({Role.GATEWAY}),
+    ("GET", "/api/v1/calls/{call_id}/events"): frozenset(
+        {Role.GATEWAY, Role.OPERATOR, Role.SUPERVISOR, Role.QA}
+    ),
+    ("GET", "/api/v1/calls/{call_id}/messages"): frozenset(
+        {Role.GATEWAY, Role.OPERATOR, Role.SUPERVISOR, Role.QA}
+    ),
+    ("POST", "/api/v1/calls/{call_id}/messages"): CALL_TAKERS,
+    ("POST", "/api/v1/aml/sms"): frozenset({Role.GATEWAY}),
+    ("POST", "/api/v1/aml/https"): frozenset({Role.GATEWAY}),
+    ("GET", "/api/v1/aml/refused"): frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    ("GET", "/api/v1/gateway/commands"): frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    ("WS", "/ws/gateway"): frozenset({Role.GATEWAY}),
+    ("WS", "/ws/feeds/{service}"): SERVICE,
     ("POST", "/api/v1/cards"): CALL_TAKERS,
     ("GET", "/api/v1/cards"): CARD_READERS,
     ("GET", "/api/v1/cards/{card_id}"): CARD_READERS,
@@ -51,6 +68,8 @@ POLICY: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/api/v1/cards/{card_id}/links"): CALL_TAKERS,
     ("POST", "/api/v1/cards/{card_id}/route"): CALL_TAKERS,
     ("POST", "/api/v1/cards/{card_id}/close"): CALL_TAKERS,
+    ("POST", "/api/v1/cards/{card_id}/handoffs"): CALL_TAKERS,
+    ("GET", "/api/v1/cards/{card_id}/eido"): CARD_READERS,
     ("POST", "/api/v1/cards/{card_id}/reroute"): frozenset({Role.SUPERVISOR}),
     ("GET", "/api/v1/cards/{card_id}/suggested-services"): CARD_READERS,
     ("GET", "/api/v1/cards/{card_id}/history"): CARD_READERS,
@@ -58,6 +77,14 @@ POLICY: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/api/v1/incident-types"): ANY,
     ("GET", "/api/v1/incident-types/{code}"): ANY,
     ("GET", "/api/v1/hazards"): ANY,
+    ("GET", "/api/v1/geo/regions"): ANY,
+    ("GET", "/api/v1/geo/districts"): ANY,
+    ("GET", "/api/v1/geo/resolve"): ANY,
+    ("GET", "/api/v1/units"): ANY,
+    ("GET", "/api/v1/units/{code}"): ANY,
+    ("POST", "/api/v1/units"): ADMIN,
+    ("PATCH", "/api/v1/units/{code}"): ADMIN,
+    ("PUT", "/api/v1/units/{code}/coverage"): ADMIN,
     ("GET", "/api/v1/feeds/status"): WATCHERS,
     ("GET", "/api/v1/analytics/staffing"): WATCHERS,
     ("GET", "/api/v1/feeds/deliveries"): WATCHERS,
@@ -93,7 +120,7 @@ def _routes() -> set[tuple[str, str]]:
 
 def test_the_routers_are_what_the_app_serves() -> None:
     served = set(create_app().openapi()["paths"])
-    listed = {path for _, path in _routes()}
+    listed = {path for method, path in _routes() if method != "WS"}  # OpenAPI has no websockets
     assert served == listed
 
 
@@ -131,7 +158,9 @@ async def _credentials(api: Api) -> dict[Role, dict[str, str]]:
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize(("method", "path"), sorted(POLICY), ids=lambda v: str(v))
+@pytest.mark.parametrize(
+    ("method", "path"), sorted(k for k in POLICY if k[0] != "WS"), ids=lambda v: str(v)
+)
 async def test_route_admits_exactly_its_roles(api: Api, method: str, path: str) -> None:
     allowed = POLICY[(method, path)]
     url = _url(path)
@@ -147,3 +176,60 @@ async def test_route_admits_exactly_its_roles(api: Api, method: str, path: str) 
         else:
             assert response.status_code == 403, (role, response.status_code, response.text)
             assert "needs the role" in response.json()["detail"]
+
+
+def _websocket_credentials(client: TestClient) -> dict[Role, dict[str, str]]:
+    def bearer(username: str) -> dict[str, str]:
+        token = client.post(
+            "/api/v1/auth/token", data={"username": username, "password": username}
+        ).json()["access_token"]
+        return {"Authorization": f"Bearer {token}"}
+
+    admin = bearer("admin")
+    created = client.post(
+        "/api/v1/users",
+        headers=admin,
+        json={"username": "svc102", "role": "service", "service_code": "102"},
+    )
+    assert created.status_code == 201
+    key = client.post("/api/v1/users/svc102/api-keys", headers=admin, json={}).json()["key"]
+    people = {
+        Role.OPERATOR: "operator1",
+        Role.SUPERVISOR: "supervisor1",
+        Role.QA: "qa1",
+        Role.ANALYST: "analyst1",
+        Role.ADMIN: "admin",
+    }
+    headers = {role: bearer(name) for role, name in people.items()}
+    headers[Role.GATEWAY] = {"X-Api-Key": "gateway1-dev-key"}
+    headers[Role.SERVICE] = {"X-Api-Key": key}
+    return headers
+
+
+def _refusal(client: TestClient, path: str, headers: dict[str, str] | None) -> WebSocketDisconnect:
+    try:
+        with client.websocket_connect(path, headers=dict(headers or {})) as socket:
+            socket.send_json({"type": "hello"})  # not an authentication message
+            socket.receive_json()
+    except WebSocketDisconnect as disconnect:
+        return disconnect
+    raise AssertionError(f"{path} accepted {headers}")
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), sorted(k for k in POLICY if k[0] == "WS"), ids=lambda v: str(v)
+)
+def test_websocket_admits_exactly_its_roles(settings: Settings, method: str, path: str) -> None:
+    allowed = POLICY[(method, path)]
+    assert allowed != PUBLIC, "no websocket is public"
+    url = _url(path)
+    with TestClient(create_app(settings)) as client:
+        assert _refusal(client, url, None).code in (1008, 4401)
+        for role, headers in _websocket_credentials(client).items():
+            if role in allowed:
+                # admitted: the server accepts the upgrade (a refusal closes before accepting)
+                with client.websocket_connect(url, headers=dict(headers)):
+                    continue
+            refused = _refusal(client, url, headers)
+            assert refused.code in (1008, 4401), (role, refused)
+            assert "needs the role" in str(refused.reason), (role, refused.reason)

@@ -56,9 +56,10 @@ async def test_a_new_card_version_reaches_the_routed_services(api: Api) -> None:
         f"/api/v1/cards/{card['id']}/notes", user="operator1", json={"text": "Qo‘shimcha"}
     )
     items = (await api.get("/api/v1/feeds/102/cards", headers=police)).json()["items"]
+    version = int(str(card["version"]))
     assert [(i["card_id"], i["version"]) for i in items] == [
-        (card["id"], card["version"]),
-        (card["id"], card["version"] + 1),
+        (card["id"], version),
+        (card["id"], version + 1),
     ]
 
 
@@ -187,3 +188,35 @@ async def test_supervisor_resends_a_card_marked_as_redelivery(api: Api) -> None:
     assert [(i["card_id"], i["redelivery"]) for i in again] == [(card["id"], True)]
     not_routed = await api.post(f"/api/v1/feeds/104/cards/{card['id']}/resend", user="supervisor1")
     assert not_routed.status_code == 409
+
+
+async def test_a_phone_hand_off_counts_as_delivered_marked_manual(
+    api: Api, engine: AsyncEngine
+) -> None:
+    card = await routed_card(api, ["104"])
+    url = f"/api/v1/cards/{card['id']}/handoffs"
+    before = await fingerprint(engine)
+    for body, status, fragment in (
+        ({"service": "101", "contact": "dispatcher Karimov"}, 404, "not routed"),
+        ({"service": "104"}, 422, "contact"),
+        ({"service": "104", "contact": "x", "at": "2026-11-22T10:00:00"}, 422, "at"),
+    ):
+        response = await api.post(url, user="operator1", json=body)
+        assert response.status_code == status, response.text
+        assert fragment in response.json()["detail"]
+    assert await fingerprint(engine) == before
+    handed = await api.post(
+        url, user="operator1", json={"service": "104", "contact": "Gaz xizmati navbatchisi Karimov"}
+    )
+    assert handed.status_code == 201, handed.text
+    service = handed.json()["services"][0]
+    assert service["status"] == "received"
+    assert service["handoff"]["contact"] == "Gaz xizmati navbatchisi Karimov"
+    assert service["handoff"]["by"] == "operator1"
+    assert service["history"][-1]["note"].startswith("by phone")
+    xml = await api.get(f"/api/v1/cards/{card['id']}.xml", user="operator1")
+    assert cardschema.parse(xml.content).services[0].handoff is not None
+    deliveries = await api.get(f"/api/v1/feeds/deliveries?card_id={card['id']}", user="supervisor1")
+    assert [(d["status"], d["via"]) for d in deliveries.json()] == [("acknowledged", "manual")]
+    twice = await api.post(url, user="operator1", json={"service": "104", "contact": "again"})
+    assert twice.status_code == 409

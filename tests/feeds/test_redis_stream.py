@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 
 import pytest
 import redis.asyncio as redis
@@ -23,7 +24,9 @@ async def _read_all(
     got: list[dict[bytes, bytes]] = []
     async with asyncio.timeout(30):
         while len(got) < want:
-            answer = await client.xreadgroup(group, "consumer-1", {key: ">"}, count=10, block=200)
+            answer: Any = await client.xreadgroup(
+                group, "consumer-1", {key: ">"}, count=10, block=200
+            )
             for _, entries in answer or []:
                 for entry_id, fields in entries:
                     got.append(fields)

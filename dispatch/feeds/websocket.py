@@ -1,0 +1,258 @@
+"""The NENA STA-024 websocket feed: ``/ws/feeds/{service}``.
+
+The service's system connects with its key (``X-Api-Key`` header or ``?api_key=``), sends
+``subscribe`` (``requestType`` EIDO or the call-card type) and gets ``subscribeResponse`` with a
+subscription id and expiry. 112 then sends one ``event`` per card version owed to the service,
+oldest first, each with its own ``transactionId``; the service answers each with
+``eventResponse`` and status 200, which acknowledges that delivery. Unanswered events are sent
+again on the next connection. ``unsubscribe`` ends the subscription; at expiry 112 sends
+``terminate`` and closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from sqlalchemy import select, update
+
+import cardschema
+from dispatch.auth import service as auth
+from dispatch.auth.roles import Role
+from dispatch.cards import store
+from dispatch.core.database import unit_of_work
+from dispatch.core.logging import get_logger
+from dispatch.core.runtime import Runtime
+from dispatch.feeds import sta024
+from dispatch.feeds.eido import card_to_eido
+from dispatch.feeds.models import Delivery
+from dispatch.feeds.outbox import OPEN_STATES, DeliveryStatus, mark_delivered
+
+router = APIRouter(tags=["feeds"])
+log = get_logger(__name__)
+
+POLICY_VIOLATION = 1008
+IN_FLIGHT = 32
+SUBSCRIBE_TIMEOUT_S = 30.0
+DEFAULT_EXPIRES_S = 3600
+
+
+async def _authorised(websocket: WebSocket, runtime: Runtime, service: str) -> str | None:
+    """The account name if the key belongs to this service's system; else the refusal."""
+    key = websocket.headers.get("x-api-key") or websocket.query_params.get("api_key")
+    if not key:
+        return None
+    async with unit_of_work(runtime.sessions, runtime.bus) as session:
+        try:
+            user = await auth.user_for_api_key(session, key)
+        except auth.AuthenticationFailed:
+            return None
+    if user.role != Role.SERVICE or user.service_code != service:
+        return None
+    return user.username
+
+
+@router.websocket("/ws/feeds/{service}")
+async def feed_socket(websocket: WebSocket, service: str) -> None:
+    """A service's system subscribes and receives its cards as STA-024 events."""
+    runtime: Runtime = websocket.app.state.runtime
+    username = await _authorised(websocket, runtime, service)
+    if username is None:
+        await websocket.close(
+            code=POLICY_VIOLATION,
+            reason=f"this needs the role service: the key of service {service}'s own system",
+        )
+        return
+    await websocket.accept()
+    try:
+        subscription = await _subscribe(websocket)
+        if subscription is None:
+            return
+        await _Session(websocket, runtime, service, subscription).run()
+    except WebSocketDisconnect:
+        log.info("feeds.ws_disconnected", service=service)
+
+
+async def _subscribe(websocket: WebSocket) -> tuple[str, sta024.Subscribe] | None:
+    """Wait for a valid subscribe; answer it. Other messages before it are refused."""
+    while True:
+        raw = await asyncio.wait_for(websocket.receive_text(), SUBSCRIBE_TIMEOUT_S)
+        try:
+            message = sta024.parse_client_message(raw)
+        except sta024.Sta024Error as exc:
+            await websocket.send_json({"error": {"statusCode": 400, "statusText": str(exc)}})
+            continue
+        if not isinstance(message, sta024.Subscribe):
+            await websocket.send_json(
+                {"error": {"statusCode": 400, "statusText": "subscribe first"}}
+            )
+            continue
+        subscription_id = uuid.uuid4().hex
+        expires = min(message.expires or DEFAULT_EXPIRES_S, DEFAULT_EXPIRES_S)
+        await websocket.send_json(
+            sta024.subscribe_response(message.request_id, subscription_id, expires)
+        )
+        return subscription_id, message
+
+
+class _Session:
+    """One subscription: sends owed deliveries, applies the subscriber's answers."""
+
+    def __init__(
+        self,
+        websocket: WebSocket,
+        runtime: Runtime,
+        service: str,
+        subscription: tuple[str, sta024.Subscribe],
+    ) -> None:
+        self.websocket = websocket
+        self.runtime = runtime
+        self.service = service
+        self.subscription_id, self.request = subscription
+        self.kind = self.request.request_type
+        self.in_flight: dict[str, int] = {}  # transactionId -> cursor
+        self.sent_through = 0
+        self.wake = asyncio.Event()
+        self.done = asyncio.Event()
+
+    async def run(self) -> None:
+        expires = min(self.request.expires or DEFAULT_EXPIRES_S, DEFAULT_EXPIRES_S)
+        events = self.runtime.bus.subscribe("feed.enqueued")
+        tasks = [
+            asyncio.create_task(self._send_loop()),
+            asyncio.create_task(self._receive_loop()),
+            asyncio.create_task(self._wake_on(events)),
+        ]
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.done.wait(), self.runtime_seconds(expires))
+            if not self.done.is_set():
+                await self.websocket.send_json(
+                    sta024.terminate_request(uuid.uuid4().hex, self.subscription_id, "expired")
+                )
+                await self.websocket.close()
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
+                    await task
+            await events.close()
+
+    def runtime_seconds(self, seconds: float) -> float:
+        """Expiry counts in dispatch-clock seconds (faster in simulation)."""
+        return seconds / getattr(self.runtime.clock, "scale", 1.0)
+
+    async def _wake_on(self, events: Any) -> None:
+        async for event in events:
+            if event.payload.get("service") == self.service:
+                self.wake.set()
+
+    async def _send_loop(self) -> None:
+        try:
+            while True:
+                await self._send_owed()
+                self.wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.wake.wait(), 1.0)
+        except (WebSocketDisconnect, RuntimeError):
+            self.done.set()
+
+    async def _send_owed(self) -> None:
+        room = IN_FLIGHT - len(self.in_flight)
+        if room <= 0:
+            return
+        now = self.runtime.clock.now()
+        async with unit_of_work(self.runtime.sessions, self.runtime.bus) as session:
+            rows = list(
+                (
+                    await session.scalars(
+                        select(Delivery)
+                        .where(
+                            Delivery.service_code == self.service,
+                            Delivery.status.in_(OPEN_STATES),
+                            Delivery.id > self.sent_through,
+                        )
+                        .order_by(Delivery.id)
+                        .limit(room)
+                    )
+                ).all()
+            )
+            messages = []
+            for row in rows:
+                card = store.to_card(await store.version(session, row.card_id, row.card_version))
+                payload: dict[str, Any] | str = (
+                    card_to_eido(card)
+                    if self.kind is sta024.RequestType.EIDO
+                    else cardschema.build(card).decode()
+                )
+                transaction_id = f"{self.subscription_id}:{row.id}"
+                messages.append((transaction_id, row.id, payload))
+            mark_delivered(rows, via="websocket", now=now)
+        for transaction_id, cursor, payload in messages:
+            self.in_flight[transaction_id] = cursor
+            self.sent_through = max(self.sent_through, cursor)
+            await self.websocket.send_text(
+                json.dumps(sta024.notify(self.subscription_id, transaction_id, payload, self.kind))
+            )
+
+    async def _receive_loop(self) -> None:
+        try:
+            while True:
+                raw = await self.websocket.receive_text()
+                try:
+                    message = sta024.parse_client_message(raw)
+                except sta024.Sta024Error as exc:
+                    await self.websocket.send_json(
+                        {"error": {"statusCode": 400, "statusText": str(exc)}}
+                    )
+                    continue
+                if isinstance(message, sta024.NotifyResponse):
+                    await self._answered(message)
+                elif isinstance(message, sta024.Unsubscribe):
+                    await self.websocket.send_json(
+                        sta024.unsubscribe_response(self.subscription_id)
+                    )
+                    await self.websocket.close()
+                    self.done.set()
+                    return
+                elif isinstance(message, sta024.TerminateResponse):
+                    self.done.set()
+                    return
+                else:
+                    await self.websocket.send_json(
+                        {"error": {"statusCode": 400, "statusText": "already subscribed"}}
+                    )
+        except (WebSocketDisconnect, RuntimeError):
+            self.done.set()
+
+    async def _answered(self, answer: sta024.NotifyResponse) -> None:
+        cursor = self.in_flight.pop(answer.transaction_id, None)
+        if cursor is None:
+            await self.websocket.send_json(
+                {
+                    "error": {
+                        "statusCode": 404,
+                        "statusText": f"unknown transactionId {answer.transaction_id}",
+                    }
+                }
+            )
+            return
+        if answer.status_code != 200:
+            # Not taken: it stays owed and goes out again on the next connection.
+            log.warning(
+                "feeds.ws_refused", service=self.service, cursor=cursor, status=answer.status_code
+            )
+            return
+        now = self.runtime.clock.now()
+        async with unit_of_work(self.runtime.sessions, self.runtime.bus) as session:
+            await session.execute(
+                update(Delivery)
+                .where(Delivery.id == cursor, Delivery.status != DeliveryStatus.ACKNOWLEDGED.value)
+                .values(status=DeliveryStatus.ACKNOWLEDGED.value, acknowledged_at=now)
+            )
+        self.wake.set()
