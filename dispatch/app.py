@@ -18,6 +18,7 @@ from dispatch.calls.aml_api import router as aml_router
 from dispatch.calls.api import router as calls_router
 from dispatch.calls.gateway.api import router as gateway_router
 from dispatch.cards.api import router as cards_router
+from dispatch.cards.listeners import card_listeners
 from dispatch.cards.routing.api import router as classifier_router
 from dispatch.core.bus import InProcessBus
 from dispatch.core.clock import Clock, SystemClock
@@ -74,7 +75,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         )
         log.info("server.start", mode=settings.mode.value, database=engine.url.get_backend_name())
         try:
-            async with feed_workers(app.state.runtime) as deliverer:
+            async with (
+                feed_workers(app.state.runtime) as deliverer,
+                card_listeners(app.state.runtime),
+            ):
                 app.state.deliverer = deliverer
                 yield
         finally:

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 import cardschema
 from cardschema import CardStatus
 from dispatch.auth.roles import Role
-from dispatch.cards import lifecycle, service, services_status, store
+from dispatch.cards import lifecycle, location, service, services_status, store
 from dispatch.cards.models import CardRow, CardVersion
 from dispatch.cards.routing import Classifier
 from dispatch.cards.routing.api import ClassifierDep
@@ -118,7 +118,12 @@ async def _read_body(request: Request, limit: int) -> bytes:
     },
 )
 async def create_card(
-    request: Request, session: Session, who: CallTaker, classifier: ClassifierDep, now: LocalNow
+    request: Request,
+    session: Session,
+    who: CallTaker,
+    classifier: ClassifierDep,
+    now: LocalNow,
+    settings: SettingsDep,
 ) -> Response:
     """Open a card (JSON, optionally for a call) or accept a whole card as XML."""
     content_type = request.headers.get("content-type", "application/json").split(";")[0].strip()
@@ -152,6 +157,7 @@ async def create_card(
         changes=changes,
         classifier=classifier,
         now=now,
+        tolerance_m=settings.geo_tolerance_m,
     )
     return card_response(row, request, classifier, status.HTTP_201_CREATED)
 
@@ -219,6 +225,7 @@ async def update_card(
     classifier: ClassifierDep,
     now: LocalNow,
     if_match: IfMatch,
+    settings: SettingsDep,
 ) -> Response:
     """Change some fields; a new version. ``If-Match: <version>`` refuses a stale edit."""
     row = await service.update_card(
@@ -229,7 +236,36 @@ async def update_card(
         classifier=classifier,
         expected_version=if_match,
         now=now,
+        tolerance_m=settings.geo_tolerance_m,
     )
+    return card_response(row, request, classifier)
+
+
+@router.post("/cards/{card_id}/proposed-location/accept")
+async def accept_proposed_location(
+    card_id: uuid.UUID,
+    request: Request,
+    session: Session,
+    who: CallTaker,
+    classifier: ClassifierDep,
+    now: LocalNow,
+) -> Response:
+    """The automatic position proposed beside the confirmed one becomes the location."""
+    row = await location.answer_proposal(session, who.actor, card_id, accept=True, now=now)
+    return card_response(row, request, classifier)
+
+
+@router.post("/cards/{card_id}/proposed-location/dismiss")
+async def dismiss_proposed_location(
+    card_id: uuid.UUID,
+    request: Request,
+    session: Session,
+    who: CallTaker,
+    classifier: ClassifierDep,
+    now: LocalNow,
+) -> Response:
+    """Keep the confirmed location and drop the proposed one."""
+    row = await location.answer_proposal(session, who.actor, card_id, accept=False, now=now)
     return card_response(row, request, classifier)
 
 

@@ -24,8 +24,10 @@ from cardschema import (
     RoutedService,
     ServiceStatus,
     StatusChange,
+    Unit,
 )
 from dispatch.agencies import service as agencies
+from dispatch.agencies import units_service as units
 from dispatch.calls import service as calls
 from dispatch.cards import store
 from dispatch.cards.models import CardRow
@@ -142,17 +144,25 @@ async def _add_services(
 ) -> CardRow:
     known = await agencies.require_active(session, services)
     routed = {s.code for s in card.services}
-    added = tuple(
-        RoutedService(
-            code=service.code,
-            name=service.names.get("en"),
-            status=ServiceStatus.ROUTED,
-            routed_at=now,
-            history=(StatusChange(status=ServiceStatus.ROUTED, at=now, by=actor.username),),
+    district = card.location.district.code if card.location.district else None
+    region = card.location.region.code if card.location.region else None
+    added_list = []
+    for service in known:
+        if service.code in routed:
+            continue
+        # The unit covering the incident's district (or region); none until it is known.
+        unit = await units.choose_unit(session, service.code, district, region)
+        added_list.append(
+            RoutedService(
+                code=service.code,
+                name=service.names.get("en"),
+                unit=Unit(code=unit.code, name=unit.name) if unit else None,
+                status=ServiceStatus.ROUTED,
+                routed_at=now,
+                history=(StatusChange(status=ServiceStatus.ROUTED, at=now, by=actor.username),),
+            )
         )
-        for service in known
-        if service.code not in routed
-    )
+    added = tuple(added_list)
     if not added:
         raise Conflict(
             f"card {card.number} is already routed to {', '.join(sorted(routed))}; nothing to add"

@@ -19,11 +19,12 @@ from cardschema import Card, CardStatus, Channel, Link, LocationSource, Note
 from dispatch.audit import service as audit
 from dispatch.auth.roles import Role
 from dispatch.calls import service as calls
-from dispatch.cards import store
+from dispatch.cards import places, store
 from dispatch.cards.models import CardRow
 from dispatch.cards.routing import Classifier, UnknownIncidentType
 from dispatch.core.actor import Actor
 from dispatch.errors import Conflict, Invalid, PermissionDenied
+from dispatch.geo.index import DEFAULT_TOLERANCE_M
 
 
 def check_may_edit(card: Card, actor: Actor) -> None:
@@ -116,8 +117,9 @@ async def create_card(
     changes: dict[str, Any],
     classifier: Classifier,
     now: datetime,
+    tolerance_m: float = DEFAULT_TOLERANCE_M,
 ) -> CardRow:
-    """A new card (version 1), filled from its call when there is one."""
+    """A new card (version 1), filled from its call (and its AML) when there is one."""
     base: dict[str, Any] = {"channel": (channel or Channel.VOICE).value, "language": "uz"}
     if call_id is not None:
         call = await calls.get_call(session, call_id)
@@ -126,7 +128,15 @@ async def create_card(
             raise Conflict(f"call {call_id} already has card {existing}; open that one")
         base = {"channel": (channel.value if channel else call.channel), "language": call.language}
         base["caller"] = {"number": call.caller_number, "callback_number": call.caller_number}
-        if call.lat is not None:
+        aml = await calls.latest_aml_for_call(session, call_id)
+        if aml is not None and aml.lat is not None and aml.lon is not None:
+            base["location"] = {
+                "lat": aml.lat,
+                "lon": aml.lon,
+                "radius_m": aml.radius_m,
+                "source": LocationSource.AML.value,
+            }
+        elif call.lat is not None:
             base["location"] = {
                 "lat": call.lat,
                 "lon": call.lon,
@@ -148,7 +158,9 @@ async def create_card(
         operator_id=actor.username if actor.role == Role.OPERATOR else None,
         supervisor_id=actor.username if actor.role == Role.SUPERVISOR else None,
     )
-    card = apply_changes(blank, _merge(base, changes), classifier, now=now)
+    merged = _merge(base, changes)
+    await places.complete_location_change(session, merged, tolerance_m=tolerance_m)
+    card = apply_changes(blank, merged, classifier, now=now)
     return await store.save(session, actor, None, card, change="create", now=now)
 
 
@@ -161,6 +173,7 @@ async def update_card(
     classifier: Classifier,
     expected_version: int | None,
     now: datetime,
+    tolerance_m: float = DEFAULT_TOLERANCE_M,
 ) -> CardRow:
     """Apply a partial change as a new version."""
     row = await store.load(session, card_id, for_update=True)
@@ -170,6 +183,7 @@ async def update_card(
     check_may_edit(card, actor)
     if not changes:
         raise Invalid("nothing to change: send at least one field")
+    await places.complete_location_change(session, changes, tolerance_m=tolerance_m)
     updated = apply_changes(card, changes, classifier, now=now)
     updated = dataclasses.replace(updated, version=card.version + 1)
     return await store.save(

@@ -26,7 +26,9 @@ from dispatch.feeds import outbox
 
 # Changes that send the new version to every service the card is routed to. Status reports
 # from the services themselves (``service_status``) are not echoed back to them.
-DELIVERED_CHANGES = frozenset({"routed", "rerouted", "update", "note", "link", "closed", "import"})
+DELIVERED_CHANGES = frozenset(
+    {"routed", "rerouted", "update", "note", "link", "closed", "import", "location"}
+)
 
 
 async def next_number(session: AsyncSession, local_now: datetime) -> str:

@@ -69,6 +69,8 @@ POLICY: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/api/v1/cards/{card_id}/route"): CALL_TAKERS,
     ("POST", "/api/v1/cards/{card_id}/close"): CALL_TAKERS,
     ("POST", "/api/v1/cards/{card_id}/handoffs"): CALL_TAKERS,
+    ("POST", "/api/v1/cards/{card_id}/proposed-location/accept"): CALL_TAKERS,
+    ("POST", "/api/v1/cards/{card_id}/proposed-location/dismiss"): CALL_TAKERS,
     ("GET", "/api/v1/cards/{card_id}/eido"): CARD_READERS,
     ("POST", "/api/v1/cards/{card_id}/reroute"): frozenset({Role.SUPERVISOR}),
     ("GET", "/api/v1/cards/{card_id}/suggested-services"): CARD_READERS,

@@ -151,7 +151,7 @@ async def test_every_emitted_card_validates_after_each_step(api: Api) -> None:
             {
                 "location": {
                     "address": "Toshkent, Chilonzor 9-kvartal",
-                    "district": {"code": "chilonzor", "name": "Chilonzor"},
+                    "district": {"code": "UZ-TK-chilonzor"},
                 }
             },
         ),
