@@ -15,8 +15,9 @@ from fastapi.responses import JSONResponse
 from dispatch.auth.roles import Role
 from dispatch.calls import aml, aml_service
 from dispatch.calls.schemas import AmlOut, AmlRefusedOut, AmlRefusedPage
+from dispatch.core.http import read_limited_body
 from dispatch.deps import ClockDep, Principal, Session, SettingsDep, roles
-from dispatch.errors import PayloadTooLarge, UnsupportedMediaType
+from dispatch.errors import UnsupportedMediaType
 
 router = APIRouter(prefix="/api/v1/aml", tags=["aml"])
 
@@ -171,14 +172,4 @@ def _content_type(request: Request) -> str:
 
 
 async def _read_body(request: Request) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_AML_BYTES:
-        raise PayloadTooLarge(f"the body is {declared} bytes; at most {MAX_AML_BYTES} are accepted")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_AML_BYTES:
-            raise PayloadTooLarge(f"the body is over {MAX_AML_BYTES} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    return await read_limited_body(request, MAX_AML_BYTES)

@@ -29,8 +29,9 @@ from dispatch.cards.schemas import (
     RouteRequest,
     SuggestionOut,
 )
+from dispatch.core.http import read_limited_body
 from dispatch.deps import ClockDep, Principal, Session, SettingsDep, roles
-from dispatch.errors import Invalid, PayloadTooLarge, UnsupportedMediaType
+from dispatch.errors import Invalid, UnsupportedMediaType
 from dispatch.feeds import outbox
 from dispatch.feeds.eido import card_to_eido
 
@@ -90,21 +91,6 @@ def _wants_xml(request: Request) -> bool:
     return any(t in accept for t in XML_TYPES) and "application/json" not in accept
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
-    """The request body, refused past ``limit`` bytes without reading the rest."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"the body is {declared} bytes; at most {limit} are accepted")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"the body is over {limit} bytes; at most {limit} are accepted")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 @router.post(
     "/cards",
     status_code=status.HTTP_201_CREATED,
@@ -127,7 +113,7 @@ async def create_card(
 ) -> Response:
     """Open a card (JSON, optionally for a call) or accept a whole card as XML."""
     content_type = request.headers.get("content-type", "application/json").split(";")[0].strip()
-    body = await _read_body(request, cardschema.MAX_CARD_BYTES)
+    body = await read_limited_body(request, cardschema.MAX_CARD_BYTES)
     if content_type in XML_TYPES:
         try:
             card = cardschema.parse(body)
@@ -187,21 +173,9 @@ async def list_cards(
     return CardPage(items=[row.document for row in rows], total=total)
 
 
-@router.get("/cards/{card_id}.xml", response_class=Response)
-async def get_card_xml(
-    card_id: uuid.UUID,
-    request: Request,
-    session: Session,
-    who: CardReader,
-    classifier: ClassifierDep,
-    now: LocalNow,
-) -> Response:
-    """The card as XML (valid against call-card-1.xsd)."""
-    row = await service.read_card(session, who.actor, card_id, now=now)
-    return card_response(row, request, classifier)
-
-
+# Decorators apply bottom-up: the ``.xml`` path must be registered before the plain one.
 @router.get("/cards/{card_id}")
+@router.get("/cards/{card_id}.xml", response_class=Response)
 async def get_card(
     card_id: uuid.UUID,
     request: Request,
@@ -210,7 +184,8 @@ async def get_card(
     classifier: ClassifierDep,
     now: LocalNow,
 ) -> Response:
-    """The card as JSON (or XML with ``Accept: application/xml``)."""
+    """The card as JSON, or as XML (valid against call-card-1.xsd) at ``.xml`` or with
+    ``Accept: application/xml``."""
     row = await service.read_card(session, who.actor, card_id, now=now)
     return card_response(row, request, classifier)
 

@@ -7,8 +7,6 @@ claim leases the row (``next_attempt_at`` moves ahead) under ``FOR UPDATE SKIP L
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
 import hmac
 from datetime import timedelta
@@ -22,6 +20,7 @@ from dispatch.cards import store
 from dispatch.core.database import unit_of_work
 from dispatch.core.logging import get_logger
 from dispatch.core.runtime import Runtime
+from dispatch.core.workers import run_on_events
 from dispatch.feeds import outbox
 from dispatch.feeds.models import Delivery
 
@@ -41,32 +40,16 @@ class WebhookDeliverer:
     def __init__(self, runtime: Runtime, client: httpx.AsyncClient) -> None:
         self.runtime = runtime
         self.client = client
-        self._wake = asyncio.Event()
-
-    def wake(self) -> None:
-        """Look for work now rather than at the next poll."""
-        self._wake.set()
 
     async def run(self) -> None:
         """Deliver until cancelled; sleeps when idle, wakes on ``feed.enqueued``."""
-        subscription = self.runtime.bus.subscribe("feed.enqueued")
-        waker = asyncio.create_task(self._wake_on(subscription))
-        try:
-            while True:
-                try:
-                    await self.deliver_due()
-                except Exception:  # the worker must outlive any single failure
-                    log.exception("feeds.worker_error")
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), IDLE_POLL_S)
-        finally:
-            waker.cancel()
-            await subscription.close()
-
-    async def _wake_on(self, subscription: object) -> None:
-        async for _ in subscription:  # type: ignore[attr-defined]
-            self._wake.set()
+        await run_on_events(
+            self.runtime.bus,
+            "feed.enqueued",
+            self.deliver_due,
+            idle_s=IDLE_POLL_S,
+            name="feeds.webhook",
+        )
 
     async def deliver_due(self) -> int:
         """Deliver every due row of every webhook service, oldest first; returns deliveries made."""

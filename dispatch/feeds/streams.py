@@ -7,9 +7,6 @@ Consumers read with consumer groups (XREADGROUP) and acknowledge to 112 over HTT
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-
 import redis.asyncio as redis
 from redis.exceptions import ResponseError
 from sqlalchemy import select
@@ -19,6 +16,7 @@ from dispatch.cards import store
 from dispatch.core.database import unit_of_work
 from dispatch.core.logging import get_logger
 from dispatch.core.runtime import Runtime
+from dispatch.core.workers import run_on_events
 from dispatch.feeds.models import Delivery
 
 log = get_logger(__name__)
@@ -37,29 +35,23 @@ class StreamMirror:
     def __init__(self, runtime: Runtime, client: redis.Redis) -> None:
         self.runtime = runtime
         self.client = client
-        self._wake = asyncio.Event()
 
     async def run(self) -> None:
         """Mirror until cancelled; wakes on ``feed.enqueued``."""
-        subscription = self.runtime.bus.subscribe("feed.enqueued")
-        waker = asyncio.create_task(self._wake_on(subscription))
-        try:
-            while True:
-                try:
-                    while await self.mirror_batch():
-                        pass
-                except Exception:  # keep mirroring after a Redis hiccup
-                    log.exception("feeds.stream_error")
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), IDLE_POLL_S)
-        finally:
-            waker.cancel()
-            await subscription.close()
+        await run_on_events(
+            self.runtime.bus,
+            "feed.enqueued",
+            self.mirror_all,
+            idle_s=IDLE_POLL_S,
+            name="feeds.stream",
+        )
 
-    async def _wake_on(self, subscription: object) -> None:
-        async for _ in subscription:  # type: ignore[attr-defined]
-            self._wake.set()
+    async def mirror_all(self) -> int:
+        """Mirror batches until none is left; returns how many rows."""
+        total = 0
+        while done := await self.mirror_batch():
+            total += done
+        return total
 
     async def mirror_batch(self) -> int:
         """Write the next batch of unmirrored rows; returns how many."""
