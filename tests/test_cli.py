@@ -201,3 +201,19 @@ def test_bad_arguments_exit_with_usage(argv: list[str]) -> None:
     result = _run(argv, _env(Path("/nonexistent")))
     assert result.returncode == 2
     assert "usage" in result.stderr
+
+
+def test_validate_card_reports_each_file(tmp_path: Path) -> None:
+    examples = ROOT / "cardschema" / "examples"
+    valid = sorted((examples / "valid").glob("*.xml"))[0]
+    invalid = examples / "invalid" / "priority-out-of-range.xml"
+    result = _run(["validate-card", str(valid), str(invalid)], _env(tmp_path))
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"{valid}: valid"
+    assert lines[1].startswith(f"{invalid}: line ")
+    ok = _run(["validate-card", str(valid)], _env(tmp_path))
+    assert ok.returncode == 0
+    missing = _run(["validate-card", str(tmp_path / "nope.xml")], _env(tmp_path))
+    assert missing.returncode == 1
+    assert "cannot read" in missing.stdout

@@ -11,17 +11,33 @@ import cardschema
 from dispatch.core.settings import Settings
 from dispatch.feeds.delivery import signature
 from tests.feeds.conftest import Receiver, routed_card
-from tests.fixtures.api import running_api
+from tests.fixtures.api import Api, running_api
 
 pytestmark = pytest.mark.asyncio
 
 SECRETS = {"102": "police-secret-0123456789", "103": "ambulance-secret-0123456789"}
+PLACES = {
+    "UZ-SA": {"lat": 39.6542, "lon": 66.9597},  # Samarqand
+    "UZ-QR": {"lat": 42.4619, "lon": 59.6003},  # Nukus
+    "UZ-TK": {"lat": 41.2995, "lon": 69.2401},  # Toshkent
+}
 
 
 async def _eventually(check: Callable[[], bool]) -> None:
     """Wait until ``check`` holds (a generous 30 s; this is not a speed assertion)."""
     async with asyncio.timeout(30):
         while not check():  # noqa: ASYNC110 - the receivers run in threads; polling is simplest
+            await asyncio.sleep(0.05)
+
+
+async def _acknowledged(api: Api, want: dict[str, int]) -> dict[str, int]:
+    """Acknowledged deliveries per service, once at least ``want`` are (30 s at most)."""
+    async with asyncio.timeout(30):
+        while True:
+            status = (await api.get("/api/v1/feeds/status", user="supervisor1")).json()
+            counts = {s["service"]: s["acknowledged"] for s in status}
+            if all(counts.get(code, 0) >= n for code, n in want.items()):
+                return counts
             await asyncio.sleep(0.05)
 
 
@@ -39,25 +55,29 @@ async def test_cards_reach_both_receivers_in_order_signed_and_survive_a_restart(
                 json={"webhook_url": receiver.url, "webhook_secret": SECRETS[code]},
             )
             assert response.status_code == 200, response.text
-        cards = [await routed_card(api, ["102", "103"]) for _ in range(3)]
+        # Three cards in three regions: each service's unit must be the one covering it.
+        cards = [
+            await routed_card(api, ["102", "103"], location=place) for place in PLACES.values()
+        ]
         await _eventually(lambda: len(police.bodies()) == 3)
+        # The receiver has the body before the server records its answer: wait for that too.
+        acknowledged = await _acknowledged(api, want={"102": 3})
         # The ambulance receiver is down: its deliveries wait, counted as failed attempts.
-        status = (await api.get("/api/v1/feeds/status", user="supervisor1")).json()
-        assert {s["service"]: s["acknowledged"] for s in status}["102"] == 3
-        assert {s["service"]: s["acknowledged"] for s in status}.get("103", 0) == 0
+        assert acknowledged.get("103", 0) == 0
     # The server stops and starts again; the receiver comes back.
     ambulance.failing = False
     async with running_api(fast) as api:
         await _eventually(lambda: len(ambulance.bodies()) == 3)
-        status = (await api.get("/api/v1/feeds/status", user="supervisor1")).json()
-        assert {s["service"]: s["acknowledged"] for s in status} == {"102": 3, "103": 3}
+        assert await _acknowledged(api, want={"102": 3, "103": 3}) == {"102": 3, "103": 3}
     for code, receiver in (("102", police), ("103", ambulance)):
         got = receiver.bodies()
         assert [r.headers["X-Card-Id"] for r in got] == [c["id"] for c in cards]  # in order
-        for received in got:
+        for received, region in zip(got, PLACES, strict=True):
             assert received.headers["X-Signature"] == signature(received.body, SECRETS[code])
             card = cardschema.parse(received.body)
             assert str(card.id) == received.headers["X-Card-Id"]
+            units = {s.code: s.unit.code if s.unit else None for s in card.services}
+            assert units == {"102": f"{region}-102", "103": f"{region}-103"}
     assert {r.headers["X-Redelivery"] for r in police.bodies()} == {"false"}
     # Only the head of the ambulance's line was tried while it was down (order is kept), so
     # only that card arrives marked as a redelivery.
