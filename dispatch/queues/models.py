@@ -1,0 +1,172 @@
+"""ACD tables: queues, operators, calls in queues, offers, the queue log and its statistics."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dispatch.calls.models import SerialId
+from dispatch.core.database import Base, JSONDocument, UTCDateTime
+
+
+class Queue(Base):
+    """A queue as data: which calls it takes, the skills it needs, how it hands calls out."""
+
+    __tablename__ = "queues"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    # A call enters the active queue with the lowest match_rank whose channels hold its channel
+    # and whose languages hold its language (an empty list takes every language).
+    channels: Mapped[list[str]] = mapped_column(JSONDocument)
+    languages: Mapped[list[str]] = mapped_column(JSONDocument)
+    match_rank: Mapped[int] = mapped_column(Integer)
+    # Skill keys (``lang:uz``, ``channel:voice``, ``sign_language``; ``lang:{call}`` is the
+    # call's own language) an operator needs, each with the operator's penalty for it.
+    required_skills: Mapped[list[str]] = mapped_column(JSONDocument)
+    strategy: Mapped[str] = mapped_column(String(16))
+    # [{"after_s": 0, "max_penalty": 0}, ...]: the skills strategy's widening window.
+    penalty_steps: Mapped[list[dict[str, int]]] = mapped_column(JSONDocument)
+    offer_timeout_s: Mapped[int] = mapped_column(Integer)
+    wrap_up_s: Mapped[int] = mapped_column(Integer)
+    # [{"seconds": 10, "percent": 90}, ...]: answered within ``seconds`` for ``percent`` of calls.
+    sl_targets: Mapped[list[dict[str, float]]] = mapped_column(JSONDocument)
+    # The round-robin strategy's memory: the last operator offered a call of this queue.
+    rr_last: Mapped[str | None] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Operator(Base):
+    """An operator's place in the ACD: state, skills, queues, counters of the current shift."""
+
+    __tablename__ = "operators"
+
+    username: Mapped[str] = mapped_column(
+        String(64), ForeignKey("users.username"), primary_key=True
+    )
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    reason: Mapped[str | None] = mapped_column(String(200))
+    state_since: Mapped[datetime] = mapped_column(UTCDateTime())
+    skills: Mapped[dict[str, int]] = mapped_column(JSONDocument)
+    # None: every queue the skills allow; else only these queues.
+    queues: Mapped[list[str] | None] = mapped_column(JSONDocument, nullable=True)
+    # The call offered to, taken or wrapped up by the operator, and its queue.
+    call_id: Mapped[uuid.UUID | None] = mapped_column()
+    queue: Mapped[str | None] = mapped_column(String(64))
+    wrap_up_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Longest-idle counts from here: sign-in, or the end of the last call's wrap-up.
+    idle_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # After a decline no offer comes before this instant.
+    offer_not_before: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    no_answer_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Since sign-in: for the fewest-calls and least-talk-time strategies.
+    calls_taken: Mapped[int] = mapped_column(Integer, default=0)
+    talk_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class QueueEntry(Base):
+    """A call's stay in the ACD; ``id`` is the arrival order (ties of ``entered_at``)."""
+
+    __tablename__ = "queue_entries"
+    __table_args__ = (Index("ix_queue_entries_status_queue", "status", "queue"),)
+
+    id: Mapped[int] = mapped_column(SerialId, primary_key=True, autoincrement=True)
+    call_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("calls.id"), unique=True)
+    queue: Mapped[str] = mapped_column(ForeignKey("queues.name"))
+    status: Mapped[str] = mapped_column(String(16))
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    channel: Mapped[str] = mapped_column(String(8))
+    language: Mapped[str] = mapped_column(String(3))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # A supervisor's move to one operator: only they are offered the call.
+    target_operator: Mapped[str | None] = mapped_column(String(64))
+    operator: Mapped[str | None] = mapped_column(String(64))
+    connected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    no_answers: Mapped[int] = mapped_column(Integer, default=0)
+
+
+ACTIVE_OFFER = text("status = 'active'")
+
+
+class Offer(Base):
+    """A call offered to one operator until accepted, declined, expired or cancelled."""
+
+    __tablename__ = "queue_offers"
+    __table_args__ = (
+        # The database itself refuses a second active offer of a call or to an operator, so
+        # two assigning processes can never hand out one call twice or one operator two calls.
+        Index(
+            "uq_queue_offers_active_call",
+            "call_id",
+            unique=True,
+            sqlite_where=ACTIVE_OFFER,
+            postgresql_where=ACTIVE_OFFER,
+        ),
+        Index(
+            "uq_queue_offers_active_operator",
+            "operator",
+            unique=True,
+            sqlite_where=ACTIVE_OFFER,
+            postgresql_where=ACTIVE_OFFER,
+        ),
+        Index("ix_queue_offers_status_expires_at", "status", "expires_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    call_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("calls.id"), index=True)
+    operator: Mapped[str] = mapped_column(ForeignKey("operators.username"))
+    queue: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    offered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    command_id: Mapped[uuid.UUID | None] = mapped_column()
+    # Which server process made the offer (host:pid), for tracing work across workers.
+    offered_by: Mapped[str] = mapped_column(String(100))
+
+
+class QueueLogEntry(Base):
+    """One line of the queue log (like Asterisk's queue_log); append-only in the database."""
+
+    __tablename__ = "queue_log"
+
+    id: Mapped[int] = mapped_column(SerialId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    queue: Mapped[str | None] = mapped_column(String(64))
+    call_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    operator: Mapped[str | None] = mapped_column(String(64), index=True)
+    event: Mapped[str] = mapped_column(String(16))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+
+
+class QueueStat(Base):
+    """Counters of one queue in one interval, kept from the queue log (and rebuilt from it)."""
+
+    __tablename__ = "queue_stats"
+
+    queue: Mapped[str] = mapped_column(String(64), primary_key=True)
+    interval_start: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    entered: Mapped[int] = mapped_column(Integer, default=0)
+    transferred: Mapped[int] = mapped_column(Integer, default=0)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    abandoned: Mapped[int] = mapped_column(Integer, default=0)
+    completed: Mapped[int] = mapped_column(Integer, default=0)
+    ring_no_answer: Mapped[int] = mapped_column(Integer, default=0)
+    wrap_ups: Mapped[int] = mapped_column(Integer, default=0)
+    wait_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    max_wait: Mapped[float] = mapped_column(Float, default=0.0)
+    abandon_wait_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    talk_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    wrap_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    # {"10": n}: calls answered (abandoned) within 10 s, for every service-level threshold.
+    answered_within: Mapped[dict[str, int]] = mapped_column(JSONDocument)
+    abandoned_within: Mapped[dict[str, int]] = mapped_column(JSONDocument)

@@ -1,0 +1,293 @@
+"""What operators do in the ACD (and supervisors do for them): state, skills, queues,
+heartbeat, offers, wrap-up. Other capabilities use these functions, never the tables."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dispatch.audit import service as audit
+from dispatch.auth import service as auth
+from dispatch.calls import timeline
+from dispatch.calls.gateway import CommandType, enqueue_command
+from dispatch.calls.lifecycle import CallEventType
+from dispatch.calls.schemas import EventIn
+from dispatch.core.actor import Actor
+from dispatch.core.bus import emit
+from dispatch.errors import Conflict, Invalid, NotFound, PermissionDenied
+from dispatch.queues import catalog, events, offers, operators, queue_log
+from dispatch.queues.models import Offer, Operator
+from dispatch.queues.states import EntryStatus, OfferStatus, OperatorState, QueueEvent
+
+S = OperatorState
+
+
+async def list_operators(session: AsyncSession) -> list[Operator]:
+    """Everyone in the ACD, and every operator account that never signed in (signed out)."""
+    rows = {row.username: row for row in (await session.scalars(select(Operator))).all()}
+    for user in await auth.list_users(session):
+        # Supervisors appear once they used the ACD; operators always.
+        if user.role == "operator" and user.active and user.username not in rows:
+            rows[user.username] = _blank(user.username, user.created_at)
+    return [rows[name] for name in sorted(rows)]
+
+
+async def get_operator(session: AsyncSession, username: str) -> Operator:
+    """The operator's ACD row, or a signed-out one (not stored) when they never used the ACD."""
+    row = await operators.find(session, username)
+    if row is not None:
+        return row
+    user = await operators.check_user(session, username)
+    return _blank(username, user.created_at)
+
+
+def _blank(username: str, since: datetime) -> Operator:
+    return Operator(
+        username=username,
+        state=S.SIGNED_OUT.value,
+        state_since=since,
+        skills={},
+        queues=None,
+        calls_taken=0,
+        talk_seconds=0.0,
+        no_answer_count=0,
+    )
+
+
+async def request_state(
+    session: AsyncSession,
+    actor: Actor,
+    username: str,
+    state: OperatorState,
+    reason: str | None,
+    *,
+    now: datetime,
+) -> Operator:
+    """The operator (or a supervisor) asks for ``state``; asking again changes only the reason."""
+    operator = await operators.locked(session, username, now=now)
+    if actor.username == username:
+        operator.last_heartbeat_at = now
+    current = S(operator.state)
+    if current is state:
+        if state is S.ON_BREAK and reason != operator.reason:
+            operator.reason = reason
+            await queue_log.write(
+                session, QueueEvent.PAUSE, at=now, operator=username, reason=reason
+            )
+            await audit.record(
+                session,
+                actor,
+                "operator.break_reason",
+                "operator",
+                username,
+                {"reason": reason},
+                at=now,
+            )
+        return operator
+    await operators.set_state(
+        session, actor, operator, state, now=now, reason=reason, requested=True
+    )
+    return operator
+
+
+async def set_skills(
+    session: AsyncSession, actor: Actor, username: str, skills: dict[str, int], *, now: datetime
+) -> Operator:
+    """Replace the operator's skills (key → penalty); offers follow them from now on."""
+    operator = await operators.locked(session, username, now=now)
+    before = dict(operator.skills)
+    operator.skills = dict(skills)
+    operator.updated_at = now
+    await audit.record(
+        session,
+        actor,
+        "operator.skills",
+        "operator",
+        username,
+        {"before": before, "after": operator.skills},
+        at=now,
+    )
+    emit(session, events.OPERATOR_STATE, _state_payload(operator, "skills"))
+    return operator
+
+
+async def set_queues(
+    session: AsyncSession,
+    actor: Actor,
+    username: str,
+    queues: list[str] | None,
+    *,
+    now: datetime,
+) -> Operator:
+    """Limit the operator to ``queues`` (None: every queue their skills allow)."""
+    if queues is not None:
+        known = {queue.name for queue in await catalog.list_queues(session)}
+        unknown = sorted(set(queues) - known)
+        if unknown:
+            raise Invalid(f"queues: no queue called {', '.join(unknown)}")
+        queues = sorted(set(queues))
+    operator = await operators.locked(session, username, now=now)
+    before = operator.queues
+    operator.queues = queues
+    operator.updated_at = now
+    await audit.record(
+        session,
+        actor,
+        "operator.queues",
+        "operator",
+        username,
+        {"before": before, "after": queues},
+        at=now,
+    )
+    emit(session, events.OPERATOR_STATE, _state_payload(operator, "queues"))
+    return operator
+
+
+async def heartbeat(session: AsyncSession, username: str, *, now: datetime) -> Operator:
+    """The operator's console is there; keeps an available operator in the rotation."""
+    operator = await operators.locked(session, username, now=now)
+    operator.last_heartbeat_at = now
+    return operator
+
+
+async def end_wrap_up(
+    session: AsyncSession, actor: Actor, username: str, *, now: datetime
+) -> Operator:
+    """The operator is done wrapping up before the timer: available again."""
+    operator = await operators.locked(session, username, now=now)
+    if operator.state != S.WRAP_UP:
+        raise Conflict(f"{username} is {operator.state}, not in wrap-up")
+    await operators.set_state(session, actor, operator, S.AVAILABLE, now=now, requested=True)
+    return operator
+
+
+async def get_offer(session: AsyncSession, actor: Actor, offer_id: uuid.UUID) -> Offer:
+    """An offer made to the caller; NotFound, or PermissionDenied for someone else's."""
+    offer = await session.get(Offer, offer_id)
+    if offer is None:
+        raise NotFound(f"no offer with id {offer_id}")
+    if offer.operator != actor.username:
+        raise PermissionDenied(f"offer {offer_id} was made to another operator")
+    return offer
+
+
+async def accept(
+    session: AsyncSession, actor: Actor, offer_id: uuid.UUID, *, now: datetime
+) -> Offer:
+    """Take the offered call: the call is answered by the operator, the gateway connects it."""
+    offer = await get_offer(session, actor, offer_id)
+    if offer.status == OfferStatus.ACCEPTED:
+        return offer
+    _check_open(offer, now)
+    operator = await operators.find(session, actor.username)
+    if operator is None or operator.state != S.RESERVED or operator.call_id != offer.call_id:
+        raise Conflict(f"offer {offer_id} is no longer yours to accept")
+    answered = EventIn(
+        event_id=f"acd-offer-{offer.id}",
+        type=CallEventType.ANSWERED,
+        at=now,
+        operator=actor.username,
+    )
+    # Recording the answer runs the ACD's hook (sync.call_changed) under the call's lock, which
+    # accepts the offer; if the offer closed meanwhile, the answer is refused with it.
+    await timeline.record_event(session, actor, offer.call_id, answered, now=now)
+    if offer.status != OfferStatus.ACCEPTED:
+        raise Conflict(f"offer {offer_id} closed before it could be accepted")
+    operator.last_heartbeat_at = now
+    await enqueue_command(
+        session,
+        CommandType.CONNECT,
+        offer.call_id,
+        actor.username,
+        {"offer_id": str(offer.id)},
+        now=now,
+        actor=actor,
+    )
+    await audit.record(
+        session,
+        actor,
+        "queue.offer.accept",
+        "call",
+        str(offer.call_id),
+        {"offer_id": str(offer.id)},
+        at=now,
+    )
+    return offer
+
+
+async def decline(
+    session: AsyncSession,
+    actor: Actor,
+    offer_id: uuid.UUID,
+    *,
+    now: datetime,
+    reject_delay_s: float,
+) -> Offer:
+    """Refuse the offered call: it goes to the next operator; no offer for a short while."""
+    offer = await get_offer(session, actor, offer_id)
+    if offer.status == OfferStatus.DECLINED:
+        return offer
+    _check_open(offer, now)
+    entry = await offers.require_entry(session, offer.call_id, lock=True)
+    active = await offers.active_for_call(session, offer.call_id)
+    if active is None or active.id != offer.id:
+        raise Conflict(f"offer {offer_id} closed before it could be declined")
+    offers.close(session, offer, OfferStatus.DECLINED, now=now)
+    if entry.status == EntryStatus.OFFERED:
+        entry.status = EntryStatus.WAITING.value
+    if entry.target_operator == actor.username:
+        entry.target_operator = None
+    operator = await operators.locked(session, actor.username, now=now)
+    if operator.state == S.RESERVED and operator.call_id == offer.call_id:
+        await operators.set_state(session, actor, operator, S.AVAILABLE, now=now)
+        operator.offer_not_before = now + timedelta(seconds=reject_delay_s)
+    operator.last_heartbeat_at = now
+    await queue_log.write(
+        session,
+        QueueEvent.DECLINE,
+        at=now,
+        queue=entry.queue,
+        call_id=entry.call_id,
+        operator=actor.username,
+        ring_s=round((now - offer.offered_at).total_seconds(), 3),
+    )
+    await audit.record(
+        session,
+        actor,
+        "queue.offer.decline",
+        "call",
+        str(offer.call_id),
+        {"offer_id": str(offer.id)},
+        at=now,
+    )
+    emit(
+        session,
+        events.CHANGED,
+        {"queue": entry.queue, "call_id": str(entry.call_id), "reason": "declined"},
+    )
+    return offer
+
+
+def _check_open(offer: Offer, now: datetime) -> None:
+    if offer.status != OfferStatus.ACTIVE:
+        raise Conflict(f"offer {offer.id} is {offer.status}")
+    if offer.expires_at <= now:
+        raise Conflict(
+            f"offer {offer.id} expired at {offer.expires_at.isoformat()}; the call goes to the "
+            "next operator"
+        )
+
+
+def _state_payload(operator: Operator, changed: str) -> dict[str, str | None]:
+    # Same shape as a state change (the state stays), saying what changed instead.
+    return {
+        "username": operator.username,
+        "state": operator.state,
+        "previous": operator.state,
+        "reason": operator.reason,
+        "call_id": str(operator.call_id) if operator.call_id else None,
+        "changed": changed,
+    }

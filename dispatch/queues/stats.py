@@ -1,0 +1,188 @@
+"""Queue statistics: counters per queue and 15-minute interval, kept from the queue log.
+
+Every queue-log line that counts (enter, transfer to another queue, connect, abandon, complete,
+ring-no-answer, wrap-up) adds to the counters of its queue and interval in the same transaction
+(:func:`apply`); :func:`rebuild` throws the counters away and replays the whole log through the
+same :func:`delta`, so both ways agree. A call counts in the interval where its wait ended
+(connect or abandon). "Within T" means a wait of at most T seconds; the thresholds are the
+service-level targets of every queue (so the centre-wide figure adds up over queues); after
+adding a target, ``python -m dispatch queues rebuild-stats`` counts the past against it too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dispatch.audit import service as audit
+from dispatch.core.actor import Actor
+from dispatch.queues.models import Queue, QueueLogEntry, QueueStat
+from dispatch.queues.states import QueueEvent
+
+INTERVAL_MINUTES = 15  # the reporting interval of call-centre statistics
+COUNTERS = (
+    "entered",
+    "transferred",
+    "answered",
+    "abandoned",
+    "completed",
+    "ring_no_answer",
+    "wrap_ups",
+    "wait_sum",
+    "abandon_wait_sum",
+    "talk_sum",
+    "wrap_sum",
+)
+_REPLAY_CHUNK = 5000
+
+
+@dataclass
+class Delta:
+    """What one queue-log line adds to its queue's counters."""
+
+    counters: dict[str, float] = field(default_factory=dict)
+    max_wait: float = 0.0
+    answered_within: list[str] = field(default_factory=list)
+    abandoned_within: list[str] = field(default_factory=list)
+
+
+def interval_start(at: datetime) -> datetime:
+    """The start of the reporting interval holding ``at`` (UTC, aligned to the hour)."""
+    seconds = int(at.timestamp())
+    return datetime.fromtimestamp(seconds - seconds % (INTERVAL_MINUTES * 60), UTC)
+
+
+def delta(event: str, data: Mapping[str, Any], thresholds: Iterable[int]) -> Delta | None:
+    """The counters a queue-log line changes, or None when it changes none."""
+    kind = QueueEvent(event)
+    if kind is QueueEvent.ENTER:
+        return Delta({"entered": 1})
+    if kind is QueueEvent.TRANSFER:
+        return Delta({"transferred": 1}) if data.get("to_queue") else None
+    if kind is QueueEvent.RING_NO_ANSWER:
+        return Delta({"ring_no_answer": 1})
+    if kind is QueueEvent.COMPLETE:
+        return Delta({"completed": 1, "talk_sum": float(data["talk_s"])})
+    if kind is QueueEvent.WRAP_UP:
+        return Delta({"wrap_ups": 1, "wrap_sum": float(data["wrap_s"])})
+    if kind is QueueEvent.CONNECT:
+        wait = float(data["wait_s"])
+        within = [str(t) for t in thresholds if wait <= t]
+        return Delta({"answered": 1, "wait_sum": wait}, max_wait=wait, answered_within=within)
+    if kind is QueueEvent.ABANDON:
+        wait = float(data["wait_s"])
+        within = [str(t) for t in thresholds if wait <= t]
+        return Delta({"abandoned": 1, "abandon_wait_sum": wait}, abandoned_within=within)
+    return None
+
+
+async def thresholds(session: AsyncSession) -> list[int]:
+    """Every service-level threshold (seconds) of every queue, ascending."""
+    targets = await session.scalars(select(Queue.sl_targets))
+    return sorted({int(target["seconds"]) for row in targets for target in row})
+
+
+def needs_thresholds(event: QueueEvent) -> bool:
+    """True for the lines whose counters depend on the service-level thresholds."""
+    return event in (QueueEvent.CONNECT, QueueEvent.ABANDON)
+
+
+def blank(queue: str, start: datetime) -> QueueStat:
+    """A row of zero counters."""
+    row = QueueStat(queue=queue, interval_start=start, answered_within={}, abandoned_within={})
+    for name in COUNTERS:
+        setattr(row, name, 0)
+    row.max_wait = 0.0
+    return row
+
+
+def add(row: QueueStat, change: Delta) -> None:
+    """Add ``change`` to the counters of ``row``."""
+    for name, amount in change.counters.items():
+        setattr(row, name, (getattr(row, name) or 0) + amount)
+    row.max_wait = max(row.max_wait or 0.0, change.max_wait)
+    if change.answered_within:
+        row.answered_within = _bump(row.answered_within, change.answered_within)
+    if change.abandoned_within:
+        row.abandoned_within = _bump(row.abandoned_within, change.abandoned_within)
+
+
+def _bump(counts: Mapping[str, int], keys: Iterable[str]) -> dict[str, int]:
+    # A new dict, so the JSON column sees the change.
+    bumped = dict(counts)
+    for key in keys:
+        bumped[key] = bumped.get(key, 0) + 1
+    return bumped
+
+
+async def apply(session: AsyncSession, queue: str, at: datetime, change: Delta) -> None:
+    """Add ``change`` to the counters of ``queue`` in the interval of ``at`` (row locked)."""
+    start = interval_start(at)
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    values: dict[str, Any] = dict.fromkeys(COUNTERS, 0)
+    values.update(
+        queue=queue, interval_start=start, max_wait=0.0, answered_within={}, abandoned_within={}
+    )
+    # Two transactions may open the same interval at once: insert-if-absent, then lock.
+    await session.execute(
+        insert(QueueStat)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["queue", "interval_start"])
+    )
+    row = await session.scalar(
+        select(QueueStat)
+        .where(QueueStat.queue == queue, QueueStat.interval_start == start)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    assert row is not None
+    add(row, change)
+
+
+async def rebuild(session: AsyncSession, actor: Actor, *, now: datetime) -> int:
+    """Recompute every counter from the queue log; returns how many log lines were read."""
+    limits = await thresholds(session)
+    await session.execute(delete(QueueStat))
+    rows: dict[tuple[str, datetime], QueueStat] = {}
+    read, last_id = 0, 0
+    while True:
+        chunk = list(
+            (
+                await session.scalars(
+                    select(QueueLogEntry)
+                    .where(QueueLogEntry.id > last_id)
+                    .order_by(QueueLogEntry.id)
+                    .limit(_REPLAY_CHUNK)
+                )
+            ).all()
+        )
+        if not chunk:
+            break
+        for line in chunk:
+            read += 1
+            last_id = line.id
+            change = delta(line.event, line.data, limits) if line.queue else None
+            if change is None or line.queue is None:
+                continue
+            key = (line.queue, interval_start(line.at))
+            if key not in rows:
+                rows[key] = blank(*key)
+            add(rows[key], change)
+    session.add_all(rows.values())
+    await audit.record(
+        session,
+        actor,
+        "queue.stats.rebuild",
+        "queue_stats",
+        "all",
+        {"log_lines": read, "rows": len(rows)},
+        at=now,
+    )
+    return read
