@@ -1,0 +1,19 @@
+"""Consoles: the live streams operators (and supervisors) watch, and what their screens need.
+
+Modules:
+
+- ``hub`` — one per process: bus events in, parts recomputed once, coalesced deltas out.
+- ``views`` — parts and views (what a console stream is made of); ``operator_view`` — the
+  operator console's parts and which events touch them.
+- ``socket`` — ``/ws/operator``: authentication, snapshot/delta/seq, resync, heartbeats (the
+  protocol is in its docstring).
+- ``acd`` — the ACD's service functions as the consoles use them.
+- ``escalations`` (+ ``api``) — an operator escalates a call to the supervisors
+  (``POST /api/v1/calls/{id}/escalate``), stored, audited, published as ``call.escalated``.
+- ``scripts`` (+ ``scripts.yaml``, ``scripts_api``) — call-taking scripts per incident type,
+  drafts for the centre's methodologists.
+- ``streams`` — the hub's lifespan and the static mount of ``operator_ui/`` at ``/operator/``.
+
+With ``DISPATCH_REDIS_URL`` set the bus is ``core.redis_bus.RedisBus``: every process's hub
+hears every process's events, so a console sees a change whichever worker made it.
+"""

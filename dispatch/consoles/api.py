@@ -1,0 +1,43 @@
+"""Escalations over HTTP: an operator escalates a call; consoles list them."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from dispatch.auth.roles import Role
+from dispatch.consoles import escalations
+from dispatch.consoles.schemas import EscalationCreate, EscalationOut, EscalationStatus
+from dispatch.deps import ClockDep, Principal, Session, roles
+
+router = APIRouter(prefix="/api/v1", tags=["consoles"])
+
+CallTaker = Annotated[Principal, roles(Role.OPERATOR, Role.SUPERVISOR)]
+
+
+@router.post(
+    "/calls/{call_id}/escalate", response_model=EscalationOut, status_code=status.HTTP_201_CREATED
+)
+async def escalate_call(
+    call_id: uuid.UUID, body: EscalationCreate, session: Session, who: CallTaker, clock: ClockDep
+) -> EscalationOut:
+    """Hand a non-standard call to the supervisors with a reason (409 while one waits)."""
+    row = await escalations.escalate(session, who.actor, call_id, body, now=clock.now())
+    return EscalationOut.model_validate(row)
+
+
+@router.get("/escalations", response_model=list[EscalationOut])
+async def list_escalations(
+    session: Session,
+    who: CallTaker,
+    status_filter: Annotated[EscalationStatus | None, Query(alias="status")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[EscalationOut]:
+    """Escalations, newest first: an operator sees their own, a supervisor everyone's."""
+    raised_by = who.user.username if who.role is Role.OPERATOR else None
+    rows = await escalations.list_escalations(
+        session, raised_by=raised_by, status=status_filter, limit=limit
+    )
+    return [EscalationOut.model_validate(row) for row in rows]

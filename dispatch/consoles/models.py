@@ -1,0 +1,31 @@
+"""Escalations: an operator hands a non-standard call to the supervisors, with a reason."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dispatch.core.database import Base, UTCDateTime
+
+
+class Escalation(Base):
+    """One escalation of a call (and its card, when one is open) to the supervisors."""
+
+    __tablename__ = "escalations"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    call_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("calls.id"), index=True)
+    card_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cards.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    raised_by: Mapped[str] = mapped_column(String(64), index=True)
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    # Who took it and when (the supervisor console); when it was settled and how.
+    taken_by: Mapped[str | None] = mapped_column(String(64))
+    taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolution: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,208 @@
+"""The operator console's stream: its parts and which events touch them.
+
+Parts (``parts`` of the snapshot; a delta carries the changed ones whole):
+
+- ``me`` — username, full name, role, language of the signed-in person.
+- ``state`` — the ACD state: ``state`` (signed_out, available, reserved, on_call, wrap_up,
+  on_break), ``reason``, ``since``, ``wrap_up_until``, ``call_id``, skills and queues.
+- ``offer`` — the call ringing at this console (id, call_id, queue, expires_at) or null.
+- ``call`` — the call the operator works on (on the call or wrapping up): the call as
+  ``GET /calls/{id}`` shows it, its SMS/e-mail ``messages``, and ``card_id`` when a card is open.
+- ``cards`` — the operator's cards not yet closed, newest first, each the card JSON with its
+  ``completeness``.
+- ``queue`` (shared) — waiting calls, longest wait, operators free and today's service level,
+  overall and per queue.
+- ``escalations`` — the operator's latest escalations and their status.
+- ``callbacks`` (shared) — ``{"available": false}`` until the callbacks issue lands.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from cardschema import CardStatus
+from dispatch.auth import service as auth
+from dispatch.auth.roles import Role
+from dispatch.calls import messages as call_messages
+from dispatch.calls import service as calls
+from dispatch.cards import lifecycle
+from dispatch.cards import service as cards
+from dispatch.cards import store as card_store
+from dispatch.cards.location import card_for_call
+from dispatch.cards.routing import default_classifier
+from dispatch.consoles import acd, escalations
+from dispatch.consoles.schemas import EscalationOut
+from dispatch.consoles.views import Lookups, Part, PartContext, Ref, Touch, View
+from dispatch.core.actor import Actor
+from dispatch.core.bus import Event
+from dispatch.core.redis_bus import RESYNC_TOPIC
+
+TEXT_CHANNELS = ("sms", "email")
+OPEN_CARDS = 20
+# Events that can change what waits in the queues.
+QUEUE_TOPICS = ("queue.", "call.created", "call.status_changed")
+
+
+async def me(context: PartContext) -> dict[str, Any]:
+    """Who is signed in."""
+    user = await auth.get_user(context.session, context.username)
+    return {
+        "username": user.username,
+        "full_name": user.full_name,
+        "role": user.role,
+        "language": user.language,
+    }
+
+
+async def state(context: PartContext) -> dict[str, Any]:
+    """The operator's ACD state."""
+    return await acd.operator_state(context.session, context.username)
+
+
+async def offer(context: PartContext) -> dict[str, Any] | None:
+    """The call offered to the operator now, with who calls, how and in which language."""
+    found = await acd.current_offer(context.session, context.username)
+    if found is None:
+        return None
+    row = await calls.get_call(context.session, uuid.UUID(found["call_id"]))
+    aml = await calls.latest_aml_for_call(context.session, row.id)
+    summary = calls.call_out(row, aml, now=context.now)
+    found["call"] = summary.model_dump(
+        mode="json", include={"channel", "caller_number", "caller_address", "language", "location"}
+    )
+    return found
+
+
+async def call(context: PartContext) -> dict[str, Any] | None:
+    """The call the operator works on, with its conversation and card."""
+    call_id = await acd.working_call(context.session, context.username)
+    if call_id is None:
+        return None
+    session, now = context.session, context.now
+    row = await calls.get_call(session, uuid.UUID(call_id))
+    aml = await calls.latest_aml_for_call(session, row.id)
+    out: dict[str, Any] = calls.call_out(row, aml, now=now).model_dump(mode="json")
+    out["messages"] = (
+        [m.model_dump(mode="json") for m in await call_messages.list_messages(session, row.id)]
+        if row.channel in TEXT_CHANNELS
+        else []
+    )
+    card_id = await card_for_call(session, row.id)
+    out["card_id"] = str(card_id) if card_id else None
+    return out
+
+
+async def my_cards(context: PartContext) -> list[dict[str, Any]]:
+    """The operator's open and routed cards with their completeness, newest first."""
+    user = context.user
+    assert user is not None
+    actor = Actor(username=user.username, role=user.role.value)
+    classifier = default_classifier()
+    rows = []
+    for status in (CardStatus.OPEN, CardStatus.ROUTED):
+        found, _ = await cards.list_cards(
+            context.session,
+            actor,
+            status=status,
+            operator=user.username,
+            incident_type=None,
+            limit=OPEN_CARDS,
+            offset=0,
+            now=context.now,
+        )
+        rows.extend(found)
+    rows.sort(key=lambda row: row.created_at, reverse=True)
+    return [
+        {
+            **row.document,
+            "completeness": lifecycle.completeness(card_store.to_card(row), classifier),
+        }
+        for row in rows[:OPEN_CARDS]
+    ]
+
+
+async def my_escalations(context: PartContext) -> list[dict[str, Any]]:
+    """The operator's latest escalations."""
+    rows = await escalations.list_escalations(context.session, raised_by=context.username, limit=10)
+    return [EscalationOut.model_validate(row).model_dump(mode="json") for row in rows]
+
+
+async def queue(context: PartContext) -> dict[str, Any]:
+    """The queues now: waiting, longest wait, operators free, today's service level."""
+    return await acd.queue_summary(context.session, now=context.now, tz=context.runtime.settings.tz)
+
+
+async def callbacks(context: PartContext) -> dict[str, Any]:
+    """Callbacks come with their own issue; until then the console says so."""
+    return {"available": False, "items": []}
+
+
+def _call_refs(value: Any) -> Iterable[Ref]:
+    if not value:
+        return []
+    refs: list[Ref] = [("call", value["id"])]
+    if value.get("card_id"):
+        refs.append(("card", value["card_id"]))
+    return refs
+
+
+def _offer_refs(value: Any) -> Iterable[Ref]:
+    return [("call", value["call_id"])] if value else []
+
+
+def _card_refs(value: Any) -> Iterable[Ref]:
+    refs: list[Ref] = []
+    for card in value or []:
+        refs.append(("card", card["id"]))
+        if card.get("call_id"):
+            refs.append(("call", card["call_id"]))
+    return refs
+
+
+PARTS = (
+    Part("me", me),
+    Part("state", state),
+    Part("offer", offer, refs=_offer_refs),
+    Part("call", call, refs=_call_refs),
+    Part("cards", my_cards, refs=_card_refs),
+    Part("queue", queue, shared=True),
+    Part("escalations", my_escalations),
+    Part("callbacks", callbacks, shared=True),
+)
+
+
+async def touches(event: Event, lookups: Lookups) -> list[Touch]:
+    """The parts an event may have changed, and for whom."""
+    topic, payload = event.topic, event.payload
+    if topic == RESYNC_TOPIC:
+        return [Touch(part.name) for part in PARTS]
+    found: list[Touch] = []
+    if topic.startswith(QUEUE_TOPICS):
+        found.append(Touch("queue"))
+    person = payload.get("operator") or payload.get("username")
+    if isinstance(person, str):
+        found += [Touch("state", person), Touch("offer", person), Touch("call", person)]
+        if topic == escalations.TOPIC:
+            found.append(Touch("escalations", person))
+    users: set[str] = set()
+    call_id = payload.get("call_id")
+    if isinstance(call_id, str):
+        users |= lookups.showing(("call", call_id))
+    card_id = payload.get("card_id")
+    if isinstance(card_id, str) and topic.startswith("card."):
+        showing = lookups.showing(("card", card_id))
+        owner = None if showing else await lookups.card_owner(card_id)
+        users |= showing | ({owner} if owner else set())
+    for user in users:
+        found += [Touch("call", user), Touch("cards", user), Touch("offer", user)]
+    return found
+
+
+OPERATOR_VIEW = View(
+    name="operator",
+    roles=frozenset({Role.OPERATOR, Role.SUPERVISOR}),
+    parts=PARTS,
+    touches=touches,
+)

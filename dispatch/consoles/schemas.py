@@ -1,0 +1,75 @@
+"""Escalations and incident-type scripts over the API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class EscalationKind(StrEnum):
+    """Why a call needs a supervisor, for sorting; the reason text says the rest."""
+
+    NON_STANDARD = "non_standard"  # the script does not fit the situation
+    SPECIALIST = "specialist"  # a doctor, psychologist or interpreter is needed
+    ABUSIVE_CALLER = "abusive_caller"
+    LANGUAGE = "language"  # a language nobody on shift speaks
+    OTHER = "other"
+
+
+class EscalationStatus(StrEnum):
+    """Where an escalation stands; the supervisor console moves it on from ``open``."""
+
+    OPEN = "open"
+    TAKEN = "taken"
+    RESOLVED = "resolved"
+
+
+class EscalationCreate(BaseModel):
+    """An operator's request for a supervisor."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=3, max_length=2000, description="what the supervisor must know")
+    kind: EscalationKind = EscalationKind.NON_STANDARD
+    card_id: uuid.UUID | None = Field(default=None, description="the call's card, when open")
+
+
+class EscalationOut(BaseModel):
+    """An escalation as the consoles show it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    call_id: uuid.UUID
+    card_id: uuid.UUID | None
+    kind: EscalationKind
+    reason: str
+    status: EscalationStatus
+    raised_by: str
+    raised_at: datetime
+    taken_by: str | None
+    taken_at: datetime | None
+    resolved_at: datetime | None
+    resolution: str | None
+
+
+class ScriptStep(BaseModel):
+    """One question (or instruction) of a script, in the languages it is written in."""
+
+    id: str
+    kind: str = Field(description="question: ask the caller; instruction: tell the caller")
+    text: dict[str, str] = Field(description="by language: uz, ru (en where written)")
+    field: str | None = Field(description="the card field the answer fills, if any")
+
+
+class ScriptOut(BaseModel):
+    """The call-taking script for an incident type."""
+
+    incident_type: str
+    status: str = Field(description="draft until the centre's methodologists approve it")
+    general: bool = Field(description="true: the type has no own script; this is the general one")
+    languages: list[str]
+    steps: list[ScriptStep]

@@ -1,0 +1,110 @@
+"""What a console stream is made of: named parts, and the view that lists them.
+
+A *part* is one named piece of a console's state (``state``, ``offer``, ``cards``...) computed
+from service functions. A shared part has one value for every console of the view (the queue
+summary); a personal part one value per user (my open cards). A *view* (operator, supervisor)
+is the set of parts its consoles get, the roles admitted, and how a bus event maps to the parts
+it may have changed (``touches``); the hub recomputes only those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dispatch.auth.roles import Role
+from dispatch.core.bus import Event
+from dispatch.core.runtime import Runtime
+
+# A reference from a part's value to a call or card: ("call", id) or ("card", id). The hub
+# keeps who shows what, so an event about a call reaches exactly the users showing it.
+Ref = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class ConsoleUser:
+    """The signed-in person behind a console."""
+
+    username: str
+    role: Role
+    full_name: str
+    language: str
+
+
+@dataclass(frozen=True)
+class PartContext:
+    """What a part's computation gets: one session, the runtime, the user (None if shared)."""
+
+    session: AsyncSession
+    runtime: Runtime
+    user: ConsoleUser | None
+    now: datetime
+
+    @property
+    def username(self) -> str:
+        """The user of a personal part."""
+        assert self.user is not None, "a shared part has no user"
+        return self.user.username
+
+
+def no_refs(value: Any) -> Iterable[Ref]:
+    """A part that refers to no call or card."""
+    return ()
+
+
+@dataclass(frozen=True)
+class Part:
+    """One named piece of console state and how to compute it."""
+
+    name: str
+    compute: Callable[[PartContext], Awaitable[Any]]
+    shared: bool = False
+    refs: Callable[[Any], Iterable[Ref]] = no_refs
+
+
+@dataclass(frozen=True)
+class Touch:
+    """A part an event may have changed: for one user, or (user None) for everyone."""
+
+    part: str
+    user: str | None = None
+
+
+class Lookups:
+    """What ``touches`` may ask the hub: who shows a call or card, who owns a card."""
+
+    def __init__(
+        self,
+        showing: Callable[[Ref], set[str]],
+        card_owner: Callable[[str], Awaitable[str | None]],
+    ) -> None:
+        self.showing = showing
+        self.card_owner = card_owner
+
+
+@dataclass(frozen=True)
+class View:
+    """A kind of console: its parts, who may open it, and how events touch its parts."""
+
+    name: str
+    roles: frozenset[Role]
+    parts: tuple[Part, ...]
+    touches: Callable[[Event, Lookups], Awaitable[list[Touch]]]
+    by_name: Mapping[str, Part] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_name", {part.name: part for part in self.parts})
+
+    @property
+    def shared(self) -> list[Part]:
+        """The parts every console of this view shares."""
+        return [part for part in self.parts if part.shared]
+
+    @property
+    def personal(self) -> list[Part]:
+        """The parts computed for each user."""
+        return [part for part in self.parts if not part.shared]

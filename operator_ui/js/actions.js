@@ -1,0 +1,250 @@
+// What the operator does beyond filling fields: state and break, route (suggested services
+// pre-selected, units shown), escalate, close, the script of the incident type, text replies.
+
+import { api } from "./api.js";
+import { currentCard, saveCard } from "./card.js";
+import { field, openDialog, select } from "./dialogs.js";
+import { hhmm, language, pick, t } from "./i18n.js";
+
+const scripts = new Map(); // incident type -> script (promise)
+let scriptStep = -1;
+
+function h(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === "class") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else if (key === "dataset") Object.assign(node.dataset, value);
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value === true ? "" : value);
+  }
+  node.append(...children);
+  return node;
+}
+
+// -- operator state -------------------------------------------------------------------------
+
+const BREAK_REASONS = ["break_rest", "break_meal", "break_training", "break_technical", "break_other"];
+
+export async function requestState(state, reason) {
+  return api("POST", "/operators/me/state", { json: reason ? { state, reason } : { state } });
+}
+
+export async function endWrapUp() {
+  return api("POST", "/operators/me/wrap-up/end");
+}
+
+export function breakDialog() {
+  openDialog({
+    name: "break",
+    title: t("break_reason"),
+    fill(body) {
+      const list = h("div", { class: "choices" });
+      BREAK_REASONS.forEach((key, index) => {
+        list.append(h("label", { class: "check" },
+          h("input", { type: "radio", name: "reason", value: key, checked: index === 0 }),
+          `${index + 1}. ${t(key)}`));
+      });
+      const other = h("input", { type: "text", id: "break-other", maxlength: 200 });
+      body.append(list, field("break_other", other));
+      body.addEventListener("keydown", (event) => {
+        const n = Number(event.key);
+        if (event.target === other || !(n >= 1 && n <= BREAK_REASONS.length)) return;
+        body.querySelectorAll("input[name=reason]")[n - 1].checked = true;
+      });
+    },
+    async onConfirm() {
+      const chosen = document.querySelector("#dialog-body input[name=reason]:checked").value;
+      const other = document.getElementById("break-other").value.trim();
+      await requestState("on_break", chosen === "break_other" && other ? other : t(chosen));
+    },
+  });
+}
+
+// -- route ------------------------------------------------------------------------------------
+
+async function unitFor(serviceCode, card) {
+  const district = card.location.district?.code;
+  if (!district) return null;
+  const units = await api("GET", `/units?service=${serviceCode}&district=${district}`);
+  const active = units.filter((u) => u.active);
+  active.sort((a, b) => Number(a.sample) - Number(b.sample) || a.code.localeCompare(b.code));
+  return active[0] || null;
+}
+
+export async function routeDialog(reference) {
+  const card = currentCard();
+  if (!card) return;
+  const suggested = await api("GET", `/cards/${card.id}/suggested-services`).catch(() => []);
+  const routed = new Set(card.services.map((s) => s.code));
+  const wanted = new Set(suggested.map((s) => s.service));
+  openDialog({
+    name: "route",
+    title: `${t("route")} — ${card.number}`,
+    fill(body) {
+      const list = h("ul", { class: "route-list" });
+      for (const service of reference.services.values()) {
+        if (!service.active) continue;
+        const reasons = suggested.find((s) => s.service === service.code)?.reasons || [];
+        const unit = h("span", { class: "unit", dataset: { unitFor: service.code } });
+        const box = h("input", {
+          type: "checkbox", value: service.code, checked: wanted.has(service.code) || routed.has(service.code),
+          disabled: routed.has(service.code), dataset: { service: service.code },
+        });
+        list.append(h("li", {}, h("label", { class: "check" }, box,
+          h("strong", { text: service.code }), ` ${pick(service.names)} `,
+          reasons.length ? h("span", { class: "chip", text: t("suggested") }) : "",
+          " ", unit)));
+        unitFor(service.code, card).then((found) => {
+          unit.textContent = `→ ${found ? found.name : t("unit_unknown")}`;
+        }).catch(() => {});
+      }
+      body.append(list);
+    },
+    async onConfirm() {
+      const services = [...document.querySelectorAll("#dialog-body input[data-service]:checked:not(:disabled)")]
+        .map((input) => input.value);
+      if (!services.length) throw new Error(t("route"));
+      await api("POST", `/cards/${card.id}/route`, { json: { services }, ifMatch: card.version })
+        .then((fresh) => reference.onSaved(fresh));
+    },
+  });
+}
+
+// -- escalate ---------------------------------------------------------------------------------
+
+const KINDS = ["non_standard", "specialist", "abusive_caller", "language", "other"];
+
+export function escalateDialog(callId, cardId, caller) {
+  if (!callId) return;
+  openDialog({
+    name: "escalate",
+    title: caller ? `${t("escalate")} — ${caller}` : t("escalate"),
+    fill(body) {
+      body.append(
+        field("escalation_kind", select(KINDS.map((k) => [k, t(`kind_${k}`)]), "non_standard")),
+        field("escalate_reason", h("textarea", { id: "escalate-reason", rows: 4, maxlength: 2000, required: true })));
+      body.querySelector("select").id = "escalate-kind";
+    },
+    async onConfirm() {
+      const reason = document.getElementById("escalate-reason").value.trim();
+      const kind = document.getElementById("escalate-kind").value;
+      await api("POST", `/calls/${callId}/escalate`, {
+        json: { reason, kind, ...(cardId ? { card_id: cardId } : {}) },
+      });
+    },
+  });
+}
+
+// -- close ------------------------------------------------------------------------------------
+
+const OUTCOMES = ["dispatched", "advice_given", "transferred", "referred", "false_alarm", "hoax",
+  "duplicate", "caller_unreachable", "silent_call", "misdial"];
+
+export function closeDialog(onSaved) {
+  const card = currentCard();
+  if (!card) return;
+  openDialog({
+    name: "close",
+    title: `${t("close_card")} — ${card.number}`,
+    fill(body) {
+      const outcome = select(OUTCOMES.map((o) => [o, t(`outcome_${o}`)]),
+        card.services.length ? "dispatched" : "advice_given");
+      outcome.id = "close-outcome";
+      body.append(field("outcome", outcome),
+        field("notes", h("input", { type: "text", id: "close-note", maxlength: 4000 })));
+    },
+    async onConfirm() {
+      const note = document.getElementById("close-note").value.trim();
+      const json = { outcome: document.getElementById("close-outcome").value, ...(note ? { note } : {}) };
+      onSaved(await api("POST", `/cards/${card.id}/close`, { json, ifMatch: card.version }));
+    },
+  });
+}
+
+// -- script -----------------------------------------------------------------------------------
+
+function scriptOf(code) {
+  if (!scripts.has(code)) {
+    const loading = api("GET", `/incident-types/${encodeURIComponent(code)}/script`);
+    loading.catch(() => scripts.delete(code));
+    scripts.set(code, loading);
+  }
+  return scripts.get(code);
+}
+
+export async function showScript(card) {
+  const box = document.getElementById("script");
+  const code = card?.incident?.type;
+  const speak = card && ["uz", "ru", "en"].includes(card.language) ? card.language : language();
+  const key = `${code}|${speak}|${language()}`;
+  if (box.dataset.key === key) return;
+  box.dataset.key = key;
+  scriptStep = -1;
+  if (!code) {
+    box.replaceChildren(h("p", { class: "muted", text: t("script_choose_type") }));
+    return;
+  }
+  const script = await scriptOf(code).catch(() => null);
+  if (!script || box.dataset.key !== key) return;
+  const lang = script.languages.includes(speak) ? speak : script.languages[0];
+  const steps = h("ol", { class: "script-steps", id: "script-steps" });
+  for (const step of script.steps) {
+    steps.append(h("li", {
+      class: step.kind, dataset: { field: step.field || "", step: step.id },
+      onclick: () => focusField(step.field),
+    }, step.text[lang]));
+  }
+  box.replaceChildren(
+    h("p", { class: "draft", text: `${lang.toUpperCase()} · ${t("script_draft")}${script.general ? " · " + t("script_general") : ""}` }),
+    steps);
+}
+
+function focusField(path) {
+  if (!path) return;
+  const target = path === "location" ? "f-location.address" : path === "incident.type" ? "type-search" : `f-${path}`;
+  const node = document.getElementById(target) || document.querySelector(`#card [data-field="${path}"] input`);
+  node?.focus();
+}
+
+/** Highlight the next question of the script and put the cursor in its field. */
+export function nextScriptStep() {
+  const items = [...document.querySelectorAll("#script-steps li")];
+  if (!items.length) return;
+  scriptStep = (scriptStep + 1) % items.length;
+  items.forEach((item, index) => item.classList.toggle("current", index === scriptStep));
+  items[scriptStep].scrollIntoView({ block: "nearest" });
+  focusField(items[scriptStep].dataset.field);
+}
+
+// -- text conversation ------------------------------------------------------------------------
+
+export function showConversation(call) {
+  const panel = document.getElementById("conversation-panel");
+  const text = call && ["sms", "email"].includes(call.channel);
+  panel.hidden = !text;
+  if (!text) return;
+  panel.dataset.callId = call.id;
+  document.getElementById("messages").replaceChildren(...call.messages.map((m) => h("li", {
+    class: m.direction === "in" ? "incoming" : "outgoing",
+  }, h("span", { class: "muted", text: `${hhmm(m.at)} ${m.author}` }),
+  m.subject ? h("strong", { text: m.subject }) : "", h("p", { text: m.text }))));
+  const list = document.getElementById("messages");
+  list.scrollTop = list.scrollHeight;
+}
+
+export async function sendReply(toast) {
+  const panel = document.getElementById("conversation-panel");
+  const input = document.getElementById("reply");
+  const text = input.value.trim();
+  if (!text || panel.hidden) return;
+  try {
+    await api("POST", `/calls/${panel.dataset.callId}/messages`, { json: { text } });
+    input.value = "";
+  } catch (error) {
+    toast(`${t("error")}: ${error.detail}`, true);
+  }
+}
+
+export { saveCard };

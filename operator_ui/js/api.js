@@ -1,0 +1,53 @@
+// HTTP to the dispatch server: JSON in and out, the bearer token, errors with the server's text.
+
+const TOKEN_KEY = "dispatch112.token";
+
+export class ApiError extends Error {
+  constructor(status, detail) {
+    super(detail);
+    this.status = status;
+    this.detail = detail;
+  }
+}
+
+/** The token of this browser tab's session (kept across a reload, not across tabs). */
+export function token() {
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+export function setToken(value) {
+  if (value) sessionStorage.setItem(TOKEN_KEY, value);
+  else sessionStorage.removeItem(TOKEN_KEY);
+}
+
+/** Sign in with username and password; returns the token answer. */
+export async function signIn(username, password) {
+  const body = new URLSearchParams({ username, password });
+  const response = await fetch("/api/v1/auth/token", { method: "POST", body });
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) throw new ApiError(response.status, data.detail || response.statusText);
+  setToken(data.access_token);
+  return data;
+}
+
+/** Call the API: api("PATCH", "/cards/ID", {json, ifMatch}) → parsed JSON (or null). */
+export async function api(method, path, { json, ifMatch } = {}) {
+  const headers = { Accept: "application/json" };
+  const current = token();
+  if (current) headers.Authorization = `Bearer ${current}`;
+  if (json !== undefined) headers["Content-Type"] = "application/json";
+  if (ifMatch !== undefined && ifMatch !== null) headers["If-Match"] = String(ifMatch);
+  const response = await fetch(`/api/v1${path}`, {
+    method,
+    headers,
+    body: json === undefined ? undefined : JSON.stringify(json),
+  });
+  if (response.status === 204) return null;
+  const data = await response.json().catch(() => null);
+  if (!response.ok) {
+    const detail = (data && data.detail) || response.statusText;
+    if (response.status === 401) window.dispatchEvent(new CustomEvent("signed-out"));
+    throw new ApiError(response.status, typeof detail === "string" ? detail : JSON.stringify(detail));
+  }
+  return data;
+}

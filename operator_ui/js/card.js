@@ -1,0 +1,435 @@
+// The card form: caller, location (with the AML proposal beside it), incident with the type
+// picker, completeness, notes, routed services. Each field is saved when committed (Enter or
+// leaving it) as a PATCH with If-Match; a field being edited is never overwritten by the stream.
+
+import { api } from "./api.js";
+import { hhmm, language, pick, t } from "./i18n.js";
+
+const state = {
+  card: null,
+  onSaved: () => {},
+  toast: () => {},
+  reference: null, // {types: Map, hazards: [], regions: [], services: Map}
+  dirty: new Set(),
+  sending: new Map(), // path -> value being saved now (a second commit of it is skipped)
+  searchTimer: null,
+  districts: new Map(), // region code -> its districts (promise), loaded once
+  options: [],
+  active: -1,
+};
+
+function h(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === "class") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else if (key === "dataset") Object.assign(node.dataset, value);
+    else node.setAttribute(key, value === true ? "" : value);
+  }
+  node.append(...children.filter((c) => c !== null && c !== undefined));
+  return node;
+}
+
+function get(object, path) {
+  return path.split(".").reduce((value, key) => (value == null ? undefined : value[key]), object);
+}
+
+function nest(path, value) {
+  const keys = path.split(".");
+  const root = {};
+  let node = root;
+  keys.slice(0, -1).forEach((key) => (node = node[key] = {}));
+  node[keys.at(-1)] = value;
+  return root;
+}
+
+/** The card shown now (or null). */
+export function currentCard() {
+  return state.card;
+}
+
+export function configureCard({ onSaved, toast, reference }) {
+  Object.assign(state, { onSaved, toast, reference });
+}
+
+/** Save a change to the shown card; on a version clash reload once and apply it again. */
+export async function saveCard(changes) {
+  const card = state.card;
+  if (!card) return null;
+  try {
+    return accept(await api("PATCH", `/cards/${card.id}`, { json: changes, ifMatch: card.version }));
+  } catch (error) {
+    if (error.status !== 409 || card.status === "closed") throw error;
+    const fresh = await api("GET", `/cards/${card.id}`);
+    accept(fresh);
+    return accept(await api("PATCH", `/cards/${card.id}`, { json: changes, ifMatch: fresh.version }));
+  }
+}
+
+function accept(card) {
+  state.onSaved(card);
+  return card;
+}
+
+async function commit(path, value, control) {
+  state.dirty.delete(path);
+  const wanted = JSON.stringify(value ?? null);
+  if (JSON.stringify(get(state.card, path) ?? null) === wanted) return;
+  if (state.sending.get(path) === wanted) return; // Enter, then leaving the field
+  state.sending.set(path, wanted);
+  control?.classList.remove("invalid");
+  try {
+    await saveCard(nest(path, value));
+    state.toast(t("saved"));
+  } catch (error) {
+    control?.classList.add("invalid");
+    state.toast(`${t("error")}: ${error.detail || error.message}`, true);
+  } finally {
+    state.sending.delete(path);
+  }
+}
+
+function textField(path, labelKey, { type = "text", inputmode, multiline = false } = {}) {
+  const control = multiline
+    ? h("textarea", { rows: 2, id: `f-${path}`, dataset: { path } })
+    : h("input", { type, id: `f-${path}`, inputmode, dataset: { path }, autocomplete: "off" });
+  const read = () => {
+    const raw = control.value.trim();
+    if (type === "number") return raw === "" ? null : Number(raw);
+    return raw === "" ? null : raw;
+  };
+  control.addEventListener("input", () => state.dirty.add(path));
+  control.addEventListener("change", () => commit(path, read(), control));
+  control.addEventListener("keydown", (event) => {
+    const done = multiline ? event.key === "Enter" && event.ctrlKey : event.key === "Enter";
+    if (done) {
+      event.preventDefault();
+      commit(path, read(), control);
+    }
+  });
+  return fieldBox(path, labelKey, control);
+}
+
+function fieldBox(path, labelKey, control) {
+  return h("label", { class: "field", dataset: { field: path } },
+    h("span", { class: "label" }, t(labelKey), h("span", { class: "req", text: " *" })),
+    control);
+}
+
+function setValue(control, value) {
+  if (document.activeElement === control || state.dirty.has(control.dataset.path)) return;
+  const text = value == null ? "" : String(value);
+  if (control.value !== text) control.value = text;
+}
+
+// -- incident type picker -------------------------------------------------------------------
+
+function typePicker() {
+  const input = h("input", {
+    id: "type-search", type: "search", role: "combobox", "aria-expanded": "false",
+    "aria-controls": "type-options", "aria-autocomplete": "list", autocomplete: "off",
+    placeholder: t("type_search"),
+  });
+  const list = h("ul", { id: "type-options", class: "type-options", role: "listbox", hidden: true });
+  input.addEventListener("input", () => {
+    clearTimeout(state.searchTimer);
+    state.searchTimer = setTimeout(() => searchTypes(input.value), 120);
+  });
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      moveActive(event.key === "ArrowDown" ? 1 : -1);
+    } else if (event.key === "Enter") {
+      event.preventDefault();
+      const option = state.options[state.active >= 0 ? state.active : 0];
+      if (option) chooseType(option.code);
+    } else if (event.key === "Escape" && !list.hidden) {
+      event.stopPropagation();
+      closeOptions();
+    }
+  });
+  input.addEventListener("blur", () => setTimeout(closeOptions, 150));
+  input.addEventListener("focus", () => input.select());
+  return fieldBox("incident.type", "incident_type", h("div", { class: "picker" }, input, list));
+}
+
+async function searchTypes(query) {
+  const q = query.trim();
+  if (!q) return closeOptions();
+  const found = await api("GET", `/incident-types?q=${encodeURIComponent(q)}&limit=8`).catch(() => []);
+  if (document.getElementById("type-search")?.value.trim() !== q) return; // typed on meanwhile
+  state.options = found;
+  state.active = found.length ? 0 : -1;
+  renderOptions();
+}
+
+function renderOptions() {
+  const list = document.getElementById("type-options");
+  const input = document.getElementById("type-search");
+  list.replaceChildren(...state.options.map((option, index) => {
+    const others = ["uz", "ru", "en"].filter((l) => l !== language()).map((l) => option.names[l]);
+    return h("li", {
+      role: "option", id: `type-option-${index}`, "aria-selected": String(index === state.active),
+      class: index === state.active ? "active" : "", dataset: { code: option.code },
+      onmousedown: (event) => { event.preventDefault(); chooseType(option.code); },
+    },
+    h("span", { class: `prio p${option.priority}`, text: option.priority }),
+    h("span", { class: "name", text: pick(option.names) }),
+    h("span", { class: "other", text: others.join(" · ") }));
+  }));
+  list.hidden = state.options.length === 0;
+  input.setAttribute("aria-expanded", String(!list.hidden));
+  if (state.active >= 0) input.setAttribute("aria-activedescendant", `type-option-${state.active}`);
+}
+
+function moveActive(step) {
+  if (!state.options.length) return;
+  state.active = (state.active + step + state.options.length) % state.options.length;
+  renderOptions();
+}
+
+function closeOptions() {
+  const list = document.getElementById("type-options");
+  if (!list) return;
+  list.hidden = true;
+  state.options = [];
+  document.getElementById("type-search")?.setAttribute("aria-expanded", "false");
+  showTypeName();
+}
+
+async function chooseType(code) {
+  closeOptions();
+  await commit("incident.type", code, document.getElementById("type-search"));
+  document.getElementById("f-location.address")?.focus();
+}
+
+function showTypeName() {
+  const input = document.getElementById("type-search");
+  if (!input || document.activeElement === input || !state.card) return;
+  const kind = state.reference.types.get(state.card.incident.type);
+  input.value = kind ? pick(kind.names) : "";
+}
+
+// -- building and updating the form -----------------------------------------------------------
+
+function hazardsBox() {
+  const box = h("fieldset", { class: "hazards", id: "hazards", dataset: { field: "incident.hazards" } },
+    h("legend", {}, t("hazards"), h("span", { class: "req", text: " *" })));
+  for (const hazard of state.reference.hazards) {
+    const input = h("input", { type: "checkbox", value: hazard.code, dataset: { hazard: hazard.code } });
+    input.addEventListener("change", () => {
+      const chosen = [...box.querySelectorAll("input:checked")].map((i) => i.value);
+      commit("incident.hazards", chosen, box);
+    });
+    box.append(h("label", { class: "check" }, input, pick(hazard.names)));
+  }
+  return box;
+}
+
+function placeSelect(path, labelKey) {
+  const control = h("select", { id: `f-${path}`, dataset: { path } });
+  control.addEventListener("change", () => {
+    const code = control.value || null;
+    const change = path === "location.region"
+      ? { location: { region: code ? { code } : null, district: null } }
+      : { location: { district: code ? { code } : null } };
+    saveCard(change).catch((error) => state.toast(`${t("error")}: ${error.detail}`, true));
+  });
+  return fieldBox(path, labelKey, control);
+}
+
+async function fillPlaces(card) {
+  const region = document.getElementById("f-location.region");
+  const district = document.getElementById("f-location.district");
+  if (!region || document.activeElement === region || document.activeElement === district) return;
+  const regionCode = card.location.region?.code || "";
+  if (region.options.length !== state.reference.regions.length + 1) {
+    region.replaceChildren(new Option("—", ""), ...state.reference.regions.map(
+      (r) => new Option(pick(r.properties.names) || r.properties.name, r.id)));
+  }
+  region.value = regionCode;
+  if (district.dataset.region !== regionCode) {
+    district.dataset.region = regionCode;
+    if (regionCode && !state.districts.has(regionCode)) {
+      const loading = api("GET", `/geo/districts?region=${regionCode}&geometry=false`);
+      loading.catch(() => state.districts.delete(regionCode));
+      state.districts.set(regionCode, loading);
+    }
+    const list = regionCode ? (await state.districts.get(regionCode)).features : [];
+    district.replaceChildren(new Option("—", ""), ...list.map(
+      (d) => new Option(pick(d.properties.names) || d.properties.name, d.id)));
+  }
+  district.value = card.location.district?.code || "";
+}
+
+function build(card) {
+  const panel = document.getElementById("card");
+  const channel = t(`channel_${card.channel}`);
+  panel.replaceChildren(
+    h("header", { class: "card-head" },
+      h("h1", { id: "card-number", text: `${t("card")} ${card.number}` }),
+      h("span", { id: "card-meta", class: "muted" }),
+      h("div", { class: "completeness", id: "completeness" },
+        h("span", { class: "label", text: t("completeness") }),
+        h("meter", { id: "completeness-meter", min: 0, max: 100, low: 60, high: 99, optimum: 100 }),
+        h("strong", { id: "completeness-percent" }),
+        h("span", { id: "completeness-missing", class: "missing" })),
+      h("section", { class: "routed" },
+        h("h2", { text: t("routed_to") }),
+        h("ul", { id: "services", class: "services" }))),
+    h("div", { class: "card-body" },
+    h("div", { class: "card-column" },
+    h("section", { class: "group" },
+      h("h2", { text: t("caller") }),
+      h("p", { class: "facts" },
+        h("span", { class: "chip", id: "card-channel", text: channel }),
+        h("span", { class: "chip", id: "card-language", text: card.language })),
+      h("div", { class: "row" },
+        textField("caller.number", "number", { type: "tel" }),
+        textField("caller.callback_number", "callback_number", { type: "tel" }),
+        textField("caller.name", "name"))),
+    h("section", { class: "group", dataset: { field: "location" } },
+      h("h2", { text: t("location") }),
+      textField("location.address", "address"),
+      h("div", { class: "row" },
+        placeSelect("location.region", "region"),
+        placeSelect("location.district", "district")),
+      h("div", { class: "row location-points" },
+        h("div", { id: "confirmed-point", class: "point-box", dataset: { field: "location.lat" } }),
+        h("div", { id: "proposed-point", class: "point-box proposed", hidden: true })))),
+    h("div", { class: "card-column" },
+    h("section", { class: "group" },
+      h("h2", { text: t("incident") }),
+      h("div", { class: "row type-row" }, typePicker(), priorityField(),
+        textField("incident.victims", "victims", { type: "number", inputmode: "numeric" })),
+      hazardsBox(),
+      textField("incident.description", "description", { multiline: true })))),
+    h("section", { class: "group" },
+      h("h2", { text: t("notes") }),
+      h("ol", { id: "notes", class: "notes" }),
+      noteInput()),
+  );
+  document.getElementById("f-incident.victims").min = "0";
+}
+
+function priorityField() {
+  const control = h("select", { id: "f-incident.priority", dataset: { path: "incident.priority" } });
+  for (const value of [1, 2, 3, 4, 5]) control.append(new Option(String(value), String(value)));
+  control.addEventListener("change", () => commit("incident.priority", Number(control.value), control));
+  return fieldBox("incident.priority", "priority", control);
+}
+
+function noteInput() {
+  const input = h("input", { id: "note", type: "text", placeholder: t("add_note"), autocomplete: "off" });
+  input.addEventListener("keydown", async (event) => {
+    if (event.key !== "Enter" || !input.value.trim() || !state.card) return;
+    event.preventDefault();
+    const text = input.value.trim();
+    try {
+      accept(await api("POST", `/cards/${state.card.id}/notes`, { json: { text } }));
+      input.value = "";
+    } catch (error) {
+      state.toast(`${t("error")}: ${error.detail}`, true);
+    }
+  });
+  return input;
+}
+
+function pointText(point) {
+  if (!point || point.lat == null) return "—";
+  const radius = point.radius_m ? ` · ${t("accuracy")} ${Math.round(point.radius_m)} m` : "";
+  return `${point.lat.toFixed(5)}, ${point.lon.toFixed(5)}${radius} · ${point.source || ""}`;
+}
+
+function update(card) {
+  document.getElementById("card-meta").textContent =
+    `${t("version")} ${card.version} · ${card.status}`;
+  for (const control of document.querySelectorAll("#card [data-path]")) {
+    if (control.tagName === "SELECT" && control.dataset.path.startsWith("location.")) continue;
+    setValue(control, get(card, control.dataset.path));
+  }
+  fillPlaces(card).catch(() => {});
+  showTypeName();
+  for (const input of document.querySelectorAll("#hazards input")) {
+    input.checked = card.incident.hazards.includes(input.value);
+  }
+  const where = card.location;
+  document.getElementById("confirmed-point").replaceChildren(
+    h("strong", { text: t("point") }), " ", pointText(where), " ",
+    h("span", { class: where.confirmed ? "ok" : "muted", text: where.confirmed ? `✓ ${t("confirmed")}` : t("not_confirmed") }));
+  const proposal = card.proposed_location;
+  const box = document.getElementById("proposed-point");
+  box.hidden = !proposal;
+  if (proposal) {
+    box.replaceChildren(
+      h("strong", { text: t("proposed_location") }), " ", pointText(proposal), " ",
+      h("button", { type: "button", id: "accept-location", class: "primary", text: `${t("accept_location")} (Alt+P)`, onclick: () => answerProposal(true) }),
+      h("button", { type: "button", id: "dismiss-location", text: `${t("dismiss_location")} (Alt+Shift+P)`, onclick: () => answerProposal(false) }));
+  }
+  showCompleteness(card.completeness);
+  document.getElementById("services").replaceChildren(...card.services.map((s) => h("li", { dataset: { service: s.code } },
+    h("strong", { text: s.code }), ` ${serviceName(s)} → `,
+    h("span", { class: "unit", text: s.unit ? s.unit.name : t("unit_unknown") }),
+    h("span", { class: "chip", text: s.status }))));
+  document.getElementById("notes").replaceChildren(...card.notes.map((n) => h("li", {},
+    h("span", { class: "muted", text: `${hhmm(n.at)} ${n.author}: ` }), n.text)));
+}
+
+function serviceName(service) {
+  const known = state.reference.services.get(service.code);
+  return known ? pick(known.names) : service.name || "";
+}
+
+function showCompleteness(completeness) {
+  const { required, missing, percent } = completeness;
+  document.getElementById("completeness-meter").value = percent;
+  document.getElementById("completeness-percent").textContent = `${percent}%`;
+  document.getElementById("completeness-missing").classList.toggle("complete", !missing.length);
+  document.getElementById("completeness-missing").textContent = missing.length
+    ? `${t("missing")}: ${missing.map((p) => t(`field_${p}`)).join(", ")}`
+    : t("complete");
+  for (const box of document.querySelectorAll("#card [data-field]")) {
+    const path = box.dataset.field;
+    box.classList.toggle("required", required.includes(path));
+    box.classList.toggle("missing", missing.includes(path));
+  }
+}
+
+async function answerProposal(acceptIt) {
+  if (!state.card?.proposed_location) return;
+  const action = acceptIt ? "accept" : "dismiss";
+  try {
+    accept(await api("POST", `/cards/${state.card.id}/proposed-location/${action}`));
+  } catch (error) {
+    state.toast(`${t("error")}: ${error.detail}`, true);
+  }
+}
+
+export const acceptProposal = () => answerProposal(true);
+export const dismissProposal = () => answerProposal(false);
+
+/** Show ``card`` (build the form for a new card, update it for a newer version); with no
+ * card, the ``empty`` text. */
+export function showCard(card, empty = "waiting_for_call") {
+  const panel = document.getElementById("card");
+  if (!card) {
+    state.card = null;
+    panel.replaceChildren(h("p", { class: "empty", id: "no-card", text: t(empty) }));
+    return;
+  }
+  const same = state.card && state.card.id === card.id;
+  if (same && card.version < state.card.version) return; // an older copy arrived late
+  if (!same) state.dirty.clear();
+  state.card = card;
+  if (!same || !document.getElementById("card-number")) build(card);
+  update(card);
+}
+
+/** Rebuild the form in the new language (keeps what is being typed only if saved). */
+export function relabelCard() {
+  const card = state.card;
+  state.card = null;
+  showCard(card);
+}

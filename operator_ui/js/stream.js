@@ -1,0 +1,103 @@
+// The console stream (/ws/operator): snapshot, then deltas in sequence; a gap asks for a new
+// snapshot; heartbeats keep the operator in rotation; a lost connection comes back with backoff.
+
+export class Stream {
+  /**
+   * @param {string} path       websocket path, e.g. "/ws/operator"
+   * @param {() => string} tokenOf  the current bearer token
+   * @param {object} handlers   {onParts(parts, names, isSnapshot), onStatus(status), onRefused(reason)}
+   */
+  constructor(path, tokenOf, handlers) {
+    this.path = path;
+    this.tokenOf = tokenOf;
+    this.handlers = handlers;
+    this.parts = {};
+    this.seq = null;
+    this.awaitingSnapshot = true;
+    this.backoff = 500;
+    this.socket = null;
+    this.heartbeat = null;
+    this.stopped = false;
+    this.serverOffset = 0; // server clock minus browser clock, in ms
+    this.stats = { snapshots: 0, deltas: 0, gaps: 0 };
+  }
+
+  start() {
+    this.stopped = false;
+    this.connect();
+  }
+
+  stop() {
+    this.stopped = true;
+    clearInterval(this.heartbeat);
+    if (this.socket) this.socket.close(1000, "signed out");
+  }
+
+  /** Milliseconds since the epoch on the server's clock. */
+  now() {
+    return Date.now() + this.serverOffset;
+  }
+
+  connect() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const socket = new WebSocket(`${scheme}://${location.host}${this.path}`);
+    this.socket = socket;
+    this.awaitingSnapshot = true;
+    this.handlers.onStatus("connecting");
+    socket.onopen = () => {
+      socket.send(JSON.stringify({ type: "auth", token: this.tokenOf() }));
+    };
+    socket.onmessage = (event) => this.receive(JSON.parse(event.data));
+    socket.onclose = (event) => {
+      clearInterval(this.heartbeat);
+      if (this.socket !== socket || this.stopped) return;
+      if (event.code === 1008) {
+        this.handlers.onRefused(event.reason);
+        return;
+      }
+      this.handlers.onStatus("reconnecting");
+      const wait = this.backoff * (0.8 + Math.random() * 0.4);
+      this.backoff = Math.min(this.backoff * 2, 10000);
+      setTimeout(() => this.connect(), wait);
+    };
+  }
+
+  send(message) {
+    if (this.socket && this.socket.readyState === WebSocket.OPEN) {
+      this.socket.send(JSON.stringify(message));
+    }
+  }
+
+  receive(message) {
+    if (message.server_time) this.serverOffset = Date.parse(message.server_time) - Date.now();
+    if (message.type === "snapshot") {
+      this.seq = message.seq;
+      this.awaitingSnapshot = false;
+      this.backoff = 500;
+      this.parts = { ...message.parts };
+      this.stats.snapshots += 1;
+      this.startHeartbeat(message.heartbeat_s || 15);
+      this.handlers.onStatus("connected");
+      this.handlers.onParts(this.parts, Object.keys(message.parts), true);
+    } else if (message.type === "delta") {
+      if (this.awaitingSnapshot) return;
+      if (message.seq !== this.seq + 1) {
+        // A message went missing: what we hold may be stale. Ask for the whole state again.
+        this.stats.gaps += 1;
+        this.awaitingSnapshot = true;
+        this.send({ type: "resync" });
+        return;
+      }
+      this.seq = message.seq;
+      Object.assign(this.parts, message.parts);
+      this.stats.deltas += 1;
+      this.handlers.onParts(this.parts, Object.keys(message.parts), false);
+    }
+  }
+
+  startHeartbeat(seconds) {
+    clearInterval(this.heartbeat);
+    this.heartbeat = setInterval(() => this.send({ type: "ping" }), seconds * 1000);
+    this.send({ type: "ping" });
+  }
+}

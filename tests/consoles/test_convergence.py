@@ -1,0 +1,78 @@
+"""Hundreds of consoles stay consistent: 300 real websocket clients, a burst of calls and call
+events, and every client ends up with the same state — the one the database holds."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from tests.consoles.conftest import GATEWAY, ConsoleClient, open_console, post_call, sign_in
+from tests.fixtures.live import Live
+
+pytestmark = pytest.mark.asyncio
+
+CONSOLES = 300
+USERS = ("operator1", "operator2", "supervisor1")
+CALLS = 40
+ABANDONED = 15
+_events = itertools.count(1)
+
+
+async def _abandon(http: httpx.AsyncClient, call_id: str) -> None:
+    body = {
+        "event_id": f"burst-{next(_events)}",
+        "type": "abandoned",
+        "at": datetime.now(UTC).isoformat(),
+    }
+    response = await http.post(f"/api/v1/calls/{call_id}/events", json=body, headers=GATEWAY)
+    assert response.status_code == 201, response.text
+
+
+async def test_300_consoles_converge_to_the_same_state_after_a_burst(
+    live: Live, http: httpx.AsyncClient
+) -> None:
+    tokens = {user: await sign_in(http, user) for user in USERS}
+    consoles: list[tuple[str, ConsoleClient]] = []
+    for start in range(0, CONSOLES, 50):
+        batch = range(start, min(start + 50, CONSOLES))
+        opened = await asyncio.gather(
+            *(open_console(live, tokens[USERS[n % len(USERS)]]) for n in batch)
+        )
+        consoles.extend((USERS[n % len(USERS)], c) for n, c in zip(batch, opened, strict=True))
+
+    # The burst: calls from the gateway in parallel, then some callers hang up while waiting.
+    calls = await asyncio.gather(
+        *(post_call(http, caller_number=f"+99890{n:07d}") for n in range(CALLS))
+    )
+    await asyncio.gather(*(_abandon(http, call["id"]) for call in calls[:ABANDONED]))
+    truth = await http.get(
+        "/api/v1/queues", headers={"Authorization": f"Bearer {tokens['supervisor1']}"}
+    )
+    expected = truth.json()["overall"]["waiting"]
+    assert expected == CALLS - ABANDONED  # nobody is available: every other call still waits
+
+    async def settle(client: ConsoleClient) -> None:
+        # Reading raises on any gap in seq, so convergence here also means "no message lost".
+        await client.until(lambda parts: parts["queue"]["overall"]["waiting"] == expected, 120)
+
+    await asyncio.gather(*(settle(client) for _, client in consoles))
+
+    # Shared parts are identical on every console; personal parts on every console of a user.
+    reference = consoles[0][1].parts["queue"]
+    assert all(client.parts["queue"] == reference for _, client in consoles)
+    for user in USERS:
+        own = [client.parts for name, client in consoles if name == user]
+        assert all(parts == own[0] for parts in own)
+        assert own[0]["me"]["username"] == user
+    # Coalescing: 40 calls and 15 hang-ups (with their queue events) did not each become a
+    # message; each console got at most one delta per event, and no snapshot after the first.
+    assert all(client.snapshots == 1 for _, client in consoles)
+    assert all(len(client.deltas) <= CALLS + ABANDONED for _, client in consoles)
+    # A console opened now starts from the same state.
+    late = await open_console(live, tokens["operator1"])
+    assert late.parts["queue"]["overall"]["waiting"] == expected
+    await asyncio.gather(*(client.socket.close() for _, client in consoles), late.socket.close())

@@ -1,0 +1,268 @@
+"""The operator console stream over real websockets: snapshot, deltas in sequence, resync after
+a gap, coalescing, heartbeats, authentication, and parts that reach only their own user."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from cardschema import Channel
+from dispatch.calls import service as calls
+from dispatch.calls.schemas import CallCreate
+from dispatch.core.actor import Actor
+from dispatch.core.database import unit_of_work
+from dispatch.core.runtime import Runtime
+from tests.consoles.conftest import (
+    ConsoleClient,
+    GapSeen,
+    open_console,
+    post_call,
+    sign_in,
+    waiting,
+)
+from tests.fixtures.live import Live
+
+pytestmark = pytest.mark.asyncio
+
+PARTS = {"me", "state", "offer", "call", "cards", "queue", "escalations", "callbacks"}
+
+
+async def _set_state(
+    http: httpx.AsyncClient, token: str, state: str, reason: str | None = None
+) -> None:
+    body = {"state": state, **({"reason": reason} if reason else {})}
+    response = await http.post(
+        "/api/v1/operators/me/state", json=body, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 200, response.text
+
+
+async def test_the_first_message_is_a_snapshot_of_every_part(
+    live: Live, http: httpx.AsyncClient
+) -> None:
+    console = await open_console(live, await sign_in(http, "operator1"))
+    parts = console.parts
+    assert set(parts) == PARTS
+    assert parts["me"] == {
+        "username": "operator1",
+        "full_name": "Dilnoza Karimova",
+        "role": "operator",
+        "language": "uz",
+    }
+    assert parts["state"]["state"] == "signed_out"
+    assert parts["offer"] is None
+    assert parts["call"] is None
+    assert parts["cards"] == []
+    assert waiting(parts) == 0
+    assert parts["callbacks"] == {"available": False, "items": []}
+    await console.socket.close()
+
+
+async def test_a_change_arrives_as_a_delta_of_the_changed_parts_only(
+    live: Live, http: httpx.AsyncClient
+) -> None:
+    token = await sign_in(http, "operator1")
+    console = await open_console(live, token)
+    first = console.seq
+    assert first is not None
+    await _set_state(http, token, "on_break", "Ovqatlanish")
+    delta = await console.receive()
+    assert delta["type"] == "delta"
+    assert delta["seq"] == first + 1
+    assert "state" in delta["parts"]
+    assert "me" not in delta["parts"]
+    assert console.parts["state"]["state"] == "on_break"
+    assert console.parts["state"]["reason"] == "Ovqatlanish"
+    await console.socket.close()
+
+
+async def test_the_token_may_come_as_the_first_message(live: Live, http: httpx.AsyncClient) -> None:
+    token = await sign_in(http, "supervisor1")
+    async with connect(f"{live.ws}/ws/operator") as socket:
+        await socket.send(json.dumps({"type": "auth", "token": token}))
+        client = ConsoleClient(socket)
+        message = await client.receive()
+        assert message["type"] == "snapshot"
+        assert message["view"] == "operator"
+        assert client.parts["me"]["username"] == "supervisor1"
+
+
+@pytest.mark.parametrize(
+    ("query", "first", "reason"),
+    [
+        ("?token=not-a-token", None, "not valid"),
+        ("", {"type": "hello"}, "authenticate first"),
+        ("", {"type": "auth", "token": "forged"}, "not valid"),
+    ],
+)
+async def test_a_console_without_valid_credentials_is_closed_with_the_reason(
+    live: Live, query: str, first: dict[str, str] | None, reason: str
+) -> None:
+    async with connect(f"{live.ws}/ws/operator{query}") as socket:
+        if first is not None:
+            await socket.send(json.dumps(first))
+        with pytest.raises(ConnectionClosed) as closed:
+            await socket.recv()
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 1008
+    assert reason in closed.value.rcvd.reason
+
+
+async def test_a_role_without_a_console_is_refused(live: Live, http: httpx.AsyncClient) -> None:
+    token = await sign_in(http, "qa1")
+    async with connect(f"{live.ws}/ws/operator") as socket:
+        await socket.send(json.dumps({"type": "auth", "token": token}))
+        with pytest.raises(ConnectionClosed) as closed:
+            await socket.recv()
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 1008
+    assert "needs the role" in closed.value.rcvd.reason
+
+
+async def test_resync_sends_a_new_snapshot_with_the_next_seq(
+    live: Live, http: httpx.AsyncClient
+) -> None:
+    console = await open_console(live, await sign_in(http, "operator1"))
+    before, parts = console.seq, dict(console.parts)
+    assert before is not None
+    await console.send({"type": "resync"})
+    message = await console.receive()
+    assert message["type"] == "snapshot"
+    assert message["seq"] == before + 1
+    assert message["parts"] == parts
+    await console.socket.close()
+
+
+async def test_a_client_that_misses_a_delta_sees_the_gap_and_resyncs_to_the_current_state(
+    live: Live, http: httpx.AsyncClient
+) -> None:
+    token = await sign_in(http, "operator1")
+    console = await open_console(live, token)
+    await _set_state(http, token, "available")
+    lost = json.loads(await console.socket.recv())  # this delta never reaches the client
+    assert lost["type"] == "delta"
+    await _set_state(http, token, "on_break", "Texnik muammo")
+    with pytest.raises(GapSeen):
+        await console.receive()
+    await console.send({"type": "resync"})
+    message = await console.receive()
+    assert message["type"] == "snapshot"
+    assert console.parts["state"]["state"] == "on_break"
+    assert console.parts["state"]["reason"] == "Texnik muammo"
+    await console.socket.close()
+
+
+async def test_a_burst_committed_together_reaches_the_console_as_one_delta(
+    live: Live, http: httpx.AsyncClient
+) -> None:
+    console = await open_console(live, await sign_in(http, "operator1"))
+    runtime: Runtime = live.app.state.runtime
+    gateway = Actor(username="gateway1", role="gateway")
+    async with unit_of_work(runtime.sessions, runtime.bus) as session:
+        for n in range(20):
+            data = CallCreate(channel=Channel.VOICE, caller_number=f"+99890100{n:04d}")
+            await calls.create_call(session, gateway, data, now=runtime.clock.now())
+    first = await console.receive()
+    # 20 calls (and their queue events) were published at once; the hub recomputed the queue
+    # once and sent one delta that already holds all of them.
+    assert first["type"] == "delta"
+    assert waiting(console.parts) == 20
+    await console.socket.close()
+
+
+async def test_ping_answers_pong_and_keeps_the_operator_in_rotation(
+    live: Live, http: httpx.AsyncClient
+) -> None:
+    token = await sign_in(http, "operator1")
+    console = await open_console(live, token)
+    await console.send({"type": "ping"})
+    while (message := await console.receive())["type"] != "pong":
+        pass
+    assert datetime.fromisoformat(message["server_time"]).tzinfo is not None
+    me = await http.get("/api/v1/operators/me", headers={"Authorization": f"Bearer {token}"})
+    beat = datetime.fromisoformat(me.json()["last_heartbeat_at"])
+    assert (datetime.now(UTC) - beat).total_seconds() < 60
+    await console.socket.close()
+
+
+async def test_unusable_messages_get_an_error_and_the_stream_goes_on(
+    live: Live, http: httpx.AsyncClient
+) -> None:
+    token = await sign_in(http, "operator1")
+    console = await open_console(live, token)
+    await console.socket.send("not json")
+    assert (await console.receive())["type"] == "error"
+    await console.send({"type": "subscribe"})
+    error = await console.receive()
+    assert error["type"] == "error"
+    assert "unknown message type" in error["detail"]
+    await _set_state(http, token, "available")
+    await console.until(lambda parts: parts["state"]["state"] == "available")
+    await console.socket.close()
+
+
+async def test_an_offer_rings_on_the_console_and_the_accepted_call_follows(
+    live: Live, http: httpx.AsyncClient
+) -> None:
+    token = await sign_in(http, "operator1")
+    auth = {"Authorization": f"Bearer {token}"}
+    console = await open_console(live, token)
+    await _set_state(http, token, "available")
+    call = await post_call(http, caller_number="+998907654321")
+    parts = await console.until(lambda p: p["offer"] is not None)
+    offer = parts["offer"]
+    assert offer["call_id"] == call["id"]
+    assert offer["call"]["caller_number"] == "+998907654321"
+    assert offer["call"]["channel"] == "voice"
+    assert offer["call"]["language"] == "uz"
+    assert parts["state"]["state"] == "reserved"
+    accepted = await http.post(f"/api/v1/offers/{offer['id']}/accept", headers=auth)
+    assert accepted.status_code == 200, accepted.text
+    parts = await console.until(lambda p: p["call"] is not None and p["offer"] is None)
+    assert parts["call"]["id"] == call["id"]
+    assert parts["call"]["status"] == "connected"
+    assert parts["state"]["state"] == "on_call"
+    card = await http.post("/api/v1/cards", json={"call_id": call["id"]}, headers=auth)
+    assert card.status_code == 201, card.text
+    parts = await console.until(lambda p: [c["id"] for c in p["cards"]] == [card.json()["id"]])
+    assert parts["cards"][0]["completeness"]["missing"] == ["incident.type"]
+    assert parts["call"]["card_id"] == card.json()["id"]
+    await console.socket.close()
+
+
+async def test_personal_parts_reach_only_their_user(live: Live, http: httpx.AsyncClient) -> None:
+    one = await sign_in(http, "operator1")
+    mine = await open_console(live, one)
+    theirs = await open_console(live, await sign_in(http, "operator2"))
+    card = await http.post("/api/v1/cards", json={}, headers={"Authorization": f"Bearer {one}"})
+    assert card.status_code == 201, card.text
+    await mine.until(lambda p: len(p["cards"]) == 1)
+    await post_call(http)  # a change every console shares
+    delta = await theirs.receive()
+    assert set(delta["parts"]) == {"queue"}  # operator1's card never reached operator2
+    assert theirs.parts["cards"] == []
+    await mine.socket.close()
+    await theirs.socket.close()
+
+
+async def test_a_console_opened_after_nobody_watched_starts_from_the_current_state(
+    live: Live, http: httpx.AsyncClient
+) -> None:
+    token = await sign_in(http, "operator1")
+    first = await open_console(live, token)
+    assert waiting(first.parts) == 0
+    await first.socket.close()
+    hub = live.app.state.consoles
+    async with asyncio.timeout(30):
+        while hub.consoles:  # noqa: ASYNC110 - wait for the server to let the console go
+            await asyncio.sleep(0.02)
+    await post_call(http)  # changed while no console was open
+    again = await open_console(live, token)
+    assert waiting(again.parts) == 1
+    await again.socket.close()
