@@ -1,0 +1,156 @@
+"""The telephony gateway's side: reports calls, events and AML; obeys /ws/gateway commands.
+
+Commands (see dispatch's ``calls/gateway/socket.py``): ``offer`` rings the operator bot's set
+(the gateway reports ``ringing`` and hands the offer to the bot), ``connect`` bridges (nothing
+to report: the answer was recorded when the operator accepted), ``originate`` dials a callback
+(counted), ``hangup``/``transfer``/``send_text`` are acknowledged. Every command is acknowledged
+once; a repeat after a reconnect is acknowledged again and otherwise ignored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import httpx
+from websockets.asyncio.client import connect
+from websockets.exceptions import WebSocketException
+
+from simulators.client import API, ServerClock
+from simulators.places import Place
+from simulators.report import Tally
+
+log = logging.getLogger(__name__)
+
+OfferHandler = Callable[[str, str, str], None]  # operator, call id, offer id
+
+
+class Gateway:
+    """One simulated gateway: HTTP for calls and events, a websocket for commands."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        base_url: str,
+        key: str,
+        clock: ServerClock,
+        tally: Tally,
+        on_offer: OfferHandler,
+    ) -> None:
+        self.http = http
+        self.ws_url = base_url.replace("http", "ws", 1).rstrip("/") + "/ws/gateway"
+        self.headers = {"X-Api-Key": key}
+        self.key = key
+        self.clock = clock
+        self.tally = tally
+        self.on_offer = on_offer
+        self.seen: set[str] = set()
+        self.connected = asyncio.Event()
+        self._events = 0
+        self.background: set[asyncio.Task[Any]] = set()
+
+    async def new_call(
+        self, channel: str, language: str, number: str, place: Place | None
+    ) -> str | None:
+        """Report a new call; its id, or None when the server refused it (counted)."""
+        body: dict[str, Any] = {"channel": channel, "language": language, "caller_number": number}
+        if place is not None:
+            body["location"] = {"lat": place.lat, "lon": place.lon, "radius_m": 1500}
+        answer = await self.http.post(f"{API}/calls", json=body, headers=self.headers)
+        if answer.status_code not in (200, 201):
+            self.tally.errors[f"call {answer.status_code}"] += 1
+            return None
+        call_id: str = answer.json()["id"]
+        return call_id
+
+    async def event(
+        self,
+        call_id: str,
+        kind: str,
+        *,
+        operator: str | None = None,
+        media_url: str | None = None,
+        command_id: str | None = None,
+    ) -> int:
+        """Report an event of a call; the HTTP status (409: the call is past that)."""
+        self._events += 1
+        body: dict[str, Any] = {
+            "event_id": f"sim-{kind}-{call_id}-{self._events}",
+            "type": kind,
+            "at": self.clock.stamp(),
+        }
+        for name, value in (("operator", operator), ("media_url", media_url)):
+            if value is not None:
+                body[name] = value
+        if command_id is not None:
+            body["command_id"] = command_id
+        answer = await self.http.post(
+            f"{API}/calls/{call_id}/events", json=body, headers=self.headers
+        )
+        if answer.status_code not in (200, 201, 409):
+            self.tally.errors[f"event {kind} {answer.status_code}"] += 1
+        return answer.status_code
+
+    async def aml(self, number: str, place: Place) -> None:
+        """Send the handset's AML position over HTTPS (as Android ELS would)."""
+        millis = int(self.clock.now().timestamp() * 1000)
+        form = (
+            f"v=3&device_number={number.replace('+', '%2B')}"
+            f"&location_latitude={place.lat:.6f}&location_longitude={place.lon:.6f}"
+            f"&location_accuracy=12&location_time={millis}&location_source=gps"
+            "&location_certainty=68"
+        )
+        answer = await self.http.post(
+            f"{API}/aml/https",
+            content=form.encode(),
+            headers={**self.headers, "Content-Type": "application/x-www-form-urlencoded"},
+        )
+        if answer.status_code == 201:
+            self.tally.aml += 1
+        else:
+            self.tally.errors[f"aml {answer.status_code}"] += 1
+
+    async def run(self) -> None:
+        """Keep the command websocket open (reconnecting) until cancelled."""
+        while True:
+            try:
+                async with connect(self.ws_url, additional_headers=self.headers) as socket:
+                    self.connected.set()
+                    async for raw in socket:
+                        message = json.loads(raw)
+                        if message.get("type") == "command":
+                            await socket.send(json.dumps(self._obey(message)))
+            except (OSError, WebSocketException) as exc:
+                log.warning("gateway websocket: %s; reconnecting", exc)
+                self.connected.clear()
+                await asyncio.sleep(0.2)
+
+    def _later(self, work: Coroutine[Any, Any, Any]) -> None:
+        # Reporting must not hold up the next command: offers time out in scaled seconds.
+        task = asyncio.create_task(work)
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+
+    def _obey(self, command: dict[str, Any]) -> dict[str, Any]:
+        command_id = str(command["command_id"])
+        ack = {"type": "ack", "command_id": command_id}
+        if command_id in self.seen:
+            return ack
+        self.seen.add(command_id)
+        kind = command.get("command")
+        call_id = str(command.get("call_id"))
+        operator = command.get("operator")
+        payload = command.get("payload") or {}
+        if kind == "offer" and operator:
+            # The set rings at once (offers time out in seconds of a scaled clock); the event
+            # follows, and is refused harmlessly (409) when the operator already answered.
+            with contextlib.suppress(KeyError):
+                self.on_offer(str(operator), call_id, str(payload["offer_id"]))
+            self._later(self.event(call_id, "ringing", operator=operator, command_id=command_id))
+        elif kind == "originate":
+            self.tally.callbacks += 1
+        return ack
