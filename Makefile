@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast lint typecheck format install system-deps clean bench-geo
+.PHONY: run test test-fast lint typecheck format install system-deps clean bench-geo bench-cards
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,18 @@ typecheck: $(STAMP)
 ## Micro-benchmark of resolving points to districts (figures in BENCHMARKS.md).
 bench-geo: $(STAMP)
 	$(PY) benchmarks/geo_resolve.py
+
+## Cards created, routed and pulled from a service's feed against a real server on SQLite and
+## on a PostgreSQL it starts, with a bare FastAPI endpoint as the ceiling (figures in
+## BENCHMARKS.md). BENCH_ARGS=... passes options, e.g. BENCH_ARGS="--backend sqlite --json".
+bench-cards: $(STAMP) system-deps
+	$(PY) benchmarks/card_pipeline.py $(BENCH_ARGS)
+
+## A compressed day against `make run`'s server (start it in simulation mode, see README
+## "Simulators"); SIM_ARGS=... passes options, e.g. SIM_ARGS="--speed 20 --hours 2 --json".
+.PHONY: simulate
+simulate: $(STAMP)
+	$(PY) -m simulators day $(SIM_ARGS)
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

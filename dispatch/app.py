@@ -20,11 +20,15 @@ from dispatch.calls.gateway.api import router as gateway_router
 from dispatch.cards.api import router as cards_router
 from dispatch.cards.listeners import card_listeners
 from dispatch.cards.routing.api import router as classifier_router
-from dispatch.core.bus import InProcessBus
+from dispatch.consoles.api import router as consoles_router
+from dispatch.consoles.scripts_api import router as scripts_router
+from dispatch.consoles.socket import router as consoles_ws_router
+from dispatch.consoles.streams import console_streams, mount_consoles
 from dispatch.core.clock import Clock, SystemClock
 from dispatch.core.database import create_engine, session_factory
 from dispatch.core.logging import configure_logging, get_logger
 from dispatch.core.metrics import Metrics, RequestContextMiddleware
+from dispatch.core.redis_bus import open_bus
 from dispatch.core.runtime import Runtime
 from dispatch.core.settings import Settings
 from dispatch.errors import DomainError
@@ -33,6 +37,9 @@ from dispatch.feeds.websocket import router as feeds_ws_router
 from dispatch.feeds.worker import feed_workers
 from dispatch.geo.api import router as geo_router
 from dispatch.ops.api import router as ops_router
+from dispatch.queues.api import router as operators_router
+from dispatch.queues.queues_api import router as queues_router
+from dispatch.queues.worker import acd_worker
 
 log = get_logger(__name__)
 
@@ -52,6 +59,11 @@ ROUTERS: tuple[APIRouter, ...] = (
     analytics_router,
     geo_router,
     units_router,
+    consoles_router,
+    scripts_router,
+    consoles_ws_router,
+    operators_router,
+    queues_router,
 )
 
 
@@ -64,7 +76,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url, echo=settings.db_echo)
-        bus = InProcessBus()
+        bus = await open_bus(settings.redis_url)
         app.state.runtime = Runtime(
             settings=settings,
             engine=engine,
@@ -78,8 +90,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             async with (
                 feed_workers(app.state.runtime) as deliverer,
                 card_listeners(app.state.runtime),
+                acd_worker(app.state.runtime),
+                console_streams(app.state.runtime) as consoles,
             ):
                 app.state.deliverer = deliverer
+                app.state.consoles = consoles
                 yield
         finally:
             await bus.close()
@@ -97,6 +112,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.add_exception_handler(RequestValidationError, _validation_error)
     for router in ROUTERS:
         app.include_router(router)
+    mount_consoles(app)
     return app
 
 

@@ -1,5 +1,5 @@
 """``python -m dispatch serve | migrate | seed | geo load | create-user | validate-card |
-staffing``."""
+staffing | queues rebuild-stats``."""
 
 from __future__ import annotations
 
@@ -90,6 +90,13 @@ def _parser() -> argparse.ArgumentParser:
     goal.add_argument("--agents", type=int)
     goal.add_argument("--service-level", type=float)
     staffing.set_defaults(handler=_staffing)
+
+    queues = commands.add_parser("queues", help="the ACD's queues")
+    queue_actions = queues.add_subparsers(required=True, metavar="ACTION")
+    rebuild = queue_actions.add_parser(
+        "rebuild-stats", help="recompute the queue statistics from the queue log"
+    )
+    rebuild.set_defaults(handler=_rebuild_queue_stats)
     return parser
 
 
@@ -287,4 +294,26 @@ def _staffing(args: argparse.Namespace) -> int:
         print(f"staffing: {exc}", file=sys.stderr)
         return 2
     print(json.dumps(result.as_dict()))
+    return 0
+
+
+def _rebuild_queue_stats(_: argparse.Namespace) -> int:
+    return asyncio.run(_rebuild_queue_stats_async(Settings()))
+
+
+async def _rebuild_queue_stats_async(settings: Settings) -> int:
+    from datetime import UTC, datetime
+
+    from dispatch.core.actor import SYSTEM
+    from dispatch.core.bus import InProcessBus
+    from dispatch.core.database import create_engine, session_factory, unit_of_work
+    from dispatch.queues.stats import rebuild
+
+    engine = create_engine(settings.database_url)
+    try:
+        async with unit_of_work(session_factory(engine), InProcessBus()) as session:
+            lines = await rebuild(session, SYSTEM, now=datetime.now(UTC))
+    finally:
+        await engine.dispose()
+    print(f"queue statistics rebuilt from {lines} queue-log line(s)", file=sys.stderr)
     return 0

@@ -7,9 +7,11 @@ from dispatch.auth.models import ApiKey, User
 from dispatch.calls.gateway.models import GatewayCommand
 from dispatch.calls.models import AmlMessage, AmlRefused, Call, CallEvent, CallMessage
 from dispatch.cards.models import CardNumberCounter, CardRow, CardVersion
+from dispatch.consoles.models import Escalation
 from dispatch.core.database import Base
 from dispatch.feeds.models import Delivery
 from dispatch.geo.models import District, GeoLoad, Region
+from dispatch.queues.models import Offer, Operator, Queue, QueueEntry, QueueLogEntry, QueueStat
 
 __all__ = [
     "AmlMessage",
@@ -25,8 +27,15 @@ __all__ = [
     "CardVersion",
     "Delivery",
     "District",
+    "Escalation",
     "GatewayCommand",
     "GeoLoad",
+    "Offer",
+    "Operator",
+    "Queue",
+    "QueueEntry",
+    "QueueLogEntry",
+    "QueueStat",
     "Region",
     "Service",
     "Unit",

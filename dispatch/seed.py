@@ -17,6 +17,7 @@ from dispatch.auth.roles import Role
 from dispatch.core.actor import SYSTEM
 from dispatch.core.settings import DEFAULT_GEO_DATA_DIR
 from dispatch.geo import service as geo
+from dispatch.queues.seed import seed_demo_skills, seed_queues
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ async def seed_reference(
     added["regions"] = loaded.regions if loaded else 0
     added["districts"] = loaded.districts if loaded else 0
     added["units"] = await seed_sample_units(session, SYSTEM, now=now)
+    added["queues"] = await seed_queues(session, SYSTEM, now=now)
     return added
 
 
@@ -80,6 +82,7 @@ async def seed_demo(session: AsyncSession, *, now: datetime, scrypt_n: int) -> i
                 session, SYSTEM, account.username, label="demo", now=now, key=account.api_key
             )
         added += 1
+    await seed_demo_skills(session, now=now)  # the demo operators' languages and channels
     return added
 
 

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite runs against (real servers, no mocks):
-# redis-server and postgresql. Runs apt-get only for what is missing, and only as root.
+# redis-server, postgresql and chromium. Runs apt-get only for what is missing, and only as root.
 set -euo pipefail
 
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v runuser >/dev/null 2>&1 || need+=(util-linux)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)  # the console tests' browser
+command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)  # the simulators' call recordings
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -14,7 +14,8 @@ Modules:
 - ``gateway`` — commands to the gateways: the durable outbox (``enqueue_command``) and the
   ``/ws/gateway`` websocket.
 
-Until the ACD issue brings queues, every call waits in the ``default`` queue. Bus topics:
+A new call enters the ACD queue its channel and language choose (``dispatch.queues``), and
+every recorded event runs the ACD's hook (``dispatch.queues.sync``). Bus topics:
 ``call.created``, ``call.<event type>`` (``call.answered``, ...), ``call.status_changed``,
 ``call.message_received``, ``call.message_sent``, ``call.location_proposed``,
 ``aml.received``, ``gateway.command``, ``gateway.command_acknowledged``,

@@ -9,7 +9,7 @@ States (``CallStatus``)::
        ▼                                         └─dropped            ├─ended / dropped
     abandoned, dropped                                                └─abandoned
 
-``waiting`` is the start: the call sits in its queue (``default`` until the ACD issue).
+``waiting`` is the start: the call sits in its queue (``dispatch.queues``).
 ``ended``, ``abandoned`` (the caller hung up before an answer) and ``dropped`` (the line was
 lost) are final. Text conversations use the same states: ``answered`` when an operator takes
 the conversation, ``ended`` when it is closed.

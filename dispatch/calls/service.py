@@ -22,6 +22,7 @@ from dispatch.core.actor import Actor
 from dispatch.core.bus import emit
 from dispatch.core.logging import bind
 from dispatch.errors import Invalid, NotFound
+from dispatch.queues.intake import enter_queue
 
 DEFAULT_QUEUE = "default"
 CONVERSATION_WINDOW = timedelta(minutes=30)
@@ -45,7 +46,7 @@ async def create_call(
     conversation_window: timedelta = CONVERSATION_WINDOW,
     aml_window: timedelta = AML_MATCH_WINDOW,
 ) -> tuple[Call, bool]:
-    """A new call in the default queue, or (False) the open conversation the message joins."""
+    """A new call in its queue, or (False) the open conversation the message joins."""
     _check(data)
     if data.channel in messages.TEXT_CHANNELS:
         existing = await messages.find_repeat(session, data)
@@ -82,6 +83,7 @@ async def create_call(
     session.add(call)
     await session.flush()
     bind(call_id=call.id)
+    await enter_queue(session, actor, call, now=now)  # the ACD picks the queue (call.queue)
     await audit.record(
         session, actor, "call.create", "call", str(call.id), {"channel": call.channel}, at=now
     )

@@ -25,6 +25,7 @@ from dispatch.core.actor import Actor
 from dispatch.core.bus import emit
 from dispatch.core.logging import bind, get_logger
 from dispatch.errors import Conflict, Invalid, NotFound
+from dispatch.queues import sync as acd
 
 log = get_logger(__name__)
 
@@ -80,6 +81,7 @@ async def record_event(
     timeline = lifecycle.replay(steps, call_id=call_id, new_event_id=data.event_id)
     before = call.status
     _apply(call, timeline)
+    await acd.call_changed(session, actor, call, now=now)  # queue, offer, operator follow
     out = EventOut(
         event_id=data.event_id,
         call_id=call_id,

@@ -7,10 +7,11 @@ its bus event are written together or not at all.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -150,3 +151,21 @@ async def version(session: AsyncSession, card_id: uuid.UUID, number: int) -> Car
     if row is None:
         raise NotFound(f"card {card_id} has no version {number}")
     return row
+
+
+async def versions_by_key(
+    session: AsyncSession, keys: Iterable[tuple[uuid.UUID, int]]
+) -> dict[tuple[uuid.UUID, int], CardVersion]:
+    """Several versions of cards in one query, by ``(card id, version)``; NotFound naming the
+    first that does not exist."""
+    wanted = list(dict.fromkeys(keys))
+    if not wanted:
+        return {}
+    rows = await session.scalars(
+        select(CardVersion).where(tuple_(CardVersion.card_id, CardVersion.version).in_(wanted))
+    )
+    found = {(row.card_id, row.version): row for row in rows.all()}
+    for card_id, number in wanted:
+        if (card_id, number) not in found:
+            raise NotFound(f"card {card_id} has no version {number}")
+    return found

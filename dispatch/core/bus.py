@@ -38,18 +38,26 @@ class Subscription(Protocol):
 
 
 class Bus(Protocol):
-    """Publish events; subscribe with a glob pattern such as ``card.*``."""
+    """Publish events; subscribe with a glob pattern such as ``card.*``.
+
+    A subscription gets the events published in this process. With ``remote=True`` it also
+    gets those published by the other server processes (``RedisBus``); only subscribers whose
+    work is safe to repeat in every process (consoles, wake-ups) should ask for them.
+    """
 
     async def publish(self, event: Event) -> None: ...
 
-    def subscribe(self, pattern: str, *, max_queue: int = 10_000) -> Subscription: ...
+    def subscribe(
+        self, pattern: str, *, max_queue: int = 10_000, remote: bool = False
+    ) -> Subscription: ...
 
     async def close(self) -> None: ...
 
 
 class _LocalSubscription:
-    def __init__(self, bus: InProcessBus, pattern: str, max_queue: int) -> None:
+    def __init__(self, bus: InProcessBus, pattern: str, max_queue: int, remote: bool) -> None:
         self.pattern = pattern
+        self.remote = remote
         self.queue: asyncio.Queue[Event | None] = asyncio.Queue(maxsize=max_queue)
         self.dropped = 0
         self._bus = bus
@@ -89,9 +97,11 @@ class InProcessBus:
             if fnmatch.fnmatchcase(event.topic, subscription.pattern):
                 subscription.offer(event)
 
-    def subscribe(self, pattern: str, *, max_queue: int = 10_000) -> _LocalSubscription:
-        """Start receiving events whose topic matches ``pattern``."""
-        subscription = _LocalSubscription(self, pattern, max_queue)
+    def subscribe(
+        self, pattern: str, *, max_queue: int = 10_000, remote: bool = False
+    ) -> _LocalSubscription:
+        """Start receiving events whose topic matches ``pattern`` (``remote``: see ``Bus``)."""
+        subscription = _LocalSubscription(self, pattern, max_queue, remote)
         self._subscriptions.append(subscription)
         return subscription
 

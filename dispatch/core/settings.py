@@ -63,6 +63,19 @@ class Settings(BaseSettings):
     feed_retry_base_s: float = Field(default=1.0, gt=0, le=60)
     feed_retry_max_s: float = Field(default=300.0, gt=0, le=3600)
     feed_webhook_timeout_s: float = Field(default=10.0, gt=0, le=120)
+    # ACD: hand out calls from this process (off: API only; tests drive assign_once by hand).
+    queue_worker: bool = True
+    # The ACD looks for due timers at least this often (clock seconds), and on every event.
+    queue_poll_s: float = Field(default=1.0, gt=0, le=60)
+    # Offers in a row an operator lets ring out before going on break (0: never).
+    queue_max_no_answer: int = Field(default=1, ge=0, le=100)
+    # After declining an offer, no new offer for this long.
+    queue_reject_delay_s: float = Field(default=10.0, ge=0, le=600)
+    # An available operator without a console heartbeat this long leaves the rotation.
+    operator_grace_s: float = Field(default=60.0, gt=0, le=3600)
+    # Consoles recompute every part this often anyway (events are the fast path; this is the
+    # safety net for one that never came).
+    console_refresh_s: float = Field(default=30.0, gt=0, le=86_400)
 
     @field_validator("database_url")
     @classmethod

@@ -98,9 +98,10 @@ async def pull(
     """The service's cards after ``after`` (default: after the last acknowledged), in order."""
     rows = await outbox.page(session, service, after, limit)
     flags = outbox.mark_delivered(rows, via="pull", now=clock.now())
+    versions = await store.versions_by_key(session, [(r.card_id, r.card_version) for r in rows])
     items = []
     for row, redelivery in zip(rows, flags, strict=True):
-        card = store.to_card(await store.version(session, row.card_id, row.card_version))
+        card = store.to_card(versions[(row.card_id, row.card_version)])
         items.append(
             FeedItem(
                 cursor=row.id,

@@ -49,19 +49,25 @@ async def enqueue(
     redelivery: bool = False,
 ) -> list[Delivery]:
     """Owe ``version`` of a card to each service (once per version, unless a re-send)."""
-    added: list[Delivery] = []
-    for code in dict.fromkeys(services):
-        if not redelivery:
-            exists = await session.scalar(
-                select(Delivery.id).where(
-                    Delivery.service_code == code,
-                    Delivery.card_id == card_id,
-                    Delivery.card_version == version,
-                    Delivery.redelivery.is_(False),
+    codes = list(dict.fromkeys(services))
+    owed: set[str] = set()
+    if not redelivery and codes:
+        owed = set(
+            (
+                await session.scalars(
+                    select(Delivery.service_code).where(
+                        Delivery.service_code.in_(codes),
+                        Delivery.card_id == card_id,
+                        Delivery.card_version == version,
+                        Delivery.redelivery.is_(False),
+                    )
                 )
-            )
-            if exists is not None:
-                continue
+            ).all()
+        )
+    added: list[Delivery] = []
+    for code in codes:
+        if code in owed:
+            continue
         delivery = Delivery(
             service_code=code,
             card_id=card_id,

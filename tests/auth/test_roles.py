@@ -95,6 +95,37 @@ POLICY: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/api/v1/feeds/{service}/ack"): SERVICE,
     ("POST", "/api/v1/feeds/{service}/cards/{card_id}/status"): SERVICE,
     ("POST", "/api/v1/feeds/{service}/cards/{card_id}/resend"): frozenset({Role.SUPERVISOR}),
+    # ACD (dispatch/queues): operators work their own state and offers; supervisors the rest.
+    ("GET", "/api/v1/operators"): frozenset({Role.SUPERVISOR}),
+    ("GET", "/api/v1/operators/me"): CALL_TAKERS,
+    ("POST", "/api/v1/operators/me/state"): CALL_TAKERS,
+    ("PUT", "/api/v1/operators/me/skills"): CALL_TAKERS,
+    ("POST", "/api/v1/operators/me/heartbeat"): CALL_TAKERS,
+    ("POST", "/api/v1/operators/me/wrap-up/end"): CALL_TAKERS,
+    ("POST", "/api/v1/offers/{offer_id}/accept"): CALL_TAKERS,
+    ("POST", "/api/v1/offers/{offer_id}/decline"): CALL_TAKERS,
+    ("GET", "/api/v1/operators/{username}"): frozenset({Role.SUPERVISOR}),
+    ("POST", "/api/v1/operators/{username}/state"): frozenset({Role.SUPERVISOR}),
+    ("PUT", "/api/v1/operators/{username}/skills"): frozenset({Role.SUPERVISOR}),
+    ("PUT", "/api/v1/operators/{username}/queues"): frozenset({Role.SUPERVISOR}),
+    ("GET", "/api/v1/queues"): frozenset(
+        {Role.OPERATOR, Role.SUPERVISOR, Role.ANALYST, Role.ADMIN}
+    ),
+    ("POST", "/api/v1/queues"): frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    ("GET", "/api/v1/queues/{name}"): frozenset(
+        {Role.OPERATOR, Role.SUPERVISOR, Role.ANALYST, Role.ADMIN}
+    ),
+    ("PATCH", "/api/v1/queues/{name}"): frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    ("GET", "/api/v1/queue-log"): WATCHERS,
+    ("GET", "/api/v1/calls/{call_id}/queue"): CALL_TAKERS,
+    ("POST", "/api/v1/calls/{call_id}/move"): frozenset({Role.SUPERVISOR}),
+    ("POST", "/api/v1/calls/{call_id}/priority"): frozenset({Role.SUPERVISOR}),
+    ("POST", "/api/v1/calls/{call_id}/takeover"): frozenset({Role.SUPERVISOR}),
+    # Consoles (dispatch/consoles): the operator stream, escalations, call-taking scripts.
+    ("WS", "/ws/operator"): CALL_TAKERS,
+    ("POST", "/api/v1/calls/{call_id}/escalate"): CALL_TAKERS,
+    ("GET", "/api/v1/escalations"): CALL_TAKERS,
+    ("GET", "/api/v1/incident-types/{code}/script"): ANY,
 }
 
 SAMPLE_PARAMS = {
@@ -104,6 +135,8 @@ SAMPLE_PARAMS = {
     "card_id": str(uuid.uuid4()),
     "version": "1",
     "service": "102",
+    "offer_id": str(uuid.uuid4()),
+    "name": "voice-uz",
 }
 
 

@@ -176,6 +176,26 @@ async def test_illegal_or_malformed_status_reports_change_nothing(
     assert await fingerprint(engine) == before
 
 
+async def test_one_page_carries_each_owed_version_also_the_same_one_twice(api: Api) -> None:
+    police = await service_key(api, "102")
+    first = await routed_card(api, ["102"])
+    noted = await api.post(
+        f"/api/v1/cards/{first['id']}/notes", user="operator1", json={"text": "Yo‘l yopilgan"}
+    )
+    assert noted.status_code == 201, noted.text
+    resent = await api.post(f"/api/v1/feeds/102/cards/{first['id']}/resend", user="supervisor1")
+    assert resent.status_code == 201, resent.text
+    second = await routed_card(api, ["102"])
+    items = (await api.get("/api/v1/feeds/102/cards?limit=10", headers=police)).json()["items"]
+    expected = [(first["id"], 2), (first["id"], 3), (first["id"], 3), (second["id"], 2)]
+    assert [(i["card_id"], i["version"]) for i in items] == expected
+    for item in items:
+        card = cardschema.parse(item["xml"].encode())
+        assert (str(card.id), card.version) == (item["card_id"], item["version"])
+    assert [i["redelivery"] for i in items] == [False, False, True, False]
+    assert [len(cardschema.parse(i["xml"].encode()).notes) for i in items] == [0, 1, 1, 0]
+
+
 async def test_supervisor_resends_a_card_marked_as_redelivery(api: Api) -> None:
     police = await service_key(api, "102")
     card = await routed_card(api, ["102"])
