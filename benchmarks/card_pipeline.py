@@ -3,14 +3,16 @@
 For each backend (SQLite in a temporary folder; PostgreSQL started for the run as the tests
 start it) this migrates and seeds a new database, starts ``python -m dispatch serve`` on a free
 loopback port (``DISPATCH_MODE=dev``, log level WARNING) and drives it only over HTTP, as real
-clients do: one pooled ``httpx.AsyncClient``, N workers each creating a card
+clients do: N workers, each with its own keep-alive ``httpx.AsyncClient``, each creating a card
 (``POST /api/v1/cards``, incident type and location) and routing it to 102 and 103
 (``POST /api/v1/cards/{id}/route``), while police's system (a service account made through the
 admin API) polls ``GET /api/v1/feeds/102/cards?after=CURSOR`` without pause. It reports cards
 created and routed per second, the time from a card's submission (its route request sent) to
-its arrival on the feed, and p50/p99 of each kind of request. In the same run a bare FastAPI
+its arrival on the feed, p50/p99 of each kind of request, the server's CPU, and how fast
+103's system, which nobody pulled, then takes its backlog. In the same run a bare FastAPI
 ``GET /ping`` served by uvicorn the same way (benchmarks/ping_app.py), hammered by the same
 client set-up, gives the ceiling. ``--profile`` runs the server under pyinstrument.
+Figures and how to read them: BENCHMARKS.md, "Card pipeline".
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ import httpx
 import uvloop
 
 # httpcore asks sniffio for the async library on every request; sniffio is not installed, and a
-# failed import searches sys.path each time (about half the client's CPU). None here makes
+# failed import searches sys.path each time (a third of the client's CPU). None here makes
 # that import fail at once, and httpcore then takes asyncio, which is what runs.
 sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
 
@@ -276,6 +278,7 @@ async def ceiling(args: argparse.Namespace) -> CeilingResult:
             warm = time.perf_counter() + 1
             await asyncio.gather(*(worker(http, warm) for http in pool))
             latency.values.clear()
+            errors = 0
             started = time.perf_counter()
             deadline = started + args.ceiling_duration
             await asyncio.gather(*(worker(http, deadline) for http in pool))

@@ -21,7 +21,10 @@ from pyinstrument.session import Session
 IDLE = "event loop waiting (idle, sockets) and uvloop's own C work"
 # (bucket, substrings of a frame's file path), first match wins.
 LIBRARIES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("database driver (aiosqlite/asyncpg, hand-off to its thread)", ("aiosqlite", "asyncpg")),
+    (
+        "database driver and SQLAlchemy's adapter for it (aiosqlite's thread hand-off, asyncpg)",
+        ("aiosqlite", "asyncpg"),
+    ),
     ("SQLAlchemy (ORM, SQL compile, rows)", ("sqlalchemy", "greenlet")),
     ("pydantic (validation, serialisation)", ("pydantic",)),
     ("cardschema (card model, XML build and XSD check)", ("/cardschema/", "lxml")),

@@ -54,6 +54,20 @@ async def get_service(session: AsyncSession, code: str) -> Service:
     return service
 
 
+async def lock_services(session: AsyncSession, codes: Iterable[str]) -> None:
+    """Hold the services' rows until commit (in code order, so lockers never deadlock).
+
+    The feed outbox takes this before adding rows, so each service's cursors are handed out in
+    commit order: a consumer reading "after cursor N" can never pass a row still uncommitted.
+    """
+    await session.execute(
+        select(Service.code)
+        .where(Service.code.in_(sorted(set(codes))))
+        .order_by(Service.code)
+        .with_for_update()
+    )
+
+
 async def require_known(session: AsyncSession, codes: Iterable[str]) -> list[Service]:
     """The services for ``codes``, in order; Invalid naming every unknown one."""
     wanted = list(dict.fromkeys(codes))

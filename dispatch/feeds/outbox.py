@@ -15,6 +15,7 @@ from enum import StrEnum
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dispatch.agencies import service as agencies
 from dispatch.core.bus import emit
 from dispatch.errors import Conflict, NotFound
 from dispatch.feeds.models import Delivery
@@ -50,6 +51,7 @@ async def enqueue(
 ) -> list[Delivery]:
     """Owe ``version`` of a card to each service (once per version, unless a re-send)."""
     codes = list(dict.fromkeys(services))
+    await agencies.lock_services(session, codes)
     owed: set[str] = set()
     if not redelivery and codes:
         owed = set(
@@ -175,6 +177,8 @@ async def acknowledge_through(
             Delivery.service_code == service_code,
             Delivery.id <= cursor,
             Delivery.status != DeliveryStatus.ACKNOWLEDGED.value,
+            # Only what was delivered: a cumulative ack never swallows an unseen card.
+            Delivery.delivered_at.is_not(None),
         )
         .values(
             status=DeliveryStatus.ACKNOWLEDGED.value,

@@ -1,0 +1,50 @@
+"""Feed cursors are handed out in commit order per service, so a consumer reading "after N"
+never passes a card whose transaction commits later (real PostgreSQL, two transactions)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from dispatch.core.database import session_factory
+from dispatch.feeds import outbox
+from tests.feeds.conftest import routed_card
+from tests.fixtures.api import Api
+
+pytestmark = pytest.mark.asyncio
+
+
+async def test_a_later_transaction_waits_for_the_earlier_ones_cursor(
+    api: Api, engine: AsyncEngine, database_url: str
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite serialises every writer already")
+    cards = [await routed_card(api, ["102"]) for _ in range(2)]
+    sessions = session_factory(engine)
+    now = datetime.now(UTC)
+    first = sessions()
+    second = sessions()
+    try:
+        # The first transaction takes its cursor and stays open...
+        (early,) = await outbox.enqueue(
+            first, uuid.UUID(str(cards[0]["id"])), 99, ["102"], reason="test", now=now
+        )
+        # ...so the second must wait for it before it can take one.
+        later = asyncio.create_task(
+            outbox.enqueue(
+                second, uuid.UUID(str(cards[1]["id"])), 99, ["102"], reason="test", now=now
+            )
+        )
+        await asyncio.sleep(0.5)
+        assert not later.done(), "the second writer got a cursor while the first was open"
+        await first.commit()
+        (late,) = await asyncio.wait_for(later, 30)
+        await second.commit()
+        assert late.id > early.id
+    finally:
+        await first.close()
+        await second.close()
