@@ -315,3 +315,21 @@ async def list_cards(
         at=now,
     )
     return rows, total
+
+
+async def open_cards_of(session: AsyncSession, operator: str, *, limit: int) -> list[CardRow]:
+    """The operator's own open and routed cards, newest first, for their console.
+
+    Not audited: this is the operator's own work pushed to their own screen on every change;
+    opening a card (``read_card``) and listing cards through the API are audited.
+    """
+    rows = await session.scalars(
+        select(CardRow)
+        .where(
+            CardRow.operator_id == operator,
+            CardRow.status.in_((CardStatus.OPEN.value, CardStatus.ROUTED.value)),
+        )
+        .order_by(CardRow.created_at.desc(), CardRow.number.desc())
+        .limit(limit)
+    )
+    return list(rows.all())

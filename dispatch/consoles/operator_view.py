@@ -22,7 +22,6 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from cardschema import CardStatus
 from dispatch.auth import service as auth
 from dispatch.auth.roles import Role
 from dispatch.calls import messages as call_messages
@@ -35,7 +34,6 @@ from dispatch.cards.routing import default_classifier
 from dispatch.consoles import acd, escalations
 from dispatch.consoles.schemas import EscalationOut
 from dispatch.consoles.views import Lookups, Part, PartContext, Ref, Touch, View
-from dispatch.core.actor import Actor
 from dispatch.core.bus import Event
 from dispatch.core.redis_bus import RESYNC_TOPIC
 
@@ -98,22 +96,8 @@ async def my_cards(context: PartContext) -> list[dict[str, Any]]:
     """The operator's open and routed cards with their completeness, newest first."""
     user = context.user
     assert user is not None
-    actor = Actor(username=user.username, role=user.role.value)
     classifier = default_classifier()
-    rows = []
-    for status in (CardStatus.OPEN, CardStatus.ROUTED):
-        found, _ = await cards.list_cards(
-            context.session,
-            actor,
-            status=status,
-            operator=user.username,
-            incident_type=None,
-            limit=OPEN_CARDS,
-            offset=0,
-            now=context.now,
-        )
-        rows.extend(found)
-    rows.sort(key=lambda row: row.created_at, reverse=True)
+    rows = await cards.open_cards_of(context.session, user.username, limit=OPEN_CARDS)
     return [
         {
             **row.document,

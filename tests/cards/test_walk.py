@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 
 import cardschema
+from dispatch.cards.service import open_cards_of
+from dispatch.core.database import session_factory
 from tests.cards.conftest import card_xml, new_card
 from tests.fixtures.api import Api
 
@@ -145,3 +147,19 @@ async def test_accept_header_gives_xml(api: Api) -> None:
     )
     assert response.headers["content-type"].startswith("application/xml")
     assert cardschema.parse(response.content).id.hex == card["id"].replace("-", "")
+
+
+async def test_an_operators_own_open_cards_for_the_console_are_not_audited(api: Api) -> None:
+    mine = await new_card(api)
+    await new_card(api, user="operator2")
+    closed = await new_card(api)
+    await api.post(
+        f"/api/v1/cards/{closed['id']}/close", user="operator1", json={"outcome": "hoax"}
+    )
+    audit_before = (await api.get("/api/v1/audit?action=card.", user="admin")).json()["total"]
+    async with session_factory(api.runtime.engine)() as session:
+        rows = await open_cards_of(session, "operator1", limit=10)
+        await session.commit()
+    assert [str(r.id) for r in rows] == [mine["id"]]
+    audit_after = (await api.get("/api/v1/audit?action=card.", user="admin")).json()["total"]
+    assert audit_after == audit_before
