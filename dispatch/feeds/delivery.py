@@ -25,7 +25,7 @@ from dispatch.feeds import outbox
 from dispatch.feeds.models import Delivery
 
 log = get_logger(__name__)
-LEASE = timedelta(seconds=30)
+LEASE_MARGIN_S = 2.0
 IDLE_POLL_S = 1.0
 
 
@@ -76,7 +76,11 @@ class WebhookDeliverer:
             if head is None:
                 return False
             head.attempts += 1
-            head.next_attempt_at = now + LEASE
+            # Leased just past the POST's own timeout: a worker that dies mid-POST (or a
+            # server stopped mid-delivery) holds the card back no longer than that.
+            head.next_attempt_at = now + timedelta(
+                seconds=self.runtime.settings.feed_webhook_timeout_s + LEASE_MARGIN_S
+            )
             redelivery = head.redelivery or head.attempts > 1
             body = cardschema.build(
                 store.to_card(await store.version(session, head.card_id, head.card_version))

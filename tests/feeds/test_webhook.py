@@ -64,6 +64,15 @@ async def test_cards_reach_both_receivers_in_order_signed_and_survive_a_restart(
         acknowledged = await _acknowledged(api, want={"102": 3})
         # The ambulance receiver is down: its deliveries wait, counted as failed attempts.
         assert acknowledged.get("103", 0) == 0
+        # Wait until the head of its line was tried and failed (polling the API is the point).
+        async with asyncio.timeout(30):
+            while not any(  # noqa: ASYNC110
+                d["status"] == "failed"
+                for d in (
+                    await api.get("/api/v1/feeds/deliveries?service=103", user="supervisor1")
+                ).json()
+            ):
+                await asyncio.sleep(0.05)
     # The server stops and starts again; the receiver comes back.
     ambulance.failing = False
     async with running_api(fast) as api:
