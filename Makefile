@@ -4,7 +4,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast lint typecheck format install system-deps clean bench-geo bench-cards
+.PHONY: run test test-fast lint typecheck format install system-deps clean bench-geo bench-cards \
+	bench-consoles bench-queues
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +52,18 @@ bench-geo: $(STAMP)
 ## BENCHMARKS.md). BENCH_ARGS=... passes options, e.g. BENCH_ARGS="--backend sqlite --json".
 bench-cards: $(STAMP) system-deps
 	$(PY) benchmarks/card_pipeline.py $(BENCH_ARGS)
+
+## A queue change fanned out to 500 operator consoles (websockets) on SQLite and PostgreSQL,
+## with a bare websockets broadcast to the same clients as the ceiling (figures in BENCHMARKS.md).
+## BENCH_ARGS=... passes options, e.g. BENCH_ARGS="--backend sqlite --ceiling both".
+bench-consoles: $(STAMP) system-deps
+	$(PY) benchmarks/console_fanout.py $(BENCH_ARGS)
+
+## Offers per second the ACD worker hands out with 200 operators and 1,000 waiting calls, on
+## SQLite, PostgreSQL, and two workers on PostgreSQL + Redis (figures in BENCHMARKS.md).
+## BENCH_ARGS=... passes options, e.g. BENCH_ARGS="--setup sqlite --rounds-one 50".
+bench-queues: $(STAMP) system-deps
+	$(PY) benchmarks/queue_assignment.py $(BENCH_ARGS)
 
 ## A compressed day against `make run`'s server (start it in simulation mode, see README
 ## "Simulators"); SIM_ARGS=... passes options, e.g. SIM_ARGS="--speed 20 --hours 2 --json".

@@ -14,6 +14,7 @@ from dispatch.agencies.units_api import router as units_router
 from dispatch.analytics.api import router as analytics_router
 from dispatch.audit.api import router as audit_router
 from dispatch.auth.api import router as auth_router
+from dispatch.callbacks.api import router as callbacks_router
 from dispatch.calls.aml_api import router as aml_router
 from dispatch.calls.api import router as calls_router
 from dispatch.calls.gateway.api import router as gateway_router
@@ -37,6 +38,8 @@ from dispatch.feeds.websocket import router as feeds_ws_router
 from dispatch.feeds.worker import feed_workers
 from dispatch.geo.api import router as geo_router
 from dispatch.ops.api import router as ops_router
+from dispatch.qa.api import router as qa_router
+from dispatch.qa.ui import mount_qa_ui
 from dispatch.queues.api import router as operators_router
 from dispatch.queues.queues_api import router as queues_router
 from dispatch.queues.worker import acd_worker
@@ -64,6 +67,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     consoles_ws_router,
     operators_router,
     queues_router,
+    callbacks_router,
+    qa_router,
 )
 
 
@@ -113,6 +118,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     for router in ROUTERS:
         app.include_router(router)
     mount_consoles(app)
+    mount_qa_ui(app)
     return app
 
 

@@ -30,7 +30,7 @@ class NotAuthenticated(DomainError):
     code = "not_authenticated"
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     """The runtime built by the lifespan."""
     runtime: Runtime = request.app.state.runtime
     return runtime
@@ -39,12 +39,12 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_settings(runtime: RuntimeDep) -> Settings:
+async def get_settings(runtime: RuntimeDep) -> Settings:
     """The server's settings."""
     return runtime.settings
 
 
-def get_clock(runtime: RuntimeDep) -> Clock:
+async def get_clock(runtime: RuntimeDep) -> Clock:
     """The clock every timer reads."""
     return runtime.clock
 

@@ -4,6 +4,7 @@ from dispatch.agencies.models import Service
 from dispatch.agencies.units_models import Unit, UnitCoverage
 from dispatch.audit.models import AuditEntry
 from dispatch.auth.models import ApiKey, User
+from dispatch.callbacks.models import CallbackAttempt, CallbackTask
 from dispatch.calls.gateway.models import GatewayCommand
 from dispatch.calls.models import AmlMessage, AmlRefused, Call, CallEvent, CallMessage
 from dispatch.cards.models import CardNumberCounter, CardRow, CardVersion
@@ -11,6 +12,15 @@ from dispatch.consoles.models import Escalation
 from dispatch.core.database import Base
 from dispatch.feeds.models import Delivery
 from dispatch.geo.models import District, GeoLoad, Region
+from dispatch.qa.models import (
+    Calibration,
+    Evaluation,
+    EvaluationRevision,
+    Plan,
+    PlanCall,
+    Scorecard,
+    TrainingTopic,
+)
 from dispatch.queues.models import Offer, Operator, Queue, QueueEntry, QueueLogEntry, QueueStat
 
 __all__ = [
@@ -19,25 +29,34 @@ __all__ = [
     "ApiKey",
     "AuditEntry",
     "Base",
+    "Calibration",
     "Call",
     "CallEvent",
     "CallMessage",
+    "CallbackAttempt",
+    "CallbackTask",
     "CardNumberCounter",
     "CardRow",
     "CardVersion",
     "Delivery",
     "District",
     "Escalation",
+    "Evaluation",
+    "EvaluationRevision",
     "GatewayCommand",
     "GeoLoad",
     "Offer",
     "Operator",
+    "Plan",
+    "PlanCall",
     "Queue",
     "QueueEntry",
     "QueueLogEntry",
     "QueueStat",
     "Region",
+    "Scorecard",
     "Service",
+    "TrainingTopic",
     "Unit",
     "UnitCoverage",
     "User",

@@ -43,7 +43,7 @@ CardReader = Annotated[Principal, roles(Role.OPERATOR, Role.SUPERVISOR, Role.QA,
 XML_TYPES = ("application/xml", "text/xml")
 
 
-def local_now(clock: ClockDep, settings: SettingsDep) -> datetime:
+async def local_now(clock: ClockDep, settings: SettingsDep) -> datetime:
     """Now, in the centre's time zone (cards carry local offsets, +05:00)."""
     return clock.now().astimezone(settings.tz)
 
@@ -51,7 +51,7 @@ def local_now(clock: ClockDep, settings: SettingsDep) -> datetime:
 LocalNow = Annotated[datetime, Depends(local_now)]
 
 
-def expected_version(if_match: Annotated[str | None, Header()] = None) -> int | None:
+async def expected_version(if_match: Annotated[str | None, Header()] = None) -> int | None:
     """The version an ``If-Match`` header names (``3`` or ``"3"``), if any."""
     if if_match is None:
         return None

@@ -333,3 +333,18 @@ async def open_cards_of(session: AsyncSession, operator: str, *, limit: int) -> 
         .limit(limit)
     )
     return list(rows.all())
+
+
+async def cards_in_progress(session: AsyncSession, *, limit: int) -> list[CardRow]:
+    """Every operator's open and routed cards, newest first, for the supervisor console.
+
+    Not audited, like ``open_cards_of``: the console shows who fills which card and how
+    complete it is, not the card; opening one goes through the audited API.
+    """
+    rows = await session.scalars(
+        select(CardRow)
+        .where(CardRow.status.in_((CardStatus.OPEN.value, CardStatus.ROUTED.value)))
+        .order_by(CardRow.created_at.desc(), CardRow.number.desc())
+        .limit(limit)
+    )
+    return list(rows.all())

@@ -28,7 +28,7 @@ from dispatch.feeds import outbox
 # Changes that send the new version to every service the card is routed to. Status reports
 # from the services themselves (``service_status``) are not echoed back to them.
 DELIVERED_CHANGES = frozenset(
-    {"routed", "rerouted", "update", "note", "link", "closed", "import", "location"}
+    {"routed", "rerouted", "update", "note", "link", "closed", "import", "location", "callback"}
 )
 
 
@@ -133,6 +133,20 @@ async def save(
         },
     )
     return row
+
+
+async def of_call(session: AsyncSession, call_id: uuid.UUID) -> CardRow | None:
+    """The card opened for a call, if any."""
+    return await session.scalar(select(CardRow).where(CardRow.call_id == call_id))
+
+
+async def numbers(session: AsyncSession, card_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The human numbers of these cards."""
+    wanted = list(set(card_ids))
+    if not wanted:
+        return {}
+    rows = await session.execute(select(CardRow.id, CardRow.number).where(CardRow.id.in_(wanted)))
+    return {row.id: row.number for row in rows}
 
 
 async def versions(session: AsyncSession, card_id: uuid.UUID) -> list[CardVersion]:

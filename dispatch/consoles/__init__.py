@@ -4,15 +4,19 @@ Modules:
 
 - ``hub`` — one per process: bus events in, parts recomputed once, coalesced deltas out.
 - ``views`` — parts and views (what a console stream is made of); ``operator_view`` — the
-  operator console's parts and which events touch them.
-- ``socket`` — ``/ws/operator``: authentication, snapshot/delta/seq, resync, heartbeats (the
-  protocol is in its docstring).
+  operator console's parts and which events touch them; ``supervisor_view`` — the supervisor
+  console's (computed in ``supervisor_parts``: queues, calls, operators, escalations, cards,
+  follow-up, alerts, the Erlang C staffing hint).
+- ``socket`` — ``/ws/operator`` and ``/ws/supervisor``: authentication, snapshot/delta/seq,
+  resync, heartbeats (the protocol is in its docstring).
 - ``acd`` — the ACD's service functions as the consoles use them.
 - ``escalations`` (+ ``api``) — an operator escalates a call to the supervisors
-  (``POST /api/v1/calls/{id}/escalate``), stored, audited, published as ``call.escalated``.
+  (``POST /api/v1/calls/{id}/escalate``), stored, audited, published as ``call.escalated``;
+  a supervisor takes and resolves it (``escalation.changed``).
 - ``scripts`` (+ ``scripts.yaml``, ``scripts_api``) — call-taking scripts per incident type,
   drafts for the centre's methodologists.
-- ``streams`` — the hub's lifespan and the static mount of ``operator_ui/`` at ``/operator/``.
+- ``streams`` — the hub's lifespan and the static mounts of ``operator_ui/`` at ``/operator/``
+  and ``supervisor_ui/`` at ``/supervisor/``.
 
 With ``DISPATCH_REDIS_URL`` set the bus is ``core.redis_bus.RedisBus``: every process's hub
 hears every process's events, so a console sees a change whichever worker made it.

@@ -49,6 +49,15 @@ async def heartbeat(session: AsyncSession, username: str, *, now: datetime) -> o
     return await service.heartbeat(session, username, now=now)
 
 
+async def heartbeat_in_acd(session: AsyncSession, username: str, *, now: datetime) -> object:
+    """A supervisor's console is there: keeps them in the rotation while they take calls (after
+    a takeover), and never puts one who does not into the ACD."""
+    row = await service.get_operator(session, username)
+    if row.state == OperatorState.SIGNED_OUT.value:
+        return None
+    return await service.heartbeat(session, username, now=now)
+
+
 async def queue_summary(session: AsyncSession, *, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
     """Waiting calls, longest wait, operators free and today's service level, per queue."""
     result = await summary.summary(session, now=now, tz=tz)

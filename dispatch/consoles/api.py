@@ -1,4 +1,5 @@
-"""Escalations over HTTP: an operator escalates a call; consoles list them."""
+"""Escalations over HTTP: an operator escalates a call; consoles list them; a supervisor takes
+and resolves them."""
 
 from __future__ import annotations
 
@@ -9,12 +10,18 @@ from fastapi import APIRouter, Query, status
 
 from dispatch.auth.roles import Role
 from dispatch.consoles import escalations
-from dispatch.consoles.schemas import EscalationCreate, EscalationOut, EscalationStatus
+from dispatch.consoles.schemas import (
+    EscalationCreate,
+    EscalationOut,
+    EscalationResolve,
+    EscalationStatus,
+)
 from dispatch.deps import ClockDep, Principal, Session, roles
 
 router = APIRouter(prefix="/api/v1", tags=["consoles"])
 
 CallTaker = Annotated[Principal, roles(Role.OPERATOR, Role.SUPERVISOR)]
+Supervisor = Annotated[Principal, roles(Role.SUPERVISOR)]
 
 
 @router.post(
@@ -41,3 +48,27 @@ async def list_escalations(
         session, raised_by=raised_by, status=status_filter, limit=limit
     )
     return [EscalationOut.model_validate(row) for row in rows]
+
+
+@router.post("/escalations/{escalation_id}/take", response_model=EscalationOut)
+async def take_escalation(
+    escalation_id: uuid.UUID, session: Session, who: Supervisor, clock: ClockDep
+) -> EscalationOut:
+    """Take an open escalation on (409 when another supervisor has it or it is resolved)."""
+    row = await escalations.take(session, who.actor, escalation_id, now=clock.now())
+    return EscalationOut.model_validate(row)
+
+
+@router.post("/escalations/{escalation_id}/resolve", response_model=EscalationOut)
+async def resolve_escalation(
+    escalation_id: uuid.UUID,
+    body: EscalationResolve,
+    session: Session,
+    who: Supervisor,
+    clock: ClockDep,
+) -> EscalationOut:
+    """Settle an escalation with what was done (open, or taken by oneself)."""
+    row = await escalations.resolve(
+        session, who.actor, escalation_id, body.resolution, now=clock.now()
+    )
+    return EscalationOut.model_validate(row)

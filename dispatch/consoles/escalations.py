@@ -1,12 +1,15 @@
 """Escalating a call to the supervisors: stored, audited, and announced as ``call.escalated``.
 
-An escalation starts ``open``; the supervisor console takes and resolves it. A call has at most
-one escalation that is not resolved: asking again while one waits is a 409.
+An escalation starts ``open``; a supervisor takes it (``taken``, theirs) and resolves it with a
+word on what was done (``resolved``), or resolves an open one at once — ``TRANSITIONS`` is the
+table, anything else a 409; each step is audited and announced as ``escalation.changed``. A
+call has at most one escalation that is not resolved: asking again while one waits is a 409.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import select
@@ -20,10 +23,17 @@ from dispatch.consoles.schemas import EscalationCreate, EscalationStatus
 from dispatch.core.actor import Actor
 from dispatch.core.bus import emit
 from dispatch.core.logging import bind
-from dispatch.errors import Conflict, Invalid
+from dispatch.errors import Conflict, Invalid, NotFound
 
 TOPIC = "call.escalated"
+CHANGED = "escalation.changed"
 UNRESOLVED = (EscalationStatus.OPEN.value, EscalationStatus.TAKEN.value)
+E = EscalationStatus
+TRANSITIONS: Mapping[EscalationStatus, frozenset[EscalationStatus]] = {
+    E.OPEN: frozenset({E.TAKEN, E.RESOLVED}),
+    E.TAKEN: frozenset({E.RESOLVED}),
+    E.RESOLVED: frozenset(),
+}
 
 
 async def escalate(
@@ -69,35 +79,102 @@ async def escalate(
         {"escalation_id": str(row.id), "kind": row.kind, "card_id": _str(row.card_id)},
         at=now,
     )
-    emit(
-        session,
-        TOPIC,
-        {
-            "escalation_id": str(row.id),
-            "call_id": str(call_id),
-            "card_id": _str(row.card_id),
-            "kind": row.kind,
-            "reason": row.reason,
-            "operator": actor.username,
-            "status": row.status,
-        },
-    )
+    emit(session, TOPIC, _payload(row))
     return row
+
+
+async def get_escalation(session: AsyncSession, escalation_id: uuid.UUID) -> Escalation:
+    """One escalation; NotFound otherwise."""
+    row = await session.get(Escalation, escalation_id, with_for_update=True)
+    if row is None:
+        raise NotFound(f"no escalation with id {escalation_id}")
+    return row
+
+
+async def take(
+    session: AsyncSession, actor: Actor, escalation_id: uuid.UUID, *, now: datetime
+) -> Escalation:
+    """The supervisor takes the escalation on (taking one's own again changes nothing)."""
+    row = await get_escalation(session, escalation_id)
+    if row.status == E.TAKEN and row.taken_by == actor.username:
+        return row
+    _check(row, E.TAKEN)
+    row.status, row.taken_by, row.taken_at = E.TAKEN.value, actor.username, now
+    await _record(session, actor, row, "escalation.take", now=now)
+    return row
+
+
+async def resolve(
+    session: AsyncSession,
+    actor: Actor,
+    escalation_id: uuid.UUID,
+    resolution: str,
+    *,
+    now: datetime,
+) -> Escalation:
+    """Settle the escalation, saying what was done; one taken by another supervisor is theirs."""
+    row = await get_escalation(session, escalation_id)
+    _check(row, E.RESOLVED)
+    if row.status == E.TAKEN and row.taken_by != actor.username:
+        raise Conflict(f"{row.taken_by} took this escalation; only they can resolve it")
+    if row.taken_by is None:
+        row.taken_by, row.taken_at = actor.username, now
+    row.status, row.resolved_at, row.resolution = E.RESOLVED.value, now, resolution.strip()
+    await _record(session, actor, row, "escalation.resolve", now=now)
+    return row
+
+
+def _check(row: Escalation, new: EscalationStatus) -> None:
+    current = EscalationStatus(row.status)
+    if new not in TRANSITIONS[current]:
+        who = f" by {row.taken_by}" if row.taken_by else ""
+        raise Conflict(f"this escalation is already {current.value}{who}; it cannot be {new.value}")
+
+
+async def _record(
+    session: AsyncSession, actor: Actor, row: Escalation, action: str, *, now: datetime
+) -> None:
+    await session.flush()
+    bind(call_id=row.call_id)
+    await audit.record(
+        session,
+        actor,
+        action,
+        "call",
+        str(row.call_id),
+        {"escalation_id": str(row.id), "status": row.status},
+        at=now,
+    )
+    emit(session, CHANGED, {**_payload(row), "taken_by": row.taken_by})
+
+
+def _payload(row: Escalation) -> dict[str, str | None]:
+    # ``operator`` is who raised it: their console shows the escalation's status.
+    return {
+        "escalation_id": str(row.id),
+        "call_id": str(row.call_id),
+        "card_id": _str(row.card_id),
+        "kind": row.kind,
+        "reason": row.reason,
+        "operator": row.raised_by,
+        "status": row.status,
+    }
 
 
 async def list_escalations(
     session: AsyncSession,
     *,
     raised_by: str | None = None,
-    status: EscalationStatus | None = None,
+    status: EscalationStatus | tuple[EscalationStatus, ...] | None = None,
     limit: int = 50,
 ) -> list[Escalation]:
-    """Escalations, newest first: one operator's, or everyone's; optionally of one status."""
+    """Escalations, newest first: one operator's, or everyone's; optionally of some statuses."""
     query = select(Escalation)
     if raised_by is not None:
         query = query.where(Escalation.raised_by == raised_by)
     if status is not None:
-        query = query.where(Escalation.status == status.value)
+        wanted = status if isinstance(status, tuple) else (status,)
+        query = query.where(Escalation.status.in_([s.value for s in wanted]))
     rows = await session.scalars(
         query.order_by(Escalation.raised_at.desc(), Escalation.id).limit(limit)
     )

@@ -8,7 +8,8 @@ console the values that differ from what it already has. Each console sends from
 so a slow client delays only itself; while it is busy its changes merge into one delta.
 
 Every ``refresh_s`` all parts are recomputed anyway: the safety net for events that never came
-(a full subscriber queue, Redis lost for a moment, a time-based change).
+(a full subscriber queue, Redis lost for a moment, a time-based change). A part with
+``every_s`` (the supervisor's alerts) is recomputed that often while a console shows it.
 """
 
 from __future__ import annotations
@@ -23,10 +24,8 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from dispatch.cards import store as cards
-from dispatch.consoles.views import ConsoleUser, Lookups, PartContext, Ref, Touch, View
+from dispatch.consoles.views import Beat, ConsoleUser, Lookups, PartContext, Ref, Touch, View
 from dispatch.core.bus import Event, Subscription
 from dispatch.core.database import unit_of_work
 from dispatch.core.logging import get_logger
@@ -39,12 +38,6 @@ INTERVAL_S = 0.1
 REFRESH_S = 30.0
 HEARTBEAT_S = 15.0
 PARALLEL_USERS = 8
-
-
-class Beat(Protocol):
-    """The ACD's heartbeat: the operator's console is there."""
-
-    async def __call__(self, session: AsyncSession, username: str, *, now: datetime) -> object: ...
 
 
 class Sink(Protocol):
@@ -371,6 +364,7 @@ class ConsoleHub:
             asyncio.create_task(self._events(subscription), name="consoles.events"),
             asyncio.create_task(self._flushes(), name="consoles.flush"),
             asyncio.create_task(self._refreshes(), name="consoles.refresh"),
+            asyncio.create_task(self._ticks(), name="consoles.ticks"),
         ]
         try:
             await asyncio.gather(*tasks)
@@ -409,6 +403,27 @@ class ConsoleHub:
             await asyncio.sleep(self.refresh_s)
             if self.consoles:
                 self.mark_everything()
+
+    async def _ticks(self) -> None:
+        timed = [
+            (view, part, part.every_s)
+            for view in self.views.values()
+            for part in view.parts
+            if part.every_s is not None
+        ]
+        if not timed:
+            return
+        loop = asyncio.get_running_loop()
+        due: dict[tuple[str, str], float] = {}
+        while True:
+            await asyncio.sleep(min(every for _, _, every in timed))
+            now = loop.time()
+            for view, part, every in timed:
+                if now < due.get((view.name, part.name), 0.0) - 0.05:  # timers may fire early
+                    continue
+                due[(view.name, part.name)] = now + every
+                if any(c.view is view for c in self.consoles):
+                    self.mark(view, [Touch(part.name)])
 
 
 @asynccontextmanager

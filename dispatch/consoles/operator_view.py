@@ -13,7 +13,9 @@ Parts (``parts`` of the snapshot; a delta carries the changed ones whole):
 - ``queue`` (shared) — waiting calls, longest wait, operators free and today's service level,
   overall and per queue.
 - ``escalations`` — the operator's latest escalations and their status.
-- ``callbacks`` (shared) — ``{"available": false}`` until the callbacks issue lands.
+- ``callbacks`` (shared) — callbacks ``pending`` in the order operators get them (with
+  ``pending_count`` and ``overdue``), ``dialing`` (the operator's own has ``operator`` = them)
+  and ``unreachable`` ones of the last 12 hours; each as ``GET /callbacks/{id}`` shows it.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from typing import Any
 
 from dispatch.auth import service as auth
 from dispatch.auth.roles import Role
+from dispatch.callbacks import board as callback_board
+from dispatch.callbacks.tasks import TOPIC as CALLBACK_TOPIC
+from dispatch.callbacks.tasks import Policy
 from dispatch.calls import messages as call_messages
 from dispatch.calls import service as calls
 from dispatch.cards import lifecycle
@@ -119,11 +124,14 @@ async def queue(context: PartContext) -> dict[str, Any]:
 
 
 async def callbacks(context: PartContext) -> dict[str, Any]:
-    """Callbacks come with their own issue; until then the console says so."""
-    return {"available": False, "items": []}
+    """Callbacks pending (in offering order), being dialled, and unreachable callers."""
+    return await callback_board.board(
+        context.session, policy=Policy.of(context.runtime.settings), now=context.now
+    )
 
 
-def _call_refs(value: Any) -> Iterable[Ref]:
+def call_refs(value: Any) -> Iterable[Ref]:
+    """The call a ``call`` part shows, and its card."""
     if not value:
         return []
     refs: list[Ref] = [("call", value["id"])]
@@ -149,7 +157,7 @@ PARTS = (
     Part("me", me),
     Part("state", state),
     Part("offer", offer, refs=_offer_refs),
-    Part("call", call, refs=_call_refs),
+    Part("call", call, refs=call_refs),
     Part("cards", my_cards, refs=_card_refs),
     Part("queue", queue, shared=True),
     Part("escalations", my_escalations),
@@ -165,10 +173,12 @@ async def touches(event: Event, lookups: Lookups) -> list[Touch]:
     found: list[Touch] = []
     if topic.startswith(QUEUE_TOPICS):
         found.append(Touch("queue"))
+    if topic == CALLBACK_TOPIC:
+        found.append(Touch("callbacks"))
     person = payload.get("operator") or payload.get("username")
     if isinstance(person, str):
         found += [Touch("state", person), Touch("offer", person), Touch("call", person)]
-        if topic == escalations.TOPIC:
+        if topic in (escalations.TOPIC, escalations.CHANGED):
             found.append(Touch("escalations", person))
     users: set[str] = set()
     call_id = payload.get("call_id")
@@ -189,4 +199,5 @@ OPERATOR_VIEW = View(
     roles=frozenset({Role.OPERATOR, Role.SUPERVISOR}),
     parts=PARTS,
     touches=touches,
+    beat=acd.heartbeat,
 )

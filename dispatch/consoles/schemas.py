@@ -16,6 +16,7 @@ class EscalationKind(StrEnum):
     SPECIALIST = "specialist"  # a doctor, psychologist or interpreter is needed
     ABUSIVE_CALLER = "abusive_caller"
     LANGUAGE = "language"  # a language nobody on shift speaks
+    CALLBACK_UNREACHABLE = "callback_unreachable"  # three callbacks failed (made by the system)
     OTHER = "other"
 
 
@@ -35,6 +36,14 @@ class EscalationCreate(BaseModel):
     reason: str = Field(min_length=3, max_length=2000, description="what the supervisor must know")
     kind: EscalationKind = EscalationKind.NON_STANDARD
     card_id: uuid.UUID | None = Field(default=None, description="the call's card, when open")
+
+
+class EscalationResolve(BaseModel):
+    """How a supervisor settled an escalation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    resolution: str = Field(min_length=2, max_length=2000, description="what was done")
 
 
 class EscalationOut(BaseModel):

@@ -1,4 +1,4 @@
-"""Console websockets: ``/ws/operator`` (and, with the same code, the supervisor's stream).
+"""Console websockets: ``/ws/operator`` and ``/ws/supervisor`` (one protocol, two views).
 
 Protocol (JSON text frames):
 
@@ -27,7 +27,6 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from dispatch.auth import service as auth
 from dispatch.auth.roles import Role
-from dispatch.consoles import acd
 from dispatch.consoles.hub import HEARTBEAT_S, Console, ConsoleHub
 from dispatch.consoles.views import ConsoleUser, View
 from dispatch.core.database import unit_of_work
@@ -51,6 +50,12 @@ class Refused(Exception):
 async def operator_socket(websocket: WebSocket) -> None:
     """The operator console's live stream."""
     await serve(websocket, "operator")
+
+
+@router.websocket("/ws/supervisor")
+async def supervisor_socket(websocket: WebSocket) -> None:
+    """The supervisor console's live stream (supervisors only)."""
+    await serve(websocket, "supervisor")
 
 
 async def serve(websocket: WebSocket, view_name: str) -> None:
@@ -177,7 +182,8 @@ async def _answer(
         return {"type": "error", "detail": "send one JSON object per message"}
     kind = message.get("type")
     if kind == "ping":
-        await hub.heartbeat(console.user, acd.heartbeat)
+        if console.view.beat is not None:
+            await hub.heartbeat(console.user, console.view.beat)
         return {"type": "pong", "server_time": hub.runtime.clock.now().isoformat()}
     if kind == "resync":
         hub.resync(console)

@@ -12,11 +12,15 @@ from fastapi.staticfiles import StaticFiles
 from dispatch.consoles.hub import ConsoleHub, console_hub
 from dispatch.consoles.operator_view import OPERATOR_VIEW
 from dispatch.consoles.scripts import default_scripts
+from dispatch.consoles.supervisor_view import SUPERVISOR_VIEW
 from dispatch.core.runtime import Runtime
 
-# The operator console: plain ES modules and one CSS file, no build step (repository root).
-OPERATOR_UI = Path(__file__).resolve().parents[2] / "operator_ui"
-VIEWS = (OPERATOR_VIEW,)
+# The consoles: plain ES modules and CSS, no build step (repository root). The supervisor
+# console imports the operator console's shared modules (stream, API, texts, keys, dialogs).
+ROOT = Path(__file__).resolve().parents[2]
+OPERATOR_UI = ROOT / "operator_ui"
+SUPERVISOR_UI = ROOT / "supervisor_ui"
+VIEWS = (OPERATOR_VIEW, SUPERVISOR_VIEW)
 
 
 @asynccontextmanager
@@ -28,5 +32,6 @@ async def console_streams(runtime: Runtime) -> AsyncIterator[ConsoleHub]:
 
 
 def mount_consoles(app: FastAPI) -> None:
-    """Serve the operator console at ``/operator/``."""
+    """Serve the operator console at ``/operator/``, the supervisor console at ``/supervisor/``."""
     app.mount("/operator", StaticFiles(directory=OPERATOR_UI, html=True), name="operator_ui")
+    app.mount("/supervisor", StaticFiles(directory=SUPERVISOR_UI, html=True), name="supervisor_ui")

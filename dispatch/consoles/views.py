@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +23,7 @@ from dispatch.core.runtime import Runtime
 # A reference from a part's value to a call or card: ("call", id) or ("card", id). The hub
 # keeps who shows what, so an event about a call reaches exactly the users showing it.
 Ref = tuple[str, str]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -43,12 +44,19 @@ class PartContext:
     runtime: Runtime
     user: ConsoleUser | None
     now: datetime
+    memo: dict[str, Any] = field(default_factory=dict)
 
     @property
     def username(self) -> str:
         """The user of a personal part."""
         assert self.user is not None, "a shared part has no user"
         return self.user.username
+
+    async def once(self, key: str, make: Callable[[], Awaitable[T]]) -> T:
+        """A value several parts of one round need (the queue summary), computed once."""
+        if key not in self.memo:
+            self.memo[key] = await make()
+        return cast(T, self.memo[key])
 
 
 def no_refs(value: Any) -> Iterable[Ref]:
@@ -58,12 +66,24 @@ def no_refs(value: Any) -> Iterable[Ref]:
 
 @dataclass(frozen=True)
 class Part:
-    """One named piece of console state and how to compute it."""
+    """One named piece of console state and how to compute it.
+
+    ``topics``: bus topics that change the part for everyone (``"card."`` ends in a dot: every
+    topic it begins); a view's ``touches`` may say more (:func:`topic_touches` reads these).
+    ``every_s``: recompute at least this often, for a part that changes with time alone (a
+    call waiting past a threshold, a deadline passing) and not only with events.
+    """
 
     name: str
     compute: Callable[[PartContext], Awaitable[Any]]
     shared: bool = False
     refs: Callable[[Any], Iterable[Ref]] = no_refs
+    topics: tuple[str, ...] = ()
+    every_s: float | None = None
+
+    def touched_by(self, topic: str) -> bool:
+        """Whether ``topic`` is one of the part's topics (or begins with a prefix of them)."""
+        return any(topic == t or (t.endswith(".") and topic.startswith(t)) for t in self.topics)
 
 
 @dataclass(frozen=True)
@@ -72,6 +92,17 @@ class Touch:
 
     part: str
     user: str | None = None
+
+
+def topic_touches(parts: Iterable[Part], topic: str) -> list[Touch]:
+    """The parts whose ``topics`` name ``topic``, for everyone."""
+    return [Touch(part.name) for part in parts if part.touched_by(topic)]
+
+
+class Beat(Protocol):
+    """The ACD's heartbeat: the console of someone taking calls is there."""
+
+    async def __call__(self, session: AsyncSession, username: str, *, now: datetime) -> object: ...
 
 
 class Lookups:
@@ -88,12 +119,14 @@ class Lookups:
 
 @dataclass(frozen=True)
 class View:
-    """A kind of console: its parts, who may open it, and how events touch its parts."""
+    """A kind of console: its parts, who may open it, how events touch its parts, and what a
+    console's ping tells the ACD (``beat``; None: nothing)."""
 
     name: str
     roles: frozenset[Role]
     parts: tuple[Part, ...]
     touches: Callable[[Event, Lookups], Awaitable[list[Touch]]]
+    beat: Beat | None = None
     by_name: Mapping[str, Part] = field(init=False)
 
     def __post_init__(self) -> None:

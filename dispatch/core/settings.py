@@ -73,9 +73,26 @@ class Settings(BaseSettings):
     queue_reject_delay_s: float = Field(default=10.0, ge=0, le=600)
     # An available operator without a console heartbeat this long leaves the rotation.
     operator_grace_s: float = Field(default=60.0, gt=0, le=3600)
+    # Callbacks: the first attempt is due this long after the drop, the next ones this long
+    # after a failed attempt; the operator who took the call gets it first while free (or in
+    # that call's wrap-up), and the task waits up to callback_prefer_wait_s for them if busy.
+    callback_first_delay_s: float = Field(default=0.0, ge=0, le=3600)
+    callback_spacing_s: float = Field(default=60.0, ge=0, le=24 * 3600)
+    callback_prefer_same_operator: bool = True
+    callback_prefer_wait_s: float = Field(default=0.0, ge=0, le=3600)
+    # A dial with no outcome recorded this long goes back to pending (the console was lost).
+    callback_lease_s: float = Field(default=900.0, gt=0, le=24 * 3600)
+    # Target from the drop to the first attempt; a pending task due longer than this is overdue.
+    callback_target_s: float = Field(default=10.0, gt=0, le=3600)
     # Consoles recompute every part this often anyway (events are the fast path; this is the
     # safety net for one that never came).
     console_refresh_s: float = Field(default=30.0, gt=0, le=86_400)
+    # The supervisor console raises an alert for a call waiting (unanswered) longer than this.
+    supervisor_wait_alert_s: float = Field(default=30.0, gt=0, le=3600)
+    # Quality assurance: a call talked longer than this is flagged and always enters a
+    # sampling plan; shifts are 12 hours, the day shift starting at this local hour.
+    qa_long_handle_s: float = Field(default=600.0, gt=0, le=86_400)
+    qa_shift_start_hour: int = Field(default=8, ge=0, le=11)
 
     @field_validator("database_url")
     @classmethod

@@ -35,7 +35,7 @@ Watcher = Annotated[Principal, roles(Role.SUPERVISOR, Role.ANALYST, Role.ADMIN)]
 Supervisor = Annotated[Principal, roles(Role.SUPERVISOR)]
 
 
-def own_service(service: str, principal: AnyUser) -> Principal:
+async def own_service(service: str, principal: AnyUser) -> Principal:
     """The calling service's system, and only for its own feed."""
     if principal.role is not Role.SERVICE:
         raise PermissionDenied(

@@ -14,7 +14,8 @@ Modules:
 - ``offers`` — making, closing and withdrawing offers; the lock order of the ACD.
 - ``operators`` — operator rows and ``set_state``, the one way their state changes.
 - ``service`` — what operators do (state, skills, heartbeat, accept, decline, wrap-up);
-  ``supervisor`` — move, priority, takeover; ``summary`` and ``stats`` — statistics.
+  ``supervisor`` — move, priority, takeover; ``summary`` and ``stats`` — statistics;
+  ``floor`` — every open call and each operator's day, for the supervisor console.
 - ``api`` (operators, offers) and ``queues_api`` (queues, queue log, calls' moves).
 
 Time: every timer is a timestamp in a row compared with ``runtime.clock``; nothing sleeps

@@ -1,4 +1,5 @@
-"""The ACD engine: timers (offer expiry, wrap-up end, lost consoles) and handing out calls.
+"""The ACD engine: timers (offer expiry, wrap-up end, lost consoles, callback leases) and
+handing out calls and callbacks (``dispatch.callbacks.dialer``).
 
 Every timer is a timestamp in a row (``expires_at``, ``wrap_up_until``, ``last_heartbeat_at``)
 compared with ``runtime.clock``, so a restart loses none. :func:`assign_once` is one tick; the
@@ -19,6 +20,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.audit import service as audit
+from dispatch.callbacks import dialer
+from dispatch.callbacks.models import CallbackTask
+from dispatch.callbacks.tasks import Policy
 from dispatch.core.actor import SYSTEM
 from dispatch.core.bus import emit
 from dispatch.core.database import unit_of_work
@@ -35,16 +39,22 @@ async def assign_once(runtime: Runtime) -> int:
     """One tick at the clock's now: due timers, then offers; returns how many offers were made."""
     now = runtime.clock.now()
     settings = runtime.settings
+    policy = Policy.of(settings)
     async with unit_of_work(runtime.sessions, runtime.bus) as session:
         await expire_offers(session, now=now, max_no_answer=settings.queue_max_no_answer)
+        await dialer.expire_leases(session, SYSTEM, now=now)
         await end_wrap_ups(session, now=now)
         await sign_out_silent(session, now=now, grace_s=settings.operator_grace_s)
     async with unit_of_work(runtime.sessions, runtime.bus) as session:
-        return await offer_waiting(session, now=now)
+        return await offer_waiting(session, now=now, policy=policy)
 
 
-async def offer_waiting(session: AsyncSession, *, now: datetime) -> int:
-    """Offer waiting calls (priority, then arrival) by each queue's strategy; how many offers."""
+async def offer_waiting(
+    session: AsyncSession, *, now: datetime, policy: Policy | None = None
+) -> int:
+    """Offer waiting calls and due callbacks (priority, then age) by each queue's strategy;
+    how many offers and dials were made."""
+    policy = policy or Policy()
     entries = list(
         (
             await session.scalars(
@@ -56,7 +66,8 @@ async def offer_waiting(session: AsyncSession, *, now: datetime) -> int:
             )
         ).all()
     )
-    if not entries:
+    due = await dialer.due_tasks(session, policy=policy, now=now)
+    if not entries and not due:
         return 0
     free = [
         row
@@ -73,7 +84,12 @@ async def offer_waiting(session: AsyncSession, *, now: datetime) -> int:
     ]
     queues = {queue.name: queue for queue in await catalog.list_queues(session)}
     made = 0
-    for entry in entries:
+    items: list[QueueEntry | CallbackTask] = [*entries, *due]
+    for item in sorted(items, key=_rank):
+        if isinstance(item, CallbackTask):
+            made += await _dial(session, item, queues, free, policy=policy, now=now)
+            continue
+        entry = item
         queue = queues.get(entry.queue)
         if not free or queue is None:
             continue
@@ -88,14 +104,68 @@ async def offer_waiting(session: AsyncSession, *, now: datetime) -> int:
     return made
 
 
+def _rank(item: QueueEntry | CallbackTask) -> tuple[int, datetime, int, str]:
+    # Priority first, then age; at a tie a callback (the caller already waited) goes first.
+    if isinstance(item, CallbackTask):
+        return (-item.priority, item.created_at, 0, str(item.id))
+    return (-item.priority, item.entered_at, 1, f"{item.id:020d}")
+
+
+async def _dial(
+    session: AsyncSession,
+    task: CallbackTask,
+    queues: dict[str, Queue],
+    free: list[Operator],
+    *,
+    policy: Policy,
+    now: datetime,
+) -> int:
+    """Start the task's next attempt from the operator it prefers or the queue picks; 0 or 1."""
+    chosen = await dialer.preferred_operator(session, task, free, policy=policy)
+    if chosen is None:
+        if not free or dialer.waits_for_preferred(task, policy=policy, now=now):
+            return 0
+        queue = queues.get(task.queue or "")
+        waited_s = (now - policy.due(task)).total_seconds()
+        chosen = (
+            choose(queue, free, language=task.language, target=None, waited_s=waited_s)
+            if queue is not None
+            else min(free, key=lambda op: (op.idle_since or op.state_since, op.username))
+        )
+        if chosen is None:
+            return 0
+    if chosen in free:
+        free.remove(chosen)
+    await dialer.start(session, SYSTEM, task, chosen, policy=policy, now=now)
+    return 1
+
+
 def pick(
     entry: QueueEntry, queue: Queue, free: Sequence[Operator], *, now: datetime
 ) -> Operator | None:
     """The free operator the queue's strategy offers the entry's call to, if any."""
-    if entry.target_operator is not None:
+    return choose(
+        queue,
+        free,
+        language=entry.language,
+        target=entry.target_operator,
+        waited_s=(now - entry.entered_at).total_seconds(),
+    )
+
+
+def choose(
+    queue: Queue,
+    free: Sequence[Operator],
+    *,
+    language: str,
+    target: str | None,
+    waited_s: float,
+) -> Operator | None:
+    """The free operator the queue's strategy picks for a call in ``language``, if any."""
+    if target is not None:
         # A supervisor chose the operator: skills and queue membership do not apply.
-        return next((op for op in free if op.username == entry.target_operator), None)
-    required = strategies.required_skills(queue.required_skills, entry.language)
+        return next((op for op in free if op.username == target), None)
+    required = strategies.required_skills(queue.required_skills, language)
     by_name: dict[str, Operator] = {}
     candidates: list[Candidate] = []
     for operator in free:
@@ -117,7 +187,7 @@ def pick(
     chosen = strategies.choose(
         Strategy(queue.strategy),
         candidates,
-        waited_s=(now - entry.entered_at).total_seconds(),
+        waited_s=waited_s,
         steps=queue.penalty_steps,
         rr_last=queue.rr_last,
     )

@@ -11,7 +11,8 @@ alone, because events may arrive out of order:
   wrap-up; X goes on call if in the rotation; the first answer logs ``connect``;
 - transferring — the operator who had the call goes to wrap-up (``transfer``);
 - ended, dropped or abandoned — an offer is withdrawn; an answered call is ``complete`` and its
-  operator wraps up; an unanswered one is ``abandon``.
+  operator wraps up; an unanswered one is ``abandon``; a dropped or abandoned call gets a
+  callback task (``dispatch.callbacks``), due at once, preferring the operator who had it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dispatch.callbacks import tasks as callbacks
 from dispatch.calls.lifecycle import FINAL, CallStatus
 from dispatch.calls.models import Call
 from dispatch.core.actor import Actor
@@ -43,9 +45,17 @@ async def call_changed(session: AsyncSession, actor: Actor, call: Call, *, now: 
         return
     status = CallStatus(call.status)
     if status in FINAL:
+        operator = entry.operator
         await _end(session, actor, entry, status, now)
+        # A dropped or abandoned call is called back: the task is due at once.
+        await callbacks.on_call_ended(
+            session, actor, call, operator=operator, queue=entry.queue, now=now
+        )
     elif status is CallStatus.CONNECTED and call.operator:
+        first_answer = entry.connected_at is None
         await connect(session, actor, entry, call.operator, now=now)
+        if first_answer:
+            await callbacks.on_call_answered(session, call, now=now)
     elif status is CallStatus.TRANSFERRING:
         await _hand_off(session, actor, entry, call.operator, now)
 

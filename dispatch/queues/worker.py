@@ -15,8 +15,9 @@ from dispatch.core.runtime import Runtime
 from dispatch.queues.assignment import assign_once
 
 log = get_logger(__name__)
-# Topics after which a tick may have work: a new or ended call, an operator or queue change.
-WAKE_ON = ("call.*", "queue.*")
+# Topics after which a tick may have work: a new or ended call, an operator or queue change,
+# a callback task made or due again.
+WAKE_ON = ("call.*", "queue.*", "callback.*")
 
 
 class AcdWorker:

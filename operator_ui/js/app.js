@@ -2,6 +2,7 @@
 
 import * as actions from "./actions.js";
 import { api, ApiError, setToken, signIn, token } from "./api.js";
+import { renderCallbacks as drawCallbacks } from "./callbacks.js";
 import { acceptProposal, configureCard, currentCard, dismissProposal, relabelCard, showCard } from "./card.js";
 import { closeDialog, dialogOpen, installDialog, openDialog } from "./dialogs.js";
 import { hhmm, LANGUAGE_NAMES, LANGUAGES, language, pick, setLanguage, t, translatePage } from "./i18n.js";
@@ -337,8 +338,15 @@ function renderEscalations(items) {
   }));
 }
 
-function renderCallbacks(callbacks) {
-  $("callbacks").textContent = callbacks && callbacks.available ? "" : t("callbacks_later");
+function renderCallbacks(board) {
+  drawCallbacks($("callbacks"), board, app.me?.username, {
+    toast,
+    onReached: async (task) => {
+      const card = await api("GET", `/cards/${task.card_id}`);
+      remember(card);
+      selectCard(card.id);
+    },
+  });
 }
 
 // -- cards ------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 // Interface texts in Uzbek (Latin), Russian and English (one file each under texts/). Names of
 // incident types, hazards, services and places come from the server in the three languages.
+// Shared with the supervisor console, which adds its own texts on top (addTexts).
 
 import en from "./texts/en.js";
 import ru from "./texts/ru.js";
@@ -11,6 +12,11 @@ export const LANGUAGE_NAMES = { uz: "O‘zbekcha", ru: "Русский", en: "En
 const TEXTS = { uz, ru, en };
 
 let current = "uz";
+
+/** Add a console's own texts ({uz: {...}, ru: {...}, en: {...}}) over the shared ones. */
+export function addTexts(tables) {
+  for (const code of LANGUAGES) Object.assign(TEXTS[code], tables[code] || {});
+}
 
 /** The interface language now. */
 export function language() {

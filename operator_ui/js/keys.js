@@ -1,5 +1,6 @@
 // Keyboard first: every action has a shortcut. Alt+letter works while typing in a field;
 // "?" and the arrows only outside fields. (Alt+D, Alt+E and Alt+F belong to the browser.)
+// The supervisor console passes its own list to installShortcuts and shortcutTable.
 
 import { t } from "./i18n.js";
 
@@ -50,10 +51,10 @@ function typing(target) {
 }
 
 /** Listen for the shortcuts and call ``actions[name]()`` for each. */
-export function installShortcuts(actions) {
+export function installShortcuts(actions, shortcuts = SHORTCUTS) {
   document.addEventListener("keydown", (event) => {
     const pressed = combo(event);
-    const shortcut = SHORTCUTS.find((s) => s.keys === pressed);
+    const shortcut = shortcuts.find((s) => s.keys === pressed);
     if (!shortcut) return;
     if (shortcut.typing === false && typing(event.target)) return;
     const handler = actions[shortcut.action];
@@ -65,11 +66,11 @@ export function installShortcuts(actions) {
 }
 
 /** The help overlay's table of shortcuts, in the interface language. */
-export function shortcutTable() {
+export function shortcutTable(shortcuts = SHORTCUTS) {
   const table = document.createElement("table");
   table.className = "shortcuts";
   const rows = new Map(); // label -> its cell of keys: one row per action
-  for (const shortcut of SHORTCUTS) {
+  for (const shortcut of shortcuts) {
     if (!rows.has(shortcut.label)) {
       const row = table.insertRow();
       rows.set(shortcut.label, row.insertCell());

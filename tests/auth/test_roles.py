@@ -26,6 +26,8 @@ CARD_READERS = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.QA, Role.ANALYST}
 WATCHERS = frozenset({Role.SUPERVISOR, Role.ANALYST, Role.ADMIN})
 # The service's own system; SAMPLE_PARAMS["service"] is the test service account's own code.
 SERVICE = frozenset({Role.SERVICE})
+QA = frozenset({Role.QA})
+QA_READERS = frozenset({Role.QA, Role.SUPERVISOR})
 
 POLICY: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/healthz"): PUBLIC,
@@ -121,11 +123,49 @@ POLICY: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/api/v1/calls/{call_id}/move"): frozenset({Role.SUPERVISOR}),
     ("POST", "/api/v1/calls/{call_id}/priority"): frozenset({Role.SUPERVISOR}),
     ("POST", "/api/v1/calls/{call_id}/takeover"): frozenset({Role.SUPERVISOR}),
+    # Callbacks (dispatch/callbacks): call-takers ask, take and dial; gateways report dials.
+    ("POST", "/api/v1/calls/{call_id}/callbacks"): CALL_TAKERS,
+    ("GET", "/api/v1/callbacks"): CARD_READERS,
+    ("GET", "/api/v1/callbacks/stats"): frozenset({Role.SUPERVISOR, Role.QA, Role.ANALYST}),
+    ("GET", "/api/v1/callbacks/{callback_id}"): CARD_READERS,
+    ("POST", "/api/v1/callbacks/{callback_id}/take"): CALL_TAKERS,
+    ("POST", "/api/v1/callbacks/{callback_id}/attempts"): frozenset(
+        {Role.OPERATOR, Role.SUPERVISOR, Role.GATEWAY}
+    ),
+    ("POST", "/api/v1/callbacks/{callback_id}/cancel"): frozenset({Role.SUPERVISOR}),
     # Consoles (dispatch/consoles): the operator stream, escalations, call-taking scripts.
     ("WS", "/ws/operator"): CALL_TAKERS,
     ("POST", "/api/v1/calls/{call_id}/escalate"): CALL_TAKERS,
     ("GET", "/api/v1/escalations"): CALL_TAKERS,
+    ("POST", "/api/v1/escalations/{escalation_id}/take"): frozenset({Role.SUPERVISOR}),
+    ("POST", "/api/v1/escalations/{escalation_id}/resolve"): frozenset({Role.SUPERVISOR}),
+    ("WS", "/ws/supervisor"): frozenset({Role.SUPERVISOR}),
     ("GET", "/api/v1/incident-types/{code}/script"): ANY,
+    # Quality assurance (dispatch/qa): QA specialists work; supervisors read the results.
+    ("POST", "/api/v1/qa/plans"): QA,
+    ("GET", "/api/v1/qa/plans"): QA,
+    ("GET", "/api/v1/qa/plans/{plan_id}"): QA,
+    ("GET", "/api/v1/qa/scorecards"): QA_READERS | ADMIN,
+    ("POST", "/api/v1/qa/scorecards"): QA | ADMIN,
+    ("GET", "/api/v1/qa/scorecards/{key}"): QA_READERS | ADMIN,
+    ("POST", "/api/v1/qa/scorecards/{key}/versions"): QA | ADMIN,
+    ("GET", "/api/v1/qa/scorecards/{key}/versions/{version}"): QA_READERS | ADMIN,
+    ("PUT", "/api/v1/qa/scorecards/{key}/versions/{version}"): QA | ADMIN,
+    ("POST", "/api/v1/qa/evaluations"): QA,
+    ("GET", "/api/v1/qa/evaluations"): QA_READERS,
+    ("GET", "/api/v1/qa/evaluations/{evaluation_id}"): QA_READERS,
+    ("PUT", "/api/v1/qa/evaluations/{evaluation_id}"): QA,
+    ("GET", "/api/v1/qa/calls/{call_id}"): QA,
+    ("POST", "/api/v1/qa/calls/{call_id}/plays"): QA,
+    ("POST", "/api/v1/qa/calibrations"): QA,
+    ("GET", "/api/v1/qa/calibrations"): QA,
+    ("GET", "/api/v1/qa/calibrations/{calibration_id}"): QA,
+    ("GET", "/api/v1/qa/reports"): QA_READERS,
+    ("GET", "/api/v1/qa/reports/export.xlsx"): QA_READERS,
+    ("GET", "/api/v1/qa/reports/export.csv"): QA_READERS,
+    ("POST", "/api/v1/qa/training-topics"): QA,
+    ("GET", "/api/v1/qa/training-topics"): QA_READERS,
+    ("PATCH", "/api/v1/qa/training-topics/{topic_id}"): QA_READERS,
 }
 
 SAMPLE_PARAMS = {
@@ -136,7 +176,13 @@ SAMPLE_PARAMS = {
     "version": "1",
     "service": "102",
     "offer_id": str(uuid.uuid4()),
+    "escalation_id": str(uuid.uuid4()),
     "name": "voice-uz",
+    "plan_id": str(uuid.uuid4()),
+    "evaluation_id": str(uuid.uuid4()),
+    "calibration_id": str(uuid.uuid4()),
+    "topic_id": str(uuid.uuid4()),
+    "key": "ace",
 }
 
 

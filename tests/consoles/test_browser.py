@@ -1,90 +1,36 @@
 """The operator console in Debian's headless Chromium, driven by the keyboard.
 
 A real server on a loopback port, a test gateway posting calls over HTTP, and the browser doing
-what an operator does. Screenshots go to ``test-artifacts/operator-console/``. Waits are
-generous and never assert on time.
+what an operator does. Screenshots go to ``test-artifacts/operator-console/`` (or under
+``$DISPATCH_TEST_ARTIFACTS``). Waits are generous and never assert on time.
 """
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import pytest_asyncio
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
-from dispatch.core.settings import Settings
 from tests.consoles.conftest import GATEWAY, post_call, sign_in
-from tests.fixtures.databases import TEST_SCRYPT_N, SqliteTemplate
-from tests.fixtures.live import Live, live_server
+from tests.consoles.pages import Shots, open_page, sign_in_page
+from tests.fixtures.live import Live
 
 # Browser runs are the least deterministic part of the suite (a real Chromium under load): a
 # failure is retried twice before it counts; a real defect fails all three attempts.
 pytestmark = [pytest.mark.asyncio, pytest.mark.browser, pytest.mark.flaky(reruns=2)]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "operator-console"
-WAIT_MS = 30_000
-
-
-@pytest_asyncio.fixture
-async def server(sqlite_template: SqliteTemplate) -> AsyncIterator[Live]:
-    """The app on a fresh SQLite database, served on a loopback port."""
-    settings = Settings(
-        database_url=sqlite_template.clone(), password_scrypt_n=TEST_SCRYPT_N, log_level="WARNING"
-    )
-    async with live_server(settings) as live:
-        yield live
-
-
-@pytest_asyncio.fixture
-async def browser() -> AsyncIterator[Browser]:
-    """Debian's Chromium (never a downloaded browser)."""
-    if shutil.which(CHROMIUM) is None:
-        pytest.fail("chromium is not installed; run 'make test' (it installs Debian's chromium)")
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
+_shot = Shots("operator-console")
 
 
 async def _page(browser: Browser, server: Live) -> Page:
-    page = await browser.new_page(viewport={"width": 1600, "height": 1000}, locale="uz-UZ")
-    page.set_default_timeout(WAIT_MS)
-    expect.set_options(timeout=WAIT_MS)
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.errors = errors  # type: ignore[attr-defined]
-    await page.goto(f"{server.http}/operator/")
-    return page
+    return await open_page(browser, f"{server.http}/operator/")
 
 
 async def _sign_in(page: Page, username: str) -> None:
-    await page.fill("#signin-username", username)
-    await page.fill("#signin-password", username)
-    await page.keyboard.press("Enter")
-    await expect(page.locator("#console")).to_be_visible()
-    await expect(page.locator("#connection")).to_have_attribute("data-status", "connected")
-
-
-async def _shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=ARTIFACTS / f"{name}.png")
+    await sign_in_page(page, username)
 
 
 async def _choose_type(page: Page, query: str, code: str) -> None:

@@ -101,3 +101,89 @@ async def test_operators_list_their_own_escalations_and_supervisors_everyone(api
     assert [e["call_id"] for e in mine] == [first["id"]]
     everyone = (await api.get("/api/v1/escalations?status=open", user="supervisor1")).json()
     assert {e["call_id"] for e in everyone} == {first["id"], second["id"]}
+
+
+async def test_a_supervisor_takes_then_resolves_an_escalation_audited_and_published(
+    api: Api, engine: AsyncEngine
+) -> None:
+    call = await new_call(api)
+    raised = (await _escalate(api, call["id"], reason="Needs a psychologist")).json()
+    events = api.runtime.bus.subscribe("escalation.changed")
+    taken = await api.post(f"/api/v1/escalations/{raised['id']}/take", user="supervisor1")
+    assert taken.status_code == 200, taken.text
+    assert (taken.json()["status"], taken.json()["taken_by"]) == ("taken", "supervisor1")
+    again = await api.post(f"/api/v1/escalations/{raised['id']}/take", user="supervisor1")
+    assert again.json()["taken_at"] == taken.json()["taken_at"]  # taking one's own: no change
+    resolved = await api.post(
+        f"/api/v1/escalations/{raised['id']}/resolve",
+        user="supervisor1",
+        json={"resolution": "Psychologist of the 1146 line took the caller"},
+    )
+    assert resolved.status_code == 200, resolved.text
+    body = resolved.json()
+    assert (body["status"], body["resolution"]) == (
+        "resolved",
+        "Psychologist of the 1146 line took the caller",
+    )
+    assert body["resolved_at"] is not None
+    published = [events.queue.get_nowait().payload for _ in range(2)]  # type: ignore[attr-defined]
+    assert [(p["status"], p["operator"], p["taken_by"]) for p in published] == [
+        ("taken", "operator1", "supervisor1"),
+        ("resolved", "operator1", "supervisor1"),
+    ]
+    async with engine.connect() as conn:
+        audited = (
+            await conn.execute(
+                text(
+                    "SELECT action, actor FROM audit_log WHERE action LIKE 'escalation.%' "
+                    "ORDER BY id"
+                )
+            )
+        ).all()
+    assert [tuple(row) for row in audited] == [
+        ("escalation.take", "supervisor1"),
+        ("escalation.resolve", "supervisor1"),
+    ]
+    # Resolved, the call may be escalated again.
+    assert (await _escalate(api, call["id"], reason="Caller is back")).status_code == 201
+
+
+async def test_escalation_steps_the_table_does_not_allow_are_refused(api: Api) -> None:
+    created = await api.post(
+        "/api/v1/users",
+        user="admin",
+        json={"username": "supervisor2", "role": "supervisor", "password": "supervisor2"},
+    )
+    assert created.status_code == 201, created.text
+    call = await new_call(api)
+    raised = (await _escalate(api, call["id"], reason="Non-standard call")).json()
+    url = f"/api/v1/escalations/{raised['id']}"
+    assert (await api.post(f"{url}/take", user="supervisor1")).status_code == 200
+    theirs = await api.post(f"{url}/resolve", user="supervisor2", json={"resolution": "Done"})
+    assert theirs.status_code == 409
+    assert "supervisor1 took this escalation" in theirs.json()["detail"]
+    other = await api.post(f"{url}/take", user="supervisor2")
+    assert other.status_code == 409
+    assert "already taken by supervisor1" in other.json()["detail"]
+    done = await api.post(f"{url}/resolve", user="supervisor1", json={"resolution": "Done"})
+    assert done.status_code == 200
+    assert (await api.post(f"{url}/take", user="supervisor1")).status_code == 409
+    twice = await api.post(f"{url}/resolve", user="supervisor1", json={"resolution": "Again"})
+    assert twice.status_code == 409
+    assert "already resolved" in twice.json()["detail"]
+    missing = await api.post(f"/api/v1/escalations/{uuid.uuid4()}/take", user="supervisor1")
+    assert missing.status_code == 404
+    empty = await api.post(f"{url}/resolve", user="supervisor1", json={})
+    assert empty.status_code == 422
+
+
+async def test_an_open_escalation_can_be_resolved_at_once(api: Api) -> None:
+    call = await new_call(api)
+    raised = (await _escalate(api, call["id"], reason="Wrong number, says sorry")).json()
+    done = await api.post(
+        f"/api/v1/escalations/{raised['id']}/resolve",
+        user="supervisor1",
+        json={"resolution": "Nothing to do"},
+    )
+    assert done.status_code == 200, done.text
+    assert (done.json()["status"], done.json()["taken_by"]) == ("resolved", "supervisor1")

@@ -60,7 +60,14 @@ async def test_the_first_message_is_a_snapshot_of_every_part(
     assert parts["call"] is None
     assert parts["cards"] == []
     assert waiting(parts) == 0
-    assert parts["callbacks"] == {"available": False, "items": []}
+    assert parts["callbacks"] == {
+        "available": True,
+        "pending_count": 0,
+        "overdue": 0,
+        "pending": [],
+        "dialing": [],
+        "unreachable": [],
+    }
     await console.socket.close()
 
 

@@ -1,36 +1,83 @@
-"""The operator console's texts: every one in Uzbek, Russian and English, none missing."""
+"""The consoles' texts: every one in Uzbek, Russian and English, none missing.
+
+The supervisor console has its own texts on top of the operator console's (shared modules).
+"""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-UI = Path(__file__).resolve().parents[2] / "operator_ui"
+import pytest
+
+from dispatch.consoles.schemas import EscalationKind, EscalationStatus
+from dispatch.queues.states import OPEN_ENTRY, OperatorState
+
+ROOT = Path(__file__).resolve().parents[2]
+UI = ROOT / "operator_ui"
+SUPERVISOR_UI = ROOT / "supervisor_ui"
 KEY = re.compile(r'^\s*"?([a-z_.]+)"?:\s*"', re.MULTILINE)
+# Literal text keys in code: t("x"), and the supervisor's helpers that take a text key.
+ASKED = (
+    re.compile(r'\bt\("([a-z_.]+)"'),
+    re.compile(r'label: "([a-z_]+)"'),
+    re.compile(r'confirmLabel: "([a-z_]+)"'),
+    re.compile(r'\b(?:button|empty|field|done)\("([a-z_]+)"'),
+)
 
 
-def _keys(language: str) -> set[str]:
-    return set(KEY.findall((UI / "js" / "texts" / f"{language}.js").read_text(encoding="utf-8")))
+def _keys(ui: Path, language: str) -> set[str]:
+    return set(KEY.findall((ui / "js" / "texts" / f"{language}.js").read_text(encoding="utf-8")))
 
 
-def test_every_text_exists_in_the_three_languages() -> None:
-    uz, ru, en = _keys("uz"), _keys("ru"), _keys("en")
-    assert len(uz) > 100
+def _asked(ui: Path) -> set[str]:
+    asked: set[str] = set()
+    for script in (ui / "js").glob("*.js"):
+        source = script.read_text(encoding="utf-8")
+        for pattern in ASKED:
+            asked |= set(pattern.findall(source))
+    html = (ui / "index.html").read_text(encoding="utf-8")
+    asked |= set(re.findall(r'data-t(?:-placeholder|-title)?="([a-z_]+)"', html))
+    return asked
+
+
+@pytest.mark.parametrize(
+    ("ui", "least"), [(UI, 100), (SUPERVISOR_UI, 80)], ids=["operator", "supervisor"]
+)
+def test_every_text_exists_in_the_three_languages(ui: Path, least: int) -> None:
+    uz, ru, en = _keys(ui, "uz"), _keys(ui, "ru"), _keys(ui, "en")
+    assert len(uz) > least
     assert uz == ru == en, {"only uz": uz - en, "only ru": ru - en, "only en": en - uz}
 
 
-def test_every_text_the_code_asks_for_exists() -> None:
-    asked: set[str] = set()
-    for script in (UI / "js").glob("*.js"):
-        source = script.read_text(encoding="utf-8")
-        asked |= set(re.findall(r'\bt\("([a-z_.]+)"', source))
-        asked |= set(re.findall(r'label: "([a-z_]+)"', source))
-    html = (UI / "index.html").read_text(encoding="utf-8")
-    asked |= set(re.findall(r'data-t(?:-placeholder|-title)?="([a-z_]+)"', html))
-    assert asked - _keys("en") == set()
+def test_every_text_the_operator_console_asks_for_exists() -> None:
+    assert _asked(UI) - _keys(UI, "en") == set()
 
 
-def test_uzbek_texts_use_the_proper_apostrophes() -> None:
-    text = (UI / "js" / "texts" / "uz.js").read_text(encoding="utf-8")
+def test_every_text_the_supervisor_console_asks_for_exists_in_its_texts_or_the_shared_ones() -> (
+    None
+):
+    known = _keys(UI, "en") | _keys(SUPERVISOR_UI, "en")
+    assert len(_asked(SUPERVISOR_UI)) > 60
+    assert _asked(SUPERVISOR_UI) - known == set()
+
+
+def test_texts_the_supervisor_console_builds_from_values_exist() -> None:
+    known = _keys(UI, "en") | _keys(SUPERVISOR_UI, "en")
+    built = (
+        {f"call_{status}" for status in OPEN_ENTRY}
+        | {f"state_{state.value}" for state in OperatorState}
+        | {f"kind_{kind.value}" for kind in EscalationKind}
+        | {f"status_{status.value}" for status in EscalationStatus}
+        # follow-up reasons (dispatch/feeds/followup.py)
+        | {f"reason_{r}" for r in ("not_acknowledged", "not_completed", "refused")}
+        | {"period_now", "period_today", "skill_sign_language", "skill_psychological_support"}
+    )
+    assert built - known == set()
+
+
+@pytest.mark.parametrize("ui", [UI, SUPERVISOR_UI], ids=["operator", "supervisor"])
+def test_uzbek_texts_use_the_proper_apostrophes(ui: Path) -> None:
+    text = (ui / "js" / "texts" / "uz.js").read_text(encoding="utf-8")
     values = re.findall(r':\s*"([^"]*)"', text)
     assert not [v for v in values if "'" in v or "`" in v]

@@ -12,8 +12,9 @@ UZ_VOICE = {"languages": {"uz": 0}, "channels": {"voice": 0}}
 
 
 async def offered_to(acd: Acd, names: list[str]) -> str:
-    """Post a call, tick once, and say who it was offered to; the caller then hangs up."""
-    call = await acd.call()
+    """Post a call, tick once, and say who it was offered to; the caller then hangs up (a
+    withheld number: no callback follows)."""
+    call = await acd.call(caller_number=None)
     assert await acd.tick() == 1
     holders = [name for name in names if (await acd.offer(name) or {}).get("call_id") == call["id"]]
     assert len(holders) == 1, holders

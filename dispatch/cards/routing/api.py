@@ -14,7 +14,7 @@ from dispatch.errors import NotFound
 router = APIRouter(prefix="/api/v1", tags=["classifier"])
 
 
-def get_classifier() -> Classifier:
+async def get_classifier() -> Classifier:
     """The published incident classifier."""
     return default_classifier()
 

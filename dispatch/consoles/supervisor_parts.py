@@ -1,0 +1,291 @@
+"""What the supervisor console shows, each a function of one round's ``PartContext``.
+
+Every value here is computed through the owning capability's service functions (the ACD's
+summary and floor, escalations, cards, feeds' follow-up, analytics' Erlang C). Values that
+change with time alone carry the instant they count from (``entered_at``, ``since``), so the
+screen can count on its own between updates without a delta every second.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from dispatch.analytics import staffing as erlang
+from dispatch.auth import service as auth
+from dispatch.calls import service as calls
+from dispatch.cards import lifecycle
+from dispatch.cards import service as cards
+from dispatch.cards import store as card_store
+from dispatch.cards.routing import default_classifier
+from dispatch.consoles import escalations
+from dispatch.consoles.schemas import EscalationOut, EscalationStatus
+from dispatch.consoles.views import PartContext
+from dispatch.feeds import followup
+from dispatch.queues import floor, queue_log, service, summary
+from dispatch.queues.schemas import PeriodOut, QueuesSummary, QueueStatsOut, Skills
+from dispatch.queues.states import QUEUED, QueueEvent
+from dispatch.queues.supervisor import Placed
+
+OPEN_CALLS = 200
+OPEN_CARDS = 50
+FOLLOW_UPS = 100
+RESOLVED_SHOWN = 10
+# Arrivals are counted over this window for the staffing hint (calls per hour = count * 2).
+ARRIVAL_WINDOW = timedelta(minutes=30)
+# Before the first completed call of the day the hint assumes this handle time (and says so).
+ASSUMED_HANDLE_S = 180.0
+
+
+async def _summary(context: PartContext) -> QueuesSummary:
+    tz = context.runtime.settings.tz
+    return await context.once(
+        "acd.summary", lambda: summary.summary(context.session, now=context.now, tz=tz)
+    )
+
+
+async def _open_calls(context: PartContext) -> list[Placed]:
+    return await context.once("acd.open_calls", lambda: floor.open_calls(context.session))
+
+
+# -- queues, calls, operators --------------------------------------------------------------------
+
+
+async def queues(context: PartContext) -> dict[str, Any]:
+    """Every queue and all together: waiting, longest wait, service level now and today."""
+    result = await _summary(context)
+    return {
+        "interval_minutes": result.interval_minutes,
+        "wait_alert_s": context.runtime.settings.supervisor_wait_alert_s,
+        "overall": _queue(result.overall),
+        "queues": [_queue(item) for item in result.queues],
+    }
+
+
+def _queue(item: QueueStatsOut) -> dict[str, Any]:
+    return {
+        "name": item.name,
+        "title": item.title,
+        "waiting": item.waiting,
+        "offered": item.offered,
+        "longest_wait_s": item.longest_wait_s,
+        "available": item.available,
+        "busy": item.busy,
+        "on_break": item.on_break,
+        "signed_in": item.signed_in,
+        "now": _period(item.interval),
+        "today": _period(item.today),
+    }
+
+
+def _period(period: PeriodOut) -> dict[str, Any]:
+    return {
+        "start": period.start.isoformat(),
+        "entered": period.entered,
+        "answered": period.answered,
+        "abandoned": period.abandoned,
+        "abandon_percent": period.abandon_percent,
+        "asa_s": period.asa_s,
+        "avg_handle_s": period.avg_handle_s,
+        "service_level": [level.model_dump(mode="json") for level in period.service_level],
+    }
+
+
+async def open_calls(context: PartContext) -> list[dict[str, Any]]:
+    """Calls waiting (in offering order per queue), ringing and connected, with the caller."""
+    found = []
+    for item in (await _open_calls(context))[:OPEN_CALLS]:
+        entry = item.entry
+        call = await calls.get_call(context.session, entry.call_id)
+        found.append(
+            {
+                "call_id": str(entry.call_id),
+                "queue": entry.queue,
+                "status": entry.status,
+                "priority": entry.priority,
+                "position": item.position,
+                "entered_at": entry.entered_at.isoformat(),
+                "connected_at": _iso(entry.connected_at),
+                "channel": entry.channel,
+                "language": entry.language,
+                "caller": call.caller_number or call.caller_address,
+                "target_operator": entry.target_operator,
+                "operator": entry.operator,
+                "no_answers": entry.no_answers,
+            }
+        )
+    return found
+
+
+async def operators(context: PartContext) -> list[dict[str, Any]]:
+    """Every operator: state and since when, current call, calls and handle time today."""
+    session = context.session
+    names = {user.username: user.full_name for user in await auth.list_users(session)}
+    day = summary.today_start(context.now, context.runtime.settings.tz)
+    days = await floor.operator_days(session, since=day)
+    found = []
+    for row in await service.list_operators(session):
+        today = days.get(row.username, floor.OperatorDay())
+        found.append(
+            {
+                "username": row.username,
+                "full_name": names.get(row.username, row.username),
+                "state": row.state,
+                "reason": row.reason,
+                "since": row.state_since.isoformat(),
+                "call_id": str(row.call_id) if row.call_id else None,
+                "queue": row.queue,
+                "wrap_up_until": _iso(row.wrap_up_until),
+                "skills": Skills.from_flat(dict(row.skills or {})).model_dump(mode="json"),
+                "queues": row.queues,
+                "calls_today": today.answered,
+                "handle_s": today.avg_handle_s,
+            }
+        )
+    return found
+
+
+# -- alerts and the staffing hint ----------------------------------------------------------------
+
+
+async def alerts(context: PartContext) -> list[dict[str, Any]]:
+    """Queues below a service-level target (now or today), and calls waiting too long."""
+    found: list[dict[str, Any]] = []
+    for item in (await _summary(context)).queues:
+        for name, period in (("now", item.interval), ("today", item.today)):
+            missed = next(
+                (
+                    level
+                    for level in period.service_level
+                    if level.target_percent is not None
+                    and level.percent is not None
+                    and level.percent < level.target_percent
+                ),
+                None,
+            )
+            if missed is not None:
+                found.append(
+                    {
+                        "key": f"service_level:{item.name}:{name}",
+                        "kind": "service_level",
+                        "queue": item.name,
+                        "period": name,
+                        "seconds": missed.seconds,
+                        "percent": missed.percent,
+                        "target_percent": missed.target_percent,
+                    }
+                )
+    limit = context.runtime.settings.supervisor_wait_alert_s
+    for placed in await _open_calls(context):
+        entry = placed.entry
+        if entry.status in QUEUED and (context.now - entry.entered_at).total_seconds() > limit:
+            found.append(
+                {
+                    "key": f"long_wait:{entry.call_id}",
+                    "kind": "long_wait",
+                    "queue": entry.queue,
+                    "call_id": str(entry.call_id),
+                    "since": entry.entered_at.isoformat(),
+                    "threshold_s": limit,
+                }
+            )
+    return found
+
+
+async def staffing(context: PartContext) -> dict[str, Any]:
+    """Erlang C for the last half hour's arrivals and today's handle time: operators needed
+    for the first service-level target, against those signed in and not on break."""
+    overall = (await _summary(context)).overall
+    target = next((t for t in overall.today.service_level if t.target_percent), None)
+    if target is None or target.target_percent is None:
+        return {"available": False}
+    lines = await queue_log.lines(
+        context.session,
+        since=context.now - ARRIVAL_WINDOW,
+        events=[QueueEvent.ENTER],
+        limit=1_000_000,
+    )
+    arrivals = sum(1 for line in lines if "moved_from" not in line.data)  # a move is no arrival
+    per_hour = arrivals * 3600 / ARRIVAL_WINDOW.total_seconds()
+    handle = overall.today.avg_handle_s
+    staffed = overall.available + overall.busy
+    share = min(target.target_percent / 100, 0.999)
+    seconds = handle or ASSUMED_HANDLE_S
+    try:
+        needed = erlang.agents_for_service_level(
+            calls_per_hour=per_hour,
+            handle_seconds=seconds,
+            target_seconds=target.seconds,
+            service_level=share,
+        )
+        expected = erlang.evaluate(
+            calls_per_hour=per_hour,
+            handle_seconds=seconds,
+            target_seconds=target.seconds,
+            agents=staffed,
+        )
+    except erlang.StaffingError:
+        return {"available": False}
+    return {
+        "available": True,
+        "window_minutes": int(ARRIVAL_WINDOW.total_seconds() // 60),
+        "arrivals": arrivals,
+        "calls_per_hour": round(per_hour, 1),
+        "handle_s": round(seconds, 1),
+        "handle_assumed": handle is None,
+        "target_seconds": target.seconds,
+        "target_percent": target.target_percent,
+        "needed": needed.agents,
+        "staffed": staffed,
+        "shortfall": max(0, needed.agents - staffed),
+        "expected_percent": round(100 * expected.service_level, 1),
+    }
+
+
+# -- escalations, cards, follow-up ---------------------------------------------------------------
+
+
+async def escalation_list(context: PartContext) -> list[dict[str, Any]]:
+    """Escalations waiting or taken (newest first), then the latest resolved ones."""
+    waiting = await escalations.list_escalations(
+        context.session, status=(EscalationStatus.OPEN, EscalationStatus.TAKEN), limit=100
+    )
+    done = await escalations.list_escalations(
+        context.session, status=EscalationStatus.RESOLVED, limit=RESOLVED_SHOWN
+    )
+    return [EscalationOut.model_validate(row).model_dump(mode="json") for row in waiting + done]
+
+
+async def cards_in_progress(context: PartContext) -> list[dict[str, Any]]:
+    """Cards being filled (open or routed, not closed): who, which type, how complete."""
+    classifier = default_classifier()
+    found = []
+    for row in await cards.cards_in_progress(context.session, limit=OPEN_CARDS):
+        found.append(
+            {
+                "id": str(row.id),
+                "number": row.number,
+                "call_id": str(row.call_id) if row.call_id else None,
+                "operator": row.operator_id,
+                "status": row.status,
+                "incident_type": row.incident_type,
+                "priority": row.priority,
+                "created_at": row.created_at.isoformat(),
+                "completeness": lifecycle.completeness(card_store.to_card(row), classifier),
+            }
+        )
+    return found
+
+
+async def follow_ups(context: PartContext) -> list[dict[str, Any]]:
+    """The services' follow-up list: cards not acknowledged or completed in time, or refused."""
+    found = await followup.follow_ups(context.session, default_classifier(), now=context.now)
+    return [
+        {**asdict(item), "since": item.since.isoformat(), "deadline": _iso(item.deadline)}
+        for item in found[:FOLLOW_UPS]
+    ]
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

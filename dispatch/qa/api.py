@@ -1,0 +1,349 @@
+"""Quality assurance over HTTP: plans, scorecards, evaluations, calibration, reports, topics,
+and the call with its recording. QA specialists do the work; supervisors read the results."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response, status
+
+from dispatch.auth.roles import Role
+from dispatch.deps import ClockDep, Principal, Session, SettingsDep, roles
+from dispatch.qa import (
+    calibration,
+    evaluations,
+    exports,
+    plans,
+    recordings,
+    reports,
+    scorecards,
+    training,
+)
+from dispatch.qa.schemas import (
+    CalibrationCreate,
+    CalibrationOut,
+    EvaluationCreate,
+    EvaluationOut,
+    EvaluationRevise,
+    PlanCreate,
+    PlanOut,
+    PlayIn,
+    PlayOut,
+    QaCallOut,
+    ScorecardCreate,
+    ScorecardOut,
+    ScorecardVersionIn,
+    TopicCreate,
+    TopicOut,
+    TopicStatus,
+    TopicUpdate,
+)
+
+router = APIRouter(prefix="/api/v1/qa", tags=["quality assurance"])
+
+Specialist = Annotated[Principal, roles(Role.QA)]
+# Supervisors read evaluations, reports and training topics; their plans follow the findings.
+Reader = Annotated[Principal, roles(Role.QA, Role.SUPERVISOR)]
+ScorecardEditor = Annotated[Principal, roles(Role.QA, Role.ADMIN)]
+ScorecardReader = Annotated[Principal, roles(Role.QA, Role.SUPERVISOR, Role.ADMIN)]
+Language = Literal["uz", "ru", "en"]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.post("/plans", response_model=PlanOut, status_code=status.HTTP_201_CREATED)
+async def create_plan(
+    body: PlanCreate, session: Session, who: Specialist, clock: ClockDep, settings: SettingsDep
+) -> PlanOut:
+    """Draw a sampling plan for the period; the answer lists its calls and why each is in."""
+    return await plans.create_plan(
+        session,
+        who.actor,
+        body,
+        now=clock.now(),
+        tz=settings.tz,
+        long_handle_s=settings.qa_long_handle_s,
+    )
+
+
+@router.get("/plans", response_model=list[PlanOut])
+async def list_plans(
+    session: Session,
+    _: Specialist,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[PlanOut]:
+    """Plans, newest first, with their summaries."""
+    return await plans.list_plans(session, limit=limit, offset=offset)
+
+
+@router.get("/plans/{plan_id}", response_model=PlanOut)
+async def get_plan(plan_id: uuid.UUID, session: Session, _: Specialist) -> PlanOut:
+    """A plan with its calls."""
+    return await plans.get_plan(session, plan_id)
+
+
+@router.get("/scorecards", response_model=list[ScorecardOut])
+async def list_scorecards(session: Session, _: ScorecardReader) -> list[ScorecardOut]:
+    """Every version of every scorecard."""
+    return await scorecards.list_scorecards(session)
+
+
+@router.post("/scorecards", response_model=ScorecardOut, status_code=status.HTTP_201_CREATED)
+async def create_scorecard(
+    body: ScorecardCreate, session: Session, who: ScorecardEditor, clock: ClockDep
+) -> ScorecardOut:
+    """A new scorecard (version 1)."""
+    row = await scorecards.create_scorecard(session, who.actor, body, now=clock.now())
+    return await scorecards.describe(session, row)
+
+
+@router.get("/scorecards/{key}", response_model=ScorecardOut)
+async def get_scorecard(key: str, session: Session, _: ScorecardReader) -> ScorecardOut:
+    """A scorecard's newest version."""
+    return await scorecards.describe(session, await scorecards.get_version(session, key))
+
+
+@router.post(
+    "/scorecards/{key}/versions", response_model=ScorecardOut, status_code=status.HTTP_201_CREATED
+)
+async def new_scorecard_version(
+    key: str, body: ScorecardVersionIn, session: Session, who: ScorecardEditor, clock: ClockDep
+) -> ScorecardOut:
+    """The scorecard's next version; evaluations keep the version they were made on."""
+    row = await scorecards.new_version(session, who.actor, key, body, now=clock.now())
+    return await scorecards.describe(session, row)
+
+
+@router.get("/scorecards/{key}/versions/{version}", response_model=ScorecardOut)
+async def get_scorecard_version(
+    key: str, version: int, session: Session, _: ScorecardReader
+) -> ScorecardOut:
+    """One version of a scorecard."""
+    return await scorecards.describe(session, await scorecards.get_version(session, key, version))
+
+
+@router.put("/scorecards/{key}/versions/{version}", response_model=ScorecardOut)
+async def update_scorecard_version(
+    key: str,
+    version: int,
+    body: ScorecardVersionIn,
+    session: Session,
+    who: ScorecardEditor,
+    clock: ClockDep,
+) -> ScorecardOut:
+    """Change a version nobody has scored with yet (409 once it is in use)."""
+    row = await scorecards.update_version(session, who.actor, key, version, body, now=clock.now())
+    return await scorecards.describe(session, row)
+
+
+@router.post("/evaluations", response_model=EvaluationOut, status_code=status.HTTP_201_CREATED)
+async def create_evaluation(
+    body: EvaluationCreate, session: Session, who: Specialist, clock: ClockDep
+) -> EvaluationOut:
+    """Score a call: the score and compliance level; ``in_plan`` says whether a plan chose it."""
+    return await evaluations.create_evaluation(session, who.actor, body, now=clock.now())
+
+
+@router.get("/evaluations", response_model=list[EvaluationOut])
+async def list_evaluations(
+    session: Session,
+    _: Reader,
+    call_id: uuid.UUID | None = None,
+    operator: str | None = None,
+    evaluator: str | None = None,
+    plan_id: uuid.UUID | None = None,
+    calibration_id: uuid.UUID | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[EvaluationOut]:
+    """Evaluations (newest revisions) matching the filters, by call time."""
+    found = await evaluations.current(
+        session,
+        call_id=call_id,
+        operator=operator,
+        evaluator=evaluator,
+        plan_id=plan_id,
+        calibration_id=calibration_id,
+        limit=limit,
+        offset=offset,
+    )
+    return [evaluations.to_out(f) for f in found]
+
+
+@router.get("/evaluations/{evaluation_id}", response_model=EvaluationOut)
+async def get_evaluation(evaluation_id: uuid.UUID, session: Session, _: Reader) -> EvaluationOut:
+    """An evaluation with every revision."""
+    return await evaluations.get_evaluation(session, evaluation_id)
+
+
+@router.put("/evaluations/{evaluation_id}", response_model=EvaluationOut)
+async def revise_evaluation(
+    evaluation_id: uuid.UUID,
+    body: EvaluationRevise,
+    session: Session,
+    who: Specialist,
+    clock: ClockDep,
+) -> EvaluationOut:
+    """A new revision of your evaluation; the earlier ones stay (see ``revisions``)."""
+    return await evaluations.revise(session, who.actor, evaluation_id, body, now=clock.now())
+
+
+@router.get("/calls/{call_id}", response_model=QaCallOut)
+async def review_call(
+    call_id: uuid.UUID, session: Session, who: Specialist, clock: ClockDep
+) -> QaCallOut:
+    """The call with its recording reference, card (an audited read), events and scores."""
+    return await recordings.review(session, who.actor, call_id, now=clock.now())
+
+
+@router.post("/calls/{call_id}/plays", response_model=PlayOut, status_code=status.HTTP_201_CREATED)
+async def record_play(
+    call_id: uuid.UUID, body: PlayIn, session: Session, who: Specialist, clock: ClockDep
+) -> PlayOut:
+    """The QA page reports each start of playback; it lands in the audit log."""
+    return await recordings.record_play(session, who.actor, call_id, body, now=clock.now())
+
+
+@router.post("/calibrations", response_model=CalibrationOut, status_code=status.HTTP_201_CREATED)
+async def create_calibration(
+    body: CalibrationCreate, session: Session, who: Specialist, clock: ClockDep
+) -> CalibrationOut:
+    """A calibration session: the specialists score its calls with ``calibration_id``."""
+    return await calibration.create_calibration(session, who.actor, body, now=clock.now())
+
+
+@router.get("/calibrations", response_model=list[CalibrationOut])
+async def list_calibrations(
+    session: Session, _: Specialist, limit: Annotated[int, Query(ge=1, le=200)] = 50
+) -> list[CalibrationOut]:
+    """Calibration sessions with their reports, newest first."""
+    return await calibration.list_calibrations(session, limit=limit)
+
+
+@router.get("/calibrations/{calibration_id}", response_model=CalibrationOut)
+async def get_calibration(
+    calibration_id: uuid.UUID, session: Session, _: Specialist
+) -> CalibrationOut:
+    """A calibration session: spread of scores, kappa per item, flagged items."""
+    return await calibration.get_calibration(session, calibration_id)
+
+
+@router.get("/reports", response_model=reports.Report)
+async def report(
+    date_from: date,
+    date_to: date,
+    session: Session,
+    _: Reader,
+    settings: SettingsDep,
+    operator: str | None = None,
+    language: Language = "en",
+) -> reports.Report:
+    """Per operator, per operator and shift, by week, and the most frequent errors."""
+    result, _rows = await reports.build(
+        session,
+        date_from,
+        date_to,
+        tz=settings.tz,
+        shift_start_hour=settings.qa_shift_start_hour,
+        language=language,
+        operator=operator,
+    )
+    return result
+
+
+@router.get("/reports/export.xlsx", response_class=Response)
+async def export_xlsx(
+    date_from: date,
+    date_to: date,
+    session: Session,
+    who: Reader,
+    settings: SettingsDep,
+    clock: ClockDep,
+    operator: str | None = None,
+    language: Language = "en",
+) -> Response:
+    """The report as a workbook: Operators, Shifts, Weeks, Errors, Evaluations."""
+    result, rows = await reports.build(
+        session,
+        date_from,
+        date_to,
+        tz=settings.tz,
+        shift_start_hour=settings.qa_shift_start_hour,
+        language=language,
+        operator=operator,
+    )
+    await reports.record_export(
+        session, who.actor, "xlsx", date_from, date_to, len(rows), now=clock.now()
+    )
+    return Response(
+        exports.to_xlsx(result, rows),
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="qa-{date_from}-{date_to}.xlsx"'},
+    )
+
+
+@router.get("/reports/export.csv", response_class=Response)
+async def export_csv(
+    date_from: date,
+    date_to: date,
+    session: Session,
+    who: Reader,
+    settings: SettingsDep,
+    clock: ClockDep,
+    table: exports.Table = exports.Table.OPERATORS,
+    operator: str | None = None,
+    language: Language = "en",
+) -> Response:
+    """One table of the report as CSV (``table``: operators, shifts, weeks, errors,
+    evaluations)."""
+    result, rows = await reports.build(
+        session,
+        date_from,
+        date_to,
+        tz=settings.tz,
+        shift_start_hour=settings.qa_shift_start_hour,
+        language=language,
+        operator=operator,
+    )
+    await reports.record_export(
+        session, who.actor, f"csv:{table}", date_from, date_to, len(rows), now=clock.now()
+    )
+    name = f"qa-{table}-{date_from}-{date_to}.csv"
+    return Response(
+        exports.to_csv(result, rows, table),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.post("/training-topics", response_model=TopicOut, status_code=status.HTTP_201_CREATED)
+async def create_topic(
+    body: TopicCreate, session: Session, who: Specialist, clock: ClockDep
+) -> TopicOut:
+    """Assign a finding to an operator as a training topic."""
+    row = await training.create_topic(session, who.actor, body, now=clock.now())
+    return TopicOut.model_validate(row)
+
+
+@router.get("/training-topics", response_model=list[TopicOut])
+async def list_topics(
+    session: Session,
+    _: Reader,
+    operator: str | None = None,
+    status: TopicStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[TopicOut]:
+    """Training topics, newest first (supervisors follow them up)."""
+    rows = await training.list_topics(session, operator=operator, status=status, limit=limit)
+    return [TopicOut.model_validate(r) for r in rows]
+
+
+@router.patch("/training-topics/{topic_id}", response_model=TopicOut)
+async def update_topic(
+    topic_id: uuid.UUID, body: TopicUpdate, session: Session, who: Reader, clock: ClockDep
+) -> TopicOut:
+    """Close a topic: done (trained) or dropped, with a note."""
+    row = await training.update_topic(session, who.actor, topic_id, body, now=clock.now())
+    return TopicOut.model_validate(row)

@@ -1,0 +1,121 @@
+"""The QA report as an XLSX workbook (one sheet per table) or one table as CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+
+from dispatch.qa.reports import EvaluationRow, Report
+
+Cell = str | int | float | bool | date | datetime | None
+
+
+class Table(StrEnum):
+    """The report's tables (sheets of the workbook; ``table`` of the CSV)."""
+
+    OPERATORS = "operators"
+    SHIFTS = "shifts"
+    WEEKS = "weeks"
+    ERRORS = "errors"
+    EVALUATIONS = "evaluations"
+
+
+def tables(report: Report, rows: Sequence[EvaluationRow]) -> dict[Table, list[list[Any]]]:
+    """Every table as rows, the header first."""
+    levels = sorted({name for r in report.operators for name in r.levels})
+    return {
+        Table.OPERATORS: [
+            ["operator", "evaluations", "mean_score", "min_score", "max_score",
+             "critical_failures", *levels],
+            *[
+                [r.operator, r.evaluations, r.mean_score, r.min_score, r.max_score,
+                 r.critical_failures, *[r.levels.get(name, 0) for name in levels]]
+                for r in report.operators
+            ],
+        ],
+        Table.SHIFTS: [
+            ["operator", "shift_date", "shift", "evaluations", "mean_score", "critical_failures"],
+            *[
+                [r.operator, r.shift_date, r.shift, r.evaluations, r.mean_score,
+                 r.critical_failures]
+                for r in report.shifts
+            ],
+        ],
+        Table.WEEKS: [
+            ["week", "week_start", "evaluations", "mean_score", "critical_failures", *levels],
+            *[
+                [r.week, r.week_start, r.evaluations, r.mean_score, r.critical_failures,
+                 *[r.levels.get(name, 0) for name in levels]]
+                for r in report.weeks
+            ],
+        ],
+        Table.ERRORS: [
+            ["scorecard", "section", "item", "text", "deviation", "count", "applicable", "share",
+             "operators"],
+            *[
+                [r.scorecard, r.section, r.item, r.text, r.deviation, r.count, r.applicable,
+                 r.share, r.operators]
+                for r in report.errors
+            ],
+        ],
+        Table.EVALUATIONS: [
+            ["evaluation_id", "call_id", "call_at", "operator", "shift_date", "shift",
+             "evaluator", "scorecard", "scorecard_version", "revision", "score", "raw_score",
+             "level", "critical_failures", "in_plan"],
+            *[
+                [str(r.evaluation_id), str(r.call_id), r.call_at, r.operator, r.shift_date,
+                 r.shift, r.evaluator, r.scorecard, r.scorecard_version, r.revision, r.score,
+                 r.raw_score, r.level, r.critical_failures, r.in_plan]
+                for r in rows
+            ],
+        ],
+    }  # fmt: skip
+
+
+def to_xlsx(report: Report, rows: Sequence[EvaluationRow]) -> bytes:
+    """The workbook: one sheet per table, numbers as numbers, times without their zone."""
+    book = Workbook()
+    first = book.active
+    if first is not None:
+        book.remove(first)
+    for name, table in tables(report, rows).items():
+        sheet = book.create_sheet(name.value.capitalize())
+        for row in table:
+            # Excel has no time zones: local (Tashkent) wall time, as the report is.
+            sheet.append([_excel(cell) for cell in row])
+        sheet.freeze_panes = "A2"
+        for index, header in enumerate(table[0], 1):
+            sheet.column_dimensions[get_column_letter(index)].width = max(12, len(str(header)) + 2)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def to_csv(report: Report, rows: Sequence[EvaluationRow], table: Table) -> str:
+    """One table as CSV (RFC 4180, header first, ISO dates)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for row in tables(report, rows)[table]:
+        writer.writerow(["" if cell is None else _text(cell) for cell in row])
+    return buffer.getvalue()
+
+
+def _excel(cell: Cell) -> Cell:
+    if isinstance(cell, datetime):
+        return cell.replace(tzinfo=None)
+    return cell
+
+
+def _text(cell: Cell) -> str:
+    if isinstance(cell, bool):
+        return "true" if cell else "false"
+    if isinstance(cell, date | datetime):
+        return cell.isoformat()
+    return str(cell)

@@ -1,0 +1,15 @@
+"""The QA pages: plain HTML, ES modules and one CSS file in ``qa_ui/``, served at ``/qa/``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+QA_UI = Path(__file__).resolve().parents[2] / "qa_ui"
+
+
+def mount_qa_ui(app: FastAPI) -> None:
+    """Serve the QA pages at ``/qa/`` (the API checks the role; the pages hold no data)."""
+    app.mount("/qa", StaticFiles(directory=QA_UI, html=True), name="qa_ui")

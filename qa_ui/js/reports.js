@@ -1,0 +1,95 @@
+// Reports: per operator and shift, weekly trend, most frequent errors, exports (XLSX, CSV),
+// and the training topics assigned to operators.
+
+import { ApiError, api, token } from "/operator/js/api.js";
+import { h, table, today } from "./dom.js";
+import { language, t } from "./i18n.js";
+
+const TABLES = ["operators", "shifts", "weeks", "errors", "evaluations"];
+
+export async function showReports(ctx) {
+  const end = today();
+  const start = new Date(Date.parse(end) - 27 * 86400000).toISOString().slice(0, 10);
+  const from = h("input", { type: "date", id: "report-from", value: start });
+  const to = h("input", { type: "date", id: "report-to", value: end });
+  const operator = h("input", { id: "report-operator", placeholder: t("all_operators") });
+  const output = h("div", { id: "report" });
+  const exportsRow = h("p", { className: "exports", id: "exports" });
+  const error = h("p", { className: "error", role: "alert" });
+  const query = () => {
+    const params = new URLSearchParams({ date_from: from.value, date_to: to.value, language: language() });
+    if (operator.value.trim()) params.set("operator", operator.value.trim());
+    return params;
+  };
+  const load = async () => {
+    error.textContent = "";
+    try {
+      showReport(output, await api("GET", `/qa/reports?${query()}`));
+    } catch (failure) {
+      error.textContent = failure.detail || failure.message;
+    }
+  };
+  exportsRow.append(
+    h("button", { type: "button", id: "export-xlsx", onclick: () => download(`/qa/reports/export.xlsx?${query()}`, error) }, "XLSX"),
+    ...TABLES.map((name) => h("button", {
+      type: "button", dataset: { table: name },
+      onclick: () => download(`/qa/reports/export.csv?${query()}&table=${name}`, error),
+    }, `CSV: ${t(`table_${name}`)}`)));
+  const topics = h("section", { className: "panel", id: "topics" });
+  ctx.page.replaceChildren(h("div", { className: "stack" },
+    h("form", { className: "panel filters", onsubmit: (e) => { e.preventDefault(); load(); } },
+      h("label", {}, h("span", {}, t("date_from")), from), h("label", {}, h("span", {}, t("date_to")), to),
+      h("label", {}, h("span", {}, t("operator")), operator),
+      h("button", { type: "submit", className: "primary" }, t("show")), exportsRow, error),
+    output, topics));
+  await load();
+  showTopics(topics, await api("GET", "/qa/training-topics?limit=100"));
+}
+
+/** Fetch with the token and save the answer as the file the server names. */
+async function download(path, error) {
+  error.textContent = "";
+  const response = await fetch(`/api/v1${path}`, { headers: { Authorization: `Bearer ${token()}` } });
+  if (!response.ok) {
+    const data = await response.json().catch(() => ({}));
+    error.textContent = new ApiError(response.status, data.detail || response.statusText).detail;
+    return;
+  }
+  const name = /filename="([^"]+)"/.exec(response.headers.get("content-disposition") || "")?.[1] || "qa-report";
+  const link = h("a", { href: URL.createObjectURL(await response.blob()), download: name });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+}
+
+function showReport(output, report) {
+  const levels = [...new Set(report.operators.flatMap((o) => Object.keys(o.levels)))].sort();
+  output.replaceChildren(
+    h("section", { className: "panel" }, h("h2", {}, t("table_operators")),
+      h("p", {}, t("report_summary", { count: report.evaluations, mean: report.mean_score ?? "—" })),
+      table([t("operator"), t("evaluations"), t("mean_score"), t("min_score"), t("max_score"), t("critical_failures"),
+        ...levels.map((l) => t(`level_${l}`))],
+      report.operators.map((o) => [o.operator || "—", o.evaluations, o.mean_score, o.min_score, o.max_score,
+        o.critical_failures, ...levels.map((l) => o.levels[l] || 0)]), { id: "report-operators" })),
+    h("section", { className: "panel" }, h("h2", {}, t("table_shifts")),
+      table([t("operator"), t("shift_date"), t("shift"), t("evaluations"), t("mean_score"), t("critical_failures")],
+        report.shifts.map((s) => [s.operator || "—", s.shift_date, t(`shift_${s.shift}`), s.evaluations, s.mean_score, s.critical_failures]))),
+    h("section", { className: "panel" }, h("h2", {}, t("table_weeks")),
+      table([t("week"), t("evaluations"), t("mean_score"), t("critical_failures")],
+        report.weeks.map((w) => [h("span", {}, w.week, " ", h("span", { className: "bar", style: `--w:${w.mean_score}` })),
+          w.evaluations, w.mean_score, w.critical_failures]))),
+    h("section", { className: "panel" }, h("h2", {}, t("table_errors")),
+      table([t("item"), t("deviation"), t("count"), t("share"), t("operators_n")],
+        report.errors.map((e) => [e.text, t(`deviation_${e.deviation}`), e.count, `${Math.round(e.share * 100)} %`, e.operators]),
+        { id: "report-errors" })),
+  );
+}
+
+function showTopics(panel, topics) {
+  panel.replaceChildren(h("h2", {}, t("training_topics")),
+    topics.length
+      ? table([t("operator"), t("topic"), t("status"), t("assigned_by")],
+        topics.map((topic) => [topic.operator, topic.topic, t(`topic_${topic.status}`), topic.created_by]))
+      : h("p", { className: "muted" }, t("no_topics")));
+}

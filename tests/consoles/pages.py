@@ -1,0 +1,60 @@
+"""Browser helpers of the console tests: pages, sign-in, screenshots (the ``browser`` and
+``server`` fixtures are in ``conftest``).
+
+Screenshots go under ``$DISPATCH_TEST_ARTIFACTS`` (default ``test-artifacts/`` at the
+repository root), one folder per console.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from playwright.async_api import Browser, Page, expect
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+WAIT_MS = 30_000
+ARTIFACTS = Path(
+    os.environ.get("DISPATCH_TEST_ARTIFACTS")
+    or Path(__file__).resolve().parents[2] / "test-artifacts"
+)
+
+
+async def open_page(browser: Browser, url: str) -> Page:
+    """A page of its own (own storage) at ``url``; page errors are kept in ``page.errors``."""
+    page = await browser.new_page(viewport={"width": 1600, "height": 1000}, locale="uz-UZ")
+    page.set_default_timeout(WAIT_MS)
+    expect.set_options(timeout=WAIT_MS)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.errors = errors  # type: ignore[attr-defined]
+    await page.goto(url)
+    return page
+
+
+async def sign_in_page(page: Page, username: str) -> None:
+    """Sign in through the console's own form, as a person does."""
+    await page.fill("#signin-username", username)
+    await page.fill("#signin-password", username)
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#console")).to_be_visible()
+    await expect(page.locator("#connection")).to_have_attribute("data-status", "connected")
+
+
+class Shots:
+    """Screenshots of one console, kept under ``ARTIFACTS / folder``."""
+
+    def __init__(self, folder: str) -> None:
+        self.folder = ARTIFACTS / folder
+
+    async def __call__(self, page: Page, name: str) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=self.folder / f"{name}.png")

@@ -1,0 +1,59 @@
+"""The QA pages' texts: every one in Uzbek, Russian and English, none missing."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+UI = Path(__file__).resolve().parents[2] / "qa_ui"
+KEY = re.compile(r'^\s*"?([a-z_.]+)"?:\s*"', re.MULTILINE)
+# Keys built from data: t(`level_${level}`) and the like, with every value they take.
+BUILT = {
+    "answer": ["yes", "no", "na"],
+    "deviation": ["critical", "major", "moderate", "minor"],
+    "level": ["high", "compliant", "partial", "low", "non_compliant"],
+    "event": ["ringing", "answered", "transferred", "dropped", "abandoned", "ended"],
+    "shift": ["day", "night"],
+    "table": ["operators", "shifts", "weeks", "errors", "evaluations"],
+    "topic": ["open", "done", "dropped"],
+    "reason": [
+        "random",
+        "stratum",
+        "minimum",
+        "flag_abandoned",
+        "flag_callback_exhausted",
+        "flag_supervisor_takeover",
+        "flag_long_handle",
+    ],
+}
+FIELDS = ["date_from", "date_to", "share_percent", "min_per_operator", "min_per_stratum", "seed"]
+
+
+def _keys(language: str) -> set[str]:
+    return set(KEY.findall((UI / "js" / "texts" / f"{language}.js").read_text(encoding="utf-8")))
+
+
+def test_every_text_exists_in_the_three_languages() -> None:
+    uz, ru, en = _keys("uz"), _keys("ru"), _keys("en")
+    assert len(uz) > 100
+    assert uz == ru == en, {"only uz": uz - en, "only ru": ru - en, "only en": en - uz}
+
+
+def test_every_text_the_code_asks_for_exists() -> None:
+    asked: set[str] = set(FIELDS)
+    prefixes: set[str] = set()
+    for script in (UI / "js").glob("*.js"):
+        source = script.read_text(encoding="utf-8")
+        asked |= set(re.findall(r'\bt\("([a-z_.]+)"', source))
+        prefixes |= set(re.findall(r"\bt\(`([a-z]+)_\$\{", source))
+    html = (UI / "index.html").read_text(encoding="utf-8")
+    asked |= set(re.findall(r'data-t(?:-placeholder|-title)?="([a-z_]+)"', html))
+    assert prefixes == set(BUILT)
+    asked |= {f"{prefix}_{value}" for prefix, values in BUILT.items() for value in values}
+    assert asked - _keys("en") == set()
+
+
+def test_uzbek_texts_use_the_proper_apostrophes() -> None:
+    text = (UI / "js" / "texts" / "uz.js").read_text(encoding="utf-8")
+    values = re.findall(r':\s*"([^"]*)"', text)
+    assert not [v for v in values if "'" in v or "`" in v]
