@@ -136,15 +136,7 @@ async def request(
     session: AsyncSession, actor: Actor, call_id: uuid.UUID, reason: str, *, now: datetime
 ) -> CallbackTask:
     """An operator asks to call an ended call back (409 while open, called thrice or no number)."""
-    call = await session.scalar(
-        select(Call)
-        .where(Call.id == call_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if call is None:
-        await calls.get_call(session, call_id)  # raises the usual 404
-        raise AssertionError("unreachable")  # pragma: no cover
+    call = await calls.lock_call(session, call_id)
     if CallStatus(call.status) not in FINAL:
         raise Conflict(f"the call is still {call.status}; ask for a callback once it has ended")
     if call.channel not in DIALLABLE or not call.caller_number:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.audit import service as audit
@@ -112,6 +113,19 @@ def _check(data: CallCreate) -> None:
 async def get_call(session: AsyncSession, call_id: uuid.UUID) -> Call:
     """The call with ``call_id``; NotFound otherwise."""
     call = await session.get(Call, call_id)
+    if call is None:
+        raise NotFound(f"no call with id {call_id}")
+    return call
+
+
+async def lock_call(session: AsyncSession, call_id: uuid.UUID) -> Call:
+    """The call locked for the transaction (the first lock of the ACD's order); NotFound."""
+    call = await session.scalar(
+        select(Call)
+        .where(Call.id == call_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     if call is None:
         raise NotFound(f"no call with id {call_id}")
     return call

@@ -22,10 +22,10 @@ async def operator_state(session: AsyncSession, username: str) -> dict[str, Any]
     return {
         "state": row.state,
         "reason": row.reason,
-        "since": _iso(row.state_since),
+        "since": iso(row.state_since),
         "call_id": str(row.call_id) if row.call_id else None,
         "queue": row.queue,
-        "wrap_up_until": _iso(row.wrap_up_until),
+        "wrap_up_until": iso(row.wrap_up_until),
         "skills": Skills.from_flat(dict(row.skills or {})).model_dump(mode="json"),
         "queues": row.queues,
         "calls_taken": row.calls_taken,
@@ -62,14 +62,15 @@ async def queue_summary(session: AsyncSession, *, now: datetime, tz: ZoneInfo) -
     """Waiting calls, longest wait, operators free and today's service level, per queue."""
     result = await summary.summary(session, now=now, tz=tz)
     return {
-        "at": _iso(result.at),
+        "at": iso(result.at),
         "overall": _brief(result.overall),
         "queues": [_brief(item) for item in result.queues],
     }
 
 
-def _brief(item: QueueStatsOut) -> dict[str, Any]:
-    levels = item.today.service_level
+def queue_now(item: QueueStatsOut) -> dict[str, Any]:
+    """A queue (or all together) now: calls waiting and offered, operators free and busy; the
+    part the operator's and the supervisor's consoles both show."""
     return {
         "name": item.name,
         "title": item.title,
@@ -79,11 +80,19 @@ def _brief(item: QueueStatsOut) -> dict[str, Any]:
         "available": item.available,
         "busy": item.busy,
         "on_break": item.on_break,
+    }
+
+
+def _brief(item: QueueStatsOut) -> dict[str, Any]:
+    levels = item.today.service_level
+    return {
+        **queue_now(item),
         "answered_today": item.today.answered,
         "abandoned_today": item.today.abandoned,
         "service_level_today": levels[0].model_dump(mode="json") if levels else None,
     }
 
 
-def _iso(value: datetime | None) -> str | None:
+def iso(value: datetime | None) -> str | None:
+    """An instant as ISO 8601 text for a console part (None stays None)."""
     return value.isoformat() if value else None

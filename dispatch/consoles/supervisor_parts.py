@@ -9,7 +9,7 @@ screen can count on its own between updates without a delta every second.
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from dispatch.analytics import staffing as erlang
@@ -20,6 +20,7 @@ from dispatch.cards import service as cards
 from dispatch.cards import store as card_store
 from dispatch.cards.routing import default_classifier
 from dispatch.consoles import escalations
+from dispatch.consoles.acd import iso, queue_now
 from dispatch.consoles.schemas import EscalationOut, EscalationStatus
 from dispatch.consoles.views import PartContext
 from dispatch.feeds import followup
@@ -65,14 +66,7 @@ async def queues(context: PartContext) -> dict[str, Any]:
 
 def _queue(item: QueueStatsOut) -> dict[str, Any]:
     return {
-        "name": item.name,
-        "title": item.title,
-        "waiting": item.waiting,
-        "offered": item.offered,
-        "longest_wait_s": item.longest_wait_s,
-        "available": item.available,
-        "busy": item.busy,
-        "on_break": item.on_break,
+        **queue_now(item),
         "signed_in": item.signed_in,
         "now": _period(item.interval),
         "today": _period(item.today),
@@ -106,7 +100,7 @@ async def open_calls(context: PartContext) -> list[dict[str, Any]]:
                 "priority": entry.priority,
                 "position": item.position,
                 "entered_at": entry.entered_at.isoformat(),
-                "connected_at": _iso(entry.connected_at),
+                "connected_at": iso(entry.connected_at),
                 "channel": entry.channel,
                 "language": entry.language,
                 "caller": call.caller_number or call.caller_address,
@@ -136,7 +130,7 @@ async def operators(context: PartContext) -> list[dict[str, Any]]:
                 "since": row.state_since.isoformat(),
                 "call_id": str(row.call_id) if row.call_id else None,
                 "queue": row.queue,
-                "wrap_up_until": _iso(row.wrap_up_until),
+                "wrap_up_until": iso(row.wrap_up_until),
                 "skills": Skills.from_flat(dict(row.skills or {})).model_dump(mode="json"),
                 "queues": row.queues,
                 "calls_today": today.answered,
@@ -282,10 +276,6 @@ async def follow_ups(context: PartContext) -> list[dict[str, Any]]:
     """The services' follow-up list: cards not acknowledged or completed in time, or refused."""
     found = await followup.follow_ups(context.session, default_classifier(), now=context.now)
     return [
-        {**asdict(item), "since": item.since.isoformat(), "deadline": _iso(item.deadline)}
+        {**asdict(item), "since": item.since.isoformat(), "deadline": iso(item.deadline)}
         for item in found[:FOLLOW_UPS]
     ]
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None

@@ -4,10 +4,11 @@ and the call with its recording. QA specialists do the work; supervisors read th
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from dispatch.auth.roles import Role
 from dispatch.deps import ClockDep, Principal, Session, SettingsDep, roles
@@ -230,41 +231,26 @@ async def get_calibration(
     return await calibration.get_calibration(session, calibration_id)
 
 
-@router.get("/reports", response_model=reports.Report)
-async def report(
-    date_from: date,
-    date_to: date,
-    session: Session,
+@dataclass(frozen=True)
+class ReportOfPeriod:
+    """The report a request asks for and the evaluations it counts."""
+
+    date_from: date
+    date_to: date
+    report: reports.Report
+    rows: list[reports.EvaluationRow]
+
+
+async def report_of_period(
     _: Reader,
-    settings: SettingsDep,
-    operator: str | None = None,
-    language: Language = "en",
-) -> reports.Report:
-    """Per operator, per operator and shift, by week, and the most frequent errors."""
-    result, _rows = await reports.build(
-        session,
-        date_from,
-        date_to,
-        tz=settings.tz,
-        shift_start_hour=settings.qa_shift_start_hour,
-        language=language,
-        operator=operator,
-    )
-    return result
-
-
-@router.get("/reports/export.xlsx", response_class=Response)
-async def export_xlsx(
     date_from: date,
     date_to: date,
     session: Session,
-    who: Reader,
     settings: SettingsDep,
-    clock: ClockDep,
     operator: str | None = None,
     language: Language = "en",
-) -> Response:
-    """The report as a workbook: Operators, Shifts, Weeks, Errors, Evaluations."""
+) -> ReportOfPeriod:
+    """The report of ``date_from``..``date_to`` (one operator's, or all), texts in ``language``."""
     result, rows = await reports.build(
         session,
         date_from,
@@ -274,46 +260,51 @@ async def export_xlsx(
         language=language,
         operator=operator,
     )
+    return ReportOfPeriod(date_from, date_to, result, rows)
+
+
+ReportDep = Annotated[ReportOfPeriod, Depends(report_of_period)]
+
+
+@router.get("/reports", response_model=reports.Report)
+async def report(asked: ReportDep) -> reports.Report:
+    """Per operator, per operator and shift, by week, and the most frequent errors."""
+    return asked.report
+
+
+@router.get("/reports/export.xlsx", response_class=Response)
+async def export_xlsx(asked: ReportDep, session: Session, who: Reader, clock: ClockDep) -> Response:
+    """The report as a workbook: Operators, Shifts, Weeks, Errors, Evaluations."""
     await reports.record_export(
-        session, who.actor, "xlsx", date_from, date_to, len(rows), now=clock.now()
+        session, who.actor, "xlsx", asked.date_from, asked.date_to, len(asked.rows), now=clock.now()
     )
-    return Response(
-        exports.to_xlsx(result, rows),
-        media_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="qa-{date_from}-{date_to}.xlsx"'},
-    )
+    name = f"qa-{asked.date_from}-{asked.date_to}.xlsx"
+    return _attachment(exports.to_xlsx(asked.report, asked.rows), XLSX, name)
 
 
 @router.get("/reports/export.csv", response_class=Response)
 async def export_csv(
-    date_from: date,
-    date_to: date,
+    asked: ReportDep,
     session: Session,
     who: Reader,
-    settings: SettingsDep,
     clock: ClockDep,
     table: exports.Table = exports.Table.OPERATORS,
-    operator: str | None = None,
-    language: Language = "en",
 ) -> Response:
     """One table of the report as CSV (``table``: operators, shifts, weeks, errors,
     evaluations)."""
-    result, rows = await reports.build(
-        session,
-        date_from,
-        date_to,
-        tz=settings.tz,
-        shift_start_hour=settings.qa_shift_start_hour,
-        language=language,
-        operator=operator,
-    )
+    fmt = f"csv:{table}"
     await reports.record_export(
-        session, who.actor, f"csv:{table}", date_from, date_to, len(rows), now=clock.now()
+        session, who.actor, fmt, asked.date_from, asked.date_to, len(asked.rows), now=clock.now()
     )
-    name = f"qa-{table}-{date_from}-{date_to}.csv"
+    name = f"qa-{table}-{asked.date_from}-{asked.date_to}.csv"
+    content = exports.to_csv(asked.report, asked.rows, table)
+    return _attachment(content, "text/csv; charset=utf-8", name)
+
+
+def _attachment(content: bytes | str, media_type: str, name: str) -> Response:
     return Response(
-        exports.to_csv(result, rows, table),
-        media_type="text/csv; charset=utf-8",
+        content,
+        media_type=media_type,
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 

@@ -1,4 +1,5 @@
-"""The QA pages: plain HTML, ES modules and one CSS file in ``qa_ui/``, served at ``/qa/``."""
+"""The QA pages: plain HTML, ES modules and one CSS file in ``qa_ui/`` (on the operator
+console's shared modules and base.css under ``/operator/``), served at ``/qa/``."""
 
 from __future__ import annotations
 

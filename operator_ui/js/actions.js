@@ -4,24 +4,11 @@
 import { api } from "./api.js";
 import { currentCard, saveCard } from "./card.js";
 import { field, openDialog, select } from "./dialogs.js";
+import { h } from "./dom.js";
 import { hhmm, language, pick, t } from "./i18n.js";
 
 const scripts = new Map(); // incident type -> script (promise)
 let scriptStep = -1;
-
-function h(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attributes)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === "class") node.className = value;
-    else if (key === "text") node.textContent = value;
-    else if (key === "dataset") Object.assign(node.dataset, value);
-    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else node.setAttribute(key, value === true ? "" : value);
-  }
-  node.append(...children);
-  return node;
-}
 
 // -- operator state -------------------------------------------------------------------------
 

@@ -1,20 +1,22 @@
 // The operator console: sign in, the live stream, and the screen built from its parts.
 
 import * as actions from "./actions.js";
-import { api, ApiError, setToken, signIn, token } from "./api.js";
+import { api, ApiError, token } from "./api.js";
 import { renderCallbacks as drawCallbacks } from "./callbacks.js";
 import { acceptProposal, configureCard, currentCard, dismissProposal, relabelCard, showCard } from "./card.js";
 import { closeDialog, dialogOpen, installDialog, openDialog } from "./dialogs.js";
-import { hhmm, LANGUAGE_NAMES, LANGUAGES, language, pick, setLanguage, t, translatePage } from "./i18n.js";
+import { connectionStatus, toast } from "./dom.js";
+import { hhmm, pick, t } from "./i18n.js";
 import { installShortcuts, shortcutTable } from "./keys.js";
 import { drawMap } from "./map.js";
 import { startRinging, stopRinging, unlockAudio } from "./ring.js";
+import { createSession } from "./session.js";
 import { Stream } from "./stream.js";
 
 const app = {
   stream: null,
   parts: {},
-  me: null,
+  session: null, // session.js: who is signed in (session.me)
   activeCardId: null,
   latest: new Map(), // card id -> newest copy seen (stream or our own saves)
   reference: null,
@@ -22,7 +24,6 @@ const app = {
   ticker: null,
   openingCall: null,
   seenCall: null,
-  toastTimer: null,
 };
 window.dispatchConsole = app; // for the browser tests and for support staff in devtools
 
@@ -30,20 +31,49 @@ const $ = (id) => document.getElementById(id);
 
 // -- sign in ----------------------------------------------------------------------------------
 
-function languagePreference(username) {
-  return localStorage.getItem(`dispatch112.language.${username}`);
-}
+const session = createSession({
+  signingIn: unlockAudio,
+  load: async () => {
+    app.reference = await loadReference();
+    configureCard({ onSaved: cardSaved, toast, reference: app.reference });
+  },
+  enter: () => {
+    showCard(null);
+    app.stream = new Stream("/ws/operator", token, {
+      onParts: partsChanged,
+      onStatus: connectionStatus,
+      onRefused: () => session.signOut(),
+    });
+    app.stream.start();
+    clearInterval(app.ticker);
+    app.ticker = setInterval(tick, 500);
+  },
+  relabel: () => {
+    for (const name of Object.keys(app.parts)) render(name);
+    connectionStatus();
+    relabelCard();
+    actions.showScript(currentCard());
+    $("map").dataset.key = "";
+    drawMap($("map"), currentCard());
+  },
+  leaving: leaveQueue,
+  leave: () => {
+    app.stream?.stop();
+    app.stream = null;
+    stopRinging();
+    clearInterval(app.ticker);
+    app.parts = {};
+    app.activeCardId = null;
+    app.latest.clear();
+    closeDialog();
+  },
+});
+app.session = session;
 
 async function start() {
   installDialog();
   installShortcuts(shortcutActions());
-  setLanguage(localStorage.getItem("dispatch112.language") || navigator.language.slice(0, 2));
-  translatePage();
-  languageChoices();
-  $("signin-form").addEventListener("submit", onSignIn);
-  $("signout-button").addEventListener("click", leave);
   $("help-button").addEventListener("click", showHelp);
-  $("language").addEventListener("change", () => switchLanguage($("language").value));
   $("reply-form").addEventListener("submit", (event) => {
     event.preventDefault();
     actions.sendReply(toast);
@@ -54,64 +84,7 @@ async function start() {
       actions.sendReply(toast);
     }
   });
-  window.addEventListener("signed-out", signOut);
-  if (token()) await enter();
-  else showSignIn();
-}
-
-function languageChoices() {
-  const choose = $("language");
-  choose.replaceChildren(...LANGUAGES.map((code) => new Option(LANGUAGE_NAMES[code], code)));
-  choose.value = language();
-  $("signin-languages").replaceChildren(...LANGUAGES.map((code) => {
-    const button = document.createElement("button");
-    button.type = "button";
-    button.textContent = LANGUAGE_NAMES[code];
-    button.addEventListener("click", () => switchLanguage(code));
-    return button;
-  }));
-}
-
-function showSignIn() {
-  $("console").hidden = true;
-  $("signin").hidden = false;
-  $("signin-username").focus();
-}
-
-async function onSignIn(event) {
-  event.preventDefault();
-  unlockAudio();
-  $("signin-error").textContent = "";
-  try {
-    await signIn($("signin-username").value.trim(), $("signin-password").value);
-    $("signin-password").value = "";
-    await enter();
-  } catch (error) {
-    $("signin-error").textContent = `${t("sign_in_failed")}: ${error.detail || error.message}`;
-  }
-}
-
-async function enter() {
-  try {
-    app.me = await api("GET", "/auth/me");
-  } catch {
-    setToken(null);
-    return showSignIn();
-  }
-  switchLanguage(languagePreference(app.me.username) || app.me.language, false);
-  app.reference = await loadReference();
-  configureCard({ onSaved: cardSaved, toast, reference: app.reference });
-  $("signin").hidden = true;
-  $("console").hidden = false;
-  showCard(null);
-  app.stream = new Stream("/ws/operator", token, {
-    onParts: partsChanged,
-    onStatus: connectionStatus,
-    onRefused: () => signOut(),
-  });
-  app.stream.start();
-  clearInterval(app.ticker);
-  app.ticker = setInterval(tick, 500);
+  await session.start();
 }
 
 async function loadReference() {
@@ -130,53 +103,15 @@ async function loadReference() {
   };
 }
 
-/** Leave the queue (when not on a call), then sign out of the console. */
-async function leave() {
+/** Before signing out: leave the queue (when not on a call). */
+async function leaveQueue() {
   const state = app.parts.state?.state;
   if (state && !["signed_out", "on_call", "reserved"].includes(state)) {
     await actions.requestState("signed_out").catch(() => {});
   }
-  signOut();
-}
-
-function signOut() {
-  app.stream?.stop();
-  app.stream = null;
-  stopRinging();
-  clearInterval(app.ticker);
-  setToken(null);
-  app.parts = {};
-  app.activeCardId = null;
-  app.latest.clear();
-  closeDialog();
-  showSignIn();
-}
-
-function switchLanguage(code, remember = true) {
-  setLanguage(code);
-  if (remember) {
-    localStorage.setItem("dispatch112.language", language());
-    if (app.me) localStorage.setItem(`dispatch112.language.${app.me.username}`, language());
-  }
-  translatePage();
-  $("language").value = language();
-  if (app.me && !$("console").hidden) {
-    for (const name of Object.keys(app.parts)) render(name);
-    connectionStatus();
-    relabelCard();
-    actions.showScript(currentCard());
-    $("map").dataset.key = "";
-    drawMap($("map"), currentCard());
-  }
 }
 
 // -- the stream -------------------------------------------------------------------------------
-
-function connectionStatus(status = $("connection").dataset.status) {
-  const node = $("connection");
-  node.dataset.status = status;
-  node.textContent = t({ connected: "connected", reconnecting: "reconnecting", connecting: "reconnecting" }[status] || "offline");
-}
 
 function partsChanged(parts, names) {
   app.parts = parts;
@@ -339,7 +274,7 @@ function renderEscalations(items) {
 }
 
 function renderCallbacks(board) {
-  drawCallbacks($("callbacks"), board, app.me?.username, {
+  drawCallbacks($("callbacks"), board, session.me?.username, {
     toast,
     onReached: async (task) => {
       const card = await api("GET", `/cards/${task.card_id}`);
@@ -465,15 +400,6 @@ function clock(seconds) {
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
 }
 
-function toast(message, isError = false) {
-  const node = $("toast");
-  node.textContent = message;
-  node.className = isError ? "toast error" : "toast";
-  node.hidden = false;
-  clearTimeout(app.toastTimer);
-  app.toastTimer = setTimeout(() => (node.hidden = true), isError ? 6000 : 1500);
-}
-
 function showHelp() {
   openDialog({
     name: "help",
@@ -519,7 +445,7 @@ function shortcutActions() {
     focusReply: focus("reply"),
     nextCard: () => stepCard(1),
     previousCard: () => stepCard(-1),
-    nextLanguage: () => switchLanguage(LANGUAGES[(LANGUAGES.indexOf(language()) + 1) % LANGUAGES.length]),
+    nextLanguage: () => session.nextLanguage(),
   };
 }
 

@@ -2,20 +2,10 @@
 // ACD hands tasks out (take one by hand), overdue ones marked.
 
 import { api } from "./api.js";
+import { h } from "./dom.js";
 import { hhmm, t } from "./i18n.js";
 
 export const OUTCOMES = ["reached", "no_answer", "busy", "voicemail", "invalid_number", "refused"];
-
-function h(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
-    else if (name === "dataset") Object.assign(node.dataset, value);
-    else node.setAttribute(name, value);
-  }
-  node.append(...children);
-  return node;
-}
 
 function label(task) {
   const card = task.card_number ? ` · ${task.card_number}` : "";

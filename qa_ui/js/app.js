@@ -1,15 +1,21 @@
 // The QA pages: sign in (role qa), then plans, scoring a call, calibration and reports.
-// HTTP and the session token are the operator console's own module.
+// Signing in, HTTP and the texts are the operator console's modules (session.js, api.js,
+// i18n.js with the QA texts added).
 
-import { api, setToken, signIn, token } from "/operator/js/api.js";
+import { addTexts, t } from "/operator/js/i18n.js";
+import { createSession } from "/operator/js/session.js";
 import { showCalibration } from "./calibration.js";
 import { $, h } from "./dom.js";
-import { LANGUAGE_NAMES, LANGUAGES, language, setLanguage, t, translatePage } from "./i18n.js";
 import { showPlans } from "./plans.js";
 import { showReports } from "./reports.js";
 import { showCall } from "./review.js";
+import en from "./texts/en.js";
+import ru from "./texts/ru.js";
+import uz from "./texts/uz.js";
 
-const app = { me: null, toastTimer: null };
+addTexts({ uz, ru, en });
+
+const app = { session: null, toastTimer: null }; // session.me: who is signed in
 window.dispatchQa = app; // for the browser tests and support staff in devtools
 
 const PAGES = {
@@ -21,82 +27,24 @@ const PAGES = {
 };
 
 function context() {
-  return { me: app.me, page: $("page"), toast, go };
+  return { me: session.me, page: $("page"), toast, go };
 }
+
+const session = createSession({
+  screen: "app",
+  refuse: (me) => (me.role === "qa" ? "" : t("qa_only")),
+  enter: (me) => {
+    $("me").textContent = me.full_name || me.username;
+    route();
+  },
+  relabel: () => route(),
+  leave: () => $("page").replaceChildren(),
+});
+app.session = session;
 
 async function start() {
-  setLanguage(localStorage.getItem("dispatch112.language") || navigator.language.slice(0, 2));
-  translatePage();
-  languageChoices();
-  $("signin-form").addEventListener("submit", onSignIn);
-  $("signout-button").addEventListener("click", signOut);
-  $("language").addEventListener("change", () => switchLanguage($("language").value));
-  window.addEventListener("signed-out", signOut);
   window.addEventListener("hashchange", route);
-  if (token()) await enter();
-  else showSignIn();
-}
-
-function languageChoices() {
-  $("language").replaceChildren(...LANGUAGES.map((code) => new Option(LANGUAGE_NAMES[code], code)));
-  $("language").value = language();
-  $("signin-languages").replaceChildren(...LANGUAGES.map((code) =>
-    h("button", { type: "button", onclick: () => switchLanguage(code) }, LANGUAGE_NAMES[code])));
-}
-
-function switchLanguage(code, remember = true, redraw = true) {
-  setLanguage(code);
-  if (remember && app.me) localStorage.setItem(`dispatch112.language.${app.me.username}`, language());
-  localStorage.setItem("dispatch112.language", language());
-  $("language").value = language();
-  translatePage();
-  if (app.me && redraw) route();
-}
-
-function showSignIn() {
-  $("app").hidden = true;
-  $("signin").hidden = false;
-  $("signin-username").focus();
-}
-
-async function onSignIn(event) {
-  event.preventDefault();
-  $("signin-error").textContent = "";
-  try {
-    await signIn($("signin-username").value.trim(), $("signin-password").value);
-    $("signin-password").value = "";
-    await enter();
-  } catch (error) {
-    $("signin-error").textContent = `${t("sign_in_failed")}: ${error.detail || error.message}`;
-  }
-}
-
-async function enter() {
-  try {
-    app.me = await api("GET", "/auth/me");
-  } catch {
-    setToken(null);
-    return showSignIn();
-  }
-  if (app.me.role !== "qa") {
-    setToken(null);
-    app.me = null;
-    $("signin-error").textContent = t("qa_only");
-    return showSignIn();
-  }
-  const saved = localStorage.getItem(`dispatch112.language.${app.me.username}`);
-  switchLanguage(saved || app.me.language, false, false);
-  $("me").textContent = app.me.full_name || app.me.username;
-  $("signin").hidden = true;
-  $("app").hidden = false;
-  route();
-}
-
-function signOut() {
-  setToken(null);
-  app.me = null;
-  $("page").replaceChildren();
-  showSignIn();
+  await session.start();
 }
 
 /** Show the page the address names: #plans, #plan/ID, #call/ID?calibration=ID, ... */
@@ -106,7 +54,7 @@ function go(hash) {
 }
 
 async function route() {
-  if (!app.me) return;
+  if (!session.me) return;
   const [path, search] = (location.hash.slice(1) || "plans").split("?");
   const [name, arg] = path.split("/");
   const show = PAGES[name] || PAGES.plans;

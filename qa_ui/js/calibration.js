@@ -3,7 +3,7 @@
 
 import { api } from "/operator/js/api.js";
 import { h, table } from "./dom.js";
-import { t } from "./i18n.js";
+import { t } from "/operator/js/i18n.js";
 
 const fixed = (value, digits = 2) => (value === null || value === undefined ? "—" : Number(value).toFixed(digits));
 

@@ -2,7 +2,7 @@
 
 import { api } from "/operator/js/api.js";
 import { h, stamp, table, today } from "./dom.js";
-import { t } from "./i18n.js";
+import { t } from "/operator/js/i18n.js";
 
 /** The plans page; with a plan id, that plan's calls. */
 export async function showPlans(ctx, planId) {

@@ -3,7 +3,7 @@
 
 import { ApiError, api, token } from "/operator/js/api.js";
 import { h, table, today } from "./dom.js";
-import { language, t } from "./i18n.js";
+import { language, t } from "/operator/js/i18n.js";
 
 const TABLES = ["operators", "shifts", "weeks", "errors", "evaluations"];
 

@@ -4,7 +4,7 @@
 
 import { api } from "/operator/js/api.js";
 import { fill, h, stamp, table } from "./dom.js";
-import { pick, t } from "./i18n.js";
+import { pick, t } from "/operator/js/i18n.js";
 
 const ANSWERS = ["yes", "no", "na"];
 

@@ -2,10 +2,12 @@
 // parts, commands by keyboard, buttons and drag and drop, and the wallboard (#wallboard).
 // The stream client, API, texts, shortcuts and dialogs are the operator console's modules.
 
-import { api, setToken, signIn, token } from "../../operator/js/api.js";
+import { api, token } from "../../operator/js/api.js";
 import { closeDialog, dialogOpen, installDialog, openDialog } from "../../operator/js/dialogs.js";
-import { addTexts, LANGUAGE_NAMES, LANGUAGES, language, setLanguage, t, translatePage } from "../../operator/js/i18n.js";
+import { connectionStatus, toast } from "../../operator/js/dom.js";
+import { addTexts, t } from "../../operator/js/i18n.js";
 import { installShortcuts, shortcutTable } from "../../operator/js/keys.js";
+import { createSession } from "../../operator/js/session.js";
 import { Stream } from "../../operator/js/stream.js";
 import * as commands from "./commands.js";
 import { clock, h, secondsSince } from "./dom.js";
@@ -52,14 +54,13 @@ const LISTS = ["calls", "operators", "escalations", "cards", "followup", "callba
 const app = {
   stream: null,
   parts: {},
-  me: null,
+  session: null, // session.js: who is signed in (session.me)
   reference: { types: new Map(), services: new Map() },
   selected: {}, // list -> key of the chosen row
   lastList: "calls",
   dragging: false,
   pending: new Set(), // panels to redraw once a drag ends
   ticker: null,
-  toastTimer: null,
 };
 window.supervisorConsole = app; // for the browser tests and for support staff in devtools
 
@@ -67,113 +68,60 @@ const $ = (id) => document.getElementById(id);
 
 // -- sign in ----------------------------------------------------------------------------------
 
+const session = createSession({
+  load: async () => {
+    const [types, services] = await Promise.all([api("GET", "/incident-types"), api("GET", "/services")]);
+    app.reference = {
+      types: new Map(types.map((kind) => [kind.code, kind])),
+      services: new Map(services.map((service) => [service.code, service])),
+    };
+  },
+  enter: () => {
+    drawPalettes();
+    showView();
+    app.stream = new Stream("/ws/supervisor", token, {
+      onParts: partsChanged,
+      onStatus: connectionStatus,
+      onRefused: (reason) => session.signOut(reason),
+    });
+    app.stream.start();
+    clearInterval(app.ticker);
+    app.ticker = setInterval(tick, 1000);
+  },
+  relabel: () => {
+    drawPalettes();
+    for (const name of Object.keys(REDRAW)) redraw(name);
+    connectionStatus();
+    showView();
+  },
+  leave: () => {
+    app.stream?.stop();
+    app.stream = null;
+    clearInterval(app.ticker);
+    app.parts = {};
+    closeDialog();
+  },
+});
+app.session = session;
+
 async function start() {
   installDialog();
   installShortcuts(shortcutActions(), SHORTCUTS);
   installDrag({ onDrop: dropped, onDragging: dragging });
   installLists();
-  setLanguage(localStorage.getItem("dispatch112.language") || navigator.language.slice(0, 2));
-  translatePage();
-  languageChoices();
-  $("signin-form").addEventListener("submit", onSignIn);
-  $("signout-button").addEventListener("click", signOut);
   $("help-button").addEventListener("click", showHelp);
   $("wallboard-button").addEventListener("click", toggleWallboard);
-  $("language").addEventListener("change", () => switchLanguage($("language").value));
   window.addEventListener("hashchange", showView);
-  window.addEventListener("signed-out", signOut);
-  if (token()) await enter();
-  else showSignIn();
+  await session.start();
 }
 
-function languageChoices() {
-  $("language").replaceChildren(...LANGUAGES.map((code) => new Option(LANGUAGE_NAMES[code], code)));
-  $("language").value = language();
-  $("signin-languages").replaceChildren(...LANGUAGES.map((code) =>
-    h("button", { type: "button", text: LANGUAGE_NAMES[code], onclick: () => switchLanguage(code) })));
-}
-
-function showSignIn(message = "") {
-  $("console").hidden = true;
-  $("signin").hidden = false;
-  $("signin-error").textContent = message;
-  $("signin-username").focus();
-}
-
-async function onSignIn(event) {
-  event.preventDefault();
-  $("signin-error").textContent = "";
-  try {
-    await signIn($("signin-username").value.trim(), $("signin-password").value);
-    $("signin-password").value = "";
-    await enter();
-  } catch (error) {
-    $("signin-error").textContent = `${t("sign_in_failed")}: ${error.detail || error.message}`;
-  }
-}
-
-async function enter() {
-  try {
-    app.me = await api("GET", "/auth/me");
-  } catch {
-    setToken(null);
-    return showSignIn();
-  }
-  switchLanguage(localStorage.getItem(`dispatch112.language.${app.me.username}`) || app.me.language, false);
-  const [types, services] = await Promise.all([api("GET", "/incident-types"), api("GET", "/services")]);
-  app.reference = {
-    types: new Map(types.map((kind) => [kind.code, kind])),
-    services: new Map(services.map((service) => [service.code, service])),
-  };
-  $("signin").hidden = true;
-  $("console").hidden = false;
+/** The drop targets for operator states and the skills to drag (their names are texts). */
+function drawPalettes() {
   $("state-drops").replaceChildren(...panels.stateDrops());
   $("skill-palette").replaceChildren(...panels.skillPalette());
-  showView();
-  app.stream = new Stream("/ws/supervisor", token, {
-    onParts: partsChanged,
-    onStatus: connectionStatus,
-    onRefused: (reason) => signOut(reason),
-  });
-  app.stream.start();
-  clearInterval(app.ticker);
-  app.ticker = setInterval(tick, 1000);
-}
-
-function signOut(reason = "") {
-  app.stream?.stop();
-  app.stream = null;
-  clearInterval(app.ticker);
-  setToken(null);
-  app.parts = {};
-  closeDialog();
-  showSignIn(typeof reason === "string" ? reason : "");
-}
-
-function switchLanguage(code, remember = true) {
-  setLanguage(code);
-  if (remember) {
-    localStorage.setItem("dispatch112.language", language());
-    if (app.me) localStorage.setItem(`dispatch112.language.${app.me.username}`, language());
-  }
-  translatePage();
-  $("language").value = language();
-  if (app.me && !$("console").hidden) {
-    $("state-drops").replaceChildren(...panels.stateDrops());
-    $("skill-palette").replaceChildren(...panels.skillPalette());
-    for (const name of Object.keys(REDRAW)) redraw(name);
-    connectionStatus();
-    showView();
-  }
 }
 
 // -- the stream and the panels ------------------------------------------------------------------
-
-function connectionStatus(status = $("connection").dataset.status) {
-  const node = $("connection");
-  node.dataset.status = status;
-  node.textContent = t({ connected: "connected", reconnecting: "reconnecting", connecting: "reconnecting" }[status] || "offline");
-}
 
 function partsChanged(parts, names) {
   app.parts = parts;
@@ -395,7 +343,7 @@ function dropped(item, place) {
   }
 }
 
-// -- help, toast, shortcuts ---------------------------------------------------------------------
+// -- help, shortcuts ---------------------------------------------------------------------------
 
 function showHelp() {
   openDialog({
@@ -404,15 +352,6 @@ function showHelp() {
     hideConfirm: true,
     fill: (body) => body.append(shortcutTable(SHORTCUTS), h("p", { class: "muted", text: t("drag_help") })),
   });
-}
-
-function toast(message, isError = false) {
-  const node = $("toast");
-  node.textContent = message;
-  node.className = isError ? "toast error" : "toast";
-  node.hidden = false;
-  clearTimeout(app.toastTimer);
-  app.toastTimer = setTimeout(() => (node.hidden = true), isError ? 6000 : 1500);
 }
 
 function shortcutActions() {
@@ -445,7 +384,7 @@ function shortcutActions() {
     resend: onChosen("followup", "resend"),
     reroute: onChosen("followup", "reroute"),
     wallboard: () => !$("console").hidden && toggleWallboard(),
-    nextLanguage: () => switchLanguage(LANGUAGES[(LANGUAGES.indexOf(language()) + 1) % LANGUAGES.length]),
+    nextLanguage: () => session.nextLanguage(),
   };
 }
 

@@ -1,19 +1,8 @@
-// Small DOM helpers of the supervisor console.
+// Small DOM helpers of the supervisor console (elements: the operator console's ``h``).
 
-/** An element: h("td", {class: "x", text: "…", dataset: {key: "…"}, onclick}, ...children). */
-export function h(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attributes)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === "class") node.className = value;
-    else if (key === "text") node.textContent = value;
-    else if (key === "dataset") Object.assign(node.dataset, value);
-    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else node.setAttribute(key, value === true ? "" : value);
-  }
-  node.append(...children.filter((child) => child !== null && child !== undefined));
-  return node;
-}
+import { h } from "../../operator/js/dom.js";
+
+export { h };
 
 /** Seconds as m:ss (or h:mm:ss). */
 export function clock(seconds) {

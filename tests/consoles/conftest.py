@@ -1,24 +1,20 @@
 """Helpers for console tests: a real server on a loopback port, console clients over real
 websockets that apply snapshots and deltas as the browser does, the demo gateway, and Debian's
-Chromium for the browser tests."""
+Chromium for the browser tests (``browser`` and ``server``: ``tests/fixtures/browser.py``)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
-import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, async_playwright
 from websockets.asyncio.client import ClientConnection, connect
 
 from dispatch.core.settings import Settings
-from tests.consoles.pages import CHROMIUM, CHROMIUM_ARGS
-from tests.fixtures.databases import TEST_SCRYPT_N, SqliteTemplate
+from tests.fixtures.browser import browser, chromium_args, server  # noqa: F401 (fixtures)
 from tests.fixtures.live import Live, live_server
 
 GATEWAY = {"X-Api-Key": "gateway1-dev-key"}
@@ -108,8 +104,8 @@ def waiting(parts: Parts) -> int:
 @pytest_asyncio.fixture
 async def live(settings: Settings) -> AsyncIterator[Live]:
     """The app served on a loopback port (real sockets, real database)."""
-    async with live_server(settings) as server:
-        yield server
+    async with live_server(settings) as running:
+        yield running
 
 
 @pytest_asyncio.fixture
@@ -117,26 +113,3 @@ async def http(live: Live) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client of the live server."""
     async with httpx.AsyncClient(base_url=live.http, timeout=30) as client:
         yield client
-
-
-@pytest_asyncio.fixture
-async def server(sqlite_template: SqliteTemplate) -> AsyncIterator[Live]:
-    """The app on a fresh SQLite database, served on a loopback port."""
-    settings = Settings(
-        database_url=sqlite_template.clone(), password_scrypt_n=TEST_SCRYPT_N, log_level="WARNING"
-    )
-    async with live_server(settings) as live:
-        yield live
-
-
-@pytest_asyncio.fixture
-async def browser() -> AsyncIterator[Browser]:
-    """Debian's Chromium (never a downloaded browser)."""
-    if shutil.which(CHROMIUM) is None:
-        pytest.fail("chromium is not installed; run 'make test' (it installs Debian's chromium)")
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            await chromium.close()

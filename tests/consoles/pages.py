@@ -1,5 +1,5 @@
 """Browser helpers of the console tests: pages, sign-in, screenshots (the ``browser`` and
-``server`` fixtures are in ``conftest``).
+``server`` fixtures are in ``tests/fixtures/browser.py``).
 
 Screenshots go under ``$DISPATCH_TEST_ARTIFACTS`` (default ``test-artifacts/`` at the
 repository root), one folder per console.
@@ -12,16 +12,8 @@ from pathlib import Path
 
 from playwright.async_api import Browser, Page, expect
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-WAIT_MS = 30_000
+from tests.fixtures.browser import WAIT_MS
+
 ARTIFACTS = Path(
     os.environ.get("DISPATCH_TEST_ARTIFACTS")
     or Path(__file__).resolve().parents[2] / "test-artifacts"

@@ -3,7 +3,8 @@ exact times, for sampling and reports), the default scorecard's items, scoring t
 
 Calls made here look as the gateway, the cards and the ACD leave them: a call row, its card
 (incident type), its queue entry, a callback task, a supervisor's takeover in the audit log.
-``test_flow.py`` makes the same facts through the real API.
+``test_flow.py`` makes the same facts through the real API. The browser test's ``browser`` and
+``server`` are ``tests/fixtures/browser.py``'s.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from dispatch.calls.models import Call
 from dispatch.cards.models import CardRow
 from dispatch.queues.models import QueueEntry
 from tests.fixtures.api import Api
+from tests.fixtures.browser import browser, chromium_args, server  # noqa: F401 (fixtures)
 
 TZ = ZoneInfo("Asia/Tashkent")
 MONDAY = date(2025, 3, 10)  # a past week, so plans and reports never meet today's calls

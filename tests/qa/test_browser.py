@@ -11,41 +11,26 @@ from __future__ import annotations
 import asyncio
 import io
 import math
-import shutil
 import struct
 import wave
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import pytest_asyncio
 from openpyxl import load_workbook
-from playwright.async_api import Browser, Page, Route, async_playwright, expect
+from playwright.async_api import Browser, Page, Route, expect
 
-from dispatch.core.settings import Settings
-from tests.fixtures.databases import TEST_SCRYPT_N, SqliteTemplate
-from tests.fixtures.live import Live, live_server
+from tests.fixtures.browser import CHROMIUM_ARGS, WAIT_MS
+from tests.fixtures.live import Live
 from tests.qa.conftest import GATEWAY
 
 # Browser runs are the least deterministic part of the suite (a real Chromium under load): a
 # failure is retried twice before it counts; a real defect fails all three attempts.
 pytestmark = [pytest.mark.asyncio, pytest.mark.browser, pytest.mark.flaky(reruns=2)]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--autoplay-policy=no-user-gesture-required",
-]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "qa"
-WAIT_MS = 30_000
 
 
 def _wav(seconds: float = 1.0, rate: int = 8000) -> bytes:
@@ -63,27 +48,10 @@ def _wav(seconds: float = 1.0, rate: int = 8000) -> bytes:
     return buffer.getvalue()
 
 
-@pytest_asyncio.fixture
-async def server(sqlite_template: SqliteTemplate) -> AsyncIterator[Live]:
-    """The app on a fresh SQLite database, served on a loopback port."""
-    settings = Settings(
-        database_url=sqlite_template.clone(), password_scrypt_n=TEST_SCRYPT_N, log_level="WARNING"
-    )
-    async with live_server(settings) as live:
-        yield live
-
-
-@pytest_asyncio.fixture
-async def browser() -> AsyncIterator[Browser]:
-    """Debian's Chromium (never a downloaded browser)."""
-    if shutil.which(CHROMIUM) is None:
-        pytest.fail("chromium is not installed; run 'make test' (it installs Debian's chromium)")
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
+@pytest.fixture
+def chromium_args() -> list[str]:
+    """The recording plays without a click on the page first."""
+    return [*CHROMIUM_ARGS, "--autoplay-policy=no-user-gesture-required"]
 
 
 async def _token(http: httpx.AsyncClient, username: str) -> dict[str, str]:
