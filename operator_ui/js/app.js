@@ -342,6 +342,7 @@ async function acceptOffer() {
   const offer = app.parts.offer;
   if (!offer) return;
   stopRinging();
+  const focusAtAccept = document.activeElement;
   try {
     await api("POST", `/offers/${offer.id}/accept`);
     app.openingCall = offer.call_id;
@@ -352,14 +353,21 @@ async function acceptOffer() {
     });
     if (card) {
       remember(card);
+      const typing = isTyping(document.activeElement) && document.activeElement !== focusAtAccept;
       selectCard(card.id);
-      document.getElementById("type-search")?.focus();
+      // Start on the incident type, unless the operator already went on typing elsewhere
+      // (a reply to an SMS while the card was being made): never take the cursor away.
+      if (!typing) document.getElementById("type-search")?.focus();
     }
   } catch (error) {
     toast(`${t("error")}: ${error.detail || error.message}`, true);
   } finally {
     app.openingCall = null;
   }
+}
+
+function isTyping(element) {
+  return Boolean(element && (element.tagName === "TEXTAREA" || element.tagName === "INPUT" || element.isContentEditable));
 }
 
 async function declineOffer() {
