@@ -14,8 +14,10 @@ from pathlib import Path
 import httpx
 
 from simulators.arrivals import Mix, Surge
+from simulators.callbacks import CallbackScenario, parse_answer
 from simulators.day import DayConfig, run_day
 from simulators.report import render
+from simulators.services import parse_outage
 
 
 def _weights(text: str) -> dict[str, float]:
@@ -58,7 +60,30 @@ def parser() -> argparse.ArgumentParser:
     )
     day.add_argument("--replay", type=Path, help="a CSV of ../shared/data/calls/")
     day.add_argument("--region", help="draw callers in this region only, e.g. UZ-TK")
-    day.add_argument("--fail-service", action="append", default=[], help="a service that is down")
+    day.add_argument(
+        "--services",
+        choices=("webhook", "pull"),
+        default="webhook",
+        help="services receive cards on HTTP receivers here (webhook) or pull their feeds",
+    )
+    day.add_argument(
+        "--fail-service",
+        type=parse_outage,
+        action="append",
+        default=[],
+        metavar="CODE[:START_MIN:MINUTES]",
+        help="a service whose system is down (all run, or from START_MIN for MINUTES)",
+    )
+    day.add_argument(
+        "--service-errors", type=float, default=0.0, help="share of webhooks answered 500"
+    )
+    day.add_argument(
+        "--callback-answer",
+        type=parse_answer,
+        default=(0.6,),
+        metavar="P[,P2,P3]",
+        help="probability a caller answers a callback, per attempt",
+    )
     day.add_argument("--seed", type=int, default=112)
     day.add_argument("--recordings", type=Path, default=Path("var/recordings"))
     day.add_argument("--admin-user", default="admin")
@@ -68,6 +93,12 @@ def parser() -> argparse.ArgumentParser:
         default=15.0,
         help="server seconds between bot heartbeats "
         "(keep under the server's DISPATCH_OPERATOR_GRACE_S)",
+    )
+    day.add_argument(
+        "--background-requests",
+        type=int,
+        default=4,
+        help="status reports, AML and heartbeats in flight at once (0: no limit)",
     )
     day.add_argument("--no-progress", action="store_true")
     return top
@@ -99,9 +130,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         admin_user=args.admin_user,
         admin_password=os.environ.get("SIM_ADMIN_PASSWORD", "admin"),
         recordings=args.recordings,
-        fail_services=args.fail_service,
+        services=args.services,
+        outages=args.fail_service,
+        service_errors=args.service_errors,
+        callbacks=CallbackScenario(answer=args.callback_answer),
         progress=not args.no_progress,
         heartbeat_s=args.heartbeat,
+        background_requests=args.background_requests,
     )
     try:
         report = asyncio.run(run_day(config))

@@ -2,21 +2,104 @@
 
 The simulator creates its own machine and operator accounts through the admin API (any mode):
 ``sim-gateway`` (role gateway), ``sim-svc-<code>`` per service (role service) with API keys,
-and ``sim-op-NN`` operators with skills. Creating an account that exists is fine (409); an
-operator's password is derived from its name, so a second run signs in again.
+``sim-op-NN`` operators with skills and ``sim-analyst`` (role analyst, for the callback
+statistics). Creating an account that exists is fine (409); a person's password is derived
+from its name, so a second run signs in again. In webhook mode the run points each service's
+webhook at its receiver (with a new HMAC secret) and puts the previous URL back at the end.
+
+:class:`TimedTransport` times every request by endpoint, for the report's ``timing``;
+:class:`Background` keeps the requests nobody waits for from crowding out those callers wait
+for.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import re
 import time
+from collections import defaultdict
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 
+from simulators.report import percentile
+
 API = "/api/v1"
+ANALYST = "sim-analyst"
+_IDS = re.compile(r"/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d+)(?=/|$)")
+
+
+def endpoint(method: str, path: str) -> str:
+    """``POST /calls/{id}/events``: a request's endpoint, ids and numbers folded."""
+    return f"{method} {_IDS.sub('/{id}', path.removeprefix(API))}"
+
+
+class Timings:
+    """Wall seconds per endpoint (request sent to response headers received)."""
+
+    def __init__(self) -> None:
+        self.samples: defaultdict[str, list[float]] = defaultdict(list)
+
+    def add(self, key: str, seconds: float) -> None:
+        """Count one request."""
+        self.samples[key].append(seconds)
+
+    def summary(self, top: int = 12) -> dict[str, dict[str, float]]:
+        """The endpoints that took the most time in all: count, mean and p95 milliseconds."""
+        ranked = sorted(self.samples.items(), key=lambda item: -sum(item[1]))[:top]
+        return {
+            key: {
+                "count": len(values),
+                "mean_ms": round(1000 * sum(values) / len(values), 1),
+                "p95_ms": round(1000 * percentile(values, 0.95), 1),
+            }
+            for key, values in ranked
+        }
+
+
+class Background:
+    """At most ``limit`` requests that no caller waits for (services' status reports, AML,
+    heartbeats) in flight at once; 0 for no limit. On SQLite every request that writes takes
+    the single writer's lock in turn, so a crowd of them delays the ACD's commands and the
+    requests a call waits for (accept, events, the card)."""
+
+    def __init__(self, limit: int = 0) -> None:
+        self.semaphore = asyncio.Semaphore(limit) if limit > 0 else None
+
+    @contextlib.asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """Hold one of the slots (at once when there is no limit)."""
+        if self.semaphore is None:
+            yield
+            return
+        async with self.semaphore:
+            yield
+
+
+class TimedTransport(httpx.AsyncBaseTransport):
+    """An HTTP transport that records each request's time in :class:`Timings`."""
+
+    def __init__(self, timings: Timings, inner: httpx.AsyncBaseTransport) -> None:
+        self.timings = timings
+        self.inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send the request through the inner transport, timed."""
+        started = time.perf_counter()
+        try:
+            return await self.inner.handle_async_request(request)
+        finally:
+            self.timings.add(
+                endpoint(request.method, request.url.path), time.perf_counter() - started
+            )
+
+    async def aclose(self) -> None:
+        """Close the inner transport."""
+        await self.inner.aclose()
 
 
 class ServerClock:
@@ -70,7 +153,7 @@ async def measured_scale(http: httpx.AsyncClient, token: str, wall_s: float = 0.
 
 
 def operator_password(username: str) -> str:
-    """The password the simulator gives its operator accounts."""
+    """The password the simulator gives its operator (and analyst) accounts."""
     return f"{username}-simulated"
 
 
@@ -106,11 +189,24 @@ class Admin:
         key: str = answer.json()["key"]
         return key
 
-    async def services(self) -> list[str]:
-        """The codes of the active emergency services."""
+    async def services(self) -> dict[str, str | None]:
+        """The active emergency services' codes and their webhook URLs."""
         answer = await self.http.get(f"{API}/services", headers=self.headers)
         answer.raise_for_status()
-        return [row["code"] for row in answer.json() if row.get("active", True)]
+        return {
+            row["code"]: row.get("webhook_url") for row in answer.json() if row.get("active", True)
+        }
+
+    async def webhook(self, code: str, url: str | None, secret: str | None = None) -> None:
+        """Point the service's webhook at ``url`` (signed with ``secret``), or clear it."""
+        body: dict[str, str | None] = {"webhook_url": url}
+        if secret is not None:
+            body["webhook_secret"] = secret
+        answer = await self.http.patch(f"{API}/services/{code}", json=body, headers=self.headers)
+        if answer.status_code != 200:
+            raise RuntimeError(
+                f"cannot set the webhook of {code}: {answer.status_code} {answer.text}"
+            )
 
     async def ring_time(self, seconds: int) -> list[str]:
         """Let every queue ring an operator at least ``seconds`` (server time); the queues
@@ -139,8 +235,12 @@ class Admin:
         return collection
 
     async def accounts(self, operators: int, services: list[str]) -> Accounts:
-        """Create (or reuse) the gateway, the services' and the operators' accounts."""
+        """Create (or reuse) the gateway, the services', the operators' and the analyst's
+        accounts."""
         await self.ensure_user("sim-gateway", "gateway", full_name="Simulated gateway")
+        await self.ensure_user(
+            ANALYST, "analyst", password=operator_password(ANALYST), full_name="Simulation report"
+        )
         accounts = Accounts(gateway_key=await self.api_key("sim-gateway"))
         for code in services:
             name = f"sim-svc-{code}"

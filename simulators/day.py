@@ -1,7 +1,10 @@
-"""A compressed day against a running server: callers arrive, bots answer, services progress.
+"""A compressed day against a running server: callers arrive, bots answer and call back,
+services receive cards on their webhooks and progress.
 
 The server must run in simulation mode with ``DISPATCH_TIME_SCALE`` equal to ``speed`` (or in
-dev mode with speed 1); the run measures the server clock's pace and refuses a mismatch.
+dev mode with speed 1); the run measures the server clock's pace and refuses a mismatch. After
+the day, calls in flight and the run's open callbacks get ``drain_s`` server seconds to finish;
+the callback figures come from the server (``GET /api/v1/callbacks/stats``, as ``sim-analyst``).
 """
 
 from __future__ import annotations
@@ -12,20 +15,35 @@ import math
 import random
 import sys
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
 import httpx
 
 from simulators import arrivals as arr
-from simulators.client import Admin, ServerClock, measured_scale, server_now, sign_in
+from simulators.callbacks import CallbackScenario, Dial
+from simulators.client import (
+    ANALYST,
+    API,
+    Admin,
+    Background,
+    ServerClock,
+    TimedTransport,
+    Timings,
+    measured_scale,
+    operator_password,
+    server_now,
+    sign_in,
+)
 from simulators.gateway import Gateway
-from simulators.operators import LiveCall, OperatorBot
+from simulators.operators import CallBook, LiveCall, OperatorBot
 from simulators.places import PlaceSampler, districts_from_geojson
 from simulators.recordings import Recorder
 from simulators.report import CallRecord, Tally, build_report
-from simulators.services import ServiceBot
+from simulators.services import Outage, PullService, Receivers, ServiceSystem
 
 MOBILE_SHARE = 0.85  # of voice calls; they send AML a few seconds after the call starts
 
@@ -49,7 +67,11 @@ class DayConfig:
     recordings: Path = Path("var/recordings")
     target_s: float = 20.0
     drain_s: float = 600.0  # server seconds to let calls in flight finish after the day
-    fail_services: list[str] = field(default_factory=list)
+    services: str = "webhook"  # or "pull"
+    outages: list[Outage] = field(default_factory=list)
+    service_errors: float = 0.0  # share of webhook deliveries answered 500
+    callbacks: CallbackScenario = field(default_factory=CallbackScenario)
+    background_requests: int = 4  # status reports, AML and heartbeats in flight at once (0: any)
     progress: bool = True
     ring_wall_s: float = 2.0  # the shortest offer timeout in wall seconds (see Admin.ring_time)
     heartbeat_s: float = 15.0  # server seconds between an operator bot's heartbeats
@@ -58,15 +80,20 @@ class DayConfig:
 class Day:
     """One run: set up accounts and bots, play the callers, collect the report."""
 
-    def __init__(self, config: DayConfig, http: httpx.AsyncClient) -> None:
+    def __init__(
+        self, config: DayConfig, http: httpx.AsyncClient, timings: Timings | None = None
+    ) -> None:
         self.config = config
         self.http = http
+        self.timings = timings or Timings()
         self.rng = random.Random(config.seed)  # noqa: S311 (a simulation, not secrets)
         self.tally = Tally()
-        self.calls: dict[str, LiveCall] = {}
+        self.calls = CallBook()
         self.bots: dict[str, OperatorBot] = {}
+        self.systems: dict[str, ServiceSystem] = {}
         self.tasks: list[asyncio.Task[Any]] = []
         self.callers: set[asyncio.Task[None]] = set()
+        self.background = Background(config.background_requests)
 
     async def run(self, out: TextIO = sys.stderr) -> dict[str, Any]:
         """Play the day; the report."""
@@ -79,16 +106,31 @@ class Day:
                 f"DISPATCH_MODE=simulation DISPATCH_TIME_SCALE={cfg.speed:g}"
             )
         clock = ServerClock(await server_now(self.http, token), cfg.speed)
+        if cfg.heartbeat_s / cfg.speed < 1.0 and cfg.progress:
+            out.write(
+                f"heartbeats every {1000 * cfg.heartbeat_s / cfg.speed:.0f} wall ms per idle "
+                "operator load the server: raise --heartbeat (under DISPATCH_OPERATOR_GRACE_S)\n"
+            )
         admin = Admin(self.http, token)
         ring_s = min(300, math.ceil(cfg.ring_wall_s * cfg.speed))
         changed = await admin.ring_time(ring_s)
         if changed and cfg.progress:
             out.write(f"offer timeout raised to {ring_s} s (server time) in {', '.join(changed)}\n")
         services = await admin.services()
-        accounts = await admin.accounts(cfg.operators, services)
+        accounts = await admin.accounts(cfg.operators, list(services))
         sampler = PlaceSampler(districts_from_geojson(await admin.districts(cfg.region)), self.rng)
         recorder = Recorder(cfg.recordings)
-        gateway = Gateway(self.http, cfg.url, accounts.gateway_key, clock, self.tally, self._ring)
+        gateway = Gateway(
+            self.http,
+            cfg.url,
+            accounts.gateway_key,
+            clock,
+            self.tally,
+            self._ring,
+            self._dial,
+            callbacks=cfg.callbacks,
+            rng=random.Random(cfg.seed + 1),  # noqa: S311 (a simulation, not secrets)
+        )
 
         async def hangup(call_id: str, operator: str, media: str | None, dropped: bool) -> None:
             kind = "dropped" if dropped else "ended"
@@ -106,24 +148,77 @@ class Day:
                 hangup,
                 rng=self.rng,
                 heartbeat_s=cfg.heartbeat_s,
+                limiter=self.background,
             )
             self.bots[name] = bot
-        self.tasks.append(asyncio.create_task(gateway.run()))
-        await asyncio.wait_for(gateway.connected.wait(), 10)
-        for bot in self.bots.values():
-            await bot.start()
-            self.tasks += [asyncio.create_task(bot.run()), asyncio.create_task(bot.heartbeat())]
         for code, key in accounts.service_keys.items():
-            service = ServiceBot(
+            kind = PullService if cfg.services == "pull" else ServiceSystem
+            self.systems[code] = kind(
                 code,
                 key,
                 self.http,
                 clock,
                 self.tally,
-                rng=self.rng,
-                failing=code in cfg.fail_services,
+                rng=random.Random(f"{cfg.seed}-{code}"),  # noqa: S311 (a simulation)
+                outages=cfg.outages,
+                error_share=cfg.service_errors,
+                background=self.background,
             )
-            self.tasks.append(asyncio.create_task(service.run()))
+        self.tasks.append(asyncio.create_task(gateway.run()))
+        await asyncio.wait_for(gateway.connected.wait(), 10)
+        for bot in self.bots.values():
+            await bot.start()
+            self.tasks += [asyncio.create_task(bot.run()), asyncio.create_task(bot.heartbeat())]
+        started, cpu = time.monotonic(), time.process_time()
+        async with self._services(admin, services):
+            await self._play(gateway, sampler, clock, out)
+        callback_stats = await self._callback_stats(clock)
+        return build_report(
+            self.tally,
+            target_s=cfg.target_s,
+            hours=cfg.hours,
+            speed=cfg.speed,
+            wall_s=time.monotonic() - started,
+            services=cfg.services,
+            callback_stats=callback_stats,
+            timing={
+                "simulator_cpu_s": round(time.process_time() - cpu, 1),
+                "requests": self.timings.summary(),
+            },
+        )
+
+    @contextlib.asynccontextmanager
+    async def _services(self, admin: Admin, webhooks: dict[str, str | None]) -> AsyncIterator[None]:
+        """The services' systems for the run: receivers registered as the services' webhooks
+        (put back as they were afterwards), or pulling tasks."""
+        receivers: Receivers | None = None
+        registered: list[str] = []
+        try:
+            if self.config.services == "pull":
+                for system in self.systems.values():
+                    assert isinstance(system, PullService)
+                    self.tasks.append(asyncio.create_task(system.run()))
+            else:
+                receivers = Receivers(self.systems)
+                await receivers.start()
+                for code, system in self.systems.items():
+                    await admin.webhook(code, receivers.urls[code], system.secret)
+                    registered.append(code)
+            yield
+        finally:
+            for code in registered:
+                with contextlib.suppress(httpx.HTTPError, RuntimeError):
+                    await admin.webhook(code, webhooks.get(code))
+            for system in self.systems.values():
+                await system.close()
+            if receivers is not None:
+                await receivers.stop()
+
+    async def _play(
+        self, gateway: Gateway, sampler: PlaceSampler, clock: ServerClock, out: TextIO
+    ) -> None:
+        """The callers of the day, then the drain (calls in flight, open callbacks)."""
+        cfg = self.config
         scenarios = (
             arr.replay(cfg.replay, cfg.mix, hours=cfg.hours, seed=cfg.seed)
             if cfg.replay
@@ -136,7 +231,6 @@ class Day:
             )
         )
         surge_places = {n: sampler.draw() for n in range(len(cfg.surges))}
-        started = time.monotonic()
         progress = asyncio.create_task(self._progress(clock, out)) if cfg.progress else None
         try:
             for scenario in scenarios:
@@ -149,8 +243,10 @@ class Day:
                 self.callers.add(task)
                 task.add_done_callback(self.callers.discard)
             await clock.sleep(cfg.hours * 3600 - clock.elapsed())
+            deadline = time.monotonic() + cfg.drain_s / cfg.speed
             if self.callers:
                 await asyncio.wait(set(self.callers), timeout=cfg.drain_s / cfg.speed)
+            await self._drain_callbacks(deadline)
         finally:
             if progress is not None:
                 progress.cancel()
@@ -160,13 +256,48 @@ class Day:
             await asyncio.gather(*self.tasks, *self.callers, return_exceptions=True)
             for bot in self.bots.values():
                 await bot.stop()
-        return build_report(
-            self.tally,
-            target_s=cfg.target_s,
-            hours=cfg.hours,
-            speed=cfg.speed,
-            wall_s=time.monotonic() - started,
-        )
+
+    async def _analyst(self) -> dict[str, str]:
+        token = await sign_in(self.http, ANALYST, operator_password(ANALYST))
+        return {"Authorization": f"Bearer {token}"}
+
+    async def _drain_callbacks(self, deadline: float) -> None:
+        """Wait (until ``deadline``, monotonic) for the run's open callbacks to settle."""
+        headers = await self._analyst()
+        while time.monotonic() < deadline:
+            answer = await self.http.get(f"{API}/callbacks", params={"limit": 500}, headers=headers)
+            if answer.status_code != 200:
+                self.tally.errors[f"callbacks {answer.status_code}"] += 1
+                return
+            mine = [t for t in answer.json()["items"] if t["call_id"] in self.calls]
+            if not mine and not any(bot.dials for bot in self.bots.values()):
+                return
+            await asyncio.sleep(0.5)
+
+    async def _callback_stats(self, clock: ServerClock) -> dict[str, Any] | None:
+        """The server's callback figures since the run started."""
+        try:
+            headers = await self._analyst()
+            answer = await self.http.get(
+                f"{API}/callbacks/stats",
+                params={"since": (clock.origin - timedelta(seconds=1)).isoformat()},
+                headers=headers,
+            )
+        except (httpx.HTTPError, RuntimeError) as exc:
+            self.tally.errors[f"callback stats {type(exc).__name__}"] += 1
+            return None
+        if answer.status_code != 200:
+            self.tally.errors[f"callback stats {answer.status_code}"] += 1
+            return None
+        stats: dict[str, Any] = answer.json()
+        return stats
+
+    def _dial(self, operator: str, dial: Dial) -> None:
+        bot = self.bots.get(operator)
+        if bot is not None:
+            bot.dial(dial)
+        else:
+            self.tally.errors["dial for an unknown operator"] += 1
 
     def _ring(self, operator: str, call_id: str, offer_id: str) -> None:
         bot = self.bots.get(operator)
@@ -184,7 +315,7 @@ class Day:
         record = CallRecord(call_id=call_id, offered_at=clock.elapsed())
         self.tally.calls[call_id] = record
         call = LiveCall(scenario=scenario, place=place, number=number, record=record)
-        self.calls[call_id] = call
+        self.calls.add(call)
         if mobile:
             aml = asyncio.create_task(self._aml(gateway, number, place, clock))
             self.callers.add(aml)
@@ -202,7 +333,8 @@ class Day:
     async def _aml(self, gateway: Gateway, number: str, place: Any, clock: ServerClock) -> None:
         await clock.sleep(self.rng.uniform(3.0, 15.0))
         with contextlib.suppress(httpx.HTTPError):
-            await gateway.aml(number, place)
+            async with self.background.slot():
+                await gateway.aml(number, place)
 
     async def _progress(self, clock: ServerClock, out: TextIO) -> None:
         total = self.config.hours * 3600
@@ -216,6 +348,7 @@ class Day:
             out.write(
                 f"\r[{bar:<30}] {share:4.0%} {int(hour):02d}:{int(hour % 1 * 60):02d} "
                 f"offered {len(self.tally.calls)} answered {answered} abandoned {abandoned} "
+                f"callbacks {self.tally.dials} "
             )
             out.flush()
             await asyncio.sleep(0.5)
@@ -224,5 +357,7 @@ class Day:
 async def run_day(config: DayConfig) -> dict[str, Any]:
     """Run a day against the server at ``config.url``; the report."""
     limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
-    async with httpx.AsyncClient(base_url=config.url, timeout=30, limits=limits) as http:
-        return await Day(config, http).run()
+    timings = Timings()
+    transport = TimedTransport(timings, httpx.AsyncHTTPTransport(limits=limits))
+    async with httpx.AsyncClient(base_url=config.url, timeout=30, transport=transport) as http:
+        return await Day(config, http, timings).run()

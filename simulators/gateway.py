@@ -3,8 +3,11 @@
 Commands (see dispatch's ``calls/gateway/socket.py``): ``offer`` rings the operator bot's set
 (the gateway reports ``ringing`` and hands the offer to the bot), ``connect`` bridges (nothing
 to report: the answer was recorded when the operator accepted), ``originate`` dials a callback
-(counted), ``hangup``/``transfer``/``send_text`` are acknowledged. Every command is acknowledged
-once; a repeat after a reconnect is acknowledged again and otherwise ignored.
+from the operator's set (the outcome is drawn from the :class:`CallbackScenario` and the dial
+handed to that operator's bot, which records it), ``hangup``/``transfer``/``send_text`` are
+acknowledged. Every command is acknowledged once; a repeat after a reconnect is acknowledged
+again and otherwise ignored. How late each command arrives (its ``created_at`` against the
+server clock) is counted per command type.
 """
 
 from __future__ import annotations
@@ -13,13 +16,16 @@ import asyncio
 import contextlib
 import json
 import logging
+import random
 from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 from websockets.asyncio.client import connect
 from websockets.exceptions import WebSocketException
 
+from simulators.callbacks import CallbackScenario, Dial
 from simulators.client import API, ServerClock
 from simulators.places import Place
 from simulators.report import Tally
@@ -27,6 +33,7 @@ from simulators.report import Tally
 log = logging.getLogger(__name__)
 
 OfferHandler = Callable[[str, str, str], None]  # operator, call id, offer id
+DialHandler = Callable[[str, Dial], None]  # operator, the dial
 
 
 class Gateway:
@@ -40,6 +47,10 @@ class Gateway:
         clock: ServerClock,
         tally: Tally,
         on_offer: OfferHandler,
+        on_dial: DialHandler | None = None,
+        *,
+        callbacks: CallbackScenario | None = None,
+        rng: random.Random | None = None,
     ) -> None:
         self.http = http
         self.ws_url = base_url.replace("http", "ws", 1).rstrip("/") + "/ws/gateway"
@@ -48,6 +59,9 @@ class Gateway:
         self.clock = clock
         self.tally = tally
         self.on_offer = on_offer
+        self.on_dial = on_dial
+        self.callbacks = callbacks or CallbackScenario()
+        self.rng = rng or random.Random()  # noqa: S311 (a simulation, not secrets)
         self.seen: set[str] = set()
         self.connected = asyncio.Event()
         self._events = 0
@@ -141,16 +155,30 @@ class Gateway:
         if command_id in self.seen:
             return ack
         self.seen.add(command_id)
-        kind = command.get("command")
+        kind = str(command.get("command"))
         call_id = str(command.get("call_id"))
         operator = command.get("operator")
         payload = command.get("payload") or {}
+        self._lag(kind, command.get("created_at"))
         if kind == "offer" and operator:
             # The set rings at once (offers time out in seconds of a scaled clock); the event
             # follows, and is refused harmlessly (409) when the operator already answered.
             with contextlib.suppress(KeyError):
                 self.on_offer(str(operator), call_id, str(payload["offer_id"]))
             self._later(self.event(call_id, "ringing", operator=operator, command_id=command_id))
-        elif kind == "originate":
-            self.tally.callbacks += 1
+        elif kind == "originate" and operator and "callback_id" in payload:
+            self.tally.dials += 1
+            attempt = int(payload.get("attempt") or 1)
+            outcome, seconds = self.callbacks.draw(self.rng, attempt)
+            if self.on_dial is not None:
+                self.on_dial(str(operator), Dial.of(call_id, payload, outcome, seconds))
         return ack
+
+    def _lag(self, kind: str, created_at: object) -> None:
+        if not isinstance(created_at, str):
+            return
+        with contextlib.suppress(ValueError):
+            created = datetime.fromisoformat(created_at)
+            if created.tzinfo is None:
+                created = created.replace(tzinfo=UTC)
+            self.tally.command_lag[kind].append((self.clock.now() - created).total_seconds())

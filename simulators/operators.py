@@ -1,6 +1,18 @@
 """Operator bots: sign in with skills, go available, accept offers, handle the call (fill,
-route and close its card), hang up through the gateway, wrap up; a heartbeat keeps them in the
-ACD's rotation."""
+route and close its card), hang up through the gateway, wrap up, and call back; a heartbeat
+keeps them in the ACD's rotation.
+
+A call that drops leaves its card routed but open. The callback the server then makes reaches
+a bot as a :class:`~simulators.callbacks.Dial` (the gateway obeyed ``originate`` for its set):
+the bot waits the drawn ring and talk time and records the outcome
+(``POST /api/v1/callbacks/{id}/attempts``). A reached caller's card is updated (``PATCH``, a new
+version the services receive again) and closed; an abandoned call's caller, reached, gets a
+card made, routed and closed then. A task closed as unreachable closes the bot's own open card
+with ``caller_unreachable`` (the server has routed it when its location was known).
+
+Heartbeats go only when the ACD has heard nothing else from the bot for ``heartbeat_s``
+(accepting an offer or changing state counts as one).
+"""
 
 from __future__ import annotations
 
@@ -15,7 +27,8 @@ from typing import Any
 import httpx
 
 from simulators.arrivals import Scenario
-from simulators.client import API, ServerClock, operator_password, sign_in
+from simulators.callbacks import Dial
+from simulators.client import API, Background, ServerClock, operator_password, sign_in
 from simulators.places import Place
 from simulators.recordings import Recorder
 from simulators.report import CallRecord, Tally
@@ -41,6 +54,37 @@ class LiveCall:
     record: CallRecord
     answered: asyncio.Event = field(default_factory=asyncio.Event)
     finished: asyncio.Event = field(default_factory=asyncio.Event)
+    card_id: str | None = None  # the card a bot made for the call
+
+
+class CallBook(dict[str, LiveCall]):
+    """The calls in flight by id; a bot can wait for one to be added."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._added = asyncio.Event()
+
+    def add(self, call: LiveCall) -> None:
+        """A new call, now known by its id."""
+        self[call.record.call_id] = call
+        self._added.set()
+        self._added = asyncio.Event()
+
+    async def wait_for(self, call_id: str, *, wall_s: float) -> LiveCall | None:
+        """The call, waiting up to ``wall_s`` wall seconds for it to be added."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(wall_s):
+                while call_id not in self:
+                    await self._added.wait()
+        return self.get(call_id)
+
+
+@dataclass(frozen=True)
+class Offer:
+    """The gateway rang the bot's set with an offered call."""
+
+    call_id: str
+    offer_id: str
 
 
 Hangup = Callable[[str, str, str | None, bool], Coroutine[Any, Any, None]]
@@ -54,7 +98,7 @@ class OperatorBot:
         username: str,
         http: httpx.AsyncClient,
         clock: ServerClock,
-        calls: dict[str, LiveCall],
+        calls: CallBook,
         tally: Tally,
         recorder: Recorder,
         hangup: Hangup,
@@ -62,6 +106,7 @@ class OperatorBot:
         rng: random.Random,
         wrap_up_s: float = 10.0,
         heartbeat_s: float = 15.0,
+        limiter: Background | None = None,
     ) -> None:
         self.username = username
         self.http = http
@@ -73,13 +118,22 @@ class OperatorBot:
         self.rng = rng
         self.wrap_up_s = wrap_up_s
         self.heartbeat_s = heartbeat_s
-        self.offers: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
+        self.limiter = limiter or Background()
+        self.work: asyncio.Queue[Offer | Dial] = asyncio.Queue()
         self.headers: dict[str, str] = {}
         self.background: set[asyncio.Task[None]] = set()
+        self.wrapping: asyncio.Task[None] | None = None
+        self.seen_at = 0.0  # server seconds into the run when the ACD last heard from the bot
+        self.dials = 0  # dials handed to the bot and not finished yet
 
     def ring(self, call_id: str, offer_id: str) -> None:
         """The gateway rings this bot's set with an offered call."""
-        self.offers.put_nowait((call_id, offer_id))
+        self.work.put_nowait(Offer(call_id, offer_id))
+
+    def dial(self, dial: Dial) -> None:
+        """The gateway dials a callback from this bot's set."""
+        self.dials += 1
+        self.work.put_nowait(dial)
 
     async def _post(self, path: str, body: Any = None) -> httpx.Response:
         return await self.http.post(f"{API}{path}", json=body, headers=self.headers)
@@ -93,6 +147,7 @@ class OperatorBot:
         )
         answer.raise_for_status()
         (await self._post("/operators/me/state", {"state": "available"})).raise_for_status()
+        self.seen_at = self.clock.elapsed()
 
     async def stop(self) -> None:
         """Sign out (best effort: the operator may be on a call)."""
@@ -100,28 +155,47 @@ class OperatorBot:
             await self._post("/operators/me/state", {"state": "signed_out"})
 
     async def heartbeat(self) -> None:
-        """Tell the ACD the console is alive, forever."""
+        """Tell the ACD the console is alive when it has heard nothing else for a while."""
         while True:
+            due = self.seen_at + self.heartbeat_s - self.clock.elapsed()
+            if due > 0:
+                await self.clock.sleep(due)
+                continue
             with contextlib.suppress(httpx.HTTPError):
-                await self._post("/operators/me/heartbeat")
-            await self.clock.sleep(self.heartbeat_s)
+                async with self.limiter.slot():
+                    answer = await self._post("/operators/me/heartbeat")
+                if answer.status_code == 200:
+                    self.seen_at = self.clock.elapsed()
+                    continue
+            await self.clock.sleep(self.heartbeat_s / 4)
 
     async def run(self) -> None:
-        """Take offers one at a time, forever."""
+        """Take offers and dials one at a time, forever."""
         while True:
-            call_id, offer_id = await self.offers.get()
+            item = await self.work.get()
             try:
-                await self._take(call_id, offer_id)
+                if isinstance(item, Dial):
+                    await self._dial(item)
+                else:
+                    await self._take(item.call_id, item.offer_id)
             except httpx.HTTPError as exc:
                 self.tally.errors[f"operator {type(exc).__name__}"] += 1
+            finally:
+                if isinstance(item, Dial):
+                    self.dials -= 1
 
     async def _take(self, call_id: str, offer_id: str) -> None:
-        call = self.calls.get(call_id)
         answer = await self._post(f"/offers/{offer_id}/accept")
-        if answer.status_code != 200 or call is None:
+        if answer.status_code != 200:
             # The offer expired or the caller hung up first; the ACD moves on.
             self.tally.errors[f"accept {answer.status_code}"] += 1
             await self._available_again()
+            return
+        self.seen_at = self.clock.elapsed()
+        # The ACD may offer a call before the answer to its POST /calls reached the caller.
+        call = await self.calls.wait_for(call_id, wall_s=5.0)
+        if call is None:
+            self.tally.errors["offer of a call the simulator did not make"] += 1
             return
         call.record.answered_at = self.clock.elapsed()
         call.record.operator = self.username
@@ -136,14 +210,18 @@ class OperatorBot:
         if media is not None:
             self.tally.recordings += 1
         if card is not None:
-            await self._route_and_close(call, card)
+            # A dropped call's card is routed but stays open for the callback to complete.
+            await self._route_and_close(call, card, close=not dropped)
         await self.hangup(call_id, self.username, media, dropped)
         call.finished.set()
-        # Wrap-up runs beside the offer loop: when the server's wrap-up timer ends first, the
+        self._start_wrap_up()
+
+    def _start_wrap_up(self) -> None:
+        # Wrap-up runs beside the work loop: when the server's wrap-up timer ends first, the
         # next offer must be answered at once, not after this bot's own wrap-up.
-        task = asyncio.create_task(self._wrap_up())
-        self.background.add(task)
-        task.add_done_callback(self.background.discard)
+        self.wrapping = asyncio.create_task(self._wrap_up())
+        self.background.add(self.wrapping)
+        self.wrapping.add_done_callback(self.background.discard)
 
     async def _wrap_up(self) -> None:
         await self.clock.sleep(self.wrap_up_s * self.rng.uniform(0.5, 1.5))
@@ -154,36 +232,106 @@ class OperatorBot:
         # A missed offer may have paused the operator (ring-no-answer): go available again.
         answer = await self.http.get(f"{API}/operators/me", headers=self.headers)
         if answer.status_code == 200 and answer.json().get("state") not in AT_WORK:
-            await self._post("/operators/me/state", {"state": "available"})
+            state = await self._post("/operators/me/state", {"state": "available"})
+            if state.status_code == 200:
+                self.seen_at = self.clock.elapsed()
+
+    async def _dial(self, dial: Dial) -> None:
+        """Call a caller back from this set: ring (and talk), record the outcome, see to the
+        card."""
+        if self.wrapping is not None:
+            self.wrapping.cancel()  # the server moved the operator from wrap-up to the dial
+        await self.clock.sleep(dial.seconds)
+        answer = await self._post(
+            f"/callbacks/{dial.callback_id}/attempts", {"outcome": dial.outcome}
+        )
+        if answer.status_code != 201:
+            self.tally.errors[f"attempt {answer.status_code}"] += 1
+            await self._available_again()
+            return
+        self.tally.attempts[dial.outcome] += 1
+        task = answer.json()
+        call = self.calls.get(dial.call_id)
+        card_id = task.get("card_id") or dial.card_id or (call.card_id if call else None)
+        if dial.outcome == "reached":
+            if await self._after_reached(dial, call, card_id):
+                self.tally.callback_cards += 1
+            self._start_wrap_up()
+        elif task.get("status") == "unreachable" and card_id is not None:
+            # The bot's own card of the dropped call closes; someone else's stays as it is.
+            await self._post(f"/cards/{card_id}/close", {"outcome": "caller_unreachable"})
+
+    async def _after_reached(self, dial: Dial, call: LiveCall | None, card_id: str | None) -> bool:
+        """Update the card of the reached caller (a new version, sent to its services again)
+        and close it; or, for a caller who had given up waiting, make one. Whether it worked."""
+        if card_id is None:
+            if call is None:
+                return False
+            made = await self._card(call)
+            if made is None:
+                return False
+            await self._route_and_close(call, made)
+            return True
+        text = call.scenario.text if call is not None else "Caller reached by callback."
+        patch = {"incident": {"description": f"{text} (callback {dial.attempt}: caller reached)"}}
+        answer = await self.http.patch(f"{API}/cards/{card_id}", json=patch, headers=self.headers)
+        if answer.status_code == 409:
+            # Closed already (the caller hung up just as the call was answered, and the card
+            # was finished): what the callback learnt goes on as a note, sent again too.
+            note = {"text": patch["incident"]["description"]}
+            answer = await self._post(f"/cards/{card_id}/notes", note)
+            if answer.status_code != 201:
+                self.tally.errors[f"callback note {answer.status_code}"] += 1
+            return answer.status_code == 201
+        if answer.status_code != 200:
+            self.tally.errors[f"callback card {answer.status_code}"] += 1
+            return False
+        card = answer.json()
+        if call is not None:
+            if not card.get("services"):
+                await self._route_and_close(call, card_id)
+                return True
+            if not call.record.services:
+                call.record.services = _codes(card["services"])
+        outcome = "dispatched" if card.get("services") else "advice_given"
+        closed = await self._post(f"/cards/{card_id}/close", {"outcome": outcome})
+        if closed.status_code != 200:
+            self.tally.errors[f"close {closed.status_code}"] += 1
+        return True
 
     async def _card(self, call: LiveCall) -> str | None:
-        answer = await self._post("/cards", {"call_id": call.record.call_id})
+        """Open the call's card already filled in (one request: what the console's first
+        autosave would carry)."""
+        location: dict[str, Any] = {"address": "Simulated address", "confirmed": True}
+        if call.place is not None:
+            location.update(lat=call.place.lat, lon=call.place.lon)
+        body = {
+            "call_id": call.record.call_id,
+            "incident": {"type": call.scenario.incident, "description": call.scenario.text},
+            "location": location,
+        }
+        answer = await self._post("/cards", body)
         if answer.status_code not in (200, 201):
             self.tally.errors[f"card {answer.status_code}"] += 1
             return None
         card_id: str = answer.json()["id"]
-        location: dict[str, Any] = {"address": "Simulated address", "confirmed": True}
-        if call.place is not None:
-            location.update(lat=call.place.lat, lon=call.place.lon)
-        patch = {
-            "incident": {"type": call.scenario.incident, "description": call.scenario.text},
-            "location": location,
-        }
-        answer = await self.http.patch(f"{API}/cards/{card_id}", json=patch, headers=self.headers)
-        if answer.status_code != 200:
-            self.tally.errors[f"card patch {answer.status_code}"] += 1
+        call.card_id = card_id
         return card_id
 
-    async def _route_and_close(self, call: LiveCall, card_id: str) -> None:
+    async def _route_and_close(self, call: LiveCall, card_id: str, *, close: bool = True) -> None:
         answer = await self._post(f"/cards/{card_id}/route")
         if answer.status_code == 200:
-            services = answer.json().get("services") or []
-            call.record.services = [
-                str(s.get("code") or s.get("service")) for s in services if isinstance(s, dict)
-            ]
+            call.record.services = _codes(answer.json().get("services") or [])
         else:
             self.tally.errors[f"route {answer.status_code}"] += 1
+        if not close:
+            return
         outcome = "dispatched" if call.record.services else "advice_given"
         answer = await self._post(f"/cards/{card_id}/close", {"outcome": outcome})
         if answer.status_code != 200:
             self.tally.errors[f"close {answer.status_code}"] += 1
+
+
+def _codes(services: list[Any]) -> list[str]:
+    """The service codes of a card's ``services``."""
+    return [str(s.get("code") or s.get("service")) for s in services if isinstance(s, dict)]

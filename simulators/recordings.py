@@ -1,10 +1,15 @@
-"""Call recordings: a short WAV spoken from the scenario text by Debian's ``espeak-ng``."""
+"""Call recordings: a short WAV spoken from the scenario text by Debian's ``espeak-ng``.
+
+The same words in the same voice are spoken once and copied for every later call (callers of
+one incident family say the same sentence), so recordings cost almost no CPU at high speed.
+"""
 
 from __future__ import annotations
 
 import logging
 import shutil
 import subprocess
+import threading
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -19,6 +24,8 @@ class Recorder:
         self.folder = folder
         self.program = shutil.which(program)
         self.voices: set[str] = set()
+        self.spoken: dict[tuple[str, str], Path] = {}  # (voice, text) → the first recording
+        self.lock = threading.Lock()
         if self.program is None:
             log.warning("espeak-ng is not installed: calls get no recordings")
             return
@@ -45,8 +52,14 @@ class Recorder:
         if self.program is None or not self.voices:
             return None
         path = (self.folder / f"{call_id}.wav").resolve()
+        voice = self.voice_for(language)
+        with self.lock:
+            earlier = self.spoken.get((voice, text))
+        if earlier is not None and earlier.exists():
+            shutil.copyfile(earlier, path)
+            return path.as_uri()
         done = subprocess.run(  # noqa: S603
-            [self.program, "-v", self.voice_for(language), "-s", "150", "-w", str(path), text],
+            [self.program, "-v", voice, "-s", "150", "-w", str(path), text],
             capture_output=True,
             check=False,
             timeout=30,
@@ -54,4 +67,6 @@ class Recorder:
         if done.returncode != 0 or not path.exists():
             log.warning("espeak-ng failed for call %s: %s", call_id, done.stderr[-200:])
             return None
+        with self.lock:
+            self.spoken.setdefault((voice, text), path)
         return path.as_uri()

@@ -1,5 +1,7 @@
 """End to end: a short compressed day against a real server in simulation mode (a subprocess
-on a temporary SQLite database), through ``python -m simulators day --json``."""
+on a temporary SQLite database), through ``python -m simulators day --json``: services receive
+cards on webhook receivers (some refused on purpose, then redelivered) and progress them,
+dropped and abandoned callers are called back and their outcomes recorded."""
 
 from __future__ import annotations
 
@@ -11,10 +13,12 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
+from simulators.client import ANALYST, operator_password
 from tests.fixtures.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,7 +74,8 @@ def test_a_short_day_runs_and_reports(server: str, tmp_path: Path) -> None:
         [sys.executable, "-m", "simulators", "day", "--speed", str(SPEED), "--hours", "0.15",
          "--start-hour", "9", "--url", server, "--json", "--admin-user", "chief",
          "--operators", "8", "--heartbeat", "240", "--calls-per-hour", "160", "--handle", "60",
-         "--recordings", str(recordings), "--seed", "3"],
+         "--drop", "0.25", "--patience", "40", "--callback-answer", "0.7",
+         "--service-errors", "0.1", "--recordings", str(recordings), "--seed", "3"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=90, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
@@ -82,10 +87,8 @@ def test_a_short_day_runs_and_reports(server: str, tmp_path: Path) -> None:
     assert report["answered"] + report["abandoned"] + report["unresolved"] == report["offered"]
     assert report["asa_seconds"] is not None
     assert report["service_level"]["value"] > 0
+    assert report["dropped"] > 0
     assert sum(report["cards_per_service"].values()) >= report["answered"] // 2
-    assert sum(report["deliveries"].values()) >= sum(report["cards_per_service"].values())
-    assert report["acknowledgements"] == report["deliveries"]
-    assert report["statuses"].get("received", 0) > 0
     assert report["aml_messages"] > 0
     assert set(report["errors"]) <= {"accept 409"}, report["errors"]
     if shutil.which("espeak-ng"):
@@ -94,13 +97,73 @@ def test_a_short_day_runs_and_reports(server: str, tmp_path: Path) -> None:
         assert len(wavs) == report["answered"]
         assert wavs[0].read_bytes()[:4] == b"RIFF"
 
+    # Webhooks: every delivery was answered by its receiver, a share refused on purpose and
+    # sent again by the server; the services reported progress.
+    assert report["services_mode"] == "webhook"
+    deliveries, acks = report["deliveries"], report["acknowledgements"]
+    refused = report["refused_deliveries"]
+    assert sum(deliveries.values()) >= sum(report["cards_per_service"].values())
+    for code, count in deliveries.items():
+        assert acks.get(code, 0) + refused.get(code, 0) == count, code
+    assert sum(refused.values()) > 0
+    assert sum(report["redeliveries"].values()) > 0
+    assert report["statuses"].get("received", 0) > 0
+    assert report["statuses"].get("accepted", 0) > 0
+
+    # Callbacks: dialled through the gateway, outcomes recorded by the bots, counted by the
+    # server the same way.
+    callbacks = report["callbacks"]
+    assert callbacks["dials"] >= 1
+    assert callbacks["tasks"] >= 1
+    assert callbacks["attempts"] == sum(callbacks["outcomes"].values()) >= 1
+    assert callbacks["reached"] == callbacks["outcomes"].get("reached", 0)
+    assert callbacks["drop_to_first_attempt_s"]["count"] >= 1
+    assert callbacks["cards_updated"] == callbacks["reached"]
+    assert report["timing"]["command_lag_s"]["offer"]["count"] >= report["answered"]
+
     # The server saw the same day.
     with httpx.Client(base_url=server, timeout=10) as http:
         token = http.post(
             "/api/v1/auth/token", data={"username": "chief", "password": ADMIN_PASSWORD}
         ).json()["access_token"]
-        today = http.get("/api/v1/queues", headers={"Authorization": f"Bearer {token}"}).json()[
-            "overall"
-        ]["today"]
-    assert abs(today["answered"] - report["answered"]) <= 1
-    assert today["abandoned"] >= report["abandoned"]
+        admin = {"Authorization": f"Bearer {token}"}
+        today = http.get("/api/v1/queues", headers=admin).json()["overall"]["today"]
+        assert abs(today["answered"] - report["answered"]) <= 1
+        assert today["abandoned"] >= report["abandoned"]
+        webhooks = http.get(
+            "/api/v1/feeds/deliveries", params={"status": "acknowledged", "limit": 1000},
+            headers=admin,
+        ).json()  # fmt: skip
+        # Acknowledged by the receivers' 2xx (or by a status report on the card), never pulled.
+        vias = {d["via"] for d in webhooks}
+        assert "webhook" in vias
+        assert vias <= {"webhook", "status"}
+        # The run put the services' webhooks back as they were (none).
+        assert all(
+            s["webhook_url"] is None for s in http.get("/api/v1/services", headers=admin).json()
+        )
+
+        token = http.post(
+            "/api/v1/auth/token",
+            data={"username": ANALYST, "password": operator_password(ANALYST)},
+        ).json()["access_token"]
+        analyst = {"Authorization": f"Bearer {token}"}
+        tasks: list[dict[str, Any]] = http.get(
+            "/api/v1/callbacks", params={"status": "reached"}, headers=analyst
+        ).json()["items"]
+        recorded = [a for t in tasks for a in t["history"] if a["outcome"]]
+        assert len(tasks) == callbacks["reached"]
+        if tasks:
+            assert recorded
+            card_id = next(t["card_id"] for t in tasks if t["card_id"])
+            card = http.get(f"/api/v1/cards/{card_id}", headers=analyst).json()
+            assert card["callbacks"][-1]["outcome"] == "reached"
+            assert "caller reached" in card["incident"]["description"] or card["status"] == "closed"
+        statuses = {
+            service["status"]
+            for delivery in webhooks[:20]
+            for service in http.get(f"/api/v1/cards/{delivery['card_id']}", headers=analyst).json()[
+                "services"
+            ]
+        }
+        assert statuses & {"received", "accepted", "response_started", "arrived"}
