@@ -55,6 +55,7 @@ class Policy:
     prefer_wait_s: float = 0.0
     lease_s: float = 900.0
     target_s: float = 10.0
+    unclassified_after_calls: bool = False
 
     @classmethod
     def of(cls, settings: Settings) -> Policy:
@@ -66,6 +67,7 @@ class Policy:
             prefer_wait_s=settings.callback_prefer_wait_s,
             lease_s=settings.callback_lease_s,
             target_s=settings.callback_target_s,
+            unclassified_after_calls=settings.callback_unclassified_after_calls,
         )
 
     def due(self, task: CallbackTask) -> datetime:

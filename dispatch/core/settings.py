@@ -82,6 +82,8 @@ class Settings(BaseSettings):
     callback_prefer_wait_s: float = Field(default=0.0, ge=0, le=3600)
     # A dial with no outcome recorded this long goes back to pending (the console was lost).
     callback_lease_s: float = Field(default=900.0, gt=0, le=24 * 3600)
+    # Under load: callbacks of unclassified calls (most abandoned ones) wait behind new calls.
+    callback_unclassified_after_calls: bool = False
     # Target from the drop to the first attempt; a pending task due longer than this is overdue.
     callback_target_s: float = Field(default=10.0, gt=0, le=3600)
     # Consoles recompute every part this often anyway (events are the fast path; this is the

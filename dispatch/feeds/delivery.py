@@ -3,10 +3,15 @@
 At-least-once: the attempt is counted and committed *before* the POST, so a card sent again
 after a crash or a failure always carries ``X-Redelivery: true``. Several workers are safe: a
 claim leases the row (``next_attempt_at`` moves ahead) under ``FOR UPDATE SKIP LOCKED``.
+
+Each service's line is drained by its own task, in order: a receiver that hangs until the
+timeout holds back only its own service's cards, never another service's.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import hmac
 from datetime import timedelta
@@ -27,6 +32,8 @@ from dispatch.feeds.models import Delivery
 log = get_logger(__name__)
 LEASE_MARGIN_S = 2.0
 IDLE_POLL_S = 1.0
+# How long one pass waits for the drains it started before the worker goes back to listening.
+DRAIN_WAIT_S = 0.5
 
 
 def signature(body: bytes, secret: str) -> str:
@@ -40,19 +47,31 @@ class WebhookDeliverer:
     def __init__(self, runtime: Runtime, client: httpx.AsyncClient) -> None:
         self.runtime = runtime
         self.client = client
+        # One draining task per service code, and the services woken while theirs was busy.
+        self._draining: dict[str, asyncio.Task[int]] = {}
+        self._again: set[str] = set()
 
     async def run(self) -> None:
         """Deliver until cancelled; sleeps when idle, wakes on ``feed.enqueued``."""
-        await run_on_events(
-            self.runtime.bus,
-            "feed.enqueued",
-            self.deliver_due,
-            idle_s=IDLE_POLL_S,
-            name="feeds.webhook",
-        )
+        try:
+            await run_on_events(
+                self.runtime.bus,
+                "feed.enqueued",
+                self.deliver_due,
+                idle_s=IDLE_POLL_S,
+                name="feeds.webhook",
+            )
+        finally:
+            for task in self._draining.values():
+                task.cancel()
+            for task in self._draining.values():
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     async def deliver_due(self) -> int:
-        """Deliver every due row of every webhook service, oldest first; returns deliveries made."""
+        """Start draining every webhook service's due rows (each service in its own task, in
+        order) and wait for the drains started now; returns the deliveries they made. A
+        service whose drain is still busy (its receiver hangs) is told to look again."""
         async with unit_of_work(self.runtime.sessions, self.runtime.bus) as session:
             services = list(
                 (
@@ -63,11 +82,34 @@ class WebhookDeliverer:
                     )
                 ).all()
             )
-        done = 0
+        started: list[asyncio.Task[int]] = []
         for service in services:
-            while await self._deliver_head(service):
-                done += 1
-        return done
+            busy = self._draining.get(service.code)
+            if busy is not None and not busy.done():
+                self._again.add(service.code)
+                continue
+            task = asyncio.create_task(self._drain(service), name=f"feeds.webhook.{service.code}")
+            self._draining[service.code] = task
+            started.append(task)
+        if not started:
+            return 0
+        # Wait for the drains that finish promptly; a hanging receiver's drain goes on alone.
+        done, _ = await asyncio.wait(started, timeout=DRAIN_WAIT_S)
+        return sum(task.result() for task in done if not task.cancelled())
+
+    async def _drain(self, service: Service) -> int:
+        """Deliver the service's due rows in order until none is due or one fails."""
+        delivered = 0
+        try:
+            while True:
+                while await self._deliver_head(service):
+                    delivered += 1
+                if service.code not in self._again:
+                    return delivered
+                self._again.discard(service.code)
+        except Exception:  # one service's failure must not end the others' delivery
+            log.exception("feeds.webhook.drain_error", service=service.code)
+            return delivered
 
     async def _deliver_head(self, service: Service) -> bool:
         now = self.runtime.clock.now()

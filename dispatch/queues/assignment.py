@@ -85,7 +85,7 @@ async def offer_waiting(
     queues = {queue.name: queue for queue in await catalog.list_queues(session)}
     made = 0
     items: list[QueueEntry | CallbackTask] = [*entries, *due]
-    for item in sorted(items, key=_rank):
+    for item in sorted(items, key=lambda item: _rank(item, policy)):
         if isinstance(item, CallbackTask):
             made += await _dial(session, item, queues, free, policy=policy, now=now)
             continue
@@ -104,11 +104,13 @@ async def offer_waiting(
     return made
 
 
-def _rank(item: QueueEntry | CallbackTask) -> tuple[int, datetime, int, str]:
-    # Priority first, then age; at a tie a callback (the caller already waited) goes first.
+def _rank(item: QueueEntry | CallbackTask, policy: Policy) -> tuple[int, int, datetime, str]:
+    # Priority first, then age; at a tie a callback (the caller already waited) goes first,
+    # unless the policy puts unclassified callbacks behind every waiting call.
     if isinstance(item, CallbackTask):
-        return (-item.priority, item.created_at, 0, str(item.id))
-    return (-item.priority, item.entered_at, 1, f"{item.id:020d}")
+        behind = int(policy.unclassified_after_calls and item.priority == 0)
+        return (-item.priority, behind, item.created_at, f"0{item.id}")
+    return (-item.priority, 0, item.entered_at, f"1{item.id:020d}")
 
 
 async def _dial(

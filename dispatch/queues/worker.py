@@ -18,6 +18,8 @@ log = get_logger(__name__)
 # Topics after which a tick may have work: a new or ended call, an operator or queue change,
 # a callback task made or due again.
 WAKE_ON = ("call.*", "queue.*", "callback.*")
+# The shortest wall-clock pause between polls (events still wake the worker at once).
+MIN_POLL_WALL_S = 0.05
 
 
 class AcdWorker:
@@ -56,9 +58,11 @@ class AcdWorker:
         # The poll interval is clock time: a scaled simulation clock polls as often in its own
         # time. Waiting in wall time (not clock.sleep) never moves a ManualClock, which the
         # test that owns it drives; the timers themselves are timestamps read from the clock.
+        # A floor in wall time keeps a fast simulation clock from turning this into a busy loop.
         scale = getattr(self.runtime.clock, "scale", 1.0)
+        wait_s = max(self.runtime.settings.queue_poll_s / scale, MIN_POLL_WALL_S)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), self.runtime.settings.queue_poll_s / scale)
+            await asyncio.wait_for(self._wake.wait(), wait_s)
 
 
 @asynccontextmanager

@@ -12,9 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 import cardschema
 from dispatch.calls.gateway.models import GatewayCommand
+from dispatch.core.clock import ManualClock
+from dispatch.core.settings import Settings
 from tests.callbacks.conftest import Callbacks, service_key
+from tests.fixtures.api import running_api
 from tests.fixtures.databases import fingerprint
-from tests.queues.conftest import Acd
+from tests.queues.conftest import Acd, acd_settings
 
 pytestmark = pytest.mark.asyncio
 
@@ -398,3 +401,23 @@ async def test_a_caller_who_rings_again_and_is_answered_is_not_called_back(
     assert settled["card_note"] == f"the caller rang again and was answered (call {again['id']})"
     assert await acd.tick() == 0
     assert await originates(engine) == []
+
+
+async def test_the_policy_can_put_unclassified_callbacks_behind_new_calls(
+    settings: Settings, clock: ManualClock
+) -> None:
+    configured = acd_settings(
+        settings, operator_grace_s=3600, callback_unclassified_after_calls=True
+    )
+    async with running_api(configured, clock=clock) as api:
+        acd = Acd(api, clock)
+        await acd.state("operator1", "on_break", "training")
+        gone = await acd.call()
+        await acd.event(gone["id"], "abandoned")
+        clock.advance(5)
+        newer = await acd.call()
+        await acd.state("operator1", "available")
+        assert await acd.tick() == 1
+        offer = await acd.offer("operator1")
+        assert offer is not None
+        assert offer["call_id"] == newer["id"]  # the newer call first, the callback after it

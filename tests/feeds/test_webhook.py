@@ -109,3 +109,28 @@ async def test_a_card_whose_answer_was_lost_is_sent_again_marked_as_redelivery(
     assert [r.headers["X-Card-Id"] for r in got] == [card["id"], card["id"]]
     assert [r.headers["X-Redelivery"] for r in got] == ["false", "true"]
     assert "X-Signature" not in got[0].headers  # no secret configured: unsigned
+
+
+async def test_a_receiver_that_hangs_holds_back_only_its_own_service(
+    settings: Settings, receivers: list[Receiver]
+) -> None:
+    police, ambulance = receivers
+    ambulance.stall_once_s = 3.0  # answers only after 3 s: the ambulance's line waits
+    async with running_api(settings) as api:
+        for code, receiver in (("102", police), ("103", ambulance)):
+            response = await api.patch(
+                f"/api/v1/services/{code}", user="admin", json={"webhook_url": receiver.url}
+            )
+            assert response.status_code == 200, response.text
+        await routed_card(api, ["103"])  # the ambulance's receiver takes it and stalls
+        await _eventually(lambda: len(ambulance.bodies()) == 1)
+        card = await routed_card(api, ["102"])
+        # The police get their card and acknowledge it while the ambulance's answer is still
+        # outstanding (nothing recorded for it yet): one hanging receiver stalls only itself.
+        await _acknowledged(api, want={"102": 1})
+        outstanding = (
+            await api.get("/api/v1/feeds/deliveries?service=103", user="supervisor1")
+        ).json()
+        assert [(d["status"], d["attempts"]) for d in outstanding] == [("pending", 1)]
+        assert [r.headers["X-Card-Id"] for r in police.bodies()] == [card["id"]]
+        assert await _acknowledged(api, want={"102": 1, "103": 1}) == {"102": 1, "103": 1}
