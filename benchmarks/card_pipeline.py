@@ -12,6 +12,7 @@ its arrival on the feed, p50/p99 of each kind of request, the server's CPU, and 
 103's system, which nobody pulled, then takes its backlog. In the same run a bare FastAPI
 ``GET /ping`` served by uvicorn the same way (benchmarks/ping_app.py), hammered by the same
 client set-up, gives the ceiling. ``--profile`` runs the server under pyinstrument.
+Servers, databases, clients and the ceiling come from ``benchmarks/harness``.
 Figures and how to read them: BENCHMARKS.md, "Card pipeline".
 """
 
@@ -19,39 +20,38 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
-import os
-import platform
 import random
-import signal
-import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import AsyncIterator, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
-import uvloop
-
-# httpcore asks sniffio for the async library on every request; sniffio is not installed, and a
-# failed import searches sys.path each time (a third of the client's CPU). None here makes
-# that import fail at once, and httpcore then takes asyncio, which is what runs.
-sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.harness.ceiling import http_ceiling  # noqa: E402
+from benchmarks.harness.http import clients, service_key, sign_in  # noqa: E402
+from benchmarks.harness.report import commit, machine, ms, print_rows, uvloop_runner  # noqa: E402
+from benchmarks.harness.servers import (  # noqa: E402
+    OUT,
+    database,
+    dispatch_command,
+    free_port,
+    machine_busy_s,
+    prepare_database,
+    process_cpu_s,
+    served,
+    server_env,
+)
+from benchmarks.harness.stats import Latencies  # noqa: E402
 from benchmarks.profile_summary import summarise  # noqa: E402
-from tests.fixtures.servers import free_port, postgres_server  # noqa: E402
 
-OUT = ROOT / "benchmarks" / "out"
 GOAL_CARDS_PER_S = 1000
 GOAL_P99_MS = 100
 SERVICES = ["102", "103"]
@@ -122,7 +122,9 @@ def main() -> int:
     }
     with uvloop_runner() as runner:
         if not args.no_ceiling:
-            report["ceiling"] = asdict(runner.run(ceiling(args)))
+            report["ceiling"] = asdict(
+                runner.run(http_ceiling(args.workers, args.ceiling_duration))
+            )
         for backend in backends:
             report["backends"][backend] = asdict(runner.run(pipeline(backend, args)))
     if args.json:
@@ -132,49 +134,7 @@ def main() -> int:
     return 0
 
 
-@contextlib.contextmanager
-def uvloop_runner() -> Iterator[asyncio.Runner]:
-    """The client's event loop (uvloop, like the server's): the client should cost little."""
-    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        yield runner
-
-
 # --- what was measured ------------------------------------------------------------------------
-
-
-@dataclass
-class Latencies:
-    """Durations in seconds, summarised in milliseconds."""
-
-    values: list[float] = field(default_factory=list)
-
-    def summary(self) -> dict[str, float | int | None]:
-        """Count, p50, p99 and max in ms."""
-        ordered = sorted(self.values)
-        if not ordered:
-            return {"count": 0, "p50_ms": None, "p99_ms": None, "max_ms": None}
-        return {
-            "count": len(ordered),
-            "p50_ms": round(percentile(ordered, 50) * 1000, 2),
-            "p99_ms": round(percentile(ordered, 99) * 1000, 2),
-            "max_ms": round(ordered[-1] * 1000, 2),
-        }
-
-
-def percentile(ordered: list[float], p: int) -> float:
-    """Nearest-rank percentile of sorted values."""
-    return ordered[min(len(ordered) - 1, len(ordered) * p // 100)]
-
-
-@dataclass
-class CeilingResult:
-    """The bare endpoint: requests answered per second and their latency."""
-
-    requests: int
-    seconds: float
-    requests_per_s: float
-    latency: dict[str, float | int | None]
-    errors: int
 
 
 @dataclass
@@ -250,45 +210,6 @@ class Run:
             )
 
 
-# --- the ceiling ------------------------------------------------------------------------------
-
-
-async def ceiling(args: argparse.Namespace) -> CeilingResult:
-    """Hammer ``GET /ping`` of the bare app with the same client set-up."""
-    port = free_port()
-    command = [sys.executable, str(ROOT / "benchmarks" / "ping_app.py"), "--port", str(port)]
-    with (
-        tempfile.TemporaryDirectory(prefix="bench-ping-") as folder,
-        served(command, os.environ.copy(), Path(folder), port, "/ping"),
-    ):
-        base = f"http://127.0.0.1:{port}"
-        latency = Latencies()
-        errors = 0
-        async with clients(base, args.workers) as pool:
-
-            async def worker(http: httpx.AsyncClient, deadline: float) -> None:
-                nonlocal errors
-                while time.perf_counter() < deadline:
-                    before = time.perf_counter()
-                    response = await http.get("/ping")
-                    latency.values.append(time.perf_counter() - before)
-                    if response.status_code != 200:
-                        errors += 1
-
-            warm = time.perf_counter() + 1
-            await asyncio.gather(*(worker(http, warm) for http in pool))
-            latency.values.clear()
-            errors = 0
-            started = time.perf_counter()
-            deadline = started + args.ceiling_duration
-            await asyncio.gather(*(worker(http, deadline) for http in pool))
-            seconds = time.perf_counter() - started
-    count = len(latency.values)
-    return CeilingResult(
-        count, round(seconds, 2), round(count / seconds), latency.summary(), errors
-    )
-
-
 # --- the card pipeline ------------------------------------------------------------------------
 
 
@@ -296,64 +217,21 @@ async def pipeline(backend: str, args: argparse.Namespace) -> PipelineResult:
     """Start a server on a new database of ``backend``, drive the pipeline, stop it."""
     with tempfile.TemporaryDirectory(prefix=f"bench-{backend}-") as folder:
         workdir = Path(folder)
-        if backend == "sqlite":
-            return await measure_server(
-                f"sqlite:///{workdir / 'dispatch.db'}",
-                "SQLite (WAL) in a temporary folder",
-                workdir,
-                backend,
-                args,
-            )
-        pg_kind = "fsync off, as the tests run it" if args.pg_fsync_off else "durable defaults"
-        with postgres_server(durable=not args.pg_fsync_off) as server_url:
-            external = bool(os.environ.get("DISPATCH_TEST_POSTGRES_URL"))
-            where = "DISPATCH_TEST_POSTGRES_URL" if external else "started for the run"
-            async with fresh_postgres_database(server_url) as url:
-                return await measure_server(
-                    url, f"PostgreSQL ({where}, {pg_kind})", workdir, backend, args
-                )
-
-
-@contextlib.asynccontextmanager
-async def fresh_postgres_database(server_url: str) -> AsyncIterator[str]:
-    """A new database on the server, dropped afterwards."""
-    name = f"bench_{uuid.uuid4().hex[:12]}"
-    plain = "postgresql://" + server_url.split("://", 1)[1]
-    admin = await asyncpg.connect(plain)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        yield plain.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with contextlib.suppress(Exception):
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+        async with database(backend, workdir, durable=not args.pg_fsync_off) as (url, described):
+            return await measure_server(url, described, workdir, backend, args)
 
 
 async def measure_server(
     database_url: str, database: str, workdir: Path, backend: str, args: argparse.Namespace
 ) -> PipelineResult:
     """Prepare the database, serve it, measure, and (with ``--profile``) summarise the profile."""
-    # The server runs this checkout's code (PYTHONPATH comes before the editable install),
-    # with nothing of the caller's configuration but where the boundaries are.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DISPATCH_")}
-    if "DISPATCH_GEO_DATA_DIR" in os.environ:
-        env["DISPATCH_GEO_DATA_DIR"] = os.environ["DISPATCH_GEO_DATA_DIR"]
-    env.update(
-        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-        DISPATCH_DATABASE_URL=database_url,
-        DISPATCH_MODE="dev",
-        DISPATCH_LOG_LEVEL="WARNING",
-    )
+    env = server_env(database_url)
     prepare_database(env, workdir)
     port = free_port()
-    serve = ["-m", "dispatch", "serve", "--no-migrate", "--port", str(port)]
     session_file = OUT / f"profile-{backend}.pyisession"
     if args.profile:
         OUT.mkdir(parents=True, exist_ok=True)
-        command = [sys.executable, "-m", "pyinstrument", "-r", "pyisession"]
-        command += ["-o", str(session_file), *serve]
-    else:
-        command = [sys.executable, *serve]
+    command = dispatch_command(port, session_file if args.profile else None)
     with served(command, env, workdir, port, "/healthz") as pid:
         result, window = await drive(f"http://127.0.0.1:{port}", backend, database, pid, args)
     if args.profile:
@@ -565,157 +443,7 @@ async def consume(
         cursor[0] = page["next_cursor"]
 
 
-@contextlib.asynccontextmanager
-async def clients(base: str, count: int) -> AsyncIterator[list[httpx.AsyncClient]]:
-    """A pooled client per worker, each keeping its connection alive.
-
-    Not one client shared by all: httpcore's pool looks at every connection for every request,
-    and with 16 workers on one client the client alone took more than a core here and the
-    bare endpoint measured 300–800 requests/s instead of about 1,900.
-    """
-    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    async with contextlib.AsyncExitStack() as stack:
-        yield [
-            await stack.enter_async_context(
-                httpx.AsyncClient(base_url=base, limits=limits, timeout=60)
-            )
-            for _ in range(count)
-        ]
-
-
-async def sign_in(http: httpx.AsyncClient, username: str) -> dict[str, str]:
-    """A demo account's bearer header (dev mode: the password is the username)."""
-    response = await http.post(
-        "/api/v1/auth/token", data={"username": username, "password": username}
-    )
-    response.raise_for_status()
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-
-async def service_key(http: httpx.AsyncClient, admin: dict[str, str], code: str) -> dict[str, str]:
-    """A service account for ``code`` made through the admin API, and its ``X-Api-Key``."""
-    username = f"bench{code}"
-    created = await http.post(
-        "/api/v1/users",
-        headers=admin,
-        json={"username": username, "role": "service", "service_code": code},
-    )
-    created.raise_for_status()
-    key = await http.post(f"/api/v1/users/{username}/api-keys", headers=admin, json={})
-    key.raise_for_status()
-    return {"X-Api-Key": key.json()["key"]}
-
-
-# --- processes --------------------------------------------------------------------------------
-
-
-def prepare_database(env: dict[str, str], workdir: Path) -> None:
-    """Migrate and seed (reference data, demo accounts) with the server's own commands."""
-    for step in ("migrate", "seed"):
-        subprocess.run(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "dispatch", step],
-            env=env,
-            cwd=workdir,
-            check=True,
-            capture_output=True,
-        )
-
-
-@contextlib.contextmanager
-def served(
-    command: list[str], env: dict[str, str], workdir: Path, port: int, ready: str
-) -> Iterator[int]:
-    """Run a server until the block ends (SIGINT, then the hard way) once ``ready`` answers
-    200; yields its pid."""
-    log = (workdir / "server.log").open("wb")
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and modules
-        command, env=env, cwd=workdir, stdout=log, stderr=subprocess.STDOUT
-    )
-    try:
-        wait_ready(process, f"http://127.0.0.1:{port}{ready}", workdir / "server.log")
-        yield process.pid
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=120)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-        log.close()
-
-
-def wait_ready(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
-    """Block until ``url`` answers 200; fail with the server's log if it exits first."""
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited: {log.read_text(errors='replace')[-2000:]}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        time.sleep(0.1)
-    raise RuntimeError(f"the server did not answer within 90 s: {log}")
-
-
-def process_cpu_s(pid: int) -> float:
-    """User + system CPU seconds a process has used (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def machine_busy_s() -> float:
-    """CPU seconds all cores spent not idle since boot (Linux /proc/stat)."""
-    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = values[3] + values[4]
-    return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK")
-
-
 # --- the report -------------------------------------------------------------------------------
-
-
-def machine() -> dict[str, Any]:
-    """nproc, CPU model, memory, kernel, Python."""
-    model = "unknown"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    memory_gib = None
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                memory_gib = round(int(line.split()[1]) / 1024**2, 1)
-    return {
-        "nproc": len(os.sched_getaffinity(0)),
-        "cpu": model,
-        "memory_gib": memory_gib,
-        "system": f"{platform.system()} {platform.release()} {platform.machine()}",
-        "python": platform.python_version(),
-        "load_average_at_start": round(os.getloadavg()[0], 2),
-    }
-
-
-def commit() -> str:
-    """``git rev-parse --short HEAD``, plus "+ uncommitted" when the tree differs from it."""
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607 - git from PATH
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain"],  # noqa: S607 - git from PATH
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown (not a git checkout)"
-    return f"{head} + uncommitted" if dirty else head
 
 
 def print_table(report: dict[str, Any]) -> None:
@@ -764,8 +492,8 @@ def print_table(report: dict[str, Any]) -> None:
                 str(r["cards"]),
                 f"{r['cards_per_s']:,.1f}",
                 f"{r['http_requests_per_s']:,}",
-                _ms(r["feed"]["p50_ms"]),
-                _ms(r["feed"]["p99_ms"]),
+                ms(r["feed"]["p50_ms"]),
+                ms(r["feed"]["p99_ms"]),
                 _pair(r["create"]),
                 _pair(r["route"]),
                 _pair(r["pull"]),
@@ -774,10 +502,7 @@ def print_table(report: dict[str, Any]) -> None:
                 str(r["not_on_feed"]),
             )
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    print()
-    for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+    print_rows(rows)
     print()
     for name, r in report["backends"].items():
         print(
@@ -787,7 +512,7 @@ def print_table(report: dict[str, Any]) -> None:
         up = r["catch_up"]
         print(
             f"  catch-up: 103, never pulled during the run, takes its {up['cards']} cards in pages "
-            f"of 500: {up['cards_per_s']:,} cards/s (a full page {_ms(up['page_of_500_p50_ms'])})"
+            f"of 500: {up['cards_per_s']:,} cards/s (a full page {ms(up['page_of_500_p50_ms'])})"
         )
         for detail in r["not_on_feed_detail"]:
             print(f"  not on the feed: {detail}")
@@ -801,16 +526,12 @@ def print_table(report: dict[str, Any]) -> None:
         print(
             f"  goal {GOAL_CARDS_PER_S:,} cards/s with feed p99 < {GOAL_P99_MS} ms: "
             f"{'met' if met else 'not met'} ({r['cards_per_s'] / GOAL_CARDS_PER_S:.0%} of the "
-            f"rate, p99 {_ms(r['feed']['p99_ms'])})"
+            f"rate, p99 {ms(r['feed']['p99_ms'])})"
         )
         if r["profile"]:
             print(f"  profile: {r['profile']}")
             for line in r["profile_summary"]["lines"]:
                 print(f"    {line}")
-
-
-def _ms(value: float | None) -> str:
-    return "-" if value is None else f"{value:g} ms"
 
 
 def _pair(summary: dict[str, Any]) -> str:

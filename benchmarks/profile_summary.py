@@ -1,4 +1,5 @@
-"""Where a profiled server's time went during the measured phase of ``make bench-cards``.
+"""Where a profiled server's time went during the measured phase of ``make bench-cards``
+(and of ``make bench-consoles``).
 
 pyinstrument samples the server's main thread (wall time, so waits for the GIL count where
 they happen). The session covers the whole process; only the samples inside the measured
@@ -29,6 +30,7 @@ LIBRARIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("pydantic (validation, serialisation)", ("pydantic",)),
     ("cardschema (card model, XML build and XSD check)", ("/cardschema/", "lxml")),
     ("dispatch's own code", ("/dispatch/",)),
+    ("websockets (frames, permessage-deflate)", ("/websockets/",)),
     (
         "FastAPI, Starlette, uvicorn, anyio (HTTP, routing, dependencies)",
         (
