@@ -8,8 +8,11 @@ console the values that differ from what it already has. Each console sends from
 so a slow client delays only itself; while it is busy its changes merge into one delta.
 
 Every ``refresh_s`` all parts are recomputed anyway: the safety net for events that never came
-(a full subscriber queue, Redis lost for a moment, a time-based change). A part with
-``every_s`` (the supervisor's alerts) is recomputed that often while a console shows it.
+(a full subscriber queue, Redis lost for a moment, a time-based change). The refresh is spread
+over the period — shared parts once, each user's personal parts in their own slice — so that
+it never holds an event's delta back behind 500 users' recomputation; and within a flush the
+shared parts (the queue) go out before the personal ones are computed. A part with ``every_s``
+(the supervisor's alerts) is recomputed that often while a console shows it.
 """
 
 from __future__ import annotations
@@ -17,12 +20,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from dispatch.cards import store as cards
 from dispatch.consoles.views import Beat, ConsoleUser, Lookups, PartContext, Ref, Touch, View
@@ -33,9 +37,12 @@ from dispatch.core.runtime import Runtime
 from dispatch.errors import NotFound
 
 log = get_logger(__name__)
+T = TypeVar("T")
 
 INTERVAL_S = 0.1
 REFRESH_S = 30.0
+# The refresh marks a slice of the users this often (each user once per ``refresh_s``).
+REFRESH_STEP_S = 1.0
 HEARTBEAT_S = 15.0
 PARALLEL_USERS = 8
 
@@ -251,12 +258,25 @@ class ConsoleHub:
         shared, self.dirty_shared = self.dirty_shared, set()
         personal, self.dirty_personal = self.dirty_personal, {}
         changed_shared = await self._compute_shared(shared)
+        # The shared parts (the queue every console shows) go out before the personal ones
+        # are computed: one user's slow parts never hold the floor's picture back.
+        if changed_shared:
+            self._hand_out(changed_shared, {}, snapshots=False)
         changed_personal = await self._compute_personal(personal)
+        self._hand_out({}, changed_personal, snapshots=True)
+
+    def _hand_out(
+        self,
+        changed_shared: Mapping[tuple[str, str], Any],
+        changed_personal: Mapping[tuple[str, str], Mapping[str, Any]],
+        *,
+        snapshots: bool,
+    ) -> None:
         for console in list(self.consoles):
             view = console.view.name
             key = (view, console.user.username)
             if console.wants_snapshot:
-                values = self._all_values(console)
+                values = self._all_values(console) if snapshots else None
                 if values is not None:
                     console.give_snapshot(values)
                 continue
@@ -399,10 +419,22 @@ class ConsoleHub:
             await asyncio.sleep(max(0.0, self.interval_s - (loop.time() - started)))
 
     async def _refreshes(self) -> None:
+        """Recompute everything once per ``refresh_s``: the shared parts at the period's end,
+        the users' personal parts a slice at a time over the period."""
+        step = min(REFRESH_STEP_S, self.refresh_s)
+        elapsed, cursor = 0.0, 0
         while True:
-            await asyncio.sleep(self.refresh_s)
-            if self.consoles:
-                self.mark_everything()
+            await asyncio.sleep(step)
+            elapsed += step
+            users = sorted({(c.view.name, c.user.username) for c in self.consoles})
+            batch, cursor = refresh_slice(users, cursor, step_s=step, refresh_s=self.refresh_s)
+            for view_name, user in batch:
+                personal = self.views[view_name].personal
+                self.mark(self.views[view_name], [Touch(p.name, user) for p in personal])
+            if elapsed >= self.refresh_s - 1e-9:
+                elapsed = 0.0
+                for each in self.views.values():
+                    self.mark(each, [Touch(part.name) for part in each.shared])
 
     async def _ticks(self) -> None:
         timed = [
@@ -424,6 +456,18 @@ class ConsoleHub:
                 due[(view.name, part.name)] = now + every
                 if any(c.view is view for c in self.consoles):
                     self.mark(view, [Touch(part.name)])
+
+
+def refresh_slice(
+    users: Sequence[T], cursor: int, *, step_s: float, refresh_s: float
+) -> tuple[list[T], int]:
+    """The users whose parts one refresh step recomputes, from ``cursor`` on, so that every
+    user comes round once per ``refresh_s``; and where the next step starts."""
+    if not users:
+        return [], 0
+    share = min(len(users), max(1, math.ceil(len(users) * step_s / refresh_s)))
+    start = cursor % len(users)
+    return [users[(start + n) % len(users)] for n in range(share)], (start + share) % len(users)
 
 
 @asynccontextmanager
