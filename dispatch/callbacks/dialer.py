@@ -45,6 +45,16 @@ async def due_tasks(session: AsyncSession, *, policy: Policy, now: datetime) -> 
     return [task for task in rows if policy.due(task) <= now]
 
 
+async def any_due(session: AsyncSession, *, now: datetime) -> bool:
+    """Whether some pending task's due time has come (a plain read, no lock)."""
+    found = await session.scalar(
+        select(CallbackTask.id)
+        .where(CallbackTask.status == CallbackStatus.PENDING.value, CallbackTask.due_at <= now)
+        .limit(1)
+    )
+    return found is not None
+
+
 async def preferred_operator(
     session: AsyncSession, task: CallbackTask, free: list[Operator], *, policy: Policy
 ) -> Operator | None:

@@ -55,6 +55,8 @@ async def offer_waiting(
     """Offer waiting calls and due callbacks (priority, then age) by each queue's strategy;
     how many offers and dials were made."""
     policy = policy or Policy()
+    if not await _anyone_to_offer(session, now=now):
+        return 0  # nobody free and no callback due: do not lock every waiting call for nothing
     entries = list(
         (
             await session.scalars(
@@ -102,6 +104,15 @@ async def offer_waiting(
         await offers.make(session, entry, chosen, queue, now=now)
         made += 1
     return made
+
+
+async def _anyone_to_offer(session: AsyncSession, *, now: datetime) -> bool:
+    """Whether an operator is available or a callback is due (which may go to an operator
+    still wrapping that call up); plain reads, before any lock is taken."""
+    free = await session.scalar(
+        select(Operator.username).where(Operator.state == S.AVAILABLE.value).limit(1)
+    )
+    return free is not None or await dialer.any_due(session, now=now)
 
 
 def _rank(item: QueueEntry | CallbackTask, policy: Policy) -> tuple[int, int, datetime, str]:
