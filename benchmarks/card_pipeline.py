@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.harness.ceiling import http_ceiling  # noqa: E402
+from benchmarks.harness.cli import add_common_options  # noqa: E402
 from benchmarks.harness.http import clients, service_key, sign_in  # noqa: E402
 from benchmarks.harness.report import commit, machine, ms, print_rows, uvloop_runner  # noqa: E402
 from benchmarks.harness.servers import (  # noqa: E402
@@ -86,17 +87,10 @@ def main() -> int:
     )
     parser.add_argument("--ceiling-duration", type=float, default=10.0, help="seconds (10)")
     parser.add_argument("--no-ceiling", action="store_true", help="skip the bare endpoint")
-    parser.add_argument(
-        "--pg-fsync-off",
-        action="store_true",
-        help="run PostgreSQL as the tests do (fsync and synchronous commit off)",
+    add_common_options(
+        parser,
+        profile_help="run the server under pyinstrument; writes benchmarks/out/profile-BACKEND.txt",
     )
-    parser.add_argument(
-        "--profile",
-        action="store_true",
-        help="run the server under pyinstrument; writes benchmarks/out/profile-BACKEND.txt",
-    )
-    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args()
     if args.cards < 1 or args.workers < 1 or args.duration <= 0:
         parser.error("--cards, --workers and --duration must be positive")

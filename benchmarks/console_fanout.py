@@ -39,6 +39,7 @@ from websockets.asyncio.client import connect
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.harness.cli import add_common_options  # noqa: E402
 from benchmarks.harness.http import clients, sign_in  # noqa: E402
 from benchmarks.harness.report import commit, machine, ms, print_rows, uvloop_runner  # noqa: E402
 from benchmarks.harness.servers import (  # noqa: E402
@@ -91,17 +92,10 @@ def main() -> int:
         type=float,
         help="the server's DISPATCH_CONSOLE_REFRESH_S (default: the product's, 30 s)",
     )
-    parser.add_argument(
-        "--pg-fsync-off",
-        action="store_true",
-        help="run PostgreSQL as the tests do (fsync and synchronous commit off)",
+    add_common_options(
+        parser,
+        profile_help="run the server under pyinstrument (out/profile-consoles-BACKEND.txt)",
     )
-    parser.add_argument(
-        "--profile",
-        action="store_true",
-        help="run the server under pyinstrument (benchmarks/out/profile-consoles-BACKEND.txt)",
-    )
-    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args()
     if args.consoles < 1 or args.changes < 1 or args.interval <= 0 or args.client_processes < 1:
         parser.error("--consoles, --changes, --interval and --client-processes must be positive")

@@ -50,6 +50,7 @@ from sqlalchemy import select
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.harness.cli import add_common_options  # noqa: E402
 from benchmarks.harness.report import commit, machine, ms, print_rows, uvloop_runner  # noqa: E402
 from benchmarks.harness.servers import (  # noqa: E402
     OUT,
@@ -99,17 +100,10 @@ def main() -> int:
     parser.add_argument(
         "--rounds-one", type=int, default=20, help="rounds with one operator free (20)"
     )
-    parser.add_argument(
-        "--pg-fsync-off",
-        action="store_true",
-        help="run PostgreSQL as the tests do (fsync and synchronous commit off)",
+    add_common_options(
+        parser,
+        profile_help="sample the (first) worker's ticks (benchmarks/out/profile-queues-SETUP.txt)",
     )
-    parser.add_argument(
-        "--profile",
-        action="store_true",
-        help="sample the (first) worker's ticks (benchmarks/out/profile-queues-SETUP.txt)",
-    )
-    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args()
     if args.operators < 1 or args.waiting < 0 or args.rounds_all < 1 or args.rounds_one < 0:
         parser.error("--operators and --rounds-all must be positive")
