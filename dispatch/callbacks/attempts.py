@@ -162,6 +162,7 @@ async def cancel(
     if attempt is not None:
         attempt.ended_at = now
         attempt.note = f"cancelled by {actor.username}"
+        await dialer.hang_up(session, actor, task, attempt, reason="cancelled", now=now)
     dialler = task.operator
     tasks.close(task, CallbackStatus.CANCELLED, actor, now=now)
     if dialler is not None:

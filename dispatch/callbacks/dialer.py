@@ -165,6 +165,7 @@ async def expire_leases(session: AsyncSession, actor: Actor, *, now: datetime) -
         if attempt is not None:
             attempt.ended_at = now
             attempt.note = "no outcome was recorded in time; the attempt does not count"
+            await hang_up(session, actor, task, attempt, reason="no outcome in time", now=now)
         dialler = task.operator
         task.status = CallbackStatus.PENDING.value
         task.operator = None
@@ -183,6 +184,32 @@ async def expire_leases(session: AsyncSession, actor: Actor, *, now: datetime) -
         )
         tasks.publish(session, task, "lease_expired")
     return len(rows)
+
+
+async def hang_up(
+    session: AsyncSession,
+    actor: Actor,
+    task: CallbackTask,
+    attempt: CallbackAttempt,
+    *,
+    reason: str,
+    now: datetime,
+) -> None:
+    """Tell the gateway to end a dial that will get no outcome (cancelled, or its lease ended)."""
+    await enqueue_command(
+        session,
+        CommandType.HANGUP,
+        task.call_id,
+        attempt.operator,
+        {
+            "callback_id": str(task.id),
+            "attempt_id": str(attempt.id),
+            "originate_command_id": str(attempt.command_id) if attempt.command_id else None,
+            "reason": reason,
+        },
+        now=now,
+        actor=actor,
+    )
 
 
 async def open_attempt(session: AsyncSession, task_id: uuid.UUID) -> CallbackAttempt | None:

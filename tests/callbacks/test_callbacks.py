@@ -31,15 +31,18 @@ def cb(acd: Acd) -> Callbacks:
     return Callbacks(acd)
 
 
-async def originates(engine: AsyncEngine) -> list[GatewayCommand]:
-    """The gateway's originate commands, oldest first."""
+async def commands(engine: AsyncEngine, kind: str) -> list[GatewayCommand]:
+    """The gateway's commands of one kind, oldest first."""
     async with engine.connect() as connection:
         rows = await connection.execute(
-            select(GatewayCommand)
-            .where(GatewayCommand.command == "originate")
-            .order_by(GatewayCommand.id)
+            select(GatewayCommand).where(GatewayCommand.command == kind).order_by(GatewayCommand.id)
         )
         return list(rows.all())  # type: ignore[arg-type]
+
+
+async def originates(engine: AsyncEngine) -> list[GatewayCommand]:
+    """The gateway's originate commands, oldest first."""
+    return await commands(engine, "originate")
 
 
 async def test_drop_callback_reached_card_sent_again(
@@ -321,7 +324,7 @@ async def test_bad_input_changes_nothing(cb: Callbacks, acd: Acd, engine: AsyncE
     assert stats.status_code == 422
 
 
-async def test_a_supervisor_cancels_a_task(cb: Callbacks, acd: Acd) -> None:
+async def test_a_supervisor_cancels_a_task(cb: Callbacks, acd: Acd, engine: AsyncEngine) -> None:
     call = await cb.taken_call()
     await acd.event(call["id"], "dropped")
     [task] = await cb.pending()
@@ -336,10 +339,16 @@ async def test_a_supervisor_cancels_a_task(cb: Callbacks, acd: Acd) -> None:
     )
     assert (cancelled["status"], cancelled["closed_by"]) == ("cancelled", "supervisor1")
     assert (await acd.me("operator1"))["state"] == "available"
+    [hangup] = await commands(engine, "hangup")  # the dial under way is ended at the gateway
+    [originate] = await originates(engine)
+    assert hangup.payload["callback_id"] == task["id"]
+    assert hangup.payload["originate_command_id"] == str(originate.command_id)
     assert await cb.pending() == []
 
 
-async def test_a_dial_without_an_outcome_goes_back_to_pending(cb: Callbacks, acd: Acd) -> None:
+async def test_a_dial_without_an_outcome_goes_back_to_pending(
+    cb: Callbacks, acd: Acd, engine: AsyncEngine
+) -> None:
     call = await cb.taken_call()
     await acd.event(call["id"], "dropped")
     [task] = await cb.pending()
@@ -351,6 +360,8 @@ async def test_a_dial_without_an_outcome_goes_back_to_pending(cb: Callbacks, acd
     assert (again["status"], again["attempts"]) == ("dialing", 0)
     assert [a["outcome"] for a in again["history"]] == [None, None]
     assert again["history"][0]["note"].startswith("no outcome was recorded")
+    [hangup] = await commands(engine, "hangup")
+    assert hangup.payload["attempt_id"] == again["history"][0]["id"]
 
 
 async def test_statistics_per_operator_and_overall(cb: Callbacks, acd: Acd) -> None:
