@@ -80,5 +80,5 @@ SUPERVISOR_VIEW = View(
     roles=frozenset({Role.SUPERVISOR}),
     parts=PARTS,
     touches=touches,
-    beat=acd.heartbeat_in_acd,
+    beat=acd.heartbeat,
 )

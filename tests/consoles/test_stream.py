@@ -187,13 +187,24 @@ async def test_ping_answers_pong_and_keeps_the_operator_in_rotation(
     live: Live, http: httpx.AsyncClient
 ) -> None:
     token = await sign_in(http, "operator1")
+    auth = {"Authorization": f"Bearer {token}"}
     console = await open_console(live, token)
     await console.send({"type": "ping"})
     while (message := await console.receive())["type"] != "pong":
         pass
     assert datetime.fromisoformat(message["server_time"]).tzinfo is not None
-    me = await http.get("/api/v1/operators/me", headers={"Authorization": f"Bearer {token}"})
+    # Signed out of the ACD: the ping writes nothing (signing in stamps the time itself).
+    me = await http.get("/api/v1/operators/me", headers=auth)
+    assert me.json()["last_heartbeat_at"] is None
+    state = await http.post("/api/v1/operators/me/state", json={"state": "available"}, headers=auth)
+    assert state.status_code == 200, state.text
+    signed_in = datetime.fromisoformat(state.json()["last_heartbeat_at"])
+    await console.send({"type": "ping"})
+    while (await console.receive())["type"] != "pong":
+        pass
+    me = await http.get("/api/v1/operators/me", headers=auth)
     beat = datetime.fromisoformat(me.json()["last_heartbeat_at"])
+    assert beat >= signed_in
     assert (datetime.now(UTC) - beat).total_seconds() < 60
     await console.socket.close()
 
