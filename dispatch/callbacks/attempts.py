@@ -72,6 +72,8 @@ async def record(
 ) -> CallbackAttempt:
     """Record one attempt's outcome (201); a fourth attempt, or one on a closed task, is a 409."""
     task = await tasks.get_task(session, task_id, lock=True)
+    if data.attempt_id is not None:
+        await _check_not_recorded(session, task, data.attempt_id)
     if task.status not in OPEN:
         raise Conflict(
             f"callback {task_id} is already {task.status} after {task.attempts} attempt(s); "
@@ -124,6 +126,20 @@ async def record(
         await _escalate(session, actor, task, now=now)
     tasks.publish(session, task, "attempt")
     return attempt
+
+
+async def _check_not_recorded(
+    session: AsyncSession, task: CallbackTask, attempt_id: uuid.UUID
+) -> None:
+    """A named dial must be this task's and still open (a retried post is not a new attempt)."""
+    named = await session.get(CallbackAttempt, attempt_id)
+    if named is None or named.task_id != task.id:
+        raise Invalid(f"attempt_id: no dial {attempt_id} of callback {task.id}")
+    if named.outcome is not None or named.ended_at is not None:
+        raise Conflict(
+            f"the outcome of dial {attempt_id} was already recorded ({named.outcome or 'none'}); "
+            "it is not counted twice"
+        )
 
 
 async def _attempt_for(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from cardschema import CallbackOutcome
 from dispatch.callbacks.states import CallbackStatus
@@ -25,9 +25,14 @@ class AttemptIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     outcome: CallbackOutcome
-    started_at: datetime | None = None
-    ended_at: datetime | None = None
+    started_at: AwareDatetime | None = None
+    ended_at: AwareDatetime | None = None
     note: str | None = Field(default=None, max_length=1000)
+    attempt_id: uuid.UUID | None = Field(
+        default=None,
+        description="the dial this outcome is for (the originate's attempt_id): a repeat of an "
+        "outcome already recorded is refused instead of counting as another attempt",
+    )
 
 
 class CancelIn(BaseModel):

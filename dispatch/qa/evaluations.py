@@ -50,9 +50,12 @@ async def create_evaluation(
     calibration = None
     if data.calibration_id is not None:
         calibration = await _calibration(session, actor, data)
-        card = await scorecards.get_by_id(session, calibration.scorecard_id)
+        card = await scorecards.get_by_id(session, calibration.scorecard_id, share=True)
     else:
-        card = await scorecards.get_version(session, data.scorecard, data.scorecard_version)
+        # FOR SHARE: a concurrent edit of this (so far unused) version waits for the score.
+        card = await scorecards.get_version(
+            session, data.scorecard, data.scorecard_version, share=True
+        )
     await _check_first(session, actor, call.id, data.calibration_id)
     definition = scorecards.definition(card)
     result = scoring.score(definition, _values(data.answers))
@@ -64,8 +67,9 @@ async def create_evaluation(
         evaluator=actor.username,
         operator=call.operator,
         call_at=call.created_at,
-        plan_id=chosen_by[0] if chosen_by else None,
-        in_plan=bool(chosen_by),
+        # A calibration score is practice, not the call's official evaluation in a plan.
+        plan_id=chosen_by[0] if chosen_by and calibration is None else None,
+        in_plan=bool(chosen_by) and calibration is None,
         calibration_id=calibration.id if calibration else None,
         revision=1,
         score=result.score,

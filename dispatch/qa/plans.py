@@ -147,10 +147,8 @@ async def get_plan(session: AsyncSession, plan_id: uuid.UUID) -> PlanOut:
     )
     counted = await session.execute(
         select(Evaluation.call_id, func.count())
-        .where(
-            Evaluation.call_id.in_([r.call_id for r in rows]),
-            Evaluation.calibration_id.is_(None),
-        )
+        .join(PlanCall, PlanCall.call_id == Evaluation.call_id)
+        .where(PlanCall.plan_id == plan_id, Evaluation.calibration_id.is_(None))
         .group_by(Evaluation.call_id)
     )
     counts: dict[uuid.UUID, int] = {row[0]: row[1] for row in counted}

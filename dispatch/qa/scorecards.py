@@ -9,6 +9,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.audit import service as audit
@@ -41,9 +42,15 @@ async def list_scorecards(session: AsyncSession) -> list[ScorecardOut]:
 
 
 async def get_version(
-    session: AsyncSession, key: str, version: int | None = None, *, lock: bool = False
+    session: AsyncSession,
+    key: str,
+    version: int | None = None,
+    *,
+    lock: bool = False,
+    share: bool = False,
 ) -> Scorecard:
-    """A scorecard's version (its newest when ``version`` is None); NotFound otherwise."""
+    """A scorecard's version (its newest when ``version`` is None); NotFound otherwise.
+    ``share``: locked against change (FOR SHARE) while an evaluation is scored on it."""
     query = select(Scorecard).where(Scorecard.key == key)
     if version is None:
         query = query.order_by(Scorecard.version.desc()).limit(1)
@@ -51,6 +58,8 @@ async def get_version(
         query = query.where(Scorecard.version == version)
     if lock:
         query = query.with_for_update()
+    elif share:
+        query = query.with_for_update(read=True)
     row = await session.scalar(query)
     if row is None:
         which = f"{key!r}" if version is None else f"{key!r} version {version}"
@@ -58,9 +67,14 @@ async def get_version(
     return row
 
 
-async def get_by_id(session: AsyncSession, scorecard_id: uuid.UUID) -> Scorecard:
-    """The scorecard version with this id."""
-    row = await session.get(Scorecard, scorecard_id)
+async def get_by_id(
+    session: AsyncSession, scorecard_id: uuid.UUID, *, share: bool = False
+) -> Scorecard:
+    """The scorecard version with this id (FOR SHARE when ``share``)."""
+    query = select(Scorecard).where(Scorecard.id == scorecard_id)
+    if share:
+        query = query.with_for_update(read=True)
+    row = await session.scalar(query)
     if row is None:  # pragma: no cover - referenced by a foreign key
         raise NotFound(f"no scorecard version {scorecard_id}")
     return row
@@ -144,7 +158,13 @@ async def _add(
         created_by=actor.username,
     )
     session.add(row)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # the same key and version made side by side
+        raise Conflict(
+            f"scorecard {key!r} version {version} was just made by someone else; "
+            "read the scorecard again and retry"
+        ) from exc
     await audit.record(
         session, actor, "qa.scorecard.create", "qa_scorecard", str(row.id),
         {"key": key, "version": version}, at=now,

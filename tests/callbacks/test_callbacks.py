@@ -432,3 +432,28 @@ async def test_the_policy_can_put_unclassified_callbacks_behind_new_calls(
         offer = await acd.offer("operator1")
         assert offer is not None
         assert offer["call_id"] == newer["id"]  # the newer call first, the callback after it
+
+
+async def test_an_outcome_posted_twice_for_one_dial_counts_once(
+    cb: Callbacks, acd: Acd, engine: AsyncEngine
+) -> None:
+    call = await cb.taken_call()
+    await acd.event(call["id"], "dropped")
+    [task] = await cb.pending()
+    assert await acd.tick() == 1
+    [originate] = await originates(engine)
+    dial = originate.payload["attempt_id"]
+    first = await cb.attempt(task["id"], "no_answer", attempt_id=dial)
+    assert first["attempts"] == 1
+    before = await fingerprint(engine)
+    again = await cb.attempt(
+        task["id"], "no_answer", user="supervisor1", attempt_id=dial, expect=409
+    )
+    assert "already recorded" in again["detail"]
+    naive = await cb.attempt(task["id"], "busy", started_at="2026-11-22T09:00:00", expect=422)
+    assert naive["detail"]
+    stranger = await cb.attempt(
+        task["id"], "busy", attempt_id="00000000-0000-0000-0000-000000000000", expect=422
+    )
+    assert "no dial" in stranger["detail"]
+    assert await fingerprint(engine) == before
