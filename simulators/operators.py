@@ -242,9 +242,10 @@ class OperatorBot:
         if self.wrapping is not None:
             self.wrapping.cancel()  # the server moved the operator from wrap-up to the dial
         await self.clock.sleep(dial.seconds)
-        answer = await self._post(
-            f"/callbacks/{dial.callback_id}/attempts", {"outcome": dial.outcome}
-        )
+        body: dict[str, str] = {"outcome": dial.outcome}
+        if dial.attempt_id:
+            body["attempt_id"] = dial.attempt_id  # a retried post is not another attempt
+        answer = await self._post(f"/callbacks/{dial.callback_id}/attempts", body)
         if answer.status_code != 201:
             self.tally.errors[f"attempt {answer.status_code}"] += 1
             await self._available_again()
