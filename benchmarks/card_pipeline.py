@@ -20,13 +20,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import random
 import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +36,13 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.harness.ceiling import http_ceiling  # noqa: E402
 from benchmarks.harness.cli import add_common_options  # noqa: E402
 from benchmarks.harness.http import clients, service_key, sign_in  # noqa: E402
-from benchmarks.harness.report import commit, machine, ms, print_rows, uvloop_runner  # noqa: E402
+from benchmarks.harness.report import (  # noqa: E402
+    emit,
+    ms,
+    new_report,
+    print_rows,
+    uvloop_runner,
+)
 from benchmarks.harness.servers import (  # noqa: E402
     OUT,
     database,
@@ -97,19 +101,19 @@ def main() -> int:
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
 
     report: dict[str, Any] = {
-        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
-        "commit": commit(),
-        "command": " ".join(["benchmarks/card_pipeline.py", *sys.argv[1:]]),
-        "settings": {
-            "cards": args.cards,
-            "duration_s": args.duration,
-            "workers": args.workers,
-            "warmup": args.warmup,
-            "rate": args.rate,
-            "profile": args.profile,
-            "httpx": httpx.__version__,
-        },
+        **new_report(
+            "benchmarks/card_pipeline.py",
+            {
+                "cards": args.cards,
+                "duration_s": args.duration,
+                "workers": args.workers,
+                "warmup": args.warmup,
+                "rate": args.rate,
+                "profile": args.profile,
+                "httpx": httpx.__version__,
+            },
+            sys.argv[1:],
+        ),
         "goal": {"cards_per_s": GOAL_CARDS_PER_S, "feed_p99_ms": GOAL_P99_MS},
         "ceiling": None,
         "backends": {},
@@ -121,11 +125,7 @@ def main() -> int:
             )
         for backend in backends:
             report["backends"][backend] = asdict(runner.run(pipeline(backend, args)))
-    if args.json:
-        print(json.dumps(report, indent=2, ensure_ascii=False))
-    else:
-        print_table(report)
-    return 0
+    return emit(report, as_json=args.json, table=print_table)
 
 
 # --- what was measured ------------------------------------------------------------------------

@@ -28,7 +28,6 @@ import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -41,7 +40,13 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.harness.cli import add_common_options  # noqa: E402
 from benchmarks.harness.http import clients, sign_in  # noqa: E402
-from benchmarks.harness.report import commit, machine, ms, print_rows, uvloop_runner  # noqa: E402
+from benchmarks.harness.report import (  # noqa: E402
+    emit,
+    ms,
+    new_report,
+    print_rows,
+    uvloop_runner,
+)
 from benchmarks.harness.servers import (  # noqa: E402
     OUT,
     database,
@@ -103,19 +108,19 @@ def main() -> int:
     kinds = {"both": ["websockets", "starlette"], "none": []}.get(args.ceiling, [args.ceiling])
 
     report: dict[str, Any] = {
-        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
-        "commit": commit(),
-        "command": " ".join(["benchmarks/console_fanout.py", *sys.argv[1:]]),
-        "settings": {
-            "consoles": args.consoles,
-            "changes": args.changes,
-            "interval_s": args.interval,
-            "client_processes": args.client_processes,
-            "compression": not args.no_compression,
-            "console_refresh_s": args.console_refresh_s,
-            "websockets": version("websockets"),
-        },
+        **new_report(
+            "benchmarks/console_fanout.py",
+            {
+                "consoles": args.consoles,
+                "changes": args.changes,
+                "interval_s": args.interval,
+                "client_processes": args.client_processes,
+                "compression": not args.no_compression,
+                "console_refresh_s": args.console_refresh_s,
+                "websockets": version("websockets"),
+            },
+            sys.argv[1:],
+        ),
         "goal": {"p99_ms": GOAL_P99_MS},
         "results": [],
     }
@@ -124,11 +129,7 @@ def main() -> int:
             report["results"].append(asdict(runner.run(ceiling(kind, args))))
         for backend in backends:
             report["results"].append(asdict(runner.run(product(backend, args))))
-    if args.json:
-        print(json.dumps(report, indent=2, ensure_ascii=False))
-    else:
-        print_table(report)
-    return 0
+    return emit(report, as_json=args.json, table=print_table)
 
 
 # --- what was measured ------------------------------------------------------------------------

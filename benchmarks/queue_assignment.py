@@ -51,7 +51,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.harness.cli import add_common_options  # noqa: E402
-from benchmarks.harness.report import commit, machine, ms, print_rows, uvloop_runner  # noqa: E402
+from benchmarks.harness.report import (  # noqa: E402
+    emit,
+    ms,
+    new_report,
+    print_rows,
+    uvloop_runner,
+)
 from benchmarks.harness.servers import (  # noqa: E402
     OUT,
     copy_database,
@@ -114,16 +120,16 @@ def main() -> int:
     chosen = args.setup or ["sqlite", "postgresql", "postgresql+redis"]
 
     report: dict[str, Any] = {
-        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
-        "commit": commit(),
-        "command": " ".join(["benchmarks/queue_assignment.py", *sys.argv[1:]]),
-        "settings": {
-            "operators": args.operators,
-            "waiting": args.waiting,
-            "rounds_all": args.rounds_all,
-            "rounds_one": args.rounds_one,
-        },
+        **new_report(
+            "benchmarks/queue_assignment.py",
+            {
+                "operators": args.operators,
+                "waiting": args.waiting,
+                "rounds_all": args.rounds_all,
+                "rounds_one": args.rounds_one,
+            },
+            sys.argv[1:],
+        ),
         "results": [],
     }
     with uvloop_runner() as runner:
@@ -132,11 +138,7 @@ def main() -> int:
             if names:
                 results = runner.run(run_backend(backend, names, args))
                 report["results"] += [asdict(result) for result in results]
-    if args.json:
-        print(json.dumps(report, indent=2, ensure_ascii=False))
-    else:
-        print_table(report)
-    return 0
+    return emit(report, as_json=args.json, table=print_table)
 
 
 # --- what was measured ------------------------------------------------------------------------

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import platform
 import subprocess
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -79,3 +81,23 @@ def print_rows(rows: Sequence[Sequence[str]]) -> None:
 def ms(value: float | None) -> str:
     """Milliseconds as the tables show them ("-" when there is no figure)."""
     return "-" if value is None else f"{value:g} ms"
+
+
+def new_report(script: str, settings: dict[str, Any], argv: Sequence[str]) -> dict[str, Any]:
+    """The head every benchmark's report starts with: when, where, which commit, the command."""
+    return {
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "commit": commit(),
+        "command": " ".join([script, *argv]),
+        "settings": settings,
+    }
+
+
+def emit(report: dict[str, Any], *, as_json: bool, table: Callable[[dict[str, Any]], None]) -> int:
+    """Print the report as JSON or as the benchmark's table; the exit status."""
+    if as_json:
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        table(report)
+    return 0
