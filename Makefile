@@ -2,73 +2,98 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
+# Every Python package comes from a lock with hashes (requirements/*.txt, made by `make lock`):
+# a fresh clone installs exactly what was tested, whatever PyPI holds that day.
+PIP_LOCKED := $(PY) -m pip install --quiet --require-hashes -r
+LOCK := $(VENV)/bin/uv pip compile --quiet --generate-hashes --universal --python-version 3.11 \
+	--no-header --annotation-style line $(if $(UPGRADE),--upgrade)
+# A bound on the whole suite on top of each test's own timeout (pyproject: timeout): if
+# anything outlives every test (a thread that keeps the interpreter from exiting), the run
+# still ends.
+SUITE_LIMIT ?= 45m
 
-.PHONY: run test test-fast lint typecheck format install system-deps clean bench-geo bench-cards \
-	bench-consoles bench-queues
+.PHONY: run test test-fast lint typecheck format install system-deps clean lock bench-geo \
+	bench-cards bench-consoles bench-queues
 
-$(STAMP): pyproject.toml
+$(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
 
-install: $(STAMP)
+$(RUN_STAMP): requirements/run.txt pyproject.toml | $(VENV)/bin/python
+	$(PIP_LOCKED) requirements/run.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+$(DEV_STAMP): requirements/dev.txt pyproject.toml | $(VENV)/bin/python
+	$(PIP_LOCKED) requirements/dev.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@ $(RUN_STAMP)
+
+install: $(DEV_STAMP)
+
+## Re-resolve the locks from pyproject.toml (same versions where still allowed;
+## `make lock UPGRADE=1` takes the newest), then reinstall from them on the next make.
+lock: $(DEV_STAMP)
+	$(LOCK) pyproject.toml requirements/build.in --extra dev -o requirements/dev.txt
+	$(LOCK) pyproject.toml requirements/build.in -c requirements/dev.txt -o requirements/run.txt
 
 ## Serve the whole product on SQLite (./var/) with the in-process bus: http://127.0.0.1:8112
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(PY) -m dispatch serve
 
 system-deps:
 	./scripts/system-deps.sh
 
-## Install what the tests need, then run the whole suite (SQLite and a real PostgreSQL).
-test: $(STAMP) system-deps
-	$(PY) -m pytest -q -p no:cacheprovider \
+## Install what the tests need, then run the whole suite (SQLite and a real PostgreSQL);
+## prints the 25 slowest tests at the end.
+test: $(DEV_STAMP) system-deps
+	timeout --kill-after=60s $(SUITE_LIMIT) $(PY) -m pytest -q -p no:cacheprovider \
+		--durations=25 --durations-min=1 \
 		--cov=cardschema --cov-branch --cov-report=term-missing:skip-covered \
 		--cov-fail-under=100 $(PYTEST_ARGS)
 
 ## Only SQLite (no PostgreSQL), for a quick loop while editing.
-test-fast: $(STAMP)
-	$(PY) -m pytest -q -p no:cacheprovider -m "not postgres" $(PYTEST_ARGS)
+test-fast: $(DEV_STAMP)
+	timeout --kill-after=60s $(SUITE_LIMIT) $(PY) -m pytest -q -p no:cacheprovider -m "not postgres" $(PYTEST_ARGS)
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-format: $(STAMP)
+format: $(DEV_STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-typecheck: $(STAMP)
+typecheck: $(DEV_STAMP)
 	$(VENV)/bin/mypy
 
 ## Micro-benchmark of resolving points to districts (figures in BENCHMARKS.md).
-bench-geo: $(STAMP)
+bench-geo: $(DEV_STAMP)
 	$(PY) benchmarks/geo_resolve.py
 
 ## Cards created, routed and pulled from a service's feed against a real server on SQLite and
 ## on a PostgreSQL it starts, with a bare FastAPI endpoint as the ceiling (figures in
 ## BENCHMARKS.md). BENCH_ARGS=... passes options, e.g. BENCH_ARGS="--backend sqlite --json".
-bench-cards: $(STAMP) system-deps
+bench-cards: $(DEV_STAMP) system-deps
 	$(PY) benchmarks/card_pipeline.py $(BENCH_ARGS)
 
 ## A queue change fanned out to 500 operator consoles (websockets) on SQLite and PostgreSQL,
 ## with a bare websockets broadcast to the same clients as the ceiling (figures in BENCHMARKS.md).
 ## BENCH_ARGS=... passes options, e.g. BENCH_ARGS="--backend sqlite --ceiling both".
-bench-consoles: $(STAMP) system-deps
+bench-consoles: $(DEV_STAMP) system-deps
 	$(PY) benchmarks/console_fanout.py $(BENCH_ARGS)
 
 ## Offers per second the ACD worker hands out with 200 operators and 1,000 waiting calls, on
 ## SQLite, PostgreSQL, and two workers on PostgreSQL + Redis (figures in BENCHMARKS.md).
 ## BENCH_ARGS=... passes options, e.g. BENCH_ARGS="--setup sqlite --rounds-one 50".
-bench-queues: $(STAMP) system-deps
+bench-queues: $(DEV_STAMP) system-deps
 	$(PY) benchmarks/queue_assignment.py $(BENCH_ARGS)
 
 ## A compressed day against `make run`'s server (start it in simulation mode, see README
 ## "Simulators"); SIM_ARGS=... passes options, e.g. SIM_ARGS="--speed 20 --hours 2 --json".
 .PHONY: simulate
-simulate: $(STAMP)
+simulate: $(DEV_STAMP)
 	$(PY) -m simulators day $(SIM_ARGS)
 
 clean:

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,70 +11,32 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.fixtures.processes import ROOT, dispatch_env, run_cli, server_process
 from tests.fixtures.servers import free_port
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DISPATCH_")}
-    env.update(
-        DISPATCH_DATABASE_URL=f"sqlite:///{tmp_path / 'cli.db'}",
-        DISPATCH_PASSWORD_SCRYPT_N="16",
-        **extra,
-    )
-    return env
+    return dispatch_env(DISPATCH_DATABASE_URL=f"sqlite:///{tmp_path / 'cli.db'}", **extra)
 
 
 def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "dispatch", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_cli(args, env)
 
 
 @contextmanager
-def _serving(env: dict[str, str], port: int) -> Iterator[httpx.Client]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "dispatch", "serve", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if client.get("/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"server did not start: {process.communicate()[1][-2000:]}")
-            time.sleep(0.1)
+def _serving(env: dict[str, str], port: int, log: Path) -> Iterator[httpx.Client]:
+    with (
+        server_process(env, log, port=port) as server,
+        httpx.Client(base_url=server.http, timeout=10) as client,
+    ):
         yield client
-    finally:
-        client.close()
-        process.terminate()
-        process.wait(timeout=30)
-        assert process.stderr is not None
-        process.stderr.close()
-        assert process.stdout is not None
-        process.stdout.close()
 
 
 def test_serve_migrates_seeds_prints_demo_accounts_and_survives_restart(tmp_path: Path) -> None:
     env = _env(tmp_path)
     port = free_port()
-    with _serving(env, port) as client:
+    log = tmp_path / "serve.log"
+    with _serving(env, port, log) as client:
         token = client.post(
             "/api/v1/auth/token", data={"username": "admin", "password": "admin"}
         ).json()["access_token"]
@@ -87,7 +46,8 @@ def test_serve_migrates_seeds_prints_demo_accounts_and_survives_restart(tmp_path
             "/api/v1/services", json={"code": "1050", "names": names}, headers=headers
         )
         assert created.status_code == 201
-    with _serving(env, port) as client:
+    assert "operator1" in log.read_text()
+    with _serving(env, port, log) as client:
         token = client.post(
             "/api/v1/auth/token", data={"username": "operator1", "password": "operator1"}
         ).json()["access_token"]

@@ -170,7 +170,7 @@ class RedisBus(InProcessBus):
                 backoff = min(backoff * 2, BACKOFF_MAX_S)
             finally:
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await pubsub.aclose()
 
     def _receive(self, data: Any) -> None:
         try:

@@ -7,8 +7,10 @@ call it, then add it.
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
+import pytest_asyncio
 from fastapi.routing import APIRoute, APIWebSocketRoute
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
@@ -16,7 +18,11 @@ from starlette.websockets import WebSocketDisconnect
 from dispatch.app import ROUTERS, create_app
 from dispatch.auth.roles import Role
 from dispatch.core.settings import Settings
-from tests.fixtures.api import Api
+from tests.fixtures.api import Api, running_api
+from tests.fixtures.databases import TEST_SCRYPT_N, SqliteTemplate
+
+# The module's app and its threads live as long as the module (tests/fixtures/hygiene.py).
+pytestmark = pytest.mark.module_threads
 
 PUBLIC = "public"
 ANY = frozenset(Role)
@@ -238,11 +244,34 @@ async def _credentials(api: Api) -> dict[Role, dict[str, str]]:
     return headers
 
 
-@pytest.mark.asyncio
+# Roles are not SQL: one app on one SQLite database serves every case of this module (a fresh
+# app per case on both databases cost minutes). The requests carry empty bodies, so what they
+# change is at most a refused attempt; the answer checked is only "admitted or not".
+@pytest.fixture(scope="module")
+def role_settings(sqlite_template: SqliteTemplate) -> Settings:
+    """One database for the module."""
+    return Settings(
+        database_url=sqlite_template.clone(), password_scrypt_n=TEST_SCRYPT_N, log_level="WARNING"
+    )
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def role_api(
+    role_settings: Settings,
+) -> AsyncIterator[tuple[Api, dict[Role, dict[str, str]]]]:
+    """The app, and every role's credentials, for the whole module."""
+    async with running_api(role_settings) as api:
+        yield api, await _credentials(api)
+
+
+@pytest.mark.asyncio(loop_scope="module")
 @pytest.mark.parametrize(
     ("method", "path"), sorted(k for k in POLICY if k[0] != "WS"), ids=lambda v: str(v)
 )
-async def test_route_admits_exactly_its_roles(api: Api, method: str, path: str) -> None:
+async def test_route_admits_exactly_its_roles(
+    role_api: tuple[Api, dict[Role, dict[str, str]]], method: str, path: str
+) -> None:
+    api, credentials = role_api
     allowed = POLICY[(method, path)]
     url = _url(path)
     anonymous = await api.request(method, url, json={})
@@ -250,7 +279,7 @@ async def test_route_admits_exactly_its_roles(api: Api, method: str, path: str) 
         assert anonymous.status_code not in (401, 403)
         return
     assert anonymous.status_code == 401, anonymous.text
-    for role, headers in (await _credentials(api)).items():
+    for role, headers in credentials.items():
         response = await api.request(method, url, headers=headers, json={})
         if role in allowed:
             assert response.status_code not in (401, 403), (role, response.text)
@@ -297,20 +326,32 @@ def _refusal(client: TestClient, path: str, headers: dict[str, str] | None) -> W
     raise AssertionError(f"{path} accepted {headers}")
 
 
+@pytest.fixture(scope="module")
+def socket_client(
+    role_settings: Settings, sqlite_template: SqliteTemplate
+) -> Iterator[tuple[TestClient, dict[Role, dict[str, str]]]]:
+    """One app behind Starlette's test client for the websocket cases, with credentials."""
+    settings = role_settings.model_copy(update={"database_url": sqlite_template.clone()})
+    with TestClient(create_app(settings)) as client:
+        yield client, _websocket_credentials(client)
+
+
 @pytest.mark.parametrize(
     ("method", "path"), sorted(k for k in POLICY if k[0] == "WS"), ids=lambda v: str(v)
 )
-def test_websocket_admits_exactly_its_roles(settings: Settings, method: str, path: str) -> None:
+def test_websocket_admits_exactly_its_roles(
+    socket_client: tuple[TestClient, dict[Role, dict[str, str]]], method: str, path: str
+) -> None:
+    client, credentials = socket_client
     allowed = POLICY[(method, path)]
     assert allowed != PUBLIC, "no websocket is public"
     url = _url(path)
-    with TestClient(create_app(settings)) as client:
-        assert _refusal(client, url, None).code in (1008, 4401)
-        for role, headers in _websocket_credentials(client).items():
-            if role in allowed:
-                # admitted: the server accepts the upgrade (a refusal closes before accepting)
-                with client.websocket_connect(url, headers=dict(headers)):
-                    continue
-            refused = _refusal(client, url, headers)
-            assert refused.code in (1008, 4401), (role, refused)
-            assert "needs the role" in str(refused.reason), (role, refused.reason)
+    assert _refusal(client, url, None).code in (1008, 4401)
+    for role, headers in credentials.items():
+        if role in allowed:
+            # admitted: the server accepts the upgrade (a refusal closes before accepting)
+            with client.websocket_connect(url, headers=dict(headers)):
+                continue
+        refused = _refusal(client, url, headers)
+        assert refused.code in (1008, 4401), (role, refused)
+        assert "needs the role" in str(refused.reason), (role, refused.reason)

@@ -3,7 +3,6 @@ that never silently replace what the operator confirmed; routing picks the cover
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
@@ -14,6 +13,7 @@ from tests.calls.test_aml_api import FORM, form
 from tests.cards.conftest import card_xml, new_call, new_card
 from tests.fixtures.api import Api
 from tests.fixtures.databases import fingerprint
+from tests.fixtures.waiting import eventually
 
 pytestmark = pytest.mark.asyncio
 
@@ -24,14 +24,12 @@ KABUL = {"lat": 34.5553, "lon": 69.2075}
 
 async def _card_when(api: Api, card_id: str, check: Any) -> dict[str, Any]:
     """The card once ``check`` holds (events are applied after the commit, asynchronously)."""
-    async with asyncio.timeout(30):
-        while True:
-            card: dict[str, Any] = (
-                await api.get(f"/api/v1/cards/{card_id}", user="operator1")
-            ).json()
-            if check(card):
-                return card
-            await asyncio.sleep(0.05)
+
+    async def matching() -> dict[str, Any] | None:
+        card: dict[str, Any] = (await api.get(f"/api/v1/cards/{card_id}", user="operator1")).json()
+        return card if check(card) else None
+
+    return await eventually(matching, what=f"card {card_id} in the expected state")
 
 
 async def test_a_point_is_resolved_at_once_and_routing_picks_the_covering_unit(api: Api) -> None:

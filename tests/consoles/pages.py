@@ -8,11 +8,13 @@ repository root), one folder per console.
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
 
 from playwright.async_api import Browser, Page, expect
 
 from tests.fixtures.browser import WAIT_MS
+from tests.fixtures.processes import attach_log
 
 ARTIFACTS = Path(
     os.environ.get("DISPATCH_TEST_ARTIFACTS")
@@ -21,12 +23,27 @@ ARTIFACTS = Path(
 
 
 async def open_page(browser: Browser, url: str) -> Page:
-    """A page of its own (own storage) at ``url``; page errors are kept in ``page.errors``."""
+    """A page of its own (own storage) at ``url``; page errors are kept in ``page.errors``,
+    and its console output goes to a log shown in the report of a test that fails."""
     page = await browser.new_page(viewport={"width": 1600, "height": 1000}, locale="uz-UZ")
     page.set_default_timeout(WAIT_MS)
     expect.set_options(timeout=WAIT_MS)
     errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    log = ARTIFACTS / "browser-logs" / f"{uuid.uuid4().hex}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text(f"page {url}\n")
+    attach_log(f"browser page {url}", log)
+
+    def write(line: str) -> None:
+        with log.open("a") as out:
+            out.write(f"{line}\n")
+
+    def on_error(error: object) -> None:
+        errors.append(str(error))
+        write(f"pageerror: {error}")
+
+    page.on("pageerror", on_error)
+    page.on("console", lambda message: write(f"console.{message.type}: {message.text}"))
     page.errors = errors  # type: ignore[attr-defined]
     await page.goto(url)
     return page

@@ -16,7 +16,7 @@ from tests.consoles.conftest import GATEWAY, post_call
 from tests.consoles.pages import Shots, open_page, sign_in_page
 from tests.fixtures.live import Live
 
-pytestmark = [pytest.mark.asyncio, pytest.mark.browser, pytest.mark.flaky(reruns=2)]
+pytestmark = [pytest.mark.asyncio, pytest.mark.browser]
 
 _shot = Shots("operator-callbacks")
 

@@ -14,6 +14,7 @@ from dispatch.consoles.views import ConsoleUser, Lookups, Part, PartContext, Tou
 from dispatch.core.bus import Event
 from dispatch.core.settings import Settings
 from tests.fixtures.api import running_api
+from tests.fixtures.waiting import eventually
 
 
 class Sink:
@@ -63,9 +64,9 @@ async def test_shared_parts_go_out_before_slow_personal_parts(settings: Settings
 
         hub.mark(view, [Touch("queue"), Touch("mine", "operator1")])
         flushing = asyncio.create_task(hub.flush())
-        async with asyncio.timeout(30):
-            while console.pending.get("queue") != 2:  # noqa: ASYNC110 - polling the console
-                await asyncio.sleep(0.01)
+        await eventually(
+            lambda: console.pending.get("queue") == 2, what="the shared part handed out first"
+        )
         assert not flushing.done()  # the personal part is still being computed
         release.set()
         await flushing

@@ -8,10 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,48 +17,22 @@ import pytest
 from tests.consoles.conftest import open_console, post_call, sign_in, waiting
 from tests.fixtures.databases import SqliteTemplate
 from tests.fixtures.live import Live
-from tests.fixtures.servers import free_port
+from tests.fixtures.processes import dispatch_env
+from tests.fixtures.processes import server_process as serve
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.redis]
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @contextlib.contextmanager
 def server_process(database_url: str, redis_url: str, logs: Path) -> Iterator[Live]:
     """``python -m dispatch serve`` as its own process, until the block ends."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "DISPATCH_DATABASE_URL": database_url,
-        "DISPATCH_REDIS_URL": redis_url,
-        "DISPATCH_CONSOLE_REFRESH_S": "3600",
-        "DISPATCH_LOG_LEVEL": "WARNING",
-    }
-    with logs.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "dispatch", "serve", "--port", str(port), "--no-migrate"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                with contextlib.suppress(httpx.HTTPError):
-                    if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                        break
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the server did not start:\n{logs.read_text()}")
-                time.sleep(0.1)
-            yield Live(app=None, http=f"http://127.0.0.1:{port}", ws=f"ws://127.0.0.1:{port}")  # type: ignore[arg-type]
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    env = dispatch_env(
+        DISPATCH_DATABASE_URL=database_url,
+        DISPATCH_REDIS_URL=redis_url,
+        DISPATCH_CONSOLE_REFRESH_S="3600",
+    )
+    with serve(env, logs, args=["--no-migrate"]) as server:
+        yield Live(app=None, http=server.http, ws=server.ws)  # type: ignore[arg-type]
 
 
 async def test_two_processes_fan_out_the_same_stream_through_redis(

@@ -3,7 +3,6 @@ a gap, coalescing, heartbeats, authentication, and parts that reach only their o
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import UTC, datetime
 
@@ -27,6 +26,7 @@ from tests.consoles.conftest import (
     waiting,
 )
 from tests.fixtures.live import Live
+from tests.fixtures.waiting import eventually
 
 pytestmark = pytest.mark.asyncio
 
@@ -277,9 +277,7 @@ async def test_a_console_opened_after_nobody_watched_starts_from_the_current_sta
     assert waiting(first.parts) == 0
     await first.socket.close()
     hub = live.app.state.consoles
-    async with asyncio.timeout(30):
-        while hub.consoles:  # noqa: ASYNC110 - wait for the server to let the console go
-            await asyncio.sleep(0.02)
+    await eventually(lambda: not hub.consoles, what="the server letting the console go")
     await post_call(http)  # changed while no console was open
     again = await open_console(live, token)
     assert waiting(again.parts) == 1

@@ -20,9 +20,7 @@ from tests.consoles.conftest import GATEWAY, post_call, sign_in
 from tests.consoles.pages import Shots, open_page, sign_in_page
 from tests.fixtures.live import Live
 
-# Browser runs are the least deterministic part of the suite (a real Chromium under load): a
-# failure is retried twice before it counts; a real defect fails all three attempts.
-pytestmark = [pytest.mark.asyncio, pytest.mark.browser, pytest.mark.flaky(reruns=2)]
+pytestmark = [pytest.mark.asyncio, pytest.mark.browser]
 
 shot = Shots("supervisor-console")
 

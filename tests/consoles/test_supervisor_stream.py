@@ -4,7 +4,6 @@ waiting too long, the operators' day."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ from dispatch.core.clock import ManualClock
 from dispatch.core.settings import Settings
 from tests.consoles.conftest import GATEWAY, ConsoleClient, Parts, open_console, post_call, sign_in
 from tests.fixtures.live import Live, live_server
+from tests.fixtures.waiting import eventually
 
 pytestmark = pytest.mark.asyncio
 
@@ -61,13 +61,13 @@ async def _take_a_call(http: httpx.AsyncClient, token: str, **call: Any) -> dict
     )
     assert response.status_code == 200, response.text
     posted = await post_call(http, **call)
-    for _ in range(300):
-        offer = (await http.get("/api/v1/operators/me", headers=auth)).json()["offer"]
-        if offer is not None:
-            break
-        await asyncio.sleep(0.1)
-    else:
-        raise AssertionError("no offer reached operator1")
+
+    async def offered() -> dict[str, Any] | None:
+        me: dict[str, Any] = (await http.get("/api/v1/operators/me", headers=auth)).json()
+        offer: dict[str, Any] | None = me["offer"]
+        return offer
+
+    offer = await eventually(offered, what="an offer reaching operator1", every=0.1)
     accepted = await http.post(f"/api/v1/offers/{offer['id']}/accept", headers=auth)
     assert accepted.status_code == 200, accepted.text
     return posted

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
-
 import pytest
 
 import cardschema
@@ -12,6 +9,7 @@ from dispatch.core.settings import Settings
 from dispatch.feeds.delivery import signature
 from tests.feeds.conftest import Receiver, routed_card
 from tests.fixtures.api import Api, running_api
+from tests.fixtures.waiting import eventually
 
 pytestmark = pytest.mark.asyncio
 
@@ -23,22 +21,20 @@ PLACES = {
 }
 
 
-async def _eventually(check: Callable[[], bool]) -> None:
-    """Wait until ``check`` holds (a generous 30 s; this is not a speed assertion)."""
-    async with asyncio.timeout(30):
-        while not check():  # noqa: ASYNC110 - the receivers run in threads; polling is simplest
-            await asyncio.sleep(0.05)
-
-
 async def _acknowledged(api: Api, want: dict[str, int]) -> dict[str, int]:
-    """Acknowledged deliveries per service, once at least ``want`` are (30 s at most)."""
-    async with asyncio.timeout(30):
-        while True:
-            status = (await api.get("/api/v1/feeds/status", user="supervisor1")).json()
-            counts = {s["service"]: s["acknowledged"] for s in status}
-            if all(counts.get(code, 0) >= n for code, n in want.items()):
-                return counts
-            await asyncio.sleep(0.05)
+    """Acknowledged deliveries per service, once at least ``want`` are."""
+
+    async def counts() -> dict[str, int] | None:
+        status = (await api.get("/api/v1/feeds/status", user="supervisor1")).json()
+        found = {s["service"]: s["acknowledged"] for s in status}
+        return found if all(found.get(code, 0) >= n for code, n in want.items()) else None
+
+    return await eventually(counts, what=f"acknowledged deliveries {want}")
+
+
+async def _failed_head(api: Api, service: str) -> bool:
+    deliveries = await api.get(f"/api/v1/feeds/deliveries?service={service}", user="supervisor1")
+    return any(d["status"] == "failed" for d in deliveries.json())
 
 
 async def test_cards_reach_both_receivers_in_order_signed_and_survive_a_restart(
@@ -59,24 +55,17 @@ async def test_cards_reach_both_receivers_in_order_signed_and_survive_a_restart(
         cards = [
             await routed_card(api, ["102", "103"], location=place) for place in PLACES.values()
         ]
-        await _eventually(lambda: len(police.bodies()) == 3)
+        await eventually(lambda: len(police.bodies()) == 3, what="police receiving 3 bodies")
         # The receiver has the body before the server records its answer: wait for that too.
         acknowledged = await _acknowledged(api, want={"102": 3})
         # The ambulance receiver is down: its deliveries wait, counted as failed attempts.
         assert acknowledged.get("103", 0) == 0
         # Wait until the head of its line was tried and failed (polling the API is the point).
-        async with asyncio.timeout(30):
-            while not any(  # noqa: ASYNC110
-                d["status"] == "failed"
-                for d in (
-                    await api.get("/api/v1/feeds/deliveries?service=103", user="supervisor1")
-                ).json()
-            ):
-                await asyncio.sleep(0.05)
+        await eventually(lambda: _failed_head(api, "103"), what="103's head tried and failed")
     # The server stops and starts again; the receiver comes back.
     ambulance.failing = False
     async with running_api(fast) as api:
-        await _eventually(lambda: len(ambulance.bodies()) == 3)
+        await eventually(lambda: len(ambulance.bodies()) == 3, what="ambulance receiving 3 bodies")
         assert await _acknowledged(api, want={"102": 3, "103": 3}) == {"102": 3, "103": 3}
     for code, receiver in (("102", police), ("103", ambulance)):
         got = receiver.bodies()
@@ -102,7 +91,7 @@ async def test_a_card_whose_answer_was_lost_is_sent_again_marked_as_redelivery(
     async with running_api(fast) as api:
         await api.patch("/api/v1/services/102", user="admin", json={"webhook_url": receiver.url})
         card = await routed_card(api, ["102"])
-        await _eventually(lambda: len(receiver.bodies()) == 2)
+        await eventually(lambda: len(receiver.bodies()) == 2, what="receiver receiving 2 bodies")
         deliveries = await api.get("/api/v1/feeds/deliveries?service=102", user="supervisor1")
         assert deliveries.json()[0]["attempts"] >= 2
     got = receiver.bodies()
@@ -123,7 +112,7 @@ async def test_a_receiver_that_hangs_holds_back_only_its_own_service(
             )
             assert response.status_code == 200, response.text
         await routed_card(api, ["103"])  # the ambulance's receiver takes it and stalls
-        await _eventually(lambda: len(ambulance.bodies()) == 1)
+        await eventually(lambda: len(ambulance.bodies()) == 1, what="ambulance receiving 1 body")
         card = await routed_card(api, ["102"])
         # The police get their card and acknowledge it while the ambulance's answer is still
         # outstanding (nothing recorded for it yet): one hanging receiver stalls only itself.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
@@ -14,6 +13,7 @@ import cardschema
 from dispatch.core.settings import Settings
 from tests.fixtures.eido import EidoValidator
 from tests.fixtures.live import live_server
+from tests.fixtures.waiting import eventually
 
 pytestmark = pytest.mark.asyncio
 
@@ -80,15 +80,16 @@ async def test_call_card_subscription_gets_events_and_answers_acknowledge(
             assert str(cardschema.parse(live_event["notification"][0].encode()).id) == second["id"]
             # Leave this one unanswered, then disconnect.
         supervisor = await _admin_token(client, "supervisor1")
-        async with asyncio.timeout(30):  # the answer is applied by the server asynchronously
-            while True:
-                deliveries = await client.get(
-                    "/api/v1/feeds/deliveries?service=103", headers=supervisor
-                )
-                by_card = {d["card_id"]: (d["status"], d["via"]) for d in deliveries.json()}
-                if by_card[first["id"]][0] == "acknowledged":
-                    break
-                await asyncio.sleep(0.05)
+
+        async def answered() -> dict[str, tuple[str, str]] | None:
+            # The answer is applied by the server asynchronously.
+            deliveries = await client.get(
+                "/api/v1/feeds/deliveries?service=103", headers=supervisor
+            )
+            found = {d["card_id"]: (d["status"], d["via"]) for d in deliveries.json()}
+            return found if found[first["id"]][0] == "acknowledged" else None
+
+        by_card = await eventually(answered, what="the first card acknowledged over the socket")
         assert by_card[first["id"]] == ("acknowledged", "websocket")
         assert by_card[second["id"]] == ("delivered", "websocket")
         # Reconnecting gets the unanswered event again, as EIDO this time.

@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.fixtures.processes import dispatch_env, run_cli
 
 
 def _run(args: list[str], tmp_path: Path, **extra: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DISPATCH_")}
-    env.update(
-        DISPATCH_DATABASE_URL=f"sqlite:///{tmp_path / 'geo.db'}",
-        DISPATCH_PASSWORD_SCRYPT_N="16",
-        **extra,
-    )
-    return subprocess.run(
-        [sys.executable, "-m", "dispatch", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    return run_cli(
+        args, dispatch_env(DISPATCH_DATABASE_URL=f"sqlite:///{tmp_path / 'geo.db'}", **extra)
     )
 
 

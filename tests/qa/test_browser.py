@@ -26,9 +26,7 @@ from tests.fixtures.browser import CHROMIUM_ARGS, WAIT_MS
 from tests.fixtures.live import Live
 from tests.qa.conftest import GATEWAY
 
-# Browser runs are the least deterministic part of the suite (a real Chromium under load): a
-# failure is retried twice before it counts; a real defect fails all three attempts.
-pytestmark = [pytest.mark.asyncio, pytest.mark.browser, pytest.mark.flaky(reruns=2)]
+pytestmark = [pytest.mark.asyncio, pytest.mark.browser]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "qa"
 

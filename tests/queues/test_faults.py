@@ -3,7 +3,6 @@ started with the server hands out calls by itself."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
@@ -14,6 +13,7 @@ from dispatch.core.clock import ManualClock
 from dispatch.core.settings import Settings
 from dispatch.queues.models import Offer, QueueEntry
 from tests.fixtures.api import running_api
+from tests.fixtures.waiting import eventually
 from tests.queues.conftest import GATEWAY, Acd, acd_settings
 
 pytestmark = pytest.mark.asyncio
@@ -110,9 +110,11 @@ async def test_the_worker_started_with_the_server_hands_out_calls(settings: Sett
         body: dict[str, Any] = {"channel": "sms", "language": "uz", "text": "Yordam kerak"}
         call = (await api.post("/api/v1/calls", json=body, headers=GATEWAY)).json()
         assert call["queue"] == "sms"
-        offer = None
-        async with asyncio.timeout(20):
-            while offer is None:
-                offer = (await api.get("/api/v1/operators/me", user="operator1")).json()["offer"]
-                await asyncio.sleep(0.02)
+
+        async def offered() -> dict[str, Any] | None:
+            me: dict[str, Any] = (await api.get("/api/v1/operators/me", user="operator1")).json()
+            offer: dict[str, Any] | None = me["offer"]
+            return offer
+
+        offer = await eventually(offered, what="the worker's offer to operator1")
         assert offer["call_id"] == call["id"]

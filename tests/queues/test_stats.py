@@ -4,9 +4,6 @@ rebuild from the queue log (function and command line)."""
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from dispatch.core.actor import SYSTEM
 from dispatch.core.database import unit_of_work
 from dispatch.queues.stats import rebuild
+from tests.fixtures.processes import dispatch_env, run_cli
 from tests.queues.conftest import START, Acd
 
 pytestmark = pytest.mark.asyncio
-ROOT = Path(__file__).resolve().parents[2]
 
 
 async def at(acd: Acd, second: float) -> None:
@@ -137,21 +134,8 @@ async def test_statistics_rebuild_from_the_queue_log(
 
     async with engine.begin() as connection:
         await connection.execute(text("DELETE FROM queue_stats"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DISPATCH_")}
-    env["DISPATCH_DATABASE_URL"] = database_url
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "dispatch",
-        "queues",
-        "rebuild-stats",
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    async with asyncio.timeout(120):
-        _, stderr = await process.communicate()
-    assert process.returncode == 0, stderr.decode()
-    assert "rebuilt from" in stderr.decode()
+    env = dispatch_env(DISPATCH_DATABASE_URL=database_url)
+    done = await asyncio.to_thread(run_cli, ["queues", "rebuild-stats"], env)
+    assert done.returncode == 0, done.stderr
+    assert "rebuilt from" in done.stderr
     assert await acd.summary() == truth

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
-import sys
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,10 +20,9 @@ from dispatch.calls.gateway.models import GatewayCommand
 from dispatch.core.database import create_engine
 from dispatch.queues.models import Offer, QueueEntry, QueueLogEntry
 from tests.fixtures.databases import PostgresTemplate
-from tests.fixtures.servers import free_port
+from tests.fixtures.processes import dispatch_env, server_process
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.postgres]
-ROOT = Path(__file__).resolve().parents[2]
 GATEWAY = {"X-Api-Key": "gateway1-dev-key"}
 OPERATORS = [f"agent{n:02d}" for n in range(1, 9)]
 CALLS = 40
@@ -34,46 +31,15 @@ CALLS = 40
 @asynccontextmanager
 async def server(url: str, log: Path) -> AsyncIterator[httpx.AsyncClient]:
     """``python -m dispatch serve --no-migrate`` on its own port, with the ACD worker on."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DISPATCH_")}
-    env.update(
+    env = dispatch_env(
         DISPATCH_DATABASE_URL=url,
         DISPATCH_QUEUE_POLL_S="0.05",
         DISPATCH_FEED_WORKER="false",
         DISPATCH_OPERATOR_GRACE_S="600",
-        DISPATCH_PASSWORD_SCRYPT_N="16",
-        DISPATCH_LOG_LEVEL="WARNING",
     )
-    with log.open("w") as stderr:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "dispatch",
-            "serve",
-            "--no-migrate",
-            "--port",
-            str(port),
-            cwd=ROOT,
-            env=env,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=stderr,
-        )
-        try:
-            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-                async with asyncio.timeout(60):
-                    while True:
-                        assert process.returncode is None, f"the server stopped; see {log}"
-                        try:
-                            if (await client.get("/healthz")).status_code == 200:
-                                break
-                        except httpx.TransportError:
-                            pass
-                        await asyncio.sleep(0.1)
-                yield client
-        finally:
-            process.terminate()
-            async with asyncio.timeout(30):
-                await process.wait()
+    with server_process(env, log, args=["--no-migrate"]) as process:
+        async with httpx.AsyncClient(base_url=process.http, timeout=30) as client:
+            yield client
 
 
 class Load:

@@ -10,7 +10,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,52 +18,28 @@ import httpx
 import pytest
 
 from simulators.client import ANALYST, operator_password
-from tests.fixtures.servers import free_port
+from tests.fixtures.processes import ROOT, dispatch_env, run_cli, server_process
 
-ROOT = Path(__file__).resolve().parents[2]
 SPEED = 30
 ADMIN_PASSWORD = "simulation-admin-password"
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DISPATCH_")}
-    env.update(
+    env = dispatch_env(
         DISPATCH_MODE="simulation",
         DISPATCH_TIME_SCALE=str(SPEED),
         DISPATCH_SECRET_KEY="a-simulation-secret-key-of-at-least-32-characters",
         DISPATCH_DATABASE_URL=f"sqlite:///{tmp_path / 'sim.db'}",
-        DISPATCH_PASSWORD_SCRYPT_N="16",
         DISPATCH_OPERATOR_GRACE_S="900",
-        DISPATCH_LOG_LEVEL="WARNING",
         ADMIN_PASSWORD=ADMIN_PASSWORD,
     )
-    run = [sys.executable, "-m", "dispatch"]
     for args in (["migrate"], ["create-user", "--username", "chief", "--role", "admin",
                                "--password-env", "ADMIN_PASSWORD"]):  # fmt: skip
-        subprocess.run([*run, *args], cwd=ROOT, env=env, check=True, capture_output=True)
-    port = free_port()
-    log = (tmp_path / "server.log").open("w")
-    process = subprocess.Popen(
-        [*run, "serve", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=log
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, "the server stopped"
-            assert time.monotonic() < deadline, "the server did not start within 60 s"
-            time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
+        done = run_cli(args, env)
+        assert done.returncode == 0, done.stderr
+    with server_process(env, tmp_path / "server.log") as process:
+        yield process.http
 
 
 def test_a_short_day_runs_and_reports(server: str, tmp_path: Path) -> None:

@@ -4,7 +4,6 @@ acknowledges and reports the same way."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import random
 from collections.abc import AsyncIterator, Callable
@@ -28,6 +27,7 @@ from simulators.services import (
     parse_outage,
     signature,
 )
+from tests.fixtures.waiting import eventually
 
 CARD = "8d7f6a52-3b0e-4c52-9a51-0d2f1c9f4a10"
 
@@ -68,13 +68,9 @@ def system(
     return kind("103", "key", http, clock, tally, rng=random.Random(1), **extra)
 
 
-async def wait_for(condition: Callable[[], bool], seconds: float = 5.0) -> None:
+async def wait_for(condition: Callable[[], bool], seconds: float = 30.0) -> None:
     """Poll ``condition`` until it holds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
-    while not condition():
-        assert loop.time() < deadline, "timed out"
-        await asyncio.sleep(0.01)
+    await eventually(condition, what="the service system's progress", within=seconds, every=0.01)
 
 
 def test_outages_from_the_command_line() -> None:
