@@ -15,7 +15,7 @@ LOCK := $(VENV)/bin/uv pip compile --quiet --generate-hashes --universal --pytho
 SUITE_LIMIT ?= 45m
 
 .PHONY: run test test-fast lint typecheck format install system-deps clean lock bench-geo \
-	bench-cards bench-consoles bench-queues
+	bench-cards bench-consoles bench-queues bench-day bench-requests
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -89,6 +89,17 @@ bench-consoles: $(DEV_STAMP) system-deps
 ## BENCH_ARGS=... passes options, e.g. BENCH_ARGS="--setup sqlite --rounds-one 50".
 bench-queues: $(DEV_STAMP) system-deps
 	$(PY) benchmarks/queue_assignment.py $(BENCH_ARGS)
+
+## A simulated day against a real server process on SQLite and PostgreSQL: marginal server
+## CPU per call, idle CPU, requests per call, command lag, with the bare endpoint's floor
+## (figures in BENCHMARKS.md). BENCH_ARGS=... passes options, e.g. BENCH_ARGS="--find-max".
+bench-day: $(DEV_STAMP) system-deps
+	$(PY) benchmarks/day.py $(BENCH_ARGS)
+
+## Server CPU and SQL statements per request along one call's path, in process (a profiling
+## aid; BENCH_ARGS="--backend postgresql").
+bench-requests: $(DEV_STAMP) system-deps
+	$(PY) benchmarks/request_costs.py $(BENCH_ARGS)
 
 ## A compressed day against `make run`'s server (start it in simulation mode, see README
 ## "Simulators"); SIM_ARGS=... passes options, e.g. SIM_ARGS="--speed 20 --hours 2 --json".

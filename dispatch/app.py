@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,6 +16,7 @@ from dispatch.agencies.units_api import router as units_router
 from dispatch.analytics.api import router as analytics_router
 from dispatch.audit.api import router as audit_router
 from dispatch.auth.api import router as auth_router
+from dispatch.auth.cache import CredentialCache, forget_on_changes
 from dispatch.callbacks.api import router as callbacks_router
 from dispatch.calls.aml_api import router as aml_router
 from dispatch.calls.api import router as calls_router
@@ -91,6 +94,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             metrics=metrics,
         )
         log.info("server.start", mode=settings.mode.value, database=engine.url.get_backend_name())
+        forgetting = asyncio.create_task(forget_on_changes(bus, app.state.credentials))
         try:
             async with (
                 feed_workers(app.state.runtime) as deliverer,
@@ -102,6 +106,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                 app.state.consoles = consoles
                 yield
         finally:
+            forgetting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await forgetting
             await bus.close()
             await engine.dispose()
             log.info("server.stop")
@@ -112,6 +119,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         summary="Call handling for Uzbekistan's unified 112 emergency dispatch service",
         lifespan=lifespan,
     )
+    app.state.credentials = CredentialCache()
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -12,7 +12,7 @@ from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.auth import service as auth
-from dispatch.auth.models import User
+from dispatch.auth.cache import Account, CredentialCache
 from dispatch.auth.roles import Role
 from dispatch.core.actor import Actor
 from dispatch.core.clock import Clock
@@ -68,7 +68,7 @@ _api_key = APIKeyHeader(name="X-Api-Key", auto_error=False)
 class Principal:
     """The signed-in account and the actor its changes are recorded under."""
 
-    user: User
+    user: Account
     actor: Actor
 
     @property
@@ -84,15 +84,14 @@ async def get_principal(
     token: Annotated[str | None, Depends(_bearer)],
     api_key: Annotated[str | None, Depends(_api_key)],
 ) -> Principal:
-    """The caller from a bearer token or an ``X-Api-Key``; 401 when neither is valid."""
+    """The caller from a bearer token or an ``X-Api-Key``; 401 when neither is valid. The
+    account is remembered for a moment (``auth/cache.py``), not read on every request."""
+    credentials: CredentialCache = request.app.state.credentials
     try:
         if api_key:
-            user = await auth.user_for_api_key(session, api_key)
+            user = await _by_api_key(session, credentials, api_key)
         elif token:
-            username = auth.read_token(token, secret=runtime.settings.secret_key.get_secret_value())
-            user = await auth.get_user(session, username)
-            if not user.active:
-                raise auth.AuthenticationFailed("this account is disabled")
+            user = await _by_token(session, credentials, runtime, token)
         else:
             raise NotAuthenticated(
                 "sign in first: send 'Authorization: Bearer <token>' from POST /api/v1/auth/token "
@@ -114,6 +113,30 @@ async def get_principal(
     )
     bind(user=user.username, role=user.role)
     return Principal(user=user, actor=actor)
+
+
+async def _by_api_key(session: AsyncSession, cache: CredentialCache, key: str) -> Account:
+    remembered = f"key:{auth.hash_api_key(key)}"  # the plain key is not kept
+    account = cache.get(remembered)
+    if account is None:
+        account = Account.of(await auth.user_for_api_key(session, key))
+        cache.put(remembered, account, token_expires=None)
+    return account
+
+
+async def _by_token(
+    session: AsyncSession, cache: CredentialCache, runtime: Runtime, token: str
+) -> Account:
+    account = cache.get(token)
+    if account is None:
+        secret = runtime.settings.secret_key.get_secret_value()
+        username, expires = auth.read_claims(token, secret=secret)
+        user = await auth.get_user(session, username)
+        if not user.active:
+            raise auth.AuthenticationFailed("this account is disabled")
+        account = Account.of(user)
+        cache.put(token, account, token_expires=expires)
+    return account
 
 
 class RequireRoles:

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 
 from benchmarks.harness.http import clients
-from benchmarks.harness.servers import ROOT, free_port, served
+from benchmarks.harness.servers import ROOT, free_port, process_cpu_s, served
 from benchmarks.harness.stats import Latencies
 
 
@@ -27,6 +27,12 @@ class CeilingResult:
     requests_per_s: float
     latency: dict[str, float | int | None]
     errors: int
+    server_cpu_s: float = 0.0
+
+    @property
+    def cpu_ms_per_request(self) -> float:
+        """The bare server's CPU per request answered: the floor a request costs."""
+        return round(1000 * self.server_cpu_s / self.requests, 3) if self.requests else 0.0
 
 
 async def http_ceiling(workers: int, duration: float) -> CeilingResult:
@@ -36,7 +42,7 @@ async def http_ceiling(workers: int, duration: float) -> CeilingResult:
     command = [sys.executable, str(ROOT / "benchmarks" / "ping_app.py"), "--port", str(port)]
     with (
         tempfile.TemporaryDirectory(prefix="bench-ping-") as folder,
-        served(command, os.environ.copy(), Path(folder), port, "/ping"),
+        served(command, os.environ.copy(), Path(folder), port, "/ping") as pid,
     ):
         base = f"http://127.0.0.1:{port}"
         latency = Latencies()
@@ -56,11 +62,13 @@ async def http_ceiling(workers: int, duration: float) -> CeilingResult:
             await asyncio.gather(*(worker(http, warm) for http in pool))
             latency.values.clear()
             errors = 0
+            cpu_before = process_cpu_s(pid)
             started = time.perf_counter()
             deadline = started + duration
             await asyncio.gather(*(worker(http, deadline) for http in pool))
             seconds = time.perf_counter() - started
+            cpu = process_cpu_s(pid) - cpu_before
     count = len(latency.values)
     return CeilingResult(
-        count, round(seconds, 2), round(count / seconds), latency.summary(), errors
+        count, round(seconds, 2), round(count / seconds), latency.summary(), errors, round(cpu, 3)
     )

@@ -41,6 +41,7 @@ __all__ = [
     "redis_server",
     "served",
     "server_env",
+    "thread_cpu_s",
     "wait_ready",
 ]
 
@@ -208,6 +209,17 @@ def process_cpu_s(pid: int) -> float:
     """User + system CPU seconds a process has used (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def thread_cpu_s(pid: int) -> dict[int, float]:
+    """User + system CPU seconds per thread of a process (Linux /proc), by thread id; the
+    main thread's id is the pid."""
+    out: dict[int, float] = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+            out[int(task.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return out
 
 
 def machine_busy_s() -> float:

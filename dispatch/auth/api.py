@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Form, status
+from fastapi import APIRouter, Form, Request, status
 
 from dispatch.auth import service
 from dispatch.auth.schemas import ApiKeyCreate, ApiKeyOut, Token, UserCreate, UserOut, UserUpdate
@@ -80,12 +80,18 @@ async def create_user(
 
 @router.patch("/users/{username}", response_model=UserOut)
 async def update_user(
-    username: str, body: UserUpdate, session: Session, admin: Admin, clock: ClockDep
+    username: str,
+    body: UserUpdate,
+    request: Request,
+    session: Session,
+    admin: Admin,
+    clock: ClockDep,
 ) -> UserOut:
-    """Enable or disable an account."""
+    """Enable or disable an account (at once on this process; the others hear it)."""
     user = await service.set_active(
         session, admin.actor, username, active=body.active, now=clock.now()
     )
+    request.app.state.credentials.forget_all()
     return UserOut.model_validate(user)
 
 

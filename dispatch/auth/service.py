@@ -13,9 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.audit import service as audit
+from dispatch.auth import cache
 from dispatch.auth.models import ApiKey, User
 from dispatch.auth.roles import Role
 from dispatch.core.actor import Actor
+from dispatch.core.bus import emit
 from dispatch.errors import Conflict, Invalid, NotFound
 
 TOKEN_ALGORITHM = "HS256"  # noqa: S105 - an algorithm name
@@ -68,6 +70,12 @@ def issue_token(user: User, *, secret: str, now: datetime, ttl_minutes: int) -> 
 
 def read_token(token: str, *, secret: str) -> str:
     """The username a valid token speaks for; raises AuthenticationFailed otherwise."""
+    return read_claims(token, secret=secret)[0]
+
+
+def read_claims(token: str, *, secret: str) -> tuple[str, float]:
+    """The username a valid token speaks for and when it expires (epoch seconds); raises
+    AuthenticationFailed otherwise."""
     try:
         claims = jwt.decode(
             token, secret, algorithms=[TOKEN_ALGORITHM], options={"require": ["exp", "sub"]}
@@ -76,7 +84,7 @@ def read_token(token: str, *, secret: str) -> str:
         raise AuthenticationFailed("the token has expired; sign in again") from exc
     except jwt.PyJWTError as exc:
         raise AuthenticationFailed("the token is not valid; sign in again") from exc
-    return str(claims["sub"])
+    return str(claims["sub"]), float(claims["exp"])
 
 
 async def get_user(session: AsyncSession, username: str) -> User:
@@ -174,6 +182,7 @@ async def set_active(
     await audit.record(
         session, actor, "user.enable" if active else "user.disable", "user", username, at=now
     )
+    emit(session, cache.TOPIC, {"username": username, "active": active})
     return user
 
 

@@ -3,7 +3,7 @@ the engine with SQLite's WAL set-up, and sessions whose events go out only after
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +22,7 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 
+from dispatch.core import sqlite_inline
 from dispatch.core.bus import Bus, take_pending_events
 
 NAMING_CONVENTION = {
@@ -65,14 +66,22 @@ JSONDocument = JSON().with_variant(JSONB(), "postgresql")
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """Create the async engine; on SQLite make the folder, use WAL and immediate transactions."""
+    """Create the async engine; on SQLite make the folder, run statements inline on the event
+    loop (``core/sqlite_inline.py``), use WAL and immediate transactions."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10)
     database = parsed.database or ""
-    if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+    if not database or database == ":memory:":
+        raise ValueError("SQLite needs a database file (WAL); ':memory:' is not supported")
+    Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(
+        parsed.set(drivername="sqlite+aiosqlite"),
+        echo=echo,
+        async_creator=sqlite_inline.connector(database),
+        pool_size=10,
+        max_overflow=20,
+    )
     _configure_sqlite(engine)
     return engine
 
@@ -86,19 +95,30 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        # No waiting inside SQLite: the statements run on the event loop's thread, and a busy
+        # BEGIN is retried asynchronously (sqlite_inline).
+        cursor.execute("PRAGMA busy_timeout=0")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
         # Immediate: a transaction that reads then writes cannot fail half-way with
-        # SQLITE_BUSY; writers queue on busy_timeout instead.
+        # SQLITE_BUSY; in this process writers queue on the database's asyncio lock.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep loaded objects usable after commit."""
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+_AFTER_COMMIT_KEY = "dispatch.after_commit"
+
+
+def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
+    """Run ``callback`` once ``session``'s transaction has committed (never after a rollback);
+    for what may only be believed once stored, such as a cache of written rows."""
+    session.info.setdefault(_AFTER_COMMIT_KEY, []).append(callback)
 
 
 @asynccontextmanager
@@ -113,6 +133,9 @@ async def unit_of_work(
         except BaseException:
             await session.rollback()
             take_pending_events(session)
+            session.info.pop(_AFTER_COMMIT_KEY, None)
             raise
+        for callback in session.info.pop(_AFTER_COMMIT_KEY, []):
+            callback()
         for pending in take_pending_events(session):
             await bus.publish(pending)
