@@ -61,7 +61,9 @@ from benchmarks.harness.servers import (  # noqa: E402
 from benchmarks.harness.stats import Latencies  # noqa: E402
 from benchmarks.profile_summary import summarise  # noqa: E402
 
+# Issue 18: p99 at most max(150 ms, 3 x the bare broadcast's p99 in the same run).
 GOAL_P99_MS = 150
+GOAL_TIMES_CEILING = 3
 GATEWAY = {"X-Api-Key": "gateway1-dev-key"}
 PASSWORD = "console-password"  # noqa: S105 - the benchmark's throw-away accounts
 
@@ -121,7 +123,7 @@ def main() -> int:
             },
             sys.argv[1:],
         ),
-        "goal": {"p99_ms": GOAL_P99_MS},
+        "goal": {"p99_ms": GOAL_P99_MS, "times_ceiling_p99": GOAL_TIMES_CEILING},
         "results": [],
     }
     with uvloop_runner() as runner:
@@ -482,6 +484,17 @@ async def waiting_now(http: httpx.AsyncClient, headers: dict[str, str]) -> int:
 # --- the report -------------------------------------------------------------------------------
 
 
+def goal_p99_ms(results: list[dict[str, Any]]) -> float:
+    """The p99 a backend must reach: 150 ms, or 3 x the bare ``websockets`` broadcast's p99 in
+    the same run when that is more (how fast the machine was that run); 150 ms without it."""
+    ceiling: list[float] = [
+        r["latency"]["p99_ms"]
+        for r in results
+        if r["target"] == "ceiling: websockets" and r["latency"]["p99_ms"] is not None
+    ]
+    return round(max([GOAL_P99_MS] + [GOAL_TIMES_CEILING * p99 for p99 in ceiling]), 1)
+
+
 def print_table(report: dict[str, Any]) -> None:
     """The figures as a readable table."""
     m, s = report["machine"], report["settings"]
@@ -551,9 +564,11 @@ def print_table(report: dict[str, Any]) -> None:
             print(f"  error: {error}")
         if not r["target"].startswith("ceiling"):
             p99 = r["latency"]["p99_ms"]
-            met = p99 is not None and p99 < GOAL_P99_MS and not r["missed"]
+            goal = goal_p99_ms(report["results"])
+            met = p99 is not None and p99 <= goal and not r["missed"]
             print(
-                f"  goal p99 < {GOAL_P99_MS} ms from a queue change to each of "
+                f"  goal p99 <= {ms(goal)} (max of {GOAL_P99_MS} ms and {GOAL_TIMES_CEILING} x "
+                f"this run's websockets broadcast p99) from a queue change to each of "
                 f"{r['consoles']} consoles: {'met' if met else 'not met'} (p99 {ms(p99)})"
             )
         if r["profile"]:

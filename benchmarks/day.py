@@ -192,7 +192,6 @@ async def server(
             secret_key=SECRET,
             time_scale=f"{speed:g}",
             operator_grace_s="900",
-            queue_poll_s=f"{max(1.0, speed / 10):g}",
         )
         with served(
             dispatch_command(port), env, workdir, port, "/healthz", log_name=f"{name}.log"

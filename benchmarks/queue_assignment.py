@@ -4,7 +4,9 @@ For each set-up (SQLite, one worker; PostgreSQL, one worker; PostgreSQL and Redi
 this migrates and seeds a new database and runs the product in this process on a ManualClock
 with the ACD worker off (as tests/queues do), driven through its HTTP API over an in-process
 transport: 200 operator accounts made by the admin, each with Uzbek and voice skills, signed in
-(available), and 1,000 voice calls in Uzbek posted by the telephony gateway. The queue
+(available), and 1,000 voice calls in Uzbek posted by the telephony gateway (beyond the first
+1,000, ``--waiting 10000`` adds the others through the service function the endpoint calls,
+500 to a transaction). The queue
 ``voice-uz`` keeps its strategy, with no wrap-up and a 300 s offer timeout (nothing expires).
 
 The ticks are made by worker processes (``benchmarks/harness/acd_ticks.py``), each the runtime
@@ -69,8 +71,14 @@ from benchmarks.harness.servers import (  # noqa: E402
 )
 from benchmarks.harness.stats import Latencies  # noqa: E402
 from benchmarks.profile_summary import summarise  # noqa: E402
+from cardschema import Channel  # noqa: E402
 from dispatch.app import create_app  # noqa: E402
+from dispatch.auth.roles import Role  # noqa: E402
+from dispatch.calls.schemas import CallCreate  # noqa: E402
+from dispatch.calls.service import create_call  # noqa: E402
+from dispatch.core.actor import Actor  # noqa: E402
 from dispatch.core.clock import ManualClock  # noqa: E402
+from dispatch.core.database import unit_of_work  # noqa: E402
 from dispatch.core.runtime import Runtime  # noqa: E402
 from dispatch.core.settings import Settings  # noqa: E402
 from dispatch.queues.models import Offer  # noqa: E402
@@ -80,6 +88,10 @@ START = datetime(2026, 11, 22, 4, 0, tzinfo=UTC)  # 09:00 in Tashkent
 GATEWAY = {"X-Api-Key": "gateway1-dev-key"}
 PASSWORD = "operator-password"  # noqa: S105 - the benchmark's throw-away accounts
 QUEUE = "voice-uz"
+# The first calls of the set-up are posted through the API, the rest in bulk (``BULK`` to a
+# transaction, through the same service function).
+API_CALLS = 1000
+BULK = 500
 SETUPS = {
     "sqlite": ("sqlite", False, 1),
     "postgresql": ("postgresql", False, 1),
@@ -330,6 +342,19 @@ class Centre:
         body = {"channel": "voice", "language": "uz", "caller_number": f"+99890{self.calls:07d}"}
         await self.check(await self.http.post("/api/v1/calls", json=body, headers=GATEWAY), 201)
 
+    async def calls_in_bulk(self, count: int) -> None:
+        """``count`` more calls through the service the endpoint calls (``calls.service``),
+        ``BULK`` to a transaction: the same rows (call, queue entry, queue log, statistics,
+        audit) without a request and a commit per call, so 10,000 wait after a short set-up."""
+        gateway = Actor(username="gateway1", role=Role.GATEWAY.value)
+        for start in range(0, count, BULK):
+            async with unit_of_work(self.runtime.sessions, self.runtime.bus) as session:
+                for _ in range(min(BULK, count - start)):
+                    self.calls += 1
+                    number = f"+99890{self.calls:07d}"
+                    body = CallCreate(channel=Channel.VOICE, language="uz", caller_number=number)
+                    await create_call(session, gateway, body, now=self.clock.now())
+
     async def ringing(self) -> list[tuple[str, str, str]]:
         """Active offers, oldest first: (offer id, operator, call id)."""
         async with self.runtime.sessions() as session:
@@ -491,7 +516,9 @@ async def prepare(c: Centre, args: argparse.Namespace) -> None:
         200,
     )
     await c.each([f"agent{n:04d}" for n in range(1, args.operators + 1)], c.operator)
-    await c.each(range(args.waiting), c.call)
+    through_api = min(args.waiting, API_CALLS)
+    await c.each(range(through_api), c.call)
+    await c.calls_in_bulk(args.waiting - through_api)
 
 
 async def tick(c: Centre, pool: Workers, rounds: Rounds, errors: list[str]) -> None:

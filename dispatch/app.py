@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -48,6 +49,9 @@ from dispatch.queues.queues_api import router as queues_router
 from dispatch.queues.worker import acd_worker
 
 log = get_logger(__name__)
+# The collector's thresholds in a serving process: a larger first generation (a request makes
+# hundreds of short-lived objects); full collections rarer.
+GC_THRESHOLDS = (20_000, 10, 10)
 
 # Every router of the product; the role test walks these, so a new router goes here.
 ROUTERS: tuple[APIRouter, ...] = (
@@ -75,8 +79,13 @@ ROUTERS: tuple[APIRouter, ...] = (
 )
 
 
-def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
-    """Build the app; storage, bus and clock are created in the lifespan and kept on state."""
+def create_app(
+    settings: Settings | None = None, *, clock: Clock | None = None, tune_gc: bool = False
+) -> FastAPI:
+    """Build the app; storage, bus and clock are created in the lifespan and kept on state.
+    ``tune_gc`` (a serving process, never tests: it pins what startup made for good) moves
+    everything startup made out of the collector's way and collects young objects less often
+    (measured: a full collection over the started app stalled every console 0.2 s)."""
     settings = settings or Settings()
     configure_logging(settings.log_level, json=settings.log_json)
     metrics = Metrics()
@@ -104,6 +113,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             ):
                 app.state.deliverer = deliverer
                 app.state.consoles = consoles
+                if tune_gc:
+                    gc.collect()
+                    gc.freeze()
+                    gc.set_threshold(*GC_THRESHOLDS)
                 yield
         finally:
             forgetting.cancel()
@@ -118,6 +131,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         version="0.1.0",
         summary="Call handling for Uzbekistan's unified 112 emergency dispatch service",
         lifespan=lifespan,
+        # The server has its own Prometheus metrics and logs; FastAPI's OpenTelemetry hooks
+        # would look for providers on every request (measured: a tenth of a bare request).
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.credentials = CredentialCache()
     app.add_middleware(RequestContextMiddleware, metrics=metrics)

@@ -17,6 +17,9 @@ from pydantic import ValidationError
 from dispatch.core.settings import Mode, Settings, SettingsError
 from dispatch.geo.errors import GeoDataError
 
+# Seconds the server keeps an idle HTTP connection open (see _serve).
+KEEP_ALIVE_S = 65
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the process exit code."""
@@ -156,7 +159,16 @@ def _serve(args: argparse.Namespace) -> int:
     print(
         f"dispatch112 serving on http://{host}:{port} ({settings.mode.value} mode)", file=sys.stderr
     )
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, ws="websockets-sansio")
+    uvicorn.run(
+        create_app(settings, tune_gc=True),
+        host=host,
+        port=port,
+        log_config=None,
+        ws="websockets-sansio",
+        # Longer than clients keep an idle connection (httpx: 5 s, uvicorn's own default):
+        # a server closing first races a client reusing the connection (a failed request).
+        timeout_keep_alive=KEEP_ALIVE_S,
+    )
     return 0
 
 

@@ -8,9 +8,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dispatch.agencies import reference
 from dispatch.agencies.models import Service
+from dispatch.agencies.reference import ServiceRef
 from dispatch.audit import service as audit
 from dispatch.core.actor import Actor
+from dispatch.core.bus import emit
 from dispatch.errors import Conflict, Invalid, NotFound
 
 # The services every 112 centre in Uzbekistan starts with.
@@ -70,28 +73,35 @@ async def lock_services(session: AsyncSession, codes: Iterable[str]) -> None:
     )
 
 
-async def require_known(session: AsyncSession, codes: Iterable[str]) -> list[Service]:
+async def require_known(session: AsyncSession, codes: Iterable[str]) -> list[ServiceRef]:
     """The services for ``codes``, in order; Invalid naming every unknown one."""
     wanted = list(dict.fromkeys(codes))
-    found = {
-        s.code: s
-        for s in (await session.scalars(select(Service).where(Service.code.in_(wanted)))).all()
-    }
+    found = await _services(session)
     unknown = [c for c in wanted if c not in found]
     if unknown:
         raise Invalid(f"unknown service code(s): {', '.join(unknown)}; see GET /api/v1/services")
     return [found[c] for c in wanted]
 
 
-async def require_active(session: AsyncSession, codes: Iterable[str]) -> list[Service]:
+async def require_active(session: AsyncSession, codes: Iterable[str]) -> list[ServiceRef]:
     """The active services for ``codes``, in order; Invalid naming every unknown or retired one."""
     known = await require_known(session, codes)
-    found = {s.code: s for s in known}
-    wanted = list(found)
-    retired = [c for c in wanted if not found[c].active]
+    retired = [s.code for s in known if not s.active]
     if retired:
         raise Invalid(f"service(s) retired and not accepting cards: {', '.join(retired)}")
-    return [found[c] for c in wanted]
+    return known
+
+
+async def _services(session: AsyncSession) -> dict[str, ServiceRef]:
+    """Every service by code, as remembered (``agencies/reference.py``)."""
+    known = reference.known(session)
+    if known.services is None:
+        rows = (await session.scalars(select(Service))).all()
+        known.services = {
+            row.code: ServiceRef(code=row.code, names=dict(row.names), active=row.active)
+            for row in rows
+        }
+    return known.services
 
 
 async def create_service(
@@ -118,6 +128,9 @@ async def create_service(
     )
     session.add(service)
     await audit.record(session, actor, "service.create", "service", code, {"names": names}, at=now)
+    reference.forget_after_commit(session)
+    # Workers that keep services in memory (the webhook deliverer) read them again.
+    emit(session, "service.created", {"code": code})
     return service
 
 
@@ -152,6 +165,8 @@ async def update_service(
     if changes:
         service.updated_at = now
         await audit.record(session, actor, "service.update", "service", code, changes, at=now)
+        reference.forget_after_commit(session)
+        emit(session, "service.updated", {"code": code, "changed": sorted(changes)})
     return service
 
 

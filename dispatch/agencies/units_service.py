@@ -9,8 +9,10 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dispatch.agencies import reference
 from dispatch.agencies import service as services
 from dispatch.agencies.models import Service
+from dispatch.agencies.reference import UnitRef
 from dispatch.agencies.units_models import Unit, UnitCoverage
 from dispatch.audit import service as audit
 from dispatch.core.actor import Actor
@@ -92,6 +94,7 @@ async def create_unit(
     session.add_all(UnitCoverage(unit_code=code, district_code=d) for d in covered)
     detail = {"service_code": service_code, "name": name, "sample": sample, "districts": covered}
     await audit.record(session, actor, "unit.create", "unit", code, detail, at=now)
+    reference.forget_after_commit(session)
     return unit
 
 
@@ -120,6 +123,7 @@ async def update_unit(
     if changes:
         unit.updated_at = now
         await audit.record(session, actor, "unit.update", "unit", code, changes, at=now)
+        reference.forget_after_commit(session)
     return unit
 
 
@@ -142,6 +146,7 @@ async def set_coverage(
         unit.updated_at = now
         detail = {"added": added, "removed": removed}
         await audit.record(session, actor, "unit.coverage", "unit", code, detail, at=now)
+        reference.forget_after_commit(session)
     return sorted(wanted)
 
 
@@ -150,10 +155,27 @@ async def choose_unit(
     service_code: str,
     district_code: str | None,
     region_code: str | None,
-) -> Unit | None:
+) -> UnitRef | None:
     """The active unit of the service covering the district, else one covering any district of
     the region (the district's own region when none is given), else None. Among several,
-    the centre's own units come before sample ones, then the lowest code."""
+    the centre's own units come before sample ones, then the lowest code. Remembered per
+    process (``agencies/reference.py``)."""
+    known = reference.known(session)
+    key = (await geo.boundaries_digest(session), service_code, district_code, region_code)
+    if key in known.units:
+        return known.units[key]
+    unit = await _choose(session, service_code, district_code, region_code)
+    chosen = UnitRef(code=unit.code, name=unit.name) if unit is not None else None
+    known.units[key] = chosen
+    return chosen
+
+
+async def _choose(
+    session: AsyncSession,
+    service_code: str,
+    district_code: str | None,
+    region_code: str | None,
+) -> Unit | None:
     if district_code is not None:
         unit = await _first_covering(session, service_code, [district_code])
         if unit is not None:

@@ -1,16 +1,25 @@
 """Writing and reading the audit log. Entries are written in the same transaction as the
-change they describe, so a change without its audit entry cannot be committed."""
+change they describe, so a change without its audit entry cannot be committed.
+
+An entry is kept on the session as a plain row and all of a transaction's entries are
+inserted in one statement just before it commits (``before_commit``, below), or before the log
+is read in the same transaction: a request with several changes pays one insert, not one ORM
+object each.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from dispatch.audit.models import AuditEntry
 from dispatch.core.actor import Actor
+
+_PENDING_KEY = "dispatch.audit.pending"
 
 
 async def record(
@@ -24,19 +33,46 @@ async def record(
     at: datetime,
 ) -> None:
     """Append one entry: ``actor`` did ``action`` to ``target_type``/``target_id``."""
-    session.add(
-        AuditEntry(
-            at=at,
-            actor=actor.username,
-            role=actor.role,
-            action=action,
-            target_type=target_type,
-            target_id=target_id,
-            detail=detail or {},
-            ip=actor.ip,
-            request_id=actor.request_id,
-        )
+    _pending(session.sync_session).append(
+        {
+            "at": at,
+            "actor": actor.username,
+            "role": actor.role,
+            "action": action,
+            "target_type": target_type,
+            "target_id": target_id,
+            "detail": detail or {},
+            "ip": actor.ip,
+            "request_id": actor.request_id,
+        }
     )
+
+
+def _pending(session: Session) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = session.info.setdefault(_PENDING_KEY, [])
+    return rows
+
+
+def _write_pending(session: Session) -> None:
+    """Insert the transaction's entries kept so far, in one statement, in order."""
+    rows = session.info.pop(_PENDING_KEY, None)
+    if rows:
+        session.execute(insert(AuditEntry), rows)
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    _write_pending(session)
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_PENDING_KEY, None)
+
+
+async def write_pending(session: AsyncSession) -> None:
+    """Insert the entries recorded so far in this transaction (before reading the log)."""
+    await session.run_sync(_write_pending)
 
 
 async def search(
@@ -52,6 +88,7 @@ async def search(
     offset: int = 0,
 ) -> tuple[list[AuditEntry], int]:
     """Entries matching every given filter, newest first, with the total count."""
+    await write_pending(session)
     query = select(AuditEntry)
     if actor is not None:
         query = query.where(AuditEntry.actor == actor)

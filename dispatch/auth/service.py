@@ -95,6 +95,23 @@ async def get_user(session: AsyncSession, username: str) -> User:
     return user
 
 
+# username → role, per database: an account's role never changes and accounts are never
+# deleted, so the answer holds for the life of the process.
+_roles: dict[tuple[str, str], str] = {}
+
+
+async def role_of(session: AsyncSession, username: str) -> str:
+    """The role of the account called ``username`` (any state); NotFound otherwise."""
+    key = (str(session.get_bind().engine.url), username)
+    role = _roles.get(key)
+    if role is None:
+        found = await session.scalar(select(User.role).where(User.username == username))
+        if found is None:
+            raise NotFound(f"no user called {username!r}")
+        role = _roles[key] = found
+    return role
+
+
 async def authenticate(session: AsyncSession, username: str, password: str) -> User:
     """The active account whose password matches; AuthenticationFailed otherwise."""
     user = await session.scalar(select(User).where(User.username == username))

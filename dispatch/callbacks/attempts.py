@@ -12,15 +12,13 @@ known.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import uuid
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cardschema import CallbackAttempt as CardAttempt
-from cardschema import CallbackOutcome, CardStatus
+from cardschema import CallbackOutcome
 from dispatch.audit import service as audit
 from dispatch.auth.roles import Role
 from dispatch.callbacks import dialer, tasks
@@ -28,14 +26,14 @@ from dispatch.callbacks.models import CallbackAttempt, CallbackTask
 from dispatch.callbacks.schemas import AttemptIn
 from dispatch.callbacks.states import MAX_ATTEMPTS, OPEN, CallbackStatus, rank
 from dispatch.callbacks.tasks import Policy
+from dispatch.cards import callbacks as card_callbacks
 from dispatch.cards import lifecycle, store
 from dispatch.cards.routing import Classifier
 from dispatch.consoles import escalations
 from dispatch.consoles.schemas import EscalationCreate, EscalationKind
 from dispatch.core.actor import SYSTEM, Actor
 from dispatch.errors import Conflict, DomainError, Invalid
-from dispatch.queues import operators
-from dispatch.queues.models import Queue
+from dispatch.queues import catalog, operators
 from dispatch.queues.states import OperatorState
 
 S = OperatorState
@@ -197,7 +195,7 @@ async def cancel(
 
 
 async def _wrap_up_s(session: AsyncSession, task: CallbackTask) -> float:
-    queue = await session.get(Queue, task.queue) if task.queue else None
+    queue = await catalog.queue_named(session, task.queue) if task.queue else None
     return float(queue.wrap_up_s) if queue is not None else 0.0
 
 
@@ -218,32 +216,22 @@ async def _on_card(
         task.card_note = "the call has no card"
         return
     task.card_id = row.id
-    row = await store.load(session, row.id, for_update=True)
-    card = store.to_card(row)
-    task.priority = rank(card.incident.priority)
-    if card.status is CardStatus.CLOSED:
-        task.card_note = f"card {card.number} is closed; the attempt is not on it"
+    task.priority = rank(row.priority)
+    try:
+        row = await card_callbacks.record_callback_attempt(
+            session,
+            actor,
+            row.id,
+            callback_id=task.id,
+            at=attempt.started_at,
+            outcome=outcome,
+            operator_id=attempt.operator,
+            reached=status is CallbackStatus.REACHED,
+            now=now,
+        )
+    except card_callbacks.CallbackNotOnCard as exc:
+        task.card_note = str(exc)
         return
-    owner = card.operator_id
-    if status is CallbackStatus.REACHED and attempt.operator != owner:
-        owner = attempt.operator  # who reached the caller updates the card now
-    entry = CardAttempt(
-        attempt=len(card.callbacks) + 1,
-        at=attempt.started_at,
-        outcome=outcome,
-        operator_id=attempt.operator,
-    )
-    updated = dataclasses.replace(
-        card,
-        callbacks=(*card.callbacks, entry),
-        operator_id=owner,
-        version=card.version + 1,
-        updated_at=now,
-    )
-    detail = {"callback_id": str(task.id), "attempt": entry.attempt, "outcome": attempt.outcome}
-    if owner != card.operator_id:
-        detail["operator"] = owner
-    row = await store.save(session, actor, row, updated, change="callback", detail=detail, now=now)
     if status is CallbackStatus.UNREACHABLE:
         task.card_note = await _route_unreachable(session, row.id, classifier=classifier, now=now)
 

@@ -1,20 +1,35 @@
 """The ACD side of callbacks: due tasks offered to operators, the ``originate`` dial, leases.
 
-:func:`offer_due` runs inside the ACD's assignment pass (``dispatch.queues.assignment``), with
-the waiting calls, so one ordering decides between a callback and a new call: priority first
-(a task's is its incident's), then age. A task goes to the operator who took the call while
-that operator is free — available, or still wrapping up that very call — and otherwise (after
-``prefer_wait_s``) to any free operator the call's queue admits. Task rows and operator rows are
-locked with ``SKIP LOCKED``; unique indexes (one open task per call, one dial per operator)
-back this up in the database, so two workers never hand one callback out twice.
+The ACD's assignment pass (``dispatch.queues.assignment``) reads the due tasks
+(:func:`due_tasks`, a plain read) with the waiting calls, so one ordering decides between a
+callback and a new call: priority first (a task's is its incident's), then age. A task goes to
+the operator who took the call while that operator is free — available, or still wrapping up
+that very call (:func:`wrapping_up_for`) — and otherwise (after ``prefer_wait_s``) to any free
+operator the call's queue admits. Only the tasks it can dial now are locked
+(:func:`lock_tasks`), with ``SKIP LOCKED``, as are the operators; unique indexes (one open task
+per call, one dial per operator) back this up in the database, so two workers never hand one
+callback out twice. :func:`timer_columns` tells the ACD worker when to wake for them.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import (
+    ColumnElement,
+    Exists,
+    SQLColumnExpression,
+    and_,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.audit import service as audit
@@ -24,6 +39,7 @@ from dispatch.callbacks.states import CallbackStatus
 from dispatch.callbacks.tasks import Policy
 from dispatch.calls.gateway import CommandType, enqueue_command
 from dispatch.core.actor import Actor
+from dispatch.core.database import UTCDateTime
 from dispatch.queues import operators
 from dispatch.queues.models import Operator
 from dispatch.queues.states import OperatorState
@@ -31,56 +47,139 @@ from dispatch.queues.states import OperatorState
 S = OperatorState
 
 
-async def due_tasks(session: AsyncSession, *, policy: Policy, now: datetime) -> list[CallbackTask]:
-    """Pending tasks whose next attempt is due, locked (skipping those another worker holds)."""
-    rows = (
-        await session.scalars(
-            select(CallbackTask)
-            .where(CallbackTask.status == CallbackStatus.PENDING.value, CallbackTask.due_at <= now)
-            .order_by(CallbackTask.priority.desc(), CallbackTask.created_at, CallbackTask.id)
-            .with_for_update(skip_locked=True)
-            .execution_options(populate_existing=True)
-        )
-    ).all()
-    return [task for task in rows if policy.due(task) <= now]
+# Statements are built once and bound to these instants (their SQL is then compiled once).
+DUE_NOW = bindparam("callback_due_now", type_=UTCDateTime())
+DUE_FIRST = bindparam("callback_due_first", type_=UTCDateTime())
 
 
-async def any_due(session: AsyncSession, *, now: datetime) -> bool:
-    """Whether some pending task's due time has come (a plain read, no lock)."""
-    found = await session.scalar(
-        select(CallbackTask.id)
-        .where(CallbackTask.status == CallbackStatus.PENDING.value, CallbackTask.due_at <= now)
-        .limit(1)
+def due_condition(policy: Policy) -> ColumnElement[bool]:
+    """SQL: the pending task's next attempt may start (``Policy.due`` <= now; bind
+    :func:`due_params`)."""
+    pending = CallbackTask.status == CallbackStatus.PENDING.value
+    if policy.first_delay_s <= 0:
+        return and_(pending, CallbackTask.due_at <= DUE_NOW)
+    return and_(
+        pending,
+        or_(
+            and_(CallbackTask.attempts == 0, CallbackTask.due_at <= DUE_FIRST),
+            and_(CallbackTask.attempts > 0, CallbackTask.due_at <= DUE_NOW),
+        ),
     )
-    return found is not None
 
 
-async def preferred_operator(
-    session: AsyncSession, task: CallbackTask, free: list[Operator], *, policy: Policy
-) -> Operator | None:
-    """The operator who took the call, when free for this task (available, or wrapping it up)."""
-    if not policy.prefer_same_operator or task.preferred_operator is None:
-        return None
-    for operator in free:
-        if operator.username == task.preferred_operator:
-            return operator
-    return await session.scalar(
-        select(Operator)
-        .where(
-            Operator.username == task.preferred_operator,
-            Operator.state == S.WRAP_UP.value,
-            Operator.call_id == task.call_id,
+def due_params(policy: Policy, now: datetime) -> dict[str, datetime]:
+    """The instants :func:`due_condition` is bound to at ``now``."""
+    return {
+        DUE_NOW.key: now,
+        DUE_FIRST.key: now - timedelta(seconds=policy.first_delay_s),
+    }
+
+
+def any_due_query(policy: Policy) -> Exists:
+    """SQL: some pending task's next attempt may start (bind :func:`due_params`)."""
+    return exists().where(due_condition(policy))
+
+
+async def any_due(session: AsyncSession, *, now: datetime, policy: Policy | None = None) -> bool:
+    """Whether some pending task's next attempt may start (a plain read, no lock)."""
+    policy = policy or Policy()
+    found = await session.scalar(select(any_due_query(policy)), due_params(policy, now))
+    return bool(found)
+
+
+@dataclass(frozen=True)
+class DueTask:
+    """What choosing among due tasks needs, read without a lock."""
+
+    id: uuid.UUID
+    call_id: uuid.UUID
+    queue: str | None
+    language: str
+    priority: int
+    created_at: datetime
+    preferred_operator: str | None
+    attempts: int
+    due_at: datetime
+
+
+async def due_tasks(session: AsyncSession, *, policy: Policy, now: datetime) -> list[DueTask]:
+    """Pending tasks whose next attempt may start, by priority then age (plain read). They
+    are few: a due task is dialled as soon as an operator who may take it is free."""
+    rows = await session.execute(
+        select(
+            CallbackTask.id,
+            CallbackTask.call_id,
+            CallbackTask.queue,
+            CallbackTask.language,
+            CallbackTask.priority,
+            CallbackTask.created_at,
+            CallbackTask.preferred_operator,
+            CallbackTask.attempts,
+            CallbackTask.due_at,
         )
+        .where(due_condition(policy))
+        .order_by(CallbackTask.priority.desc(), CallbackTask.created_at, CallbackTask.id),
+        due_params(policy, now),
+    )
+    return [DueTask(*row) for row in rows.all()]
+
+
+async def lock_tasks(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[CallbackTask]:
+    """The tasks of ``ids`` still pending, locked (skipping those another worker holds)."""
+    if not ids:
+        return []
+    rows = await session.scalars(
+        select(CallbackTask)
+        .where(CallbackTask.id.in_(list(ids)), CallbackTask.status == CallbackStatus.PENDING.value)
         .with_for_update(skip_locked=True)
         .execution_options(populate_existing=True)
     )
+    return list(rows.all())
 
 
-def waits_for_preferred(task: CallbackTask, *, policy: Policy, now: datetime) -> bool:
+async def wrapping_up_for(session: AsyncSession, tasks: Sequence[DueTask]) -> dict[str, Operator]:
+    """Preferred operators still wrapping up their task's very call (who may dial it), locked."""
+    wanted = {t.preferred_operator: t.call_id for t in tasks if t.preferred_operator is not None}
+    if not wanted:
+        return {}
+    rows = await session.scalars(
+        select(Operator)
+        .where(Operator.username.in_(list(wanted)), Operator.state == S.WRAP_UP.value)
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    )
+    return {op.username: op for op in rows.all() if op.call_id == wanted[op.username]}
+
+
+def waits_for_preferred(task: DueTask | CallbackTask, *, policy: Policy, now: datetime) -> bool:
     """Whether the task still keeps for its preferred (busy) operator."""
     if not policy.prefer_same_operator or task.preferred_operator is None:
         return False
-    return now < policy.due(task) + timedelta(seconds=policy.prefer_wait_s)
+    delay = policy.first_delay_s if task.attempts == 0 else 0.0
+    return now < task.due_at + timedelta(seconds=delay + policy.prefer_wait_s)
+
+
+Timer = tuple[SQLColumnExpression[Any], ColumnElement[bool], float | None, str | None]
+
+
+def timer_columns(policy: Policy) -> list[Timer]:
+    """The callback timers the ACD wakes for, as (column, condition, shift in seconds, name):
+    the earliest ``column`` where ``condition`` holds, plus the shift; ``name`` is the
+    condition's bound instant, to bind to now minus the shift. A shift of None is the dial
+    lease (swept when due); the others say when a pending task may be dialled (or by anyone,
+    not only the operator it keeps for): future instants only."""
+    found: list[Timer] = [
+        (CallbackTask.lease_until, CallbackTask.status == CallbackStatus.DIALING.value, None, None)
+    ]
+    shifts = {0.0, policy.first_delay_s}
+    if policy.prefer_same_operator and policy.prefer_wait_s > 0:
+        shifts |= {shift + policy.prefer_wait_s for shift in shifts}
+    pending = CallbackTask.status == CallbackStatus.PENDING.value
+    for n, shift in enumerate(sorted(shifts)):
+        name = f"callback_after_{n}"
+        later = CallbackTask.due_at > bindparam(name, type_=UTCDateTime())
+        found.append((CallbackTask.due_at, and_(pending, later), shift, name))
+    return found
 
 
 async def start(

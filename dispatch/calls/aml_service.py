@@ -16,6 +16,7 @@ Refused messages go to ``aml_refused`` with the reason; they are not audited as 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -72,12 +73,12 @@ async def receive(
         authenticated=parsed.authenticated,
         details=details,
     )
+    # Matched before it is stored, so the row is written once, with its call.
+    call = await _call_for(session, row, since=now - window)
     session.add(row)
-    await session.flush()
     await audit.record(
         session, actor, "aml.receive", "aml", str(row.id), {"transport": row.transport}, at=now
     )
-    call = await _call_for(session, row, since=now - window)
     if call is not None:
         await _attach(session, actor, row, call, now=now)
     emit(
@@ -118,15 +119,16 @@ async def refuse(
 
 async def attach_waiting(
     session: AsyncSession, actor: Actor, call: Call, *, now: datetime, window: timedelta
-) -> None:
-    """Give a new call the unmatched AML messages of its number or IMEI from the window."""
+) -> AmlMessage | None:
+    """Give a new call the unmatched AML messages of its number or IMEI from the window; the
+    one that now counts as its latest (``latest_aml_for_call``), if any."""
     matches = []
     if call.caller_key is not None:
         matches.append(AmlMessage.number_key == call.caller_key)
     if call.imei is not None:
         matches.append(AmlMessage.imei_key == call.imei)
     if not matches:
-        return
+        return None
     rows = await session.scalars(
         select(AmlMessage)
         .where(
@@ -137,13 +139,20 @@ async def attach_waiting(
         .order_by(AmlMessage.received_at)
         .with_for_update()
     )
-    for row in rows.all():
+    attached = list(rows.all())
+    for row in attached:
         await _attach(session, actor, row, call, now=now)
+    return _latest(attached)
 
 
 async def latest_aml_for_call(session: AsyncSession, call_id: uuid.UUID) -> AmlMessage | None:
     """The call's most recent AML position (or, without any, its latest AML message)."""
     rows = (await session.scalars(select(AmlMessage).where(AmlMessage.call_id == call_id))).all()
+    return _latest(rows)
+
+
+def _latest(rows: Sequence[AmlMessage]) -> AmlMessage | None:
+    """The message that counts: the newest position, or (with none) the newest message."""
     if not rows:
         return None
     return max(

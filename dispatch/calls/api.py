@@ -36,7 +36,7 @@ async def create_call(
 ) -> CallOut:
     """A gateway reports a new call (201), or a text message of an open conversation (200)."""
     now = clock.now()
-    call, created = await service.create_call(
+    call, created, aml = await service.create_call(
         session,
         gateway.actor,
         body,
@@ -46,7 +46,6 @@ async def create_call(
     )
     if not created:
         response.status_code = status.HTTP_200_OK
-    aml = await service.latest_aml_for_call(session, call.id)
     return service.call_out(call, aml, now=now)
 
 

@@ -46,20 +46,21 @@ async def create_call(
     now: datetime,
     conversation_window: timedelta = CONVERSATION_WINDOW,
     aml_window: timedelta = AML_MATCH_WINDOW,
-) -> tuple[Call, bool]:
-    """A new call in its queue, or (False) the open conversation the message joins."""
+) -> tuple[Call, bool, AmlMessage | None]:
+    """A new call in its queue, or (False) the open conversation the message joins; with the
+    AML position that counts for it (``latest_aml_for_call``)."""
     _check(data)
     if data.channel in messages.TEXT_CHANNELS:
         existing = await messages.find_repeat(session, data)
         if existing is not None:
-            return existing, False
+            return existing, False, await latest_aml_for_call(session, existing.id)
         conversation = await messages.find_conversation(
             session, data, now=now, window=conversation_window
         )
         if conversation is not None:
             bind(call_id=conversation.id)
             await messages.append_incoming(session, actor, conversation, data, now=now)
-            return conversation, False
+            return conversation, False, await latest_aml_for_call(session, conversation.id)
     call = Call(
         id=uuid.uuid4(),
         channel=data.channel.value,
@@ -95,8 +96,8 @@ async def create_call(
         "call.created",
         {"call_id": str(call.id), "queue": call.queue, "channel": call.channel},
     )
-    await aml_service.attach_waiting(session, actor, call, now=now, window=aml_window)
-    return call, True
+    aml = await aml_service.attach_waiting(session, actor, call, now=now, window=aml_window)
+    return call, True, aml
 
 
 def _check(data: CallCreate) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.audit import service as audit
@@ -54,7 +54,17 @@ async def record_event(
         )
         raise NotFound(f"no call with id {call_id}; the event {data.event_id} was not stored")
     bind(call_id=call.id)
-    earlier = await session.scalar(select(CallEvent).where(CallEvent.event_id == data.event_id))
+    # The call's events (to replay) and an earlier use of this event_id (on any call), at once.
+    rows = list(
+        (
+            await session.scalars(
+                select(CallEvent).where(
+                    or_(CallEvent.call_id == call_id, CallEvent.event_id == data.event_id)
+                )
+            )
+        ).all()
+    )
+    earlier = next((row for row in rows if row.event_id == data.event_id), None)
     if earlier is not None:
         if _same(earlier, call_id, data):
             return EventOut.model_validate(earlier.result), False
@@ -70,9 +80,6 @@ async def record_event(
         await _check_operator(session, data.operator)
     if data.command_id is not None:
         await gateway.check_command_of_call(session, data.command_id, call_id)
-    rows = list(
-        (await session.scalars(select(CallEvent).where(CallEvent.call_id == call_id))).all()
-    )
     steps = [
         _step(row.event_id, row.type, row.at, row.id, row.operator, row.media_url) for row in rows
     ]
@@ -191,8 +198,8 @@ def _apply(call: Call, timeline: lifecycle.Timeline) -> None:
 
 async def _check_operator(session: AsyncSession, username: str) -> None:
     try:
-        user = await auth.get_user(session, username)
+        role = await auth.role_of(session, username)
     except NotFound as exc:
         raise Invalid(f"operator: there is no operator called {username!r}") from exc
-    if user.role not in OPERATOR_ROLES:
-        raise Invalid(f"operator: {username!r} is a {user.role}, not an operator or supervisor")
+    if role not in OPERATOR_ROLES:
+        raise Invalid(f"operator: {username!r} is a {role}, not an operator or supervisor")

@@ -171,7 +171,6 @@ async def _add_services(
         card,
         services=(*card.services, *added),
         status=status,
-        version=card.version + 1,
         updated_at=now,
     )
     return await store.save(
@@ -221,7 +220,6 @@ async def close_card(
         outcome=outcome,
         closed_at=now,
         notes=notes,
-        version=card.version + 1,
         updated_at=now,
     )
     return await store.save(

@@ -62,14 +62,11 @@ async def apply_automatic_location(
         updated = dataclasses.replace(
             card,
             proposed_location=change["proposed_location"],
-            version=card.version + 1,
             updated_at=now,
         )
         kind = "location_proposed"
     else:
-        updated = dataclasses.replace(
-            apply_changes(card, change, classifier, now=now), version=card.version + 1
-        )
+        updated = apply_changes(card, change, classifier, now=now)
         kind = "location"
     return await store.save(
         session, actor, row, updated, change=kind, detail={"source": source.value}, now=now
@@ -99,9 +96,7 @@ async def answer_proposal(
             district=proposal.district,
             confirmed=True,
         )
-    updated = dataclasses.replace(
-        card, location=location, proposed_location=None, version=card.version + 1, updated_at=now
-    )
+    updated = dataclasses.replace(card, location=location, proposed_location=None, updated_at=now)
     return await store.save(
         session,
         actor,

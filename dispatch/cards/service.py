@@ -185,7 +185,6 @@ async def update_card(
         raise Invalid("nothing to change: send at least one field")
     await places.complete_location_change(session, changes, tolerance_m=tolerance_m)
     updated = apply_changes(card, changes, classifier, now=now)
-    updated = dataclasses.replace(updated, version=card.version + 1)
     return await store.save(
         session,
         actor,
@@ -222,9 +221,7 @@ async def add_note(
     row = await store.load(session, card_id, for_update=True)
     card = store.to_card(row)
     note = Note(at=now, author=actor.username, text=text)
-    updated = dataclasses.replace(
-        card, notes=(*card.notes, note), version=card.version + 1, updated_at=now
-    )
+    updated = dataclasses.replace(card, notes=(*card.notes, note), updated_at=now)
     return await store.save(session, actor, row, updated, change="note", now=now)
 
 
@@ -250,9 +247,7 @@ async def link_cards(
     detail = {"kind": kind.value}
     for row, this, that in ((rows[card_id], card, other), (rows[other_id], other, card)):
         link = Link(card_id=that.id, kind=kind, number=that.number)
-        updated = dataclasses.replace(
-            this, links=(*this.links, link), version=this.version + 1, updated_at=now
-        )
+        updated = dataclasses.replace(this, links=(*this.links, link), updated_at=now)
         await store.save(
             session,
             actor,

@@ -58,7 +58,7 @@ async def record_service_status(
         service, status=status, history=(*service.history, change)
     )
     services = (*card.services[:index], updated_service, *card.services[index + 1 :])
-    updated = dataclasses.replace(card, services=services, version=card.version + 1, updated_at=now)
+    updated = dataclasses.replace(card, services=services, updated_at=now)
     await store.save(
         session,
         actor,
@@ -106,7 +106,7 @@ async def record_handoff(
             updated_service, status=ServiceStatus.RECEIVED, history=(*service.history, received)
         )
     services = (*card.services[:index], updated_service, *card.services[index + 1 :])
-    updated = dataclasses.replace(card, services=services, version=card.version + 1, updated_at=now)
+    updated = dataclasses.replace(card, services=services, updated_at=now)
     return await store.save(
         session,
         actor,

@@ -6,16 +6,18 @@ its bus event are written together or not at all.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import Table, bindparam, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 import cardschema
 from cardschema import Card
@@ -25,8 +27,8 @@ from dispatch.core.actor import Actor
 from dispatch.core.bus import emit
 from dispatch.core.database import after_commit
 from dispatch.core.logging import bind
-from dispatch.errors import Invalid, NotFound
-from dispatch.feeds import outbox
+from dispatch.errors import Conflict, Invalid, NotFound
+from dispatch.feeds import followup, outbox
 
 # Changes that send the new version to every service the card is routed to. Status reports
 # from the services themselves (``service_status``) are not echoed back to them.
@@ -35,27 +37,45 @@ DELIVERED_CHANGES = frozenset(
 )
 
 
+# The statements of the card path, built once: building one costs more than running it.
+_CARDS = cast(Table, CardRow.__table__)
+_VERSIONS = cast(Table, CardVersion.__table__)
+_COUNTERS = cast(Table, CardNumberCounter.__table__)
+_LOAD = select(CardRow).where(CardRow.id == bindparam("card_id"))
+_LOAD_LOCKED = _LOAD.with_for_update()
+_INSERT_CARD = insert(_CARDS)
+_INSERT_VERSION = insert(_VERSIONS)
+# Columns kept beside the document for queries; set on every version.
+_KEPT = ("version", "status", "call_id", "incident_type", "priority", "operator_id", "updated_at")
+_UPDATE_CARD = (
+    update(_CARDS)
+    .where(_CARDS.c.id == bindparam("b_id"))
+    .values({name: bindparam(f"b_{name}") for name in (*_KEPT, "document")})
+)
+
+
+@functools.cache
+def _next_number_statement(dialect_name: str) -> Any:
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    return (
+        dialect.insert(_COUNTERS)
+        .values(day=bindparam("day"), last=1)
+        .on_conflict_do_update(index_elements=["day"], set_={"last": _COUNTERS.c.last + 1})
+        .returning(_COUNTERS.c.last)
+    )
+
+
 async def next_number(session: AsyncSession, local_now: datetime) -> str:
     """The next human card number of the local day, e.g. ``112-20261122-000123``."""
     day = local_now.strftime("%Y%m%d")
-    table = CardNumberCounter.__table__
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(table)
-        .values(day=day, last=1)
-        .on_conflict_do_update(index_elements=["day"], set_={"last": table.c.last + 1})
-        .returning(table.c.last)
-    )
-    number = (await session.execute(statement)).scalar_one()
+    statement = _next_number_statement(session.get_bind().dialect.name)
+    number = (await session.execute(statement, {"day": day})).scalar_one()
     return f"112-{day}-{number:06d}"
 
 
 async def load(session: AsyncSession, card_id: uuid.UUID, *, for_update: bool = False) -> CardRow:
     """The card row (locked for the transaction when ``for_update``); NotFound otherwise."""
-    query = select(CardRow).where(CardRow.id == card_id)
-    if for_update:
-        query = query.with_for_update()
-    row = await session.scalar(query)
+    row = await session.scalar(_LOAD_LOCKED if for_update else _LOAD, {"card_id": card_id})
     if row is None:
         raise NotFound(f"no card with id {card_id}")
     bind(card_id=card_id)
@@ -88,8 +108,16 @@ class _Parsed:
 _parsed = _Parsed(4096)
 
 
+# The Card a row was just written from, kept on the row object for the rest of the request
+# (the answer, the next step of the same transaction); not a mapped column.
+_WRITTEN = "_dispatch_written_card"
+
+
 def to_card(row: CardRow | CardVersion) -> Card:
     """The stored document as a Card."""
+    written: Card | None = getattr(row, _WRITTEN, None)
+    if written is not None and written.version == row.version:
+        return written
     key = (row.card_id if isinstance(row, CardVersion) else row.id, row.version)
     card = _parsed.get(key)
     if card is None:
@@ -115,36 +143,65 @@ async def save(
     detail: dict[str, Any] | None = None,
     now: datetime,
 ) -> CardRow:
-    """Store ``card`` as the newest version (a new row when ``row`` is None), with history."""
+    """Store ``card`` as the newest version (a new row when ``row`` is None), with history.
+
+    The one place versions are numbered: a change to a stored card is ``card`` as read from
+    ``row`` and changed, still carrying ``row``'s version, and is stored as the next one; any
+    other version is refused (409). A new card keeps its own (1, or an imported card's).
+    """
+    previous = None
+    if row is not None:
+        if card.version != row.version:
+            raise Conflict(
+                f"card {card.number} is at version {row.version}; a change made to version "
+                f"{card.version} is refused (versions are numbered when stored)"
+            )
+        previous = row.document
+        card = dataclasses.replace(card, version=row.version + 1)
     document = cardschema.card_to_dict(card)
     after_commit(session, functools.partial(_parsed.put, card))
+    kept = {
+        "version": card.version,
+        "status": card.status.value,
+        "call_id": card.call_id,
+        "incident_type": card.incident.type,
+        "priority": card.incident.priority,
+        "operator_id": card.operator_id,
+        "updated_at": card.updated_at,
+        "document": document,
+    }
+    # Written with the prepared statements above, not through the ORM's unit of work (which
+    # cost most of a version's write); the row object is brought in line without a flush.
+    connection = await session.connection()
     if row is None:
-        row = CardRow(id=card.id, number=card.number, created_at=card.created_at)
-        session.add(row)
-    row.version = card.version
-    row.status = card.status.value
-    row.call_id = card.call_id
-    row.incident_type = card.incident.type
-    row.priority = card.incident.priority
-    row.operator_id = card.operator_id
-    row.updated_at = card.updated_at
-    row.document = document
-    session.add(
-        CardVersion(
-            card_id=card.id,
-            version=card.version,
-            changed_at=now,
-            changed_by=actor.username,
-            change=change,
-            detail=detail or {},
-            document=document,
+        await connection.execute(
+            _INSERT_CARD,
+            {"id": card.id, "number": card.number, "created_at": card.created_at, **kept},
         )
+        row = CardRow(id=card.id, number=card.number, created_at=card.created_at, **kept)
+    else:
+        await connection.execute(
+            _UPDATE_CARD, {"b_id": row.id, **{f"b_{name}": value for name, value in kept.items()}}
+        )
+        for name, value in kept.items():
+            set_committed_value(row, name, value)
+    setattr(row, _WRITTEN, card)
+    await connection.execute(
+        _INSERT_VERSION,
+        {
+            "card_id": card.id,
+            "version": card.version,
+            "changed_at": now,
+            "changed_by": actor.username,
+            "change": change,
+            "detail": detail or {},
+            "document": document,
+        },
     )
     if card.services and change in DELIVERED_CHANGES:
-        await session.flush()  # the card row must exist before the outbox refers to it
-        await outbox.enqueue(
-            session, card.id, card.version, [s.code for s in card.services], reason=change, now=now
-        )
+        await outbox.enqueue(session, card, [s.code for s in card.services], reason=change, now=now)
+    # The services' follow-up facts, in the same transaction as the version that changes them.
+    await followup.track(session, document, previous, flush=False)
     bind(card_id=card.id)
     await audit.record(
         session,

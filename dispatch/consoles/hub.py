@@ -1,17 +1,23 @@
 """The console hub of one server process: bus events in, coalesced deltas out.
 
 One subscription to every bus event (``remote=True``: with Redis, other processes' events too)
-marks the parts an event may have changed as dirty. A flush loop, at most every
-``interval_s``, recomputes each dirty part once — a shared part once for all consoles, a
-personal part once per user, however many consoles that user has open — and hands every
-console the values that differ from what it already has. Each console sends from its own task,
-so a slow client delays only itself; while it is busy its changes merge into one delta.
+marks the parts an event may have changed as dirty. Two flush loops, each at most every
+``interval_s``, recompute each dirty part once — the shared parts once for all consoles, a
+personal part once per user, however many consoles that user has open — and hand every console
+the parts that differ from what it already has. A part is encoded to JSON once, when computed
+(``console.py``: a *fragment*); every console's message is spliced from those fragments, so a
+shared part costs one encoding per change whether 1 or 500 consoles show it. Each console sends
+from its own task, so a slow client delays only itself; while it is busy its changes merge into
+one delta.
+
+Shared and personal parts flush in loops of their own: the floor's picture (the queue) never
+waits behind users' personal parts, nor behind the pause that paces their recomputation.
 
 Every ``refresh_s`` all parts are recomputed anyway: the safety net for events that never came
 (a full subscriber queue, Redis lost for a moment, a time-based change). The refresh is spread
-over the period — shared parts once, each user's personal parts in their own slice — so that
-it never holds an event's delta back behind 500 users' recomputation; and within a flush the
-shared parts (the queue) go out before the personal ones are computed. A part with ``every_s``
+over the period — shared parts once, each user's personal parts in their own slice — so it
+never recomputes 500 users at once; it skips a personal part an event had recomputed within
+half a period (so every part is recomputed at least every 1.5 periods). A part with ``every_s``
 (the supervisor's alerts) is recomputed that often while a console shows it.
 """
 
@@ -19,16 +25,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import math
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import TypeVar
 
 from dispatch.cards import store as cards
+from dispatch.consoles.console import HEARTBEAT_S, NULL, Console, Fragment, Sink, encode
 from dispatch.consoles.views import Beat, ConsoleUser, Lookups, PartContext, Ref, Touch, View
 from dispatch.core.bus import Event, Subscription
 from dispatch.core.database import unit_of_work
@@ -36,100 +41,17 @@ from dispatch.core.logging import get_logger
 from dispatch.core.runtime import Runtime
 from dispatch.errors import NotFound
 
+__all__ = ["HEARTBEAT_S", "Console", "ConsoleHub", "Sink", "console_hub", "refresh_slice"]
+
 log = get_logger(__name__)
 T = TypeVar("T")
+Key = tuple[str, str]  # (view, part) of a shared part; (view, user) of a user's parts
 
 INTERVAL_S = 0.1
 REFRESH_S = 30.0
 # The refresh marks a slice of the users this often (each user once per ``refresh_s``).
 REFRESH_STEP_S = 1.0
-HEARTBEAT_S = 15.0
 PARALLEL_USERS = 8
-
-
-class Sink(Protocol):
-    """Where a console's messages go (the websocket)."""
-
-    async def send_text(self, data: str) -> None: ...
-
-
-class Console:
-    """One connected console: what its client has, what it still needs, its sequence."""
-
-    def __init__(self, sink: Sink, user: ConsoleUser, view: View, *, interval_s: float) -> None:
-        self.id = uuid.uuid4().hex
-        self.sink = sink
-        self.user = user
-        self.view = view
-        self.interval_s = interval_s
-        self.seq = 0
-        self.known: dict[str, Any] = {}  # what the client holds once everything queued is sent
-        self.pending: dict[str, Any] = {}
-        self.snapshot: dict[str, Any] | None = None
-        self.wants_snapshot = True
-        self.sent_messages = 0
-        self.news = asyncio.Event()
-        self.closed = asyncio.Event()
-
-    def give(self, values: Mapping[str, Any]) -> None:
-        """Queue the values that differ from what the client has (or will have)."""
-        for name, value in values.items():
-            if name not in self.known or self.known[name] != value:
-                self.known[name] = value
-                self.pending[name] = value
-        if self.pending:
-            self.news.set()
-
-    def give_snapshot(self, values: Mapping[str, Any]) -> None:
-        """Replace everything: the next message is a snapshot of ``values``."""
-        self.known = dict(values)
-        self.pending = {}
-        self.snapshot = dict(values)
-        self.wants_snapshot = False
-        self.news.set()
-
-    async def run(self, clock_now: Callable[[], datetime]) -> None:
-        """Send snapshots and deltas until the sink fails or the console closes."""
-        try:
-            while not self.closed.is_set():
-                await self.news.wait()
-                self.news.clear()
-                message = self._next_message(clock_now())
-                if message is None:
-                    continue
-                await self.sink.send_text(message)
-                self.sent_messages += 1
-                # At most one message per interval: changes meanwhile merge into the next.
-                await asyncio.sleep(self.interval_s)
-        finally:
-            self.closed.set()
-
-    def _next_message(self, now: datetime) -> str | None:
-        if self.snapshot is not None:
-            parts = {**self.snapshot, **self.pending}
-            self.snapshot, self.pending = None, {}
-            self.seq += 1
-            return _dumps(
-                {
-                    "type": "snapshot",
-                    "seq": self.seq,
-                    "view": self.view.name,
-                    "server_time": now.isoformat(),
-                    "heartbeat_s": HEARTBEAT_S,
-                    "parts": parts,
-                }
-            )
-        if not self.pending:
-            return None
-        parts, self.pending = self.pending, {}
-        self.seq += 1
-        return _dumps(
-            {"type": "delta", "seq": self.seq, "server_time": now.isoformat(), "parts": parts}
-        )
-
-
-def _dumps(message: dict[str, Any]) -> str:
-    return json.dumps(message, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 class ConsoleHub:
@@ -148,44 +70,62 @@ class ConsoleHub:
         self.interval_s = interval_s
         self.refresh_s = refresh_s
         self.consoles: set[Console] = set()
-        self.shared: dict[tuple[str, str], Any] = {}  # (view, part) -> value
-        self.personal: dict[tuple[str, str], dict[str, Any]] = {}  # (view, user) -> values
-        self.dirty_shared: set[tuple[str, str]] = set()
-        self.dirty_personal: dict[tuple[str, str], set[str]] = {}
-        self.refs: dict[tuple[str, str], set[Ref]] = {}  # (view, user) -> refs
+        self.watching: dict[str, dict[str, set[Console]]] = {}  # view -> user -> consoles
+        self.shared: dict[Key, Fragment] = {}  # (view, part) -> encoded value
+        self.personal: dict[Key, dict[str, Fragment]] = {}  # (view, user) -> part -> encoded
+        self.part_refs: dict[Key, dict[str, set[Ref]]] = {}  # (view, user) -> part -> refs
+        # (view, user) -> part -> loop time its last computation began (the refresh skips
+        # parts an event had recomputed lately).
+        self.computed_at: dict[Key, dict[str, float]] = {}
+        self.dirty_shared: set[Key] = set()
+        self.dirty_personal: dict[Key, set[str]] = {}
+        self.snapshots_due: set[Console] = set()
+        self.refs: dict[Key, set[Ref]] = {}  # (view, user) -> refs
         self.showing: dict[Ref, set[str]] = {}  # ref -> users
         self.rounds = 0
         self.events_seen = 0
-        self._wake = asyncio.Event()
+        self._wake_shared = asyncio.Event()
+        self._wake_personal = asyncio.Event()
         self._last_heartbeat: dict[str, float] = {}
 
     # -- consoles -------------------------------------------------------------------------
 
     def attach(self, sink: Sink, user: ConsoleUser, view: str) -> Console:
-        """Register a console; its snapshot goes out with the next flush."""
+        """Register a console; its snapshot goes out once its parts are computed."""
         console = Console(sink, user, self.views[view], interval_s=self.interval_s)
-        key = (view, user.username)
-        if key not in self.personal:
-            self.dirty_personal[key] = {part.name for part in console.view.personal}
+        if console.key not in self.personal:
+            self.dirty_personal[console.key] = {part.name for part in console.view.personal}
         for part in console.view.shared:
             if (view, part.name) not in self.shared:
                 self.dirty_shared.add((view, part.name))
+                self._wake_shared.set()
         self.consoles.add(console)
-        self._wake.set()
+        self.watching.setdefault(view, {}).setdefault(user.username, set()).add(console)
+        self.snapshots_due.add(console)
+        self._wake_personal.set()
         return console
 
     def detach(self, console: Console) -> None:
         """Forget a console; cached parts go with the last console that showed them (with
         nobody watching, events stop marking them, so they would go stale)."""
-        console.closed.set()
-        console.news.set()
+        console.close()
+        if console not in self.consoles:
+            return
         self.consoles.discard(console)
-        view, user = console.view.name, console.user.username
-        if not any(c.view.name == view and c.user.username == user for c in self.consoles):
-            self.personal.pop((view, user), None)
-            self.dirty_personal.pop((view, user), None)
-            self._set_refs((view, user), set())
-        if not any(c.view.name == view for c in self.consoles):
+        self.snapshots_due.discard(console)
+        view, user = console.key
+        users = self.watching[view]
+        mine = users[user]
+        mine.discard(console)
+        if not mine:
+            del users[user]
+            self.personal.pop(console.key, None)
+            self.part_refs.pop(console.key, None)
+            self.computed_at.pop(console.key, None)
+            self.dirty_personal.pop(console.key, None)
+            self._set_refs(console.key, set())
+        if not users:
+            del self.watching[view]
             for part in console.view.shared:
                 self.shared.pop((view, part.name), None)
                 self.dirty_shared.discard((view, part.name))
@@ -193,7 +133,8 @@ class ConsoleHub:
     def resync(self, console: Console) -> None:
         """The client asks for a new snapshot (it saw a gap)."""
         console.wants_snapshot = True
-        self._wake.set()
+        self.snapshots_due.add(console)
+        self._wake_personal.set()
 
     async def heartbeat(self, user: ConsoleUser, beat: Beat) -> None:
         """A console's ping: tell the ACD the operator is there (at most every 5 s per user)."""
@@ -207,24 +148,30 @@ class ConsoleHub:
         except Exception:  # a heartbeat that fails must not close the console
             log.warning("consoles.heartbeat_failed", user=user.username, exc_info=True)
 
+    def _watched(self, key: Key) -> bool:
+        return key[1] in self.watching.get(key[0], {})
+
     # -- events ---------------------------------------------------------------------------
 
     def mark(self, view: View, touches: Iterable[Touch]) -> None:
         """Mark parts dirty for the users with a console of ``view`` (or everyone)."""
-        users = {c.user.username for c in self.consoles if c.view is view}
+        users = self.watching.get(view.name)
+        if not users:
+            return
         for touch in touches:
             part = view.by_name.get(touch.part)
             if part is None:
                 continue
             if part.shared:
                 self.dirty_shared.add((view.name, part.name))
+                self._wake_shared.set()
             elif touch.user is None:
                 for user in users:
                     self.dirty_personal.setdefault((view.name, user), set()).add(part.name)
+                self._wake_personal.set()
             elif touch.user in users:
                 self.dirty_personal.setdefault((view.name, touch.user), set()).add(part.name)
-        if self.dirty_shared or self.dirty_personal:
-            self._wake.set()
+                self._wake_personal.set()
 
     def mark_everything(self) -> None:
         """Recompute every part of every console (refresh, or events may have been lost)."""
@@ -236,7 +183,7 @@ class ConsoleHub:
         self.events_seen += 1
         lookups = Lookups(self._showing, self._card_owner)
         for view in self.views.values():
-            if any(c.view is view for c in self.consoles):
+            if view.name in self.watching:
                 self.mark(view, await view.touches(event, lookups))
 
     def _showing(self, ref: Ref) -> set[str]:
@@ -253,79 +200,94 @@ class ConsoleHub:
     # -- flushing -------------------------------------------------------------------------
 
     async def flush(self) -> None:
-        """Recompute what is dirty and give every console what changed (one round)."""
+        """One round of both loops: the shared parts handed out, then the personal ones."""
+        await self.flush_shared()
+        await self.flush_personal()
+
+    async def flush_shared(self) -> None:
+        """Recompute the dirty shared parts and give every console the changed ones."""
         self.rounds += 1
-        shared, self.dirty_shared = self.dirty_shared, set()
-        personal, self.dirty_personal = self.dirty_personal, {}
-        changed_shared = await self._compute_shared(shared)
-        # The shared parts (the queue every console shows) go out before the personal ones
-        # are computed: one user's slow parts never hold the floor's picture back.
-        if changed_shared:
-            self._hand_out(changed_shared, {}, snapshots=False)
-        changed_personal = await self._compute_personal(personal)
-        self._hand_out({}, changed_personal, snapshots=True)
+        dirty, self.dirty_shared = self.dirty_shared, set()
+        changed = await self._compute_shared(dirty)
+        by_view: dict[str, dict[str, Fragment]] = {}
+        for (view, name), text in changed.items():
+            by_view.setdefault(view, {})[name] = text
+        for view, fragments in by_view.items():
+            for consoles in self.watching.get(view, {}).values():
+                for console in consoles:
+                    if not console.wants_snapshot:
+                        console.give(fragments)
+        self._give_snapshots()
 
-    def _hand_out(
-        self,
-        changed_shared: Mapping[tuple[str, str], Any],
-        changed_personal: Mapping[tuple[str, str], Mapping[str, Any]],
-        *,
-        snapshots: bool,
-    ) -> None:
-        for console in list(self.consoles):
-            view = console.view.name
-            key = (view, console.user.username)
-            if console.wants_snapshot:
-                values = self._all_values(console) if snapshots else None
-                if values is not None:
-                    console.give_snapshot(values)
+    async def flush_personal(self) -> None:
+        """Recompute the users' dirty personal parts, give their consoles the changed ones,
+        and send the snapshots that are due."""
+        dirty, self.dirty_personal = self.dirty_personal, {}
+        changed = await self._compute_personal(dirty)
+        for (view, user), fragments in changed.items():
+            if not fragments:
                 continue
-            news = {name: value for (v, name), value in changed_shared.items() if v == view}
-            news.update(changed_personal.get(key, {}))
-            if news:
-                console.give(news)
+            for console in self.watching.get(view, {}).get(user, ()):
+                if not console.wants_snapshot:
+                    console.give(fragments)
+        self._give_snapshots()
 
-    def _all_values(self, console: Console) -> dict[str, Any] | None:
+    def _give_snapshots(self) -> None:
+        for console in list(self.snapshots_due):
+            fragments = self._all_fragments(console)
+            if fragments is not None:
+                self.snapshots_due.discard(console)
+                console.give_snapshot(fragments)
+
+    def _all_fragments(self, console: Console) -> dict[str, Fragment] | None:
+        """Every part of the console's view, or None while one is not computed yet."""
         view = console.view
-        mine = self.personal.get((view.name, console.user.username))
+        mine = self.personal.get(console.key)
         if mine is None:
             return None
-        values: dict[str, Any] = {}
+        fragments: dict[str, Fragment] = {}
         for part in view.parts:
-            source = self.shared.get((view.name, part.name)) if part.shared else mine.get(part.name)
-            values[part.name] = source
-        return values
+            text = self.shared.get((view.name, part.name)) if part.shared else mine.get(part.name)
+            if text is None:
+                return None
+            fragments[part.name] = text
+        return fragments
 
-    async def _compute_shared(self, dirty: set[tuple[str, str]]) -> dict[tuple[str, str], Any]:
+    async def _compute_shared(self, dirty: set[Key]) -> dict[Key, Fragment]:
+        """Recompute ``dirty`` shared parts; the ones whose encoded value changed."""
         wanted = [
             (view, self.views[view].by_name[name])
             for view, name in sorted(dirty)
-            if any(c.view.name == view for c in self.consoles)
+            if view in self.watching
         ]
         if not wanted:
             return {}
-        changed: dict[tuple[str, str], Any] = {}
+        changed: dict[Key, Fragment] = {}
         async with unit_of_work(self.runtime.sessions, self.runtime.bus) as session:
             context = PartContext(session, self.runtime, None, self.runtime.clock.now())
             for view, part in wanted:
+                key = (view, part.name)
                 try:
-                    value = await part.compute(context)
+                    text = encode(await part.compute(context))
                 except Exception:
                     log.exception("consoles.part_failed", part=part.name)
-                    continue
-                self.shared[(view, part.name)] = value
-                changed[(view, part.name)] = value
+                    if key in self.shared:
+                        continue  # the last good value stays
+                    text = NULL  # consoles still get their snapshot
+                if view in self.watching and self.shared.get(key) != text:
+                    self.shared[key] = changed[key] = text
         return changed
 
-    async def _compute_personal(
-        self, dirty: dict[tuple[str, str], set[str]]
-    ) -> dict[tuple[str, str], dict[str, Any]]:
-        users = {(c.view.name, c.user.username): c.user for c in self.consoles}
-        jobs = [(key, users[key], names) for key, names in dirty.items() if key in users]
-        changed: dict[tuple[str, str], dict[str, Any]] = {}
+    async def _compute_personal(self, dirty: dict[Key, set[str]]) -> dict[Key, dict[str, Fragment]]:
+        jobs = []
+        for (view, user), names in dirty.items():
+            consoles = self.watching.get(view, {}).get(user)
+            if consoles:
+                jobs.append(((view, user), next(iter(consoles)).user, names))
+        changed: dict[Key, dict[str, Fragment]] = {}
         limit = asyncio.Semaphore(PARALLEL_USERS)
 
-        async def one(key: tuple[str, str], user: ConsoleUser, names: set[str]) -> None:
+        async def one(key: Key, user: ConsoleUser, names: set[str]) -> None:
             async with limit:
                 changed[key] = await self._compute_user(key, user, names)
 
@@ -333,11 +295,14 @@ class ConsoleHub:
         return changed
 
     async def _compute_user(
-        self, key: tuple[str, str], user: ConsoleUser, names: set[str]
-    ) -> dict[str, Any]:
+        self, key: Key, user: ConsoleUser, names: set[str]
+    ) -> dict[str, Fragment]:
+        """Recompute ``names`` of one user's parts; the ones whose encoded value changed."""
         view = self.views[key[0]]
-        values = self.personal.setdefault(key, {})
-        changed: dict[str, Any] = {}
+        before = self.personal.get(key, {})
+        computed: dict[str, Fragment] = {}
+        refs = dict(self.part_refs.get(key, {}))
+        began, done = asyncio.get_running_loop().time(), []
         try:
             async with unit_of_work(self.runtime.sessions, self.runtime.bus) as session:
                 context = PartContext(session, self.runtime, user, self.runtime.clock.now())
@@ -348,22 +313,43 @@ class ConsoleHub:
                         value = await part.compute(context)
                     except Exception:
                         log.exception("consoles.part_failed", part=part.name, user=user.username)
-                        values.setdefault(part.name, None)
                         continue
-                    values[part.name] = changed[part.name] = value
+                    computed[part.name] = encode(value)
+                    refs[part.name] = set(part.refs(value))
+                    done.append(part.name)
         except Exception:
             log.exception("consoles.user_failed", user=user.username)
-        if any((c.view.name, c.user.username) == key for c in self.consoles):
-            refs: set[Ref] = set()
-            for part in view.personal:
-                refs.update(part.refs(values.get(part.name)))
-            self._set_refs(key, refs)
-        else:  # the user left while their parts were computed
+        for name in names:  # a part that never had a value shows null until it has one
+            if name not in computed and name not in before and name in view.by_name:
+                computed[name] = NULL
+        if not self._watched(key):  # the user left while their parts were computed
             self.personal.pop(key, None)
+            self.part_refs.pop(key, None)
+            self.computed_at.pop(key, None)
             self._set_refs(key, set())
-        return changed
+            return {}
+        self.computed_at.setdefault(key, {}).update(dict.fromkeys(done, began))
+        # Stored whole once computed: a snapshot never sees a user's parts half done.
+        self.personal[key] = {**self.personal.get(key, {}), **computed}
+        self.part_refs[key] = refs
+        self._set_refs(key, set().union(*refs.values()))
+        return {name: text for name, text in computed.items() if before.get(name) != text}
 
-    def _set_refs(self, key: tuple[str, str], refs: set[Ref]) -> None:
+    def stale(self, key: Key) -> list[str]:
+        """The user's personal parts the refresh should recompute: all but those an event had
+        recomputed within half a period. Each part is still recomputed at least once every
+        1.5 × ``refresh_s``; the parts of active operators, which events keep recomputing,
+        are not recomputed again for nothing."""
+        since = self.computed_at.get(key, {})
+        now = asyncio.get_running_loop().time()
+        fresh = self.refresh_s / 2
+        return [
+            part.name
+            for part in self.views[key[0]].personal
+            if now - since.get(part.name, -math.inf) >= fresh
+        ]
+
+    def _set_refs(self, key: Key, refs: set[Ref]) -> None:
         user = key[1]
         for ref in self.refs.pop(key, set()) - refs:
             holders = self.showing.get(ref)
@@ -382,7 +368,13 @@ class ConsoleHub:
         """Run the event, flush and refresh loops until cancelled."""
         tasks = [
             asyncio.create_task(self._events(subscription), name="consoles.events"),
-            asyncio.create_task(self._flushes(), name="consoles.flush"),
+            asyncio.create_task(
+                self._flushes(self.flush_shared, self._wake_shared), name="consoles.flush_shared"
+            ),
+            asyncio.create_task(
+                self._flushes(self.flush_personal, self._wake_personal),
+                name="consoles.flush_personal",
+            ),
             asyncio.create_task(self._refreshes(), name="consoles.refresh"),
             asyncio.create_task(self._ticks(), name="consoles.ticks"),
         ]
@@ -406,16 +398,17 @@ class ConsoleHub:
                 subscription.dropped = 0  # type: ignore[attr-defined]
                 self.mark_everything()
 
-    async def _flushes(self) -> None:
+    async def _flushes(self, flush: Callable[[], Awaitable[None]], wake: asyncio.Event) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            await self._wake.wait()
-            self._wake.clear()
+            await wake.wait()
+            wake.clear()
             started = loop.time()
             try:
-                await self.flush()
+                await flush()
             except Exception:
                 log.exception("consoles.flush_failed")
+            # At most one round per interval: events meanwhile merge into the next.
             await asyncio.sleep(max(0.0, self.interval_s - (loop.time() - started)))
 
     async def _refreshes(self) -> None:
@@ -426,11 +419,10 @@ class ConsoleHub:
         while True:
             await asyncio.sleep(step)
             elapsed += step
-            users = sorted({(c.view.name, c.user.username) for c in self.consoles})
+            users = sorted((view, user) for view, mine in self.watching.items() for user in mine)
             batch, cursor = refresh_slice(users, cursor, step_s=step, refresh_s=self.refresh_s)
-            for view_name, user in batch:
-                personal = self.views[view_name].personal
-                self.mark(self.views[view_name], [Touch(p.name, user) for p in personal])
+            for key in batch:
+                self.mark(self.views[key[0]], [Touch(name, key[1]) for name in self.stale(key)])
             if elapsed >= self.refresh_s - 1e-9:
                 elapsed = 0.0
                 for each in self.views.values():
@@ -446,7 +438,7 @@ class ConsoleHub:
         if not timed:
             return
         loop = asyncio.get_running_loop()
-        due: dict[tuple[str, str], float] = {}
+        due: dict[Key, float] = {}
         while True:
             await asyncio.sleep(min(every for _, _, every in timed))
             now = loop.time()
@@ -454,8 +446,7 @@ class ConsoleHub:
                 if now < due.get((view.name, part.name), 0.0) - 0.05:  # timers may fire early
                     continue
                 due[(view.name, part.name)] = now + every
-                if any(c.view is view for c in self.consoles):
-                    self.mark(view, [Touch(part.name)])
+                self.mark(view, [Touch(part.name)])
 
 
 def refresh_slice(

@@ -61,7 +61,14 @@ async def me(context: PartContext) -> dict[str, Any]:
 
 async def state(context: PartContext) -> dict[str, Any]:
     """The operator's ACD state."""
-    return await acd.operator_state(context.session, context.username)
+    return await _operator_state(context)
+
+
+async def _operator_state(context: PartContext) -> dict[str, Any]:
+    # ``state`` and ``call`` both start from the operator's row: read it once per round.
+    return await context.once(
+        "operator_state", lambda: acd.operator_state(context.session, context.username)
+    )
 
 
 async def offer(context: PartContext) -> dict[str, Any] | None:
@@ -80,7 +87,8 @@ async def offer(context: PartContext) -> dict[str, Any] | None:
 
 async def call(context: PartContext) -> dict[str, Any] | None:
     """The call the operator works on, with its conversation and card."""
-    call_id = await acd.working_call(context.session, context.username)
+    operator = await _operator_state(context)
+    call_id = operator["call_id"] if operator["state"] in acd.WORKING else None
     if call_id is None:
         return None
     session, now = context.session, context.now

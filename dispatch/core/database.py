@@ -78,7 +78,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     engine = create_async_engine(
         parsed.set(drivername="sqlite+aiosqlite"),
         echo=echo,
-        async_creator=sqlite_inline.connector(database),
+        module=sqlite_inline.dbapi(database),
         pool_size=10,
         max_overflow=20,
     )
@@ -129,7 +129,10 @@ async def unit_of_work(
     async with sessions() as session:
         try:
             yield session
-            await session.commit()
+            # A request that touched nothing (the account came from the cache) has no
+            # transaction to end; objects, audit entries or events left pending do commit.
+            if session.in_transaction() or session.new or session.dirty or session.info:
+                await session.commit()
         except BaseException:
             await session.rollback()
             take_pending_events(session)

@@ -65,11 +65,13 @@ class Settings(BaseSettings):
     feed_webhook_timeout_s: float = Field(default=10.0, gt=0, le=120)
     # ACD: hand out calls from this process (off: API only; tests drive assign_once by hand).
     queue_worker: bool = True
-    # The ACD looks for due timers at least this often (clock seconds), and on every event.
-    queue_poll_s: float = Field(default=1.0, gt=0, le=60)
-    # Offers in a row an operator lets ring out before going on break (0: never).
-    queue_max_no_answer: int = Field(default=1, ge=0, le=100)
-    # After declining an offer, no new offer for this long.
+    # The ACD sleeps until its next timer or an event; it looks anyway at least this often
+    # (clock seconds): the safety net for what another process changed without an event.
+    queue_poll_s: float = Field(default=30.0, gt=0, le=3600)
+    # Offers in a row an operator lets ring out before going on break (0: never); one miss
+    # only rests them like a decline.
+    queue_max_no_answer: int = Field(default=2, ge=0, le=100)
+    # After declining an offer (or letting one ring out), no new offer for this long.
     queue_reject_delay_s: float = Field(default=10.0, ge=0, le=600)
     # An available operator without a console heartbeat this long leaves the rotation.
     operator_grace_s: float = Field(default=60.0, gt=0, le=3600)

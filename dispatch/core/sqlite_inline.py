@@ -1,17 +1,20 @@
-"""SQLite for the async engine without a thread per connection: the connection object that
-SQLAlchemy's aiosqlite dialect drives, running each statement at once on the event loop's
-thread, and one asyncio lock per database file that write transactions queue on.
+"""SQLite for the async engine without a thread per connection: the DBAPI adapter SQLAlchemy's
+asyncio extension drives, running each statement at once on the event loop's thread, and one
+asyncio lock per database file that write transactions queue on.
 
 Why: aiosqlite runs every cursor call on a thread of its own and wakes the event loop for each
-answer. A statement of this product takes SQLite tens of microseconds; the hand-offs around it
-(three to five per statement) cost the server ten times that (measured: see BENCHMARKS.md,
-"A simulated day"). Running SQLite inline is safe because nothing here waits inside SQLite:
+answer; SQLAlchemy's adapter then crosses from its greenlet to the event loop and back for
+every call (cursor, execute, fetch, commit). A statement of this product takes SQLite tens of
+microseconds; those hand-offs cost the server ten times that (BENCHMARKS.md, "A simulated
+day"). Here the adapter calls sqlite3 directly; only ``BEGIN`` may wait, on the asyncio lock.
+Running SQLite inline is safe because nothing here waits inside SQLite:
 
 - Every transaction starts with ``BEGIN IMMEDIATE`` (``core/database.py``). Before issuing it a
-  connection takes the database's asyncio lock, and gives it back at ``COMMIT``/``ROLLBACK``,
-  so two transactions of this process never meet inside SQLite; the next one gets the lock
-  the moment the last one ends (no busy-handler sleeping). A transaction that waits longer
-  than ``LOCK_TIMEOUT_S`` for the lock fails with SQLite's own "database is locked".
+  connection takes the database's asyncio lock, and gives it back at ``COMMIT``/``ROLLBACK``
+  (or when the connection closes), so two transactions of this process never meet inside
+  SQLite; the next one gets the lock the moment the last one ends (no busy-handler sleeping).
+  A transaction that waits longer than ``LOCK_TIMEOUT_S`` for the lock fails with SQLite's own
+  "database is locked".
 - Another process (a CLI command, a second server in a test) may hold SQLite's write lock.
   SQLite's busy timeout is zero here, so ``BEGIN IMMEDIATE`` answers "busy" at once and is
   tried again after an asyncio sleep (the event loop keeps serving) until the same deadline.
@@ -21,11 +24,20 @@ answer. A statement of this product takes SQLite tens of microseconds; the hand-
 from __future__ import annotations
 
 import asyncio
+import collections
 import sqlite3
 import time
 import weakref
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Generator
 from typing import Any
+
+import aiosqlite
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+    AsyncAdapt_aiosqlite_dbapi,
+)
+from sqlalchemy.util.concurrency import await_
 
 LOCK_TIMEOUT_S = 30.0
 _RETRY_FIRST_S = 0.001
@@ -46,114 +58,32 @@ def _lock_for(path: str) -> asyncio.Lock:
     return lock
 
 
-class _Queue:
-    """What SQLAlchemy's adapter puts work on (``_tx.put_nowait((future, fn))``): run it now."""
-
-    def __init__(self, connection: InlineConnection) -> None:
-        self._connection = connection
-
-    def put_nowait(self, item: tuple[asyncio.Future[Any] | None, Callable[[], Any]]) -> None:
-        future, function = item
-        try:
-            result = function()
-        except BaseException as exc:  # handed to the awaiting side, as aiosqlite does
-            if future is not None and not future.done():
-                future.set_exception(exc)
-            return
-        if future is not None and not future.done():
-            future.set_result(result)
+def _is_begin(sql: str) -> bool:
+    return sql.lstrip()[:5].upper() == "BEGIN"
 
 
-class InlineCursor:
-    """A sqlite3 cursor behind aiosqlite's awaitable cursor API."""
+class _Done:
+    """An awaitable that is already finished. SQLAlchemy's async connection checks that a
+    statement went through the event loop (to catch sync drivers); this is that passage, at
+    the cost of two greenlet switches and no wait."""
 
-    def __init__(self, connection: InlineConnection) -> None:
-        self._connection = connection
-        self._cursor = connection._conn.cursor()
-
-    async def __aenter__(self) -> InlineCursor:
-        return self
-
-    async def __aexit__(self, *_: object) -> None:
-        self._cursor.close()
-
-    @property
-    def description(self) -> Any:
-        """The DBAPI description of the last statement."""
-        return self._cursor.description
-
-    @property
-    def rowcount(self) -> int:
-        """Rows the last statement changed."""
-        return self._cursor.rowcount
-
-    @property
-    def lastrowid(self) -> int | None:
-        """The rowid of the last inserted row."""
-        return self._cursor.lastrowid
-
-    @property
-    def arraysize(self) -> int:
-        """Rows ``fetchmany`` returns by default."""
-        return self._cursor.arraysize
-
-    @arraysize.setter
-    def arraysize(self, value: int) -> None:
-        self._cursor.arraysize = value
-
-    async def execute(self, sql: str, parameters: Any = ()) -> InlineCursor:
-        """Run one statement (``BEGIN`` takes the database's lock first)."""
-        if _is_begin(sql):
-            await self._connection.begin(sql)
-            return self
-        try:
-            self._cursor.execute(sql, parameters)
-        finally:
-            self._connection.settle()
-        return self
-
-    async def executemany(self, sql: str, rows: Iterable[Any]) -> InlineCursor:
-        """Run one statement for each parameter set."""
-        self._cursor.executemany(sql, rows)
-        return self
-
-    async def fetchone(self) -> Any:
-        """The next row."""
-        return self._cursor.fetchone()
-
-    async def fetchmany(self, size: int | None = None) -> list[Any]:
-        """The next rows."""
-        return self._cursor.fetchmany(size if size is not None else self._cursor.arraysize)
-
-    async def fetchall(self) -> list[Any]:
-        """The remaining rows."""
-        return self._cursor.fetchall()
-
-    async def close(self) -> None:
-        """Release the cursor."""
-        self._cursor.close()
-
-    async def nextset(self) -> None:
-        """SQLite has one result set per statement."""
+    def __await__(self) -> Generator[None, None, None]:
         return
+        yield  # pragma: no cover - makes this a generator that finishes at once
 
-    async def setinputsizes(self, *_: object) -> None:
-        """Nothing to do for SQLite."""
-        return
+
+_DONE = _Done()
 
 
 class InlineConnection:
-    """A sqlite3 connection behind the part of aiosqlite's API SQLAlchemy uses, statements run
-    inline, write transactions serialised by the database's asyncio lock."""
+    """A sqlite3 connection and its hold on the database's asyncio lock."""
 
     def __init__(self, raw: sqlite3.Connection, path: str) -> None:
         self.raw: sqlite3.Connection | None = raw
-        self._path = path
         self._lock = _lock_for(path)
         self._holding = False
-        self._tx = _Queue(self)
 
-    # aiosqlite's attributes SQLAlchemy's adapter reads
+    # what SQLAlchemy's aiosqlite adapter reads of a driver connection
     @property
     def _connection(self) -> sqlite3.Connection | None:
         return self.raw
@@ -161,7 +91,7 @@ class InlineConnection:
     @property
     def _conn(self) -> sqlite3.Connection:
         if self.raw is None:
-            raise ValueError("no active connection")
+            raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
         return self.raw
 
     @property
@@ -169,53 +99,6 @@ class InlineConnection:
         """The sqlite3 module's transaction handling (None: the statements we send decide)."""
         return self._conn.isolation_level
 
-    def cursor(self) -> InlineCursor:
-        """A new cursor."""
-        return InlineCursor(self)
-
-    async def execute(self, sql: str, parameters: Sequence[Any] = ()) -> InlineCursor:
-        """Run one statement on a new cursor."""
-        cursor = InlineCursor(self)
-        return await cursor.execute(sql, parameters)
-
-    async def commit(self) -> None:
-        """End the transaction, keeping its work."""
-        try:
-            if self._conn.in_transaction:
-                self._conn.commit()
-        finally:
-            self._release()
-
-    async def rollback(self) -> None:
-        """End the transaction, dropping its work."""
-        try:
-            if self.raw is not None and self.raw.in_transaction:
-                self.raw.rollback()
-        finally:
-            self._release()
-
-    async def close(self) -> None:
-        """Close the connection (an open transaction is rolled back)."""
-        if self.raw is None:
-            return
-        try:
-            self.raw.close()
-        finally:
-            self.raw = None
-            self._release()
-
-    def stop(self) -> None:
-        """Close at once (SQLAlchemy's terminate)."""
-        if self.raw is not None:
-            self.raw.close()
-            self.raw = None
-        self._release()
-
-    async def create_function(self, *args: Any, **kwargs: Any) -> None:
-        """Register a SQL function (SQLAlchemy adds REGEXP)."""
-        self._conn.create_function(*args, **kwargs)
-
-    # the database lock around write transactions
     async def begin(self, sql: str) -> None:
         """Take the database's lock, then begin (SQLite's own write lock, retried while
         another process holds it)."""
@@ -233,39 +116,164 @@ class InlineConnection:
         while True:
             try:
                 self._conn.execute(sql)
+                return
             except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc):
-                    self._release()
+                busy = "locked" in str(exc) or "busy" in str(exc)
+                if not busy or time.monotonic() >= deadline:
+                    self.release()
                     raise
-                if time.monotonic() >= deadline:
-                    self._release()
-                    raise
-                await asyncio.sleep(wait)
-                wait = min(wait * 2, _RETRY_MAX_S)
-                continue
-            return
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, _RETRY_MAX_S)
 
     def settle(self) -> None:
         """After a statement: with no transaction left open (ended by SQL, or never begun),
         the lock goes back."""
         if self.raw is None or not self.raw.in_transaction:
-            self._release()
+            self.release()
 
-    def _release(self) -> None:
+    def commit(self) -> None:
+        """End the transaction, keeping its work."""
+        try:
+            if self._conn.in_transaction:
+                self._conn.commit()
+        finally:
+            self.release()
+
+    def rollback(self) -> None:
+        """End the transaction, dropping its work."""
+        try:
+            if self.raw is not None and self.raw.in_transaction:
+                self.raw.rollback()
+        finally:
+            self.release()
+
+    def close(self) -> None:
+        """Close the connection (SQLite rolls an open transaction back)."""
+        try:
+            if self.raw is not None:
+                self.raw.close()
+        finally:
+            self.raw = None
+            self.release()
+
+    def stop(self) -> None:
+        """Close at once (SQLAlchemy's terminate)."""
+        self.close()
+
+    def release(self) -> None:
+        """Give the database's lock back, if held."""
         if self._holding:
             self._holding = False
             self._lock.release()
 
 
-def _is_begin(sql: str) -> bool:
-    return sql.lstrip()[:5].upper() == "BEGIN"
+class _Cursor(AsyncAdapt_aiosqlite_cursor):
+    """SQLAlchemy's cursor adapter, with every call made at once on a sqlite3 cursor."""
+
+    __slots__ = ()
+    _awaitable_cursor_close = False  # closing is a plain call, nothing to await
+    _connection: InlineConnection  # type: ignore[assignment]
+    _cursor: sqlite3.Cursor  # type: ignore[assignment]
+
+    def _make_new_cursor(self, connection: Any) -> Any:
+        return connection._conn.cursor()
+
+    def _aenter_cursor(self, cursor: Any) -> Any:
+        return cursor
+
+    def close(self) -> None:
+        self._rows.clear()
+        self._cursor.close()
+
+    def execute(self, operation: Any, parameters: Any = None) -> Any:
+        connection = self._connection
+        try:
+            if _is_begin(operation):
+                await_(connection.begin(operation))
+                return None
+            await_(_DONE)
+            try:
+                if parameters is None:
+                    self._cursor.execute(operation)
+                else:
+                    self._cursor.execute(operation, parameters)
+            finally:
+                connection.settle()
+            if self._cursor.description:
+                self._rows = collections.deque(self._cursor.fetchall())
+            return None
+        except Exception as error:
+            self._adapt_connection._handle_exception(error)
+
+    def executemany(self, operation: Any, seq_of_parameters: Any) -> Any:
+        try:
+            return self._cursor.executemany(operation, seq_of_parameters)
+        except Exception as error:
+            self._adapt_connection._handle_exception(error)
+
+    def nextset(self) -> None:
+        return None
+
+    def setinputsizes(self, *inputsizes: Any) -> None:
+        return None
 
 
-def connector(path: str) -> Callable[[], Any]:
-    """The ``async_creator`` of an engine on the SQLite file ``path``."""
+class _Connection(AsyncAdapt_aiosqlite_connection):
+    """SQLAlchemy's connection adapter over an :class:`InlineConnection`, without awaits."""
 
-    async def connect() -> InlineConnection:
-        raw = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=0)
-        return InlineConnection(raw, path)
+    __slots__ = ()
+    _cursor_cls = _Cursor
+    _connection: InlineConnection  # type: ignore[assignment]
 
-    return connect
+    @property
+    def isolation_level(self) -> str | None:
+        return self._connection.isolation_level
+
+    @isolation_level.setter
+    def isolation_level(self, value: str | None) -> None:
+        self._connection._conn.isolation_level = value  # type: ignore[assignment]
+
+    def cursor(self, server_side: bool = False) -> Any:
+        return _Cursor(self)
+
+    def create_function(self, *args: Any, **kw: Any) -> None:
+        try:
+            self._connection._conn.create_function(*args, **kw)
+        except Exception as error:
+            self._handle_exception(error)
+
+    def rollback(self) -> None:
+        try:
+            self._connection.rollback()
+        except Exception as error:
+            self._handle_exception(error)
+
+    def commit(self) -> None:
+        try:
+            self._connection.commit()
+        except Exception as error:
+            self._handle_exception(error)
+
+    def close(self) -> None:
+        self._connection.close()
+
+    def terminate(self) -> None:
+        self._connection.close()
+
+
+class InlineDBAPI(AsyncAdapt_aiosqlite_dbapi):
+    """The DBAPI module SQLAlchemy's aiosqlite dialect is given (``module=``): connections
+    are made by ``connector`` and adapted without a thread."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(aiosqlite, sqlite3)
+        self.path = path
+
+    def connect(self, *arg: Any, **kw: Any) -> _Connection:
+        raw = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=0)
+        return _Connection(self, InlineConnection(raw, self.path))  # type: ignore[arg-type]
+
+
+def dbapi(path: str) -> InlineDBAPI:
+    """The ``module`` of an engine on the SQLite file ``path``."""
+    return InlineDBAPI(path)

@@ -8,7 +8,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
-import cardschema
 from dispatch.audit import service as audit
 from dispatch.auth.roles import Role
 from dispatch.cards import store
@@ -18,6 +17,7 @@ from dispatch.deps import AnyUser, ClockDep, Principal, Session, roles
 from dispatch.errors import Conflict, PermissionDenied
 from dispatch.feeds import followup, outbox
 from dispatch.feeds.outbox import DeliveryStatus
+from dispatch.feeds.pull import pull as pull_feed
 from dispatch.feeds.schemas import (
     AckRequest,
     AckResult,
@@ -96,27 +96,10 @@ async def pull(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> FeedPage:
     """The service's cards after ``after`` (default: after the last acknowledged), in order."""
-    rows = await outbox.page(session, service, after, limit)
-    flags = outbox.mark_delivered(rows, via="pull", now=clock.now())
-    versions = await store.versions_by_key(session, [(r.card_id, r.card_version) for r in rows])
-    items = []
-    for row, redelivery in zip(rows, flags, strict=True):
-        card = store.to_card(versions[(row.card_id, row.card_version)])
-        items.append(
-            FeedItem(
-                cursor=row.id,
-                card_id=row.card_id,
-                version=row.card_version,
-                redelivery=redelivery,
-                xml=cardschema.build(card).decode(),
-            )
-        )
-    next_cursor = (
-        rows[-1].id
-        if rows
-        else (after if after is not None else await outbox.last_acknowledged(session, service))
+    items, next_cursor = await pull_feed(session, service, after, limit, now=clock.now())
+    return FeedPage(
+        items=[FeedItem.model_validate(asdict(item)) for item in items], next_cursor=next_cursor
     )
-    return FeedPage(items=items, next_cursor=next_cursor)
 
 
 @router.post("/{service}/ack", response_model=AckResult)
@@ -169,7 +152,7 @@ async def resend(
         raise Conflict(f"card {card.number} is not routed to {service}; re-route it instead")
     now = clock.now()
     (delivery,) = await outbox.enqueue(
-        session, card_id, card.version, [service], reason="resend", now=now, redelivery=True
+        session, card, [service], reason="resend", now=now, redelivery=True
     )
     await audit.record(
         session,

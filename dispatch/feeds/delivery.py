@@ -1,44 +1,86 @@
 """Webhook push: POST each card version to the service's URL, signed, in order, until a 2xx.
 
 At-least-once: the attempt is counted and committed *before* the POST, so a card sent again
-after a crash or a failure always carries ``X-Redelivery: true``. Several workers are safe: a
-claim leases the row (``next_attempt_at`` moves ahead) under ``FOR UPDATE SKIP LOCKED``.
+after a crash or a failure always carries ``X-Redelivery: true``. A service's due rows at the
+head of its line are claimed in one statement (attempts counted, leased past the POST's
+timeout), POSTed one by one in cursor order with the XML kept when the version was written,
+and the results recorded in one transaction: the 2xx ones acknowledged, the first failure
+backed off, and the rows not tried (after a failure, or when the lease would not cover another
+POST) given their attempt back. Several workers are safe: claimers of one service take turns
+(an advisory lock on PostgreSQL, the write lock on SQLite) and a leased head stops the others.
 
 Each service's line is drained by its own task, in order: a receiver that hangs until the
-timeout holds back only its own service's cards, never another service's.
+timeout holds back only its own service's cards, never another service's. The services with a
+webhook are kept in memory, loaded again on ``service.*`` events and every few minutes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import hmac
-from datetime import timedelta
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import String, bindparam, func, not_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
-import cardschema
-from dispatch.agencies.models import Service
-from dispatch.cards import store
-from dispatch.core.database import unit_of_work
+from dispatch.agencies import service as agencies
+from dispatch.core.bus import Subscription
+from dispatch.core.database import UTCDateTime, unit_of_work
 from dispatch.core.logging import get_logger
 from dispatch.core.runtime import Runtime
 from dispatch.core.workers import run_on_events
-from dispatch.feeds import outbox
-from dispatch.feeds.models import Delivery
+from dispatch.feeds import outbox, payloads
+from dispatch.feeds.states import OUTBOX, UNSENT_STATES, DeliveryStatus, move
 
 log = get_logger(__name__)
 LEASE_MARGIN_S = 2.0
 IDLE_POLL_S = 1.0
 # How long one pass waits for the drains it started before the worker goes back to listening.
 DRAIN_WAIT_S = 0.5
+# Rows claimed at once per service (one statement); a fuller line takes several batches.
+BATCH = 16
+# The webhook services are read again at least this often (a change on another process
+# without a shared bus is seen this late).
+SERVICES_REFRESH_S = 300.0
+_UNSENT = [state.value for state in UNSENT_STATES]
+_ONE = OUTBOX.c.id == bindparam("p_cursor", type_=OUTBOX.c.id.type)
+_FAILED = {
+    "last_error": bindparam("p_error", type_=String()),
+    "next_attempt_at": bindparam("p_retry_at", type_=UTCDateTime()),
+}
 
 
 def signature(body: bytes, secret: str) -> str:
     """Hex HMAC-SHA256 of ``body`` with the service's secret (the ``X-Signature`` header)."""
     return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Hook:
+    """A service that takes its cards by webhook."""
+
+    code: str
+    url: str
+    secret: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A row claimed for one POST: its attempt is counted and it is leased."""
+
+    cursor: int
+    card_id: object
+    version: int
+    redelivery: bool
+    attempts: int
+    xml: str
 
 
 class WebhookDeliverer:
@@ -50,9 +92,15 @@ class WebhookDeliverer:
         # One draining task per service code, and the services woken while theirs was busy.
         self._draining: dict[str, asyncio.Task[int]] = {}
         self._again: set[str] = set()
+        self._hooks: list[Hook] | None = None
+        self._hooks_read = 0.0
+        # Bumped by each service change, so a read that raced one is not kept.
+        self._hooks_changes = 0
 
     async def run(self) -> None:
         """Deliver until cancelled; sleeps when idle, wakes on ``feed.enqueued``."""
+        changes = self.runtime.bus.subscribe("service.*", remote=True)
+        watcher = asyncio.create_task(self._forget_hooks_on(changes), name="feeds.webhook.hooks")
         try:
             await run_on_events(
                 self.runtime.bus,
@@ -62,34 +110,47 @@ class WebhookDeliverer:
                 name="feeds.webhook",
             )
         finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+            await changes.close()
             for task in self._draining.values():
                 task.cancel()
             for task in self._draining.values():
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
 
+    async def _forget_hooks_on(self, changes: Subscription) -> None:
+        async for _ in changes:
+            self._hooks_changes += 1
+            self._hooks = None  # read again before the next pass
+
+    async def hooks(self) -> list[Hook]:
+        """The active services with a webhook URL (kept; read again after a change)."""
+        hooks = self._hooks
+        if hooks is None or time.monotonic() - self._hooks_read > SERVICES_REFRESH_S:
+            changes = self._hooks_changes
+            async with unit_of_work(self.runtime.sessions, self.runtime.bus) as session:
+                active = await agencies.list_services(session, include_retired=False)
+                hooks = [
+                    Hook(s.code, s.webhook_url, s.webhook_secret) for s in active if s.webhook_url
+                ]
+            if changes == self._hooks_changes:
+                self._hooks, self._hooks_read = hooks, time.monotonic()
+        return hooks
+
     async def deliver_due(self) -> int:
         """Start draining every webhook service's due rows (each service in its own task, in
         order) and wait for the drains started now; returns the deliveries they made. A
         service whose drain is still busy (its receiver hangs) is told to look again."""
-        async with unit_of_work(self.runtime.sessions, self.runtime.bus) as session:
-            services = list(
-                (
-                    await session.scalars(
-                        select(Service).where(
-                            Service.webhook_url.is_not(None), Service.active.is_(True)
-                        )
-                    )
-                ).all()
-            )
         started: list[asyncio.Task[int]] = []
-        for service in services:
-            busy = self._draining.get(service.code)
+        for hook in await self.hooks():
+            busy = self._draining.get(hook.code)
             if busy is not None and not busy.done():
-                self._again.add(service.code)
+                self._again.add(hook.code)
                 continue
-            task = asyncio.create_task(self._drain(service), name=f"feeds.webhook.{service.code}")
-            self._draining[service.code] = task
+            task = asyncio.create_task(self._drain(hook), name=f"feeds.webhook.{hook.code}")
+            self._draining[hook.code] = task
             started.append(task)
         if not started:
             return 0
@@ -97,83 +158,189 @@ class WebhookDeliverer:
         done, _ = await asyncio.wait(started, timeout=DRAIN_WAIT_S)
         return sum(task.result() for task in done if not task.cancelled())
 
-    async def _drain(self, service: Service) -> int:
+    async def _drain(self, hook: Hook) -> int:
         """Deliver the service's due rows in order until none is due or one fails."""
         delivered = 0
         try:
             while True:
-                while await self._deliver_head(service):
-                    delivered += 1
-                if service.code not in self._again:
+                more = True
+                while more:
+                    sent, more = await self._deliver_batch(hook)
+                    delivered += sent
+                if hook.code not in self._again:
                     return delivered
-                self._again.discard(service.code)
+                self._again.discard(hook.code)
         except Exception:  # one service's failure must not end the others' delivery
-            log.exception("feeds.webhook.drain_error", service=service.code)
+            log.exception("feeds.webhook.drain_error", service=hook.code)
             return delivered
 
-    async def _deliver_head(self, service: Service) -> bool:
-        now = self.runtime.clock.now()
+    async def _deliver_batch(self, hook: Hook) -> tuple[int, bool]:
+        """Claim, POST and record one batch; returns how many were delivered and whether the
+        service may have more due rows right now."""
+        clock = self.runtime.clock
+        claimed_at = clock.now()
         async with unit_of_work(self.runtime.sessions, self.runtime.bus) as session:
-            head = await outbox.next_due(session, service.code, now)
-            if head is None:
-                return False
-            head.attempts += 1
-            # Leased just past the POST's own timeout: a worker that dies mid-POST (or a
-            # server stopped mid-delivery) holds the card back no longer than that.
-            head.next_attempt_at = now + timedelta(
-                seconds=self.runtime.settings.feed_webhook_timeout_s + LEASE_MARGIN_S
+            batch = await claim(
+                session, hook.code, claimed_at, self.runtime.settings.feed_webhook_timeout_s
             )
-            redelivery = head.redelivery or head.attempts > 1
-            body = cardschema.build(
-                store.to_card(await store.version(session, head.card_id, head.card_version))
-            )
-            cursor, card_id, version = head.id, head.card_id, head.card_version
+        sent: list[int] = []
+        failure: tuple[Claimed, str] | None = None
+        for index, row in enumerate(batch):
+            # Each POST must end inside the lease taken at the claim: one that could outlast
+            # it waits for the next claim instead (another worker might take the row then).
+            if index and (clock.now() - claimed_at).total_seconds() > LEASE_MARGIN_S:
+                break
+            error = await self._post(hook, row)
+            if error is not None:
+                failure = (row, error)
+                break
+            sent.append(row.cursor)
+        untried = [row.cursor for row in batch[len(sent) + (failure is not None) :]]
+        if batch:
+            await self._record(hook.code, sent, failure, untried)
+        # More may be due: a full batch, or rows left untried for the lease's sake.
+        return len(sent), failure is None and (len(batch) == BATCH or bool(untried))
+
+    async def _post(self, hook: Hook, row: Claimed) -> str | None:
+        """POST one card; returns the error, or None on a 2xx."""
+        body = row.xml.encode()
+        redelivery = row.redelivery or row.attempts > 1
         headers = {
             "Content-Type": "application/xml",
-            "X-Card-Id": str(card_id),
-            "X-Card-Version": str(version),
-            "X-Delivery-Cursor": str(cursor),
+            "X-Card-Id": str(row.card_id),
+            "X-Card-Version": str(row.version),
+            "X-Delivery-Cursor": str(row.cursor),
             "X-Redelivery": "true" if redelivery else "false",
         }
-        if service.webhook_secret:
-            headers["X-Signature"] = signature(body, service.webhook_secret)
+        if hook.secret:
+            headers["X-Signature"] = signature(body, hook.secret)
         error: str | None = None
         try:
-            response = await self.client.post(
-                str(service.webhook_url), content=body, headers=headers
-            )
+            response = await self.client.post(hook.url, content=body, headers=headers)
             if not 200 <= response.status_code < 300:
                 error = f"HTTP {response.status_code}"
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"[:500]
-        await self._record(cursor, error)
         log.info(
             "feeds.webhook",
-            service=service.code,
-            cursor=cursor,
-            card_id=str(card_id),
-            version=version,
+            service=hook.code,
+            cursor=row.cursor,
+            card_id=str(row.card_id),
+            version=row.version,
             redelivery=redelivery,
             error=error,
         )
-        return error is None
+        return error
 
-    async def _record(self, cursor: int, error: str | None) -> None:
+    async def _record(
+        self,
+        code: str,
+        sent: list[int],
+        failure: tuple[Claimed, str] | None,
+        untried: list[int],
+    ) -> None:
+        """One transaction for the batch's results."""
         now = self.runtime.clock.now()
+        settings = self.runtime.settings
         async with unit_of_work(self.runtime.sessions, self.runtime.bus) as session:
-            row = await session.get(Delivery, cursor, with_for_update=True)
-            if row is None or row.status == outbox.DeliveryStatus.ACKNOWLEDGED:
-                return
-            if error is None:
-                row.status = outbox.DeliveryStatus.ACKNOWLEDGED.value
-                row.delivered_at = row.delivered_at or now
-                row.acknowledged_at = now
-                row.via = "webhook"
-                row.last_error = None
-            else:
-                row.status = outbox.DeliveryStatus.FAILED.value
-                row.last_error = error
-                settings = self.runtime.settings
-                row.next_attempt_at = now + outbox.backoff(
+            if sent:
+                await outbox.acknowledge(session, code, via="webhook", now=now, cursors=sent)
+            if failure is not None:
+                row, error = failure
+                retry_at = now + outbox.backoff(
                     row.attempts, base_s=settings.feed_retry_base_s, max_s=settings.feed_retry_max_s
                 )
+                # A row acknowledged meanwhile (a status report) or pulled stays as it is.
+                await move(
+                    session,
+                    DeliveryStatus.FAILED,
+                    _ONE,
+                    values=_FAILED,
+                    params={"p_cursor": row.cursor, "p_error": error, "p_retry_at": retry_at},
+                )
+            if untried:
+                # Never POSTed: the attempt counted at the claim is given back, so the first
+                # real send is not marked a redelivery; the head of the line keeps the order.
+                await session.execute(
+                    update(OUTBOX)
+                    .where(OUTBOX.c.id.in_(untried), OUTBOX.c.status.in_(_UNSENT))
+                    .values(attempts=OUTBOX.c.attempts - 1, next_attempt_at=now)
+                )
+
+
+async def claim(
+    session: AsyncSession, service_code: str, now: datetime, timeout_s: float
+) -> list[Claimed]:
+    """Claim the service's due rows at the head of its line (at most ``BATCH``), in order:
+    attempts counted, leased just past one POST's timeout; with their kept XML."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Claimers of one service take turns, so two never claim past each other's rows.
+        await session.execute(
+            select(func.pg_advisory_xact_lock(func.hashtext(f"feeds.webhook:{service_code}")))
+        )
+    lease = now + timedelta(seconds=timeout_s + LEASE_MARGIN_S)
+    result = await session.execute(
+        _claim_statement(), {"p_service": service_code, "p_now": now, "p_lease": lease}
+    )
+    rows = sorted(result.all(), key=lambda row: row.id)
+    texts = await payloads.fill_xml(
+        session, {(row.card_id, row.card_version): row.xml for row in rows}, now=now
+    )
+    return [
+        Claimed(
+            cursor=row.id,
+            card_id=row.card_id,
+            version=row.card_version,
+            redelivery=row.redelivery,
+            attempts=row.attempts,
+            xml=texts[(row.card_id, row.card_version)],
+        )
+        for row in rows
+    ]
+
+
+@functools.cache
+def _claim_statement() -> Any:
+    """The claim as one UPDATE, built once (bind parameters: service, now, lease)."""
+    service = bindparam("p_service", type_=String())
+    now = bindparam("p_now", type_=UTCDateTime())
+    head = (
+        select(OUTBOX.c.id)
+        .where(OUTBOX.c.service_code == service, OUTBOX.c.status.in_(_UNSENT))
+        .order_by(OUTBOX.c.id)
+        .limit(BATCH)
+        .scalar_subquery()
+    )
+    earlier = OUTBOX.alias("earlier")
+    # A row goes only when every earlier unsent row of the service goes too: a leased or
+    # backing-off row holds back the rows behind it.
+    held_back = (
+        select(earlier.c.id)
+        .where(
+            earlier.c.service_code == service,
+            earlier.c.status.in_(_UNSENT),
+            earlier.c.id <= OUTBOX.c.id,
+            earlier.c.next_attempt_at > now,
+        )
+        .exists()
+    )
+    return (
+        update(OUTBOX)
+        .where(
+            OUTBOX.c.id.in_(head),
+            or_(OUTBOX.c.next_attempt_at.is_(None), OUTBOX.c.next_attempt_at <= now),
+            not_(held_back),
+        )
+        .values(
+            attempts=OUTBOX.c.attempts + 1,
+            next_attempt_at=bindparam("p_lease", type_=UTCDateTime()),
+        )
+        .returning(
+            OUTBOX.c.id,
+            OUTBOX.c.card_id,
+            OUTBOX.c.card_version,
+            OUTBOX.c.redelivery,
+            OUTBOX.c.attempts,
+            payloads.xml_column().label("xml"),
+        )
+    )

@@ -1,14 +1,16 @@
-"""The outbox: one row per (service, card version) to deliver, and its delivery state."""
+"""The outbox: one row per (service, card version) to deliver, and its delivery state; the
+rendered payload of each owed card version; each routed service's progress with a card."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dispatch.core.database import Base, UTCDateTime
+from dispatch.core.database import Base, JSONDocument, UTCDateTime
 
 
 class Delivery(Base):
@@ -47,3 +49,36 @@ class Delivery(Base):
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     via: Mapped[str | None] = mapped_column(String(16))
     streamed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class FeedPayload(Base):
+    """A card version as the services receive it, rendered once when the version is first owed
+    (the XML card) or first asked for (EIDO), and shared by every transport and service."""
+
+    __tablename__ = "feed_payloads"
+
+    card_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cards.id"), primary_key=True)
+    card_version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    xml: Mapped[str] = mapped_column(Text)
+    eido: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ServiceProgress(Base):
+    """Where one routed service stands with one card, kept in the card's own transaction; the
+    follow-up list reads it by (status, routed time) instead of parsing every card."""
+
+    __tablename__ = "feed_service_status"
+    __table_args__ = (Index("ix_feed_service_status_status_routed_at", "status", "routed_at"),)
+
+    card_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cards.id"), primary_key=True)
+    service_code: Mapped[str] = mapped_column(ForeignKey("services.code"), primary_key=True)
+    number: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(24))
+    routed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # When the service's status last changed (its history's last entry): "refused since".
+    status_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    handed_off: Mapped[bool] = mapped_column(Boolean)
+    # The deadline inputs, as on the card's current version.
+    incident_type: Mapped[str | None] = mapped_column(String(64))
+    priority: Mapped[int | None] = mapped_column(Integer)

@@ -1,37 +1,57 @@
-"""Writing to the outbox (in the card's own transaction) and reading it per service, in order.
+"""Writing to the outbox (in the card's own transaction) and reading it per service, in order;
+the one acknowledgement path every transport uses.
 
-Delivery states: ``pending`` (not yet sent) → ``delivered`` (sent or pulled, not yet
-acknowledged) → ``acknowledged``; a failed webhook attempt leaves ``failed`` and is retried with
-backoff. Each service's rows are delivered strictly in cursor (``id``) order.
+A card version owed to services is rendered once, here, as it is written: its XML goes to
+``feed_payloads`` and every transport (webhook, pull, websocket, Redis Stream) sends that text.
+Each service's rows are delivered strictly in cursor (``id``) order. Statuses and their moves:
+``states.py``.
 """
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from enum import StrEnum
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, String, Table, Uuid, bindparam, exists, func, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import cardschema
+from cardschema import Card
 from dispatch.agencies import service as agencies
 from dispatch.core.bus import emit
+from dispatch.core.database import UTCDateTime
 from dispatch.errors import Conflict, NotFound
-from dispatch.feeds.models import Delivery
+from dispatch.feeds.models import Delivery, FeedPayload
+from dispatch.feeds.states import (
+    OPEN_STATES,
+    OUTBOX,
+    UNSENT_STATES,
+    DeliveryStatus,
+    IllegalDeliveryTransition,
+    move,
+)
 
+__all__ = [
+    "OPEN_STATES",
+    "UNSENT_STATES",
+    "DeliveryStatus",
+    "IllegalDeliveryTransition",
+    "acknowledge",
+    "acknowledge_card",
+    "acknowledge_through",
+    "backoff",
+    "enqueue",
+    "last_acknowledged",
+    "list_deliveries",
+    "mark_delivered",
+    "summary",
+]
 
-class DeliveryStatus(StrEnum):
-    """Where a delivery stands."""
-
-    PENDING = "pending"
-    DELIVERED = "delivered"
-    ACKNOWLEDGED = "acknowledged"
-    FAILED = "failed"
-
-
-OPEN_STATES = (DeliveryStatus.PENDING, DeliveryStatus.FAILED, DeliveryStatus.DELIVERED)
-UNSENT_STATES = (DeliveryStatus.PENDING, DeliveryStatus.FAILED)
+PAYLOADS = cast(Table, FeedPayload.__table__)
 
 
 def backoff(attempts: int, *, base_s: float = 1.0, max_s: float = 300.0) -> timedelta:
@@ -41,91 +61,96 @@ def backoff(attempts: int, *, base_s: float = 1.0, max_s: float = 300.0) -> time
 
 async def enqueue(
     session: AsyncSession,
-    card_id: uuid.UUID,
-    version: int,
+    card: Card,
     services: Iterable[str],
     *,
     reason: str,
     now: datetime,
     redelivery: bool = False,
-) -> list[Delivery]:
-    """Owe ``version`` of a card to each service (once per version, unless a re-send)."""
+) -> list[Row[Any]]:
+    """Owe this version of ``card`` to each service (once per version, unless a re-send), with
+    its XML rendered once for all of them; returns the new outbox rows in cursor order."""
     codes = list(dict.fromkeys(services))
+    if not codes:
+        return []
     await agencies.lock_services(session, codes)
-    owed: set[str] = set()
-    if not redelivery and codes:
-        owed = set(
-            (
-                await session.scalars(
-                    select(Delivery.service_code).where(
-                        Delivery.service_code.in_(codes),
-                        Delivery.card_id == card_id,
-                        Delivery.card_version == version,
-                        Delivery.redelivery.is_(False),
-                    )
-                )
-            ).all()
+    await _keep_payload(session, card, now=now, maybe_stored=redelivery)
+    rows = [
+        {
+            "service_code": code,
+            "card_id": card.id,
+            "card_version": card.version,
+            "redelivery": redelivery,
+            "reason": reason,
+            "created_at": now,
+            "status": DeliveryStatus.PENDING.value,
+            "attempts": 0,
+            "next_attempt_at": now,
+        }
+        for code in codes
+    ]
+    owe = _owe(session.get_bind().dialect.name, redelivery=redelivery)
+    added = sorted((await session.execute(owe, rows)).all(), key=lambda row: row.id)
+    for row in added:
+        emit(
+            session,
+            "feed.enqueued",
+            {
+                "service": row.service_code,
+                "cursor": row.id,
+                "card_id": str(card.id),
+                "version": card.version,
+            },
         )
-    added: list[Delivery] = []
-    for code in codes:
-        if code in owed:
-            continue
-        delivery = Delivery(
-            service_code=code,
-            card_id=card_id,
-            card_version=version,
-            redelivery=redelivery,
-            reason=reason,
-            created_at=now,
-            status=DeliveryStatus.PENDING.value,
-            attempts=0,
-            next_attempt_at=now,
-        )
-        session.add(delivery)
-        added.append(delivery)
-    if added:
-        await session.flush()
-        for delivery in added:
-            emit(
-                session,
-                "feed.enqueued",
-                {
-                    "service": delivery.service_code,
-                    "cursor": delivery.id,
-                    "card_id": str(card_id),
-                    "version": version,
-                },
-            )
     return added
 
 
-async def next_due(session: AsyncSession, service_code: str, now: datetime) -> Delivery | None:
-    """The oldest unsent delivery of a service if it is due (head of line: order is kept)."""
-    head = await session.scalar(
-        select(Delivery)
-        .where(Delivery.service_code == service_code, Delivery.status.in_(UNSENT_STATES))
-        .order_by(Delivery.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
+async def _keep_payload(
+    session: AsyncSession, card: Card, *, now: datetime, maybe_stored: bool
+) -> None:
+    """Render the version's XML once and keep it (a re-send usually finds it kept)."""
+    if maybe_stored:
+        kept = await session.scalar(
+            select(
+                exists().where(
+                    PAYLOADS.c.card_id == card.id, PAYLOADS.c.card_version == card.version
+                )
+            )
+        )
+        if kept:
+            return
+    await session.execute(
+        _keep(session.get_bind().dialect.name),
+        {
+            "card_id": card.id,
+            "card_version": card.version,
+            "xml": cardschema.build(card).decode(),
+            "created_at": now,
+        },
     )
-    if head is None or (head.next_attempt_at is not None and head.next_attempt_at > now):
-        return None
-    return head
 
 
-async def page(
-    session: AsyncSession, service_code: str, after: int | None, limit: int
-) -> list[Delivery]:
-    """Deliveries of a service after a cursor (default: after the last acknowledged one)."""
-    if after is None:
-        after = await last_acknowledged(session, service_code)
-    rows = await session.scalars(
-        select(Delivery)
-        .where(Delivery.service_code == service_code, Delivery.id > after)
-        .order_by(Delivery.id)
-        .limit(limit)
+# Statements built once per dialect: building them for every card version cost more than
+# running them.
+@functools.cache
+def _owe(dialect_name: str, *, redelivery: bool) -> Any:
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    insert = dialect.insert(OUTBOX)
+    if not redelivery:
+        # Idempotent on (service, card, version): a version already owed is not owed twice.
+        first = "redelivery = false" if dialect is postgresql else "redelivery = 0"
+        insert = insert.on_conflict_do_nothing(
+            index_elements=["service_code", "card_id", "card_version"], index_where=text(first)
+        )
+    return insert.returning(*OUTBOX.c)
+
+
+@functools.cache
+def _keep(dialect_name: str) -> Any:
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    return dialect.insert(PAYLOADS).on_conflict_do_nothing(
+        index_elements=["card_id", "card_version"]
     )
-    return list(rows.all())
 
 
 async def last_acknowledged(session: AsyncSession, service_code: str) -> int:
@@ -143,74 +168,112 @@ async def last_acknowledged(session: AsyncSession, service_code: str) -> int:
     return int(last or 0)
 
 
-def mark_delivered(deliveries: Sequence[Delivery], *, via: str, now: datetime) -> list[bool]:
-    """Record that rows went out; returns, per row, whether it was a redelivery."""
-    flags: list[bool] = []
-    for delivery in deliveries:
-        flags.append(delivery.redelivery or delivery.delivered_at is not None)
-        if delivery.status != DeliveryStatus.ACKNOWLEDGED:
-            delivery.status = DeliveryStatus.DELIVERED.value
-        delivery.delivered_at = delivery.delivered_at or now
-        delivery.via = delivery.via or via
-    return flags
+# The clauses of the moves below, built once (bind parameters ``p_*``; a parameter may not
+# share a column's name in an UPDATE).
+_NOW = bindparam("p_now", type_=UTCDateTime())
+_VIA = bindparam("p_via", type_=String())
+_CURSORS = OUTBOX.c.id.in_(bindparam("p_cursors", expanding=True, type_=OUTBOX.c.id.type))
+_OF_SERVICE = OUTBOX.c.service_code == bindparam("p_service", type_=String())
+_SENT = {
+    "delivered_at": func.coalesce(OUTBOX.c.delivered_at, _NOW),
+    "via": func.coalesce(OUTBOX.c.via, _VIA),
+}
+_ACKNOWLEDGED = {**_SENT, "acknowledged_at": _NOW, "last_error": None}
+_ACK_WHERE = {
+    # Only what was delivered: a cumulative ack never swallows an unseen card.
+    "through": _OF_SERVICE
+    & (OUTBOX.c.id <= bindparam("p_through", type_=OUTBOX.c.id.type))
+    & OUTBOX.c.delivered_at.is_not(None),
+    "card_id": _OF_SERVICE & (OUTBOX.c.card_id == bindparam("p_card_id", type_=Uuid())),
+    "cursors": _OF_SERVICE & _CURSORS,
+}
+
+
+async def mark_delivered(
+    session: AsyncSession, cursors: Sequence[int], *, via: str, now: datetime
+) -> None:
+    """Record that rows went out (pulled, or sent on a websocket); acknowledged ones stay so."""
+    if cursors:
+        await move(
+            session,
+            DeliveryStatus.DELIVERED,
+            _CURSORS,
+            values=_SENT,
+            params={"p_cursors": list(cursors), "p_now": now, "p_via": via},
+        )
+
+
+async def acknowledge(
+    session: AsyncSession,
+    service_code: str,
+    *,
+    via: str,
+    now: datetime,
+    through: int | None = None,
+    card_id: uuid.UUID | None = None,
+    cursors: Sequence[int] = (),
+) -> int:
+    """The one acknowledgement path: every delivered row up to cursor ``through`` (pull,
+    cumulative), or every row of ``card_id`` (status report, hand-off), or the rows ``cursors``
+    (webhook 2xx, websocket answer). Emits one ``feed.acknowledged``; returns how many moved."""
+    given = {"through": through, "card_id": card_id, "cursors": list(cursors) or None}
+    modes = [name for name, value in given.items() if value is not None]
+    if len(modes) != 1:
+        raise ValueError("acknowledge through a cursor, a card, or listed cursors: exactly one")
+    mode = modes[0]
+    if through is not None:
+        await _check_delivered(session, service_code, through)
+    moved = await move(
+        session,
+        DeliveryStatus.ACKNOWLEDGED,
+        _ACK_WHERE[mode],
+        values=_ACKNOWLEDGED,
+        params={"p_service": service_code, "p_now": now, "p_via": via, f"p_{mode}": given[mode]},
+        require=cursors,
+    )
+    if moved:
+        acknowledged = [m.cursor for m in moved]
+        emit(
+            session,
+            "feed.acknowledged",
+            {
+                "service": service_code,
+                "cursor": through if through is not None else acknowledged[-1],
+                "cursors": acknowledged,
+                "count": len(acknowledged),
+                "via": via,
+                "card_ids": sorted({str(m.card_id) for m in moved}),
+            },
+        )
+    return len(moved)
+
+
+async def _check_delivered(session: AsyncSession, service_code: str, cursor: int) -> None:
+    """A cumulative acknowledgement names a cursor of this service that went out."""
+    delivered_at = await session.execute(
+        select(OUTBOX.c.delivered_at).where(
+            OUTBOX.c.id == cursor, OUTBOX.c.service_code == service_code
+        )
+    )
+    found = delivered_at.first()
+    if found is None:
+        raise NotFound(f"service {service_code} has no delivery with cursor {cursor}")
+    if found.delivered_at is None:
+        raise Conflict(f"cursor {cursor} was never delivered to {service_code}; fetch it first")
 
 
 async def acknowledge_through(
     session: AsyncSession, service_code: str, cursor: int, *, via: str, now: datetime
 ) -> int:
-    """Acknowledge every delivery of a service up to ``cursor``; returns how many changed."""
-    exists = await session.scalar(
-        select(Delivery.delivered_at).where(
-            Delivery.id == cursor, Delivery.service_code == service_code
-        )
-    )
-    if exists is None:
-        known = await session.scalar(
-            select(Delivery.id).where(Delivery.id == cursor, Delivery.service_code == service_code)
-        )
-        if known is None:
-            raise NotFound(f"service {service_code} has no delivery with cursor {cursor}")
-        raise Conflict(f"cursor {cursor} was never delivered to {service_code}; fetch it first")
-    result = await session.execute(
-        update(Delivery)
-        .where(
-            Delivery.service_code == service_code,
-            Delivery.id <= cursor,
-            Delivery.status != DeliveryStatus.ACKNOWLEDGED.value,
-            # Only what was delivered: a cumulative ack never swallows an unseen card.
-            Delivery.delivered_at.is_not(None),
-        )
-        .values(
-            status=DeliveryStatus.ACKNOWLEDGED.value,
-            acknowledged_at=now,
-            via=func.coalesce(Delivery.via, via),
-        )
-    )
-    changed = int(result.rowcount or 0)  # type: ignore[attr-defined]
-    if changed:
-        emit(session, "feed.acknowledged", {"service": service_code, "cursor": cursor})
-    return changed
+    """Acknowledge every delivered row of a service up to ``cursor`` (see ``acknowledge``)."""
+    return await acknowledge(session, service_code, via=via, now=now, through=cursor)
 
 
 async def acknowledge_card(
     session: AsyncSession, service_code: str, card_id: uuid.UUID, *, via: str, now: datetime
 ) -> int:
-    """Acknowledge every delivery of one card to one service (status report or hand-off)."""
-    result = await session.execute(
-        update(Delivery)
-        .where(
-            Delivery.service_code == service_code,
-            Delivery.card_id == card_id,
-            Delivery.status != DeliveryStatus.ACKNOWLEDGED.value,
-        )
-        .values(
-            status=DeliveryStatus.ACKNOWLEDGED.value,
-            acknowledged_at=now,
-            delivered_at=func.coalesce(Delivery.delivered_at, now),
-            via=func.coalesce(Delivery.via, via),
-        )
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    """Acknowledge every delivery of one card to one service (see ``acknowledge``)."""
+    return await acknowledge(session, service_code, via=via, now=now, card_id=card_id)
 
 
 async def summary(session: AsyncSession) -> Mapping[str, dict[str, object]]:

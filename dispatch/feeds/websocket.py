@@ -15,22 +15,20 @@ import asyncio
 import contextlib
 import json
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-import cardschema
 from dispatch.auth import service as auth
 from dispatch.auth.roles import Role
-from dispatch.cards import store
 from dispatch.core.database import unit_of_work
 from dispatch.core.logging import get_logger
 from dispatch.core.runtime import Runtime
-from dispatch.feeds import sta024
-from dispatch.feeds.eido import card_to_eido
-from dispatch.feeds.models import Delivery
-from dispatch.feeds.outbox import OPEN_STATES, DeliveryStatus, mark_delivered
+from dispatch.feeds import payloads, sta024
+from dispatch.feeds.outbox import OPEN_STATES, acknowledge, mark_delivered
+from dispatch.feeds.states import OUTBOX
 
 router = APIRouter(tags=["feeds"])
 log = get_logger(__name__)
@@ -168,31 +166,32 @@ class _Session:
             return
         now = self.runtime.clock.now()
         async with unit_of_work(self.runtime.sessions, self.runtime.bus) as session:
-            rows = list(
-                (
-                    await session.scalars(
-                        select(Delivery)
-                        .where(
-                            Delivery.service_code == self.service,
-                            Delivery.status.in_(OPEN_STATES),
-                            Delivery.id > self.sent_through,
-                        )
-                        .order_by(Delivery.id)
-                        .limit(room)
+            rows = (
+                await session.execute(
+                    select(OUTBOX.c.id, OUTBOX.c.card_id, OUTBOX.c.card_version)
+                    .add_columns(payloads.xml_column().label("xml"))
+                    .where(
+                        OUTBOX.c.service_code == self.service,
+                        OUTBOX.c.status.in_([state.value for state in OPEN_STATES]),
+                        OUTBOX.c.id > self.sent_through,
                     )
-                ).all()
-            )
-            messages = []
-            for row in rows:
-                card = store.to_card(await store.version(session, row.card_id, row.card_version))
-                payload: dict[str, Any] | str = (
-                    card_to_eido(card)
-                    if self.kind is sta024.RequestType.EIDO
-                    else cardschema.build(card).decode()
+                    .order_by(OUTBOX.c.id)
+                    .limit(room)
                 )
-                transaction_id = f"{self.subscription_id}:{row.id}"
-                messages.append((transaction_id, row.id, payload))
-            mark_delivered(rows, via="websocket", now=now)
+            ).all()
+            keys = [(row.card_id, row.card_version) for row in rows]
+            documents: Mapping[tuple[Any, int], dict[str, Any] | str]
+            if self.kind is sta024.RequestType.EIDO:
+                documents = await payloads.eido_for(session, keys, now=now)
+            else:
+                documents = await payloads.fill_xml(
+                    session, {(r.card_id, r.card_version): r.xml for r in rows}, now=now
+                )
+            messages = [
+                (f"{self.subscription_id}:{row.id}", row.id, documents[key])
+                for row, key in zip(rows, keys, strict=True)
+            ]
+            await mark_delivered(session, [row.id for row in rows], via="websocket", now=now)
         for transaction_id, cursor, payload in messages:
             self.in_flight[transaction_id] = cursor
             self.sent_through = max(self.sent_through, cursor)
@@ -250,9 +249,7 @@ class _Session:
             return
         now = self.runtime.clock.now()
         async with unit_of_work(self.runtime.sessions, self.runtime.bus) as session:
-            await session.execute(
-                update(Delivery)
-                .where(Delivery.id == cursor, Delivery.status != DeliveryStatus.ACKNOWLEDGED.value)
-                .values(status=DeliveryStatus.ACKNOWLEDGED.value, acknowledged_at=now)
-            )
+            # Per event, not cumulative: an earlier event still unanswered (or refused) stays
+            # owed, as STA-024 answers each transaction on its own.
+            await acknowledge(session, self.service, via="websocket", now=now, cursors=[cursor])
         self.wake.set()

@@ -4,8 +4,9 @@ Other capabilities use these functions, never the tables: ``resolve_point`` (fas
 in-process index), ``get_region``, ``get_district``, ``district_codes`` and ``require_districts``.
 
 The index is built once per process from the database and kept under the digest of the newest
-boundary load, so each process notices a reload (by any process) on its next lookup and
-rebuilds; the same data loaded into several databases shares one index.
+boundary load, so each process notices a reload (by any process) within ``DIGEST_FRESH_S`` and
+rebuilds (the reloading process at once); the same data loaded into several databases shares
+one index.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -28,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.audit import service as audit
 from dispatch.core.actor import Actor
+from dispatch.core.database import after_commit
 from dispatch.errors import DomainError, Invalid, NotFound
 from dispatch.geo.index import DEFAULT_TOLERANCE_M, Area, GeoIndex, Resolution
 from dispatch.geo.loader import Boundaries, read_boundaries
@@ -39,6 +42,10 @@ DRAWING_DECIMALS = 5
 _INDEX_CACHE_SIZE = 4
 _indexes: OrderedDict[str, GeoIndex] = OrderedDict()
 _indexes_lock = threading.Lock()
+# The newest load's digest per database, as last read, and when (monotonic): a point is
+# resolved on every card with a location, and the digest only changes with a reload.
+DIGEST_FRESH_S = 2.0
+_digests: dict[str, tuple[str, float]] = {}
 
 
 class BoundariesNotLoaded(DomainError):
@@ -127,6 +134,7 @@ async def load_boundaries(
     await audit.record(
         session, actor, "geo.load", "boundaries", boundaries.digest[:16], report.as_dict(), at=now
     )
+    after_commit(session, _digests.clear)  # this process sees the reload at once
     return report
 
 
@@ -144,9 +152,24 @@ async def seed_boundaries(
     return await load_boundaries(session, actor, data_dir, now=now)
 
 
-async def current_index(session: AsyncSession) -> GeoIndex:
-    """The in-process index of the boundaries now in the database (built on first use)."""
+async def boundaries_digest(session: AsyncSession) -> str | None:
+    """The digest of the boundaries in force (None before the first load); read again after
+    ``DIGEST_FRESH_S``, at once after a load through this process."""
+    database = str(session.get_bind().engine.url)
+    known = _digests.get(database)
+    if known is not None and time.monotonic() - known[1] < DIGEST_FRESH_S:
+        return known[0]
     digest = await session.scalar(select(GeoLoad.digest).order_by(GeoLoad.id.desc()).limit(1))
+    if digest is not None:
+        _digests[database] = (digest, time.monotonic())
+    return digest
+
+
+async def current_index(session: AsyncSession) -> GeoIndex:
+    """The in-process index of the boundaries now in the database (built on first use). The
+    newest load is looked up again after ``DIGEST_FRESH_S``: a reload by another process is
+    seen within that time, by this one at once."""
+    digest = await boundaries_digest(session)
     if digest is None:
         raise BoundariesNotLoaded(
             "the boundaries of regions and districts are not loaded; "

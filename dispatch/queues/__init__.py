@@ -5,12 +5,15 @@ Modules:
 
 - ``states`` — the state machines (``OperatorState`` with ``TRANSITIONS`` / ``REQUESTABLE``,
   ``EntryStatus``, ``OfferStatus``) and the queue-log events (``QueueEvent``).
-- ``catalog`` — queues as data: the defaults, ``choose`` (channel + language), create, update.
+- ``catalog`` — queues as data: the defaults, ``choose`` (channel + language), create, update;
+  ``queues``, the snapshots every call reads, remembered per process until a queue changes.
 - ``intake`` — ``enter_queue``: the calls package hands each new call over here.
 - ``sync`` — ``call_changed``: the hook the calls package runs after every recorded event.
 - ``strategies`` (pure) — skills, penalties, and the five strategies.
-- ``assignment`` — ``assign_once``: timers (offer expiry, wrap-up end, lost consoles) and
-  offering waiting calls under ``FOR UPDATE SKIP LOCKED``; ``worker`` runs it in the server.
+- ``assignment`` — ``assign_once`` / ``tick``: due timers, then offering waiting calls under
+  ``FOR UPDATE SKIP LOCKED``; ``heads`` reads only what a tick can offer; ``timers`` says when the
+  next timer falls due and sweeps those that did; ``worker`` sleeps until then (or an event).
+- ``heartbeats`` — console pings noted in memory and written together within seconds.
 - ``offers`` — making, closing and withdrawing offers; the lock order of the ACD.
 - ``operators`` — operator rows and ``set_state``, the one way their state changes.
 - ``service`` — what operators do (state, skills, heartbeat, accept, decline, wrap-up);
@@ -18,6 +21,6 @@ Modules:
   ``floor`` — every open call and each operator's day, for the supervisor console.
 - ``api`` (operators, offers) and ``queues_api`` (queues, queue log, calls' moves).
 
-Time: every timer is a timestamp in a row compared with ``runtime.clock``; nothing sleeps
-until a deadline, so a restart loses nothing. Events: see ``events``.
+Time: every timer is a timestamp in a row compared with ``runtime.clock``, so a restart loses
+nothing; the worker only sleeps until the earliest of them. Events: see ``events``.
 """

@@ -1,52 +1,112 @@
-"""The ACD engine: timers (offer expiry, wrap-up end, lost consoles, callback leases) and
-handing out calls and callbacks (``dispatch.callbacks.dialer``).
+"""The ACD engine: a tick acts on the timers that fell due (``timers``) and hands out waiting
+calls and due callbacks (``dispatch.callbacks.dialer``) to free operators.
 
-Every timer is a timestamp in a row (``expires_at``, ``wrap_up_until``, ``last_heartbeat_at``)
-compared with ``runtime.clock``, so a restart loses none. :func:`assign_once` is one tick; the
-worker runs it in a loop, tests with a ManualClock call it directly.
+A tick (:func:`tick`; :func:`assign_once` for tests with a ManualClock, which call it directly)
+begins with one look at the timers and at whether anything waits (``timers.look``, one
+statement), sweeps only the timers that fell due, offers, and says when the next timer falls
+due, which the worker sleeps until.
 
-Atomic across processes: an assignment locks the waiting entries and the available operators it
-considers with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL), so a second process skips them instead
-of handing them out again; SQLite has one writer at a time (``BEGIN IMMEDIATE``). Unique
-partial indexes (one active offer per call, one per operator) back this up in the database.
+Offering reads only what it can offer (``heads``): the free operators, and per queue (per
+language where the queue's skills depend on it) the first waiting calls, as many as there are
+free operators who could take them. Each call in offering order (priority, then age; callbacks
+among them) goes to the operator its queue's strategy picks among the free ones with the
+skills, so no free operator is left idle while a call they could take waits; a widening
+penalty window may hold a call for at most ``strategies.MAX_HOLD_S``.
+
+Atomic across processes: the entries, tasks and operators a tick considers are locked with
+``FOR UPDATE SKIP LOCKED`` (PostgreSQL), so a second process skips them instead of handing them
+out again; SQLite has one writer at a time (``BEGIN IMMEDIATE``). Unique partial indexes (one
+active offer per call, one per operator) back this up in the database.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dispatch.audit import service as audit
 from dispatch.callbacks import dialer
 from dispatch.callbacks.models import CallbackTask
 from dispatch.callbacks.tasks import Policy
 from dispatch.core.actor import SYSTEM
-from dispatch.core.bus import emit
 from dispatch.core.database import unit_of_work
 from dispatch.core.runtime import Runtime
-from dispatch.queues import catalog, events, offers, operators, queue_log, strategies
-from dispatch.queues.models import Offer, Operator, Queue, QueueEntry
-from dispatch.queues.states import EntryStatus, OfferStatus, OperatorState, QueueEvent
+from dispatch.queues import catalog, heads, offers, strategies, timers
+from dispatch.queues.catalog import QueueSpec
+from dispatch.queues.heads import FreeOperator, OperatorLike, WaitingCall
+from dispatch.queues.models import Operator, Queue
 from dispatch.queues.strategies import Candidate, Strategy
+from dispatch.queues.timers import Due, Kind
 
-S = OperatorState
+Op = TypeVar("Op", bound=OperatorLike)
+
+
+@dataclass(frozen=True)
+class Tick:
+    """What a tick did (offers and dials made) and when the next timer falls due."""
+
+    offers: int
+    due: Due
 
 
 async def assign_once(runtime: Runtime) -> int:
     """One tick at the clock's now: due timers, then offers; returns how many offers were made."""
+    return (await tick(runtime)).offers
+
+
+async def tick(runtime: Runtime) -> Tick:
+    """One tick: one look at the timers and at what waits (one statement), the timers that
+    fell due, then offers; and when the next timer falls due."""
     now = runtime.clock.now()
     settings = runtime.settings
     policy = Policy.of(settings)
     async with unit_of_work(runtime.sessions, runtime.bus) as session:
-        await expire_offers(session, now=now, max_no_answer=settings.queue_max_no_answer)
-        await dialer.expire_leases(session, SYSTEM, now=now)
-        await end_wrap_ups(session, now=now)
-        await sign_out_silent(session, now=now, grace_s=settings.operator_grace_s)
+        seen = await timers.look(session, now=now, grace_s=settings.operator_grace_s, policy=policy)
+        kinds = seen.due.swept_by(now)
+        if not kinds:
+            return await _offer_pass(session, seen, policy=policy, now=now)
+        await timers.sweep(
+            session,
+            kinds,
+            now=now,
+            max_no_answer=settings.queue_max_no_answer,
+            rest_s=settings.queue_reject_delay_s,
+            grace_s=settings.operator_grace_s,
+        )
+    # After a sweep, offers in a transaction of their own: the sweep's changes (and events)
+    # stand even if offering fails, and its locks are not held while offering.
     async with unit_of_work(runtime.sessions, runtime.bus) as session:
-        return await offer_waiting(session, now=now, policy=policy)
+        seen = await timers.look(session, now=now, grace_s=settings.operator_grace_s, policy=policy)
+        return await _offer_pass(session, seen, policy=policy, now=now)
+
+
+async def _offer_pass(
+    session: AsyncSession, seen: timers.Look, *, policy: Policy, now: datetime
+) -> Tick:
+    """Offers after ``seen``; the next timer: the earliest seen, or one this pass made (an
+    offer's expiry, a dial's lease, a call held by a penalty window). A timer this pass ended
+    (an operator now reserved) may wake the worker early, for nothing: never late."""
+    done = await _offer(session, seen, now=now, policy=policy)
+    due = dict(seen.due.at)
+    for kind, at in done.timers.items():
+        due[kind] = min(due.get(kind, at), at)
+    return Tick(done.made, Due(due))
+
+
+@dataclass
+class _Done:
+    """What an offering pass did: offers and dials made, and the timers it started."""
+
+    made: int = 0
+    timers: dict[Kind, datetime] = field(default_factory=dict)
+
+    def starts(self, kind: Kind, at: datetime | None) -> None:
+        if at is not None:
+            self.timers[kind] = min(self.timers.get(kind, at), at)
 
 
 async def offer_waiting(
@@ -55,67 +115,90 @@ async def offer_waiting(
     """Offer waiting calls and due callbacks (priority, then age) by each queue's strategy;
     how many offers and dials were made."""
     policy = policy or Policy()
-    if not await _anyone_to_offer(session, now=now):
-        return 0  # nobody free and no callback due: do not lock every waiting call for nothing
-    entries = list(
-        (
-            await session.scalars(
-                select(QueueEntry)
-                .where(QueueEntry.status == EntryStatus.WAITING.value)
-                .order_by(QueueEntry.priority.desc(), QueueEntry.entered_at, QueueEntry.id)
-                .with_for_update(skip_locked=True)
-                .execution_options(populate_existing=True)
-            )
-        ).all()
+    await session.flush()  # the pass reads rows from the connection, not through the session
+    seen = await timers.look(session, now=now, grace_s=0.0, policy=policy)
+    return (await _offer(session, seen, now=now, policy=policy)).made
+
+
+async def _offer(
+    session: AsyncSession, seen: timers.Look, *, now: datetime, policy: Policy
+) -> _Done:
+    """Offers and dials, and the timers they started (a call held by a penalty window counts
+    as one: when it may go to a free operator who has the skills). ``seen``: this
+    transaction's look at whether anything waits and anyone is free (plain reads: with
+    nothing to hand out nothing is locked)."""
+    done = _Done()
+    waiting, callbacks_due = seen.waiting, seen.callbacks_due
+    if not callbacks_due and not (waiting and seen.anyone_free):
+        return done
+    free = await heads.free_operators(session, now=now) if seen.anyone_free else []
+    if not free and not callbacks_due:
+        return done
+    queues = {queue.name: queue for queue in await catalog.queues(session)}
+    room = heads.capacity(queues.values(), free)
+    entries = (
+        await heads.waiting_heads(session, room, [op.username for op in free])
+        if waiting and free
+        else []
     )
-    due = await dialer.due_tasks(session, policy=policy, now=now)
-    if not entries and not due:
-        return 0
-    free = [
-        row
-        for row in (
-            await session.scalars(
-                select(Operator)
-                .where(Operator.state == S.AVAILABLE.value)
-                .order_by(Operator.username)
-                .with_for_update(skip_locked=True)
-                .execution_options(populate_existing=True)
-            )
-        ).all()
-        if row.offer_not_before is None or row.offer_not_before <= now
-    ]
-    queues = {queue.name: queue for queue in await catalog.list_queues(session)}
-    made = 0
-    items: list[QueueEntry | CallbackTask] = [*entries, *due]
+    tasks, wrapping = (
+        await heads.due_callbacks(session, queues, free, room, policy=policy, now=now)
+        if callbacks_due
+        else ([], {})
+    )
+    turns = await _round_robin(session, queues, entries)
+    items: list[WaitingCall | CallbackTask] = [*entries, *tasks]
     for item in sorted(items, key=lambda item: _rank(item, policy)):
         if isinstance(item, CallbackTask):
-            made += await _dial(session, item, queues, free, policy=policy, now=now)
+            if await _dial(session, item, queues, free, wrapping, policy=policy, now=now):
+                done.made += 1
+                done.starts(Kind.LEASE, item.lease_until)
             continue
         entry = item
         queue = queues.get(entry.queue)
         if not free or queue is None:
             continue
-        chosen = pick(entry, queue, free, now=now)
+        chosen = pick(entry, queue, free, now=now, rr_last=turns.get(queue.name))
         if chosen is None:
+            done.starts(Kind.HOLD, _held_until(entry, queue, free))
             continue
         free.remove(chosen)
-        if queue.strategy == Strategy.ROUND_ROBIN:
-            queue.rr_last = chosen.username
-        await offers.make(session, entry, chosen, queue, now=now)
-        made += 1
-    return made
+        if await offers.make(session, entry, chosen, queue, now=now) is None:
+            continue
+        if queue.name in turns:
+            turns[queue.name] = chosen.username
+        done.made += 1
+        done.starts(Kind.OFFER, now + timedelta(seconds=queue.offer_timeout_s))
+    await _remember_turns(session, turns)
+    return done
 
 
-async def _anyone_to_offer(session: AsyncSession, *, now: datetime) -> bool:
-    """Whether an operator is available or a callback is due (which may go to an operator
-    still wrapping that call up); plain reads, before any lock is taken."""
-    free = await session.scalar(
-        select(Operator.username).where(Operator.state == S.AVAILABLE.value).limit(1)
-    )
-    return free is not None or await dialer.any_due(session, now=now)
+async def _round_robin(
+    session: AsyncSession, queues: Mapping[str, QueueSpec], entries: Sequence[WaitingCall]
+) -> dict[str, str | None]:
+    """The round-robin queues among the entries', with the last operator each offered to."""
+    names = {
+        e.queue
+        for e in entries
+        if e.queue in queues and queues[e.queue].strategy == Strategy.ROUND_ROBIN
+    }
+    if not names:
+        return {}
+    rows = await session.execute(select(Queue.name, Queue.rr_last).where(Queue.name.in_(names)))
+    return {str(name): last for name, last in rows.all()}
 
 
-def _rank(item: QueueEntry | CallbackTask, policy: Policy) -> tuple[int, int, datetime, str]:
+async def _remember_turns(session: AsyncSession, turns: Mapping[str, str | None]) -> None:
+    for name, last in turns.items():
+        await session.execute(
+            update(Queue)
+            .where(Queue.name == name)
+            .values(rr_last=last)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _rank(item: WaitingCall | CallbackTask, policy: Policy) -> tuple[int, int, datetime, str]:
     # Priority first, then age; at a tie a callback (the caller already waited) goes first,
     # unless the policy puts unclassified callbacks behind every waiting call.
     if isinstance(item, CallbackTask):
@@ -124,17 +207,40 @@ def _rank(item: QueueEntry | CallbackTask, policy: Policy) -> tuple[int, int, da
     return (-item.priority, 0, item.entered_at, f"1{item.id:020d}")
 
 
+def _held_until(
+    entry: WaitingCall, queue: QueueSpec, free: Sequence[OperatorLike]
+) -> datetime | None:
+    """When the skills strategy's window admits a free operator who has the skills for the
+    entry (None when nobody free has them: an operator coming free will wake the ACD)."""
+    if queue.strategy != Strategy.SKILLS or entry.target_operator is not None:
+        return None
+    needed = strategies.required_skills(queue.required_skills, entry.language)
+    penalties = [
+        p
+        for op in free
+        if heads.serves(queue, op) and (p := strategies.penalty(op.skills, needed)) is not None
+    ]
+    if not penalties:
+        return None
+    wait_s = strategies.admitted_after(queue.penalty_steps, min(penalties))
+    return entry.entered_at + timedelta(seconds=wait_s)
+
+
 async def _dial(
     session: AsyncSession,
     task: CallbackTask,
-    queues: dict[str, Queue],
-    free: list[Operator],
+    queues: Mapping[str, QueueSpec],
+    free: list[FreeOperator],
+    wrapping: dict[str, Operator],
     *,
     policy: Policy,
     now: datetime,
 ) -> int:
     """Start the task's next attempt from the operator it prefers or the queue picks; 0 or 1."""
-    chosen = await dialer.preferred_operator(session, task, free, policy=policy)
+    chosen: OperatorLike | None = None
+    if policy.prefer_same_operator and task.preferred_operator is not None:
+        own = task.preferred_operator
+        chosen = next((op for op in free if op.username == own), None) or wrapping.pop(own, None)
     if chosen is None:
         if not free or dialer.waits_for_preferred(task, policy=policy, now=now):
             return 0
@@ -147,15 +253,26 @@ async def _dial(
         )
         if chosen is None:
             return 0
-    if chosen in free:
+    if isinstance(chosen, FreeOperator):
         free.remove(chosen)
+        # The row is locked by this transaction; the dial changes it through the ORM.
+        row = await session.get(Operator, chosen.username)
+        if row is None:  # pragma: no cover - a locked row does not vanish
+            return 0
+        chosen = row
+    assert isinstance(chosen, Operator)
     await dialer.start(session, SYSTEM, task, chosen, policy=policy, now=now)
     return 1
 
 
 def pick(
-    entry: QueueEntry, queue: Queue, free: Sequence[Operator], *, now: datetime
-) -> Operator | None:
+    entry: WaitingCall,
+    queue: QueueSpec,
+    free: Sequence[Op],
+    *,
+    now: datetime,
+    rr_last: str | None = None,
+) -> Op | None:
     """The free operator the queue's strategy offers the entry's call to, if any."""
     return choose(
         queue,
@@ -163,26 +280,28 @@ def pick(
         language=entry.language,
         target=entry.target_operator,
         waited_s=(now - entry.entered_at).total_seconds(),
+        rr_last=rr_last,
     )
 
 
 def choose(
-    queue: Queue,
-    free: Sequence[Operator],
+    queue: QueueSpec,
+    free: Sequence[Op],
     *,
     language: str,
     target: str | None,
     waited_s: float,
-) -> Operator | None:
+    rr_last: str | None = None,
+) -> Op | None:
     """The free operator the queue's strategy picks for a call in ``language``, if any."""
     if target is not None:
         # A supervisor chose the operator: skills and queue membership do not apply.
         return next((op for op in free if op.username == target), None)
     required = strategies.required_skills(queue.required_skills, language)
-    by_name: dict[str, Operator] = {}
+    by_name: dict[str, Op] = {}
     candidates: list[Candidate] = []
     for operator in free:
-        if operator.queues is not None and queue.name not in operator.queues:
+        if not heads.serves(queue, operator):
             continue
         penalty = strategies.penalty(operator.skills, required)
         if penalty is None:
@@ -202,105 +321,6 @@ def choose(
         candidates,
         waited_s=waited_s,
         steps=queue.penalty_steps,
-        rr_last=queue.rr_last,
+        rr_last=rr_last,
     )
     return by_name[chosen.username] if chosen is not None else None
-
-
-async def expire_offers(session: AsyncSession, *, now: datetime, max_no_answer: int) -> int:
-    """Expire offers not accepted in time (operator on break after ``max_no_answer``); count."""
-    due = list(
-        (
-            await session.scalars(
-                select(Offer.call_id).where(
-                    Offer.status == OfferStatus.ACTIVE.value, Offer.expires_at <= now
-                )
-            )
-        ).all()
-    )
-    expired = 0
-    for call_id in due:
-        entry = await offers.entry_for_call(session, call_id, skip_locked=True)
-        offer = await offers.active_for_call(session, call_id) if entry is not None else None
-        if entry is None or offer is None or offer.expires_at > now:
-            continue  # busy in another transaction, or closed meanwhile: next tick
-        offers.close(session, offer, OfferStatus.EXPIRED, now=now)
-        if entry.status == EntryStatus.OFFERED:
-            entry.status = EntryStatus.WAITING.value
-        entry.no_answers += 1
-        if entry.target_operator == offer.operator:
-            entry.target_operator = None  # the supervisor's choice did not answer: back to all
-        operator = await operators.locked(session, offer.operator, now=now)  # before stats
-        await queue_log.write(
-            session,
-            QueueEvent.RING_NO_ANSWER,
-            at=now,
-            queue=offer.queue,
-            call_id=call_id,
-            operator=offer.operator,
-            ring_s=round((now - offer.offered_at).total_seconds(), 3),
-        )
-        if operator.state == S.RESERVED and operator.call_id == offer.call_id:
-            operator.no_answer_count += 1
-            if max_no_answer and operator.no_answer_count >= max_no_answer:
-                reason = f"no answer to {operator.no_answer_count} offer(s)"
-                await operators.set_state(
-                    session, SYSTEM, operator, S.ON_BREAK, now=now, reason=reason
-                )
-            else:
-                await operators.set_state(session, SYSTEM, operator, S.AVAILABLE, now=now)
-        await audit.record(
-            session,
-            SYSTEM,
-            "queue.offer.expire",
-            "call",
-            str(call_id),
-            {"offer_id": str(offer.id), "operator": offer.operator},
-            at=now,
-        )
-        emit(
-            session,
-            events.CHANGED,
-            {"queue": entry.queue, "call_id": str(call_id), "reason": "no_answer"},
-        )
-        expired += 1
-    return expired
-
-
-async def end_wrap_ups(session: AsyncSession, *, now: datetime) -> int:
-    """Operators whose wrap-up time is over become available; returns how many."""
-    rows = (
-        await session.scalars(
-            select(Operator)
-            .where(Operator.state == S.WRAP_UP.value, Operator.wrap_up_until <= now)
-            .with_for_update(skip_locked=True)
-            .execution_options(populate_existing=True)
-        )
-    ).all()
-    for operator in rows:
-        await operators.set_state(session, SYSTEM, operator, S.AVAILABLE, now=now)
-    return len(rows)
-
-
-async def sign_out_silent(session: AsyncSession, *, now: datetime, grace_s: float) -> int:
-    """Sign out available operators without a heartbeat for ``grace_s``; returns how many."""
-    limit = now - timedelta(seconds=grace_s)
-    seen = func.coalesce(Operator.last_heartbeat_at, Operator.state_since)
-    rows = (
-        await session.scalars(
-            select(Operator)
-            .where(Operator.state == S.AVAILABLE.value, seen < limit)
-            .with_for_update(skip_locked=True)
-            .execution_options(populate_existing=True)
-        )
-    ).all()
-    for operator in rows:
-        await operators.set_state(
-            session,
-            SYSTEM,
-            operator,
-            S.SIGNED_OUT,
-            now=now,
-            reason=f"no heartbeat for {grace_s:g} s (console lost)",
-        )
-    return len(rows)

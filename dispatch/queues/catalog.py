@@ -1,30 +1,42 @@
-"""Queues as data: the starting set, reading, adding and changing queues."""
+"""Queues as data: the starting set, reading, adding and changing queues.
+
+Every call reads the queues (to choose one, to count its statistics, to hand it out), and they
+change a few times a year: :func:`queues` gives snapshots (:class:`QueueSpec`) remembered per
+database for ``TTL_S``, forgotten at once on this process when a queue changes (after its
+commit) and on the others when the bus brings ``queue.changed`` with reason ``configured``
+(:func:`forget_on_changes`, with Redis). Writes read the rows themselves (:func:`get_queue`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+import weakref
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.audit import service as audit
 from dispatch.core.actor import Actor
-from dispatch.core.bus import emit
+from dispatch.core.bus import Bus, emit
+from dispatch.core.database import after_commit
 from dispatch.errors import Conflict, NotFound
 from dispatch.queues import events
 from dispatch.queues.models import Queue
 from dispatch.queues.strategies import MAX_PENALTY, Strategy
 
+# How long a process trusts its snapshot of the queues without hearing of a change (the bound
+# for a change made by another process when no Redis bus carries ``queue.changed``).
+TTL_S = 2.0
+CONFIGURED = "configured"
+
 # Answered within 10 s for 90% and within 20 s for 95% of calls (NFPA 1225, NENA STA-020).
 SERVICE_LEVEL = ({"seconds": 10, "percent": 90}, {"seconds": 20, "percent": 95})
-# Native speakers first; after 10 s also fluent ones, after 20 s anyone who speaks it.
-WIDENING = (
-    {"after_s": 0, "max_penalty": 0},
-    {"after_s": 10, "max_penalty": 1},
-    {"after_s": 20, "max_penalty": MAX_PENALTY},
-)
+# Every operator with the skills from the first second: penalties only order who is offered
+# first (a widening window, ``penalty_steps``, stays an option a supervisor may set).
 EVERYONE = ({"after_s": 0, "max_penalty": MAX_PENALTY},)
 # ISO 639-3 codes of sign languages a caller may be tagged with (generic, Russian).
 SIGN_LANGUAGES = ("sgn", "rsl")
@@ -48,7 +60,7 @@ def _queue(
         "match_rank": rank,
         "required_skills": list(skills),
         "strategy": strategy.value,
-        "penalty_steps": [dict(s) for s in (WIDENING if strategy is Strategy.SKILLS else EVERYONE)],
+        "penalty_steps": [dict(s) for s in EVERYONE],
         "offer_timeout_s": 10,
         "wrap_up_s": 15,
         "sl_targets": [dict(t) for t in SERVICE_LEVEL],
@@ -105,6 +117,150 @@ DEFAULT_QUEUES: tuple[dict[str, Any], ...] = (
 )
 
 
+class QueueLike(Protocol):
+    """What choosing a queue reads: a stored row or a snapshot."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def channels(self) -> Sequence[str]: ...
+
+    @property
+    def languages(self) -> Sequence[str]: ...
+
+    @property
+    def active(self) -> bool: ...
+
+
+Q = TypeVar("Q", bound=QueueLike)
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    """A queue's configuration as read at one moment (not a row: shared between requests)."""
+
+    name: str
+    title: str
+    channels: tuple[str, ...]
+    languages: tuple[str, ...]
+    match_rank: int
+    required_skills: tuple[str, ...]
+    strategy: str
+    penalty_steps: tuple[Mapping[str, int], ...]
+    offer_timeout_s: int
+    wrap_up_s: int
+    sl_targets: tuple[Mapping[str, float], ...]
+    active: bool
+
+    @classmethod
+    def of(cls, row: Queue) -> QueueSpec:
+        """A snapshot of a queue row."""
+        return cls(
+            name=row.name,
+            title=row.title,
+            channels=tuple(row.channels),
+            languages=tuple(row.languages),
+            match_rank=row.match_rank,
+            required_skills=tuple(row.required_skills),
+            strategy=row.strategy,
+            penalty_steps=tuple(dict(step) for step in row.penalty_steps),
+            offer_timeout_s=row.offer_timeout_s,
+            wrap_up_s=row.wrap_up_s,
+            sl_targets=tuple(dict(target) for target in row.sl_targets),
+            active=row.active,
+        )
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    specs: tuple[QueueSpec, ...]
+    by_name: Mapping[str, QueueSpec]
+    thresholds: tuple[int, ...]
+    fresh_until: float  # monotonic
+
+
+class _Remembered:
+    """One database's queues as this process last read them."""
+
+    def __init__(self) -> None:
+        self.snapshot: _Snapshot | None = None
+        # Bumped by every forget: a read that began before a change is not kept.
+        self.generation = 0
+
+    def forget(self) -> None:
+        self.snapshot = None
+        self.generation += 1
+
+
+_remembered: weakref.WeakKeyDictionary[Engine, _Remembered] = weakref.WeakKeyDictionary()
+
+
+def _of_bind(bind: Engine) -> _Remembered:
+    found = _remembered.get(bind)
+    if found is None:
+        found = _remembered[bind] = _Remembered()
+    return found
+
+
+def _of(session: AsyncSession) -> _Remembered:
+    bind = session.get_bind()
+    return _of_bind(bind if isinstance(bind, Engine) else bind.engine)
+
+
+async def _snapshot(session: AsyncSession) -> _Snapshot:
+    remembered = _of(session)
+    snapshot = remembered.snapshot
+    if snapshot is not None and time.monotonic() < snapshot.fresh_until:
+        return snapshot
+    generation = remembered.generation
+    specs = tuple(QueueSpec.of(row) for row in await list_queues(session))
+    snapshot = _Snapshot(
+        specs=specs,
+        by_name={spec.name: spec for spec in specs},
+        thresholds=tuple(
+            sorted({int(target["seconds"]) for spec in specs for target in spec.sl_targets})
+        ),
+        fresh_until=time.monotonic() + TTL_S,
+    )
+    if generation == remembered.generation:
+        remembered.snapshot = snapshot
+    return snapshot
+
+
+async def queues(session: AsyncSession, *, active_only: bool = False) -> list[QueueSpec]:
+    """Every queue (remembered for a moment), by match rank, then name."""
+    specs = (await _snapshot(session)).specs
+    return [spec for spec in specs if spec.active or not active_only]
+
+
+async def queue_named(session: AsyncSession, name: str) -> QueueSpec | None:
+    """The queue called ``name`` (remembered for a moment), or None."""
+    return (await _snapshot(session)).by_name.get(name)
+
+
+async def sl_thresholds(session: AsyncSession) -> tuple[int, ...]:
+    """Every service-level threshold (seconds) of every queue, ascending (remembered)."""
+    return (await _snapshot(session)).thresholds
+
+
+def forget_after_commit(session: AsyncSession) -> None:
+    """A queue changes in this transaction: this process reads them again once it commits."""
+    after_commit(session, _of(session).forget)
+
+
+async def forget_on_changes(bus: Bus, bind: Engine) -> None:
+    """Forget the queues whenever another process (Redis) or this one says a queue changed;
+    runs until cancelled."""
+    subscription = bus.subscribe(events.CHANGED, remote=True)
+    try:
+        async for event in subscription:
+            if event.payload.get("reason") == CONFIGURED:
+                _of_bind(bind).forget()
+    finally:
+        await subscription.close()
+
+
 async def seed_queues(session: AsyncSession, actor: Actor, *, now: datetime) -> int:
     """Add the default queues that are missing; returns how many were added."""
     existing = set((await session.scalars(select(Queue.name))).all())
@@ -117,7 +273,7 @@ async def seed_queues(session: AsyncSession, actor: Actor, *, now: datetime) -> 
 
 
 async def list_queues(session: AsyncSession, *, active_only: bool = False) -> list[Queue]:
-    """Queues by match rank, then name."""
+    """Queues by match rank, then name, read from the database (rows of this session)."""
     query = select(Queue)
     if active_only:
         query = query.where(Queue.active.is_(True))
@@ -159,7 +315,8 @@ async def update_queue(
     await audit.record(
         session, actor, "queue.update", "queue", name, {"changes": dict(changes)}, at=now
     )
-    emit(session, events.CHANGED, {"queue": name, "call_id": None, "reason": "configured"})
+    forget_after_commit(session)
+    emit(session, events.CHANGED, {"queue": name, "call_id": None, "reason": CONFIGURED})
     return queue
 
 
@@ -172,10 +329,12 @@ async def _add(
     session.add(queue)
     await session.flush()
     await audit.record(session, actor, "queue.create", "queue", queue.name, dict(spec), at=now)
+    forget_after_commit(session)
+    emit(session, events.CHANGED, {"queue": queue.name, "call_id": None, "reason": CONFIGURED})
     return queue
 
 
-def choose(queues: list[Queue], channel: str, language: str) -> Queue | None:
+def choose(queues: Sequence[Q], channel: str, language: str) -> Q | None:
     """The queue a call of ``channel`` in ``language`` enters (``queues`` by match rank)."""
     for queue in queues:
         speaks = not queue.languages or language in queue.languages

@@ -20,7 +20,7 @@ log = get_logger(__name__)
 
 async def enter_queue(session: AsyncSession, actor: Actor, call: Call, *, now: datetime) -> None:
     """Put a new call in the queue its channel and language choose (sets ``call.queue``)."""
-    queues = await catalog.list_queues(session, active_only=True)
+    queues = await catalog.queues(session, active_only=True)
     queue = catalog.choose(queues, call.channel, call.language)
     if queue is None:
         # An emergency call is never refused: it keeps the calls package's queue name and

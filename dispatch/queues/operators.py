@@ -5,25 +5,45 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, Table, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.audit import service as audit
 from dispatch.auth import service as auth
-from dispatch.auth.models import User
 from dispatch.auth.roles import Role
 from dispatch.core.actor import Actor
 from dispatch.core.bus import emit
 from dispatch.errors import Invalid
-from dispatch.queues import events, queue_log
+from dispatch.queues import events, plain, queue_log
 from dispatch.queues.models import Operator
 from dispatch.queues.states import OperatorState, QueueEvent, check_transition
 
+if TYPE_CHECKING:  # only the type of what check_user returns
+    from dispatch.auth.models import User
+
 S = OperatorState
 ACD_ROLES = frozenset({Role.OPERATOR.value, Role.SUPERVISOR.value})
+_operators = cast(Table, Operator.__table__)
+# set_state's move from available to reserved, built once (see :func:`reserve`); bound to
+# ``who``, ``at``, ``for_call`` and ``for_queue`` (no column's name: a parameter named like a
+# column of a table a statement changes would be set in it too).
+RESERVE = (
+    update(_operators)
+    .where(_operators.c.username == bindparam("who"), _operators.c.state == S.AVAILABLE.value)
+    .values(
+        state=S.RESERVED.value,
+        state_since=bindparam("at"),
+        updated_at=bindparam("at"),
+        call_id=bindparam("for_call"),
+        queue=bindparam("for_queue"),
+        wrap_up_until=None,
+        reason=None,
+    )
+)
 
 
 async def find(session: AsyncSession, username: str) -> Operator | None:
@@ -59,13 +79,16 @@ async def locked(session: AsyncSession, username: str, *, now: datetime) -> Oper
     return row
 
 
+_LOCKED = (
+    select(Operator)
+    .where(Operator.username == bindparam("who"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+
+
 async def _select_locked(session: AsyncSession, username: str) -> Operator | None:
-    return await session.scalar(
-        select(Operator)
-        .where(Operator.username == username)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    return await session.scalar(_LOCKED, {"who": username})
 
 
 async def check_user(session: AsyncSession, username: str) -> User:
@@ -122,6 +145,7 @@ async def set_state(
         operator.call_id = operator.queue = None
     if new is S.ON_CALL:
         operator.calls_taken += 1
+        operator.no_answer_count = 0  # ring-outs count in a row: a call taken ends the row
     operator.wrap_up_until = now + timedelta(seconds=wrap_up_s) if new is S.WRAP_UP else None
     operator.reason = reason if new in (S.ON_BREAK, S.SIGNED_OUT) else None
     operator.state, operator.state_since, operator.updated_at = new.value, now, now
@@ -144,6 +168,62 @@ async def set_state(
             "previous": current.value,
             "reason": operator.reason,
             "call_id": _str(operator.call_id),
+            "changed": "state",
+        },
+    )
+
+
+async def reserve(
+    session: AsyncSession,
+    actor: Actor,
+    username: str,
+    *,
+    call_id: uuid.UUID,
+    queue: str,
+    now: datetime,
+) -> bool:
+    """An available operator is offered a call: :func:`set_state`'s move from available to
+    reserved as one statement on a row the caller locked (the offering tick reads operators as
+    plain rows); False when they were no longer available."""
+    connection = await plain.connection(session)
+    changed = await connection.execute(
+        RESERVE, {"who": username, "at": now, "for_call": call_id, "for_queue": queue}
+    )
+    if not cast(CursorResult[Any], changed).rowcount:
+        return False
+    await reserved(session, actor, username, call_id=call_id, now=now)
+    return True
+
+
+async def reserved(
+    session: AsyncSession, actor: Actor, username: str, *, call_id: uuid.UUID, now: datetime
+) -> None:
+    """What :func:`set_state` records when an operator is reserved: audit entry and event (for
+    a caller that wrote the row itself with :data:`RESERVE`)."""
+    check_transition(username, S.AVAILABLE, S.RESERVED, requested=False)
+    await audit.record(
+        session,
+        actor,
+        "operator.state",
+        "operator",
+        username,
+        {
+            "from": S.AVAILABLE.value,
+            "to": S.RESERVED.value,
+            "reason": None,
+            "call_id": str(call_id),
+        },
+        at=now,
+    )
+    emit(
+        session,
+        events.OPERATOR_STATE,
+        {
+            "username": username,
+            "state": S.RESERVED.value,
+            "previous": S.AVAILABLE.value,
+            "reason": None,
+            "call_id": str(call_id),
             "changed": "state",
         },
     )

@@ -5,14 +5,16 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dispatch.queues import stats
+from dispatch.queues import catalog, plain, stats
 from dispatch.queues.models import QueueLogEntry
 from dispatch.queues.states import QueueEvent
+
+_INSERT = insert(cast(Table, QueueLogEntry.__table__))
 
 
 async def write(
@@ -26,14 +28,24 @@ async def write(
     **data: Any,
 ) -> None:
     """Append a line and add it to its queue's statistics, in the caller's transaction."""
-    session.add(
-        QueueLogEntry(
-            at=at, queue=queue, call_id=call_id, operator=operator, event=event.value, data=data
-        )
+    # A plain insert, built once, straight to the connection: the line is never read back in
+    # the transaction that writes it and refers to no row, so nothing pending is flushed for it
+    # (the changes around it go out together).
+    connection = await plain.connection(session)
+    await connection.execute(
+        _INSERT,
+        {
+            "at": at,
+            "queue": queue,
+            "call_id": call_id,
+            "operator": operator,
+            "event": event.value,
+            "data": data,
+        },
     )
     if queue is None:
         return
-    limits = await stats.thresholds(session) if stats.needs_thresholds(event) else []
+    limits = await catalog.sl_thresholds(session) if stats.needs_thresholds(event) else ()
     change = stats.delta(event, data, limits)
     if change is not None:
         await stats.apply(session, queue, at, change)

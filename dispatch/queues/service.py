@@ -6,8 +6,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import inspect, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from dispatch.audit import service as audit
 from dispatch.auth import service as auth
@@ -18,7 +19,7 @@ from dispatch.calls.schemas import EventIn
 from dispatch.core.actor import Actor
 from dispatch.core.bus import emit
 from dispatch.errors import Conflict, Invalid, NotFound, PermissionDenied
-from dispatch.queues import catalog, events, offers, operators, queue_log
+from dispatch.queues import catalog, events, heartbeats, offers, operators, queue_log
 from dispatch.queues.models import Offer, Operator
 from dispatch.queues.states import EntryStatus, OfferStatus, OperatorState, QueueEvent
 
@@ -147,10 +148,21 @@ async def set_queues(
 
 
 async def heartbeat(session: AsyncSession, username: str, *, now: datetime) -> Operator:
-    """The operator's console is there; keeps an available operator in the rotation."""
-    operator = await operators.locked(session, username, now=now)
-    operator.last_heartbeat_at = now
+    """The operator's console is there; keeps an available operator in the rotation. Noted in
+    memory and written with the others within seconds (``heartbeats``), not a write of its own."""
+    operator = await get_operator(session, username)
+    heartbeats.note(session, username, now)
+    if inspect(operator).persistent:
+        set_committed_value(operator, "last_heartbeat_at", now)  # shown; written by the batch
+    else:
+        operator.last_heartbeat_at = now
     return operator
+
+
+def note_heartbeat(engine: AsyncEngine, username: str, *, now: datetime) -> None:
+    """A console's ping for a caller with no transaction open: noted, and written with the
+    others within seconds (nothing is stored for someone signed out)."""
+    heartbeats.book(engine).note(username, now)
 
 
 async def end_wrap_up(
@@ -196,7 +208,7 @@ async def accept(
     await timeline.record_event(session, actor, offer.call_id, answered, now=now)
     if offer.status != OfferStatus.ACCEPTED:
         raise Conflict(f"offer {offer_id} closed before it could be accepted")
-    operator.last_heartbeat_at = now
+    heartbeats.note(session, actor.username, now)
     await enqueue_command(
         session,
         CommandType.CONNECT,

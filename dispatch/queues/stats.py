@@ -11,18 +11,30 @@ adding a target, ``python -m dispatch queues rebuild-stats`` counts the past aga
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    Integer,
+    Table,
+    delete,
+    func,
+    literal_column,
+    select,
+)
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.audit import service as audit
 from dispatch.core.actor import Actor
+from dispatch.queues import plain
 from dispatch.queues.models import Queue, QueueLogEntry, QueueStat
 from dispatch.queues.states import QueueEvent
 
@@ -84,7 +96,8 @@ def delta(event: str, data: Mapping[str, Any], thresholds: Iterable[int]) -> Del
 
 
 async def thresholds(session: AsyncSession) -> list[int]:
-    """Every service-level threshold (seconds) of every queue, ascending."""
+    """Every service-level threshold (seconds) of every queue, ascending, read now (the
+    request path uses ``catalog.sl_thresholds``, remembered)."""
     targets = await session.scalars(select(Queue.sl_targets))
     return sorted({int(target["seconds"]) for row in targets for target in row})
 
@@ -123,27 +136,68 @@ def _bump(counts: Mapping[str, int], keys: Iterable[str]) -> dict[str, int]:
 
 
 async def apply(session: AsyncSession, queue: str, at: datetime, change: Delta) -> None:
-    """Add ``change`` to the counters of ``queue`` in the interval of ``at`` (row locked)."""
-    start = interval_start(at)
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    """Add ``change`` to the counters of ``queue`` in the interval of ``at``: one statement,
+    an insert of the interval's row that adds to it when it exists (the row stays locked)."""
     values: dict[str, Any] = dict.fromkeys(COUNTERS, 0)
+    values.update(change.counters)
     values.update(
-        queue=queue, interval_start=start, max_wait=0.0, answered_within={}, abandoned_within={}
+        queue=queue,
+        interval_start=interval_start(at),
+        max_wait=change.max_wait,
+        answered_within=dict.fromkeys(change.answered_within, 1),
+        abandoned_within=dict.fromkeys(change.abandoned_within, 1),
     )
-    # Two transactions may open the same interval at once: insert-if-absent, then lock.
-    await session.execute(
-        insert(QueueStat)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["queue", "interval_start"])
+    statement = _upsert(
+        session.get_bind().dialect.name,
+        tuple(sorted(change.counters)),
+        bool(change.max_wait),
+        tuple(change.answered_within),
+        tuple(change.abandoned_within),
     )
-    row = await session.scalar(
-        select(QueueStat)
-        .where(QueueStat.queue == queue, QueueStat.interval_start == start)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    assert row is not None
-    add(row, change)
+    # Straight to the connection: the row refers to nothing pending in the session.
+    await (await plain.connection(session)).execute(statement, values)
+
+
+@functools.lru_cache(maxsize=256)
+def _upsert(
+    dialect: str,
+    counters: tuple[str, ...],
+    max_wait: bool,
+    answered_within: tuple[str, ...],
+    abandoned_within: tuple[str, ...],
+) -> Executable:
+    """The statement of :func:`apply` for one kind of change, built once (the values bound)."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    table = cast(Table, QueueStat.__table__)
+    statement = insert(table)
+    added: dict[str, Any] = {name: table.c[name] + statement.excluded[name] for name in counters}
+    if max_wait:
+        larger = func.greatest if dialect == "postgresql" else func.max  # SQLite: max(a, b)
+        added["max_wait"] = larger(table.c.max_wait, statement.excluded.max_wait)
+    for name, keys in (
+        ("answered_within", answered_within),
+        ("abandoned_within", abandoned_within),
+    ):
+        if keys:
+            added[name] = _bumped(dialect, table.c[name], keys)
+    return statement.on_conflict_do_update(index_elements=["queue", "interval_start"], set_=added)
+
+
+def _bumped(dialect: str, column: ColumnElement[Any], keys: Iterable[str]) -> ColumnElement[Any]:
+    """The JSON counts of ``column`` with each of ``keys`` one higher, in SQL."""
+    # The keys are thresholds in seconds (digits, from the queues' integers): safe as literals.
+    names = [str(int(key)) for key in keys]
+    if dialect == "postgresql":
+        pairs: list[Any] = []
+        for name in names:
+            current = sql_cast(column.op("->>")(literal_column(f"'{name}'")), Integer)
+            pairs += [literal_column(f"'{name}'"), func.coalesce(current, 0) + 1]
+        return column.op("||")(func.jsonb_build_object(*pairs))
+    arguments: list[Any] = []
+    for name in names:
+        path: ColumnElement[str] = literal_column(f"'$.\"{name}\"'")
+        arguments += [path, func.coalesce(func.json_extract(column, path), 0) + 1]
+    return func.json_set(column, *arguments)
 
 
 async def rebuild(session: AsyncSession, actor: Actor, *, now: datetime) -> int:

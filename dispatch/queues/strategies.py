@@ -7,9 +7,12 @@ As in Asterisk's app_queue and FreeSWITCH's mod_callcenter:
 - ``least-talk-time``: least talk time since sign-in, then longest idle;
 - ``round-robin``: in turn by username, after the last one this queue offered a call to;
 - ``skills``: lowest penalty, then longest idle, among operators whose penalty is within the
-  queue's window, which widens with the caller's wait (``penalty_steps``).
+  queue's window, which may widen with the caller's wait (``penalty_steps``; the default
+  window admits every penalty at once).
 
-Every strategy needs the queue's required skills; only ``skills`` ranks by their penalty.
+Required skills are mandatory for every strategy; penalties only order who is offered first
+(``skills``). A window never holds a call longer than ``MAX_HOLD_S`` beside a free operator who
+has the skills: after that wait every penalty qualifies.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from enum import StrEnum
 
 CALL_LANGUAGE = "lang:{call}"
 MAX_PENALTY = 9
+# The longest a penalty window keeps a call from a free operator who has the skills.
+MAX_HOLD_S = 5.0
 
 
 class Strategy(StrEnum):
@@ -69,12 +74,28 @@ def penalty(operator_skills: Mapping[str, int], required: Sequence[str]) -> int 
 
 
 def max_penalty(steps: Sequence[Mapping[str, int]], waited_s: float) -> int:
-    """The widest penalty the skills strategy admits after ``waited_s`` seconds of waiting."""
+    """The widest penalty the steps admit after ``waited_s`` seconds of waiting."""
     allowed = 0
     for step in sorted(steps, key=lambda s: s["after_s"]):
         if waited_s >= step["after_s"]:
             allowed = step["max_penalty"]
     return allowed
+
+
+def window(steps: Sequence[Mapping[str, int]], waited_s: float) -> int:
+    """The widest penalty the skills strategy admits now: the steps' window, every penalty
+    once the call has waited ``MAX_HOLD_S``."""
+    return MAX_PENALTY if waited_s >= MAX_HOLD_S else max_penalty(steps, waited_s)
+
+
+def admitted_after(steps: Sequence[Mapping[str, int]], penalty: int) -> float:
+    """The wait (seconds) after which the skills strategy admits ``penalty``."""
+    for after_s in sorted({float(step["after_s"]) for step in steps}):
+        if after_s >= MAX_HOLD_S:
+            break
+        if max_penalty(steps, after_s) >= penalty:
+            return after_s
+    return MAX_HOLD_S
 
 
 def choose(
@@ -87,8 +108,8 @@ def choose(
 ) -> Candidate | None:
     """The operator the strategy offers the call to, or None when nobody qualifies yet."""
     if strategy is Strategy.SKILLS:
-        window = max_penalty(steps, waited_s)
-        within = [c for c in candidates if c.penalty <= window]
+        widest = window(steps, waited_s)
+        within = [c for c in candidates if c.penalty <= widest]
         return min(within, key=lambda c: (c.penalty, c.idle_since, c.username), default=None)
     if not candidates:
         return None

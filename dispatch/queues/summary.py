@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.queues import catalog, stats, strategies
-from dispatch.queues.models import Operator, Queue, QueueEntry, QueueStat
+from dispatch.queues.catalog import QueueSpec
+from dispatch.queues.models import Operator, QueueEntry, QueueStat
 from dispatch.queues.schemas import (
     PeriodOut,
     QueuesSummary,
@@ -31,7 +32,7 @@ def today_start(now: datetime, tz: ZoneInfo) -> datetime:
 
 async def summary(session: AsyncSession, *, now: datetime, tz: ZoneInfo) -> QueuesSummary:
     """The live state and statistics of every queue and of all together."""
-    queues = await catalog.list_queues(session)
+    queues = await catalog.queues(session)
     day = today_start(now, tz)
     current = stats.interval_start(now).astimezone(tz)  # shown in the centre's zone
     rows = list(
@@ -83,7 +84,7 @@ async def summary(session: AsyncSession, *, now: datetime, tz: ZoneInfo) -> Queu
     )
 
 
-def _serves(operator: Operator, queue: Queue) -> bool:
+def _serves(operator: Operator, queue: QueueSpec) -> bool:
     if operator.queues is not None and queue.name not in operator.queues:
         return False
     return strategies.penalty(operator.skills, queue.required_skills) is not None
@@ -92,7 +93,7 @@ def _serves(operator: Operator, queue: Queue) -> bool:
 Targets = list[tuple[int, float | None]]
 
 
-def _common_targets(queues: Sequence[Queue]) -> Targets:
+def _common_targets(queues: Sequence[QueueSpec]) -> Targets:
     """Every threshold of any queue; its percent where all queues having it agree."""
     percents: dict[int, set[float]] = defaultdict(set)
     for queue in queues:

@@ -26,8 +26,8 @@ from dispatch.calls.lifecycle import FINAL, CallStatus
 from dispatch.calls.models import Call
 from dispatch.core.actor import Actor
 from dispatch.core.bus import emit
-from dispatch.queues import events, offers, operators, queue_log
-from dispatch.queues.models import Queue, QueueEntry
+from dispatch.queues import catalog, events, offers, operators, queue_log
+from dispatch.queues.models import QueueEntry
 from dispatch.queues.states import (
     IN_ROTATION,
     OPEN_ENTRY,
@@ -37,12 +37,17 @@ from dispatch.queues.states import (
     QueueEvent,
 )
 
+_CALLS_KEY = "dispatch.queues.calls"
+
 
 async def call_changed(session: AsyncSession, actor: Actor, call: Call, *, now: datetime) -> None:
     """Bring the call's queue entry, offer and operators in line with the call's state."""
     entry = await offers.entry_for_call(session, call.id)
     if entry is None or entry.status not in OPEN_ENTRY:
         return
+    # Held for the rest of the transaction: the gateway command an accept enqueues next reads
+    # the call, and finds it in the session instead of reading it again.
+    session.info.setdefault(_CALLS_KEY, {})[call.id] = call
     status = CallStatus(call.status)
     if status in FINAL:
         operator = entry.operator
@@ -129,7 +134,8 @@ async def _hand_off(
 async def _end(
     session: AsyncSession, actor: Actor, entry: QueueEntry, status: CallStatus, now: datetime
 ) -> None:
-    await offers.withdraw(session, actor, entry, now=now)
+    if entry.status != EntryStatus.CONNECTED:  # a connected call's offer closed on connecting
+        await offers.withdraw(session, actor, entry, now=now)
     if entry.status == EntryStatus.CONNECTED:
         assert entry.connected_at is not None
         await _release(session, actor, entry, now)
@@ -172,7 +178,7 @@ async def _release(session: AsyncSession, actor: Actor, entry: QueueEntry, now: 
     operator = await operators.locked(session, entry.operator, now=now)
     if operator.state != OperatorState.ON_CALL or operator.call_id != entry.call_id:
         return
-    queue = await session.get(Queue, entry.queue)
+    queue = await catalog.queue_named(session, entry.queue)
     wrap_up_s = queue.wrap_up_s if queue is not None else 0
     await operators.release(session, actor, operator, now=now, wrap_up_s=wrap_up_s)
 

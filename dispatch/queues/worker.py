@@ -1,6 +1,22 @@
-"""The ACD worker started with the server: a tick of :func:`assign_once` whenever a call or an
-operator changes (bus, also from other processes with Redis), and at least every
-``DISPATCH_QUEUE_POLL_S`` of clock time, which catches the timers and other processes' work."""
+"""The ACD worker started with the server: it sleeps until its next timer falls due or an event
+says a call or an operator changed, then ticks (:func:`assignment.tick`).
+
+- Each tick begins with one look (one statement) at when each timer falls due (offer expiry,
+  wrap-up end, a silent console's grace, a callback's due time or lease, a decliner's rest) and
+  at whether anything waits; it sweeps only the timers that fell due, offers, and says when
+  the next one falls due (with those it started: its offers' expiry, a held call's window).
+  The worker sleeps until then — wall time: a scaled simulation clock's due times are divided
+  by its scale.
+- Events wake it at once, also those of other processes (``remote``: with Redis), except the
+  ones its own offers cause (``queue.offer``, an operator reserved or put on a call); a burst
+  of events makes one tick (``COALESCE_S``).
+- At least every ``DISPATCH_QUEUE_POLL_S`` (clock seconds) it ticks anyway: the safety net
+  for what another process changed without an event reaching this one.
+
+An idle server therefore costs nothing here between events and timers. The server also runs,
+worker or not, the batched write of console heartbeats (``heartbeats.flush_loop``) and the
+forgetting of remembered queues when another process changes one (``catalog``).
+"""
 
 from __future__ import annotations
 
@@ -9,17 +25,44 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from dispatch.core.bus import Subscription
+from dispatch.callbacks import tasks as callback_tasks
+from dispatch.core.bus import Event, Subscription
+from dispatch.core.database import unit_of_work
 from dispatch.core.logging import get_logger
+from dispatch.core.redis_bus import RESYNC_TOPIC
 from dispatch.core.runtime import Runtime
-from dispatch.queues.assignment import assign_once
+from dispatch.queues import catalog, events, heartbeats
+from dispatch.queues.assignment import tick
+from dispatch.queues.states import OperatorState
+from dispatch.queues.timers import Due
 
 log = get_logger(__name__)
-# Topics after which a tick may have work: a new or ended call, an operator or queue change,
-# a callback task made or due again.
-WAKE_ON = ("call.*", "queue.*", "callback.*")
-# The shortest wall-clock pause between polls (events still wake the worker at once).
-MIN_POLL_WALL_S = 0.05
+# Topics after which a tick may have work: a call entered, left or moved, an operator or a
+# queue changed, a callback task was made or is due again; or Redis came back after events
+# were lost (``bus.resync``).
+WAKE_ON = ("queue.*", "callback.*", RESYNC_TOPIC)
+# The shortest wall-clock pause before a tick (a timer due now, a tick that failed: no spin).
+MIN_WAIT_S = 0.05
+# Events within this long after the first make one tick (wall seconds).
+COALESCE_S = 0.005
+# After a failing tick, wait this long (wall seconds) before the next.
+FAILURE_PAUSE_S = 1.0
+# Operator states an offer or a dial puts an operator in: nobody came free.
+_TAKEN = frozenset({OperatorState.RESERVED.value, OperatorState.ON_CALL.value})
+
+
+def wakes(event: Event) -> bool:
+    """Whether ``event`` may give a tick work (the worker's own offers and dials do not)."""
+    payload = event.payload
+    if event.topic == events.OFFER:
+        return False
+    if event.topic == events.OFFER_CLOSED:
+        return bool(payload.get("status") != "accepted")
+    if event.topic == events.OPERATOR_STATE:
+        return not (payload.get("changed") == "state" and payload.get("state") in _TAKEN)
+    if event.topic == callback_tasks.TOPIC:
+        return bool(payload.get("change") != "dialing")
+    return True
 
 
 class AcdWorker:
@@ -29,21 +72,24 @@ class AcdWorker:
         self.runtime = runtime
         self._wake = asyncio.Event()
         self.ticks = 0
+        self.due: Due | None = None  # when the last tick said the next timer falls due
 
     async def run(self) -> None:
-        """Tick, then wait for a wake-up or the poll interval (clock time), forever."""
+        """Tick, then sleep until a timer, an event or the safety poll; forever."""
         # remote: with Redis, a call that enters through another process wakes this one too.
         subscriptions = [self.runtime.bus.subscribe(t, remote=True) for t in WAKE_ON]
         wakers = [asyncio.create_task(self._wake_on(s)) for s in subscriptions]
         try:
             while True:
                 self._wake.clear()
+                pause = 0.0
                 try:
-                    await assign_once(self.runtime)
+                    self.due = (await tick(self.runtime)).due
                 except Exception:  # the worker must outlive any single failure
                     log.exception("queues.worker_error")
+                    self.due, pause = None, FAILURE_PAUSE_S
                 self.ticks += 1
-                await self._idle()
+                await self._idle(pause)
         finally:
             for waker in wakers:
                 waker.cancel()
@@ -51,31 +97,61 @@ class AcdWorker:
                 await subscription.close()
 
     async def _wake_on(self, subscription: Subscription) -> None:
-        async for _ in subscription:
-            self._wake.set()
+        async for event in subscription:
+            if wakes(event):
+                self._wake.set()
 
-    async def _idle(self) -> None:
-        # The poll interval is clock time: a scaled simulation clock polls as often in its own
-        # time. Waiting in wall time (not clock.sleep) never moves a ManualClock, which the
-        # test that owns it drives; the timers themselves are timestamps read from the clock.
-        # A floor in wall time keeps a fast simulation clock from turning this into a busy loop.
-        scale = getattr(self.runtime.clock, "scale", 1.0)
-        wait_s = max(self.runtime.settings.queue_poll_s / scale, MIN_POLL_WALL_S)
-        with contextlib.suppress(TimeoutError):
+    async def _idle(self, pause: float) -> None:
+        """Wait for the next timer (clock time, converted to wall time), an event, or the
+        safety poll, whichever comes first."""
+        clock = self.runtime.clock
+        # Waiting in wall time (not clock.sleep) never moves a ManualClock, which the test that
+        # owns it drives; a scaled simulation clock's seconds pass ``scale`` times faster.
+        scale = float(getattr(clock, "scale", 1.0))
+        poll_s = self.runtime.settings.queue_poll_s
+        until_s = poll_s
+        first = self.due.first() if self.due is not None else None
+        if first is not None:
+            until_s = min(until_s, (first - clock.now()).total_seconds())
+        wait_s = max(until_s / scale, MIN_WAIT_S, pause)
+        try:
             await asyncio.wait_for(self._wake.wait(), wait_s)
+        except TimeoutError:
+            return  # a timer fell due, or the safety poll
+        await asyncio.sleep(COALESCE_S)  # the rest of a burst joins this tick
 
 
 @asynccontextmanager
 async def acd_worker(runtime: Runtime) -> AsyncIterator[AcdWorker | None]:
-    """Run the ACD worker for the lifetime of the app (unless ``DISPATCH_QUEUE_WORKER=false``)."""
-    if not runtime.settings.queue_worker:
-        yield None
-        return
-    worker = AcdWorker(runtime)
-    task = asyncio.create_task(worker.run(), name="queues.acd")
+    """Run the ACD worker for the lifetime of the app (unless ``DISPATCH_QUEUE_WORKER=false``),
+    and in any case the heartbeat writer and the forgetting of changed queues."""
+    tasks = [
+        asyncio.create_task(heartbeats.flush_loop(runtime), name="queues.heartbeats"),
+        asyncio.create_task(
+            catalog.forget_on_changes(runtime.bus, runtime.engine.sync_engine),
+            name="queues.catalog",
+        ),
+    ]
+    worker = AcdWorker(runtime) if runtime.settings.queue_worker else None
+    if worker is not None:
+        tasks.append(asyncio.create_task(worker.run(), name="queues.acd"))
     try:
         yield worker
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await _last_heartbeats(runtime)
+
+
+async def _last_heartbeats(runtime: Runtime) -> None:
+    """Write the pings still noted as the server stops (a restart then loses none)."""
+    if not heartbeats.book(runtime.engine).pending:
+        return
+    try:
+        async with unit_of_work(runtime.sessions, runtime.bus) as session:
+            await heartbeats.flush(session)
+    except Exception:  # stopping goes on; the consoles ping the next server anyway
+        log.warning("queues.heartbeat_flush_failed", exc_info=True)

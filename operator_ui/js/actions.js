@@ -2,7 +2,7 @@
 // pre-selected, units shown), escalate, close, the script of the incident type, text replies.
 
 import { api } from "./api.js";
-import { currentCard, saveCard } from "./card.js";
+import { currentCard, saveCard, savesDone } from "./card.js";
 import { field, openDialog, select } from "./dialogs.js";
 import { h } from "./dom.js";
 import { hhmm, language, pick, t } from "./i18n.js";
@@ -93,7 +93,9 @@ export async function routeDialog(reference) {
       const services = [...document.querySelectorAll("#dialog-body input[data-service]:checked:not(:disabled)")]
         .map((input) => input.value);
       if (!services.length) throw new Error(t("route"));
-      await api("POST", `/cards/${card.id}/route`, { json: { services }, ifMatch: card.version })
+      await savesDone();
+      const current = currentCard() ?? card;
+      await api("POST", `/cards/${card.id}/route`, { json: { services }, ifMatch: current.version })
         .then((fresh) => reference.onSaved(fresh));
     },
   });
@@ -145,7 +147,9 @@ export function closeDialog(onSaved) {
     async onConfirm() {
       const note = document.getElementById("close-note").value.trim();
       const json = { outcome: document.getElementById("close-outcome").value, ...(note ? { note } : {}) };
-      onSaved(await api("POST", `/cards/${card.id}/close`, { json, ifMatch: card.version }));
+      await savesDone();
+      const current = currentCard() ?? card;
+      onSaved(await api("POST", `/cards/${card.id}/close`, { json, ifMatch: current.version }));
     },
   });
 }

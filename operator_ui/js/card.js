@@ -54,8 +54,26 @@ export function configureCard({ onSaved, toast, reference }) {
   Object.assign(state, { onSaved, toast, reference });
 }
 
-/** Save a change to the shown card; on a version clash reload once and apply it again. */
-export async function saveCard(changes) {
+// The card's saves go out one after another: each is sent against the version the previous
+// one produced. Sent side by side (the type, then the address, then the victims, typed
+// faster than the server answers) they clashed on If-Match, and a second clash lost a field.
+let saving = Promise.resolve();
+
+/** Save a change to the shown card (after the saves already on their way); on a version
+ * clash with someone else's change, reload once and apply it again. */
+export function saveCard(changes) {
+  const next = saving.then(() => saveNow(changes));
+  saving = next.catch(() => {});
+  return next;
+}
+
+/** Resolves once every save already on its way has been answered (route and close wait for
+ * them, then name the version those saves produced). */
+export function savesDone() {
+  return saving;
+}
+
+async function saveNow(changes) {
   const card = state.card;
   if (!card) return null;
   try {

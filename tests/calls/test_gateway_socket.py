@@ -219,3 +219,47 @@ def test_gateway_credentials_are_checked(client: TestClient) -> None:
     operator = closed(client, bearer(client, "operator1"))
     assert operator.code == 1008
     assert operator.reason == "this needs the role gateway; you are signed in as operator"
+
+
+def test_a_burst_of_commands_and_answers_keeps_order_and_answers_each(
+    client: TestClient,
+) -> None:
+    """Commands committed together go out in their order (marked sent together); a burst of
+    answers is recorded together, each answered, a bad one refused without spoiling the rest."""
+    call = client.post(
+        "/api/v1/calls",
+        json={"channel": "voice", "caller_number": "+998712345679"},
+        headers=GATEWAY,
+    ).json()
+    runtime: Runtime = client.app.state.runtime  # type: ignore[attr-defined]
+
+    async def queue_many(count: int) -> list[str]:
+        async with unit_of_work(runtime.sessions, runtime.bus) as session:
+            rows = [
+                await enqueue_command(
+                    session,
+                    CommandType.HANGUP,
+                    uuid.UUID(call["id"]),
+                    payload={"n": n},
+                    now=datetime.now(UTC),
+                )
+                for n in range(count)
+            ]
+        return [str(row.command_id) for row in rows]
+
+    with client.websocket_connect("/ws/gateway", headers=dict(GATEWAY)) as socket:
+        welcome(socket)
+        made = client.portal.call(queue_many, 12)  # type: ignore[union-attr]
+        received = [socket.receive_json() for _ in made]
+        assert [r["command_id"] for r in received] == made
+        assert [r["payload"]["n"] for r in received] == list(range(12))
+        assert {statuses(client)[c] for c in made} == {"sent"}
+        stranger = str(uuid.uuid4())
+        for command_id in [*made[:6], stranger, *made[6:]]:
+            socket.send_json({"type": "ack", "command_id": command_id})
+        replies = [socket.receive_json() for _ in range(13)]
+    by_command = {r.get("command_id"): r for r in replies}
+    assert {by_command[c]["type"] for c in made} == {"acknowledged"}
+    assert by_command[stranger]["type"] == "error"
+    assert "no gateway command" in by_command[stranger]["detail"]
+    assert {statuses(client)[c] for c in made} == {"acknowledged"}

@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import importlib.util
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+import cardschema
+from cardschema import ServiceStatus
+from dispatch.cards.models import CardRow
+from dispatch.cards.routing import Classifier, UnknownIncidentType, default_classifier
 from dispatch.core.clock import ManualClock
+from dispatch.core.database import session_factory
 from dispatch.core.settings import Settings
+from dispatch.feeds import followup
+from dispatch.feeds.followup import (
+    DEFAULT_ACK_S,
+    DEFAULT_COMPLETE_MIN,
+    DONE,
+    REFUSED,
+    WINDOW,
+    FollowUp,
+)
+from dispatch.feeds.models import ServiceProgress
 from tests.feeds.conftest import routed_card, service_key
 from tests.fixtures.api import running_api
 
@@ -87,3 +107,153 @@ async def test_a_closed_card_can_still_be_rerouted_by_a_supervisor(settings: Set
             f"/api/v1/cards/{card['id']}/reroute", user="supervisor1", json={"services": ["103"]}
         )
         assert again.status_code == 409
+
+
+def _old_follow_ups(
+    documents: list[dict[str, Any]], classifier: Classifier, now: datetime
+) -> list[FollowUp]:
+    """The list as it was computed before the per-service table (every card's JSON parsed)."""
+    found: list[FollowUp] = []
+    for document in documents:
+        card = cardschema.card_from_dict(document)
+        if card.status.value not in ("routed", "closed") or card.updated_at < now - WINDOW:
+            continue
+        try:
+            kind = classifier.get(card.incident.type) if card.incident.type else None
+        except UnknownIncidentType:
+            kind = None
+        ack_s = kind.ack_deadline_s if kind else DEFAULT_ACK_S
+        complete_min = kind.complete_deadline_min if kind else DEFAULT_COMPLETE_MIN
+        for service in card.services:
+            if service.status in DONE:
+                continue
+            reason, deadline = None, None
+            if service.status in REFUSED:
+                reason = "refused"
+                since = service.history[-1].at if service.history else service.routed_at
+            elif service.status is ServiceStatus.ROUTED and service.handoff is None:
+                deadline = service.routed_at + timedelta(seconds=ack_s)
+                reason = "not_acknowledged" if deadline <= now else None
+                since = service.routed_at
+            else:
+                deadline = service.routed_at + timedelta(minutes=complete_min)
+                reason = "not_completed" if deadline <= now else None
+                since = service.routed_at
+            if reason is not None:
+                found.append(
+                    FollowUp(
+                        card_id=str(card.id),
+                        number=card.number,
+                        service=service.code,
+                        service_status=service.status.value,
+                        reason=reason,
+                        since=since,
+                        deadline=deadline,
+                        incident_type=card.incident.type,
+                        priority=card.incident.priority,
+                    )
+                )
+    found.sort(key=lambda f: (f.priority or 9, f.deadline or f.since))
+    # Ties were in the database's order then; now by card number and service.
+    return sorted(found, key=followup.urgency)
+
+
+async def _both(engine: AsyncEngine, now: datetime) -> tuple[list[FollowUp], list[FollowUp]]:
+    classifier = default_classifier()
+    async with session_factory(engine)() as session:
+        documents = list((await session.scalars(select(CardRow.document))).all())
+        table = await followup.follow_ups(session, classifier, now=now)
+    return table, _old_follow_ups(documents, classifier, now)
+
+
+async def _progress_rows(engine: AsyncEngine) -> list[tuple[Any, ...]]:
+    async with session_factory(engine)() as session:
+        rows = await session.execute(
+            select(ServiceProgress.__table__).order_by(
+                ServiceProgress.card_id, ServiceProgress.service_code
+            )
+        )
+        return [tuple(row) for row in rows]
+
+
+async def test_the_follow_up_table_agrees_with_parsing_every_card_and_is_backfilled(
+    settings: Settings, engine: AsyncEngine
+) -> None:
+    clock = ManualClock(datetime(2026, 11, 22, 6, 0, tzinfo=UTC))
+    async with running_api(settings, clock=clock) as api:
+        ambulance = await service_key(api, "103")
+        police = await service_key(api, "102")
+
+        async def report(key: dict[str, str], code: str, card: Any, status: str) -> None:
+            response = await api.post(
+                f"/api/v1/feeds/{code}/cards/{card['id']}/status",
+                headers=key,
+                json={"status": status, "at": clock.now().isoformat()},
+            )
+            assert response.status_code == 201, response.text
+
+        waiting = await routed_card(api, ["102", "103"])
+        working = await routed_card(api, ["102", "103"], incident={"type": "fire.residential"})
+        refused = await routed_card(api, ["103"], incident={"type": "medical.cardiac_arrest"})
+        clock.advance(20)
+        await report(ambulance, "103", working, "received")
+        await report(police, "102", working, "received")
+        await report(police, "102", working, "accepted")
+        await report(ambulance, "103", refused, "received")
+        await report(ambulance, "103", refused, "refused")
+        done = await routed_card(api, ["103"])
+        for status in ("received", "accepted", "response_started", "arrived", "in_progress"):
+            await report(ambulance, "103", done, status)
+        await report(ambulance, "103", done, "completed")
+        handed = await routed_card(api, ["104"], incident={"type": "gas.smell_indoors"})
+        handoff = await api.post(
+            f"/api/v1/cards/{handed['id']}/handoffs",
+            user="operator1",
+            json={"service": "104", "contact": "navbatchi"},
+        )
+        assert handoff.status_code == 201, handoff.text
+        untyped = await api.post("/api/v1/cards", user="operator1", json={})
+        await api.post(
+            f"/api/v1/cards/{untyped.json()['id']}/route",
+            user="operator1",
+            json={"services": ["101"]},
+        )
+        # The deadline inputs change after routing: the rows follow the card.
+        retyped = await api.patch(
+            f"/api/v1/cards/{waiting['id']}",
+            user="operator1",
+            json={"incident": {"type": "medical.cardiac_arrest"}},
+        )
+        assert retyped.status_code == 200, retyped.text
+        closed = await api.post(
+            f"/api/v1/cards/{refused['id']}/close", user="operator1", json={"outcome": "dispatched"}
+        )
+        assert closed.status_code == 200, closed.text
+        await api.post("/api/v1/cards", user="operator1", json={})  # open, never routed
+        seen_any = False
+        for step in (0, 10, 30, 300, 1800, 3600, 6 * 3600, 2 * 86400):
+            clock.advance(step)
+            table, parsed = await _both(engine, clock.now())
+            assert table == parsed, step
+            seen_any = seen_any or bool(table)
+        assert {f.reason for f in table} == {"not_acknowledged", "not_completed", "refused"}
+        assert seen_any
+    live = await _progress_rows(engine)
+    assert len(live) == 8  # 2 + 2 + 1 + 1 + 1 + 1 routed services; the open card has none
+
+    # The migration's backfill, run on the same cards, writes exactly what was kept live.
+    migration = _migration_0010()
+    async with engine.begin() as connection:
+        await connection.execute(delete(ServiceProgress))
+        assert await connection.run_sync(migration.backfill) == len(live)
+    assert await _progress_rows(engine) == live
+
+
+def _migration_0010() -> Any:
+    path = Path(followup.__file__).parents[1] / "migrations" / "versions" / "0010_feeds_lean.py"
+    spec = importlib.util.spec_from_file_location("migration_0010", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

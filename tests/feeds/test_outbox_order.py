@@ -4,12 +4,13 @@ never passes a card whose transaction commits later (real PostgreSQL, two transa
 from __future__ import annotations
 
 import asyncio
-import uuid
+import dataclasses
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+import cardschema
 from dispatch.core.database import session_factory
 from dispatch.feeds import outbox
 from tests.feeds.conftest import routed_card
@@ -23,21 +24,27 @@ async def test_a_later_transaction_waits_for_the_earlier_ones_cursor(
 ) -> None:
     if not database_url.startswith("postgresql"):
         pytest.skip("SQLite serialises every writer already")
-    cards = [await routed_card(api, ["102"]) for _ in range(2)]
+    routed = [await routed_card(api, ["102"]) for _ in range(2)]
+    # Each card as a later version (99), owed again to 102 by hand.
+    cards = [
+        dataclasses.replace(
+            cardschema.parse(
+                (await api.get(f"/api/v1/cards/{c['id']}.xml", user="supervisor1")).content
+            ),
+            version=99,
+        )
+        for c in routed
+    ]
     sessions = session_factory(engine)
     now = datetime.now(UTC)
     first = sessions()
     second = sessions()
     try:
         # The first transaction takes its cursor and stays open...
-        (early,) = await outbox.enqueue(
-            first, uuid.UUID(str(cards[0]["id"])), 99, ["102"], reason="test", now=now
-        )
+        (early,) = await outbox.enqueue(first, cards[0], ["102"], reason="test", now=now)
         # ...so the second must wait for it before it can take one.
         later = asyncio.create_task(
-            outbox.enqueue(
-                second, uuid.UUID(str(cards[1]["id"])), 99, ["102"], reason="test", now=now
-            )
+            outbox.enqueue(second, cards[1], ["102"], reason="test", now=now)
         )
         await asyncio.sleep(0.5)
         assert not later.done(), "the second writer got a cursor while the first was open"

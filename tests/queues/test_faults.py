@@ -27,7 +27,8 @@ def strip(queue: dict[str, Any]) -> dict[str, Any]:
 async def test_a_restart_rebuilds_queues_and_operators_from_the_database(
     settings: Settings, clock: ManualClock, engine: AsyncEngine
 ) -> None:
-    configured = acd_settings(settings, operator_grace_s=3600)
+    # One ring-out sends the operator on break here, so the restart's expiry shows in a state.
+    configured = acd_settings(settings, operator_grace_s=3600, queue_max_no_answer=1)
     async with running_api(configured, clock=clock) as api:
         acd = Acd(api, clock)
         await acd.configure("voice-uz", strategy="longest-idle")

@@ -94,7 +94,7 @@ async def test_an_offer_reaches_console_and_gateway_accept_connects_end_wraps_up
     assert events == ["enter", "connect", "complete", "wrap_up"]
 
 
-async def test_no_answer_passes_the_call_on_and_the_first_operator_goes_on_break(
+async def test_one_missed_offer_passes_the_call_on_and_rests_the_operator_without_a_break(
     acd: Acd, engine: AsyncEngine
 ) -> None:
     await acd.state("operator1", "available")
@@ -110,7 +110,7 @@ async def test_no_answer_passes_the_call_on_and_the_first_operator_goes_on_break
     acd.clock.advance(0.5)
     assert await acd.tick() == 1
     me = await acd.me("operator1")
-    assert (me["state"], me["reason"]) == ("on_break", "no answer to 1 offer(s)")
+    assert (me["state"], me["reason"], me["no_answer_count"]) == ("available", None, 1)
     second = await acd.offer("operator2")
     assert second is not None
     assert second["call_id"] == call["id"]
@@ -120,9 +120,40 @@ async def test_no_answer_passes_the_call_on_and_the_first_operator_goes_on_break
     assert [c.operator for c in await commands(engine, "offer")] == ["operator1", "operator2"]
     events = [(line["event"], line["operator"]) for line in await acd.log(call_id=call["id"])]
     assert events == [("enter", None), ("ring_no_answer", "operator1")]
-    pause = await acd.log(operator="operator1")
-    assert [line["event"] for line in pause] == ["sign_in", "ring_no_answer", "pause"]
+    assert [line["event"] for line in await acd.log(operator="operator1")] == [
+        "sign_in",
+        "ring_no_answer",
+    ]
     assert (await acd.queue("voice-uz"))["calls"][0]["no_answers"] == 1
+
+    # Like a decliner, operator1 rests DISPATCH_QUEUE_REJECT_DELAY_S (10 s), then takes calls.
+    await acd.accept("operator2")
+    rested = await acd.call()
+    acd.clock.advance(9)
+    assert await acd.tick() == 0
+    acd.clock.advance(1)
+    assert await acd.tick() == 1
+    assert (await acd.offer("operator1") or {}).get("call_id") == rested["id"]
+    # Answering ends the row of ring-outs.
+    await acd.accept("operator1")
+    assert (await acd.me("operator1"))["no_answer_count"] == 0
+
+
+async def test_missed_offers_in_a_row_send_the_operator_on_break(acd: Acd) -> None:
+    assert acd.api.runtime.settings.queue_max_no_answer == 2  # the default
+    await acd.state("operator1", "available")
+    await acd.call(caller_number=None)
+    for missed in (1, 2):
+        assert await acd.tick() == 1
+        assert await acd.offer("operator1") is not None
+        acd.clock.advance(10)
+        await acd.tick()
+        me = await acd.me("operator1")
+        assert me["no_answer_count"] == missed
+        acd.clock.advance(10)  # the rest after a ring-out
+    assert (me["state"], me["reason"]) == ("on_break", "no answer to 2 offer(s)")
+    pauses = [line for line in await acd.log(operator="operator1") if line["event"] == "pause"]
+    assert [line["data"]["reason"] for line in pauses] == ["no answer to 2 offer(s)"]
 
     # Back from the break, the no-answer count starts again.
     await acd.state("operator1", "available")

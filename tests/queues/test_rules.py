@@ -108,14 +108,24 @@ def test_each_strategy_orders_candidates_its_own_way() -> None:
     ]
     assert pick(Strategy.SKILLS) == "b"
     assert strategies.choose(Strategy.LONGEST_IDLE, [], waited_s=0, steps=[], rr_last=None) is None
+
+    # A widening window holds a call from a free operator with the skills for MAX_HOLD_S at most.
     only_far = [people[0]]
-    assert (
-        strategies.choose(
-            Strategy.SKILLS,
-            only_far,
-            waited_s=5,
-            steps=[{"after_s": 10, "max_penalty": 9}],
-            rr_last=None,
+    steps = [{"after_s": 0, "max_penalty": 0}, {"after_s": 60, "max_penalty": 9}]
+
+    def far(waited: float) -> Candidate | None:
+        return strategies.choose(
+            Strategy.SKILLS, only_far, waited_s=waited, steps=steps, rr_last=None
         )
-        is None
+
+    assert strategies.MAX_HOLD_S <= 5
+    assert far(strategies.MAX_HOLD_S - 0.1) is None
+    assert far(strategies.MAX_HOLD_S) == people[0]
+    assert strategies.admitted_after(steps, 2) == strategies.MAX_HOLD_S
+    assert (
+        strategies.admitted_after(
+            [{"after_s": 0, "max_penalty": 0}, {"after_s": 2, "max_penalty": 3}], 2
+        )
+        == 2
     )
+    assert strategies.admitted_after(steps, 0) == 0

@@ -56,7 +56,32 @@ async def test_longest_idle_fewest_calls_least_talk_time_and_round_robin(acd: Ac
     assert [await offered_to(acd, names) for _ in range(4)] == ["pavel", "qodir", "rano", "pavel"]
 
 
-async def test_skills_penalties_widen_with_the_wait_and_queues_limit_who_serves(acd: Acd) -> None:
+async def test_penalties_order_who_is_offered_first_and_skills_stay_mandatory(acd: Acd) -> None:
+    # The seeded Uzbek queue ranks by penalty and admits every penalty at once (issue 19).
+    assert (await acd.queue("voice-uz"))["queue"]["penalty_steps"] == [
+        {"after_s": 0, "max_penalty": 9}
+    ]
+    await acd.add_operator("fluent", languages={"uz": 2}, channels={"voice": 0})
+    await acd.add_operator("learner", languages={"uz": 1}, channels={"voice": 1})
+    await acd.add_operator("russian", languages={"ru": 0}, channels={"voice": 0})
+    for name in ("fluent", "learner", "russian"):
+        await acd.state(name, "available")
+
+    first = await acd.call()
+    assert await acd.tick() == 1  # at once: the lowest penalty of those with the skills
+    assert (await acd.offer("learner") or {}).get("call_id") == first["id"]
+    second = await acd.call()
+    assert await acd.tick() == 1  # the only one left with Uzbek, penalty 2, still at once
+    assert (await acd.offer("fluent") or {}).get("call_id") == second["id"]
+    third = await acd.call()
+    assert await acd.tick() == 0  # never to an operator without the skill
+    assert await acd.offer("russian") is None
+    assert [
+        c["call_id"] for c in (await acd.queue("voice-uz"))["calls"] if c["status"] == "waiting"
+    ] == [third["id"]]
+
+
+async def test_a_widening_window_holds_a_call_a_few_seconds_at_most(acd: Acd) -> None:
     await acd.configure(
         "voice-uz",
         strategy="skills",
@@ -68,9 +93,8 @@ async def test_skills_penalties_widen_with_the_wait_and_queues_limit_who_serves(
     )
     await acd.add_operator("fluent", languages={"uz": 2}, channels={"voice": 0})
     await acd.add_operator("learner", languages={"uz": 1}, channels={"voice": 1})
-    await acd.add_operator("russian", languages={"ru": 0}, channels={"voice": 0})
     await acd.add_operator("native", **UZ_VOICE)
-    for name in ("fluent", "learner", "russian", "native"):
+    for name in ("fluent", "learner", "native"):
         await acd.state(name, "available")
     # The native speaker serves only the Russian queue today.
     moved = await acd.api.request(
@@ -79,23 +103,20 @@ async def test_skills_penalties_widen_with_the_wait_and_queues_limit_who_serves(
     assert moved.json()["queues"] == ["voice-ru"]
 
     call = await acd.call()
-    assert await acd.tick() == 0  # penalty 0 needed: only "native", who is not in voice-uz
-    acd.clock.advance(9.9)
+    assert await acd.tick() == 0  # penalty 0 first: only "native", who is not in voice-uz
+    acd.clock.advance(4.9)
     assert await acd.tick() == 0
     acd.clock.advance(0.1)
-    assert await acd.tick() == 1  # after 10 s penalty 1 qualifies: learner (voice 1, uz 1)
+    assert await acd.tick() == 1  # 5 s beside free operators with the skills: the best of them
     offer = await acd.offer("learner")
     assert offer is not None
     assert offer["call_id"] == call["id"]
     await acd.accept("learner")
 
     second = await acd.call()
-    acd.clock.advance(19)
-    assert await acd.tick() == 0
-    acd.clock.advance(1)
-    assert await acd.tick() == 1
+    acd.clock.advance(5)
+    assert await acd.tick() == 1  # not the configured 20 s
     assert (await acd.offer("fluent") or {}).get("call_id") == second["id"]
-    assert await acd.offer("russian") is None  # never: no Uzbek at all
 
     # Back in every queue, the native speaker takes the next call at once.
     await acd.api.request(

@@ -16,7 +16,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.audit import service as audit
@@ -172,29 +172,28 @@ async def unacknowledged(session: AsyncSession) -> list[GatewayCommand]:
 async def mark_sent(
     session: AsyncSession, actor: Actor, command_ids: Sequence[uuid.UUID], *, now: datetime
 ) -> None:
-    """Record that the commands went out to a gateway (again)."""
+    """Record that the commands went out to a gateway (again): one statement for all.
+
+    Not audited entry by entry: the row keeps when it was first sent and how often, as the
+    feeds' outbox does for deliveries; the command's creation and the gateway's answer are.
+    """
     if not command_ids:
         return
-    rows = await session.scalars(
-        select(GatewayCommand).where(GatewayCommand.command_id.in_(command_ids)).with_for_update()
+    await session.execute(
+        update(GatewayCommand)
+        .where(
+            GatewayCommand.command_id.in_(list(command_ids)),
+            GatewayCommand.status.in_(
+                [s.value for s, nxt in COMMAND_TRANSITIONS.items() if CommandStatus.SENT in nxt]
+            ),
+        )
+        .values(
+            status=CommandStatus.SENT.value,
+            attempts=GatewayCommand.attempts + 1,
+            sent_at=func.coalesce(GatewayCommand.sent_at, now),
+        )
+        .execution_options(synchronize_session="fetch")
     )
-    for row in rows:
-        if CommandStatus.SENT not in COMMAND_TRANSITIONS[CommandStatus(row.status)]:
-            continue  # acknowledged meanwhile by another connection; nothing to record
-        first = row.status == CommandStatus.PENDING
-        row.status = CommandStatus.SENT.value
-        row.attempts += 1
-        if first:
-            row.sent_at = now
-            await audit.record(
-                session,
-                actor,
-                "gateway.command.sent",
-                "call",
-                str(row.call_id),
-                {"command_id": str(row.command_id)},
-                at=now,
-            )
 
 
 async def acknowledge(

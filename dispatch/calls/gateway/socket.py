@@ -21,8 +21,10 @@ import asyncio
 import contextlib
 import json
 import uuid
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from dispatch.auth import service as auth
@@ -118,7 +120,10 @@ def _decode(text: str | None) -> dict[str, Any] | None:
 
 
 class _Connection:
-    """One authenticated gateway: a pump sending commands, a reader handling its answers."""
+    """One authenticated gateway: commands from the bus go out in batches (one transaction
+    marks a batch sent), the gateway's answers are recorded in batches too (one transaction
+    for all the acknowledgements that arrived meanwhile). Under load a call's offer costs a
+    share of a transaction, not one of its own."""
 
     def __init__(self, websocket: WebSocket, runtime: Runtime, actor: Actor) -> None:
         self.websocket = websocket
@@ -126,6 +131,8 @@ class _Connection:
         self.actor = actor
         self.lock = asyncio.Lock()
         self.replayed: set[str] = set()
+        self.outgoing: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.answers: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
 
     async def run(self) -> None:
         # Subscribe before reading the outbox: a command committed in between arrives on the
@@ -133,13 +140,19 @@ class _Connection:
         subscription = self.runtime.bus.subscribe(service.TOPIC)
         try:
             await self._replay()
-            pump = asyncio.create_task(self._pump(subscription))
+            workers = [
+                asyncio.create_task(self._pump(subscription)),
+                asyncio.create_task(self._send_batches()),
+                asyncio.create_task(self._record_answers()),
+            ]
             try:
                 await self._read()
             finally:
-                pump.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await pump
+                for worker in workers:
+                    worker.cancel()
+                for worker in workers:
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await worker
         except WebSocketDisconnect:
             pass
         finally:
@@ -166,28 +179,41 @@ class _Connection:
             await self._send(document)
 
     async def _pump(self, subscription: Subscription) -> None:
+        """Commands from the bus to the sending queue, until the bus closes."""
         try:
             async for event in subscription:
                 document = event.payload
-                if document["command_id"] in self.replayed:
-                    continue
+                if document["command_id"] not in self.replayed:
+                    self.outgoing.put_nowait(document)
+            # The bus closed (the server is stopping): let the gateway reconnect elsewhere.
+            await self._close(1012, "server restarting")
+        except Exception:
+            log.warning("gateway.pump_stopped", gateway=self.actor.username, exc_info=True)
+            await self._close(1011, "command stream interrupted")
+
+    async def _send_batches(self) -> None:
+        """Whatever commands are waiting: marked sent in one transaction, then sent in order."""
+        try:
+            while True:
+                batch = await _drain(self.outgoing)
                 async with unit_of_work(self.runtime.sessions, self.runtime.bus) as session:
                     await service.mark_sent(
                         session,
                         self.actor,
-                        [uuid.UUID(document["command_id"])],
+                        [uuid.UUID(document["command_id"]) for document in batch],
                         now=self.runtime.clock.now(),
                     )
-                await self._send(document)
-            # The bus closed (the server is stopping): let the gateway reconnect elsewhere.
-            with contextlib.suppress(Exception):
-                await self.websocket.close(code=1012, reason="server restarting")
+                for document in batch:
+                    await self._send(document)
         except Exception:
             # The gateway must not stay connected without receiving commands: close, so it
             # reconnects and gets every unacknowledged command again.
-            log.warning("gateway.pump_stopped", gateway=self.actor.username, exc_info=True)
-            with contextlib.suppress(Exception):
-                await self.websocket.close(code=1011, reason="command stream interrupted")
+            log.warning("gateway.send_stopped", gateway=self.actor.username, exc_info=True)
+            await self._close(1011, "command stream interrupted")
+
+    async def _close(self, code: int, reason: str) -> None:
+        with contextlib.suppress(Exception):
+            await self.websocket.close(code=code, reason=reason)
 
     async def _read(self) -> None:
         while True:
@@ -195,30 +221,61 @@ class _Connection:
             if message is None:
                 await self._send({"type": "error", "detail": "send one JSON object per message"})
                 continue
-            await self._send(await self._answer(message))
+            kind = message.get("type")
+            if kind == "ping":
+                await self._send({"type": "pong"})
+            elif kind in ("ack", "nack"):
+                self.answers.put_nowait(message)
+            else:
+                await self._send(
+                    {
+                        "type": "error",
+                        "detail": f"unknown message type {kind!r}; use ack, nack, ping",
+                    }
+                )
 
-    async def _answer(self, message: dict[str, Any]) -> dict[str, Any]:
-        kind = message.get("type")
-        if kind == "ping":
-            return {"type": "pong"}
-        if kind not in ("ack", "nack"):
-            return {
-                "type": "error",
-                "detail": f"unknown message type {kind!r}; use ack, nack, ping",
-            }
+    async def _record_answers(self) -> None:
+        """The gateway's acks and nacks that arrived meanwhile, recorded in one transaction;
+        each answered (``acknowledged``, ``failed`` or an error naming the command)."""
+        while True:
+            batch = await _drain(self.answers)
+            replies: list[dict[str, Any]] = []
+            now = self.runtime.clock.now()
+            try:
+                async with unit_of_work(self.runtime.sessions, self.runtime.bus) as session:
+                    replies = [await self._record(session, message, now) for message in batch]
+            except Exception:
+                log.warning("gateway.answers_failed", gateway=self.actor.username, exc_info=True)
+                replies = [
+                    {"type": "error", "command_id": str(m.get("command_id")), "detail": "retry"}
+                    for m in batch
+                ]
+            for reply in replies:
+                await self._send(reply)
+
+    async def _record(
+        self, session: AsyncSession, message: dict[str, Any], now: datetime
+    ) -> dict[str, Any]:
         try:
             command_id = uuid.UUID(str(message.get("command_id")))
         except ValueError:
             return {"type": "error", "detail": "command_id: not a command id (a UUID)"}
-        now = self.runtime.clock.now()
         try:
-            async with unit_of_work(self.runtime.sessions, self.runtime.bus) as session:
-                if kind == "ack":
-                    await service.acknowledge(session, self.actor, command_id, now=now)
-                else:
-                    reason = str(message.get("reason") or "no reason given")
-                    await service.fail(session, self.actor, command_id, reason, now=now)
+            if message.get("type") == "ack":
+                await service.acknowledge(session, self.actor, command_id, now=now)
+            else:
+                reason = str(message.get("reason") or "no reason given")
+                await service.fail(session, self.actor, command_id, reason, now=now)
         except DomainError as exc:
+            # Refused before anything was written for this command: the others still count.
             return {"type": "error", "command_id": str(command_id), "detail": exc.message}
-        answer = "acknowledged" if kind == "ack" else "failed"
+        answer = "acknowledged" if message.get("type") == "ack" else "failed"
         return {"type": answer, "command_id": str(command_id)}
+
+
+async def _drain(queue: asyncio.Queue[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The next item and every other one already waiting."""
+    batch = [await queue.get()]
+    while not queue.empty():
+        batch.append(queue.get_nowait())
+    return batch
