@@ -6,8 +6,11 @@ import jwt
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.fixtures.api import Api
+from dispatch.auth.cache import TTL_S
+from dispatch.core.settings import Settings
+from tests.fixtures.api import Api, running_api
 from tests.fixtures.databases import fingerprint
+from tests.fixtures.waiting import eventually
 
 pytestmark = pytest.mark.asyncio
 
@@ -138,3 +141,24 @@ async def test_disabled_account_loses_access_at_once(api: Api) -> None:
     assert again.status_code == 401
     self_disable = await api.patch("/api/v1/users/admin", user="admin", json={"active": False})
     assert self_disable.status_code == 409
+
+
+async def test_a_process_that_did_not_hear_of_a_disabled_account_refuses_it_soon(
+    api: Api, settings: Settings
+) -> None:
+    # A second server process on the same database, with a bus of its own (no Redis): the
+    # account it remembers (auth/cache.py) must still be read again within its short life.
+    async with running_api(settings) as other:
+        headers = await api.headers("operator2")
+        assert (await other.get("/api/v1/auth/me", headers=headers)).status_code == 200
+        disabled = await api.patch("/api/v1/users/operator2", user="admin", json={"active": False})
+        assert disabled.status_code == 200
+        assert (await api.get("/api/v1/auth/me", headers=headers)).status_code == 401
+
+        async def refused() -> bool | None:
+            response = await other.get("/api/v1/auth/me", headers=headers)
+            return True if response.status_code == 401 else None
+
+        # The bound is generous for a loaded machine; the cache itself lives 1 s (TTL_S).
+        await eventually(refused, what="the other process refusing the disabled account")
+        assert TTL_S <= 1.0
