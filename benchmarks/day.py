@@ -356,6 +356,7 @@ async def find_max(
         ok = service_level(run) >= GOAL_SL and not run["report"]["errors"]
         steps.append({k: v for k, v in run.items() if k != "report"} | {"ok": ok})
         steps[-1]["service_level"] = service_level(run)
+        steps[-1]["errors"] = dict(run["report"]["errors"])  # the table shows them per step
         if ok:
             good = rate
             rate = rate * 2 if bad is None else (rate + bad) / 2
@@ -408,7 +409,7 @@ def print_table(report: dict[str, Any]) -> None:
             sl = run.get("service_level")
             if sl is None:
                 sl = service_level(run)
-            errors = run.get("report", {}).get("errors", {})
+            errors = run.get("errors", run.get("report", {}).get("errors", {}))
             rows.append(
                 [
                     backend,
