@@ -1,4 +1,5 @@
-"""Cards: (placeholder for the lean card path's schema; filled by that work)
+"""Cards: no schema change. The lean card path (issue 18) needed none in the end; this revision
+stays so that databases already migrated to it keep a known head.
 
 Revision ID: 0012
 Revises: 0011
@@ -14,8 +15,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    """Nothing yet."""
+    """Nothing to change."""
 
 
 def downgrade() -> None:
-    """Nothing yet."""
+    """Nothing to change."""
