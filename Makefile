@@ -4,7 +4,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
-# Every Python package comes from a lock with hashes (requirements/*.txt, made by `make lock`):
+# Every Python package comes from a lock with hashes (requirements.txt for
+# `make run`, requirements-dev.txt for the rest; made by `make lock`):
 # a fresh clone installs exactly what was tested, whatever PyPI holds that day.
 PIP_LOCKED := $(PY) -m pip install --quiet --require-hashes -r
 LOCK := $(VENV)/bin/uv pip compile --quiet --generate-hashes --universal --python-version 3.11 \
@@ -20,13 +21,13 @@ SUITE_LIMIT ?= 45m
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(RUN_STAMP): requirements/run.txt pyproject.toml | $(VENV)/bin/python
-	$(PIP_LOCKED) requirements/run.txt
+$(RUN_STAMP): requirements.txt pyproject.toml | $(VENV)/bin/python
+	$(PIP_LOCKED) requirements.txt
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
-$(DEV_STAMP): requirements/dev.txt pyproject.toml | $(VENV)/bin/python
-	$(PIP_LOCKED) requirements/dev.txt
+$(DEV_STAMP): requirements-dev.txt pyproject.toml | $(VENV)/bin/python
+	$(PIP_LOCKED) requirements-dev.txt
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@ $(RUN_STAMP)
 
@@ -35,8 +36,8 @@ install: $(DEV_STAMP)
 ## Re-resolve the locks from pyproject.toml (same versions where still allowed;
 ## `make lock UPGRADE=1` takes the newest), then reinstall from them on the next make.
 lock: $(DEV_STAMP)
-	$(LOCK) pyproject.toml requirements/build.in --extra dev -o requirements/dev.txt
-	$(LOCK) pyproject.toml requirements/build.in -c requirements/dev.txt -o requirements/run.txt
+	$(LOCK) pyproject.toml requirements-build.in --extra dev -o requirements-dev.txt
+	$(LOCK) pyproject.toml requirements-build.in -c requirements-dev.txt -o requirements.txt
 
 ## Serve the whole product on SQLite (./var/) with the in-process bus: http://127.0.0.1:8112
 run: $(RUN_STAMP)
