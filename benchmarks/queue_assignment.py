@@ -33,25 +33,21 @@ event, and every ``DISPATCH_QUEUE_POLL_S``). Figures and how to read them: BENCH
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
-import json
 import os
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
-
-import httpx
-from sqlalchemy import select
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.harness.acd_centre import START, Centre, centre  # noqa: E402
+from benchmarks.harness.acd_pool import Workers, workers  # noqa: E402
 from benchmarks.harness.cli import add_common_options  # noqa: E402
 from benchmarks.harness.report import (  # noqa: E402
     emit,
@@ -71,27 +67,11 @@ from benchmarks.harness.servers import (  # noqa: E402
 )
 from benchmarks.harness.stats import Latencies  # noqa: E402
 from benchmarks.profile_summary import summarise  # noqa: E402
-from cardschema import Channel  # noqa: E402
-from dispatch.app import create_app  # noqa: E402
-from dispatch.auth.roles import Role  # noqa: E402
-from dispatch.calls.schemas import CallCreate  # noqa: E402
-from dispatch.calls.service import create_call  # noqa: E402
-from dispatch.core.actor import Actor  # noqa: E402
-from dispatch.core.clock import ManualClock  # noqa: E402
-from dispatch.core.database import unit_of_work  # noqa: E402
-from dispatch.core.runtime import Runtime  # noqa: E402
-from dispatch.core.settings import Settings  # noqa: E402
-from dispatch.queues.models import Offer  # noqa: E402
 
-T = TypeVar("T")
-START = datetime(2026, 11, 22, 4, 0, tzinfo=UTC)  # 09:00 in Tashkent
-GATEWAY = {"X-Api-Key": "gateway1-dev-key"}
-PASSWORD = "operator-password"  # noqa: S105 - the benchmark's throw-away accounts
 QUEUE = "voice-uz"
-# The first calls of the set-up are posted through the API, the rest in bulk (``BULK`` to a
-# transaction, through the same service function).
+# The first calls of the set-up are posted through the API, the rest in bulk
+# (``acd_centre.BULK`` to a transaction, through the same service function).
 API_CALLS = 1000
-BULK = 500
 SETUPS = {
     "sqlite": ("sqlite", False, 1),
     "postgresql": ("postgresql", False, 1),
@@ -203,204 +183,6 @@ class SetupResult:
     profile: list[str] | None  # the text file, then the share of each library
 
 
-# --- worker processes -------------------------------------------------------------------------
-
-
-class Workers:
-    """The ACD worker processes: one tick each, on command, at the given instant."""
-
-    def __init__(self, processes: list[asyncio.subprocess.Process]) -> None:
-        self.processes = processes
-
-    async def tick(self, at: datetime) -> tuple[float, list[dict[str, Any]]]:
-        """Every worker ticks at once; the wall time until the last answered, and answers."""
-        line = json.dumps({"at": at.isoformat()}).encode() + b"\n"
-        started = time.perf_counter()
-        for process in self.processes:
-            assert process.stdin is not None
-            process.stdin.write(line)
-        answers = await asyncio.gather(*(read(p) for p in self.processes))
-        return time.perf_counter() - started, answers
-
-
-async def read(process: asyncio.subprocess.Process) -> dict[str, Any]:
-    """One JSON line from a worker."""
-    assert process.stdout is not None
-    line = await process.stdout.readline()
-    if not line:
-        raise RuntimeError("an ACD worker process stopped; its errors are above")
-    answer: dict[str, Any] = json.loads(line)
-    return answer
-
-
-@contextlib.asynccontextmanager
-async def workers(
-    count: int, url: str, redis_url: str | None, profile_to: Path | None = None
-) -> AsyncIterator[Workers]:
-    """Start ``count`` worker processes on the database (and Redis); stop them afterwards. The
-    first samples its ticks with pyinstrument when ``profile_to`` is given."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    processes: list[asyncio.subprocess.Process] = []
-    try:
-        for n in range(count):
-            process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "benchmarks.harness.acd_ticks",
-                cwd=ROOT,
-                env=env,
-                stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.PIPE,
-            )
-            processes.append(process)
-            assert process.stdin is not None
-            config = {"database_url": url, "redis_url": redis_url, "start": START.isoformat()}
-            if profile_to and n == 0:
-                config["profile_to"] = str(profile_to)
-            process.stdin.write(json.dumps(config).encode() + b"\n")
-        for process in processes:
-            await read(process)
-        yield Workers(processes)
-    finally:
-        for process in processes:
-            if process.stdin is not None:
-                process.stdin.write(b"\n")
-                with contextlib.suppress(ConnectionError):
-                    await process.stdin.drain()
-            try:
-                await asyncio.wait_for(process.wait(), 20)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
-
-
-# --- the product in this process --------------------------------------------------------------
-
-
-class Centre:
-    """The app on a ManualClock, driven over an in-process transport."""
-
-    def __init__(self, http: httpx.AsyncClient, runtime: Runtime, clock: ManualClock) -> None:
-        self.http = http
-        self.runtime = runtime
-        self.clock = clock
-        self.tokens: dict[str, dict[str, str]] = {}
-        self.calls = 0
-
-    async def check(self, response: httpx.Response, expect: int) -> Any:
-        """The JSON answer, after checking the status."""
-        if response.status_code != expect:
-            raise RuntimeError(
-                f"{response.request.method} {response.request.url.path}: "
-                f"HTTP {response.status_code} {response.text[:300]}"
-            )
-        return response.json()
-
-    async def sign_in(self, name: str, password: str | None = None) -> dict[str, str]:
-        """A bearer header for the account (kept)."""
-        answer = await self.check(
-            await self.http.post(
-                "/api/v1/auth/token", data={"username": name, "password": password or name}
-            ),
-            200,
-        )
-        self.tokens[name] = {"Authorization": f"Bearer {answer['access_token']}"}
-        return self.tokens[name]
-
-    async def operator(self, name: str) -> None:
-        """A new operator, with Uzbek and voice skills, available."""
-        await self.check(
-            await self.http.post(
-                "/api/v1/users",
-                headers=self.tokens["admin"],
-                json={"username": name, "role": "operator", "password": PASSWORD},
-            ),
-            201,
-        )
-        headers = await self.sign_in(name, PASSWORD)
-        skills = {"languages": {"uz": 0, "ru": 1}, "channels": {"voice": 0}}
-        await self.check(
-            await self.http.put("/api/v1/operators/me/skills", headers=headers, json=skills), 200
-        )
-        await self.check(
-            await self.http.post(
-                "/api/v1/operators/me/state", headers=headers, json={"state": "available"}
-            ),
-            200,
-        )
-
-    async def each(self, items: Iterable[T], do: Callable[[T], Awaitable[None]]) -> None:
-        """``do`` each item in turn. Not several at once: every accept, end and new call
-        updates the queue's statistics row, so concurrent requests only wait for each other
-        (on PostgreSQL, 8 at once took longer than one at a time)."""
-        for item in items:
-            await do(item)
-
-    async def call(self, _: object = None) -> None:
-        """A voice call in Uzbek from the gateway."""
-        self.calls += 1
-        body = {"channel": "voice", "language": "uz", "caller_number": f"+99890{self.calls:07d}"}
-        await self.check(await self.http.post("/api/v1/calls", json=body, headers=GATEWAY), 201)
-
-    async def calls_in_bulk(self, count: int) -> None:
-        """``count`` more calls through the service the endpoint calls (``calls.service``),
-        ``BULK`` to a transaction: the same rows (call, queue entry, queue log, statistics,
-        audit) without a request and a commit per call, so 10,000 wait after a short set-up."""
-        gateway = Actor(username="gateway1", role=Role.GATEWAY.value)
-        for start in range(0, count, BULK):
-            async with unit_of_work(self.runtime.sessions, self.runtime.bus) as session:
-                for _ in range(min(BULK, count - start)):
-                    self.calls += 1
-                    number = f"+99890{self.calls:07d}"
-                    body = CallCreate(channel=Channel.VOICE, language="uz", caller_number=number)
-                    await create_call(session, gateway, body, now=self.clock.now())
-
-    async def ringing(self) -> list[tuple[str, str, str]]:
-        """Active offers, oldest first: (offer id, operator, call id)."""
-        async with self.runtime.sessions() as session:
-            rows = await session.execute(
-                select(Offer.id, Offer.operator, Offer.call_id)
-                .where(Offer.status == "active")
-                .order_by(Offer.offered_at, Offer.operator)
-            )
-            return [(str(a), b, str(c)) for a, b, c in rows.all()]
-
-    async def free(self, offer: tuple[str, str, str]) -> None:
-        """The operator answers, the caller hangs up (no wrap-up), a new call comes in."""
-        offer_id, operator, call_id = offer
-        await self.check(
-            await self.http.post(
-                f"/api/v1/offers/{offer_id}/accept", headers=self.tokens[operator]
-            ),
-            200,
-        )
-        event = {"event_id": f"end-{call_id}", "type": "ended", "at": self.clock.now().isoformat()}
-        await self.check(
-            await self.http.post(f"/api/v1/calls/{call_id}/events", json=event, headers=GATEWAY),
-            201,
-        )
-        await self.call()
-
-
-@contextlib.asynccontextmanager
-async def centre(url: str, redis_url: str | None) -> AsyncIterator[Centre]:
-    """The app's lifespan on the database, the ACD worker off."""
-    settings = Settings(
-        database_url=url,
-        redis_url=redis_url,
-        log_level="WARNING",
-        queue_worker=False,
-        operator_grace_s=3600,
-        password_scrypt_n=16,
-    )
-    clock = ManualClock(START)
-    app = create_app(settings, clock=clock)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
-            yield Centre(http, app.state.runtime, clock)
-
-
 @contextlib.contextmanager
 def maybe_redis(wanted: bool) -> Iterator[str | None]:
     """A throw-away Redis when ``wanted``."""
@@ -456,7 +238,7 @@ async def run_setup(
             session_file = OUT / f"profile-queues-{name}.pyisession" if args.profile else None
             if session_file:
                 OUT.mkdir(parents=True, exist_ok=True)
-            async with workers(count, url, redis_url, session_file) as pool:
+            async with workers(count, url, redis_url, START, session_file) as pool:
                 first = Rounds(args.operators)
                 await tick(c, pool, first, errors)  # every operator gets a call
                 all_free = Rounds(args.operators)

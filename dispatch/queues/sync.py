@@ -45,8 +45,9 @@ async def call_changed(session: AsyncSession, actor: Actor, call: Call, *, now: 
     entry = await offers.entry_for_call(session, call.id)
     if entry is None or entry.status not in OPEN_ENTRY:
         return
-    # Held for the rest of the transaction: the gateway command an accept enqueues next reads
-    # the call, and finds it in the session instead of reading it again.
+    # A strong reference for the rest of the transaction: the session's identity map holds
+    # objects weakly, and the gateway command an accept enqueues next looks the call up there
+    # (``session.get``) — found, it is not read again.
     session.info.setdefault(_CALLS_KEY, {})[call.id] = call
     status = CallStatus(call.status)
     if status in FINAL:
