@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.harness.ceiling import http_ceiling  # noqa: E402
 from benchmarks.harness.cli import add_common_options  # noqa: E402
+from benchmarks.harness.feeds import catch_up_feed, where_is  # noqa: E402
 from benchmarks.harness.http import clients, service_key, sign_in  # noqa: E402
 from benchmarks.harness.report import (  # noqa: E402
     emit,
@@ -275,7 +276,9 @@ async def drive(
         await phase(args.warmup, 60, None)
         run = await phase(args.cards, args.duration, args.rate)
         missing = [card for card in run.submitted if card not in run.arrived]
-        missing_detail = [await where_is(http, admin, card, cursor[0]) for card in missing[:5]]
+        missing_detail = [
+            await where_is(http, admin, FEED_SERVICE, card, cursor[0]) for card in missing[:5]
+        ]
         # Nobody pulled 103's feed: its system comes back after an outage and catches up.
         catch_up = await catch_up_feed(http, await service_key(http, admin, "103"), "103")
 
@@ -308,48 +311,6 @@ async def drive(
         machine_busy_cores=round(busy / seconds, 2),
     )
     return result, (run.wall_started, run.wall_started + seconds)
-
-
-async def catch_up_feed(
-    http: httpx.AsyncClient, headers: dict[str, str], service: str
-) -> dict[str, float | int | None]:
-    """Pull a service's whole backlog in pages of 500: cards per second and time per page."""
-    pages = Latencies()
-    cards, after = 0, 0
-    started = time.perf_counter()
-    while True:
-        before = time.perf_counter()
-        response = await http.get(
-            f"/api/v1/feeds/{service}/cards", params={"after": after, "limit": 500}, headers=headers
-        )
-        response.raise_for_status()
-        page = response.json()
-        if not page["items"]:
-            break
-        if len(page["items"]) == 500:
-            pages.values.append(time.perf_counter() - before)
-        cards += len(page["items"])
-        after = page["next_cursor"]
-    seconds = time.perf_counter() - started
-    return {
-        "cards": cards,
-        "cards_per_s": round(cards / seconds),
-        "page_of_500_p50_ms": pages.summary()["p50_ms"],
-    }
-
-
-async def where_is(
-    http: httpx.AsyncClient, admin: dict[str, str], card_id: str, cursor: int
-) -> str:
-    """What the outbox says about a routed card the feed consumer never saw."""
-    response = await http.get(
-        "/api/v1/feeds/deliveries",
-        params={"service": FEED_SERVICE, "card_id": card_id},
-        headers=admin,
-    )
-    rows = response.json() if response.status_code == 200 else []
-    found = ", ".join(f"cursor {r['id']} {r['status']}" for r in rows) or "no outbox row"
-    return f"card {card_id}: {found}; the consumer's cursor is {cursor}"
 
 
 async def card_worker(

@@ -20,13 +20,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import json
 import os
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from importlib.metadata import version
 from pathlib import Path
@@ -59,6 +57,7 @@ from benchmarks.harness.servers import (  # noqa: E402
     server_env,
 )
 from benchmarks.harness.stats import Latencies  # noqa: E402
+from benchmarks.harness.ws_pool import consoles  # noqa: E402
 from benchmarks.profile_summary import summarise  # noqa: E402
 
 # Issue 18: p99 at most max(150 ms, 3 x the bare broadcast's p99 in the same run).
@@ -233,91 +232,6 @@ def figures(
     )
 
 
-# --- the consoles -----------------------------------------------------------------------------
-
-
-class ConsoleProcesses:
-    """The client processes holding the consoles (benchmarks/harness/ws_clients.py)."""
-
-    def __init__(self, processes: list[asyncio.subprocess.Process], results: list[Path]) -> None:
-        self.processes = processes
-        self.results = results
-
-    async def tell(self, line: str) -> None:
-        """Send a line to every process."""
-        for process in self.processes:
-            assert process.stdin is not None
-            process.stdin.write(line.encode() + b"\n")
-            await process.stdin.drain()
-
-    async def hear(self) -> list[dict[str, Any]]:
-        """One JSON line from every process."""
-        answers = []
-        for process in self.processes:
-            assert process.stdout is not None
-            line = await process.stdout.readline()
-            if not line:
-                raise RuntimeError("a console process stopped; see its output above")
-            answers.append(json.loads(line))
-        return answers
-
-    async def stop(self) -> dict[str, Any]:
-        """End the run; every console's arrivals, the messages, errors and CPU, merged."""
-        await self.tell("stop")
-        await self.hear()
-        merged: dict[str, Any] = {"arrivals": [], "messages": 0, "errors": [], "cpu_s": 0.0}
-        for path in self.results:
-            part = json.loads(path.read_text())
-            merged["arrivals"] += part["arrivals"]
-            merged["messages"] += part["messages"]
-            merged["errors"] += part["errors"]
-            merged["cpu_s"] += part["cpu_s"]
-        return merged
-
-
-@contextlib.asynccontextmanager
-async def consoles(
-    urls: Sequence[str], args: argparse.Namespace, workdir: Path
-) -> AsyncIterator[tuple[ConsoleProcesses, int, list[str]]]:
-    """Open every console (split over the client processes) and wait for their snapshots;
-    yields the processes, how many consoles are connected, and the first errors."""
-    count = min(args.client_processes, len(urls))
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    processes: list[asyncio.subprocess.Process] = []
-    results = [workdir / f"consoles-{n}.json" for n in range(count)]
-    try:
-        for n in range(count):
-            process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "benchmarks.harness.ws_clients",
-                cwd=ROOT,
-                env=env,
-                stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.PIPE,
-            )
-            processes.append(process)
-            config = {
-                "urls": list(urls[n::count]),
-                "results": str(results[n]),
-                "ping_s": 15,
-                "compression": not args.no_compression,
-                "connect_parallel": 16,
-            }
-            assert process.stdin is not None
-            process.stdin.write(json.dumps(config).encode() + b"\n")
-        group = ConsoleProcesses(processes, results)
-        ready = await group.hear()
-        errors = [r["first_error"] for r in ready if r["first_error"]]
-        yield group, sum(r["ready"] for r in ready), errors
-    finally:
-        for process in processes:
-            if process.returncode is None:
-                with contextlib.suppress(ProcessLookupError):
-                    process.kill()
-                await process.wait()
-
-
 async def measure(
     target: str,
     described: str,
@@ -333,7 +247,11 @@ async def measure(
     waiting count ``first_value + n - 1``, and match the arrivals."""
     load = round(os.getloadavg()[0], 2)
     started = time.monotonic()
-    async with consoles(urls, args, workdir) as (group, connected, errors):
+    async with consoles(urls, args.client_processes, not args.no_compression, workdir) as (
+        group,
+        connected,
+        errors,
+    ):
         connect_s = time.monotonic() - started
         await asyncio.sleep(2.0)  # the snapshots' after-effects settle
         phase = Phase(errors=list(errors))
