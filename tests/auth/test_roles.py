@@ -211,6 +211,24 @@ def test_the_routers_are_what_the_app_serves() -> None:
     assert served == listed
 
 
+def test_no_route_is_hidden_by_one_before_it() -> None:
+    # The routers are listed hottest first (a request is matched against the routes in order);
+    # the order may change only while every route still answers its own paths.
+    ordered = [
+        (route, (getattr(route, "methods", None) or {"WS"}) - {"HEAD"})
+        for router in ROUTERS
+        for route in router.routes
+        if isinstance(route, APIRoute | APIWebSocketRoute)
+    ]
+    for index, (route, methods) in enumerate(ordered):
+        url = _url(route.path)
+        for earlier, earlier_methods in ordered[:index]:
+            hidden = methods & earlier_methods
+            assert not (earlier.path_regex.match(url) and hidden), (
+                f"{sorted(hidden)} {route.path} is answered by {earlier.path} before it"
+            )
+
+
 def test_every_route_is_in_the_table() -> None:
     routes = _routes()
     assert routes - POLICY.keys() == set(), "routes without a role policy"
