@@ -11,6 +11,8 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from dispatch.agencies.api import router as services_router
 from dispatch.agencies.units_api import router as units_router
@@ -31,6 +33,7 @@ from dispatch.consoles.socket import router as consoles_ws_router
 from dispatch.consoles.streams import console_streams, mount_consoles
 from dispatch.core.clock import Clock, SystemClock
 from dispatch.core.database import create_engine, session_factory
+from dispatch.core.edge import RefuseNul
 from dispatch.core.logging import configure_logging, get_logger
 from dispatch.core.metrics import Metrics, RequestContextMiddleware
 from dispatch.core.redis_bus import open_bus
@@ -139,9 +142,15 @@ def create_app(
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.credentials = CredentialCache()
+    app.add_middleware(RefuseNul)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
+    if settings.trusted_proxies:
+        # Outermost: the client a trusted proxy forwarded for is the request's client for
+        # everything after (uvicorn's own handling is off in ``serve``: this is the one place).
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(DataError, _data_error)
     for router in ROUTERS:
         app.include_router(router)
     mount_consoles(app)
@@ -154,6 +163,22 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
     return JSONResponse(
         {"detail": exc.message, "code": exc.code}, status_code=exc.status_code, headers=headers
+    )
+
+
+async def _data_error(request: Request, exc: Exception) -> JSONResponse:
+    """The net under the edge's checks: a value the database refused (a number out of its
+    range, a text too long for its column) is the request's fault, and its transaction has
+    been rolled back; 422, never a 500."""
+    assert isinstance(exc, DataError)
+    log.warning("request.data_refused", error=type(exc.orig).__name__, path=request.url.path)
+    return JSONResponse(
+        {
+            "detail": "invalid request: a value does not fit what the database holds "
+            "(a number out of range or a text too long)",
+            "code": "invalid_request",
+        },
+        status_code=422,
     )
 
 

@@ -165,6 +165,9 @@ def _serve(args: argparse.Namespace) -> int:
         port=port,
         log_config=None,
         ws="websockets-sansio",
+        # Forwarded headers are the app's to believe or not (DISPATCH_FORWARDED_ALLOW_IPS):
+        # uvicorn's default would take them from any client on 127.0.0.1.
+        proxy_headers=False,
         # Longer than clients keep an idle connection (httpx: 5 s, uvicorn's own default):
         # a server closing first races a client reusing the connection (a failed request).
         timeout_keep_alive=KEEP_ALIVE_S,

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dispatch.auth import service as auth
 from dispatch.auth.cache import Account, CredentialCache
 from dispatch.auth.roles import Role
-from dispatch.core.actor import Actor
+from dispatch.core.actor import Actor, client_address
 from dispatch.core.clock import Clock
 from dispatch.core.database import unit_of_work
 from dispatch.core.logging import bind
@@ -103,11 +103,10 @@ async def get_principal(
         if isinstance(exc, NotAuthenticated):
             raise
         raise NotAuthenticated("the token's account no longer exists; sign in again") from exc
-    client = request.client.host if request.client else None
     actor = Actor(
         username=user.username,
         role=user.role,
-        ip=request.headers.get("x-forwarded-for", client),
+        ip=client_address(request.client.host if request.client else None),
         request_id=getattr(request.state, "request_id", None),
         service_code=user.service_code,
     )

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 
 from dispatch.audit import service
 from dispatch.audit.schemas import AuditEntryOut, AuditPage
+from dispatch.core.edge import BIGINT_MAX
 from dispatch.deps import Admin, Session
 
 router = APIRouter(prefix="/api/v1", tags=["audit"])
@@ -27,7 +28,7 @@ async def read_audit_log(
     since: datetime | None = None,
     until: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=BIGINT_MAX)] = 0,
 ) -> AuditPage:
     """Who did what, when and from where; newest first."""
     rows, total = await service.search(

@@ -23,6 +23,7 @@ from dispatch.callbacks.schemas import (
 from dispatch.callbacks.states import CallbackStatus
 from dispatch.callbacks.tasks import Policy
 from dispatch.cards.routing.api import ClassifierDep
+from dispatch.core.edge import BIGINT_MAX
 from dispatch.deps import ClockDep, Principal, Session, SettingsDep, roles
 from dispatch.errors import Invalid
 
@@ -65,7 +66,7 @@ async def list_callbacks(
     status_filter: StatusFilter = None,
     operator: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=BIGINT_MAX)] = 0,
 ) -> CallbackList:
     """Tasks: ``status=pending`` in the order operators get them; other states newest first."""
     now, policy = clock.now(), Policy.of(settings)

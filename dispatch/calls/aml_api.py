@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from dispatch.auth.roles import Role
 from dispatch.calls import aml, aml_service
 from dispatch.calls.schemas import AmlOut, AmlRefusedOut, AmlRefusedPage
+from dispatch.core.edge import BIGINT_MAX
 from dispatch.core.http import read_limited_body
 from dispatch.deps import ClockDep, Principal, Session, SettingsDep, roles
 from dispatch.errors import UnsupportedMediaType
@@ -100,7 +101,7 @@ async def list_refused(
     session: Session,
     _: Inspector,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=BIGINT_MAX)] = 0,
 ) -> AmlRefusedPage:
     """Refused AML messages as they arrived, newest first, with the reason."""
     rows, total = await aml_service.list_refused(session, limit=limit, offset=offset)

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response, status
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
@@ -29,6 +29,7 @@ from dispatch.cards.schemas import (
     RouteRequest,
     SuggestionOut,
 )
+from dispatch.core.edge import BIGINT_MAX, INT_MAX
 from dispatch.core.http import read_limited_body
 from dispatch.deps import ClockDep, Principal, Session, SettingsDep, roles
 from dispatch.errors import Invalid, UnsupportedMediaType
@@ -157,7 +158,7 @@ async def list_cards(
     operator: str | None = None,
     incident_type: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=BIGINT_MAX)] = 0,
 ) -> CardPage:
     """Cards, newest first, with the total matching the filters."""
     rows, total = await service.list_cards(
@@ -402,7 +403,7 @@ async def card_history(
 @router.get("/cards/{card_id}/versions/{version}")
 async def card_version(
     card_id: uuid.UUID,
-    version: int,
+    version: Annotated[int, Path(ge=1, le=INT_MAX)],
     request: Request,
     session: Session,
     who: CardReader,

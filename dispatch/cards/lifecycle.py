@@ -25,6 +25,7 @@ from cardschema import (
     ServiceStatus,
     StatusChange,
     Unit,
+    rules,
 )
 from dispatch.agencies import service as agencies
 from dispatch.agencies import units_service as units
@@ -245,4 +246,57 @@ async def import_card(
         await agencies.require_known(session, [s.code for s in card.services])
     if card.call_id is not None:
         await calls.get_call(session, card.call_id)
-    return await store.save(session, actor, None, card, change="import", now=now)
+    card, replaced = with_server_provenance(card, actor, now)
+    detail = {"replaced": replaced} if replaced else None
+    return await store.save(session, actor, None, card, change="import", detail=detail, now=now)
+
+
+def with_server_provenance(card: Card, actor: Actor, now: datetime) -> tuple[Card, list[str]]:
+    """The card as this centre records it: who took it, what the services reported, the
+    callbacks dialled and who wrote each note are facts the server writes when they happen, so
+    a document's claims to them are not taken. The importer becomes the card's operator and
+    author of its notes, each routed service starts at ``routed`` (the services are sent the
+    card and report again), claimed callback attempts are dropped; what was replaced is listed
+    (the version's detail, the audit) and told on the card in a note."""
+    replaced: list[str] = []
+    if card.operator_id not in (None, actor.username):
+        replaced.append(f"operatorId {card.operator_id}")
+    if card.supervisor_id is not None:
+        replaced.append(f"supervisorId {card.supervisor_id}")
+    services = []
+    for service in card.services:
+        reported = [change.status.value for change in service.history]
+        if service.status is not ServiceStatus.ROUTED or any(s != "routed" for s in reported):
+            replaced.append(f"statuses of service {service.code} ({service.status.value})")
+        if service.handoff is not None:
+            replaced.append(f"hand-off to service {service.code} by phone")
+        services.append(
+            dataclasses.replace(
+                service,
+                status=ServiceStatus.ROUTED,
+                routed_at=now,
+                history=(StatusChange(status=ServiceStatus.ROUTED, at=now, by=actor.username),),
+                handoff=None,
+            )
+        )
+    if card.callbacks:
+        replaced.append(f"{len(card.callbacks)} callback attempt(s)")
+    authors = sorted({note.author for note in card.notes} - {actor.username})
+    if authors:
+        replaced.append("authors of notes (" + ", ".join(authors) + ")")
+    notes = tuple(dataclasses.replace(note, author=actor.username) for note in card.notes)
+    if replaced:
+        told = (
+            "Imported from XML; not taken from the document (this centre records them when "
+            "they happen): " + "; ".join(replaced) + "."
+        )
+        notes = (*notes, Note(at=now, author=actor.username, text=told[: rules.LONG_TEXT_MAX]))
+    updated = dataclasses.replace(
+        card,
+        operator_id=actor.username,
+        supervisor_id=None,
+        services=tuple(services),
+        callbacks=(),
+        notes=notes,
+    )
+    return updated, replaced

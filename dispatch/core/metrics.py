@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 
@@ -43,6 +44,17 @@ class Metrics:
         return generate_latest(self.registry)
 
 
+# A client's own request id is kept (logs, audit, the answer's header) only when it is a plain
+# token that fits the audit's column; anything else gets a fresh one.
+_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,64}")
+
+
+def _request_id(sent: bytes) -> str:
+    if _REQUEST_ID.fullmatch(sent):
+        return sent.decode("ascii")
+    return uuid.uuid4().hex
+
+
 class RequestContextMiddleware:
     """Binds a request id to the logs, answers with ``X-Request-ID``, times every request."""
 
@@ -55,7 +67,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
-        request_id = headers.get(b"x-request-id", b"").decode("latin-1")[:64] or uuid.uuid4().hex
+        request_id = _request_id(headers.get(b"x-request-id", b""))
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
         scope.setdefault("state", {})["request_id"] = request_id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from enum import StrEnum
 from pathlib import Path
 from typing import Self
@@ -42,6 +43,10 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Tashkent"
     host: str = "127.0.0.1"
     port: int = Field(default=8112, ge=1, le=65535)
+    # The proxies (addresses or networks, comma-separated; "*" any) whose X-Forwarded-For and
+    # X-Forwarded-Proto are believed: the load balancer in front of the processes. Empty: none,
+    # the audit records the connecting peer's address whatever a request's headers say.
+    forwarded_allow_ips: str = ""
     log_level: str = "INFO"
     log_json: bool = True
     # scrypt cost for new password hashes; 2**14 is the interactive-login recommendation.
@@ -112,6 +117,25 @@ class Settings(BaseSettings):
                 f"not {url.split('://', 1)[0]!r}"
             )
         return url
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxy_addresses(cls, value: str) -> str:
+        """Only addresses, networks or "*": a typo must not silently trust nobody or everybody."""
+        for item in (part.strip() for part in value.split(",")):
+            if item and item != "*":
+                try:
+                    ipaddress.ip_network(item, strict=False)
+                except ValueError as exc:
+                    raise ValueError(
+                        f"DISPATCH_FORWARDED_ALLOW_IPS: {item!r} is not an IP address or network"
+                    ) from exc
+        return value.strip()
+
+    @property
+    def trusted_proxies(self) -> list[str]:
+        """The proxies to believe, as uvicorn's ProxyHeadersMiddleware takes them."""
+        return [part.strip() for part in self.forwarded_allow_ips.split(",") if part.strip()]
 
     @field_validator("timezone")
     @classmethod

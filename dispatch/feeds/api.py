@@ -13,6 +13,7 @@ from dispatch.auth.roles import Role
 from dispatch.cards import store
 from dispatch.cards.routing.api import ClassifierDep
 from dispatch.cards.services_status import record_service_status
+from dispatch.core.edge import BIGINT_MAX
 from dispatch.deps import AnyUser, ClockDep, Principal, Session, roles
 from dispatch.errors import Conflict, PermissionDenied
 from dispatch.feeds import followup, outbox
@@ -92,7 +93,7 @@ async def pull(
     session: Session,
     _: ServiceSystem,
     clock: ClockDep,
-    after: Annotated[int | None, Query(ge=0)] = None,
+    after: Annotated[int | None, Query(ge=0, le=BIGINT_MAX)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> FeedPage:
     """The service's cards after ``after`` (default: after the last acknowledged), in order."""

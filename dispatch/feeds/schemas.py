@@ -8,6 +8,7 @@ from datetime import datetime
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from cardschema import ServiceStatus
+from dispatch.core.edge import BIGINT_MAX
 from dispatch.feeds.outbox import DeliveryStatus
 
 
@@ -33,7 +34,7 @@ class AckRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    cursor: int = Field(ge=1)
+    cursor: int = Field(ge=1, le=BIGINT_MAX)
 
 
 class AckResult(BaseModel):

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from dispatch.auth.roles import Role
+from dispatch.core.edge import BIGINT_MAX, INT_MAX
 from dispatch.deps import ClockDep, Principal, Session, SettingsDep, roles
 from dispatch.qa import (
     calibration,
@@ -73,7 +74,7 @@ async def list_plans(
     session: Session,
     _: Specialist,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=BIGINT_MAX)] = 0,
 ) -> list[PlanOut]:
     """Plans, newest first, with their summaries."""
     return await plans.list_plans(session, limit=limit, offset=offset)
@@ -119,7 +120,7 @@ async def new_scorecard_version(
 
 @router.get("/scorecards/{key}/versions/{version}", response_model=ScorecardOut)
 async def get_scorecard_version(
-    key: str, version: int, session: Session, _: ScorecardReader
+    key: str, version: Annotated[int, Path(ge=1, le=INT_MAX)], session: Session, _: ScorecardReader
 ) -> ScorecardOut:
     """One version of a scorecard."""
     return await scorecards.describe(session, await scorecards.get_version(session, key, version))
@@ -128,7 +129,7 @@ async def get_scorecard_version(
 @router.put("/scorecards/{key}/versions/{version}", response_model=ScorecardOut)
 async def update_scorecard_version(
     key: str,
-    version: int,
+    version: Annotated[int, Path(ge=1, le=INT_MAX)],
     body: ScorecardVersionIn,
     session: Session,
     who: ScorecardEditor,
@@ -157,7 +158,7 @@ async def list_evaluations(
     plan_id: uuid.UUID | None = None,
     calibration_id: uuid.UUID | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=BIGINT_MAX)] = 0,
 ) -> list[EvaluationOut]:
     """Evaluations (newest revisions) matching the filters, by call time."""
     found = await evaluations.current(

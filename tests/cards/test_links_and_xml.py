@@ -57,6 +57,10 @@ def _example_card() -> cardschema.Card:
     return dataclasses.replace(card, id=uuid.uuid4(), number="112-20261122-900001", call_id=None)
 
 
+# What the server records itself when it happens, never taken from an imported document.
+PROVENANCE = ("operator_id", "supervisor_id", "services", "callbacks", "notes")
+
+
 async def test_a_valid_xml_card_is_accepted_as_it_is(api: Api) -> None:
     card = _example_card()
     response = await api.post(
@@ -65,11 +69,73 @@ async def test_a_valid_xml_card_is_accepted_as_it_is(api: Api) -> None:
     assert response.status_code == 201, response.text
     stored = await api.get(f"/api/v1/cards/{card.id}", user="supervisor1")
     assert stored.json()["number"] == card.number
-    assert cardschema.parse(await card_xml(api, str(card.id), "supervisor1")) == card
+    kept = cardschema.parse(await card_xml(api, str(card.id), "supervisor1"))
+    assert dataclasses.replace(kept, **{name: getattr(card, name) for name in PROVENANCE}) == card
+    assert [s.code for s in kept.services] == [s.code for s in card.services]
+    assert [n.text for n in kept.notes[: len(card.notes)]] == [n.text for n in card.notes]
     clash = await api.post(
         "/api/v1/cards", user="supervisor1", content=cardschema.build(card), headers=XML
     )
     assert clash.status_code == 409
+
+
+async def test_an_imported_card_cannot_claim_who_did_what(api: Api) -> None:
+    # A document naming another operator, a status no service reported, a hand-off, callback
+    # attempts and notes by others: the server writes these itself, so it replaces each claim
+    # and says so on the card and in its history.
+    card = _example_card()
+    claimed = cardschema.RoutedService(
+        code="102",
+        status=cardschema.ServiceStatus.COMPLETED,
+        routed_at=card.created_at,
+        history=(
+            cardschema.StatusChange(
+                status=cardschema.ServiceStatus.COMPLETED, at=card.created_at, by="svc102"
+            ),
+        ),
+        handoff=cardschema.Handoff(at=card.created_at, by="operator2", contact="duty officer"),
+    )
+    forged = dataclasses.replace(
+        card,
+        operator_id="operator2",
+        supervisor_id="supervisor2",
+        services=(claimed,),
+        callbacks=(
+            cardschema.CallbackAttempt(
+                attempt=1,
+                at=card.created_at,
+                outcome=next(iter(cardschema.CallbackOutcome)),
+                operator_id="operator2",
+            ),
+        ),
+        notes=(cardschema.Note(at=card.created_at, author="operator2", text="caller calm"),),
+    )
+    response = await api.post(
+        "/api/v1/cards", user="operator1", content=cardschema.build(forged), headers=XML
+    )
+    assert response.status_code == 201, response.text
+    stored = cardschema.parse(await card_xml(api, str(card.id)))
+    assert stored.operator_id == "operator1"
+    assert stored.supervisor_id is None
+    (service,) = stored.services
+    assert service.status is cardschema.ServiceStatus.ROUTED
+    assert [(c.status, c.by) for c in service.history] == [
+        (cardschema.ServiceStatus.ROUTED, "operator1")
+    ]
+    assert service.handoff is None
+    assert stored.callbacks == ()
+    assert {n.author for n in stored.notes} == {"operator1"}
+    assert stored.notes[0].text == "caller calm"
+    told = stored.notes[-1].text
+    for claim in ("operatorId operator2", "supervisorId supervisor2", "service 102 (completed)"):
+        assert claim in told
+    assert "hand-off" in told
+    assert "1 callback attempt" in told
+    assert "notes (operator2)" in told
+    versions = await api.get(f"/api/v1/cards/{card.id}/history", user="operator1")
+    assert versions.status_code == 200, versions.text
+    (first,) = versions.json()
+    assert len(first["detail"]["replaced"]) == 6
 
 
 BAD_XML: list[tuple[str, bytes, int, str]] = [

@@ -54,11 +54,18 @@ def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None
         ("database_url", "mysql://x/y", "DISPATCH_DATABASE_URL"),
         ("timezone", "Mars/Olympus", "unknown time zone"),
         ("port", 0, "greater than or equal"),
+        ("forwarded_allow_ips", "10.0.0.1, lb.local", "'lb.local' is not an IP address"),
     ],
 )
 def test_unusable_values_are_named(field: str, value: object, fragment: str) -> None:
     with pytest.raises(ValidationError, match=fragment):
         Settings.model_validate({field: value})
+
+
+def test_trusted_proxies_are_addresses_or_networks() -> None:
+    assert Settings().trusted_proxies == []  # nobody's forwarded headers by default
+    proxies = Settings(forwarded_allow_ips=" 10.0.0.5, 172.16.0.0/12,::1 ").trusted_proxies
+    assert proxies == ["10.0.0.5", "172.16.0.0/12", "::1"]
 
 
 def test_sqlite_url_gets_the_async_driver() -> None:

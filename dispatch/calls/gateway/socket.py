@@ -30,7 +30,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from dispatch.auth import service as auth
 from dispatch.auth.roles import Role
 from dispatch.calls.gateway import service
-from dispatch.core.actor import Actor
+from dispatch.core.actor import Actor, client_address
 from dispatch.core.bus import Subscription
 from dispatch.core.database import unit_of_work
 from dispatch.core.logging import get_logger
@@ -96,7 +96,7 @@ async def _authenticate(
         raise Refused("this account is disabled")
     if user.role != Role.GATEWAY:
         raise Refused(f"this needs the role gateway; you are signed in as {user.role}")
-    client = websocket.client.host if websocket.client else None
+    client = client_address(websocket.client.host if websocket.client else None)
     return Actor(username=user.username, role=user.role, ip=client)
 
 
