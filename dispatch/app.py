@@ -20,6 +20,7 @@ from dispatch.analytics.api import router as analytics_router
 from dispatch.audit.api import router as audit_router
 from dispatch.auth.api import router as auth_router
 from dispatch.auth.cache import CredentialCache, forget_on_changes
+from dispatch.auth.throttle import SignInThrottle, ThrottleRules
 from dispatch.callbacks.api import router as callbacks_router
 from dispatch.calls.aml_api import router as aml_router
 from dispatch.calls.api import router as calls_router
@@ -39,7 +40,7 @@ from dispatch.core.metrics import Metrics, RequestContextMiddleware
 from dispatch.core.redis_bus import open_bus
 from dispatch.core.runtime import Runtime
 from dispatch.core.settings import Settings
-from dispatch.errors import DomainError
+from dispatch.errors import DomainError, TooManyRequests
 from dispatch.feeds.api import router as feeds_router
 from dispatch.feeds.websocket import router as feeds_ws_router
 from dispatch.feeds.worker import feed_workers
@@ -142,6 +143,13 @@ def create_app(
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.credentials = CredentialCache()
+    app.state.sign_in_throttle = SignInThrottle(
+        ThrottleRules(
+            account_free=settings.sign_in_free_failures_account,
+            address_free=settings.sign_in_free_failures_address,
+            max_wait_s=settings.sign_in_max_wait_s,
+        )
+    )
     app.add_middleware(RefuseNul)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     if settings.trusted_proxies:
@@ -161,6 +169,8 @@ def create_app(
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+    if isinstance(exc, TooManyRequests):
+        headers = {"Retry-After": str(exc.retry_after_s)}
     return JSONResponse(
         {"detail": exc.message, "code": exc.code}, status_code=exc.status_code, headers=headers
     )

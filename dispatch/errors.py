@@ -57,3 +57,14 @@ class UnsupportedMediaType(DomainError):
 
     status_code = 415
     code = "unsupported_media_type"
+
+
+class TooManyRequests(DomainError):
+    """Too many attempts of this kind; the answer says when to try again (``Retry-After``)."""
+
+    status_code = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

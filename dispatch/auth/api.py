@@ -2,34 +2,72 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, status
+from fastapi.responses import JSONResponse
 
 from dispatch.auth import service
 from dispatch.auth.schemas import ApiKeyCreate, ApiKeyOut, Token, UserCreate, UserOut, UserUpdate
+from dispatch.auth.throttle import SignInThrottle
+from dispatch.core.actor import client_address
 from dispatch.core.logging import get_logger
 from dispatch.deps import Admin, AnyUser, ClockDep, NotAuthenticated, Session, SettingsDep
+from dispatch.errors import TooManyRequests
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 log = get_logger(__name__)
 
 
-@router.post("/auth/token", response_model=Token)
+@router.post(
+    "/auth/token",
+    response_model=Token,
+    responses={
+        401: {"description": "wrong username or password (recorded in the audit)"},
+        429: {"description": "too many failed sign-ins; try again after Retry-After seconds"},
+    },
+)
 async def sign_in(
+    request: Request,
     session: Session,
     settings: SettingsDep,
+    clock: ClockDep,
     username: Annotated[str, Form(min_length=1, max_length=64)],
     password: Annotated[str, Form(min_length=1, max_length=200)],
-) -> Token:
-    """Exchange username and password (form fields) for a bearer token."""
+) -> Token | JSONResponse:
+    """Exchange username and password (form fields) for a bearer token.
+
+    Failed attempts slow further ones down (``auth/throttle.py``): 429 with ``Retry-After``."""
+    throttle: SignInThrottle = request.app.state.sign_in_throttle
+    address = client_address(request.client.host if request.client else None)
+    wait = throttle.wait(username, address)
+    if wait > 0:
+        log.warning("auth.sign_in_throttled", address=address)
+        seconds = math.ceil(wait)
+        raise TooManyRequests(
+            f"too many failed sign-ins; try again in {seconds} s", retry_after_s=seconds
+        )
     try:
         user = await service.authenticate(session, username, password)
     except service.AuthenticationFailed as exc:
-        # Logged, not stored: a failed sign-in changes nothing in the database.
-        log.warning("auth.sign_in_failed", username=username)
-        raise NotAuthenticated(str(exc)) from exc
+        throttle.failed(username, address)
+        log.warning("auth.sign_in_failed", account=exc.account, reason=exc.reason)
+        await service.record_failed_sign_in(
+            session,
+            exc,
+            ip=address,
+            request_id=getattr(request.state, "request_id", None),
+            now=clock.now(),
+        )
+        # Answered, not raised: the request's transaction commits the audit entry.
+        return JSONResponse(
+            {"detail": str(exc), "code": NotAuthenticated.code},
+            status_code=status.HTTP_401_UNAUTHORIZED,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    throttle.succeeded(username)
     token = service.issue_token(
         user,
         secret=settings.secret_key.get_secret_value(),

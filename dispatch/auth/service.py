@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hashlib
 import hmac
@@ -26,7 +27,15 @@ _SCRYPT_P = 1
 
 
 class AuthenticationFailed(Exception):
-    """Credentials were missing, wrong, expired or belong to a disabled account."""
+    """Credentials were missing, wrong, expired or belong to a disabled account.
+
+    ``account`` is the existing account the attempt named (None when none exists: what was
+    typed is then not repeated anywhere) and ``reason`` why it failed, for the audit."""
+
+    def __init__(self, message: str, *, account: str | None = None, reason: str = "") -> None:
+        super().__init__(message)
+        self.account = account
+        self.reason = reason
 
 
 def hash_password(password: str, *, n: int = 2**14) -> str:
@@ -113,15 +122,53 @@ async def role_of(session: AsyncSession, username: str) -> str:
 
 
 async def authenticate(session: AsyncSession, username: str, password: str) -> User:
-    """The active account whose password matches; AuthenticationFailed otherwise."""
+    """The active account whose password matches; AuthenticationFailed otherwise.
+
+    The hash runs in a worker thread (scrypt releases the interpreter): a flood of sign-ins
+    does not stall every console and feed on the event loop."""
     user = await session.scalar(select(User).where(User.username == username))
     if user is None or not user.active or user.password_hash is None:
         # Same answer and similar cost whether the user exists or not.
-        verify_password(password, _dummy_hash())
-        raise AuthenticationFailed("wrong username or password")
-    if not verify_password(password, user.password_hash):
-        raise AuthenticationFailed("wrong username or password")
+        await asyncio.to_thread(_verify_dummy, password)
+        reason = "no such account" if user is None else "account disabled or without password"
+        account = None if user is None else user.username
+        raise AuthenticationFailed("wrong username or password", account=account, reason=reason)
+    if not await asyncio.to_thread(verify_password, password, user.password_hash):
+        raise AuthenticationFailed(
+            "wrong username or password", account=user.username, reason="wrong password"
+        )
     return user
+
+
+def _verify_dummy(password: str) -> None:
+    verify_password(password, _dummy_hash())
+
+
+async def record_failed_sign_in(
+    session: AsyncSession,
+    failure: AuthenticationFailed,
+    *,
+    ip: str | None,
+    request_id: str | None,
+    now: datetime,
+) -> None:
+    """The audit's entry of a refused sign-in: the account when it exists, where from and why;
+    never the password, nor a name that is no account (it may be a password typed there)."""
+    actor = Actor(
+        username=failure.account or "unknown",
+        role="anonymous",
+        ip=ip,
+        request_id=request_id,
+    )
+    await audit.record(
+        session,
+        actor,
+        "auth.sign_in_failed",
+        "user",
+        failure.account or "",
+        {"reason": failure.reason},
+        at=now,
+    )
 
 
 async def user_for_api_key(session: AsyncSession, key: str) -> User:
@@ -168,7 +215,9 @@ async def create_user(
         username=username,
         role=role.value,
         full_name=full_name,
-        password_hash=hash_password(password, n=scrypt_n) if password else None,
+        password_hash=(
+            await asyncio.to_thread(hash_password, password, n=scrypt_n) if password else None
+        ),
         service_code=service_code,
         language=language,
         active=True,

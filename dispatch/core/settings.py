@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     forwarded_allow_ips: str = ""
     log_level: str = "INFO"
     log_json: bool = True
+    # Sign-in: failed attempts allowed per account and per client address in 5 minutes before
+    # each further attempt waits twice as long as the last, up to sign_in_max_wait_s (429).
+    sign_in_free_failures_account: int = Field(default=5, ge=1, le=1000)
+    sign_in_free_failures_address: int = Field(default=50, ge=1, le=100_000)
+    sign_in_max_wait_s: float = Field(default=60.0, ge=1, le=3600)
     # scrypt cost for new password hashes; 2**14 is the interactive-login recommendation.
     password_scrypt_n: int = Field(default=2**14, ge=2**4)
     db_echo: bool = False

@@ -31,17 +31,30 @@ async def test_sign_in_returns_a_bearer_token_that_works(api: Api) -> None:
     assert "password_hash" not in me.json()
 
 
-async def test_wrong_password_is_refused_and_changes_nothing(api: Api, engine: AsyncEngine) -> None:
+async def test_wrong_password_is_refused_and_only_recorded(api: Api, engine: AsyncEngine) -> None:
     before = await fingerprint(engine)
+    typed = "hunter2-typed-as-a-name"
     for form in (
-        {"username": "operator1", "password": "wrong"},
-        {"username": "nobody", "password": "nobody"},
+        {"username": "operator1", "password": "wrong-secret"},
+        {"username": typed, "password": "nobody"},
     ):
         response = await api.post("/api/v1/auth/token", data=form)
         assert response.status_code == 401
         assert response.json()["detail"] == "wrong username or password"
         assert response.headers["www-authenticate"] == "Bearer"
-    assert await fingerprint(engine) == before
+    after = await fingerprint(engine)
+    assert {t for t in after if after[t] != before[t]} == {"audit_log"}  # nothing else changed
+    assert after["audit_log"][0] == before["audit_log"][0] + 2
+    entries = await api.get("/api/v1/audit?action=auth.sign_in_failed", user="admin")
+    recorded = entries.json()["items"]
+    assert [(e["actor"], e["target_id"], e["detail"]["reason"]) for e in recorded] == [
+        ("unknown", "", "no such account"),
+        ("operator1", "operator1", "wrong password"),
+    ]
+    assert all(e["ip"] == "127.0.0.1" for e in recorded)
+    # What was typed is not kept: neither the password nor a name that is no account.
+    assert typed not in entries.text
+    assert "wrong-secret" not in entries.text
 
 
 async def test_malformed_sign_in_form_names_the_missing_field(

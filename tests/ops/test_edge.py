@@ -31,7 +31,7 @@ async def test_nul_characters_are_refused_wherever_a_field_is_read(
     operator = await api.headers("operator1")
     admin = await api.headers("admin")
     before = await fingerprint(engine)
-    cases = [
+    cases: list[tuple[str, str, dict[str, Any], str]] = [
         ("GET", "/api/v1/cards?operator=a%00b", {"headers": operator}, "the query"),
         ("GET", "/api/v1/audit?actor=%00", {"headers": admin}, "the query"),
         ("GET", "/api/v1/users/ad%00min", {"headers": admin}, "the path"),
