@@ -45,6 +45,7 @@ from dispatch.feeds.api import router as feeds_router
 from dispatch.feeds.websocket import router as feeds_ws_router
 from dispatch.feeds.worker import feed_workers
 from dispatch.geo.api import router as geo_router
+from dispatch.openapi import describe_answers
 from dispatch.ops.api import router as ops_router
 from dispatch.qa.api import router as qa_router
 from dispatch.qa.ui import mount_qa_ui
@@ -163,6 +164,7 @@ def create_app(
         app.include_router(router)
     mount_consoles(app)
     mount_qa_ui(app)
+    app.openapi = describe_answers(app)  # type: ignore[method-assign]
     return app
 
 

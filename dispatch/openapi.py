@@ -1,0 +1,66 @@
+"""The OpenAPI description says what the server answers: client generators and fuzzers read it.
+
+FastAPI documents a 422 as its own body (``detail``: a list); this server answers every refusal
+as ``{"detail": "...", "code": "...", "errors": [...]}`` (``app._validation_error``). Request
+bodies an endpoint reads by hand (a card as JSON or XML) are named in ``openapi_extra``; their
+schemas are added here so that every reference resolves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI
+from pydantic import BaseModel
+
+from dispatch.cards.schemas import CardCreate
+
+# Bodies read by hand (the endpoints parse them themselves) that the description refers to.
+HAND_READ_BODIES: tuple[type[BaseModel], ...] = (CardCreate,)
+
+REFUSAL = {
+    "title": "Refusal",
+    "type": "object",
+    "description": "Why the request was refused, and what to change",
+    "required": ["detail", "code"],
+    "properties": {
+        "detail": {"type": "string", "description": "what is wrong, for a person"},
+        "code": {"type": "string", "description": "a stable machine-readable tag"},
+        "errors": {
+            "type": "array",
+            "description": "each field at fault (request validation only)",
+            "items": {
+                "type": "object",
+                "required": ["field", "message"],
+                "properties": {
+                    "field": {"type": "string"},
+                    "message": {"type": "string"},
+                    "type": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+
+
+def describe_answers(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """``app.openapi`` that corrects FastAPI's description once, then keeps it."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = generate()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["HTTPValidationError"] = REFUSAL
+        components.pop("ValidationError", None)
+        for model in HAND_READ_BODIES:
+            body = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            for name, definition in body.pop("$defs", {}).items():
+                components.setdefault(name, definition)
+            components.setdefault(model.__name__, body)
+        app.openapi_schema = schema
+        return schema
+
+    return openapi
