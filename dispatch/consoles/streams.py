@@ -13,6 +13,7 @@ from dispatch.consoles.hub import ConsoleHub, console_hub
 from dispatch.consoles.operator_view import OPERATOR_VIEW
 from dispatch.consoles.scripts import default_scripts
 from dispatch.consoles.supervisor_view import SUPERVISOR_VIEW
+from dispatch.core.http import CONSOLE_HEADERS, WithHeaders
 from dispatch.core.runtime import Runtime
 
 # The consoles: plain ES modules and CSS, no build step (repository root). The supervisor
@@ -33,5 +34,7 @@ async def console_streams(runtime: Runtime) -> AsyncIterator[ConsoleHub]:
 
 def mount_consoles(app: FastAPI) -> None:
     """Serve the operator console at ``/operator/``, the supervisor console at ``/supervisor/``."""
-    app.mount("/operator", StaticFiles(directory=OPERATOR_UI, html=True), name="operator_ui")
-    app.mount("/supervisor", StaticFiles(directory=SUPERVISOR_UI, html=True), name="supervisor_ui")
+    operator = StaticFiles(directory=OPERATOR_UI, html=True)
+    supervisor = StaticFiles(directory=SUPERVISOR_UI, html=True)
+    app.mount("/operator", WithHeaders(operator, CONSOLE_HEADERS), name="operator_ui")
+    app.mount("/supervisor", WithHeaders(supervisor, CONSOLE_HEADERS), name="supervisor_ui")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dispatch.errors import PayloadTooLarge
 
@@ -20,3 +21,35 @@ async def read_limited_body(request: Request, limit: int) -> bytes:
             raise PayloadTooLarge(f"the body is over {limit} bytes; at most {limit} are accepted")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+# The consoles' pages load only their own scripts, styles and connections (the websocket is
+# same-origin); recordings may come from the recording server (media over http/https). An
+# injected inline script, a foreign script or a frame around the console is refused.
+CONSOLE_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (
+        b"content-security-policy",
+        b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        b"media-src 'self' http: https:; connect-src 'self'; object-src 'none'; "
+        b"base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    ),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+)
+
+
+class WithHeaders:
+    """An ASGI app answering as ``app`` does, with ``headers`` added to every response."""
+
+    def __init__(self, app: ASGIApp, headers: tuple[tuple[bytes, bytes], ...]) -> None:
+        self.app = app
+        self.headers = list(headers)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *self.headers]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -11,7 +11,7 @@ import os
 import uuid
 from pathlib import Path
 
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, ConsoleMessage, Page, expect
 
 from tests.fixtures.browser import WAIT_MS
 from tests.fixtures.processes import attach_log
@@ -23,7 +23,8 @@ ARTIFACTS = Path(
 
 
 async def open_page(browser: Browser, url: str) -> Page:
-    """A page of its own (own storage) at ``url``; page errors are kept in ``page.errors``,
+    """A page of its own (own storage) at ``url``; page errors (and breaches of the page's
+    Content-Security-Policy) are kept in ``page.errors``,
     and its console output goes to a log shown in the report of a test that fails."""
     page = await browser.new_page(viewport={"width": 1600, "height": 1000}, locale="uz-UZ")
     page.set_default_timeout(WAIT_MS)
@@ -42,8 +43,13 @@ async def open_page(browser: Browser, url: str) -> Page:
         errors.append(str(error))
         write(f"pageerror: {error}")
 
+    def on_console(message: ConsoleMessage) -> None:
+        write(f"console.{message.type}: {message.text}")
+        if "Content Security Policy" in message.text:  # the page broke its own policy
+            errors.append(message.text)
+
     page.on("pageerror", on_error)
-    page.on("console", lambda message: write(f"console.{message.type}: {message.text}"))
+    page.on("console", on_console)
     page.errors = errors  # type: ignore[attr-defined]
     await page.goto(url)
     return page
