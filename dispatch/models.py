@@ -10,6 +10,7 @@ from dispatch.calls.models import AmlMessage, AmlRefused, Call, CallEvent, CallM
 from dispatch.cards.models import CardNumberCounter, CardRow, CardVersion
 from dispatch.consoles.models import Escalation
 from dispatch.core.database import Base
+from dispatch.core.idempotency import IdempotentAnswer
 from dispatch.feeds.models import Delivery
 from dispatch.geo.models import District, GeoLoad, Region
 from dispatch.qa.models import (
@@ -45,6 +46,7 @@ __all__ = [
     "EvaluationRevision",
     "GatewayCommand",
     "GeoLoad",
+    "IdempotentAnswer",
     "Offer",
     "Operator",
     "Plan",

@@ -7,8 +7,11 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
 
+from dispatch import idempotent
 from dispatch.auth.roles import Role
 from dispatch.callbacks import attempts, stats, tasks
 from dispatch.callbacks.board import render
@@ -26,6 +29,7 @@ from dispatch.cards.routing.api import ClassifierDep
 from dispatch.core.edge import BIGINT_MAX
 from dispatch.deps import ClockDep, Principal, Session, SettingsDep, roles
 from dispatch.errors import Invalid
+from dispatch.idempotent import IdempotencyKey
 
 router = APIRouter(prefix="/api/v1", tags=["callbacks"])
 
@@ -46,15 +50,22 @@ StatusFilter = Annotated[
 async def request_callback(
     call_id: uuid.UUID,
     body: CallbackCreate,
+    request: Request,
     session: Session,
     who: CallTaker,
     clock: ClockDep,
     settings: SettingsDep,
-) -> CallbackOut:
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
     """Call an ended call back (409 while a task is open, after three attempts, or no number)."""
     now = clock.now()
+    keyed = await idempotent.begin(request, session, who.actor, idempotency_key, now=now)
+    if isinstance(keyed, Response):
+        return keyed
     task = await tasks.request(session, who.actor, call_id, body.reason, now=now)
-    return (await render(session, [task], Policy.of(settings), now))[0]
+    out = (await render(session, [task], Policy.of(settings), now))[0]
+    answer = JSONResponse(jsonable_encoder(out), status_code=status.HTTP_201_CREATED)
+    return await idempotent.finish(keyed, answer, "callback", str(task.id))
 
 
 @router.get("/callbacks", response_model=CallbackList)

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 import cardschema
 from cardschema import CardStatus
+from dispatch import idempotent
 from dispatch.auth.roles import Role
 from dispatch.cards import lifecycle, location, service, services_status, store
 from dispatch.cards.models import CardRow, CardVersion
@@ -35,6 +36,7 @@ from dispatch.deps import ClockDep, Principal, Session, SettingsDep, roles
 from dispatch.errors import Invalid, UnsupportedMediaType
 from dispatch.feeds import outbox
 from dispatch.feeds.eido import card_to_eido
+from dispatch.idempotent import IdempotencyKey
 
 router = APIRouter(prefix="/api/v1", tags=["cards"])
 
@@ -111,17 +113,22 @@ async def create_card(
     classifier: ClassifierDep,
     now: LocalNow,
     settings: SettingsDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Open a card (JSON, optionally for a call) or accept a whole card as XML."""
     content_type = request.headers.get("content-type", "application/json").split(";")[0].strip()
     body = await read_limited_body(request, cardschema.MAX_CARD_BYTES)
+    keyed = await idempotent.begin(request, session, who.actor, idempotency_key, now=now, body=body)
+    if isinstance(keyed, Response):
+        return keyed
     if content_type in XML_TYPES:
         try:
             card = cardschema.parse(body)
         except cardschema.CardSchemaError as exc:
             raise Invalid(f"the card XML was refused: {exc}") from exc
         row = await lifecycle.import_card(session, who.actor, card, classifier=classifier, now=now)
-        return card_response(row, request, classifier, status.HTTP_201_CREATED)
+        answer = card_response(row, request, classifier, status.HTTP_201_CREATED)
+        return await idempotent.finish(keyed, answer, "card", str(row.id))
     if content_type != "application/json":
         raise UnsupportedMediaType(
             f"send the card as application/json or application/xml, not {content_type}"
@@ -146,7 +153,8 @@ async def create_card(
         now=now,
         tolerance_m=settings.geo_tolerance_m,
     )
-    return card_response(row, request, classifier, status.HTTP_201_CREATED)
+    answer = card_response(row, request, classifier, status.HTTP_201_CREATED)
+    return await idempotent.finish(keyed, answer, "card", str(row.id))
 
 
 @router.get("/cards", response_model=CardPage)
@@ -254,10 +262,15 @@ async def add_note(
     who: CallTaker,
     classifier: ClassifierDep,
     now: LocalNow,
+    idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Append a note; notes are never edited or removed."""
+    keyed = await idempotent.begin(request, session, who.actor, idempotency_key, now=now)
+    if isinstance(keyed, Response):
+        return keyed
     row = await service.add_note(session, who.actor, card_id, body.text, now=now)
-    return card_response(row, request, classifier, status.HTTP_201_CREATED)
+    answer = card_response(row, request, classifier, status.HTTP_201_CREATED)
+    return await idempotent.finish(keyed, answer, "card", str(card_id))
 
 
 @router.post("/cards/{card_id}/links", status_code=status.HTTP_201_CREATED)
@@ -356,8 +369,12 @@ async def record_handoff(
     who: CallTaker,
     classifier: ClassifierDep,
     now: LocalNow,
+    idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """The service's system is down: record that the card was handed over by phone."""
+    keyed = await idempotent.begin(request, session, who.actor, idempotency_key, now=now)
+    if isinstance(keyed, Response):
+        return keyed
     row = await services_status.record_handoff(
         session,
         who.actor,
@@ -369,7 +386,8 @@ async def record_handoff(
         now=now,
     )
     await outbox.acknowledge_card(session, body.service, card_id, via="manual", now=now)
-    return card_response(row, request, classifier, status.HTTP_201_CREATED)
+    answer = card_response(row, request, classifier, status.HTTP_201_CREATED)
+    return await idempotent.finish(keyed, answer, "card", str(card_id))
 
 
 @router.get("/cards/{card_id}/eido")

@@ -6,8 +6,10 @@ import uuid
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi.responses import JSONResponse
 
+from dispatch import idempotent
 from dispatch.audit import service as audit
 from dispatch.auth.roles import Role
 from dispatch.cards import store
@@ -29,6 +31,7 @@ from dispatch.feeds.schemas import (
     ServiceFeedSummary,
     StatusReport,
 )
+from dispatch.idempotent import IdempotencyKey
 
 router = APIRouter(prefix="/api/v1/feeds", tags=["feeds"])
 
@@ -119,23 +122,30 @@ async def report_status(
     service: str,
     card_id: uuid.UUID,
     body: StatusReport,
+    request: Request,
     session: Session,
     system: ServiceSystem,
     clock: ClockDep,
-) -> dict[str, object]:
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
     """The service reports its status for the card; it lands in the card's history."""
     now = clock.now()
+    keyed = await idempotent.begin(request, session, system.actor, idempotency_key, now=now)
+    if isinstance(keyed, Response):
+        return keyed
     row, changed = await record_service_status(
         session, system.actor, card_id, service, body.status, at=body.at, note=body.note, now=now
     )
     # A service that reports on a card has evidently received it.
     await outbox.acknowledge_card(session, service, card_id, via="status", now=now)
-    return {
+    report = {
         "card_id": str(card_id),
         "version": row.version,
         "status": body.status.value,
         "changed": changed,
     }
+    answer = JSONResponse(report, status_code=status.HTTP_201_CREATED)
+    return await idempotent.finish(keyed, answer, "card", str(card_id))
 
 
 @router.post(

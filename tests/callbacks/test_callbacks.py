@@ -457,3 +457,19 @@ async def test_an_outcome_posted_twice_for_one_dial_counts_once(
     )
     assert "no dial" in stranger["detail"]
     assert await fingerprint(engine) == before
+
+
+async def test_a_callback_request_sent_again_with_its_key_is_the_same_task(
+    cb: Callbacks, acd: Acd
+) -> None:
+    call = await cb.taken_call()
+    await acd.event(call["id"], "ended")
+    url = f"/api/v1/calls/{call['id']}/callbacks"
+    key = {"Idempotency-Key": "callback-once"}
+    first = await cb.api.post(url, user="operator1", json={"reason": "address"}, headers=key)
+    again = await cb.api.post(url, user="operator1", json={"reason": "address"}, headers=key)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    unkeyed = await cb.api.post(url, user="operator1", json={"reason": "address"})
+    assert unkeyed.status_code == 409  # without the key, a second request is a second task
