@@ -129,12 +129,11 @@ async def _by_token(
     account = cache.get(token)
     if account is None:
         secret = runtime.settings.secret_key.get_secret_value()
-        username, expires = auth.read_claims(token, secret=secret)
-        user = await auth.get_user(session, username)
+        user, claims = await auth.user_for_token(session, token, secret=secret)
         if not user.active:
             raise auth.AuthenticationFailed("this account is disabled")
         account = Account.of(user)
-        cache.put(token, account, token_expires=expires)
+        cache.put(token, account, token_expires=claims.expires)
     return account
 
 
@@ -161,6 +160,7 @@ def roles(*allowed: Role) -> object:
 
 
 AnyUser = Annotated[Principal, Depends(get_principal, scope="function")]
+BearerToken = Annotated[str | None, Depends(_bearer)]
 Admin = Annotated[Principal, roles(Role.ADMIN)]
 
 

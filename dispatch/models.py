@@ -3,7 +3,7 @@
 from dispatch.agencies.models import Service
 from dispatch.agencies.units_models import Unit, UnitCoverage
 from dispatch.audit.models import AuditEntry
-from dispatch.auth.models import ApiKey, User
+from dispatch.auth.models import ApiKey, SignInSession, User
 from dispatch.callbacks.models import CallbackAttempt, CallbackTask
 from dispatch.calls.gateway.models import GatewayCommand
 from dispatch.calls.models import AmlMessage, AmlRefused, Call, CallEvent, CallMessage
@@ -58,6 +58,7 @@ __all__ = [
     "Region",
     "Scorecard",
     "Service",
+    "SignInSession",
     "TrainingTopic",
     "Unit",
     "UnitCoverage",

@@ -3,19 +3,37 @@
 from __future__ import annotations
 
 import math
+import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request, status
+from fastapi import APIRouter, Form, Query, Request, status
 from fastapi.responses import JSONResponse
 
 from dispatch.auth import service
-from dispatch.auth.schemas import ApiKeyCreate, ApiKeyOut, Token, UserCreate, UserOut, UserUpdate
+from dispatch.auth.schemas import (
+    ApiKeyCreate,
+    ApiKeyInfo,
+    ApiKeyOut,
+    SessionOut,
+    Token,
+    UserCreate,
+    UserOut,
+    UserUpdate,
+)
 from dispatch.auth.throttle import SignInThrottle
 from dispatch.core.actor import client_address
 from dispatch.core.logging import get_logger
-from dispatch.deps import Admin, AnyUser, ClockDep, NotAuthenticated, Session, SettingsDep
-from dispatch.errors import TooManyRequests
+from dispatch.deps import (
+    Admin,
+    AnyUser,
+    BearerToken,
+    ClockDep,
+    NotAuthenticated,
+    Session,
+    SettingsDep,
+)
+from dispatch.errors import Conflict, TooManyRequests
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 log = get_logger(__name__)
@@ -68,12 +86,17 @@ async def sign_in(
             headers={"WWW-Authenticate": "Bearer"},
         )
     throttle.succeeded(username)
+    # Wall time, not the (possibly scaled) dispatch clock: the token library checks it.
+    issued = datetime.now(UTC)
+    signed_in = await service.open_session(
+        session, user, address=address, now=issued, ttl_minutes=settings.token_ttl_minutes
+    )
     token = service.issue_token(
         user,
         secret=settings.secret_key.get_secret_value(),
-        # Wall time, not the (possibly scaled) dispatch clock: the token library checks it.
-        now=datetime.now(UTC),
+        now=issued,
         ttl_minutes=settings.token_ttl_minutes,
+        session_id=signed_in.id,
     )
     log.info("auth.sign_in", username=user.username, role=user.role)
     return Token(
@@ -82,6 +105,64 @@ async def sign_in(
         role=user.role,  # type: ignore[arg-type]
         username=user.username,
     )
+
+
+@router.post("/auth/sign-out", status_code=status.HTTP_204_NO_CONTENT)
+async def sign_out(
+    principal: AnyUser,
+    token: BearerToken,
+    request: Request,
+    session: Session,
+    settings: SettingsDep,
+) -> None:
+    """End this token's sign-in: the token stops working (other sign-ins go on)."""
+    claims = (
+        service.read_claims(token, secret=settings.secret_key.get_secret_value())
+        if (token and not request.headers.get("x-api-key"))
+        else None
+    )
+    if claims is None or claims.session_id is None:
+        raise Conflict(
+            "only a token from a sign-in can sign out; an API key is revoked by an admin "
+            "(POST /api/v1/users/{username}/api-keys/{key_id}/revoke)"
+        )
+    await service.revoke_session(session, principal.actor, claims.session_id, now=_wall())
+    request.app.state.credentials.forget_all()
+
+
+@router.get("/auth/sessions", response_model=list[SessionOut])
+async def list_sessions(
+    session: Session,
+    _: Admin,
+    username: Annotated[str | None, Query(max_length=64)] = None,
+) -> list[SessionOut]:
+    """Sign-ins whose tokens still work, newest first (``username`` for one account's)."""
+    rows = await service.list_sessions(session, username=username, now=_wall())
+    return [
+        SessionOut(
+            id=row.id,
+            username=name,
+            issued_at=row.issued_at,
+            expires_at=row.expires_at,
+            address=row.address,
+        )
+        for row, name in rows
+    ]
+
+
+@router.post("/auth/sessions/{session_id}/revoke", status_code=status.HTTP_204_NO_CONTENT)
+async def revoke_session(
+    session_id: uuid.UUID, request: Request, session: Session, admin: Admin
+) -> None:
+    """End one sign-in: its token stops working on every process within a second or two."""
+    await service.revoke_session(session, admin.actor, session_id, now=_wall())
+    request.app.state.credentials.forget_all()
+
+
+def _wall() -> datetime:
+    # Tokens live in wall time (their expiry is checked by the token library), not the
+    # dispatch clock that a simulation may speed up.
+    return datetime.now(UTC)
 
 
 @router.get("/auth/me", response_model=UserOut)
@@ -146,3 +227,28 @@ async def create_api_key(
     return ApiKeyOut(
         id=row.id, username=username, label=row.label, key=key, created_at=row.created_at
     )
+
+
+@router.get("/users/{username}/api-keys", response_model=list[ApiKeyInfo])
+async def list_api_keys(username: str, session: Session, _: Admin) -> list[ApiKeyInfo]:
+    """A machine account's keys, revoked ones too (never the keys themselves)."""
+    return [ApiKeyInfo.model_validate(k) for k in await service.list_api_keys(session, username)]
+
+
+@router.post(
+    "/users/{username}/api-keys/{key_id}/revoke",
+    response_model=ApiKeyInfo,
+)
+async def revoke_api_key(
+    username: str,
+    key_id: uuid.UUID,
+    request: Request,
+    session: Session,
+    admin: Admin,
+    clock: ClockDep,
+) -> ApiKeyInfo:
+    """Revoke one key: it stops working within a second or two; the account and its other
+    keys go on."""
+    row = await service.revoke_api_key(session, admin.actor, username, key_id, now=clock.now())
+    request.app.state.credentials.forget_all()
+    return ApiKeyInfo.model_validate(row)

@@ -72,3 +72,24 @@ class ApiKeyOut(BaseModel):
     label: str
     key: str
     created_at: datetime
+
+
+class ApiKeyInfo(BaseModel):
+    """A key as the admin sees it later: never the key itself."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    label: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class SessionOut(BaseModel):
+    """A sign-in whose token still works."""
+
+    id: uuid.UUID
+    username: str
+    issued_at: datetime
+    expires_at: datetime
+    address: str | None

@@ -7,6 +7,8 @@ import functools
 import hashlib
 import hmac
 import secrets
+import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import jwt
@@ -15,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.audit import service as audit
 from dispatch.auth import cache
-from dispatch.auth.models import ApiKey, User
+from dispatch.auth.models import ApiKey, SignInSession, User
 from dispatch.auth.roles import Role
 from dispatch.core.actor import Actor
 from dispatch.core.bus import emit
@@ -66,34 +68,153 @@ def hash_api_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def issue_token(user: User, *, secret: str, now: datetime, ttl_minutes: int) -> str:
-    """A signed bearer token for ``user`` valid for ``ttl_minutes``."""
-    claims = {
+def issue_token(
+    user: User,
+    *,
+    secret: str,
+    now: datetime,
+    ttl_minutes: int,
+    session_id: uuid.UUID | None = None,
+) -> str:
+    """A signed bearer token for ``user`` valid for ``ttl_minutes``; ``session_id`` (the
+    sign-in's, ``jti``) lets that one token be revoked."""
+    claims: dict[str, object] = {
         "sub": user.username,
         "role": user.role,
         "iat": int(now.timestamp()),
         "exp": int((now + timedelta(minutes=ttl_minutes)).timestamp()),
     }
+    if session_id is not None:
+        claims["jti"] = str(session_id)
     return jwt.encode(claims, secret, algorithm=TOKEN_ALGORITHM)
+
+
+@dataclass(frozen=True)
+class Claims:
+    """What a valid token says: whose it is, until when, and its sign-in session (tokens
+    issued before sessions existed have none: they last until they expire)."""
+
+    username: str
+    expires: float
+    session_id: uuid.UUID | None
 
 
 def read_token(token: str, *, secret: str) -> str:
     """The username a valid token speaks for; raises AuthenticationFailed otherwise."""
-    return read_claims(token, secret=secret)[0]
+    return read_claims(token, secret=secret).username
 
 
-def read_claims(token: str, *, secret: str) -> tuple[str, float]:
-    """The username a valid token speaks for and when it expires (epoch seconds); raises
-    AuthenticationFailed otherwise."""
+def read_claims(token: str, *, secret: str) -> Claims:
+    """What a valid token says; raises AuthenticationFailed otherwise."""
     try:
         claims = jwt.decode(
             token, secret, algorithms=[TOKEN_ALGORITHM], options={"require": ["exp", "sub"]}
         )
+        session_id = uuid.UUID(str(claims["jti"])) if "jti" in claims else None
     except jwt.ExpiredSignatureError as exc:
         raise AuthenticationFailed("the token has expired; sign in again") from exc
-    except jwt.PyJWTError as exc:
+    except (jwt.PyJWTError, ValueError) as exc:
         raise AuthenticationFailed("the token is not valid; sign in again") from exc
-    return str(claims["sub"]), float(claims["exp"])
+    return Claims(str(claims["sub"]), float(claims["exp"]), session_id)
+
+
+async def user_for_token(session: AsyncSession, token: str, *, secret: str) -> tuple[User, Claims]:
+    """The account a valid, unrevoked token speaks for (disabled or not: the caller decides);
+    AuthenticationFailed otherwise."""
+    claims = read_claims(token, secret=secret)
+    user = await get_user(session, claims.username)
+    if claims.session_id is not None:
+        signed_in = await session.get(SignInSession, claims.session_id)
+        if signed_in is None or signed_in.user_id != user.id:
+            raise AuthenticationFailed("the token is not valid; sign in again")
+        if signed_in.revoked_at is not None:
+            raise AuthenticationFailed("this token was revoked (signed out); sign in again")
+    return user, claims
+
+
+async def open_session(
+    session: AsyncSession, user: User, *, address: str | None, now: datetime, ttl_minutes: int
+) -> SignInSession:
+    """Record a sign-in; its id goes into the token."""
+    row = SignInSession(
+        id=uuid.uuid4(),
+        user_id=user.id,
+        issued_at=now,
+        expires_at=now + timedelta(minutes=ttl_minutes),
+        address=address,
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def list_sessions(
+    session: AsyncSession, *, username: str | None, now: datetime
+) -> list[tuple[SignInSession, str]]:
+    """Sign-ins whose tokens still work (not revoked, not expired), newest first, with the
+    account's name."""
+    query = (
+        select(SignInSession, User.username)
+        .join(User, User.id == SignInSession.user_id)
+        .where(SignInSession.revoked_at.is_(None), SignInSession.expires_at > now)
+        .order_by(SignInSession.issued_at.desc())
+    )
+    if username is not None:
+        query = query.where(User.username == username)
+    return [(row, name) for row, name in (await session.execute(query)).all()]
+
+
+async def revoke_session(
+    session: AsyncSession, actor: Actor, session_id: uuid.UUID, *, now: datetime
+) -> SignInSession:
+    """End one sign-in: its token stops working on every process within ``cache.TTL_S``."""
+    row = await session.get(SignInSession, session_id)
+    if row is None:
+        raise NotFound(f"no sign-in session {session_id}")
+    if row.revoked_at is not None:
+        raise Conflict(f"sign-in session {session_id} was already revoked")
+    owner = await session.scalar(select(User.username).where(User.id == row.user_id))
+    row.revoked_at = now
+    row.revoked_by = actor.username
+    await audit.record(
+        session,
+        actor,
+        "auth.session_revoked",
+        "user",
+        owner or "",
+        {"session": str(row.id)},
+        at=now,
+    )
+    emit(session, cache.TOPIC, {"username": owner, "session": str(row.id)})
+    return row
+
+
+async def list_api_keys(session: AsyncSession, username: str) -> list[ApiKey]:
+    """A machine account's keys (revoked ones too), oldest first."""
+    user = await get_user(session, username)
+    rows = await session.scalars(
+        select(ApiKey).where(ApiKey.user_id == user.id).order_by(ApiKey.created_at)
+    )
+    return list(rows.all())
+
+
+async def revoke_api_key(
+    session: AsyncSession, actor: Actor, username: str, key_id: uuid.UUID, *, now: datetime
+) -> ApiKey:
+    """Revoke one key of ``username``: it stops working on every process within
+    ``cache.TTL_S``; the account and its other keys keep working."""
+    user = await get_user(session, username)
+    row = await session.get(ApiKey, key_id)
+    if row is None or row.user_id != user.id:
+        raise NotFound(f"{username} has no API key {key_id}")
+    if row.revoked_at is not None:
+        raise Conflict(f"API key {key_id} was already revoked")
+    row.revoked_at = now
+    await audit.record(
+        session, actor, "api_key.revoke", "user", username, {"key_id": str(key_id)}, at=now
+    )
+    emit(session, cache.TOPIC, {"username": username, "key": str(key_id)})
+    return row
 
 
 async def get_user(session: AsyncSession, username: str) -> User:

@@ -116,7 +116,7 @@ async def _authenticate(
     async with unit_of_work(runtime.sessions, runtime.bus) as session:
         try:
             if token:
-                user = await auth.get_user(session, auth.read_token(token, secret=secret))
+                user, _ = await auth.user_for_token(session, token, secret=secret)
             else:  # a machine's key: known, but no machine may open a console (refused below)
                 user = await auth.user_for_api_key(session, api_key or "")
         except (auth.AuthenticationFailed, DomainError) as exc:

@@ -89,7 +89,7 @@ async def _authenticate(
             else:
                 token = bearer.removeprefix("Bearer ").strip()
                 secret = runtime.settings.secret_key.get_secret_value()
-                user = await auth.get_user(session, auth.read_token(token, secret=secret))
+                user, _ = await auth.user_for_token(session, token, secret=secret)
         except (auth.AuthenticationFailed, DomainError) as exc:
             raise Refused("the credentials are not valid") from exc
     if not user.active:
