@@ -8,10 +8,7 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from fastapi import APIRouter, FastAPI
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from dispatch.agencies.api import router as services_router
@@ -40,7 +37,6 @@ from dispatch.core.metrics import Metrics, RequestContextMiddleware
 from dispatch.core.redis_bus import open_bus
 from dispatch.core.runtime import Runtime
 from dispatch.core.settings import Settings
-from dispatch.errors import DomainError, TooManyRequests
 from dispatch.feeds.api import router as feeds_router
 from dispatch.feeds.websocket import router as feeds_ws_router
 from dispatch.feeds.worker import feed_workers
@@ -52,6 +48,7 @@ from dispatch.qa.ui import mount_qa_ui
 from dispatch.queues.api import router as operators_router
 from dispatch.queues.queues_api import router as queues_router
 from dispatch.queues.worker import acd_worker
+from dispatch.refusals import answer_refusals
 
 log = get_logger(__name__)
 # The collector's thresholds in a serving process: a larger first generation (a request makes
@@ -157,53 +154,10 @@ def create_app(
         # Outermost: the client a trusted proxy forwarded for is the request's client for
         # everything after (uvicorn's own handling is off in ``serve``: this is the one place).
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
-    app.add_exception_handler(DomainError, _domain_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(DataError, _data_error)
     for router in ROUTERS:
         app.include_router(router)
+    answer_refusals(app, ROUTERS)
     mount_consoles(app)
     mount_qa_ui(app)
     app.openapi = describe_answers(app)  # type: ignore[method-assign]
     return app
-
-
-async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, DomainError)
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
-    if isinstance(exc, TooManyRequests):
-        headers = {"Retry-After": str(exc.retry_after_s)}
-    return JSONResponse(
-        {"detail": exc.message, "code": exc.code}, status_code=exc.status_code, headers=headers
-    )
-
-
-async def _data_error(request: Request, exc: Exception) -> JSONResponse:
-    """The net under the edge's checks: a value the database refused (a number out of its
-    range, a text too long for its column) is the request's fault, and its transaction has
-    been rolled back; 422, never a 500."""
-    assert isinstance(exc, DataError)
-    log.warning("request.data_refused", error=type(exc.orig).__name__, path=request.url.path)
-    return JSONResponse(
-        {
-            "detail": "invalid request: a value does not fit what the database holds "
-            "(a number out of range or a text too long)",
-            "code": "invalid_request",
-        },
-        status_code=422,
-    )
-
-
-async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
-    problems = []
-    for error in exc.errors():
-        where = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
-        problems.append(
-            {"field": where, "message": error.get("msg", ""), "type": error.get("type")}
-        )
-    summary = "; ".join(f"{p['field'] or 'body'}: {p['message']}" for p in problems)
-    return JSONResponse(
-        {"detail": f"invalid request: {summary}", "code": "invalid_request", "errors": problems},
-        status_code=422,
-    )

@@ -44,6 +44,16 @@ REFUSAL = {
 }
 
 
+REFUSED = {
+    "description": "refused: what is wrong and what to change (401 not signed in, 403 not "
+    "this role, 404 not found, 409 not in this state, 413 too large, 415 wrong content type, "
+    "429 too many attempts)",
+    "content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}
+    },
+}
+
+
 def describe_answers(app: FastAPI) -> Callable[[], dict[str, Any]]:
     """``app.openapi`` that corrects FastAPI's description once, then keeps it."""
     generate = app.openapi
@@ -55,6 +65,11 @@ def describe_answers(app: FastAPI) -> Callable[[], dict[str, Any]]:
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components["HTTPValidationError"] = REFUSAL
         components.pop("ValidationError", None)
+        # Any other status an operation answers (401, 403, 404, 409, 413, 415, 429) is a
+        # refusal with the same body: said once per operation as its ``default`` answer.
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                operation.setdefault("responses", {}).setdefault("default", REFUSED)
         for model in HAND_READ_BODIES:
             body = model.model_json_schema(ref_template="#/components/schemas/{model}")
             for name, definition in body.pop("$defs", {}).items():

@@ -6,7 +6,18 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response, status
+from fastapi import (
+    APIRouter,
+    Body,
+    Depends,
+    Header,
+    HTTPException,
+    Path,
+    Query,
+    Request,
+    Response,
+    status,
+)
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
@@ -180,6 +191,17 @@ async def list_cards(
         now=now,
     )
     return CardPage(items=[row.document for row in rows], total=total)
+
+
+# The ``.xml`` path takes only GET: any other method there would otherwise reach
+# ``/cards/{card_id}`` with "ID.xml" as the id (a 422); it is a 405 naming GET. Registered
+# before the plain path, as the GET below is.
+@router.api_route(
+    "/cards/{card_id}.xml", methods=["POST", "PUT", "PATCH", "DELETE"], include_in_schema=False
+)
+async def card_xml_takes_only_get(card_id: str) -> None:
+    """405: the card's XML is read, never written at this path."""
+    raise HTTPException(status.HTTP_405_METHOD_NOT_ALLOWED, "Method Not Allowed")
 
 
 # Decorators apply bottom-up: the ``.xml`` path must be registered before the plain one.

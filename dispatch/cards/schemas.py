@@ -68,8 +68,23 @@ class CardPatch(_Input):
     incident: IncidentInput | None = None
 
     def changes(self) -> dict[str, Any]:
-        """The fields that were sent, nested, with explicit nulls kept."""
-        return self.model_dump(exclude_unset=True, mode="json")
+        """The fields that were sent, nested, with explicit nulls kept; a whole group sent as
+        ``null`` (``"incident": null``) clears each of its fields."""
+        changes = self.model_dump(exclude_unset=True, mode="json")
+        for name, group in _GROUPS.items():
+            if name in changes and changes[name] is None:
+                changes[name] = {**dict.fromkeys(group.model_fields), **_CLEARED.get(name, {})}
+        return changes
+
+
+_GROUPS: dict[str, type[_Input]] = {
+    "caller": CallerInput,
+    "location": LocationInput,
+    "incident": IncidentInput,
+}
+
+# What a cleared group holds where "nothing" is not null: a cleared location is unconfirmed.
+_CLEARED: dict[str, dict[str, Any]] = {"location": {"confirmed": False}}
 
 
 class CardCreate(CardPatch):

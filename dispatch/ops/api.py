@@ -12,7 +12,27 @@ from dispatch.deps import RuntimeDep
 router = APIRouter(tags=["ops"])
 
 
-@router.get("/healthz")
+_HEALTH = {
+    "type": "object",
+    "required": ["status", "database"],
+    "properties": {
+        "status": {"type": "string"},
+        "database": {"type": "string"},
+        "mode": {"type": "string"},
+    },
+}
+
+
+@router.get(
+    "/healthz",
+    responses={
+        200: {"content": {"application/json": {"schema": _HEALTH}}},
+        503: {
+            "description": "the database does not answer",
+            "content": {"application/json": {"schema": _HEALTH}},
+        },
+    },
+)
 async def healthz(runtime: RuntimeDep) -> JSONResponse:
     """200 when the database answers, 503 otherwise."""
     try:
@@ -25,7 +45,11 @@ async def healthz(runtime: RuntimeDep) -> JSONResponse:
     return JSONResponse({"status": "ok", "database": "ok", "mode": runtime.settings.mode.value})
 
 
-@router.get("/metrics")
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+)
 async def metrics(runtime: RuntimeDep) -> Response:
     """Prometheus text exposition."""
     runtime.metrics.events_published.set(getattr(runtime.bus, "published", 0))

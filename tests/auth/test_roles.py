@@ -79,6 +79,10 @@ POLICY: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/api/v1/cards"): CARD_READERS,
     ("GET", "/api/v1/cards/{card_id}"): CARD_READERS,
     ("GET", "/api/v1/cards/{card_id}.xml"): CARD_READERS,
+    ("POST", "/api/v1/cards/{card_id}.xml"): PUBLIC,  # 405 for anyone: XML is read-only
+    ("PUT", "/api/v1/cards/{card_id}.xml"): PUBLIC,  # 405 for anyone: XML is read-only
+    ("PATCH", "/api/v1/cards/{card_id}.xml"): PUBLIC,  # 405 for anyone: XML is read-only
+    ("DELETE", "/api/v1/cards/{card_id}.xml"): PUBLIC,  # 405 for anyone: XML is read-only
     ("PATCH", "/api/v1/cards/{card_id}"): CALL_TAKERS,
     ("POST", "/api/v1/cards/{card_id}/notes"): CALL_TAKERS,
     ("POST", "/api/v1/cards/{card_id}/links"): CALL_TAKERS,

@@ -190,3 +190,25 @@ async def test_the_fingerprint_sees_a_change(api: Api, engine: AsyncEngine) -> N
     after = await fingerprint(engine)
     assert after["cards"] != before["cards"]
     assert after["card_versions"][0] == before["card_versions"][0] + 1
+
+
+async def test_a_group_sent_as_null_clears_it_and_never_fails(api: Api) -> None:
+    # Found by schemathesis: "incident": null on a create was a 500.
+    nulls = {"caller": None, "location": None, "incident": None}
+    created = await api.post("/api/v1/cards", user="operator1", json=nulls)
+    assert created.status_code == 201, created.text
+    card = await new_card(
+        api,
+        incident={"description": "smoke", "victims": 2},
+        location={"address": "Navoiy 12"},
+        caller={"name": "Dilnoza"},
+    )
+    cleared = await api.patch(f"/api/v1/cards/{card['id']}", user="operator1", json=nulls)
+    assert cleared.status_code == 200, cleared.text
+    body = cleared.json()
+    assert (body["incident"].get("description"), body["incident"].get("victims")) == (None, None)
+    assert body["location"].get("address") is None
+    assert body["caller"].get("name") is None
+    for bad in ({"language": None}, {"channel": "pigeon"}):
+        refused = await api.post("/api/v1/cards", user="operator1", json=bad)
+        assert refused.status_code == 422, (bad, refused.text)

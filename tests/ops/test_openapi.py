@@ -3,6 +3,7 @@ refusal's body is what the description says it is."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import jsonschema
@@ -60,3 +61,30 @@ async def test_the_card_body_documented_is_the_one_accepted(api: Api) -> None:
         jsonschema.validate({"surprise": 1}, resolver_schema)
     refused = await api.post("/api/v1/cards", user="operator1", json={"surprise": 1})
     assert refused.status_code == 422
+
+
+async def test_the_frameworks_own_refusals_have_the_same_body_and_a_true_allow(api: Api) -> None:
+    schema = {**api.app.openapi()["components"]["schemas"]["HTTPValidationError"]}
+    card = f"/api/v1/cards/{uuid.uuid4()}"
+    listing = await api.request("OPTIONS", "/api/v1/cards", user="operator1")
+    assert listing.status_code == 405
+    # Every method the path takes, from all its routes (Starlette named only the first's).
+    assert set(listing.headers["allow"].split(", ")) >= {"GET", "POST"}
+    one = await api.request("DELETE", card, user="operator1")
+    assert set(one.headers["allow"].split(", ")) >= {"GET", "PATCH"}
+    as_xml = await api.request("PATCH", f"{card}.xml", user="operator1", json={})
+    assert as_xml.status_code == 405  # not a 422 about "ID.xml" being no UUID
+    assert "PATCH" not in as_xml.headers["allow"]
+    assert "GET" in as_xml.headers["allow"]
+    unknown = await api.get("/api/v1/nowhere", user="operator1")
+    assert unknown.status_code == 404
+    not_json = await api.client.put(
+        "/api/v1/operators/me/skills",
+        content=b"{not json",
+        headers={**(await api.headers("operator1")), "Content-Type": "application/json"},
+    )
+    assert not_json.status_code in (400, 422)
+    for response in (listing, one, as_xml, unknown, not_json):
+        jsonschema.validate(response.json(), schema)
+    assert unknown.json()["code"] == "not_found"
+    assert listing.json()["code"] == "method_not_allowed"

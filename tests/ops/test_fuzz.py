@@ -1,0 +1,120 @@
+"""schemathesis over every route of a real server process, as each kind of caller: no input
+answers 5xx, and every answer (status, content type, headers, body, a 405's ``Allow``) is what
+the OpenAPI description says. The run is bounded (a few examples per operation, a fixed seed:
+the same cases every time) and takes about a minute and a half of the suite on a quiet machine.
+The CLI runs in its own process (its pytest plugin does not work with this pytest); a failure
+shows its report, with the commands to replay each case.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.fixtures.processes import ServerProcess, dispatch_env, server_process
+
+SEED = "112"
+EXAMPLES = "5"
+CHECKS = ",".join(
+    (
+        "not_a_server_error",
+        "status_code_conformance",
+        "content_type_conformance",
+        "response_headers_conformance",
+        "response_schema_conformance",
+        "allow_header_conformance",
+        "unsupported_method",
+    )
+)
+# People get the coverage phase too (every boundary value of every parameter, and methods a
+# path does not take); machines, whose routes are fewer, the random phase.
+PHASES = {
+    "admin": "coverage,fuzzing",
+    "operator": "coverage,fuzzing",
+    "supervisor": "coverage,fuzzing",
+    "gateway": "fuzzing",
+    "service": "fuzzing",
+}
+PEOPLE = {"admin": "admin", "operator": "operator1", "supervisor": "supervisor1"}
+
+
+@pytest.fixture(scope="module")
+def fuzzed(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[ServerProcess, dict[str, dict[str, str]]]]:
+    """A server on a database of its own, and a credential for each kind of caller."""
+    folder: Path = tmp_path_factory.mktemp("fuzz")
+    env = dispatch_env(DISPATCH_DATABASE_URL=f"sqlite:///{folder}/fuzz.db")
+    with server_process(env, folder / "server.log") as server:
+        credentials: dict[str, dict[str, str]] = {}
+        for role, username in PEOPLE.items():
+            signed_in = httpx.post(
+                f"{server.http}/api/v1/auth/token",
+                data={"username": username, "password": username},
+                timeout=30,
+            )
+            signed_in.raise_for_status()
+            credentials[role] = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
+        admin = credentials["admin"]
+        made = httpx.post(
+            f"{server.http}/api/v1/users",
+            headers=admin,
+            json={"username": "fuzz102", "role": "service", "service_code": "102"},
+            timeout=30,
+        )
+        made.raise_for_status()
+        key = httpx.post(
+            f"{server.http}/api/v1/users/fuzz102/api-keys", headers=admin, json={}, timeout=30
+        )
+        key.raise_for_status()
+        credentials["service"] = {"X-Api-Key": key.json()["key"]}
+        credentials["gateway"] = {"X-Api-Key": "gateway1-dev-key"}
+        yield server, credentials
+
+
+@pytest.mark.parametrize("role", list(PHASES))
+def test_every_route_answers_as_described(
+    fuzzed: tuple[ServerProcess, dict[str, dict[str, str]]], role: str
+) -> None:
+    server, credentials = fuzzed
+    headers = [item for k, v in credentials[role].items() for item in ("-H", f"{k}: {v}")]
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "schemathesis.cli",
+            "run",
+            f"{server.http}/openapi.json",
+            *headers,
+            "--checks",
+            CHECKS,
+            "--phases",
+            PHASES[role],
+            "--max-examples",
+            EXAMPLES,
+            "--seed",
+            SEED,
+            "--workers",
+            "1",
+            "--warnings",
+            "off",
+            # What would end the fuzzer's own credentials.
+            "--exclude-path",
+            "/api/v1/auth/sign-out",
+            "--exclude-path-regex",
+            "/revoke$",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=170,
+        check=False,
+        env={"NO_COLOR": "1", "PATH": str(Path(sys.executable).parent), "HOME": str(Path.home())},
+    )
+    report = run.stdout[-12_000:] + run.stderr[-2_000:]
+    assert run.returncode == 0, f"schemathesis as {role} found problems:\n{report}"
+    assert "passed" in run.stdout, report
