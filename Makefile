@@ -16,7 +16,7 @@ LOCK := $(VENV)/bin/uv pip compile --quiet --generate-hashes --universal --pytho
 SUITE_LIMIT ?= 45m
 
 .PHONY: run test test-fast lint typecheck format install system-deps clean lock bench-geo \
-	bench-cards bench-consoles bench-queues bench-day bench-requests
+	bench-cards bench-consoles bench-queues bench-day bench-requests bench-sign-in
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -102,6 +102,11 @@ bench-day: $(DEV_STAMP) system-deps
 ## aid; BENCH_ARGS="--backend postgresql").
 bench-requests: $(DEV_STAMP) system-deps
 	$(PY) benchmarks/request_costs.py $(BENCH_ARGS)
+
+## A flood of wrong passwords against one server: what is checked, what is slowed, and what
+## the flood does to another operator's requests (RELIABILITY.md).
+bench-sign-in: $(DEV_STAMP) system-deps
+	$(PY) benchmarks/sign_in_flood.py $(BENCH_ARGS)
 
 ## A compressed day against `make run`'s server (start it in simulation mode, see README
 ## "Simulators"); SIM_ARGS=... passes options, e.g. SIM_ARGS="--speed 20 --hours 2 --json".
