@@ -73,6 +73,10 @@ class Sink(Protocol):
 
     async def send_text(self, data: str) -> None: ...
 
+    def credentials_changed(self) -> None:
+        """The console's account changed (disabled, a sign-in or key revoked): the socket
+        checks its credentials again and closes if they no longer hold."""
+
 
 class Console:
     """One connected console: what its client has, what it still needs, its sequence."""

@@ -32,6 +32,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequen
 from contextlib import asynccontextmanager
 from typing import TypeVar
 
+from dispatch.auth.cache import TOPIC as AUTH_CHANGED
 from dispatch.cards import store as cards
 from dispatch.consoles.console import HEARTBEAT_S, NULL, Console, Fragment, Sink, encode
 from dispatch.consoles.views import Beat, ConsoleUser, Lookups, PartContext, Ref, Touch, View
@@ -181,10 +182,20 @@ class ConsoleHub:
     async def handle(self, event: Event) -> None:
         """Map one bus event to the parts it may have changed."""
         self.events_seen += 1
+        if event.topic == AUTH_CHANGED:
+            self.credentials_changed(str(event.payload.get("username") or ""))
         lookups = Lookups(self._showing, self._card_owner)
         for view in self.views.values():
             if view.name in self.watching:
                 self.mark(view, await view.touches(event, lookups))
+
+    def credentials_changed(self, username: str) -> None:
+        """Tell the consoles of ``username`` (every one, with no name) to check again."""
+        for users in self.watching.values():
+            for name, consoles in users.items():
+                if not username or name == username:
+                    for console in consoles:
+                        console.sink.credentials_changed()
 
     def _showing(self, ref: Ref) -> set[str]:
         return set(self.showing.get(ref, ()))

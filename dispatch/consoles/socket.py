@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -72,10 +73,9 @@ async def serve(websocket: WebSocket, view_name: str) -> None:
     # refused handshake is a bare HTTP 403 the browser cannot read).
     await websocket.accept()
     try:
-        if token or api_key:
-            user = await _authenticate(runtime, view, token, api_key=api_key)
-        else:
-            user = await _authenticate(runtime, view, await _token_message(websocket))
+        if not (token or api_key):
+            token = await _token_message(websocket)
+        user = await _authenticate(runtime, view, token, api_key=api_key)
     except Refused as exc:
         log.info("consoles.refused", view=view_name, reason=str(exc))
         await websocket.close(code=POLICY_VIOLATION, reason=str(exc)[:120])
@@ -86,8 +86,12 @@ async def serve(websocket: WebSocket, view_name: str) -> None:
     console = hub.attach(sink, user, view_name)
     log.info("consoles.connected", view=view_name, user=user.username, console=console.id)
     sender = asyncio.create_task(console.run(runtime.clock.now), name=f"console.{console.id}")
+
+    async def still_valid() -> None:
+        await _authenticate(runtime, view, token, api_key=api_key)
+
     try:
-        await _read(websocket, sink, hub, console, sender)
+        await _read(websocket, sink, hub, console, sender, still_valid)
     finally:
         hub.detach(console)
         sender.cancel()
@@ -119,7 +123,9 @@ async def _authenticate(
                 user, _ = await auth.user_for_token(session, token, secret=secret)
             else:  # a machine's key: known, but no machine may open a console (refused below)
                 user = await auth.user_for_api_key(session, api_key or "")
-        except (auth.AuthenticationFailed, DomainError) as exc:
+        except auth.AuthenticationFailed as exc:
+            raise Refused(str(exc)) from exc
+        except DomainError as exc:
             raise Refused("the credentials are not valid; sign in again") from exc
     if not user.active:
         raise Refused("this account is disabled")
@@ -138,10 +144,14 @@ class _Sink:
     def __init__(self, websocket: WebSocket) -> None:
         self.websocket = websocket
         self.lock = asyncio.Lock()
+        self.changed = asyncio.Event()
 
     async def send_text(self, data: str) -> None:
         async with self.lock:
             await self.websocket.send_text(data)
+
+    def credentials_changed(self) -> None:
+        self.changed.set()
 
 
 async def _read(
@@ -150,13 +160,30 @@ async def _read(
     hub: ConsoleHub,
     console: Console,
     sender: asyncio.Task[None],
+    still_valid: Callable[[], Awaitable[None]],
 ) -> None:
     silence = 3 * HEARTBEAT_S
+    receive: asyncio.Future[Any] | None = None
     while not sender.done():
-        receive = asyncio.ensure_future(websocket.receive())
+        receive = receive or asyncio.ensure_future(websocket.receive())
+        changed = asyncio.ensure_future(sink.changed.wait())
         done, _ = await asyncio.wait(
-            {receive, sender}, timeout=silence, return_when="FIRST_COMPLETED"
+            {receive, sender, changed}, timeout=silence, return_when="FIRST_COMPLETED"
         )
+        changed.cancel()
+        if sink.changed.is_set():
+            # The account changed: a revoked sign-in or key, or a disabled account, ends the
+            # stream (1008, as a refusal at the start); otherwise it goes on.
+            sink.changed.clear()
+            try:
+                await still_valid()
+            except Refused as exc:
+                receive.cancel()
+                with contextlib.suppress(Exception):
+                    await websocket.close(code=POLICY_VIOLATION, reason=str(exc)[:120])
+                return
+            if receive not in done:
+                continue
         if receive not in done:
             receive.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -166,6 +193,7 @@ async def _read(
                     await websocket.close(code=NO_HEARTBEAT, reason="no heartbeat")
             return
         frame = receive.result()
+        receive = None
         if frame["type"] == "websocket.disconnect":
             return
         message = _decode(frame.get("text"))

@@ -282,3 +282,45 @@ async def test_a_console_opened_after_nobody_watched_starts_from_the_current_sta
     again = await open_console(live, token)
     assert waiting(again.parts) == 1
     await again.socket.close()
+
+
+async def _read_all(console: ConsoleClient) -> None:
+    while True:
+        await console.receive(within=30)
+
+
+async def _closed_by_the_server(console: ConsoleClient) -> tuple[int, str]:
+    """Read until the server closes the console; its close code and reason."""
+    with pytest.raises(ConnectionClosed) as closed:
+        await _read_all(console)
+    assert closed.value.rcvd is not None, "the client closed, not the server"
+    return closed.value.rcvd.code, closed.value.rcvd.reason
+
+
+async def test_an_open_console_closes_when_its_sign_in_is_revoked(
+    live: Live, http: httpx.AsyncClient
+) -> None:
+    admin = {"Authorization": f"Bearer {await sign_in(http, 'admin')}"}
+    other = await open_console(live, await sign_in(http, "operator2"))
+    mine = await open_console(live, await sign_in(http, "operator1"))
+    sessions = await http.get("/api/v1/auth/sessions?username=operator1", headers=admin)
+    (session,) = sessions.json()
+    revoked = await http.post(f"/api/v1/auth/sessions/{session['id']}/revoke", headers=admin)
+    assert revoked.status_code == 204
+    code, reason = await _closed_by_the_server(mine)
+    assert (code, "revoked" in reason) == (1008, True)
+    # Another account's console goes on.
+    await other.send({"type": "ping"})
+    assert (await other.receive())["type"] in ("pong", "delta")
+    await other.socket.close()
+
+
+async def test_an_open_console_closes_when_its_account_is_disabled(
+    live: Live, http: httpx.AsyncClient
+) -> None:
+    admin = {"Authorization": f"Bearer {await sign_in(http, 'admin')}"}
+    console = await open_console(live, await sign_in(http, "supervisor1"), "/ws/supervisor")
+    disabled = await http.patch("/api/v1/users/supervisor1", headers=admin, json={"active": False})
+    assert disabled.status_code == 200
+    code, reason = await _closed_by_the_server(console)
+    assert (code, reason) == (1008, "this account is disabled")
