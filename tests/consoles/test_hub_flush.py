@@ -29,6 +29,9 @@ class Sink:
     async def send_text(self, data: str) -> None:
         self.sent.append(data)
 
+    def credentials_changed(self) -> None:
+        """Not asked here."""
+
 
 async def _no_touches(event: Event, lookups: Lookups) -> list[Touch]:
     return []
