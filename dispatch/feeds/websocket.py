@@ -22,6 +22,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from sqlalchemy import select
 
 from dispatch.auth import service as auth
+from dispatch.auth.cache import TOPIC as AUTH_CHANGED
 from dispatch.auth.roles import Role
 from dispatch.core.database import unit_of_work
 from dispatch.core.logging import get_logger
@@ -70,7 +71,7 @@ async def feed_socket(websocket: WebSocket, service: str) -> None:
         subscription = await _subscribe(websocket)
         if subscription is None:
             return
-        await _Session(websocket, runtime, service, subscription).run()
+        await _Session(websocket, runtime, service, subscription, username).run()
     except WebSocketDisconnect:
         log.info("feeds.ws_disconnected", service=service)
 
@@ -106,8 +107,10 @@ class _Session:
         runtime: Runtime,
         service: str,
         subscription: tuple[str, sta024.Subscribe],
+        username: str,
     ) -> None:
         self.websocket = websocket
+        self.username = username
         self.runtime = runtime
         self.service = service
         self.subscription_id, self.request = subscription
@@ -120,10 +123,12 @@ class _Session:
     async def run(self) -> None:
         expires = min(self.request.expires or DEFAULT_EXPIRES_S, DEFAULT_EXPIRES_S)
         events = self.runtime.bus.subscribe("feed.enqueued")
+        changes = self.runtime.bus.subscribe(AUTH_CHANGED, remote=True)
         tasks = [
             asyncio.create_task(self._send_loop()),
             asyncio.create_task(self._receive_loop()),
             asyncio.create_task(self._wake_on(events)),
+            asyncio.create_task(self._watch_credentials(changes)),
         ]
         try:
             with contextlib.suppress(TimeoutError):
@@ -140,6 +145,22 @@ class _Session:
                 with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
                     await task
             await events.close()
+            await changes.close()
+
+    async def _watch_credentials(self, changes: Any) -> None:
+        """The service's account changed (disabled, its key revoked), here or in another
+        process: its key is checked again, and a key that no longer holds ends the stream."""
+        async for event in changes:
+            if event.payload.get("username") not in (None, "", self.username):
+                continue
+            if await _authorised(self.websocket, self.runtime, self.service) is None:
+                log.warning("feeds.ws_credentials_revoked", service=self.service)
+                with contextlib.suppress(Exception):
+                    await self.websocket.close(
+                        code=POLICY_VIOLATION, reason="the key was revoked or the account disabled"
+                    )
+                self.done.set()
+                return
 
     def runtime_seconds(self, seconds: float) -> float:
         """Expiry counts in dispatch-clock seconds (faster in simulation)."""

@@ -263,3 +263,21 @@ def test_a_burst_of_commands_and_answers_keeps_order_and_answers_each(
     assert by_command[stranger]["type"] == "error"
     assert "no gateway command" in by_command[stranger]["detail"]
     assert {statuses(client)[c] for c in made} == {"acknowledged"}
+
+
+def test_a_connected_gateway_whose_key_is_revoked_is_closed(client: TestClient) -> None:
+    admin = bearer(client, "admin")
+    keys = client.get("/api/v1/users/gateway1/api-keys", headers=admin).json()
+    with client.websocket_connect("/ws/gateway", headers=dict(GATEWAY)) as socket:
+        welcome(socket)
+        assert answer(socket, {"type": "ping"})["type"] == "pong"
+        for key in keys:
+            revoked = client.post(
+                f"/api/v1/users/gateway1/api-keys/{key['id']}/revoke", headers=admin
+            )
+            assert revoked.status_code == 200, revoked.text
+        with pytest.raises(WebSocketDisconnect) as gone:
+            socket.receive_json()
+    assert gone.value.code == 1008
+    assert "revoked" in gone.value.reason
+    assert closed(client, GATEWAY).code == 1008  # and it cannot come back with that key

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -138,3 +139,23 @@ async def test_card_exports_as_valid_eido(
         assert response.headers["content-type"].startswith("application/emergency.eido+json")
         assert card["number"] in response.text
         eido_validator.check(response.json())
+
+
+async def test_a_subscribed_service_whose_key_is_revoked_is_closed(settings: Settings) -> None:
+    async with live_server(settings) as live, httpx.AsyncClient(base_url=live.http) as client:
+        key = await _service_key(client, "104")
+        url = f"{live.ws}/ws/feeds/104"
+        async with websockets.connect(url, additional_headers={"X-Api-Key": key}) as socket:
+            await socket.send(_subscribe("CallCard"))
+            assert json.loads(await socket.recv())["subscribeResponse"]["statusCode"] == 200
+            admin = await _admin_token(client, "admin")
+            (listed,) = (await client.get("/api/v1/users/svc104/api-keys", headers=admin)).json()
+            revoked = await client.post(
+                f"/api/v1/users/svc104/api-keys/{listed['id']}/revoke", headers=admin
+            )
+            assert revoked.status_code == 200
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await asyncio.wait_for(socket.recv(), 30)
+        assert closed.value.rcvd is not None
+        assert closed.value.rcvd.code == 1008
+        assert "revoked" in closed.value.rcvd.reason

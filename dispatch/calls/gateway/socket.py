@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from dispatch.auth import service as auth
+from dispatch.auth.cache import TOPIC as AUTH_CHANGED
 from dispatch.auth.roles import Role
 from dispatch.calls.gateway import service
 from dispatch.core.actor import Actor, client_address
@@ -58,17 +59,18 @@ async def serve(websocket: WebSocket) -> None:
             await websocket.accept()
         else:
             await websocket.accept()
-            actor = await _authenticate_by_message(runtime, websocket)
+            key = await _key_message(websocket)
+            actor = await _authenticate(runtime, websocket, key=key, bearer="")
     except Refused as exc:
         log.warning("gateway.refused", reason=str(exc))
         await websocket.close(code=POLICY_VIOLATION, reason=str(exc)[:120])
         return
     except WebSocketDisconnect:
         return
-    await _Connection(websocket, runtime, actor).run()
+    await _Connection(websocket, runtime, actor, key=key, bearer=bearer).run()
 
 
-async def _authenticate_by_message(runtime: Runtime, websocket: WebSocket) -> Actor:
+async def _key_message(websocket: WebSocket) -> str:
     try:
         first = await asyncio.wait_for(_receive_text(websocket), AUTH_TIMEOUT_S)
     except TimeoutError as exc:
@@ -76,7 +78,7 @@ async def _authenticate_by_message(runtime: Runtime, websocket: WebSocket) -> Ac
     message = _decode(first)
     if message is None or message.get("type") != "auth" or not message.get("api_key"):
         raise Refused('authenticate first: X-Api-Key, ?api_key= or {"type":"auth","api_key":..}')
-    return await _authenticate(runtime, websocket, key=str(message["api_key"]), bearer="")
+    return str(message["api_key"])
 
 
 async def _authenticate(
@@ -90,7 +92,9 @@ async def _authenticate(
                 token = bearer.removeprefix("Bearer ").strip()
                 secret = runtime.settings.secret_key.get_secret_value()
                 user, _ = await auth.user_for_token(session, token, secret=secret)
-        except (auth.AuthenticationFailed, DomainError) as exc:
+        except auth.AuthenticationFailed as exc:
+            raise Refused(f"the credentials are not valid: {exc}") from exc
+        except DomainError as exc:
             raise Refused("the credentials are not valid") from exc
     if not user.active:
         raise Refused("this account is disabled")
@@ -125,10 +129,13 @@ class _Connection:
     for all the acknowledgements that arrived meanwhile). Under load a call's offer costs a
     share of a transaction, not one of its own."""
 
-    def __init__(self, websocket: WebSocket, runtime: Runtime, actor: Actor) -> None:
+    def __init__(
+        self, websocket: WebSocket, runtime: Runtime, actor: Actor, *, key: str | None, bearer: str
+    ) -> None:
         self.websocket = websocket
         self.runtime = runtime
         self.actor = actor
+        self.credentials = (key, bearer)
         self.lock = asyncio.Lock()
         self.replayed: set[str] = set()
         self.outgoing: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
@@ -138,10 +145,12 @@ class _Connection:
         # Subscribe before reading the outbox: a command committed in between arrives on the
         # bus and is recognised as already replayed, so nothing falls between the two.
         subscription = self.runtime.bus.subscribe(service.TOPIC)
+        changes = self.runtime.bus.subscribe(AUTH_CHANGED, remote=True)
         try:
             await self._replay()
             workers = [
                 asyncio.create_task(self._pump(subscription)),
+                asyncio.create_task(self._watch_credentials(changes)),
                 asyncio.create_task(self._send_batches()),
                 asyncio.create_task(self._record_answers()),
             ]
@@ -157,6 +166,7 @@ class _Connection:
             pass
         finally:
             await subscription.close()
+            await changes.close()
             log.info("gateway.disconnected", gateway=self.actor.username)
 
     async def _send(self, message: dict[str, Any]) -> None:
@@ -210,6 +220,20 @@ class _Connection:
             # reconnects and gets every unacknowledged command again.
             log.warning("gateway.send_stopped", gateway=self.actor.username, exc_info=True)
             await self._close(1011, "command stream interrupted")
+
+    async def _watch_credentials(self, changes: Subscription) -> None:
+        """A change to this gateway's account (disabled, its key revoked), here or in another
+        process, is checked at once: credentials that no longer hold end the connection."""
+        key, bearer = self.credentials
+        async for event in changes:
+            if event.payload.get("username") not in (None, "", self.actor.username):
+                continue
+            try:
+                await _authenticate(self.runtime, self.websocket, key=key, bearer=bearer)
+            except Refused as exc:
+                log.warning("gateway.credentials_revoked", gateway=self.actor.username)
+                await self._close(POLICY_VIOLATION, str(exc)[:120])
+                return
 
     async def _close(self, code: int, reason: str) -> None:
         with contextlib.suppress(Exception):
