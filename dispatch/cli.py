@@ -94,6 +94,17 @@ def _parser() -> argparse.ArgumentParser:
     goal.add_argument("--service-level", type=float)
     staffing.set_defaults(handler=_staffing)
 
+    backup = commands.add_parser(
+        "backup", help="a consistent copy of the database, while it serves, into a new file"
+    )
+    backup.add_argument("destination", type=Path)
+    backup.set_defaults(handler=_backup)
+    restore = commands.add_parser(
+        "restore", help="fill an empty database (DISPATCH_DATABASE_URL) from a backup file"
+    )
+    restore.add_argument("source", type=Path)
+    restore.set_defaults(handler=_restore)
+
     queues = commands.add_parser("queues", help="the ACD's queues")
     queue_actions = queues.add_subparsers(required=True, metavar="ACTION")
     rebuild = queue_actions.add_parser(
@@ -172,6 +183,30 @@ def _serve(args: argparse.Namespace) -> int:
         # a server closing first races a client reusing the connection (a failed request).
         timeout_keep_alive=KEEP_ALIVE_S,
     )
+    return 0
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from dispatch.ops.backup import BackupError, backup
+
+    try:
+        how = backup(Settings().database_url, args.destination)
+    except BackupError as exc:
+        print(f"backup refused: {exc}", file=sys.stderr)
+        return 1
+    print(f"backup written to {args.destination} ({how})", file=sys.stderr)
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from dispatch.ops.backup import BackupError, restore
+
+    try:
+        how = restore(args.source, Settings().database_url)
+    except BackupError as exc:
+        print(f"restore refused: {exc}", file=sys.stderr)
+        return 1
+    print(f"{how}; start the server on it (it migrates to the newest schema)", file=sys.stderr)
     return 0
 
 
