@@ -57,7 +57,12 @@ async def get_call(call_id: uuid.UUID, session: Session, _: CallReader, clock: C
     return service.call_out(call, aml, now=clock.now())
 
 
-@router.post("/calls/{call_id}/events", response_model=EventOut, status_code=201)
+@router.post(
+    "/calls/{call_id}/events",
+    response_model=EventOut,
+    status_code=201,
+    responses={200: {"model": EventOut, "description": "an event_id seen before: that event"}},
+)
 async def post_event(
     call_id: uuid.UUID,
     body: EventIn,
