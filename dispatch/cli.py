@@ -9,7 +9,7 @@ import getpass
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -187,26 +187,35 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _backup(args: argparse.Namespace) -> int:
-    from dispatch.ops.backup import BackupError, backup
+    from dispatch.ops.backup import backup
 
-    try:
-        how = backup(Settings().database_url, args.destination)
-    except BackupError as exc:
-        print(f"backup refused: {exc}", file=sys.stderr)
-        return 1
-    print(f"backup written to {args.destination} ({how})", file=sys.stderr)
-    return 0
+    return _backup_step(
+        "backup",
+        lambda url: backup(url, args.destination),
+        lambda how: f"backup written to {args.destination} ({how})",
+    )
 
 
 def _restore(args: argparse.Namespace) -> int:
-    from dispatch.ops.backup import BackupError, restore
+    from dispatch.ops.backup import restore
+
+    return _backup_step(
+        "restore",
+        lambda url: restore(args.source, url),
+        lambda how: f"{how}; start the server on it (it migrates to the newest schema)",
+    )
+
+
+def _backup_step(name: str, step: Callable[[str], str], done: Callable[[str], str]) -> int:
+    """Run a backup or restore on the configured database: 0, or 1 with the refusal."""
+    from dispatch.ops.backup import BackupError
 
     try:
-        how = restore(args.source, Settings().database_url)
+        how = step(Settings().database_url)
     except BackupError as exc:
-        print(f"restore refused: {exc}", file=sys.stderr)
+        print(f"{name} refused: {exc}", file=sys.stderr)
         return 1
-    print(f"{how}; start the server on it (it migrates to the newest schema)", file=sys.stderr)
+    print(done(how), file=sys.stderr)
     return 0
 
 

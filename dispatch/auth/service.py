@@ -99,11 +99,6 @@ class Claims:
     session_id: uuid.UUID | None
 
 
-def read_token(token: str, *, secret: str) -> str:
-    """The username a valid token speaks for; raises AuthenticationFailed otherwise."""
-    return read_claims(token, secret=secret).username
-
-
 def read_claims(token: str, *, secret: str) -> Claims:
     """What a valid token says; raises AuthenticationFailed otherwise."""
     try:

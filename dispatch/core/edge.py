@@ -28,8 +28,7 @@ _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 _FORM = b"application/x-www-form-urlencoded"
 
 
-def _json_like(content_type: bytes) -> bool:
-    media = content_type.split(b";", 1)[0].strip().lower()
+def _json_like(media: bytes) -> bool:
     return media == b"application/json" or media.endswith(b"+json")
 
 
@@ -55,7 +54,7 @@ class RefuseNul:
             return
         content_type = dict(scope.get("headers") or []).get(b"content-type", b"")
         media = content_type.split(b";", 1)[0].strip().lower()
-        if media != _FORM and not _json_like(content_type):
+        if media != _FORM and not _json_like(media):
             await self.app(scope, receive, send)
             return
         messages, body = await _read(receive)

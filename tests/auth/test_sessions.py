@@ -9,7 +9,6 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dispatch.auth import service
 from dispatch.auth.cache import TTL_S
@@ -75,7 +74,7 @@ async def test_a_person_signs_out_and_only_that_token_ends(api: Api) -> None:
     assert "API key is revoked by an admin" in machine.json()["detail"]
 
 
-async def test_an_admin_revokes_one_key_of_a_machine(api: Api, engine: AsyncEngine) -> None:
+async def test_an_admin_revokes_one_key_of_a_machine(api: Api) -> None:
     made = await api.post(
         "/api/v1/users",
         user="admin",
@@ -131,7 +130,7 @@ async def test_another_process_refuses_a_revoked_token_soon(api: Api, settings: 
 
 
 async def test_a_token_from_before_sessions_lasts_until_it_expires(
-    api: Api, settings: Settings, engine: AsyncEngine
+    api: Api, settings: Settings
 ) -> None:
     # Tokens issued before this version carry no session: still accepted (a shift is not
     # signed out by an upgrade), revocable only by disabling the account.
