@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import contextlib
 import re
 import subprocess
@@ -68,7 +69,14 @@ TARGET_S = 20.0
 GOAL_SL = 0.95
 HANDLE_S = 120.0  # the simulator's mean handle time
 WRAP_UP_S = 10.0  # the bots' mean wrap-up
-_REQUESTS = re.compile(r"^dispatch_http_requests_total\{[^}]*\} ([0-9.e+]+)$", re.M)
+# One line per method, route template and status. (Until 2026-12-05 the count matched the
+# labels with [^}]*, which skipped every route with a path parameter: "req/call" showed 4-5
+# where a call needs 17-18.)
+_ROUTE_REQUESTS = re.compile(
+    r'^dispatch_http_requests_total\{method="([A-Z]+)",route="([^"]*)",status="[0-9]+"\} '
+    r"([0-9.e+]+)$",
+    re.M,
+)
 
 
 @dataclass(frozen=True)
@@ -207,11 +215,14 @@ async def idle_rate(pid: int, seconds: float) -> float:
     return round(1000 * (process_cpu_s(pid) - before) / (time.monotonic() - started), 2)
 
 
-async def requests_served(base: str) -> float:
-    """The server's own count of HTTP requests answered so far."""
+async def requests_by_route(base: str) -> collections.Counter[str]:
+    """The server's own count of HTTP requests answered so far, by method and route."""
     async with httpx.AsyncClient(base_url=base, timeout=30) as http:
         text = (await http.get("/metrics")).text
-    return sum(float(value) for value in _REQUESTS.findall(text))
+    counts: collections.Counter[str] = collections.Counter()
+    for method, route, value in _ROUTE_REQUESTS.findall(text):
+        counts[f"{method} {route}"] += int(float(value))
+    return counts
 
 
 class MeasuredDay(sim.Day):
@@ -226,12 +237,12 @@ class MeasuredDay(sim.Day):
         self.pid = pid
         self.profile = profile
         self.window: dict[str, float] = {}
+        self.routes: collections.Counter[str] = collections.Counter()
 
     async def _play(self, *args: Any) -> None:
         base = self.config.url
-        self.window.update(
-            cpu=process_cpu_s(self.pid), wall=time.monotonic(), requests=await requests_served(base)
-        )
+        routes_before = await requests_by_route(base)
+        self.window.update(cpu=process_cpu_s(self.pid), wall=time.monotonic())
         threads = thread_cpu_s(self.pid)
         sampling = spy.record(self.pid, self.profile) if self.profile else contextlib.nullcontext()
         try:
@@ -241,8 +252,9 @@ class MeasuredDay(sim.Day):
             self.window.update(
                 cpu=process_cpu_s(self.pid) - self.window["cpu"],
                 wall=time.monotonic() - self.window["wall"],
-                requests=await requests_served(base) - self.window["requests"],
             )
+            self.routes = (await requests_by_route(base)) - routes_before
+            self.window["requests"] = sum(self.routes.values())
             after = thread_cpu_s(self.pid)
             spent = {tid: cpu - threads.get(tid, 0.0) for tid, cpu in after.items()}
             # Threads that ended in the window are not counted in either part.
@@ -304,6 +316,7 @@ async def run_scenario(
         "idle_cpu_ms_per_s": idle,
         "marginal_cpu_ms_per_call": round(1000 * marginal, 1) if marginal is not None else None,
         "requests_per_call": round(per_call, 1) if per_call is not None else None,
+        "requests_by_route": dict(day.routes.most_common()),
         "floor_cpu_ms_per_call": round(floor_ms * per_call, 2) if per_call is not None else None,
         "command_lag_wall_ms": lags(day, args.speed),
         "simulator_cpu_s": round(simulator_cpu, 1),
