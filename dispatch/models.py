@@ -4,7 +4,7 @@ from dispatch.agencies.models import Service
 from dispatch.agencies.units_models import Unit, UnitCoverage
 from dispatch.audit.models import AuditEntry
 from dispatch.auth.models import ApiKey, SignInSession, User
-from dispatch.callbacks.models import CallbackAttempt, CallbackTask
+from dispatch.callbacks.models import CallbackAttempt, CallbackJoin, CallbackTask
 from dispatch.calls.gateway.models import GatewayCommand
 from dispatch.calls.models import AmlMessage, AmlRefused, Call, CallEvent, CallMessage
 from dispatch.cards.models import CardNumberCounter, CardRow, CardVersion
@@ -35,6 +35,7 @@ __all__ = [
     "CallEvent",
     "CallMessage",
     "CallbackAttempt",
+    "CallbackJoin",
     "CallbackTask",
     "CardNumberCounter",
     "CardRow",

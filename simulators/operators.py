@@ -274,7 +274,14 @@ class OperatorBot:
             await self._route_and_close(call, made)
             return True
         text = call.scenario.text if call is not None else "Caller reached by callback."
-        patch = {"incident": {"description": f"{text} (callback {dial.attempt}: caller reached)"}}
+        patch: dict[str, Any] = {
+            "incident": {"description": f"{text} (callback {dial.attempt}: caller reached)"}
+        }
+        if call is not None:
+            # The card may be the one the server opened for the reached caller: what they say
+            # now fills it as the console's first autosave would.
+            patch["incident"]["type"] = call.scenario.incident
+            patch["location"] = _location(call)
         answer = await self.http.patch(f"{API}/cards/{card_id}", json=patch, headers=self.headers)
         if answer.status_code == 409:
             # Closed already (the caller hung up just as the call was answered, and the card
@@ -303,13 +310,10 @@ class OperatorBot:
     async def _card(self, call: LiveCall) -> str | None:
         """Open the call's card already filled in (one request: what the console's first
         autosave would carry)."""
-        location: dict[str, Any] = {"address": "Simulated address", "confirmed": True}
-        if call.place is not None:
-            location.update(lat=call.place.lat, lon=call.place.lon)
         body = {
             "call_id": call.record.call_id,
             "incident": {"type": call.scenario.incident, "description": call.scenario.text},
-            "location": location,
+            "location": _location(call),
         }
         answer = await self._post("/cards", body)
         if answer.status_code not in (200, 201):
@@ -331,6 +335,14 @@ class OperatorBot:
         answer = await self._post(f"/cards/{card_id}/close", {"outcome": outcome})
         if answer.status_code != 200:
             self.tally.errors[f"close {answer.status_code}"] += 1
+
+
+def _location(call: LiveCall) -> dict[str, Any]:
+    """Where the simulated caller is, as the operator confirms it."""
+    location: dict[str, Any] = {"address": "Simulated address", "confirmed": True}
+    if call.place is not None:
+        location.update(lat=call.place.lat, lon=call.place.lon)
+    return location
 
 
 def _codes(services: list[Any]) -> list[str]:

@@ -210,8 +210,14 @@ async def _on_card(
     classifier: Classifier,
     now: datetime,
 ) -> None:
-    """Put the attempt on the card (sent again to its services); route it if unreachable."""
+    """Put the attempt on the card (sent again to its services); route it if unreachable. A
+    caller reached whose call had no card gets one."""
     row = await tasks.card_of_call(session, task.call_id)
+    if row is None and status is CallbackStatus.REACHED:
+        row = await card_callbacks.card_for_reached_caller(
+            session, actor, task.call_id, classifier=classifier, now=now
+        )
+        task.card_note = f"card {row.number} opened for the reached caller"
     if row is None:
         task.card_note = "the call has no card"
         return

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.callbacks import tasks
 from dispatch.callbacks.models import CallbackTask
-from dispatch.callbacks.schemas import AttemptOut, CallbackOut
+from dispatch.callbacks.schemas import AttemptOut, CallbackOut, JoinedCall
 from dispatch.callbacks.states import MAX_ATTEMPTS, CallbackStatus
 from dispatch.callbacks.tasks import Policy
 from dispatch.cards import store as card_store
@@ -74,6 +74,7 @@ async def render(
 ) -> list[CallbackOut]:
     """Tasks as returned: with card numbers, attempts, places in line and overdue flags."""
     history = await tasks.attempts_of(session, [row.id for row in rows])
+    joins = await tasks.joins_of(session, [row.id for row in rows])
     positions = (
         await tasks.pending_positions(session, policy, now)
         if any(row.status == CallbackStatus.PENDING for row in rows)
@@ -112,6 +113,7 @@ async def render(
             closed_by=row.closed_by,
             card_note=row.card_note,
             history=[AttemptOut.model_validate(a) for a in history[row.id]],
+            joined_calls=[JoinedCall.model_validate(j) for j in joins[row.id]],
         )
         for row in rows
     ]

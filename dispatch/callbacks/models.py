@@ -28,6 +28,15 @@ class CallbackTask(Base):
             sqlite_where=OPEN_TASK,
             postgresql_where=OPEN_TASK,
         ),
+        # One open task per number: a later dropped or abandoned call from the same number
+        # joins it (``CallbackJoin``), so one caller is never rung by two tasks.
+        Index(
+            "uq_callback_tasks_open_number",
+            "number",
+            unique=True,
+            sqlite_where=OPEN_TASK,
+            postgresql_where=OPEN_TASK,
+        ),
         Index(
             "uq_callback_tasks_dialing_operator",
             "operator",
@@ -86,3 +95,15 @@ class CallbackAttempt(Base):
     note: Mapped[str | None] = mapped_column(Text)
     # The gateway's originate command for this dial (None when dialled outside the ACD).
     command_id: Mapped[uuid.UUID | None] = mapped_column()
+
+
+class CallbackJoin(Base):
+    """A later call from a task's number that dropped or was abandoned while the task was
+    open: it joined the task instead of making a second one."""
+
+    __tablename__ = "callback_joins"
+
+    task_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("callback_tasks.id"), primary_key=True)
+    call_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("calls.id"), primary_key=True)
+    origin: Mapped[str] = mapped_column(String(16))
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -58,6 +58,16 @@ class AttemptOut(BaseModel):
     command_id: uuid.UUID | None
 
 
+class JoinedCall(BaseModel):
+    """A later call from the task's number that dropped or was abandoned while it was open."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    call_id: uuid.UUID
+    origin: str
+    joined_at: datetime
+
+
 class CallbackOut(BaseModel):
     """A callback task, its attempts and (for pending ones) its place in the offering order."""
 
@@ -86,6 +96,10 @@ class CallbackOut(BaseModel):
     closed_by: str | None
     card_note: str | None
     history: list[AttemptOut]
+    joined_calls: list[JoinedCall] = Field(
+        default_factory=list,
+        description="later calls from this number that joined the task (one task per number)",
+    )
 
 
 class CallbackList(BaseModel):

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cardschema import CallbackOutcome
 from dispatch.audit import service as audit
-from dispatch.callbacks.models import CallbackAttempt, CallbackTask
+from dispatch.callbacks.models import CallbackAttempt, CallbackJoin, CallbackTask
 from dispatch.callbacks.states import (
     MAX_ATTEMPTS,
     OPEN,
@@ -85,7 +86,8 @@ async def on_call_ended(
     queue: str | None,
     now: datetime,
 ) -> CallbackTask | None:
-    """A dropped or abandoned call gets a task due now (the ACD's hook, call row locked)."""
+    """A dropped or abandoned call gets a task due now (the ACD's hook, call row locked);
+    when its number already has an open task, the call joins that one instead."""
     origin = DROPS.get(CallStatus(call.status))
     if origin is None:
         return None
@@ -94,12 +96,75 @@ async def on_call_ended(
         return None
     if await open_task_of(session, call.id) is not None:
         return None
+    joined = await _join(session, actor, call, origin, now=now)
+    if joined is not None:
+        return joined
     if await attempts_of_call(session, call.id) >= MAX_ATTEMPTS:
         return None
     reason = "the call dropped" if origin is Origin.DROPPED else "the caller hung up waiting"
-    return await _create(
-        session, actor, call, origin, reason, preferred=operator, queue=queue, now=now
+    try:
+        async with session.begin_nested():
+            return await _create(
+                session, actor, call, origin, reason, preferred=operator, queue=queue, now=now
+            )
+    except IntegrityError:
+        # Another process made the number's task a moment ago: join it.
+        return await _join(session, actor, call, origin, now=now)
+
+
+async def open_task_for_number(
+    session: AsyncSession, number: str, *, lock: bool = False
+) -> CallbackTask | None:
+    """The number's pending or dialing task, if any (at most one: the database says so)."""
+    query = select(CallbackTask).where(CallbackTask.number == number, CallbackTask.status.in_(OPEN))
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return await session.scalar(query)
+
+
+async def _join(
+    session: AsyncSession, actor: Actor, call: Call, origin: Origin, *, now: datetime
+) -> CallbackTask | None:
+    """Add ``call`` to its number's open task (one task rings one caller); None when the
+    number has none."""
+    assert call.caller_number is not None
+    task = await open_task_for_number(session, call.caller_number, lock=True)
+    if task is None or task.call_id == call.id:
+        return task
+    session.add(CallbackJoin(task_id=task.id, call_id=call.id, origin=origin.value, joined_at=now))
+    card = await card_of_call(session, call.id)
+    if card is not None:
+        task.priority = max(task.priority, rank(card.priority))
+        if task.card_id is None:
+            task.card_id = card.id
+    await audit.record(
+        session,
+        actor,
+        "callback.joined",
+        "call",
+        str(call.id),
+        {"callback_id": str(task.id), "origin": origin.value, "first_call_id": str(task.call_id)},
+        at=now,
     )
+    publish(session, task, "joined")
+    return task
+
+
+async def joins_of(
+    session: AsyncSession, task_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[CallbackJoin]]:
+    """The calls that joined each task, in the order they joined."""
+    found: dict[uuid.UUID, list[CallbackJoin]] = {task_id: [] for task_id in task_ids}
+    if not task_ids:
+        return found
+    rows = await session.scalars(
+        select(CallbackJoin)
+        .where(CallbackJoin.task_id.in_(list(task_ids)))
+        .order_by(CallbackJoin.joined_at, CallbackJoin.call_id)
+    )
+    for row in rows.all():
+        found[row.task_id].append(row)
+    return found
 
 
 async def on_call_answered(session: AsyncSession, call: Call, *, now: datetime) -> int:
@@ -148,6 +213,12 @@ async def request(
     waiting = await open_task_of(session, call_id)
     if waiting is not None:
         raise Conflict(f"callback {waiting.id} of this call is already {waiting.status}")
+    same_number = await open_task_for_number(session, call.caller_number)
+    if same_number is not None:
+        raise Conflict(
+            f"callback {same_number.id} to {call.caller_number} is already {same_number.status}; "
+            "one callback rings one caller"
+        )
     made = await attempts_of_call(session, call_id)
     if made >= MAX_ATTEMPTS:
         raise Conflict(f"this caller was already called back {made} times (at most {MAX_ATTEMPTS})")

@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cardschema import CallbackAttempt, CallbackOutcome, CardStatus
 from cardschema.rules import MAX_CALLBACKS
-from dispatch.cards import store
+from dispatch.cards import service, store
 from dispatch.cards.models import CardRow
+from dispatch.cards.routing import Classifier
 from dispatch.core.actor import Actor
 from dispatch.errors import Conflict
 
@@ -60,3 +61,25 @@ async def record_callback_attempt(
     if owner != card.operator_id:
         detail["operator"] = owner
     return await store.save(session, actor, row, updated, change="callback", detail=detail, now=now)
+
+
+async def card_for_reached_caller(
+    session: AsyncSession,
+    actor: Actor,
+    call_id: uuid.UUID,
+    *,
+    classifier: Classifier,
+    now: datetime,
+) -> CardRow:
+    """A new card for a call that had none when its caller was reached on a callback (the
+    caller gave up waiting before anyone answered): filled from the call and its AML, for the
+    operator who reached them to complete."""
+    return await service.create_card(
+        session,
+        actor,
+        call_id=call_id,
+        channel=None,
+        changes={},
+        classifier=classifier,
+        now=now,
+    )
