@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from dispatch.analytics import staffing as erlang
 from dispatch.auth import service as auth
@@ -25,7 +25,13 @@ from dispatch.consoles.schemas import EscalationOut, EscalationStatus
 from dispatch.consoles.views import PartContext
 from dispatch.feeds import followup
 from dispatch.queues import floor, queue_log, service, summary
-from dispatch.queues.schemas import PeriodOut, QueuesSummary, QueueStatsOut, Skills
+from dispatch.queues.schemas import (
+    PeriodOut,
+    QueuesSummary,
+    QueueStatsOut,
+    ServiceLevelOut,
+    Skills,
+)
 from dispatch.queues.states import QUEUED, QueueEvent
 from dispatch.queues.supervisor import Placed
 
@@ -144,7 +150,9 @@ async def operators(context: PartContext) -> list[dict[str, Any]]:
 
 
 async def alerts(context: PartContext) -> list[dict[str, Any]]:
-    """Queues below a service-level target (now or today), and calls waiting too long."""
+    """What needs a supervisor now, one alert per queue and kind, grouped by queue: a service
+    level below its target (now or today, counting the callers still waiting past it), calls
+    waiting too long, offers that rang out unanswered lately."""
     found: list[dict[str, Any]] = []
     for item in (await _summary(context)).queues:
         for name, period in (("now", item.interval), ("today", item.today)):
@@ -153,8 +161,8 @@ async def alerts(context: PartContext) -> list[dict[str, Any]]:
                     level
                     for level in period.service_level
                     if level.target_percent is not None
-                    and level.percent is not None
-                    and level.percent < level.target_percent
+                    and _honest(level) is not None
+                    and cast(float, _honest(level)) < level.target_percent
                 ),
                 None,
             )
@@ -166,25 +174,69 @@ async def alerts(context: PartContext) -> list[dict[str, Any]]:
                         "queue": item.name,
                         "period": name,
                         "seconds": missed.seconds,
-                        "percent": missed.percent,
+                        "percent": _honest(missed),
+                        "answered_percent": missed.percent,
+                        "waiting_past": missed.waiting_past,
                         "target_percent": missed.target_percent,
                     }
                 )
     limit = context.runtime.settings.supervisor_wait_alert_s
+    waiting: dict[str, list[Any]] = {}
     for placed in await _open_calls(context):
         entry = placed.entry
         if entry.status in QUEUED and (context.now - entry.entered_at).total_seconds() > limit:
-            found.append(
-                {
-                    "key": f"long_wait:{entry.call_id}",
-                    "kind": "long_wait",
-                    "queue": entry.queue,
-                    "call_id": str(entry.call_id),
-                    "since": entry.entered_at.isoformat(),
-                    "threshold_s": limit,
-                }
-            )
-    return found
+            waiting.setdefault(entry.queue, []).append(entry)
+    for queue, entries in waiting.items():
+        oldest = min(entries, key=lambda e: e.entered_at)
+        found.append(
+            {
+                "key": f"long_wait:{queue}",
+                "kind": "long_wait",
+                "queue": queue,
+                "count": len(entries),
+                "call_id": str(oldest.call_id),
+                "call_ids": [str(e.call_id) for e in entries],
+                "since": oldest.entered_at.isoformat(),
+                "threshold_s": limit,
+            }
+        )
+    found += await _ring_outs(context)
+    return sorted(found, key=lambda alert: (alert["queue"], _KINDS.index(alert["kind"])))
+
+
+_KINDS = ("long_wait", "service_level", "ring_no_answer")
+# Offers that rang out unanswered within this window raise an alert for their queue.
+RING_OUT_WINDOW = timedelta(minutes=15)
+
+
+def _honest(level: ServiceLevelOut) -> float | None:
+    """The figure an alert judges: callers still waiting past the target count as missed."""
+    return level.percent_with_waiting if level.percent_with_waiting is not None else level.percent
+
+
+async def _ring_outs(context: PartContext) -> list[dict[str, Any]]:
+    """Per queue: offers that rang out at an operator's set in the last 15 minutes."""
+    lines = await queue_log.lines(
+        context.session,
+        since=context.now - RING_OUT_WINDOW,
+        events=[QueueEvent.RING_NO_ANSWER],
+        limit=10_000,
+    )
+    by_queue: dict[str, list[Any]] = {}
+    for line in lines:
+        by_queue.setdefault(line.queue or "", []).append(line)
+    return [
+        {
+            "key": f"ring_no_answer:{queue}",
+            "kind": "ring_no_answer",
+            "queue": queue,
+            "count": len(rung),
+            "operators": sorted({line.operator for line in rung if line.operator}),
+            "last_at": rung[-1].at.isoformat(),
+            "window_minutes": int(RING_OUT_WINDOW.total_seconds() // 60),
+        }
+        for queue, rung in by_queue.items()
+    ]
 
 
 async def staffing(context: PartContext) -> dict[str, Any]:
@@ -221,6 +273,13 @@ async def staffing(context: PartContext) -> dict[str, Any]:
         )
     except erlang.StaffingError:
         return {"available": False}
+    # What is happening overrides the model when they disagree: callers waiting past the
+    # target with nobody free means short by at least those callers, whatever the last half
+    # hour's arrivals predict.
+    current = next(t for t in overall.interval.service_level if t.seconds == target.seconds)
+    waiting_past = current.waiting_past
+    seen_short = waiting_past if overall.available == 0 else 0
+    modelled_short = max(0, needed.agents - staffed)
     return {
         "available": True,
         "window_minutes": int(ARRIVAL_WINDOW.total_seconds() // 60),
@@ -230,10 +289,13 @@ async def staffing(context: PartContext) -> dict[str, Any]:
         "handle_assumed": handle is None,
         "target_seconds": target.seconds,
         "target_percent": target.target_percent,
-        "needed": needed.agents,
+        "needed": max(needed.agents, staffed + seen_short),
         "staffed": staffed,
-        "shortfall": max(0, needed.agents - staffed),
+        "shortfall": max(modelled_short, seen_short),
+        "basis": "waiting" if seen_short > modelled_short else "erlang_c",
         "expected_percent": round(100 * expected.service_level, 1),
+        "waiting_past_target": waiting_past,
+        "observed_percent": _honest(current),
     }
 
 

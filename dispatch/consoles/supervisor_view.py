@@ -13,7 +13,8 @@ Shared parts (one value for every supervisor):
 - ``escalations`` — open and taken escalations with their reason, then the latest resolved.
 - ``cards`` — cards being filled (open or routed) with their operator and ``completeness``.
 - ``followup`` — the services' follow-up list (re-send, re-route).
-- ``alerts`` — ``service_level`` (a queue below a target now or today) and ``long_wait``.
+- ``alerts`` — per queue and kind: ``long_wait``, ``service_level`` (below a target now or today,
+  callers waiting past it counted as missed) and ``ring_no_answer`` (the last 15 minutes).
 - ``callbacks`` — callbacks pending (offering order, ``overdue`` ones flagged), being dialled,
   and unreachable callers of the last 12 hours (as on the operator console).
 - ``staffing`` — the Erlang C hint: operators needed for the first target at the current

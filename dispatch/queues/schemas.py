@@ -284,7 +284,8 @@ class ServiceLevelOut(BaseModel):
     """Answered within ``seconds``: of the answered, and with early abandons counted as met."""
 
     # percent = answered_within / answered; percent_with_abandons = (answered_within +
-    # abandoned_within) / (answered + abandoned), Asterisk's ServicelevelPerf2.
+    # abandoned_within) / (answered + abandoned), Asterisk's ServicelevelPerf2;
+    # percent_with_waiting adds the callers waiting past the target now to the missed.
 
     seconds: int
     target_percent: float | None
@@ -292,6 +293,16 @@ class ServiceLevelOut(BaseModel):
     abandoned_within: int
     percent: float | None
     percent_with_abandons: float | None
+    waiting_past: int = Field(
+        default=0,
+        description="callers waiting now for longer than `seconds` (0 for a period that has ended)",
+    )
+    percent_with_waiting: float | None = Field(
+        default=None,
+        description="(answered_within + abandoned_within) / (answered + abandoned + "
+        "waiting_past): percent_with_abandons with the callers still waiting past the target "
+        "counted as missed — what a caller in the queue experiences now",
+    )
 
 
 class PeriodOut(BaseModel):

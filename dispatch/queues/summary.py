@@ -116,6 +116,7 @@ def _item(
     current: datetime,
 ) -> QueueStatsOut:
     oldest = min((e.entered_at for e in entries), default=None)
+    waits = [(now - e.entered_at).total_seconds() for e in entries]
     states = [p.state for p in people]
     return QueueStatsOut(
         name=name,
@@ -128,13 +129,19 @@ def _item(
         busy=sum(1 for s in states if s in BUSY),
         on_break=states.count(S.ON_BREAK.value),
         signed_in=len(states),
-        interval=period(current, [r for r in rows if r.interval_start == current], targets),
-        today=period(day, rows, targets),
+        interval=period(
+            current, [r for r in rows if r.interval_start == current], targets, waits=waits
+        ),
+        today=period(day, rows, targets, waits=waits),
     )
 
 
-def period(start: datetime, rows: Iterable[QueueStat], targets: Targets) -> PeriodOut:
-    """The statistics of a period from its counter rows."""
+def period(
+    start: datetime, rows: Iterable[QueueStat], targets: Targets, *, waits: Sequence[float] = ()
+) -> PeriodOut:
+    """The statistics of a period from its counter rows; ``waits`` are the seconds each caller
+    still in the queue has waited (a period that includes now), counted as missed past a
+    target in ``percent_with_waiting``."""
     total = stats.blank("", start)
     for row in rows:
         stats.add(
@@ -152,6 +159,7 @@ def period(start: datetime, rows: Iterable[QueueStat], targets: Targets) -> Peri
     for seconds, percent in targets:
         within = total.answered_within.get(str(seconds), 0)
         early = total.abandoned_within.get(str(seconds), 0)
+        past = sum(1 for waited in waits if waited > seconds)
         levels.append(
             ServiceLevelOut(
                 seconds=seconds,
@@ -160,6 +168,8 @@ def period(start: datetime, rows: Iterable[QueueStat], targets: Targets) -> Peri
                 abandoned_within=early,
                 percent=_percent(within, answered),
                 percent_with_abandons=_percent(within + early, answered + abandoned),
+                waiting_past=past,
+                percent_with_waiting=_percent(within + early, answered + abandoned + past),
             )
         )
     talk = _ratio(total.talk_sum, total.completed)

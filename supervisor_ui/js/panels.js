@@ -43,15 +43,23 @@ function callerOf(parts, callId) {
   return call ? call.caller || "—" : "";
 }
 
+/** The service level a caller lives: the callers still waiting past the target count as
+ * missed (``percent_with_waiting``); the answered-only figure where that is not given. */
+function honest(level) {
+  if (!level) return null;
+  return level.percent_with_waiting ?? level.percent;
+}
+
 /** The first service-level target of a period: "85% / 90%", marked when below. */
 function level(period) {
   const target = (period?.service_level || []).find((l) => l.target_percent !== null) || null;
   if (!target) return h("span", { text: "—" });
-  const below = target.percent !== null && target.percent < target.target_percent;
+  const shown = honest(target);
+  const below = shown !== null && shown < target.target_percent;
   return h("span", {
     class: below ? "below" : "",
-    title: `≤ ${target.seconds} s`,
-    text: `${percent(target.percent)} / ${Math.round(target.target_percent)}%`,
+    title: `≤ ${target.seconds} s · ${t("sl_answered_only")}: ${percent(target.percent)} · ${t("sl_waiting_past")}: ${target.waiting_past || 0}`,
+    text: `${percent(shown)} / ${Math.round(target.target_percent)}%`,
   });
 }
 
@@ -102,7 +110,7 @@ export function overallLine(parts) {
     `${t("queue_waiting")}: ${all.waiting}`,
     oldest ? " · " : "", oldest ? since(oldest) : "",
     ` · ${t("queue_free")}: ${all.available}`,
-    target ? ` · ${t("queue_sl")}: ${percent(target.percent)}` : "",
+    target ? ` · ${t("queue_sl")}: ${percent(honest(target))}` : "",
   ];
 }
 
@@ -119,6 +127,9 @@ export function staffingText(staffing) {
   return [
     h("strong", { text: `${t("staffing")}: ` }), text, " — ", verdict,
     ` (${t("staffing_expected", { percent: staffing.expected_percent })})`,
+    staffing.waiting_past_target
+      ? h("span", { class: "below", text: ` ${t("staffing_waiting", { count: staffing.waiting_past_target, seconds: staffing.target_seconds })}` })
+      : null,
     staffing.handle_assumed ? h("small", { class: "muted", text: ` ${t("staffing_assumed")}` }) : null,
   ].filter(Boolean);
 }
@@ -276,18 +287,35 @@ export function callbackRows(parts) {
 
 // -- alerts -------------------------------------------------------------------------------------
 
+/** One item per queue that has alerts, its alerts (long waits, service level, ring-outs) under it. */
 export function alertItems(parts) {
-  return (parts.alerts || []).map((alert) => {
-    const queue = queueTitle(parts, alert.queue);
-    if (alert.kind === "long_wait") {
-      return h("li", { dataset: { kind: alert.kind, key: alert.key, call: alert.call_id } },
-        `⚠ ${t("alert_long_wait", { queue, threshold: Math.round(alert.threshold_s) })} · `, since(alert.since));
-    }
-    return h("li", { dataset: { kind: alert.kind, key: alert.key } }, `⚠ ${t("alert_service_level", {
-      queue, period: t(`period_${alert.period}`), percent: Math.round(alert.percent),
-      target: Math.round(alert.target_percent), seconds: alert.seconds,
+  const groups = new Map();
+  for (const alert of parts.alerts || []) {
+    if (!groups.has(alert.queue)) groups.set(alert.queue, []);
+    groups.get(alert.queue).push(alertItem(alert));
+  }
+  return [...groups].map(([queue, items]) =>
+    h("li", { class: "alert-group", dataset: { queue } },
+      h("strong", { text: queueTitle(parts, queue) }), h("ul", {}, ...items)));
+}
+
+function alertItem(alert) {
+  const data = { dataset: { kind: alert.kind, key: alert.key } };
+  if (alert.kind === "long_wait") {
+    data.dataset.call = alert.call_id;
+    return h("li", data, `⚠ ${t("alert_long_wait", { count: alert.count, threshold: Math.round(alert.threshold_s) })} · `,
+      since(alert.since));
+  }
+  if (alert.kind === "ring_no_answer") {
+    return h("li", data, `⚠ ${t("alert_ring_no_answer", {
+      count: alert.count, minutes: alert.window_minutes, operators: alert.operators.join(", "),
     })}`);
-  });
+  }
+  const waiting = alert.waiting_past ? ` (${t("alert_waiting_past", { count: alert.waiting_past })})` : "";
+  return h("li", data, `⚠ ${t("alert_service_level", {
+    period: t(`period_${alert.period}`), percent: Math.round(alert.percent),
+    target: Math.round(alert.target_percent), seconds: alert.seconds,
+  })}${waiting}`);
 }
 
 // -- the wallboard ------------------------------------------------------------------------------
@@ -298,12 +326,12 @@ export function wallboard(parts) {
   const tile = (q, overall) => {
     const oldest = oldestWaiting(parts, overall ? null : q.name);
     const today = (q.today.service_level || [])[0];
-    const below = today && today.percent !== null && today.target_percent !== null && today.percent < today.target_percent;
+    const below = today && honest(today) !== null && today.target_percent !== null && honest(today) < today.target_percent;
     return h("section", { class: `tile${overall ? " overall" : ""}${q.waiting ? " busy" : ""}`, dataset: { queue: q.name } },
       h("h3", { text: overall ? t("all_queues") : q.title }),
       h("p", { class: "big" }, h("span", { class: "count", text: String(q.waiting) }), h("small", { class: "label", text: ` ${t("waiting")}` })),
       h("p", {}, `${t("longest_wait")}: `, oldest ? since(oldest, { class: "wait" }) : "—"),
-      h("p", { class: below ? "below" : "" }, `${t("sl_today")}: ${today ? percent(today.percent) : "—"}`),
+      h("p", { class: below ? "below" : "" }, `${t("sl_today")}: ${today ? percent(honest(today)) : "—"}`),
       h("p", { class: "muted", text: `${t("answered")} ${q.today.answered} · ${t("abandoned")} ${q.today.abandoned}` }));
   };
   const counts = {};
