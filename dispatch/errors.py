@@ -16,6 +16,10 @@ class DomainError(Exception):
         super().__init__(message)
         self.message = message
 
+    def body(self) -> dict[str, object]:
+        """The refusal's JSON body: ``detail`` and ``code``, and what a subclass adds."""
+        return {"detail": self.message, "code": self.code}
+
 
 class NotFound(DomainError):
     """The thing asked for does not exist (or is not visible to the caller)."""
@@ -36,6 +40,30 @@ class Invalid(DomainError):
 
     status_code = 422
     code = "invalid"
+
+
+class Inconsistent(Invalid):
+    """A card that contradicts itself (``reasons``) or has warnings nobody acknowledged.
+
+    Both lists hold ``{code, message}`` items; ``code`` says which of the two refused.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str,
+        reasons: list[dict[str, str]],
+        warnings: list[dict[str, str]],
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.reasons = reasons
+        self.warnings = warnings
+
+    def body(self) -> dict[str, object]:
+        """The refusal with its reasons and warnings."""
+        return {**super().body(), "reasons": self.reasons, "warnings": self.warnings}
 
 
 class PermissionDenied(DomainError):

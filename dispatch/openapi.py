@@ -1,7 +1,8 @@
 """The OpenAPI description says what the server answers: client generators and fuzzers read it.
 
 FastAPI documents a 422 as its own body (``detail``: a list); this server answers every refusal
-as ``{"detail": "...", "code": "...", "errors": [...]}`` (``app._validation_error``). Request
+as ``{"detail": "...", "code": "...", "errors": [...]}`` (``app._validation_error``), a card
+that cannot be closed or routed as it stands with ``reasons`` and ``warnings`` as well. Request
 bodies an endpoint reads by hand (a card as JSON or XML) are named in ``openapi_extra``; their
 schemas are added here so that every reference resolves.
 """
@@ -40,6 +41,31 @@ REFUSAL = {
                 },
             },
         },
+        "reasons": {
+            "type": "array",
+            "description": "a card closed or routed as it stands would contradict itself "
+            "(code card_inconsistent): each contradiction, e.g. incident_type_required, "
+            "dispatched_without_services; fix the card or choose another outcome",
+            "items": {"$ref": "#/components/schemas/Finding"},
+        },
+        "warnings": {
+            "type": "array",
+            "description": "what a person may knowingly accept on a card closed or routed "
+            "(code warnings_unacknowledged when any is not in the request's acknowledge): "
+            "send the request again naming each code in acknowledge",
+            "items": {"$ref": "#/components/schemas/Finding"},
+        },
+    },
+}
+
+FINDING = {
+    "title": "Finding",
+    "type": "object",
+    "description": "one contradiction or warning of a card (dispatch/cards/consistency.py)",
+    "required": ["code", "message"],
+    "properties": {
+        "code": {"type": "string", "description": "a stable tag, e.g. expected_hazard_missing"},
+        "message": {"type": "string", "description": "what is wrong, for a person (English)"},
     },
 }
 
@@ -64,6 +90,7 @@ def describe_answers(app: FastAPI) -> Callable[[], dict[str, Any]]:
         schema = generate()
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components["HTTPValidationError"] = REFUSAL
+        components["Finding"] = FINDING
         components.pop("ValidationError", None)
         # Any other status an operation answers (401, 403, 404, 409, 413, 415, 429) is a
         # refusal with the same body: said once per operation as its ``default`` answer.

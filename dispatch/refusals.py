@@ -1,5 +1,6 @@
 """Every refusal answers with the same body, ``{"detail": ..., "code": ...}`` (and ``errors``
-for request validation), whatever refused it: the domain, request validation, the database's
+for request validation; ``reasons`` and ``warnings`` for a card that cannot be closed or routed
+as it stands), whatever refused it: the domain, request validation, the database's
 net, or the framework itself (a body that is not JSON, an unknown path, a method the path does
 not take). A 405 names in ``Allow`` every method the path takes, across all its routes.
 """
@@ -70,9 +71,7 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
     if isinstance(exc, TooManyRequests):
         headers = {"Retry-After": str(exc.retry_after_s)}
-    return JSONResponse(
-        {"detail": exc.message, "code": exc.code}, status_code=exc.status_code, headers=headers
-    )
+    return JSONResponse(exc.body(), status_code=exc.status_code, headers=headers)
 
 
 async def _data_error(request: Request, exc: Exception) -> JSONResponse:

@@ -35,6 +35,10 @@ from simulators.report import CallRecord, Tally
 
 log = logging.getLogger(__name__)
 
+# What the caller's words (arrivals.SCRIPT_TEXT) tell of hazards, per incident family: the
+# card says it, so the server's consistency check finds the type's hazard on it.
+SAID_HAZARDS: dict[str, tuple[str, ...]] = {"fire": ("smoke",), "gas": ("gas_smell",)}
+
 SKILLS = {
     "languages": {"uz": 0, "ru": 0, "kaa": 0, "en": 0},
     "channels": {"voice": 0, "sms": 0, "email": 0, "video": 0},
@@ -137,6 +141,15 @@ class OperatorBot:
 
     async def _post(self, path: str, body: Any = None) -> httpx.Response:
         return await self.http.post(f"{API}{path}", json=body, headers=self.headers)
+
+    async def _finish(self, path: str, body: dict[str, Any] | None = None) -> httpx.Response:
+        """Route or close a card as an operator does: when the server names warnings (a card
+        the bot filled from a short script may lack a fact), read them and confirm them."""
+        answer = await self._post(path, body)
+        if answer.status_code == 422 and answer.json().get("code") == "warnings_unacknowledged":
+            codes = [w["code"] for w in answer.json()["warnings"]]
+            answer = await self._post(path, {**(body or {}), "acknowledge": codes})
+        return answer
 
     async def start(self) -> None:
         """Sign in, declare skills, go available."""
@@ -260,7 +273,7 @@ class OperatorBot:
             self._start_wrap_up()
         elif task.get("status") == "unreachable" and card_id is not None:
             # The bot's own card of the dropped call closes; someone else's stays as it is.
-            await self._post(f"/cards/{card_id}/close", {"outcome": "caller_unreachable"})
+            await self._finish(f"/cards/{card_id}/close", {"outcome": "caller_unreachable"})
 
     async def _after_reached(self, dial: Dial, call: LiveCall | None, card_id: str | None) -> bool:
         """Update the card of the reached caller (a new version, sent to its services again)
@@ -280,7 +293,7 @@ class OperatorBot:
         if call is not None:
             # The card may be the one the server opened for the reached caller: what they say
             # now fills it as the console's first autosave would.
-            patch["incident"]["type"] = call.scenario.incident
+            patch["incident"] = {**_incident(call), **patch["incident"]}
             patch["location"] = _location(call)
         answer = await self.http.patch(f"{API}/cards/{card_id}", json=patch, headers=self.headers)
         if answer.status_code == 409:
@@ -302,7 +315,7 @@ class OperatorBot:
             if not call.record.services:
                 call.record.services = _codes(card["services"])
         outcome = "dispatched" if card.get("services") else "advice_given"
-        closed = await self._post(f"/cards/{card_id}/close", {"outcome": outcome})
+        closed = await self._finish(f"/cards/{card_id}/close", {"outcome": outcome})
         if closed.status_code != 200:
             self.tally.errors[f"close {closed.status_code}"] += 1
         return True
@@ -312,7 +325,7 @@ class OperatorBot:
         autosave would carry)."""
         body = {
             "call_id": call.record.call_id,
-            "incident": {"type": call.scenario.incident, "description": call.scenario.text},
+            "incident": _incident(call),
             "location": _location(call),
         }
         answer = await self._post("/cards", body)
@@ -324,7 +337,7 @@ class OperatorBot:
         return card_id
 
     async def _route_and_close(self, call: LiveCall, card_id: str, *, close: bool = True) -> None:
-        answer = await self._post(f"/cards/{card_id}/route")
+        answer = await self._finish(f"/cards/{card_id}/route")
         if answer.status_code == 200:
             call.record.services = _codes(answer.json().get("services") or [])
         else:
@@ -332,9 +345,18 @@ class OperatorBot:
         if not close:
             return
         outcome = "dispatched" if call.record.services else "advice_given"
-        answer = await self._post(f"/cards/{card_id}/close", {"outcome": outcome})
+        answer = await self._finish(f"/cards/{card_id}/close", {"outcome": outcome})
         if answer.status_code != 200:
             self.tally.errors[f"close {answer.status_code}"] += 1
+
+
+def _incident(call: LiveCall) -> dict[str, Any]:
+    """What the simulated caller tells: the type, their words, and the hazards they name."""
+    incident: dict[str, Any] = {"type": call.scenario.incident, "description": call.scenario.text}
+    hazards = SAID_HAZARDS.get(call.scenario.incident.split(".")[0])
+    if hazards:
+        incident["hazards"] = list(hazards)
+    return incident
 
 
 def _location(call: LiveCall) -> dict[str, Any]:

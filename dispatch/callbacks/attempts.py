@@ -27,7 +27,7 @@ from dispatch.callbacks.schemas import AttemptIn
 from dispatch.callbacks.states import MAX_ATTEMPTS, OPEN, CallbackStatus, rank
 from dispatch.callbacks.tasks import Policy
 from dispatch.cards import callbacks as card_callbacks
-from dispatch.cards import lifecycle, store
+from dispatch.cards import consistency, lifecycle, store
 from dispatch.cards.routing import Classifier
 from dispatch.consoles import escalations
 from dispatch.consoles.schemas import EscalationCreate, EscalationKind
@@ -253,8 +253,17 @@ async def _route_unreachable(
     if where.lat is None and where.district is None and not where.address:
         return f"card {card.number} not routed: its location is not known"
     try:
+        # No person is there to weigh the card's warnings, and an unreachable caller at a
+        # known place gets help anyway: the system accepts them, and the version says which.
         row = await lifecycle.route_card(
-            session, SYSTEM, card_id, None, classifier=classifier, expected_version=None, now=now
+            session,
+            SYSTEM,
+            card_id,
+            None,
+            classifier=classifier,
+            expected_version=None,
+            now=now,
+            acknowledge=consistency.ALL_WARNINGS,
         )
     except DomainError as exc:
         return f"card {card.number} not routed: {exc}"

@@ -26,6 +26,7 @@ from cardschema import CardStatus
 from dispatch import idempotent
 from dispatch.auth.roles import Role
 from dispatch.cards import lifecycle, location, service, services_status, store
+from dispatch.cards.consistency import CardWarning
 from dispatch.cards.models import CardRow, CardVersion
 from dispatch.cards.routing import Classifier
 from dispatch.cards.routing.api import ClassifierDep
@@ -38,6 +39,7 @@ from dispatch.cards.schemas import (
     HandoffCreate,
     LinkCreate,
     NoteCreate,
+    RerouteRequest,
     RouteRequest,
     SuggestionOut,
 )
@@ -125,8 +127,16 @@ async def create_card(
     now: LocalNow,
     settings: SettingsDep,
     idempotency_key: IdempotencyKey = None,
+    acknowledge: Annotated[
+        list[CardWarning],
+        Query(
+            max_length=len(CardWarning),
+            description="a closed or routed card sent as XML: the warnings accepted",
+        ),
+    ] = [],  # noqa: B006 - FastAPI copies a query default, it is never shared
 ) -> Response:
-    """Open a card (JSON, optionally for a call) or accept a whole card as XML."""
+    """Open a card (JSON, optionally for a call) or accept a whole card as XML (a closed or
+    routed one is held to the rules of closing or routing; ``acknowledge`` its warnings)."""
     content_type = request.headers.get("content-type", "application/json").split(";")[0].strip()
     body = await read_limited_body(request, cardschema.MAX_CARD_BYTES)
     keyed = await idempotent.begin(request, session, who.actor, idempotency_key, now=now, body=body)
@@ -137,7 +147,9 @@ async def create_card(
             card = cardschema.parse(body)
         except cardschema.CardSchemaError as exc:
             raise Invalid(f"the card XML was refused: {exc}") from exc
-        row = await lifecycle.import_card(session, who.actor, card, classifier=classifier, now=now)
+        row = await lifecycle.import_card(
+            session, who.actor, card, classifier=classifier, now=now, acknowledge=acknowledge
+        )
         answer = card_response(row, request, classifier, status.HTTP_201_CREATED)
         return await idempotent.finish(keyed, answer, "card", str(row.id))
     if content_type != "application/json":
@@ -333,7 +345,10 @@ async def route_card(
     if_match: IfMatch,
     body: Annotated[RouteRequest | None, Body()] = None,
 ) -> Response:
-    """Send the card to services: those named, or with no body the suggested ones."""
+    """Send the card to services: those named, or without ``services`` the suggested ones.
+
+    Refused (422) when the card contradicts itself (``card_inconsistent``, with ``reasons``)
+    or has warnings not named in ``acknowledge`` (``warnings_unacknowledged``)."""
     row = await lifecycle.route_card(
         session,
         who.actor,
@@ -342,6 +357,7 @@ async def route_card(
         classifier=classifier,
         expected_version=if_match,
         now=now,
+        acknowledge=body.acknowledge if body else (),
     )
     return card_response(row, request, classifier)
 
@@ -349,7 +365,7 @@ async def route_card(
 @router.post("/cards/{card_id}/reroute")
 async def reroute_card(
     card_id: uuid.UUID,
-    body: RouteRequest,
+    body: RerouteRequest,
     request: Request,
     session: Session,
     who: Supervisor,
@@ -375,9 +391,23 @@ async def close_card(
     now: LocalNow,
     if_match: IfMatch,
 ) -> Response:
-    """End the operator's work on the card with an outcome."""
+    """End the operator's work on the card with an outcome.
+
+    Refused (422) when the outcome contradicts the card (``card_inconsistent``, with
+    ``reasons``: e.g. advice given with no incident type; an empty card closes only as
+    silent_call, misdial, test_call, hoax, duplicate or caller_unreachable) or when the card
+    has warnings not named in ``acknowledge`` (``warnings_unacknowledged``, with
+    ``warnings``)."""
     row = await lifecycle.close_card(
-        session, who.actor, card_id, body.outcome, body.note, expected_version=if_match, now=now
+        session,
+        who.actor,
+        card_id,
+        body.outcome,
+        body.note,
+        expected_version=if_match,
+        now=now,
+        classifier=classifier,
+        acknowledge=body.acknowledge,
     )
     return card_response(row, request, classifier)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cardschema import (
     Card,
     CardStatus,
-    LinkKind,
     Note,
     Outcome,
     RoutedService,
@@ -30,7 +29,7 @@ from cardschema import (
 from dispatch.agencies import service as agencies
 from dispatch.agencies import units_service as units
 from dispatch.calls import service as calls
-from dispatch.cards import store
+from dispatch.cards import consistency, store
 from dispatch.cards.models import CardRow
 from dispatch.cards.routing import Classifier, Suggestion, UnknownHazard, UnknownIncidentType
 from dispatch.cards.service import check_may_edit, check_open, check_version
@@ -94,13 +93,20 @@ async def route_card(
     classifier: Classifier,
     expected_version: int | None,
     now: datetime,
+    acknowledge: Collection[str] = (),
 ) -> CardRow:
-    """Send the card to ``services`` (or the suggested ones); routed ones stay as they are."""
+    """Send the card to ``services`` (or the suggested ones); routed ones stay as they are.
+
+    A card that contradicts itself is refused, and its warnings must be in ``acknowledge``
+    (see consistency.py); the acknowledged ones are stored with the version."""
     row = await store.load(session, card_id, for_update=True)
     card = store.to_card(row)
     check_version(card, expected_version)
     check_open(card, "routing")
     check_may_edit(card, actor)
+    acknowledged = consistency.enforce(
+        consistency.check_route(card, classifier), acknowledge, what="routed"
+    )
     if services is None:
         services = [s.service for s in suggest(card, classifier)]
         if not services:
@@ -109,7 +115,15 @@ async def route_card(
             )
     check_transition(card, CardStatus.ROUTED)
     return await _add_services(
-        session, actor, row, card, services, status=CardStatus.ROUTED, change="routed", now=now
+        session,
+        actor,
+        row,
+        card,
+        services,
+        status=CardStatus.ROUTED,
+        change="routed",
+        now=now,
+        acknowledged=acknowledged,
     )
 
 
@@ -142,6 +156,7 @@ async def _add_services(
     status: CardStatus,
     change: str,
     now: datetime,
+    acknowledged: list[str] | None = None,
 ) -> CardRow:
     known = await agencies.require_active(session, services)
     routed = {s.code for s in card.services}
@@ -180,7 +195,10 @@ async def _add_services(
         row,
         updated,
         change=change,
-        detail={"services": [s.code for s in added]},
+        detail={
+            "services": [s.code for s in added],
+            **({"acknowledged": acknowledged} if acknowledged else {}),
+        },
         now=now,
     )
 
@@ -194,24 +212,19 @@ async def close_card(
     *,
     expected_version: int | None,
     now: datetime,
+    classifier: Classifier,
+    acknowledge: Collection[str] = (),
 ) -> CardRow:
-    """End the operator's work with an outcome; the card must support that outcome."""
+    """End the operator's work with an outcome the card supports (consistency.py): a
+    contradiction is refused, each warning must be in ``acknowledge``."""
     row = await store.load(session, card_id, for_update=True)
     card = store.to_card(row)
     check_version(card, expected_version)
     check_may_edit(card, actor)
     check_transition(card, CardStatus.CLOSED)
-    if outcome is Outcome.DISPATCHED and not card.services:
-        raise Conflict(
-            f"card {card.number} was not routed to any service; route it before closing "
-            "as dispatched"
-        )
-    if outcome is Outcome.DUPLICATE and not any(
-        link.kind is LinkKind.DUPLICATE for link in card.links
-    ):
-        raise Conflict(
-            f"link card {card.number} to the card it duplicates before closing it as duplicate"
-        )
+    acknowledged = consistency.enforce(
+        consistency.check_close(card, outcome, classifier), acknowledge, what="closed"
+    )
     notes = card.notes
     if note:
         notes = (*notes, Note(at=now, author=actor.username, text=note))
@@ -223,15 +236,25 @@ async def close_card(
         notes=notes,
         updated_at=now,
     )
-    return await store.save(
-        session, actor, row, updated, change="closed", detail={"outcome": outcome.value}, now=now
-    )
+    detail: dict[str, Any] = {"outcome": outcome.value}
+    if acknowledged:
+        detail["acknowledged"] = acknowledged
+    return await store.save(session, actor, row, updated, change="closed", detail=detail, now=now)
 
 
 async def import_card(
-    session: AsyncSession, actor: Actor, card: Card, *, classifier: Classifier, now: datetime
+    session: AsyncSession,
+    actor: Actor,
+    card: Card,
+    *,
+    classifier: Classifier,
+    now: datetime,
+    acknowledge: Collection[str] = (),
 ) -> CardRow:
-    """Store a card that arrived as valid XML, keeping its identity, number and version."""
+    """Store a card that arrived as valid XML, keeping its identity, number and version.
+
+    A closed or routed card is held to the rules of closing or routing one (consistency.py):
+    its warnings must be in ``acknowledge``."""
     clash = await session.scalar(
         select(CardRow.number).where(or_(CardRow.id == card.id, CardRow.number == card.number))
     )
@@ -246,9 +269,24 @@ async def import_card(
         await agencies.require_known(session, [s.code for s in card.services])
     if card.call_id is not None:
         await calls.get_call(session, card.call_id)
+    acknowledged = _import_consistency(card, classifier, acknowledge)
     card, replaced = with_server_provenance(card, actor, now)
-    detail = {"replaced": replaced} if replaced else None
+    detail: dict[str, Any] = {"replaced": replaced} if replaced else {}
+    if acknowledged:
+        detail["acknowledged"] = acknowledged
     return await store.save(session, actor, None, card, change="import", detail=detail, now=now)
+
+
+def _import_consistency(
+    card: Card, classifier: Classifier, acknowledge: Collection[str]
+) -> list[str]:
+    if card.status is CardStatus.CLOSED:
+        verdict = consistency.check_close(card, card.outcome, classifier)
+        return consistency.enforce(verdict, acknowledge, what="imported as closed")
+    if card.services or card.status is CardStatus.ROUTED:
+        verdict = consistency.check_route(card, classifier)
+        return consistency.enforce(verdict, acknowledge, what="imported as routed")
+    return []
 
 
 def with_server_provenance(card: Card, actor: Actor, now: datetime) -> tuple[Card, list[str]]:

@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from cardschema import Channel, LinkKind, LocationSource, Outcome
 from dispatch.calls.schemas import LANGUAGE_PATTERN, PHONE_PATTERN
+from dispatch.cards.consistency import CardWarning
 
 INCIDENT_TYPE_PATTERN = r"^[a-z][a-z0-9_.]{1,63}$"
 HAZARD_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
@@ -107,8 +108,24 @@ class LinkCreate(_Input):
     kind: LinkKind
 
 
+_ACKNOWLEDGE: Any = Field(
+    default_factory=list,
+    max_length=len(CardWarning),
+    description="the warnings the person knowingly accepts (a 422 warnings_unacknowledged "
+    "lists them); stored with the card's version and audited",
+)
+
+
 class RouteRequest(_Input):
-    """The services to send the card to; omit the body for the classifier's suggestion."""
+    """The services to send the card to (omitted: the classifier's suggestion), and the
+    warnings acknowledged."""
+
+    services: list[str] | None = Field(default=None, min_length=1, max_length=16)
+    acknowledge: list[CardWarning] = _ACKNOWLEDGE
+
+
+class RerouteRequest(_Input):
+    """The services a supervisor sends the card to as well."""
 
     services: list[str] = Field(min_length=1, max_length=16)
 
@@ -127,6 +144,7 @@ class CloseRequest(_Input):
 
     outcome: Outcome
     note: str | None = Field(default=None, min_length=1, max_length=4000)
+    acknowledge: list[CardWarning] = _ACKNOWLEDGE
 
 
 class Completeness(BaseModel):

@@ -5,6 +5,7 @@ import { api } from "./api.js";
 import { currentCard, saveCard, savesDone } from "./card.js";
 import { field, openDialog, select } from "./dialogs.js";
 import { h } from "./dom.js";
+import { clearFindings, findingsBox, sendChecked } from "./findings.js";
 import { hhmm, language, pick, t } from "./i18n.js";
 
 const scripts = new Map(); // incident type -> script (promise)
@@ -66,6 +67,7 @@ export async function routeDialog(reference) {
   const suggested = await api("GET", `/cards/${card.id}/suggested-services`).catch(() => []);
   const routed = new Set(card.services.map((s) => s.code));
   const wanted = new Set(suggested.map((s) => s.service));
+  const findings = findingsBox();
   openDialog({
     name: "route",
     title: `${t("route")} — ${card.number}`,
@@ -87,7 +89,7 @@ export async function routeDialog(reference) {
           unit.textContent = `→ ${found ? found.name : t("unit_unknown")}`;
         }).catch(() => {});
       }
-      body.append(list);
+      body.append(list, findings);
     },
     async onConfirm() {
       const services = [...document.querySelectorAll("#dialog-body input[data-service]:checked:not(:disabled)")]
@@ -95,8 +97,10 @@ export async function routeDialog(reference) {
       if (!services.length) throw new Error(t("route"));
       await savesDone();
       const current = currentCard() ?? card;
-      await api("POST", `/cards/${card.id}/route`, { json: { services }, ifMatch: current.version })
-        .then((fresh) => reference.onSaved(fresh));
+      const fresh = await sendChecked(findings, (acknowledge) => api("POST", `/cards/${card.id}/route`, {
+        json: { services, ...(acknowledge.length ? { acknowledge } : {}) }, ifMatch: current.version,
+      }));
+      reference.onSaved(fresh);
     },
   });
 }
@@ -129,27 +133,38 @@ export function escalateDialog(callId, cardId, caller) {
 // -- close ------------------------------------------------------------------------------------
 
 const OUTCOMES = ["dispatched", "advice_given", "transferred", "referred", "false_alarm", "hoax",
-  "duplicate", "caller_unreachable", "silent_call", "misdial"];
+  "duplicate", "caller_unreachable", "silent_call", "misdial", "test_call"];
 
 export function closeDialog(onSaved) {
   const card = currentCard();
   if (!card) return;
+  const findings = findingsBox();
   openDialog({
     name: "close",
     title: `${t("close_card")} — ${card.number}`,
     fill(body) {
-      const outcome = select(OUTCOMES.map((o) => [o, t(`outcome_${o}`)]),
-        card.services.length ? "dispatched" : "advice_given");
+      // Nothing is chosen for the operator: the outcome is a decision, never a default.
+      const outcome = select([["", t("choose_outcome")], ...OUTCOMES.map((o) => [o, t(`outcome_${o}`)])], "");
       outcome.id = "close-outcome";
+      outcome.options[0].disabled = true;
+      outcome.addEventListener("change", () => clearFindings(findings));
       body.append(field("outcome", outcome),
-        field("notes", h("input", { type: "text", id: "close-note", maxlength: 4000 })));
+        field("notes", h("input", { type: "text", id: "close-note", maxlength: 4000 })),
+        findings);
     },
     async onConfirm() {
+      const outcome = document.getElementById("close-outcome").value;
+      if (!outcome) {
+        document.getElementById("close-outcome").focus();
+        throw new Error(t("choose_outcome_first"));
+      }
       const note = document.getElementById("close-note").value.trim();
-      const json = { outcome: document.getElementById("close-outcome").value, ...(note ? { note } : {}) };
       await savesDone();
       const current = currentCard() ?? card;
-      onSaved(await api("POST", `/cards/${card.id}/close`, { json, ifMatch: current.version }));
+      onSaved(await sendChecked(findings, (acknowledge) => api("POST", `/cards/${card.id}/close`, {
+        json: { outcome, ...(note ? { note } : {}), ...(acknowledge.length ? { acknowledge } : {}) },
+        ifMatch: current.version,
+      })));
     },
   });
 }

@@ -3,10 +3,11 @@
 const TOKEN_KEY = "dispatch112.token";
 
 export class ApiError extends Error {
-  constructor(status, detail) {
+  constructor(status, detail, body = null) {
     super(detail);
     this.status = status;
     this.detail = detail;
+    this.body = body; // the whole refusal: code, and reasons and warnings of a card
   }
 }
 
@@ -47,7 +48,7 @@ export async function api(method, path, { json, ifMatch } = {}) {
   if (!response.ok) {
     const detail = (data && data.detail) || response.statusText;
     if (response.status === 401) window.dispatchEvent(new CustomEvent("signed-out"));
-    throw new ApiError(response.status, typeof detail === "string" ? detail : JSON.stringify(detail));
+    throw new ApiError(response.status, typeof detail === "string" ? detail : JSON.stringify(detail), data);
   }
   return data;
 }

@@ -56,6 +56,16 @@ export function installDialog() {
     }
   });
   document.getElementById("dialog-cancel").addEventListener("click", closeDialog);
+  // Enter confirms from every field of a dialog, a list to choose from or a box to tick
+  // included (browsers submit only from text fields); Shift+Enter and text areas keep it.
+  form.addEventListener("keydown", (event) => {
+    const target = event.target;
+    const choice = target instanceof HTMLSelectElement ||
+      (target instanceof HTMLInputElement && ["checkbox", "radio"].includes(target.type));
+    if (event.key !== "Enter" || event.shiftKey || event.altKey || !choice) return;
+    event.preventDefault();
+    form.requestSubmit();
+  });
 }
 
 /** A labelled field for dialogs. */

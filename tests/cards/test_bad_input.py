@@ -22,6 +22,7 @@ async def test_bad_card_changes_are_refused_and_change_nothing(
 ) -> None:
     card = await new_card(api, incident={"type": "medical.cardiac_arrest"})
     other = await new_card(api)
+    consultation = await new_card(api, incident={"type": "info.consultation"})
     closed = await new_card(api, incident={"type": "crime.fraud"})
     assert (
         await api.post(
@@ -60,7 +61,14 @@ async def test_bad_card_changes_are_refused_and_change_nothing(
         ("PATCH", f"/api/v1/cards/{xid}", {"language": "ru"}, 409, "closed"),
         ("POST", f"/api/v1/cards/{cid}/route", {"services": ["999"]}, 422, "unknown service"),
         ("POST", f"/api/v1/cards/{cid}/route", {"services": []}, 422, "services"),
-        ("POST", f"/api/v1/cards/{oid}/route", None, 422, "no services to suggest"),
+        (
+            "POST",
+            f"/api/v1/cards/{consultation['id']}/route",
+            None,
+            422,
+            "no services to suggest",
+        ),
+        ("POST", f"/api/v1/cards/{oid}/route", {"services": ["102"]}, 422, "incident type"),
         ("POST", f"/api/v1/cards/{xid}/route", {"services": ["102"]}, 409, "closed"),
         ("POST", f"/api/v1/cards/{cid}/links", {"card_id": cid, "kind": "related"}, 422, "itself"),
         (
@@ -72,8 +80,8 @@ async def test_bad_card_changes_are_refused_and_change_nothing(
         ),
         ("POST", f"/api/v1/cards/{cid}/links", {"card_id": oid, "kind": "cousin"}, 422, "kind"),
         ("POST", f"/api/v1/cards/{cid}/notes", {"text": ""}, 422, "text"),
-        ("POST", f"/api/v1/cards/{cid}/close", {"outcome": "dispatched"}, 409, "route it"),
-        ("POST", f"/api/v1/cards/{cid}/close", {"outcome": "duplicate"}, 409, "link card"),
+        ("POST", f"/api/v1/cards/{cid}/close", {"outcome": "dispatched"}, 422, "route it"),
+        ("POST", f"/api/v1/cards/{cid}/close", {"outcome": "duplicate"}, 422, "link the card"),
         ("POST", f"/api/v1/cards/{cid}/close", {"outcome": "gone_fishing"}, 422, "outcome"),
         ("POST", f"/api/v1/cards/{xid}/close", {"outcome": "hoax"}, 409, "cannot become closed"),
         ("GET", f"/api/v1/cards/{MISSING}", None, 404, "no card"),

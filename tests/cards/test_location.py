@@ -50,7 +50,9 @@ async def test_a_point_is_resolved_at_once_and_routing_picks_the_covering_unit(a
 
 
 async def test_units_differ_by_region(api: Api) -> None:
-    card = await new_card(api, location=NUKUS, incident={"type": "fire.residential"})
+    card = await new_card(
+        api, location=NUKUS, incident={"type": "fire.residential", "hazards": ["smoke"]}
+    )
     assert card["location"]["region"]["code"] == "UZ-QR"
     routed = await api.post(
         f"/api/v1/cards/{card['id']}/route", user="operator1", json={"services": ["101", "102"]}
@@ -59,7 +61,7 @@ async def test_units_differ_by_region(api: Api) -> None:
 
 
 async def test_an_unresolved_point_leaves_the_district_for_the_operator(api: Api) -> None:
-    card = await new_card(api, location=KABUL)
+    card = await new_card(api, location=KABUL, incident={"type": "crime.public_disorder"})
     assert card["location"]["region"] is None
     assert card["location"]["district"] is None
     assert card["location"]["source"] == "operator"

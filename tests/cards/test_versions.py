@@ -85,7 +85,7 @@ async def test_no_module_but_the_store_numbers_a_card_version() -> None:
 async def test_a_callback_attempt_goes_on_the_card_through_cards(
     api: Api, engine: AsyncEngine
 ) -> None:
-    card = await new_card(api)
+    card = await new_card(api, incident={"type": "other.unknown"})
     sessions = session_factory(engine)
     async with sessions() as session, session.begin():
         row = await record_callback_attempt(

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from cardschema import Outcome
+from dispatch.cards.consistency import CardWarning, Contradiction
 from dispatch.consoles.schemas import EscalationKind, EscalationStatus
 from dispatch.queues.states import OPEN_ENTRY, OperatorState
 
@@ -81,3 +83,11 @@ def test_uzbek_texts_use_the_proper_apostrophes(ui: Path) -> None:
     text = (ui / "js" / "texts" / "uz.js").read_text(encoding="utf-8")
     values = re.findall(r':\s*"([^"]*)"', text)
     assert not [v for v in values if "'" in v or "`" in v]
+
+
+def test_every_reason_and_warning_of_a_card_is_told_in_the_three_languages() -> None:
+    # The console shows the server's verdict on a card (findings.js) as ``finding_<code>``.
+    codes = {f"finding_{code}" for code in (*Contradiction, *CardWarning)}
+    for language in ("uz", "ru", "en"):
+        assert codes - _keys(UI, language) == set(), language
+    assert {f"outcome_{o}" for o in Outcome} <= _keys(UI, "en")

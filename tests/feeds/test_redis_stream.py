@@ -46,7 +46,9 @@ async def test_cards_flow_into_a_stream_per_service_without_duplicates_after_res
     try:
         async with running_api(with_redis) as api:
             cards = [
-                await routed_card(api, ["104"], incident={"type": "gas.smell_indoors"})
+                await routed_card(
+                    api, ["104"], incident={"type": "gas.smell_indoors", "hazards": ["gas_smell"]}
+                )
                 for _ in range(2)
             ]
             got = await _read_all(client, key, f"gas-{prefix}", 2)
@@ -54,7 +56,9 @@ async def test_cards_flow_into_a_stream_per_service_without_duplicates_after_res
         card = cardschema.parse(got[0][b"xml"])
         assert str(card.id) == cards[0]["id"]
         async with running_api(with_redis) as api:
-            await routed_card(api, ["104"], incident={"type": "gas.leak_outdoors"})
+            await routed_card(
+                api, ["104"], incident={"type": "gas.leak_outdoors", "hazards": ["gas_smell"]}
+            )
             await _read_all(client, key, f"gas-{prefix}", 1)
         assert await client.xlen(key) == 3  # the restart added the new card only
     finally:
