@@ -7,8 +7,10 @@ supervisors change any card.
 from __future__ import annotations
 
 import dataclasses
+import time
 import uuid
-from datetime import datetime
+import weakref
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -343,3 +345,33 @@ async def cards_in_progress(session: AsyncSession, *, limit: int) -> list[CardRo
         .limit(limit)
     )
     return list(rows.all())
+
+
+# How far back the incident-type search counts cards, and how long one count is used.
+FREQUENCY_WINDOW = timedelta(days=7)
+FREQUENCY_TTL_S = 900.0
+_frequencies: weakref.WeakKeyDictionary[Any, tuple[float, dict[str, int]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def incident_type_frequency(session: AsyncSession, *, now: datetime) -> dict[str, int]:
+    """Cards per incident type created in the last 7 days (for ranking the type search),
+    counted at most every 15 minutes per database."""
+    engine = session.get_bind()
+    kept = _frequencies.get(engine)
+    if kept is not None and time.monotonic() - kept[0] < FREQUENCY_TTL_S:
+        return kept[1]
+    rows = await session.execute(
+        select(CardRow.incident_type, func.count())
+        .where(CardRow.created_at >= now - FREQUENCY_WINDOW, CardRow.incident_type.is_not(None))
+        .group_by(CardRow.incident_type)
+    )
+    counts = {str(kind): int(count) for kind, count in rows.all()}
+    _frequencies[engine] = (time.monotonic(), counts)
+    return counts
+
+
+def forget_incident_type_frequency() -> None:
+    """Count again on the next search (tests, and after a restore)."""
+    _frequencies.clear()

@@ -23,6 +23,9 @@ from dispatch.cards.routing.model import (
     UnknownHazard,
     UnknownIncidentType,
 )
+from dispatch.cards.service import forget_incident_type_frequency
+from tests.cards.conftest import new_card
+from tests.fixtures.api import Api
 
 REQUIRED_CATEGORIES = {
     "fire",
@@ -210,6 +213,26 @@ def test_uzbek_search_finds_fires_whatever_the_apostrophe(
 def test_uzbek_search_without_apostrophe_still_matches(classifier: Classifier) -> None:
     assert classifier.search("yurak toxtashi")[0].code == "medical.cardiac_arrest"
     assert classifier.search("o‘g‘irlik")[0].code == "crime.theft"
+
+
+@pytest.mark.parametrize("query", ["дтп", "ДТП", "road", "avariya", "авария"])
+def test_a_short_query_offers_the_severe_variant_first(classifier: Classifier, query: str) -> None:
+    """Enter takes the first option: a road accident with injuries before one without."""
+    codes = [t.code for t in classifier.search(query)]
+    assert codes[0] in {"road.accident_injuries", "road.accident_trapped", "road.pedestrian_hit"}
+    assert codes.index("road.accident_injuries") < codes.index("road.accident_no_injuries")
+    priorities = [t.priority for t in classifier.search(query) if t.category == "road"]
+    assert priorities == sorted(priorities)
+
+
+def test_among_equally_severe_types_the_frequent_comes_first(classifier: Classifier) -> None:
+    plain = [t.code for t in classifier.search("yong")]
+    assert plain[:2] == ["fire.residential", "fire.building"]
+    seen = {"fire.building": 40, "fire.residential": 3, "fire.wildfire": 500}
+    ranked = [t.code for t in classifier.search("yong", frequency=seen)]
+    assert ranked[:2] == ["fire.building", "fire.residential"]
+    # Frequency never lifts a milder type above a more severe one.
+    assert ranked.index("fire.wildfire") > ranked.index("fire.industrial")
 
 
 def test_russian_and_english_search(classifier: Classifier) -> None:
@@ -441,3 +464,19 @@ def test_duplicate_key_inside_an_entry_is_refused(tmp_path: Path) -> None:
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ClassifierError, match=r"dup.yaml: line \d+: duplicate key 'priority'"):
         load_classifier(path)
+
+
+@pytest.mark.asyncio
+async def test_the_type_search_counts_what_the_centre_sees(api: Api) -> None:
+    """GET /incident-types?q= ranks equally severe types by the cards of the last week."""
+    forget_incident_type_frequency()
+    for _ in range(3):
+        await new_card(api, incident={"type": "fire.building"})
+    await new_card(api, incident={"type": "fire.wildfire"})
+    found = await api.get("/api/v1/incident-types", user="operator1", params={"q": "yong"})
+    assert found.status_code == 200, found.text
+    codes = [t["code"] for t in found.json()]
+    assert codes[:3] == ["fire.building", "fire.residential", "fire.industrial"]
+    assert codes.index("fire.wildfire") > codes.index("fire.industrial")
+    roads = await api.get("/api/v1/incident-types", user="operator1", params={"q": "дтп"})
+    assert roads.json()[0]["code"] == "road.accident_injuries"

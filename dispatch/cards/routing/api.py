@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
+from dispatch.cards import service as cards
 from dispatch.cards.routing import Classifier, IncidentType, UnknownIncidentType, default_classifier
-from dispatch.deps import AnyUser
+from dispatch.deps import AnyUser, ClockDep, Session
 from dispatch.errors import NotFound
 
 router = APIRouter(prefix="/api/v1", tags=["classifier"])
@@ -61,12 +62,18 @@ def _out(kind: IncidentType) -> IncidentTypeOut:
 async def list_incident_types(
     _: AnyUser,
     classifier: ClassifierDep,
+    session: Session,
+    clock: ClockDep,
     q: Annotated[str | None, Query(max_length=100, description="search in uz, ru, en")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 500,
 ) -> list[IncidentTypeOut]:
-    """Every incident type in classifier order, or the best matches for ``q``."""
-    kinds = classifier.search(q, limit=limit) if q else list(classifier.types.values())[:limit]
-    return [_out(kind) for kind in kinds]
+    """Every incident type in classifier order, or the best matches for ``q``: exact, then
+    prefix, then other matches; within each the more severe type first (priority 1 before
+    3), then the more frequent (cards of the last 7 days)."""
+    if not q:
+        return [_out(kind) for kind in list(classifier.types.values())[:limit]]
+    frequency = await cards.incident_type_frequency(session, now=clock.now())
+    return [_out(kind) for kind in classifier.search(q, limit=limit, frequency=frequency)]
 
 
 @router.get("/incident-types/{code}", response_model=IncidentTypeOut)

@@ -47,9 +47,13 @@ class Classifier:
         except KeyError:
             raise UnknownIncidentType(code) from None
 
-    def search(self, text: str, limit: int = 20) -> list[IncidentType]:
-        """Find incident types by code, name or keyword in any language, best matches first."""
-        return self._index.search(text, limit)
+    def search(
+        self, text: str, limit: int = 20, frequency: Mapping[str, int] | None = None
+    ) -> list[IncidentType]:
+        """Find incident types by code, name or keyword in any language, best matches first
+        (among equally good matches the more severe, then the more frequent in
+        ``frequency``)."""
+        return self._index.search(text, limit, frequency)
 
     def suggest_services(
         self, *, incident_type: str | None, victims: int | None, hazards: Iterable[str]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from dispatch.cards.routing.model import IncidentType
@@ -17,6 +17,18 @@ _WORD_SPLIT = re.compile(r"[^\w']+|_+")
 
 # Match tiers, best first.
 _EXACT, _NAME_PREFIX, _OTHER_PREFIX, _WORD_PREFIX, _SUBSTRING, _LOOSE, _ALL_WORDS = range(7)
+# Tiers grouped by how strongly they match: within a group the more severe type comes first,
+# then the more frequent, so Enter on a short query ("дтп", "road") never takes the milder
+# variant of an emergency because the classifier happens to list it first.
+_GROUP = {
+    _EXACT: 0,
+    _NAME_PREFIX: 1,
+    _OTHER_PREFIX: 1,
+    _WORD_PREFIX: 1,
+    _SUBSTRING: 2,
+    _LOOSE: 2,
+    _ALL_WORDS: 2,
+}
 
 
 def normalize(text: str) -> str:
@@ -56,21 +68,27 @@ class SearchIndex:
             fields += [_field(name, _CATEGORY) for name in category_names.get(itype.category, ())]
             self._entries.append((itype, tuple(fields)))
 
-    def search(self, text: str, limit: int) -> list[IncidentType]:
-        """Return types matching `text`, best tier first, then classifier order."""
+    def search(
+        self, text: str, limit: int, frequency: Mapping[str, int] | None = None
+    ) -> list[IncidentType]:
+        """Return types matching `text`: exact matches, then prefixes, then the rest; within
+        each, the more severe (priority 1 first), then the more frequent (``frequency``: cards
+        per type lately), then the closer match, then classifier order."""
         if limit < 0:
             raise ValueError(f"limit must not be negative, got {limit}")
         query = normalize(text)
         if not query:
             return [itype for itype, _ in self._entries[:limit]]
         tokens = [w for w in _WORD_SPLIT.split(query) if w]
-        ranked: list[tuple[int, int, IncidentType]] = []
+        seen = frequency or {}
+        ranked: list[tuple[tuple[int, int, int, int, int], IncidentType]] = []
         for position, (itype, fields) in enumerate(self._entries):
             tier = _best_tier(query, tokens, fields)
             if tier is not None:
-                ranked.append((tier, position, itype))
-        ranked.sort(key=lambda item: (item[0], item[1]))
-        return [itype for _, _, itype in ranked[:limit]]
+                key = (_GROUP[tier], itype.priority, -seen.get(itype.code, 0), tier, position)
+                ranked.append((key, itype))
+        ranked.sort(key=lambda item: item[0])
+        return [itype for _, itype in ranked[:limit]]
 
 
 def _best_tier(query: str, tokens: list[str], fields: tuple[_Field, ...]) -> int | None:
