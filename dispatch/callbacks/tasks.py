@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -154,17 +155,8 @@ async def joins_of(
     session: AsyncSession, task_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[CallbackJoin]]:
     """The calls that joined each task, in the order they joined."""
-    found: dict[uuid.UUID, list[CallbackJoin]] = {task_id: [] for task_id in task_ids}
-    if not task_ids:
-        return found
-    rows = await session.scalars(
-        select(CallbackJoin)
-        .where(CallbackJoin.task_id.in_(list(task_ids)))
-        .order_by(CallbackJoin.joined_at, CallbackJoin.call_id)
-    )
-    for row in rows.all():
-        found[row.task_id].append(row)
-    return found
+    order = (CallbackJoin.joined_at, CallbackJoin.call_id)
+    return await _per_task(session, CallbackJoin, task_ids, order)
 
 
 async def on_call_answered(session: AsyncSession, call: Call, *, now: datetime) -> int:
@@ -334,15 +326,27 @@ async def attempts_of(
     session: AsyncSession, task_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[CallbackAttempt]]:
     """Each task's attempts in dialling order."""
-    found: dict[uuid.UUID, list[CallbackAttempt]] = {task_id: [] for task_id in task_ids}
+    order = (CallbackAttempt.task_id, CallbackAttempt.number)
+    return await _per_task(session, CallbackAttempt, task_ids, order)
+
+
+Row = TypeVar("Row", CallbackAttempt, CallbackJoin)
+
+
+async def _per_task(
+    session: AsyncSession,
+    model: type[Row],
+    task_ids: Sequence[uuid.UUID],
+    order: tuple[Any, ...],
+) -> dict[uuid.UUID, list[Row]]:
+    """Rows of ``model`` per task (every task present, maybe with none), in ``order``."""
+    found: dict[uuid.UUID, list[Row]] = {task_id: [] for task_id in task_ids}
     if not task_ids:
         return found
     rows = await session.scalars(
-        select(CallbackAttempt)
-        .where(CallbackAttempt.task_id.in_(list(task_ids)))
-        .order_by(CallbackAttempt.task_id, CallbackAttempt.number)
+        select(model).where(model.task_id.in_(list(task_ids))).order_by(*order)
     )
-    for row in rows:
+    for row in rows.all():
         found[row.task_id].append(row)
     return found
 
