@@ -9,6 +9,8 @@ Modules:
   which derives a call's timeline from its events sorted by ``at``.
 - ``timeline`` — gateway events: idempotent by ``event_id``, replayed, put on the bus.
 - ``messages`` — SMS and e-mail conversations, operator replies as ``send_text`` commands.
+- ``history`` — a caller's earlier calls (same number, or same e-mail address) in the 30 days
+  before a call; ``dispatch.cards.caller_history`` adds their cards and serves it.
 - ``aml`` (pure parser), ``gsm7`` (data SMS), ``numbers`` (comparable caller keys),
   ``aml_service`` (store, match to calls, refusals).
 - ``gateway`` — commands to the gateways: the durable outbox (``enqueue_command``) and the

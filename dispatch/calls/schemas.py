@@ -196,3 +196,16 @@ class AmlRefusedPage(BaseModel):
 
     items: list[AmlRefusedOut]
     total: int
+
+
+class EarlierCall(BaseModel):
+    """One of a caller's earlier calls, as the caller history lists it."""
+
+    id: uuid.UUID
+    created_at: datetime
+    channel: Channel
+    status: CallStatus
+    answered_at: datetime | None
+    ended_at: datetime | None
+    talk_seconds: float | None
+    operator: str | None

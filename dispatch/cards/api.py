@@ -25,12 +25,13 @@ import cardschema
 from cardschema import CardStatus
 from dispatch import idempotent
 from dispatch.auth.roles import Role
-from dispatch.cards import lifecycle, location, service, services_status, store
+from dispatch.cards import caller_history, lifecycle, location, service, services_status, store
 from dispatch.cards.consistency import CardWarning
 from dispatch.cards.models import CardRow, CardVersion
 from dispatch.cards.routing import Classifier
 from dispatch.cards.routing.api import ClassifierDep
 from dispatch.cards.schemas import (
+    CallerHistoryOut,
     CardCreate,
     CardPage,
     CardPatch,
@@ -440,6 +441,15 @@ async def record_handoff(
     await outbox.acknowledge_card(session, body.service, card_id, via="manual", now=now)
     answer = card_response(row, request, classifier, status.HTTP_201_CREATED)
     return await idempotent.finish(keyed, answer, "card", str(card_id))
+
+
+@router.get("/calls/{call_id}/caller-history", response_model=CallerHistoryOut)
+async def get_caller_history(
+    call_id: uuid.UUID, session: Session, who: CallTaker, now: LocalNow
+) -> CallerHistoryOut:
+    """The caller's other calls of the 30 days before this one, newest first, with their cards
+    (served here: the cards are this capability's); audited as reads of those cards."""
+    return await caller_history.caller_history(session, who.actor, call_id, now=now)
 
 
 @router.get("/cards/{card_id}/eido")

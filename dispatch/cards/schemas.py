@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from cardschema import Channel, LinkKind, LocationSource, Outcome
-from dispatch.calls.schemas import LANGUAGE_PATTERN, PHONE_PATTERN
+from cardschema import CardStatus, Channel, LinkKind, LocationSource, Outcome
+from dispatch.calls.schemas import LANGUAGE_PATTERN, PHONE_PATTERN, EarlierCall
 from dispatch.cards.consistency import CardWarning
 
 INCIDENT_TYPE_PATTERN = r"^[a-z][a-z0-9_.]{1,63}$"
@@ -177,3 +178,29 @@ class CardVersionOut(BaseModel):
     changed_by: str
     change: str
     detail: dict[str, Any]
+
+
+class HistoryCard(BaseModel):
+    """The card of an earlier call, in brief."""
+
+    id: uuid.UUID
+    number: str
+    incident_type: str | None
+    status: CardStatus
+    outcome: Outcome | None
+
+
+class HistoryCall(EarlierCall):
+    """An earlier call of the same caller, with its card when one was opened."""
+
+    card: HistoryCard | None
+
+
+class CallerHistoryOut(BaseModel):
+    """A caller's other calls of the window before this call, newest first, with their cards."""
+
+    call_id: uuid.UUID
+    caller: str | None = Field(description="the number (comparable form) or e-mail address")
+    since: datetime = Field(description="the window's start: 30 days before the call began")
+    calls: list[HistoryCall]
+    truncated: bool = Field(description="true when the window held more calls than listed")

@@ -69,6 +69,7 @@ POLICY: dict[tuple[str, str], frozenset[Role] | str] = {
         {Role.GATEWAY, Role.OPERATOR, Role.SUPERVISOR, Role.QA}
     ),
     ("POST", "/api/v1/calls/{call_id}/messages"): CALL_TAKERS,
+    ("GET", "/api/v1/calls/{call_id}/caller-history"): CALL_TAKERS,
     ("POST", "/api/v1/aml/sms"): frozenset({Role.GATEWAY}),
     ("POST", "/api/v1/aml/https"): frozenset({Role.GATEWAY}),
     ("GET", "/api/v1/aml/refused"): frozenset({Role.SUPERVISOR, Role.ADMIN}),

@@ -1,0 +1,96 @@
+"""A caller's earlier calls: the same number (or, for e-mail, the same address) shortly before.
+
+The caller is matched by ``calls.caller_key`` (the number in one comparable form, indexed) or,
+without a number, by ``calls.caller_address`` (indexed); a call without either has no history.
+The cards of these calls are the cards capability's to add (``dispatch.cards.caller_history``).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dispatch.calls.lifecycle import CallStatus
+from dispatch.calls.models import Call
+from dispatch.calls.schemas import EarlierCall
+
+HISTORY_WINDOW = timedelta(days=30)
+# More than this many calls in the window is a pattern, not a history to read call by call.
+HISTORY_LIMIT = 100
+
+_COLUMNS = (
+    Call.id,
+    Call.created_at,
+    Call.channel,
+    Call.status,
+    Call.answered_at,
+    Call.ended_at,
+    Call.talk_seconds,
+    Call.operator,
+)
+_IN_WINDOW = (
+    (Call.created_at >= bindparam("since"))
+    & (Call.created_at <= bindparam("until"))
+    & (Call.id != bindparam("this_call"))
+)
+_ORDER = (Call.created_at.desc(), Call.id.desc())
+_BY_NUMBER = (
+    select(*_COLUMNS)
+    .where((Call.caller_key == bindparam("caller")) & _IN_WINDOW)
+    .order_by(*_ORDER)
+    .limit(bindparam("most"))
+)
+_BY_ADDRESS = (
+    select(*_COLUMNS)
+    .where((Call.caller_address == bindparam("caller")) & _IN_WINDOW)
+    .order_by(*_ORDER)
+    .limit(bindparam("most"))
+)
+
+
+def caller_of(call: Call) -> str | None:
+    """Who the history is of: the number in its comparable form, else the e-mail address."""
+    return call.caller_key or call.caller_address
+
+
+async def earlier_calls(
+    session: AsyncSession,
+    call: Call,
+    *,
+    window: timedelta = HISTORY_WINDOW,
+    limit: int = HISTORY_LIMIT,
+) -> tuple[list[EarlierCall], bool]:
+    """The caller's other calls made within ``window`` before ``call`` began, newest first,
+    at most ``limit`` of them; True when there were more."""
+    caller = caller_of(call)
+    if caller is None:
+        return [], False
+    statement = _BY_NUMBER if call.caller_key else _BY_ADDRESS
+    rows = (
+        await session.execute(
+            statement,
+            {
+                "caller": caller,
+                "since": call.created_at - window,
+                "until": call.created_at,
+                "this_call": call.id,
+                "most": limit + 1,
+            },
+        )
+    ).all()
+    found = [
+        EarlierCall(
+            id=row.id,
+            created_at=row.created_at,
+            channel=row.channel,
+            status=CallStatus(row.status),
+            answered_at=row.answered_at,
+            ended_at=row.ended_at,
+            talk_seconds=row.talk_seconds,
+            operator=row.operator,
+        )
+        for row in rows[:limit]
+    ]
+    return found, len(rows) > limit
