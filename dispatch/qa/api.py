@@ -56,9 +56,15 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @router.post("/plans", response_model=PlanOut, status_code=status.HTTP_201_CREATED)
 async def create_plan(
-    body: PlanCreate, session: Session, who: Specialist, clock: ClockDep, settings: SettingsDep
+    body: PlanCreate,
+    session: Session,
+    who: Specialist,
+    clock: ClockDep,
+    settings: SettingsDep,
+    language: Language = "en",
 ) -> PlanOut:
-    """Draw a sampling plan for the period; the answer lists its calls and why each is in."""
+    """Draw a sampling plan for the period; the answer lists its calls and why each is in
+    (full names, incident type and stratum names in ``language`` beside the codes)."""
     return await plans.create_plan(
         session,
         who.actor,
@@ -66,6 +72,7 @@ async def create_plan(
         now=clock.now(),
         tz=settings.tz,
         long_handle_s=settings.qa_long_handle_s,
+        language=language,
     )
 
 
@@ -75,15 +82,18 @@ async def list_plans(
     _: Specialist,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=BIGINT_MAX)] = 0,
+    language: Language = "en",
 ) -> list[PlanOut]:
-    """Plans, newest first, with their summaries."""
-    return await plans.list_plans(session, limit=limit, offset=offset)
+    """Plans, newest first, with their summaries (names in ``language``)."""
+    return await plans.list_plans(session, limit=limit, offset=offset, language=language)
 
 
 @router.get("/plans/{plan_id}", response_model=PlanOut)
-async def get_plan(plan_id: uuid.UUID, session: Session, _: Specialist) -> PlanOut:
-    """A plan with its calls."""
-    return await plans.get_plan(session, plan_id)
+async def get_plan(
+    plan_id: uuid.UUID, session: Session, _: Specialist, language: Language = "en"
+) -> PlanOut:
+    """A plan with its calls (full names, incident type and stratum names in ``language``)."""
+    return await plans.get_plan(session, plan_id, language=language)
 
 
 @router.get("/scorecards", response_model=list[ScorecardOut])
@@ -194,10 +204,15 @@ async def revise_evaluation(
 
 @router.get("/calls/{call_id}", response_model=QaCallOut)
 async def review_call(
-    call_id: uuid.UUID, session: Session, who: Specialist, clock: ClockDep
+    call_id: uuid.UUID,
+    session: Session,
+    who: Specialist,
+    clock: ClockDep,
+    language: Language = "en",
 ) -> QaCallOut:
-    """The call with its recording reference, card (an audited read), events and scores."""
-    return await recordings.review(session, who.actor, call_id, now=clock.now())
+    """The call with its recording reference, card (an audited read), events and scores;
+    ``names`` gives the full names of the people named, in ``language`` the incident type."""
+    return await recordings.review(session, who.actor, call_id, now=clock.now(), language=language)
 
 
 @router.post("/calls/{call_id}/plays", response_model=PlayOut, status_code=status.HTTP_201_CREATED)
@@ -210,26 +225,36 @@ async def record_play(
 
 @router.post("/calibrations", response_model=CalibrationOut, status_code=status.HTTP_201_CREATED)
 async def create_calibration(
-    body: CalibrationCreate, session: Session, who: Specialist, clock: ClockDep
+    body: CalibrationCreate,
+    session: Session,
+    who: Specialist,
+    clock: ClockDep,
+    language: Language = "en",
 ) -> CalibrationOut:
     """A calibration session: the specialists score its calls with ``calibration_id``."""
-    return await calibration.create_calibration(session, who.actor, body, now=clock.now())
+    return await calibration.create_calibration(
+        session, who.actor, body, now=clock.now(), language=language
+    )
 
 
 @router.get("/calibrations", response_model=list[CalibrationOut])
 async def list_calibrations(
-    session: Session, _: Specialist, limit: Annotated[int, Query(ge=1, le=200)] = 50
+    session: Session,
+    _: Specialist,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    language: Language = "en",
 ) -> list[CalibrationOut]:
-    """Calibration sessions with their reports, newest first."""
-    return await calibration.list_calibrations(session, limit=limit)
+    """Calibration sessions with their reports, newest first (names in ``language``)."""
+    return await calibration.list_calibrations(session, limit=limit, language=language)
 
 
 @router.get("/calibrations/{calibration_id}", response_model=CalibrationOut)
 async def get_calibration(
-    calibration_id: uuid.UUID, session: Session, _: Specialist
+    calibration_id: uuid.UUID, session: Session, _: Specialist, language: Language = "en"
 ) -> CalibrationOut:
-    """A calibration session: spread of scores, kappa per item, flagged items."""
-    return await calibration.get_calibration(session, calibration_id)
+    """A calibration session: spread of scores, kappa per item, flagged items; full names and
+    item titles in ``language`` beside the usernames and keys."""
+    return await calibration.get_calibration(session, calibration_id, language=language)
 
 
 @dataclass(frozen=True)
@@ -316,7 +341,7 @@ async def create_topic(
 ) -> TopicOut:
     """Assign a finding to an operator as a training topic."""
     row = await training.create_topic(session, who.actor, body, now=clock.now())
-    return TopicOut.model_validate(row)
+    return (await training.describe(session, [row]))[0]
 
 
 @router.get("/training-topics", response_model=list[TopicOut])
@@ -326,10 +351,12 @@ async def list_topics(
     operator: str | None = None,
     status: TopicStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    language: Language = "en",
 ) -> list[TopicOut]:
-    """Training topics, newest first (supervisors follow them up)."""
+    """Training topics, newest first (supervisors follow them up), with the people's full
+    names and the missed item's title in ``language``."""
     rows = await training.list_topics(session, operator=operator, status=status, limit=limit)
-    return [TopicOut.model_validate(r) for r in rows]
+    return await training.describe(session, rows, language=language)
 
 
 @router.patch("/training-topics/{topic_id}", response_model=TopicOut)
@@ -338,4 +365,4 @@ async def update_topic(
 ) -> TopicOut:
     """Close a topic: done (trained) or dropped, with a note."""
     row = await training.update_topic(session, who.actor, topic_id, body, now=clock.now())
-    return TopicOut.model_validate(row)
+    return (await training.describe(session, [row]))[0]

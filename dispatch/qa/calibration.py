@@ -16,7 +16,7 @@ from dispatch.auth.roles import Role
 from dispatch.calls import service as calls
 from dispatch.core.actor import Actor
 from dispatch.errors import Invalid, NotFound
-from dispatch.qa import agreement, evaluations, scorecards
+from dispatch.qa import agreement, evaluations, names, scorecards
 from dispatch.qa.models import Calibration, Scorecard
 from dispatch.qa.schemas import (
     CalibrationCreate,
@@ -28,7 +28,12 @@ from dispatch.qa.schemas import (
 
 
 async def create_calibration(
-    session: AsyncSession, actor: Actor, data: CalibrationCreate, *, now: datetime
+    session: AsyncSession,
+    actor: Actor,
+    data: CalibrationCreate,
+    *,
+    now: datetime,
+    language: str = "en",
 ) -> CalibrationOut:
     """A calibration session on existing calls, for QA specialists."""
     card = await scorecards.get_version(session, data.scorecard, data.scorecard_version)
@@ -68,30 +73,39 @@ async def create_calibration(
         {"calls": len(ids), "scorecard": f"{card.key}@{card.version}"},
         at=now,
     )
-    return await report(session, row, card)
+    return await report(session, row, card, await names.load(session, language))
 
 
-async def get_calibration(session: AsyncSession, calibration_id: uuid.UUID) -> CalibrationOut:
-    """A calibration session with its report as it stands now."""
+async def get_calibration(
+    session: AsyncSession, calibration_id: uuid.UUID, *, language: str = "en"
+) -> CalibrationOut:
+    """A calibration session with its report as it stands now, names in ``language``."""
     row = await session.get(Calibration, calibration_id)
     if row is None:
         raise NotFound(f"no calibration session with id {calibration_id}")
-    return await report(session, row, await scorecards.get_by_id(session, row.scorecard_id))
+    card = await scorecards.get_by_id(session, row.scorecard_id)
+    return await report(session, row, card, await names.load(session, language))
 
 
-async def list_calibrations(session: AsyncSession, *, limit: int) -> list[CalibrationOut]:
-    """Calibration sessions, newest first, each with its report."""
+async def list_calibrations(
+    session: AsyncSession, *, limit: int, language: str = "en"
+) -> list[CalibrationOut]:
+    """Calibration sessions, newest first, each with its report, names in ``language``."""
     rows = await session.scalars(
         select(Calibration).order_by(Calibration.created_at.desc(), Calibration.id).limit(limit)
     )
+    named = await names.load(session, language)
     return [
-        await report(session, row, await scorecards.get_by_id(session, row.scorecard_id))
+        await report(session, row, await scorecards.get_by_id(session, row.scorecard_id), named)
         for row in rows.all()
     ]
 
 
-async def report(session: AsyncSession, row: Calibration, card: Scorecard) -> CalibrationOut:
-    """Spread of scores per call, kappa per item and pair, flagged items."""
+async def report(
+    session: AsyncSession, row: Calibration, card: Scorecard, named: names.Names
+) -> CalibrationOut:
+    """Spread of scores per call, kappa per item and pair, flagged items; full names and
+    item and section titles beside the usernames and keys."""
     found = await evaluations.current(session, calibration_id=row.id)
     if row.evaluators:
         found = [f for f in found if f.evaluation.evaluator in row.evaluators]
@@ -124,12 +138,14 @@ async def report(session: AsyncSession, row: Calibration, card: Scorecard) -> Ca
     definition = scorecards.definition(card)
     for section in definition.sections:
         for item in section.items:
-            pairs = _pairs(people, row.call_ids, answers, item.key)
+            pairs = _pairs(people, row.call_ids, answers, item.key, named)
             mean_kappa = agreement.mean_or_none([p.kappa for p in pairs])
             items.append(
                 ItemAgreement(
                     item=item.key,
+                    item_title=names.text(item.text, named.language),
                     section=section.key,
+                    section_title=names.text(section.title, named.language),
                     deviation=item.deviation.value,
                     pairs=pairs,
                     mean_kappa=_round(mean_kappa),
@@ -155,6 +171,8 @@ async def report(session: AsyncSession, row: Calibration, card: Scorecard) -> Ca
         created_at=row.created_at,
         created_by=row.created_by,
         participants=people,
+        participant_names=named.people_of([*people, *row.evaluators]),
+        created_by_name=named.person(row.created_by),
         calls=spreads,
         items=items,
         evaluator_means=means,
@@ -168,6 +186,7 @@ def _pairs(
     call_ids: list[str],
     answers: dict[str, dict[str, dict[str, str]]],
     item: str,
+    named: names.Names,
 ) -> list[PairKappa]:
     pairs = []
     for first, second in itertools.combinations(people, 2):
@@ -179,6 +198,7 @@ def _pairs(
         pairs.append(
             PairKappa(
                 evaluators=(first, second),
+                evaluator_names=(named.person(first) or first, named.person(second) or second),
                 calls=len(common),
                 agreement=_round(agreement.observed_agreement(a, b)),
                 kappa=_round(agreement.cohen_kappa(a, b)),

@@ -1,4 +1,7 @@
-"""The QA report as an XLSX workbook (one sheet per table) or one table as CSV."""
+"""The QA report as an XLSX workbook (one sheet per table) or one table as CSV.
+
+Codes stay in their columns (usernames, item keys), each followed by its name column
+(``operator_name``, ``section_title``, ...) in the report's language."""
 
 from __future__ import annotations
 
@@ -32,18 +35,19 @@ def tables(report: Report, rows: Sequence[EvaluationRow]) -> dict[Table, list[li
     levels = sorted({name for r in report.operators for name in r.levels})
     return {
         Table.OPERATORS: [
-            ["operator", "evaluations", "mean_score", "min_score", "max_score",
+            ["operator", "operator_name", "evaluations", "mean_score", "min_score", "max_score",
              "critical_failures", *levels],
             *[
-                [r.operator, r.evaluations, r.mean_score, r.min_score, r.max_score,
+                [r.operator, r.operator_name, r.evaluations, r.mean_score, r.min_score, r.max_score,
                  r.critical_failures, *[r.levels.get(name, 0) for name in levels]]
                 for r in report.operators
             ],
         ],
         Table.SHIFTS: [
-            ["operator", "shift_date", "shift", "evaluations", "mean_score", "critical_failures"],
+            ["operator", "operator_name", "shift_date", "shift", "evaluations", "mean_score",
+             "critical_failures"],
             *[
-                [r.operator, r.shift_date, r.shift, r.evaluations, r.mean_score,
+                [r.operator, r.operator_name, r.shift_date, r.shift, r.evaluations, r.mean_score,
                  r.critical_failures]
                 for r in report.shifts
             ],
@@ -57,22 +61,23 @@ def tables(report: Report, rows: Sequence[EvaluationRow]) -> dict[Table, list[li
             ],
         ],
         Table.ERRORS: [
-            ["scorecard", "section", "item", "text", "deviation", "count", "applicable", "share",
-             "operators"],
+            ["scorecard", "section", "section_title", "item", "text", "deviation", "count",
+             "applicable", "share", "operators"],
             *[
-                [r.scorecard, r.section, r.item, r.text, r.deviation, r.count, r.applicable,
-                 r.share, r.operators]
+                [r.scorecard, r.section, r.section_title, r.item, r.text, r.deviation, r.count,
+                 r.applicable, r.share, r.operators]
                 for r in report.errors
             ],
         ],
         Table.EVALUATIONS: [
-            ["evaluation_id", "call_id", "call_at", "operator", "shift_date", "shift",
-             "evaluator", "scorecard", "scorecard_version", "revision", "score", "raw_score",
-             "level", "critical_failures", "in_plan"],
+            ["evaluation_id", "call_id", "call_at", "operator", "operator_name", "shift_date",
+             "shift", "evaluator", "evaluator_name", "scorecard", "scorecard_version",
+             "revision", "score", "raw_score", "level", "critical_failures", "in_plan"],
             *[
-                [str(r.evaluation_id), str(r.call_id), r.call_at, r.operator, r.shift_date,
-                 r.shift, r.evaluator, r.scorecard, r.scorecard_version, r.revision, r.score,
-                 r.raw_score, r.level, r.critical_failures, r.in_plan]
+                [str(r.evaluation_id), str(r.call_id), r.call_at, r.operator, r.operator_name,
+                 r.shift_date, r.shift, r.evaluator, r.evaluator_name, r.scorecard,
+                 r.scorecard_version, r.revision, r.score, r.raw_score, r.level,
+                 r.critical_failures, r.in_plan]
                 for r in rows
             ],
         ],

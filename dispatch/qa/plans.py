@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dispatch.audit import service as audit
 from dispatch.core.actor import Actor
 from dispatch.errors import Invalid, NotFound
-from dispatch.qa import sampling, sources
+from dispatch.qa import names, sampling, sources
 from dispatch.qa.models import Evaluation, Plan, PlanCall
 from dispatch.qa.schemas import MAX_SEED, PlanCallOut, PlanCreate, PlanOut, StratumOut
 
@@ -36,8 +36,10 @@ async def create_plan(
     now: datetime,
     tz: ZoneInfo,
     long_handle_s: float,
+    language: str = "en",
 ) -> PlanOut:
-    """Draw and store a plan for the period; the answer lists its calls."""
+    """Draw and store a plan for the period; the answer lists its calls (names in
+    ``language``)."""
     today = now.astimezone(tz).date()
     if data.date_to < data.date_from:
         raise Invalid(f"date_to ({data.date_to}) is before date_from ({data.date_from})")
@@ -110,7 +112,7 @@ async def create_plan(
         {"population": plan.population, "chosen": len(chosen), "seed": seed},
         at=now,
     )
-    return await get_plan(session, plan.id)
+    return await get_plan(session, plan.id, language=language)
 
 
 def _flags(
@@ -131,8 +133,9 @@ def _flags(
     return tuple(flags)
 
 
-async def get_plan(session: AsyncSession, plan_id: uuid.UUID) -> PlanOut:
-    """A plan with its calls, each with how many official evaluations it has."""
+async def get_plan(session: AsyncSession, plan_id: uuid.UUID, *, language: str = "en") -> PlanOut:
+    """A plan with its calls, each with how many official evaluations it has; people's full
+    names and incident type, channel and stratum names in ``language`` beside the codes."""
     plan = await session.get(Plan, plan_id)
     if plan is None:
         raise NotFound(f"no sampling plan with id {plan_id}")
@@ -152,15 +155,20 @@ async def get_plan(session: AsyncSession, plan_id: uuid.UUID) -> PlanOut:
         .group_by(Evaluation.call_id)
     )
     counts: dict[uuid.UUID, int] = {row[0]: row[1] for row in counted}
-    out = _summary(plan, rows)
+    named = await names.load(session, language)
+    out = _summary(plan, rows, named)
     out.calls = [
         PlanCallOut(
             call_id=r.call_id,
             call_at=r.call_at,
             operator=r.operator,
+            operator_name=named.person(r.operator),
             channel=r.channel,
+            channel_name=named.channel(r.channel),
             incident_type=r.incident_type,
+            incident_type_name=named.incident_type(r.incident_type),
             stratum=r.stratum,
+            stratum_name=named.stratum(r.stratum),
             reasons=r.reasons,
             evaluations=counts.get(r.call_id, 0),
         )
@@ -169,8 +177,10 @@ async def get_plan(session: AsyncSession, plan_id: uuid.UUID) -> PlanOut:
     return out
 
 
-async def list_plans(session: AsyncSession, *, limit: int, offset: int) -> list[PlanOut]:
-    """Plans newest first, with their summaries (not their calls)."""
+async def list_plans(
+    session: AsyncSession, *, limit: int, offset: int, language: str = "en"
+) -> list[PlanOut]:
+    """Plans newest first, with their summaries (not their calls), names in ``language``."""
     plans = list(
         (
             await session.scalars(
@@ -184,7 +194,8 @@ async def list_plans(session: AsyncSession, *, limit: int, offset: int) -> list[
     by_plan: dict[uuid.UUID, list[PlanCall]] = {}
     for row in rows:
         by_plan.setdefault(row.plan_id, []).append(row)
-    return [_summary(p, by_plan.get(p.id, [])) for p in plans]
+    named = await names.load(session, language)
+    return [_summary(p, by_plan.get(p.id, []), named) for p in plans]
 
 
 async def plans_of_call(session: AsyncSession, call_id: uuid.UUID) -> list[uuid.UUID]:
@@ -198,10 +209,11 @@ async def plans_of_call(session: AsyncSession, call_id: uuid.UUID) -> list[uuid.
     return list(rows.all())
 
 
-def _summary(plan: Plan, rows: list[PlanCall]) -> PlanOut:
+def _summary(plan: Plan, rows: list[PlanCall], named: names.Names) -> PlanOut:
     reasons = Counter(reason for r in rows for reason in r.reasons)
     chosen = Counter(r.stratum for r in rows)
     drawn = Counter(r.stratum for r in rows if sampling.RANDOM in r.reasons)
+    operators = dict(sorted(Counter(r.operator for r in rows if r.operator).items()))
     return PlanOut(
         id=plan.id,
         date_from=plan.date_from,
@@ -215,11 +227,19 @@ def _summary(plan: Plan, rows: list[PlanCall]) -> PlanOut:
         chosen=len(rows),
         reasons=dict(sorted(reasons.items())),
         strata=[
-            StratumOut(stratum=key, population=size, chosen=chosen[key], random=drawn[key])
+            StratumOut(
+                stratum=key,
+                stratum_name=named.stratum(key),
+                population=size,
+                chosen=chosen[key],
+                random=drawn[key],
+            )
             for key, size in sorted(plan.strata.items())
         ],
-        operators=dict(sorted(Counter(r.operator for r in rows if r.operator).items())),
+        operators=operators,
+        operator_names=named.people_of(operators),
         note=plan.note,
         created_at=plan.created_at,
         created_by=plan.created_by,
+        created_by_name=named.person(plan.created_by),
     )

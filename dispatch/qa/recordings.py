@@ -19,16 +19,17 @@ from dispatch.calls import service as calls
 from dispatch.cards import service as cards
 from dispatch.core.actor import Actor
 from dispatch.errors import Conflict
-from dispatch.qa import evaluations, plans, sources
+from dispatch.qa import evaluations, names, plans, sources
 from dispatch.qa.schemas import PlayIn, PlayOut, QaCallOut
 
 PLAY_ACTION = "qa.recording.play"
 
 
 async def review(
-    session: AsyncSession, actor: Actor, call_id: uuid.UUID, *, now: datetime
+    session: AsyncSession, actor: Actor, call_id: uuid.UUID, *, now: datetime, language: str = "en"
 ) -> QaCallOut:
-    """The call with its recording reference, card, events, messages, plans and scores."""
+    """The call with its recording reference, card, events, messages, plans and scores; the
+    full names of the people named and the incident type's name in ``language``."""
     call = await calls.get_call(session, call_id)
     aml = await calls.latest_aml_for_call(session, call_id)
     card_id = await sources.card_id_for_call(session, call_id)
@@ -36,15 +37,20 @@ async def review(
     if card_id is not None:
         row = await cards.read_card(session, actor, card_id, now=now)
         card = dict(row.document)
+    events = await timeline.list_events(session, call_id)
+    scored = [evaluations.to_out(f) for f in await evaluations.current(session, call_id=call_id)]
+    named = await names.load(session, language)
+    people = [e.operator for e in events] + [p for e in scored for p in (e.evaluator, e.operator)]
+    kind = (card or {}).get("incident", {}).get("type")
     return QaCallOut(
         call=calls.call_out(call, aml, now=now),
         card=card,
-        events=await timeline.list_events(session, call_id),
+        incident_type_name=named.incident_type(kind) if isinstance(kind, str) else None,
+        names=named.people_of([call.operator, *people]),
+        events=events,
         messages=await messages.list_messages(session, call_id),
         plans=await plans.plans_of_call(session, call_id),
-        evaluations=[
-            evaluations.to_out(f) for f in await evaluations.current(session, call_id=call_id)
-        ],
+        evaluations=scored,
     )
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dispatch.audit import service as audit
 from dispatch.core.actor import Actor
 from dispatch.errors import Invalid
-from dispatch.qa import evaluations, plans, scorecards
+from dispatch.qa import evaluations, names, plans, scorecards
 from dispatch.qa.evaluations import Current
 
 MAX_DAYS = 366
@@ -27,6 +27,7 @@ class OperatorRow(BaseModel):
     """One operator's evaluations in the period."""
 
     operator: str | None
+    operator_name: str | None = None
     evaluations: int
     mean_score: float
     min_score: float
@@ -39,6 +40,7 @@ class ShiftRow(BaseModel):
     """One operator on one shift (12 hours: day from the shift start hour, then night)."""
 
     operator: str | None
+    operator_name: str | None = None
     shift_date: date
     shift: str
     evaluations: int
@@ -62,6 +64,7 @@ class ErrorRow(BaseModel):
 
     scorecard: str
     section: str
+    section_title: str = ""
     item: str
     text: str
     deviation: str
@@ -78,9 +81,11 @@ class EvaluationRow(BaseModel):
     call_id: uuid.UUID
     call_at: datetime
     operator: str | None
+    operator_name: str | None
     shift_date: date
     shift: str
     evaluator: str
+    evaluator_name: str
     scorecard: str
     scorecard_version: int
     revision: int
@@ -124,7 +129,8 @@ async def build(
     language: str = "en",
     operator: str | None = None,
 ) -> tuple[Report, list[EvaluationRow]]:
-    """The report of the calls of ``date_from``..``date_to`` (local days) and its rows."""
+    """The report of the calls of ``date_from``..``date_to`` (local days) and its rows;
+    people's full names and the scorecard's texts in ``language`` beside the codes."""
     if date_to < date_from:
         raise Invalid(f"date_to ({date_to}) is before date_from ({date_from})")
     if (date_to - date_from).days >= MAX_DAYS:
@@ -133,30 +139,33 @@ async def build(
     found = await evaluations.current(
         session, official=True, since=start, until=end, operator=operator
     )
-    rows = [_row(f, tz, shift_start_hour) for f in found]
+    named = await names.load(session, language)
+    rows = [_row(f, tz, shift_start_hour, named) for f in found]
     report = Report(
         date_from=date_from,
         date_to=date_to,
         evaluations=len(found),
         mean_score=_mean(f.revision.score for f in found) if found else None,
-        operators=_operators(found),
-        shifts=_shifts(found, rows),
+        operators=_operators(found, named),
+        shifts=_shifts(found, rows, named),
         weeks=_weeks(found, tz),
         errors=_errors(found, language),
     )
     return report, rows
 
 
-def _row(f: Current, tz: ZoneInfo, start_hour: int) -> EvaluationRow:
+def _row(f: Current, tz: ZoneInfo, start_hour: int, named: names.Names) -> EvaluationRow:
     shift_date, shift = shift_of(f.evaluation.call_at, tz, start_hour)
     return EvaluationRow(
         evaluation_id=f.evaluation.id,
         call_id=f.evaluation.call_id,
         call_at=f.evaluation.call_at.astimezone(tz),
         operator=f.evaluation.operator,
+        operator_name=named.person(f.evaluation.operator),
         shift_date=shift_date,
         shift=shift,
         evaluator=f.evaluation.evaluator,
+        evaluator_name=named.person(f.evaluation.evaluator) or f.evaluation.evaluator,
         scorecard=f.scorecard.key,
         scorecard_version=f.scorecard.version,
         revision=f.revision.revision,
@@ -172,7 +181,7 @@ def _mean(values: Iterable[float]) -> float:
     return round(statistics.fmean(values), 2)
 
 
-def _operators(found: Sequence[Current]) -> list[OperatorRow]:
+def _operators(found: Sequence[Current], named: names.Names) -> list[OperatorRow]:
     groups: dict[str | None, list[Current]] = defaultdict(list)
     for f in found:
         groups[f.evaluation.operator].append(f)
@@ -183,6 +192,7 @@ def _operators(found: Sequence[Current]) -> list[OperatorRow]:
         out.append(
             OperatorRow(
                 operator=name,
+                operator_name=named.person(name),
                 evaluations=len(items),
                 mean_score=_mean(scores),
                 min_score=min(scores),
@@ -194,13 +204,16 @@ def _operators(found: Sequence[Current]) -> list[OperatorRow]:
     return out
 
 
-def _shifts(found: Sequence[Current], rows: Sequence[EvaluationRow]) -> list[ShiftRow]:
+def _shifts(
+    found: Sequence[Current], rows: Sequence[EvaluationRow], named: names.Names
+) -> list[ShiftRow]:
     groups: dict[tuple[str | None, date, str], list[Current]] = defaultdict(list)
     for f, row in zip(found, rows, strict=True):
         groups[(row.operator, row.shift_date, row.shift)].append(f)
     return [
         ShiftRow(
             operator=key[0],
+            operator_name=named.person(key[0]),
             shift_date=key[1],
             shift=key[2],
             evaluations=len(items),
@@ -252,21 +265,21 @@ def _errors(found: Sequence[Current], language: str) -> list[ErrorRow]:
             if answer["answer"] == "no":
                 missed[(key, name)] += 1
                 who[(key, name)].add(f.evaluation.operator)
-    described: dict[tuple[str, str], tuple[str, str, str]] = {}
+    described: dict[tuple[str, str], tuple[str, str, str, str]] = {}
     for key, f in newest.items():
         for section in scorecards.definition(f.scorecard).sections:
+            title = names.text(section.title, language)
             for item in section.items:
-                text = (
-                    item.text.get(language) or item.text.get("en") or next(iter(item.text.values()))
-                )
-                described[(key, item.key)] = (section.key, text, item.deviation.value)
+                text = names.text(item.text, language)
+                described[(key, item.key)] = (section.key, text, item.deviation.value, title)
     out = [
         ErrorRow(
             scorecard=ref[0],
-            section=described.get(ref, ("", "", ""))[0],
+            section=described.get(ref, ("", "", "", ""))[0],
+            section_title=described.get(ref, ("", "", "", ""))[3],
             item=ref[1],
-            text=described.get(ref, ("", ref[1], ""))[1],
-            deviation=described.get(ref, ("", "", ""))[2],
+            text=described.get(ref, ("", ref[1], "", ""))[1],
+            deviation=described.get(ref, ("", "", "", ""))[2],
             count=count,
             applicable=applicable[ref],
             share=round(count / applicable[ref], 4),

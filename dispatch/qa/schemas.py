@@ -184,9 +184,13 @@ class PlanCallOut(BaseModel):
     call_id: uuid.UUID
     call_at: datetime
     operator: str | None
+    operator_name: str | None = Field(default=None, description="the operator's full name")
     channel: str
+    channel_name: str = Field(default="", description="in the language asked")
     incident_type: str | None
+    incident_type_name: str | None = Field(default=None, description="in the language asked")
     stratum: str
+    stratum_name: str = Field(default="", description="incident type / channel, in words")
     reasons: list[str]
     evaluations: int
 
@@ -195,6 +199,7 @@ class StratumOut(BaseModel):
     """A stratum (incident type / channel): calls in the period and calls chosen."""
 
     stratum: str
+    stratum_name: str = Field(default="", description="incident type / channel, in words")
     population: int
     chosen: int
     random: int
@@ -216,9 +221,13 @@ class PlanOut(BaseModel):
     reasons: dict[str, int]
     strata: list[StratumOut] = []
     operators: dict[str, int] = {}
+    operator_names: dict[str, str] = Field(
+        default={}, description="{username: full name} of the operators of ``operators``"
+    )
     note: str | None
     created_at: datetime
     created_by: str
+    created_by_name: str | None = None
     calls: list[PlanCallOut] | None = None
 
 
@@ -323,6 +332,7 @@ class PairKappa(BaseModel):
     """Two specialists' agreement on one item over the calls both scored."""
 
     evaluators: tuple[str, str]
+    evaluator_names: tuple[str, str] | None = Field(default=None, description="full names")
     calls: int
     agreement: float | None
     kappa: float | None
@@ -332,7 +342,9 @@ class ItemAgreement(BaseModel):
     """Agreement on one item: per pair, the mean, and whether it is flagged."""
 
     item: str
+    item_title: str = Field(default="", description="the item's text in the language asked")
     section: str
+    section_title: str = Field(default="", description="in the language asked")
     deviation: str
     pairs: list[PairKappa]
     mean_kappa: float | None
@@ -366,6 +378,10 @@ class CalibrationOut(BaseModel):
     created_at: datetime
     created_by: str
     participants: list[str]
+    participant_names: dict[str, str] = Field(
+        default={}, description="{username: full name} of the evaluators and participants"
+    )
+    created_by_name: str | None = None
     calls: list[CallSpread]
     items: list[ItemAgreement]
     evaluator_means: dict[str, float]
@@ -408,15 +424,21 @@ class TopicOut(BaseModel):
 
     id: uuid.UUID
     operator: str
+    operator_name: str | None = Field(default=None, description="the operator's full name")
     topic: str
     evaluation_id: uuid.UUID | None
     item: str | None
+    item_title: str | None = Field(
+        default=None, description="the item missed, in the language asked"
+    )
     status: TopicStatus
     note: str | None
     created_at: datetime
     created_by: str
+    created_by_name: str | None = None
     closed_at: datetime | None
     closed_by: str | None
+    closed_by_name: str | None = None
 
 
 class PlayIn(BaseModel):
@@ -441,6 +463,12 @@ class QaCallOut(BaseModel):
 
     call: CallOut
     card: dict[str, Any] | None
+    incident_type_name: str | None = Field(
+        default=None, description="the card's incident type, in the language asked"
+    )
+    names: dict[str, str] = Field(
+        default={}, description="{username: full name} of everyone named in the call view"
+    )
     events: list[EventOut]
     messages: list[MessageOut]
     plans: list[uuid.UUID]

@@ -7,7 +7,7 @@ final (``TRANSITIONS``), and any other move is a 409.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -18,9 +18,9 @@ from dispatch.auth import service as auth
 from dispatch.auth.roles import Role
 from dispatch.core.actor import Actor
 from dispatch.errors import Conflict, Invalid, NotFound
-from dispatch.qa import evaluations, scorecards
-from dispatch.qa.models import TrainingTopic
-from dispatch.qa.schemas import TopicCreate, TopicStatus, TopicUpdate
+from dispatch.qa import evaluations, names, scorecards
+from dispatch.qa.models import Evaluation, TrainingTopic
+from dispatch.qa.schemas import TopicCreate, TopicOut, TopicStatus, TopicUpdate
 
 T = TopicStatus
 TRANSITIONS: Mapping[TopicStatus, frozenset[TopicStatus]] = {
@@ -144,3 +144,32 @@ async def update_topic(
         at=now,
     )
     return row
+
+
+async def describe(
+    session: AsyncSession, rows: Sequence[TrainingTopic], *, language: str = "en"
+) -> list[TopicOut]:
+    """The topics with the people's full names and the missed item's title in ``language``."""
+    named = await names.load(session, language)
+    evaluation_ids = {r.evaluation_id for r in rows if r.item and r.evaluation_id}
+    scorecard_of: dict[uuid.UUID, uuid.UUID] = {}
+    if evaluation_ids:
+        found = await session.execute(
+            select(Evaluation.id, Evaluation.scorecard_id).where(Evaluation.id.in_(evaluation_ids))
+        )
+        scorecard_of = {row[0]: row[1] for row in found}
+    titles: dict[uuid.UUID, dict[str, str]] = {}
+    for scorecard_id in set(scorecard_of.values()):
+        card = await scorecards.get_by_id(session, scorecard_id)
+        titles[scorecard_id] = names.titles(scorecards.definition(card), language)
+    out = []
+    for row in rows:
+        topic = TopicOut.model_validate(row)
+        topic.operator_name = named.person(row.operator)
+        topic.created_by_name = named.person(row.created_by)
+        topic.closed_by_name = named.person(row.closed_by)
+        if row.item and row.evaluation_id in scorecard_of:
+            card_titles = titles[scorecard_of[row.evaluation_id]]
+            topic.item_title = card_titles.get(row.item, row.item)
+        out.append(topic)
+    return out

@@ -183,7 +183,7 @@ async def test_a_specialist_plans_listens_and_scores_a_call(browser: Browser, se
         saved = await download.path()
         book = load_workbook(io.BytesIO(await asyncio.to_thread(Path(saved).read_bytes)))
         operators = [tuple(r) for r in book["Operators"].iter_rows(values_only=True)]
-        assert operators[1][:3] == ("operator1", 1, 100)
+        assert operators[1][:4] == ("operator1", "Dilnoza Karimova", 1, 100)
 
         await page.click(".tabs a[data-page=calibration]")
         await expect(page.locator("#calibration-detail")).to_be_visible()

@@ -65,11 +65,12 @@ async def test_the_report_per_operator_shift_week_and_error(api: Api, engine: As
     report = check(await api.get(f"/api/v1/qa/reports?{PERIOD}", user="supervisor1"), 200)
     assert (report["evaluations"], report["mean_score"]) == (5, 76.5)
     assert report["operators"] == [
-        {"operator": "operator1", "evaluations": 3, "mean_score": 64.17, "min_score": 0,
-         "max_score": 100, "critical_failures": 1,
+        {"operator": "operator1", "operator_name": "Dilnoza Karimova", "evaluations": 3,
+         "mean_score": 64.17, "min_score": 0, "max_score": 100, "critical_failures": 1,
          "levels": {"compliant": 1, "high": 1, "non_compliant": 1}},
-        {"operator": "operator2", "evaluations": 2, "mean_score": 95.0, "min_score": 92.5,
-         "max_score": 97.5, "critical_failures": 0, "levels": {"compliant": 1, "high": 1}},
+        {"operator": "operator2", "operator_name": "Aleksandr Pak", "evaluations": 2,
+         "mean_score": 95.0, "min_score": 92.5, "max_score": 97.5, "critical_failures": 0,
+         "levels": {"compliant": 1, "high": 1}},
     ]  # fmt: skip
     assert [
         (s["operator"], s["shift_date"], s["shift"], s["evaluations"], s["mean_score"],
@@ -97,8 +98,15 @@ async def test_the_report_per_operator_shift_week_and_error(api: Api, engine: As
         ("answers_recorded", "key_questions", "moderate", 1, 5, 0.2, 1),
     ]  # fmt: skip
     assert report["errors"][0]["text"] == "Every key question asked"
+    assert report["errors"][0]["section_title"] == "Key questions"
+    assert [s["operator_name"] for s in report["shifts"]] == [
+        "Dilnoza Karimova", "Dilnoza Karimova", "Aleksandr Pak", "Aleksandr Pak",
+    ]  # fmt: skip
     russian = check(await api.get(f"/api/v1/qa/reports?{PERIOD}&language=ru", user="qa1"), 200)
     assert russian["errors"][0]["text"] == "Заданы все ключевые вопросы"
+    assert russian["errors"][0]["section_title"] == "Ключевые вопросы"
+    uzbek = check(await api.get(f"/api/v1/qa/reports?{PERIOD}&language=uz", user="qa1"), 200)
+    assert uzbek["errors"][0]["text"] == "Barcha asosiy savollar berildi"
     one = check(await api.get(f"/api/v1/qa/reports?{PERIOD}&operator=operator2", user="qa1"), 200)
     assert [o["operator"] for o in one["operators"]] == ["operator2"]
 
@@ -116,17 +124,17 @@ async def test_exports_open_with_the_right_numbers(api: Api, engine: AsyncEngine
         return [tuple(row) for row in book[name].iter_rows(values_only=True)]
 
     assert sheet("Operators") == [
-        ("operator", "evaluations", "mean_score", "min_score", "max_score", "critical_failures",
-         "compliant", "high", "non_compliant"),
-        ("operator1", 3, 64.17, 0, 100, 1, 1, 1, 1),
-        ("operator2", 2, 95, 92.5, 97.5, 0, 1, 1, 0),
+        ("operator", "operator_name", "evaluations", "mean_score", "min_score", "max_score",
+         "critical_failures", "compliant", "high", "non_compliant"),
+        ("operator1", "Dilnoza Karimova", 3, 64.17, 0, 100, 1, 1, 1, 1),
+        ("operator2", "Aleksandr Pak", 2, 95, 92.5, 97.5, 0, 1, 1, 0),
     ]  # fmt: skip
     assert sheet("Weeks")[1:] == [
         ("2025-W11", datetime(2025, 3, 10), 4, 71.25, 1, 2, 1, 1),
         ("2025-W12", datetime(2025, 3, 17), 1, 97.5, 0, 0, 1, 0),
     ]
-    assert sheet("Errors")[1][2:8] == ("all_key_questions", "Every key question asked", "major",
-                                       2, 5, 0.4)  # fmt: skip
+    assert sheet("Errors")[1][1:9] == ("key_questions", "Key questions", "all_key_questions",
+                                       "Every key question asked", "major", 2, 5, 0.4)  # fmt: skip
     evaluations = sheet("Evaluations")
     assert len(evaluations) == 6
     header = evaluations[0]
@@ -139,13 +147,18 @@ async def test_exports_open_with_the_right_numbers(api: Api, engine: AsyncEngine
         0, 90, "non_compliant", "address_verified",
     )  # fmt: skip
     assert isinstance(c3["score"], int | float)
+    assert (c3["operator"], c3["operator_name"], c3["evaluator"], c3["evaluator_name"]) == (
+        "operator1", "Dilnoza Karimova", "qa1", "Malika Rahimova",
+    )  # fmt: skip
 
     text = await api.get(f"/api/v1/qa/reports/export.csv?{PERIOD}&table=errors", user="qa1")
     assert text.status_code == 200
     assert text.headers["content-type"].startswith("text/csv")
     table = list(csv.reader(io.StringIO(text.text)))
-    assert table[0][:6] == ["scorecard", "section", "item", "text", "deviation", "count"]
-    assert [(r[2], int(r[5]), float(r[7])) for r in table[1:]] == [
+    assert table[0][:7] == [
+        "scorecard", "section", "section_title", "item", "text", "deviation", "count",
+    ]  # fmt: skip
+    assert [(r[3], int(r[6]), float(r[8])) for r in table[1:]] == [
         ("all_key_questions", 2, 0.4),
         ("address_verified", 1, 0.2),
         ("answers_recorded", 1, 0.2),
@@ -163,6 +176,7 @@ async def test_exports_open_with_the_right_numbers(api: Api, engine: AsyncEngine
     )
     assert shifts[1] == {
         "operator": "operator1",
+        "operator_name": "Dilnoza Karimova",
         "shift_date": "2025-03-10",
         "shift": "night",
         "evaluations": "2",
@@ -201,6 +215,9 @@ async def test_findings_become_training_topics_supervisors_follow(
     assert (topic["operator"], topic["topic"], topic["status"]) == (
         "operator1", "Address or location verified", "open",
     )  # fmt: skip
+    assert (topic["operator_name"], topic["created_by_name"]) == (
+        "Dilnoza Karimova", "Malika Rahimova",
+    )  # fmt: skip
     free = check(
         await api.post(
             "/api/v1/qa/training-topics",
@@ -217,6 +234,12 @@ async def test_findings_become_training_topics_supervisors_follow(
         await api.get("/api/v1/qa/training-topics?status=open", user="supervisor1"), 200
     )
     assert {t["id"] for t in everyone} == {topic["id"], free["id"]}
+    russian = check(
+        await api.get("/api/v1/qa/training-topics?language=ru", user="supervisor1"), 200
+    )
+    assert {(t["operator_name"], t["item_title"]) for t in russian} == {
+        ("Dilnoza Karimova", "Адрес или место проверены"), ("Aleksandr Pak", None),
+    }  # fmt: skip
 
     done = check(
         await api.patch(
@@ -226,8 +249,8 @@ async def test_findings_become_training_topics_supervisors_follow(
         ),
         200,
     )
-    assert (done["status"], done["closed_by"], done["note"]) == (
-        "done", "supervisor1", "briefed on 12 March",
+    assert (done["status"], done["closed_by"], done["closed_by_name"], done["note"]) == (
+        "done", "supervisor1", "Bahodir Yusupov", "briefed on 12 March",
     )  # fmt: skip
 
     await add_specialist(api, "qa2")
