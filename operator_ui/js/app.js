@@ -3,6 +3,7 @@
 import * as actions from "./actions.js";
 import { api, ApiError, token } from "./api.js";
 import { renderCallbacks as drawCallbacks } from "./callbacks.js";
+import { configureCaller, renderCaller, showCallerHistory, tickCaller } from "./caller.js";
 import { acceptProposal, configureCard, currentCard, dismissProposal, relabelCard, showCard } from "./card.js";
 import { closeDialog, dialogOpen, installDialog, openDialog } from "./dialogs.js";
 import { connectionStatus, toast } from "./dom.js";
@@ -36,6 +37,7 @@ const session = createSession({
   load: async () => {
     app.reference = await loadReference();
     configureCard({ onSaved: cardSaved, toast, reference: app.reference });
+    configureCaller(app.reference);
   },
   enter: () => {
     showCard(null);
@@ -52,6 +54,7 @@ const session = createSession({
     for (const name of Object.keys(app.parts)) render(name);
     connectionStatus();
     relabelCard();
+    drawCaller();
     actions.showScript(currentCard());
     $("map").dataset.key = "";
     drawMap($("map"), currentCard());
@@ -65,6 +68,7 @@ const session = createSession({
     app.parts = {};
     app.activeCardId = null;
     app.latest.clear();
+    renderCaller(null);
     closeDialog();
   },
 });
@@ -157,6 +161,7 @@ function renderState(state) {
   if (["available", "wrap_up", "signed_out"].includes(state.state)) list.push(button("go_break", "Alt+2", actions.breakDialog));
   buttons.replaceChildren(...list);
   if (!currentCard()) showActive();
+  drawCaller();
   tick();
 }
 
@@ -202,9 +207,19 @@ function renderCall(call) {
     if (app.openingCall !== call.id && call.card_id !== app.activeCardId) selectCard(call.card_id);
   }
   app.seenCall = call ? { id: call.id, card_id: call.card_id } : null;
+  drawCaller();
   const card = currentCard();
   if (call && (!card || card.call_id === call.id)) actions.showConversation(call);
   else if (!card || !["sms", "email"].includes(card.channel)) actions.showConversation(null);
+}
+
+function drawCaller() {
+  renderCaller(app.parts.call || null, app.parts.state || null, () => (app.stream ? app.stream.now() : Date.now()));
+}
+
+async function callerHistory() {
+  if (!app.parts.call) return toast(t("caller_history_no_call"), true);
+  await showCallerHistory().catch((error) => toast(`${t("error")}: ${error.detail || error.message}`, true));
 }
 
 function renderCards(cards) {
@@ -401,6 +416,7 @@ function tick() {
     const left = Math.max(0, (Date.parse(offer.expires_at) - now) / 1000);
     countdown.textContent = `${clock(left)} ${t("offer_expires")}`;
   }
+  tickCaller();
 }
 
 function clock(seconds) {
@@ -454,6 +470,7 @@ function shortcutActions() {
     nextCard: () => stepCard(1),
     previousCard: () => stepCard(-1),
     nextLanguage: () => session.nextLanguage(),
+    callerHistory: inConsole(callerHistory),
   };
 }
 

@@ -25,6 +25,7 @@ export const SHORTCUTS = [
   { keys: "Alt+P", label: "key_accept_location", action: "acceptLocation" },
   { keys: "Alt+Shift+P", label: "key_dismiss_location", action: "dismissLocation" },
   { keys: "Alt+M", label: "key_reply", action: "focusReply" },
+  { keys: "Alt+O", label: "key_caller_history", action: "callerHistory" },
   { keys: "Alt+ArrowDown", label: "key_next_card", action: "nextCard" },
   { keys: "Alt+ArrowUp", label: "key_next_card", action: "previousCard" },
   { keys: "Alt+G", label: "key_language", action: "nextLanguage" },

@@ -1,0 +1,174 @@
+// The caller panel: who is calling and from where, in sight for the whole call (above the card,
+// never scrolled away with it): number, channel, language, location with its uncertainty and
+// source, the call's running time; and the caller's earlier calls and cards of the last 30 days
+// one key away (Alt+O, a dialog that Escape closes). The product has no hold yet, so the panel
+// shows none.
+
+import { api } from "./api.js";
+import { openDialog } from "./dialogs.js";
+import { h } from "./dom.js";
+import { language, pick, t } from "./i18n.js";
+
+const LOCALES = { uz: "uz-Latn-UZ", ru: "ru-RU", en: "en-GB" };
+const ZONE = "Asia/Tashkent";
+
+const panel = { call: null, state: null, now: () => Date.now() };
+
+function locale() {
+  return LOCALES[language()] || LOCALES.uz;
+}
+
+/** A date and time of day in the interface's locale, in the centre's zone. Uzbek is written
+ * out by hand (dd.mm.yyyy hh:mm): Debian's Chromium has no Uzbek locale data. */
+export function dateTime(iso) {
+  if (!iso) return "";
+  const options = {
+    timeZone: ZONE, day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+  };
+  if (language() !== "uz") return new Intl.DateTimeFormat(locale(), options).format(new Date(iso));
+  const parts = Object.fromEntries(new Intl.DateTimeFormat("en-GB", options).formatToParts(new Date(iso))
+    .map((part) => [part.type, part.value]));
+  return `${parts.day}.${parts.month}.${parts.year} ${parts.hour}:${parts.minute}`;
+}
+
+/** The caller's language by name: the usual ones from the texts, others as the browser names them. */
+function languageName(code) {
+  if (!code) return "—";
+  const key = `lang_${code}`;
+  let name = t(key);
+  if (name === key) {
+    try {
+      name = new Intl.DisplayNames([locale()], { type: "language" }).of(code);
+    } catch {
+      name = code;
+    }
+  }
+  return name && name !== code ? `${name} (${code.toUpperCase()})` : code.toUpperCase();
+}
+
+function metres(value) {
+  return new Intl.NumberFormat(locale(), { maximumFractionDigits: 0 }).format(value);
+}
+
+/** Where the caller is: the phone's AML position when one came, else the call's own. */
+function position(call) {
+  const aml = call.aml;
+  if (aml && aml.lat != null && aml.lon != null) {
+    return { lat: aml.lat, lon: aml.lon, radius_m: aml.radius_m, source: "aml" };
+  }
+  return call.location || null;
+}
+
+function locationText(point) {
+  if (!point) return t("caller_location_unknown");
+  const place = `${point.lat.toFixed(5)}, ${point.lon.toFixed(5)}`;
+  const radius = point.radius_m != null ? ` ± ${metres(point.radius_m)} ${t("metres")}` : "";
+  return `${place}${radius} · ${t(`source_${point.source || "network"}`)}`;
+}
+
+/** The moment the call's time counts from: answered, else when this operator took it. */
+function startedAt(call, state) {
+  if (call.answered_at) return Date.parse(call.answered_at);
+  if (state && state.call_id === call.id && state.since) return Date.parse(state.since);
+  return Date.parse(call.created_at);
+}
+
+function duration(seconds) {
+  const s = Math.max(0, Math.floor(seconds));
+  const hours = Math.floor(s / 3600);
+  const mm = String(Math.floor((s % 3600) / 60)).padStart(hours ? 2 : 1, "0");
+  const ss = String(s % 60).padStart(2, "0");
+  return hours ? `${hours}:${mm}:${ss}` : `${mm}:${ss}`;
+}
+
+function item(name, label, value) {
+  return h("div", { class: `caller-item caller-${name}` },
+    h("span", { class: "caller-label", text: label }),
+    h("span", { class: "caller-value", id: `caller-${name}`, text: value }));
+}
+
+/** Draw the panel for the call the operator works on (hidden without one). */
+export function renderCaller(call, state, now) {
+  panel.call = call;
+  panel.state = state;
+  if (now) panel.now = now;
+  const node = document.getElementById("caller-panel");
+  if (!call) {
+    node.hidden = true;
+    node.replaceChildren();
+    return;
+  }
+  node.hidden = false;
+  node.dataset.callId = call.id;
+  node.setAttribute("aria-label", t("caller_panel"));
+  const who = call.caller_number || call.caller_address || t("caller_withheld");
+  const button = h("button", {
+    type: "button", id: "caller-history-button", text: `${t("caller_history")} (Alt+O)`,
+    onclick: showCallerHistory,
+  });
+  node.replaceChildren(
+    item("number", t("caller_number"), who),
+    item("channel", t("caller_channel"), t(`channel_${call.channel}`)),
+    item("language", t("caller_language"), languageName(call.language)),
+    item("location", t("caller_location"), locationText(position(call))),
+    item("timer", t("caller_timer"), ""),
+    button,
+  );
+  tickCaller();
+}
+
+/** Advance the call's timer (runs every half second, between the stream's updates too). */
+export function tickCaller() {
+  const call = panel.call;
+  const node = document.getElementById("caller-timer");
+  if (!call || !node) return;
+  const from = startedAt(call, panel.state);
+  const until = call.ended_at ? Date.parse(call.ended_at) : panel.now();
+  node.textContent = duration((until - from) / 1000);
+  node.dataset.seconds = String(Math.floor((until - from) / 1000));
+  node.parentElement.classList.toggle("ended", Boolean(call.ended_at));
+  node.title = call.ended_at ? t("caller_call_ended") : "";
+}
+
+function historyTable(history, types) {
+  if (!history.calls.length) return h("p", { class: "muted", id: "caller-history-empty", text: t("caller_history_empty") });
+  const head = h("tr", {}, ...["caller_history_when", "caller_channel", "caller_history_call", "caller_history_card",
+    "caller_history_type", "caller_history_card_status", "outcome"].map((key) => h("th", { scope: "col", text: t(key) })));
+  const rows = history.calls.map((call) => {
+    const card = call.card;
+    const kind = card && card.incident_type ? types.get(card.incident_type) : null;
+    return h("tr", { dataset: { callId: call.id, cardId: card ? card.id : "" } },
+      h("td", { text: dateTime(call.created_at) }),
+      h("td", { text: t(`channel_${call.channel}`) }),
+      h("td", { text: t(`call_status_${call.status}`) }),
+      h("td", { class: "card-number", text: card ? card.number : t("caller_history_no_card") }),
+      h("td", { text: card ? (kind ? pick(kind.names) : card.incident_type || "—") : "" }),
+      h("td", { text: card ? t(`card_status_${card.status}`) : "" }),
+      h("td", { text: card && card.outcome ? t(`outcome_${card.outcome}`) : "" }));
+  });
+  return h("table", { class: "caller-history", id: "caller-history" }, h("thead", {}, head), h("tbody", {}, ...rows));
+}
+
+let types = new Map();
+
+/** The incident types (code -> names) for naming the cards' types. */
+export function configureCaller(reference) {
+  types = reference.types;
+}
+
+/** Open the caller's earlier calls and cards (last 30 days) in the dialog. */
+export async function showCallerHistory() {
+  const call = panel.call;
+  if (!call) return;
+  const history = await api("GET", `/calls/${call.id}/caller-history`);
+  if (panel.call?.id !== call.id) return;
+  openDialog({
+    name: "caller-history",
+    title: `${t("caller_history_title")}: ${call.caller_number || call.caller_address || t("caller_withheld")}`,
+    hideConfirm: true,
+    fill: (body) => {
+      body.append(historyTable(history, types));
+      if (history.truncated) body.append(h("p", { class: "muted", text: t("caller_history_more") }));
+    },
+  });
+}
