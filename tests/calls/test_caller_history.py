@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from dispatch.calls import history as calls_history
 from dispatch.calls.models import Call
 from tests.calls.conftest import minutes_ago, new_call, post_event
 from tests.fixtures.api import Api
@@ -166,3 +167,20 @@ async def test_an_unknown_call_is_404_and_a_malformed_id_422(api: Api) -> None:
     assert unknown.json()["code"] == "not_found"
     malformed = await api.get("/api/v1/calls/not-a-uuid/caller-history", user="operator1")
     assert malformed.status_code == 422, malformed.text
+
+
+async def test_a_long_history_is_cut_at_the_limit_and_says_so(
+    api: Api, engine: AsyncEngine
+) -> None:
+    made = [await new_call(api, caller_number=NUMBER) for _ in range(4)]
+    for days_ago, call in zip((4, 3, 2, 1), made, strict=True):
+        await started(engine, call, days_ago)
+    async with AsyncSession(engine) as session:
+        current = await session.get(Call, uuid.UUID(made[-1]["id"]))
+        assert current is not None
+        listed, truncated = await calls_history.earlier_calls(session, current, limit=2)
+        assert [str(c.id) for c in listed] == [made[2]["id"], made[1]["id"]]
+        assert truncated is True
+        listed, truncated = await calls_history.earlier_calls(session, current, limit=3)
+        assert len(listed) == 3
+        assert truncated is False
