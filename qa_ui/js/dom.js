@@ -1,5 +1,7 @@
 // Small DOM helpers: build elements from data with textContent only (never HTML from data).
 
+import { language } from "/operator/js/i18n.js";
+
 /** The element with this id. */
 export const $ = (id) => document.getElementById(id);
 
@@ -33,13 +35,54 @@ export function table(headers, rows, props = {}) {
   );
 }
 
-/** Local (Tashkent) date and time of an ISO timestamp, e.g. "10.03.2025 09:05". */
-const STAMP = new Intl.DateTimeFormat("en-GB", {
-  timeZone: "Asia/Tashkent", day: "2-digit", month: "2-digit", year: "numeric",
-  hour: "2-digit", minute: "2-digit", second: "2-digit",
-});
+// Dates and numbers in the interface language's conventions (Intl), times in Tashkent's zone.
+// A browser whose ICU has no Uzbek data formats "uz" as the root locale (1.5, 2025-03-10);
+// Uzbekistan writes numbers and numeric dates as Russian does (1,5; 10.03.2025), so then
+// ru-RU stands in: only digits and separators come from it, every format here is numeric.
+const UZ = new Intl.NumberFormat("uz-Latn-UZ").format(1.5) === "1,5" ? "uz-Latn-UZ" : "ru-RU";
+const LOCALES = { uz: UZ, ru: "ru-RU", en: "en-GB" };
+const formats = new Map();
+
+/** The BCP 47 locale of the interface language. */
+export function locale() {
+  return LOCALES[language()] || LOCALES.uz;
+}
+
+function format(kind, make) {
+  const key = `${locale()}|${kind}`;
+  if (!formats.has(key)) formats.set(key, make(locale()));
+  return formats.get(key);
+}
+
+/** Local (Tashkent) date and time of an ISO timestamp, in the interface's locale. */
 export function stamp(iso) {
-  return iso ? STAMP.format(new Date(iso)).replace(",", "") : "";
+  if (!iso) return "";
+  return format("stamp", (loc) => new Intl.DateTimeFormat(loc, {
+    timeZone: "Asia/Tashkent", day: "2-digit", month: "2-digit", year: "numeric",
+    hour: "2-digit", minute: "2-digit", second: "2-digit",
+  })).format(new Date(iso));
+}
+
+/** A calendar date (YYYY-MM-DD) in the interface's locale. */
+export function day(ymd) {
+  if (!ymd) return "";
+  return format("day", (loc) => new Intl.DateTimeFormat(loc, {
+    timeZone: "UTC", day: "2-digit", month: "2-digit", year: "numeric",
+  })).format(new Date(`${ymd}T00:00:00Z`));
+}
+
+/** A number in the interface's locale (at most ``digits`` decimals); "—" for none. */
+export function num(value, digits = 2) {
+  if (value === null || value === undefined || Number.isNaN(Number(value))) return "—";
+  return format(`num${digits}`, (loc) => new Intl.NumberFormat(loc, { maximumFractionDigits: digits }))
+    .format(Number(value));
+}
+
+/** A share (0..1) as a percentage in the interface's locale. */
+export function percent(share, digits = 0) {
+  if (share === null || share === undefined) return "—";
+  return format(`pct${digits}`, (loc) => new Intl.NumberFormat(loc, { style: "percent", maximumFractionDigits: digits }))
+    .format(Number(share));
 }
 
 /** Today's date in Tashkent as YYYY-MM-DD. */

@@ -1,23 +1,27 @@
 // Sampling plans: make one for a day or a week, see its calls and why each was chosen.
+// People, incident types, channels and strata are shown by name (the server's, in the
+// interface language); dates and numbers in its locale.
 
 import { api } from "/operator/js/api.js";
-import { h, stamp, table, today } from "./dom.js";
-import { t } from "/operator/js/i18n.js";
+import { day, h, num, stamp, table, today } from "./dom.js";
+import { language, t } from "/operator/js/i18n.js";
+
+const inLanguage = () => `language=${language()}`;
 
 /** The plans page; with a plan id, that plan's calls. */
 export async function showPlans(ctx, planId) {
-  const plans = await api("GET", "/qa/plans");
+  const plans = await api("GET", `/qa/plans?${inLanguage()}`);
   const form = planForm(ctx);
   const list = h("ul", { className: "plan-list", id: "plan-list" }, plans.map((plan) =>
     h("li", {}, h("a", { href: `#plan/${plan.id}`, dataset: { plan: plan.id } },
-      `${plan.date_from} – ${plan.date_to}`),
-    " ", h("span", { className: "muted" }, t("plan_size", { chosen: plan.chosen, population: plan.population })))));
+      `${day(plan.date_from)} – ${day(plan.date_to)}`),
+    " ", h("span", { className: "muted" }, t("plan_size", { chosen: num(plan.chosen), population: num(plan.population) })))));
   const detail = h("section", { className: "panel plan-detail", id: "plan-detail" });
   ctx.page.replaceChildren(h("div", { className: "columns" },
     h("aside", { className: "panel" }, h("h2", {}, t("new_plan")), form, h("h2", {}, t("plans")),
       plans.length ? list : h("p", { className: "muted" }, t("no_plans"))),
     detail));
-  if (planId) showPlan(detail, await api("GET", `/qa/plans/${planId}`));
+  if (planId) showPlan(detail, await api("GET", `/qa/plans/${planId}?${inLanguage()}`));
   else detail.append(h("p", { className: "muted" }, t("choose_plan")));
 }
 
@@ -48,8 +52,8 @@ function planForm(ctx) {
       };
       if (inputs.seed.value !== "") body.seed = Number(inputs.seed.value);
       try {
-        const plan = await api("POST", "/qa/plans", { json: body });
-        ctx.toast(t("plan_made", { chosen: plan.chosen }));
+        const plan = await api("POST", `/qa/plans?${inLanguage()}`, { json: body });
+        ctx.toast(t("plan_made", { chosen: num(plan.chosen) }));
         ctx.go(`#plan/${plan.id}`);
       } catch (failure) {
         error.textContent = failure.detail || failure.message;
@@ -68,26 +72,29 @@ function reasonText(reason) {
 
 function showPlan(panel, plan) {
   const strata = table([t("stratum"), t("population"), t("chosen"), t("random")],
-    plan.strata.map((s) => [s.stratum, s.population, s.chosen, s.random]));
+    plan.strata.map((s) => h("tr", { dataset: { stratum: s.stratum } },
+      h("td", {}, s.stratum_name || s.stratum), h("td", {}, num(s.population)), h("td", {}, num(s.chosen)),
+      h("td", {}, num(s.random)))),
+    { id: "plan-strata" });
   const calls = table(
     [t("call_time"), t("operator"), t("channel"), t("incident_type"), t("reasons"), t("evaluated"), ""],
     plan.calls.map((call) => h("tr", { dataset: { call: call.call_id } },
       h("td", {}, stamp(call.call_at)),
-      h("td", {}, call.operator || "—"),
-      h("td", {}, call.channel),
-      h("td", {}, call.incident_type || t("unclassified")),
+      h("td", { title: call.operator || "" }, call.operator_name || call.operator || "—"),
+      h("td", {}, call.channel_name || t(`channel_${call.channel}`)),
+      h("td", { title: call.incident_type || "" }, call.incident_type_name || call.incident_type || t("unclassified")),
       h("td", {}, call.reasons.map((r) => h("span", { className: `chip reason ${r.startsWith("flag:") ? "flag" : ""}` }, reasonText(r)))),
-      h("td", {}, call.evaluations ? `✓ ${call.evaluations}` : "—"),
+      h("td", {}, call.evaluations ? `✓ ${num(call.evaluations)}` : "—"),
       h("td", {}, h("a", { href: `#call/${call.call_id}`, className: "button" }, t("score"))),
     )),
     { className: "calls", id: "plan-calls" });
   panel.replaceChildren(
-    h("h2", {}, `${t("plan")} ${plan.date_from} – ${plan.date_to}`),
+    h("h2", {}, `${t("plan")} ${day(plan.date_from)} – ${day(plan.date_to)}`),
     h("p", {}, t("plan_summary", {
-      chosen: plan.chosen, population: plan.population, share: (plan.share * 100).toFixed(1),
-      seed: plan.seed, min: plan.min_per_operator,
+      chosen: num(plan.chosen), population: num(plan.population), share: num(plan.share * 100, 1),
+      seed: plan.seed, min: num(plan.min_per_operator),
     })),
-    h("p", {}, Object.entries(plan.reasons).map(([r, n]) => h("span", { className: "chip" }, `${reasonText(r)}: ${n}`))),
+    h("p", {}, Object.entries(plan.reasons).map(([r, n]) => h("span", { className: "chip" }, `${reasonText(r)}: ${num(n)}`))),
     h("h3", {}, t("strata")), strata,
     h("h3", {}, t("calls")), plan.calls.length ? calls : h("p", { className: "muted" }, t("no_calls")),
   );

@@ -1,8 +1,9 @@
 // Reports: per operator and shift, weekly trend, most frequent errors, exports (XLSX, CSV),
-// and the training topics assigned to operators.
+// and the training topics assigned to operators. People by full name, items by their title in
+// the interface language (the server's), dates and numbers in its locale.
 
 import { ApiError, api, token } from "/operator/js/api.js";
-import { h, table, today } from "./dom.js";
+import { day, h, num, percent, table, today } from "./dom.js";
 import { language, t } from "/operator/js/i18n.js";
 
 const TABLES = ["operators", "shifts", "weeks", "errors", "evaluations"];
@@ -43,7 +44,7 @@ export async function showReports(ctx) {
       h("button", { type: "submit", className: "primary" }, t("show")), exportsRow, error),
     output, topics));
   await load();
-  showTopics(topics, await api("GET", "/qa/training-topics?limit=100"));
+  showTopics(topics, await api("GET", `/qa/training-topics?limit=100&language=${language()}`));
 }
 
 /** Fetch with the token and save the answer as the file the server names. */
@@ -63,25 +64,33 @@ async function download(path, error) {
   setTimeout(() => URL.revokeObjectURL(link.href), 10000);
 }
 
+/** A person by full name; the username stays in the cell's title. */
+function person(username, name) {
+  return h("span", { title: username || "", dataset: { username: username || "" } }, name || username || "—");
+}
+
 function showReport(output, report) {
   const levels = [...new Set(report.operators.flatMap((o) => Object.keys(o.levels)))].sort();
   output.replaceChildren(
     h("section", { className: "panel" }, h("h2", {}, t("table_operators")),
-      h("p", {}, t("report_summary", { count: report.evaluations, mean: report.mean_score ?? "—" })),
+      h("p", {}, t("report_summary", { count: num(report.evaluations), mean: num(report.mean_score) })),
       table([t("operator"), t("evaluations"), t("mean_score"), t("min_score"), t("max_score"), t("critical_failures"),
         ...levels.map((l) => t(`level_${l}`))],
-      report.operators.map((o) => [o.operator || "—", o.evaluations, o.mean_score, o.min_score, o.max_score,
-        o.critical_failures, ...levels.map((l) => o.levels[l] || 0)]), { id: "report-operators" })),
+      report.operators.map((o) => [person(o.operator, o.operator_name), num(o.evaluations), num(o.mean_score),
+        num(o.min_score), num(o.max_score), num(o.critical_failures), ...levels.map((l) => num(o.levels[l] || 0))]),
+      { id: "report-operators" })),
     h("section", { className: "panel" }, h("h2", {}, t("table_shifts")),
       table([t("operator"), t("shift_date"), t("shift"), t("evaluations"), t("mean_score"), t("critical_failures")],
-        report.shifts.map((s) => [s.operator || "—", s.shift_date, t(`shift_${s.shift}`), s.evaluations, s.mean_score, s.critical_failures]))),
+        report.shifts.map((s) => [person(s.operator, s.operator_name), day(s.shift_date), t(`shift_${s.shift}`),
+          num(s.evaluations), num(s.mean_score), num(s.critical_failures)]), { id: "report-shifts" })),
     h("section", { className: "panel" }, h("h2", {}, t("table_weeks")),
-      table([t("week"), t("evaluations"), t("mean_score"), t("critical_failures")],
-        report.weeks.map((w) => [h("span", {}, w.week, " ", h("span", { className: "bar", style: `--w:${w.mean_score}` })),
-          w.evaluations, w.mean_score, w.critical_failures]))),
+      table([t("week_of"), t("evaluations"), t("mean_score"), t("critical_failures")],
+        report.weeks.map((w) => [h("span", { title: w.week }, day(w.week_start), " ", h("span", { className: "bar", style: `--w:${w.mean_score}` })),
+          num(w.evaluations), num(w.mean_score), num(w.critical_failures)]))),
     h("section", { className: "panel" }, h("h2", {}, t("table_errors")),
       table([t("item"), t("deviation"), t("count"), t("share"), t("operators_n")],
-        report.errors.map((e) => [e.text, t(`deviation_${e.deviation}`), e.count, `${Math.round(e.share * 100)} %`, e.operators]),
+        report.errors.map((e) => [h("span", { title: e.section_title || e.section }, e.text), t(`deviation_${e.deviation}`),
+          num(e.count), percent(e.share), num(e.operators)]),
         { id: "report-errors" })),
   );
 }
@@ -90,6 +99,7 @@ function showTopics(panel, topics) {
   panel.replaceChildren(h("h2", {}, t("training_topics")),
     topics.length
       ? table([t("operator"), t("topic"), t("status"), t("assigned_by")],
-        topics.map((topic) => [topic.operator, topic.topic, t(`topic_${topic.status}`), topic.created_by]))
+        topics.map((topic) => [person(topic.operator, topic.operator_name), topic.item_title || topic.topic,
+          t(`topic_${topic.status}`), person(topic.created_by, topic.created_by_name)]), { id: "topics-table" })
       : h("p", { className: "muted" }, t("no_topics")));
 }

@@ -1,17 +1,20 @@
 // Scoring a call: the recording (every play is reported to the audit log), the call, its card
 // and timeline beside the scorecard form. A second submit of one's own evaluation is a new
-// revision; the earlier ones stay.
+// revision; the earlier ones stay. A recording that cannot be loaded says so and why, and the
+// call is scored all the same. People by full name, statuses and names in the interface
+// language, times and numbers in its locale.
 
 import { api } from "/operator/js/api.js";
-import { fill, h, stamp, table } from "./dom.js";
-import { pick, t } from "/operator/js/i18n.js";
+import { fill, h, num, stamp, table } from "./dom.js";
+import { LANGUAGE_NAMES, language, pick, t } from "/operator/js/i18n.js";
 
 const ANSWERS = ["yes", "no", "na"];
 
 /** The page of one call; ``query`` may name a calibration session (?calibration=ID). */
 export async function showCall(ctx, callId, query) {
   const calibrationId = query.get("calibration");
-  const review = await api("GET", `/qa/calls/${callId}`);
+  const review = await api("GET", `/qa/calls/${callId}?language=${language()}`);
+  const who = (username) => (username ? review.names?.[username] || username : "");
   const mine = review.evaluations.find((e) => e.evaluator === ctx.me.username
     && (e.calibration_id || null) === (calibrationId || null));
   let scorecard;
@@ -24,9 +27,9 @@ export async function showCall(ctx, callId, query) {
     scorecard = await api("GET", "/qa/scorecards/ace");
   }
   const result = h("section", { className: "panel result", id: "result", hidden: !mine, "aria-live": "polite" });
-  const state = { ctx, review, scorecard, mine, calibrationId, result };
+  const state = { ctx, review, scorecard, mine, calibrationId, result, who };
   ctx.page.replaceChildren(h("div", { className: "columns review" },
-    h("div", { className: "stack" }, recording(review.call), facts(review), cardPanel(review.card), timeline(review)),
+    h("div", { className: "stack" }, recording(review.call), facts(review, who), cardPanel(review), timeline(review, who)),
     h("div", { className: "stack" }, scorecardForm(state), result)));
   if (mine) showResult(state, mine);
 }
@@ -43,7 +46,22 @@ function recording(call) {
     panel.append(h("p", { className: "muted" }, t("recording_elsewhere")), h("code", {}, url));
     return panel;
   }
-  const audio = h("audio", { id: "audio", controls: true, preload: "none", src: url });
+  // Metadata is loaded at once, so a recording that is missing, refused or unreachable says so
+  // before anyone presses play (the player is then taken away, not left dead).
+  const audio = h("audio", { id: "audio", controls: true, preload: "metadata", src: url });
+  const play = h("p", {}, h("button", { type: "button", id: "play", onclick: () => audio.play().catch(() => {}) }, `▶ ${t("play")}`));
+  const failure = h("p", { className: "error", id: "recording-error", role: "alert", hidden: true });
+  audio.addEventListener("error", async () => {
+    const code = audio.error?.code;
+    if (code === 1 || !failure.hidden) return; // MEDIA_ERR_ABORTED: stopped on purpose
+    const reason = await failureReason(url, code);
+    audio.hidden = true;
+    play.hidden = true;
+    panel.dataset.state = "failed";
+    failure.dataset.reason = reason;
+    failure.hidden = false;
+    fill(failure, t("recording_failed", { reason: t(`recording_${reason}`) }), " ", h("code", {}, url));
+  });
   // Every start of playback is reported; the server writes it to the audit log.
   audio.addEventListener("play", async () => {
     try {
@@ -55,30 +73,45 @@ function recording(call) {
       plays.textContent = error.detail || error.message;
     }
   });
-  panel.append(audio,
-    h("p", {}, h("button", { type: "button", id: "play", onclick: () => audio.play().catch(() => {}) }, `▶ ${t("play")}`)),
-    plays);
+  panel.append(audio, failure, play, plays);
   return panel;
 }
 
-function facts(review) {
+/** Why a recording did not load: missing, refused, network, unplayable or unknown. */
+async function failureReason(url, code) {
+  if (code === 3) return "unplayable"; // MEDIA_ERR_DECODE
+  // A media error hides the HTTP status; the page may ask for it only on its own origin.
+  const address = new URL(url, location.href);
+  if (address.origin !== location.origin) return code === 2 ? "network" : "unknown";
+  try {
+    const response = await fetch(address, { method: "HEAD", credentials: "same-origin" });
+    if (response.status === 404 || response.status === 410) return "missing";
+    if (response.status === 401 || response.status === 403) return "refused";
+    return response.ok ? "unplayable" : "unknown";
+  } catch {
+    return "network";
+  }
+}
+
+function facts(review, who) {
   const call = review.call;
   const rows = [
     [t("call_time"), stamp(call.created_at)],
-    [t("channel"), `${call.channel} · ${call.language}`],
+    [t("channel"), `${t(`channel_${call.channel}`)} · ${LANGUAGE_NAMES[call.language] || call.language}`],
     [t("caller"), call.caller_number || call.caller_address || "—"],
-    [t("operator"), call.operator || "—"],
-    [t("status"), call.status],
+    [t("operator"), who(call.operator) || "—"],
+    [t("status"), t(`call_status_${call.status}`)],
     [t("answered_at"), stamp(call.answered_at) || "—"],
     [t("ended_at"), stamp(call.ended_at) || "—"],
-    [t("talk_seconds"), call.talk_seconds ?? "—"],
-    [t("in_plans"), review.plans.length ? review.plans.length : t("not_in_plan")],
+    [t("talk_seconds"), num(call.talk_seconds, 0)],
+    [t("in_plans"), review.plans.length ? num(review.plans.length) : t("not_in_plan")],
   ];
   return h("section", { className: "panel", id: "call-facts" }, h("h2", {}, t("call")),
     h("dl", { className: "facts" }, rows.map(([k, v]) => [h("dt", {}, k), h("dd", {}, String(v))])));
 }
 
-function cardPanel(card) {
+function cardPanel(review) {
+  const card = review.card;
   const panel = h("section", { className: "panel", id: "card" }, h("h2", {}, t("card")));
   if (!card) {
     panel.append(h("p", { className: "muted" }, t("no_card")));
@@ -88,20 +121,21 @@ function cardPanel(card) {
   const location = card.location || {};
   const rows = [
     [t("card_number"), card.number || "—"],
-    [t("incident_type"), incident.type || "—"],
+    [t("incident_type"), review.incident_type_name || incident.type || "—"],
     [t("description"), incident.description || "—"],
     [t("address"), location.address || "—"],
-    [t("victims"), incident.victims ?? "—"],
-    [t("status"), card.status || "—"],
+    [t("victims"), incident.victims === undefined || incident.victims === null ? "—" : num(incident.victims, 0)],
+    [t("status"), card.status ? t(`card_status_${card.status}`) : "—"],
+    [t("outcome"), card.outcome ? t(`outcome_${card.outcome}`) : "—"],
   ];
   panel.append(h("dl", { className: "facts" }, rows.map(([k, v]) => [h("dt", {}, k), h("dd", {}, String(v))])),
     h("details", {}, h("summary", {}, t("whole_card")), h("pre", {}, JSON.stringify(card, null, 2))));
   return panel;
 }
 
-function timeline(review) {
+function timeline(review, who) {
   const events = table([t("time"), t("event"), t("operator")],
-    review.events.map((e) => [stamp(e.at), t(`event_${e.type}`), e.operator || ""]), { id: "timeline" });
+    review.events.map((e) => [stamp(e.at), t(`event_${e.type}`), who(e.operator)]), { id: "timeline" });
   const panel = h("section", { className: "panel" }, h("h2", {}, t("timeline")), events);
   if (review.messages.length) {
     panel.append(h("h3", {}, t("conversation")), h("ol", { className: "messages" },
@@ -163,7 +197,7 @@ function scorecardForm(state) {
       submit.textContent = t("save_revision");
       reason.hidden = false;
       reason.value = "";
-      state.ctx.toast(t("evaluation_saved", { score: saved.score, level: t(`level_${saved.level}`) }));
+      state.ctx.toast(t("evaluation_saved", { score: num(saved.score), level: t(`level_${saved.level}`) }));
       showResult(state, saved);
     } catch (failure) {
       error.textContent = failure.detail || failure.message;
@@ -186,7 +220,7 @@ function showResult(state, evaluation) {
   result.dataset.level = evaluation.level;
   fill(result,
     h("h2", {}, t("result")),
-    h("p", { className: "score-line" }, h("strong", { id: "score" }, String(evaluation.score)), " / 100 · ",
+    h("p", { className: "score-line" }, h("strong", { id: "score" }, num(evaluation.score)), " / 100 · ",
       h("span", { id: "level", className: `level ${evaluation.level}` }, t(`level_${evaluation.level}`)),
       " · ", t("revision_n", { n: evaluation.revision })),
     evaluation.critical_failures.length
@@ -201,7 +235,7 @@ function showResult(state, evaluation) {
             try {
               await api("POST", "/qa/training-topics", { json: { evaluation_id: evaluation.id, item: key } });
               event.target.disabled = true;
-              event.target.textContent = t("topic_assigned", { operator: evaluation.operator });
+              event.target.textContent = t("topic_assigned", { operator: state.who(evaluation.operator) });
             } catch (failure) {
               state.ctx.toast(failure.detail || failure.message, "error");
             }

@@ -122,7 +122,7 @@ async def test_a_specialist_plans_listens_and_scores_a_call(browser: Browser, se
         await expect(row).to_be_visible()
         await expect(row).to_contain_text("tasodifiy")
         await expect(page.locator("#plan-detail")).to_contain_text("urug‘ 7,")
-        await expect(row).to_contain_text("road.accident_injuries")
+        await expect(row).to_contain_text("Yo‘l-transport hodisasi, jabrlanganlar bor")
         await _shot(page, "01-plan")
 
         await row.locator("a.button").click()
@@ -174,7 +174,7 @@ async def test_a_specialist_plans_listens_and_scores_a_call(browser: Browser, se
         assert [(r["revision"], r["score"]) for r in revised["revisions"]] == [(1, 0), (2, 100)]
 
         await page.click(".tabs a[data-page=reports]")
-        await expect(page.locator("#report-operators")).to_contain_text("operator1")
+        await expect(page.locator("#report-operators")).to_contain_text("Dilnoza Karimova")
         await _shot(page, "04-reports")
         async with page.expect_download() as fetched:
             await page.click("#export-xlsx")

@@ -8,6 +8,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from cardschema import CardStatus, Channel, Outcome
+from dispatch.calls.lifecycle import CallStatus
+
 ROOT = Path(__file__).resolve().parents[2]
 UI = ROOT / "qa_ui"
 SHARED_UI = ROOT / "operator_ui"
@@ -21,6 +24,14 @@ BUILT = {
     "shift": ["day", "night"],
     "table": ["operators", "shifts", "weeks", "errors", "evaluations"],
     "topic": ["open", "done", "dropped"],
+    # Every status, channel and outcome a QA page shows, in words (the shared texts' channel_
+    # and outcome_, the QA texts' call_status_ and card_status_).
+    "channel": [c.value for c in Channel],
+    "call_status": [s.value for s in CallStatus],
+    "card_status": [s.value for s in CardStatus],
+    "outcome": [o.value for o in Outcome],
+    # Why a recording did not load (review.js failureReason).
+    "recording": ["missing", "refused", "network", "unplayable", "unknown"],
     "reason": [
         "random",
         "stratum",
@@ -50,7 +61,7 @@ def test_every_text_the_code_asks_for_exists() -> None:
     for script in (UI / "js").glob("*.js"):
         source = script.read_text(encoding="utf-8")
         asked |= set(re.findall(r'\bt\("([a-z_.]+)"', source))
-        prefixes |= set(re.findall(r"\bt\(`([a-z]+)_\$\{", source))
+        prefixes |= set(re.findall(r"\bt\(`([a-z_]+)_\$\{", source))
     html = (UI / "index.html").read_text(encoding="utf-8")
     asked |= set(re.findall(r'data-t(?:-placeholder|-title)?="([a-z_]+)"', html))
     assert prefixes == set(BUILT)
@@ -62,3 +73,11 @@ def test_uzbek_texts_use_the_proper_apostrophes() -> None:
     text = (UI / "js" / "texts" / "uz.js").read_text(encoding="utf-8")
     values = re.findall(r':\s*"([^"]*)"', text)
     assert not [v for v in values if "'" in v or "`" in v]
+
+
+def test_the_texts_a_qa_page_builds_exist_in_each_language() -> None:
+    # A built key missing in Russian would fall back to English on a Russian page.
+    for language in ("uz", "ru", "en"):
+        known = _keys(language) | _keys(language, SHARED_UI)
+        built = {f"{prefix}_{value}" for prefix, values in BUILT.items() for value in values}
+        assert built - known == set(), language
