@@ -155,7 +155,8 @@ async def create_evaluation(
     body: EvaluationCreate, session: Session, who: Specialist, clock: ClockDep
 ) -> EvaluationOut:
     """Score a call: the score and compliance level; ``in_plan`` says whether a plan chose it."""
-    return await evaluations.create_evaluation(session, who.actor, body, now=clock.now())
+    saved = await evaluations.create_evaluation(session, who.actor, body, now=clock.now())
+    return (await evaluations.named(session, [saved]))[0]
 
 
 @router.get("/evaluations", response_model=list[EvaluationOut])
@@ -181,13 +182,14 @@ async def list_evaluations(
         limit=limit,
         offset=offset,
     )
-    return [evaluations.to_out(f) for f in found]
+    return await evaluations.named(session, [evaluations.to_out(f) for f in found])
 
 
 @router.get("/evaluations/{evaluation_id}", response_model=EvaluationOut)
 async def get_evaluation(evaluation_id: uuid.UUID, session: Session, _: Reader) -> EvaluationOut:
     """An evaluation with every revision."""
-    return await evaluations.get_evaluation(session, evaluation_id)
+    found = await evaluations.get_evaluation(session, evaluation_id)
+    return (await evaluations.named(session, [found]))[0]
 
 
 @router.put("/evaluations/{evaluation_id}", response_model=EvaluationOut)
@@ -199,7 +201,8 @@ async def revise_evaluation(
     clock: ClockDep,
 ) -> EvaluationOut:
     """A new revision of your evaluation; the earlier ones stay (see ``revisions``)."""
-    return await evaluations.revise(session, who.actor, evaluation_id, body, now=clock.now())
+    saved = await evaluations.revise(session, who.actor, evaluation_id, body, now=clock.now())
+    return (await evaluations.named(session, [saved]))[0]
 
 
 @router.get("/calls/{call_id}", response_model=QaCallOut)

@@ -16,7 +16,7 @@ from dispatch.calls import service as calls
 from dispatch.calls.lifecycle import CallStatus
 from dispatch.core.actor import Actor
 from dispatch.errors import Conflict, Invalid, NotFound, PermissionDenied
-from dispatch.qa import plans, scorecards, scoring
+from dispatch.qa import names, plans, scorecards, scoring
 from dispatch.qa.models import Calibration, Evaluation, EvaluationRevision, Scorecard
 from dispatch.qa.schemas import (
     AnswerIn,
@@ -217,6 +217,15 @@ def _current_query() -> Select[Evaluation, EvaluationRevision, Scorecard]:
         )
         .join(Scorecard, Scorecard.id == Evaluation.scorecard_id)
     )
+
+
+async def named(session: AsyncSession, found: list[EvaluationOut]) -> list[EvaluationOut]:
+    """The evaluations with the specialist's and the operator's full names beside them."""
+    people = await names.load(session, "en")
+    for out in found:
+        out.evaluator_name = people.person(out.evaluator)
+        out.operator_name = people.person(out.operator)
+    return found
 
 
 def to_out(found: Current) -> EvaluationOut:

@@ -296,7 +296,9 @@ class EvaluationOut(BaseModel):
     scorecard: str
     scorecard_version: int
     evaluator: str
+    evaluator_name: str | None = Field(default=None, description="the specialist's full name")
     operator: str | None
+    operator_name: str | None = Field(default=None, description="the operator's full name")
     call_at: datetime
     in_plan: bool
     plan_id: uuid.UUID | None

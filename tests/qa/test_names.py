@@ -106,6 +106,12 @@ async def test_the_call_view_names_people_and_the_incident_type(
         engine, [CallSpec(at=local(MONDAY, 9), media_url="file:///var/rec/gone.wav")]
     )
     await evaluate(api, call)
+    listed = check(await api.get(f"/api/v1/qa/evaluations?call_id={call}", user="qa1"), 200)
+    assert [(e["evaluator_name"], e["operator_name"]) for e in listed] == [
+        ("Malika Rahimova", "Dilnoza Karimova")
+    ]
+    one = check(await api.get(f"/api/v1/qa/evaluations/{listed[0]['id']}", user="qa1"), 200)
+    assert (one["evaluator"], one["evaluator_name"]) == ("qa1", "Malika Rahimova")
     review = check(await api.get(f"/api/v1/qa/calls/{call}?language=uz", user="qa1"), 200)
     assert review["call"]["operator"] == "operator1"
     assert review["names"] == {"operator1": "Dilnoza Karimova", "qa1": "Malika Rahimova"}
