@@ -4,7 +4,9 @@ import * as actions from "./actions.js";
 import { api, ApiError, token } from "./api.js";
 import { renderCallbacks as drawCallbacks } from "./callbacks.js";
 import { configureCaller, renderCaller, showCallerHistory, tickCaller } from "./caller.js";
-import { acceptProposal, configureCard, currentCard, dismissProposal, relabelCard, showCard } from "./card.js";
+import {
+  acceptProposal, configureCard, confirmLocation, currentCard, dismissProposal, relabelCard, showCard,
+} from "./card.js";
 import { closeDialog, dialogOpen, installDialog, openDialog } from "./dialogs.js";
 import { connectionStatus, toast } from "./dom.js";
 import { hhmm, pick, t } from "./i18n.js";
@@ -466,6 +468,7 @@ function shortcutActions() {
     closeCard: inConsole(() => actions.closeDialog(cardSaved)),
     acceptLocation: acceptProposal,
     dismissLocation: dismissProposal,
+    confirmLocation,
     focusReply: focus("reply"),
     nextCard: () => stepCard(1),
     previousCard: () => stepCard(-1),

@@ -246,40 +246,92 @@ function hazardsBox() {
   return box;
 }
 
+// -- region and district chosen by hand -------------------------------------------------------
+// A choice is saved once, when it is made: Enter, a pick from the opened list (mouse or
+// keyboard), or leaving the field. Arrow keys and typing on a closed <select> move its value
+// (Chromium fires "change" at every step); those steps stay on screen only, so moving through
+// the fourteen regions is not fourteen card versions.
+
 function placeSelect(path, labelKey) {
   const control = h("select", { id: `f-${path}`, dataset: { path } });
-  control.addEventListener("change", () => {
-    const code = control.value || null;
-    const change = path === "location.region"
-      ? { location: { region: code ? { code } : null, district: null } }
-      : { location: { district: code ? { code } : null } };
-    saveCard(change).catch((error) => state.toast(`${t("error")}: ${error.detail}`, true));
+  let stepping = false; // the value was moved by a key press, not picked
+  control.addEventListener("keydown", (event) => {
+    if (event.key === "Enter") {
+      event.preventDefault();
+      choosePlace(path, control);
+    } else if (!event.altKey && !event.ctrlKey && event.key !== "Tab") {
+      // The step's "change" comes within this key press; a pick from the opened list later.
+      stepping = true;
+      setTimeout(() => (stepping = false));
+    }
   });
+  control.addEventListener("change", () => {
+    if (stepping) state.dirty.add(path);
+    else choosePlace(path, control);
+  });
+  control.addEventListener("blur", () => choosePlace(path, control));
   return fieldBox(path, labelKey, control);
+}
+
+async function choosePlace(path, control) {
+  state.dirty.delete(path);
+  const card = state.card;
+  if (!card) return;
+  const code = control.value || null;
+  const region = path === "location.region";
+  if (region) showDistricts(code).catch(() => {});
+  if ((get(card, path)?.code ?? null) === code) return;
+  if (state.sending.get(path) === code) return; // Enter, then leaving the field
+  state.sending.set(path, code);
+  const place = code ? { code } : null;
+  control.classList.remove("invalid");
+  try {
+    // A district brings its region; a new region clears the district of the old one.
+    await saveCard({ location: region ? { region: place, district: null } : { district: place } });
+    state.toast(t("saved"));
+  } catch (error) {
+    control.classList.add("invalid");
+    state.toast(`${t("error")}: ${error.detail || error.message}`, true);
+  } finally {
+    state.sending.delete(path);
+  }
+}
+
+function regionDistricts(code) {
+  if (!state.districts.has(code)) {
+    const loading = api("GET", `/geo/districts?region=${encodeURIComponent(code)}&geometry=false`);
+    loading.catch(() => state.districts.delete(code));
+    state.districts.set(code, loading);
+  }
+  return state.districts.get(code);
+}
+
+/** List the districts of ``regionCode`` (none without a region) in the district field. */
+async function showDistricts(regionCode) {
+  const district = document.getElementById("f-location.district");
+  if (!district || district.dataset.region === (regionCode || "")) return;
+  district.dataset.region = regionCode || "";
+  const list = regionCode ? (await regionDistricts(regionCode)).features : [];
+  if (district.dataset.region !== (regionCode || "")) return; // another region chosen meanwhile
+  district.replaceChildren(new Option("—", ""), ...list.map(
+    (d) => new Option(pick(d.properties.names) || d.properties.name, d.id)));
+  if (!state.dirty.has("location.district") && !state.sending.has("location.district")) {
+    district.value = state.card?.location.district?.code || "";
+  }
 }
 
 async function fillPlaces(card) {
   const region = document.getElementById("f-location.region");
   const district = document.getElementById("f-location.district");
-  if (!region || document.activeElement === region || document.activeElement === district) return;
-  const regionCode = card.location.region?.code || "";
+  if (!region) return;
   if (region.options.length !== state.reference.regions.length + 1) {
     region.replaceChildren(new Option("—", ""), ...state.reference.regions.map(
       (r) => new Option(pick(r.properties.names) || r.properties.name, r.id)));
   }
-  region.value = regionCode;
-  if (district.dataset.region !== regionCode) {
-    district.dataset.region = regionCode;
-    if (regionCode && !state.districts.has(regionCode)) {
-      const loading = api("GET", `/geo/districts?region=${regionCode}&geometry=false`);
-      loading.catch(() => state.districts.delete(regionCode));
-      state.districts.set(regionCode, loading);
-    }
-    const list = regionCode ? (await state.districts.get(regionCode)).features : [];
-    district.replaceChildren(new Option("—", ""), ...list.map(
-      (d) => new Option(pick(d.properties.names) || d.properties.name, d.id)));
-  }
-  district.value = card.location.district?.code || "";
+  // What the operator is moving through and has not chosen yet stays as it is.
+  if (!state.dirty.has("location.region") && !state.sending.has("location.region")) region.value = card.location.region?.code || "";
+  await showDistricts(region.value);
+  if (!state.dirty.has("location.district") && !state.sending.has("location.district")) district.value = card.location.district?.code || "";
 }
 
 function build(card) {
@@ -357,8 +409,9 @@ function noteInput() {
 
 function pointText(point) {
   if (!point || point.lat == null) return "—";
-  const radius = point.radius_m ? ` · ${t("accuracy")} ${Math.round(point.radius_m)} m` : "";
-  return `${point.lat.toFixed(5)}, ${point.lon.toFixed(5)}${radius} · ${point.source || ""}`;
+  const radius = point.radius_m ? ` · ${t("accuracy")} ${Math.round(point.radius_m)} ${t("metres")}` : "";
+  const source = point.source ? ` · ${t(`source_${point.source}`)}` : "";
+  return `${point.lat.toFixed(5)}, ${point.lon.toFixed(5)}${radius}${source}`;
 }
 
 function update(card) {
@@ -374,9 +427,13 @@ function update(card) {
     input.checked = card.incident.hazards.includes(input.value);
   }
   const where = card.location;
-  document.getElementById("confirmed-point").replaceChildren(
+  const point = document.getElementById("confirmed-point");
+  point.replaceChildren(
     h("strong", { text: t("point") }), " ", pointText(where), " ",
-    h("span", { class: where.confirmed ? "ok" : "muted", text: where.confirmed ? `✓ ${t("confirmed")}` : t("not_confirmed") }));
+    h("span", { id: "location-confirmed", class: where.confirmed ? "ok" : "muted", text: where.confirmed ? `✓ ${t("confirmed")}` : t("not_confirmed") }));
+  if (where.lat != null && !where.confirmed) {
+    point.append(h("button", { type: "button", id: "confirm-location", class: "primary", text: `${t("confirm_location")} (Alt+K)`, onclick: confirmLocation }));
+  }
   const proposal = card.proposed_location;
   const box = document.getElementById("proposed-point");
   box.hidden = !proposal;
@@ -422,6 +479,24 @@ async function answerProposal(acceptIt) {
     accept(await api("POST", `/cards/${state.card.id}/proposed-location/${action}`));
   } catch (error) {
     state.toast(`${t("error")}: ${error.detail}`, true);
+  }
+}
+
+/** Confirm the card's point as it is (an automatic position the caller agreed to). */
+export async function confirmLocation() {
+  const where = state.card?.location;
+  if (!where || where.lat == null || where.confirmed) return;
+  await saveLocation({ confirmed: true }).catch(() => {});
+}
+
+/** Save a change to the card's location (the map's point, a confirmation), saying how it went. */
+export async function saveLocation(location) {
+  try {
+    await saveCard({ location });
+    state.toast(t("saved"));
+  } catch (error) {
+    state.toast(`${t("error")}: ${error.detail || error.message}`, true);
+    throw error;
   }
 }
 

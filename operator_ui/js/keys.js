@@ -24,6 +24,7 @@ export const SHORTCUTS = [
   { keys: "Alt+C", label: "key_close", action: "closeCard" },
   { keys: "Alt+P", label: "key_accept_location", action: "acceptLocation" },
   { keys: "Alt+Shift+P", label: "key_dismiss_location", action: "dismissLocation" },
+  { keys: "Alt+K", label: "key_confirm_location", action: "confirmLocation" },
   { keys: "Alt+M", label: "key_reply", action: "focusReply" },
   { keys: "Alt+O", label: "key_caller_history", action: "callerHistory" },
   { keys: "Alt+ArrowDown", label: "key_next_card", action: "nextCard" },

@@ -1,22 +1,32 @@
 // The district map: the card's region drawn as SVG from the real boundaries (GeoJSON from
-// /geo/districts), the card's district highlighted, the confirmed point and the AML proposal
-// marked. No tiles, no network beyond our own server.
+// /geo/districts; the whole country from /geo/regions while the card has no region), the
+// card's district highlighted, the card's point and the AML proposal marked. No tiles, no
+// network beyond our own server.
+//
+// The operator places the point with a click and moves it by dragging it: one save when the
+// button is let go, as the operator's own point (the server marks it source "operator" and
+// confirmed, and resolves its region and district). An automatic position keeps its
+// uncertainty in sight, as a circle of its radius and in metres under the map, until the
+// operator confirms it (Alt+K) or puts a point of their own.
 
 import { api } from "./api.js";
-import { pick, t } from "./i18n.js";
+import { saveLocation } from "./card.js";
+import { language, pick, t } from "./i18n.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const WIDTH = 600;
 const HEIGHT = 420;
-const regions = new Map(); // region code -> GeoJSON FeatureCollection (promise)
+const DRAG_PX = 4; // a press that moves less than this (on screen) is a click, not a drag
+const outlines = new Map(); // region code ("" for the country) -> FeatureCollection (promise)
 
-function regionDistricts(code) {
-  if (!regions.has(code)) {
-    const loading = api("GET", `/geo/districts?region=${encodeURIComponent(code)}`);
-    loading.catch(() => regions.delete(code));
-    regions.set(code, loading);
+function areas(region) {
+  if (!outlines.has(region)) {
+    const path = region ? `/geo/districts?region=${encodeURIComponent(region)}` : "/geo/regions";
+    const loading = api("GET", path);
+    loading.catch(() => outlines.delete(region));
+    outlines.set(region, loading);
   }
-  return regions.get(code);
+  return outlines.get(region);
 }
 
 function rings(geometry) {
@@ -50,6 +60,7 @@ function projection(features, points) {
     offsetX + (lon - minX) * k * scale,
     offsetY + (maxY - lat) * scale,
   ];
+  project.invert = ([x, y]) => [minX + (x - offsetX) / (k * scale), maxY - (y - offsetY) / scale];
   project.metresToPixels = (metres) => (metres / 111320) * scale;
   return project;
 }
@@ -66,35 +77,96 @@ function element(name, attributes) {
   return node;
 }
 
-function marker(svg, project, point, className, label) {
+/** The uncertainty of an automatic position nobody confirmed yet (its radius), else null. */
+function uncertainty(point, confirmed) {
+  if (!point || point.lat == null || confirmed || point.source === "operator") return null;
+  return point.radius_m || null;
+}
+
+function marker(svg, project, point, { className, id, label, radius }) {
   const [x, y] = project([point.lon, point.lat]);
-  if (point.radius_m) {
-    const r = Math.max(project.metresToPixels(point.radius_m), 4);
-    svg.append(element("circle", { cx: x, cy: y, r, class: `${className}-area` }));
+  if (radius) {
+    const r = Math.max(project.metresToPixels(radius), 4);
+    svg.append(element("circle", { cx: x, cy: y, r, class: `${className}-area`, id: `${id}-area` }));
   }
-  svg.append(element("circle", { cx: x, cy: y, r: 7, class: className }));
+  const dot = element("circle", { cx: x, cy: y, r: 7, class: className, id });
   const title = element("title", {});
   title.textContent = label;
-  svg.lastChild.append(title);
+  dot.append(title);
+  svg.append(dot);
+  return dot;
+}
+
+function metres(value) {
+  const locale = { uz: "ru-RU", ru: "ru-RU", en: "en-GB" }[language()];
+  return new Intl.NumberFormat(locale, { maximumFractionDigits: 0 }).format(value);
+}
+
+function uncertaintyText(radius, source) {
+  return t("map_uncertainty", { radius: metres(radius), source: t(`source_${source || "network"}`) });
+}
+
+/** Place the card's point where the press ended: the operator's own, so confirmed. */
+function placePoint(project, svg, event) {
+  const where = new DOMPoint(event.clientX, event.clientY).matrixTransform(svg.getScreenCTM().inverse());
+  const [lon, lat] = project.invert([where.x, where.y]);
+  // radius_m null: the operator's point carries no automatic uncertainty.
+  const location = { lat: Number(lat.toFixed(6)), lon: Number(lon.toFixed(6)), radius_m: null };
+  return saveLocation(location).catch(() => {
+    svg.closest(".map").dataset.key = ""; // redraw the saved point on the next update
+  });
+}
+
+function interactive(svg, project) {
+  let press = null; // {x, y, dragging}
+  svg.addEventListener("pointerdown", (event) => {
+    if (event.button !== 0) return;
+    const dragging = event.target.id === "map-point";
+    press = { x: event.clientX, y: event.clientY, dragging };
+    if (dragging) {
+      svg.setPointerCapture(event.pointerId);
+      svg.getElementById("map-point-area")?.remove(); // the operator's point has no uncertainty
+      event.preventDefault();
+    }
+  });
+  svg.addEventListener("pointermove", (event) => {
+    if (!press?.dragging) return;
+    const where = new DOMPoint(event.clientX, event.clientY).matrixTransform(svg.getScreenCTM().inverse());
+    const dot = svg.getElementById("map-point");
+    dot.setAttribute("cx", where.x);
+    dot.setAttribute("cy", where.y);
+  });
+  const release = (event) => {
+    if (!press) return;
+    const moved = Math.hypot(event.clientX - press.x, event.clientY - press.y) >= DRAG_PX;
+    const { dragging } = press;
+    press = null;
+    if (dragging ? moved : !moved) placePoint(project, svg, event);
+  };
+  svg.addEventListener("pointerup", release);
+  svg.addEventListener("pointercancel", () => (press = null));
 }
 
 /** Draw the card's region into ``container`` (replacing what was there). */
 export async function drawMap(container, card) {
-  const location = card ? card.location : null;
-  const region = location && location.region ? location.region.code : null;
-  const key = JSON.stringify([region, location?.district?.code, location?.lat, location?.lon,
-    card?.proposed_location?.lat, card?.proposed_location?.lon]);
-  if (container.dataset.key === key) return;
-  container.dataset.key = key;
-  if (!region) {
+  if (!card) {
+    container.dataset.key = "";
     container.replaceChildren(Object.assign(document.createElement("p"), {
       className: "muted", textContent: t("map_no_place"),
     }));
     return;
   }
+  const location = card.location;
+  const proposal = card.proposed_location;
+  const region = location.region ? location.region.code : "";
+  const key = JSON.stringify([card.id, region, location.district?.code, location.lat,
+    location.lon, location.radius_m, location.source, location.confirmed, proposal?.lat,
+    proposal?.lon, proposal?.radius_m]);
+  if (container.dataset.key === key) return;
+  container.dataset.key = key;
   let collection;
   try {
-    collection = await regionDistricts(region);
+    collection = await areas(region);
   } catch {
     container.dataset.key = "";
     return;
@@ -102,9 +174,8 @@ export async function drawMap(container, card) {
   if (container.dataset.key !== key) return; // a newer card arrived while loading
   const points = [];
   if (location.lat != null) points.push([location.lon, location.lat]);
-  const proposal = card.proposed_location;
   if (proposal && proposal.lat != null) points.push([proposal.lon, proposal.lat]);
-  const project = projection(collection.features, points);
+  const project = projection(collection.features, region ? points : []);
   const svg = element("svg", {
     viewBox: `0 0 ${WIDTH} ${HEIGHT}`,
     role: "img",
@@ -123,11 +194,37 @@ export async function drawMap(container, card) {
     path.append(title);
     svg.append(path);
   }
-  if (proposal && proposal.lat != null) marker(svg, project, proposal, "point-proposed", t("proposed_location"));
-  if (location.lat != null) marker(svg, project, location, "point", t("point"));
+  const proposed = uncertainty(proposal, false);
+  if (proposal && proposal.lat != null) {
+    marker(svg, project, proposal, {
+      className: "point-proposed", id: "map-proposed", label: t("proposed_location"), radius: proposed,
+    });
+  }
+  const radius = uncertainty(location, location.confirmed);
+  if (location.lat != null) {
+    marker(svg, project, location, { className: "point", id: "map-point", label: t("point"), radius });
+  }
+  interactive(svg, project);
   const caption = document.createElement("p");
   caption.className = "map-caption";
-  const districtName = location.district ? location.district.name : "—";
-  caption.textContent = `${location.region.name} · ${districtName}`;
-  container.replaceChildren(svg, caption);
+  caption.textContent = region
+    ? `${location.region.name} · ${location.district ? location.district.name : "—"}`
+    : t("map_no_place");
+  const hint = Object.assign(document.createElement("p"), {
+    className: "map-hint muted", textContent: t(location.lat == null ? "map_place_hint" : "map_move_hint"),
+  });
+  const parts = [svg, caption];
+  if (radius) {
+    parts.push(Object.assign(document.createElement("p"), {
+      id: "map-uncertainty", className: "map-uncertainty",
+      textContent: uncertaintyText(radius, location.source),
+    }));
+  }
+  if (proposed) {
+    parts.push(Object.assign(document.createElement("p"), {
+      id: "map-proposed-uncertainty", className: "map-uncertainty proposed",
+      textContent: `${t("proposed_location")}: ${uncertaintyText(proposed, proposal.source)}`,
+    }));
+  }
+  container.replaceChildren(...parts, hint);
 }
