@@ -254,11 +254,12 @@ function hazardsBox() {
 
 function placeSelect(path, labelKey) {
   const control = h("select", { id: `f-${path}`, dataset: { path } });
+  const cardId = state.card?.id; // a choice is saved on this card only, never on the next one
   let stepping = false; // the value was moved by a key press, not picked
   control.addEventListener("keydown", (event) => {
     if (event.key === "Enter") {
       event.preventDefault();
-      choosePlace(path, control);
+      choosePlace(path, control, cardId);
     } else if (!event.altKey && !event.ctrlKey && event.key !== "Tab") {
       // The step's "change" comes within this key press; a pick from the opened list later.
       stepping = true;
@@ -267,16 +268,16 @@ function placeSelect(path, labelKey) {
   });
   control.addEventListener("change", () => {
     if (stepping) state.dirty.add(path);
-    else choosePlace(path, control);
+    else choosePlace(path, control, cardId);
   });
-  control.addEventListener("blur", () => choosePlace(path, control));
+  control.addEventListener("blur", () => choosePlace(path, control, cardId));
   return fieldBox(path, labelKey, control);
 }
 
-async function choosePlace(path, control) {
-  state.dirty.delete(path);
+async function choosePlace(path, control, cardId) {
   const card = state.card;
-  if (!card) return;
+  if (!card || card.id !== cardId || !control.isConnected) return; // the form was rebuilt
+  state.dirty.delete(path);
   const code = control.value || null;
   const region = path === "location.region";
   if (region) showDistricts(code).catch(() => {});

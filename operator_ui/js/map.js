@@ -10,7 +10,7 @@
 // operator confirms it (Alt+K) or puts a point of their own.
 
 import { api } from "./api.js";
-import { saveLocation } from "./card.js";
+import { currentCard, saveLocation } from "./card.js";
 import { language, pick, t } from "./i18n.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -107,7 +107,8 @@ function uncertaintyText(radius, source) {
 }
 
 /** Place the card's point where the press ended: the operator's own, so confirmed. */
-function placePoint(project, svg, event) {
+function placePoint(project, svg, event, cardId) {
+  if (currentCard()?.id !== cardId) return null; // another card is shown by now
   const where = new DOMPoint(event.clientX, event.clientY).matrixTransform(svg.getScreenCTM().inverse());
   const [lon, lat] = project.invert([where.x, where.y]);
   // radius_m null: the operator's point carries no automatic uncertainty.
@@ -117,7 +118,7 @@ function placePoint(project, svg, event) {
   });
 }
 
-function interactive(svg, project) {
+function interactive(svg, project, cardId) {
   let press = null; // {x, y, dragging}
   svg.addEventListener("pointerdown", (event) => {
     if (event.button !== 0) return;
@@ -141,7 +142,7 @@ function interactive(svg, project) {
     const moved = Math.hypot(event.clientX - press.x, event.clientY - press.y) >= DRAG_PX;
     const { dragging } = press;
     press = null;
-    if (dragging ? moved : !moved) placePoint(project, svg, event);
+    if (dragging ? moved : !moved) placePoint(project, svg, event, cardId);
   };
   svg.addEventListener("pointerup", release);
   svg.addEventListener("pointercancel", () => (press = null));
@@ -204,7 +205,7 @@ export async function drawMap(container, card) {
   if (location.lat != null) {
     marker(svg, project, location, { className: "point", id: "map-point", label: t("point"), radius });
   }
-  interactive(svg, project);
+  interactive(svg, project, card.id);
   const caption = document.createElement("p");
   caption.className = "map-caption";
   caption.textContent = region

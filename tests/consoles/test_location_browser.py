@@ -158,6 +158,32 @@ async def test_region_then_district_by_mouse(browser: Browser, server: Live) -> 
         await expect(page.locator(DISTRICT)).to_have_value("UZ-TK-chilonzor")
 
 
+@pytest.mark.asyncio
+@pytest.mark.browser
+async def test_a_region_moved_through_but_not_chosen_is_not_saved_on_the_next_card(
+    browser: Browser, server: Live
+) -> None:
+    async with httpx.AsyncClient(base_url=server.http, timeout=30) as http:
+        token = await sign_in(http, "supervisor1")
+        page, card_id = await _on_a_call(browser, server, http, location=None)
+        own = await sign_in(http, "operator1")
+        made = await http.post("/api/v1/cards", headers={"Authorization": f"Bearer {own}"}, json={})
+        assert made.status_code == 201, made.text
+        other = made.json()["id"]
+        await expect(page.locator("#card-list li")).to_have_count(2)
+        patches = Patches(page)
+
+        await page.locator(REGION).focus()
+        for _ in range(3):
+            await page.keyboard.press("ArrowDown")
+        await page.keyboard.press("Alt+ArrowDown")  # on to the other card (the form is rebuilt)
+        await expect(page.locator("#card-number")).to_contain_text(made.json()["number"])
+        await _settled(page)
+        assert patches.sent == []
+        for card in (card_id, other):
+            assert (await _card(http, token, card))["location"]["region"] is None
+
+
 async def _centre(page: Page, selector: str) -> tuple[float, float]:
     box = await page.locator(selector).bounding_box()
     assert box is not None, selector
