@@ -4,6 +4,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
+# axe-core, which the browser tests inject into the consoles (WCAG checks): exactly the
+# package-lock.json's version, no install scripts run.
+NPM_STAMP := node_modules/.installed
 # Every Python package comes from a lock with hashes (requirements.txt for
 # `make run`, requirements-dev.txt for the rest; made by `make lock`):
 # a fresh clone installs exactly what was tested, whatever PyPI holds that day.
@@ -15,7 +18,7 @@ LOCK := $(VENV)/bin/uv pip compile --quiet --generate-hashes --universal --pytho
 # still ends.
 SUITE_LIMIT ?= 45m
 
-.PHONY: run test test-fast lint typecheck format install system-deps clean lock bench-geo \
+.PHONY: run test test-fast lint typecheck format install system-deps npm-deps clean lock bench-geo \
 	bench-cards bench-consoles bench-queues bench-day bench-requests bench-sign-in
 
 $(VENV)/bin/python:
@@ -33,6 +36,12 @@ $(DEV_STAMP): requirements-dev.txt pyproject.toml | $(VENV)/bin/python
 
 install: $(DEV_STAMP)
 
+$(NPM_STAMP): package.json package-lock.json | system-deps
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+npm-deps: $(NPM_STAMP)
+
 ## Re-resolve the locks from pyproject.toml (same versions where still allowed;
 ## `make lock UPGRADE=1` takes the newest), then reinstall from them on the next make.
 lock: $(DEV_STAMP)
@@ -48,14 +57,14 @@ system-deps:
 
 ## Install what the tests need, then run the whole suite (SQLite and a real PostgreSQL);
 ## prints the 25 slowest tests at the end.
-test: $(DEV_STAMP) system-deps
+test: $(DEV_STAMP) system-deps $(NPM_STAMP)
 	timeout --kill-after=60s $(SUITE_LIMIT) $(PY) -m pytest -q -p no:cacheprovider \
 		--durations=25 --durations-min=1 \
 		--cov=cardschema --cov-branch --cov-report=term-missing:skip-covered \
 		--cov-fail-under=100 $(PYTEST_ARGS)
 
 ## Only SQLite (no PostgreSQL), for a quick loop while editing.
-test-fast: $(DEV_STAMP)
+test-fast: $(DEV_STAMP) $(NPM_STAMP)
 	timeout --kill-after=60s $(SUITE_LIMIT) $(PY) -m pytest -q -p no:cacheprovider -m "not postgres" $(PYTEST_ARGS)
 
 lint: $(DEV_STAMP)
@@ -115,4 +124,4 @@ simulate: $(DEV_STAMP)
 	$(PY) -m simulators day $(SIM_ARGS)
 
 clean:
-	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) var node_modules .mypy_cache .ruff_cache .pytest_cache

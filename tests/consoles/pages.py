@@ -22,11 +22,14 @@ ARTIFACTS = Path(
 )
 
 
-async def open_page(browser: Browser, url: str) -> Page:
+async def open_page(browser: Browser, url: str, *, bypass_csp: bool = False) -> Page:
     """A page of its own (own storage) at ``url``; page errors (and breaches of the page's
     Content-Security-Policy) are kept in ``page.errors``,
-    and its console output goes to a log shown in the report of a test that fails."""
-    page = await browser.new_page(viewport={"width": 1600, "height": 1000}, locale="uz-UZ")
+    and its console output goes to a log shown in the report of a test that fails.
+    ``bypass_csp`` only for a test that injects its own tools (axe-core sets inline styles)."""
+    page = await browser.new_page(
+        viewport={"width": 1600, "height": 1000}, locale="uz-UZ", bypass_csp=bypass_csp
+    )
     page.set_default_timeout(WAIT_MS)
     expect.set_options(timeout=WAIT_MS)
     errors: list[str] = []

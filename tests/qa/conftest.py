@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from dispatch.audit.models import AuditEntry
@@ -225,3 +226,35 @@ async def make_plan(api: Api, expect: int = 201, **fields: Any) -> Any:
     """A plan for the week of ``MONDAY`` unless told otherwise."""
     body = {"date_from": str(MONDAY), "date_to": str(MONDAY + timedelta(days=6)), **fields}
     return check(await api.post("/api/v1/qa/plans", user="qa1", json=body), expect)
+
+
+async def bearer(http: httpx.AsyncClient, username: str) -> dict[str, str]:
+    """The Authorization header of a demo user (password = username)."""
+    response = await http.post(
+        "/api/v1/auth/token", data={"username": username, "password": username}
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+async def recorded_call(http: httpx.AsyncClient, media_url: str) -> dict[str, Any]:
+    """A call answered by operator1, with a card and a recording."""
+    body = {"channel": "voice", "caller_number": "+998935550111", "language": "uz"}
+    created = await http.post("/api/v1/calls", json=body, headers=GATEWAY)
+    assert created.status_code == 201, created.text
+    call_id = created.json()["id"]
+    card = await http.post(
+        "/api/v1/cards",
+        json={"call_id": call_id, "incident": {"type": "road.accident_injuries"}},
+        headers=await bearer(http, "operator1"),
+    )
+    assert card.status_code == 201, card.text
+    now = datetime.now(UTC)
+    for kind, at, extra in (
+        ("answered", now - timedelta(seconds=95), {"operator": "operator1"}),
+        ("ended", now, {"media_url": media_url}),
+    ):
+        event = {"event_id": f"{kind}-{call_id}", "type": kind, "at": at.isoformat(), **extra}
+        response = await http.post(f"/api/v1/calls/{call_id}/events", json=event, headers=GATEWAY)
+        assert response.status_code == 201, response.text
+    return {"id": call_id, "card": card.json()}

@@ -13,9 +13,7 @@ import io
 import math
 import struct
 import wave
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -24,7 +22,7 @@ from playwright.async_api import Browser, Page, Route, expect
 
 from tests.fixtures.browser import CHROMIUM_ARGS, WAIT_MS
 from tests.fixtures.live import Live
-from tests.qa.conftest import GATEWAY
+from tests.qa.conftest import bearer, recorded_call
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.browser]
 
@@ -52,37 +50,6 @@ def chromium_args() -> list[str]:
     return [*CHROMIUM_ARGS, "--autoplay-policy=no-user-gesture-required"]
 
 
-async def _token(http: httpx.AsyncClient, username: str) -> dict[str, str]:
-    response = await http.post(
-        "/api/v1/auth/token", data={"username": username, "password": username}
-    )
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-
-async def _recorded_call(http: httpx.AsyncClient, media_url: str) -> dict[str, Any]:
-    """A call answered by operator1, with a card and a recording."""
-    body = {"channel": "voice", "caller_number": "+998935550111", "language": "uz"}
-    created = await http.post("/api/v1/calls", json=body, headers=GATEWAY)
-    assert created.status_code == 201, created.text
-    call_id = created.json()["id"]
-    card = await http.post(
-        "/api/v1/cards",
-        json={"call_id": call_id, "incident": {"type": "road.accident_injuries"}},
-        headers=await _token(http, "operator1"),
-    )
-    assert card.status_code == 201, card.text
-    now = datetime.now(UTC)
-    for kind, at, extra in (
-        ("answered", now - timedelta(seconds=95), {"operator": "operator1"}),
-        ("ended", now, {"media_url": media_url}),
-    ):
-        event = {"event_id": f"{kind}-{call_id}", "type": kind, "at": at.isoformat(), **extra}
-        response = await http.post(f"/api/v1/calls/{call_id}/events", json=event, headers=GATEWAY)
-        assert response.status_code == 201, response.text
-    return {"id": call_id, "card": card.json()}
-
-
 async def _shot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
@@ -92,8 +59,8 @@ async def test_a_specialist_plans_listens_and_scores_a_call(browser: Browser, se
     recording = f"{server.http}/test-recordings/881.wav"
     sound = _wav()
     async with httpx.AsyncClient(base_url=server.http, timeout=30) as http:
-        call = await _recorded_call(http, recording)
-        admin = await _token(http, "admin")
+        call = await recorded_call(http, recording)
+        admin = await bearer(http, "admin")
 
         page = await browser.new_page(viewport={"width": 1600, "height": 1100}, locale="uz-UZ")
         page.set_default_timeout(WAIT_MS)
@@ -152,7 +119,7 @@ async def test_a_specialist_plans_listens_and_scores_a_call(browser: Browser, se
         await expect(page.locator("#not-in-plan")).to_be_hidden()
         await _shot(page, "03-scored")
 
-        qa1 = await _token(http, "qa1")
+        qa1 = await bearer(http, "qa1")
         stored = (
             await http.get(f"/api/v1/qa/evaluations?call_id={call['id']}", headers=qa1)
         ).json()

@@ -1,0 +1,176 @@
+"""WCAG 2.1 AA on every console page in its main states, checked by axe-core in Debian's Chromium.
+
+axe-core is npm's package, installed from ``package-lock.json`` by ``make test`` (``npm ci``);
+its ``axe.min.js`` is evaluated in the page by Playwright, in pages that bypass the consoles'
+Content-Security-Policy (axe sets inline styles the policy refuses; the product's policy is
+unchanged and the other browser tests record any breach of it). A failure lists each
+violation: rule, impact and the elements it found.
+
+The larger-text setting of each console is here too: on, kept over a reload, and still without
+a violation.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.async_api import Browser, Page, expect
+
+from tests.consoles.conftest import post_call
+from tests.consoles.pages import open_page, sign_in_page
+from tests.fixtures.live import Live
+from tests.qa.conftest import recorded_call
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.browser]
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def _axe_source() -> str:
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing; run 'make test' (it installs package-lock.json's axe-core)")
+    return AXE.read_text()
+
+
+async def _violations(page: Page) -> list[str]:
+    """What axe-core finds against WCAG 2.1 A and AA on the page as it is, one line each."""
+    if not await page.evaluate("typeof window.axe === 'object'"):
+        await page.evaluate(_axe_source())
+    found: list[dict[str, Any]] = await page.evaluate(
+        """async (tags) => {
+            const result = await window.axe.run(document, {
+                runOnly: { type: "tag", values: tags }, resultTypes: ["violations"],
+            });
+            return result.violations.map((v) => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.map((n) => ({
+                    target: n.target.join(" "), summary: n.failureSummary,
+                })),
+            }));
+        }""",
+        TAGS,
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {node['target']}: {node['summary']}"
+        for v in found
+        for node in v["nodes"]
+    ]
+
+
+async def _check(page: Page, state: str, seen: dict[str, list[str]]) -> None:
+    seen[state] = await _violations(page)
+
+
+def _report(seen: dict[str, list[str]]) -> str:
+    return "\n".join(f"[{state}] {line}" for state, lines in seen.items() for line in lines)
+
+
+async def test_the_operator_console_has_no_wcag_violation_in_its_main_states(
+    browser: Browser, server: Live
+) -> None:
+    seen: dict[str, list[str]] = {}
+    page = await open_page(browser, f"{server.http}/operator/", bypass_csp=True)
+    await expect(page.locator("#signin-username")).to_be_visible()
+    await _check(page, "sign-in", seen)
+    await sign_in_page(page, "operator1")
+    await _check(page, "signed in", seen)
+    await page.keyboard.press("Alt+1")
+    await expect(page.locator("#state")).to_have_attribute("data-state", "available")
+    await _check(page, "available", seen)
+    async with httpx.AsyncClient(base_url=server.http, timeout=30) as http:
+        await post_call(http, caller_number="+998935550101")
+    await expect(page.locator("#offer")).to_be_visible()
+    await _check(page, "offer ringing", seen)
+    await page.keyboard.press("Alt+A")
+    await expect(page.locator("#card-number")).to_be_visible()
+    await _check(page, "on a call, card open", seen)
+    await page.keyboard.press("Alt+C")
+    await expect(page.locator("#dialog #close-outcome")).to_be_focused()
+    await _check(page, "close dialog", seen)
+    await page.keyboard.press("Escape")
+    await page.locator("#card-list").click()
+    await page.keyboard.press("?")
+    await expect(page.locator("#dialog table.shortcuts")).to_be_visible()
+    await _check(page, "help", seen)
+    assert _report(seen) == ""
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+async def test_the_supervisor_console_has_no_wcag_violation_on_the_floor_and_the_wallboard(
+    browser: Browser, server: Live
+) -> None:
+    seen: dict[str, list[str]] = {}
+    operator = await open_page(browser, f"{server.http}/operator/", bypass_csp=True)
+    page = await open_page(browser, f"{server.http}/supervisor/", bypass_csp=True)
+    await expect(page.locator("#signin-username")).to_be_visible()
+    await _check(page, "sign-in", seen)
+    await sign_in_page(operator, "operator1")
+    await sign_in_page(page, "supervisor1")
+    await operator.keyboard.press("Alt+1")
+    async with httpx.AsyncClient(base_url=server.http, timeout=30) as http:
+        await post_call(http, caller_number="+998935550101")
+        await expect(operator.locator("#offer")).to_be_visible()
+        await operator.keyboard.press("Alt+A")
+        await expect(page.locator("#cards tr[data-key]")).to_contain_text("%")
+        await post_call(http, channel="video", caller_number="+998935550505")
+        await expect(page.locator("#calls tr[data-key]")).to_have_count(2)
+    await _check(page, "floor", seen)
+    await page.keyboard.press("Alt+B")
+    await expect(page.locator("#wallboard")).to_be_visible()
+    await _check(page, "wallboard", seen)
+    assert _report(seen) == ""
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+async def test_the_qa_pages_have_no_wcag_violation(browser: Browser, server: Live) -> None:
+    seen: dict[str, list[str]] = {}
+    async with httpx.AsyncClient(base_url=server.http, timeout=30) as http:
+        # The recording is not served: the call page says it failed to load, a state checked too.
+        call = await recorded_call(http, f"{server.http}/test-recordings/881.wav")
+    page = await open_page(browser, f"{server.http}/qa/", bypass_csp=True)
+    await expect(page.locator("#signin")).to_be_visible()
+    await _check(page, "sign-in", seen)
+    await page.fill("#signin-username", "qa1")
+    await page.fill("#signin-password", "qa1")
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#app")).to_be_visible()
+    await _check(page, "plans", seen)
+    await page.fill("#plan-min-operator", "1")
+    await page.click("#plan-form button[type=submit]")
+    row = page.locator(f'#plan-calls tr[data-call="{call["id"]}"]')
+    await expect(row).to_be_visible()
+    await _check(page, "a plan", seen)
+    await row.locator("a.button").click()
+    await expect(page.locator("#card")).to_contain_text(call["card"]["number"])
+    await _check(page, "a call to score", seen)
+    await page.check("#answer-address_verified-no")
+    await page.click("#submit-evaluation")
+    await expect(page.locator("#result")).to_have_attribute("data-level", "non_compliant")
+    await _check(page, "a call scored", seen)
+    for tab in ("calibration", "reports"):
+        await page.click(f".tabs a[data-page={tab}]")
+        await expect(page.locator(f".tabs a[data-page={tab}]")).to_have_attribute(
+            "aria-current", "page"
+        )
+        await _check(page, tab, seen)
+    assert _report(seen) == ""
+
+
+async def test_the_check_finds_text_too_faint_to_read(browser: Browser, server: Live) -> None:
+    page = await open_page(browser, f"{server.http}/operator/", bypass_csp=True)
+    await expect(page.locator("#signin-username")).to_be_visible()
+    await page.evaluate(
+        """() => {
+            const faint = document.createElement("p");
+            faint.id = "faint";
+            faint.textContent = "grey on white";
+            faint.style.cssText = "color: #aaa; background: #fff";
+            document.body.append(faint);
+        }"""
+    )
+    found = [line for line in await _violations(page) if "#faint" in line]
+    assert [line.split(":")[0] for line in found] == ["color-contrast (serious)"]
