@@ -473,6 +473,7 @@ function shortcutActions() {
     nextCard: () => stepCard(1),
     previousCard: () => stepCard(-1),
     nextLanguage: () => session.nextLanguage(),
+    largerText: () => session.toggleLargeText(),
     callerHistory: inConsole(callerHistory),
   };
 }

@@ -29,6 +29,7 @@ export const SHORTCUTS = [
   { keys: "Alt+O", label: "key_caller_history", action: "callerHistory" },
   { keys: "Alt+ArrowDown", label: "key_next_card", action: "nextCard" },
   { keys: "Alt+ArrowUp", label: "key_next_card", action: "previousCard" },
+  { keys: "Alt+Z", label: "key_larger_text", action: "largerText" },
   { keys: "Alt+G", label: "key_language", action: "nextLanguage" },
   { keys: "Escape", label: "key_escape", action: "escape" },
 ];

@@ -4,12 +4,15 @@
 // hooks for what is its own: loading reference data, drawing its screen, tearing it down.
 //
 // The page has #signin (with #signin-form, #signin-username, #signin-password, #signin-error,
-// #signin-languages), the signed-in screen (id ``screen``), #language and #signout-button.
+// #signin-languages), the signed-in screen (id ``screen``), #language, #text-size-button and
+// #signout-button. The larger-text setting is this browser's (the person at this desk), kept
+// in localStorage like the language.
 
 import { api, setToken, signIn, token } from "./api.js";
 import { LANGUAGE_NAMES, LANGUAGES, language, setLanguage, t, translatePage } from "./i18n.js";
 
 const LANGUAGE_KEY = "dispatch112.language";
+const LARGE_TEXT_KEY = "dispatch112.largeText";
 const $ = (id) => document.getElementById(id);
 
 /** The language ``username`` chose last in this browser (null if none). */
@@ -34,6 +37,8 @@ export function createSession({ screen = "console", ...hooks } = {}) {
 
     /** Texts, the language choices and the handlers; then the screen, or the sign-in form. */
     async start() {
+      showTextSize();
+      $("text-size-button").addEventListener("click", () => session.toggleLargeText());
       setLanguage(localStorage.getItem(LANGUAGE_KEY) || navigator.language.slice(0, 2));
       translatePage();
       languageChoices();
@@ -68,11 +73,24 @@ export function createSession({ screen = "console", ...hooks } = {}) {
       if (session.me && !$(screen).hidden) hooks.relabel?.();
     },
 
+    /** Larger text (125 %) on or off, kept over reloads (a button and a shortcut). */
+    toggleLargeText() {
+      const large = localStorage.getItem(LARGE_TEXT_KEY) === "on";
+      localStorage.setItem(LARGE_TEXT_KEY, large ? "off" : "on");
+      showTextSize();
+    },
+
     /** The next of the three languages (a shortcut). */
     nextLanguage() {
       session.switchLanguage(LANGUAGES[(LANGUAGES.indexOf(language()) + 1) % LANGUAGES.length]);
     },
   };
+
+  function showTextSize() {
+    const large = localStorage.getItem(LARGE_TEXT_KEY) === "on";
+    document.documentElement.classList.toggle("large-text", large);
+    $("text-size-button").setAttribute("aria-pressed", String(large));
+  }
 
   function languageChoices() {
     $("language").replaceChildren(...LANGUAGES.map((code) => new Option(LANGUAGE_NAMES[code], code)));

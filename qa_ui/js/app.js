@@ -3,6 +3,7 @@
 // i18n.js with the QA texts added).
 
 import { addTexts, t } from "/operator/js/i18n.js";
+import { installShortcuts } from "/operator/js/keys.js";
 import { createSession } from "/operator/js/session.js";
 import { showCalibration } from "./calibration.js";
 import { $, h } from "./dom.js";
@@ -44,6 +45,9 @@ app.session = session;
 
 async function start() {
   window.addEventListener("hashchange", route);
+  installShortcuts({ largerText: () => session.toggleLargeText() }, [
+    { keys: "Alt+Z", label: "key_larger_text", action: "largerText" },
+  ]);
   await session.start();
 }
 

@@ -37,6 +37,7 @@ const SHORTCUTS = [
   { keys: "Alt+N", label: "key_resend", action: "resend" },
   { keys: "Alt+R", label: "key_reroute", action: "reroute" },
   { keys: "Alt+B", label: "key_wallboard", action: "wallboard" },
+  { keys: "Alt+Z", label: "key_larger_text", action: "largerText" },
   { keys: "Alt+G", label: "key_language", action: "nextLanguage" },
   { keys: "Escape", label: "key_escape", action: "escape" },
 ];
@@ -385,6 +386,7 @@ function shortcutActions() {
     reroute: onChosen("followup", "reroute"),
     wallboard: () => !$("console").hidden && toggleWallboard(),
     nextLanguage: () => session.nextLanguage(),
+    largerText: () => session.toggleLargeText(),
   };
 }
 

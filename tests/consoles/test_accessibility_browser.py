@@ -174,3 +174,82 @@ async def test_the_check_finds_text_too_faint_to_read(browser: Browser, server: 
     )
     found = [line for line in await _violations(page) if "#faint" in line]
     assert [line.split(":")[0] for line in found] == ["color-contrast (serious)"]
+
+
+async def _root_font_px(page: Page) -> float:
+    size: str = await page.evaluate("getComputedStyle(document.documentElement).fontSize")
+    return float(size.removesuffix("px"))
+
+
+async def test_larger_text_on_the_operator_console_survives_a_reload_and_stays_readable(
+    browser: Browser, server: Live
+) -> None:
+    seen: dict[str, list[str]] = {}
+    page = await open_page(browser, f"{server.http}/operator/", bypass_csp=True)
+    await sign_in_page(page, "operator1")
+    button = page.locator("#text-size-button")
+    await expect(button).to_have_text("Katta matn")
+    await expect(button).to_have_attribute("aria-pressed", "false")
+    normal = await _root_font_px(page)
+    normal_state = await page.locator("#state").evaluate("e => getComputedStyle(e).fontSize")
+
+    await page.keyboard.press("Alt+Z")
+    await expect(button).to_have_attribute("aria-pressed", "true")
+    assert await _root_font_px(page) == normal * 1.25
+    await page.reload()
+    await expect(page.locator("#connection")).to_have_attribute("data-status", "connected")
+    await expect(button).to_have_attribute("aria-pressed", "true")
+    assert await _root_font_px(page) == normal * 1.25
+    large_state = await page.locator("#state").evaluate("e => getComputedStyle(e).fontSize")
+    assert float(large_state.removesuffix("px")) > float(normal_state.removesuffix("px"))
+    await _check(page, "large: signed in", seen)
+
+    await page.keyboard.press("Alt+1")
+    async with httpx.AsyncClient(base_url=server.http, timeout=30) as http:
+        await post_call(http, caller_number="+998935550101")
+    await expect(page.locator("#offer")).to_be_visible()
+    await _check(page, "large: offer ringing", seen)
+    await page.keyboard.press("Alt+A")
+    await expect(page.locator("#card-number")).to_be_visible()
+    await _check(page, "large: on a call, card open", seen)
+    await page.keyboard.press("Alt+C")
+    await expect(page.locator("#dialog #close-outcome")).to_be_focused()
+    await _check(page, "large: close dialog", seen)
+    await page.keyboard.press("Escape")
+    assert _report(seen) == ""
+
+    # The button turns it off again, and that too is kept.
+    await button.click()
+    await expect(button).to_have_attribute("aria-pressed", "false")
+    await page.reload()
+    await expect(page.locator("#connection")).to_have_attribute("data-status", "connected")
+    assert await _root_font_px(page) == normal
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("path", "username", "signed_in"),
+    [("/supervisor/", "supervisor1", "#console"), ("/qa/", "qa1", "#app")],
+    ids=["supervisor", "qa"],
+)
+async def test_larger_text_on_the_supervisor_and_qa_pages_survives_a_reload(
+    browser: Browser, server: Live, path: str, username: str, signed_in: str
+) -> None:
+    page = await open_page(browser, f"{server.http}{path}", bypass_csp=True)
+    await page.fill("#signin-username", username)
+    await page.fill("#signin-password", username)
+    await page.keyboard.press("Enter")
+    await expect(page.locator(signed_in)).to_be_visible()
+    normal = await _root_font_px(page)
+    await page.keyboard.press("Alt+Z")
+    button = page.locator("#text-size-button")
+    await expect(button).to_have_attribute("aria-pressed", "true")
+    await page.reload()
+    await expect(page.locator(signed_in)).to_be_visible()
+    await expect(button).to_have_attribute("aria-pressed", "true")
+    assert await _root_font_px(page) == normal * 1.25
+    assert _report({"large": await _violations(page)}) == ""
+    await button.click()
+    await page.reload()
+    await expect(page.locator(signed_in)).to_be_visible()
+    assert await _root_font_px(page) == normal

@@ -200,6 +200,8 @@ export default {
   key_reply: "Reply in the conversation",
   key_next_card: "Next / previous card",
   key_language: "Interface language",
+  key_larger_text: "Larger text on or off",
+  larger_text: "Larger text",
   key_escape: "Close the window",
   key_pick: "Move in a list and choose",
   caller_panel: "Caller",

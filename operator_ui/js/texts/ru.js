@@ -200,6 +200,8 @@ export default {
   key_reply: "Ответ в переписке",
   key_next_card: "Следующая / предыдущая карточка",
   key_language: "Язык интерфейса",
+  key_larger_text: "Крупный текст: включить или выключить",
+  larger_text: "Крупный текст",
   key_escape: "Закрыть окно",
   key_pick: "Движение по списку и выбор",
   caller_panel: "Звонящий",

@@ -200,6 +200,8 @@ export default {
   key_reply: "Yozishmaga javob",
   key_next_card: "Keyingi / oldingi karta",
   key_language: "Interfeys tili",
+  key_larger_text: "Katta matnni yoqish yoki o‘chirish",
+  larger_text: "Katta matn",
   key_escape: "Oynani yopish",
   key_pick: "Ro‘yxatda yurish va tanlash",
   caller_panel: "Qo‘ng‘iroq qiluvchi",
