@@ -12,6 +12,7 @@ a violation.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from tests.consoles.conftest import post_call
+from tests.consoles.conftest import GATEWAY, post_call
 from tests.consoles.pages import open_page, sign_in_page
 from tests.fixtures.live import Live
 from tests.qa.conftest import recorded_call
@@ -65,6 +66,12 @@ async def _check(page: Page, state: str, seen: dict[str, list[str]]) -> None:
     seen[state] = await _violations(page)
 
 
+async def _end(http: httpx.AsyncClient, call_id: str) -> None:
+    body = {"event_id": f"end-{call_id}", "type": "ended", "at": datetime.now(UTC).isoformat()}
+    response = await http.post(f"/api/v1/calls/{call_id}/events", json=body, headers=GATEWAY)
+    assert response.status_code == 201, response.text
+
+
 def _report(seen: dict[str, list[str]]) -> str:
     return "\n".join(f"[{state}] {line}" for state, lines in seen.items() for line in lines)
 
@@ -82,7 +89,7 @@ async def test_the_operator_console_has_no_wcag_violation_in_its_main_states(
     await expect(page.locator("#state")).to_have_attribute("data-state", "available")
     await _check(page, "available", seen)
     async with httpx.AsyncClient(base_url=server.http, timeout=30) as http:
-        await post_call(http, caller_number="+998935550101")
+        call = await post_call(http, caller_number="+998935550101")
     await expect(page.locator("#offer")).to_be_visible()
     await _check(page, "offer ringing", seen)
     await page.keyboard.press("Alt+A")
@@ -92,10 +99,33 @@ async def test_the_operator_console_has_no_wcag_violation_in_its_main_states(
     await expect(page.locator("#dialog #close-outcome")).to_be_focused()
     await _check(page, "close dialog", seen)
     await page.keyboard.press("Escape")
+    await page.keyboard.press("Alt+S")
+    await expect(page.locator("#escalate-reason")).to_be_visible()
+    await _check(page, "escalate dialog", seen)
+    await page.keyboard.press("Escape")
+    await page.keyboard.press("Alt+O")
+    await expect(page.locator('#dialog[data-name="caller-history"]')).to_be_visible()
+    await _check(page, "caller history", seen)
+    await page.keyboard.press("Escape")
     await page.locator("#card-list").click()
     await page.keyboard.press("?")
     await expect(page.locator("#dialog table.shortcuts")).to_be_visible()
     await _check(page, "help", seen)
+    await page.keyboard.press("Escape")
+    async with httpx.AsyncClient(base_url=server.http, timeout=30) as http:
+        await _end(http, call["id"])
+    await expect(page.locator("#state")).to_have_attribute("data-state", "wrap_up")
+    await _check(page, "wrap-up", seen)
+    await page.keyboard.press("Alt+1")
+    async with httpx.AsyncClient(base_url=server.http, timeout=30) as http:
+        await post_call(http, channel="sms", caller_number="+998971112233", text="Gaz hidi bor")
+    await expect(page.locator("#offer")).to_contain_text("SMS")
+    await page.keyboard.press("Alt+A")
+    await expect(page.locator("#conversation-panel li.incoming")).to_contain_text("Gaz hidi")
+    await _check(page, "SMS conversation", seen)
+    await page.keyboard.press("Alt+G")
+    await expect(page.locator("html")).to_have_attribute("lang", "ru")
+    await _check(page, "SMS conversation, in Russian", seen)
     assert _report(seen) == ""
     assert page.errors == []  # type: ignore[attr-defined]
 
@@ -119,6 +149,16 @@ async def test_the_supervisor_console_has_no_wcag_violation_on_the_floor_and_the
         await post_call(http, channel="video", caller_number="+998935550505")
         await expect(page.locator("#calls tr[data-key]")).to_have_count(2)
     await _check(page, "floor", seen)
+    await page.keyboard.press("Alt+1")
+    await page.keyboard.press("Alt+T")
+    await expect(page.locator("#dialog-title")).to_contain_text("+99893555")
+    await _check(page, "takeover dialog", seen)
+    await page.keyboard.press("Escape")
+    await page.locator("#queues").click()
+    await page.keyboard.press("?")
+    await expect(page.locator("#dialog table.shortcuts")).to_be_visible()
+    await _check(page, "help", seen)
+    await page.keyboard.press("Escape")
     await page.keyboard.press("Alt+B")
     await expect(page.locator("#wallboard")).to_be_visible()
     await _check(page, "wallboard", seen)
