@@ -9,45 +9,22 @@ recording store is played by Playwright (404, 403, unreachable). Screenshots go 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 from playwright.async_api import Browser, Page, Route, expect
 
-from tests.consoles.conftest import GATEWAY, sign_in
+from tests.consoles.conftest import sign_in
 from tests.consoles.pages import Shots, open_page
 from tests.fixtures.live import Live
+from tests.qa.conftest import recorded_call
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.browser]
 shot = Shots("qa")
 KIND = "road.accident_injuries"
 KIND_UZ = "Yo‘l-transport hodisasi, jabrlanganlar bor"
 KIND_RU = "ДТП с пострадавшими"
-
-
-async def _recorded_call(http: httpx.AsyncClient, media_url: str, token: str) -> str:
-    """A call operator1 answered and ended, with a card and the recording at ``media_url``."""
-    body = {"channel": "voice", "caller_number": "+998935550111", "language": "uz"}
-    created = await http.post("/api/v1/calls", json=body, headers=GATEWAY)
-    assert created.status_code == 201, created.text
-    call_id: str = created.json()["id"]
-    card = await http.post(
-        "/api/v1/cards",
-        json={"call_id": call_id, "incident": {"type": KIND}},
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    assert card.status_code == 201, card.text
-    now = datetime.now(UTC)
-    for kind, at, extra in (
-        ("answered", now - timedelta(seconds=95), {"operator": "operator1"}),
-        ("ended", now, {"media_url": media_url}),
-    ):
-        event = {"event_id": f"{kind}-{call_id}", "type": kind, "at": at.isoformat(), **extra}
-        response = await http.post(f"/api/v1/calls/{call_id}/events", json=event, headers=GATEWAY)
-        assert response.status_code == 201, response.text
-    return call_id
 
 
 async def _sign_in_qa(page: Page) -> None:
@@ -72,10 +49,9 @@ async def test_a_recording_that_fails_to_load_says_so_and_reports_show_names(
     browser: Browser, server: Live
 ) -> None:
     async with httpx.AsyncClient(base_url=server.http, timeout=30) as http:
-        operator = await sign_in(http, "operator1")
-        gone = await _recorded_call(http, f"{server.http}/recordings/gone/1.wav", operator)
-        secret = await _recorded_call(http, f"{server.http}/recordings/secret/2.wav", operator)
-        away = await _recorded_call(http, f"{server.http}/recordings/away/3.wav", operator)
+        gone = (await recorded_call(http, f"{server.http}/recordings/gone/1.wav"))["id"]
+        secret = (await recorded_call(http, f"{server.http}/recordings/secret/2.wav"))["id"]
+        away = (await recorded_call(http, f"{server.http}/recordings/away/3.wav"))["id"]
         qa = {"Authorization": f"Bearer {await sign_in(http, 'qa1')}"}
 
         page = await open_page(browser, f"{server.http}/qa/")
