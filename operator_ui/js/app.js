@@ -9,7 +9,7 @@ import {
 } from "./card.js";
 import { closeDialog, dialogOpen, installDialog, openDialog } from "./dialogs.js";
 import { connectionStatus, toast } from "./dom.js";
-import { hhmm, pick, t } from "./i18n.js";
+import { hhmm, languageName, named, number, pick, t } from "./i18n.js";
 import { installShortcuts, shortcutTable } from "./keys.js";
 import { drawMap } from "./map.js";
 import { startRinging, stopRinging, unlockAudio } from "./ring.js";
@@ -184,7 +184,7 @@ function renderOffer(offer) {
   const facts = document.createElement("span");
   facts.className = "offer-facts";
   facts.textContent = [call.caller_number || call.caller_address || "—",
-    t(`channel_${call.channel || "voice"}`), (call.language || "").toUpperCase(), offer.queue]
+    t(`channel_${call.channel || "voice"}`), languageName(call.language), queueName(offer.queue)]
     .join(" · ");
   const countdown = document.createElement("span");
   countdown.id = "offer-countdown";
@@ -200,6 +200,12 @@ function renderOffer(offer) {
   box.append(title, facts, countdown, acceptButton, declineButton);
   startRinging();
   tick();
+}
+
+/** A queue by the name a person reads: the texts' for the usual queues, else its title. */
+function queueName(name) {
+  const known = (app.parts.queue?.queues || []).find((queue) => queue.name === name);
+  return named("queue_", name, known?.title);
 }
 
 function renderCall(call) {
@@ -271,8 +277,8 @@ function renderQueue(queue) {
   const all = queue.overall;
   const longest = all.longest_wait_s != null ? ` · ${t("queue_longest")} ${clock(all.longest_wait_s)}` : "";
   const level = all.service_level_today?.percent;
-  node.textContent = `${t("queue_waiting")}: ${all.waiting}${longest} · ${t("queue_free")}: ${all.available}` +
-    (level != null ? ` · ${t("queue_sl")}: ${Math.round(level)}%` : "");
+  node.textContent = `${t("queue_waiting")}: ${number(all.waiting)}${longest} · ${t("queue_free")}: ${number(all.available)}` +
+    (level != null ? ` · ${t("queue_sl")}: ${number(level / 100, { style: "percent" })}` : "");
   node.dataset.waiting = String(all.waiting);
 }
 
@@ -285,7 +291,7 @@ function renderEscalations(items) {
   list.replaceChildren(...items.map((item) => {
     const li = document.createElement("li");
     li.dataset.escalationId = item.id;
-    li.textContent = `${hhmm(item.raised_at)} · ${t(`kind_${item.kind}`)} · ${t(`status_${item.status}`)} — ${item.reason}`;
+    li.textContent = `${hhmm(item.raised_at)} · ${named("kind_", item.kind)} · ${named("status_", item.status)} — ${item.reason}`;
     return li;
   }));
 }

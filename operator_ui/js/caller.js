@@ -7,47 +7,12 @@
 import { api } from "./api.js";
 import { openDialog } from "./dialogs.js";
 import { h } from "./dom.js";
-import { language, pick, t } from "./i18n.js";
-
-const LOCALES = { uz: "uz-Latn-UZ", ru: "ru-RU", en: "en-GB" };
-const ZONE = "Asia/Tashkent";
+import { dateTime, languageName, number, pick, t } from "./i18n.js";
 
 const panel = { call: null, state: null, now: () => Date.now() };
 
-function locale() {
-  return LOCALES[language()] || LOCALES.uz;
-}
-
-/** A date and time of day in the interface's locale, in the centre's zone. Uzbek is written
- * out by hand (dd.mm.yyyy hh:mm): Debian's Chromium has no Uzbek locale data. */
-export function dateTime(iso) {
-  if (!iso) return "";
-  const options = {
-    timeZone: ZONE, day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
-  };
-  if (language() !== "uz") return new Intl.DateTimeFormat(locale(), options).format(new Date(iso));
-  const parts = Object.fromEntries(new Intl.DateTimeFormat("en-GB", options).formatToParts(new Date(iso))
-    .map((part) => [part.type, part.value]));
-  return `${parts.day}.${parts.month}.${parts.year} ${parts.hour}:${parts.minute}`;
-}
-
-/** The caller's language by name: the usual ones from the texts, others as the browser names them. */
-function languageName(code) {
-  if (!code) return "—";
-  const key = `lang_${code}`;
-  let name = t(key);
-  if (name === key) {
-    try {
-      name = new Intl.DisplayNames([locale()], { type: "language" }).of(code);
-    } catch {
-      name = code;
-    }
-  }
-  return name && name !== code ? `${name} (${code.toUpperCase()})` : code.toUpperCase();
-}
-
 function metres(value) {
-  return new Intl.NumberFormat(locale(), { maximumFractionDigits: 0 }).format(value);
+  return number(value);
 }
 
 /** Where the caller is: the phone's AML position when one came, else the call's own. */

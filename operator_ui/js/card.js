@@ -3,7 +3,7 @@
 // leaving it) as a PATCH with If-Match; a field being edited is never overwritten by the stream.
 
 import { api } from "./api.js";
-import { hhmm, language, pick, t } from "./i18n.js";
+import { dateTime, hhmm, language, languageName, named, number, pick, t } from "./i18n.js";
 
 const state = {
   card: null,
@@ -356,7 +356,7 @@ function build(card) {
       h("h2", { text: t("caller") }),
       h("p", { class: "facts" },
         h("span", { class: "chip", id: "card-channel", text: channel }),
-        h("span", { class: "chip", id: "card-language", text: card.language })),
+        h("span", { class: "chip", id: "card-language", dataset: { language: card.language || "" }, text: languageName(card.language) })),
       h("div", { class: "row" },
         textField("caller.number", "number", { type: "tel" }),
         textField("caller.callback_number", "callback_number", { type: "tel" }),
@@ -410,14 +410,14 @@ function noteInput() {
 
 function pointText(point) {
   if (!point || point.lat == null) return "—";
-  const radius = point.radius_m ? ` · ${t("accuracy")} ${Math.round(point.radius_m)} ${t("metres")}` : "";
+  const radius = point.radius_m ? ` · ${t("accuracy")} ${number(point.radius_m)} ${t("metres")}` : "";
   const source = point.source ? ` · ${t(`source_${point.source}`)}` : "";
   return `${point.lat.toFixed(5)}, ${point.lon.toFixed(5)}${radius}${source}`;
 }
 
 function update(card) {
   document.getElementById("card-meta").textContent =
-    `${t("version")} ${card.version} · ${card.status}`;
+    `${t("version")} ${card.version} · ${named("card_status_", card.status)} · ${dateTime(card.created_at)}`;
   for (const control of document.querySelectorAll("#card [data-path]")) {
     if (control.tagName === "SELECT" && control.dataset.path.startsWith("location.")) continue;
     setValue(control, get(card, control.dataset.path));
@@ -448,7 +448,7 @@ function update(card) {
   document.getElementById("services").replaceChildren(...card.services.map((s) => h("li", { dataset: { service: s.code } },
     h("strong", { text: s.code }), ` ${serviceName(s)} → `,
     h("span", { class: "unit", text: s.unit ? s.unit.name : t("unit_unknown") }),
-    h("span", { class: "chip", text: s.status }))));
+    h("span", { class: "chip", dataset: { status: s.status }, text: named("service_status_", s.status) }))));
   document.getElementById("notes").replaceChildren(...card.notes.map((n) => h("li", {},
     h("span", { class: "muted", text: `${hhmm(n.at)} ${n.author}: ` }), n.text)));
 }

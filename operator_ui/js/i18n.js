@@ -44,6 +44,56 @@ export function pick(names) {
 const TIME = new Intl.DateTimeFormat("en-GB", {
   timeZone: "Asia/Tashkent", hour: "2-digit", minute: "2-digit",
 });
+const LOCALES = { uz: "uz-Latn-UZ", ru: "ru-RU", en: "en-GB" };
+const ZONE = "Asia/Tashkent";
+
+/** The interface language's locale for Intl (e.g. "ru-RU"). */
+export function locale() {
+  return LOCALES[current] || LOCALES.uz;
+}
+
+/** A date and time of day in the interface's locale, in the centre's zone. Uzbek is written
+ * out by hand (dd.mm.yyyy hh:mm): Debian's Chromium has no Uzbek locale data. */
+export function dateTime(iso) {
+  if (!iso) return "";
+  const options = {
+    timeZone: ZONE, day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+  };
+  if (current !== "uz") return new Intl.DateTimeFormat(locale(), options).format(new Date(iso));
+  const parts = Object.fromEntries(new Intl.DateTimeFormat("en-GB", options).formatToParts(new Date(iso))
+    .map((part) => [part.type, part.value]));
+  return `${parts.day}.${parts.month}.${parts.year} ${parts.hour}:${parts.minute}`;
+}
+
+/** A number as the interface's locale writes it (Uzbek like Russian: no Uzbek data in Chromium). */
+export function number(value, options = {}) {
+  const tag = current === "uz" ? "ru-RU" : locale();
+  return new Intl.NumberFormat(tag, { maximumFractionDigits: 0, ...options }).format(value);
+}
+
+/** A language by name: the usual ones from the texts, others as the browser names them. */
+export function languageName(code) {
+  if (!code) return "—";
+  const key = `lang_${code}`;
+  let name = t(key);
+  if (name === key) {
+    try {
+      name = new Intl.DisplayNames([locale()], { type: "language" }).of(code);
+    } catch {
+      name = code;
+    }
+  }
+  return name && name !== code ? `${name} (${code.toUpperCase()})` : code.toUpperCase();
+}
+
+/** The name of a code from the texts (``prefix`` + code, "-" read as "_"), else ``fallback``
+ * (a name the server gave), else the code: e.g. a queue's or a status's name. */
+export function named(prefix, code, fallback = "") {
+  if (code == null || code === "") return fallback || "—";
+  const key = `${prefix}${String(code).replace(/-/g, "_")}`;
+  const text = t(key);
+  return text !== key ? text : fallback || String(code);
+}
 
 /** The time of day of an ISO timestamp in the centre's zone (Tashkent), e.g. "09:05". */
 export function hhmm(iso) {
@@ -57,5 +107,6 @@ export function translatePage(root = document) {
     el.placeholder = t(el.dataset.tPlaceholder);
   }
   for (const el of root.querySelectorAll("[data-t-title]")) el.title = t(el.dataset.tTitle);
+  for (const el of root.querySelectorAll("[data-t-label]")) el.setAttribute("aria-label", t(el.dataset.tLabel));
   document.title = t("app_title");
 }

@@ -39,7 +39,7 @@ def _asked(ui: Path) -> set[str]:
         for pattern in ASKED:
             asked |= set(pattern.findall(source))
     html = (ui / "index.html").read_text(encoding="utf-8")
-    asked |= set(re.findall(r'data-t(?:-placeholder|-title)?="([a-z_]+)"', html))
+    asked |= set(re.findall(r'data-t(?:-placeholder|-title|-label)?="([a-z_]+)"', html))
     return asked
 
 
@@ -91,3 +91,15 @@ def test_every_reason_and_warning_of_a_card_is_told_in_the_three_languages() -> 
     for language in ("uz", "ru", "en"):
         assert codes - _keys(UI, language) == set(), language
     assert {f"outcome_{o}" for o in Outcome} <= _keys(UI, "en")
+
+
+def test_every_status_channel_and_seeded_queue_the_operator_console_names_has_its_text() -> None:
+    # The operator console names these codes from the texts (i18n.named), never shows the code.
+    from cardschema import CardStatus, Channel, ServiceStatus
+    from dispatch.queues.catalog import DEFAULT_QUEUES
+
+    codes = {f"service_status_{s}" for s in ServiceStatus}
+    codes |= {f"card_status_{s}" for s in CardStatus} | {f"channel_{c}" for c in Channel}
+    codes |= {"queue_" + q["name"].replace("-", "_") for q in DEFAULT_QUEUES}
+    for language in ("uz", "ru", "en"):
+        assert codes - _keys(UI, language) == set(), language
