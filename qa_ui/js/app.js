@@ -19,6 +19,12 @@ addTexts({ uz, ru, en });
 const app = { session: null, toastTimer: null }; // session.me: who is signed in
 window.dispatchQa = app; // for the browser tests and support staff in devtools
 
+// The QA pages' keys; tests/consoles/test_caller_panel_browser.py checks that no two actions
+// share one (the same check as the other consoles' tables).
+const SHORTCUTS = [
+  { keys: "Alt+Z", label: "key_larger_text", action: "largerText" },
+];
+
 const PAGES = {
   plans: (arg) => showPlans(context(), arg),
   plan: (arg) => showPlans(context(), arg),
@@ -45,9 +51,7 @@ app.session = session;
 
 async function start() {
   window.addEventListener("hashchange", route);
-  installShortcuts({ largerText: () => session.toggleLargeText() }, [
-    { keys: "Alt+Z", label: "key_larger_text", action: "largerText" },
-  ]);
+  installShortcuts({ largerText: () => session.toggleLargeText() }, SHORTCUTS);
   await session.start();
 }
 

@@ -10,6 +10,17 @@ import { flatSkills, SKILLS, skillName } from "./panels.js";
 
 const BREAK_REASONS = ["break_rest", "break_meal", "break_training", "break_technical", "break_other"];
 
+/** Enter confirms from a text area too, as from every other field (Shift+Enter: a new line). */
+function enterConfirms(textarea) {
+  textarea.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.altKey && !event.ctrlKey) {
+      event.preventDefault();
+      document.getElementById("dialog-form").requestSubmit();
+    }
+  });
+  return textarea;
+}
+
 /** Skills as flat keys back into the API's shape. */
 function apiSkills(flat) {
   const skills = { languages: {}, channels: {}, sign_language: null, psychological_support: null };
@@ -49,7 +60,6 @@ export function moveDialog(call, parts) {
         h("p", { class: "muted", text: t("move_where") }),
         h("label", { class: "check" }, toQueue, t("to_queue")), field("queue", queue),
         h("label", { class: "check" }, toOperator, t("to_operator")), field("operator", operator));
-      queue.focus();
     },
     async onConfirm() {
       const toQueue = document.getElementById("move-to-queue").checked;
@@ -59,6 +69,10 @@ export function moveDialog(call, parts) {
       await moveCall(call.call_id, where);
     },
   });
+  // The field to fill is the queue (its radio is already chosen), or the operator when no other
+  // queue is left; the dialog would otherwise focus the radio button above it.
+  const queue = document.getElementById("move-queue");
+  (queue.options.length ? queue : document.getElementById("move-operator")).focus();
 }
 
 export function takeoverDialog(callId, caller) {
@@ -191,14 +205,8 @@ export function resolveDialog(escalation, name) {
     title: t("resolve_title", { name }),
     confirmLabel: "resolve",
     fill(body) {
-      const text = h("textarea", { id: "resolution", rows: "3", maxlength: "2000" });
+      const text = enterConfirms(h("textarea", { id: "resolution", rows: "3", maxlength: "2000" }));
       body.append(h("p", { class: "reason", text: escalation.reason }), field("resolution", text));
-      text.addEventListener("keydown", (event) => {
-        if (event.key === "Enter" && !event.shiftKey) {
-          event.preventDefault();
-          document.getElementById("dialog-form").requestSubmit();
-        }
-      });
     },
     onConfirm: () => api("POST", `/escalations/${escalation.id}/resolve`, {
       json: { resolution: document.getElementById("resolution").value.trim() },
@@ -214,7 +222,7 @@ export function cancelCallbackDialog(task) {
     title: t("cancel_callback_title", { number: task.number }),
     confirmLabel: "cancel_callback",
     fill(body) {
-      const text = h("textarea", { id: "cancel-reason", rows: "2", maxlength: "500" });
+      const text = enterConfirms(h("textarea", { id: "cancel-reason", rows: "2", maxlength: "500" }));
       body.append(field("callback_cancel_reason", text));
     },
     onConfirm: () => api("POST", `/callbacks/${task.id}/cancel`, {
