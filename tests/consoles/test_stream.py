@@ -244,15 +244,18 @@ async def test_an_offer_rings_on_the_console_and_the_accepted_call_follows(
     assert offer["call"]["language"] == "uz"
     accepted = await http.post(f"/api/v1/offers/{offer['id']}/accept", headers=auth)
     assert accepted.status_code == 200, accepted.text
-    parts = await console.until(lambda p: p["call"] is not None and p["offer"] is None)
+    parts = await console.until(
+        lambda p: p["call"] is not None and p["offer"] is None and p["state"]["state"] == "on_call"
+    )
     assert parts["call"]["id"] == call["id"]
     assert parts["call"]["status"] == "connected"
-    assert parts["state"]["state"] == "on_call"
     card = await http.post("/api/v1/cards", json={"call_id": call["id"]}, headers=auth)
     assert card.status_code == 201, card.text
-    parts = await console.until(lambda p: [c["id"] for c in p["cards"]] == [card.json()["id"]])
+    made = card.json()["id"]
+    parts = await console.until(
+        lambda p: [c["id"] for c in p["cards"]] == [made] and p["call"]["card_id"] == made
+    )
     assert parts["cards"][0]["completeness"]["missing"] == ["incident.type"]
-    assert parts["call"]["card_id"] == card.json()["id"]
     await console.socket.close()
 
 
