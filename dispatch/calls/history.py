@@ -8,9 +8,11 @@ The cards of these calls are the cards capability's to add (``dispatch.cards.cal
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from dispatch.calls.lifecycle import CallStatus
 from dispatch.calls.models import Call
@@ -36,18 +38,20 @@ _IN_WINDOW = (
     & (Call.id != bindparam("this_call"))
 )
 _ORDER = (Call.created_at.desc(), Call.id.desc())
-_BY_NUMBER = (
-    select(*_COLUMNS)
-    .where((Call.caller_key == bindparam("caller")) & _IN_WINDOW)
-    .order_by(*_ORDER)
-    .limit(bindparam("most"))
-)
-_BY_ADDRESS = (
-    select(*_COLUMNS)
-    .where((Call.caller_address == bindparam("caller")) & _IN_WINDOW)
-    .order_by(*_ORDER)
-    .limit(bindparam("most"))
-)
+
+
+def _earlier_by(column: InstrumentedAttribute[str | None]) -> Any:
+    """The caller's calls in the window, matched on ``column``, newest first."""
+    return (
+        select(*_COLUMNS)
+        .where((column == bindparam("caller")) & _IN_WINDOW)
+        .order_by(*_ORDER)
+        .limit(bindparam("most"))
+    )
+
+
+_BY_NUMBER = _earlier_by(Call.caller_key)
+_BY_ADDRESS = _earlier_by(Call.caller_address)
 
 
 def caller_of(call: Call) -> str | None:

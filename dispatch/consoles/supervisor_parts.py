@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any
 
 from dispatch.analytics import staffing as erlang
 from dispatch.auth import service as auth
@@ -156,16 +156,7 @@ async def alerts(context: PartContext) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     for item in (await _summary(context)).queues:
         for name, period in (("now", item.interval), ("today", item.today)):
-            missed = next(
-                (
-                    level
-                    for level in period.service_level
-                    if level.target_percent is not None
-                    and _honest(level) is not None
-                    and cast(float, _honest(level)) < level.target_percent
-                ),
-                None,
-            )
+            missed = next((level for level in period.service_level if _below_target(level)), None)
             if missed is not None:
                 found.append(
                     {
@@ -207,6 +198,11 @@ async def alerts(context: PartContext) -> list[dict[str, Any]]:
 _KINDS = ("long_wait", "service_level", "ring_no_answer")
 # Offers that rang out unanswered within this window raise an alert for their queue.
 RING_OUT_WINDOW = timedelta(minutes=15)
+
+
+def _below_target(level: ServiceLevelOut) -> bool:
+    shown = _honest(level)
+    return level.target_percent is not None and shown is not None and shown < level.target_percent
 
 
 def _honest(level: ServiceLevelOut) -> float | None:

@@ -5,10 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from dispatch.calls.gateway.models import GatewayCommand
 from tests.feeds.conftest import service_key
 from tests.queues.conftest import Acd, acd, clock
 
-__all__ = ["Callbacks", "acd", "clock", "service_key"]
+__all__ = ["Callbacks", "acd", "cb", "clock", "commands", "originates", "service_key"]
 
 
 class Callbacks:
@@ -58,3 +63,23 @@ class Callbacks:
             json={"outcome": outcome, **fields},
         )
         return self.acd.check(response, expect)
+
+
+@pytest.fixture
+def cb(acd: Acd) -> Callbacks:
+    """The callbacks API over the ACD app."""
+    return Callbacks(acd)
+
+
+async def commands(engine: AsyncEngine, kind: str) -> list[GatewayCommand]:
+    """The gateway's commands of one kind, oldest first."""
+    async with engine.connect() as connection:
+        rows = await connection.execute(
+            select(GatewayCommand).where(GatewayCommand.command == kind).order_by(GatewayCommand.id)
+        )
+        return list(rows.all())  # type: ignore[arg-type]
+
+
+async def originates(engine: AsyncEngine) -> list[GatewayCommand]:
+    """The gateway's originate commands, oldest first."""
+    return await commands(engine, "originate")
