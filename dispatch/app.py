@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -37,6 +36,7 @@ from dispatch.core.metrics import Metrics, RequestContextMiddleware
 from dispatch.core.redis_bus import open_bus
 from dispatch.core.runtime import Runtime
 from dispatch.core.settings import Settings
+from dispatch.core.workers import finish, stop_tasks
 from dispatch.feeds.api import router as feeds_router
 from dispatch.feeds.websocket import router as feeds_ws_router
 from dispatch.feeds.worker import feed_workers
@@ -124,11 +124,9 @@ def create_app(
                     gc.set_threshold(*GC_THRESHOLDS)
                 yield
         finally:
-            forgetting.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await forgetting
-            await bus.close()
-            await engine.dispose()
+            await stop_tasks([forgetting])
+            await finish(bus.close(), name="bus.close")
+            await finish(engine.dispose(), name="database.dispose")
             log.info("server.stop")
 
     app = FastAPI(

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dispatch.core.database import create_engine
 from dispatch.core.settings import Settings
+from dispatch.core.workers import finish
 from tests.fixtures.api import Api, running_api
 from tests.fixtures.databases import TEST_SCRYPT_N, PostgresTemplate, SqliteTemplate
 from tests.fixtures.eido import EIDO_DIR, EidoValidator
@@ -96,4 +97,4 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     try:
         yield eng
     finally:
-        await eng.dispose()
+        await finish(eng.dispose(), name="test engine dispose", within=30)

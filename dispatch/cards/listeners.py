@@ -8,7 +8,6 @@ the operator reloads the call's latest AML; it is never lost.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,6 +21,7 @@ from dispatch.core.bus import Event, Subscription
 from dispatch.core.database import unit_of_work
 from dispatch.core.logging import get_logger
 from dispatch.core.runtime import Runtime
+from dispatch.core.workers import stop_tasks
 
 log = get_logger(__name__)
 
@@ -68,6 +68,4 @@ async def card_listeners(runtime: Runtime) -> AsyncIterator[None]:
         yield
     finally:
         await subscription.close()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await stop_tasks([task])

@@ -24,7 +24,6 @@ half a period (so every part is recomputed at least every 1.5 periods). A part w
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import math
 import time
 import uuid
@@ -40,6 +39,7 @@ from dispatch.core.bus import Event, Subscription
 from dispatch.core.database import unit_of_work
 from dispatch.core.logging import get_logger
 from dispatch.core.runtime import Runtime
+from dispatch.core.workers import stop_tasks
 from dispatch.errors import NotFound
 
 __all__ = ["HEARTBEAT_S", "Console", "ConsoleHub", "Sink", "console_hub", "refresh_slice"]
@@ -392,11 +392,7 @@ class ConsoleHub:
         try:
             await asyncio.gather(*tasks)
         finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await stop_tasks(tasks)
 
     async def _events(self, subscription: Subscription) -> None:
         async for event in subscription:
@@ -482,6 +478,4 @@ async def console_hub(runtime: Runtime, views: Iterable[View]) -> AsyncIterator[
         yield hub
     finally:
         await subscription.close()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await stop_tasks([task])

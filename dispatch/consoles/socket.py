@@ -33,6 +33,7 @@ from dispatch.consoles.views import ConsoleUser, View
 from dispatch.core.database import unit_of_work
 from dispatch.core.logging import get_logger
 from dispatch.core.runtime import Runtime
+from dispatch.core.workers import stop_tasks
 from dispatch.errors import DomainError
 
 router = APIRouter(tags=["consoles"])
@@ -94,9 +95,7 @@ async def serve(websocket: WebSocket, view_name: str) -> None:
         await _read(websocket, sink, hub, console, sender, still_valid)
     finally:
         hub.detach(console)
-        sender.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await sender
+        await stop_tasks([sender], expected=(Exception,))
         log.info("consoles.disconnected", user=user.username, console=console.id)
 
 
@@ -185,9 +184,7 @@ async def _read(
             if receive not in done:
                 continue
         if receive not in done:
-            receive.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await receive
+            await stop_tasks([receive], expected=(Exception,))
             if not sender.done():
                 with contextlib.suppress(Exception):
                     await websocket.close(code=NO_HEARTBEAT, reason="no heartbeat")

@@ -27,6 +27,7 @@ import redis.asyncio as redis
 
 from dispatch.core.bus import Bus, Event, InProcessBus
 from dispatch.core.logging import get_logger
+from dispatch.core.workers import stop_tasks
 
 log = get_logger(__name__)
 
@@ -109,11 +110,7 @@ class RedisBus(InProcessBus):
         if self._tasks:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._outbox.join(), 2)
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stop_tasks(self._tasks)
         await self._client.aclose()
         await super().close()
 

@@ -17,7 +17,6 @@ webhook are kept in memory, loaded again on ``service.*`` events and every few m
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import hashlib
 import hmac
@@ -35,7 +34,7 @@ from dispatch.core.bus import Subscription
 from dispatch.core.database import UTCDateTime, unit_of_work
 from dispatch.core.logging import get_logger
 from dispatch.core.runtime import Runtime
-from dispatch.core.workers import run_on_events
+from dispatch.core.workers import run_on_events, stop_tasks
 from dispatch.feeds import outbox, payloads
 from dispatch.feeds.states import OUTBOX, UNSENT_STATES, DeliveryStatus, move
 
@@ -110,15 +109,9 @@ class WebhookDeliverer:
                 name="feeds.webhook",
             )
         finally:
-            watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watcher
+            await stop_tasks([watcher])
             await changes.close()
-            for task in self._draining.values():
-                task.cancel()
-            for task in self._draining.values():
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await stop_tasks(self._draining.values())
 
     async def _forget_hooks_on(self, changes: Subscription) -> None:
         async for _ in changes:

@@ -27,6 +27,7 @@ from dispatch.auth.roles import Role
 from dispatch.core.database import unit_of_work
 from dispatch.core.logging import get_logger
 from dispatch.core.runtime import Runtime
+from dispatch.core.workers import stop_tasks
 from dispatch.feeds import payloads, sta024
 from dispatch.feeds.outbox import OPEN_STATES, acknowledge, mark_delivered
 from dispatch.feeds.states import OUTBOX
@@ -139,11 +140,7 @@ class _Session:
                 )
                 await self.websocket.close()
         finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
-                    await task
+            await stop_tasks(tasks, expected=(WebSocketDisconnect, RuntimeError))
             await events.close()
             await changes.close()
 

@@ -11,6 +11,7 @@ import httpx
 import redis.asyncio as redis
 
 from dispatch.core.runtime import Runtime
+from dispatch.core.workers import stop_tasks
 from dispatch.feeds.delivery import WebhookDeliverer
 from dispatch.feeds.streams import StreamMirror
 
@@ -36,8 +37,4 @@ async def feed_workers(runtime: Runtime) -> AsyncIterator[WebhookDeliverer | Non
         try:
             yield deliverer
         finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await stop_tasks(tasks)

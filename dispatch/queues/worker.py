@@ -21,7 +21,6 @@ forgetting of remembered queues when another process changes one (``catalog``).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -31,6 +30,7 @@ from dispatch.core.database import unit_of_work
 from dispatch.core.logging import get_logger
 from dispatch.core.redis_bus import RESYNC_TOPIC
 from dispatch.core.runtime import Runtime
+from dispatch.core.workers import finish, stop_tasks
 from dispatch.queues import catalog, events, heartbeats
 from dispatch.queues.assignment import tick
 from dispatch.queues.states import OperatorState
@@ -91,8 +91,7 @@ class AcdWorker:
                 self.ticks += 1
                 await self._idle(pause)
         finally:
-            for waker in wakers:
-                waker.cancel()
+            await stop_tasks(wakers)
             for subscription in subscriptions:
                 await subscription.close()
 
@@ -138,12 +137,8 @@ async def acd_worker(runtime: Runtime) -> AsyncIterator[AcdWorker | None]:
     try:
         yield worker
     finally:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await _last_heartbeats(runtime)
+        await stop_tasks(tasks)
+        await finish(_last_heartbeats(runtime), name="queues.last_heartbeats")
 
 
 async def _last_heartbeats(runtime: Runtime) -> None:

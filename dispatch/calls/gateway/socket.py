@@ -36,6 +36,7 @@ from dispatch.core.bus import Subscription
 from dispatch.core.database import unit_of_work
 from dispatch.core.logging import get_logger
 from dispatch.core.runtime import Runtime
+from dispatch.core.workers import stop_tasks
 from dispatch.errors import DomainError
 
 log = get_logger(__name__)
@@ -157,11 +158,7 @@ class _Connection:
             try:
                 await self._read()
             finally:
-                for worker in workers:
-                    worker.cancel()
-                for worker in workers:
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await worker
+                await stop_tasks(workers, expected=(WebSocketDisconnect, RuntimeError))
         except WebSocketDisconnect:
             pass
         finally:
