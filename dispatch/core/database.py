@@ -13,6 +13,7 @@ from sqlalchemy import JSON, DateTime, MetaData, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -113,6 +114,21 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 _AFTER_COMMIT_KEY = "dispatch.after_commit"
+_CONNECTION_KEY = "dispatch.plain_connection"
+
+
+async def plain_connection(session: AsyncSession) -> AsyncConnection:
+    """The connection of the session's current transaction (begun if none is), for the hot
+    paths' plain statements built once: no ORM object stands for the rows they touch, and
+    nothing pending in the session must be flushed first. Asking the session for its
+    connection costs a hand-off to SQLAlchemy's synchronous side each time, so it is asked
+    once per transaction and kept on the session."""
+    kept = session.info.get(_CONNECTION_KEY)
+    if isinstance(kept, AsyncConnection) and not kept.closed and kept.in_transaction():
+        return kept
+    found = await session.connection()
+    session.info[_CONNECTION_KEY] = found
+    return found
 
 
 def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:

@@ -94,13 +94,18 @@ async def test_commands_need_an_existing_call_and_a_number_to_dial(
             payload={"number": "+998901234567"},
             now=NOW,
         )
-        assert row.status == CommandStatus.PENDING
+        stored = await session.scalar(
+            select(GatewayCommand).where(GatewayCommand.command_id == row.command_id)
+        )
+        assert stored is not None
+        assert stored.status == CommandStatus.PENDING
+        assert stored.payload == {"number": "+998901234567"}
         await gateway.mark_sent(session, SYSTEM, [row.command_id], now=NOW)
-        assert row.status == CommandStatus.SENT
-        assert row.attempts == 1
+        assert stored.status == CommandStatus.SENT
+        assert stored.attempts == 1
         await gateway.fail(session, SYSTEM, row.command_id, "busy", now=NOW)
         with pytest.raises(Conflict):
             await gateway.fail(session, SYSTEM, row.command_id, "again", now=NOW)
         await gateway.mark_sent(session, SYSTEM, [row.command_id], now=NOW)
-        assert row.status == CommandStatus.FAILED  # a failed command is not sent again
+        assert stored.status == CommandStatus.FAILED  # a failed command is not sent again
         assert await gateway.unacknowledged(session) == []

@@ -12,11 +12,12 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.audit import service as audit
@@ -24,6 +25,7 @@ from dispatch.calls.gateway.models import GatewayCommand
 from dispatch.calls.models import Call
 from dispatch.core.actor import SYSTEM, Actor
 from dispatch.core.bus import emit
+from dispatch.core.database import plain_connection
 from dispatch.errors import Conflict, Invalid, NotFound
 
 TOPIC = "gateway.command"
@@ -63,6 +65,10 @@ COMMAND_TRANSITIONS: Mapping[CommandStatus, frozenset[CommandStatus]] = {
 }
 OPEN = (CommandStatus.PENDING.value, CommandStatus.SENT.value)
 NEEDS_OPERATOR = frozenset({CommandType.OFFER, CommandType.CONNECT, CommandType.ORIGINATE})
+_NEW_COMMAND = insert(cast(Table, GatewayCommand.__table__))
+_CALLER_NUMBER = select(Call.caller_number).where(
+    Call.id == bindparam("call_id", type_=Call.__table__.c.id.type)
+)
 
 
 async def enqueue_command(
@@ -74,7 +80,7 @@ async def enqueue_command(
     *,
     now: datetime,
     actor: Actor = SYSTEM,
-) -> GatewayCommand:
+) -> QueuedCommand:
     """Queue a command for the gateways in the caller's transaction; sent after its commit."""
     try:
         kind = CommandType(command)
@@ -92,26 +98,40 @@ async def enqueue_command(
         raise Invalid("a transfer command needs the operator or payload['to'] to transfer to")
     if kind is CommandType.SEND_TEXT and not (isinstance(body.get("text"), str) and body["text"]):
         raise Invalid("a send_text command needs payload['text']")
-    call = await session.get(Call, call_id)
-    if call is None:
+    if session.new or session.dirty or session.deleted:
+        await session.flush()  # the call, or what the command refers to, is written first
+    connection = await plain_connection(session)
+    found = (await connection.execute(_CALLER_NUMBER, {"call_id": call_id})).first()
+    if found is None:
         raise NotFound(f"no call with id {call_id}")
     if kind is CommandType.ORIGINATE and not body.get("number"):
-        if not call.caller_number:
+        if not found.caller_number:
             raise Invalid("an originate command needs payload['number']; the caller's is withheld")
-        body["number"] = call.caller_number
-    row = GatewayCommand(
+        body["number"] = found.caller_number
+    row = QueuedCommand(
         command_id=uuid.uuid4(),
         command=kind.value,
         call_id=call_id,
         operator=operator,
         payload=body,
-        status=CommandStatus.PENDING.value,
-        attempts=0,
         created_at=now,
-        created_by=actor.username,
     )
-    session.add(row)
-    await session.flush()
+    # One prebuilt insert on the transaction's connection (the ACD's tick and every accept
+    # make a command: the ORM's unit of work for it was a sixth of a tick).
+    await connection.execute(
+        _NEW_COMMAND,
+        {
+            "command_id": row.command_id,
+            "command": row.command,
+            "call_id": call_id,
+            "operator": operator,
+            "payload": body,
+            "status": CommandStatus.PENDING.value,
+            "attempts": 0,
+            "created_at": now,
+            "created_by": actor.username,
+        },
+    )
     await audit.record(
         session,
         actor,
@@ -125,7 +145,19 @@ async def enqueue_command(
     return row
 
 
-def command_document(row: GatewayCommand) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class QueuedCommand:
+    """A command just queued, as its caller and the gateways see it."""
+
+    command_id: uuid.UUID
+    command: str
+    call_id: uuid.UUID
+    operator: str | None
+    payload: dict[str, Any]
+    created_at: datetime
+
+
+def command_document(row: GatewayCommand | QueuedCommand) -> dict[str, Any]:
     """The command as the gateway receives it over the websocket."""
     return {
         "type": "command",
