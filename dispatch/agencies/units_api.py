@@ -21,6 +21,7 @@ async def _out(session: Session, found: list[Unit]) -> list[UnitOut]:
             code=u.code,
             service_code=u.service_code,
             name=u.name,
+            names=u.names,
             active=u.active,
             sample=u.sample,
             districts=covered[u.code],
@@ -60,6 +61,7 @@ async def create_unit(body: UnitCreate, session: Session, admin: Admin, clock: C
         code=body.code,
         service_code=body.service_code,
         name=body.name,
+        names=body.names.given() if body.names else None,
         districts=body.districts,
         now=clock.now(),
     )
@@ -70,12 +72,14 @@ async def create_unit(body: UnitCreate, session: Session, admin: Admin, clock: C
 async def update_unit(
     code: str, body: UnitUpdate, session: Session, admin: Admin, clock: ClockDep
 ) -> UnitOut:
-    """Rename a unit, retire it with ``active: false``, or confirm it with ``sample: false``."""
+    """Rename a unit (``names`` by UI language; a new ``name`` alone drops them), retire it
+    with ``active: false``, or confirm it with ``sample: false``."""
     updated = await units.update_unit(
         session,
         admin.actor,
         code,
         name=body.name,
+        names=body.names.given() if body.names else None,
         active=body.active,
         sample=body.sample,
         now=clock.now(),

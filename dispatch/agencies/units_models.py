@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dispatch.core.database import Base, UTCDateTime
+from dispatch.core.database import Base, JSONDocument, UTCDateTime
 
 
 class Unit(Base):
     """A unit of a service (a station, a brigade, a duty desk) that cards are routed to.
 
     ``sample`` marks the starting table shipped with the product, to be replaced by the
-    centre's real units; routing prefers a real unit over a sample one.
+    centre's real units; routing prefers a real unit over a sample one. ``name`` is what the
+    card and outside systems read; ``names`` the name in each UI language it is known in
+    (uz, ru, en), which the consoles show, ``name`` standing in for a language missing there.
     """
 
     __tablename__ = "units"
@@ -22,6 +24,9 @@ class Unit(Base):
     code: Mapped[str] = mapped_column(String(64), primary_key=True)
     service_code: Mapped[str] = mapped_column(ForeignKey("services.code"), index=True)
     name: Mapped[str] = mapped_column(String(200))
+    names: Mapped[dict[str, str]] = mapped_column(
+        JSONDocument, default=dict, server_default=text("'{}'")
+    )
     active: Mapped[bool] = mapped_column(default=True)
     sample: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -3,7 +3,7 @@ the unit a card goes to. Units are never deleted; a retired one keeps its histor
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from sqlalchemy import delete, select
@@ -71,11 +71,13 @@ async def create_unit(
     code: str,
     service_code: str,
     name: str,
+    names: Mapping[str, str] | None = None,
     districts: Iterable[str] = (),
     sample: bool = False,
     now: datetime,
 ) -> Unit:
-    """Add a unit of an active service covering known districts; its code must be new."""
+    """Add a unit of an active service covering known districts, with its ``name`` and its
+    ``names`` by UI language; its code must be new."""
     if await session.get(Unit, code) is not None:
         raise Conflict(f"unit {code} already exists; change it with PATCH instead")
     await services.require_active(session, [service_code])
@@ -84,6 +86,7 @@ async def create_unit(
         code=code,
         service_code=service_code,
         name=name,
+        names=dict(names or {}),
         active=True,
         sample=sample,
         created_at=now,
@@ -92,7 +95,13 @@ async def create_unit(
     session.add(unit)
     await session.flush()
     session.add_all(UnitCoverage(unit_code=code, district_code=d) for d in covered)
-    detail = {"service_code": service_code, "name": name, "sample": sample, "districts": covered}
+    detail = {
+        "service_code": service_code,
+        "name": name,
+        "names": unit.names,
+        "sample": sample,
+        "districts": covered,
+    }
     await audit.record(session, actor, "unit.create", "unit", code, detail, at=now)
     reference.forget_after_commit(session)
     return unit
@@ -104,16 +113,24 @@ async def update_unit(
     code: str,
     *,
     name: str | None = None,
+    names: Mapping[str, str] | None = None,
     active: bool | None = None,
     sample: bool | None = None,
     now: datetime,
 ) -> Unit:
-    """Rename a unit, retire or reactivate it, or mark it as the centre's own (not sample)."""
+    """Rename a unit (``names`` replace its names by UI language; a new ``name`` without them
+    drops them, as they named it as it was called before), retire or reactivate it, or mark
+    it as the centre's own (not sample)."""
     unit = await get_unit(session, code)
     changes: dict[str, object] = {}
     if name is not None and name != unit.name:
         unit.name = name
         changes["name"] = name
+        if names is None:
+            names = {}
+    if names is not None and dict(names) != unit.names:
+        unit.names = dict(names)
+        changes["names"] = unit.names
     if active is not None and active != unit.active:
         unit.active = active
         changes["active"] = active
@@ -190,29 +207,52 @@ async def _choose(
 
 async def seed_sample_units(session: AsyncSession, actor: Actor, *, now: datetime) -> int:
     """Add the missing sample units: one per starting service per region, covering all of the
-    region's districts; returns how many were added."""
+    region's districts, named in each UI language; a sample unit stored before units had
+    names, and not renamed since, gets them. Returns how many units were added."""
     added = 0
     for region in await geo.list_region_areas(session):
         districts = await geo.district_codes(session, region.code)
         for service_code, kind in SAMPLE_KINDS.items():
+            service = await session.get(Service, service_code)
+            if service is None:
+                continue
             code = f"{region.code}-{service_code}"
-            if await session.get(Unit, code) is not None:
-                continue
-            if await session.get(Service, service_code) is None:
-                continue
-            label = region.names.get("en") or region.name
-            await create_unit(
-                session,
-                actor,
-                code=code,
-                service_code=service_code,
-                name=f"{service_code} — {label} {kind}",
-                districts=districts,
-                sample=True,
-                now=now,
-            )
-            added += 1
+            names = sample_names(service_code, kind, service.names, region.names, region.name)
+            unit = await session.get(Unit, code)
+            if unit is None:
+                await create_unit(
+                    session,
+                    actor,
+                    code=code,
+                    service_code=service_code,
+                    name=names["en"],
+                    names=names,
+                    districts=districts,
+                    sample=True,
+                    now=now,
+                )
+                added += 1
+            elif unit.sample and not unit.names and unit.name == names["en"]:
+                await update_unit(session, actor, code, names=names, now=now)
     return added
+
+
+def sample_names(
+    service_code: str,
+    kind: str,
+    service_names: Mapping[str, str],
+    region_names: Mapping[str, str],
+    region_name: str,
+) -> dict[str, str]:
+    """A sample unit's names: "103 — Samarkand region ambulance" in English (its ``name``);
+    in Uzbek and Russian the service's and the region's own names, "103 — Tez tibbiy yordam,
+    Samarqand viloyati", where the data has both (a place name is never made up)."""
+    names = {"en": f"{service_code} — {region_names.get('en') or region_name} {kind}"}
+    for language in ("uz", "ru"):
+        service, region = service_names.get(language), region_names.get(language)
+        if service and region:
+            names[language] = f"{service_code} — {service}, {region}"
+    return names
 
 
 async def _first_covering(
