@@ -6,7 +6,8 @@ import { currentCard, saveCard, savesDone } from "./card.js";
 import { field, openDialog, select } from "./dialogs.js";
 import { h } from "./dom.js";
 import { clearFindings, findingsBox, sendChecked } from "./findings.js";
-import { hhmm, language, pick, t } from "./i18n.js";
+import { hhmm, language, languageName, pick, t } from "./i18n.js";
+import { rememberUnits, unitName } from "./units.js";
 
 const scripts = new Map(); // incident type -> script (promise)
 let scriptStep = -1;
@@ -56,6 +57,7 @@ async function unitFor(serviceCode, card) {
   const district = card.location.district?.code;
   if (!district) return null;
   const units = await api("GET", `/units?service=${serviceCode}&district=${district}`);
+  rememberUnits(units);
   const active = units.filter((u) => u.active);
   active.sort((a, b) => Number(a.sample) - Number(b.sample) || a.code.localeCompare(b.code));
   return active[0] || null;
@@ -86,7 +88,7 @@ export async function routeDialog(reference) {
           reasons.length ? h("span", { class: "chip", text: t("suggested") }) : "",
           " ", unit)));
         unitFor(service.code, card).then((found) => {
-          unit.textContent = `→ ${found ? found.name : t("unit_unknown")}`;
+          unit.textContent = `→ ${found ? unitName(found) : t("unit_unknown")}`;
         }).catch(() => {});
       }
       body.append(list, findings);
@@ -203,7 +205,7 @@ export async function showScript(card) {
     }, step.text[lang]));
   }
   box.replaceChildren(
-    h("p", { class: "draft", text: `${lang.toUpperCase()} · ${t("script_draft")}${script.general ? " · " + t("script_general") : ""}` }),
+    h("p", { class: "draft", id: "script-about", dataset: { language: lang }, text: `${languageName(lang)} · ${t("script_draft")}${script.general ? " · " + t("script_general") : ""}` }),
     steps);
 }
 

@@ -1,9 +1,13 @@
 // The card form: caller, location (with the AML proposal beside it), incident with the type
-// picker, completeness, notes, routed services. Each field is saved when committed (Enter or
-// leaving it) as a PATCH with If-Match; a field being edited is never overwritten by the stream.
+// picker (typepicker.js), completeness, notes, routed services and their units (units.js).
+// Each field is saved when committed (Enter or leaving it) as a PATCH with If-Match; a field
+// being edited is never overwritten by the stream.
 
 import { api } from "./api.js";
-import { dateTime, hhmm, language, languageName, named, number, pick, t } from "./i18n.js";
+import { h } from "./dom.js";
+import { dateTime, hhmm, languageName, named, number, pick, t } from "./i18n.js";
+import { showTypeName, typePicker } from "./typepicker.js";
+import { learnUnits, unitName } from "./units.js";
 
 const state = {
   card: null,
@@ -12,25 +16,8 @@ const state = {
   reference: null, // {types: Map, hazards: [], regions: [], services: Map}
   dirty: new Set(),
   sending: new Map(), // path -> value being saved now (a second commit of it is skipped)
-  searchTimer: null,
   districts: new Map(), // region code -> its districts (promise), loaded once
-  options: [],
-  active: -1,
 };
-
-function h(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attributes)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === "class") node.className = value;
-    else if (key === "text") node.textContent = value;
-    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else if (key === "dataset") Object.assign(node.dataset, value);
-    else node.setAttribute(key, value === true ? "" : value);
-  }
-  node.append(...children.filter((c) => c !== null && c !== undefined));
-  return node;
-}
 
 function get(object, path) {
   return path.split(".").reduce((value, key) => (value == null ? undefined : value[key]), object);
@@ -142,92 +129,17 @@ function setValue(control, value) {
   if (control.value !== text) control.value = text;
 }
 
-// -- incident type picker -------------------------------------------------------------------
+// -- incident type picker (typepicker.js) ------------------------------------------------------
 
-function typePicker() {
-  const input = h("input", {
-    id: "type-search", type: "search", role: "combobox", "aria-expanded": "false",
-    "aria-controls": "type-options", "aria-autocomplete": "list", autocomplete: "off",
-    placeholder: t("type_search"),
-  });
-  const list = h("ul", { id: "type-options", class: "type-options", role: "listbox", hidden: true });
-  input.addEventListener("input", () => {
-    clearTimeout(state.searchTimer);
-    state.searchTimer = setTimeout(() => searchTypes(input.value), 120);
-  });
-  input.addEventListener("keydown", (event) => {
-    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
-      event.preventDefault();
-      moveActive(event.key === "ArrowDown" ? 1 : -1);
-    } else if (event.key === "Enter") {
-      event.preventDefault();
-      const option = state.options[state.active >= 0 ? state.active : 0];
-      if (option) chooseType(option.code);
-    } else if (event.key === "Escape" && !list.hidden) {
-      event.stopPropagation();
-      closeOptions();
-    }
-  });
-  input.addEventListener("blur", () => setTimeout(closeOptions, 150));
-  input.addEventListener("focus", () => input.select());
-  return fieldBox("incident.type", "incident_type", h("div", { class: "picker" }, input, list));
-}
-
-async function searchTypes(query) {
-  const q = query.trim();
-  if (!q) return closeOptions();
-  const found = await api("GET", `/incident-types?q=${encodeURIComponent(q)}&limit=8`).catch(() => []);
-  if (document.getElementById("type-search")?.value.trim() !== q) return; // typed on meanwhile
-  state.options = found;
-  state.active = found.length ? 0 : -1;
-  renderOptions();
-}
-
-function renderOptions() {
-  const list = document.getElementById("type-options");
-  const input = document.getElementById("type-search");
-  list.replaceChildren(...state.options.map((option, index) => {
-    const others = ["uz", "ru", "en"].filter((l) => l !== language()).map((l) => option.names[l]);
-    return h("li", {
-      role: "option", id: `type-option-${index}`, "aria-selected": String(index === state.active),
-      class: index === state.active ? "active" : "", dataset: { code: option.code },
-      onmousedown: (event) => { event.preventDefault(); chooseType(option.code); },
+function typeField() {
+  const picker = typePicker({
+    choose: async (code) => {
+      await commit("incident.type", code, document.getElementById("type-search"));
+      document.getElementById("f-location.address")?.focus();
     },
-    h("span", { class: `prio p${option.priority}`, text: option.priority }),
-    h("span", { class: "name", text: pick(option.names) }),
-    h("span", { class: "other", text: others.join(" · ") }));
-  }));
-  list.hidden = state.options.length === 0;
-  input.setAttribute("aria-expanded", String(!list.hidden));
-  if (state.active >= 0) input.setAttribute("aria-activedescendant", `type-option-${state.active}`);
-}
-
-function moveActive(step) {
-  if (!state.options.length) return;
-  state.active = (state.active + step + state.options.length) % state.options.length;
-  renderOptions();
-}
-
-function closeOptions() {
-  const list = document.getElementById("type-options");
-  if (!list) return;
-  list.hidden = true;
-  state.options = [];
-  document.getElementById("type-search")?.setAttribute("aria-expanded", "false");
-  showTypeName();
-}
-
-async function chooseType(code) {
-  closeOptions();
-  await commit("incident.type", code, document.getElementById("type-search"));
-  document.getElementById("f-location.address")?.focus();
-}
-
-function showTypeName() {
-  const input = document.getElementById("type-search");
-  if (!input || document.activeElement === input || !state.card) return;
-  const kind = state.reference.types.get(state.card.incident.type);
-  input.value = kind ? pick(kind.names) : "";
+    current: () => (state.card ? state.reference.types.get(state.card.incident.type) : null),
+  });
+  return fieldBox("incident.type", "incident_type", picker);
 }
 
 // -- building and updating the form -----------------------------------------------------------
@@ -373,7 +285,7 @@ function build(card) {
     h("div", { class: "card-column" },
     h("section", { class: "group" },
       h("h2", { text: t("incident") }),
-      h("div", { class: "row type-row" }, typePicker(), priorityField(),
+      h("div", { class: "row type-row" }, typeField(), priorityField(),
         textField("incident.victims", "victims", { type: "number", inputmode: "numeric" })),
       hazardsBox(),
       textField("incident.description", "description", { multiline: true })))),
@@ -445,12 +357,19 @@ function update(card) {
       h("button", { type: "button", id: "dismiss-location", text: `${t("dismiss_location")} (Alt+Shift+P)`, onclick: () => answerProposal(false) }));
   }
   showCompleteness(card.completeness);
-  document.getElementById("services").replaceChildren(...card.services.map((s) => h("li", { dataset: { service: s.code } },
-    h("strong", { text: s.code }), ` ${serviceName(s)} → `,
-    h("span", { class: "unit", text: s.unit ? s.unit.name : t("unit_unknown") }),
-    h("span", { class: "chip", dataset: { status: s.status }, text: named("service_status_", s.status) }))));
+  showServices(card);
+  learnUnits(card.services.map((s) => s.unit)).then((learnt) => {
+    if (learnt && state.card?.id === card.id) showServices(state.card);
+  });
   document.getElementById("notes").replaceChildren(...card.notes.map((n) => h("li", {},
     h("span", { class: "muted", text: `${hhmm(n.at)} ${n.author}: ` }), n.text)));
+}
+
+function showServices(card) {
+  document.getElementById("services")?.replaceChildren(...card.services.map((s) => h("li", { dataset: { service: s.code } },
+    h("strong", { text: s.code }), ` ${serviceName(s)} → `,
+    h("span", { class: "unit", dataset: { unit: s.unit?.code || "" }, text: s.unit ? unitName(s.unit) : t("unit_unknown") }),
+    h("span", { class: "chip", dataset: { status: s.status }, text: named("service_status_", s.status) }))));
 }
 
 function serviceName(service) {

@@ -29,6 +29,27 @@ function areas(region) {
   return outlines.get(region);
 }
 
+let regionList = null; // /geo/regions without outlines (promise): every region's names
+
+function regionNames() {
+  if (!regionList) {
+    regionList = api("GET", "/geo/regions?geometry=false");
+    regionList.catch(() => (regionList = null));
+  }
+  return regionList;
+}
+
+/** "Region · district" in the interface language, from the boundaries' names (the card keeps
+ * one name of each); "—" for a district not known yet. */
+function placeCaption(location, districts, regions) {
+  const named = (place, features) => {
+    const feature = features?.find((f) => f.id === place.code);
+    return (feature && pick(feature.properties.names)) || place.name || place.code;
+  };
+  const district = location.district ? named(location.district, districts.features) : "—";
+  return `${named(location.region, regions?.features)} · ${district}`;
+}
+
 function rings(geometry) {
   if (!geometry) return [];
   if (geometry.type === "Polygon") return geometry.coordinates;
@@ -165,9 +186,9 @@ export async function drawMap(container, card) {
     proposal?.lon, proposal?.radius_m]);
   if (container.dataset.key === key) return;
   container.dataset.key = key;
-  let collection;
+  let collection, regions;
   try {
-    collection = await areas(region);
+    [collection, regions] = await Promise.all([areas(region), regionNames().catch(() => null)]);
   } catch {
     container.dataset.key = "";
     return;
@@ -208,9 +229,7 @@ export async function drawMap(container, card) {
   interactive(svg, project, card.id);
   const caption = document.createElement("p");
   caption.className = "map-caption";
-  caption.textContent = region
-    ? `${location.region.name} · ${location.district ? location.district.name : "—"}`
-    : t("map_no_place");
+  caption.textContent = region ? placeCaption(location, collection, regions) : t("map_no_place");
   const hint = Object.assign(document.createElement("p"), {
     className: "map-hint muted", textContent: t(location.lat == null ? "map_place_hint" : "map_move_hint"),
   });

@@ -101,23 +101,24 @@ async def test_an_operator_takes_a_call_fills_and_routes_the_card_and_escalates_
         )
         await _shot(page, "02-card-filled")
 
-        # Route: the suggested services are ticked, the covering units shown.
+        # Route: the suggested services are ticked, the covering units shown (by their names in
+        # the interface language; the card keeps the unit's one name, what the services read).
         await page.keyboard.press("Alt+R")
         dialog = page.locator("#dialog")
         await expect(dialog.locator('input[data-service="102"]')).to_be_checked()
         await expect(dialog.locator('input[data-service="103"]')).to_be_checked()
         await expect(dialog.locator('input[data-service="101"]')).not_to_be_checked()
         await expect(dialog.locator('[data-unit-for="103"]')).to_contain_text(
-            "Samarkand region ambulance"
+            "103 — Tez tibbiy yordam, Samarqand viloyati"
         )
         await _shot(page, "03-route-dialog")
         await page.keyboard.press("Enter")
         services = page.locator("#services")
         await expect(services.locator('li[data-service="102"] .unit')).to_have_text(
-            "102 — Samarkand region police"
+            "102 — Politsiya, Samarqand viloyati"
         )
         await expect(services.locator('li[data-service="103"] .unit')).to_have_text(
-            "103 — Samarkand region ambulance"
+            "103 — Tez tibbiy yordam, Samarqand viloyati"
         )
         await _shot(page, "04-card-routed")
 
@@ -127,9 +128,9 @@ async def test_an_operator_takes_a_call_fills_and_routes_the_card_and_escalates_
         assert card["incident"]["type"] == "road.accident_injuries"
         assert card["incident"]["victims"] == 2
         assert card["location"]["address"] == "Registon ko‘chasi 5, 2-kirish"
-        assert [(s["code"], s["unit"]["code"]) for s in card["services"]] == [
-            ("102", "UZ-SA-102"),
-            ("103", "UZ-SA-103"),
+        assert [(s["code"], s["unit"]) for s in card["services"]] == [
+            ("102", {"code": "UZ-SA-102", "name": "102 — Samarkand region police"}),
+            ("103", {"code": "UZ-SA-103", "name": "103 — Samarkand region ambulance"}),
         ]
         assert card["notes"][0]["text"] == "Ikki yengil mashina to‘qnashgan"
 

@@ -1,7 +1,9 @@
 """The operator console speaks the person's language everywhere (issue 19), in Debian's headless
 Chromium: during a call with a card routed to services with units, an escalation and a pending
 callback, the main panels in Russian (and Uzbek) show no raw code (statuses, queues, channels,
-languages, fields) and no English label, and dates are written as the locale writes them.
+languages, fields) and no English label, and dates are written as the locale writes them; units
+are named in the language, on the card and in the route dialog, and so are the script's language
+and the map's region.
 Screenshots go to ``test-artifacts/operator-language/``. Waits are generous and never assert on
 time."""
 
@@ -99,6 +101,19 @@ async def _in_a_call(browser: Browser, server: Live, language: str) -> tuple[Pag
     return page, offer
 
 
+async def _route_dialog_units(page: Page) -> str:
+    """The route dialog's text once every service's unit is named in it (then closed)."""
+    await page.keyboard.press("Alt+R")
+    units = page.locator("#dialog [data-unit-for]")
+    await expect(units).to_have_count(5)
+    for index in range(5):
+        await expect(units.nth(index)).to_contain_text("→ ")
+    text = await page.locator("#dialog").inner_text()
+    await page.keyboard.press("Escape")
+    await expect(page.locator("#dialog")).to_be_hidden()
+    return text
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat()
 
@@ -137,6 +152,20 @@ async def test_the_operator_console_in_russian_shows_no_code_and_russian_dates(
     assert "передана службам" in meta, meta
     sidebar = await page.locator("aside.sidebar").inner_text()
     assert "не дождался ответа" in sidebar, sidebar
+    # Units by their Russian names (the region's as the boundary data writes it), on the card
+    # and in the route dialog; the script says its language and the map its place in Russian.
+    await expect(page.locator('#services [data-service="103"] .unit')).to_contain_text(
+        "103 — Скорая медицинская помощь, Самарканд"
+    )
+    services = await page.locator("#services").inner_text()
+    assert "102 — Полиция, Самарканд" in services, services
+    assert not re.search(r"region|police|ambulance", services, re.IGNORECASE), services
+    dialog = await _route_dialog_units(page)
+    assert "→ 104 — Аварийная газовая служба, Самарканд" in dialog, dialog
+    assert not re.search(r"region|police|ambulance|rescue", dialog, re.IGNORECASE), dialog
+    await expect(page.locator("#script-about")).to_contain_text("узбекский (UZ) · Черновик")
+    caption = await page.locator("#map .map-caption").inner_text()
+    assert re.match(r"Самарканд\w* область · ", caption), caption
     assert page.errors == []  # type: ignore[attr-defined]
 
 
@@ -153,4 +182,15 @@ async def test_the_operator_console_in_uzbek_shows_no_code_and_uzbek_dates(
     meta = await page.locator("#card-meta").inner_text()
     # Debian's Chromium has no Uzbek locale data: written by hand as dd.mm.yyyy hh:mm.
     assert re.search(r"\b\d\d\.\d\d\.\d{4} \d\d:\d\d\b", meta), meta
+    await expect(page.locator('#services [data-service="103"] .unit')).to_have_text(
+        "103 — Tez tibbiy yordam, Samarqand viloyati"
+    )
+    services = await page.locator("#services").inner_text()
+    assert not re.search(r"region|police|ambulance", services, re.IGNORECASE), services
+    dialog = await _route_dialog_units(page)
+    assert "→ 102 — Politsiya, Samarqand viloyati" in dialog, dialog
+    assert not re.search(r"region|police|ambulance|rescue", dialog, re.IGNORECASE), dialog
+    await expect(page.locator("#script-about")).to_contain_text("o‘zbekcha (UZ) · Qoralama")
+    caption = await page.locator("#map .map-caption").inner_text()
+    assert caption.startswith("Samarqand viloyati · "), caption
     assert page.errors == []  # type: ignore[attr-defined]
