@@ -319,7 +319,7 @@ function rowAction(action, key) {
     priority: () => find.calls(key) && commands.priorityDialog(find.calls(key)),
     operator: () => find.operators(key) && commands.operatorDialog(find.operators(key), app.parts),
     take: () => commands.takeEscalation(key).then(done("done"), failed),
-    resolve: () => escalation() && commands.resolveDialog(escalation(), escalation().raised_by),
+    resolve: () => escalation() && commands.resolveDialog(escalation(), panels.personName(app.parts, escalation().raised_by)),
     "takeover-escalated": () => escalation() && commands.takeoverDialog(escalation().call_id, callerOf(escalation().call_id)),
     resend: () => find.followup(key) && commands.resend(find.followup(key)).then(done("sent_again"), failed),
     reroute: () => find.followup(key) && commands.rerouteDialog(find.followup(key), app.reference.services),
@@ -336,7 +336,7 @@ function dropped(item, place) {
     commands.moveCall(item.key, where).then(() => toast(t("moved")), failed);
   } else if (item.kind === "operator" && place.kind === "queue" && operator(item.key)) {
     commands.setQueues(item.key, [place.key])
-      .then(() => toast(t("assigned", { name: operator(item.key)?.full_name || item.key, queue: place.key })), failed);
+      .then(() => toast(t("assigned", { name: operator(item.key)?.full_name || item.key, queue: panels.queueName(app.parts, place.key) })), failed);
   } else if (item.kind === "operator" && place.kind === "state" && operator(item.key)) {
     commands.stateByDrop(operator(item.key), place.key).catch(failed);
   } else if (item.kind === "skill" && place.kind === "operator" && operator(place.key)) {

@@ -6,7 +6,7 @@ import { api } from "../../operator/js/api.js";
 import { field, openDialog, select } from "../../operator/js/dialogs.js";
 import { pick, t } from "../../operator/js/i18n.js";
 import { h } from "./dom.js";
-import { flatSkills, SKILLS, skillName } from "./panels.js";
+import { flatSkills, queueName, SKILLS, skillName } from "./panels.js";
 
 const BREAK_REASONS = ["break_rest", "break_meal", "break_training", "break_technical", "break_other"];
 
@@ -50,7 +50,7 @@ export function moveDialog(call, parts) {
       const queues = (parts.queues?.queues || []).filter((q) => q.name !== call.queue);
       const toQueue = h("input", { type: "radio", name: "move-to", value: "queue", id: "move-to-queue", checked: true });
       const toOperator = h("input", { type: "radio", name: "move-to", value: "operator", id: "move-to-operator" });
-      const queue = select(queues.map((q) => [q.name, `${q.title} (${q.name})`]), queues[0]?.name);
+      const queue = select(queues.map((q) => [q.name, queueName(parts, q.name)]), queues[0]?.name);
       queue.id = "move-queue";
       const operator = select((parts.operators || []).map((o) => [o.username, `${o.full_name} — ${t(`state_${o.state}`)}`]));
       operator.id = "move-operator";
@@ -153,7 +153,7 @@ export function operatorDialog(operator, parts) {
       const every = h("input", { type: "checkbox", id: "operator-every-queue", checked: operator.queues === null });
       const queues = h("div", { class: "choices columns", id: "operator-queues" },
         ...queueNames.map((name) => h("label", { class: "check" },
-          h("input", { type: "checkbox", value: name, checked: operator.queues?.includes(name) }), name)));
+          h("input", { type: "checkbox", value: name, checked: operator.queues?.includes(name) }), queueName(parts, name))));
       const skills = h("div", { class: "choices columns", id: "operator-skills" },
         ...keys.map((key) => h("label", { class: "check" },
           h("input", { type: "checkbox", value: key, checked: key in flat }),

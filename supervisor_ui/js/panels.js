@@ -1,7 +1,7 @@
 // The supervisor console's panels, each drawn whole from the stream's parts. Rows carry
 // data-key (what they show), data-drag (what can be dragged) and data-drop (what they take).
 
-import { hhmm, pick, t } from "../../operator/js/i18n.js";
+import { hhmm, languageName, named, pick, t } from "../../operator/js/i18n.js";
 import { clock, h, percent, since } from "./dom.js";
 
 export const SKILLS = [
@@ -21,18 +21,21 @@ export function flatSkills(skills) {
   return flat;
 }
 
-/** A skill key in words: "UZ", "SMS", "Sign language". */
+/** A skill key in words: "Uzbek", "SMS", "Sign language". */
 export function skillName(key) {
-  if (key.startsWith("lang:")) return key.slice(5).toUpperCase();
+  if (key.startsWith("lang:")) return named("lang_", key.slice(5), key.slice(5).toUpperCase());
   if (key.startsWith("channel:")) return t(`channel_${key.slice(8)}`);
   return t(`skill_${key}`);
 }
 
-function queueTitle(parts, name) {
-  return (parts.queues?.queues || []).find((q) => q.name === name)?.title || name;
+/** A queue's name in the interface language (the server's title for a queue the texts do not
+ * name: one added since). */
+export function queueName(parts, code) {
+  return named("queue_", code, (parts.queues?.queues || []).find((q) => q.name === code)?.title);
 }
 
-function personName(parts, username) {
+/** A person's full name (the username of someone the floor does not list). */
+export function personName(parts, username) {
   if (!username) return "";
   if (username === parts.me?.username) return parts.me.full_name || username;
   return (parts.operators || []).find((o) => o.username === username)?.full_name || username;
@@ -89,7 +92,7 @@ export function queueRows(parts) {
   const one = (q, overall) => {
     const oldest = oldestWaiting(parts, overall ? null : q.name);
     return row(q.name, { class: overall ? "overall" : "", dataset: overall ? {} : { drop: "queue", waiting: String(q.waiting) } },
-      h("span", {}, h("strong", { text: overall ? t("all_queues") : q.title }), overall ? null : h("small", { class: "muted", text: ` ${q.name}` })),
+      h("strong", { text: overall ? t("all_queues") : queueName(parts, q.name) }),
       h("strong", { class: q.waiting ? "warn" : "", text: String(q.waiting) }),
       oldest ? since(oldest, { class: "wait" }) : "—",
       level(q.now),
@@ -155,9 +158,9 @@ export function callRows(parts) {
       call.position ? String(call.position) : "",
       h("span", {}, h("strong", { text: call.caller || "—" }),
         h("span", { class: "chip", text: t(`channel_${call.channel}`) }),
-        h("span", { class: "chip", text: call.language.toUpperCase() }),
+        h("span", { class: "chip", dataset: { language: call.language }, text: languageName(call.language) }),
         call.priority ? h("span", { class: "chip prio-chip", text: `P${call.priority}` }) : null),
-      queueTitle(parts, call.queue),
+      queueName(parts, call.queue),
       since(waiting ? call.entered_at : call.connected_at || call.entered_at, { class: "wait" }),
       state.join(""),
       personName(parts, who),
@@ -187,7 +190,7 @@ export function operatorRows(parts) {
       op.call_id ? callerOf(parts, op.call_id) || "…" : "",
       String(op.calls_today),
       op.handle_s === null ? "—" : clock(op.handle_s),
-      op.queues === null ? h("span", { class: "muted", text: t("every_queue") }) : op.queues.join(", "),
+      op.queues === null ? h("span", { class: "muted", text: t("every_queue") }) : op.queues.map((q) => queueName(parts, q)).join(", "),
       h("span", { class: "skills" }, ...Object.entries(skills).map(([key, penalty]) =>
         h("span", { class: "chip", title: `${t("penalty")}: ${penalty}`, text: `${skillName(key)}${penalty ? ` ${penalty}` : ""}` }))),
       h("span", { class: "row-actions" }, button("change", "operator", op.username)));
@@ -292,14 +295,14 @@ export function alertItems(parts) {
   const groups = new Map();
   for (const alert of parts.alerts || []) {
     if (!groups.has(alert.queue)) groups.set(alert.queue, []);
-    groups.get(alert.queue).push(alertItem(alert));
+    groups.get(alert.queue).push(alertItem(parts, alert));
   }
   return [...groups].map(([queue, items]) =>
     h("li", { class: "alert-group", dataset: { queue } },
-      h("strong", { text: queueTitle(parts, queue) }), h("ul", {}, ...items)));
+      h("strong", { text: queueName(parts, queue) }), h("ul", {}, ...items)));
 }
 
-function alertItem(alert) {
+function alertItem(parts, alert) {
   const data = { dataset: { kind: alert.kind, key: alert.key } };
   if (alert.kind === "long_wait") {
     data.dataset.call = alert.call_id;
@@ -308,7 +311,8 @@ function alertItem(alert) {
   }
   if (alert.kind === "ring_no_answer") {
     return h("li", data, `⚠ ${t("alert_ring_no_answer", {
-      count: alert.count, minutes: alert.window_minutes, operators: alert.operators.join(", "),
+      count: alert.count, minutes: alert.window_minutes,
+      operators: alert.operators.map((username) => personName(parts, username)).join(", "),
     })}`);
   }
   const waiting = alert.waiting_past ? ` (${t("alert_waiting_past", { count: alert.waiting_past })})` : "";
@@ -328,7 +332,7 @@ export function wallboard(parts) {
     const today = (q.today.service_level || [])[0];
     const below = today && honest(today) !== null && today.target_percent !== null && honest(today) < today.target_percent;
     return h("section", { class: `tile${overall ? " overall" : ""}${q.waiting ? " busy" : ""}`, dataset: { queue: q.name } },
-      h("h3", { text: overall ? t("all_queues") : q.title }),
+      h("h3", { text: overall ? t("all_queues") : queueName(parts, q.name) }),
       h("p", { class: "big" }, h("span", { class: "count", text: String(q.waiting) }), h("small", { class: "label", text: ` ${t("waiting")}` })),
       h("p", {}, `${t("longest_wait")}: `, oldest ? since(oldest, { class: "wait" }) : "—"),
       h("p", { class: below ? "below" : "" }, `${t("sl_today")}: ${today ? percent(honest(today)) : "—"}`),

@@ -175,7 +175,7 @@ async def test_the_supervisor_changes_an_operator_by_drag_and_by_command_and_sho
     await supervisor.locator('#skill-palette [data-skill="sign_language"]').drag_to(me)
     await expect(me).to_contain_text("Imo-ishora tili")
     await me.drag_to(supervisor.locator('#queues tr[data-key="voice-ru"]'))
-    await expect(me.locator("td").nth(5)).to_have_text("voice-ru")
+    await expect(me.locator("td").nth(5)).to_have_text("Ovozli, ruscha")
     await me.drag_to(supervisor.locator('#state-drops [data-state="on_break"]'))
     await expect(supervisor.locator("#break-reason")).to_be_visible()
     await supervisor.locator("#dialog-confirm").click()
