@@ -19,7 +19,7 @@ LOCK := $(VENV)/bin/uv pip compile --quiet --generate-hashes --universal --pytho
 SUITE_LIMIT ?= 45m
 
 .PHONY: run test test-fast lint typecheck format install system-deps npm-deps clean lock bench-geo \
-	bench-cards bench-consoles bench-queues bench-day bench-requests bench-sign-in
+	bench-cards bench-consoles bench-queues bench-day bench-requests bench-sign-in reliability
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -116,6 +116,11 @@ bench-requests: $(DEV_STAMP) system-deps
 ## the flood does to another operator's requests (RELIABILITY.md).
 bench-sign-in: $(DEV_STAMP) system-deps
 	$(PY) benchmarks/sign_in_flood.py $(BENCH_ARGS)
+
+## Faults under load (RELIABILITY.md): kill -9 five times, the service's system down, PostgreSQL
+## restarted the hard way; every acknowledged card kept and delivered once or marked, in order.
+reliability: $(DEV_STAMP) system-deps
+	$(PY) benchmarks/reliability.py $(BENCH_ARGS)
 
 ## A compressed day against `make run`'s server (start it in simulation mode, see README
 ## "Simulators"); SIM_ARGS=... passes options, e.g. SIM_ARGS="--speed 20 --hours 2 --json".

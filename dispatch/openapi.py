@@ -73,7 +73,8 @@ FINDING = {
 REFUSED = {
     "description": "refused: what is wrong and what to change (401 not signed in, 403 not "
     "this role, 404 not found, 409 not in this state, 413 too large, 415 wrong content type, "
-    "429 too many attempts)",
+    "429 too many attempts, 503 the database unavailable for a moment: nothing stored, try "
+    "again after Retry-After)",
     "content": {
         "application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}
     },
@@ -92,7 +93,7 @@ def describe_answers(app: FastAPI) -> Callable[[], dict[str, Any]]:
         components["HTTPValidationError"] = REFUSAL
         components["Finding"] = FINDING
         components.pop("ValidationError", None)
-        # Any other status an operation answers (401, 403, 404, 409, 413, 415, 429) is a
+        # Any other status an operation answers (401, 403, 404, 409, 413, 415, 429, 503) is a
         # refusal with the same body: said once per operation as its ``default`` answer.
         for operations in schema.get("paths", {}).values():
             for operation in operations.values():

@@ -11,11 +11,12 @@ import re
 from collections.abc import Iterable
 from http import HTTPStatus
 
+import asyncpg
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
 
 from dispatch.core.logging import get_logger
@@ -63,6 +64,8 @@ def answer_refusals(app: FastAPI, routers: Iterable[APIRouter]) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(DataError, _data_error)
+    app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(ConnectionError, _database_unavailable)
     app.add_exception_handler(HTTPException, http_error)
 
 
@@ -87,6 +90,57 @@ async def _data_error(request: Request, exc: Exception) -> JSONResponse:
             "code": "invalid_request",
         },
         status_code=422,
+    )
+
+
+# How long a client is asked to wait before trying again while the database is unreachable.
+DATABASE_RETRY_AFTER_S = 2
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """A database that cannot be reached (down, restarting, the connection lost under the
+    request) is the server's state, not the request's fault: 503 with the reason and
+    ``Retry-After``; the transaction was rolled back, so nothing is half-written. Any other
+    database error stays a 500 (a defect to find, not to hide)."""
+    assert isinstance(exc, DBAPIError)
+    if (
+        exc.connection_invalidated
+        or isinstance(exc, (OperationalError, InterfaceError))
+        or any(isinstance(cause, _UNAVAILABLE) for cause in _causes(exc))
+    ):
+        return await _database_unavailable(request, exc)
+    raise exc
+
+
+# What the driver raises when PostgreSQL is not there: refused or lost connections, a server
+# starting up, shutting down or in crash recovery (SQLSTATE classes 08 and 57).
+_UNAVAILABLE = (
+    OSError,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+)
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """The chain of exceptions ``exc`` was raised from (the driver's is deeper down)."""
+    chain: list[BaseException] = []
+    step = exc.__cause__ or exc.__context__
+    while step is not None and len(chain) < 10:
+        chain.append(step)
+        step = step.__cause__ or step.__context__
+    return chain
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    log.warning("request.database_unavailable", error=type(exc).__name__, path=request.url.path)
+    return JSONResponse(
+        {
+            "detail": "the database is unavailable for a moment (nothing was stored); "
+            f"try again in {DATABASE_RETRY_AFTER_S} s",
+            "code": "database_unavailable",
+        },
+        status_code=503,
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_S)},
     )
 
 
