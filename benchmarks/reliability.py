@@ -7,7 +7,10 @@ and route cards as fast as the server answers, the whole time. Then, in turn:
 
 - **kill -9**: the server process is killed (SIGKILL) ``--kills`` times, ``--interval`` seconds
   apart, and started again at once (``serve --no-migrate``);
-- **service down**: the receiver answers 503 for ``--down`` seconds, then takes cards again.
+- **service down**: the receiver answers 503 for ``--down`` seconds, then takes cards again;
+- on PostgreSQL (which runs with a Redis bus): **PostgreSQL restarted the hard way**
+  (``pg_ctl restart -m immediate``: crash recovery), then **Redis killed** and started again
+  after ``--redis-down`` seconds; the figures say how long until cards were acknowledged again.
 
 A card counts as acknowledged when its create answered 201, a route when it answered 200; a
 request whose answer was lost (the server died under it) counts as neither. When the load
@@ -24,6 +27,7 @@ import argparse
 import asyncio
 import contextlib
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -210,6 +214,46 @@ class Server:
                 self.process.wait(timeout=10)
 
 
+class RedisProcess:
+    """A throw-away redis-server on one port, killed and started again on demand."""
+
+    def __init__(self) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError("redis-server is not installed; run 'make test' (it installs it)")
+        self.command = [binary, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def launch(self) -> None:
+        self.process = subprocess.Popen(  # noqa: S603 - Debian's redis-server
+            [*self.command, "--port", str(self.port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    async def start(self) -> None:
+        """Launch and wait (bounded) until it listens."""
+        self.launch()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError):
+                _, writer = await asyncio.open_connection("127.0.0.1", self.port)
+                writer.close()
+                return
+            await asyncio.sleep(0.05)
+        raise RuntimeError(f"redis-server did not listen on {self.port} within 30 s")
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=30)
+
+
 async def _until(check: Any, *, within: float, what: str) -> float:
     """Wait (bounded) until ``check()`` is true; seconds waited."""
     began = time.monotonic()
@@ -226,15 +270,23 @@ async def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix=f"reliability-{backend}-") as folder:
         workdir = Path(folder)
         async with database(backend, workdir) as (url, description):
-            env = server_env(url, feed_retry_base_s="0.2", feed_retry_max_s="2")
+            redis = RedisProcess() if backend == "postgresql" else None
+            settings = {"feed_retry_base_s": "0.2", "feed_retry_max_s": "2"}
+            if redis is not None:
+                await redis.start()
+                settings["redis_url"] = redis.url
+                description += ", Redis bus (started for the run)"
+            env = server_env(url, **settings)
             prepare_database(env, workdir)
             server = Server(env, workdir)
             with receiving(receiver) as hook:
                 try:
                     server.start()
-                    return await _drive(server, receiver, hook, url, description, args)
+                    return await _drive(server, receiver, hook, url, redis, description, args)
                 finally:
                     server.stop()
+                    if redis is not None:
+                        redis.kill()
                     _keep_logs(workdir, backend)
 
 
@@ -251,6 +303,7 @@ async def _drive(
     receiver: Receiver,
     hook: str,
     database_url: str,
+    redis: RedisProcess | None,
     description: str,
     args: argparse.Namespace,
 ) -> dict[str, Any]:
@@ -267,6 +320,7 @@ async def _drive(
         ]
         restarts: list[float] = []
         database_restart: dict[str, Any] = {}
+        redis_restart: dict[str, Any] = {}
         try:
             for _ in range(args.kills):
                 await asyncio.sleep(args.interval)
@@ -289,6 +343,23 @@ async def _drive(
                     time.monotonic() - database_restart.pop("at"), 1
                 )
                 await asyncio.sleep(args.interval)
+            if redis is not None:
+                before = len(load.created)
+                began = time.monotonic()
+                redis.kill()
+                await asyncio.sleep(args.redis_down)
+                await redis.start()
+                await _until(
+                    lambda: len(load.created) > before + args.workers,
+                    within=args.settle,
+                    what="cards acknowledged again after Redis's restart",
+                )
+                redis_restart = {
+                    "down_s": args.redis_down,
+                    "cards_acknowledged_meanwhile": len(load.created) - before,
+                    "cycle_s": round(time.monotonic() - began, 1),
+                }
+                await asyncio.sleep(args.interval)
         finally:
             load.stop = True
             await asyncio.gather(*operators, return_exceptions=True)
@@ -301,6 +372,7 @@ async def _drive(
         stored = await _stored(pool[1], await sign_in(pool[1], "supervisor1"), load.created)
     found = _findings(load, receiver, stored, restarts, drained, description, args)
     found["database_restart"] = database_restart
+    found["redis_restart"] = redis_restart
     return found
 
 
@@ -409,6 +481,8 @@ def print_table(results: dict[str, dict[str, Any]]) -> None:
         print(f"  the servers' logs: benchmarks/out/reliability-{backend}-server.log")
         if result["database_restart"]:
             print(f"  PostgreSQL restarted under load (immediate): {result['database_restart']}")
+        if result["redis_restart"]:
+            print(f"  Redis killed and started again under load: {result['redis_restart']}")
         for key, text in result["first_refusal"].items():
             print(f"  first {key}: {text}")
 
@@ -420,6 +494,7 @@ def main() -> int:
     parser.add_argument("--interval", type=float, default=4.0, help="seconds of load between")
     parser.add_argument("--down", type=float, default=20.0, help="seconds the service is down")
     parser.add_argument("--workers", type=int, default=4, help="operators' clients")
+    parser.add_argument("--redis-down", type=float, default=5.0, help="seconds Redis is gone")
     parser.add_argument("--settle", type=float, default=120.0, help="bound on each final wait")
     args = parser.parse_args()
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
