@@ -77,6 +77,11 @@ async def _floor_in_russian(browser: Browser, server: Live) -> tuple[Page, Page]
         # Nobody answers the first offer: it rings out (an alert naming operator1).
         alert = supervisor.locator('#alerts li[data-kind="ring_no_answer"]')
         await expect(alert).to_be_visible()
+        # The call comes back to operator1 after their rest (10 s): time to answer it then.
+        longer = await http.patch(
+            "/api/v1/queues/voice-uz", json={"offer_timeout_s": 120}, headers=boss
+        )
+        assert longer.status_code == 200, longer.text
         await expect(operator.locator("#offer")).to_contain_text("+998935550606")
         await operator.keyboard.press("Alt+A")
         await expect(operator.locator("#state")).to_have_attribute("data-state", "on_call")
