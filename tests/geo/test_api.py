@@ -44,7 +44,8 @@ async def test_regions_are_geojson_with_names(api: Api) -> None:
     assert len(body["features"]) == 14
     samarqand = next(f for f in body["features"] if f["id"] == "UZ-SA")
     assert samarqand["properties"]["name"] == "Samarqand viloyati"
-    assert samarqand["properties"]["names"]["ru"] == "Самаркандаская область"
+    # the source spells it "Самаркандаская": mended as the boundaries are loaded
+    assert samarqand["properties"]["names"]["ru"] == "Самаркандская область"
     assert samarqand["geometry"]["type"] in ("Polygon", "MultiPolygon")
     west, south, east, north = samarqand["bbox"]
     assert 65 < west < east < 68
