@@ -9,7 +9,7 @@ import {
 } from "./card.js";
 import { closeDialog, dialogOpen, installDialog, openDialog } from "./dialogs.js";
 import { connectionStatus, toast } from "./dom.js";
-import { hhmm, languageName, named, number, pick, t } from "./i18n.js";
+import { hhmm, languageName, named, number, percentage, pick, t } from "./i18n.js";
 import { installShortcuts, shortcutTable } from "./keys.js";
 import { drawMap } from "./map.js";
 import { startRinging, stopRinging, unlockAudio } from "./ring.js";
@@ -251,7 +251,7 @@ function renderCards(cards) {
       type.textContent = kind ? pick(kind.names) : "—";
       const percent = document.createElement("span");
       percent.className = "percent";
-      percent.textContent = `${card.completeness.percent}%`;
+      percent.textContent = percentage(card.completeness.percent, 0);
       button.append(number, type, percent);
       item.append(button);
       return item;
@@ -278,7 +278,7 @@ function renderQueue(queue) {
   const longest = all.longest_wait_s != null ? ` · ${t("queue_longest")} ${clock(all.longest_wait_s)}` : "";
   const level = all.service_level_today?.percent;
   node.textContent = `${t("queue_waiting")}: ${number(all.waiting)}${longest} · ${t("queue_free")}: ${number(all.available)}` +
-    (level != null ? ` · ${t("queue_sl")}: ${number(level / 100, { style: "percent" })}` : "");
+    (level != null ? ` · ${t("queue_sl")}: ${percentage(level, 0)}` : "");
   node.dataset.waiting = String(all.waiting);
 }
 

@@ -5,7 +5,7 @@
 
 import { api } from "./api.js";
 import { h } from "./dom.js";
-import { dateTime, hhmm, languageName, named, number, pick, t } from "./i18n.js";
+import { dateTime, hhmm, languageName, named, number, percentage, pick, t } from "./i18n.js";
 import { showTypeName, typePicker } from "./typepicker.js";
 import { learnUnits, unitName } from "./units.js";
 
@@ -380,7 +380,7 @@ function serviceName(service) {
 function showCompleteness(completeness) {
   const { required, missing, percent } = completeness;
   document.getElementById("completeness-meter").value = percent;
-  document.getElementById("completeness-percent").textContent = `${percent}%`;
+  document.getElementById("completeness-percent").textContent = percentage(percent, 0);
   document.getElementById("completeness-missing").classList.toggle("complete", !missing.length);
   document.getElementById("completeness-missing").textContent = missing.length
     ? `${t("missing")}: ${missing.map((p) => t(`field_${p}`)).join(", ")}`

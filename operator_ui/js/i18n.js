@@ -29,10 +29,38 @@ export function setLanguage(code) {
   document.documentElement.lang = current;
 }
 
+function fill(text, vars) {
+  return text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ""));
+}
+
 /** The text for ``key`` in the interface language, with {name} placeholders filled. */
 export function t(key, vars = {}) {
   const text = TEXTS[current][key] ?? TEXTS.en[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ""));
+  return fill(typeof text === "string" ? text : text.other, vars);
+}
+
+const RULES = new Map();
+
+/** The plural category of ``count`` in the interface language (CLDR: one, few, many, other).
+ * Uzbek by its own rule (one for 1, else other) when the browser has no Uzbek plural data. */
+export function pluralCategory(count) {
+  if (!RULES.has(current)) {
+    const rules = new Intl.PluralRules(current);
+    RULES.set(current, rules.resolvedOptions().locale.split("-")[0] === current ? rules : null);
+  }
+  const rules = RULES.get(current);
+  if (rules) return rules.select(count);
+  return Number(count) === 1 ? "one" : "other";
+}
+
+/** A counted noun: the text ``key`` has a form per plural category of the language ({one,
+ * few, many, other} in Russian, {one, other} in Uzbek and English); the form for ``count`` is
+ * filled with the count as the locale writes it ({count}, a decimal kept to one place) and
+ * ``vars``. */
+export function plural(key, count, vars = {}) {
+  const forms = TEXTS[current][key] ?? TEXTS.en[key] ?? key;
+  const form = typeof forms === "string" ? forms : forms[pluralCategory(count)] ?? forms.other;
+  return fill(form, { ...vars, count: number(count, { maximumFractionDigits: 1 }) });
 }
 
 /** A server-provided name map ({uz, ru, en}) in the interface language. */
@@ -65,10 +93,29 @@ export function dateTime(iso) {
   return `${parts.day}.${parts.month}.${parts.year} ${parts.hour}:${parts.minute}`;
 }
 
-/** A number as the interface's locale writes it (Uzbek like Russian: no Uzbek data in Chromium). */
+// Uzbekistan writes digits and separators as Russia does (1 234,5); a browser whose ICU has no
+// Uzbek data (Debian's Chromium) formats "uz" as the root locale (1,234.5), so ru-RU stands in.
+const UZ_DATA = new Intl.NumberFormat("uz-Latn-UZ").format(1.5) === "1,5";
+
+function numbers(options) {
+  const tag = current === "uz" && !UZ_DATA ? "ru-RU" : locale();
+  return new Intl.NumberFormat(tag, { maximumFractionDigits: 0, ...options });
+}
+
+/** A number as the interface's locale writes it. */
 export function number(value, options = {}) {
-  const tag = current === "uz" ? "ru-RU" : locale();
-  return new Intl.NumberFormat(tag, { maximumFractionDigits: 0, ...options }).format(value);
+  return numbers(options).format(value);
+}
+
+/** A percentage (``value`` in points: 80.9 for 80.9 %) as the locale writes it: "80,9 %" in
+ * Russian, "80,9%" in Uzbek, "80.9%" in English; at most ``digits`` decimals; "—" for none. */
+export function percentage(value, digits = 1) {
+  if (value === null || value === undefined || Number.isNaN(Number(value))) return "—";
+  const parts = numbers({ style: "percent", maximumFractionDigits: digits }).formatToParts(Number(value) / 100);
+  // Uzbek puts no space before the sign (80,9%) where ru-RU, standing in for it, does.
+  const uz = current === "uz" && !UZ_DATA;
+  return parts.filter((part, i) => !(uz && part.type === "literal" && parts[i + 1]?.type === "percentSign"))
+    .map((part) => part.value).join("");
 }
 
 /** A language by name: the usual ones from the texts, others as the browser names them. */

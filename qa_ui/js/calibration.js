@@ -4,7 +4,7 @@
 
 import { api } from "/operator/js/api.js";
 import { h, num, percent, table } from "./dom.js";
-import { language, t } from "/operator/js/i18n.js";
+import { language, plural, t } from "/operator/js/i18n.js";
 
 export async function showCalibration(ctx, sessionId) {
   const sessions = await api("GET", `/qa/calibrations?language=${language()}`);
@@ -15,7 +15,7 @@ export async function showCalibration(ctx, sessionId) {
       sessions.length
         ? h("ul", { className: "plan-list" }, sessions.map((s) => h("li", {},
           h("a", { href: `#calibration/${s.id}` }, s.title), " ",
-          h("span", { className: "muted" }, t("calibration_size", { calls: num(s.call_ids.length), people: num(s.participants.length) })))))
+          h("span", { className: "muted" }, `${plural("calibration_size", s.call_ids.length)}, ${plural("calibration_people", s.participants.length)}`))))
         : h("p", { className: "muted" }, t("no_calibrations"))),
     detail));
   const chosen = sessions.find((s) => s.id === sessionId);

@@ -1,6 +1,6 @@
 // Small DOM helpers: build elements from data with textContent only (never HTML from data).
 
-import { language } from "/operator/js/i18n.js";
+import { language, percentage } from "/operator/js/i18n.js";
 
 /** The element with this id. */
 export const $ = (id) => document.getElementById(id);
@@ -78,11 +78,10 @@ export function num(value, digits = 2) {
     .format(Number(value));
 }
 
-/** A share (0..1) as a percentage in the interface's locale. */
+/** A share (0..1) as a percentage in the interface's locale ("2,5 %" in Russian). */
 export function percent(share, digits = 0) {
   if (share === null || share === undefined) return "—";
-  return format(`pct${digits}`, (loc) => new Intl.NumberFormat(loc, { style: "percent", maximumFractionDigits: digits }))
-    .format(Number(share));
+  return percentage(Number(share) * 100, digits);
 }
 
 /** Today's date in Tashkent as YYYY-MM-DD. */

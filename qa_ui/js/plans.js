@@ -3,8 +3,8 @@
 // interface language); dates and numbers in its locale.
 
 import { api } from "/operator/js/api.js";
-import { day, h, num, stamp, table, today } from "./dom.js";
-import { language, t } from "/operator/js/i18n.js";
+import { day, h, num, percent, stamp, table, today } from "./dom.js";
+import { language, plural, t } from "/operator/js/i18n.js";
 
 const inLanguage = () => `language=${language()}`;
 
@@ -15,7 +15,7 @@ export async function showPlans(ctx, planId) {
   const list = h("ul", { className: "plan-list", id: "plan-list" }, plans.map((plan) =>
     h("li", {}, h("a", { href: `#plan/${plan.id}`, dataset: { plan: plan.id } },
       `${day(plan.date_from)} – ${day(plan.date_to)}`),
-    " ", h("span", { className: "muted" }, t("plan_size", { chosen: num(plan.chosen), population: num(plan.population) })))));
+    " ", h("span", { className: "muted" }, plural("plan_size", plan.population, { chosen: num(plan.chosen) })))));
   const detail = h("section", { className: "panel plan-detail", id: "plan-detail" });
   ctx.page.replaceChildren(h("div", { className: "columns" },
     h("aside", { className: "panel" }, h("h2", {}, t("new_plan")), form, h("h2", {}, t("plans")),
@@ -53,7 +53,7 @@ function planForm(ctx) {
       if (inputs.seed.value !== "") body.seed = Number(inputs.seed.value);
       try {
         const plan = await api("POST", `/qa/plans?${inLanguage()}`, { json: body });
-        ctx.toast(t("plan_made", { chosen: num(plan.chosen) }));
+        ctx.toast(plural("plan_made", plan.chosen));
         ctx.go(`#plan/${plan.id}`);
       } catch (failure) {
         error.textContent = failure.detail || failure.message;
@@ -91,7 +91,7 @@ function showPlan(panel, plan) {
   panel.replaceChildren(
     h("h2", {}, `${t("plan")} ${day(plan.date_from)} – ${day(plan.date_to)}`),
     h("p", {}, t("plan_summary", {
-      chosen: num(plan.chosen), population: num(plan.population), share: num(plan.share * 100, 1),
+      size: plural("plan_size", plan.population, { chosen: num(plan.chosen) }), share: percent(plan.share, 1),
       seed: plan.seed, min: num(plan.min_per_operator),
     })),
     h("p", {}, Object.entries(plan.reasons).map(([r, n]) => h("span", { className: "chip" }, `${reasonText(r)}: ${num(n)}`))),

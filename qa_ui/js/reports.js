@@ -4,7 +4,7 @@
 
 import { ApiError, api, token } from "/operator/js/api.js";
 import { day, h, num, percent, table, today } from "./dom.js";
-import { language, t } from "/operator/js/i18n.js";
+import { language, plural, t } from "/operator/js/i18n.js";
 
 const TABLES = ["operators", "shifts", "weeks", "errors", "evaluations"];
 
@@ -73,7 +73,7 @@ function showReport(output, report) {
   const levels = [...new Set(report.operators.flatMap((o) => Object.keys(o.levels)))].sort();
   output.replaceChildren(
     h("section", { className: "panel" }, h("h2", {}, t("table_operators")),
-      h("p", {}, t("report_summary", { count: num(report.evaluations), mean: num(report.mean_score) })),
+      h("p", {}, plural("report_summary", report.evaluations, { mean: num(report.mean_score) })),
       table([t("operator"), t("evaluations"), t("mean_score"), t("min_score"), t("max_score"), t("critical_failures"),
         ...levels.map((l) => t(`level_${l}`))],
       report.operators.map((o) => [person(o.operator, o.operator_name), num(o.evaluations), num(o.mean_score),

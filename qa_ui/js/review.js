@@ -149,12 +149,12 @@ function scorecardForm(state) {
   const definition = scorecard.definition;
   const previous = mine ? mine.answers : {};
   const sections = definition.sections.map((section) => h("fieldset", { className: "section" },
-    h("legend", {}, `${pick(section.title)} `, h("span", { className: "chip" }, t("weight", { weight: section.weight }))),
+    h("legend", {}, `${pick(section.title)} `, h("span", { className: "chip" }, t("weight", { weight: num(section.weight) }))),
     section.items.map((item) => {
       const answer = previous[item.key]?.answer || "yes";
       return h("div", { className: "item", dataset: { item: item.key, deviation: item.deviation } },
         h("span", { className: "item-text" }, pick(item.text), " ",
-          h("span", { className: `chip deviation ${item.deviation}` }, `${item.points} · ${t(`deviation_${item.deviation}`)}`)),
+          h("span", { className: `chip deviation ${item.deviation}` }, `${num(item.points)} · ${t(`deviation_${item.deviation}`)}`)),
         h("span", { className: "answers", role: "radiogroup" }, ANSWERS.map((value) =>
           h("label", {}, h("input", {
             type: "radio", name: `answer-${item.key}`, id: `answer-${item.key}-${value}`, value, checked: value === answer,
@@ -222,7 +222,7 @@ function showResult(state, evaluation) {
     h("h2", {}, t("result")),
     h("p", { className: "score-line" }, h("strong", { id: "score" }, num(evaluation.score)), " / 100 · ",
       h("span", { id: "level", className: `level ${evaluation.level}` }, t(`level_${evaluation.level}`)),
-      " · ", t("revision_n", { n: evaluation.revision })),
+      " · ", t("revision_n", { n: num(evaluation.revision) })),
     evaluation.critical_failures.length
       ? h("p", { className: "error", id: "critical" }, t("critical_failed", { items: evaluation.critical_failures.map((k) => itemText(scorecard, k)).join(", ") }))
       : null,

@@ -22,8 +22,3 @@ export function since(iso, attributes = {}) {
 export function secondsSince(iso, now) {
   return (now - Date.parse(iso)) / 1000;
 }
-
-/** A percent, or a dash when there is nothing to count yet. */
-export function percent(value) {
-  return value === null || value === undefined ? "—" : `${Math.round(value)}%`;
-}

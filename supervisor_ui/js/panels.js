@@ -1,8 +1,8 @@
 // The supervisor console's panels, each drawn whole from the stream's parts. Rows carry
 // data-key (what they show), data-drag (what can be dragged) and data-drop (what they take).
 
-import { hhmm, languageName, named, pick, t } from "../../operator/js/i18n.js";
-import { clock, h, percent, since } from "./dom.js";
+import { hhmm, languageName, named, number, percentage as percent, pick, plural, t } from "../../operator/js/i18n.js";
+import { clock, h, since } from "./dom.js";
 
 export const SKILLS = [
   "lang:uz", "lang:ru", "lang:kaa", "lang:en",
@@ -53,7 +53,8 @@ function honest(level) {
   return level.percent_with_waiting ?? level.percent;
 }
 
-/** The first service-level target of a period: "85% / 90%", marked when below. */
+/** The first service-level target of a period: "85% / 90%" ("85 % / 90 %" in Russian), marked
+ * when below. */
 function level(period) {
   const target = (period?.service_level || []).find((l) => l.target_percent !== null) || null;
   if (!target) return h("span", { text: "—" });
@@ -61,8 +62,8 @@ function level(period) {
   const below = shown !== null && shown < target.target_percent;
   return h("span", {
     class: below ? "below" : "",
-    title: `≤ ${target.seconds} s · ${t("sl_answered_only")}: ${percent(target.percent)} · ${t("sl_waiting_past")}: ${target.waiting_past || 0}`,
-    text: `${percent(shown)} / ${Math.round(target.target_percent)}%`,
+    title: `${t("within_seconds", { seconds: number(target.seconds) })} · ${t("sl_answered_only")}: ${percent(target.percent)} · ${t("sl_waiting_past")}: ${number(target.waiting_past || 0)}`,
+    text: `${percent(shown)} / ${percent(target.target_percent)}`,
   });
 }
 
@@ -93,13 +94,13 @@ export function queueRows(parts) {
     const oldest = oldestWaiting(parts, overall ? null : q.name);
     return row(q.name, { class: overall ? "overall" : "", dataset: overall ? {} : { drop: "queue", waiting: String(q.waiting) } },
       h("strong", { text: overall ? t("all_queues") : queueName(parts, q.name) }),
-      h("strong", { class: q.waiting ? "warn" : "", text: String(q.waiting) }),
+      h("strong", { class: q.waiting ? "warn" : "", text: number(q.waiting) }),
       oldest ? since(oldest, { class: "wait" }) : "—",
       level(q.now),
       level(q.today),
-      String(q.today.answered),
-      String(q.today.abandoned),
-      `${q.available} · ${q.busy} · ${q.on_break}`);
+      number(q.today.answered),
+      number(q.today.abandoned),
+      `${number(q.available)} · ${number(q.busy)} · ${number(q.on_break)}`);
   };
   return [one(queues.overall, true), ...queues.queues.map((q) => one(q, false))];
 }
@@ -110,9 +111,9 @@ export function overallLine(parts) {
   const oldest = oldestWaiting(parts, null);
   const target = (all.today.service_level || [])[0];
   return [
-    `${t("queue_waiting")}: ${all.waiting}`,
+    `${t("queue_waiting")}: ${number(all.waiting)}`,
     oldest ? " · " : "", oldest ? since(oldest) : "",
-    ` · ${t("queue_free")}: ${all.available}`,
+    ` · ${t("queue_free")}: ${number(all.available)}`,
     target ? ` · ${t("queue_sl")}: ${percent(honest(target))}` : "",
   ];
 }
@@ -121,17 +122,18 @@ export function staffingText(staffing) {
   if (!staffing) return [];
   if (!staffing.available) return [t("staffing_unavailable")];
   const text = t("staffing_text", {
-    calls: staffing.calls_per_hour, handle: Math.round(staffing.handle_s), needed: staffing.needed,
-    target: Math.round(staffing.target_percent), seconds: staffing.target_seconds, staffed: staffing.staffed,
+    calls: plural("staffing_calls", staffing.calls_per_hour), handle: number(staffing.handle_s),
+    needed: plural("staffing_needed", staffing.needed), target: percent(staffing.target_percent),
+    seconds: number(staffing.target_seconds), staffed: number(staffing.staffed),
   });
   const verdict = staffing.shortfall
-    ? h("strong", { class: "below", text: t("staffing_short", { count: staffing.shortfall }) })
+    ? h("strong", { class: "below", text: plural("staffing_short", staffing.shortfall) })
     : h("span", { class: "ok", text: t("staffing_enough") });
   return [
     h("strong", { text: `${t("staffing")}: ` }), text, " — ", verdict,
-    ` (${t("staffing_expected", { percent: staffing.expected_percent })})`,
+    ` (${t("staffing_expected", { percent: percent(staffing.expected_percent) })})`,
     staffing.waiting_past_target
-      ? h("span", { class: "below", text: ` ${t("staffing_waiting", { count: staffing.waiting_past_target, seconds: staffing.target_seconds })}` })
+      ? h("span", { class: "below", text: ` ${plural("staffing_waiting", staffing.waiting_past_target, { seconds: number(staffing.target_seconds) })}` })
       : null,
     staffing.handle_assumed ? h("small", { class: "muted", text: ` ${t("staffing_assumed")}` }) : null,
   ].filter(Boolean);
@@ -188,7 +190,7 @@ export function operatorRows(parts) {
           text: t(`state_${op.state}`) + (op.reason ? `: ${op.reason}` : "") }),
         " ", since(op.since, { class: "muted" })),
       op.call_id ? callerOf(parts, op.call_id) || "…" : "",
-      String(op.calls_today),
+      number(op.calls_today),
       op.handle_s === null ? "—" : clock(op.handle_s),
       op.queues === null ? h("span", { class: "muted", text: t("every_queue") }) : op.queues.map((q) => queueName(parts, q)).join(", "),
       h("span", { class: "skills" }, ...Object.entries(skills).map(([key, penalty]) =>
@@ -239,7 +241,7 @@ export function cardRows(parts, reference) {
       kind ? pick(kind.names) : "—",
       h("span", { class: "completeness-cell" },
         h("meter", { min: "0", max: "100", value: String(card.completeness.percent) }),
-        h("strong", { class: "percent", text: ` ${card.completeness.percent}%` }),
+        h("strong", { class: "percent", text: ` ${percent(card.completeness.percent, 0)}` }),
         missing ? h("small", { class: "missing", text: ` ${t("missing")}: ${missing}` }) : null),
       since(card.created_at, { class: "muted" }));
   });
@@ -266,8 +268,8 @@ export function callbackSummary(parts) {
   const board = parts.callbacks;
   if (!board) return "";
   return t("callbacks_summary", {
-    pending: board.pending_count, overdue: board.overdue,
-    dialing: board.dialing.length, unreachable: board.unreachable.length,
+    pending: number(board.pending_count), overdue: number(board.overdue),
+    dialing: number(board.dialing.length), unreachable: number(board.unreachable.length),
   });
 }
 
@@ -306,19 +308,19 @@ function alertItem(parts, alert) {
   const data = { dataset: { kind: alert.kind, key: alert.key } };
   if (alert.kind === "long_wait") {
     data.dataset.call = alert.call_id;
-    return h("li", data, `⚠ ${t("alert_long_wait", { count: alert.count, threshold: Math.round(alert.threshold_s) })} · `,
+    return h("li", data, `⚠ ${plural("alert_long_wait", alert.count, { threshold: number(alert.threshold_s) })} · `,
       since(alert.since));
   }
   if (alert.kind === "ring_no_answer") {
-    return h("li", data, `⚠ ${t("alert_ring_no_answer", {
-      count: alert.count, minutes: alert.window_minutes,
+    return h("li", data, `⚠ ${plural("alert_ring_no_answer", alert.count, {
+      minutes: number(alert.window_minutes),
       operators: alert.operators.map((username) => personName(parts, username)).join(", "),
     })}`);
   }
-  const waiting = alert.waiting_past ? ` (${t("alert_waiting_past", { count: alert.waiting_past })})` : "";
+  const waiting = alert.waiting_past ? ` (${plural("alert_waiting_past", alert.waiting_past)})` : "";
   return h("li", data, `⚠ ${t("alert_service_level", {
-    period: t(`period_${alert.period}`), percent: Math.round(alert.percent),
-    target: Math.round(alert.target_percent), seconds: alert.seconds,
+    period: t(`period_${alert.period}`), percent: percent(alert.percent),
+    target: percent(alert.target_percent), seconds: number(alert.seconds),
   })}${waiting}`);
 }
 
@@ -333,16 +335,16 @@ export function wallboard(parts) {
     const below = today && honest(today) !== null && today.target_percent !== null && honest(today) < today.target_percent;
     return h("section", { class: `tile${overall ? " overall" : ""}${q.waiting ? " busy" : ""}`, dataset: { queue: q.name } },
       h("h3", { text: overall ? t("all_queues") : queueName(parts, q.name) }),
-      h("p", { class: "big" }, h("span", { class: "count", text: String(q.waiting) }), h("small", { class: "label", text: ` ${t("waiting")}` })),
+      h("p", { class: "big" }, h("span", { class: "count", text: number(q.waiting) }), h("small", { class: "label", text: ` ${t("waiting")}` })),
       h("p", {}, `${t("longest_wait")}: `, oldest ? since(oldest, { class: "wait" }) : "—"),
       h("p", { class: below ? "below" : "" }, `${t("sl_today")}: ${today ? percent(honest(today)) : "—"}`),
-      h("p", { class: "muted", text: `${t("answered")} ${q.today.answered} · ${t("abandoned")} ${q.today.abandoned}` }));
+      h("p", { class: "muted", text: `${t("answered")} ${number(q.today.answered)} · ${t("abandoned")} ${number(q.today.abandoned)}` }));
   };
   const counts = {};
   for (const op of parts.operators || []) counts[op.state] = (counts[op.state] || 0) + 1;
   const people = h("section", { class: "tile people" }, h("h3", { text: t("operators") }),
     ...["available", "reserved", "on_call", "wrap_up", "on_break"].map((state) =>
-      h("p", { class: "count", dataset: { state } }, h("strong", { text: String(counts[state] || 0) }), ` ${t(`state_${state}`)}`)));
+      h("p", { class: "count", dataset: { state } }, h("strong", { text: number(counts[state] || 0) }), ` ${t(`state_${state}`)}`)));
   const active = queues.queues.filter((q) => q.waiting || q.signed_in || q.today.entered);
   const alerts = alertItems(parts);
   return [

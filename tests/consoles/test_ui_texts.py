@@ -18,10 +18,15 @@ from dispatch.queues.states import OPEN_ENTRY, OperatorState
 ROOT = Path(__file__).resolve().parents[2]
 UI = ROOT / "operator_ui"
 SUPERVISOR_UI = ROOT / "supervisor_ui"
-KEY = re.compile(r'^\s*"?([a-z_.]+)"?:\s*"', re.MULTILINE)
-# Literal text keys in code: t("x"), and the supervisor's helpers that take a text key.
+# A text is a string, or a counted text: its forms per plural category on one line,
+# {one: "...", few: "...", many: "...", other: "..."} (i18n.plural).
+KEY = re.compile(r'^\s*"?([a-z_.]+)"?:\s*["{]', re.MULTILINE)
+PLURAL = re.compile(r"^\s*([a-z_]+):\s*\{(.*)\},?$", re.MULTILINE)
+# The plural categories (CLDR) of each language: Russian one/few/many and other (fractions).
+CATEGORIES = {"uz": {"one", "other"}, "ru": {"one", "few", "many", "other"}, "en": {"one", "other"}}
+# Literal text keys in code: t("x"), plural("x"), and the supervisor's helpers that take a key.
 ASKED = (
-    re.compile(r'\bt\("([a-z_.]+)"'),
+    re.compile(r'\b(?:t|plural)\("([a-z_.]+)"'),
     re.compile(r'label: "([a-z_]+)"'),
     re.compile(r'confirmLabel: "([a-z_]+)"'),
     re.compile(r'\b(?:button|empty|field|done)\("([a-z_]+)"'),
@@ -103,3 +108,18 @@ def test_every_status_channel_and_seeded_queue_the_operator_console_names_has_it
     codes |= {"queue_" + q["name"].replace("-", "_") for q in DEFAULT_QUEUES}
     for language in ("uz", "ru", "en"):
         assert codes - _keys(UI, language) == set(), language
+
+
+@pytest.mark.parametrize(
+    "ui", [UI, SUPERVISOR_UI, ROOT / "qa_ui"], ids=["operator", "supervisor", "qa"]
+)
+def test_every_counted_text_has_the_plural_forms_of_its_language(ui: Path) -> None:
+    counted: dict[str, set[str]] = {}
+    for language, categories in CATEGORIES.items():
+        text = (ui / "js" / "texts" / f"{language}.js").read_text(encoding="utf-8")
+        forms = {key: set(re.findall(r'(\w+):\s*"', body)) for key, body in PLURAL.findall(text)}
+        assert {key: f for key, f in forms.items() if f != categories} == {}, language
+        counted[language] = set(forms)
+    assert counted["uz"] == counted["ru"] == counted["en"]
+    if ui != UI:  # the operator console counts nothing with a noun (yet)
+        assert counted["en"], ui

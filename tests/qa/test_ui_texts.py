@@ -14,7 +14,8 @@ from dispatch.calls.lifecycle import CallStatus
 ROOT = Path(__file__).resolve().parents[2]
 UI = ROOT / "qa_ui"
 SHARED_UI = ROOT / "operator_ui"
-KEY = re.compile(r'^\s*"?([a-z_.]+)"?:\s*"', re.MULTILINE)
+# A string, or a counted text's forms per plural category ({one: "...", other: "..."}).
+KEY = re.compile(r'^\s*"?([a-z_.]+)"?:\s*["{]', re.MULTILINE)
 # Keys built from data: t(`level_${level}`) and the like, with every value they take.
 BUILT = {
     "answer": ["yes", "no", "na"],
@@ -60,7 +61,7 @@ def test_every_text_the_code_asks_for_exists() -> None:
     prefixes: set[str] = set()
     for script in (UI / "js").glob("*.js"):
         source = script.read_text(encoding="utf-8")
-        asked |= set(re.findall(r'\bt\("([a-z_.]+)"', source))
+        asked |= set(re.findall(r'\b(?:t|plural)\("([a-z_.]+)"', source))
         prefixes |= set(re.findall(r"\bt\(`([a-z_]+)_\$\{", source))
     html = (UI / "index.html").read_text(encoding="utf-8")
     asked |= set(re.findall(r'data-t(?:-placeholder|-title)?="([a-z_]+)"', html))
