@@ -14,6 +14,7 @@ from dispatch.agencies.api import router as services_router
 from dispatch.agencies.units_api import router as units_router
 from dispatch.analytics.api import router as analytics_router
 from dispatch.audit.api import router as audit_router
+from dispatch.audit.sealing import audit_sealer
 from dispatch.auth.api import router as auth_router
 from dispatch.auth.cache import CredentialCache, forget_on_changes
 from dispatch.auth.throttle import SignInThrottle, ThrottleRules
@@ -114,6 +115,7 @@ def create_app(
                 feed_workers(app.state.runtime) as deliverer,
                 card_listeners(app.state.runtime),
                 acd_worker(app.state.runtime),
+                audit_sealer(app.state.runtime),
                 console_streams(app.state.runtime) as consoles,
             ):
                 app.state.deliverer = deliverer

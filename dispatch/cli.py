@@ -1,5 +1,5 @@
 """``python -m dispatch serve | migrate | seed | geo load | create-user | validate-card |
-staffing | queues rebuild-stats``."""
+staffing | backup | restore | audit verify | queues rebuild-stats``."""
 
 from __future__ import annotations
 
@@ -105,6 +105,20 @@ def _parser() -> argparse.ArgumentParser:
     restore.add_argument("source", type=Path)
     restore.set_defaults(handler=_restore)
 
+    audit = commands.add_parser("audit", help="the audit log")
+    audit_actions = audit.add_subparsers(required=True, metavar="ACTION")
+    verify = audit_actions.add_parser(
+        "verify",
+        help="check the audit log against its seals and signed checkpoints: exit 0 intact, "
+        "1 tampered (naming the first row or seal), 2 cannot check",
+    )
+    verify.add_argument(
+        "--checkpoints",
+        type=Path,
+        help="folder of the checkpoint files (default DISPATCH_AUDIT_CHECKPOINT_DIR)",
+    )
+    verify.set_defaults(handler=_audit_verify)
+
     queues = commands.add_parser("queues", help="the ACD's queues")
     queue_actions = queues.add_subparsers(required=True, metavar="ACTION")
     rebuild = queue_actions.add_parser(
@@ -124,7 +138,7 @@ def _prepare(settings: Settings) -> None:
     """Migrate, load reference data, and in dev mode the demo accounts, then print them."""
     from dispatch.migrations import upgrade
 
-    upgrade(settings.database_url)
+    upgrade(settings.migration_url)
     asyncio.run(_seed_async(settings))
 
 
@@ -199,11 +213,59 @@ def _backup(args: argparse.Namespace) -> int:
 def _restore(args: argparse.Namespace) -> int:
     from dispatch.ops.backup import restore
 
-    return _backup_step(
+    done = _backup_step(
         "restore",
         lambda url: restore(args.source, url),
         lambda how: f"{how}; start the server on it (it migrates to the newest schema)",
     )
+    if done == 0:
+        print(asyncio.run(_note_restore(Settings())), file=sys.stderr)
+    return done
+
+
+async def _note_restore(settings: Settings) -> str:
+    from datetime import UTC, datetime
+
+    from dispatch.audit.checkpoints import checkpoint_key
+    from dispatch.audit.sealing import note_restore
+    from dispatch.core.database import create_engine
+
+    if settings.audit_checkpoint_dir is None:
+        return "audit checkpoints are off (DISPATCH_AUDIT_CHECKPOINT_DIR is empty)"
+    engine = create_engine(settings.database_url)
+    try:
+        return await note_restore(
+            engine, settings.audit_checkpoint_dir, checkpoint_key(settings), datetime.now(UTC)
+        )
+    finally:
+        await engine.dispose()
+
+
+def _audit_verify(args: argparse.Namespace) -> int:
+    return asyncio.run(_audit_verify_async(Settings(), args.checkpoints))
+
+
+async def _audit_verify_async(settings: Settings, checkpoints: Path | None) -> int:
+    from sqlalchemy.exc import DBAPIError
+
+    from dispatch.audit.checkpoints import checkpoint_key
+    from dispatch.audit.verify import verify
+    from dispatch.core.database import create_engine
+
+    engine = create_engine(settings.database_url)
+    try:
+        report = await verify(
+            engine,
+            checkpoint_dir=checkpoints or settings.audit_checkpoint_dir,
+            key=checkpoint_key(settings),
+        )
+    except DBAPIError as exc:
+        print(f"cannot verify the audit log: {exc.orig}", file=sys.stderr)
+        return 2
+    finally:
+        await engine.dispose()
+    print(report.summary())
+    return 0 if report.intact else 1
 
 
 def _backup_step(name: str, step: Callable[[str], str], done: Callable[[str], str]) -> int:
@@ -222,7 +284,7 @@ def _backup_step(name: str, step: Callable[[str], str], done: Callable[[str], st
 def _migrate(_: argparse.Namespace) -> int:
     from dispatch.migrations import upgrade
 
-    upgrade(Settings().database_url)
+    upgrade(Settings().migration_url)
     print("database is at the newest schema", file=sys.stderr)
     return 0
 

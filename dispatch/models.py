@@ -2,7 +2,7 @@
 
 from dispatch.agencies.models import Service
 from dispatch.agencies.units_models import Unit, UnitCoverage
-from dispatch.audit.models import AuditEntry
+from dispatch.audit.models import AuditEntry, AuditSeal
 from dispatch.auth.models import ApiKey, SignInSession, User
 from dispatch.callbacks.models import CallbackAttempt, CallbackJoin, CallbackTask
 from dispatch.calls.gateway.models import GatewayCommand
@@ -29,6 +29,7 @@ __all__ = [
     "AmlRefused",
     "ApiKey",
     "AuditEntry",
+    "AuditSeal",
     "Base",
     "Calibration",
     "Call",

@@ -36,6 +36,15 @@ def eido_validator() -> EidoValidator:
     return EidoValidator(EIDO_DIR)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_audit_checkpoint_files() -> Iterator[None]:
+    """Servers of the tests write no audit checkpoint files (never into the checkout's var/);
+    the tests of the checkpoints name a folder of their own."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DISPATCH_AUDIT_CHECKPOINT_DIR", "")
+        yield
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A real PostgreSQL server for the whole session."""

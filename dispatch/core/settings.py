@@ -29,6 +29,18 @@ class SettingsError(ValueError):
     """The configuration cannot be used; the message says which variable to change."""
 
 
+def _async_url(url: str, variable: str) -> str:
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+asyncpg://" + url.split("://", 1)[1]
+    if url.startswith("sqlite://") and not url.startswith("sqlite+"):
+        return "sqlite+aiosqlite://" + url.split("://", 1)[1]
+    if not url.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://")):
+        raise ValueError(
+            f"{variable} must be a sqlite:// or postgresql:// URL, not {url.split('://', 1)[0]!r}"
+        )
+    return url
+
+
 class Settings(BaseSettings):
     """Every knob of the server; read from ``DISPATCH_*`` environment variables."""
 
@@ -107,21 +119,37 @@ class Settings(BaseSettings):
     # sampling plan; shifts are 12 hours, the day shift starting at this local hour.
     qa_long_handle_s: float = Field(default=600.0, gt=0, le=86_400)
     qa_shift_start_hour: int = Field(default=8, ge=0, le=11)
+    # The audit's sealer chains committed rows in id order, in the background: it looks every
+    # audit_seal_every_s and seals the rows it saw at least audit_seal_margin_s ago (wall
+    # seconds: a transaction that had its id then has committed by now, see audit/sealing.py).
+    audit_sealer: bool = True
+    audit_seal_every_s: float = Field(default=2.0, gt=0, le=3600)
+    audit_seal_margin_s: float = Field(default=5.0, ge=0, le=3600)
+    # Every seal appends an HMAC-signed line to a file in this folder (empty: none written);
+    # the key is audit_key, or one derived from secret_key when unset.
+    audit_checkpoint_dir: Path | None = Path("var/audit-checkpoints")
+    audit_key: SecretStr | None = None
+    # Migrations (and `migrate`) run with this URL when set: PostgreSQL's table owner, while the
+    # server's own role may only insert into and read the audit tables (README, "The audit").
+    migrate_database_url: str | None = None
 
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, url: str) -> str:
         """Accept plain ``postgresql://`` and ``sqlite://`` URLs and pick the async driver."""
-        if url.startswith(("postgresql://", "postgres://")):
-            return "postgresql+asyncpg://" + url.split("://", 1)[1]
-        if url.startswith("sqlite://") and not url.startswith("sqlite+"):
-            return "sqlite+aiosqlite://" + url.split("://", 1)[1]
-        if not url.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://")):
-            raise ValueError(
-                "DISPATCH_DATABASE_URL must be a sqlite:// or postgresql:// URL, "
-                f"not {url.split('://', 1)[0]!r}"
-            )
-        return url
+        return _async_url(url, "DISPATCH_DATABASE_URL")
+
+    @field_validator("migrate_database_url")
+    @classmethod
+    def _migrate_driver(cls, url: str | None) -> str | None:
+        """The same URLs as ``database_url``; empty means none."""
+        return _async_url(url, "DISPATCH_MIGRATE_DATABASE_URL") if url else None
+
+    @field_validator("audit_checkpoint_dir", mode="before")
+    @classmethod
+    def _no_checkpoints(cls, value: object) -> object:
+        """An empty value turns the checkpoint files off."""
+        return None if value == "" else value
 
     @field_validator("forwarded_allow_ips")
     @classmethod
@@ -160,6 +188,8 @@ class Settings(BaseSettings):
                     f"DISPATCH_SECRET_KEY must be set to a private value of at least 32 "
                     f"characters in {self.mode} mode (the built-in development key is refused)"
                 )
+        if self.audit_key is not None and len(self.audit_key.get_secret_value()) < 32:
+            raise SettingsError("DISPATCH_AUDIT_KEY must be at least 32 characters when set")
         if self.time_scale != 1.0 and self.mode is not Mode.SIMULATION:
             raise SettingsError(
                 "DISPATCH_TIME_SCALE may only differ from 1 when DISPATCH_MODE=simulation"
@@ -170,6 +200,11 @@ class Settings(BaseSettings):
     def tz(self) -> ZoneInfo:
         """The centre's local time zone (Asia/Tashkent)."""
         return ZoneInfo(self.timezone)
+
+    @property
+    def migration_url(self) -> str:
+        """The URL migrations run with: the owner's when one is set."""
+        return self.migrate_database_url or self.database_url
 
     @property
     def is_sqlite(self) -> bool:

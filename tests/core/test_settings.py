@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
@@ -55,6 +57,8 @@ def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None
         ("timezone", "Mars/Olympus", "unknown time zone"),
         ("port", 0, "greater than or equal"),
         ("forwarded_allow_ips", "10.0.0.1, lb.local", "'lb.local' is not an IP address"),
+        ("migrate_database_url", "mysql://x/y", "DISPATCH_MIGRATE_DATABASE_URL"),
+        ("audit_key", "short", "DISPATCH_AUDIT_KEY must be at least 32"),
     ],
 )
 def test_unusable_values_are_named(field: str, value: object, fragment: str) -> None:
@@ -72,3 +76,22 @@ def test_sqlite_url_gets_the_async_driver() -> None:
     assert (
         Settings(database_url="sqlite:///var/x.db").database_url == "sqlite+aiosqlite:///var/x.db"
     )
+
+
+def test_audit_checkpoints_default_under_var_and_an_empty_value_turns_them_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("DISPATCH_AUDIT_CHECKPOINT_DIR", raising=False)
+    assert Settings().audit_checkpoint_dir == Path("var/audit-checkpoints")
+    monkeypatch.setenv("DISPATCH_AUDIT_CHECKPOINT_DIR", "")
+    assert Settings().audit_checkpoint_dir is None
+
+
+def test_migrations_run_with_the_owners_url_when_one_is_set() -> None:
+    plain = Settings(database_url="postgresql://app@db/d112")
+    assert plain.migration_url == "postgresql+asyncpg://app@db/d112"
+    owner = Settings(
+        database_url="postgresql://app@db/d112", migrate_database_url="postgresql://owner@db/d112"
+    )
+    assert owner.migration_url == "postgresql+asyncpg://owner@db/d112"
+    assert owner.database_url == "postgresql+asyncpg://app@db/d112"
