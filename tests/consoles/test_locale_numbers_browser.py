@@ -36,6 +36,8 @@ async def impatient(settings: Settings) -> AsyncIterator[Live]:
         yield live
 
 
+# How the console writes numbers does not depend on the database: SQLite only (15 s a run).
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_the_supervisor_console_counts_and_writes_percentages_the_russian_way(
     browser: Browser, impatient: Live
 ) -> None:
