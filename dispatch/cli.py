@@ -145,20 +145,15 @@ def _prepare(settings: Settings) -> None:
 async def _seed_async(settings: Settings) -> None:
     from datetime import UTC, datetime
 
-    from dispatch.core.bus import InProcessBus
-    from dispatch.core.database import create_engine, session_factory, unit_of_work
+    from dispatch.core.database import one_transaction
     from dispatch.seed import DEMO_ACCOUNTS, seed_demo, seed_reference
 
-    engine = create_engine(settings.database_url)
-    try:
-        async with unit_of_work(session_factory(engine), InProcessBus()) as session:
-            now = datetime.now(UTC)
-            added = await seed_reference(session, now=now, geo_data_dir=settings.geo_data_dir)
-            demo = 0
-            if settings.mode is Mode.DEV:
-                demo = await seed_demo(session, now=now, scrypt_n=settings.password_scrypt_n)
-    finally:
-        await engine.dispose()
+    async with one_transaction(settings.database_url) as session:
+        now = datetime.now(UTC)
+        added = await seed_reference(session, now=now, geo_data_dir=settings.geo_data_dir)
+        demo = 0
+        if settings.mode is Mode.DEV:
+            demo = await seed_demo(session, now=now, scrypt_n=settings.password_scrypt_n)
     print(
         f"reference data: {added['services']} service(s) added, {added['regions']} region(s) "
         f"and {added['districts']} district(s) loaded, {added['units']} sample unit(s) added",
@@ -228,17 +223,14 @@ async def _note_restore(settings: Settings) -> str:
 
     from dispatch.audit.checkpoints import checkpoint_key
     from dispatch.audit.sealing import note_restore
-    from dispatch.core.database import create_engine
+    from dispatch.core.database import opened_engine
 
     if settings.audit_checkpoint_dir is None:
         return "audit checkpoints are off (DISPATCH_AUDIT_CHECKPOINT_DIR is empty)"
-    engine = create_engine(settings.database_url)
-    try:
+    async with opened_engine(settings.database_url) as engine:
         return await note_restore(
             engine, settings.audit_checkpoint_dir, checkpoint_key(settings), datetime.now(UTC)
         )
-    finally:
-        await engine.dispose()
 
 
 def _audit_verify(args: argparse.Namespace) -> int:
@@ -250,20 +242,18 @@ async def _audit_verify_async(settings: Settings, checkpoints: Path | None) -> i
 
     from dispatch.audit.checkpoints import checkpoint_key
     from dispatch.audit.verify import verify
-    from dispatch.core.database import create_engine
+    from dispatch.core.database import opened_engine
 
-    engine = create_engine(settings.database_url)
     try:
-        report = await verify(
-            engine,
-            checkpoint_dir=checkpoints or settings.audit_checkpoint_dir,
-            key=checkpoint_key(settings),
-        )
+        async with opened_engine(settings.database_url) as engine:
+            report = await verify(
+                engine,
+                checkpoint_dir=checkpoints or settings.audit_checkpoint_dir,
+                key=checkpoint_key(settings),
+            )
     except DBAPIError as exc:
         print(f"cannot verify the audit log: {exc.orig}", file=sys.stderr)
         return 2
-    finally:
-        await engine.dispose()
     print(report.summary())
     return 0 if report.intact else 1
 
@@ -303,16 +293,11 @@ async def _geo_load_async(settings: Settings, data_dir: Path) -> int:
     from datetime import UTC, datetime
 
     from dispatch.core.actor import SYSTEM
-    from dispatch.core.bus import InProcessBus
-    from dispatch.core.database import create_engine, session_factory, unit_of_work
+    from dispatch.core.database import one_transaction
     from dispatch.geo.service import load_boundaries
 
-    engine = create_engine(settings.database_url)
-    try:
-        async with unit_of_work(session_factory(engine), InProcessBus()) as session:
-            report = await load_boundaries(session, SYSTEM, data_dir, now=datetime.now(UTC))
-    finally:
-        await engine.dispose()
+    async with one_transaction(settings.database_url) as session:
+        report = await load_boundaries(session, SYSTEM, data_dir, now=datetime.now(UTC))
     print(
         f"boundaries loaded from {data_dir}: {report.regions} region(s), "
         f"{report.districts} district(s); {len(report.added)} added, "
@@ -348,13 +333,11 @@ async def _create_user_async(
     from dispatch.auth import service as auth
     from dispatch.auth.roles import Role
     from dispatch.core.actor import SYSTEM
-    from dispatch.core.bus import InProcessBus
-    from dispatch.core.database import create_engine, session_factory, unit_of_work
+    from dispatch.core.database import one_transaction
     from dispatch.errors import DomainError
 
-    engine = create_engine(settings.database_url)
     try:
-        async with unit_of_work(session_factory(engine), InProcessBus()) as session:
+        async with one_transaction(settings.database_url) as session:
             await auth.create_user(
                 session,
                 SYSTEM,
@@ -369,8 +352,6 @@ async def _create_user_async(
     except DomainError as exc:
         print(f"cannot create user: {exc.message}", file=sys.stderr)
         return 1
-    finally:
-        await engine.dispose()
     print(f"user {args.username} ({args.role}) created", file=sys.stderr)
     return 0
 
@@ -426,15 +407,10 @@ async def _rebuild_queue_stats_async(settings: Settings) -> int:
     from datetime import UTC, datetime
 
     from dispatch.core.actor import SYSTEM
-    from dispatch.core.bus import InProcessBus
-    from dispatch.core.database import create_engine, session_factory, unit_of_work
+    from dispatch.core.database import one_transaction
     from dispatch.queues.stats import rebuild
 
-    engine = create_engine(settings.database_url)
-    try:
-        async with unit_of_work(session_factory(engine), InProcessBus()) as session:
-            lines = await rebuild(session, SYSTEM, now=datetime.now(UTC))
-    finally:
-        await engine.dispose()
+    async with one_transaction(settings.database_url) as session:
+        lines = await rebuild(session, SYSTEM, now=datetime.now(UTC))
     print(f"queue statistics rebuilt from {lines} queue-log line(s)", file=sys.stderr)
     return 0

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import shutil
 import signal
 import subprocess
 import threading
@@ -21,7 +20,7 @@ from typing import Any
 import asyncpg
 
 from benchmarks.harness.servers import dispatch_command, free_port, wait_ready
-from tests.fixtures.servers import _as_postgres, _pg_bin
+from tests.fixtures.servers import _as_postgres, _pg_bin, redis_command
 
 
 @dataclass
@@ -124,11 +123,8 @@ class RedisProcess:
     """A throw-away redis-server on one port, killed and started again on demand."""
 
     def __init__(self) -> None:
-        binary = shutil.which("redis-server")
-        if binary is None:
-            raise RuntimeError("redis-server is not installed; run 'make test' (it installs it)")
-        self.command = [binary, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
         self.port = free_port()
+        self.command = redis_command(self.port)
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -137,7 +133,7 @@ class RedisProcess:
 
     def launch(self) -> None:
         self.process = subprocess.Popen(  # noqa: S603 - Debian's redis-server
-            [*self.command, "--port", str(self.port)],
+            self.command,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

@@ -24,7 +24,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 
 from dispatch.core import sqlite_inline
-from dispatch.core.bus import Bus, take_pending_events
+from dispatch.core.bus import Bus, InProcessBus, take_pending_events
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -158,3 +158,23 @@ async def unit_of_work(
             callback()
         for pending in take_pending_events(session):
             await bus.publish(pending)
+
+
+@asynccontextmanager
+async def opened_engine(url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine for a one-off command (the command line, a test's set-up), disposed after."""
+    engine = create_engine(url)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+@asynccontextmanager
+async def one_transaction(url: str) -> AsyncIterator[AsyncSession]:
+    """One unit of work on its own engine, events on an in-process bus (a one-off command)."""
+    async with (
+        opened_engine(url) as engine,
+        unit_of_work(session_factory(engine), InProcessBus()) as session,
+    ):
+        yield session

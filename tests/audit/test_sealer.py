@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from dispatch.audit import seals
 from dispatch.audit.sealing import Sealer, seal_up_to
@@ -110,12 +110,7 @@ async def test_a_row_committed_after_a_higher_id_is_sealed_in_its_place(
     sealer = Sealer(engine, SystemClock(), margin_s=5.0, every_s=1.0, monotonic=time)
     slow = await engine.connect()
     try:
-        await slow.execute(
-            text(
-                "INSERT INTO audit_log (at, actor, role, action, target_type, target_id, detail)"
-                " VALUES (now(), 'slow', 'operator', 'x', 'x', 'x', '{}')"
-            )
-        )
+        await _insert_uncommitted(slow)
         await add_entries(engine, 2)  # higher ids, committed first
         assert await sealer.round() == []  # noted, not yet old enough
         time.now += 1.0
@@ -132,6 +127,16 @@ async def test_a_row_committed_after_a_higher_id_is_sealed_in_its_place(
     assert "slow" in await _actors(engine)
 
 
+async def _insert_uncommitted(slow: AsyncConnection) -> None:
+    """An audit row by ``slow``, whose transaction stays open (its id drawn, not committed)."""
+    await slow.execute(
+        text(
+            "INSERT INTO audit_log (at, actor, role, action, target_type, target_id, detail)"
+            " VALUES (now(), 'slow', 'operator', 'x', 'x', 'x', '{}')"
+        )
+    )
+
+
 async def _actors(engine: AsyncEngine) -> set[str]:
     async with engine.connect() as connection:
         return set((await connection.execute(text("SELECT actor FROM audit_log"))).scalars())
@@ -143,12 +148,7 @@ async def test_without_the_margin_a_late_commit_would_look_inserted(engine: Asyn
     sealer = Sealer(engine, SystemClock(), margin_s=0.0, every_s=1.0)
     slow = await engine.connect()
     try:
-        await slow.execute(
-            text(
-                "INSERT INTO audit_log (at, actor, role, action, target_type, target_id, detail)"
-                " VALUES (now(), 'slow', 'operator', 'x', 'x', 'x', '{}')"
-            )
-        )
+        await _insert_uncommitted(slow)
         await add_entries(engine, 2)
         assert await sealer.round()
         await slow.commit()
