@@ -3,10 +3,10 @@
 
 import { api } from "./api.js";
 import { currentCard, saveCard, savesDone } from "./card.js";
-import { field, openDialog, select } from "./dialogs.js";
+import { askConfirm, field, openDialog, select, StayOpen } from "./dialogs.js";
 import { h } from "./dom.js";
 import { clearFindings, findingsBox, sendChecked } from "./findings.js";
-import { hhmm, language, languageName, pick, t } from "./i18n.js";
+import { hhmm, language, languageName, pick, plural, t } from "./i18n.js";
 import { rememberUnits, unitName } from "./units.js";
 
 const scripts = new Map(); // incident type -> script (promise)
@@ -81,7 +81,8 @@ export async function routeDialog(reference) {
         const unit = h("span", { class: "unit", dataset: { unitFor: service.code } });
         const box = h("input", {
           type: "checkbox", value: service.code, checked: wanted.has(service.code) || routed.has(service.code),
-          disabled: routed.has(service.code), dataset: { service: service.code },
+          disabled: routed.has(service.code),
+          dataset: { service: service.code, ...(wanted.has(service.code) ? { suggested: "" } : {}) },
         });
         list.append(h("li", {}, h("label", { class: "check" }, box,
           h("strong", { text: service.code }), ` ${pick(service.names)} `,
@@ -97,6 +98,7 @@ export async function routeDialog(reference) {
       const services = [...document.querySelectorAll("#dialog-body input[data-service]:checked:not(:disabled)")]
         .map((input) => input.value);
       if (!services.length) throw new Error(t("route"));
+      await confirmLeftOut(reference);
       await savesDone();
       const current = currentCard() ?? card;
       const fresh = await sendChecked(findings, (acknowledge) => api("POST", `/cards/${card.id}/route`, {
@@ -105,6 +107,25 @@ export async function routeDialog(reference) {
       reference.onSaved(fresh);
     },
   });
+}
+
+/**
+ * A service suggested for the incident type and unticked is left out only on purpose: the
+ * operator confirms it by name (Enter), or goes back to the dialog (Escape) on its box.
+ */
+async function confirmLeftOut(reference) {
+  const left = [...document.querySelectorAll("#dialog-body input[data-suggested]:not(:checked):not(:disabled)")];
+  if (!left.length) return;
+  const names = left.map((input) => `${input.value} ${pick(reference.services.get(input.value)?.names)}`.trim());
+  const yes = await askConfirm({
+    name: "route-left-out",
+    title: t("route_left_out_title"),
+    text: plural("route_left_out", left.length, { services: names.join(", ") }),
+    confirmLabel: "route_left_out_confirm",
+  });
+  if (yes) return;
+  left[0].focus();
+  throw new StayOpen();
 }
 
 // -- escalate ---------------------------------------------------------------------------------

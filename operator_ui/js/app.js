@@ -7,7 +7,7 @@ import { configureCaller, renderCaller, showCallerHistory, tickCaller } from "./
 import {
   acceptProposal, configureCard, confirmLocation, currentCard, dismissProposal, relabelCard, showCard,
 } from "./card.js";
-import { closeDialog, dialogOpen, installDialog, openDialog } from "./dialogs.js";
+import { closeDialog, escapeDialog, installDialog, openDialog } from "./dialogs.js";
 import { connectionStatus, toast } from "./dom.js";
 import { hhmm, languageName, named, number, percentage, pick, t } from "./i18n.js";
 import { installShortcuts, shortcutTable } from "./keys.js";
@@ -448,7 +448,7 @@ function shortcutActions() {
   };
   return {
     help: inConsole(showHelp),
-    escape: () => dialogOpen() && closeDialog(),
+    escape: escapeDialog,
     available: inConsole(goAvailable),
     break: inConsole(actions.breakDialog),
     signOutQueue: inConsole(() => actions.requestState("signed_out").catch((e) => toast(e.detail, true))),

@@ -1,10 +1,16 @@
 // One modal dialog for break reasons, routing, escalation, closing and help. Enter confirms,
-// Escape cancels; an error from the server stays in the dialog so nothing is lost.
+// Escape cancels; an error from the server stays in the dialog so nothing is lost. A dialog may
+// ask a second question on top of itself (askConfirm): Enter confirms it, Escape goes back.
 
+import { h } from "./dom.js";
 import { t } from "./i18n.js";
 
 const dialog = () => document.getElementById("dialog");
 let pending = null;
+let asking = null; // the open question's answer: resolve(true | false)
+
+/** Thrown by a dialog's ``onConfirm`` to stay open without an error (the person went back). */
+export class StayOpen extends Error {}
 
 /**
  * Open the dialog: ``fill(body)`` builds the content; ``onConfirm()`` runs on Enter or the
@@ -31,12 +37,69 @@ export function openDialog({ title, fill, onConfirm, confirmLabel = "confirm", h
 }
 
 export function closeDialog() {
+  answer(false);
   if (dialog().open) dialog().close();
   pending = null;
 }
 
 export function dialogOpen() {
   return dialog().open;
+}
+
+/** Escape: back from a question to its dialog, else close the dialog. */
+export function escapeDialog() {
+  if (asking) answer(false);
+  else if (dialogOpen()) closeDialog();
+}
+
+function questionBox() {
+  let box = document.getElementById("question");
+  if (box) return box;
+  box = h("dialog", { id: "question", class: "dialog question", "aria-labelledby": "question-title", "aria-describedby": "question-text" },
+    h("form", { method: "dialog", id: "question-form" },
+      h("h2", { id: "question-title" }),
+      h("p", { id: "question-text" }),
+      h("menu", {},
+        h("button", { type: "button", id: "question-back", onclick: () => answer(false) }),
+        h("button", { type: "submit", class: "primary", id: "question-confirm" }))));
+  box.querySelector("form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    answer(true);
+  });
+  // The browser's own Escape (when no shortcut handler took it) goes back too.
+  box.addEventListener("cancel", (event) => {
+    event.preventDefault();
+    answer(false);
+  });
+  document.body.append(box);
+  return box;
+}
+
+function answer(yes) {
+  if (!asking) return;
+  const resolve = asking;
+  asking = null;
+  const box = document.getElementById("question");
+  if (box?.open) box.close();
+  resolve(yes);
+}
+
+/**
+ * Ask on top of the open dialog: ``text`` with a confirm and a back button. Resolves true on
+ * Enter or confirm (the focus starts on confirm), false on Escape or back.
+ */
+export function askConfirm({ title, text, confirmLabel = "confirm", backLabel = "back", name = "" }) {
+  answer(false);
+  const box = questionBox();
+  box.dataset.name = name;
+  document.getElementById("question-title").textContent = title;
+  document.getElementById("question-text").textContent = text;
+  document.getElementById("question-confirm").textContent = t(confirmLabel);
+  document.getElementById("question-back").textContent = t(backLabel);
+  const answered = new Promise((resolve) => (asking = resolve));
+  box.showModal();
+  document.getElementById("question-confirm").focus();
+  return answered;
 }
 
 export function installDialog() {
@@ -50,7 +113,9 @@ export function installDialog() {
       await pending();
       closeDialog();
     } catch (error) {
-      document.getElementById("dialog-error").textContent = error.detail || error.message;
+      if (!(error instanceof StayOpen)) {
+        document.getElementById("dialog-error").textContent = error.detail || error.message;
+      }
     } finally {
       confirm.disabled = false;
     }

@@ -3,7 +3,7 @@
 // The stream client, API, texts, shortcuts and dialogs are the operator console's modules.
 
 import { api, token } from "../../operator/js/api.js";
-import { closeDialog, dialogOpen, installDialog, openDialog } from "../../operator/js/dialogs.js";
+import { closeDialog, dialogOpen, escapeDialog, installDialog, openDialog } from "../../operator/js/dialogs.js";
 import { connectionStatus, toast } from "../../operator/js/dom.js";
 import { addTexts, t } from "../../operator/js/i18n.js";
 import { installShortcuts, shortcutTable } from "../../operator/js/keys.js";
@@ -365,7 +365,7 @@ function shortcutActions() {
   });
   return {
     help: inConsole(showHelp),
-    escape: () => dialogOpen() && closeDialog(),
+    escape: escapeDialog,
     focusCalls: inConsole(() => focusList("calls")),
     focusOperators: inConsole(() => focusList("operators")),
     focusEscalations: inConsole(() => focusList("escalations")),
