@@ -28,6 +28,16 @@ REFUSAL = {
     "properties": {
         "detail": {"type": "string", "description": "what is wrong, for a person"},
         "code": {"type": "string", "description": "a stable machine-readable tag"},
+        "detail_code": {
+            "type": "string",
+            "description": "which sentence detail is, where a person meets it in normal work "
+            "(e.g. offer_expired, card_version_conflict, card_inconsistent): a stable code a "
+            "client says in its own language with detail_params; detail stays the English",
+        },
+        "detail_params": {
+            "type": "object",
+            "description": "the particulars of detail_code (e.g. expires_at, version, reasons)",
+        },
         "errors": {
             "type": "array",
             "description": "each field at fault (request validation only)",

@@ -32,7 +32,7 @@ from dispatch.cards.routing import Classifier
 from dispatch.consoles import escalations
 from dispatch.consoles.schemas import EscalationCreate, EscalationKind
 from dispatch.core.actor import SYSTEM, Actor
-from dispatch.errors import Conflict, DomainError, Invalid
+from dispatch.errors import Conflict, DomainError, Invalid, Said, said, sentence
 from dispatch.queues import catalog, operators
 from dispatch.queues.states import OperatorState
 
@@ -46,9 +46,15 @@ async def take(
     """An operator takes a pending task from the list and dials it now (409 if taken)."""
     task = await tasks.get_task(session, task_id, lock=True)
     if task.status == CallbackStatus.DIALING:
-        raise Conflict(f"callback {task_id} is being dialled by {task.operator}")
+        raise Conflict(
+            f"callback {task_id} is being dialled by {task.operator}",
+            said=said("callback_being_dialled", by=task.operator),
+        )
     if task.status != CallbackStatus.PENDING:
-        raise Conflict(f"callback {task_id} is {task.status}; there is nothing left to dial")
+        raise Conflict(
+            f"callback {task_id} is {task.status}; there is nothing left to dial",
+            said=said("callback_closed", status=task.status),
+        )
     operator = await operators.locked(session, actor.username, now=now)
     free = S(operator.state) is S.AVAILABLE or (
         S(operator.state) is S.WRAP_UP and operator.call_id == task.call_id
@@ -171,7 +177,10 @@ async def cancel(
     """A supervisor closes an open task (the dialling operator, if any, is freed)."""
     task = await tasks.get_task(session, task_id, lock=True)
     if task.status not in OPEN:
-        raise Conflict(f"callback {task_id} is already {task.status}")
+        raise Conflict(
+            f"callback {task_id} is already {task.status}",
+            said=said("callback_closed", status=task.status),
+        )
     attempt = await dialer.open_attempt(session, task.id)
     if attempt is not None:
         attempt.ended_at = now
@@ -217,9 +226,13 @@ async def _on_card(
         row = await card_callbacks.card_for_reached_caller(
             session, actor, task.call_id, classifier=classifier, now=now
         )
-        task.card_note = f"card {row.number} opened for the reached caller"
+        _note(
+            task,
+            f"card {row.number} opened for the reached caller",
+            said("callback_card_opened", card=row.number),
+        )
     if row is None:
-        task.card_note = "the call has no card"
+        _note(task, "the call has no card", said("callback_no_card"))
         return
     task.card_id = row.id
     task.priority = rank(row.priority)
@@ -236,22 +249,35 @@ async def _on_card(
             now=now,
         )
     except card_callbacks.CallbackNotOnCard as exc:
-        task.card_note = str(exc)
+        _note(task, exc.message, exc.said)
         return
     if status is CallbackStatus.UNREACHABLE:
-        task.card_note = await _route_unreachable(session, row.id, classifier=classifier, now=now)
+        _note(task, *await _route_unreachable(session, row.id, classifier=classifier, now=now))
+
+
+def _note(task: CallbackTask, text: str, spoken: Said | None) -> None:
+    """What happened to the card, in English and as the sentence the consoles translate."""
+    task.card_note = text
+    task.card_note_said = spoken.stored() if spoken else None
 
 
 async def _route_unreachable(
     session: AsyncSession, card_id: uuid.UUID, *, classifier: Classifier, now: datetime
-) -> str:
+) -> tuple[str, Said]:
     """The card goes to the services when its location is known, the caller unreachable or not."""
     card = store.to_card(await store.load(session, card_id))
     if card.services:
-        return f"card {card.number} is with {', '.join(s.code for s in card.services)}"
+        services = [s.code for s in card.services]
+        return (
+            f"card {card.number} is with {', '.join(services)}",
+            said("callback_card_with", card=card.number, services=services),
+        )
     where = card.location
     if where.lat is None and where.district is None and not where.address:
-        return f"card {card.number} not routed: its location is not known"
+        return (
+            f"card {card.number} not routed: its location is not known",
+            said("callback_card_no_location", card=card.number),
+        )
     try:
         # No person is there to weigh the card's warnings, and an unreachable caller at a
         # known place gets help anyway: the system accepts them, and the version says which.
@@ -266,9 +292,15 @@ async def _route_unreachable(
             acknowledge=consistency.ALL_WARNINGS,
         )
     except DomainError as exc:
-        return f"card {card.number} not routed: {exc}"
-    routed = store.to_card(row)
-    return f"card {card.number} routed to {', '.join(s.code for s in routed.services)}"
+        return (
+            f"card {card.number} not routed: {exc}",
+            said("callback_card_not_routed", card=card.number, why=sentence(exc.message, exc.said)),
+        )
+    services = [s.code for s in store.to_card(row).services]
+    return (
+        f"card {card.number} routed to {', '.join(services)}",
+        said("callback_card_routed", card=card.number, services=services),
+    )
 
 
 async def _escalate(
@@ -277,6 +309,12 @@ async def _escalate(
     """Put the unreachable caller in front of a supervisor (unless an escalation waits)."""
     reason = f"caller {task.number} unreachable after {task.attempts} callback attempt(s)" + (
         f"; {task.card_note}" if task.card_note else ""
+    )
+    spoken = said(
+        "callback_unreachable",
+        number=task.number,
+        count=task.attempts,
+        note=sentence(task.card_note, task.card_note_said) if task.card_note else None,
     )
     # The call may already wait for a supervisor; the task is listed as unreachable anyway.
     with contextlib.suppress(Conflict):
@@ -288,4 +326,5 @@ async def _escalate(
                 reason=reason, kind=EscalationKind.CALLBACK_UNREACHABLE, card_id=task.card_id
             ),
             now=now,
+            reason_said=spoken,
         )

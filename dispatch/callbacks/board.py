@@ -17,6 +17,7 @@ from dispatch.callbacks.schemas import AttemptOut, CallbackOut, JoinedCall
 from dispatch.callbacks.states import MAX_ATTEMPTS, CallbackStatus
 from dispatch.callbacks.tasks import Policy
 from dispatch.cards import store as card_store
+from dispatch.errors import spoken
 
 # Unreachable callers stay on the board this long (the supervisors' list), newest first.
 UNREACHABLE_WINDOW = timedelta(hours=12)
@@ -112,6 +113,7 @@ async def render(
             closed_at=row.closed_at,
             closed_by=row.closed_by,
             card_note=row.card_note,
+            **spoken("card_note", row.card_note_said),
             history=[AttemptOut.model_validate(a) for a in history[row.id]],
             joined_calls=[JoinedCall.model_validate(j) for j in joins[row.id]],
         )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dispatch.core.database import Base, UTCDateTime
+from dispatch.core.database import Base, JSONDocument, UTCDateTime
 
 OPEN_TASK = text("status IN ('pending', 'dialing')")
 DIALING = text("status = 'dialing'")
@@ -75,6 +76,8 @@ class CallbackTask(Base):
     closed_by: Mapped[str | None] = mapped_column(String(64))
     # What happened to the card when the caller stayed unreachable (routed, or why not).
     card_note: Mapped[str | None] = mapped_column(Text)
+    # The same as {code, params}, which the consoles say in the UI's language.
+    card_note_said: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument, nullable=True)
 
 
 class CallbackAttempt(Base):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -95,6 +96,12 @@ class CallbackOut(BaseModel):
     closed_at: datetime | None
     closed_by: str | None
     card_note: str | None
+    card_note_code: str | None = Field(
+        default=None, description="card_note as a sentence code (e.g. callback_card_routed)"
+    )
+    card_note_params: dict[str, Any] | None = Field(
+        default=None, description="its particulars (e.g. card, services)"
+    )
     history: list[AttemptOut]
     joined_calls: list[JoinedCall] = Field(
         default_factory=list,

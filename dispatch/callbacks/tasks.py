@@ -38,7 +38,7 @@ from dispatch.core.actor import SYSTEM, Actor
 from dispatch.core.bus import emit
 from dispatch.core.logging import get_logger
 from dispatch.core.settings import Settings
-from dispatch.errors import Conflict, Invalid, NotFound
+from dispatch.errors import Conflict, Invalid, NotFound, said
 
 log = get_logger(__name__)
 TOPIC = "callback.changed"
@@ -178,6 +178,7 @@ async def on_call_answered(session: AsyncSession, call: Call, *, now: datetime) 
     for task in rows:
         close(task, CallbackStatus.CANCELLED, SYSTEM, now=now)
         task.card_note = f"the caller rang again and was answered (call {call.id})"
+        task.card_note_said = said("callback_caller_rang_again", call_id=str(call.id)).stored()
         await audit.record(
             session,
             SYSTEM,

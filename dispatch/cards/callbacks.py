@@ -15,7 +15,7 @@ from dispatch.cards import service, store
 from dispatch.cards.models import CardRow
 from dispatch.cards.routing import Classifier
 from dispatch.core.actor import Actor
-from dispatch.errors import Conflict
+from dispatch.errors import Conflict, said
 
 
 class CallbackNotOnCard(Conflict):
@@ -44,11 +44,15 @@ async def record_callback_attempt(
     row = await store.load(session, card_id, for_update=True)
     card = store.to_card(row)
     if card.status is CardStatus.CLOSED:
-        raise CallbackNotOnCard(f"card {card.number} is closed; the attempt is not on it")
+        raise CallbackNotOnCard(
+            f"card {card.number} is closed; the attempt is not on it",
+            said=said("callback_card_closed", card=card.number),
+        )
     if len(card.callbacks) >= MAX_CALLBACKS:
         raise CallbackNotOnCard(
             f"card {card.number} holds {MAX_CALLBACKS} callback attempts already; "
-            "the attempt is not on it"
+            "the attempt is not on it",
+            said=said("callback_card_full", card=card.number, count=MAX_CALLBACKS),
         )
     owner = operator_id if reached else card.operator_id
     entry = CallbackAttempt(

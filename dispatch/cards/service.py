@@ -25,7 +25,7 @@ from dispatch.cards import places, store
 from dispatch.cards.models import CardRow
 from dispatch.cards.routing import Classifier, UnknownIncidentType
 from dispatch.core.actor import Actor
-from dispatch.errors import Conflict, Invalid, PermissionDenied
+from dispatch.errors import Conflict, Invalid, PermissionDenied, said
 from dispatch.geo.index import DEFAULT_TOLERANCE_M
 
 
@@ -212,7 +212,10 @@ def check_version(card: Card, expected: int | None) -> None:
     """Refuse a change made against an older version (``If-Match``)."""
     if expected is not None and expected != card.version:
         raise Conflict(
-            f"card {card.number} is at version {card.version}, not {expected}; reload it and retry"
+            f"card {card.number} is at version {card.version}, not {expected}; reload it and retry",
+            said=said(
+                "card_version_conflict", card=card.number, version=card.version, expected=expected
+            ),
         )
 
 

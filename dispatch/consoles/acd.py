@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dispatch.errors import spoken
 from dispatch.queues import offers, service, summary
 from dispatch.queues.schemas import OfferOut, QueueStatsOut, Skills
 from dispatch.queues.states import OperatorState
@@ -22,6 +23,7 @@ async def operator_state(session: AsyncSession, username: str) -> dict[str, Any]
     return {
         "state": row.state,
         "reason": row.reason,
+        **spoken("reason", row.reason_said),
         "since": iso(row.state_since),
         "call_id": str(row.call_id) if row.call_id else None,
         "queue": row.queue,

@@ -23,7 +23,7 @@ from dispatch.consoles.schemas import EscalationCreate, EscalationStatus
 from dispatch.core.actor import Actor
 from dispatch.core.bus import emit
 from dispatch.core.logging import bind
-from dispatch.errors import Conflict, Invalid, NotFound
+from dispatch.errors import Conflict, Invalid, NotFound, Said, said
 
 TOPIC = "call.escalated"
 CHANGED = "escalation.changed"
@@ -43,8 +43,10 @@ async def escalate(
     data: EscalationCreate,
     *,
     now: datetime,
+    reason_said: Said | None = None,
 ) -> Escalation:
-    """Ask the supervisors to take over ``call_id``; 404 for an unknown call or card."""
+    """Ask the supervisors to take over ``call_id``; 404 for an unknown call or card.
+    ``reason_said``: a reason the system wrote, as the sentence the consoles translate."""
     await calls.get_call(session, call_id)
     bind(call_id=call_id)
     if data.card_id is not None:
@@ -56,7 +58,8 @@ async def escalate(
     )
     if waiting is not None:
         raise Conflict(
-            f"this call was already escalated by {waiting.raised_by} and waits for a supervisor"
+            f"this call was already escalated by {waiting.raised_by} and waits for a supervisor",
+            said=said("escalation_waiting", by=waiting.raised_by),
         )
     row = Escalation(
         id=uuid.uuid4(),
@@ -64,6 +67,7 @@ async def escalate(
         card_id=data.card_id,
         kind=data.kind.value,
         reason=data.reason.strip(),
+        reason_said=reason_said.stored() if reason_said else None,
         status=EscalationStatus.OPEN.value,
         raised_by=actor.username,
         raised_at=now,
@@ -116,7 +120,10 @@ async def resolve(
     row = await get_escalation(session, escalation_id)
     _check(row, E.RESOLVED)
     if row.status == E.TAKEN and row.taken_by != actor.username:
-        raise Conflict(f"{row.taken_by} took this escalation; only they can resolve it")
+        raise Conflict(
+            f"{row.taken_by} took this escalation; only they can resolve it",
+            said=said("escalation_taken", by=row.taken_by),
+        )
     if row.taken_by is None:
         row.taken_by, row.taken_at = actor.username, now
     row.status, row.resolved_at, row.resolution = E.RESOLVED.value, now, resolution.strip()
@@ -128,7 +135,10 @@ def _check(row: Escalation, new: EscalationStatus) -> None:
     current = EscalationStatus(row.status)
     if new not in TRANSITIONS[current]:
         who = f" by {row.taken_by}" if row.taken_by else ""
-        raise Conflict(f"this escalation is already {current.value}{who}; it cannot be {new.value}")
+        raise Conflict(
+            f"this escalation is already {current.value}{who}; it cannot be {new.value}",
+            said=said("escalation_already", status=current.value, by=row.taken_by),
+        )
 
 
 async def _record(

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dispatch.core.database import Base, UTCDateTime
+from dispatch.core.database import Base, JSONDocument, UTCDateTime
 
 
 class Escalation(Base):
@@ -21,6 +22,9 @@ class Escalation(Base):
     card_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cards.id"))
     kind: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str] = mapped_column(Text)
+    # A reason the system wrote (an unreachable caller) as {code, params}: the consoles say it
+    # in the UI's language; None for a reason a person wrote.
+    reason_said: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument, nullable=True)
     status: Mapped[str] = mapped_column(String(16), index=True)
     raised_by: Mapped[str] = mapped_column(String(64), index=True)
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

@@ -5,8 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
+
+from dispatch.errors import spoken
 
 
 class EscalationKind(StrEnum):
@@ -56,6 +59,8 @@ class EscalationOut(BaseModel):
     card_id: uuid.UUID | None
     kind: EscalationKind
     reason: str
+    # A reason the system wrote, as {code, params} (shown as reason_code and reason_params).
+    reason_said: dict[str, Any] | None = Field(default=None, exclude=True)
     status: EscalationStatus
     raised_by: str
     raised_at: datetime
@@ -63,6 +68,19 @@ class EscalationOut(BaseModel):
     taken_at: datetime | None
     resolved_at: datetime | None
     resolution: str | None
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="a reason the system wrote as a sentence code (e.g. callback_unreachable), "
+        "said by the consoles in the UI's language; null for a person's words"
+    )
+    @property
+    def reason_code(self) -> str | None:
+        return spoken("reason", self.reason_said)["reason_code"]  # type: ignore[no-any-return]
+
+    @computed_field(description="the particulars of reason_code")  # type: ignore[prop-decorator]
+    @property
+    def reason_params(self) -> dict[str, Any] | None:
+        return spoken("reason", self.reason_said)["reason_params"]  # type: ignore[no-any-return]
 
 
 class ScriptStep(BaseModel):

@@ -23,6 +23,7 @@ from dispatch.consoles import escalations
 from dispatch.consoles.acd import iso, queue_now
 from dispatch.consoles.schemas import EscalationOut, EscalationStatus
 from dispatch.consoles.views import PartContext
+from dispatch.errors import spoken
 from dispatch.feeds import followup
 from dispatch.queues import floor, queue_log, service, summary
 from dispatch.queues.schemas import (
@@ -133,6 +134,7 @@ async def operators(context: PartContext) -> list[dict[str, Any]]:
                 "full_name": names.get(row.username, row.username),
                 "state": row.state,
                 "reason": row.reason,
+                **spoken("reason", row.reason_said),
                 "since": row.state_since.isoformat(),
                 "call_id": str(row.call_id) if row.call_id else None,
                 "queue": row.queue,

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.auth.roles import Role
 from dispatch.deps import ClockDep, Principal, Session, SettingsDep, roles
+from dispatch.errors import spoken
 from dispatch.queues import offers, service
 from dispatch.queues.models import Operator
 from dispatch.queues.schemas import OfferOut, OperatorOut, QueuesIn, Skills, StateIn
@@ -32,6 +33,7 @@ async def operator_out(session: AsyncSession, operator: Operator) -> OperatorOut
         username=operator.username,
         state=OperatorState(operator.state),
         reason=operator.reason,
+        **spoken("reason", operator.reason_said),
         state_since=operator.state_since,
         skills=Skills.from_flat(operator.skills),
         queues=operator.queues,

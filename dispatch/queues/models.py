@@ -52,6 +52,9 @@ class Operator(Base):
     )
     state: Mapped[str] = mapped_column(String(16), index=True)
     reason: Mapped[str | None] = mapped_column(String(200))
+    # The reason the system gave (an automatic break or sign-out) as {code, params}, which the
+    # consoles say in the UI's language; None for a reason a person wrote.
+    reason_said: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument, nullable=True)
     state_since: Mapped[datetime] = mapped_column(UTCDateTime())
     skills: Mapped[dict[str, int]] = mapped_column(JSONDocument)
     # None: every queue the skills allow; else only these queues.

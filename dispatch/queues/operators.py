@@ -17,7 +17,7 @@ from dispatch.auth import service as auth
 from dispatch.auth.roles import Role
 from dispatch.core.actor import Actor
 from dispatch.core.bus import emit
-from dispatch.errors import Invalid
+from dispatch.errors import Invalid, Said
 from dispatch.queues import events, plain, queue_log
 from dispatch.queues.models import Operator
 from dispatch.queues.states import OperatorState, QueueEvent, check_transition
@@ -109,12 +109,14 @@ async def set_state(
     *,
     now: datetime,
     reason: str | None = None,
+    reason_said: Said | None = None,
     requested: bool = False,
     call_id: uuid.UUID | None = None,
     queue: str | None = None,
     wrap_up_s: float = 0.0,
 ) -> None:
-    """Move the operator to ``new`` (409 when the tables forbid it), with its bookkeeping."""
+    """Move the operator to ``new`` (409 when the tables forbid it), with its bookkeeping;
+    ``reason_said`` is the system's ``reason`` as a sentence the consoles translate."""
     current = S(operator.state)
     check_transition(operator.username, current, new, requested=requested)
     if current is S.SIGNED_OUT:  # a new shift: the strategies' counters start again
@@ -148,6 +150,7 @@ async def set_state(
         operator.no_answer_count = 0  # ring-outs count in a row: a call taken ends the row
     operator.wrap_up_until = now + timedelta(seconds=wrap_up_s) if new is S.WRAP_UP else None
     operator.reason = reason if new in (S.ON_BREAK, S.SIGNED_OUT) else None
+    operator.reason_said = reason_said.stored() if reason_said and operator.reason else None
     operator.state, operator.state_since, operator.updated_at = new.value, now, now
     await _log_state(session, operator.username, current, new, reason, now)
     await audit.record(

@@ -113,6 +113,12 @@ class OperatorOut(BaseModel):
     username: str
     state: OperatorState
     reason: str | None
+    reason_code: str | None = Field(
+        default=None, description="the system's reason as a sentence code (e.g. break_no_answer)"
+    )
+    reason_params: dict[str, Any] | None = Field(
+        default=None, description="its particulars (e.g. count)"
+    )
     state_since: datetime
     skills: Skills
     queues: list[str] | None = Field(description="null: every queue the skills allow")

@@ -18,7 +18,7 @@ from dispatch.calls.lifecycle import CallEventType
 from dispatch.calls.schemas import EventIn
 from dispatch.core.actor import Actor
 from dispatch.core.bus import emit
-from dispatch.errors import Conflict, Invalid, NotFound, PermissionDenied
+from dispatch.errors import Conflict, Invalid, NotFound, PermissionDenied, said
 from dispatch.queues import catalog, events, heartbeats, offers, operators, queue_log
 from dispatch.queues.models import Offer, Operator
 from dispatch.queues.states import EntryStatus, OfferStatus, OperatorState, QueueEvent
@@ -171,7 +171,10 @@ async def end_wrap_up(
     """The operator is done wrapping up before the timer: available again."""
     operator = await operators.locked(session, username, now=now)
     if operator.state != S.WRAP_UP:
-        raise Conflict(f"{username} is {operator.state}, not in wrap-up")
+        raise Conflict(
+            f"{username} is {operator.state}, not in wrap-up",
+            said=said("not_in_wrap_up", state=operator.state),
+        )
     await operators.set_state(session, actor, operator, S.AVAILABLE, now=now, requested=True)
     return operator
 
@@ -196,7 +199,9 @@ async def accept(
     _check_open(offer, now)
     operator = await operators.find(session, actor.username)
     if operator is None or operator.state != S.RESERVED or operator.call_id != offer.call_id:
-        raise Conflict(f"offer {offer_id} is no longer yours to accept")
+        raise Conflict(
+            f"offer {offer_id} is no longer yours to accept", said=said("offer_not_yours")
+        )
     answered = EventIn(
         event_id=f"acd-offer-{offer.id}",
         type=CallEventType.ANSWERED,
@@ -207,7 +212,9 @@ async def accept(
     # accepts the offer; if the offer closed meanwhile, the answer is refused with it.
     await timeline.record_event(session, actor, offer.call_id, answered, now=now)
     if offer.status != OfferStatus.ACCEPTED:
-        raise Conflict(f"offer {offer_id} closed before it could be accepted")
+        raise Conflict(
+            f"offer {offer_id} closed before it could be accepted", said=said("offer_closed")
+        )
     heartbeats.note(session, actor.username, now)
     await enqueue_command(
         session,
@@ -246,7 +253,9 @@ async def decline(
     entry = await offers.require_entry(session, offer.call_id, lock=True)
     active = await offers.active_for_call(session, offer.call_id)
     if active is None or active.id != offer.id:
-        raise Conflict(f"offer {offer_id} closed before it could be declined")
+        raise Conflict(
+            f"offer {offer_id} closed before it could be declined", said=said("offer_closed")
+        )
     offers.close(session, offer, OfferStatus.DECLINED, now=now)
     if entry.status == EntryStatus.OFFERED:
         entry.status = EntryStatus.WAITING.value
@@ -285,11 +294,15 @@ async def decline(
 
 def _check_open(offer: Offer, now: datetime) -> None:
     if offer.status != OfferStatus.ACTIVE:
-        raise Conflict(f"offer {offer.id} is {offer.status}")
+        raise Conflict(
+            f"offer {offer.id} is {offer.status}",
+            said=said("offer_expired" if offer.status == OfferStatus.EXPIRED else "offer_closed"),
+        )
     if offer.expires_at <= now:
         raise Conflict(
             f"offer {offer.id} expired at {offer.expires_at.isoformat()}; the call goes to the "
-            "next operator"
+            "next operator",
+            said=said("offer_expired"),
         )
 
 

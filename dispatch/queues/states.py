@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from enum import StrEnum
 
-from dispatch.errors import Conflict
+from dispatch.errors import Conflict, said
 
 
 class OperatorState(StrEnum):
@@ -97,13 +97,18 @@ def check_transition(
         return
     if requested and current is S.RESERVED:
         raise IllegalStateChange(
-            f"{username} has a call offered; accept or decline the offer first"
+            f"{username} has a call offered; accept or decline the offer first",
+            said=said("state_offer_pending"),
         )
     if requested and current is S.ON_CALL:
-        raise IllegalStateChange(f"{username} is on a call; the state changes when it ends")
+        raise IllegalStateChange(
+            f"{username} is on a call; the state changes when it ends",
+            said=said("state_on_call"),
+        )
     allowed = ", ".join(sorted(table[current])) or "nothing"
     raise IllegalStateChange(
-        f"{username} is {current}; cannot become {new} (from {current}: {allowed})"
+        f"{username} is {current}; cannot become {new} (from {current}: {allowed})",
+        said=said("state_change_refused", state=current.value, to=new.value),
     )
 
 

@@ -44,6 +44,7 @@ from dispatch.callbacks.tasks import Policy
 from dispatch.core.actor import SYSTEM
 from dispatch.core.bus import emit
 from dispatch.core.database import UTCDateTime
+from dispatch.errors import said
 from dispatch.queues import events, heartbeats, offers, operators, plain, queue_log
 from dispatch.queues.models import Offer, Operator, QueueEntry
 from dispatch.queues.states import EntryStatus, OfferStatus, OperatorState, QueueEvent
@@ -224,9 +225,15 @@ async def expire_offers(
         if operator.state == S.RESERVED and operator.call_id == offer.call_id:
             operator.no_answer_count += 1
             if max_no_answer and operator.no_answer_count >= max_no_answer:
-                reason = f"no answer to {operator.no_answer_count} offer(s)"
+                count = operator.no_answer_count
                 await operators.set_state(
-                    session, SYSTEM, operator, S.ON_BREAK, now=now, reason=reason
+                    session,
+                    SYSTEM,
+                    operator,
+                    S.ON_BREAK,
+                    now=now,
+                    reason=f"no answer to {count} offer(s)",
+                    reason_said=said("break_no_answer", count=count),
                 )
             else:
                 await operators.set_state(session, SYSTEM, operator, S.AVAILABLE, now=now)
@@ -287,5 +294,6 @@ async def sign_out_silent(session: AsyncSession, *, now: datetime, grace_s: floa
             S.SIGNED_OUT,
             now=now,
             reason=f"no heartbeat for {grace_s:g} s (console lost)",
+            reason_said=said("signed_out_no_heartbeat", seconds=grace_s),
         )
     return len(rows)

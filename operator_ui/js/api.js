@@ -1,12 +1,17 @@
-// HTTP to the dispatch server: JSON in and out, the bearer token, errors with the server's text.
+// HTTP to the dispatch server: JSON in and out, the bearer token, errors with the server's text
+// (in the interface language where the refusal names its sentence: detail_code, or its code).
+
+import { said } from "./i18n.js";
 
 const TOKEN_KEY = "dispatch112.token";
 
 export class ApiError extends Error {
   constructor(status, detail, body = null) {
-    super(detail);
+    const spoken = body ? said(detail, body.detail_code || body.code, body.detail_params) : detail;
+    super(spoken);
     this.status = status;
-    this.detail = detail;
+    this.detail = spoken; // what the person reads
+    this.english = detail; // the server's own words
     this.body = body; // the whole refusal: code, and reasons and warnings of a card
   }
 }
@@ -26,7 +31,7 @@ export async function signIn(username, password) {
   const body = new URLSearchParams({ username, password });
   const response = await fetch("/api/v1/auth/token", { method: "POST", body });
   const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw new ApiError(response.status, data.detail || response.statusText);
+  if (!response.ok) throw new ApiError(response.status, data.detail || response.statusText, data);
   setToken(data.access_token);
   return data;
 }

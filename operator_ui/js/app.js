@@ -9,7 +9,7 @@ import {
 } from "./card.js";
 import { closeDialog, escapeDialog, installDialog, openDialog } from "./dialogs.js";
 import { connectionStatus, toast } from "./dom.js";
-import { hhmm, languageName, named, number, percentage, pick, t } from "./i18n.js";
+import { hhmm, languageName, named, number, percentage, pick, said, t } from "./i18n.js";
 import { installShortcuts, shortcutTable } from "./keys.js";
 import { drawMap } from "./map.js";
 import { startRinging, stopRinging, unlockAudio } from "./ring.js";
@@ -147,7 +147,8 @@ function renderState(state) {
     return;
   }
   badge.dataset.state = state.state;
-  badge.textContent = t(`state_${state.state}`) + (state.reason ? `: ${state.reason}` : "");
+  badge.textContent = t(`state_${state.state}`) +
+    (state.reason ? `: ${said(state.reason, state.reason_code, state.reason_params)}` : "");
   const button = (labelKey, keys, handler, primary = false) => {
     const node = document.createElement("button");
     node.type = "button";
@@ -291,7 +292,7 @@ function renderEscalations(items) {
   list.replaceChildren(...items.map((item) => {
     const li = document.createElement("li");
     li.dataset.escalationId = item.id;
-    li.textContent = `${hhmm(item.raised_at)} · ${named("kind_", item.kind)} · ${named("status_", item.status)} — ${item.reason}`;
+    li.textContent = `${hhmm(item.raised_at)} · ${named("kind_", item.kind)} · ${named("status_", item.status)} — ${said(item.reason, item.reason_code, item.reason_params)}`;
     return li;
   }));
 }

@@ -63,6 +63,38 @@ export function plural(key, count, vars = {}) {
   return fill(form, { ...vars, count: number(count, { maximumFractionDigits: 1 }) });
 }
 
+// Particulars of a sentence named by a code of their own, and the texts that name them: by the
+// particular's name, or by the sentence's code and the particular's name.
+const PARTICULARS = {
+  reasons: "finding_", warnings: "finding_", state: "state_", to: "state_",
+  "escalation_already.status": "status_", "callback_closed.status": "callback_",
+};
+
+function particular(code, name, value) {
+  if (value === null || value === undefined) return "";
+  if (Array.isArray(value)) return value.map((item) => particular(code, name, item)).join(", ");
+  if (typeof value === "object") return said(value.text, value.code, value.params); // a sentence in it
+  if (typeof value === "number") return number(value, { maximumFractionDigits: 1 });
+  const prefix = PARTICULARS[`${code}.${name}`] ?? PARTICULARS[name];
+  return prefix ? named(prefix, value) : String(value);
+}
+
+/**
+ * A sentence the server wrote for a person (an automatic break's reason, an escalation the
+ * system raised, a callback's note, a refusal): said in the interface language from its
+ * ``code`` (the text ``said_<code>``, {name} filled from ``params``, a ``count`` choosing the
+ * plural form), else the server's English ``text`` as it came (an unknown or no code).
+ */
+export function said(text, code, params) {
+  const key = `said_${code}`;
+  const entry = code ? TEXTS[current][key] ?? TEXTS.en[key] : undefined;
+  if (entry === undefined) return text ?? "";
+  const vars = {};
+  for (const [name, value] of Object.entries(params || {})) vars[name] = particular(code, name, value);
+  const form = typeof entry === "string" ? entry : entry[pluralCategory(params?.count ?? 0)] ?? entry.other;
+  return fill(form, vars).trim();
+}
+
 /** A server-provided name map ({uz, ru, en}) in the interface language. */
 export function pick(names) {
   if (!names) return "";

@@ -4,7 +4,7 @@
 
 import { api } from "../../operator/js/api.js";
 import { field, openDialog, select } from "../../operator/js/dialogs.js";
-import { pick, t } from "../../operator/js/i18n.js";
+import { pick, said, t } from "../../operator/js/i18n.js";
 import { h } from "./dom.js";
 import { flatSkills, queueName, SKILLS, skillName } from "./panels.js";
 
@@ -206,7 +206,8 @@ export function resolveDialog(escalation, name) {
     confirmLabel: "resolve",
     fill(body) {
       const text = enterConfirms(h("textarea", { id: "resolution", rows: "3", maxlength: "2000" }));
-      body.append(h("p", { class: "reason", text: escalation.reason }), field("resolution", text));
+      const reason = said(escalation.reason, escalation.reason_code, escalation.reason_params);
+      body.append(h("p", { class: "reason", text: reason }), field("resolution", text));
     },
     onConfirm: () => api("POST", `/escalations/${escalation.id}/resolve`, {
       json: { resolution: document.getElementById("resolution").value.trim() },

@@ -1,7 +1,7 @@
 // The supervisor console's panels, each drawn whole from the stream's parts. Rows carry
 // data-key (what they show), data-drag (what can be dragged) and data-drop (what they take).
 
-import { hhmm, languageName, named, number, percentage as percent, pick, plural, t } from "../../operator/js/i18n.js";
+import { hhmm, languageName, named, number, percentage as percent, pick, plural, said, t } from "../../operator/js/i18n.js";
 import { clock, h, since } from "./dom.js";
 
 export const SKILLS = [
@@ -187,7 +187,7 @@ export function operatorRows(parts) {
       h("span", {}, h("strong", { text: op.full_name }), h("small", { class: "muted", text: ` ${op.username}` })),
       h("span", {},
         h("span", { class: "state-badge small-badge", dataset: { state: op.state },
-          text: t(`state_${op.state}`) + (op.reason ? `: ${op.reason}` : "") }),
+          text: t(`state_${op.state}`) + (op.reason ? `: ${said(op.reason, op.reason_code, op.reason_params)}` : "") }),
         " ", since(op.since, { class: "muted" })),
       op.call_id ? callerOf(parts, op.call_id) || "…" : "",
       number(op.calls_today),
@@ -218,7 +218,7 @@ export function escalationRows(parts) {
     const status = t(`status_${item.status}`) + (item.taken_by ? ` · ${t("taken_by", { name: personName(parts, item.taken_by) })}` : "");
     return row(item.id, { class: `escalation ${item.status}`, dataset: { status: item.status, call: item.call_id } },
       hhmm(item.raised_at),
-      h("span", {}, h("strong", { class: "reason", text: item.reason }), h("br"),
+      h("span", {}, h("strong", { class: "reason", text: said(item.reason, item.reason_code, item.reason_params) }), h("br"),
         h("small", { class: "muted", text: `${t(`kind_${item.kind}`)} · ${personName(parts, item.raised_by)}` }),
         item.resolution ? h("small", { class: "ok", text: ` · ${item.resolution}` }) : null),
       h("span", { class: "status", text: status }),
@@ -285,7 +285,7 @@ export function callbackRows(parts) {
       task.card_number ? task.card_number.slice(-6) : "—",
       `${t(`callback_origin_${task.origin}`)} · ${task.attempts}/3`,
       h("span", { class: state === "overdue" || state === "unreachable" ? "below" : "", text: t(`callback_${state}`) + (task.position ? ` #${task.position}` : "") }),
-      task.status === "unreachable" ? h("small", { class: "muted", text: task.card_note || "" }) : who,
+      task.status === "unreachable" ? h("small", { class: "muted", text: said(task.card_note, task.card_note_code, task.card_note_params) }) : who,
       h("span", { class: "row-actions" }, task.status === "pending" || task.status === "dialing" ? button("cancel_callback", "cancel-callback", task.id) : null));
   });
 }

@@ -36,7 +36,12 @@ async def _refused(
     again = await api.get(f"/api/v1/cards/{card['id']}", user="operator1")
     assert again.json()["version"] == card["version"]
     refusal: dict[str, Any] = response.json()
-    assert set(refusal) == {"detail", "code", "reasons", "warnings"}
+    assert set(refusal) == {"detail", "code", "reasons", "warnings", "detail_code", "detail_params"}
+    # The sentence the consoles say in the UI's language: the refusal's code and the codes of
+    # what refused it (the reasons, else the warnings).
+    assert refusal["detail_code"] == refusal["code"]
+    refused_by = "reasons" if refusal["reasons"] else "warnings"
+    assert refusal["detail_params"] == {refused_by: [f["code"] for f in refusal[refused_by]]}
     return refusal
 
 

@@ -123,3 +123,22 @@ def test_every_counted_text_has_the_plural_forms_of_its_language(ui: Path) -> No
     assert counted["uz"] == counted["ru"] == counted["en"]
     if ui != UI:  # the operator console counts nothing with a noun (yet)
         assert counted["en"], ui
+
+
+def test_every_sentence_the_server_writes_with_a_code_is_said_in_the_three_languages() -> None:
+    # dispatch/errors.py: said("code", ...) beside an English text; the consoles say it as
+    # said_<code> (i18n.said), a refusal by its detail_code or else its code.
+    written = re.compile(r'\bsaid\(\s*"([a-z_]+)"')
+    codes = {
+        code
+        for source in (ROOT / "dispatch").rglob("*.py")
+        for code in written.findall(source.read_text(encoding="utf-8"))
+    }
+    codes |= {"card_inconsistent", "warnings_unacknowledged", "database_unavailable"}
+    assert {"offer_expired", "card_version_conflict", "break_no_answer"} <= codes
+    assert len(codes) > 25
+    for language in ("uz", "ru", "en"):
+        assert {f"said_{code}" for code in codes} - _keys(UI, language) == set(), language
+    # The generic refusal codes stay the server's English (no sentence of their own).
+    generic = {"conflict", "invalid", "not_found", "forbidden", "invalid_request", "bad_request"}
+    assert {f"said_{code}" for code in generic} & _keys(UI, "en") == set()
