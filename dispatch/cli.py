@@ -1,5 +1,6 @@
 """``python -m dispatch serve | migrate | seed | geo load | create-user | validate-card |
-staffing | backup | restore | audit verify | queues rebuild-stats``."""
+staffing | backup | restore | audit verify | queues rebuild-stats |
+analytics rebuild``."""
 
 from __future__ import annotations
 
@@ -125,6 +126,15 @@ def _parser() -> argparse.ArgumentParser:
         "rebuild-stats", help="recompute the queue statistics from the queue log"
     )
     rebuild.set_defaults(handler=_rebuild_queue_stats)
+
+    analytics = commands.add_parser("analytics", help="the period reports")
+    analytics_actions = analytics.add_subparsers(required=True, metavar="ACTION")
+    rollups = analytics_actions.add_parser(
+        "rebuild",
+        help="recompute the rollups the period reports read (the queues' 15-minute counters) "
+        "from the queue log",
+    )
+    rollups.set_defaults(handler=_rebuild_queue_stats)
     return parser
 
 

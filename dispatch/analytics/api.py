@@ -1,21 +1,43 @@
-"""Analytics over HTTP: Erlang C staffing (more figures come with the analytics work)."""
+"""Analytics over HTTP: Erlang C staffing, the queues' KPIs over any period and the operators'
+working time, each downloadable as XLSX and CSV (every download audited)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query, Response
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
-from dispatch.analytics import staffing
+from dispatch.analytics import exports, kpis, staffing, working_time
+from dispatch.analytics.periods import Grain
+from dispatch.audit import service as audit
 from dispatch.auth.roles import Role
-from dispatch.deps import Principal, roles
+from dispatch.core import spreadsheets
+from dispatch.deps import ClockDep, Principal, Session, SettingsDep, roles
 from dispatch.errors import Invalid
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
 
 Planner = Annotated[Principal, roles(Role.SUPERVISOR, Role.ANALYST, Role.ADMIN)]
 MAX_AGENTS = 100_000
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+Username = Annotated[str, Query(min_length=1, max_length=64)]
+QueueName = Annotated[str, Query(min_length=1, max_length=64)]
+_CSV: dict[int | str, dict[str, object]] = {
+    200: {
+        "description": "the table as CSV (RFC 4180, header first), as an attachment",
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+    }
+}
+_WORKBOOK: dict[int | str, dict[str, object]] = {
+    200: {
+        "description": "the report as an XLSX workbook, as an attachment",
+        "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
 
 
 class StaffingOut(BaseModel):
@@ -60,3 +82,153 @@ async def staffing_figures(
     except staffing.StaffingError as exc:
         raise Invalid(str(exc)) from exc
     return StaffingOut.model_validate(result.as_dict())
+
+
+async def kpi_report(
+    session: Session,
+    settings: SettingsDep,
+    _: Planner,
+    date_from: date,
+    date_to: date,
+    grain: Grain = Grain.DAY,
+    queue: Annotated[list[QueueName] | None, Query(max_length=100)] = None,
+) -> kpis.KpiReport:
+    """The KPI report asked for (``queue`` repeated for several; all queues when absent)."""
+    return await kpis.build(
+        session,
+        date_from,
+        date_to,
+        grain=grain,
+        queue_names=sorted(set(queue or ())),
+        tz=settings.tz,
+        shift_start_hour=settings.qa_shift_start_hour,
+    )
+
+
+async def working_report(
+    session: Session,
+    settings: SettingsDep,
+    clock: ClockDep,
+    _: Planner,
+    date_from: date,
+    date_to: date,
+    operator: Username | None = None,
+) -> working_time.WorkingTimeReport:
+    """The working-time report asked for (one operator's, or everyone's)."""
+    return await working_time.build(
+        session,
+        date_from,
+        date_to,
+        operator=operator,
+        tz=settings.tz,
+        shift_start_hour=settings.qa_shift_start_hour,
+        now=clock.now(),
+    )
+
+
+KpiDep = Annotated[kpis.KpiReport, Depends(kpi_report)]
+WorkingDep = Annotated[working_time.WorkingTimeReport, Depends(working_report)]
+
+
+@router.get("/kpis", response_model=kpis.KpiReport)
+async def kpi_figures(report: KpiDep) -> kpis.KpiReport:
+    """The queues' KPIs over local days ``date_from``..``date_to`` (at most 366), by ``grain``
+    (hour, shift, day, week, month, total), from the 15-minute counters."""
+    return report
+
+
+@router.get("/working-time", response_model=working_time.WorkingTimeReport)
+async def working_figures(report: WorkingDep) -> working_time.WorkingTimeReport:
+    """Operators' time signed in, available, on calls, in wrap-up and on each break reason,
+    per shift and over the period, from the queue log."""
+    return report
+
+
+@dataclass(frozen=True)
+class _Download:
+    name: str
+    date_from: date
+    date_to: date
+
+
+async def _audited(
+    session: Session, who: Principal, clock: ClockDep, what: _Download, fmt: str, rows: int
+) -> None:
+    """A report leaves the system: who took which, in what form."""
+    await audit.record(
+        session,
+        who.actor,
+        "analytics.export",
+        "analytics_report",
+        f"{what.name}:{what.date_from}..{what.date_to}",
+        {"report": what.name, "format": fmt, "rows": rows},
+        at=clock.now(),
+    )
+
+
+def _xlsx(tables: dict[str, exports.Rows], what: _Download) -> Response:
+    name = f"{what.name}-{what.date_from}-{what.date_to}.xlsx"
+    return Response(
+        spreadsheets.to_xlsx(tables),
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _csv(rows: exports.Rows, what: _Download, table: str) -> StreamingResponse:
+    name = f"{what.name}-{table}-{what.date_from}-{what.date_to}.csv"
+    return StreamingResponse(
+        spreadsheets.csv_lines(rows),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/kpis/export.xlsx", response_class=Response, responses=_WORKBOOK)
+async def kpis_xlsx(report: KpiDep, session: Session, who: Planner, clock: ClockDep) -> Response:
+    """The KPI report as a workbook: Periods and Queues."""
+    what = _Download("kpis", report.date_from, report.date_to)
+    tables = exports.kpi_tables(report)
+    await _audited(session, who, clock, what, "xlsx", len(report.rows))
+    return _xlsx({t.value.capitalize(): rows for t, rows in tables.items()}, what)
+
+
+@router.get("/kpis/export.csv", response_class=StreamingResponse, responses=_CSV)
+async def kpis_csv(
+    report: KpiDep,
+    session: Session,
+    who: Planner,
+    clock: ClockDep,
+    table: exports.KpiTable = exports.KpiTable.PERIODS,
+) -> StreamingResponse:
+    """One table of the KPI report as CSV (``table``: periods, queues)."""
+    what = _Download("kpis", report.date_from, report.date_to)
+    rows = exports.kpi_tables(report)[table]
+    await _audited(session, who, clock, what, f"csv:{table}", len(rows) - 1)
+    return _csv(rows, what, table)
+
+
+@router.get("/working-time/export.xlsx", response_class=Response, responses=_WORKBOOK)
+async def working_xlsx(
+    report: WorkingDep, session: Session, who: Planner, clock: ClockDep
+) -> Response:
+    """The working-time report as a workbook: Operators and Shifts."""
+    what = _Download("working-time", report.date_from, report.date_to)
+    tables = exports.working_tables(report)
+    await _audited(session, who, clock, what, "xlsx", len(report.shifts))
+    return _xlsx({t.value.capitalize(): rows for t, rows in tables.items()}, what)
+
+
+@router.get("/working-time/export.csv", response_class=StreamingResponse, responses=_CSV)
+async def working_csv(
+    report: WorkingDep,
+    session: Session,
+    who: Planner,
+    clock: ClockDep,
+    table: exports.WorkingTable = exports.WorkingTable.SHIFTS,
+) -> StreamingResponse:
+    """One table of the working-time report as CSV (``table``: operators, shifts)."""
+    what = _Download("working-time", report.date_from, report.date_to)
+    rows = exports.working_tables(report)[table]
+    await _audited(session, who, clock, what, f"csv:{table}", len(rows) - 1)
+    return _csv(rows, what, table)

@@ -5,19 +5,12 @@ Codes stay in their columns (usernames, item keys), each followed by its name co
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
-from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
-
+from dispatch.core import spreadsheets
 from dispatch.qa.reports import EvaluationRow, Report
-
-Cell = str | int | float | bool | date | datetime | None
 
 
 class Table(StrEnum):
@@ -86,41 +79,12 @@ def tables(report: Report, rows: Sequence[EvaluationRow]) -> dict[Table, list[li
 
 def to_xlsx(report: Report, rows: Sequence[EvaluationRow]) -> bytes:
     """The workbook: one sheet per table, numbers as numbers, times without their zone."""
-    book = Workbook()
-    first = book.active
-    if first is not None:
-        book.remove(first)
-    for name, table in tables(report, rows).items():
-        sheet = book.create_sheet(name.value.capitalize())
-        for row in table:
-            # Excel has no time zones: local (Tashkent) wall time, as the report is.
-            sheet.append([_excel(cell) for cell in row])
-        sheet.freeze_panes = "A2"
-        for index, header in enumerate(table[0], 1):
-            sheet.column_dimensions[get_column_letter(index)].width = max(12, len(str(header)) + 2)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    # Excel has no time zones: local (Tashkent) wall time, as the report is.
+    return spreadsheets.to_xlsx(
+        {name.value.capitalize(): table for name, table in tables(report, rows).items()}
+    )
 
 
 def to_csv(report: Report, rows: Sequence[EvaluationRow], table: Table) -> str:
     """One table as CSV (RFC 4180, header first, ISO dates)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    for row in tables(report, rows)[table]:
-        writer.writerow(["" if cell is None else _text(cell) for cell in row])
-    return buffer.getvalue()
-
-
-def _excel(cell: Cell) -> Cell:
-    if isinstance(cell, datetime):
-        return cell.replace(tzinfo=None)
-    return cell
-
-
-def _text(cell: Cell) -> str:
-    if isinstance(cell, bool):
-        return "true" if cell else "false"
-    if isinstance(cell, date | datetime):
-        return cell.isoformat()
-    return str(cell)
+    return spreadsheets.to_csv(tables(report, rows)[table])

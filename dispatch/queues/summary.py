@@ -68,7 +68,7 @@ async def summary(session: AsyncSession, *, now: datetime, tz: ZoneInfo) -> Queu
         "all",
         "All queues",
         None,
-        _common_targets(queues),
+        common_targets(queues),
         entries,
         people,
         rows,
@@ -93,7 +93,7 @@ def _serves(operator: Operator, queue: QueueSpec) -> bool:
 Targets = list[tuple[int, float | None]]
 
 
-def _common_targets(queues: Sequence[QueueSpec]) -> Targets:
+def common_targets(queues: Sequence[QueueSpec]) -> Targets:
     """Every threshold of any queue; its percent where all queues having it agree."""
     percents: dict[int, set[float]] = defaultdict(set)
     for queue in queues:

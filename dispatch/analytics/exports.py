@@ -1,0 +1,100 @@
+"""The analytics reports as tables, for the XLSX and CSV downloads.
+
+Times are the centre's local wall time; durations in seconds; a service level is a percent
+(empty when nothing was answered). Codes stay in their columns (queue names, usernames), a
+name column beside them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import StrEnum
+
+from dispatch.analytics.kpis import KpiReport
+from dispatch.analytics.working_time import WorkingTime, WorkingTimeReport
+from dispatch.core.spreadsheets import Cell
+from dispatch.queues.schemas import PeriodOut
+
+Rows = list[list[Cell]]
+
+
+class KpiTable(StrEnum):
+    """The KPI report's tables."""
+
+    PERIODS = "periods"
+    QUEUES = "queues"
+
+
+class WorkingTable(StrEnum):
+    """The working-time report's tables."""
+
+    OPERATORS = "operators"
+    SHIFTS = "shifts"
+
+
+_FIGURES = (
+    "entered", "answered", "abandoned", "completed", "transferred", "ring_no_answer",
+    "abandon_percent", "asa_s", "longest_answered_wait_s", "avg_abandon_wait_s", "avg_talk_s",
+    "avg_wrap_up_s", "avg_handle_s",
+)  # fmt: skip
+_LEVELS = ("answered_within", "abandoned_within", "percent", "percent_with_abandons")
+
+
+def kpi_tables(report: KpiReport) -> dict[KpiTable, Rows]:
+    """Per grain and per queue; a column per service-level target and variant."""
+    seconds = [level.seconds for level in report.total.service_level]
+    levels = [f"sl_{s}s_{variant}" for s in seconds for variant in _LEVELS]
+    return {
+        KpiTable.PERIODS: [
+            ["start", *_FIGURES, *levels],
+            *[[row.start, *_figures(row, seconds)] for row in report.rows],
+        ],
+        KpiTable.QUEUES: [
+            ["queue", "queue_title", *_FIGURES, *levels],
+            *[[q.queue, q.title, *_figures(q.figures, seconds)] for q in report.by_queue],
+        ],
+    }
+
+
+def _figures(period: PeriodOut, seconds: Sequence[int]) -> list[Cell]:
+    values: list[Cell] = [getattr(period, name) for name in _FIGURES]
+    by_seconds = {level.seconds: level for level in period.service_level}
+    for target in seconds:
+        level = by_seconds.get(target)
+        values += [getattr(level, name) if level else None for name in _LEVELS]
+    return values
+
+
+_TIMES = ("signed_in_s", "available_s", "talking_s", "wrap_up_s", "on_break_s")
+_COUNTS = ("answered", "completed", "missed_offers", "declined")
+
+
+def working_tables(report: WorkingTimeReport) -> dict[WorkingTable, Rows]:
+    """Per operator and per operator and shift; a column per break reason."""
+    reasons = sorted({r for row in report.operators for r in row.breaks})
+    breaks = [f"break_{reason}_s" for reason in reasons]
+    return {
+        WorkingTable.OPERATORS: [
+            ["operator", "operator_name", *_TIMES, *breaks, *_COUNTS],
+            *[
+                [row.operator, row.operator_name, *_working(row, reasons)]
+                for row in report.operators
+            ],
+        ],
+        WorkingTable.SHIFTS: [
+            ["operator", "operator_name", "shift_date", "shift", *_TIMES, *breaks, *_COUNTS],
+            *[
+                [row.operator, row.operator_name, row.shift_date, row.shift,
+                 *_working(row, reasons)]
+                for row in report.shifts
+            ],
+        ],
+    }  # fmt: skip
+
+
+def _working(row: WorkingTime, reasons: Sequence[str]) -> list[Cell]:
+    return [
+        *[getattr(row, name) for name in _TIMES],
+        *[row.breaks.get(reason, 0.0) for reason in reasons],
+        *[getattr(row, name) for name in _COUNTS],
+    ]
