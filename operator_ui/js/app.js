@@ -11,7 +11,7 @@ import { closeDialog, escapeDialog, installDialog, openDialog } from "./dialogs.
 import { connectionStatus, toast } from "./dom.js";
 import { hhmm, languageName, named, number, percentage, pick, said, t } from "./i18n.js";
 import { installShortcuts, shortcutTable } from "./keys.js";
-import { drawMap } from "./map.js";
+import { cancelMapMove, drawMap, installMapKeys } from "./map.js";
 import { startRinging, stopRinging, unlockAudio } from "./ring.js";
 import { createSession } from "./session.js";
 import { Stream } from "./stream.js";
@@ -79,6 +79,7 @@ app.session = session;
 async function start() {
   installDialog();
   installShortcuts(shortcutActions());
+  installMapKeys($("map"));
   $("help-button").addEventListener("click", showHelp);
   $("reply-form").addEventListener("submit", (event) => {
     event.preventDefault();
@@ -449,7 +450,7 @@ function shortcutActions() {
   };
   return {
     help: inConsole(showHelp),
-    escape: escapeDialog,
+    escape: () => escapeDialog() || cancelMapMove(),
     available: inConsole(goAvailable),
     break: inConsole(actions.breakDialog),
     signOutQueue: inConsole(() => actions.requestState("signed_out").catch((e) => toast(e.detail, true))),
@@ -477,6 +478,7 @@ function shortcutActions() {
     dismissLocation: dismissProposal,
     confirmLocation,
     focusReply: focus("reply"),
+    focusMap: focus("map"),
     nextCard: () => stepCard(1),
     previousCard: () => stepCard(-1),
     nextLanguage: () => session.nextLanguage(),

@@ -46,10 +46,12 @@ export function dialogOpen() {
   return dialog().open;
 }
 
-/** Escape: back from a question to its dialog, else close the dialog. */
+/** Escape: back from a question to its dialog, else close the dialog; false when neither. */
 export function escapeDialog() {
   if (asking) answer(false);
   else if (dialogOpen()) closeDialog();
+  else return false;
+  return true;
 }
 
 function questionBox() {

@@ -25,6 +25,7 @@ export const SHORTCUTS = [
   { keys: "Alt+P", label: "key_accept_location", action: "acceptLocation" },
   { keys: "Alt+Shift+P", label: "key_dismiss_location", action: "dismissLocation" },
   { keys: "Alt+K", label: "key_confirm_location", action: "confirmLocation" },
+  { keys: "Alt+J", label: "key_map", action: "focusMap" },
   { keys: "Alt+M", label: "key_reply", action: "focusReply" },
   { keys: "Alt+O", label: "key_caller_history", action: "callerHistory" },
   { keys: "Alt+ArrowDown", label: "key_next_card", action: "nextCard" },
@@ -68,8 +69,13 @@ export function installShortcuts(actions, shortcuts = SHORTCUTS) {
   }, true);
 }
 
-/** The help overlay's table of shortcuts, in the interface language. */
-export function shortcutTable(shortcuts = SHORTCUTS) {
+// Keys that act where the focus is (not shortcuts): a list to choose from, the operator's map.
+const PICK = ["↑ ↓ Enter", "key_pick"];
+const FOCUSED = [PICK, ["Alt+J: ← ↑ → ↓ (Shift) Enter", "key_map_move"]];
+
+/** The help overlay's table of shortcuts, in the interface language (then the keys of a
+ * focused list, and of the map on the operator's own table). */
+export function shortcutTable(shortcuts = SHORTCUTS, focused = shortcuts === SHORTCUTS ? FOCUSED : [PICK]) {
   const table = document.createElement("table");
   table.className = "shortcuts";
   const rows = new Map(); // label -> its cell of keys: one row per action
@@ -83,10 +89,12 @@ export function shortcutTable(shortcuts = SHORTCUTS) {
     kbd.textContent = shortcut.keys.replace("ArrowDown", "↓").replace("ArrowUp", "↑");
     rows.get(shortcut.label).append(kbd);
   }
-  const pick = table.insertRow();
-  const kbd = document.createElement("kbd");
-  kbd.textContent = "↑ ↓ Enter";
-  pick.insertCell().append(kbd);
-  pick.insertCell().textContent = t("key_pick");
+  for (const [keys, label] of focused) {
+    const row = table.insertRow();
+    const kbd = document.createElement("kbd");
+    kbd.textContent = keys;
+    row.insertCell().append(kbd);
+    row.insertCell().textContent = t(label);
+  }
   return table;
 }

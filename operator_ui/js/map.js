@@ -8,15 +8,22 @@
 // confirmed, and resolves its region and district). An automatic position keeps its
 // uncertainty in sight, as a circle of its radius and in metres under the map, until the
 // operator confirms it (Alt+K) or puts a point of their own.
+//
+// By keyboard the same (installMapKeys): the focused map (Alt+J) moves the point with the
+// arrows (Shift: a small step), nothing saved yet; Enter saves the moved point as the operator's,
+// or confirms an untouched one as it is; Escape puts it back. Each step is announced (a live
+// region): the coordinates and the district under the point.
 
 import { api } from "./api.js";
-import { currentCard, saveLocation } from "./card.js";
-import { language, pick, t } from "./i18n.js";
+import { confirmLocation, currentCard, saveLocation } from "./card.js";
+import { language, number, pick, t } from "./i18n.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const WIDTH = 600;
 const HEIGHT = 420;
 const DRAG_PX = 4; // a press that moves less than this (on screen) is a click, not a drag
+const STEP = 12; // an arrow key moves the point this far on the map (of WIDTH)...
+const FINE_STEP = 2; // ... and this far with Shift
 const outlines = new Map(); // region code ("" for the country) -> FeatureCollection (promise)
 
 function areas(region) {
@@ -227,6 +234,9 @@ export async function drawMap(container, card) {
     marker(svg, project, location, { className: "point", id: "map-point", label: t("point"), radius });
   }
   interactive(svg, project, card.id);
+  drawn = { svg, project, cardId: card.id };
+  if (cursor?.cardId === card.id) showCursor(); // a point being moved stays where it was moved
+  else cursor = null;
   const caption = document.createElement("p");
   caption.className = "map-caption";
   caption.textContent = region ? placeCaption(location, collection, regions) : t("map_no_place");
@@ -247,4 +257,109 @@ export async function drawMap(container, card) {
     }));
   }
   container.replaceChildren(...parts, hint);
+}
+
+// -- the point by keyboard ------------------------------------------------------------------
+
+let drawn = null; // the map on screen: {svg, project, cardId}
+let cursor = null; // the point moved by keyboard and not saved yet: {cardId, lon, lat}
+
+/** Arrows move the point of the focused map ``container``, Enter saves or confirms it. */
+export function installMapKeys(container) {
+  container.addEventListener("keydown", (event) => {
+    if (event.target !== container || event.altKey || event.ctrlKey || event.metaKey) return;
+    const step = event.shiftKey ? FINE_STEP : STEP;
+    const move = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step] }[event.key];
+    if (move) {
+      event.preventDefault();
+      moveCursor(...move);
+    } else if (event.key === "Enter") {
+      event.preventDefault();
+      commitCursor();
+    }
+  });
+  container.addEventListener("focus", () => announce(cursor ? "map_moving" : "map_keys_hint"));
+  // A point moved and left unsaved is not kept: the map shows what the card says.
+  container.addEventListener("blur", () => cancelMapMove());
+}
+
+/** Escape: the point moved by keyboard goes back to the card's; true when there was one. */
+export function cancelMapMove() {
+  if (!cursor) return false;
+  cursor = null;
+  const container = document.getElementById("map");
+  container.dataset.key = "";
+  drawMap(container, currentCard());
+  announce("map_move_cancelled");
+  return true;
+}
+
+function moveCursor(dx, dy) {
+  const card = currentCard();
+  if (!drawn || !card || drawn.cardId !== card.id) return;
+  if (cursor?.cardId !== card.id) {
+    const where = card.location;
+    const [lon, lat] = where.lat != null ? [where.lon, where.lat] : drawn.project.invert([WIDTH / 2, HEIGHT / 2]);
+    cursor = { cardId: card.id, lon, lat };
+  }
+  const [x, y] = drawn.project([cursor.lon, cursor.lat]);
+  const clamp = (value, most) => Math.min(Math.max(value, 0), most);
+  [cursor.lon, cursor.lat] = drawn.project.invert([clamp(x + dx, WIDTH), clamp(y + dy, HEIGHT)]);
+  showCursor();
+  announce("map_moving");
+}
+
+function showCursor() {
+  const [x, y] = drawn.project([cursor.lon, cursor.lat]);
+  let dot = drawn.svg.getElementById("map-point");
+  if (!dot) {
+    dot = element("circle", { r: 7, class: "point", id: "map-point" });
+    drawn.svg.append(dot);
+  }
+  dot.setAttribute("cx", x);
+  dot.setAttribute("cy", y);
+  dot.classList.add("moving");
+  drawn.svg.getElementById("map-point-area")?.remove(); // the operator's point has no uncertainty
+}
+
+function commitCursor() {
+  const card = currentCard();
+  if (!card) return;
+  if (cursor?.cardId === card.id) {
+    const location = { lat: Number(cursor.lat.toFixed(6)), lon: Number(cursor.lon.toFixed(6)), radius_m: null };
+    cursor = null;
+    saveLocation(location).then(() => announce("map_point_saved")).catch(() => {
+      document.getElementById("map").dataset.key = ""; // redraw the card's point on the next update
+    });
+    return;
+  }
+  const where = card.location;
+  if (where.lat != null && !where.confirmed) {
+    confirmLocation().then(() => announce("map_point_confirmed"));
+  } else {
+    announce("map_keys_hint");
+  }
+}
+
+function placeUnder(x, y) {
+  const inside = [...drawn.svg.querySelectorAll("path.district")]
+    .find((path) => path.isPointInFill(new DOMPoint(x, y)));
+  return inside?.querySelector("title")?.textContent || "";
+}
+
+/** Say where the point is (coordinates, the district under it) and what the keys do. */
+function announce(what) {
+  const status = document.getElementById("map-status");
+  if (!status) return;
+  const card = currentCard();
+  const point = cursor ?? (card?.location.lat != null ? { lon: card.location.lon, lat: card.location.lat } : null);
+  const parts = [];
+  if (point && drawn) {
+    const digits = { minimumFractionDigits: 5, maximumFractionDigits: 5 };
+    parts.push(t("map_point_at", { lat: number(point.lat, digits), lon: number(point.lon, digits) }));
+    const place = placeUnder(...drawn.project([point.lon, point.lat]));
+    if (place) parts.push(place);
+  }
+  parts.push(t(what));
+  status.textContent = parts.join(" · ");
 }

@@ -287,6 +287,82 @@ async def test_an_aml_position_shows_its_radius_until_alt_k_confirms_it(
         assert len(patches.sent) == 1, patches.sent
 
 
+@pytest.mark.asyncio
+@pytest.mark.browser
+async def test_the_map_point_by_keyboard_confirms_moves_and_saves_and_says_where_it_is(
+    browser: Browser, server: Live
+) -> None:
+    async with httpx.AsyncClient(base_url=server.http, timeout=30) as http:
+        token = await sign_in(http, "supervisor1")
+        aml = {"lat": 39.6542, "lon": 66.9597, "radius_m": 350, "source": "aml"}
+        page, card_id = await _on_a_call(browser, server, http, location=aml)
+        patches = Patches(page)
+        status = page.locator("#map-status")
+        await expect(page.locator("#map-point-area")).to_be_visible()
+
+        # Alt+J: the map has the focus and says where the point is and what the keys do.
+        await page.locator("#note").focus()
+        await page.keyboard.press("Alt+J")
+        await expect(page.locator("#map")).to_be_focused()
+        assert await page.locator("#map").get_attribute("aria-label") == (
+            "Xarita. Strelkalar nuqtani suradi, Enter uni saqlaydi yoki joylashuvni tasdiqlaydi"
+        )
+        await expect(status).to_contain_text("Kenglik 39,65420, uzunlik 66,95970")
+        await expect(status).to_contain_text("Strelkalar nuqtani suradi")
+
+        # Enter on the untouched point confirms the location as it is.
+        await page.keyboard.press("Enter")
+
+        async def confirmed() -> dict[str, Any] | None:
+            card = await _card(http, token, card_id)
+            return card if card["location"]["confirmed"] else None
+
+        card = await eventually(confirmed, what="the location confirmed by Enter", within=20)
+        assert {k: card["location"][k] for k in aml} == aml
+        await expect(status).to_contain_text("Joylashuv tasdiqlandi")
+        await expect(page.locator("#map-point-area")).to_have_count(0)
+        await _settled(page)
+        assert len(patches.sent) == 1, patches.sent
+
+        # Arrows move the point without saving; each step is said; Escape puts it back.
+        dot = page.locator("#map-point")
+        start = (await dot.get_attribute("cx"), await dot.get_attribute("cy"))
+        await page.keyboard.press("ArrowRight")
+        await expect(status).to_contain_text("Enter bu nuqtani saqlaydi")
+        await expect(status).not_to_contain_text("uzunlik 66,95970")
+        assert (await dot.get_attribute("cx"), await dot.get_attribute("cy")) != start
+        await page.keyboard.press("Escape")
+        await expect(status).to_contain_text("Nuqta qaytarildi")
+        await expect(page.locator("#map-point")).to_have_attribute("cx", start[0] or "")
+        await expect(page.locator("#map")).to_be_focused()
+        await _settled(page)
+        assert len(patches.sent) == 1, patches.sent
+
+        # Right twice, down once (Shift: a small step), Enter: one save, the operator's point.
+        for key in ("ArrowRight", "ArrowRight", "Shift+ArrowDown"):
+            await page.keyboard.press(key)
+        await expect(status).to_contain_text("Enter bu nuqtani saqlaydi")
+        await _settled(page)
+        assert len(patches.sent) == 1, patches.sent
+        await page.keyboard.press("Enter")
+
+        async def moved() -> dict[str, Any] | None:
+            card = await _card(http, token, card_id)
+            return card if card["location"]["source"] == "operator" else None
+
+        card = await eventually(moved, what="the point moved by keyboard saved", within=20)
+        where = card["location"]
+        assert where["lon"] > aml["lon"]
+        assert where["lat"] < aml["lat"]
+        assert (where["confirmed"], where["radius_m"]) == (True, None)
+        assert where["district"] is not None
+        await expect(status).to_contain_text("Nuqta saqlandi")
+        await _settled(page)
+        assert len(patches.sent) == 2, patches.sent
+        await _shot(page, "32-point-by-keyboard")
+        assert page.errors == []  # type: ignore[attr-defined]
+
+
 def test_confirm_location_has_a_shortcut_of_its_own() -> None:
     source = (UI / "keys.js").read_text(encoding="utf-8")
     bound = re.findall(r'\{ keys: "([^"]+)", label: "[a-z_]+", action: "(\w+)"', source)
