@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
-from dispatch.analytics import exports, kpis, staffing, working_time
+from dispatch.analytics import exports, kpis, staffing, territory, working_time
 from dispatch.analytics.periods import Grain
 from dispatch.audit import service as audit
 from dispatch.auth.roles import Role
@@ -126,7 +126,30 @@ async def working_report(
     )
 
 
+async def territory_report(
+    session: Session,
+    settings: SettingsDep,
+    _: Planner,
+    date_from: date,
+    date_to: date,
+    region: Annotated[str | None, Query(min_length=1, max_length=16)] = None,
+    incident_type: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    service: Annotated[str | None, Query(min_length=1, max_length=16)] = None,
+) -> territory.TerritoryReport:
+    """The territorial report asked for (one region's districts, or the country's)."""
+    return await territory.build(
+        session,
+        date_from,
+        date_to,
+        region=region,
+        incident_type=incident_type,
+        service=service,
+        tz=settings.tz,
+    )
+
+
 KpiDep = Annotated[kpis.KpiReport, Depends(kpi_report)]
+TerritoryDep = Annotated[territory.TerritoryReport, Depends(territory_report)]
 WorkingDep = Annotated[working_time.WorkingTimeReport, Depends(working_report)]
 
 
@@ -141,6 +164,13 @@ async def kpi_figures(report: KpiDep) -> kpis.KpiReport:
 async def working_figures(report: WorkingDep) -> working_time.WorkingTimeReport:
     """Operators' time signed in, available, on calls, in wrap-up and on each break reason,
     per shift and over the period, from the queue log."""
+    return report
+
+
+@router.get("/territory", response_model=territory.TerritoryReport)
+async def territory_figures(report: TerritoryDep) -> territory.TerritoryReport:
+    """Calls and incidents per district (calls by hour of the day, incidents by type), for a
+    choropleth on the boundaries of ``GET /geo/districts``; drill down with ``GET /cards``."""
     return report
 
 
@@ -230,5 +260,31 @@ async def working_csv(
     """One table of the working-time report as CSV (``table``: operators, shifts)."""
     what = _Download("working-time", report.date_from, report.date_to)
     rows = exports.working_tables(report)[table]
+    await _audited(session, who, clock, what, f"csv:{table}", len(rows) - 1)
+    return _csv(rows, what, table)
+
+
+@router.get("/territory/export.xlsx", response_class=Response, responses=_WORKBOOK)
+async def territory_xlsx(
+    report: TerritoryDep, session: Session, who: Planner, clock: ClockDep
+) -> Response:
+    """The territorial report as a workbook: Districts and Types."""
+    what = _Download("territory", report.date_from, report.date_to)
+    tables = exports.territory_tables(report)
+    await _audited(session, who, clock, what, "xlsx", len(report.districts))
+    return _xlsx({t.value.capitalize(): rows for t, rows in tables.items()}, what)
+
+
+@router.get("/territory/export.csv", response_class=StreamingResponse, responses=_CSV)
+async def territory_csv(
+    report: TerritoryDep,
+    session: Session,
+    who: Planner,
+    clock: ClockDep,
+    table: exports.TerritoryTable = exports.TerritoryTable.DISTRICTS,
+) -> StreamingResponse:
+    """One table of the territorial report as CSV (``table``: districts, types)."""
+    what = _Download("territory", report.date_from, report.date_to)
+    rows = exports.territory_tables(report)[table]
     await _audited(session, who, clock, what, f"csv:{table}", len(rows) - 1)
     return _csv(rows, what, table)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from enum import StrEnum
 
 from dispatch.analytics.kpis import KpiReport
+from dispatch.analytics.territory import HOURS, TerritoryReport
 from dispatch.analytics.working_time import WorkingTime, WorkingTimeReport
 from dispatch.core.spreadsheets import Cell
 from dispatch.queues.schemas import PeriodOut
@@ -23,6 +24,13 @@ class KpiTable(StrEnum):
 
     PERIODS = "periods"
     QUEUES = "queues"
+
+
+class TerritoryTable(StrEnum):
+    """The territorial report's tables."""
+
+    DISTRICTS = "districts"
+    TYPES = "types"
 
 
 class WorkingTable(StrEnum):
@@ -98,3 +106,21 @@ def _working(row: WorkingTime, reasons: Sequence[str]) -> list[Cell]:
         *[row.breaks.get(reason, 0.0) for reason in reasons],
         *[getattr(row, name) for name in _COUNTS],
     ]
+
+
+NAME_LANGUAGES = ("uz", "ru", "en")
+
+
+def territory_tables(report: TerritoryReport) -> dict[TerritoryTable, Rows]:
+    """Per district (names in each language, calls by hour) and per district and type."""
+    hours = [f"calls_{hour:02d}h" for hour in range(HOURS)]
+    names = [f"name_{language}" for language in NAME_LANGUAGES]
+    districts: Rows = [["district", "region", *names, "calls", "incidents", *hours]]
+    types: Rows = [["district", "region", "incident_type", "incidents"]]
+    for d in report.districts:
+        row: list[Cell] = [d.code, d.region]
+        row += [d.names.get(language) for language in NAME_LANGUAGES]
+        row += [d.calls, d.incidents, *d.calls_by_hour]
+        districts.append(row)
+        types += [[d.code, d.region, kind, count] for kind, count in d.incidents_by_type.items()]
+    return {TerritoryTable.DISTRICTS: districts, TerritoryTable.TYPES: types}

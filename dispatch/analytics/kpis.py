@@ -20,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dispatch.analytics import periods, sources
 from dispatch.analytics.periods import Grain
 from dispatch.errors import NotFound
-from dispatch.queues.models import QueueStat
 from dispatch.queues.schemas import PeriodOut
 from dispatch.queues.summary import common_targets, period
 
@@ -66,8 +65,8 @@ async def build(
         raise NotFound(f"no queue named {', '.join(unknown)}")
     rows = await sources.stat_rows(session, start, end, [q.name for q in chosen])
     targets = common_targets(chosen)
-    buckets: dict[datetime, list[QueueStat]] = defaultdict(list)
-    per_queue: dict[str, list[QueueStat]] = defaultdict(list)
+    buckets: dict[datetime, list[sources.StatRow]] = defaultdict(list)
+    per_queue: dict[str, list[sources.StatRow]] = defaultdict(list)
     for row in rows:
         per_queue[row.queue].append(row)
         if grain is not Grain.TOTAL:

@@ -3,9 +3,11 @@
 The period reports read the queues' 15-minute counters (``queue_stats``, the rollup the ACD
 keeps as it writes the queue log and ``python -m dispatch analytics rebuild`` recomputes), the
 queues (with their service-level targets), the operators' lines of the queue log and the
-people's names. ``queues/`` and ``auth/`` have no bulk functions for a period, so these
-queries are the one place analytics reads their tables (never writes them); when they grow
-such functions, these move there.
+people's names; the territorial report reads where calls and cards were (the card's location,
+else the call's point placed on the boundaries through ``geo``). ``queues/``, ``calls/``,
+``cards/``, ``feeds/`` and ``auth/`` have no bulk functions for a period, so these queries are
+the one place analytics reads their tables (never writes them); when they grow such
+functions, these move there.
 """
 
 from __future__ import annotations
@@ -19,10 +21,18 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.auth import service as auth
+from dispatch.calls.models import Call
+from dispatch.cards.models import CardRow
+from dispatch.feeds.models import ServiceProgress
+from dispatch.geo import service as geo
+from dispatch.geo.index import GeoIndex
 from dispatch.queues import catalog
 from dispatch.queues.catalog import QueueSpec
 from dispatch.queues.models import QueueLogEntry, QueueStat
 from dispatch.queues.states import QueueEvent
+
+# A row of the queues' 15-minute counters, as the KPIs sum them.
+StatRow = QueueStat
 
 # The lines that move an operator between signed out, available, on a call, wrap-up and breaks,
 # or count what they did.
@@ -109,3 +119,100 @@ async def operator_lines(
 async def people(session: AsyncSession) -> dict[str, str]:
     """Full names by username (accounts without one are left out)."""
     return {u.username: u.full_name for u in await auth.list_users(session) if u.full_name}
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A call or a card with where it happened (None: not placed) and when."""
+
+    at: datetime
+    region: str | None
+    district: str | None
+    incident_type: str | None
+
+
+def _card_place(*path: str) -> Any:
+    return CardRow.document[("location", *path, "code")].as_string()
+
+
+async def placed_cards(
+    session: AsyncSession,
+    start: datetime,
+    end: datetime,
+    *,
+    incident_type: str | None,
+    service: str | None,
+) -> list[Placed]:
+    """The cards created in [start, end), with the region and district on their location."""
+    query = select(
+        CardRow.created_at, _card_place("region"), _card_place("district"), CardRow.incident_type
+    ).where(CardRow.created_at >= start, CardRow.created_at < end)
+    query = _filtered(query, incident_type, service)
+    return [Placed(*row) for row in (await session.execute(query)).all()]
+
+
+async def placed_calls(
+    session: AsyncSession,
+    start: datetime,
+    end: datetime,
+    *,
+    incident_type: str | None,
+    service: str | None,
+    index: GeoIndex,
+) -> list[Placed]:
+    """The calls that began in [start, end), placed by their card's location or, without one,
+    by the call's own point (resolved on the boundaries)."""
+    query = (
+        select(
+            Call.created_at,
+            _card_place("region"),
+            _card_place("district"),
+            CardRow.incident_type,
+            Call.lat,
+            Call.lon,
+        )
+        .select_from(Call)
+        .outerjoin(CardRow, CardRow.call_id == Call.id)
+        .where(Call.created_at >= start, Call.created_at < end)
+    )
+    query = _filtered(query, incident_type, service)
+    placed = []
+    for at, region, district, kind, lat, lon in (await session.execute(query)).all():
+        if district is None and lat is not None and lon is not None:
+            found = index.resolve(lat, lon)
+            region = found.region.code if found.region else None
+            district = found.district.code if found.district else None
+        placed.append(Placed(at, region, district, kind))
+    return placed
+
+
+def _filtered(query: Any, incident_type: str | None, service: str | None) -> Any:
+    if incident_type is not None:
+        query = query.where(CardRow.incident_type == incident_type)
+    if service is not None:
+        routed = select(ServiceProgress.card_id).where(ServiceProgress.service_code == service)
+        query = query.where(CardRow.id.in_(routed))
+    return query
+
+
+@dataclass(frozen=True)
+class Area:
+    """A district: its code, its region's, its name (Uzbek where known) and every name."""
+
+    code: str
+    region: str
+    name: str
+    names: dict[str, str]
+
+
+async def districts(session: AsyncSession, region: str | None) -> list[Area]:
+    """The districts of ``region`` (every district without one); NotFound for an unknown one."""
+    return [
+        Area(d.code, d.region_code, d.name, dict(d.names))
+        for d in await geo.list_districts(session, region)
+    ]
+
+
+async def boundaries(session: AsyncSession) -> GeoIndex:
+    """The boundaries' index, to place a call by its point."""
+    return await geo.current_index(session)

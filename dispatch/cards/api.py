@@ -19,7 +19,7 @@ from fastapi import (
     status,
 )
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
+from pydantic import AwareDatetime, ValidationError
 
 import cardschema
 from cardschema import CardStatus
@@ -189,16 +189,21 @@ async def list_cards(
     status_filter: Annotated[CardStatus | None, Query(alias="status")] = None,
     operator: str | None = None,
     incident_type: str | None = None,
+    region: Annotated[str | None, Query(min_length=1, max_length=16)] = None,
+    district: Annotated[str | None, Query(min_length=1, max_length=32)] = None,
+    created_from: Annotated[AwareDatetime | None, Query()] = None,
+    created_to: Annotated[AwareDatetime | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=BIGINT_MAX)] = 0,
 ) -> CardPage:
-    """Cards, newest first, with the total matching the filters."""
+    """Cards, newest first, with the total matching the filters (``PlaceFilter``'s too)."""
     rows, total = await service.list_cards(
         session,
         who.actor,
         status=status_filter,
         operator=operator,
         incident_type=incident_type,
+        places=service.PlaceFilter(region, district, created_from, created_to),
         limit=limit,
         offset=offset,
         now=now,

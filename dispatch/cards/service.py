@@ -10,10 +10,11 @@ import dataclasses
 import time
 import uuid
 import weakref
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import cardschema
@@ -276,6 +277,29 @@ async def read_card(
     return row
 
 
+@dataclass(frozen=True)
+class PlaceFilter:
+    """Where and when the listed cards were: the region or district on the card's location
+    (its code), created in [created_from, created_to)."""
+
+    region: str | None = None
+    district: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+
+    def apply(self, query: Select[Any]) -> Select[Any]:
+        """``query`` narrowed to the cards this filter lets through."""
+        for level, code in (("region", self.region), ("district", self.district)):
+            if code is not None:
+                place = CardRow.document[("location", level, "code")].as_string()
+                query = query.where(place == code)
+        if self.created_from is not None:
+            query = query.where(CardRow.created_at >= self.created_from)
+        if self.created_to is not None:
+            query = query.where(CardRow.created_at < self.created_to)
+        return query
+
+
 async def list_cards(
     session: AsyncSession,
     actor: Actor,
@@ -283,6 +307,7 @@ async def list_cards(
     status: CardStatus | None,
     operator: str | None,
     incident_type: str | None,
+    places: PlaceFilter | None = None,
     limit: int,
     offset: int,
     now: datetime,
@@ -295,6 +320,8 @@ async def list_cards(
         query = query.where(CardRow.operator_id == operator)
     if incident_type is not None:
         query = query.where(CardRow.incident_type == incident_type)
+    if places is not None:
+        query = places.apply(query)
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = list(
         (
