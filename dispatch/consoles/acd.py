@@ -72,6 +72,7 @@ def queue_now(item: QueueStatsOut) -> dict[str, Any]:
     return {
         "name": item.name,
         "title": item.title,
+        "names": item.names,
         "waiting": item.waiting,
         "offered": item.offered,
         "longest_wait_s": item.longest_wait_s,

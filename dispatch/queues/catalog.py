@@ -142,6 +142,7 @@ class QueueSpec:
 
     name: str
     title: str
+    names: Mapping[str, str]
     channels: tuple[str, ...]
     languages: tuple[str, ...]
     match_rank: int
@@ -159,6 +160,7 @@ class QueueSpec:
         return cls(
             name=row.name,
             title=row.title,
+            names=dict(row.names or {}),
             channels=tuple(row.channels),
             languages=tuple(row.languages),
             match_rank=row.match_rank,
@@ -300,7 +302,8 @@ async def create_queue(
 async def update_queue(
     session: AsyncSession, actor: Actor, name: str, changes: Mapping[str, Any], *, now: datetime
 ) -> Queue:
-    """Change the given fields of a queue; waiting calls follow the new rules at once."""
+    """Change the given fields of a queue; waiting calls follow the new rules at once. A new
+    ``title`` without ``names`` drops the names by UI language (they named it as it was)."""
     queue = await session.scalar(
         select(Queue)
         .where(Queue.name == name)
@@ -309,6 +312,8 @@ async def update_queue(
     )
     if queue is None:
         raise NotFound(f"no queue called {name!r}")
+    if changes.get("title", queue.title) != queue.title and "names" not in changes:
+        changes = {**changes, "names": {}}
     for field, value in changes.items():
         setattr(queue, field, value)
     queue.updated_at = now

@@ -20,6 +20,11 @@ class Queue(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
+    # The queue's name by UI language (uz, ru, en) as an admin gave it; the consoles show it
+    # first, then their own texts' name of a seeded queue, then ``title``.
+    names: Mapped[dict[str, str]] = mapped_column(
+        JSONDocument, default=dict, server_default=text("'{}'")
+    )
     # A call enters the active queue with the lowest match_rank whose channels hold its channel
     # and whose languages hold its language (an empty list takes every language).
     channels: Mapped[list[str]] = mapped_column(JSONDocument)

@@ -77,9 +77,7 @@ async def create_queue(
     body: QueueCreate, session: Session, who: Manager, clock: ClockDep
 ) -> QueueOut:
     """Add a queue (which calls it takes, skills, strategy, timers, service-level targets)."""
-    queue = await catalog.create_queue(
-        session, who.actor, body.model_dump(mode="json"), now=clock.now()
-    )
+    queue = await catalog.create_queue(session, who.actor, body.spec(), now=clock.now())
     return QueueOut.model_validate(queue)
 
 

@@ -193,6 +193,24 @@ class Target(BaseModel):
     percent: float = Field(gt=0, le=100)
 
 
+QueueTitle = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class QueueNames(BaseModel):
+    """A queue's name in the UI languages it is given in (a missing one: the console's own name
+    of a seeded queue, else ``title``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    uz: QueueTitle | None = None
+    ru: QueueTitle | None = None
+    en: QueueTitle | None = None
+
+    def given(self) -> dict[str, str]:
+        """The names given, by language."""
+        return {language: name for language, name in self.model_dump().items() if name}
+
+
 class QueueCreate(BaseModel):
     """A new queue; what is not given takes the usual values."""
 
@@ -200,6 +218,9 @@ class QueueCreate(BaseModel):
 
     name: QueueName
     title: str = Field(min_length=1, max_length=200)
+    names: QueueNames | None = Field(
+        default=None, description="its name in Uzbek (Latin), Russian and English"
+    )
     channels: list[Channel] = Field(min_length=1, max_length=4)
     languages: list[LanguageCode] = Field(
         default_factory=list, max_length=50, description="empty: every language"
@@ -221,13 +242,21 @@ class QueueCreate(BaseModel):
     )
     active: bool = True
 
+    def spec(self) -> dict[str, Any]:
+        """The queue as stored (its names: those given)."""
+        spec = self.model_dump(mode="json", exclude={"names"})
+        spec["names"] = self.names.given() if self.names else {}
+        return spec
+
 
 class QueuePatch(BaseModel):
-    """Changes to a queue: only the fields given change."""
+    """Changes to a queue: only the fields given change. ``names`` replaces the names in the UI
+    languages; a new ``title`` without ``names`` drops them (they named the queue as it was)."""
 
     model_config = ConfigDict(extra="forbid")
 
     title: str | None = Field(default=None, min_length=1, max_length=200)
+    names: QueueNames | None = None
     channels: list[Channel] | None = Field(default=None, min_length=1, max_length=4)
     languages: list[LanguageCode] | None = Field(default=None, max_length=50)
     match_rank: int | None = Field(default=None, ge=0, le=1000)
@@ -250,7 +279,10 @@ class QueuePatch(BaseModel):
 
     def changes(self) -> dict[str, Any]:
         """The fields given, as stored."""
-        return self.model_dump(mode="json", exclude_unset=True)
+        changes = self.model_dump(mode="json", exclude_unset=True, exclude={"names"})
+        if self.names is not None:
+            changes["names"] = self.names.given()
+        return changes
 
 
 class QueueOut(BaseModel):
@@ -260,6 +292,9 @@ class QueueOut(BaseModel):
 
     name: str
     title: str
+    names: dict[str, str] = Field(
+        description="by language (uz, ru, en): the name the consoles show; title where none"
+    )
     channels: list[str]
     languages: list[str]
     match_rank: int
@@ -336,6 +371,9 @@ class QueueStatsOut(BaseModel):
 
     name: str
     title: str
+    names: dict[str, str] = Field(
+        default_factory=dict, description="by language (uz, ru, en), as the queue's names"
+    )
     strategy: str | None
     waiting: int = Field(description="calls not yet answered, offered ones included")
     offered: int = Field(description="of those, ringing an operator now")

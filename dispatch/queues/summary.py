@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
@@ -54,6 +54,7 @@ async def summary(session: AsyncSession, *, now: datetime, tz: ZoneInfo) -> Queu
             _item(
                 queue.name,
                 queue.title,
+                queue.names,
                 queue.strategy,
                 [(int(t["seconds"]), float(t["percent"])) for t in queue.sl_targets],
                 [e for e in entries if e.queue == queue.name],
@@ -67,6 +68,7 @@ async def summary(session: AsyncSession, *, now: datetime, tz: ZoneInfo) -> Queu
     overall = _item(
         "all",
         "All queues",
+        {},
         None,
         common_targets(queues),
         entries,
@@ -105,6 +107,7 @@ def common_targets(queues: Sequence[QueueSpec]) -> Targets:
 def _item(
     name: str,
     title: str,
+    names: Mapping[str, str],
     strategy: str | None,
     targets: Targets,
     entries: Sequence[QueueEntry],
@@ -121,6 +124,7 @@ def _item(
     return QueueStatsOut(
         name=name,
         title=title,
+        names=dict(names),
         strategy=strategy,
         waiting=len(entries),
         offered=sum(1 for e in entries if e.status == EntryStatus.OFFERED),

@@ -9,7 +9,7 @@ import {
 } from "./card.js";
 import { closeDialog, escapeDialog, installDialog, openDialog } from "./dialogs.js";
 import { connectionStatus, toast } from "./dom.js";
-import { hhmm, languageName, named, number, percentage, pick, said, t } from "./i18n.js";
+import { hhmm, languageName, named, number, percentage, pick, queueTitle, said, t } from "./i18n.js";
 import { installShortcuts, shortcutTable } from "./keys.js";
 import { cancelMapMove, drawMap, installMapKeys } from "./map.js";
 import { startRinging, stopRinging, unlockAudio } from "./ring.js";
@@ -204,10 +204,9 @@ function renderOffer(offer) {
   tick();
 }
 
-/** A queue by the name a person reads: the texts' for the usual queues, else its title. */
+/** A queue by the name a person reads (i18n.queueTitle). */
 function queueName(name) {
-  const known = (app.parts.queue?.queues || []).find((queue) => queue.name === name);
-  return named("queue_", name, known?.title);
+  return queueTitle(name, (app.parts.queue?.queues || []).find((queue) => queue.name === name));
 }
 
 function renderCall(call) {

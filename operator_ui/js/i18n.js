@@ -174,6 +174,12 @@ export function named(prefix, code, fallback = "") {
   return text !== key ? text : fallback || String(code);
 }
 
+/** A queue by the name a person reads: the name its admin gave in the interface language
+ * (``queue.names``), else the texts' name of a seeded queue, else the queue's title. */
+export function queueTitle(code, queue) {
+  return queue?.names?.[current] || named("queue_", code, queue?.title);
+}
+
 /** The time of day of an ISO timestamp in the centre's zone (Tashkent), e.g. "09:05". */
 export function hhmm(iso) {
   return iso ? TIME.format(new Date(iso)) : "";

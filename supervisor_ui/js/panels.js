@@ -1,7 +1,7 @@
 // The supervisor console's panels, each drawn whole from the stream's parts. Rows carry
 // data-key (what they show), data-drag (what can be dragged) and data-drop (what they take).
 
-import { hhmm, languageName, named, number, percentage as percent, pick, plural, said, t } from "../../operator/js/i18n.js";
+import { hhmm, languageName, named, number, percentage as percent, pick, plural, queueTitle, said, t } from "../../operator/js/i18n.js";
 import { clock, h, since } from "./dom.js";
 
 export const SKILLS = [
@@ -28,10 +28,10 @@ export function skillName(key) {
   return t(`skill_${key}`);
 }
 
-/** A queue's name in the interface language (the server's title for a queue the texts do not
- * name: one added since). */
+/** A queue's name in the interface language (i18n.queueTitle: the names an admin gave, the
+ * texts' for a seeded queue, else the server's title). */
 export function queueName(parts, code) {
-  return named("queue_", code, (parts.queues?.queues || []).find((q) => q.name === code)?.title);
+  return queueTitle(code, (parts.queues?.queues || []).find((q) => q.name === code));
 }
 
 /** A person's full name (the username of someone the floor does not list). */
