@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
-from dispatch.analytics import exports, kpis, staffing, territory, working_time
+from dispatch.analytics import call_figures, exports, kpis, staffing, territory, working_time
 from dispatch.analytics.periods import Grain
 from dispatch.audit import service as audit
 from dispatch.auth.roles import Role
@@ -148,7 +148,42 @@ async def territory_report(
     )
 
 
+Code = Annotated[str | None, Query(min_length=1, max_length=64)]
+
+
+async def call_report(
+    session: Session,
+    settings: SettingsDep,
+    _: Planner,
+    date_from: date,
+    date_to: date,
+    grain: Grain = Grain.DAY,
+    region: Code = None,
+    district: Code = None,
+    queue: Code = None,
+    channel: Code = None,
+    language: Code = None,
+    incident_type: Code = None,
+    service: Code = None,
+    operator: Code = None,
+) -> call_figures.CallReport:
+    """The call report asked for; every filter given must hold."""
+    chosen = call_figures.CallFilter(
+        region, district, queue, channel, language, incident_type, service, operator
+    )
+    return await call_figures.build(
+        session,
+        date_from,
+        date_to,
+        grain=grain,
+        chosen=chosen,
+        tz=settings.tz,
+        shift_start_hour=settings.qa_shift_start_hour,
+    )
+
+
 KpiDep = Annotated[kpis.KpiReport, Depends(kpi_report)]
+CallsDep = Annotated[call_figures.CallReport, Depends(call_report)]
 TerritoryDep = Annotated[territory.TerritoryReport, Depends(territory_report)]
 WorkingDep = Annotated[working_time.WorkingTimeReport, Depends(working_report)]
 
@@ -157,6 +192,14 @@ WorkingDep = Annotated[working_time.WorkingTimeReport, Depends(working_report)]
 async def kpi_figures(report: KpiDep) -> kpis.KpiReport:
     """The queues' KPIs over local days ``date_from``..``date_to`` (at most 366), by ``grain``
     (hour, shift, day, week, month, total), from the 15-minute counters."""
+    return report
+
+
+@router.get("/calls", response_model=call_figures.CallReport)
+async def call_report_figures(report: CallsDep) -> call_figures.CallReport:
+    """The calls' KPIs over local days ``date_from``..``date_to`` by ``grain``, filtered by
+    region, district, queue, channel, language, incident type, service and operator; with the
+    cards per service and how soon the services acknowledged and completed them."""
     return report
 
 
@@ -286,5 +329,29 @@ async def territory_csv(
     """One table of the territorial report as CSV (``table``: districts, types)."""
     what = _Download("territory", report.date_from, report.date_to)
     rows = exports.territory_tables(report)[table]
+    await _audited(session, who, clock, what, f"csv:{table}", len(rows) - 1)
+    return _csv(rows, what, table)
+
+
+@router.get("/calls/export.xlsx", response_class=Response, responses=_WORKBOOK)
+async def calls_xlsx(report: CallsDep, session: Session, who: Planner, clock: ClockDep) -> Response:
+    """The call report as a workbook: Periods and Services."""
+    what = _Download("calls", report.date_from, report.date_to)
+    tables = exports.call_tables(report)
+    await _audited(session, who, clock, what, "xlsx", report.total.offered)
+    return _xlsx({t.value.capitalize(): rows for t, rows in tables.items()}, what)
+
+
+@router.get("/calls/export.csv", response_class=StreamingResponse, responses=_CSV)
+async def calls_csv(
+    report: CallsDep,
+    session: Session,
+    who: Planner,
+    clock: ClockDep,
+    table: exports.CallTable = exports.CallTable.PERIODS,
+) -> StreamingResponse:
+    """One table of the call report as CSV (``table``: periods, services)."""
+    what = _Download("calls", report.date_from, report.date_to)
+    rows = exports.call_tables(report)[table]
     await _audited(session, who, clock, what, f"csv:{table}", len(rows) - 1)
     return _csv(rows, what, table)

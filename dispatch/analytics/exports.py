@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from enum import StrEnum
 
+from dispatch.analytics.call_figures import CallFigures, CallReport
 from dispatch.analytics.kpis import KpiReport
 from dispatch.analytics.territory import HOURS, TerritoryReport
 from dispatch.analytics.working_time import WorkingTime, WorkingTimeReport
@@ -24,6 +25,13 @@ class KpiTable(StrEnum):
 
     PERIODS = "periods"
     QUEUES = "queues"
+
+
+class CallTable(StrEnum):
+    """The call report's tables."""
+
+    PERIODS = "periods"
+    SERVICES = "services"
 
 
 class TerritoryTable(StrEnum):
@@ -124,3 +132,37 @@ def territory_tables(report: TerritoryReport) -> dict[TerritoryTable, Rows]:
         districts.append(row)
         types += [[d.code, d.region, kind, count] for kind, count in d.incidents_by_type.items()]
     return {TerritoryTable.DISTRICTS: districts, TerritoryTable.TYPES: types}
+
+
+_CALL_FIGURES = (
+    "offered", "answered", "abandoned", "dropped", "abandon_percent", "asa_s",
+    "longest_answered_wait_s", "avg_abandon_wait_s", "avg_talk_s", "cards",
+)  # fmt: skip
+_SERVICE_FIGURES = (
+    "cards", "acknowledged", "avg_acknowledge_s", "p90_acknowledge_s", "completed",
+    "avg_complete_s",
+)  # fmt: skip
+
+
+def call_tables(report: CallReport) -> dict[CallTable, Rows]:
+    """Per grain (with the service levels), and per grain and service."""
+    seconds = [level.seconds for level in report.total.service_level]
+    levels = [f"sl_{s}s_{variant}" for s in seconds for variant in _LEVELS]
+    periods: Rows = [["start", *_CALL_FIGURES, *levels]]
+    services: Rows = [["start", "service", *_SERVICE_FIGURES]]
+    for row in report.rows or [report.total]:
+        periods.append([row.start, *_call_figures(row, seconds)])
+        for part in row.services:
+            services.append(
+                [row.start, part.service, *[getattr(part, n) for n in _SERVICE_FIGURES]]
+            )
+    return {CallTable.PERIODS: periods, CallTable.SERVICES: services}
+
+
+def _call_figures(row: CallFigures, seconds: Sequence[int]) -> list[Cell]:
+    values: list[Cell] = [getattr(row, name) for name in _CALL_FIGURES]
+    by_seconds = {level.seconds: level for level in row.service_level}
+    for target in seconds:
+        level = by_seconds.get(target)
+        values += [getattr(level, name) if level else None for name in _LEVELS]
+    return values

@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.auth import service as auth
 from dispatch.calls.models import Call
 from dispatch.cards.models import CardRow
-from dispatch.feeds.models import ServiceProgress
+from dispatch.feeds.models import Delivery, ServiceProgress
 from dispatch.geo import service as geo
 from dispatch.geo.index import GeoIndex
 from dispatch.queues import catalog
@@ -216,3 +216,115 @@ async def districts(session: AsyncSession, region: str | None) -> list[Area]:
 async def boundaries(session: AsyncSession) -> GeoIndex:
     """The boundaries' index, to place a call by its point."""
     return await geo.current_index(session)
+
+
+@dataclass(frozen=True)
+class CallFact:
+    """A call as the period's call figures see it: when, how it went, where, who took it."""
+
+    at: datetime
+    status: str
+    answered_at: datetime | None
+    ended_at: datetime | None
+    talk_s: float | None
+    queue: str
+    operator: str | None
+    channel: str
+    language: str
+    card_id: Any
+    incident_type: str | None
+    region: str | None
+    district: str | None
+
+
+@dataclass(frozen=True)
+class ServiceFact:
+    """One service's part in one card: routed, acknowledged (first delivery), where it stands."""
+
+    card_id: Any
+    service: str
+    routed_at: datetime
+    acknowledged_at: datetime | None
+    status: str
+    status_at: datetime
+
+
+_CALL_FIELDS = (
+    "at", "status", "answered_at", "ended_at", "talk_s", "queue", "operator", "channel",
+    "language", "card_id", "incident_type",
+)  # fmt: skip
+
+
+async def call_facts(
+    session: AsyncSession, start: datetime, end: datetime, *, index: GeoIndex
+) -> list[CallFact]:
+    """Every call that began in [start, end), placed like the territorial report places it."""
+    query = (
+        select(
+            Call.created_at,
+            Call.status,
+            Call.answered_at,
+            Call.ended_at,
+            Call.talk_seconds,
+            Call.queue,
+            Call.operator,
+            Call.channel,
+            Call.language,
+            CardRow.id,
+            CardRow.incident_type,
+            _card_place("region"),
+            _card_place("district"),
+            Call.lat,
+            Call.lon,
+        )
+        .select_from(Call)
+        .outerjoin(CardRow, CardRow.call_id == Call.id)
+        .where(Call.created_at >= start, Call.created_at < end)
+    )
+    facts = []
+    for row in (await session.execute(query)).all():
+        fields: tuple[Any, ...] = tuple(row)
+        region, district, lat, lon = fields[11:]
+        if district is None and lat is not None and lon is not None:
+            found = index.resolve(lat, lon)
+            region = found.region.code if found.region else None
+            district = found.district.code if found.district else None
+        known = dict(zip(_CALL_FIELDS, fields[:11], strict=True))
+        facts.append(CallFact(**known, region=region, district=district))
+    return facts
+
+
+async def service_facts(session: AsyncSession, start: datetime, end: datetime) -> list[ServiceFact]:
+    """The services' parts in the cards of the calls that began in [start, end)."""
+    cards = (
+        select(CardRow.id)
+        .join(Call, CardRow.call_id == Call.id)
+        .where(Call.created_at >= start, Call.created_at < end)
+    )
+    first_ack = (
+        select(
+            Delivery.card_id,
+            Delivery.service_code,
+            func.min(Delivery.acknowledged_at).label("acknowledged_at"),
+        )
+        .where(Delivery.card_id.in_(cards))
+        .group_by(Delivery.card_id, Delivery.service_code)
+        .subquery()
+    )
+    query = (
+        select(
+            ServiceProgress.card_id,
+            ServiceProgress.service_code,
+            ServiceProgress.routed_at,
+            first_ack.c.acknowledged_at,
+            ServiceProgress.status,
+            ServiceProgress.status_at,
+        )
+        .outerjoin(
+            first_ack,
+            (first_ack.c.card_id == ServiceProgress.card_id)
+            & (first_ack.c.service_code == ServiceProgress.service_code),
+        )
+        .where(ServiceProgress.card_id.in_(cards))
+    )
+    return [ServiceFact(*row) for row in (await session.execute(query)).all()]

@@ -1,0 +1,237 @@
+"""The calls' figures over any period, filtered by where (region, district), how (queue,
+channel, language), what (incident type, service) and who (operator): offered, answered,
+abandoned and dropped, service level (each variant, named), ASA, talk time, the cards, and per
+service the cards routed to it, how soon it acknowledged them and how soon it completed them.
+
+Read from the period's calls with their cards and the services' progress (not a rollup yet: the
+cost follows the period's calls). A call counts where it began (local time); it is placed like
+the territorial report places it. A wait is from the call's arrival to its answer (or to the
+caller's hang-up for an abandoned call). Service level "within T" uses every target of every
+queue, as ``GET /queues`` does.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dispatch.analytics import periods, sources
+from dispatch.analytics.periods import Grain
+from dispatch.queues.summary import common_targets
+
+
+@dataclass(frozen=True)
+class CallFilter:
+    """Which calls count; None lets every value through."""
+
+    region: str | None = None
+    district: str | None = None
+    queue: str | None = None
+    channel: str | None = None
+    language: str | None = None
+    incident_type: str | None = None
+    service: str | None = None
+    operator: str | None = None
+
+    def admits(self, call: sources.CallFact, services: Iterable[str]) -> bool:
+        """True when ``call`` (routed to ``services``) passes every filter given."""
+        wanted = (
+            (self.region, call.region),
+            (self.district, call.district),
+            (self.queue, call.queue),
+            (self.channel, call.channel),
+            (self.language, call.language),
+            (self.incident_type, call.incident_type),
+            (self.operator, call.operator),
+        )
+        if any(asked is not None and asked != value for asked, value in wanted):
+            return False
+        return self.service is None or self.service in services
+
+
+class LevelFigures(BaseModel):
+    """Answered within ``seconds``: of the answered, and with early abandons counted as met."""
+
+    seconds: int
+    target_percent: float | None
+    answered_within: int
+    abandoned_within: int
+    percent: float | None
+    percent_with_abandons: float | None
+
+
+class ServiceFigures(BaseModel):
+    """One service's cards among the period's calls."""
+
+    service: str
+    cards: int
+    acknowledged: int
+    avg_acknowledge_s: float | None
+    p90_acknowledge_s: float | None
+    completed: int
+    avg_complete_s: float | None
+
+
+class CallFigures(BaseModel):
+    """The calls of one grain (``start`` its local start) or of the whole period."""
+
+    start: datetime
+    offered: int
+    answered: int
+    abandoned: int
+    dropped: int
+    abandon_percent: float | None
+    asa_s: float | None
+    longest_answered_wait_s: float | None
+    avg_abandon_wait_s: float | None
+    avg_talk_s: float | None
+    cards: int
+    service_level: list[LevelFigures]
+    services: list[ServiceFigures]
+
+
+class CallReport(BaseModel):
+    """The calls' figures of ``date_from``..``date_to`` (local days), by ``grain``."""
+
+    date_from: date
+    date_to: date
+    grain: Grain
+    timezone: str
+    filters: dict[str, str]
+    total: CallFigures
+    rows: list[CallFigures]
+
+
+async def build(
+    session: AsyncSession,
+    date_from: date,
+    date_to: date,
+    *,
+    grain: Grain,
+    chosen: CallFilter,
+    tz: ZoneInfo,
+    shift_start_hour: int,
+) -> CallReport:
+    """The report of the calls the filter admits."""
+    start, end = periods.bounds(date_from, date_to, tz)
+    index = await sources.boundaries(session)
+    calls = await sources.call_facts(session, start, end, index=index)
+    by_card: dict[object, list[sources.ServiceFact]] = defaultdict(list)
+    for part in await sources.service_facts(session, start, end):
+        by_card[part.card_id].append(part)
+    targets = common_targets(await sources.queues(session))
+    admitted = [
+        call
+        for call in calls
+        if chosen.admits(call, [p.service for p in by_card.get(call.card_id, ())])
+    ]
+    buckets: dict[datetime, list[sources.CallFact]] = defaultdict(list)
+    if grain is not Grain.TOTAL:
+        for call in admitted:
+            buckets[periods.bucket(call.at, grain, tz, shift_start_hour=shift_start_hour)].append(
+                call
+            )
+    return CallReport(
+        date_from=date_from,
+        date_to=date_to,
+        grain=grain,
+        timezone=str(tz),
+        filters={k: v for k, v in vars(chosen).items() if v is not None},
+        total=figures(start.astimezone(tz), admitted, by_card, targets),
+        rows=[figures(when, buckets[when], by_card, targets) for when in sorted(buckets)],
+    )
+
+
+def figures(
+    start: datetime,
+    calls: Sequence[sources.CallFact],
+    by_card: dict[object, list[sources.ServiceFact]],
+    targets: Sequence[tuple[int, float | None]],
+) -> CallFigures:
+    """The figures of ``calls``."""
+    waits = [_seconds(c.at, c.answered_at) for c in calls if c.answered_at is not None]
+    abandoned = [c for c in calls if c.status == "abandoned"]
+    gave_up = [_seconds(c.at, c.ended_at) for c in abandoned if c.ended_at is not None]
+    talks = [c.talk_s for c in calls if c.talk_s is not None]
+    answered = len(waits)
+    levels = []
+    for seconds, percent in targets:
+        within = sum(1 for wait in waits if wait <= seconds)
+        early = sum(1 for wait in gave_up if wait <= seconds)
+        levels.append(
+            LevelFigures(
+                seconds=seconds,
+                target_percent=percent,
+                answered_within=within,
+                abandoned_within=early,
+                percent=_percent(within, answered),
+                percent_with_abandons=_percent(within + early, answered + len(abandoned)),
+            )
+        )
+    parts = [part for c in calls if c.card_id is not None for part in by_card.get(c.card_id, ())]
+    return CallFigures(
+        start=start,
+        offered=len(calls),
+        answered=answered,
+        abandoned=len(abandoned),
+        dropped=sum(1 for c in calls if c.status == "dropped"),
+        abandon_percent=_percent(len(abandoned), answered + len(abandoned)),
+        asa_s=_mean(waits),
+        longest_answered_wait_s=round(max(waits), 3) if waits else None,
+        avg_abandon_wait_s=_mean(gave_up),
+        avg_talk_s=_mean(talks),
+        cards=sum(1 for c in calls if c.card_id is not None),
+        service_level=levels,
+        services=_services(parts),
+    )
+
+
+def _services(parts: Iterable[sources.ServiceFact]) -> list[ServiceFigures]:
+    grouped: dict[str, list[sources.ServiceFact]] = defaultdict(list)
+    for part in parts:
+        grouped[part.service].append(part)
+    result = []
+    for code, mine in sorted(grouped.items()):
+        acks = [
+            _seconds(p.routed_at, p.acknowledged_at) for p in mine if p.acknowledged_at is not None
+        ]
+        done = [_seconds(p.routed_at, p.status_at) for p in mine if p.status == "completed"]
+        result.append(
+            ServiceFigures(
+                service=code,
+                cards=len(mine),
+                acknowledged=len(acks),
+                avg_acknowledge_s=_mean(acks),
+                p90_acknowledge_s=_p90(acks),
+                completed=len(done),
+                avg_complete_s=_mean(done),
+            )
+        )
+    return result
+
+
+def _seconds(since: datetime, until: datetime) -> float:
+    return max((until - since).total_seconds(), 0.0)
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return round(statistics.fmean(values), 3) if values else None
+
+
+def _p90(values: Sequence[float]) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[math.ceil(0.9 * len(ordered)) - 1], 3)  # nearest rank
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return round(100.0 * part / whole, 2) if whole else None
