@@ -70,6 +70,7 @@ export async function routeDialog(reference) {
   const routed = new Set(card.services.map((s) => s.code));
   const wanted = new Set(suggested.map((s) => s.service));
   const findings = findingsBox();
+  const agreed = { leftOut: null }; // the services the operator agreed to leave out, once asked
   openDialog({
     name: "route",
     title: `${t("route")} — ${card.number}`,
@@ -98,7 +99,7 @@ export async function routeDialog(reference) {
       const services = [...document.querySelectorAll("#dialog-body input[data-service]:checked:not(:disabled)")]
         .map((input) => input.value);
       if (!services.length) throw new Error(t("route"));
-      await confirmLeftOut(reference);
+      await confirmLeftOut(reference, agreed);
       await savesDone();
       const current = currentCard() ?? card;
       const fresh = await sendChecked(findings, (acknowledge) => api("POST", `/cards/${card.id}/route`, {
@@ -111,11 +112,13 @@ export async function routeDialog(reference) {
 
 /**
  * A service suggested for the incident type and unticked is left out only on purpose: the
- * operator confirms it by name (Enter), or goes back to the dialog (Escape) on its box.
+ * operator confirms it by name (Enter), or goes back to the dialog (Escape) on its box. Asked
+ * once for the same services (not again when the server then names warnings to tick).
  */
-async function confirmLeftOut(reference) {
+async function confirmLeftOut(reference, agreed) {
   const left = [...document.querySelectorAll("#dialog-body input[data-suggested]:not(:checked):not(:disabled)")];
-  if (!left.length) return;
+  const key = left.map((input) => input.value).join(",");
+  if (!left.length || key === agreed.leftOut) return;
   const names = left.map((input) => `${input.value} ${pick(reference.services.get(input.value)?.names)}`.trim());
   const yes = await askConfirm({
     name: "route-left-out",
@@ -123,7 +126,10 @@ async function confirmLeftOut(reference) {
     text: plural("route_left_out", left.length, { services: names.join(", ") }),
     confirmLabel: "route_left_out_confirm",
   });
-  if (yes) return;
+  if (yes) {
+    agreed.leftOut = key;
+    return;
+  }
   left[0].focus();
   throw new StayOpen();
 }

@@ -103,6 +103,30 @@ async def test_the_operator_console_has_no_wcag_violation_in_its_main_states(
     await expect(page.locator("#escalate-reason")).to_be_visible()
     await _check(page, "escalate dialog", seen)
     await page.keyboard.press("Escape")
+    # The question on top of the route dialog (a suggested service left out), as it is asked.
+    await page.keyboard.press("Alt+R")
+    await expect(page.locator('#dialog[data-name="route"]')).to_be_visible()
+    await page.evaluate(
+        """async () => {
+            const dialogs = await import("/operator/js/dialogs.js");
+            const { plural, t } = await import("/operator/js/i18n.js");
+            dialogs.askConfirm({ name: "route-left-out", title: t("route_left_out_title"),
+                text: plural("route_left_out", 1, { services: "103 Tez tibbiy yordam" }),
+                confirmLabel: "route_left_out_confirm" });
+        }"""
+    )
+    await expect(page.locator("#question-confirm")).to_be_focused()
+    await _check(page, "route dialog's question", seen)
+    await page.keyboard.press("Escape")
+    await expect(page.locator("#question")).to_be_hidden()
+    await page.keyboard.press("Escape")
+    await expect(page.locator("#dialog")).to_be_hidden()
+    # The map by keyboard: focused, its point moved (not saved), the step announced.
+    await page.keyboard.press("Alt+J")
+    await page.keyboard.press("ArrowRight")
+    await expect(page.locator("#map-status")).not_to_be_empty()
+    await _check(page, "map point moved by keyboard", seen)
+    await page.keyboard.press("Escape")
     await page.keyboard.press("Alt+O")
     await expect(page.locator('#dialog[data-name="caller-history"]')).to_be_visible()
     await _check(page, "caller history", seen)

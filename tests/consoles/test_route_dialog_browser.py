@@ -117,3 +117,49 @@ async def test_leaving_out_a_suggested_service_is_asked_by_name_escape_goes_back
         await expect(question).to_be_hidden()
         await expect(page.locator('#services li[data-service="103"]')).to_be_visible()
     assert page.errors == []  # type: ignore[attr-defined]
+
+
+async def test_the_question_is_asked_once_when_the_server_then_names_a_warning(
+    browser: Browser, server: Live
+) -> None:
+    page = await open_page(browser, f"{server.http}/operator/")
+    await sign_in_page(page, "operator1")
+    routes = _routes(page)
+    await page.keyboard.press("Alt+1")
+    await expect(page.locator("#state")).to_have_attribute("data-state", "available")
+    async with httpx.AsyncClient(base_url=server.http, timeout=30) as http:
+        await post_call(http, caller_number="+998935550505")
+    await expect(page.locator("#offer")).to_be_visible()
+    await page.keyboard.press("Alt+A")
+    await expect(page.locator("#card-number")).to_be_visible()
+    # A gas smell with its hazard not ticked: routing it is a warning to acknowledge.
+    await page.keyboard.press("Alt+T")
+    await page.keyboard.type("gaz hidi")
+    option = page.locator('#type-options li[data-code="gas.smell_indoors"]')
+    await expect(option).to_be_visible()
+    await option.click()
+    await expect(page.locator("#script-steps")).to_contain_text("Chiroqni yoqmang")
+
+    await page.keyboard.press("Alt+R")
+    dialog = page.locator("#dialog")
+    suggested = dialog.locator("input[data-suggested]")
+    await expect(suggested.first).to_be_checked()
+    assert await suggested.count() >= 2
+    left_out = suggested.last
+    await left_out.focus()
+    await page.keyboard.press("Space")
+    await page.keyboard.press("Enter")
+    question = page.locator("#question")
+    await expect(question).to_be_visible()
+    await page.keyboard.press("Enter")  # leave it out
+    warning = dialog.locator('input[data-warning="expected_hazard_missing"]')
+    await expect(warning).to_be_focused()
+    assert len(routes) == 1  # refused: the warning is not acknowledged yet
+    await page.keyboard.press("Space")
+    await page.keyboard.press("Enter")  # not asked again: the same service is left out
+    await expect(dialog).to_be_hidden()
+    await expect(question).to_be_hidden()
+    assert len(routes) == 2, routes
+    assert '"acknowledge":["expected_hazard_missing"]' in routes[1], routes
+    assert f'"{await left_out.get_attribute("value")}"' not in routes[1], routes
+    assert page.errors == []  # type: ignore[attr-defined]
