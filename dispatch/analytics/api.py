@@ -179,6 +179,7 @@ async def call_report(
         chosen=chosen,
         tz=settings.tz,
         shift_start_hour=settings.qa_shift_start_hour,
+        callback_target_s=settings.callback_target_s,
     )
 
 

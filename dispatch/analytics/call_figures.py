@@ -17,15 +17,19 @@ import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.analytics import periods, sources
 from dispatch.analytics.periods import Grain
+from dispatch.callbacks import stats as callback_stats
+from dispatch.callbacks.schemas import CallbackFigures
 from dispatch.queues.summary import common_targets
+
+CALLBACK_SLACK = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,10 @@ class CallReport(BaseModel):
     filters: dict[str, str]
     total: CallFigures
     rows: list[CallFigures]
+    callbacks: CallbackFigures = Field(
+        description="the callback tasks of these calls (dropped and abandoned ones): made, "
+        "reached, success rate, time from the drop to the first attempt against its target"
+    )
 
 
 async def build(
@@ -119,6 +127,7 @@ async def build(
     chosen: CallFilter,
     tz: ZoneInfo,
     shift_start_hour: int,
+    callback_target_s: float,
 ) -> CallReport:
     """The report of the calls the filter admits."""
     start, end = periods.bounds(date_from, date_to, tz)
@@ -133,6 +142,14 @@ async def build(
         for call in calls
         if chosen.admits(call, [p.service for p in by_card.get(call.card_id, ())])
     ]
+    # A callback task is made when its call drops, so within a day of the period's end.
+    callbacks = await callback_stats.period(
+        session,
+        since=start,
+        until=end + CALLBACK_SLACK,
+        target_s=callback_target_s,
+        calls={call.call_id for call in admitted},
+    )
     buckets: dict[datetime, list[sources.CallFact]] = defaultdict(list)
     if grain is not Grain.TOTAL:
         for call in admitted:
@@ -147,6 +164,7 @@ async def build(
         filters={k: v for k, v in vars(chosen).items() if v is not None},
         total=figures(start.astimezone(tz), admitted, by_card, targets),
         rows=[figures(when, buckets[when], by_card, targets) for when in sorted(buckets)],
+        callbacks=callbacks.overall,
     )
 
 

@@ -222,6 +222,7 @@ async def boundaries(session: AsyncSession) -> GeoIndex:
 class CallFact:
     """A call as the period's call figures see it: when, how it went, where, who took it."""
 
+    call_id: Any
     at: datetime
     status: str
     answered_at: datetime | None
@@ -250,7 +251,7 @@ class ServiceFact:
 
 
 _CALL_FIELDS = (
-    "at", "status", "answered_at", "ended_at", "talk_s", "queue", "operator", "channel",
+    "call_id", "at", "status", "answered_at", "ended_at", "talk_s", "queue", "operator", "channel",
     "language", "card_id", "incident_type",
 )  # fmt: skip
 
@@ -261,6 +262,7 @@ async def call_facts(
     """Every call that began in [start, end), placed like the territorial report places it."""
     query = (
         select(
+            Call.id,
             Call.created_at,
             Call.status,
             Call.answered_at,
@@ -284,12 +286,12 @@ async def call_facts(
     facts = []
     for row in (await session.execute(query)).all():
         fields: tuple[Any, ...] = tuple(row)
-        region, district, lat, lon = fields[11:]
+        region, district, lat, lon = fields[12:]
         if district is None and lat is not None and lon is not None:
             found = index.resolve(lat, lon)
             region = found.region.code if found.region else None
             district = found.district.code if found.district else None
-        known = dict(zip(_CALL_FIELDS, fields[:11], strict=True))
+        known = dict(zip(_CALL_FIELDS, fields[:12], strict=True))
         facts.append(CallFact(**known, region=region, district=district))
     return facts
 

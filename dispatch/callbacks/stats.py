@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -115,18 +115,26 @@ def tally(
 
 
 async def period(
-    session: AsyncSession, *, since: datetime, until: datetime, target_s: float
+    session: AsyncSession,
+    *,
+    since: datetime,
+    until: datetime,
+    target_s: float,
+    calls: Collection[uuid.UUID] | None = None,
 ) -> CallbackStats:
-    """Statistics of the tasks created in ``[since, until)``."""
-    tasks = list(
-        (
+    """Statistics of the tasks created in ``[since, until)`` (only those of ``calls`` when
+    given: the period reports' filters)."""
+    tasks = [
+        task
+        for task in (
             await session.scalars(
                 select(CallbackTask).where(
                     CallbackTask.created_at >= since, CallbackTask.created_at < until
                 )
             )
         ).all()
-    )
+        if calls is None or task.call_id in calls
+    ]
     attempts: dict[uuid.UUID, list[CallbackAttempt]] = defaultdict(list)
     if tasks:
         rows = await session.scalars(

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from dispatch.callbacks.models import CallbackAttempt, CallbackTask
 from dispatch.calls.models import Call
 from dispatch.cards.models import CardRow
 from dispatch.feeds.models import Delivery, ServiceProgress
@@ -56,6 +57,7 @@ class Spec:
     incident_type: str | None = None
     place: tuple[str, str] | None = None  # (region, district) on the card
     parts: list[Part] = field(default_factory=list)
+    callback: tuple[str, list[str]] | None = None  # the task's status, its attempts' outcomes
 
 
 CALLS = [
@@ -66,8 +68,10 @@ CALLS = [
          talk_s=60, incident_type="fire.residential", place=("UZ-TK", "UZ-TK-chilonzor"),
          parts=[Part("101", local(10, 22), local(10, 22, 30), "arrived", local(10, 50)),
                 Part("102", local(10, 22), None, "routed", local(10, 22))]),
-    Spec(local(11), "abandoned", 15, queue="text-uz", channel="sms"),
-    Spec(local(11, 30), "dropped", None),
+    Spec(local(11), "abandoned", 15, queue="text-uz", channel="sms",
+         callback=("reached", ["reached"])),
+    Spec(local(11, 30), "dropped", None,
+         callback=("unreachable", ["no_answer", "busy", "no_answer"])),
     Spec(local(9, day=DAY + timedelta(days=1)), "ended", 5, operator="operator1", talk_s=30),
 ]  # fmt: skip
 
@@ -96,6 +100,8 @@ async def stored(engine: AsyncEngine) -> None:
                 )
             )
             await session.flush()
+            if spec.callback is not None:
+                await called(session, call_id, spec, n)
             if spec.incident_type is None:
                 continue
             card_id = uuid.uuid4()
@@ -148,6 +154,41 @@ async def stored(engine: AsyncEngine) -> None:
         await session.commit()
 
 
+async def called(session: AsyncSession, call_id: uuid.UUID, spec: Spec, n: int) -> None:
+    """The call's callback task and its attempts, the first a minute after the drop."""
+    assert spec.callback is not None
+    status, outcomes = spec.callback
+    dropped = spec.at + timedelta(seconds=spec.wait_s or 3)
+    task = CallbackTask(
+        id=uuid.uuid4(),
+        call_id=call_id,
+        origin="abandoned" if spec.status == "abandoned" else "dropped",
+        reason="the caller hung up",
+        number=f"+99890{n:07d}",
+        language=spec.language,
+        status=status,
+        priority=0,
+        created_at=dropped,
+        created_by="system",
+        due_at=dropped,
+        attempts=len(outcomes),
+    )
+    session.add(task)
+    await session.flush()
+    for number, outcome in enumerate(outcomes, 1):
+        started = dropped + timedelta(minutes=number)
+        session.add(
+            CallbackAttempt(
+                task_id=task.id,
+                number=number,
+                operator="operator1",
+                started_at=started,
+                ended_at=started + timedelta(seconds=20),
+                outcome=outcome,
+            )
+        )
+
+
 def levels(figures: dict[str, Any]) -> dict[int, tuple[Any, ...]]:
     return {
         level["seconds"]: (
@@ -186,6 +227,11 @@ async def test_the_days_calls_match_the_hand_count(api: Api, engine: AsyncEngine
     assert (services["101"]["acknowledged"], services["101"]["avg_acknowledge_s"]) == (1, 30)
     assert services["101"]["completed"] == 0
     assert (services["102"]["acknowledged"], services["102"]["avg_acknowledge_s"]) == (0, None)
+    callbacks = report["callbacks"]
+    assert (callbacks["tasks"], callbacks["attempts"], callbacks["reached"]) == (2, 4, 1)
+    assert (callbacks["unreachable"], callbacks["success_rate"]) == (1, 0.5)
+    assert callbacks["first_attempt"]["count"] == 2
+    assert callbacks["first_attempt"]["mean_s"] == 60
     hours = [(r["start"], r["offered"]) for r in report["rows"]]
     assert hours == [("2025-03-10T10:00:00+05:00", 2), ("2025-03-10T11:00:00+05:00", 2)]
 
@@ -214,6 +260,10 @@ async def test_every_filter_narrows_the_calls(
     report = response.json()
     assert (report["total"]["offered"], report["total"]["answered"]) == (offered, answered)
     assert report["rows"] == []
+    if query == "channel=sms":
+        assert (report["callbacks"]["tasks"], report["callbacks"]["reached"]) == (1, 1)
+    if query == "operator=operator1":
+        assert report["callbacks"]["tasks"] == 0  # the callbacks' calls were never answered
     assert report["filters"] == dict(part.split("=") for part in query.split("&"))
 
 
