@@ -73,6 +73,7 @@ async def set_my_state(
         OperatorState(body.state),
         body.reason,
         now=clock.now(),
+        reason_said=body.reason_said(),
     )
     return await operator_out(session, row)
 
@@ -135,7 +136,13 @@ async def set_state(
 ) -> OperatorOut:
     """Put an operator on break, sign them out, or make them available (not during a call)."""
     row = await service.request_state(
-        session, who.actor, username, OperatorState(body.state), body.reason, now=clock.now()
+        session,
+        who.actor,
+        username,
+        OperatorState(body.state),
+        body.reason,
+        now=clock.now(),
+        reason_said=body.reason_said(),
     )
     return await operator_out(session, row)
 

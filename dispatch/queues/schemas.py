@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from cardschema import Channel
 from dispatch.calls.schemas import LANGUAGE_PATTERN, USERNAME_PATTERN
+from dispatch.errors import Said, said
 from dispatch.queues.states import EntryStatus, OfferStatus, OperatorState
 from dispatch.queues.strategies import MAX_PENALTY, Strategy
 
@@ -68,6 +69,17 @@ class RequestedState(StrEnum):
     SIGNED_OUT = "signed_out"
 
 
+class BreakReason(StrEnum):
+    """The centre's break reasons, as the consoles offer them; each is said in the reader's
+    language (its sentence code, ``said_<code>`` in the consoles' texts)."""
+
+    REST = "break_rest"
+    MEAL = "break_meal"
+    TRAINING = "break_training"
+    TECHNICAL = "break_technical"
+    OTHER = "break_other"
+
+
 class StateIn(BaseModel):
     """A state an operator asks for (a break needs its reason)."""
 
@@ -75,12 +87,23 @@ class StateIn(BaseModel):
 
     state: RequestedState
     reason: str | None = Field(default=None, min_length=1, max_length=200)
+    reason_code: BreakReason | None = Field(
+        default=None,
+        description="which of the centre's break reasons ``reason`` is (the consoles say it in "
+        "the reader's language); none for a reason in a person's own words",
+    )
 
     @model_validator(mode="after")
     def _break_has_reason(self) -> Self:
         if self.state is RequestedState.ON_BREAK and not self.reason:
             raise ValueError("reason: say why the operator goes on break")
+        if self.reason_code is not None and self.state is not RequestedState.ON_BREAK:
+            raise ValueError("reason_code: only a break has one")
         return self
+
+    def reason_said(self) -> Said | None:
+        """The break's reason as a sentence, when it is one of the centre's."""
+        return said(self.reason_code.value) if self.reason_code else None
 
 
 class QueuesIn(BaseModel):

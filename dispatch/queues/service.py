@@ -18,7 +18,7 @@ from dispatch.calls.lifecycle import CallEventType
 from dispatch.calls.schemas import EventIn
 from dispatch.core.actor import Actor
 from dispatch.core.bus import emit
-from dispatch.errors import Conflict, Invalid, NotFound, PermissionDenied, said
+from dispatch.errors import Conflict, Invalid, NotFound, PermissionDenied, Said, said
 from dispatch.queues import catalog, events, heartbeats, offers, operators, queue_log
 from dispatch.queues.models import Offer, Operator
 from dispatch.queues.states import EntryStatus, OfferStatus, OperatorState, QueueEvent
@@ -66,15 +66,18 @@ async def request_state(
     reason: str | None,
     *,
     now: datetime,
+    reason_said: Said | None = None,
 ) -> Operator:
-    """The operator (or a supervisor) asks for ``state``; asking again changes only the reason."""
+    """The operator (or a supervisor) asks for ``state``; asking again changes only the reason
+    (``reason_said``: one of the centre's break reasons, which the consoles translate)."""
     operator = await operators.locked(session, username, now=now)
     if actor.username == username:
         operator.last_heartbeat_at = now
     current = S(operator.state)
     if current is state:
-        if state is S.ON_BREAK and reason != operator.reason:
-            operator.reason = reason
+        kept = reason_said.stored() if reason_said else None
+        if state is S.ON_BREAK and (reason, kept) != (operator.reason, operator.reason_said):
+            operator.reason, operator.reason_said = reason, kept
             await queue_log.write(
                 session, QueueEvent.PAUSE, at=now, operator=username, reason=reason
             )
@@ -89,7 +92,14 @@ async def request_state(
             )
         return operator
     await operators.set_state(
-        session, actor, operator, state, now=now, reason=reason, requested=True
+        session,
+        actor,
+        operator,
+        state,
+        now=now,
+        reason=reason,
+        reason_said=reason_said,
+        requested=True,
     )
     return operator
 

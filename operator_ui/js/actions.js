@@ -16,8 +16,12 @@ let scriptStep = -1;
 
 const BREAK_REASONS = ["break_rest", "break_meal", "break_training", "break_technical", "break_other"];
 
-export async function requestState(state, reason) {
-  return api("POST", "/operators/me/state", { json: reason ? { state, reason } : { state } });
+/** Ask for ``state``; a break's ``reason`` in words, with ``code`` when it is one of the
+ * centre's reasons (BREAK_REASONS), so that every reader sees it in their own language. */
+export async function requestState(state, reason, code = null) {
+  return api("POST", "/operators/me/state", {
+    json: { state, ...(reason ? { reason } : {}), ...(code ? { reason_code: code } : {}) },
+  });
 }
 
 export async function endWrapUp() {
@@ -46,7 +50,9 @@ export function breakDialog() {
     async onConfirm() {
       const chosen = document.querySelector("#dialog-body input[name=reason]:checked").value;
       const other = document.getElementById("break-other").value.trim();
-      await requestState("on_break", chosen === "break_other" && other ? other : t(chosen));
+      // The operator's own words have no code; a reason from the list is said by its code.
+      if (chosen === "break_other" && other) await requestState("on_break", other);
+      else await requestState("on_break", t(chosen), chosen);
     },
   });
 }

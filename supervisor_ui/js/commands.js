@@ -102,8 +102,10 @@ export function priorityDialog(call) {
 
 // -- operators ----------------------------------------------------------------------------------
 
-export function setState(username, state, reason) {
-  return api("POST", `/operators/${username}/state`, { json: reason ? { state, reason } : { state } });
+/** Change an operator's state; a break's reason is one of BREAK_REASONS (its text and code). */
+export function setState(username, state, reasonCode = null) {
+  const reason = reasonCode ? { reason: t(reasonCode), reason_code: reasonCode } : {};
+  return api("POST", `/operators/${username}/state`, { json: { state, ...reason } });
 }
 
 export function setQueues(username, queues) {
@@ -125,7 +127,7 @@ export function stateByDrop(operator, state) {
       reasons.id = "break-reason";
       body.append(field("break_reason", reasons));
     },
-    onConfirm: () => setState(operator.username, "on_break", t(document.getElementById("break-reason").value)),
+    onConfirm: () => setState(operator.username, "on_break", document.getElementById("break-reason").value),
   });
   return Promise.resolve(null);
 }
@@ -172,7 +174,7 @@ export function operatorDialog(operator, parts) {
     async onConfirm() {
       const state = document.getElementById("operator-state").value;
       if (state) {
-        const reason = state === "on_break" ? t(document.getElementById("operator-break-reason").value) : null;
+        const reason = state === "on_break" ? document.getElementById("operator-break-reason").value : null;
         await setState(operator.username, state, reason);
       }
       const every = document.getElementById("operator-every-queue").checked;

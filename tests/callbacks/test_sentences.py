@@ -48,11 +48,34 @@ async def test_the_automatic_break_after_missed_offers_has_its_code(acd: Acd) ->
     [row] = [o for o in listed if o["username"] == "operator1"]
     assert (row["reason_code"], row["reason_params"]) == ("break_no_answer", {"count": 2})
 
-    # A break the operator asks for is their own words: no code.
+    # A break the operator asks for in their own words has no code; one of the centre's
+    # reasons has its code (the consoles say it in the reader's language).
     await acd.state("operator1", "available")
     await acd.state("operator1", "on_break", "Tushlik")
     me = await acd.me("operator1")
     assert (me["reason"], me["reason_code"], me["reason_params"]) == ("Tushlik", None, None)
+    listed_break = {"state": "on_break", "reason": "Ovqatlanish", "reason_code": "break_meal"}
+    me = acd.check(
+        await acd.api.post("/api/v1/operators/me/state", user="operator1", json=listed_break),
+        200,
+    )
+    assert (me["reason"], me["reason_code"], me["reason_params"]) == (
+        "Ovqatlanish",
+        "break_meal",
+        {},
+    )
+    by_boss = {"state": "on_break", "reason": "Dam olish", "reason_code": "break_rest"}
+    seen = acd.check(
+        await acd.api.post("/api/v1/operators/operator1/state", user="supervisor1", json=by_boss),
+        200,
+    )
+    assert (seen["reason"], seen["reason_code"]) == ("Dam olish", "break_rest")
+    for bad in (
+        {"state": "on_break", "reason": "x", "reason_code": "break_nap"},
+        {"state": "available", "reason_code": "break_rest"},
+    ):
+        refused = await acd.api.post("/api/v1/operators/me/state", user="operator1", json=bad)
+        acd.check(refused, 422)
     refused = acd.check(
         await acd.api.post("/api/v1/operators/me/wrap-up/end", user="operator1"), 409
     )

@@ -182,6 +182,11 @@ async def test_the_supervisor_changes_an_operator_by_drag_and_by_command_and_sho
     await expect(operator.locator("#state")).to_have_attribute("data-state", "on_break")
     await expect(me).to_have_attribute("data-state", "on_break")
     await shot(supervisor, "10-operator-changed-by-drag")
+    # The reason chosen from the list is said in each reader's language (its code).
+    await expect(me.locator(".state-badge")).to_have_text("Tanaffus: Dam olish")
+    await operator.select_option("#language", "ru")
+    await expect(operator.locator("#state")).to_have_text("Перерыв: Отдых")
+    await operator.select_option("#language", "uz")
 
     # By command: choose operator1 (Alt+2, ↓ to them), change (Alt+S): available, every queue.
     await supervisor.keyboard.press("Alt+2")

@@ -13,6 +13,7 @@ import pytest
 from cardschema import Outcome
 from dispatch.cards.consistency import CardWarning, Contradiction
 from dispatch.consoles.schemas import EscalationKind, EscalationStatus
+from dispatch.queues.schemas import BreakReason
 from dispatch.queues.states import OPEN_ENTRY, OperatorState
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -135,6 +136,7 @@ def test_every_sentence_the_server_writes_with_a_code_is_said_in_the_three_langu
         for code in written.findall(source.read_text(encoding="utf-8"))
     }
     codes |= {"card_inconsistent", "warnings_unacknowledged", "database_unavailable"}
+    codes |= {reason.value for reason in BreakReason}  # the centre's break reasons
     assert {"offer_expired", "card_version_conflict", "break_no_answer"} <= codes
     assert len(codes) > 25
     for language in ("uz", "ru", "en"):
