@@ -13,6 +13,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from dispatch.agencies.api import router as services_router
 from dispatch.agencies.units_api import router as units_router
 from dispatch.analytics.api import router as analytics_router
+from dispatch.analytics.ui import mount_analytics_ui
 from dispatch.audit.api import router as audit_router
 from dispatch.audit.sealing import audit_sealer
 from dispatch.auth.api import router as auth_router
@@ -159,5 +160,6 @@ def create_app(
     answer_refusals(app, ROUTERS)
     mount_consoles(app)
     mount_qa_ui(app)
+    mount_analytics_ui(app)
     app.openapi = describe_answers(app)  # type: ignore[method-assign]
     return app

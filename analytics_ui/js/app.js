@@ -1,0 +1,114 @@
+// The analyst console: sign in (roles analyst, supervisor, admin), then the queues' KPIs over a
+// period, calls and incidents per district on the map, and the operators' working time, each
+// downloadable as XLSX and CSV. Signing in, HTTP and the texts are the operator console's
+// modules (session.js, api.js, i18n.js with these texts added); the DOM helpers are the QA
+// pages' (dom.js).
+
+import { addTexts, t } from "/operator/js/i18n.js";
+import { installShortcuts } from "/operator/js/keys.js";
+import { createSession } from "/operator/js/session.js";
+import { $, h } from "/qa/js/dom.js";
+import { filters, setUpFilters, showFiltersFor, relabelFilters } from "./filters.js";
+import { showKpis } from "./kpis.js";
+import { showTerritory } from "./territory.js";
+import { showWorking } from "./working.js";
+import en from "./texts/en.js";
+import ru from "./texts/ru.js";
+import uz from "./texts/uz.js";
+
+addTexts({ uz, ru, en });
+
+const ROLES = ["analyst", "supervisor", "admin"];
+const app = { session: null, toastTimer: null, shown: null };
+window.dispatchAnalytics = app; // for the browser tests and support staff in devtools
+
+// The console's keys, one action each (Alt+letter works while typing in a field). Enter in
+// the filters shows the report; in the map, the arrows move between districts and Enter
+// opens one; Escape closes the district's dialog.
+export const SHORTCUTS = [
+  { keys: "Alt+1", label: "key_kpis", action: "kpis" },
+  { keys: "Alt+2", label: "key_territory", action: "territory" },
+  { keys: "Alt+3", label: "key_working", action: "working" },
+  { keys: "Alt+Z", label: "key_larger_text", action: "largerText" },
+  { keys: "Alt+G", label: "key_language", action: "nextLanguage" },
+];
+
+const PAGES = { kpis: showKpis, territory: showTerritory, working: showWorking };
+
+function context() {
+  return { me: session.me, page: $("page"), toast, filters: filters() };
+}
+
+const session = createSession({
+  screen: "app",
+  refuse: (me) => (ROLES.includes(me.role) ? "" : t("analysts_only")),
+  load: () => setUpFilters({ submit: () => route() }),
+  enter: (me) => {
+    $("me").textContent = me.full_name || me.username;
+    route();
+  },
+  relabel: () => {
+    relabelFilters();
+    route();
+  },
+  leave: () => {
+    $("page").replaceChildren();
+    if ($("drill").open) $("drill").close();
+  },
+});
+app.session = session;
+
+async function start() {
+  window.addEventListener("hashchange", route);
+  const go = (name) => () => { location.hash = `#${name}`; };
+  installShortcuts({
+    kpis: go("kpis"),
+    territory: go("territory"),
+    working: go("working"),
+    largerText: () => session.toggleLargeText(),
+    nextLanguage: () => session.nextLanguage(),
+  }, SHORTCUTS);
+  await session.start();
+}
+
+function pageName() {
+  const name = location.hash.slice(1).split("/")[0];
+  return PAGES[name] ? name : "kpis";
+}
+
+/** Draw the page the address names (#kpis, #territory, #working) with the filters' values. */
+async function route() {
+  if (!session.me) return;
+  const name = pageName();
+  for (const link of document.querySelectorAll(".tabs a")) {
+    link.setAttribute("aria-current", link.dataset.page === name ? "page" : "false");
+  }
+  showFiltersFor(name);
+  const error = filters().problem();
+  $("f-error").textContent = error;
+  if (error) return;
+  const drawing = Symbol(name);
+  app.shown = drawing;
+  $("page").dataset.state = "loading";
+  $("page").replaceChildren(h("p", { className: "muted" }, t("loading")));
+  try {
+    await PAGES[name](context(), () => app.shown === drawing);
+    if (app.shown === drawing) $("page").dataset.state = name;
+  } catch (error) {
+    if (app.shown !== drawing) return;
+    $("page").dataset.state = "error";
+    $("page").replaceChildren(h("p", { className: "error", role: "alert" }, error.detail || error.message));
+  }
+}
+
+/** A short message at the top (errors stay longer). */
+function toast(message, kind = "ok") {
+  const el = $("toast");
+  el.textContent = message;
+  el.dataset.kind = kind;
+  el.hidden = false;
+  clearTimeout(app.toastTimer);
+  app.toastTimer = setTimeout(() => { el.hidden = true; }, kind === "error" ? 12000 : 4000);
+}
+
+start();
