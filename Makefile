@@ -19,7 +19,8 @@ LOCK := $(VENV)/bin/uv pip compile --quiet --generate-hashes --universal --pytho
 SUITE_LIMIT ?= 45m
 
 .PHONY: run test test-fast lint typecheck format install system-deps npm-deps clean lock bench-geo \
-	bench-cards bench-consoles bench-queues bench-day bench-requests bench-sign-in reliability
+	bench-cards bench-consoles bench-queues bench-day bench-requests bench-sign-in reliability \
+	bench-analytics
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -111,6 +112,11 @@ bench-day: $(DEV_STAMP) system-deps
 ## aid; BENCH_ARGS="--backend postgresql").
 bench-requests: $(DEV_STAMP) system-deps
 	$(PY) benchmarks/request_costs.py $(BENCH_ARGS)
+
+## A year of generated history on PostgreSQL (COPY), and the period reports' answers over it
+## (BENCH_ARGS="--log-rows 10000000" for the issue's larger figure).
+bench-analytics: $(DEV_STAMP) system-deps
+	$(PY) benchmarks/analytics_periods.py $(BENCH_ARGS)
 
 ## A flood of wrong passwords against one server: what is checked, what is slowed, and what
 ## the flood does to another operator's requests (RELIABILITY.md).

@@ -63,28 +63,36 @@ async def build(
     unknown = sorted(set(queue_names) - {q.name for q in chosen})
     if unknown:
         raise NotFound(f"no queue named {', '.join(unknown)}")
-    rows = await sources.stat_rows(session, start, end, [q.name for q in chosen])
+    names = [q.name for q in chosen]
     targets = common_targets(chosen)
+    seconds = [target for target, _ in targets]
     buckets: dict[datetime, list[sources.StatRow]] = defaultdict(list)
-    per_queue: dict[str, list[sources.StatRow]] = defaultdict(list)
-    for row in rows:
-        per_queue[row.queue].append(row)
-        if grain is not Grain.TOTAL:
+    if grain is not Grain.TOTAL:
+        for row in await sources.stat_sums(session, start, end, names, seconds, by="interval"):
             when = periods.bucket(row.interval_start, grain, tz, shift_start_hour=shift_start_hour)
             buckets[when].append(row)
+    per_queue = {
+        row.queue: row
+        for row in await sources.stat_sums(session, start, end, names, seconds, by="queue")
+    }
+    total = await sources.stat_sums(session, start, end, names, seconds, by=None)
     return KpiReport(
         date_from=date_from,
         date_to=date_to,
         grain=grain,
         timezone=str(tz),
         queues=[q.name for q in chosen],
-        total=period(start.astimezone(tz), rows, targets),
+        total=period(start.astimezone(tz), total, targets),
         rows=[period(when, buckets[when], targets) for when in sorted(buckets)],
         by_queue=[
             QueueTotal(
                 queue=q.name,
                 title=q.title,
-                figures=period(start.astimezone(tz), per_queue[q.name], common_targets([q])),
+                figures=period(
+                    start.astimezone(tz),
+                    [per_queue[q.name]] if q.name in per_queue else [],
+                    common_targets([q]),
+                ),
             )
             for q in chosen
         ],

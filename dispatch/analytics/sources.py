@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Collection
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,10 +26,11 @@ from dispatch.cards.models import CardRow
 from dispatch.feeds.models import Delivery, ServiceProgress
 from dispatch.geo import service as geo
 from dispatch.geo.index import GeoIndex
-from dispatch.queues import catalog
+from dispatch.queues import catalog, stats
 from dispatch.queues.catalog import QueueSpec
 from dispatch.queues.models import QueueLogEntry, QueueStat
 from dispatch.queues.states import QueueEvent
+from dispatch.queues.stats import COUNTERS
 
 # A row of the queues' 15-minute counters, as the KPIs sum them.
 StatRow = QueueStat
@@ -56,22 +57,46 @@ async def queues(session: AsyncSession, names: Collection[str] = ()) -> list[Que
     return [q for q in await catalog.queues(session) if not names or q.name in names]
 
 
-async def stat_rows(
-    session: AsyncSession, start: datetime, end: datetime, queue_names: Collection[str]
+async def stat_sums(
+    session: AsyncSession,
+    start: datetime,
+    end: datetime,
+    queue_names: Collection[str],
+    seconds: Collection[int],
+    *,
+    by: Literal["interval", "queue"] | None,
 ) -> list[QueueStat]:
-    """The counter rows of ``queue_names`` whose interval starts in [start, end)."""
+    """The counters of ``queue_names`` in the intervals starting in [start, end), summed in the
+    database per interval (``interval_start`` set), per queue (``queue`` set) or all together;
+    the answered- and abandoned-within counts for each of ``seconds``. Rows not stored."""
     if not queue_names:
         return []
-    rows = await session.scalars(
-        select(QueueStat)
-        .where(
-            QueueStat.interval_start >= start,
-            QueueStat.interval_start < end,
-            QueueStat.queue.in_(sorted(queue_names)),
-        )
-        .order_by(QueueStat.interval_start, QueueStat.queue)
+    keys = [str(int(s)) for s in sorted(seconds)]
+    grouped = {"interval": QueueStat.interval_start, "queue": QueueStat.queue}.get(by or "")
+    columns: list[Any] = [func.coalesce(func.sum(getattr(QueueStat, n)), 0) for n in COUNTERS]
+    columns.append(func.coalesce(func.max(QueueStat.max_wait), 0.0))
+    for within in (QueueStat.answered_within, QueueStat.abandoned_within):
+        columns += [func.coalesce(func.sum(within[key].as_integer()), 0) for key in keys]
+    query = select(*([grouped] if grouped is not None else []), *columns).where(
+        QueueStat.interval_start >= start,
+        QueueStat.interval_start < end,
+        QueueStat.queue.in_(sorted(queue_names)),
     )
-    return list(rows.all())
+    if grouped is not None:
+        query = query.group_by(grouped).order_by(grouped)
+    summed = []
+    for row in (await session.execute(query)).all():
+        values = list(row)
+        key: Any = values.pop(0) if grouped is not None else None
+        total = stats.blank(key if by == "queue" else "", key if by == "interval" else start)
+        for name in COUNTERS:
+            setattr(total, name, values.pop(0))
+        total.max_wait = float(values.pop(0))
+        answered, abandoned = values[: len(keys)], values[len(keys) :]
+        total.answered_within = {k: int(n) for k, n in zip(keys, answered, strict=True) if n}
+        total.abandoned_within = {k: int(n) for k, n in zip(keys, abandoned, strict=True) if n}
+        summed.append(total)
+    return summed
 
 
 @dataclass(frozen=True)
