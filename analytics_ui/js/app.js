@@ -1,6 +1,6 @@
 // The analyst console: sign in (roles analyst, supervisor, admin), then the queues' KPIs over a
-// period, calls and incidents per district on the map, and the operators' working time, each
-// downloadable as XLSX and CSV. Signing in, HTTP and the texts are the operator console's
+// period, calls and incidents per district on the map, the operators' working time and the
+// calls' figures with every filter (region, district, ...), each downloadable as XLSX and CSV. Signing in, HTTP and the texts are the operator console's
 // modules (session.js, api.js, i18n.js with these texts added); the DOM helpers are the QA
 // pages' (dom.js).
 
@@ -8,7 +8,8 @@ import { addTexts, t } from "/operator/js/i18n.js";
 import { installShortcuts } from "/operator/js/keys.js";
 import { createSession } from "/operator/js/session.js";
 import { $, h } from "/qa/js/dom.js";
-import { filters, setUpFilters, showFiltersFor, relabelFilters } from "./filters.js";
+import { filters, relabelFilters, setUpFilters, showFiltersFor } from "./filters.js";
+import { showCalls } from "./calls.js";
 import { showKpis } from "./kpis.js";
 import { showTerritory } from "./territory.js";
 import { showWorking } from "./working.js";
@@ -29,11 +30,12 @@ export const SHORTCUTS = [
   { keys: "Alt+1", label: "key_kpis", action: "kpis" },
   { keys: "Alt+2", label: "key_territory", action: "territory" },
   { keys: "Alt+3", label: "key_working", action: "working" },
+  { keys: "Alt+4", label: "key_calls", action: "calls" },
   { keys: "Alt+Z", label: "key_larger_text", action: "largerText" },
   { keys: "Alt+G", label: "key_language", action: "nextLanguage" },
 ];
 
-const PAGES = { kpis: showKpis, territory: showTerritory, working: showWorking };
+const PAGES = { kpis: showKpis, territory: showTerritory, working: showWorking, calls: showCalls };
 
 function context() {
   return { me: session.me, page: $("page"), toast, filters: filters() };
@@ -65,6 +67,7 @@ async function start() {
     kpis: go("kpis"),
     territory: go("territory"),
     working: go("working"),
+    calls: go("calls"),
     largerText: () => session.toggleLargeText(),
     nextLanguage: () => session.nextLanguage(),
   }, SHORTCUTS);

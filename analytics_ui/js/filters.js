@@ -4,13 +4,15 @@
 // interface language; the values stay while the analyst moves between the reports.
 
 import { api } from "/operator/js/api.js";
-import { language, named, pick, t } from "/operator/js/i18n.js";
+import { language, languageName, named, pick, t } from "/operator/js/i18n.js";
 import { $, today } from "/qa/js/dom.js";
 
 const PRESETS = ["last_7", "today", "yesterday", "this_month", "last_month", "custom"];
 const GRAINS = ["hour", "shift", "day", "week", "month", "total"];
 const MAX_DAYS = 366; // the API's longest period
-const reference = { regions: [], queues: [], types: [], services: [], operators: [] };
+const CHANNELS = ["voice", "video", "sms", "email"];
+const LANGUAGES = ["uz", "ru", "kaa", "en", "tg", "kk", "ky", "tk"]; // the callers' usual ones
+const reference = { regions: [], districts: [], queues: [], types: [], services: [], operators: [] };
 let wired = false;
 
 /** YYYY-MM-DD ``days`` after ``ymd`` (negative: before). */
@@ -49,9 +51,13 @@ export function relabelFilters() {
   options($("f-grain"), GRAINS.map((g) => [g, t(`grain_${g}`)]));
   options($("f-region"), reference.regions.map((r) => [r.id, pick(r.properties.names) || r.properties.name]).sort(byName),
     { all: "whole_country" });
+  options($("f-district"), reference.districts.map((d) => [d.id, pick(d.properties.names) || d.properties.name]).sort(byName),
+    { all: "all_districts" });
+  options($("f-channel"), CHANNELS.map((c) => [c, named("channel_", c)]), { all: "all_channels" });
+  options($("f-language"), LANGUAGES.map((l) => [l, languageName(l)]), { all: "all_languages" });
   options($("f-queue"), reference.queues.map((q) => [q.name, queueName(q.name, q.title)]), { all: "all_queues" });
   options($("f-type"), reference.types.map((k) => [k.code, pick(k.names) || k.code]).sort(byName), { all: "all_types" });
-  options($("f-service"), reference.services.map((s) => [s.code, `${s.code} ${pick(s.names)}`]), { all: "all_services" });
+  options($("f-service"), reference.services.map((s) => [s.code, serviceName(s.code)]), { all: "all_services" });
   options($("f-operator"), reference.operators.map((o) => [o.operator, o.operator_name || o.operator]).sort(byName),
     { all: "all_operators" });
 }
@@ -78,10 +84,19 @@ export async function setUpFilters({ submit }) {
   for (const id of ["f-from", "f-to"]) {
     $(id).addEventListener("input", () => { $("f-preset").value = "custom"; });
   }
+  $("f-region").addEventListener("change", () => loadDistricts($("f-region").value));
   $("filters").addEventListener("submit", (event) => {
     event.preventDefault();
     submit();
   });
+}
+
+/** The districts of ``region`` for the district choice (none without a region). */
+async function loadDistricts(region) {
+  reference.districts = region
+    ? (await api("GET", `/geo/districts?region=${encodeURIComponent(region)}&geometry=false`).catch(() => ({ features: [] }))).features
+    : [];
+  if ($("f-region").value === region) relabelFilters();
 }
 
 /** Show the fields of ``page`` only (the period and region belong to every report). */
@@ -110,6 +125,12 @@ export function queueName(code, title) {
 export function typeName(code) {
   const kind = reference.types.find((k) => k.code === code);
   return (kind && pick(kind.names)) || code;
+}
+
+/** A service by its code and name in the interface language ("103 Tez yordam"). */
+export function serviceName(code) {
+  const found = reference.services.find((s) => s.code === code);
+  return found ? `${code} ${pick(found.names)}` : code;
 }
 
 /** A region's name in the interface language. */
@@ -155,6 +176,16 @@ export function filters() {
     working() {
       const query = period();
       if ($("f-operator").value) query.set("operator", $("f-operator").value);
+      return query;
+    },
+    calls() {
+      const query = period();
+      query.set("grain", $("f-grain").value || "day");
+      for (const [name, id] of [["region", "f-region"], ["district", "f-district"], ["queue", "f-queue"],
+        ["channel", "f-channel"], ["language", "f-language"], ["incident_type", "f-type"], ["service", "f-service"],
+        ["operator", "f-operator"]]) {
+        if ($(id).value && !$(id).disabled) query.set(name, $(id).value);
+      }
       return query;
     },
     territory() {

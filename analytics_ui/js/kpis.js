@@ -1,5 +1,5 @@
 // The queues' KPIs over the period: the period's figures, each service-level target with both
-// variants named, a chart of calls answered and abandoned per hour, shift, day, week or month,
+// variants named, a chart of calls in, answered and abandoned per hour, shift, day, week or month,
 // the same as a table, and the figures per queue; downloads of both tables.
 
 import { api } from "/operator/js/api.js";
@@ -11,6 +11,7 @@ import { queueName } from "./filters.js";
 import { periodLabel, seconds } from "./format.js";
 
 const SERIES = [
+  { key: "entered", className: "s-calls" },
   { key: "answered", className: "s-answered" },
   { key: "abandoned", className: "s-abandoned" },
 ];

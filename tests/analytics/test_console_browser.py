@@ -1,8 +1,8 @@
 """The analyst console (issue 27) in Debian's headless Chromium: an operator is turned away; an
 analyst signs in, picks a period for one region and sees the KPIs, the map of calls per district
-(opening a district by keyboard lists its cards) and the working-time report, downloads each as
-XLSX and CSV, and switches the language; axe-core finds no WCAG 2.1 AA violation in the main
-states.
+(opening a district by keyboard lists its cards), the working-time report and the calls of one
+district, downloads each as XLSX and CSV, and switches the language; axe-core finds no WCAG 2.1
+AA violation in the main states.
 
 The history: yesterday's queue-log lines written by the ACD's own writer (which keeps the
 15-minute counters the KPIs read), today's calls in Samarkand from the gateway, one with a card.
@@ -151,6 +151,13 @@ async def test_an_analyst_reads_a_region_s_period_and_downloads_it(
         territory = (
             await http.get(f"/api/v1/analytics/territory?{period}&region=UZ-SA", headers=analyst)
         ).json()
+        calls = (
+            await http.get(
+                f"/api/v1/analytics/calls?{period}&region=UZ-SA&district={district}",
+                headers=analyst,
+            )
+        ).json()
+    assert (calls["total"]["offered"], calls["total"]["cards"]) == (2, 1)
 
     page = await open_page(browser, f"{live.http}/analytics/", bypass_csp=True)
     # An operator is turned away with the reason.
@@ -250,17 +257,37 @@ async def test_an_analyst_reads_a_region_s_period_and_downloads_it(
     name, content = await downloaded(page, "#working-time-csv-shifts")
     assert [r["operator"] for r in csv_rows(content)] == ["operator1"]
 
+    # The calls of one district of the region, with every filter the call report takes.
+    await page.keyboard.press("Alt+4")
+    await expect(page.locator("#page")).to_have_attribute("data-state", "calls")
+    await expect(page.locator("#f-district")).to_be_visible()
+    await page.select_option("#f-district", district)
+    await page.click("#f-show")
+    await expect(page.locator("#calls-scope")).to_contain_text("Samarkand")
+    figures = page.locator("#calls-total")
+    await expect(figures.locator("[data-kpi=offered] dd")).to_have_text("2")
+    await expect(figures.locator("[data-kpi=answered] dd")).to_have_text("0")
+    await expect(figures.locator("[data-kpi=cards] dd")).to_have_text("1")
+    await expect(page.locator("#calls-rows tbody tr")).to_have_count(len(calls["rows"]))
+    await _shot(page, "05-calls")
+    seen["calls"] = await violations(page)
+    name, content = await downloaded(page, "#calls-xlsx")
+    assert sheets(content) == ["Periods", "Services"]
+    name, content = await downloaded(page, "#calls-csv-periods")
+    assert sum(int(r["offered"]) for r in csv_rows(content)) == 2
+
     # Another language: the texts change, the figures stay.
     await page.select_option("#language", "ru")
     await expect(page.locator(".tabs a[data-page=working]")).to_have_text("Рабочее время")
-    await expect(page.locator("#working-operators thead")).to_contain_text("Разговор")
-    await expect(page.locator("#working-operators tbody tr").first).to_contain_text("4:00:00")
+    await expect(figures.locator("[data-kpi=offered] dt")).to_have_text("Поступило вызовов")
+    await expect(page.locator("#calls-rows thead")).to_contain_text("Оборвалось")
+    await expect(figures.locator("[data-kpi=offered] dd")).to_have_text("2")
     await page.select_option("#language", "en")
     await expect(page.locator("#f-show")).to_have_text("Show")
     await page.keyboard.press("Alt+1")
     await expect(total.locator("[data-kpi=asa] dt")).to_have_text("Average speed of answer")
     await expect(page.locator("#kpis-region-note")).to_contain_text("per queue, not per region")
-    await _shot(page, "05-kpis-english")
+    await _shot(page, "06-kpis-english")
     seen["kpis in English"] = await violations(page)
 
     broken = {state: found for state, found in seen.items() if found}

@@ -22,11 +22,19 @@ BUILT = {
     "grain": ["hour", "shift", "day", "week", "month", "total"],
     "preset": ["last_7", "today", "yesterday", "this_month", "last_month", "custom"],
     "shift": ["day", "night"],
-    "table": ["periods", "queues", "operators", "shifts", "districts", "types"],
+    "table": ["periods", "queues", "operators", "shifts", "districts", "types", "services"],
     "kpi": [
         "entered", "answered", "abandoned", "abandon_percent", "asa", "longest_answered_wait",
         "avg_abandon_wait", "avg_talk", "avg_wrap_up", "avg_handle", "completed", "transferred",
         "ring_no_answer",
+    ],
+    "call": [
+        "offered", "answered", "abandoned", "dropped", "abandon_percent", "asa",
+        "longest_answered_wait", "avg_abandon_wait", "avg_talk", "cards",
+    ],
+    "cb": [
+        "tasks", "attempts", "reached", "refused", "unreachable", "open", "success_rate",
+        "first_mean", "first_p90", "within_target",
     ],
     "wt": [
         "signed_in_s", "available_s", "talking_s", "wrap_up_s", "on_break_s", "breaks", "answered",
