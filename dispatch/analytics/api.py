@@ -3,13 +3,16 @@ working time, each downloadable as XLSX and CSV (every download audited)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
-from typing import Annotated
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Protocol, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.analytics import call_figures, exports, kpis, staffing, territory, working_time
 from dispatch.analytics.periods import Grain
@@ -218,141 +221,129 @@ async def territory_figures(report: TerritoryDep) -> territory.TerritoryReport:
     return report
 
 
-@dataclass(frozen=True)
-class _Download:
-    name: str
+Table = TypeVar("Table", bound=StrEnum)
+
+
+class Dated(Protocol):
+    """A report of local days ``date_from``..``date_to``."""
+
     date_from: date
     date_to: date
 
 
-async def _audited(
-    session: Session, who: Principal, clock: ClockDep, what: _Download, fmt: str, rows: int
-) -> None:
-    """A report leaves the system: who took which, in what form."""
-    await audit.record(
-        session,
-        who.actor,
-        "analytics.export",
-        "analytics_report",
-        f"{what.name}:{what.date_from}..{what.date_to}",
-        {"report": what.name, "format": fmt, "rows": rows},
-        at=clock.now(),
-    )
+@dataclass(frozen=True)
+class Downloads:
+    """Who takes a report away: each download is audited in the request's transaction."""
+
+    session: AsyncSession
+    who: Principal
+    now: datetime
+
+    async def workbook(
+        self, name: str, report: Dated, tables: Mapping[Table, exports.Rows], rows: int
+    ) -> Response:
+        """The report as an XLSX workbook, a sheet per table."""
+        await self._audited(name, report, "xlsx", rows)
+        sheets = {table.value.capitalize(): content for table, content in tables.items()}
+        filename = f"{name}-{report.date_from}-{report.date_to}.xlsx"
+        return Response(
+            spreadsheets.to_xlsx(sheets), media_type=XLSX, headers=_attachment(filename)
+        )
+
+    async def table(
+        self, name: str, report: Dated, tables: Mapping[Table, exports.Rows], table: Table
+    ) -> StreamingResponse:
+        """One table of the report as CSV, streamed."""
+        rows = tables[table]
+        await self._audited(name, report, f"csv:{table}", len(rows) - 1)
+        filename = f"{name}-{table}-{report.date_from}-{report.date_to}.csv"
+        return StreamingResponse(
+            spreadsheets.csv_lines(rows),
+            media_type="text/csv; charset=utf-8",
+            headers=_attachment(filename),
+        )
+
+    async def _audited(self, name: str, report: Dated, fmt: str, rows: int) -> None:
+        """A report leaves the system: who took which, in what form."""
+        await audit.record(
+            self.session,
+            self.who.actor,
+            "analytics.export",
+            "analytics_report",
+            f"{name}:{report.date_from}..{report.date_to}",
+            {"report": name, "format": fmt, "rows": rows},
+            at=self.now,
+        )
 
 
-def _xlsx(tables: dict[str, exports.Rows], what: _Download) -> Response:
-    name = f"{what.name}-{what.date_from}-{what.date_to}.xlsx"
-    return Response(
-        spreadsheets.to_xlsx(tables),
-        media_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+def _attachment(filename: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{filename}"'}
 
 
-def _csv(rows: exports.Rows, what: _Download, table: str) -> StreamingResponse:
-    name = f"{what.name}-{table}-{what.date_from}-{what.date_to}.csv"
-    return StreamingResponse(
-        spreadsheets.csv_lines(rows),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+async def downloads(session: Session, who: Planner, clock: ClockDep) -> Downloads:
+    """The request's download context."""
+    return Downloads(session, who, clock.now())
+
+
+Taker = Annotated[Downloads, Depends(downloads)]
 
 
 @router.get("/kpis/export.xlsx", response_class=Response, responses=_WORKBOOK)
-async def kpis_xlsx(report: KpiDep, session: Session, who: Planner, clock: ClockDep) -> Response:
+async def kpis_xlsx(report: KpiDep, take: Taker) -> Response:
     """The KPI report as a workbook: Periods and Queues."""
-    what = _Download("kpis", report.date_from, report.date_to)
-    tables = exports.kpi_tables(report)
-    await _audited(session, who, clock, what, "xlsx", len(report.rows))
-    return _xlsx({t.value.capitalize(): rows for t, rows in tables.items()}, what)
+    return await take.workbook("kpis", report, exports.kpi_tables(report), len(report.rows))
 
 
 @router.get("/kpis/export.csv", response_class=StreamingResponse, responses=_CSV)
 async def kpis_csv(
-    report: KpiDep,
-    session: Session,
-    who: Planner,
-    clock: ClockDep,
-    table: exports.KpiTable = exports.KpiTable.PERIODS,
+    report: KpiDep, take: Taker, table: exports.KpiTable = exports.KpiTable.PERIODS
 ) -> StreamingResponse:
     """One table of the KPI report as CSV (``table``: periods, queues)."""
-    what = _Download("kpis", report.date_from, report.date_to)
-    rows = exports.kpi_tables(report)[table]
-    await _audited(session, who, clock, what, f"csv:{table}", len(rows) - 1)
-    return _csv(rows, what, table)
+    return await take.table("kpis", report, exports.kpi_tables(report), table)
 
 
 @router.get("/working-time/export.xlsx", response_class=Response, responses=_WORKBOOK)
-async def working_xlsx(
-    report: WorkingDep, session: Session, who: Planner, clock: ClockDep
-) -> Response:
+async def working_xlsx(report: WorkingDep, take: Taker) -> Response:
     """The working-time report as a workbook: Operators and Shifts."""
-    what = _Download("working-time", report.date_from, report.date_to)
     tables = exports.working_tables(report)
-    await _audited(session, who, clock, what, "xlsx", len(report.shifts))
-    return _xlsx({t.value.capitalize(): rows for t, rows in tables.items()}, what)
+    return await take.workbook("working-time", report, tables, len(report.shifts))
 
 
 @router.get("/working-time/export.csv", response_class=StreamingResponse, responses=_CSV)
 async def working_csv(
-    report: WorkingDep,
-    session: Session,
-    who: Planner,
-    clock: ClockDep,
-    table: exports.WorkingTable = exports.WorkingTable.SHIFTS,
+    report: WorkingDep, take: Taker, table: exports.WorkingTable = exports.WorkingTable.SHIFTS
 ) -> StreamingResponse:
     """One table of the working-time report as CSV (``table``: operators, shifts)."""
-    what = _Download("working-time", report.date_from, report.date_to)
-    rows = exports.working_tables(report)[table]
-    await _audited(session, who, clock, what, f"csv:{table}", len(rows) - 1)
-    return _csv(rows, what, table)
+    return await take.table("working-time", report, exports.working_tables(report), table)
 
 
 @router.get("/territory/export.xlsx", response_class=Response, responses=_WORKBOOK)
-async def territory_xlsx(
-    report: TerritoryDep, session: Session, who: Planner, clock: ClockDep
-) -> Response:
+async def territory_xlsx(report: TerritoryDep, take: Taker) -> Response:
     """The territorial report as a workbook: Districts and Types."""
-    what = _Download("territory", report.date_from, report.date_to)
     tables = exports.territory_tables(report)
-    await _audited(session, who, clock, what, "xlsx", len(report.districts))
-    return _xlsx({t.value.capitalize(): rows for t, rows in tables.items()}, what)
+    return await take.workbook("territory", report, tables, len(report.districts))
 
 
 @router.get("/territory/export.csv", response_class=StreamingResponse, responses=_CSV)
 async def territory_csv(
     report: TerritoryDep,
-    session: Session,
-    who: Planner,
-    clock: ClockDep,
+    take: Taker,
     table: exports.TerritoryTable = exports.TerritoryTable.DISTRICTS,
 ) -> StreamingResponse:
     """One table of the territorial report as CSV (``table``: districts, types)."""
-    what = _Download("territory", report.date_from, report.date_to)
-    rows = exports.territory_tables(report)[table]
-    await _audited(session, who, clock, what, f"csv:{table}", len(rows) - 1)
-    return _csv(rows, what, table)
+    return await take.table("territory", report, exports.territory_tables(report), table)
 
 
 @router.get("/calls/export.xlsx", response_class=Response, responses=_WORKBOOK)
-async def calls_xlsx(report: CallsDep, session: Session, who: Planner, clock: ClockDep) -> Response:
+async def calls_xlsx(report: CallsDep, take: Taker) -> Response:
     """The call report as a workbook: Periods and Services."""
-    what = _Download("calls", report.date_from, report.date_to)
     tables = exports.call_tables(report)
-    await _audited(session, who, clock, what, "xlsx", report.total.offered)
-    return _xlsx({t.value.capitalize(): rows for t, rows in tables.items()}, what)
+    return await take.workbook("calls", report, tables, report.total.offered)
 
 
 @router.get("/calls/export.csv", response_class=StreamingResponse, responses=_CSV)
 async def calls_csv(
-    report: CallsDep,
-    session: Session,
-    who: Planner,
-    clock: ClockDep,
-    table: exports.CallTable = exports.CallTable.PERIODS,
+    report: CallsDep, take: Taker, table: exports.CallTable = exports.CallTable.PERIODS
 ) -> StreamingResponse:
     """One table of the call report as CSV (``table``: periods, services)."""
-    what = _Download("calls", report.date_from, report.date_to)
-    rows = exports.call_tables(report)[table]
-    await _audited(session, who, clock, what, f"csv:{table}", len(rows) - 1)
-    return _csv(rows, what, table)
+    return await take.table("calls", report, exports.call_tables(report), table)
