@@ -34,7 +34,7 @@ export async function showTerritory(ctx, current) {
       })),
       h("div", { className: "map-columns" },
         choropleth({ districts: report.districts, collection, name: districtName, open }),
-        districtTable(report.districts, open))),
+        districtTable(report.districts, open, !report.region))),
     h("section", { className: "panel", "aria-labelledby": "territory-hours-title" },
       h("h2", { id: "territory-hours-title" }, t("calls_by_hour_title", { area })),
       barChart({
@@ -47,16 +47,20 @@ export async function showTerritory(ctx, current) {
   ));
 }
 
-function districtTable(districts, open) {
+/** The districts as a table, each name a button opening it (with its region's name when the
+ * whole country is shown: names repeat across regions). */
+function districtTable(districts, open, withRegion) {
   const rows = districts.map((d) => h("tr", { dataset: { code: d.code } },
     h("th", { scope: "row" }, h("button", {
       type: "button", className: "link", onclick: (event) => open(d, event.currentTarget),
     }, districtName(d))),
+    withRegion ? h("td", {}, regionName(d.region)) : null,
     h("td", {}, num(d.calls, 0)), h("td", {}, num(d.incidents, 0))));
   return h("div", { className: "district-table" },
     h("table", { id: "territory-districts", className: "numbers" },
       h("caption", {}, t("districts_caption")),
-      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("district")), h("th", { scope: "col" }, t("calls")),
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("district")),
+        withRegion ? h("th", { scope: "col" }, t("region")) : null, h("th", { scope: "col" }, t("calls")),
         h("th", { scope: "col" }, t("incidents")))),
       h("tbody", {}, rows)));
 }

@@ -290,6 +290,19 @@ async def test_an_analyst_reads_a_region_s_period_and_downloads_it(
     await _shot(page, "06-kpis-english")
     seen["kpis in English"] = await violations(page)
 
+    # The whole country: every district drawn, the busiest still the darkest.
+    await page.keyboard.press("Alt+2")
+    await page.select_option("#f-region", "")
+    await page.click("#f-show")
+    await expect(page.locator("#territory-title")).to_contain_text("whole country")
+    await expect(busiest).to_have_attribute("class", "district q4")
+    assert await paths.count() > 150
+    await expect(page.locator("#territory-districts thead")).to_contain_text("Region")
+    await page.keyboard.press("Alt+Z")  # larger text, as on the other consoles
+    await expect(page.locator("html")).to_have_class("large-text")
+    await _shot(page, "07-country-map")
+    seen["country map, larger text"] = await violations(page)
+
     broken = {state: found for state, found in seen.items() if found}
     assert not broken, "\n".join(f"{s}:\n  " + "\n  ".join(f) for s, f in broken.items())
     assert page.errors == []  # type: ignore[attr-defined]
