@@ -5,7 +5,7 @@
 // pages' (dom.js).
 
 import { addTexts, t } from "/operator/js/i18n.js";
-import { installShortcuts } from "/operator/js/keys.js";
+import { installShortcuts, shortcutTable } from "/operator/js/keys.js";
 import { createSession } from "/operator/js/session.js";
 import { $, h } from "/qa/js/dom.js";
 import { filters, relabelFilters, setUpFilters, showFiltersFor } from "./filters.js";
@@ -23,16 +23,24 @@ const ROLES = ["analyst", "supervisor", "admin"];
 const app = { session: null, toastTimer: null, shown: null };
 window.dispatchAnalytics = app; // for the browser tests and support staff in devtools
 
-// The console's keys, one action each (Alt+letter works while typing in a field). Enter in
-// the filters shows the report; in the map, the arrows move between districts and Enter
-// opens one; Escape closes the district's dialog.
+// The console's keys (Alt+letter works while typing in a field; "?" only outside fields); no
+// key does two things. Keys that act where the focus is are listed in the help after them.
 export const SHORTCUTS = [
+  { keys: "?", label: "key_help", action: "help", typing: false },
+  { keys: "F1", label: "key_help", action: "help" },
   { keys: "Alt+1", label: "key_kpis", action: "kpis" },
   { keys: "Alt+2", label: "key_territory", action: "territory" },
   { keys: "Alt+3", label: "key_working", action: "working" },
   { keys: "Alt+4", label: "key_calls", action: "calls" },
   { keys: "Alt+Z", label: "key_larger_text", action: "largerText" },
   { keys: "Alt+G", label: "key_language", action: "nextLanguage" },
+];
+
+const FOCUSED = [
+  ["Enter", "key_show"],
+  ["← ↑ → ↓ Home End", "key_map_move"],
+  ["Enter / Space", "key_map_open"],
+  ["Escape", "key_close"],
 ];
 
 const PAGES = { kpis: showKpis, territory: showTerritory, working: showWorking, calls: showCalls };
@@ -55,7 +63,7 @@ const session = createSession({
   },
   leave: () => {
     $("page").replaceChildren();
-    if ($("drill").open) $("drill").close();
+    for (const box of [$("drill"), $("help")]) if (box.open) box.close();
   },
 });
 app.session = session;
@@ -70,7 +78,11 @@ async function start() {
     calls: go("calls"),
     largerText: () => session.toggleLargeText(),
     nextLanguage: () => session.nextLanguage(),
+    help: showHelp,
   }, SHORTCUTS);
+  $("help-button").addEventListener("click", showHelp);
+  $("help-close").addEventListener("click", () => $("help").close());
+  $("help").addEventListener("close", () => app.helpOpener?.focus());
   await session.start();
 }
 
@@ -102,6 +114,15 @@ async function route() {
     $("page").dataset.state = "error";
     $("page").replaceChildren(h("p", { className: "error", role: "alert" }, error.detail || error.message));
   }
+}
+
+/** The keys, in the interface language; the focus goes back where it was on closing. */
+function showHelp() {
+  if (!session.me || $("help").open || $("drill").open) return;
+  app.helpOpener = document.activeElement;
+  $("help-body").replaceChildren(shortcutTable(SHORTCUTS, FOCUSED));
+  $("help").showModal();
+  $("help-close").focus();
 }
 
 /** A short message at the top (errors stay longer). */

@@ -302,6 +302,28 @@ async def test_an_analyst_reads_a_region_s_period_and_downloads_it(
     await expect(page.locator("html")).to_have_class("large-text")
     await _shot(page, "07-country-map")
     seen["country map, larger text"] = await violations(page)
+    await page.keyboard.press("F1")  # the keys, in the interface language
+    await expect(page.locator("#help-close")).to_be_focused()
+    await expect(page.locator("#help-body")).to_contain_text("On the map: open the district")
+    seen["keys"] = await violations(page)
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#help")).to_be_hidden()
+
+    # Under the console's own Content-Security-Policy (the page above bypassed it for axe):
+    # every report and a district drawn, nothing refused.
+    strict = await open_page(browser, f"{live.http}/analytics/#territory")
+    await strict.fill("#signin-username", "supervisor1")  # a supervisor may use it too
+    await strict.fill("#signin-password", "supervisor1")
+    await strict.keyboard.press("Enter")
+    await expect(strict.locator("#app")).to_be_visible()
+    await expect(strict.locator("#page")).to_have_attribute("data-state", "territory")
+    await strict.locator("#territory-districts tbody tr button").first.click()
+    await expect(strict.locator("#drill-cards-count")).to_be_visible()
+    await strict.keyboard.press("Escape")
+    for key, state in (("Alt+1", "kpis"), ("Alt+3", "working"), ("Alt+4", "calls")):
+        await strict.keyboard.press(key)
+        await expect(strict.locator("#page")).to_have_attribute("data-state", state)
+    assert strict.errors == []  # type: ignore[attr-defined]
 
     broken = {state: found for state, found in seen.items() if found}
     assert not broken, "\n".join(f"{s}:\n  " + "\n  ".join(f) for s, f in broken.items())

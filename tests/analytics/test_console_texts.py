@@ -115,9 +115,10 @@ async def test_the_console_is_served_with_the_consoles_headers(api: Api) -> None
 
 def test_no_key_is_bound_to_two_actions() -> None:
     source = (UI / "js" / "app.js").read_text(encoding="utf-8")
-    bound = re.findall(r'\{ keys: "([^"]+)", label: "[a-z_]+", action: "([A-Za-z]+)" \}', source)
-    assert len(bound) >= 5
+    bound = re.findall(r'\{ keys: "([^"]+)", label: "[a-z_]+", action: "([A-Za-z]+)"', source)
+    assert len(bound) >= 7
     keys = [key for key, _ in bound]
-    actions = [action for _, action in bound]
     assert len(set(keys)) == len(keys), keys
-    assert len(set(actions)) == len(actions), actions
+    # Every action a key names is one the console has.
+    actions = {action for _, action in bound}
+    assert actions <= set(re.findall(r"^\s+(\w+): ", source, re.MULTILINE)), actions

@@ -170,4 +170,11 @@ export default {
   cb_first_p90: "90% first attempts within",
   cb_within_target: "First attempts within the target",
   table_services: "services",
+  help: "Keys",
+  keys_title: "Keys",
+  key_help: "This list of keys",
+  key_show: "In the filters: show the report",
+  key_map_move: "On the map: the next or previous district, the first, the last",
+  key_map_open: "On the map: open the district",
+  key_close: "Close the window",
 };

@@ -167,4 +167,11 @@ export default {
   cb_first_p90: "Birinchi urinishlarning 90% muddati",
   cb_within_target: "Muddatida birinchi urinishlar",
   table_services: "xizmatlar",
+  help: "Tugmalar",
+  keys_title: "Tugmalar",
+  key_help: "Tugmalar ro‘yxati",
+  key_show: "Saralashda: hisobotni ko‘rsatish",
+  key_map_move: "Xaritada: keyingi yoki oldingi tuman, birinchisi, oxirgisi",
+  key_map_open: "Xaritada: tumanni ochish",
+  key_close: "Oynani yopish",
 };
