@@ -132,9 +132,11 @@ async def build(
     """The report of the calls the filter admits."""
     start, end = periods.bounds(date_from, date_to, tz)
     index = await sources.boundaries(session)
-    calls = await sources.call_facts(session, start, end, index=index)
+    narrowing = sources.Narrowing(**vars(chosen))
+    calls = await sources.call_facts(session, start, end, index=index, narrowing=narrowing)
     by_card: dict[object, list[sources.ServiceFact]] = defaultdict(list)
-    for part in await sources.service_facts(session, start, end):
+    cards = {call.card_id for call in calls if call.card_id is not None}
+    for part in await sources.service_facts(session, cards):
         by_card[part.card_id].append(part)
     targets = common_targets(await sources.queues(session))
     admitted = [

@@ -9,7 +9,6 @@ year costs what its rollup rows cost. A call counts in the interval where its wa
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -66,16 +65,22 @@ async def build(
     names = [q.name for q in chosen]
     targets = common_targets(chosen)
     seconds = [target for target, _ in targets]
-    buckets: dict[datetime, list[sources.StatRow]] = defaultdict(list)
+    buckets: dict[datetime, sources.Sums] = {}
     if grain is not Grain.TOTAL:
-        for row in await sources.stat_sums(session, start, end, names, seconds, by="interval"):
-            when = periods.bucket(row.interval_start, grain, tz, shift_start_hour=shift_start_hour)
-            buckets[when].append(row)
+        for sums in await sources.stat_sums(session, start, end, names, seconds, by="interval"):
+            when = periods.bucket(sums.key, grain, tz, shift_start_hour=shift_start_hour)
+            if when in buckets:
+                buckets[when].add(sums)
+            else:
+                buckets[when] = sums
     per_queue = {
-        row.queue: row
-        for row in await sources.stat_sums(session, start, end, names, seconds, by="queue")
+        sums.key: sums
+        for sums in await sources.stat_sums(session, start, end, names, seconds, by="queue")
     }
-    total = await sources.stat_sums(session, start, end, names, seconds, by=None)
+    total = [
+        s.as_row(start)
+        for s in await sources.stat_sums(session, start, end, names, seconds, by=None)
+    ]
     return KpiReport(
         date_from=date_from,
         date_to=date_to,
@@ -83,14 +88,14 @@ async def build(
         timezone=str(tz),
         queues=[q.name for q in chosen],
         total=period(start.astimezone(tz), total, targets),
-        rows=[period(when, buckets[when], targets) for when in sorted(buckets)],
+        rows=[period(when, [buckets[when].as_row(when)], targets) for when in sorted(buckets)],
         by_queue=[
             QueueTotal(
                 queue=q.name,
                 title=q.title,
                 figures=period(
                     start.astimezone(tz),
-                    [per_queue[q.name]] if q.name in per_queue else [],
+                    [per_queue[q.name].as_row(start)] if q.name in per_queue else [],
                     common_targets([q]),
                 ),
             )

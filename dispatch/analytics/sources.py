@@ -50,11 +50,44 @@ OPERATOR_EVENTS = (
     QueueEvent.DECLINE,
 )
 _CHUNK = 5000
+_CARDS_AT_ONCE = 1000
 
 
 async def queues(session: AsyncSession, names: Collection[str] = ()) -> list[QueueSpec]:
     """The queues asked for (every queue when ``names`` is empty)."""
     return [q for q in await catalog.queues(session) if not names or q.name in names]
+
+
+@dataclass
+class Sums:
+    """The queues' counters summed over some intervals (plain numbers, cheap to add up)."""
+
+    key: Any
+    counters: list[float]
+    max_wait: float
+    answered_within: dict[str, int]
+    abandoned_within: dict[str, int]
+
+    def add(self, other: Sums) -> None:
+        """Add ``other``'s counts to these."""
+        self.counters = [a + b for a, b in zip(self.counters, other.counters, strict=True)]
+        self.max_wait = max(self.max_wait, other.max_wait)
+        for mine, theirs in (
+            (self.answered_within, other.answered_within),
+            (self.abandoned_within, other.abandoned_within),
+        ):
+            for key, count in theirs.items():
+                mine[key] = mine.get(key, 0) + count
+
+    def as_row(self, start: datetime) -> StatRow:
+        """A counter row (not stored) holding these sums, for ``queues.summary.period``."""
+        row = stats.blank(str(self.key or ""), start)
+        for name, value in zip(COUNTERS, self.counters, strict=True):
+            setattr(row, name, value)
+        row.max_wait = self.max_wait
+        row.answered_within = dict(self.answered_within)
+        row.abandoned_within = dict(self.abandoned_within)
+        return row
 
 
 async def stat_sums(
@@ -65,10 +98,10 @@ async def stat_sums(
     seconds: Collection[int],
     *,
     by: Literal["interval", "queue"] | None,
-) -> list[QueueStat]:
+) -> list[Sums]:
     """The counters of ``queue_names`` in the intervals starting in [start, end), summed in the
-    database per interval (``interval_start`` set), per queue (``queue`` set) or all together;
-    the answered- and abandoned-within counts for each of ``seconds``. Rows not stored."""
+    database per interval (``key`` its start), per queue (``key`` its name) or all together;
+    the answered- and abandoned-within counts for each of ``seconds``."""
     if not queue_names:
         return []
     keys = [str(int(s)) for s in sorted(seconds)]
@@ -85,17 +118,21 @@ async def stat_sums(
     if grouped is not None:
         query = query.group_by(grouped).order_by(grouped)
     summed = []
+    width = len(COUNTERS)
     for row in (await session.execute(query)).all():
-        values = list(row)
-        key: Any = values.pop(0) if grouped is not None else None
-        total = stats.blank(key if by == "queue" else "", key if by == "interval" else start)
-        for name in COUNTERS:
-            setattr(total, name, values.pop(0))
-        total.max_wait = float(values.pop(0))
-        answered, abandoned = values[: len(keys)], values[len(keys) :]
-        total.answered_within = {k: int(n) for k, n in zip(keys, answered, strict=True) if n}
-        total.abandoned_within = {k: int(n) for k, n in zip(keys, abandoned, strict=True) if n}
-        summed.append(total)
+        values: list[Any] = list(row)
+        key = values.pop(0) if grouped is not None else None
+        answered = values[width + 1 : width + 1 + len(keys)]
+        abandoned = values[width + 1 + len(keys) :]
+        summed.append(
+            Sums(
+                key=key,
+                counters=[float(v) for v in values[:width]],
+                max_wait=float(values[width]),
+                answered_within={k: int(n) for k, n in zip(keys, answered, strict=True) if n},
+                abandoned_within={k: int(n) for k, n in zip(keys, abandoned, strict=True) if n},
+            )
+        )
     return summed
 
 
@@ -160,20 +197,73 @@ def _card_place(*path: str) -> Any:
     return CardRow.document[("location", *path, "code")].as_string()
 
 
+@dataclass(frozen=True)
+class Narrowing:
+    """Filters pushed into the database. A region or district lets through what its card
+    places there and what has no place on its card (a call's own point is placed afterwards,
+    and the caller checks every filter again); what a card places elsewhere is only counted."""
+
+    region: str | None = None
+    district: str | None = None
+    queue: str | None = None
+    channel: str | None = None
+    language: str | None = None
+    incident_type: str | None = None
+    service: str | None = None
+    operator: str | None = None
+
+    def apply(self, query: Any, *, calls: bool) -> Any:
+        """``query`` (over cards, joined to calls when ``calls``) with the filters given."""
+        if calls:
+            for column in (Call.queue, Call.channel, Call.language, Call.operator):
+                value = getattr(self, column.key)
+                if value is not None:
+                    query = query.where(column == value)
+        if self.incident_type is not None:
+            query = query.where(CardRow.incident_type == self.incident_type)
+        if self.service is not None:
+            routed = select(ServiceProgress.card_id).where(
+                ServiceProgress.service_code == self.service
+            )
+            query = query.where(CardRow.id.in_(routed))
+        for level, code in (("region", self.region), ("district", self.district)):
+            if code is not None:
+                query = query.where(self.placed_in(level, code) | self.unplaced())
+        return query
+
+    @staticmethod
+    def placed_in(level: str, code: str) -> Any:
+        return _card_place(level) == code
+
+    @staticmethod
+    def unplaced() -> Any:
+        return _card_place("district").is_(None)
+
+    def elsewhere(self) -> Any:
+        """Placed by its card outside the region or district asked for (None: nothing is)."""
+        for level, code in (("district", self.district), ("region", self.region)):
+            if code is not None:
+                return _card_place("district").is_not(None) & (_card_place(level) != code)
+        return None
+
+
 async def placed_cards(
-    session: AsyncSession,
-    start: datetime,
-    end: datetime,
-    *,
-    incident_type: str | None,
-    service: str | None,
-) -> list[Placed]:
-    """The cards created in [start, end), with the region and district on their location."""
-    query = select(
-        CardRow.created_at, _card_place("region"), _card_place("district"), CardRow.incident_type
-    ).where(CardRow.created_at >= start, CardRow.created_at < end)
-    query = _filtered(query, incident_type, service)
-    return [Placed(*row) for row in (await session.execute(query)).all()]
+    session: AsyncSession, start: datetime, end: datetime, *, narrowing: Narrowing
+) -> tuple[list[Placed], int]:
+    """The cards created in [start, end) with the region and district on their location, and
+    how many more the narrowing's place leaves out (placed elsewhere)."""
+    columns = (CardRow.created_at, _card_place("region"), _card_place("district"))
+    query = select(*columns, CardRow.incident_type).where(
+        CardRow.created_at >= start, CardRow.created_at < end
+    )
+    placed = [
+        Placed(*row) for row in (await session.execute(narrowing.apply(query, calls=False))).all()
+    ]
+    return placed, await _elsewhere(session, query, narrowing, calls=False)
+
+
+def _calls_and_cards(*columns: Any) -> Any:
+    return select(*columns).select_from(Call).outerjoin(CardRow, CardRow.call_id == Call.id)
 
 
 async def placed_calls(
@@ -181,43 +271,40 @@ async def placed_calls(
     start: datetime,
     end: datetime,
     *,
-    incident_type: str | None,
-    service: str | None,
+    narrowing: Narrowing,
     index: GeoIndex,
-) -> list[Placed]:
+) -> tuple[list[Placed], int]:
     """The calls that began in [start, end), placed by their card's location or, without one,
-    by the call's own point (resolved on the boundaries)."""
-    query = (
-        select(
-            Call.created_at,
-            _card_place("region"),
-            _card_place("district"),
-            CardRow.incident_type,
-            Call.lat,
-            Call.lon,
-        )
-        .select_from(Call)
-        .outerjoin(CardRow, CardRow.call_id == Call.id)
-        .where(Call.created_at >= start, Call.created_at < end)
-    )
-    query = _filtered(query, incident_type, service)
+    by the call's own point (resolved on the boundaries); and how many more the narrowing's
+    place leaves out (their card placed elsewhere)."""
+    query = _calls_and_cards(
+        Call.created_at,
+        _card_place("region"),
+        _card_place("district"),
+        CardRow.incident_type,
+        Call.lat,
+        Call.lon,
+    ).where(Call.created_at >= start, Call.created_at < end)
     placed = []
-    for at, region, district, kind, lat, lon in (await session.execute(query)).all():
+    rows = (await session.execute(narrowing.apply(query, calls=True))).all()
+    for at, region, district, kind, lat, lon in rows:
         if district is None and lat is not None and lon is not None:
             found = index.resolve(lat, lon)
             region = found.region.code if found.region else None
             district = found.district.code if found.district else None
         placed.append(Placed(at, region, district, kind))
-    return placed
+    return placed, await _elsewhere(session, query, narrowing, calls=True)
 
 
-def _filtered(query: Any, incident_type: str | None, service: str | None) -> Any:
-    if incident_type is not None:
-        query = query.where(CardRow.incident_type == incident_type)
-    if service is not None:
-        routed = select(ServiceProgress.card_id).where(ServiceProgress.service_code == service)
-        query = query.where(CardRow.id.in_(routed))
-    return query
+async def _elsewhere(
+    session: AsyncSession, query: Any, narrowing: Narrowing, *, calls: bool
+) -> int:
+    outside = narrowing.elsewhere()
+    if outside is None:
+        return 0
+    others = Narrowing(**{**vars(narrowing), "region": None, "district": None})
+    counted = others.apply(query, calls=calls).where(outside).subquery()
+    return int(await session.scalar(select(func.count()).select_from(counted)) or 0)
 
 
 @dataclass(frozen=True)
@@ -282,9 +369,15 @@ _CALL_FIELDS = (
 
 
 async def call_facts(
-    session: AsyncSession, start: datetime, end: datetime, *, index: GeoIndex
+    session: AsyncSession,
+    start: datetime,
+    end: datetime,
+    *,
+    index: GeoIndex,
+    narrowing: Narrowing,
 ) -> list[CallFact]:
-    """Every call that began in [start, end), placed like the territorial report places it."""
+    """The calls that began in [start, end) the narrowing lets through, placed like the
+    territorial report places them."""
     query = (
         select(
             Call.id,
@@ -309,7 +402,7 @@ async def call_facts(
         .where(Call.created_at >= start, Call.created_at < end)
     )
     facts = []
-    for row in (await session.execute(query)).all():
+    for row in (await session.execute(narrowing.apply(query, calls=True))).all():
         fields: tuple[Any, ...] = tuple(row)
         region, district, lat, lon = fields[12:]
         if district is None and lat is not None and lon is not None:
@@ -321,37 +414,37 @@ async def call_facts(
     return facts
 
 
-async def service_facts(session: AsyncSession, start: datetime, end: datetime) -> list[ServiceFact]:
-    """The services' parts in the cards of the calls that began in [start, end)."""
-    cards = (
-        select(CardRow.id)
-        .join(Call, CardRow.call_id == Call.id)
-        .where(Call.created_at >= start, Call.created_at < end)
-    )
-    first_ack = (
-        select(
-            Delivery.card_id,
-            Delivery.service_code,
-            func.min(Delivery.acknowledged_at).label("acknowledged_at"),
+async def service_facts(session: AsyncSession, cards: Collection[Any]) -> list[ServiceFact]:
+    """The services' parts in ``cards`` (read a thousand cards at a time)."""
+    ordered = sorted(cards, key=str)
+    facts: list[ServiceFact] = []
+    for first in range(0, len(ordered), _CARDS_AT_ONCE):
+        chunk = ordered[first : first + _CARDS_AT_ONCE]
+        first_ack = (
+            select(
+                Delivery.card_id,
+                Delivery.service_code,
+                func.min(Delivery.acknowledged_at).label("acknowledged_at"),
+            )
+            .where(Delivery.card_id.in_(chunk))
+            .group_by(Delivery.card_id, Delivery.service_code)
+            .subquery()
         )
-        .where(Delivery.card_id.in_(cards))
-        .group_by(Delivery.card_id, Delivery.service_code)
-        .subquery()
-    )
-    query = (
-        select(
-            ServiceProgress.card_id,
-            ServiceProgress.service_code,
-            ServiceProgress.routed_at,
-            first_ack.c.acknowledged_at,
-            ServiceProgress.status,
-            ServiceProgress.status_at,
+        query = (
+            select(
+                ServiceProgress.card_id,
+                ServiceProgress.service_code,
+                ServiceProgress.routed_at,
+                first_ack.c.acknowledged_at,
+                ServiceProgress.status,
+                ServiceProgress.status_at,
+            )
+            .outerjoin(
+                first_ack,
+                (first_ack.c.card_id == ServiceProgress.card_id)
+                & (first_ack.c.service_code == ServiceProgress.service_code),
+            )
+            .where(ServiceProgress.card_id.in_(chunk))
         )
-        .outerjoin(
-            first_ack,
-            (first_ack.c.card_id == ServiceProgress.card_id)
-            & (first_ack.c.service_code == ServiceProgress.service_code),
-        )
-        .where(ServiceProgress.card_id.in_(cards))
-    )
-    return [ServiceFact(*row) for row in (await session.execute(query)).all()]
+        facts += [ServiceFact(*row) for row in (await session.execute(query)).all()]
+    return facts

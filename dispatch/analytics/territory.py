@@ -81,13 +81,13 @@ async def build(
         for d in areas
     }
     index = await sources.boundaries(session)
-    calls = await sources.placed_calls(
-        session, start, end, incident_type=incident_type, service=service, index=index
+    narrowing = sources.Narrowing(region=region, incident_type=incident_type, service=service)
+    calls, calls_elsewhere = await sources.placed_calls(
+        session, start, end, narrowing=narrowing, index=index
     )
-    cards = await sources.placed_cards(
-        session, start, end, incident_type=incident_type, service=service
-    )
-    elsewhere, unplaced = Unplaced(), Unplaced()
+    cards, cards_elsewhere = await sources.placed_cards(session, start, end, narrowing=narrowing)
+    elsewhere = Unplaced(calls=calls_elsewhere, incidents=cards_elsewhere)
+    unplaced = Unplaced()
     for call in calls:
         place = _where(call, figures, elsewhere, unplaced, "calls")
         if place is not None:
@@ -108,8 +108,8 @@ async def build(
         region=region,
         incident_type=incident_type,
         service=service,
-        calls=len(calls),
-        incidents=len(cards),
+        calls=len(calls) + calls_elsewhere,
+        incidents=len(cards) + cards_elsewhere,
         districts=_ordered(figures.values()),
         elsewhere=elsewhere,
         unplaced=unplaced,
