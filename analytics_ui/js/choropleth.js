@@ -94,7 +94,8 @@ export function choropleth({ districts, collection, name, open }) {
     const label = `${name(district)}: ${plural("calls_count", district.calls)}, ${plural("incidents_count", district.incidents)}`;
     const path = svg("path", {
       d: pathOf(feature.geometry, project), class: `district q${shade(district.calls, most)}`,
-      "data-code": district.code, "data-calls": district.calls, role: "button", tabindex: "-1", "aria-label": label,
+      id: `district-${district.code}`, "data-code": district.code, "data-calls": district.calls, role: "button",
+      tabindex: "-1", "aria-label": label,
     }, svg("title", {}, label));
     paths.set(district.code, path);
   }
@@ -106,6 +107,15 @@ export function choropleth({ districts, collection, name, open }) {
     for (const other of order) other.setAttribute("tabindex", other === path ? "0" : "-1");
     path.focus();
   };
+  // The focused district's outline drawn again on top, so its neighbours do not hide it.
+  const ring = svg("use", { class: "focus-ring", "aria-hidden": "true" });
+  map.addEventListener("focusin", (event) => {
+    const path = event.target.closest?.("path.district");
+    if (!path) return;
+    ring.setAttribute("href", `#${path.id}`);
+    map.append(ring);
+  });
+  map.addEventListener("focusout", () => ring.remove());
   map.addEventListener("click", (event) => {
     const path = event.target.closest?.("path.district");
     if (path) open(byCode.get(path.dataset.code), path);

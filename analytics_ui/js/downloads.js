@@ -29,7 +29,13 @@ export async function download(path, error) {
  */
 export function downloadRow(report, tables, query) {
   const error = h("p", { className: "error", role: "alert" });
-  const get = (path) => () => download(`/analytics/${report}/${path}`, error);
+  const get = (path) => (event) => {
+    const button = event.currentTarget;
+    button.disabled = true; // one file per press
+    download(`/analytics/${report}/${path}`, error)
+      .catch((failure) => { error.textContent = failure.message; })
+      .finally(() => { button.disabled = false; });
+  };
   return h("section", { className: "panel downloads", "aria-labelledby": `${report}-downloads` },
     h("h2", { id: `${report}-downloads` }, t("downloads")),
     h("p", { className: "exports" },
