@@ -1,7 +1,9 @@
 """Sentences the server writes are read in the person's language (issue 19), in Debian's
 headless Chromium, in Russian: the automatic break after missed offers on the operator's own
 badge and on the supervisor's floor, and a refusal the operator meets (the call already waits
-for a supervisor) in the dialog, from their codes; the English text stays in the API."""
+for a supervisor) in the dialog, from their codes; the English text stays in the API. An
+unreachable caller's escalation (a sentence within a sentence) and an unknown code, said by the
+console's own i18n.said."""
 
 from __future__ import annotations
 
@@ -72,5 +74,27 @@ async def test_the_automatic_break_and_a_refusal_are_said_in_russian(
         await operator.keyboard.press("Escape")
         listed = (await http.get("/api/v1/escalations", headers=boss)).json()
         assert [e["call_id"] for e in listed] == [call["id"]]
+    # An unreachable caller's escalation as the server words it (tests/callbacks/
+    # test_sentences.py): counted, with the card's note inside, in Russian.
+    reason = await operator.evaluate(
+        """async () => {
+            const { said } = await import("/operator/js/i18n.js");
+            const note = { code: "callback_card_routed", text: "card 112-7 routed to 102, 103",
+                params: { card: "112-7", services: ["102", "103"] } };
+            return said("caller +998935550808 unreachable after 3 callback attempt(s); ...",
+                "callback_unreachable", { number: "+998935550808", count: 3, note });
+        }"""
+    )
+    assert reason == (
+        "Абонент +998935550808 недоступен после 3 попыток обратного звонка. "
+        "Карточка 112-7 передана службам 102, 103"
+    )
+    unknown = await operator.evaluate(
+        """async () => {
+            const { said } = await import("/operator/js/i18n.js");
+            return said("as the server said", "new_code", {});
+        }"""
+    )
+    assert unknown == "as the server said"
     assert operator.errors == []  # type: ignore[attr-defined]
     assert supervisor.errors == []  # type: ignore[attr-defined]
