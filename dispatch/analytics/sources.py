@@ -226,9 +226,11 @@ class Narrowing:
                 ServiceProgress.service_code == self.service
             )
             query = query.where(CardRow.id.in_(routed))
+        # Without a place on its card, a call can still be placed by its own point; a card not.
+        placeable = self.unplaced() & Call.lat.is_not(None) if calls else self.unplaced()
         for level, code in (("region", self.region), ("district", self.district)):
             if code is not None:
-                query = query.where(self.placed_in(level, code) | self.unplaced())
+                query = query.where(self.placed_in(level, code) | placeable)
         return query
 
     @staticmethod
