@@ -233,9 +233,12 @@ async def test_the_days_calls_match_the_hand_count(api: Api, engine: AsyncEngine
     assert callbacks["first_attempt"]["count"] == 2
     assert callbacks["first_attempt"]["mean_s"] == 60
     hours = [(r["start"], r["offered"]) for r in report["rows"]]
+    placed = (await api.get(f"{URL}?{ONE_DAY}&district=UZ-SA-samarqand", user="admin")).json()
+    assert (placed["total"]["offered"], placed["total"]["answered"]) == (1, 1)
     assert hours == [("2025-03-10T10:00:00+05:00", 2), ("2025-03-10T11:00:00+05:00", 2)]
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # backend-neutral checks
 @pytest.mark.parametrize(
     ("query", "offered", "answered"),
     [
@@ -288,6 +291,7 @@ async def test_the_next_day_and_the_downloads(api: Api, engine: AsyncEngine) -> 
     assert "calls-2025-03-10-2025-03-10.xlsx" in book.headers["content-disposition"]
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # backend-neutral checks
 @pytest.mark.parametrize(
     ("query", "fragment"),
     [

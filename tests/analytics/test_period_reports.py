@@ -279,6 +279,7 @@ async def test_downloads_carry_the_same_figures_and_are_audited(
     ]
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # backend-neutral checks
 @pytest.mark.parametrize(
     ("url", "status", "fragment"),
     [
@@ -301,6 +302,7 @@ async def test_bad_questions_are_explained_and_change_nothing(
     assert await fingerprint(engine) == before
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # backend-neutral checks
 @pytest.mark.parametrize("user", ["operator1", "qa1", None])
 async def test_only_analysts_supervisors_and_admins_read_them(api: Api, user: str | None) -> None:
     for url in (f"{KPIS}?{ONE_DAY}", f"{WORKING}/export.csv?{ONE_DAY}"):

@@ -156,6 +156,7 @@ async def test_downloads_and_their_audit(api: Api, engine: AsyncEngine) -> None:
     assert [row[0] for row in audited] == ["analyst1", "admin"]
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # backend-neutral checks
 @pytest.mark.parametrize(
     ("query", "status", "fragment"),
     [
