@@ -131,6 +131,9 @@ async def build(
 ) -> CallReport:
     """The report of the calls the filter admits."""
     start, end = periods.bounds(date_from, date_to, tz)
+    await sources.check_known(
+        session, region=chosen.region, district=chosen.district, queue=chosen.queue
+    )
     index = await sources.boundaries(session)
     narrowing = sources.Narrowing(**vars(chosen))
     calls = await sources.call_facts(session, start, end, index=index, narrowing=narrowing)

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dispatch.auth import service as auth
 from dispatch.calls.models import Call
 from dispatch.cards.models import CardRow
+from dispatch.errors import NotFound
 from dispatch.feeds.models import Delivery, ServiceProgress
 from dispatch.geo import service as geo
 from dispatch.geo.index import GeoIndex
@@ -325,6 +326,18 @@ async def districts(session: AsyncSession, region: str | None) -> list[Area]:
         Area(d.code, d.region_code, d.name, dict(d.names))
         for d in await geo.list_districts(session, region)
     ]
+
+
+async def check_known(
+    session: AsyncSession, *, region: str | None, district: str | None, queue: str | None
+) -> None:
+    """A region, district or queue a report is asked about exists (NotFound names it)."""
+    if region is not None:
+        await geo.get_region(session, region)
+    if district is not None:
+        await geo.get_district(session, district)
+    if queue is not None and not await queues(session, [queue]):
+        raise NotFound(f"no queue named {queue}")
 
 
 async def boundaries(session: AsyncSession) -> GeoIndex:

@@ -62,7 +62,7 @@ class Spec:
 
 CALLS = [
     Spec(local(10), "ended", 8, operator="operator1", talk_s=120, incident_type="medical.stroke",
-         place=("UZ-SA", "UZ-SA-samarqand"),
+         place=("UZ-SA", "UZ-SA-urgut"),
          parts=[Part("103", local(10, 3), local(10, 3, 5), "completed", local(10, 40))]),
     Spec(local(10, 20), "ended", 25, queue="voice-ru", language="ru", operator="operator2",
          talk_s=60, incident_type="fire.residential", place=("UZ-TK", "UZ-TK-chilonzor"),
@@ -233,7 +233,7 @@ async def test_the_days_calls_match_the_hand_count(api: Api, engine: AsyncEngine
     assert callbacks["first_attempt"]["count"] == 2
     assert callbacks["first_attempt"]["mean_s"] == 60
     hours = [(r["start"], r["offered"]) for r in report["rows"]]
-    placed = (await api.get(f"{URL}?{ONE_DAY}&district=UZ-SA-samarqand", user="admin")).json()
+    placed = (await api.get(f"{URL}?{ONE_DAY}&district=UZ-SA-urgut", user="admin")).json()
     assert (placed["total"]["offered"], placed["total"]["answered"]) == (1, 1)
     assert hours == [("2025-03-10T10:00:00+05:00", 2), ("2025-03-10T11:00:00+05:00", 2)]
 
@@ -289,6 +289,19 @@ async def test_the_next_day_and_the_downloads(api: Api, engine: AsyncEngine) -> 
     book = await api.get(f"{URL}/export.xlsx?{ONE_DAY}&grain=hour", user="analyst1")
     assert book.status_code == 200, book.text
     assert "calls-2025-03-10-2025-03-10.xlsx" in book.headers["content-disposition"]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # backend-neutral checks
+@pytest.mark.parametrize(
+    ("query", "fragment"),
+    [("region=UZ-XX", "UZ-XX"), ("district=UZ-SA-nowhere", "UZ-SA-nowhere"), ("queue=q9", "q9")],
+)
+async def test_an_unknown_place_or_queue_is_named(
+    api: Api, engine: AsyncEngine, query: str, fragment: str
+) -> None:
+    response = await api.get(f"{URL}?{ONE_DAY}&{query}", user="analyst1")
+    assert response.status_code == 404, response.text
+    assert fragment in response.json()["detail"]
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # backend-neutral checks
