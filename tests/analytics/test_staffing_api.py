@@ -6,7 +6,11 @@ import pytest
 
 from tests.fixtures.api import Api
 
-pytestmark = pytest.mark.asyncio
+pytestmark = [
+    pytest.mark.asyncio,
+    # Erlang C is arithmetic: the same on both backends.
+    pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
+]
 
 URL = "/api/v1/analytics/staffing"
 

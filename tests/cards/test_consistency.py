@@ -18,7 +18,11 @@ from tests.cards.conftest import new_card
 from tests.fixtures.api import Api
 from tests.fixtures.databases import fingerprint
 
-pytestmark = pytest.mark.asyncio
+pytestmark = [
+    pytest.mark.asyncio,
+    # Rules computed in Python before anything is stored: the same on both backends.
+    pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
+]
 
 XML = {"Content-Type": "application/xml"}
 EXAMPLES = Path(cardschema.__file__).parent / "examples"

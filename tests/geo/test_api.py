@@ -35,6 +35,7 @@ async def _reload(engine: AsyncEngine, data_dir: Path) -> LoadReport:
         return await geo.load_boundaries(session, SYSTEM, data_dir, now=NOW)
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # reads: backend-neutral
 async def test_regions_are_geojson_with_names(api: Api) -> None:
     response = await api.get("/api/v1/geo/regions", user="operator1")
     assert response.status_code == 200
@@ -52,6 +53,7 @@ async def test_regions_are_geojson_with_names(api: Api) -> None:
     assert 38 < south < north < 41
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # reads: backend-neutral
 async def test_districts_of_a_region_simplified_for_drawing(api: Api) -> None:
     response = await api.get("/api/v1/geo/districts?region=UZ-SA", user="analyst1")
     assert response.status_code == 200
@@ -71,12 +73,14 @@ async def test_districts_of_a_region_simplified_for_drawing(api: Api) -> None:
     assert all(f["geometry"] is None for f in all_features)
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # reads: backend-neutral
 async def test_districts_of_an_unknown_region_is_404(api: Api) -> None:
     response = await api.get("/api/v1/geo/districts?region=UZ-XX", user="operator1")
     assert response.status_code == 404
     assert "UZ-XX" in response.json()["detail"]
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # reads: backend-neutral
 async def test_resolve_a_point(api: Api) -> None:
     response = await api.get("/api/v1/geo/resolve?lat=39.6542&lon=66.9597", user="operator1")
     assert response.status_code == 200
@@ -90,6 +94,7 @@ async def test_resolve_a_point(api: Api) -> None:
     assert abroad.json()["district"] is None
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # reads: backend-neutral
 async def test_resolve_uses_the_tolerance_setting(api: Api) -> None:
     url = "/api/v1/geo/resolve?lat=37.1799&lon=67.28"  # about 500 m south of Termiz district
     assert (await api.get(url, user="operator1")).json()["status"] == "nearest"
@@ -97,6 +102,7 @@ async def test_resolve_uses_the_tolerance_setting(api: Api) -> None:
     assert (await api.get(url, user="operator1")).json()["status"] == "unresolved"
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # reads: backend-neutral
 @pytest.mark.parametrize(
     "query",
     [
