@@ -3,6 +3,7 @@ working time, each downloadable as XLSX and CSV (every download audited)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -18,9 +19,11 @@ from dispatch.analytics import call_figures, exports, kpis, staffing, territory,
 from dispatch.analytics.periods import Grain
 from dispatch.audit import service as audit
 from dispatch.auth.roles import Role
+from dispatch.cards.routing.api import ClassifierDep
 from dispatch.core import spreadsheets
 from dispatch.deps import ClockDep, Principal, Session, SettingsDep, roles
 from dispatch.errors import Invalid
+from dispatch.feeds import followup
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
 
@@ -157,6 +160,8 @@ Code = Annotated[str | None, Query(min_length=1, max_length=64)]
 async def call_report(
     session: Session,
     settings: SettingsDep,
+    clock: ClockDep,
+    classifier: ClassifierDep,
     _: Planner,
     date_from: date,
     date_to: date,
@@ -183,6 +188,7 @@ async def call_report(
         tz=settings.tz,
         shift_start_hour=settings.qa_shift_start_hour,
         callback_target_s=settings.callback_target_s,
+        norms=call_figures.Norms(functools.partial(followup.deadlines, classifier), clock.now()),
     )
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -30,6 +30,7 @@ from dispatch.callbacks.schemas import CallbackFigures
 from dispatch.queues.summary import common_targets
 
 CALLBACK_SLACK = timedelta(days=1)
+REFUSED = frozenset({"refused", "not_accepted"})
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,27 @@ class ServiceFigures(BaseModel):
     p90_acknowledge_s: float | None
     completed: int
     avg_complete_s: float | None
+    refused: int = Field(description="refused or not accepted by the service")
+    late_acknowledged: int = Field(
+        description="acknowledged after the incident type's deadline, or not by now though it "
+        "has passed (a card handed over by phone needs no acknowledgement)"
+    )
+    late_completed: int = Field(
+        description="completed after the incident type's deadline, or not by now though it "
+        "has passed (refused ones aside)"
+    )
+    followed_up: int = Field(
+        description="cards the follow-up list named for this service: refused, or late either way"
+    )
+
+
+@dataclass(frozen=True)
+class Norms:
+    """The services' deadlines by incident type (seconds to acknowledge, minutes to complete),
+    as the follow-up list measures them, and the moment the report is made."""
+
+    deadlines: Callable[[str | None], tuple[int, int]]
+    now: datetime
 
 
 class CallFigures(BaseModel):
@@ -128,6 +150,7 @@ async def build(
     tz: ZoneInfo,
     shift_start_hour: int,
     callback_target_s: float,
+    norms: Norms,
 ) -> CallReport:
     """The report of the calls the filter admits."""
     start, end = periods.bounds(date_from, date_to, tz)
@@ -167,8 +190,8 @@ async def build(
         grain=grain,
         timezone=str(tz),
         filters={k: v for k, v in vars(chosen).items() if v is not None},
-        total=figures(start.astimezone(tz), admitted, by_card, targets),
-        rows=[figures(when, buckets[when], by_card, targets) for when in sorted(buckets)],
+        total=figures(start.astimezone(tz), admitted, by_card, targets, norms),
+        rows=[figures(when, buckets[when], by_card, targets, norms) for when in sorted(buckets)],
         callbacks=callbacks.overall,
     )
 
@@ -178,6 +201,7 @@ def figures(
     calls: Sequence[sources.CallFact],
     by_card: dict[object, list[sources.ServiceFact]],
     targets: Sequence[tuple[int, float | None]],
+    norms: Norms,
 ) -> CallFigures:
     """The figures of ``calls``."""
     waits = [_seconds(c.at, c.answered_at) for c in calls if c.answered_at is not None]
@@ -213,11 +237,11 @@ def figures(
         avg_talk_s=_mean(talks),
         cards=sum(1 for c in calls if c.card_id is not None),
         service_level=levels,
-        services=_services(parts),
+        services=_services(parts, norms),
     )
 
 
-def _services(parts: Iterable[sources.ServiceFact]) -> list[ServiceFigures]:
+def _services(parts: Iterable[sources.ServiceFact], norms: Norms) -> list[ServiceFigures]:
     grouped: dict[str, list[sources.ServiceFact]] = defaultdict(list)
     for part in parts:
         grouped[part.service].append(part)
@@ -227,6 +251,7 @@ def _services(parts: Iterable[sources.ServiceFact]) -> list[ServiceFigures]:
             _seconds(p.routed_at, p.acknowledged_at) for p in mine if p.acknowledged_at is not None
         ]
         done = [_seconds(p.routed_at, p.status_at) for p in mine if p.status == "completed"]
+        lateness = [_late(p, norms) for p in mine]
         result.append(
             ServiceFigures(
                 service=code,
@@ -236,9 +261,31 @@ def _services(parts: Iterable[sources.ServiceFact]) -> list[ServiceFigures]:
                 p90_acknowledge_s=_p90(acks),
                 completed=len(done),
                 avg_complete_s=_mean(done),
+                refused=sum(1 for p in mine if p.status in REFUSED),
+                late_acknowledged=sum(1 for ack, _ in lateness if ack),
+                late_completed=sum(1 for _, complete in lateness if complete),
+                followed_up=sum(
+                    1
+                    for p, late in zip(mine, lateness, strict=True)
+                    if p.status in REFUSED or any(late)
+                ),
             )
         )
     return result
+
+
+def _late(part: sources.ServiceFact, norms: Norms) -> tuple[bool, bool]:
+    """Whether the service acknowledged, and completed, later than its norm (or not by now)."""
+    ack_s, complete_min = norms.deadlines(part.incident_type)
+    ack_by = part.routed_at + timedelta(seconds=ack_s)
+    acked = part.acknowledged_at
+    late_ack = not part.handed_off and (acked > ack_by if acked is not None else norms.now > ack_by)
+    complete_by = part.routed_at + timedelta(minutes=complete_min)
+    if part.status == "completed":
+        late_complete = part.status_at > complete_by
+    else:
+        late_complete = part.status not in REFUSED and norms.now > complete_by
+    return late_ack, late_complete
 
 
 def _seconds(since: datetime, until: datetime) -> float:

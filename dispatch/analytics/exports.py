@@ -140,7 +140,7 @@ _CALL_FIGURES = (
 )  # fmt: skip
 _SERVICE_FIGURES = (
     "cards", "acknowledged", "avg_acknowledge_s", "p90_acknowledge_s", "completed",
-    "avg_complete_s",
+    "avg_complete_s", "refused", "late_acknowledged", "late_completed", "followed_up",
 )  # fmt: skip
 
 

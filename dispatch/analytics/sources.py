@@ -375,6 +375,8 @@ class ServiceFact:
     acknowledged_at: datetime | None
     status: str
     status_at: datetime
+    handed_off: bool
+    incident_type: str | None
 
 
 _CALL_FIELDS = (
@@ -453,6 +455,8 @@ async def service_facts(session: AsyncSession, cards: Collection[Any]) -> list[S
                 first_ack.c.acknowledged_at,
                 ServiceProgress.status,
                 ServiceProgress.status_at,
+                ServiceProgress.handed_off,
+                ServiceProgress.incident_type,
             )
             .outerjoin(
                 first_ack,

@@ -119,8 +119,9 @@ def _upsert(dialect_name: str) -> Any:
     )
 
 
-def _deadlines(classifier: Classifier, incident_type: str | None) -> tuple[int, int]:
-    """Seconds to acknowledge and minutes to complete for an incident type."""
+def deadlines(classifier: Classifier, incident_type: str | None) -> tuple[int, int]:
+    """Seconds to acknowledge and minutes to complete for an incident type (the strictest
+    norm without one); the follow-up list and the period reports both measure against them."""
     try:
         kind = classifier.get(incident_type) if incident_type else None
     except UnknownIncidentType:
@@ -168,7 +169,7 @@ async def follow_ups(
     found: list[FollowUp] = []
     for row in rows:
         status = ServiceStatus(row.status)
-        ack_s, complete_min = _deadlines(classifier, row.incident_type)
+        ack_s, complete_min = deadlines(classifier, row.incident_type)
         reason: str | None = None
         deadline: datetime | None = None
         since = row.routed_at

@@ -63,7 +63,8 @@ class Spec:
 CALLS = [
     Spec(local(10), "ended", 8, operator="operator1", talk_s=120, incident_type="medical.stroke",
          place=("UZ-SA", "UZ-SA-urgut"),
-         parts=[Part("103", local(10, 3), local(10, 3, 5), "completed", local(10, 40))]),
+         parts=[Part("103", local(10, 3), local(10, 3, 5), "completed", local(11, 13)),
+                Part("104", local(10, 3), local(10, 3, 40), "refused", local(10, 5))]),
     Spec(local(10, 20), "ended", 25, queue="voice-ru", language="ru", operator="operator2",
          talk_s=60, incident_type="fire.residential", place=("UZ-TK", "UZ-TK-chilonzor"),
          parts=[Part("101", local(10, 22), local(10, 22, 30), "arrived", local(10, 50)),
@@ -215,6 +216,7 @@ async def test_the_days_calls_match_the_hand_count(api: Api, engine: AsyncEngine
     # Within 10 s: the stroke call; within 20 s the 15 s hang-up counts as met too.
     assert levels(total) == {10: (1, 0, 50, 33.33), 20: (1, 1, 50, 66.67)}
     services = {s["service"]: s for s in total["services"]}
+    # A stroke: 30 s to acknowledge, 60 min to complete; a house fire: 30 s and 180 min.
     assert services["103"] == {
         "service": "103",
         "cards": 1,
@@ -222,11 +224,19 @@ async def test_the_days_calls_match_the_hand_count(api: Api, engine: AsyncEngine
         "avg_acknowledge_s": 5,
         "p90_acknowledge_s": 5,
         "completed": 1,
-        "avg_complete_s": 37 * 60,
+        "avg_complete_s": 70 * 60,
+        "refused": 0,
+        "late_acknowledged": 0,
+        "late_completed": 1,  # 70 minutes
+        "followed_up": 1,
     }
+    follow = ("refused", "late_acknowledged", "late_completed", "followed_up")
+    assert tuple(services["104"][k] for k in follow) == (1, 1, 0, 1)  # acknowledged after 40 s
     assert (services["101"]["acknowledged"], services["101"]["avg_acknowledge_s"]) == (1, 30)
     assert services["101"]["completed"] == 0
+    assert tuple(services["101"][k] for k in follow) == (0, 0, 1, 1)  # on time, never completed
     assert (services["102"]["acknowledged"], services["102"]["avg_acknowledge_s"]) == (0, None)
+    assert tuple(services["102"][k] for k in follow) == (0, 1, 1, 1)
     callbacks = report["callbacks"]
     assert (callbacks["tasks"], callbacks["attempts"], callbacks["reached"]) == (2, 4, 1)
     assert (callbacks["unreachable"], callbacks["success_rate"]) == (1, 0.5)
@@ -249,7 +259,8 @@ async def test_the_days_calls_match_the_hand_count(api: Api, engine: AsyncEngine
         ("language=ru", 1, 1),
         ("incident_type=fire.residential", 1, 1),
         ("service=102", 1, 1),
-        ("service=104", 0, 0),
+        ("service=104", 1, 1),
+        ("service=1146", 0, 0),
         ("operator=operator1", 1, 1),
         ("region=UZ-SA&operator=operator2", 0, 0),
     ],
@@ -281,10 +292,11 @@ async def test_the_next_day_and_the_downloads(api: Api, engine: AsyncEngine) -> 
     sheet = await api.get(f"{URL}/export.csv?{ONE_DAY}&table=services", user="analyst1")
     assert sheet.status_code == 200, sheet.text
     rows = list(csv.DictReader(io.StringIO(sheet.text)))
-    assert [(r["service"], r["cards"], r["avg_acknowledge_s"]) for r in rows] == [
-        ("101", "1", "30.0"),
-        ("102", "1", ""),
-        ("103", "1", "5.0"),
+    assert [(r["service"], r["cards"], r["avg_acknowledge_s"], r["followed_up"]) for r in rows] == [
+        ("101", "1", "30.0", "1"),
+        ("102", "1", "", "1"),
+        ("103", "1", "5.0", "1"),
+        ("104", "1", "40.0", "1"),
     ]
     book = await api.get(f"{URL}/export.xlsx?{ONE_DAY}&grain=hour", user="analyst1")
     assert book.status_code == 200, book.text
