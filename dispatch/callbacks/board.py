@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dispatch.callbacks import tasks
 from dispatch.callbacks.models import CallbackTask
 from dispatch.callbacks.schemas import AttemptOut, CallbackOut, JoinedCall
-from dispatch.callbacks.states import MAX_ATTEMPTS, CallbackStatus
+from dispatch.callbacks.states import MAX_ATTEMPTS, OPEN, CallbackStatus
 from dispatch.callbacks.tasks import Policy
 from dispatch.cards import store as card_store
 from dispatch.errors import spoken
@@ -28,35 +28,33 @@ async def board(
 ) -> dict[str, Any]:
     """Pending tasks in offering order (the first ``limit``), every dial under way, and the
     unreachable callers of the last 12 hours."""
-    pending = tasks.offering_order(
-        list(
-            (
-                await session.scalars(
-                    select(CallbackTask).where(CallbackTask.status == CallbackStatus.PENDING.value)
-                )
-            ).all()
-        ),
-        policy,
-        now,
-    )
-    dialing = (
-        await session.scalars(
-            select(CallbackTask)
-            .where(CallbackTask.status == CallbackStatus.DIALING.value)
-            .order_by(CallbackTask.created_at)
-        )
-    ).all()
-    unreachable = (
+    # One statement, so one snapshot: read apart, a task could be loaded as pending and then
+    # come back from a later read as dialling with the pending one's attributes (on
+    # PostgreSQL each statement sees the newest commit; the session keeps the first object).
+    rows = (
         await session.scalars(
             select(CallbackTask)
             .where(
-                CallbackTask.status == CallbackStatus.UNREACHABLE.value,
-                CallbackTask.closed_at >= now - UNREACHABLE_WINDOW,
+                CallbackTask.status.in_(OPEN)
+                | (
+                    (CallbackTask.status == CallbackStatus.UNREACHABLE.value)
+                    & (CallbackTask.closed_at >= now - UNREACHABLE_WINDOW)
+                )
             )
-            .order_by(CallbackTask.closed_at.desc())
-            .limit(limit)
+            .execution_options(populate_existing=True)
         )
     ).all()
+    pending = tasks.offering_order(
+        [row for row in rows if row.status == CallbackStatus.PENDING], policy, now
+    )
+    dialing = sorted(
+        (row for row in rows if row.status == CallbackStatus.DIALING), key=lambda r: r.created_at
+    )
+    unreachable = sorted(
+        (row for row in rows if row.status == CallbackStatus.UNREACHABLE),
+        key=lambda r: r.closed_at or now,
+        reverse=True,
+    )[:limit]
     shown = await render(session, [*pending[:limit], *dialing, *unreachable], policy, now)
     rendered = [item.model_dump(mode="json") for item in shown]
     first, second = min(len(pending), limit), min(len(pending), limit) + len(dialing)

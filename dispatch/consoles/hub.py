@@ -36,7 +36,7 @@ from dispatch.cards import store as cards
 from dispatch.consoles.console import HEARTBEAT_S, NULL, Console, Fragment, Sink, encode
 from dispatch.consoles.views import Beat, ConsoleUser, Lookups, PartContext, Ref, Touch, View
 from dispatch.core.bus import Event, Subscription
-from dispatch.core.database import unit_of_work
+from dispatch.core.database import one_snapshot, unit_of_work
 from dispatch.core.logging import get_logger
 from dispatch.core.runtime import Runtime
 from dispatch.core.workers import stop_tasks
@@ -275,6 +275,7 @@ class ConsoleHub:
             return {}
         changed: dict[Key, Fragment] = {}
         async with unit_of_work(self.runtime.sessions, self.runtime.bus) as session:
+            await one_snapshot(session)  # the parts of one update agree with each other
             context = PartContext(session, self.runtime, None, self.runtime.clock.now())
             for view, part in wanted:
                 key = (view, part.name)
@@ -316,6 +317,7 @@ class ConsoleHub:
         began, done = asyncio.get_running_loop().time(), []
         try:
             async with unit_of_work(self.runtime.sessions, self.runtime.bus) as session:
+                await one_snapshot(session)
                 context = PartContext(session, self.runtime, user, self.runtime.clock.now())
                 for part in view.personal:
                     if part.name not in names:

@@ -160,6 +160,15 @@ async def unit_of_work(
             await bus.publish(pending)
 
 
+async def one_snapshot(session: AsyncSession) -> None:
+    """Read the rest of this transaction from one snapshot, so that several reads making one
+    picture agree: PostgreSQL's REPEATABLE READ (at READ COMMITTED each statement sees the
+    newest commit, and a row read twice can differ); SQLite's transactions already are one
+    snapshot. Call it before the session's first statement."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
 @asynccontextmanager
 async def opened_engine(url: str) -> AsyncIterator[AsyncEngine]:
     """An engine for a one-off command (the command line, a test's set-up), disposed after."""
