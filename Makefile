@@ -48,6 +48,8 @@ npm-deps: $(NPM_STAMP)
 lock: $(DEV_STAMP)
 	$(LOCK) pyproject.toml requirements-build.in --extra dev -o requirements-dev.txt
 	$(LOCK) pyproject.toml requirements-build.in -c requirements-dev.txt -o requirements.txt
+	$(VENV)/bin/uv pip compile --quiet --universal --python-version 3.11 --no-header \
+		pyproject.toml requirements-build.in --extra dev -c requirements-dev.txt -o pylock.toml
 
 ## Serve the whole product on SQLite (./var/) with the in-process bus: http://127.0.0.1:8112
 run: $(RUN_STAMP)
