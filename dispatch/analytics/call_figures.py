@@ -27,7 +27,7 @@ from dispatch.analytics import periods, sources
 from dispatch.analytics.periods import Grain
 from dispatch.callbacks import stats as callback_stats
 from dispatch.callbacks.schemas import CallbackFigures
-from dispatch.queues.summary import common_targets
+from dispatch.queues.summary import common_targets, percent
 
 CALLBACK_SLACK = timedelta(days=1)
 REFUSED = frozenset({"refused", "not_accepted"})
@@ -210,17 +210,17 @@ def figures(
     talks = [c.talk_s for c in calls if c.talk_s is not None]
     answered = len(waits)
     levels = []
-    for seconds, percent in targets:
+    for seconds, target_percent in targets:
         within = sum(1 for wait in waits if wait <= seconds)
         early = sum(1 for wait in gave_up if wait <= seconds)
         levels.append(
             LevelFigures(
                 seconds=seconds,
-                target_percent=percent,
+                target_percent=target_percent,
                 answered_within=within,
                 abandoned_within=early,
-                percent=_percent(within, answered),
-                percent_with_abandons=_percent(within + early, answered + len(abandoned)),
+                percent=percent(within, answered),
+                percent_with_abandons=percent(within + early, answered + len(abandoned)),
             )
         )
     parts = [part for c in calls if c.card_id is not None for part in by_card.get(c.card_id, ())]
@@ -230,7 +230,7 @@ def figures(
         answered=answered,
         abandoned=len(abandoned),
         dropped=sum(1 for c in calls if c.status == "dropped"),
-        abandon_percent=_percent(len(abandoned), answered + len(abandoned)),
+        abandon_percent=percent(len(abandoned), answered + len(abandoned)),
         asa_s=_mean(waits),
         longest_answered_wait_s=round(max(waits), 3) if waits else None,
         avg_abandon_wait_s=_mean(gave_up),
@@ -301,7 +301,3 @@ def _p90(values: Sequence[float]) -> float | None:
         return None
     ordered = sorted(values)
     return round(ordered[math.ceil(0.9 * len(ordered)) - 1], 3)  # nearest rank
-
-
-def _percent(part: int, whole: int) -> float | None:
-    return round(100.0 * part / whole, 2) if whole else None

@@ -72,9 +72,13 @@ def kpi_tables(report: KpiReport) -> dict[KpiTable, Rows]:
     }
 
 
-def _figures(period: PeriodOut, seconds: Sequence[int]) -> list[Cell]:
-    values: list[Cell] = [getattr(period, name) for name in _FIGURES]
-    by_seconds = {level.seconds: level for level in period.service_level}
+def _figures(
+    row: PeriodOut | CallFigures, seconds: Sequence[int], names: Sequence[str] = _FIGURES
+) -> list[Cell]:
+    """``names`` of ``row``, then each service-level target's variants (empty where the row
+    has no such target)."""
+    values: list[Cell] = [getattr(row, name) for name in names]
+    by_seconds = {level.seconds: level for level in row.service_level}
     for target in seconds:
         level = by_seconds.get(target)
         values += [getattr(level, name) if level else None for name in _LEVELS]
@@ -151,18 +155,9 @@ def call_tables(report: CallReport) -> dict[CallTable, Rows]:
     periods: Rows = [["start", *_CALL_FIGURES, *levels]]
     services: Rows = [["start", "service", *_SERVICE_FIGURES]]
     for row in report.rows or [report.total]:
-        periods.append([row.start, *_call_figures(row, seconds)])
+        periods.append([row.start, *_figures(row, seconds, _CALL_FIGURES)])
         for part in row.services:
             services.append(
                 [row.start, part.service, *[getattr(part, n) for n in _SERVICE_FIGURES]]
             )
     return {CallTable.PERIODS: periods, CallTable.SERVICES: services}
-
-
-def _call_figures(row: CallFigures, seconds: Sequence[int]) -> list[Cell]:
-    values: list[Cell] = [getattr(row, name) for name in _CALL_FIGURES]
-    by_seconds = {level.seconds: level for level in row.service_level}
-    for target in seconds:
-        level = by_seconds.get(target)
-        values += [getattr(level, name) if level else None for name in _LEVELS]
-    return values

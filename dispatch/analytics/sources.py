@@ -291,12 +291,21 @@ async def placed_calls(
     placed = []
     rows = (await session.execute(narrowing.apply(query, calls=True))).all()
     for at, region, district, kind, lat, lon in rows:
-        if district is None and lat is not None and lon is not None:
-            found = index.resolve(lat, lon)
-            region = found.region.code if found.region else None
-            district = found.district.code if found.district else None
-        placed.append(Placed(at, region, district, kind))
+        placed.append(Placed(at, *_place(index, region, district, lat, lon), kind))
     return placed, await _elsewhere(session, query, narrowing, calls=True)
+
+
+def _place(
+    index: GeoIndex, region: str | None, district: str | None, lat: Any, lon: Any
+) -> tuple[str | None, str | None]:
+    """Region and district: the card's, else the call's own point on the boundaries."""
+    if district is None and lat is not None and lon is not None:
+        found = index.resolve(lat, lon)
+        return (
+            found.region.code if found.region else None,
+            found.district.code if found.district else None,
+        )
+    return region, district
 
 
 async def _elsewhere(
@@ -395,37 +404,28 @@ async def call_facts(
 ) -> list[CallFact]:
     """The calls that began in [start, end) the narrowing lets through, placed like the
     territorial report places them."""
-    query = (
-        select(
-            Call.id,
-            Call.created_at,
-            Call.status,
-            Call.answered_at,
-            Call.ended_at,
-            Call.talk_seconds,
-            Call.queue,
-            Call.operator,
-            Call.channel,
-            Call.language,
-            CardRow.id,
-            CardRow.incident_type,
-            _card_place("region"),
-            _card_place("district"),
-            Call.lat,
-            Call.lon,
-        )
-        .select_from(Call)
-        .outerjoin(CardRow, CardRow.call_id == Call.id)
-        .where(Call.created_at >= start, Call.created_at < end)
-    )
+    query = _calls_and_cards(
+        Call.id,
+        Call.created_at,
+        Call.status,
+        Call.answered_at,
+        Call.ended_at,
+        Call.talk_seconds,
+        Call.queue,
+        Call.operator,
+        Call.channel,
+        Call.language,
+        CardRow.id,
+        CardRow.incident_type,
+        _card_place("region"),
+        _card_place("district"),
+        Call.lat,
+        Call.lon,
+    ).where(Call.created_at >= start, Call.created_at < end)
     facts = []
     for row in (await session.execute(narrowing.apply(query, calls=True))).all():
         fields: tuple[Any, ...] = tuple(row)
-        region, district, lat, lon = fields[12:]
-        if district is None and lat is not None and lon is not None:
-            found = index.resolve(lat, lon)
-            region = found.region.code if found.region else None
-            district = found.district.code if found.district else None
+        region, district = _place(index, *fields[12:])
         known = dict(zip(_CALL_FIELDS, fields[:12], strict=True))
         facts.append(CallFact(**known, region=region, district=district))
     return facts

@@ -160,20 +160,20 @@ def period(
             total.abandoned_within[key] = total.abandoned_within.get(key, 0) + count
     answered, abandoned = total.answered, total.abandoned
     levels = []
-    for seconds, percent in targets:
+    for seconds, target_percent in targets:
         within = total.answered_within.get(str(seconds), 0)
         early = total.abandoned_within.get(str(seconds), 0)
         past = sum(1 for waited in waits if waited > seconds)
         levels.append(
             ServiceLevelOut(
                 seconds=seconds,
-                target_percent=percent,
+                target_percent=target_percent,
                 answered_within=within,
                 abandoned_within=early,
-                percent=_percent(within, answered),
-                percent_with_abandons=_percent(within + early, answered + abandoned),
+                percent=percent(within, answered),
+                percent_with_abandons=percent(within + early, answered + abandoned),
                 waiting_past=past,
-                percent_with_waiting=_percent(within + early, answered + abandoned + past),
+                percent_with_waiting=percent(within + early, answered + abandoned + past),
             )
         )
     talk = _ratio(total.talk_sum, total.completed)
@@ -186,7 +186,7 @@ def period(
         abandoned=abandoned,
         completed=total.completed,
         ring_no_answer=total.ring_no_answer,
-        abandon_percent=_percent(abandoned, answered + abandoned),
+        abandon_percent=percent(abandoned, answered + abandoned),
         service_level=levels,
         asa_s=_ratio(total.wait_sum, answered),
         longest_answered_wait_s=_round(total.max_wait) if answered else None,
@@ -197,7 +197,8 @@ def period(
     )
 
 
-def _percent(part: float, whole: float) -> float | None:
+def percent(part: float, whole: float) -> float | None:
+    """``part`` of ``whole`` in percent to two decimals; None of nothing."""
     return round(100.0 * part / whole, 2) if whole else None
 
 
