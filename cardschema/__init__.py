@@ -42,6 +42,7 @@ from cardschema.model import (
     StatusChange,
     Unit,
     can_transition,
+    incident_problems,
 )
 from cardschema.reader import parse
 from cardschema.validation import MAX_CARD_BYTES, NAMESPACE, SCHEMA_VERSION, validate, xsd_path
@@ -84,6 +85,7 @@ __all__ = [
     "can_transition",
     "card_from_dict",
     "card_to_dict",
+    "incident_problems",
     "parse",
     "validate",
     "xsd_path",

@@ -38,8 +38,12 @@ from cardschema.model import (
 
 
 def card_to_dict(card: Card) -> dict[str, Any]:
-    """Return the card as plain JSON-ready data (str, int, float, bool, None, list, dict)."""
-    return {
+    """Return the card as plain JSON-ready data (str, int, float, bool, None, list, dict).
+
+    A part added in revision 1.2 is written only when the card uses it, so a card without
+    them is the same JSON as before.
+    """
+    data: dict[str, Any] = {
         "id": str(card.id),
         "number": card.number,
         "version": card.version,
@@ -86,6 +90,9 @@ def card_to_dict(card: Card) -> dict[str, Any]:
         "operator_id": card.operator_id,
         "supervisor_id": card.supervisor_id,
     }
+    if card.incident_id is not None:
+        data["incident_id"] = str(card.incident_id)
+    return data
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -179,6 +186,7 @@ def card_from_dict(data: Mapping[str, Any]) -> Card:
         callbacks=f.items("callbacks", _callback),
         notes=f.items("notes", _note),
         links=f.items("links", _link),
+        incident_id=f.opt_ident("incident_id"),
         outcome=f.opt_choice("outcome", Outcome),
         operator_id=f.opt_text("operator_id"),
         supervisor_id=f.opt_text("supervisor_id"),

@@ -75,10 +75,20 @@ class CallbackOutcome(enum.StrEnum):
 
 
 class LinkKind(enum.StrEnum):
-    """How another card relates to this one."""
+    """How another card relates to this one (the last four added in revision 1.2).
+
+    An incident is one head card and the cards that joined it: a member has a ``parent`` link
+    to the head and the head a ``child`` link to each member; both carry the head's id as
+    ``Card.incident_id``. A merge leaves the merged card with ``merged_into`` the survivor and
+    the survivor with ``merged_from`` the merged card.
+    """
 
     RELATED = "related"
     DUPLICATE = "duplicate"
+    PARENT = "parent"
+    CHILD = "child"
+    MERGED_INTO = "merged_into"
+    MERGED_FROM = "merged_from"
 
 
 class Outcome(enum.StrEnum):
@@ -363,7 +373,11 @@ class Link:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Card:
-    """An electronic call card; every timestamp must be timezone-aware."""
+    """An electronic call card; every timestamp must be timezone-aware.
+
+    ``incident_id`` (revision 1.2) is the id of the head card of the incident this card
+    belongs to; the head carries its own id once another card joined it.
+    """
 
     id: uuid.UUID
     number: str
@@ -383,6 +397,7 @@ class Card:
     callbacks: tuple[CallbackAttempt, ...] = ()
     notes: tuple[Note, ...] = ()
     links: tuple[Link, ...] = ()
+    incident_id: uuid.UUID | None = None
     outcome: Outcome | None = None
     operator_id: str | None = None
     supervisor_id: str | None = None
@@ -413,3 +428,29 @@ def _refuse_duplicates(path: str, keys: list[object], key_name: str) -> None:
         if key in seen:
             raise CardDataError(f"{path}[{index}].{key_name}", f"duplicate value {key}")
         seen.add(key)
+
+
+def incident_problems(card: Card) -> tuple[str, ...]:
+    """Say how the card's incident id and links contradict each other; empty when they agree.
+
+    These are the sender's rules (the XSD cannot express them, like the status table): a card
+    links neither to itself nor to more than one head or survivor; a ``parent`` link names the
+    card's incident, and a card with ``child`` links heads its own incident.
+    """
+    problems: list[str] = []
+    kinds = [link.kind for link in card.links]
+    if any(link.card_id == card.id for link in card.links):
+        problems.append("a card cannot link to itself")
+    for kind in (LinkKind.PARENT, LinkKind.MERGED_INTO):
+        if kinds.count(kind) > 1:
+            problems.append(f"at most one {kind.value} link, got {kinds.count(kind)}")
+    for link in card.links:
+        if link.kind is LinkKind.PARENT and card.incident_id != link.card_id:
+            problems.append(
+                f"the parent link names {link.card_id}, the incident is {card.incident_id}"
+            )
+    if LinkKind.CHILD in kinds and card.incident_id != card.id:
+        problems.append(
+            f"a card with child links heads its incident: incident_id must be {card.id}"
+        )
+    return tuple(problems)

@@ -116,6 +116,7 @@ def parse(data: bytes) -> Card:
     validation.check(root)
     card = _Node(root)
     call_id = card.opt_text("callId")
+    incident_id = card.opt_text("incidentId")
     return Card(
         id=uuid.UUID(card.text("id")),
         number=card.text("number"),
@@ -135,6 +136,7 @@ def parse(data: bytes) -> Card:
         callbacks=tuple(_callback(item) for item in card.items("callbacks")),
         notes=tuple(_note(item) for item in card.items("notes")),
         links=tuple(_link(item) for item in card.items("links")),
+        incident_id=None if incident_id is None else uuid.UUID(incident_id),
         outcome=card.opt_choice("outcome", Outcome),
         operator_id=card.opt_text("operatorId"),
         supervisor_id=card.opt_text("supervisorId"),

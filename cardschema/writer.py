@@ -86,6 +86,7 @@ def build(card: Card) -> bytes:
     _list(root, "callbacks", "callback", card.callbacks, _callback)
     _list(root, "notes", "note", card.notes, _note)
     _list(root, "links", "link", card.links, _link)
+    _text(root, "incidentId", None if card.incident_id is None else str(card.incident_id))
     _text(root, "outcome", None if card.outcome is None else card.outcome.value)
     _text(root, "operatorId", card.operator_id)
     _text(root, "supervisorId", card.supervisor_id)

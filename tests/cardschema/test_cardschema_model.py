@@ -72,7 +72,7 @@ def proposed(**changes: object) -> cs.ProposedLocation:
             "completed refused",
         ),
         (cs.CallbackOutcome, "reached no_answer busy invalid_number voicemail refused"),
-        (cs.LinkKind, "related duplicate"),
+        (cs.LinkKind, "related duplicate parent child merged_into merged_from"),
         (
             cs.Outcome,
             "dispatched advice_given transferred referred false_alarm hoax duplicate "
