@@ -4,6 +4,10 @@
 default; unknown keys, wrong types and broken rules raise ``CardDataError`` naming the path.
 So documents stored before a field was added (no ``location.confirmed``, no
 ``proposed_location``, no ``services[i].handoff``) still load, with the field's default.
+``card_to_dict`` writes the parts of revision 1.2 (``caller.conditions``,
+``caller.condition_note``, ``location.structured_address``, ``persons``, ``vehicles``,
+``attachments``, ``incident_id``) only when the card uses them, so its JSON is unchanged
+otherwise.
 """
 
 from __future__ import annotations
@@ -14,9 +18,14 @@ from typing import Any
 
 from cardschema.jsonfields import Fields
 from cardschema.model import (
+    ADDRESS_PARTS,
+    AgeBand,
+    Attachment,
+    AttachmentSource,
     CallbackAttempt,
     CallbackOutcome,
     Caller,
+    CallerCondition,
     Card,
     CardStatus,
     Channel,
@@ -28,12 +37,18 @@ from cardschema.model import (
     LocationSource,
     Note,
     Outcome,
+    Person,
+    PersonRole,
     Place,
     ProposedLocation,
     RoutedService,
     ServiceStatus,
+    Sex,
     StatusChange,
+    StructuredAddress,
     Unit,
+    Vehicle,
+    VehicleRole,
 )
 
 
@@ -90,9 +105,59 @@ def card_to_dict(card: Card) -> dict[str, Any]:
         "operator_id": card.operator_id,
         "supervisor_id": card.supervisor_id,
     }
+    if card.caller.conditions:
+        data["caller"]["conditions"] = [condition.value for condition in card.caller.conditions]
+    if card.caller.condition_note is not None:
+        data["caller"]["condition_note"] = card.caller.condition_note
+    if card.location.structured_address is not None:
+        address = card.location.structured_address
+        data["location"]["structured_address"] = {
+            name: getattr(address, name) for name in ADDRESS_PARTS
+        }
+    if card.persons:
+        data["persons"] = [_person_to_dict(person) for person in card.persons]
+    if card.vehicles:
+        data["vehicles"] = [_vehicle_to_dict(vehicle) for vehicle in card.vehicles]
+    if card.attachments:
+        data["attachments"] = [_attachment_to_dict(item) for item in card.attachments]
     if card.incident_id is not None:
         data["incident_id"] = str(card.incident_id)
     return data
+
+
+def _person_to_dict(person: Person) -> dict[str, Any]:
+    return {
+        "role": person.role.value,
+        "name": person.name,
+        "age": person.age,
+        "age_band": None if person.age_band is None else person.age_band.value,
+        "sex": None if person.sex is None else person.sex.value,
+        "condition": person.condition,
+        "description": person.description,
+    }
+
+
+def _vehicle_to_dict(vehicle: Vehicle) -> dict[str, Any]:
+    return {
+        "role": vehicle.role.value,
+        "plate": vehicle.plate,
+        "make": vehicle.make,
+        "model": vehicle.model,
+        "colour": vehicle.colour,
+        "description": vehicle.description,
+    }
+
+
+def _attachment_to_dict(attachment: Attachment) -> dict[str, Any]:
+    return {
+        "id": str(attachment.id),
+        "file_name": attachment.file_name,
+        "media_type": attachment.media_type,
+        "size_bytes": attachment.size_bytes,
+        "sha256": attachment.sha256,
+        "source": attachment.source.value,
+        "received_at": attachment.received_at.isoformat(),
+    }
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -182,9 +247,12 @@ def card_from_dict(data: Mapping[str, Any]) -> Card:
         location=f.group("location", _location, Location()),
         proposed_location=f.obj("proposed_location", _proposed_location),
         incident=f.group("incident", _incident, Incident()),
+        persons=f.items("persons", _person),
+        vehicles=f.items("vehicles", _vehicle),
         services=f.items("services", _service),
         callbacks=f.items("callbacks", _callback),
         notes=f.items("notes", _note),
+        attachments=f.items("attachments", _attachment),
         links=f.items("links", _link),
         incident_id=f.opt_ident("incident_id"),
         outcome=f.opt_choice("outcome", Outcome),
@@ -199,6 +267,8 @@ def _caller(f: Fields) -> Caller:
         number=f.opt_text("number"),
         name=f.opt_text("name"),
         callback_number=f.opt_text("callback_number"),
+        conditions=f.choices("conditions", CallerCondition),
+        condition_note=f.opt_text("condition_note"),
     )
 
 
@@ -214,6 +284,7 @@ def _location(f: Fields) -> Location:
     return f.make(
         Location,
         address=f.opt_text("address"),
+        structured_address=f.obj("structured_address", _structured),
         lat=f.opt_number("lat"),
         lon=f.opt_number("lon"),
         radius_m=f.opt_number("radius_m"),
@@ -236,6 +307,48 @@ def _proposed_location(f: Fields) -> ProposedLocation:
         method=f.opt_text("method"),
         region=f.obj("region", _place),
         district=f.obj("district", _place),
+    )
+
+
+def _structured(f: Fields) -> StructuredAddress:
+    return f.make(StructuredAddress, **{name: f.opt_text(name) for name in ADDRESS_PARTS})
+
+
+def _person(f: Fields) -> Person:
+    return f.make(
+        Person,
+        role=f.choice("role", PersonRole),
+        name=f.opt_text("name"),
+        age=f.opt_integer("age"),
+        age_band=f.opt_choice("age_band", AgeBand),
+        sex=f.opt_choice("sex", Sex),
+        condition=f.opt_text("condition"),
+        description=f.opt_text("description"),
+    )
+
+
+def _vehicle(f: Fields) -> Vehicle:
+    return f.make(
+        Vehicle,
+        role=f.choice("role", VehicleRole),
+        plate=f.opt_text("plate"),
+        make=f.opt_text("make"),
+        model=f.opt_text("model"),
+        colour=f.opt_text("colour"),
+        description=f.opt_text("description"),
+    )
+
+
+def _attachment(f: Fields) -> Attachment:
+    return f.make(
+        Attachment,
+        id=f.ident("id"),
+        file_name=f.opt_text("file_name"),
+        media_type=f.text("media_type"),
+        size_bytes=f.integer("size_bytes"),
+        sha256=f.text("sha256"),
+        source=f.choice("source", AttachmentSource),
+        received_at=f.timestamp("received_at"),
     )
 
 

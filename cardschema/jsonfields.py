@@ -130,6 +130,14 @@ class Fields:
                 )
         return tuple(values)
 
+    def choices(self, key: str, enum_type: type[E]) -> tuple[E, ...]:
+        """A list of enumeration values; a missing key is the empty list."""
+        path = self.path(key)
+        return tuple(
+            _to_enum(f"{path}[{index}]", value, enum_type)
+            for index, value in enumerate(self.strings(key))
+        )
+
     def _list(self, key: str) -> list[Any] | tuple[Any, ...]:
         value = self._get(key, False)
         if value is _MISSING:

@@ -91,6 +91,61 @@ class LinkKind(enum.StrEnum):
     MERGED_FROM = "merged_from"
 
 
+class CallerCondition(enum.StrEnum):
+    """A condition of the caller that changes how to talk to or reach them (revision 1.2)."""
+
+    CANNOT_SPEAK = "cannot_speak"
+    HEARING_IMPAIRED = "hearing_impaired"
+    SPEECH_IMPAIRED = "speech_impaired"
+    SIGHT_IMPAIRED = "sight_impaired"
+    CHILD = "child"
+    LIMITED_MOBILITY = "limited_mobility"
+    NON_NATIVE_LANGUAGE = "non_native_language"
+
+
+class PersonRole(enum.StrEnum):
+    """How a person is involved in the incident (revision 1.2)."""
+
+    VICTIM = "victim"
+    SUSPECT = "suspect"
+    WITNESS = "witness"
+    CALLER = "caller"
+    OTHER = "other"
+
+
+class AgeBand(enum.StrEnum):
+    """An age range, when the exact age is not known (revision 1.2)."""
+
+    INFANT = "infant"
+    CHILD = "child"
+    ADOLESCENT = "adolescent"
+    ADULT = "adult"
+    ELDERLY = "elderly"
+
+
+class Sex(enum.StrEnum):
+    """A person's sex as reported or observed (revision 1.2)."""
+
+    MALE = "male"
+    FEMALE = "female"
+    UNKNOWN = "unknown"
+
+
+class VehicleRole(enum.StrEnum):
+    """How a vehicle is involved in the incident (revision 1.2)."""
+
+    INVOLVED = "involved"
+    SUSPECT = "suspect"
+    VICTIM = "victim"
+
+
+class AttachmentSource(enum.StrEnum):
+    """Who supplied an attachment (revision 1.2)."""
+
+    CALLER = "caller"
+    OPERATOR = "operator"
+
+
 class Outcome(enum.StrEnum):
     """How the call ended for 112."""
 
@@ -155,11 +210,17 @@ def _optional_timestamp(path: str, value: datetime | None) -> None:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Caller:
-    """The person who called, as far as known."""
+    """The person who called, as far as known.
+
+    ``conditions`` and ``condition_note`` (revision 1.2) say what changes how to talk to or
+    reach them; each condition appears at most once.
+    """
 
     number: str | None = None
     name: str | None = None
     callback_number: str | None = None
+    conditions: tuple[CallerCondition, ...] = ()
+    condition_note: str | None = None
 
     def __post_init__(self) -> None:
         _optional_pattern("number", self.number, rules.PHONE_PATTERN, "+998901234567")
@@ -167,6 +228,38 @@ class Caller:
         _optional_pattern(
             "callback_number", self.callback_number, rules.PHONE_PATTERN, "+998901234567"
         )
+        for index, condition in enumerate(self.conditions):
+            if condition in self.conditions[:index]:
+                raise CardDataError(f"conditions[{index}]", f"duplicate value {condition}")
+        _optional_text("condition_note", self.condition_note, rules.TEXT_MAX)
+
+
+ADDRESS_PARTS = ("street", "house", "building", "entrance", "floor", "flat", "mahalla", "landmark")
+"""The parts of a ``StructuredAddress`` in the order of the XSD."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StructuredAddress:
+    """The address in parts beside the free text (revision 1.2); every part is optional."""
+
+    street: str | None = None
+    house: str | None = None
+    building: str | None = None
+    entrance: str | None = None
+    floor: str | None = None
+    flat: str | None = None
+    mahalla: str | None = None
+    landmark: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("street", "mahalla", "landmark"):
+            _optional_text(name, getattr(self, name), rules.SHORT_TEXT_MAX)
+        for name in ("house", "building", "entrance", "floor", "flat"):
+            _optional_text(name, getattr(self, name), rules.ADDRESS_PART_MAX)
+
+    def is_empty(self) -> bool:
+        """Tell whether no part is known (the 112 system then leaves the address out)."""
+        return all(getattr(self, name) is None for name in ADDRESS_PARTS)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -190,6 +283,7 @@ class Location:
     """
 
     address: str | None = None
+    structured_address: StructuredAddress | None = None
     lat: float | None = None
     lon: float | None = None
     radius_m: float | None = None
@@ -264,6 +358,68 @@ class Incident:
             rules.check_int("victims", self.victims, 0)
         for index, hazard in enumerate(self.hazards):
             rules.check_pattern(f"hazards[{index}]", hazard, rules.HAZARD_PATTERN, "gas_leak")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Person:
+    """A person involved in the incident (revision 1.2): an age or an age band, not both."""
+
+    role: PersonRole
+    name: str | None = None
+    age: int | None = None
+    age_band: AgeBand | None = None
+    sex: Sex | None = None
+    condition: str | None = None
+    description: str | None = None
+
+    def __post_init__(self) -> None:
+        _optional_text("name", self.name, rules.SHORT_TEXT_MAX)
+        if self.age is not None:
+            rules.check_int("age", self.age, 0, rules.AGE_MAX)
+            if self.age_band is not None:
+                raise CardDataError("age_band", "give the age or the age band, not both")
+        _optional_text("condition", self.condition, rules.TEXT_MAX)
+        _optional_text("description", self.description, rules.TEXT_MAX)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Vehicle:
+    """A vehicle involved in the incident (revision 1.2)."""
+
+    role: VehicleRole
+    plate: str | None = None
+    make: str | None = None
+    model: str | None = None
+    colour: str | None = None
+    description: str | None = None
+
+    def __post_init__(self) -> None:
+        _optional_text("plate", self.plate, rules.PLATE_MAX)
+        for name in ("make", "model", "colour"):
+            _optional_text(name, getattr(self, name), rules.SHORT_TEXT_MAX)
+        _optional_text("description", self.description, rules.TEXT_MAX)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Attachment:
+    """A reference to a file kept by the 112 system (revision 1.2); never the file itself."""
+
+    id: uuid.UUID
+    media_type: str
+    size_bytes: int
+    sha256: str
+    source: AttachmentSource
+    received_at: datetime
+    file_name: str | None = None
+
+    def __post_init__(self) -> None:
+        rules.check_pattern("media_type", self.media_type, rules.MEDIA_TYPE_PATTERN, "image/jpeg")
+        rules.check_int("size_bytes", self.size_bytes, 1, rules.BYTE_COUNT_MAX)
+        rules.check_pattern("sha256", self.sha256, rules.SHA256_PATTERN, "64 hex digits")
+        rules.check_timestamp("received_at", self.received_at)
+        if self.file_name is not None:
+            rules.check_text("file_name", self.file_name, rules.FILE_NAME_MAX)
+            rules.check_pattern("file_name", self.file_name, rules.FILE_NAME_PATTERN, "photo.jpg")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -393,9 +549,12 @@ class Card:
     location: Location = field(default_factory=Location)
     proposed_location: ProposedLocation | None = None
     incident: Incident = field(default_factory=Incident)
+    persons: tuple[Person, ...] = ()
+    vehicles: tuple[Vehicle, ...] = ()
     services: tuple[RoutedService, ...] = ()
     callbacks: tuple[CallbackAttempt, ...] = ()
     notes: tuple[Note, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
     links: tuple[Link, ...] = ()
     incident_id: uuid.UUID | None = None
     outcome: Outcome | None = None
@@ -420,6 +579,15 @@ class Card:
             "callbacks", [callback.attempt for callback in self.callbacks], "attempt"
         )
         _refuse_duplicates("links", [link.card_id for link in self.links], "card_id")
+        _check_count("persons", len(self.persons), rules.MAX_PERSONS)
+        _check_count("vehicles", len(self.vehicles), rules.MAX_VEHICLES)
+        _check_count("attachments", len(self.attachments), rules.MAX_ATTACHMENTS)
+        _refuse_duplicates("attachments", [item.id for item in self.attachments], "id")
+
+
+def _check_count(path: str, count: int, most: int) -> None:
+    if count > most:
+        raise CardDataError(path, f"at most {most}, got {count}")
 
 
 def _refuse_duplicates(path: str, keys: list[object], key_name: str) -> None:

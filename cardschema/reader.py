@@ -11,9 +11,13 @@ from lxml import etree
 
 from cardschema import rules, validation
 from cardschema.model import (
+    AgeBand,
+    Attachment,
+    AttachmentSource,
     CallbackAttempt,
     CallbackOutcome,
     Caller,
+    CallerCondition,
     Card,
     CardStatus,
     Channel,
@@ -25,12 +29,18 @@ from cardschema.model import (
     LocationSource,
     Note,
     Outcome,
+    Person,
+    PersonRole,
     Place,
     ProposedLocation,
     RoutedService,
     ServiceStatus,
+    Sex,
     StatusChange,
+    StructuredAddress,
     Unit,
+    Vehicle,
+    VehicleRole,
 )
 
 E = TypeVar("E", bound=enum.StrEnum)
@@ -132,9 +142,12 @@ def parse(data: bytes) -> Card:
         location=_location(card.node("location")),
         proposed_location=_proposed(card.opt_node("proposedLocation")),
         incident=_incident(card.node("incident")),
+        persons=tuple(_person(item) for item in card.items("persons")),
+        vehicles=tuple(_vehicle(item) for item in card.items("vehicles")),
         services=tuple(_service(item) for item in card.items("services")),
         callbacks=tuple(_callback(item) for item in card.items("callbacks")),
         notes=tuple(_note(item) for item in card.items("notes")),
+        attachments=tuple(_attachment(item) for item in card.items("attachments")),
         links=tuple(_link(item) for item in card.items("links")),
         incident_id=None if incident_id is None else uuid.UUID(incident_id),
         outcome=card.opt_choice("outcome", Outcome),
@@ -148,6 +161,8 @@ def _caller(node: _Node) -> Caller:
         number=node.opt_text("number"),
         name=node.opt_text("name"),
         callback_number=node.opt_text("callbackNumber"),
+        conditions=tuple(CallerCondition(text) for text in node.item_texts("conditions")),
+        condition_note=node.opt_text("conditionNote"),
     )
 
 
@@ -158,6 +173,7 @@ def _place(node: _Node | None) -> Place | None:
 def _location(node: _Node) -> Location:
     return Location(
         address=node.opt_text("address"),
+        structured_address=_structured(node.opt_node("structuredAddress")),
         lat=node.opt_number("lat"),
         lon=node.opt_number("lon"),
         radius_m=node.opt_number("radiusM"),
@@ -181,6 +197,56 @@ def _proposed(node: _Node | None) -> ProposedLocation | None:
         method=node.opt_text("method"),
         region=_place(node.opt_node("region")),
         district=_place(node.opt_node("district")),
+    )
+
+
+def _structured(node: _Node | None) -> StructuredAddress | None:
+    if node is None:
+        return None
+    return StructuredAddress(
+        street=node.opt_text("street"),
+        house=node.opt_text("house"),
+        building=node.opt_text("building"),
+        entrance=node.opt_text("entrance"),
+        floor=node.opt_text("floor"),
+        flat=node.opt_text("flat"),
+        mahalla=node.opt_text("mahalla"),
+        landmark=node.opt_text("landmark"),
+    )
+
+
+def _person(node: _Node) -> Person:
+    return Person(
+        role=node.choice("role", PersonRole),
+        name=node.opt_text("name"),
+        age=node.opt_integer("age"),
+        age_band=node.opt_choice("ageBand", AgeBand),
+        sex=node.opt_choice("sex", Sex),
+        condition=node.opt_text("condition"),
+        description=node.opt_text("description"),
+    )
+
+
+def _vehicle(node: _Node) -> Vehicle:
+    return Vehicle(
+        role=node.choice("role", VehicleRole),
+        plate=node.opt_text("plate"),
+        make=node.opt_text("make"),
+        model=node.opt_text("model"),
+        colour=node.opt_text("colour"),
+        description=node.opt_text("description"),
+    )
+
+
+def _attachment(node: _Node) -> Attachment:
+    return Attachment(
+        id=uuid.UUID(node.text("id")),
+        file_name=node.opt_text("fileName"),
+        media_type=node.text("mediaType"),
+        size_bytes=node.integer("sizeBytes"),
+        sha256=node.text("sha256"),
+        source=node.choice("source", AttachmentSource),
+        received_at=node.timestamp("receivedAt"),
     )
 
 

@@ -18,6 +18,9 @@ CODE_PATTERN = r"[0-9A-Za-z][0-9A-Za-z_.:\-]{0,63}"
 SERVICE_CODE_PATTERN = r"[0-9A-Za-z][0-9A-Za-z_.\-]{0,31}"
 INCIDENT_TYPE_PATTERN = r"[a-z][a-z0-9_.]{1,63}"
 HAZARD_PATTERN = r"[a-z][a-z0-9_]{0,63}"
+FILE_NAME_PATTERN = r"[^/\\\t\n\r]{1,255}"
+MEDIA_TYPE_PATTERN = r"[a-z][a-z0-9.+\-]{0,62}/[a-z0-9][a-z0-9.+\-]{0,62}"
+SHA256_PATTERN = r"[0-9a-f]{64}"
 UUID_PATTERN = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 TIMESTAMP_PATTERN = (
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?"
@@ -32,6 +35,15 @@ POSITIONING_METHOD_MAX = 32
 INT_MAX = 2**31 - 1  # xs:int
 RADIUS_MAX_M = 20_000_000.0
 MAX_CALLBACKS = 3
+# Revision 1.2.
+ADDRESS_PART_MAX = 32
+PLATE_MAX = 20
+FILE_NAME_MAX = 255
+AGE_MAX = 130
+BYTE_COUNT_MAX = 2**63 - 1  # xs:long
+MAX_PERSONS = 50
+MAX_VEHICLES = 20
+MAX_ATTACHMENTS = 20
 MAX_UTC_OFFSET = timedelta(hours=14)
 
 # XML 1.0 cannot carry other characters, not even as character references.

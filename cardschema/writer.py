@@ -10,6 +10,8 @@ from lxml import etree
 
 from cardschema import validation
 from cardschema.model import (
+    ADDRESS_PARTS,
+    Attachment,
     CallbackAttempt,
     Card,
     Handoff,
@@ -17,11 +19,14 @@ from cardschema.model import (
     Link,
     Location,
     Note,
+    Person,
     Place,
     ProposedLocation,
     RoutedService,
     StatusChange,
+    StructuredAddress,
     Unit,
+    Vehicle,
 )
 from cardschema.validation import NAMESPACE, ROOT_ELEMENT, SCHEMA_VERSION
 
@@ -79,12 +84,17 @@ def build(card: Card) -> bytes:
     _text(caller, "number", card.caller.number)
     _text(caller, "name", card.caller.name)
     _text(caller, "callbackNumber", card.caller.callback_number)
+    _list(caller, "conditions", "condition", card.caller.conditions, _token)
+    _text(caller, "conditionNote", card.caller.condition_note)
     _location(_child(root, "location"), card.location)
     _optional(root, "proposedLocation", card.proposed_location, _proposed)
     _incident(_child(root, "incident"), card.incident)
+    _list(root, "persons", "person", card.persons, _person)
+    _list(root, "vehicles", "vehicle", card.vehicles, _vehicle)
     _list(root, "services", "service", card.services, _service)
     _list(root, "callbacks", "callback", card.callbacks, _callback)
     _list(root, "notes", "note", card.notes, _note)
+    _list(root, "attachments", "attachment", card.attachments, _attachment)
     _list(root, "links", "link", card.links, _link)
     _text(root, "incidentId", None if card.incident_id is None else str(card.incident_id))
     _text(root, "outcome", None if card.outcome is None else card.outcome.value)
@@ -125,6 +135,7 @@ def _place(parent: etree._Element, name: str, place: Place | Unit | None) -> Non
 
 def _location(element: etree._Element, location: Location) -> None:
     _text(element, "address", location.address)
+    _optional(element, "structuredAddress", location.structured_address, _structured)
     _number(element, "lat", location.lat)
     _number(element, "lon", location.lon)
     _number(element, "radiusM", location.radius_m)
@@ -147,8 +158,39 @@ def _proposed(element: etree._Element, proposed: ProposedLocation) -> None:
     _place(element, "district", proposed.district)
 
 
-def _hazard(element: etree._Element, hazard: str) -> None:
-    element.text = hazard
+def _token(element: etree._Element, token: str) -> None:
+    element.text = token
+
+
+def _structured(element: etree._Element, address: StructuredAddress) -> None:
+    for name in ADDRESS_PARTS:
+        _text(element, name, getattr(address, name))
+
+
+def _person(element: etree._Element, person: Person) -> None:
+    _text(element, "role", person.role.value)
+    _text(element, "name", person.name)
+    _integer(element, "age", person.age)
+    _text(element, "ageBand", None if person.age_band is None else person.age_band.value)
+    _text(element, "sex", None if person.sex is None else person.sex.value)
+    _text(element, "condition", person.condition)
+    _text(element, "description", person.description)
+
+
+def _vehicle(element: etree._Element, vehicle: Vehicle) -> None:
+    _text(element, "role", vehicle.role.value)
+    for name in ("plate", "make", "model", "colour", "description"):
+        _text(element, name, getattr(vehicle, name))
+
+
+def _attachment(element: etree._Element, attachment: Attachment) -> None:
+    _text(element, "id", str(attachment.id))
+    _text(element, "fileName", attachment.file_name)
+    _text(element, "mediaType", attachment.media_type)
+    _integer(element, "sizeBytes", attachment.size_bytes)
+    _text(element, "sha256", attachment.sha256)
+    _text(element, "source", attachment.source.value)
+    _timestamp(element, "receivedAt", attachment.received_at)
 
 
 def _incident(element: etree._Element, incident: Incident) -> None:
@@ -156,7 +198,7 @@ def _incident(element: etree._Element, incident: Incident) -> None:
     _integer(element, "priority", incident.priority)
     _text(element, "description", incident.description)
     _integer(element, "victims", incident.victims)
-    _list(element, "hazards", "hazard", incident.hazards, _hazard)
+    _list(element, "hazards", "hazard", incident.hazards, _token)
 
 
 def _change(element: etree._Element, change: StatusChange) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -130,4 +131,86 @@ def full_card() -> cs.Card:
         outcome=cs.Outcome.DISPATCHED,
         operator_id="d.yusupova",
         supervisor_id="b.saidov",
+    )
+
+
+@pytest.fixture
+def card_1_2(full_card: cs.Card) -> cs.Card:
+    """The full card with every part of revision 1.2 set as well."""
+    location = dataclasses.replace(
+        full_card.location,
+        structured_address=cs.StructuredAddress(
+            street="Registon koʻchasi",
+            house="12A",
+            building="2",
+            entrance="3",
+            floor="-1",
+            flat="45",
+            mahalla="Registon mahallasi",
+            landmark='Bibixonim masjidi roʻparasida <"moʻljal"> & 🕌',
+        ),
+    )
+    caller = dataclasses.replace(
+        full_card.caller,
+        conditions=(cs.CallerCondition.HEARING_IMPAIRED, cs.CallerCondition.CHILD),
+        condition_note="Faqat SMS orqali.\nЯзык: русский.",
+    )
+    return dataclasses.replace(
+        full_card,
+        caller=caller,
+        location=location,
+        persons=(
+            cs.Person(
+                role=cs.PersonRole.VICTIM,
+                name="Malika Karimova",
+                age=7,
+                sex=cs.Sex.FEMALE,
+                condition="Tutundan nafas qisilishi",
+                description="Qizil koʻylak",
+            ),
+            cs.Person(role=cs.PersonRole.SUSPECT, age_band=cs.AgeBand.ADULT, sex=cs.Sex.MALE),
+            cs.Person(role=cs.PersonRole.WITNESS),
+        ),
+        vehicles=(
+            cs.Vehicle(
+                role=cs.VehicleRole.SUSPECT,
+                plate="01 A 123 BC",
+                make="Chevrolet",
+                model="Cobalt",
+                colour="oq",
+                description="Chorsu tomonga ketdi",
+            ),
+            cs.Vehicle(role=cs.VehicleRole.INVOLVED),
+        ),
+        attachments=(
+            cs.Attachment(
+                id=uuid.UUID("0b9c8d7e-6f5a-4b3c-8d2e-1f0a9b8c7d6e"),
+                file_name="yongʻin 1.jpg",
+                media_type="image/jpeg",
+                size_bytes=482113,
+                sha256="9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                source=cs.AttachmentSource.CALLER,
+                received_at=tashkent(9, 22, 5),
+            ),
+            cs.Attachment(
+                id=uuid.UUID("1b9c8d7e-6f5a-4b3c-8d2e-1f0a9b8c7d6e"),
+                media_type="video/mp4",
+                size_bytes=1,
+                sha256="0" * 64,
+                source=cs.AttachmentSource.OPERATOR,
+                received_at=datetime(2026, 11, 22, 4, 30, tzinfo=UTC),
+            ),
+        ),
+        links=(
+            cs.Link(
+                card_id=uuid.UUID("5e0b7d4c-2a1f-4c3b-9e8d-7f6a5b4c3d2e"),
+                number="112-20261122-000125",
+                kind=cs.LinkKind.PARENT,
+            ),
+            cs.Link(
+                card_id=uuid.UUID("6e0b7d4c-2a1f-4c3b-9e8d-7f6a5b4c3d2e"),
+                kind=cs.LinkKind.MERGED_FROM,
+            ),
+        ),
+        incident_id=uuid.UUID("5e0b7d4c-2a1f-4c3b-9e8d-7f6a5b4c3d2e"),
     )

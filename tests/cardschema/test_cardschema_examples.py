@@ -69,6 +69,34 @@ INVALID: dict[str, tuple[type[cs.CardSchemaError], str]] = {
     "billion-laughs.xml": (cs.UnsafeXML, "a DOCTYPE (DTD, entity declarations) is not allowed"),
     "xxe-file.xml": (cs.UnsafeXML, "a DOCTYPE (DTD, entity declarations) is not allowed"),
     "xxe-parameter-entity.xml": (cs.UnsafeXML, "DOCTYPE"),
+    # Revision 1.2.
+    "too-many-persons.xml": (
+        cs.CardInvalid,
+        "line 349: Element '{urn:uz:112:call-card:1}person': This element is not expected.",
+    ),
+    "age-and-age-band.xml": (
+        cs.CardInvalid,
+        "line 52: Element '{urn:uz:112:call-card:1}ageBand': This element is not expected.",
+    ),
+    "duplicate-caller-condition.xml": (
+        cs.CardInvalid,
+        "Duplicate key-sequence ['non_native_language'] in unique identity-constraint "
+        "'{urn:uz:112:call-card:1}uniqueCallerCondition'",
+    ),
+    "attachment-bad-sha256.xml": (
+        cs.CardInvalid,
+        "The value '3A6EB0790F39' is not accepted by the pattern '[0-9a-f]{64}'",
+    ),
+    "attachment-with-file-content.xml": (
+        cs.CardInvalid,
+        "line 125: Element '{urn:uz:112:call-card:1}content': This element is not expected.",
+    ),
+    "structured-address-part-too-long.xml": (
+        cs.CardInvalid,
+        "line 24: Element '{urn:uz:112:call-card:1}house': [facet 'maxLength'] The value has a "
+        "length of '46'; this exceeds the allowed maximum length of '32'.",
+    ),
+    "unknown-link-kind.xml": (cs.CardInvalid, "The value 'merged' is not an element of the set"),
     "external-dtd.xml": (cs.UnsafeXML, "DOCTYPE"),
     "undeclared-entity.xml": (
         cs.UnsafeXML,
@@ -77,10 +105,42 @@ INVALID: dict[str, tuple[type[cs.CardSchemaError], str]] = {
 }
 
 
-def test_there_is_one_valid_example_per_service() -> None:
+REVISION_1_2_EXAMPLE = "102-103-pedestrian-hit-toshkent.xml"
+
+
+def test_there_is_one_valid_example_per_service_and_one_of_revision_1_2() -> None:
     first_services = {cs.parse(path.read_bytes()).services[0].code for path in VALID}
     assert first_services == {"101", "102", "103", "104", "1146"}
-    assert len(VALID) == 5
+    assert len(VALID) == 6
+    assert REVISION_1_2_EXAMPLE in {path.name for path in VALID}
+
+
+@pytest.mark.parametrize("path", VALID, ids=[path.name for path in VALID])
+def test_each_example_is_what_build_writes(path: Path) -> None:
+    assert cs.build(cs.parse(path.read_bytes())) == path.read_bytes()
+
+
+def test_the_revision_1_2_example_uses_every_new_part() -> None:
+    card = cs.parse((EXAMPLES / "valid" / REVISION_1_2_EXAMPLE).read_bytes())
+    assert card.caller.conditions == (cs.CallerCondition.NON_NATIVE_LANGUAGE,)
+    address = card.location.structured_address
+    assert address is not None
+    assert address.mahalla == "Qatortol mahallasi"
+    assert address.landmark is not None
+    assert [person.role for person in card.persons] == ["victim", "suspect", "witness"]
+    assert card.vehicles[0].plate == "01 A 777 BC"
+    assert card.attachments[0].media_type == "image/jpeg"
+    assert card.incident_id == card.links[0].card_id
+    assert card.links[0].kind is cs.LinkKind.PARENT
+    assert cs.incident_problems(card) == ()
+    # The 1.1 examples use none of it.
+    for path in VALID:
+        if path.name != REVISION_1_2_EXAMPLE:
+            other = cs.parse(path.read_bytes())
+            assert (other.persons, other.vehicles, other.attachments) == ((), (), ())
+            assert other.incident_id is None
+            assert other.location.structured_address is None
+            assert other.caller.conditions == ()
 
 
 @pytest.mark.parametrize("path", VALID, ids=[path.name for path in VALID])
