@@ -24,6 +24,7 @@ from dispatch.calls.aml_api import router as aml_router
 from dispatch.calls.api import router as calls_router
 from dispatch.calls.gateway.api import router as gateway_router
 from dispatch.cards.api import router as cards_router
+from dispatch.cards.incidents_api import router as incidents_router
 from dispatch.cards.listeners import card_listeners
 from dispatch.cards.routing.api import router as classifier_router
 from dispatch.consoles.api import router as consoles_router
@@ -66,6 +67,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     calls_router,
     operators_router,
     cards_router,
+    incidents_router,
     aml_router,
     gateway_router,
     feeds_ws_router,

@@ -75,6 +75,12 @@ UNDISPATCHED_URGENT_OUTCOMES: frozenset[Outcome] = frozenset(
     {Outcome.ADVICE_GIVEN, Outcome.TRANSFERRED, Outcome.REFERRED, Outcome.CALLER_UNREACHABLE}
 )
 
+# Links that say another card covers this card's incident: a card with one may close as a
+# duplicate (the mass-incident shortcut joins an incident and closes the call's card so).
+SAME_INCIDENT_LINKS: frozenset[LinkKind] = frozenset(
+    {LinkKind.DUPLICATE, LinkKind.PARENT, LinkKind.MERGED_INTO}
+)
+
 # Types whose name says nobody was hurt.
 NO_INJURY_TYPES: frozenset[str] = frozenset({"road.accident_no_injuries"})
 # Types (and whole categories) that always have someone hurt or ill.
@@ -160,12 +166,13 @@ def check_close(card: Card, outcome: Outcome | None, classifier: Classifier) -> 
             )
         )
     if outcome is Outcome.DUPLICATE and not any(
-        link.kind is LinkKind.DUPLICATE for link in card.links
+        link.kind in SAME_INCIDENT_LINKS for link in card.links
     ):
         bad.append(
             Finding(
                 Contradiction.DUPLICATE_WITHOUT_LINK,
-                "link the card to the card it duplicates before closing it as duplicate",
+                "link the card to the card it duplicates, or join its incident, before "
+                "closing it as duplicate",
             )
         )
     routed = ", ".join(s.code for s in card.services)

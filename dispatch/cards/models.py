@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatch.core.database import Base, JSONDocument, UTCDateTime
@@ -16,6 +16,7 @@ class CardRow(Base):
     """A card's newest version; ``document`` is the card as JSON (cardschema's shape)."""
 
     __tablename__ = "cards"
+    __table_args__ = (Index("ix_cards_district_code_created_at", "district_code", "created_at"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
@@ -28,6 +29,11 @@ class CardRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     document: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    # Copied from the document with every version, for the incident suggestions' query.
+    incident_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    district_code: Mapped[str | None] = mapped_column(String(32))
 
 
 class CardVersion(Base):

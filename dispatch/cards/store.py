@@ -46,7 +46,19 @@ _LOAD_LOCKED = _LOAD.with_for_update()
 _INSERT_CARD = insert(_CARDS)
 _INSERT_VERSION = insert(_VERSIONS)
 # Columns kept beside the document for queries; set on every version.
-_KEPT = ("version", "status", "call_id", "incident_type", "priority", "operator_id", "updated_at")
+_KEPT = (
+    "version",
+    "status",
+    "call_id",
+    "incident_type",
+    "priority",
+    "operator_id",
+    "updated_at",
+    "lat",
+    "lon",
+    "district_code",
+    "incident_id",
+)
 _UPDATE_CARD = (
     update(_CARDS)
     .where(_CARDS.c.id == bindparam("b_id"))
@@ -168,6 +180,10 @@ async def save(
         "priority": card.incident.priority,
         "operator_id": card.operator_id,
         "updated_at": card.updated_at,
+        "lat": card.location.lat,
+        "lon": card.location.lon,
+        "district_code": card.location.district.code if card.location.district else None,
+        "incident_id": card.incident_id,
         "document": document,
     }
     # Written with the prepared statements above, not through the ORM's unit of work (which

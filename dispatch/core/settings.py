@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     geo_data_dir: Path = DEFAULT_GEO_DATA_DIR
     # A point outside every district but this close to one resolves to it ("nearest").
     geo_tolerance_m: float = Field(default=2000.0, ge=0, le=50_000)
+    # Incident suggestions while a card is filled: incidents of the last this many minutes
+    # within this many metres of the card's point (or in its district at a similar address).
+    incident_window_minutes: int = Field(default=180, ge=10, le=24 * 60)
+    incident_radius_m: float = Field(default=500.0, ge=50, le=10_000)
     # Push cards to services' webhooks from this process (turn off on extra API-only workers).
     feed_worker: bool = True
     # Webhook retry backoff: base * 2**(attempt-1) seconds, capped.

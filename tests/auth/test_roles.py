@@ -87,6 +87,11 @@ POLICY: dict[tuple[str, str], frozenset[Role] | str] = {
     ("PATCH", "/api/v1/cards/{card_id}"): CALL_TAKERS,
     ("POST", "/api/v1/cards/{card_id}/notes"): CALL_TAKERS,
     ("POST", "/api/v1/cards/{card_id}/links"): CALL_TAKERS,
+    ("GET", "/api/v1/cards/{card_id}/incident-suggestions"): CALL_TAKERS,
+    ("POST", "/api/v1/cards/{card_id}/incident"): CALL_TAKERS,
+    ("POST", "/api/v1/cards/{card_id}/merge"): CALL_TAKERS,
+    ("GET", "/api/v1/incidents"): CARD_READERS,
+    ("GET", "/api/v1/incidents/{incident_id}"): CARD_READERS,
     ("POST", "/api/v1/cards/{card_id}/route"): CALL_TAKERS,
     ("POST", "/api/v1/cards/{card_id}/close"): CALL_TAKERS,
     ("POST", "/api/v1/cards/{card_id}/handoffs"): CALL_TAKERS,
@@ -216,6 +221,7 @@ SAMPLE_PARAMS = {
     "key": "ace",
     "session_id": str(uuid.uuid4()),
     "key_id": str(uuid.uuid4()),
+    "incident_id": str(uuid.uuid4()),
 }
 
 
