@@ -29,6 +29,9 @@ from dispatch.core.actor import Actor
 from dispatch.errors import Conflict, Invalid, PermissionDenied, said
 from dispatch.geo.index import DEFAULT_TOLERANCE_M
 
+# The link kinds POST /cards/{id}/links makes; incidents.py makes the others with their facts.
+PLAIN_LINKS = frozenset({cardschema.LinkKind.RELATED, cardschema.LinkKind.DUPLICATE})
+
 
 def check_may_edit(card: Card, actor: Actor) -> None:
     """Operators edit their own (or unassigned) cards; supervisors any; closed cards none."""
@@ -243,6 +246,11 @@ async def link_cards(
     """Link two cards about the same incident; both get a new version showing the link."""
     if card_id == other_id:
         raise Invalid("a card cannot be linked to itself")
+    if kind not in PLAIN_LINKS:
+        raise Invalid(
+            f"a {kind.value} link is made by joining an incident (POST /cards/{{id}}/incident) or "
+            "merging cards (POST /cards/{id}/merge); link here as related or duplicate"
+        )
     # Lock in id order so two operators linking the same pair cannot deadlock.
     first, second = sorted((card_id, other_id))
     rows = {first: await store.load(session, first, for_update=True)}

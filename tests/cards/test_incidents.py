@@ -217,6 +217,13 @@ async def test_joining_refuses_what_cannot_be_one_incident(api: Api) -> None:
     other = await card_at(api, "fire.residential")
     refused = await join(api, other, misdial)
     assert refused.status_code == 409
+    # Incident links are made only by joining or merging, never through the plain links.
+    plain = await api.post(
+        f"/api/v1/cards/{other['id']}/links",
+        user="operator1",
+        json={"card_id": head["id"], "kind": "parent"},
+    )
+    assert plain.status_code == 422
     # Another operator's card is theirs to join.
     foreign = await join(api, other, head, user="operator2")
     assert foreign.status_code == 403
