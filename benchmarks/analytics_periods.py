@@ -4,7 +4,8 @@ Generates ``--log-rows`` queue-log lines (default 1,000,000; the issue asks 1 an
 for calls spread over 2025 by the hour of the day (80% answered: enter, connect, complete,
 wrap-up; 20% abandoned: enter, abandon), with their calls, their cards (placed in a district of
 the real boundaries) and the queues' 15-minute counters the ACD would have kept, all loaded with
-COPY; then asks the app in process, as an analyst, for a year's queue KPIs of the country (by
+COPY, and rebuilds the places rollup (``python -m dispatch analytics rebuild``'s part, timed);
+then asks the app in process, as an analyst, for a year's queue KPIs of the country (by
 month and by day), one queue's, the calls' figures of one district, and a region's territory.
 Each answer's wall time is the median of ``--repeat`` runs; the plans of the rollup's queries
 (EXPLAIN ANALYZE) show that the KPIs read the counters, not the log.
@@ -35,7 +36,10 @@ sys.modules.setdefault("trio", None)  # type: ignore[arg-type]
 
 from benchmarks.harness.report import commit, machine, print_rows  # noqa: E402
 from benchmarks.harness.servers import database  # noqa: E402
+from dispatch.analytics import places, sources  # noqa: E402
 from dispatch.app import create_app  # noqa: E402
+from dispatch.core.actor import SYSTEM  # noqa: E402
+from dispatch.core.database import one_transaction  # noqa: E402
 from dispatch.core.settings import Settings  # noqa: E402
 from dispatch.queues.stats import INTERVAL_MINUTES  # noqa: E402
 from tests.fixtures.databases import TEST_SCRYPT_N, prepare  # noqa: E402
@@ -222,6 +226,9 @@ async def run(log_rows: int, repeat: int, seed: int) -> dict[str, Any]:
             started = time.perf_counter()
             counts = await load(url, log_rows, seed)
             loaded_s = time.perf_counter() - started
+            started = time.perf_counter()
+            counts["analytics_places"] = await rolled_up(url)
+            rolled_s = time.perf_counter() - started
             settings = Settings(
                 database_url=Settings(database_url=url).database_url,
                 password_scrypt_n=TEST_SCRYPT_N,
@@ -261,9 +268,43 @@ async def run(log_rows: int, repeat: int, seed: int) -> dict[str, Any]:
                 "where": where,
                 "rows": counts,
                 "load_s": round(loaded_s, 1),
+                "rollup_s": round(rolled_s, 1),
                 "answers_s": {k: round(v, 3) for k, v in answers.items()},
                 "plan": await plans(url),
+                "district_plan": await district_plan(url),
             }
+
+
+async def rolled_up(url: str) -> int:
+    """``python -m dispatch analytics rebuild``'s places part, as after a bulk load; its rows."""
+    async with one_transaction(Settings(database_url=url).database_url) as session:
+        index = await sources.boundaries(session)
+        rows = await places.rebuild(session, SYSTEM, index=index, now=datetime.now(UTC))
+    connection = await asyncpg.connect(url)
+    try:
+        await connection.execute("ANALYZE analytics_places")
+    finally:
+        await connection.close()
+    return rows
+
+
+async def district_plan(url: str) -> list[str]:
+    """EXPLAIN ANALYZE of a district's year read from the places rollup."""
+    connection = await asyncpg.connect(url)
+    try:
+        district = await connection.fetchval("SELECT code FROM districts ORDER BY 1 LIMIT 1")
+        start = datetime(YEAR, 1, 1, tzinfo=UTC) - LOCAL
+        rows = await connection.fetch(
+            "EXPLAIN (ANALYZE, COSTS OFF) SELECT c.id, p.started_at, c.status, c.answered_at "
+            "FROM analytics_places p JOIN calls c ON c.id = p.call_id "
+            "WHERE p.district_code = $1 AND p.started_at >= $2 AND p.started_at < $3",
+            district,
+            start,
+            start + timedelta(days=365),
+        )
+        return [r[0] for r in rows]
+    finally:
+        await connection.close()
 
 
 async def _one(url: str, query: str) -> str:
@@ -287,12 +328,15 @@ def main() -> int:
     print(
         f"database: {result['where']}; loaded with COPY in {result['load_s']} s: {result['rows']}"
     )
+    print(f"places rollup rebuilt (analytics rebuild) in {result['rollup_s']} s")
     print()
     print_rows(
         [["answer", "wall s (median)"], *[[k, f"{v:.3f}"] for k, v in result["answers_s"].items()]]
     )
     print("\nplan of the KPIs' per-interval rollup read (a year, every queue):")
     print("\n".join("  " + line for line in result["plan"]))
+    print("\nplan of a district's year read from the places rollup (the call report's read):")
+    print("\n".join("  " + line for line in result["district_plan"]))
     return 0
 
 

@@ -131,10 +131,10 @@ def _parser() -> argparse.ArgumentParser:
     analytics_actions = analytics.add_subparsers(required=True, metavar="ACTION")
     rollups = analytics_actions.add_parser(
         "rebuild",
-        help="recompute the rollups the period reports read (the queues' 15-minute counters) "
-        "from the queue log",
+        help="recompute the rollups the period reports read: the queues' 15-minute counters "
+        "from the queue log, and the calls' and cards' places",
     )
-    rollups.set_defaults(handler=_rebuild_queue_stats)
+    rollups.set_defaults(handler=_rebuild_analytics)
     return parser
 
 
@@ -423,4 +423,24 @@ async def _rebuild_queue_stats_async(settings: Settings) -> int:
     async with one_transaction(settings.database_url) as session:
         lines = await rebuild(session, SYSTEM, now=datetime.now(UTC))
     print(f"queue statistics rebuilt from {lines} queue-log line(s)", file=sys.stderr)
+    return 0
+
+
+def _rebuild_analytics(_: argparse.Namespace) -> int:
+    settings = Settings()
+    asyncio.run(_rebuild_queue_stats_async(settings))
+    return asyncio.run(_rebuild_places_async(settings))
+
+
+async def _rebuild_places_async(settings: Settings) -> int:
+    from datetime import UTC, datetime
+
+    from dispatch.analytics import places, sources
+    from dispatch.core.actor import SYSTEM
+    from dispatch.core.database import one_transaction
+
+    async with one_transaction(settings.database_url) as session:
+        index = await sources.boundaries(session)
+        rows = await places.rebuild(session, SYSTEM, index=index, now=datetime.now(UTC))
+    print(f"places rebuilt: {rows} call(s) and card(s) without a call", file=sys.stderr)
     return 0

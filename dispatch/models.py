@@ -2,6 +2,7 @@
 
 from dispatch.agencies.models import Service
 from dispatch.agencies.units_models import Unit, UnitCoverage
+from dispatch.analytics.models import CallPlace, PlaceMark
 from dispatch.audit.models import AuditEntry, AuditSeal
 from dispatch.auth.models import ApiKey, SignInSession, User
 from dispatch.callbacks.models import CallbackAttempt, CallbackJoin, CallbackTask
@@ -35,6 +36,7 @@ __all__ = [
     "Call",
     "CallEvent",
     "CallMessage",
+    "CallPlace",
     "CallbackAttempt",
     "CallbackJoin",
     "CallbackTask",
@@ -51,6 +53,7 @@ __all__ = [
     "IdempotentAnswer",
     "Offer",
     "Operator",
+    "PlaceMark",
     "Plan",
     "PlanCall",
     "Queue",

@@ -3,8 +3,10 @@ channel, language), what (incident type, service) and who (operator): offered, a
 abandoned and dropped, service level (each variant, named), ASA, talk time, the cards, and per
 service the cards routed to it, how soon it acknowledged them and how soon it completed them.
 
-Read from the period's calls with their cards and the services' progress (not a rollup yet: the
-cost follows the period's calls). A call counts where it began (local time); it is placed like
+Read from the places rollup (``analytics_places``: one row per call with its place, queue,
+channel, language, operator and incident type, indexed by district and by region with the
+start) joined to the calls, and the services' progress of their cards: a district's year costs
+its calls, not the country's. A call counts where it began (local time); it is placed like
 the territorial report places it. A wait is from the call's arrival to its answer (or to the
 caller's hang-up for an abandoned call). Service level "within T" uses every target of every
 queue, as ``GET /queues`` does.
@@ -23,7 +25,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dispatch.analytics import periods, sources
+from dispatch.analytics import periods, places, sources
 from dispatch.analytics.periods import Grain
 from dispatch.callbacks import stats as callback_stats
 from dispatch.callbacks.schemas import CallbackFigures
@@ -157,9 +159,9 @@ async def build(
     await sources.check_known(
         session, region=chosen.region, district=chosen.district, queue=chosen.queue
     )
-    index = await sources.boundaries(session)
+    await places.bring_up_to_date(session, await sources.boundaries(session))
     narrowing = sources.Narrowing(**vars(chosen))
-    calls = await sources.call_facts(session, start, end, index=index, narrowing=narrowing)
+    calls = await sources.call_facts(session, start, end, narrowing=narrowing)
     by_card: dict[object, list[sources.ServiceFact]] = defaultdict(list)
     cards = {call.card_id for call in calls if call.card_id is not None}
     for part in await sources.service_facts(session, cards):

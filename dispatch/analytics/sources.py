@@ -3,8 +3,10 @@
 The period reports read the queues' 15-minute counters (``queue_stats``, the rollup the ACD
 keeps as it writes the queue log and ``python -m dispatch analytics rebuild`` recomputes), the
 queues (with their service-level targets), the operators' lines of the queue log and the
-people's names; the territorial report reads where calls and cards were (the card's location,
-else the call's point placed on the boundaries through ``geo``). ``queues/``, ``calls/``,
+people's names; the territorial and call reports read where calls and cards were from the
+places rollup (``analytics_places``), whose rows are computed here (the card's location, else
+the call's point placed on the boundaries through ``geo``) for the calls and cards the database
+marked as changed (``places.bring_up_to_date``) or for all of them (``places.rebuild``). ``queues/``, ``calls/``,
 ``cards/``, ``feeds/`` and ``auth/`` have no bulk functions for a period, so these queries are
 the one place analytics reads their tables (never writes them); when they grow such
 functions, these move there.
@@ -15,11 +17,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Collection
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, bindparam, false, func, insert, null, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dispatch.analytics.facts import Area as Area
+from dispatch.analytics.facts import CallFact as CallFact
+from dispatch.analytics.facts import Placed as Placed
+from dispatch.analytics.facts import ServiceFact as ServiceFact
+from dispatch.analytics.models import CallPlace as P
 from dispatch.auth import service as auth
 from dispatch.calls.models import Call
 from dispatch.cards.models import CardRow
@@ -184,25 +191,15 @@ async def people(session: AsyncSession) -> dict[str, str]:
     return {u.username: u.full_name for u in await auth.list_users(session) if u.full_name}
 
 
-@dataclass(frozen=True)
-class Placed:
-    """A call or a card with where it happened (None: not placed) and when."""
-
-    at: datetime
-    region: str | None
-    district: str | None
-    incident_type: str | None
-
-
 def _card_place(*path: str) -> Any:
     return CardRow.document[("location", *path, "code")].as_string()
 
 
 @dataclass(frozen=True)
 class Narrowing:
-    """Filters pushed into the database. A region or district lets through what its card
-    places there and what has no place on its card (a call's own point is placed afterwards,
-    and the caller checks every filter again); what a card places elsewhere is only counted."""
+    """Filters pushed into the database, on the places rollup (``analytics_places``). A region
+    or district lets through what is placed there; a region also what has no place but a point
+    (outside every boundary: counted apart). What a card places elsewhere is only counted."""
 
     region: str | None = None
     district: str | None = None
@@ -214,85 +211,73 @@ class Narrowing:
     operator: str | None = None
 
     def apply(self, query: Any, *, calls: bool) -> Any:
-        """``query`` (over cards, joined to calls when ``calls``) with the filters given."""
+        """``query`` (over the rollup's calls when ``calls``, else its cards) with the filters."""
         if calls:
-            for column in (Call.queue, Call.channel, Call.language, Call.operator):
+            for column in (P.queue, P.channel, P.language, P.operator):
                 value = getattr(self, column.key)
                 if value is not None:
                     query = query.where(column == value)
         if self.incident_type is not None:
-            query = query.where(CardRow.incident_type == self.incident_type)
+            query = query.where(P.incident_type == self.incident_type)
         if self.service is not None:
             routed = select(ServiceProgress.card_id).where(
                 ServiceProgress.service_code == self.service
             )
-            query = query.where(CardRow.id.in_(routed))
-        # Without a place on its card, a call can still be placed by its own point; a card not.
-        placeable = self.unplaced() & Call.lat.is_not(None) if calls else self.unplaced()
-        for level, code in (("region", self.region), ("district", self.district)):
+            query = query.where(P.card_id.in_(routed))
+        if calls:
+            if self.district is not None:
+                query = query.where(P.district_code == self.district)
+            if self.region is not None:
+                outside = P.located & P.district_code.is_(None)
+                query = query.where((P.region_code == self.region) | outside)
+            return query
+        for column, code in ((P.card_region, self.region), (P.card_district, self.district)):
             if code is not None:
-                query = query.where(self.placed_in(level, code) | placeable)
+                query = query.where((column == code) | P.card_district.is_(None))
         return query
-
-    @staticmethod
-    def placed_in(level: str, code: str) -> Any:
-        return _card_place(level) == code
-
-    @staticmethod
-    def unplaced() -> Any:
-        return _card_place("district").is_(None)
 
     def elsewhere(self) -> Any:
         """Placed by its card outside the region or district asked for (None: nothing is)."""
-        for level, code in (("district", self.district), ("region", self.region)):
+        for column, code in ((P.card_district, self.district), (P.card_region, self.region)):
             if code is not None:
-                return _card_place("district").is_not(None) & (_card_place(level) != code)
+                return P.card_district.is_not(None) & (column != code)
         return None
 
 
 async def placed_cards(
     session: AsyncSession, start: datetime, end: datetime, *, narrowing: Narrowing
-) -> tuple[list[Placed], int]:
-    """The cards created in [start, end) with the region and district on their location, and
-    how many more the narrowing's place leaves out (placed elsewhere)."""
-    columns = (CardRow.created_at, _card_place("region"), _card_place("district"))
-    query = select(*columns, CardRow.incident_type).where(
-        CardRow.created_at >= start, CardRow.created_at < end
-    )
+) -> tuple[list[tuple[Placed, int]], int]:
+    """The cards created in [start, end) counted by the region and district on their location
+    and their incident type, and how many more the narrowing's place leaves out (placed
+    elsewhere)."""
+    keys = (P.card_region, P.card_district, P.incident_type)
+    query = select(*keys, func.count()).where(P.card_at >= start, P.card_at < end)
+    grouped = narrowing.apply(query, calls=False).group_by(*keys)
     placed = [
-        Placed(*row) for row in (await session.execute(narrowing.apply(query, calls=False))).all()
+        (Placed(start, region, district, kind), int(count))
+        for region, district, kind, count in (await session.execute(grouped)).all()
     ]
-    return placed, await _elsewhere(session, query, narrowing, calls=False)
+    return placed, await _elsewhere(
+        session, select(P.id).where(P.card_at >= start, P.card_at < end), narrowing, calls=False
+    )
+
+
+async def placed_calls(
+    session: AsyncSession, start: datetime, end: datetime, *, narrowing: Narrowing
+) -> tuple[list[Placed], int]:
+    """The calls that began in [start, end), placed by their card's location or, without one,
+    by the call's own point on the boundaries; and how many more the narrowing's place leaves
+    out (their card placed elsewhere)."""
+    query = select(P.started_at, P.region_code, P.district_code, P.incident_type).where(
+        P.started_at >= start, P.started_at < end
+    )
+    rows = (await session.execute(narrowing.apply(query, calls=True))).all()
+    placed = [Placed(*row) for row in rows]
+    return placed, await _elsewhere(session, query, narrowing, calls=True)
 
 
 def _calls_and_cards(*columns: Any) -> Any:
     return select(*columns).select_from(Call).outerjoin(CardRow, CardRow.call_id == Call.id)
-
-
-async def placed_calls(
-    session: AsyncSession,
-    start: datetime,
-    end: datetime,
-    *,
-    narrowing: Narrowing,
-    index: GeoIndex,
-) -> tuple[list[Placed], int]:
-    """The calls that began in [start, end), placed by their card's location or, without one,
-    by the call's own point (resolved on the boundaries); and how many more the narrowing's
-    place leaves out (their card placed elsewhere)."""
-    query = _calls_and_cards(
-        Call.created_at,
-        _card_place("region"),
-        _card_place("district"),
-        CardRow.incident_type,
-        Call.lat,
-        Call.lon,
-    ).where(Call.created_at >= start, Call.created_at < end)
-    placed = []
-    rows = (await session.execute(narrowing.apply(query, calls=True))).all()
-    for at, region, district, kind, lat, lon in rows:
-        placed.append(Placed(at, *_place(index, region, district, lat, lon), kind))
-    return placed, await _elsewhere(session, query, narrowing, calls=True)
 
 
 def _place(
@@ -319,16 +304,6 @@ async def _elsewhere(
     return int(await session.scalar(select(func.count()).select_from(counted)) or 0)
 
 
-@dataclass(frozen=True)
-class Area:
-    """A district: its code, its region's, its name (Uzbek where known) and every name."""
-
-    code: str
-    region: str
-    name: str
-    names: dict[str, str]
-
-
 async def districts(session: AsyncSession, region: str | None) -> list[Area]:
     """The districts of ``region`` (every district without one); NotFound for an unknown one."""
     return [
@@ -349,86 +324,139 @@ async def check_known(
         raise NotFound(f"no queue named {queue}")
 
 
+_PLACES = cast(Table, P.__table__)
+
+
+def _call_columns() -> tuple[Any, ...]:
+    """A call's row of the rollup (place not yet resolved by its point), in ``P``'s order."""
+    card_district = _card_place("district")
+    return (
+        Call.id,
+        Call.id,
+        Call.created_at,
+        _card_place("region"),
+        card_district,
+        Call.lat.is_not(None) & Call.lon.is_not(None),
+        Call.queue,
+        Call.channel,
+        Call.language,
+        Call.operator,
+        CardRow.id,
+        CardRow.created_at,
+        _card_place("region"),
+        card_district,
+        CardRow.incident_type,
+    )
+
+
+def _card_columns() -> tuple[Any, ...]:
+    """A card's row of the rollup when it has no call."""
+    nothing = (null(),) * 4
+    return (
+        CardRow.id, null(), null(), null(), null(), false(), *nothing, CardRow.id,
+        CardRow.created_at, _card_place("region"), _card_place("district"),
+        CardRow.incident_type,
+    )  # fmt: skip
+
+
+PLACE_FIELDS = (
+    "id", "call_id", "started_at", "region_code", "district_code", "located", "queue", "channel",
+    "language", "operator", "card_id", "card_at", "card_region", "card_district", "incident_type",
+)  # fmt: skip
+
+
+async def place_rows(
+    session: AsyncSession, calls: Collection[Any], cards: Collection[Any], index: GeoIndex
+) -> tuple[list[dict[str, Any]], set[Any]]:
+    """The rollup's rows of ``calls`` and of ``cards`` (a card with a call gives its call's
+    row), placed; and the keys among them whose row is gone (deleted, or a card now on a call)."""
+    query = select(CardRow.id, CardRow.call_id).where(CardRow.id.in_(cards))
+    linked: dict[Any, Any] = dict((await session.execute(query)).all())
+    wanted = set(calls) | {call for call in linked.values() if call is not None}
+    rows = [
+        dict(zip(PLACE_FIELDS, row, strict=True))
+        for row in (
+            await session.execute(
+                _calls_and_cards(*_call_columns()).where(Call.id.in_(sorted(wanted, key=str)))
+            )
+        ).all()
+    ]
+    alone = [card for card, call in linked.items() if call is None]
+    alone_rows = await session.execute(select(*_card_columns()).where(CardRow.id.in_(alone)))
+    rows += [dict(zip(PLACE_FIELDS, row, strict=True)) for row in alone_rows]
+    await _by_points(session, [r for r in rows if r["district_code"] is None and r["located"]],
+                     index)  # fmt: skip
+    kept = {row["id"] for row in rows}
+    return rows, (wanted | set(cards)) - kept
+
+
+async def _by_points(session: AsyncSession, rows: list[dict[str, Any]], index: GeoIndex) -> None:
+    """Place ``rows`` (calls without a district on a card) by their calls' own points."""
+    for first in range(0, len(rows), _CHUNK):
+        chunk = {row["id"]: row for row in rows[first : first + _CHUNK]}
+        query = select(Call.id, Call.lat, Call.lon).where(Call.id.in_(chunk))
+        for key, lat, lon in (await session.execute(query)).all():
+            region, district = _place(index, None, None, lat, lon)
+            chunk[key].update(region_code=region, district_code=district)
+
+
+async def fill_places(session: AsyncSession, index: GeoIndex) -> int:
+    """Write every call's and card's row into the empty rollup; how many rows."""
+    located = P.located & P.district_code.is_(None)
+    await session.execute(insert(P).from_select(PLACE_FIELDS, _calls_and_cards(*_call_columns())))
+    alone = select(*_card_columns()).where(CardRow.call_id.is_(None))
+    await session.execute(insert(P).from_select(PLACE_FIELDS, alone))
+    last: Any = None
+    while True:
+        query = select(P.id).where(located).order_by(P.id).limit(_CHUNK)
+        keys = list(await session.scalars(query if last is None else query.where(P.id > last)))
+        if not keys:
+            break
+        last = keys[-1]
+        rows = [{"id": key, "district_code": None} for key in keys]
+        await _by_points(session, rows, index)
+        await session.execute(
+            update(_PLACES)
+            .where(_PLACES.c.id == bindparam("k"))
+            .values(region_code=bindparam("r"), district_code=bindparam("d")),
+            [{"k": r["id"], "r": r.get("region_code"), "d": r["district_code"]} for r in rows],
+        )
+    return int(await session.scalar(select(func.count()).select_from(P)) or 0)
+
+
 async def boundaries(session: AsyncSession) -> GeoIndex:
     """The boundaries' index, to place a call by its point."""
     return await geo.current_index(session)
 
 
-@dataclass(frozen=True)
-class CallFact:
-    """A call as the period's call figures see it: when, how it went, where, who took it."""
-
-    call_id: Any
-    at: datetime
-    status: str
-    answered_at: datetime | None
-    ended_at: datetime | None
-    talk_s: float | None
-    queue: str
-    operator: str | None
-    channel: str
-    language: str
-    card_id: Any
-    incident_type: str | None
-    region: str | None
-    district: str | None
-
-
-@dataclass(frozen=True)
-class ServiceFact:
-    """One service's part in one card: routed, acknowledged (first delivery), where it stands."""
-
-    card_id: Any
-    service: str
-    routed_at: datetime
-    acknowledged_at: datetime | None
-    status: str
-    status_at: datetime
-    handed_off: bool
-    incident_type: str | None
-
-
-_CALL_FIELDS = (
-    "call_id", "at", "status", "answered_at", "ended_at", "talk_s", "queue", "operator", "channel",
-    "language", "card_id", "incident_type",
-)  # fmt: skip
-
-
 async def call_facts(
-    session: AsyncSession,
-    start: datetime,
-    end: datetime,
-    *,
-    index: GeoIndex,
-    narrowing: Narrowing,
+    session: AsyncSession, start: datetime, end: datetime, *, narrowing: Narrowing
 ) -> list[CallFact]:
     """The calls that began in [start, end) the narrowing lets through, placed like the
-    territorial report places them."""
-    query = _calls_and_cards(
-        Call.id,
-        Call.created_at,
-        Call.status,
-        Call.answered_at,
-        Call.ended_at,
-        Call.talk_seconds,
-        Call.queue,
-        Call.operator,
-        Call.channel,
-        Call.language,
-        CardRow.id,
-        CardRow.incident_type,
-        _card_place("region"),
-        _card_place("district"),
-        Call.lat,
-        Call.lon,
-    ).where(Call.created_at >= start, Call.created_at < end)
-    facts = []
-    for row in (await session.execute(narrowing.apply(query, calls=True))).all():
-        fields: tuple[Any, ...] = tuple(row)
-        region, district = _place(index, *fields[12:])
-        known = dict(zip(_CALL_FIELDS, fields[:12], strict=True))
-        facts.append(CallFact(**known, region=region, district=district))
-    return facts
+    territorial report places them (the rollup's place)."""
+    query = (
+        select(
+            Call.id,
+            P.started_at,
+            Call.status,
+            Call.answered_at,
+            Call.ended_at,
+            Call.talk_seconds,
+            P.queue,
+            P.operator,
+            P.channel,
+            P.language,
+            P.card_id,
+            P.incident_type,
+            P.region_code,
+            P.district_code,
+        )
+        .select_from(P)
+        .join(Call, Call.id == P.call_id)
+        .where(P.started_at >= start, P.started_at < end)
+    )
+    rows = (await session.execute(narrowing.apply(query, calls=True))).all()
+    return [CallFact(*row) for row in rows]
 
 
 async def service_facts(session: AsyncSession, cards: Collection[Any]) -> list[ServiceFact]:

@@ -4,8 +4,10 @@ the zeros), with its names in each language the boundaries carry.
 
 A card is placed by the region and district on its location; a call by its card's location or,
 without a card, by its own point (AML or the network) on the boundaries. What cannot be placed
-is counted apart (``unplaced``). Incidents are cards (one per call until calls about one incident
-are linked into one, issue 23). The drill-down is ``GET /cards?district=…&created_from=…``.
+is counted apart (``unplaced``). Incidents are cards (one per call until calls about one
+incident are linked into one, issue 23). Read from the places rollup (``analytics.places``),
+indexed by region and start: a region's year costs its calls and its districts' incident types.
+The drill-down is ``GET /cards?district=…&created_from=…``.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dispatch.analytics import periods, sources
+from dispatch.analytics import periods, places, sources
 
 HOURS = 24
 
@@ -80,11 +82,9 @@ async def build(
         d.code: DistrictFigures(code=d.code, region=d.region, name=d.name, names=d.names)
         for d in areas
     }
-    index = await sources.boundaries(session)
+    await places.bring_up_to_date(session, await sources.boundaries(session))
     narrowing = sources.Narrowing(region=region, incident_type=incident_type, service=service)
-    calls, calls_elsewhere = await sources.placed_calls(
-        session, start, end, narrowing=narrowing, index=index
-    )
+    calls, calls_elsewhere = await sources.placed_calls(session, start, end, narrowing=narrowing)
     cards, cards_elsewhere = await sources.placed_cards(session, start, end, narrowing=narrowing)
     elsewhere = Unplaced(calls=calls_elsewhere, incidents=cards_elsewhere)
     unplaced = Unplaced()
@@ -94,11 +94,11 @@ async def build(
             place.calls += 1
             place.calls_by_hour[call.at.astimezone(tz).hour] += 1
     kinds: dict[str, Counter[str]] = defaultdict(Counter)
-    for card in cards:
-        place = _where(card, figures, elsewhere, unplaced, "incidents")
+    for card, count in cards:
+        place = _where(card, figures, elsewhere, unplaced, "incidents", count)
         if place is not None:
-            place.incidents += 1
-            kinds[place.code][card.incident_type or "unknown"] += 1
+            place.incidents += count
+            kinds[place.code][card.incident_type or "unknown"] += count
     for code, counted in kinds.items():
         figures[code].incidents_by_type = dict(sorted(counted.items(), key=lambda i: -i[1]))
     return TerritoryReport(
@@ -109,7 +109,7 @@ async def build(
         incident_type=incident_type,
         service=service,
         calls=len(calls) + calls_elsewhere,
-        incidents=len(cards) + cards_elsewhere,
+        incidents=sum(count for _, count in cards) + cards_elsewhere,
         districts=_ordered(figures.values()),
         elsewhere=elsewhere,
         unplaced=unplaced,
@@ -122,14 +122,16 @@ def _where(
     elsewhere: Unplaced,
     unplaced: Unplaced,
     what: str,
+    count: int = 1,
 ) -> DistrictFigures | None:
-    """The district's figures to count ``item`` in, or the count apart it goes to."""
+    """The district's figures to count ``item`` (``count`` times) in, or the count apart it goes
+    to."""
     if item.district is None:
-        setattr(unplaced, what, getattr(unplaced, what) + 1)
+        setattr(unplaced, what, getattr(unplaced, what) + count)
         return None
     place = figures.get(item.district)
     if place is None:
-        setattr(elsewhere, what, getattr(elsewhere, what) + 1)
+        setattr(elsewhere, what, getattr(elsewhere, what) + count)
     return place
 
 
