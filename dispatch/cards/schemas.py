@@ -6,9 +6,21 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from cardschema import CardStatus, Channel, LinkKind, LocationSource, Outcome
+from cardschema import (
+    AgeBand,
+    CallerCondition,
+    CardStatus,
+    Channel,
+    LinkKind,
+    LocationSource,
+    Outcome,
+    PersonRole,
+    Sex,
+    VehicleRole,
+)
+from cardschema import rules as card_rules
 from dispatch.calls.schemas import LANGUAGE_PATTERN, PHONE_PATTERN, EarlierCall
 from dispatch.cards.consistency import CardWarning
 
@@ -27,6 +39,70 @@ class CallerInput(_Input):
     number: str | None = Field(default=None, pattern=PHONE_PATTERN)
     name: str | None = Field(default=None, max_length=200)
     callback_number: str | None = Field(default=None, pattern=PHONE_PATTERN)
+    conditions: list[CallerCondition] | None = Field(
+        default=None,
+        max_length=len(CallerCondition),
+        description="what changes how to talk to or reach the caller; each once; the list "
+        "sent replaces the card's",
+    )
+    condition_note: str | None = Field(default=None, min_length=1, max_length=1000)
+
+
+_PART: Any = Field(default=None, min_length=1, max_length=card_rules.ADDRESS_PART_MAX)
+_NAMED: Any = Field(default=None, min_length=1, max_length=card_rules.SHORT_TEXT_MAX)
+_TEXT: Any = Field(default=None, min_length=1, max_length=card_rules.TEXT_MAX)
+
+
+class StructuredAddressInput(_Input):
+    """The address in parts, beside the free text; a part sent as ``null`` is cleared."""
+
+    street: str | None = _NAMED
+    house: str | None = _PART
+    building: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=card_rules.ADDRESS_PART_MAX,
+        description="korpus",
+    )
+    entrance: str | None = _PART
+    floor: str | None = _PART
+    flat: str | None = _PART
+    mahalla: str | None = _NAMED
+    landmark: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=card_rules.SHORT_TEXT_MAX,
+        description="mo‘ljal: what to find the place by",
+    )
+
+
+class PersonInput(_Input):
+    """A person involved: the role, and an age or an age band (not both)."""
+
+    role: PersonRole
+    name: str | None = _NAMED
+    age: int | None = Field(default=None, ge=0, le=card_rules.AGE_MAX)
+    age_band: AgeBand | None = None
+    sex: Sex | None = None
+    condition: str | None = _TEXT
+    description: str | None = _TEXT
+
+    @model_validator(mode="after")
+    def _age_or_band(self) -> PersonInput:
+        if self.age is not None and self.age_band is not None:
+            raise ValueError("give the age or the age band, not both")
+        return self
+
+
+class VehicleInput(_Input):
+    """A vehicle involved."""
+
+    role: VehicleRole
+    plate: str | None = Field(default=None, min_length=1, max_length=card_rules.PLATE_MAX)
+    make: str | None = _NAMED
+    model: str | None = _NAMED
+    colour: str | None = _NAMED
+    description: str | None = _TEXT
 
 
 class PlaceInput(_Input):
@@ -40,6 +116,7 @@ class LocationInput(_Input):
     """Where help is needed. Setting lat/lon without ``source`` means the operator set them."""
 
     address: str | None = Field(default=None, max_length=500)
+    structured_address: StructuredAddressInput | None = None
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
     radius_m: float | None = Field(default=None, ge=0, le=1_000_000)
@@ -68,6 +145,16 @@ class CardPatch(_Input):
     caller: CallerInput | None = None
     location: LocationInput | None = None
     incident: IncidentInput | None = None
+    persons: list[PersonInput] | None = Field(
+        default=None,
+        max_length=card_rules.MAX_PERSONS,
+        description="the persons involved; the list sent replaces the card's, null clears it",
+    )
+    vehicles: list[VehicleInput] | None = Field(
+        default=None,
+        max_length=card_rules.MAX_VEHICLES,
+        description="the vehicles involved; the list sent replaces the card's, null clears it",
+    )
 
     def changes(self) -> dict[str, Any]:
         """The fields that were sent, nested, with explicit nulls kept; a whole group sent as
@@ -86,7 +173,10 @@ _GROUPS: dict[str, type[_Input]] = {
 }
 
 # What a cleared group holds where "nothing" is not null: a cleared location is unconfirmed.
-_CLEARED: dict[str, dict[str, Any]] = {"location": {"confirmed": False}}
+_CLEARED: dict[str, dict[str, Any]] = {
+    "location": {"confirmed": False},
+    "caller": {"conditions": []},
+}
 
 
 class CardCreate(CardPatch):

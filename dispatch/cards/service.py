@@ -84,6 +84,7 @@ def apply_changes(
         and "type" in incident
         and "priority" not in incident,
     )
+    _tidy_parts(merged)
     point = merged["location"]
     if (point.get("lat") is None) != (point.get("lon") is None):
         raise Invalid("location needs both lat and lon, or neither")
@@ -93,6 +94,19 @@ def apply_changes(
         point["source"] = None
     merged["updated_at"] = now.isoformat()
     return store.checked(merged)
+
+
+def _tidy_parts(card: dict[str, Any]) -> None:
+    """Revision 1.2's parts in their one form: a cleared list is empty, a condition is listed
+    once, an address with no part is left out."""
+    for name in ("persons", "vehicles"):
+        if card.get(name) is None:
+            card.pop(name, None)
+    caller = card["caller"]
+    caller["conditions"] = list(dict.fromkeys(caller.get("conditions") or []))
+    address = card["location"].get("structured_address")
+    if isinstance(address, dict) and all(value is None for value in address.values()):
+        card["location"]["structured_address"] = None
 
 
 def _check_incident(
