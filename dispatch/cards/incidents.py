@@ -31,7 +31,7 @@ from dispatch.cards.models import CardRow
 from dispatch.cards.routing import Classifier
 from dispatch.cards.service import check_may_edit, check_open
 from dispatch.core.actor import Actor
-from dispatch.errors import Conflict, Invalid, NotFound
+from dispatch.errors import Conflict, Invalid, NotFound, said
 
 _INCIDENT_LINKS = frozenset({LinkKind.PARENT, LinkKind.CHILD})
 
@@ -49,7 +49,8 @@ async def _head_of(session: AsyncSession, card_id: uuid.UUID) -> uuid.UUID:
     if merged(card):
         survivor = next(link for link in card.links if link.kind is LinkKind.MERGED_INTO)
         raise Conflict(
-            f"card {card.number} was merged into {survivor.number}; join that incident instead"
+            f"card {card.number} was merged into {survivor.number}; join that incident instead",
+            said=said("incident_card_merged", card=card.number, survivor=survivor.number),
         )
     return card.incident_id or card.id
 
@@ -81,23 +82,33 @@ async def join(
     """Make the card a member of the incident ``incident_card_id`` heads or belongs to."""
     head_id = await _head_of(session, incident_card_id)
     if head_id == card_id:
-        raise Invalid("a card cannot join its own incident")
+        raise Invalid(
+            "a card cannot join its own incident", said=said("incident_own", card=str(card_id))
+        )
     rows = await _locked(session, (card_id, head_id))
     card, head = store.to_card(rows[card_id]), store.to_card(rows[head_id])
     check_may_edit(card, actor)
     if card.incident_id == head_id:
-        raise Conflict(f"card {card.number} is already part of incident {head.number}")
+        raise Conflict(
+            f"card {card.number} is already part of incident {head.number}",
+            said=said("incident_already_joined", card=card.number, incident=head.number),
+        )
     if card.incident_id is not None and card.incident_id != card.id:
         raise Conflict(
-            f"card {card.number} is part of another incident; merge the incidents instead"
+            f"card {card.number} is part of another incident; merge the incidents instead",
+            said=said("incident_other", card=card.number),
         )
     if card.incident_id == card.id:
         raise Conflict(
             f"card {card.number} heads an incident with other calls; merge it into "
-            f"{head.number} instead"
+            f"{head.number} instead",
+            said=said("incident_heads_others", card=card.number, incident=head.number),
         )
     if not joinable(head):
-        raise Conflict(f"card {head.number} is closed as no incident; it cannot be joined")
+        raise Conflict(
+            f"card {head.number} is closed as no incident; it cannot be joined",
+            said=said("incident_not_joinable", card=head.number),
+        )
     detail = {"incident_id": str(head_id), "incident_number": head.number}
     await store.save(
         session,
@@ -159,15 +170,19 @@ async def merge(
     ``merged_into`` link and is closed as a duplicate (if still open); it and the members of an
     incident it headed join the survivor's incident, whose head links each of them."""
     if card_id == into_card_id:
-        raise Invalid("a card cannot be merged into itself")
+        raise Invalid("a card cannot be merged into itself", said=said("incident_merge_self"))
     head_id = await _head_of(session, into_card_id)
     if head_id == card_id:
         raise Conflict(
-            "the surviving card is part of the incident this card heads; merge the other way"
+            "the surviving card is part of the incident this card heads; merge the other way",
+            said=said("incident_merge_backwards"),
         )
     merged_card = store.to_card(await store.load(session, card_id))
     if merged(merged_card):
-        raise Conflict(f"card {merged_card.number} was already merged")
+        raise Conflict(
+            f"card {merged_card.number} was already merged",
+            said=said("incident_card_merged_already", card=merged_card.number),
+        )
     members: list[uuid.UUID] = []
     if merged_card.incident_id == merged_card.id:
         members = list(

@@ -8,6 +8,7 @@ import {
   acceptProposal, configureCard, confirmLocation, currentCard, dismissProposal, relabelCard, showCard,
 } from "./card.js";
 import { closeDialog, escapeDialog, installDialog, openDialog } from "./dialogs.js";
+import { configureIncidents, focusIncidents, showIncidents } from "./incidents.js";
 import { connectionStatus, toast } from "./dom.js";
 import { hhmm, languageName, named, number, percentage, pick, queueTitle, said, t } from "./i18n.js";
 import { installShortcuts, shortcutTable } from "./keys.js";
@@ -40,6 +41,7 @@ const session = createSession({
     app.reference = await loadReference();
     configureCard({ onSaved: cardSaved, toast, reference: app.reference });
     configureCaller(app.reference);
+    configureIncidents({ onSaved: cardSaved, toast, types: app.reference.types });
   },
   enter: () => {
     showCard(null);
@@ -56,6 +58,7 @@ const session = createSession({
     for (const name of Object.keys(app.parts)) render(name);
     connectionStatus();
     relabelCard();
+    showIncidents(null).then(() => showIncidents(currentCard()));
     drawCaller();
     actions.showScript(currentCard());
     $("map").dataset.key = "";
@@ -338,6 +341,7 @@ function showActive() {
   const card = app.activeCardId ? app.latest.get(app.activeCardId) || null : null;
   const ready = ["available", "reserved", "on_call", "wrap_up"].includes(app.parts.state?.state);
   showCard(card, ready ? "waiting_for_call" : "press_available");
+  showIncidents(card);
   actions.showScript(card);
   drawMap($("map"), card);
   const call = app.parts.call;
@@ -483,6 +487,7 @@ function shortcutActions() {
     nextLanguage: () => session.nextLanguage(),
     largerText: () => session.toggleLargeText(),
     callerHistory: inConsole(callerHistory),
+    focusIncidents,
   };
 }
 

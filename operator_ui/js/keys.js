@@ -28,6 +28,7 @@ export const SHORTCUTS = [
   { keys: "Alt+J", label: "key_map", action: "focusMap" },
   { keys: "Alt+M", label: "key_reply", action: "focusReply" },
   { keys: "Alt+O", label: "key_caller_history", action: "callerHistory" },
+  { keys: "Alt+U", label: "key_incidents", action: "focusIncidents" },
   { keys: "Alt+ArrowDown", label: "key_next_card", action: "nextCard" },
   { keys: "Alt+ArrowUp", label: "key_next_card", action: "previousCard" },
   { keys: "Alt+Z", label: "key_larger_text", action: "largerText" },
