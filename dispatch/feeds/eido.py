@@ -7,6 +7,14 @@ routed service ``<code>.<agency_id>``, a person of the centre ``<user id>@<agenc
 other component ``urn:uz:112:card:<card UUID>:<part>``. Registry values come from the tables
 below (our reading of the NENA and IANA registries); the card's own code travels too, in the
 matching ``...Internal...`` field. A component with no time of its own has ``updated_at``.
+
+Revision 1.2's parts (``eido_parts.py``): the structured address goes into the civic address,
+persons into person components, vehicles into vehicle components, attachments into media
+components (a reference, never the bytes), the caller's conditions onto the caller's person.
+Links: ``related``/``duplicate`` -> link RELATED, ``parent`` -> PARENT, ``child`` -> CHILD;
+``merged_into``/``merged_from`` -> a merge component whose ``incidentMergeDirectionCode`` says
+what the referenced incident does: on the merged card the survivor is REPLACING, on the
+survivor the merged card is REPLACED.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ from lxml import etree
 import cardschema
 from cardschema import CardStatus, LocationSource
 from cardschema import ServiceStatus as _S  # noqa: N814
+from dispatch.feeds import eido_parts
 
 DEFAULT_AGENCY_ID = "112.uz"
 EIDO_VERSION = "1.0"
@@ -99,9 +108,7 @@ def _refs(*components: _Component | None) -> list[_Ref] | None:
 
 
 def _civic(where: cardschema.Location) -> list[tuple[str, str]]:
-    named = (("A1", where.region), ("A2", where.district))
-    civic = [(key, place.name or place.code) for key, place in named if place is not None]
-    return civic + ([] if where.address is None else [("LOC", where.address)])
+    return eido_parts.civic_parts(where)
 
 
 def _tel(number: str) -> str:
@@ -159,6 +166,9 @@ class _Export:
         self.location: _Component | None = None
         self.callback: _Component | None = None
         self.person: _Component | None = None
+        self.persons: list[_Component] = []
+        self.vehicles: list[_Component] = []
+        self.media: list[_Component] = []
 
     def component(self, cid: str, at: datetime | None = None, **fields: Any) -> _Component:
         """Return a component: the prologue (``agency``, ``agent``) and fields that are not None."""
@@ -192,6 +202,12 @@ class _Export:
             staff.append(self.agent(card.supervisor_id, "Supervisor"))
         self.add_location()
         self.add_caller()
+        self.persons = eido_parts.persons(card, self.component, self.base, self.call_id)
+        self.vehicles = eido_parts.vehicles(card, self.component, self.base)
+        self.media = eido_parts.media(card, self.component, self.base)
+        links, merges = eido_parts.links_and_merges(
+            card, self.component, self.base, lambda other: incident_tracking_id(other, self.agency)
+        )
         doc = self.component(
             incident_tracking_id(card.id, self.agency),
             stamp,
@@ -208,7 +224,8 @@ class _Export:
             incidentOwningAgencyIndicator=True,
         )
         parts: dict[str, list[_Component]] = {
-            "linkComponent": self.links(),
+            "mergeComponent": merges,
+            "linkComponent": links,
             "callComponent": [self.call()],
             "callbackComponent": [] if self.callback is None else [self.callback],
             "notesComponent": self.notes,
@@ -216,7 +233,9 @@ class _Export:
             "agencyComponent": [centre, *agencies],
             "agentComponent": self.agents(),
             "locationComponent": [] if self.location is None else [self.location],
-            "personComponent": [] if self.person is None else [self.person],
+            "personComponent": ([] if self.person is None else [self.person]) + self.persons,
+            "vehicleComponent": self.vehicles,
+            "mediaComponent": self.media,
         }
         doc.update((name, items) for name, items in parts.items() if items)
         doc["@context"] = {"@vocab": JSON_LD_VOCAB}
@@ -253,7 +272,9 @@ class _Export:
             incidentCommonPriorityNumber=facts.priority,
             agentReference=staff or None,
             locationReference=_refs(self.location),
-            personReference=_refs(self.person),
+            personReference=_refs(self.person, *self.persons),
+            vehicleReference=_refs(*self.vehicles),
+            mediaReferences=_refs(*self.media),
             beatOrDispatchGroupText=None if district is None else district.code,
             dispositionComponent=None if disposition is None else [disposition],
             notesReference=notes or None,
@@ -285,19 +306,26 @@ class _Export:
                 updatedCbn=updated,
             )
         name, language = self.card.caller.name, LANGUAGES.get(self.card.language)
-        if self.callback is None and name is None:
+        disabilities, conditions = eido_parts.caller_conditions(self.card)
+        if self.callback is None and name is None and not conditions:
             return
         person: _Component = {}
         if name is not None:
             person["name"] = [{"personFullName": [{"value": name}]}]
         if language is not None:
             person["primaryLanguage"] = [{"languageCode": [{"simpleType": language}]}]
+        if disabilities is not None:
+            person["physicalDisability"] = disabilities
+        notes = None
+        if conditions:
+            notes = [self.note("caller:conditions", _html(*conditions), self.card.updated_at)]
         self.person = self.component(
             f"{self.base}:caller",
             personIncidentRoleRegistryText=["Caller"],
             ncPersonComponent=person or None,
             callIdentifier=[self.call_id],
             callBackReference=None if self.callback is None else _ref(self.callback["$id"]),
+            notesReference=notes,
         )
 
     def call(self) -> _Component:
@@ -376,17 +404,6 @@ class _Export:
             texts += [] if handoff.note is None else [handoff.note]
             refs.append(self.note(f"{part}:handoff", _html(*texts), handoff.at, agent=handoff.by))
         return refs
-
-    def links(self) -> list[_Component]:
-        return [
-            self.component(
-                f"{self.base}:link:{i}",
-                incidentTrackingIdentifier=incident_tracking_id(link.card_id, self.agency),
-                linkDirectionCode="RELATED",
-                transactionReasonText=" ".join(filter(None, (link.kind.value, link.number))),
-            )
-            for i, link in enumerate(self.card.links, start=1)
-        ]
 
     def agents(self) -> list[_Component]:
         return [
