@@ -12,6 +12,8 @@ import { Stream } from "../../operator/js/stream.js";
 import * as commands from "./commands.js";
 import { clock, h, secondsSince } from "./dom.js";
 import { installDrag } from "./drag.js";
+import { drawIncidents, focusIncidents, startIncidents, stopIncidents } from "./incidents.js";
+import { marksDialog } from "./marks.js";
 import * as panels from "./panels.js";
 import en from "./texts/en.js";
 import ru from "./texts/ru.js";
@@ -28,6 +30,7 @@ const SHORTCUTS = [
   { keys: "Alt+4", label: "key_cards", action: "focusCards" },
   { keys: "Alt+5", label: "key_followup", action: "focusFollowup" },
   { keys: "Alt+6", label: "key_queues", action: "focusQueues" },
+  { keys: "Alt+7", label: "key_incidents_list", action: "focusIncidents" },
   { keys: "Alt+M", label: "key_move", action: "move" },
   { keys: "Alt+T", label: "key_takeover", action: "takeover" },
   { keys: "Alt+P", label: "key_priority", action: "priority" },
@@ -39,6 +42,7 @@ const SHORTCUTS = [
   { keys: "Alt+B", label: "key_wallboard", action: "wallboard" },
   { keys: "Alt+Z", label: "key_larger_text", action: "largerText" },
   { keys: "Alt+G", label: "key_language", action: "nextLanguage" },
+  { keys: "Alt+K", label: "key_caller_marks", action: "callerMarks" },
   { keys: "Escape", label: "key_escape", action: "escape" },
 ];
 // Which panels to redraw when a part changes (panels read several parts).
@@ -88,14 +92,17 @@ const session = createSession({
     app.stream.start();
     clearInterval(app.ticker);
     app.ticker = setInterval(tick, 1000);
+    startIncidents(app.reference.types);
   },
   relabel: () => {
     drawPalettes();
     for (const name of Object.keys(REDRAW)) redraw(name);
     connectionStatus();
     showView();
+    drawIncidents();
   },
   leave: () => {
+    stopIncidents();
     app.stream?.stop();
     app.stream = null;
     clearInterval(app.ticker);
@@ -112,6 +119,7 @@ async function start() {
   installLists();
   $("help-button").addEventListener("click", showHelp);
   $("wallboard-button").addEventListener("click", toggleWallboard);
+  $("marks-button").addEventListener("click", () => marksDialog().catch((error) => toast(error.message, true)));
   window.addEventListener("hashchange", showView);
   await session.start();
 }
@@ -372,6 +380,7 @@ function shortcutActions() {
     focusCards: inConsole(() => focusList("cards")),
     focusFollowup: inConsole(() => focusList("followup")),
     focusQueues: inConsole(() => focusList("queues")),
+    focusIncidents: inConsole(focusIncidents),
     move: onChosen("calls", "move"),
     priority: onChosen("calls", "priority"),
     takeover: inConsole(() => {
@@ -386,6 +395,7 @@ function shortcutActions() {
     reroute: onChosen("followup", "reroute"),
     wallboard: () => !$("console").hidden && toggleWallboard(),
     nextLanguage: () => session.nextLanguage(),
+    callerMarks: inConsole(() => marksDialog().catch((error) => toast(error.message, true))),
     largerText: () => session.toggleLargeText(),
   };
 }

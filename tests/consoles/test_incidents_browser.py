@@ -90,3 +90,14 @@ async def test_the_third_call_about_a_fire_joins_its_incident_in_one_step(
             ).content
         ).incident_id
         await page.close()
+
+        # The supervisor sees the incident with its three calls (Alt+7 goes to it).
+        floor = await open_page(browser, f"{server.http}/supervisor/")
+        await sign_in_page(floor, "supervisor1")
+        row = floor.locator(f'#incidents tr[data-key="{head["id"]}"]')
+        await expect(row).to_contain_text("3 ta qo‘ng‘iroq")
+        await expect(row.locator("li[data-role]")).to_have_count(3)
+        await expect(row.locator('li[data-role="head"]')).to_contain_text(head["number"][-6:])
+        await floor.keyboard.press("Alt+7")
+        await expect(row).to_be_focused()
+        await floor.close()
