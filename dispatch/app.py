@@ -14,16 +14,19 @@ from dispatch.agencies.api import router as services_router
 from dispatch.agencies.units_api import router as units_router
 from dispatch.analytics.api import router as analytics_router
 from dispatch.analytics.ui import mount_analytics_ui
+from dispatch.attachments.api import router as attachments_router
 from dispatch.audit.api import router as audit_router
 from dispatch.audit.sealing import audit_sealer
 from dispatch.auth.api import router as auth_router
 from dispatch.auth.cache import CredentialCache, forget_on_changes
 from dispatch.auth.throttle import SignInThrottle, ThrottleRules
 from dispatch.callbacks.api import router as callbacks_router
+from dispatch.callers.api import router as callers_router
 from dispatch.calls.aml_api import router as aml_router
 from dispatch.calls.api import router as calls_router
 from dispatch.calls.gateway.api import router as gateway_router
 from dispatch.cards.api import router as cards_router
+from dispatch.cards.attachments_api import router as card_files_router
 from dispatch.cards.incidents_api import router as incidents_router
 from dispatch.cards.listeners import card_listeners
 from dispatch.cards.routing.api import router as classifier_router
@@ -85,6 +88,9 @@ ROUTERS: tuple[APIRouter, ...] = (
     queues_router,
     callbacks_router,
     qa_router,
+    attachments_router,
+    card_files_router,
+    callers_router,
 )
 
 

@@ -3,9 +3,11 @@
 from dispatch.agencies.models import Service
 from dispatch.agencies.units_models import Unit, UnitCoverage
 from dispatch.analytics.models import CallPlace, PlaceMark
+from dispatch.attachments.models import Attachment
 from dispatch.audit.models import AuditEntry, AuditSeal
 from dispatch.auth.models import ApiKey, SignInSession, User
 from dispatch.callbacks.models import CallbackAttempt, CallbackJoin, CallbackTask
+from dispatch.callers.models import CallerMark
 from dispatch.calls.gateway.models import GatewayCommand
 from dispatch.calls.models import AmlMessage, AmlRefused, Call, CallEvent, CallMessage
 from dispatch.cards.models import CardNumberCounter, CardRow, CardVersion
@@ -29,6 +31,7 @@ __all__ = [
     "AmlMessage",
     "AmlRefused",
     "ApiKey",
+    "Attachment",
     "AuditEntry",
     "AuditSeal",
     "Base",
@@ -40,6 +43,7 @@ __all__ = [
     "CallbackAttempt",
     "CallbackJoin",
     "CallbackTask",
+    "CallerMark",
     "CardNumberCounter",
     "CardRow",
     "CardVersion",

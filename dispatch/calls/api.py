@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Response, status
 
+from dispatch.attachments import service as attachments
 from dispatch.auth.roles import Role
 from dispatch.calls import messages, service, timeline
 from dispatch.calls.schemas import CallCreate, CallOut, EventIn, EventOut, MessageIn, MessageOut
@@ -36,17 +37,20 @@ async def create_call(
 ) -> CallOut:
     """A gateway reports a new call (201), or a text message of an open conversation (200)."""
     now = clock.now()
-    call, created, aml = await service.create_call(
+    call, created, aml, files = await service.create_call(
         session,
         gateway.actor,
         body,
         now=now,
         conversation_window=timedelta(minutes=settings.conversation_window_minutes),
         aml_window=timedelta(minutes=settings.aml_match_window_minutes),
+        files=attachments.Policy.of(settings),
     )
     if not created:
         response.status_code = status.HTTP_200_OK
-    return service.call_out(call, aml, now=now)
+    answer = service.call_out(call, aml, now=now)
+    answer.attachments = files
+    return answer
 
 
 @router.get("/calls/{call_id}", response_model=CallOut)

@@ -7,7 +7,8 @@ The cards of these calls are the cards capability's to add (``dispatch.cards.cal
 
 from __future__ import annotations
 
-from datetime import timedelta
+import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -38,6 +39,7 @@ _IN_WINDOW = (
     & (Call.id != bindparam("this_call"))
 )
 _ORDER = (Call.created_at.desc(), Call.id.desc())
+_NO_CALL = uuid.UUID(int=0)
 
 
 def _earlier_by(column: InstrumentedAttribute[str | None]) -> Any:
@@ -71,15 +73,50 @@ async def earlier_calls(
     caller = caller_of(call)
     if caller is None:
         return [], False
-    statement = _BY_NUMBER if call.caller_key else _BY_ADDRESS
+    return await _calls(
+        session,
+        _BY_NUMBER if call.caller_key else _BY_ADDRESS,
+        caller,
+        since=call.created_at - window,
+        until=call.created_at,
+        excluding=call.id,
+        limit=limit,
+    )
+
+
+async def calls_of_number(
+    session: AsyncSession,
+    number: str,
+    *,
+    since: datetime,
+    until: datetime,
+    limit: int = HISTORY_LIMIT,
+) -> tuple[list[EarlierCall], bool]:
+    """The calls from ``number`` (normalised, ``numbers.normalise_number``) made in
+    [since, until], newest first, at most ``limit``; True when there were more."""
+    return await _calls(
+        session, _BY_NUMBER, number, since=since, until=until, excluding=None, limit=limit
+    )
+
+
+async def _calls(
+    session: AsyncSession,
+    statement: Any,
+    caller: str,
+    *,
+    since: datetime,
+    until: datetime,
+    excluding: uuid.UUID | None,
+    limit: int,
+) -> tuple[list[EarlierCall], bool]:
     rows = (
         await session.execute(
             statement,
             {
                 "caller": caller,
-                "since": call.created_at - window,
-                "until": call.created_at,
-                "this_call": call.id,
+                "since": since,
+                "until": until,
+                "this_call": excluding or _NO_CALL,
                 "most": limit + 1,
             },
         )

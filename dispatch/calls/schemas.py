@@ -8,6 +8,7 @@ from datetime import datetime
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from cardschema import Channel, LocationSource
+from dispatch.attachments.schemas import MAX_PER_MESSAGE, AttachmentIn, AttachmentReceipt
 from dispatch.calls.lifecycle import CallEventType, CallStatus
 
 PHONE_PATTERN = r"^\+?[0-9*#]{1,20}$"
@@ -55,6 +56,11 @@ class CallCreate(BaseModel):
         pattern=ID_PATTERN,
         description="the gateway's id of this message; a repeat is not stored twice",
     )
+    attachments: list[AttachmentIn] = Field(
+        default_factory=list,
+        max_length=MAX_PER_MESSAGE,
+        description="MMS or e-mail files (SMS and e-mail only); each stored or refused alone",
+    )
 
 
 class AmlProposal(BaseModel):
@@ -99,6 +105,9 @@ class CallOut(BaseModel):
     last_message_at: datetime | None
     created_at: datetime
     aml: AmlProposal | None = None
+    attachments: list[AttachmentReceipt] = Field(
+        default=[], description="in the answer to a gateway's message: what became of its files"
+    )
 
 
 class EventIn(BaseModel):

@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dispatch.attachments import service as attachments
+from dispatch.attachments.schemas import AttachmentReceipt
 from dispatch.audit import service as audit
 from dispatch.calls import aml_service, messages
 from dispatch.calls.aml_service import latest_aml_for_call
@@ -46,21 +48,25 @@ async def create_call(
     now: datetime,
     conversation_window: timedelta = CONVERSATION_WINDOW,
     aml_window: timedelta = AML_MATCH_WINDOW,
-) -> tuple[Call, bool, AmlMessage | None]:
+    files: attachments.Policy | None = None,
+) -> tuple[Call, bool, AmlMessage | None, list[AttachmentReceipt]]:
     """A new call in its queue, or (False) the open conversation the message joins; with the
-    AML position that counts for it (``latest_aml_for_call``)."""
+    AML position that counts for it (``latest_aml_for_call``) and what became of the
+    message's files (stored against the call by ``files``' policy, or refused one by one)."""
     _check(data)
     if data.channel in messages.TEXT_CHANNELS:
         existing = await messages.find_repeat(session, data)
         if existing is not None:
-            return existing, False, await latest_aml_for_call(session, existing.id)
+            return existing, False, await latest_aml_for_call(session, existing.id), []
         conversation = await messages.find_conversation(
             session, data, now=now, window=conversation_window
         )
         if conversation is not None:
             bind(call_id=conversation.id)
             await messages.append_incoming(session, actor, conversation, data, now=now)
-            return conversation, False, await latest_aml_for_call(session, conversation.id)
+            receipts = await _files(session, actor, conversation, data, files, now=now)
+            aml = await latest_aml_for_call(session, conversation.id)
+            return conversation, False, aml, receipts
     call = Call(
         id=uuid.uuid4(),
         channel=data.channel.value,
@@ -96,14 +102,33 @@ async def create_call(
         "call.created",
         {"call_id": str(call.id), "queue": call.queue, "channel": call.channel},
     )
+    receipts = await _files(session, actor, call, data, files, now=now)
     aml = await aml_service.attach_waiting(session, actor, call, now=now, window=aml_window)
-    return call, True, aml
+    return call, True, aml, receipts
+
+
+async def _files(
+    session: AsyncSession,
+    actor: Actor,
+    call: Call,
+    data: CallCreate,
+    files: attachments.Policy | None,
+    *,
+    now: datetime,
+) -> list[AttachmentReceipt]:
+    if not data.attachments:
+        return []
+    return await attachments.store_from_gateway(
+        session, actor, files or attachments.Policy(), data.attachments, call_id=call.id, now=now
+    )
 
 
 def _check(data: CallCreate) -> None:
     text_channel = data.channel in messages.TEXT_CHANNELS
-    if text_channel and not data.text:
-        raise Invalid(f"text: an {data.channel} call needs its text")
+    if text_channel and not data.text and not data.attachments:
+        raise Invalid(f"text: an {data.channel} call needs its text (or a file)")
+    if data.attachments and not text_channel:
+        raise Invalid("attachments: only SMS (MMS) and e-mail messages carry files")
     if data.subject is not None and data.channel != "email":
         raise Invalid("subject: only an e-mail has a subject")
     if not text_channel and (data.conversation_id or data.message_id):

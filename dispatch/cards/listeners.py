@@ -1,4 +1,5 @@
-"""Card work triggered by other capabilities' events: an AML position for a call with a card.
+"""Card work triggered by other capabilities' events: an AML position for a call with a card;
+a caller's files onto the call's card (``attachments.attachment_listener``).
 
 A position that arrives before the card is opened is taken when the card is created (see
 ``service.create_card``), so an event missed here (e.g. during a restart) only delays it until
@@ -14,6 +15,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 
 from cardschema import LocationSource
+from dispatch.cards.attachments import attachment_listener
 from dispatch.cards.location import apply_automatic_location, card_for_call
 from dispatch.cards.routing import default_classifier
 from dispatch.core.actor import SYSTEM
@@ -65,7 +67,8 @@ async def card_listeners(runtime: Runtime) -> AsyncIterator[None]:
     subscription = runtime.bus.subscribe("call.location_proposed")
     task = asyncio.create_task(_listen(runtime, subscription), name="cards.listeners")
     try:
-        yield
+        async with attachment_listener(runtime):
+            yield
     finally:
         await subscription.close()
         await stop_tasks([task])

@@ -33,7 +33,18 @@ from dispatch.feeds import followup, outbox
 # Changes that send the new version to every service the card is routed to. Status reports
 # from the services themselves (``service_status``) are not echoed back to them.
 DELIVERED_CHANGES = frozenset(
-    {"routed", "rerouted", "update", "note", "link", "closed", "import", "location", "callback"}
+    {
+        "routed",
+        "rerouted",
+        "update",
+        "note",
+        "link",
+        "closed",
+        "import",
+        "location",
+        "callback",
+        "attachment",
+    }
 )
 
 

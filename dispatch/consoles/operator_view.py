@@ -7,7 +7,8 @@ Parts (``parts`` of the snapshot; a delta carries the changed ones whole):
   on_break), ``reason``, ``since``, ``wrap_up_until``, ``call_id``, skills and queues.
 - ``offer`` — the call ringing at this console (id, call_id, queue, expires_at) or null.
 - ``call`` — the call the operator works on (on the call or wrapping up): the call as
-  ``GET /calls/{id}`` shows it, its SMS/e-mail ``messages``, and ``card_id`` when a card is open.
+  ``GET /calls/{id}`` shows it, its SMS/e-mail ``messages``, and ``card_id`` when a card is open;
+  the active ``caller_marks`` of its number (warnings only) and the caller's ``attachments``.
 - ``cards`` — the operator's cards not yet closed, newest first, each the card JSON with its
   ``completeness``.
 - ``queue`` (shared) — waiting calls, longest wait, operators free and today's service level,
@@ -24,11 +25,13 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
+from dispatch.attachments import service as attachments
 from dispatch.auth import service as auth
 from dispatch.auth.roles import Role
 from dispatch.callbacks import board as callback_board
 from dispatch.callbacks.tasks import TOPIC as CALLBACK_TOPIC
 from dispatch.callbacks.tasks import Policy
+from dispatch.callers import service as caller_marks
 from dispatch.calls import messages as call_messages
 from dispatch.calls import service as calls
 from dispatch.cards import lifecycle
@@ -102,6 +105,11 @@ async def call(context: PartContext) -> dict[str, Any] | None:
     )
     card_id = await card_for_call(session, row.id)
     out["card_id"] = str(card_id) if card_id else None
+    # A mark only warns: shown beside the call, read by nothing that queues or routes it.
+    marks = await caller_marks.active_marks(session, row.caller_key, now=now)
+    out["caller_marks"] = [mark.model_dump(mode="json") for mark in marks]
+    files = await attachments.of_call(session, row.id)
+    out["attachments"] = [attachments.attachment_out(f).model_dump(mode="json") for f in files]
     return out
 
 
@@ -183,6 +191,8 @@ async def touches(event: Event, lookups: Lookups) -> list[Touch]:
         found.append(Touch("queue"))
     if topic == CALLBACK_TOPIC:
         found.append(Touch("callbacks"))
+    if topic == caller_marks.TOPIC:
+        found.append(Touch("call"))
     person = payload.get("operator") or payload.get("username")
     if isinstance(person, str):
         found += [Touch("state", person), Touch("offer", person), Touch("call", person)]

@@ -133,6 +133,10 @@ class Settings(BaseSettings):
     # the key is audit_key, or one derived from secret_key when unset.
     audit_checkpoint_dir: Path | None = Path("var/audit-checkpoints")
     audit_key: SecretStr | None = None
+    # Attachments (callers' photos and video, operators' files): kept in the database, or as
+    # files named by their SHA-256 in this folder when set; a larger file is refused (413).
+    attachments_dir: Path | None = None
+    attachment_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1, le=512 * 1024 * 1024)
     # Migrations (and `migrate`) run with this URL when set: PostgreSQL's table owner, while the
     # server's own role may only insert into and read the audit tables (README, "The audit").
     migrate_database_url: str | None = None
@@ -148,6 +152,12 @@ class Settings(BaseSettings):
     def _migrate_driver(cls, url: str | None) -> str | None:
         """The same URLs as ``database_url``; empty means none."""
         return _async_url(url, "DISPATCH_MIGRATE_DATABASE_URL") if url else None
+
+    @field_validator("attachments_dir", mode="before")
+    @classmethod
+    def _attachments_in_database(cls, value: object) -> object:
+        """An empty value keeps attachments in the database."""
+        return None if value == "" else value
 
     @field_validator("audit_checkpoint_dir", mode="before")
     @classmethod

@@ -1,12 +1,13 @@
 // The caller panel: who is calling and from where, in sight for the whole call (above the card,
 // never scrolled away with it): number, channel, language, location with its uncertainty and
 // source, the call's running time; and the caller's earlier calls and cards of the last 30 days
-// one key away (Alt+O, a dialog that Escape closes). The product has no hold yet, so the panel
-// shows none.
+// one key away (Alt+O, a dialog that Escape closes). A supervisor's marks on the number show
+// first, as a warning line (the call is handled as any other); the caller's files as buttons
+// that download them. The product has no hold yet, so the panel shows none.
 
-import { api } from "./api.js";
+import { api, ApiError, token } from "./api.js";
 import { openDialog } from "./dialogs.js";
-import { h } from "./dom.js";
+import { h, toast } from "./dom.js";
 import { dateTime, languageName, number, pick, t } from "./i18n.js";
 
 const panel = { call: null, state: null, now: () => Date.now() };
@@ -52,6 +53,53 @@ function item(name, label, value) {
     h("span", { class: "caller-value", id: `caller-${name}`, text: value }));
 }
 
+/** "Repeat nuisance caller — reason — until date; the call is handled as any other". */
+function markText(mark) {
+  const until = mark.expires_at ? ` — ${t("caller_mark_until", { date: dateTime(mark.expires_at) })}` : "";
+  return `${t(`caller_mark_${mark.kind}`)} — ${mark.reason}${until}; ${t("caller_mark_as_any")}`;
+}
+
+/** The supervisors' marks on the caller's number: a warning only, never a block. */
+function marksWarning(call) {
+  const marks = call.caller_marks || [];
+  if (!marks.length) return null;
+  return h("div", { class: "caller-marks", id: "caller-marks", role: "note", "aria-label": t("caller_marks_label") },
+    ...marks.map((mark) => h("p", {
+      class: `caller-mark caller-mark-${mark.kind}`, dataset: { markId: mark.id }, text: markText(mark),
+      title: mark.note || undefined,
+    })));
+}
+
+/** The caller's file, fetched with the session's token and saved under its own name. */
+async function download(file) {
+  try {
+    const response = await fetch(`/api/v1/attachments/${file.id}`, { headers: { Authorization: `Bearer ${token()}` } });
+    if (!response.ok) {
+      const body = await response.json().catch(() => null);
+      throw new ApiError(response.status, (body && body.detail) || response.statusText, body);
+    }
+    const url = URL.createObjectURL(await response.blob());
+    const link = h("a", { href: url, download: file.filename, hidden: true });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  } catch (error) {
+    toast(error.message, true);
+  }
+}
+
+function filesList(call) {
+  const files = call.attachments || [];
+  if (!files.length) return null;
+  return h("div", { class: "caller-item caller-files", id: "caller-files" },
+    h("span", { class: "caller-label", text: t("call_attachments") }),
+    ...files.map((file) => h("button", {
+      type: "button", class: "caller-file", dataset: { attachmentId: file.id },
+      text: `${file.filename} (${number(Math.ceil(file.size / 1024))} KB)`, onclick: () => download(file),
+    })));
+}
+
 /** Draw the panel for the call the operator works on (hidden without one). */
 export function renderCaller(call, state, now) {
   panel.call = call;
@@ -79,6 +127,10 @@ export function renderCaller(call, state, now) {
     item("timer", t("caller_timer"), ""),
     button,
   );
+  const warning = marksWarning(call);
+  if (warning) node.prepend(warning);
+  const files = filesList(call);
+  if (files) node.append(files);
   tickCaller();
 }
 

@@ -202,6 +202,12 @@ POLICY: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/api/v1/qa/training-topics"): QA,
     ("GET", "/api/v1/qa/training-topics"): QA_READERS,
     ("PATCH", "/api/v1/qa/training-topics/{topic_id}"): QA_READERS,
+    ("GET", "/api/v1/attachments/{attachment_id}"): CARD_READERS,
+    ("POST", "/api/v1/cards/{card_id}/attachments"): CALL_TAKERS,
+    ("GET", "/api/v1/caller-marks"): QA_READERS,
+    ("POST", "/api/v1/caller-marks"): frozenset({Role.SUPERVISOR}),
+    ("DELETE", "/api/v1/caller-marks/{mark_id}"): frozenset({Role.SUPERVISOR}),
+    ("GET", "/api/v1/callers/{number}/history"): QA_READERS,
 }
 
 SAMPLE_PARAMS = {
@@ -222,6 +228,9 @@ SAMPLE_PARAMS = {
     "session_id": str(uuid.uuid4()),
     "key_id": str(uuid.uuid4()),
     "incident_id": str(uuid.uuid4()),
+    "attachment_id": str(uuid.uuid4()),
+    "mark_id": str(uuid.uuid4()),
+    "number": "+998901234567",
 }
 
 
