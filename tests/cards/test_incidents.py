@@ -3,13 +3,18 @@ and the supervisor's incidents with their calls."""
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 import pytest_asyncio
 
 import cardschema
+from dispatch import migrations
 from dispatch.cards.incident_suggestions import address_similarity, compatible
 from dispatch.core.clock import ManualClock
 from dispatch.core.settings import Settings
@@ -312,3 +317,32 @@ async def test_a_merged_card_reaches_its_services_naming_the_survivor(api: Api) 
     assert [(link.kind.value, str(link.card_id)) for link in last.links] == [
         ("merged_into", survivor["id"])
     ]
+
+
+def test_migration_0022_copies_the_point_of_recent_cards(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'before.db'}"
+    migrations.upgrade(url, "0021")
+    recent = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    old = (datetime.now(UTC) - timedelta(days=5)).strftime("%Y-%m-%d %H:%M:%S.%f")
+    placed = {"location": {"lat": LAT, "lon": LON, "district": {"code": "UZ-SA-SAM"}}}
+    with sqlite3.connect(tmp_path / "before.db") as db:
+        for key, created, document in (("a" * 32, recent, placed), ("b" * 32, old, placed)):
+            db.execute(
+                "INSERT INTO cards (id, number, version, status, created_at, updated_at, document)"
+                " VALUES (?, ?, 1, 'open', ?, ?, ?)",
+                (
+                    key,
+                    f"112-20261205-00000{key[0] == 'b':d}",
+                    created,
+                    created,
+                    json.dumps(document),
+                ),
+            )
+    migrations.upgrade(url)
+    with sqlite3.connect(tmp_path / "before.db") as db:
+        rows = db.execute("SELECT id, lat, lon, district_code FROM cards ORDER BY id").fetchall()
+    assert rows == [("a" * 32, LAT, LON, "UZ-SA-SAM"), ("b" * 32, None, None, None)]
+    migrations.downgrade(url, "0021")
+    with sqlite3.connect(tmp_path / "before.db") as db:
+        columns = {row[1] for row in db.execute("PRAGMA table_info(cards)")}
+    assert not {"lat", "lon", "district_code", "incident_id"} & columns
