@@ -14,7 +14,6 @@ from dispatch.agencies.api import router as services_router
 from dispatch.agencies.units_api import router as units_router
 from dispatch.analytics.api import router as analytics_router
 from dispatch.analytics.ui import mount_analytics_ui
-from dispatch.attachments.api import router as attachments_router
 from dispatch.audit.api import router as audit_router
 from dispatch.audit.sealing import audit_sealer
 from dispatch.auth.api import router as auth_router
@@ -88,7 +87,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     queues_router,
     callbacks_router,
     qa_router,
-    attachments_router,
     card_files_router,
     callers_router,
 )

@@ -9,8 +9,9 @@ Modules:
 - ``service`` — ``store`` (checks, stores, audits ``attachment.store``, emits
   ``attachment.stored``), ``read`` (audited ``attachment.read``), ``of_call``,
   ``set_card``.
-- ``api`` — ``GET /api/v1/attachments/{id}``: the file, as a download, never rendered inline.
-
 It sits below ``calls`` (the gateway's messages carry attachments) and knows calls and cards
-only by their ids; putting an attachment's reference on a card is ``dispatch.cards.attachments``'.
+only by their ids; a file's reference on a card, and who may read a file of a card (a service
+only one routed to it), are ``dispatch.cards.attachments``'; the routes are
+``dispatch.cards.attachments_api`` (``POST /cards/{id}/attachments``,
+``GET /attachments/{id}``).
 """

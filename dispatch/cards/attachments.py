@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 import cardschema
 from cardschema import AttachmentSource
 from dispatch.attachments import service as attachments
+from dispatch.auth.roles import Role
 from dispatch.cards import store
 from dispatch.cards.location import card_for_call
 from dispatch.cards.models import CardRow
@@ -38,7 +39,7 @@ from dispatch.core.database import unit_of_work
 from dispatch.core.logging import get_logger
 from dispatch.core.runtime import Runtime
 from dispatch.core.workers import stop_tasks
-from dispatch.errors import Conflict, said
+from dispatch.errors import Conflict, NotFound, said
 
 if TYPE_CHECKING:  # the rows ``dispatch.attachments`` hands out; its table stays its own
     from dispatch.attachments.models import Attachment as StoredFile
@@ -133,6 +134,29 @@ async def add_file(
     )
     await _reference_on_card(session, actor, row, [file], now=now)
     return file
+
+
+async def read_file(
+    session: AsyncSession,
+    actor: Actor,
+    attachment_id: uuid.UUID,
+    policy: attachments.Policy,
+    *,
+    now: datetime,
+) -> tuple[StoredFile, bytes]:
+    """A file and its bytes for whoever may see it; audited. People as
+    ``attachments.read`` decides; a service only a file on a card routed to it (any other is
+    NotFound to it, as a card not routed to it is)."""
+    if actor.role != Role.SERVICE:
+        return await attachments.read(session, actor, attachment_id, policy, now=now)
+    row = await attachments.get(session, attachment_id)
+    routed: set[str] = set()
+    if row.card_id is not None:
+        card = store.to_card(await store.load(session, row.card_id))
+        routed = {service.code for service in card.services}
+    if actor.service_code is None or actor.service_code not in routed:
+        raise NotFound(f"no attachment with id {attachment_id}")
+    return row, await attachments.content_of(session, actor, row, policy, now=now)
 
 
 async def attach_call_files(

@@ -13,9 +13,11 @@ import cardschema
 from dispatch.core.settings import Settings
 from tests.attachments import files
 from tests.attachments.conftest import audited, mms, stored
+from tests.feeds.conftest import routed_card, service_key
 from tests.fixtures.api import Api, running_api
 from tests.fixtures.waiting import eventually
 
+SAMARQAND = {"lat": 39.6542, "lon": 66.9597, "address": "Registon ko‘chasi 1"}
 pytestmark = [
     pytest.mark.asyncio,
     pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
@@ -132,3 +134,21 @@ async def test_a_callers_files_reach_the_card_opened_later(api: Api, engine: Asy
     found = await eventually(lambda: referenced(2), what="the video on the card")
     assert [item["file_name"] for item in found] == ["olov.jpg", "video.mp4"]
     assert (await card(api, opened["id"], user="analyst1"))["attachments"] == found
+
+
+async def test_a_service_reads_only_the_files_of_cards_routed_to_it(api: Api) -> None:
+    routed = await routed_card(api, ["103"], location=SAMARQAND)
+    response = await upload(api, str(routed["id"]), files.JPEG, "image/jpeg", "jarohat.jpg")
+    assert response.status_code == 201, response.text
+    url = f"/api/v1/attachments/{response.json()['id']}"
+    ambulance = await service_key(api, "103")
+    police = await service_key(api, "102")
+    served = await api.get(url, headers=ambulance)
+    assert served.status_code == 200, served.text
+    assert served.content == files.JPEG
+    assert served.headers["x-content-type-options"] == "nosniff"
+    assert (await api.get(url, headers=police)).status_code == 404
+    # a caller's file not (yet) on a card is no service's
+    call = await mms(api, files.item(files.GIF, "image/gif", "g.gif"))
+    own = await api.get(f"/api/v1/attachments/{call['attachments'][0]['id']}", headers=ambulance)
+    assert own.status_code == 404

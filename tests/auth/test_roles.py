@@ -202,7 +202,7 @@ POLICY: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/api/v1/qa/training-topics"): QA,
     ("GET", "/api/v1/qa/training-topics"): QA_READERS,
     ("PATCH", "/api/v1/qa/training-topics/{topic_id}"): QA_READERS,
-    ("GET", "/api/v1/attachments/{attachment_id}"): CARD_READERS,
+    ("GET", "/api/v1/attachments/{attachment_id}"): CARD_READERS | SERVICE,
     ("POST", "/api/v1/cards/{card_id}/attachments"): CALL_TAKERS,
     ("GET", "/api/v1/caller-marks"): QA_READERS,
     ("POST", "/api/v1/caller-marks"): frozenset({Role.SUPERVISOR}),
