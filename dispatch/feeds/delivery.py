@@ -286,7 +286,7 @@ async def claim(
             version=row.card_version,
             redelivery=row.redelivery,
             attempts=row.attempts,
-            xml=texts[(row.card_id, row.card_version)],
+            xml=payloads.for_service(service_code, texts[(row.card_id, row.card_version)]),
         )
         for row in rows
     ]

@@ -3,11 +3,17 @@ owed (``outbox.enqueue``), and the EIDO rendered the first time a subscriber ask
 
 Rows owed before the payloads were kept (migration 0010) have none: their XML is rendered on
 first use and kept, so even those are rendered once.
+
+What is kept is the whole card. Each transport sends a service its view (``for_service``,
+``eido_for(..., service=)``: ``policy.py`` says which of revision 1.2's fields each service
+receives). A card without those fields is every service's view as kept, found by a look at
+the text; one with them is parsed, reduced and rebuilt, remembered per service and text.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -19,12 +25,40 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import cardschema
 from dispatch.cards import store
+from dispatch.feeds import policy
 from dispatch.feeds.eido import card_to_eido
 from dispatch.feeds.models import FeedPayload
 from dispatch.feeds.outbox import PAYLOADS
 from dispatch.feeds.states import OUTBOX
 
 Key = tuple[uuid.UUID, int]
+
+# The elements of what policy.py may withhold; a card XML without any is sent as kept.
+_GOVERNED = ("<persons>", "<vehicles>", "<attachments>", "<conditions>", "<conditionNote>")
+
+
+def _governed(xml: str) -> bool:
+    return any(marker in xml for marker in _GOVERNED)
+
+
+def for_service(service_code: str, xml: str) -> str:
+    """The kept card XML as ``service_code`` receives it."""
+    return _reduced_xml(service_code, xml) if _governed(xml) else xml
+
+
+@functools.lru_cache(maxsize=256)
+def _reduced_xml(service_code: str, xml: str) -> str:
+    card = cardschema.parse(xml.encode())
+    shown = policy.card_for_service(card, service_code)
+    return xml if shown is card else cardschema.build(shown).decode()
+
+
+@functools.lru_cache(maxsize=256)
+def _reduced_eido(service_code: str, xml: str) -> str | None:
+    """The EIDO of the service's view as JSON text, or None when the view is the whole card."""
+    card = cardschema.parse(xml.encode())
+    shown = policy.card_for_service(card, service_code)
+    return None if shown is card else json.dumps(card_to_eido(shown))
 
 
 @functools.cache
@@ -73,23 +107,27 @@ async def fill_xml(
 
 
 async def eido_for(
-    session: AsyncSession, keys: Iterable[Key], *, now: datetime
+    session: AsyncSession, keys: Iterable[Key], *, now: datetime, service: str
 ) -> dict[Key, dict[str, Any]]:
-    """The EIDO of each card version: kept, or rendered now and kept for the next subscriber."""
+    """The EIDO of each card version as ``service`` receives it: the whole card's is kept (or
+    rendered now and kept for the next subscriber), a reduced view rendered from its XML."""
     wanted = list(dict.fromkeys(keys))
     if not wanted:
         return {}
-    rows = await session.execute(
-        select(FeedPayload.card_id, FeedPayload.card_version, FeedPayload.eido).where(
-            tuple_(FeedPayload.card_id, FeedPayload.card_version).in_(wanted)
+    rows = (
+        await session.execute(
+            select(
+                FeedPayload.card_id, FeedPayload.card_version, FeedPayload.eido, FeedPayload.xml
+            ).where(tuple_(FeedPayload.card_id, FeedPayload.card_version).in_(wanted))
         )
-    )
+    ).all()
     kept = {(row.card_id, row.card_version): row.eido for row in rows}
+    texts = {(row.card_id, row.card_version): row.xml for row in rows}
     documents = {key: eido for key, eido in kept.items() if eido is not None}
     missing = [key for key in wanted if key not in documents]
     if missing:
         # Versions owed before payloads were kept get their XML row first.
-        await fill_xml(session, {key: None for key in missing if key not in kept}, now=now)
+        texts |= await fill_xml(session, {key: None for key in missing if key not in kept}, now=now)
         versions = await store.versions_by_key(session, missing)
         for key in missing:
             documents[key] = card_to_eido(store.to_card(versions[key]))
@@ -98,4 +136,8 @@ async def eido_for(
                 .where(PAYLOADS.c.card_id == key[0], PAYLOADS.c.card_version == key[1])
                 .values(eido=documents[key])
             )
+    for key in wanted:
+        reduced = _reduced_eido(service, texts[key]) if _governed(texts[key]) else None
+        if reduced is not None:
+            documents[key] = json.loads(reduced)
     return documents

@@ -56,7 +56,7 @@ async def pull(
             version=row.card_version,
             # Sent before (pulled, pushed or on a websocket), or a re-send: say so.
             redelivery=row.redelivery or row.delivered_at is not None,
-            xml=texts[(row.card_id, row.card_version)],
+            xml=payloads.for_service(service_code, texts[(row.card_id, row.card_version)]),
         )
         for row in rows
     ]

@@ -86,7 +86,9 @@ class StreamMirror:
                 "card_id": str(row.card_id),
                 "version": str(row.card_version),
                 "redelivery": "true" if row.redelivery else "false",
-                "xml": texts[(row.card_id, row.card_version)],
+                "xml": payloads.for_service(
+                    row.service_code, texts[(row.card_id, row.card_version)]
+                ),
             }
             pipe.xadd(stream_key(row.service_code), fields, id=f"{row.id}-0")  # type: ignore[arg-type]
         for answer in await pipe.execute(raise_on_error=False):

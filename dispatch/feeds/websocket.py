@@ -200,11 +200,14 @@ class _Session:
             keys = [(row.card_id, row.card_version) for row in rows]
             documents: Mapping[tuple[Any, int], dict[str, Any] | str]
             if self.kind is sta024.RequestType.EIDO:
-                documents = await payloads.eido_for(session, keys, now=now)
+                documents = await payloads.eido_for(session, keys, now=now, service=self.service)
             else:
-                documents = await payloads.fill_xml(
+                texts = await payloads.fill_xml(
                     session, {(r.card_id, r.card_version): r.xml for r in rows}, now=now
                 )
+                documents = {
+                    key: payloads.for_service(self.service, text) for key, text in texts.items()
+                }
             messages = [
                 (f"{self.subscription_id}:{row.id}", row.id, documents[key])
                 for row, key in zip(rows, keys, strict=True)

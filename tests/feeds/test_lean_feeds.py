@@ -136,7 +136,9 @@ async def test_an_eido_is_rendered_once_per_version_for_every_subscriber(
     documents = []
     for _ in range(2):  # two subscribers, one after the other
         async with session_factory(engine)() as session, session.begin():
-            documents.append(await payloads.eido_for(session, [key], now=datetime.now(UTC)))
+            documents.append(
+                await payloads.eido_for(session, [key], now=datetime.now(UTC), service="103")
+            )
     assert rendered == [card["id"]]
     assert documents[0] == documents[1]
     assert documents[0][key]["$id"].endswith(uuid.UUID(str(card["id"])).hex + ":112.uz")
