@@ -12,7 +12,7 @@ import { h } from "./dom.js";
 const KINDS = ["nuisance", "special_handling"];
 
 function markRow(mark) {
-  const revoke = h("button", {
+  const button = h("button", {
     type: "button", class: "mark-revoke", dataset: { markId: mark.id },
     text: t("caller_mark_revoke"), "aria-label": `${t("caller_mark_revoke")}: ${mark.number}`,
     onclick: () => revoke(mark),
@@ -23,7 +23,7 @@ function markRow(mark) {
     h("td", { text: mark.reason, title: mark.note || undefined }),
     h("td", { text: mark.expires_at ? dateTime(mark.expires_at) : "—" }),
     h("td", { text: mark.created_by }),
-    h("td", {}, revoke));
+    h("td", {}, button));
 }
 
 function marksTable(marks) {
