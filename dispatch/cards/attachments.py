@@ -40,6 +40,7 @@ from dispatch.core.logging import get_logger
 from dispatch.core.runtime import Runtime
 from dispatch.core.workers import stop_tasks
 from dispatch.errors import Conflict, NotFound, said
+from dispatch.feeds import policy as policy_of_services
 
 if TYPE_CHECKING:  # the rows ``dispatch.attachments`` hands out; its table stays its own
     from dispatch.attachments.models import Attachment as StoredFile
@@ -145,16 +146,18 @@ async def read_file(
     now: datetime,
 ) -> tuple[StoredFile, bytes]:
     """A file and its bytes for whoever may see it; audited. People as
-    ``attachments.read`` decides; a service only a file on a card routed to it (any other is
-    NotFound to it, as a card not routed to it is)."""
+    ``attachments.read`` decides; a service only a file on a card routed to it whose files it
+    receives (``feeds.policy``: not the files of a sensitive card unless it is 102 or 1146);
+    any other is NotFound to it, as a card not routed to it is."""
     if actor.role != Role.SERVICE:
         return await attachments.read(session, actor, attachment_id, policy, now=now)
     row = await attachments.get(session, attachment_id)
-    routed: set[str] = set()
-    if row.card_id is not None:
+    code, shown = actor.service_code, False
+    if row.card_id is not None and code is not None:
         card = store.to_card(await store.load(session, row.card_id))
-        routed = {service.code for service in card.services}
-    if actor.service_code is None or actor.service_code not in routed:
+        routed = any(service.code == code for service in card.services)
+        shown = routed and policy_of_services.share_for(card, code).attachments
+    if not shown:
         raise NotFound(f"no attachment with id {attachment_id}")
     return row, await attachments.content_of(session, actor, row, policy, now=now)
 

@@ -152,3 +152,19 @@ async def test_a_service_reads_only_the_files_of_cards_routed_to_it(api: Api) ->
     call = await mms(api, files.item(files.GIF, "image/gif", "g.gif"))
     own = await api.get(f"/api/v1/attachments/{call['attachments'][0]['id']}", headers=ambulance)
     assert own.status_code == 404
+
+
+async def test_a_sensitive_cards_files_reach_only_the_police_and_the_crisis_line(api: Api) -> None:
+    routed = await routed_card(
+        api,
+        ["102", "103"],
+        location=SAMARQAND,
+        incident={"type": "violence.domestic", "victims": 1},
+    )
+    response = await upload(api, str(routed["id"]), files.JPEG, "image/jpeg", "jarohat.jpg")
+    assert response.status_code == 201, response.text
+    url = f"/api/v1/attachments/{response.json()['id']}"
+    police = await api.get(url, headers=await service_key(api, "102"))
+    assert police.status_code == 200, police.text
+    ambulance = await api.get(url, headers=await service_key(api, "103"))
+    assert ambulance.status_code == 404
