@@ -127,3 +127,19 @@ async def test_rebuild_recomputes_every_row(
             text("SELECT count(*) FROM audit_log WHERE action = 'analytics.places.rebuild'")
         )
         assert audited == 1
+
+
+async def test_the_marking_triggers_are_there_at_the_head(engine: AsyncEngine) -> None:
+    """A migration that rebuilds ``calls`` or ``cards`` (SQLite's batch mode) drops them."""
+    if engine.dialect.name == "postgresql":
+        query = "SELECT tgname FROM pg_trigger WHERE tgname LIKE '%mark_places%'"
+        wanted = {f"{t}_mark_places{s}" for t in ("calls", "cards") for s in ("", "_change")}
+    else:
+        query = (
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%mark_places%'"
+        )
+        wanted = {
+            f"{t}_mark_places{s}" for t in ("calls", "cards") for s in ("", "_gone", "_change")
+        }
+    async with engine.connect() as connection:
+        assert set((await connection.execute(text(query))).scalars()) == wanted

@@ -4,7 +4,9 @@ start); ``analytics_place_marks``, what changed since, written by triggers on ``
 ``cards`` in the same transaction as the change (so every writer, COPY included, is seen).
 
 The rows start empty and every existing call and card is marked: the first report (or
-``python -m dispatch analytics rebuild``) computes them.
+``python -m dispatch analytics rebuild``) computes them. On SQLite a later migration that
+rebuilds ``calls`` or ``cards`` in batch mode drops these triggers with the old table: it must
+create them again (``tests/analytics/test_places.py`` checks they are there at the head).
 
 Revision ID: 0020
 Revises: 0019
@@ -169,14 +171,15 @@ def downgrade() -> None:
     """Drop the triggers and the tables."""
     if op.get_bind().dialect.name == "postgresql":
         for table in ("calls", "cards"):
-            op.execute(f"DROP TRIGGER {table}_mark_places ON {table}")
-            op.execute(f"DROP TRIGGER {table}_mark_places_change ON {table}")
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_mark_places ON {table}")
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_mark_places_change ON {table}")
         op.execute("DROP FUNCTION analytics_mark_call()")
         op.execute("DROP FUNCTION analytics_mark_card()")
     else:
+        # A later migration's batch mode may have rebuilt the table (and so dropped them).
         for table in ("calls", "cards"):
             for suffix in ("", "_gone", "_change"):
-                op.execute(f"DROP TRIGGER {table}_mark_places{suffix}")
+                op.execute(f"DROP TRIGGER IF EXISTS {table}_mark_places{suffix}")
     op.drop_table("analytics_place_marks")
     for name in INDEXES:
         op.drop_index(f"ix_analytics_places_{name}", "analytics_places")
