@@ -22,6 +22,7 @@ from cardschema import CallbackOutcome
 from dispatch.audit import service as audit
 from dispatch.auth.roles import Role
 from dispatch.callbacks import dialer, tasks
+from dispatch.callbacks import lifecycle as callback_lifecycle
 from dispatch.callbacks.models import CallbackAttempt, CallbackTask
 from dispatch.callbacks.schemas import AttemptIn
 from dispatch.callbacks.states import MAX_ATTEMPTS, OPEN, CallbackStatus, rank
@@ -99,7 +100,7 @@ async def record(
     status = tasks.next_status(task, data.outcome)
     dialler = task.operator
     if status is CallbackStatus.PENDING:
-        task.status = status.value
+        callback_lifecycle.move(task, status)
         task.operator = task.lease_until = None
         task.due_at = now + timedelta(seconds=policy.spacing_s)
         task.preferred_operator = attempt.operator

@@ -33,7 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.audit import service as audit
-from dispatch.callbacks import tasks
+from dispatch.callbacks import lifecycle, tasks
 from dispatch.callbacks.models import CallbackAttempt, CallbackTask
 from dispatch.callbacks.states import CallbackStatus
 from dispatch.callbacks.tasks import Policy
@@ -204,7 +204,7 @@ async def start(
         started_at=now,
     )
     session.add(attempt)
-    task.status = CallbackStatus.DIALING.value
+    lifecycle.move(task, CallbackStatus.DIALING)
     task.operator = operator.username
     task.lease_until = now + timedelta(seconds=policy.lease_s)
     await operators.set_state(
@@ -266,7 +266,7 @@ async def expire_leases(session: AsyncSession, actor: Actor, *, now: datetime) -
             attempt.note = "no outcome was recorded in time; the attempt does not count"
             await hang_up(session, actor, task, attempt, reason="no outcome in time", now=now)
         dialler = task.operator
-        task.status = CallbackStatus.PENDING.value
+        lifecycle.move(task, CallbackStatus.PENDING)
         task.operator = None
         task.lease_until = None
         task.due_at = now

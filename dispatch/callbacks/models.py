@@ -9,7 +9,9 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from dispatch.callbacks.states import CallbackStatus
 from dispatch.core.database import Base, JSONDocument, UTCDateTime
+from dispatch.core.statuses import StatusString
 
 OPEN_TASK = text("status IN ('pending', 'dialing')")
 DIALING = text("status = 'dialing'")
@@ -57,9 +59,8 @@ class CallbackTask(Base):
     number: Mapped[str] = mapped_column(String(32))
     language: Mapped[str] = mapped_column(String(3))
     queue: Mapped[str | None] = mapped_column(String(64))
-    # pending → dialing → (pending again after a failed attempt) → reached | unreachable;
-    # cancelled by a supervisor.
-    status: Mapped[str] = mapped_column(String(16))
+    # Its moves: states.CALLBACK_TRANSITIONS, made by lifecycle.move only.
+    status: Mapped[CallbackStatus] = mapped_column(StatusString(CallbackStatus, 16))
     # Higher first, like queue entries: 6 - incident priority (1..5), 0 when not classified.
     priority: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

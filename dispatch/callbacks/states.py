@@ -8,11 +8,13 @@
           after the spacing), no outcome in time      └──third failure──► unreachable
 
 A supervisor may cancel an open task (``cancelled``). At most three attempts per call (the
-card's ``callbacks`` element holds three), over all of the call's tasks.
+card's ``callbacks`` element holds three), over all of the call's tasks. ``CALLBACK_TRANSITIONS``
+is the table of these moves, ``callbacks.lifecycle.move`` the one function that makes them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 
 from cardschema import CallbackOutcome
@@ -40,7 +42,20 @@ class Origin(StrEnum):
     OPERATOR = "operator"  # an operator needs more information
 
 
+_P, _D, _REACHED, _REFUSED, _UNREACHABLE, _CANCELLED = CallbackStatus
+# Every move a task makes (``callbacks.lifecycle.move`` is the one place that makes it). An
+# attempt may be recorded on a pending task too (dialled by hand, not through the ACD), and a
+# failed one leaves it pending for the next attempt.
+CALLBACK_TRANSITIONS: Mapping[CallbackStatus, frozenset[CallbackStatus]] = {
+    _P: frozenset({_D, _P, _REACHED, _REFUSED, _UNREACHABLE, _CANCELLED}),
+    _D: frozenset({_P, _REACHED, _REFUSED, _UNREACHABLE, _CANCELLED}),
+    _REACHED: frozenset(),
+    _REFUSED: frozenset(),
+    _UNREACHABLE: frozenset(),
+    _CANCELLED: frozenset(),
+}
 OPEN = (CallbackStatus.PENDING.value, CallbackStatus.DIALING.value)
+assert {s.value for s, moves in CALLBACK_TRANSITIONS.items() if moves} == set(OPEN)
 # Outcomes that settle the task at once, whatever the attempt count.
 CLOSING: dict[CallbackOutcome, CallbackStatus] = {
     CallbackOutcome.REACHED: CallbackStatus.REACHED,

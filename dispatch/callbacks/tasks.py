@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cardschema import CallbackOutcome
 from dispatch.audit import service as audit
+from dispatch.callbacks import lifecycle
 from dispatch.callbacks.models import CallbackAttempt, CallbackJoin, CallbackTask
 from dispatch.callbacks.states import (
     MAX_ATTEMPTS,
@@ -407,7 +408,7 @@ async def pending_positions(
 
 def close(task: CallbackTask, status: CallbackStatus, actor: Actor, *, now: datetime) -> None:
     """Settle the task."""
-    task.status = status.value
+    lifecycle.move(task, status)
     task.operator = None
     task.lease_until = None
     task.closed_at = now
