@@ -4,7 +4,9 @@ actions, the queue log and statistics.
 Modules:
 
 - ``states`` — the state machines (``OperatorState`` with ``TRANSITIONS`` / ``REQUESTABLE``,
-  ``EntryStatus``, ``OfferStatus``) and the queue-log events (``QueueEvent``).
+  ``EntryStatus`` with ``ENTRY_TRANSITIONS``, ``OfferStatus`` with ``OFFER_TRANSITIONS``) and
+  the queue-log events (``QueueEvent``); ``lifecycle`` — ``move_entry``, ``entry_update`` and
+  ``move_offer``, the only places an entry's or an offer's status changes.
 - ``catalog`` — queues as data: the defaults, ``choose`` (channel + language), create, update;
   ``queues``, the snapshots every call reads, remembered per process until a queue changes.
 - ``intake`` — ``enter_queue``: the calls package hands each new call over here.

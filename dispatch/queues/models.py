@@ -11,6 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatch.calls.models import SerialId
 from dispatch.core.database import Base, JSONDocument, UTCDateTime
+from dispatch.core.statuses import StatusString
+from dispatch.queues.states import EntryStatus, OfferStatus
 
 
 class Queue(Base):
@@ -89,7 +91,8 @@ class QueueEntry(Base):
     id: Mapped[int] = mapped_column(SerialId, primary_key=True, autoincrement=True)
     call_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("calls.id"), unique=True)
     queue: Mapped[str] = mapped_column(ForeignKey("queues.name"))
-    status: Mapped[str] = mapped_column(String(16))
+    # Its moves: states.ENTRY_TRANSITIONS, made in lifecycle only.
+    status: Mapped[EntryStatus] = mapped_column(StatusString(EntryStatus, 16))
     priority: Mapped[int] = mapped_column(Integer, default=0)
     channel: Mapped[str] = mapped_column(String(8))
     language: Mapped[str] = mapped_column(String(3))
@@ -146,7 +149,8 @@ class Offer(Base):
     call_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("calls.id"), index=True)
     operator: Mapped[str] = mapped_column(ForeignKey("operators.username"))
     queue: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16))
+    # Its moves: states.OFFER_TRANSITIONS, made in lifecycle only.
+    status: Mapped[OfferStatus] = mapped_column(StatusString(OfferStatus, 16))
     offered_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -22,7 +22,6 @@ from sqlalchemy import (
     insert,
     literal,
     select,
-    update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,7 +30,7 @@ from dispatch.calls.gateway import CommandType, enqueue_command
 from dispatch.core.actor import SYSTEM, Actor
 from dispatch.core.bus import emit
 from dispatch.errors import NotFound
-from dispatch.queues import events, operators, plain
+from dispatch.queues import events, lifecycle, operators, plain
 from dispatch.queues.catalog import QueueSpec
 from dispatch.queues.heads import OperatorLike, WaitingCall
 from dispatch.queues.models import Offer, QueueEntry
@@ -54,11 +53,7 @@ _NEW_OFFER = insert(_offers).values(
     offered_by=bindparam("by"),
     command_id=bindparam("command"),
 )
-_ENTRY_OFFERED = (
-    update(_entries)
-    .where(_entries.c.id == bindparam("entry_id"))
-    .values(status=EntryStatus.OFFERED.value)
-)
+_ENTRY_OFFERED = lifecycle.entry_update(EntryStatus.OFFERED, _entries.c.id == bindparam("entry_id"))
 
 
 def _offer_at_once() -> Executable:
@@ -225,7 +220,7 @@ async def make(
 
 def close(session: AsyncSession, offer: Offer, status: OfferStatus, *, now: datetime) -> None:
     """End an active offer with ``status``."""
-    offer.status = status.value
+    lifecycle.move_offer(offer, status)
     offer.closed_at = now
     emit(
         session,
@@ -248,7 +243,7 @@ async def withdraw(
         return None
     close(session, offer, OfferStatus.CANCELLED, now=now)
     if entry.status == EntryStatus.OFFERED:
-        entry.status = EntryStatus.WAITING.value
+        lifecycle.move_entry(entry, EntryStatus.WAITING)
     operator = await operators.locked(session, offer.operator, now=now)
     if operator.state == OperatorState.RESERVED and operator.call_id == offer.call_id:
         await operators.set_state(session, actor, operator, OperatorState.AVAILABLE, now=now)

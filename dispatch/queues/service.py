@@ -19,7 +19,7 @@ from dispatch.calls.schemas import EventIn
 from dispatch.core.actor import Actor
 from dispatch.core.bus import emit
 from dispatch.errors import Conflict, Invalid, NotFound, PermissionDenied, Said, said
-from dispatch.queues import catalog, events, heartbeats, offers, operators, queue_log
+from dispatch.queues import catalog, events, heartbeats, lifecycle, offers, operators, queue_log
 from dispatch.queues.models import Offer, Operator
 from dispatch.queues.states import EntryStatus, OfferStatus, OperatorState, QueueEvent
 
@@ -221,7 +221,7 @@ async def accept(
     # Recording the answer runs the ACD's hook (sync.call_changed) under the call's lock, which
     # accepts the offer; if the offer closed meanwhile, the answer is refused with it.
     await timeline.record_event(session, actor, offer.call_id, answered, now=now)
-    if offer.status != OfferStatus.ACCEPTED:
+    if OfferStatus(offer.status) is not OfferStatus.ACCEPTED:  # as the hook left it
         raise Conflict(
             f"offer {offer_id} closed before it could be accepted", said=said("offer_closed")
         )
@@ -268,7 +268,7 @@ async def decline(
         )
     offers.close(session, offer, OfferStatus.DECLINED, now=now)
     if entry.status == EntryStatus.OFFERED:
-        entry.status = EntryStatus.WAITING.value
+        lifecycle.move_entry(entry, EntryStatus.WAITING)
     if entry.target_operator == actor.username:
         entry.target_operator = None
     operator = await operators.locked(session, actor.username, now=now)

@@ -15,7 +15,9 @@ offer is accepted or declined, a call ends.
 A call in a queue (``EntryStatus``): ``waiting`` ⇄ ``offered`` → ``connected`` → ``completed``,
 or ``abandoned`` when the call ends before anyone answered. An offer (``OfferStatus``) is
 ``active`` until it is ``accepted``, ``declined``, ``expired`` (no answer in time) or
-``cancelled`` (the call ended, moved or was taken over).
+``cancelled`` (the call ended, moved or was taken over). ``ENTRY_TRANSITIONS`` and
+``OFFER_TRANSITIONS`` are their tables; ``queues.lifecycle`` holds the only functions that change
+an entry's or an offer's status.
 """
 
 from __future__ import annotations
@@ -70,8 +72,20 @@ class EntryStatus(StrEnum):
     ABANDONED = "abandoned"
 
 
+_W, _O, _C, _DONE, _GONE = EntryStatus
+# Every move of a call in its queue (``queues.lifecycle.move_entry`` and ``entry_update`` make
+# them): answered straight from waiting at a set, or after an offer; connected again when it is
+# handed from one operator to another.
+ENTRY_TRANSITIONS: Mapping[EntryStatus, frozenset[EntryStatus]] = {
+    _W: frozenset({_O, _C, _GONE}),
+    _O: frozenset({_W, _C, _GONE}),
+    _C: frozenset({_C, _DONE}),
+    _DONE: frozenset(),
+    _GONE: frozenset(),
+}
 QUEUED = (EntryStatus.WAITING.value, EntryStatus.OFFERED.value)
 OPEN_ENTRY = (*QUEUED, EntryStatus.CONNECTED.value)
+assert {s.value for s, moves in ENTRY_TRANSITIONS.items() if moves} == set(OPEN_ENTRY)
 
 
 class OfferStatus(StrEnum):
@@ -82,6 +96,13 @@ class OfferStatus(StrEnum):
     DECLINED = "declined"
     EXPIRED = "expired"
     CANCELLED = "cancelled"
+
+
+# An offer is closed once (``queues.lifecycle.move_offer``).
+OFFER_TRANSITIONS: Mapping[OfferStatus, frozenset[OfferStatus]] = {
+    OfferStatus.ACTIVE: frozenset(set(OfferStatus) - {OfferStatus.ACTIVE}),
+    **{status: frozenset() for status in OfferStatus if status is not OfferStatus.ACTIVE},
+}
 
 
 class IllegalStateChange(Conflict):

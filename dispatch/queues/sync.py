@@ -26,7 +26,7 @@ from dispatch.calls.lifecycle import FINAL, CallStatus
 from dispatch.calls.models import Call
 from dispatch.core.actor import Actor
 from dispatch.core.bus import emit
-from dispatch.queues import catalog, events, offers, operators, queue_log
+from dispatch.queues import catalog, events, lifecycle, offers, operators, queue_log
 from dispatch.queues.models import QueueEntry
 from dispatch.queues.states import (
     IN_ROTATION,
@@ -92,7 +92,7 @@ async def connect(
             call_id=entry.call_id,
             queue=entry.queue,
         )
-    entry.status = EntryStatus.CONNECTED.value
+    lifecycle.move_entry(entry, EntryStatus.CONNECTED)
     entry.operator = username
     entry.target_operator = None
     if entry.connected_at is None:
@@ -151,7 +151,7 @@ async def _end(
             talk_s=_seconds(entry.connected_at, now),
             reason=status.value,
         )
-        entry.status = EntryStatus.COMPLETED.value
+        lifecycle.move_entry(entry, EntryStatus.COMPLETED)
     else:
         await queue_log.write(
             session,
@@ -163,7 +163,7 @@ async def _end(
             reason=status.value,
             no_answers=entry.no_answers,
         )
-        entry.status = EntryStatus.ABANDONED.value
+        lifecycle.move_entry(entry, EntryStatus.ABANDONED)
     entry.ended_at = now
     emit(
         session,

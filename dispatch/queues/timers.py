@@ -45,7 +45,7 @@ from dispatch.core.actor import SYSTEM
 from dispatch.core.bus import emit
 from dispatch.core.database import UTCDateTime
 from dispatch.errors import said
-from dispatch.queues import events, heartbeats, offers, operators, plain, queue_log
+from dispatch.queues import events, heartbeats, lifecycle, offers, operators, plain, queue_log
 from dispatch.queues.models import Offer, Operator, QueueEntry
 from dispatch.queues.states import EntryStatus, OfferStatus, OperatorState, QueueEvent
 
@@ -208,7 +208,7 @@ async def expire_offers(
             continue  # busy in another transaction, or closed meanwhile: next tick
         offers.close(session, offer, OfferStatus.EXPIRED, now=now)
         if entry.status == EntryStatus.OFFERED:
-            entry.status = EntryStatus.WAITING.value
+            lifecycle.move_entry(entry, EntryStatus.WAITING)
         entry.no_answers += 1
         if entry.target_operator == offer.operator:
             entry.target_operator = None  # the supervisor's choice did not answer: back to all
