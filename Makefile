@@ -74,6 +74,7 @@ lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/pytest -q -p no:cacheprovider --noconftest tests/test_status_assignments.py
 
 format: $(DEV_STAMP)
 	$(VENV)/bin/ruff format .
