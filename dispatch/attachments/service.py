@@ -19,7 +19,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.attachments import kinds, storage
@@ -263,14 +263,18 @@ async def content_of(
     return content or b""
 
 
-async def of_call(session: AsyncSession, call_id: uuid.UUID) -> list[Attachment]:
-    """The call's attachments, oldest first."""
-    rows = await session.scalars(
-        select(Attachment)
-        .where(Attachment.call_id == call_id)
-        .order_by(Attachment.created_at, Attachment.id)
-    )
-    return list(rows.all())
+# Read with every update of the operator's console for the call: built once, never the bytes.
+_OF_CALL = (
+    select(*(getattr(Attachment, name) for name in AttachmentOut.model_fields))
+    .where(Attachment.call_id == bindparam("call_id"))
+    .order_by(Attachment.created_at, Attachment.id)
+)
+
+
+async def of_call(session: AsyncSession, call_id: uuid.UUID) -> list[AttachmentOut]:
+    """The call's attachments (what they are, not their bytes), oldest first."""
+    rows = await session.execute(_OF_CALL, {"call_id": call_id})
+    return [AttachmentOut(**row._mapping) for row in rows]
 
 
 async def set_card(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.audit import service as audit
@@ -32,6 +32,18 @@ def _active(now: datetime) -> ColumnElement[bool]:
     return CallerMark.revoked_at.is_(None) & (
         CallerMark.expires_at.is_(None) | (CallerMark.expires_at > now)
     )
+
+
+# Read with every update of the operator's console for the call: built once.
+_ACTIVE_OF_NUMBER = (
+    select(*(getattr(CallerMark, name) for name in MarkOut.model_fields if name != "active"))
+    .where(
+        (CallerMark.number == bindparam("number"))
+        & CallerMark.revoked_at.is_(None)
+        & (CallerMark.expires_at.is_(None) | (CallerMark.expires_at > bindparam("now")))
+    )
+    .order_by(CallerMark.created_at)
+)
 
 
 def mark_out(row: CallerMark, *, now: datetime) -> MarkOut:
@@ -154,9 +166,5 @@ async def active_marks(
     """The marks that warn about a call from ``number`` (a call's ``caller_key``) now."""
     if not number:
         return []
-    rows = await session.scalars(
-        select(CallerMark)
-        .where(CallerMark.number == number, _active(now))
-        .order_by(CallerMark.created_at)
-    )
-    return [mark_out(row, now=now) for row in rows]
+    rows = await session.execute(_ACTIVE_OF_NUMBER, {"number": number, "now": now})
+    return [MarkOut(**row._mapping, active=True) for row in rows]

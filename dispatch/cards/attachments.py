@@ -6,8 +6,9 @@
 - A caller's files arrive with the call (MMS, e-mail; ``dispatch.attachments`` keeps them
   against the call). They reach the call's card when it exists (``attachment.stored``) or
   when it is created (``card.create``): whichever event comes second finds both committed.
-  A file already on the card is not added twice; an event missed during a restart is made up
-  by the next file or by the call's card being read by ``attach_call_files``.
+  A file already on the card is not added twice. An event missed during a restart leaves the
+  file on the call only (the operator still sees it with the call) until the call's next file
+  brings every file of the call not yet on the card.
 
 The change is ``attachment`` (audited as ``card.attachment``, delivered to the card's services
 like any other version).
@@ -28,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 import cardschema
 from cardschema import AttachmentSource
 from dispatch.attachments import service as attachments
+from dispatch.attachments.schemas import AttachmentOut
 from dispatch.auth.roles import Role
 from dispatch.cards import store
 from dispatch.cards.location import card_for_call
@@ -50,7 +52,7 @@ CHANGE = "attachment"
 MAX_ON_CARD = cardschema.rules.MAX_ATTACHMENTS
 
 
-def reference(row: StoredFile, tz: tzinfo | None) -> cardschema.Attachment:
+def reference(row: AttachmentOut, tz: tzinfo | None) -> cardschema.Attachment:
     """The card's reference to a stored file (received in the card's time zone)."""
     return cardschema.Attachment(
         id=row.id,
@@ -67,7 +69,7 @@ async def _reference_on_card(
     session: AsyncSession,
     actor: Actor,
     row: CardRow,
-    files: Sequence[StoredFile],
+    files: Sequence[AttachmentOut],
     *,
     now: datetime,
 ) -> CardRow | None:
@@ -133,7 +135,7 @@ async def add_file(
         card_id=card.id,
         now=now,
     )
-    await _reference_on_card(session, actor, row, [file], now=now)
+    await _reference_on_card(session, actor, row, [attachments.attachment_out(file)], now=now)
     return file
 
 

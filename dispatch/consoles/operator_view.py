@@ -109,7 +109,7 @@ async def call(context: PartContext) -> dict[str, Any] | None:
     marks = await caller_marks.active_marks(session, row.caller_key, now=now)
     out["caller_marks"] = [mark.model_dump(mode="json") for mark in marks]
     files = await attachments.of_call(session, row.id)
-    out["attachments"] = [attachments.attachment_out(f).model_dump(mode="json") for f in files]
+    out["attachments"] = [file.model_dump(mode="json") for file in files]
     return out
 
 

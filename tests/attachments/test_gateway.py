@@ -192,3 +192,20 @@ async def test_who_may_read_a_callers_file(api: Api, engine: AsyncEngine) -> Non
     unknown = await api.get(f"/api/v1/attachments/{uuid.uuid4()}", user="operator1")
     assert unknown.status_code == 404
     assert len(await audited(engine, "attachment.read")) == 3
+
+
+@SQLITE
+async def test_an_emails_files_are_stored_like_an_mms(api: Api, engine: AsyncEngine) -> None:
+    call = await mms(
+        api,
+        files.item(files.png(), "image/png", "map.png"),
+        channel="email",
+        caller_number=None,
+        caller_address="caller@example.uz",
+        subject="Yordam",
+        conversation_id="thread-1",
+    )
+    assert [r["code"] for r in call["attachments"]] == [None]
+    [row] = await stored(engine)
+    assert row["filename"] == "map.png"
+    assert str(row["call_id"]).replace("-", "") == call["id"].replace("-", "")
