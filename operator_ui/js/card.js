@@ -1,11 +1,13 @@
-// The card form: caller, location (with the AML proposal beside it), incident with the type
-// picker (typepicker.js), completeness, notes, routed services and their units (units.js).
+// The card form: caller (with its conditions), location (with the address in parts and the
+// AML proposal beside it), incident with the type picker (typepicker.js), persons and vehicles
+// (parties.js), completeness, notes, routed services and their units (units.js).
 // Each field is saved when committed (Enter or leaving it) as a PATCH with If-Match; a field
 // being edited is never overwritten by the stream.
 
 import { api } from "./api.js";
 import { h } from "./dom.js";
 import { dateTime, hhmm, languageName, named, number, percentage, pick, t } from "./i18n.js";
+import { addressParts, conditionsBox, configureParties, partiesSection, showConditions, showParties } from "./parties.js";
 import { showTypeName, typePicker } from "./typepicker.js";
 import { learnUnits, unitName } from "./units.js";
 
@@ -39,6 +41,7 @@ export function currentCard() {
 
 export function configureCard({ onSaved, toast, reference }) {
   Object.assign(state, { onSaved, toast, reference });
+  configureParties({ save: saveCard, toast });
 }
 
 // The card's saves go out one after another: each is sent against the version the previous
@@ -272,13 +275,16 @@ function build(card) {
       h("div", { class: "row" },
         textField("caller.number", "number", { type: "tel" }),
         textField("caller.callback_number", "callback_number", { type: "tel" }),
-        textField("caller.name", "name"))),
+        textField("caller.name", "name")),
+      conditionsBox((chosen, box) => commit("caller.conditions", chosen, box)),
+      textField("caller.condition_note", "condition_note")),
     h("section", { class: "group", dataset: { field: "location" } },
       h("h2", { text: t("location") }),
       textField("location.address", "address"),
       h("div", { class: "row" },
         placeSelect("location.region", "region"),
         placeSelect("location.district", "district")),
+      addressParts(textField),
       h("div", { class: "row location-points" },
         h("div", { id: "confirmed-point", class: "point-box", dataset: { field: "location.lat" } }),
         h("div", { id: "proposed-point", class: "point-box proposed", hidden: true })))),
@@ -289,6 +295,7 @@ function build(card) {
         textField("incident.victims", "victims", { type: "number", inputmode: "numeric" })),
       hazardsBox(),
       textField("incident.description", "description", { multiline: true })))),
+    partiesSection(),
     h("section", { class: "group" },
       h("h2", { text: t("notes") }),
       h("ol", { id: "notes", class: "notes" }),
@@ -339,6 +346,8 @@ function update(card) {
   for (const input of document.querySelectorAll("#hazards input")) {
     input.checked = card.incident.hazards.includes(input.value);
   }
+  showConditions(card);
+  showParties(card);
   const where = card.location;
   const point = document.getElementById("confirmed-point");
   point.replaceChildren(
