@@ -9,6 +9,10 @@ instead of starting a new call when
   (``DISPATCH_CONVERSATION_WINDOW_MINUTES``, 30 by default).
 
 A message whose ``message_id`` was stored before is a gateway retry and is not stored twice.
+A message may carry files (an MMS, an e-mail's attachments: ``attachments`` of
+``{media_type, filename, content_base64}``, a photo alone needing no text): each is stored
+against the call by ``dispatch.attachments`` or refused on its own, and the answer to the
+gateway lists what became of each (``CallOut.attachments``); the message is kept either way.
 An operator's reply is stored and handed to the gateway as a ``send_text`` command.
 """
 
