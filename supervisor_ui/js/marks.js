@@ -11,11 +11,54 @@ import { h } from "./dom.js";
 
 const KINDS = ["nuisance", "special_handling"];
 
+const HISTORY_DAYS = 90;
+
+function historyTable(history) {
+  if (!history.calls.length) return h("p", { class: "muted", id: "number-history-empty", text: t("caller_number_no_calls") });
+  const head = h("tr", {}, ...["caller_history_when", "caller_channel", "caller_history_call", "caller_history_card",
+    "caller_history_card_status", "outcome"].map((key) => h("th", { scope: "col", text: t(key) })));
+  const rows = history.calls.map((call) => {
+    const card = call.card;
+    return h("tr", { dataset: { callId: call.id } },
+      h("td", { text: dateTime(call.created_at) }),
+      h("td", { text: t(`channel_${call.channel}`) }),
+      h("td", { text: t(`call_status_${call.status}`) }),
+      h("td", { class: "card-number", text: card ? card.number : t("caller_history_no_card") }),
+      h("td", { text: card ? t(`card_status_${card.status}`) : "" }),
+      h("td", { text: card && card.outcome ? t(`outcome_${card.outcome}`) : "" }));
+  });
+  return h("table", { class: "grid", id: "number-history" }, h("thead", {}, head), h("tbody", {}, ...rows));
+}
+
+/** The number's calls of the last 90 days with their cards and outcomes, and every mark it had. */
+async function historyDialog(number) {
+  const history = await api("GET", `/callers/${encodeURIComponent(number)}/history?days=${HISTORY_DAYS}`);
+  openDialog({
+    name: "number-history",
+    title: t("caller_number_history", { number: history.number, days: HISTORY_DAYS }),
+    hideConfirm: true,
+    fill(body) {
+      body.append(historyTable(history));
+      if (history.truncated) body.append(h("p", { class: "muted", text: t("caller_history_more") }));
+      const marks = history.marks.map((mark) => h("li", {
+        text: `${t(`caller_mark_${mark.kind}`)} — ${mark.reason} — ${dateTime(mark.created_at)}, ${mark.created_by}` +
+          (mark.revoked_at ? ` (${t("caller_mark_revoke")}: ${dateTime(mark.revoked_at)}, ${mark.revoked_by})` : ""),
+      }));
+      if (marks.length) body.append(h("h3", { text: t("caller_marks") }), h("ul", { id: "number-marks" }, ...marks));
+    },
+  });
+}
+
 function markRow(mark) {
   const button = h("button", {
     type: "button", class: "mark-revoke", dataset: { markId: mark.id },
     text: t("caller_mark_revoke"), "aria-label": `${t("caller_mark_revoke")}: ${mark.number}`,
     onclick: () => revoke(mark),
+  });
+  const history = h("button", {
+    type: "button", class: "mark-history", text: t("caller_mark_history"),
+    "aria-label": `${t("caller_mark_history")}: ${mark.number}`,
+    onclick: () => historyDialog(mark.number).catch((error) => toast(error.message, true)),
   });
   return h("tr", { dataset: { markId: mark.id } },
     h("td", { class: "mark-number", text: mark.number }),
@@ -23,7 +66,7 @@ function markRow(mark) {
     h("td", { text: mark.reason, title: mark.note || undefined }),
     h("td", { text: mark.expires_at ? dateTime(mark.expires_at) : "—" }),
     h("td", { text: mark.created_by }),
-    h("td", {}, button));
+    h("td", {}, history, " ", button));
 }
 
 function marksTable(marks) {

@@ -1,6 +1,7 @@
 """Caller marks in Debian's headless Chromium (issue 23): a supervisor marks a number in the
 marks dialog by keyboard (Alt+K, the form, Enter), the operator who takes a call from that
-number sees the warning line above the caller panel, and a revoked mark leaves it. Screenshots
+number sees the warning line above the caller panel, the number's history lists the call, and
+a revoked mark leaves the operator's panel. Screenshots
 go to ``test-artifacts/caller-marks/``."""
 
 from __future__ import annotations
@@ -58,6 +59,18 @@ async def test_a_supervisor_marks_a_number_and_the_operator_is_warned(
     await expect(warning).to_contain_text("qo‘ng‘iroq boshqalari kabi ko‘rib chiqiladi")
     await expect(operator.locator("#caller-marks")).to_have_attribute("role", "note")
     await shot(operator, "01-operator-warned-uz")
+
+    # The number's history from its row: the call just taken, and the mark.
+    await supervisor.keyboard.press("Alt+K")
+    await dialog.locator(".mark-history").focus()
+    await supervisor.keyboard.press("Enter")
+    history = supervisor.locator('#dialog[data-name="number-history"]')
+    await expect(history).to_be_visible()
+    await expect(history.locator("#number-history tbody tr")).to_have_count(1)
+    await expect(history.locator("#number-marks li")).to_contain_text("Kechasi yolg‘on")
+    await shot(supervisor, "02-number-history-uz")
+    await supervisor.keyboard.press("Escape")
+    await expect(history).to_be_hidden()
 
     # Revoked in the dialog (Tab to the row's button, Enter): the warning goes.
     await supervisor.keyboard.press("Alt+K")

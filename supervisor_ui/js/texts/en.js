@@ -142,5 +142,8 @@ export default {
   caller_mark_hint: "A mark only warns the operator: the call is never blocked, its priority and routing stay as they are. A nuisance mark ends within 90 days.",
   caller_mark_add: "Mark",
   caller_mark_added: "{number} is marked",
+  caller_mark_history: "History",
+  caller_number_history: "Calls from {number}, last {days} days",
+  caller_number_no_calls: "No calls from this number in this period",
   key_caller_marks: "Caller marks",
 };

@@ -142,5 +142,8 @@ export default {
   caller_mark_hint: "Отметка только предупреждает оператора: вызов никогда не блокируется, его приоритет и маршрут не меняются. Отметка о ложных вызовах действует не дольше 90 дней.",
   caller_mark_add: "Отметить",
   caller_mark_added: "Номер {number} отмечен",
+  caller_mark_history: "История",
+  caller_number_history: "Вызовы с номера {number} за {days} дней",
+  caller_number_no_calls: "С этого номера за этот период вызовов не было",
   key_caller_marks: "Отметки номеров",
 };

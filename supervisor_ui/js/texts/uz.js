@@ -142,5 +142,8 @@ export default {
   caller_mark_hint: "Belgi faqat operatorni ogohlantiradi: qo‘ng‘iroq hech qachon to‘sib qo‘yilmaydi, uning ustuvorligi va yo‘nalishi o‘zgarmaydi. Yolg‘on qo‘ng‘iroq belgisi 90 kun ichida tugaydi.",
   caller_mark_add: "Belgilash",
   caller_mark_added: "{number} belgilandi",
+  caller_mark_history: "Tarix",
+  caller_number_history: "{number} raqamidan so‘nggi {days} kundagi qo‘ng‘iroqlar",
+  caller_number_no_calls: "Bu davrda bu raqamdan qo‘ng‘iroq bo‘lmagan",
   key_caller_marks: "Raqam belgilari",
 };
