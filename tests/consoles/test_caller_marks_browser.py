@@ -1,8 +1,8 @@
 """Caller marks in Debian's headless Chromium (issue 23): a supervisor marks a number in the
 marks dialog by keyboard (Alt+K, the form, Enter), the operator who takes a call from that
 number sees the warning line above the caller panel, the number's history lists the call, and
-a revoked mark leaves the operator's panel. Screenshots
-go to ``test-artifacts/caller-marks/``."""
+a revoked mark leaves the operator's panel; the caller's photo downloads from the caller panel.
+Screenshots go to ``test-artifacts/caller-marks/``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, expect
 
+from tests.attachments import files
 from tests.consoles.conftest import post_call
 from tests.consoles.pages import Shots, open_page, sign_in_page
 from tests.fixtures.live import Live
@@ -80,4 +81,35 @@ async def test_a_supervisor_marks_a_number_and_the_operator_is_warned(
     await expect(dialog.locator("#marks-empty")).to_be_visible()
     await expect(operator.locator("#caller-marks")).to_have_count(0)
     assert supervisor.errors == []  # type: ignore[attr-defined]
+    assert operator.errors == []  # type: ignore[attr-defined]
+
+
+async def test_the_operator_downloads_the_callers_photo_from_the_caller_panel(
+    browser: Browser, server: Live
+) -> None:
+    operator = await open_page(browser, f"{server.http}/operator/")
+    await sign_in_page(operator, "operator1")
+    await operator.keyboard.press("Alt+1")
+    await expect(operator.locator("#state")).to_have_attribute("data-state", "available")
+    photo = files.png(8, 8)
+    async with httpx.AsyncClient(base_url=server.http, timeout=30) as http:
+        await post_call(
+            http,
+            channel="sms",
+            caller_number="+998901112244",
+            text="Yong‘in, rasm ilova qilindi",
+            attachments=[files.item(photo, "image/png", "yong‘in.png")],
+        )
+    await expect(operator.locator("#offer")).to_be_visible()
+    await operator.keyboard.press("Alt+A")
+    button = operator.locator("#caller-files .caller-file")
+    await expect(button).to_have_count(1)
+    await expect(button).to_contain_text("yong‘in.png")
+    async with operator.expect_download() as waiting:
+        await button.click()
+    download = await waiting.value
+    assert download.suggested_filename == "yong‘in.png"
+    saved = await download.path()
+    assert saved.read_bytes() == photo
+    await shot(operator, "03-operator-caller-files-uz")
     assert operator.errors == []  # type: ignore[attr-defined]
