@@ -55,6 +55,13 @@ from cardschema.model import (
     can_transition,
     incident_problems,
 )
+from cardschema.protocols import (
+    ProtocolAnswer,
+    ProtocolDeterminant,
+    ProtocolInstruction,
+    ProtocolRecord,
+    ProtocolRisk,
+)
 from cardschema.reader import parse
 from cardschema.validation import MAX_CARD_BYTES, NAMESPACE, SCHEMA_VERSION, validate, xsd_path
 from cardschema.writer import build
@@ -94,6 +101,11 @@ __all__ = [
     "Place",
     "Problem",
     "ProposedLocation",
+    "ProtocolAnswer",
+    "ProtocolDeterminant",
+    "ProtocolInstruction",
+    "ProtocolRecord",
+    "ProtocolRisk",
     "RoutedService",
     "ServiceStatus",
     "Sex",

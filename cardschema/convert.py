@@ -6,8 +6,8 @@ So documents stored before a field was added (no ``location.confirmed``, no
 ``proposed_location``, no ``services[i].handoff``) still load, with the field's default.
 ``card_to_dict`` writes the parts of revision 1.2 (``caller.conditions``,
 ``caller.condition_note``, ``location.structured_address``, ``persons``, ``vehicles``,
-``attachments``, ``incident_id``) only when the card uses them, so its JSON is unchanged
-otherwise.
+``attachments``, ``incident_id``) and of revision 1.3 (``protocols``) only when the card
+uses them, so its JSON is unchanged otherwise.
 """
 
 from __future__ import annotations
@@ -50,13 +50,14 @@ from cardschema.model import (
     Vehicle,
     VehicleRole,
 )
+from cardschema.protocol_json import protocol_from_fields, protocol_to_dict
 
 
 def card_to_dict(card: Card) -> dict[str, Any]:
     """Return the card as plain JSON-ready data (str, int, float, bool, None, list, dict).
 
-    A part added in revision 1.2 is written only when the card uses it, so a card without
-    them is the same JSON as before.
+    A part added in revision 1.2 or 1.3 is written only when the card uses it, so a card
+    without them is the same JSON as before.
     """
     data: dict[str, Any] = {
         "id": str(card.id),
@@ -122,6 +123,8 @@ def card_to_dict(card: Card) -> dict[str, Any]:
         data["attachments"] = [_attachment_to_dict(item) for item in card.attachments]
     if card.incident_id is not None:
         data["incident_id"] = str(card.incident_id)
+    if card.protocols:
+        data["protocols"] = [protocol_to_dict(record) for record in card.protocols]
     return data
 
 
@@ -258,6 +261,7 @@ def card_from_dict(data: Mapping[str, Any]) -> Card:
         outcome=f.opt_choice("outcome", Outcome),
         operator_id=f.opt_text("operator_id"),
         supervisor_id=f.opt_text("supervisor_id"),
+        protocols=f.items("protocols", protocol_from_fields),
     )
 
 

@@ -75,6 +75,11 @@ class Fields:
         value = self._typed(key, False, "a number", _is_number)
         return None if value is None else float(value)
 
+    def boolean(self, key: str) -> bool:
+        """A boolean that must be given."""
+        value: bool = self._typed(key, True, "a boolean", _is_bool)
+        return value
+
     def flag(self, key: str, default: bool) -> bool:
         """A boolean that may be left out (then ``default``); null is refused."""
         value = self._get(key, False)
@@ -167,6 +172,10 @@ def _kind(value: object) -> str:
 
 def _is_str(value: object) -> bool:
     return isinstance(value, str)
+
+
+def _is_bool(value: object) -> bool:
+    return isinstance(value, bool)
 
 
 def _is_int(value: object) -> bool:

@@ -16,6 +16,7 @@ from types import MappingProxyType
 
 from cardschema import rules
 from cardschema.errors import CardDataError
+from cardschema.protocols import ProtocolRecord
 
 
 class CardStatus(enum.StrEnum):
@@ -532,7 +533,8 @@ class Card:
     """An electronic call card; every timestamp must be timezone-aware.
 
     ``incident_id`` (revision 1.2) is the id of the head card of the incident this card
-    belongs to; the head carries its own id once another card joined it.
+    belongs to; the head carries its own id once another card joined it. ``protocols``
+    (revision 1.3) are the protocols walked on the card, each code at most once.
     """
 
     id: uuid.UUID
@@ -560,6 +562,7 @@ class Card:
     outcome: Outcome | None = None
     operator_id: str | None = None
     supervisor_id: str | None = None
+    protocols: tuple[ProtocolRecord, ...] = ()
 
     def __post_init__(self) -> None:
         rules.check_pattern("number", self.number, rules.CARD_NUMBER_PATTERN, "112-20261122-000123")
@@ -583,6 +586,8 @@ class Card:
         _check_count("vehicles", len(self.vehicles), rules.MAX_VEHICLES)
         _check_count("attachments", len(self.attachments), rules.MAX_ATTACHMENTS)
         _refuse_duplicates("attachments", [item.id for item in self.attachments], "id")
+        _check_count("protocols", len(self.protocols), rules.MAX_PROTOCOLS)
+        _refuse_duplicates("protocols", [item.code for item in self.protocols], "code")
 
 
 def _check_count(path: str, count: int, most: int) -> None:

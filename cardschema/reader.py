@@ -42,6 +42,13 @@ from cardschema.model import (
     Vehicle,
     VehicleRole,
 )
+from cardschema.protocols import (
+    ProtocolAnswer,
+    ProtocolDeterminant,
+    ProtocolInstruction,
+    ProtocolRecord,
+    ProtocolRisk,
+)
 
 E = TypeVar("E", bound=enum.StrEnum)
 
@@ -153,6 +160,7 @@ def parse(data: bytes) -> Card:
         outcome=card.opt_choice("outcome", Outcome),
         operator_id=card.opt_text("operatorId"),
         supervisor_id=card.opt_text("supervisorId"),
+        protocols=tuple(_protocol(item) for item in card.items("protocols")),
     )
 
 
@@ -311,4 +319,46 @@ def _link(node: _Node) -> Link:
         card_id=uuid.UUID(node.text("cardId")),
         number=node.opt_text("number"),
         kind=node.choice("kind", LinkKind),
+    )
+
+
+def _protocol(node: _Node) -> ProtocolRecord:
+    return ProtocolRecord(
+        code=node.text("code"),
+        version=node.integer("version"),
+        approved=node.flag("approved"),
+        language=node.text("language"),
+        started_at=node.timestamp("startedAt"),
+        started_by=node.text("startedBy"),
+        answers=tuple(
+            ProtocolAnswer(
+                node=item.text("node"),
+                question=item.text("question"),
+                value=item.text("value"),
+                at=item.timestamp("at"),
+            )
+            for item in node.items("answers")
+        ),
+        instructions=tuple(
+            ProtocolInstruction(
+                node=item.text("node"), text=item.text("text"), at=item.timestamp("at")
+            )
+            for item in node.items("instructions")
+        ),
+        determinant=_determinant(node.opt_node("determinant")),
+        priority_override=node.opt_integer("priorityOverride"),
+        override_reason=node.opt_text("overrideReason"),
+        escalation_required=node.flag("escalationRequired"),
+        escalated_at=node.opt_timestamp("escalatedAt"),
+    )
+
+
+def _determinant(node: _Node | None) -> ProtocolDeterminant | None:
+    if node is None:
+        return None
+    return ProtocolDeterminant(
+        code=node.text("code"),
+        priority=node.integer("priority"),
+        services=node.item_texts("services"),
+        risk=node.opt_choice("risk", ProtocolRisk),
     )

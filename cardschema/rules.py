@@ -22,6 +22,10 @@ FILE_NAME_PATTERN = r"[^/\\\t\n\r]{1,255}"
 MEDIA_TYPE_PATTERN = r"[a-z][a-z0-9.+\-]{0,62}/[a-z0-9][a-z0-9.+\-]{0,62}"
 SHA256_PATTERN = r"[0-9a-f]{64}"
 UUID_PATTERN = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+# Revision 1.3: the protocols walked on a card.
+PROTOCOL_CODE_PATTERN = r"[a-z][a-z0-9_]{1,47}"
+PROTOCOL_NODE_PATTERN = r"[a-z][a-z0-9_]{0,47}"
+DETERMINANT_CODE_PATTERN = r"[A-Z]{2,8}-[0-9]{1,3}"
 TIMESTAMP_PATTERN = (
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?"
     r"(Z|[+\-]((0[0-9]|1[0-3]):[0-5][0-9]|14:00))"
@@ -44,6 +48,13 @@ BYTE_COUNT_MAX = 2**63 - 1  # xs:long
 MAX_PERSONS = 50
 MAX_VEHICLES = 20
 MAX_ATTACHMENTS = 20
+# Revision 1.3.
+PROTOCOL_TEXT_MAX = 2000
+OVERRIDE_REASON_MAX = 500
+MAX_PROTOCOLS = 10
+MAX_PROTOCOL_ANSWERS = 500
+MAX_PROTOCOL_INSTRUCTIONS = 500
+MAX_DETERMINANT_SERVICES = 16
 MAX_UTC_OFFSET = timedelta(hours=14)
 
 # XML 1.0 cannot carry other characters, not even as character references.

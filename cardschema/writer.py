@@ -28,6 +28,12 @@ from cardschema.model import (
     Unit,
     Vehicle,
 )
+from cardschema.protocols import (
+    ProtocolAnswer,
+    ProtocolDeterminant,
+    ProtocolInstruction,
+    ProtocolRecord,
+)
 from cardschema.validation import NAMESPACE, ROOT_ELEMENT, SCHEMA_VERSION
 
 T = TypeVar("T")
@@ -100,6 +106,7 @@ def build(card: Card) -> bytes:
     _text(root, "outcome", None if card.outcome is None else card.outcome.value)
     _text(root, "operatorId", card.operator_id)
     _text(root, "supervisorId", card.supervisor_id)
+    _list(root, "protocols", "protocol", card.protocols, _protocol)
     data = _DECLARATION + etree.tostring(root, encoding="UTF-8", pretty_print=True)
     validation.validate(data)
     return data
@@ -242,3 +249,40 @@ def _link(element: etree._Element, link: Link) -> None:
     _text(element, "cardId", str(link.card_id))
     _text(element, "number", link.number)
     _text(element, "kind", link.kind.value)
+
+
+def _protocol(element: etree._Element, record: ProtocolRecord) -> None:
+    _text(element, "code", record.code)
+    _integer(element, "version", record.version)
+    _text(element, "approved", "true" if record.approved else "false")
+    _text(element, "language", record.language)
+    _timestamp(element, "startedAt", record.started_at)
+    _text(element, "startedBy", record.started_by)
+    _list(element, "answers", "answer", record.answers, _answer)
+    _list(element, "instructions", "instruction", record.instructions, _instruction)
+    _optional(element, "determinant", record.determinant, _determinant)
+    _integer(element, "priorityOverride", record.priority_override)
+    _text(element, "overrideReason", record.override_reason)
+    # Only true is written: absent means no escalation was required.
+    _text(element, "escalationRequired", "true" if record.escalation_required else None)
+    _timestamp(element, "escalatedAt", record.escalated_at)
+
+
+def _answer(element: etree._Element, answer: ProtocolAnswer) -> None:
+    _text(element, "node", answer.node)
+    _text(element, "question", answer.question)
+    _text(element, "value", answer.value)
+    _timestamp(element, "at", answer.at)
+
+
+def _instruction(element: etree._Element, instruction: ProtocolInstruction) -> None:
+    _text(element, "node", instruction.node)
+    _text(element, "text", instruction.text)
+    _timestamp(element, "at", instruction.at)
+
+
+def _determinant(element: etree._Element, determinant: ProtocolDeterminant) -> None:
+    _text(element, "code", determinant.code)
+    _integer(element, "priority", determinant.priority)
+    _list(element, "services", "service", determinant.services, _token)
+    _text(element, "risk", None if determinant.risk is None else determinant.risk.value)

@@ -97,6 +97,17 @@ INVALID: dict[str, tuple[type[cs.CardSchemaError], str]] = {
         "length of '46'; this exceeds the allowed maximum length of '32'.",
     ),
     "unknown-link-kind.xml": (cs.CardInvalid, "The value 'merged' is not an element of the set"),
+    # Revision 1.3.
+    "protocol-override-without-reason.xml": (
+        cs.CardInvalid,
+        "line 75: Element '{urn:uz:112:call-card:1}protocol': Missing child element(s). "
+        "Expected is ( {urn:uz:112:call-card:1}overrideReason )",
+    ),
+    "protocol-bad-determinant-code.xml": (
+        cs.CardInvalid,
+        "line 126: Element '{urn:uz:112:call-card:1}code': [facet 'pattern'] The value 'BLEED2' "
+        "is not accepted by the pattern '[A-Z]{2,8}-[0-9]{1,3}'",
+    ),
     "external-dtd.xml": (cs.UnsafeXML, "DOCTYPE"),
     "undeclared-entity.xml": (
         cs.UnsafeXML,
@@ -106,13 +117,14 @@ INVALID: dict[str, tuple[type[cs.CardSchemaError], str]] = {
 
 
 REVISION_1_2_EXAMPLE = "102-103-pedestrian-hit-toshkent.xml"
+REVISION_1_3_EXAMPLE = "103-severe-bleeding-qarshi.xml"
 
 
-def test_there_is_one_valid_example_per_service_and_one_of_revision_1_2() -> None:
+def test_there_is_one_valid_example_per_service_and_one_of_revisions_1_2_and_1_3() -> None:
     first_services = {cs.parse(path.read_bytes()).services[0].code for path in VALID}
     assert first_services == {"101", "102", "103", "104", "1146"}
-    assert len(VALID) == 6
-    assert REVISION_1_2_EXAMPLE in {path.name for path in VALID}
+    assert len(VALID) == 7
+    assert {REVISION_1_2_EXAMPLE, REVISION_1_3_EXAMPLE} <= {path.name for path in VALID}
 
 
 @pytest.mark.parametrize("path", VALID, ids=[path.name for path in VALID])
@@ -133,7 +145,7 @@ def test_the_revision_1_2_example_uses_every_new_part() -> None:
     assert card.incident_id == card.links[0].card_id
     assert card.links[0].kind is cs.LinkKind.PARENT
     assert cs.incident_problems(card) == ()
-    # The 1.1 examples use none of it.
+    # The 1.1 examples (and the 1.3 one) use none of it.
     for path in VALID:
         if path.name != REVISION_1_2_EXAMPLE:
             other = cs.parse(path.read_bytes())
@@ -141,6 +153,24 @@ def test_the_revision_1_2_example_uses_every_new_part() -> None:
             assert other.incident_id is None
             assert other.location.structured_address is None
             assert other.caller.conditions == ()
+
+
+def test_the_revision_1_3_example_walks_a_protocol_with_an_override() -> None:
+    card = cs.parse((EXAMPLES / "valid" / REVISION_1_3_EXAMPLE).read_bytes())
+    [record] = card.protocols
+    assert (record.code, record.version, record.approved) == ("severe_bleeding", 2, True)
+    assert len(record.answers) == 4
+    assert [given.node for given in record.instructions] == ["gloves", "press", "lie_down"]
+    assert record.determinant == cs.ProtocolDeterminant(
+        code="BLEED-2", priority=2, services=("103",)
+    )
+    assert (record.priority_override, card.incident.priority) == (1, 1)
+    assert record.override_reason is not None
+    assert not record.escalation_required
+    # The other examples walked no protocol.
+    for path in VALID:
+        if path.name != REVISION_1_3_EXAMPLE:
+            assert cs.parse(path.read_bytes()).protocols == ()
 
 
 @pytest.mark.parametrize("path", VALID, ids=[path.name for path in VALID])

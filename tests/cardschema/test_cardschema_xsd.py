@@ -57,8 +57,8 @@ def test_schema_header(path: Path) -> None:
 def test_both_files_name_the_same_revision() -> None:
     # The schema's own version attribute names the revision; schemaVersion stays "1".
     assert [etree.parse(str(path)).getroot().get("version") for path in XSD_FILES] == [
-        "1.2",
-        "1.2",
+        "1.3",
+        "1.3",
     ]
     assert cs.SCHEMA_VERSION == "1"
 
@@ -98,6 +98,7 @@ ENUMS: list[type[enum.StrEnum]] = [
     cs.CallbackOutcome,
     cs.LinkKind,
     cs.Outcome,
+    cs.ProtocolRisk,
 ]
 
 
@@ -127,6 +128,9 @@ def test_automatic_sources_match_the_python_set() -> None:
         ("ServiceCode", rules.SERVICE_CODE_PATTERN),
         ("IncidentType", rules.INCIDENT_TYPE_PATTERN),
         ("HazardToken", rules.HAZARD_PATTERN),
+        ("ProtocolCode", rules.PROTOCOL_CODE_PATTERN),
+        ("ProtocolNodeId", rules.PROTOCOL_NODE_PATTERN),
+        ("DeterminantCode", rules.DETERMINANT_CODE_PATTERN),
     ],
 )
 def test_patterns_match_the_python_rules(simple_type: str, pattern: str) -> None:
@@ -150,6 +154,11 @@ def test_patterns_match_the_python_rules(simple_type: str, pattern: str) -> None
         ("CallbackAttemptNumber", "maxInclusive", rules.MAX_CALLBACKS),
         ("Latitude", "minInclusive", -90),
         ("Longitude", "maxInclusive", 180),
+        ("ProtocolText", "minLength", 1),
+        ("ProtocolText", "maxLength", rules.PROTOCOL_TEXT_MAX),
+        ("OverrideReason", "minLength", 1),
+        ("OverrideReason", "maxLength", rules.OVERRIDE_REASON_MAX),
+        ("ProtocolVersion", "minInclusive", 1),
     ],
 )
 def test_limits_match_the_python_rules(simple_type: str, facet: str, value: int) -> None:
@@ -170,6 +179,10 @@ MODEL_TYPES: list[tuple[type[Any], str]] = [
     (cs.Link, "Link"),
     (cs.Handoff, "Handoff"),
     (cs.ProposedLocation, "ProposedLocation"),
+    (cs.ProtocolRecord, "ProtocolRecord"),
+    (cs.ProtocolAnswer, "ProtocolAnswer"),
+    (cs.ProtocolInstruction, "ProtocolInstruction"),
+    (cs.ProtocolDeterminant, "ProtocolDeterminant"),
 ]
 
 
