@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from dispatch.geo.index import GeoIndex
+
 
 @dataclass(frozen=True)
 class Placed:
@@ -15,6 +17,16 @@ class Placed:
     region: str | None
     district: str | None
     incident_type: str | None
+
+
+@dataclass(frozen=True)
+class HourCount:
+    """How many calls began in one hour of the local day (0-23) in one place (None: none)."""
+
+    region: str | None
+    district: str | None
+    hour: int
+    count: int
 
 
 @dataclass(frozen=True)
@@ -59,3 +71,16 @@ class ServiceFact:
     status_at: datetime
     handed_off: bool
     incident_type: str | None
+
+
+def place_of(
+    index: GeoIndex, region: str | None, district: str | None, lat: Any, lon: Any
+) -> tuple[str | None, str | None]:
+    """Region and district: the card's, else the call's own point on the boundaries."""
+    if district is None and lat is not None and lon is not None:
+        found = index.resolve(lat, lon)
+        return (
+            found.region.code if found.region else None,
+            found.district.code if found.district else None,
+        )
+    return region, district

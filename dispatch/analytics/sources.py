@@ -6,26 +6,30 @@ queues (with their service-level targets), the operators' lines of the queue log
 people's names; the territorial and call reports read where calls and cards were from the
 places rollup (``analytics_places``), whose rows are computed here (the card's location, else
 the call's point placed on the boundaries through ``geo``) for the calls and cards the database
-marked as changed (``places.bring_up_to_date``) or for all of them (``places.rebuild``). ``queues/``, ``calls/``,
-``cards/``, ``feeds/`` and ``auth/`` have no bulk functions for a period, so these queries are
-the one place analytics reads their tables (never writes them); when they grow such
-functions, these move there.
+marked as changed (``places.bring_up_to_date``) or for all of them (``places.rebuild``).
+``queues/``, ``calls/``, ``cards/``, ``feeds/`` and ``auth/`` have no bulk functions for a
+period, so these queries are the one place analytics reads their tables (never writes them);
+when they grow such functions, these move there.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import AsyncIterator, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, cast
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, bindparam, false, func, insert, null, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.analytics.facts import Area as Area
 from dispatch.analytics.facts import CallFact as CallFact
+from dispatch.analytics.facts import HourCount as HourCount
 from dispatch.analytics.facts import Placed as Placed
 from dispatch.analytics.facts import ServiceFact as ServiceFact
+from dispatch.analytics.facts import place_of
 from dispatch.analytics.models import CallPlace as P
 from dispatch.auth import service as auth
 from dispatch.calls.models import Call
@@ -263,34 +267,28 @@ async def placed_cards(
 
 
 async def placed_calls(
-    session: AsyncSession, start: datetime, end: datetime, *, narrowing: Narrowing
-) -> tuple[list[Placed], int]:
+    session: AsyncSession, start: datetime, end: datetime, *, narrowing: Narrowing, tz: ZoneInfo
+) -> tuple[list[HourCount], int]:
     """The calls that began in [start, end), placed by their card's location or, without one,
-    by the call's own point on the boundaries; and how many more the narrowing's place leaves
-    out (their card placed elsewhere)."""
-    query = select(P.started_at, P.region_code, P.district_code, P.incident_type).where(
-        P.started_at >= start, P.started_at < end
-    )
-    rows = (await session.execute(narrowing.apply(query, calls=True))).all()
-    placed = [Placed(*row) for row in rows]
-    return placed, await _elsewhere(session, query, narrowing, calls=True)
+    by the call's own point on the boundaries, counted by place and hour of the local day; and
+    how many more the narrowing's place leaves out (their card placed elsewhere)."""
+    period = (P.started_at >= start, P.started_at < end)
+    places = (P.region_code, P.district_code)
+    if session.get_bind().dialect.name == "postgresql":
+        hour = func.extract("hour", func.timezone(str(tz), P.started_at))
+        query = select(*places, hour, func.count()).where(*period).group_by(*places, hour)
+        rows = (await session.execute(narrowing.apply(query, calls=True))).all()
+        counted = [HourCount(region, district, int(h), int(n)) for region, district, h, n in rows]
+    else:  # SQLite knows no time zones: the hours are counted here
+        starts = select(P.started_at, *places).where(*period)
+        rows = (await session.execute(narrowing.apply(starts, calls=True))).all()
+        hours = Counter((region, district, at.astimezone(tz).hour) for at, region, district in rows)
+        counted = [HourCount(*key, n) for key, n in hours.items()]
+    return counted, await _elsewhere(session, select(P.id).where(*period), narrowing, calls=True)
 
 
 def _calls_and_cards(*columns: Any) -> Any:
     return select(*columns).select_from(Call).outerjoin(CardRow, CardRow.call_id == Call.id)
-
-
-def _place(
-    index: GeoIndex, region: str | None, district: str | None, lat: Any, lon: Any
-) -> tuple[str | None, str | None]:
-    """Region and district: the card's, else the call's own point on the boundaries."""
-    if district is None and lat is not None and lon is not None:
-        found = index.resolve(lat, lon)
-        return (
-            found.region.code if found.region else None,
-            found.district.code if found.district else None,
-        )
-    return region, district
 
 
 async def _elsewhere(
@@ -396,7 +394,7 @@ async def _by_points(session: AsyncSession, rows: list[dict[str, Any]], index: G
         chunk = {row["id"]: row for row in rows[first : first + _CHUNK]}
         query = select(Call.id, Call.lat, Call.lon).where(Call.id.in_(chunk))
         for key, lat, lon in (await session.execute(query)).all():
-            region, district = _place(index, None, None, lat, lon)
+            region, district = place_of(index, None, None, lat, lon)
             chunk[key].update(region_code=region, district_code=district)
 
 

@@ -84,15 +84,17 @@ async def build(
     }
     await places.bring_up_to_date(session, await sources.boundaries(session))
     narrowing = sources.Narrowing(region=region, incident_type=incident_type, service=service)
-    calls, calls_elsewhere = await sources.placed_calls(session, start, end, narrowing=narrowing)
+    calls, calls_elsewhere = await sources.placed_calls(
+        session, start, end, narrowing=narrowing, tz=tz
+    )
     cards, cards_elsewhere = await sources.placed_cards(session, start, end, narrowing=narrowing)
     elsewhere = Unplaced(calls=calls_elsewhere, incidents=cards_elsewhere)
     unplaced = Unplaced()
-    for call in calls:
-        place = _where(call, figures, elsewhere, unplaced, "calls")
+    for hours in calls:
+        place = _where(hours, figures, elsewhere, unplaced, "calls", hours.count)
         if place is not None:
-            place.calls += 1
-            place.calls_by_hour[call.at.astimezone(tz).hour] += 1
+            place.calls += hours.count
+            place.calls_by_hour[hours.hour] += hours.count
     kinds: dict[str, Counter[str]] = defaultdict(Counter)
     for card, count in cards:
         place = _where(card, figures, elsewhere, unplaced, "incidents", count)
@@ -108,7 +110,7 @@ async def build(
         region=region,
         incident_type=incident_type,
         service=service,
-        calls=len(calls) + calls_elsewhere,
+        calls=sum(hours.count for hours in calls) + calls_elsewhere,
         incidents=sum(count for _, count in cards) + cards_elsewhere,
         districts=_ordered(figures.values()),
         elsewhere=elsewhere,
@@ -117,7 +119,7 @@ async def build(
 
 
 def _where(
-    item: sources.Placed,
+    item: sources.Placed | sources.HourCount,
     figures: dict[str, DistrictFigures],
     elsewhere: Unplaced,
     unplaced: Unplaced,
