@@ -48,6 +48,8 @@ from dispatch.feeds.worker import feed_workers
 from dispatch.geo.api import router as geo_router
 from dispatch.openapi import describe_answers
 from dispatch.ops.api import router as ops_router
+from dispatch.protocols.api import router as protocols_router
+from dispatch.protocols.flusher import protocol_flusher
 from dispatch.qa.api import router as qa_router
 from dispatch.qa.ui import mount_qa_ui
 from dispatch.queues.api import router as operators_router
@@ -87,6 +89,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     queues_router,
     callbacks_router,
     qa_router,
+    protocols_router,
     card_files_router,
     callers_router,
 )
@@ -123,6 +126,7 @@ def create_app(
                 card_listeners(app.state.runtime),
                 acd_worker(app.state.runtime),
                 audit_sealer(app.state.runtime),
+                protocol_flusher(app.state.runtime),
                 console_streams(app.state.runtime) as consoles,
             ):
                 app.state.deliverer = deliverer

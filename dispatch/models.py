@@ -10,12 +10,13 @@ from dispatch.callbacks.models import CallbackAttempt, CallbackJoin, CallbackTas
 from dispatch.callers.models import CallerMark
 from dispatch.calls.gateway.models import GatewayCommand
 from dispatch.calls.models import AmlMessage, AmlRefused, Call, CallEvent, CallMessage
-from dispatch.cards.models import CardNumberCounter, CardRow, CardVersion
+from dispatch.cards.models import CardNumberCounter, CardRow, CardVersion, ProtocolRun
 from dispatch.consoles.models import Escalation
 from dispatch.core.database import Base
 from dispatch.core.idempotency import IdempotentAnswer
 from dispatch.feeds.models import Delivery
 from dispatch.geo.models import District, GeoLoad, Region
+from dispatch.protocols.models import ProtocolVersion
 from dispatch.qa.models import (
     Calibration,
     Evaluation,
@@ -60,6 +61,8 @@ __all__ = [
     "PlaceMark",
     "Plan",
     "PlanCall",
+    "ProtocolRun",
+    "ProtocolVersion",
     "Queue",
     "QueueEntry",
     "QueueLogEntry",

@@ -17,6 +17,7 @@ from dispatch.auth.roles import Role
 from dispatch.core.actor import SYSTEM
 from dispatch.core.settings import DEFAULT_GEO_DATA_DIR
 from dispatch.geo import service as geo
+from dispatch.protocols.service import seed_protocols
 from dispatch.queues.seed import seed_demo_skills, seed_queues
 
 
@@ -37,6 +38,8 @@ DEMO_ACCOUNTS = (
     DemoAccount("supervisor1", Role.SUPERVISOR, "Bahodir Yusupov"),
     DemoAccount("qa1", Role.QA, "Malika Rahimova"),
     DemoAccount("analyst1", Role.ANALYST, "Sardor Tursunov"),
+    DemoAccount("methodologist1", Role.METHODOLOGIST, "Nodira Xolmatova"),
+    DemoAccount("methodologist2", Role.METHODOLOGIST, "Rustam Saidov", language="ru"),
     DemoAccount("admin", Role.ADMIN, "System administrator", language="en"),
     DemoAccount("gateway1", Role.GATEWAY, "Telephony gateway (demo)", api_key="gateway1-dev-key"),
 )
@@ -56,6 +59,7 @@ async def seed_reference(
     added["districts"] = loaded.districts if loaded else 0
     added["units"] = await seed_sample_units(session, SYSTEM, now=now)
     added["queues"] = await seed_queues(session, SYSTEM, now=now)
+    added["protocols"] = await seed_protocols(session, SYSTEM, now=now)
     return added
 
 

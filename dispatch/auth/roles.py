@@ -12,10 +12,13 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
     QA = "qa"
     ANALYST = "analyst"
+    METHODOLOGIST = "methodologist"  # drafts, reviews and approves protocols
     ADMIN = "admin"
     GATEWAY = "gateway"  # telephony, SMS, e-mail and AML machines
     SERVICE = "service"  # an emergency service's own system
 
 
-PEOPLE = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.QA, Role.ANALYST, Role.ADMIN})
+PEOPLE = frozenset(
+    {Role.OPERATOR, Role.SUPERVISOR, Role.QA, Role.ANALYST, Role.METHODOLOGIST, Role.ADMIN}
+)
 MACHINES = frozenset({Role.GATEWAY, Role.SERVICE})

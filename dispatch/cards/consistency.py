@@ -28,6 +28,7 @@ class Contradiction(enum.StrEnum):
     PRIORITY_CONTRADICTS_TYPE = "priority_contradicts_type"
     NO_CALL_OUTCOME_AFTER_ROUTING = "no_call_outcome_after_routing"
     OUTCOME_REQUIRED = "outcome_required"
+    ESCALATION_REQUIRED = "escalation_required"
 
 
 class CardWarning(enum.StrEnum):
@@ -173,6 +174,15 @@ def check_close(card: Card, outcome: Outcome | None, classifier: Classifier) -> 
                 Contradiction.DUPLICATE_WITHOUT_LINK,
                 "link the card to the card it duplicates, or join its incident, before "
                 "closing it as duplicate",
+            )
+        )
+    unescalated = [p.code for p in card.protocols if p.escalation_required and not p.escalated_at]
+    if unescalated:
+        bad.append(
+            Finding(
+                Contradiction.ESCALATION_REQUIRED,
+                f"the answers to {', '.join(unescalated)} require the call to be escalated to a "
+                "supervisor or a psychological support colleague before the card is closed",
             )
         )
     routed = ", ".join(s.code for s in card.services)

@@ -29,7 +29,7 @@ from cardschema import (
 from dispatch.agencies import service as agencies
 from dispatch.agencies import units_service as units
 from dispatch.calls import service as calls
-from dispatch.cards import consistency, store
+from dispatch.cards import consistency, protocol_runs, store
 from dispatch.cards.models import CardRow
 from dispatch.cards.routing import Classifier, Suggestion, UnknownHazard, UnknownIncidentType
 from dispatch.cards.service import check_may_edit, check_open, check_version
@@ -53,15 +53,26 @@ def check_transition(card: Card, new: CardStatus) -> None:
 
 
 def suggest(card: Card, classifier: Classifier) -> list[Suggestion]:
-    """The services the classifier suggests for the card's type and facts."""
+    """The services the classifier suggests for the card's type and facts, then those the
+    determinants of its protocols propose (issue 24)."""
     try:
-        return classifier.suggest_services(
+        found = classifier.suggest_services(
             incident_type=card.incident.type,
             victims=card.incident.victims,
             hazards=card.incident.hazards,
         )
     except (UnknownIncidentType, UnknownHazard) as exc:
         raise Invalid(str(exc)) from exc
+    known = {s.service for s in found}
+    for record in card.protocols:
+        if record.determinant is None:
+            continue
+        for service in record.determinant.services:
+            if service not in known:
+                known.add(service)
+                reason = f"protocol {record.code}: determinant {record.determinant.code}"
+                found.append(Suggestion(service=service, reasons=(reason,)))
+    return found
 
 
 def completeness(card: Card, classifier: Classifier) -> dict[str, Any]:
@@ -104,6 +115,7 @@ async def route_card(
     check_version(card, expected_version)
     check_open(card, "routing")
     check_may_edit(card, actor)
+    card = await protocol_runs.pending_onto(session, row, card, now=now)
     acknowledged = consistency.enforce(
         consistency.check_route(card, classifier), acknowledge, what="routed"
     )
@@ -222,6 +234,7 @@ async def close_card(
     check_version(card, expected_version)
     check_may_edit(card, actor)
     check_transition(card, CardStatus.CLOSED)
+    card = await protocol_runs.pending_onto(session, row, card, now=now)
     acknowledged = consistency.enforce(
         consistency.check_close(card, outcome, classifier), acknowledge, what="closed"
     )

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatch.core.database import Base, JSONDocument, UTCDateTime
@@ -59,3 +59,31 @@ class CardNumberCounter(Base):
 
     day: Mapped[str] = mapped_column(String(8), primary_key=True)
     last: Mapped[int] = mapped_column(Integer)
+
+
+class ProtocolRun(Base):
+    """A protocol walked on a card (issue 24): every answer and instruction given, with its time,
+    kept here as the operator goes and written onto the card at most every few seconds and at
+    route and close (``pending`` until then)."""
+
+    __tablename__ = "protocol_runs"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    card_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cards.id"), index=True)
+    protocol_code: Mapped[str] = mapped_column(String(48))
+    protocol_version: Mapped[int] = mapped_column(Integer)
+    protocol_version_id: Mapped[uuid.UUID] = mapped_column()
+    approved: Mapped[bool] = mapped_column(Boolean)
+    language: Mapped[str] = mapped_column(String(8))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    started_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # [{node, question, value, at}], [{node, text, at}], the determinant met (or null).
+    answers: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument)
+    given: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument)
+    determinant: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
+    override_priority: Mapped[int | None] = mapped_column(Integer)
+    override_reason: Mapped[str | None] = mapped_column(String(500))
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    pending: Mapped[bool] = mapped_column(Boolean, index=True)
+    flushed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.audit import service as audit
 from dispatch.calls import service as calls
+from dispatch.cards import protocol_runs
 from dispatch.cards import store as cards
 from dispatch.consoles.models import Escalation
 from dispatch.consoles.schemas import EscalationCreate, EscalationStatus
@@ -84,6 +85,11 @@ async def escalate(
         at=now,
     )
     emit(session, TOPIC, _payload(row))
+    # A protocol whose answers required this escalation (issue 24) now says when it was made.
+    card_row = await cards.of_call(session, call_id) if data.card_id is None else None
+    card_id = data.card_id or (card_row.id if card_row is not None else None)
+    if card_id is not None:
+        await protocol_runs.mark_escalated(session, actor, card_id, now=now)
     return row
 
 

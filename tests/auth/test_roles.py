@@ -32,6 +32,9 @@ ANY = frozenset(Role)
 ADMIN = frozenset({Role.ADMIN})
 CALL_TAKERS = frozenset({Role.OPERATOR, Role.SUPERVISOR})
 CARD_READERS = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.QA, Role.ANALYST})
+METHODOLOGISTS = frozenset({Role.METHODOLOGIST})
+METHODOLOGISTS_AND_SUPERVISORS = frozenset({Role.METHODOLOGIST, Role.SUPERVISOR})
+PROTOCOL_READERS = CARD_READERS | METHODOLOGISTS
 WATCHERS = frozenset({Role.SUPERVISOR, Role.ANALYST, Role.ADMIN})
 # The service's own system; SAMPLE_PARAMS["service"] is the test service account's own code.
 SERVICE = frozenset({Role.SERVICE})
@@ -92,6 +95,18 @@ POLICY: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/api/v1/cards/{card_id}/merge"): CALL_TAKERS,
     ("GET", "/api/v1/incidents"): CARD_READERS,
     ("GET", "/api/v1/incidents/{incident_id}"): CARD_READERS,
+    ("GET", "/api/v1/protocols"): PROTOCOL_READERS,
+    ("GET", "/api/v1/protocols/{code}"): PROTOCOL_READERS,
+    ("GET", "/api/v1/protocols/{code}/versions"): METHODOLOGISTS_AND_SUPERVISORS,
+    ("POST", "/api/v1/protocols"): METHODOLOGISTS,
+    ("GET", "/api/v1/protocol-versions/{version_id}"): METHODOLOGISTS_AND_SUPERVISORS,
+    ("PUT", "/api/v1/protocol-versions/{version_id}"): METHODOLOGISTS,
+    ("POST", "/api/v1/protocol-versions/{version_id}/submit"): METHODOLOGISTS,
+    ("POST", "/api/v1/protocol-versions/{version_id}/review"): METHODOLOGISTS,
+    ("POST", "/api/v1/cards/{card_id}/protocols"): CALL_TAKERS,
+    ("GET", "/api/v1/cards/{card_id}/protocols"): PROTOCOL_READERS,
+    ("POST", "/api/v1/protocol-runs/{run_id}/steps"): CALL_TAKERS,
+    ("POST", "/api/v1/protocol-runs/{run_id}/override"): CALL_TAKERS,
     ("POST", "/api/v1/cards/{card_id}/route"): CALL_TAKERS,
     ("POST", "/api/v1/cards/{card_id}/close"): CALL_TAKERS,
     ("POST", "/api/v1/cards/{card_id}/handoffs"): CALL_TAKERS,
@@ -228,6 +243,8 @@ SAMPLE_PARAMS = {
     "session_id": str(uuid.uuid4()),
     "key_id": str(uuid.uuid4()),
     "incident_id": str(uuid.uuid4()),
+    "version_id": str(uuid.uuid4()),
+    "run_id": str(uuid.uuid4()),
     "attachment_id": str(uuid.uuid4()),
     "mark_id": str(uuid.uuid4()),
     "number": "+998901234567",

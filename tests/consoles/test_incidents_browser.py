@@ -4,6 +4,8 @@ service can tell the three cards are one incident."""
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 import pytest
 from playwright.async_api import Browser, expect
@@ -78,17 +80,14 @@ async def test_the_third_call_about_a_fire_joins_its_incident_in_one_step(
         members = incident.json()["cards"]
         assert [card["role"] for card in members] == ["head", "member", "member"]
         third = members[2]
-        xml = await http.get(
-            f"/api/v1/cards/{third['card_id']}",
-            headers={**auth, "Accept": "application/xml"},
+        as_xml = {**auth, "Accept": "application/xml"}
+        third_xml = await http.get(f"/api/v1/cards/{third['card_id']}", headers=as_xml)
+        head_xml = await http.get(f"/api/v1/cards/{head['id']}", headers=as_xml)
+        third_card, head_card = (
+            cardschema.parse(third_xml.content),
+            cardschema.parse(head_xml.content),
         )
-        assert cardschema.parse(xml.content).incident_id == cardschema.parse(
-            (
-                await http.get(
-                    f"/api/v1/cards/{head['id']}", headers={**auth, "Accept": "application/xml"}
-                )
-            ).content
-        ).incident_id
+        assert third_card.incident_id == head_card.incident_id == uuid.UUID(head["id"])
         await page.close()
 
         # The supervisor sees the incident with its three calls (Alt+7 goes to it).

@@ -1,0 +1,84 @@
+"""Protocol answers onto the card within a few seconds even when the operator stops answering
+(issue 24): a task that sleeps until the next pending walk is due (``FLUSH_EVERY`` after its last
+write onto the card), woken by ``protocol.pending``; a card is written at most that often."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+from dispatch.cards import protocol_runs
+from dispatch.core.actor import SYSTEM
+from dispatch.core.bus import Subscription
+from dispatch.core.database import unit_of_work
+from dispatch.core.logging import get_logger
+from dispatch.core.runtime import Runtime
+from dispatch.core.workers import stop_tasks
+
+log = get_logger(__name__)
+
+# Without anything pending the task still looks this often (another process's walks).
+IDLE_S = 30.0
+
+
+class Flusher:
+    """Writes the pending walks of cards onto them when due."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    async def round(self) -> datetime | None:
+        """Write every due card; returns when the next pending walk is due (None: none)."""
+        now = self.runtime.clock.now()
+        async with unit_of_work(self.runtime.sessions, self.runtime.bus) as session:
+            ready, later = await protocol_runs.due(session, now=now)
+        for card_id in ready:
+            try:
+                async with unit_of_work(self.runtime.sessions, self.runtime.bus) as session:
+                    await protocol_runs.flush_card(session, SYSTEM, card_id, now=now)
+            except Exception:  # one card's failure must not hold the others back
+                log.exception("protocols.flush_failed", card_id=str(card_id))
+        return later
+
+    async def run(self) -> None:
+        """Flush until cancelled."""
+        wake = asyncio.Event()
+        subscription = self.runtime.bus.subscribe(protocol_runs.PENDING)
+        waker = asyncio.create_task(_wake_on(subscription, wake), name="protocols.wake")
+        try:
+            while True:
+                wake.clear()
+                later = None
+                try:
+                    later = await self.round()
+                except Exception:  # the flusher must outlive any single failure
+                    log.exception("protocols.flusher_failed")
+                wait = IDLE_S
+                if later is not None:
+                    wait = min(
+                        IDLE_S, max(0.05, (later - self.runtime.clock.now()).total_seconds())
+                    )
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(wake.wait(), wait)
+        finally:
+            await subscription.close()
+            await stop_tasks([waker])
+
+
+async def _wake_on(subscription: Subscription, wake: asyncio.Event) -> None:
+    async for _ in subscription:
+        wake.set()
+
+
+@asynccontextmanager
+async def protocol_flusher(runtime: Runtime) -> AsyncIterator[Flusher]:
+    """Run the flusher for the lifetime of the app."""
+    flusher = Flusher(runtime)
+    task = asyncio.create_task(flusher.run(), name="protocols.flusher")
+    try:
+        yield flusher
+    finally:
+        await stop_tasks([task])
