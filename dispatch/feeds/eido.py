@@ -14,7 +14,8 @@ components (a reference, never the bytes), the caller's conditions onto the call
 Links: ``related``/``duplicate`` -> link RELATED, ``parent`` -> PARENT, ``child`` -> CHILD;
 ``merged_into``/``merged_from`` -> a merge component whose ``incidentMergeDirectionCode`` says
 what the referenced incident does: on the merged card the survivor is REPLACING, on the
-survivor the merged card is REPLACED.
+survivor the merged card is REPLACED. Revision 1.3's protocols are incident notes (one on each
+protocol with its determinant, one per answer and per instruction; ``eido_parts``).
 """
 
 from __future__ import annotations
@@ -259,6 +260,7 @@ class _Export:
         notes = [self.note("summary", _html(*texts), card.updated_at)] if texts else []
         for i, note in enumerate(card.notes, start=1):
             notes.append(self.note(f"note:{i}", _html(note.text), note.at, agent=note.author))
+        notes += eido_parts.protocol_notes(card, self.note)
         district, closed = card.location.district, card.status is CardStatus.CLOSED
         return self.component(
             f"{self.base}:incident",

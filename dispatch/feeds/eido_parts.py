@@ -1,5 +1,6 @@
 """The EIDO components of revision 1.2's card parts: persons, vehicles, attachments, links and
-merges, the caller's conditions, and the structured address's civic address elements.
+merges, the caller's conditions, and the structured address's civic address elements; and the
+notes of revision 1.3's protocols.
 
 Links and merges (NENA-STA-021 ``linkComponent``/``mergeComponent``): ``related`` and
 ``duplicate`` are a link RELATED, ``parent`` a link PARENT (the referenced incident heads
@@ -7,10 +8,18 @@ this one), ``child`` a link CHILD (the referenced incident is a member of the on
 heads). ``merged_into`` and ``merged_from`` are merges whose ``incidentMergeDirectionCode``
 says what the *referenced* incident does: on the merged card the survivor is ``REPLACING``
 (it replaces this one), on the survivor the merged card is ``REPLACED``.
+
+Protocols (revision 1.3) have no component of their own in NENA-STA-021: each is incident notes
+(``notesComponent``), one on the protocol — its code and version, approved or draft, the
+determinant with its priority, services and risk, the operator's override and its reason, the
+escalation — by the operator who started it, then one per answer (the question as read and the
+answer) and one per instruction given, each at its own time and naming the protocol's code and
+version.
 """
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any, TypeAlias
@@ -21,6 +30,8 @@ from cardschema import AgeBand, CallerCondition, LinkKind, PersonRole, Sex, Vehi
 _Component: TypeAlias = dict[str, Any]
 Make: TypeAlias = Callable[..., _Component]
 """Builds a component: ``make($id, at=None, **fields)`` with the prologue filled in."""
+AddNote: TypeAlias = Callable[..., dict[str, str]]
+"""Adds a note: ``note(part, html, at, **fields)``, returning the reference to it."""
 
 LINK_DIRECTIONS: Mapping[LinkKind, str] = MappingProxyType(
     {
@@ -213,3 +224,59 @@ def links_and_merges(
                 )
             )
     return links, merges
+
+
+def _html(*paragraphs: str) -> str:
+    return "".join(f"<p>{html.escape(text)}</p>" for text in paragraphs)
+
+
+def _protocol_summary(record: cardschema.ProtocolRecord) -> list[str]:
+    state = "approved" if record.approved else "draft version, not approved"
+    texts = [
+        f"Protocol {record.code} version {record.version} ({state}), read in "
+        f"{record.language}, started by {record.started_by}"
+    ]
+    found = record.determinant
+    if found is None:
+        texts.append("No determinant met yet")
+    else:
+        facts = [f"Determinant {found.code}: priority {found.priority}"]
+        facts += [f"services {', '.join(found.services)}"] if found.services else []
+        facts += [] if found.risk is None else [f"risk {found.risk.value}"]
+        texts.append(", ".join(facts))
+    if record.priority_override is not None:
+        texts.append(f"Priority overridden to {record.priority_override}: {record.override_reason}")
+    if record.escalation_required:
+        escalated = record.escalated_at
+        texts.append(
+            "Escalation required: "
+            + (
+                "not escalated yet"
+                if escalated is None
+                else f"escalated at {escalated.isoformat()}"
+            )
+        )
+    return texts
+
+
+def protocol_notes(card: cardschema.Card, note: AddNote) -> list[dict[str, str]]:
+    """The notes of the card's protocols (their references, in order): one on each protocol,
+    then one per answer and one per instruction given."""
+    refs = []
+    for record in card.protocols:
+        part, name = f"protocol:{record.code}", f"Protocol {record.code} version {record.version}"
+        refs.append(
+            note(
+                part, _html(*_protocol_summary(record)), record.started_at, agent=record.started_by
+            )
+        )
+        for i, answer in enumerate(record.answers, start=1):
+            texts = (
+                f"{name}, question {answer.node}: {answer.question}",
+                f"Answer: {answer.value}",
+            )
+            refs.append(note(f"{part}:answer:{i}", _html(*texts), answer.at))
+        for i, given in enumerate(record.instructions, start=1):
+            text = f"{name}, instruction {given.node}: {given.text}"
+            refs.append(note(f"{part}:instruction:{i}", _html(text), given.at))
+    return refs
