@@ -5,9 +5,10 @@ Rows owed before the payloads were kept (migration 0010) have none: their XML is
 first use and kept, so even those are rendered once.
 
 What is kept is the whole card. Each transport sends a service its view (``for_service``,
-``eido_for(..., service=)``: ``policy.py`` says which of revision 1.2's fields each service
-receives). A card without those fields is every service's view as kept, found by a look at
-the text; one with them is parsed, reduced and rebuilt, remembered per service and text.
+``eido_for(..., service=)``: ``policy.py`` says which of revision 1.2's fields and 1.3's
+protocols each service receives). A card without those fields is every service's view as kept,
+found by a look at the text; one with them is parsed, reduced and rebuilt, remembered per
+service and text.
 """
 
 from __future__ import annotations
@@ -34,7 +35,14 @@ from dispatch.feeds.states import OUTBOX
 Key = tuple[uuid.UUID, int]
 
 # The elements of what policy.py may withhold; a card XML without any is sent as kept.
-_GOVERNED = ("<persons>", "<vehicles>", "<attachments>", "<conditions>", "<conditionNote>")
+_GOVERNED = (
+    "<persons>",
+    "<vehicles>",
+    "<attachments>",
+    "<conditions>",
+    "<conditionNote>",
+    "<protocols>",
+)
 
 
 def _governed(xml: str) -> bool:

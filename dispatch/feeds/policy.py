@@ -10,6 +10,13 @@ what 1.1 gave them (the number of victims, the description) and the address. A s
 the table gets neither persons, vehicles nor attachments. The fields of revision 1.1 (the
 caller's name and number among them) go to every service as before.
 
+Revision 1.3's protocol records go by ``PROTOCOL_SHARES``: a first-aid protocol's answers and
+instructions (health data) only to 103, a summary (code, version, determinant, override,
+escalation) to 101, 102, 104 and 1146; a *crisis* protocol (``CRISIS_PROTOCOLS``, the
+suicide-risk screen, or any record whose determinant found a risk level) in full to 1146, 103
+and 102 and to no one else. On a sensitive card — which a crisis protocol also makes one — the
+services outside ``PROTOCOL_CONFIDANTS`` (102, 103, 1146) get no protocol at all.
+
 ``card_for_service`` applies it to a card; it returns the very card when nothing is withheld,
 so a card without these fields is sent to every service unchanged.
 """
@@ -61,11 +68,53 @@ SENSITIVE_SERVICES = frozenset({"1146"})
 CONFIDANTS = frozenset({"102", "1146"})
 
 
+class ProtocolDetail(enum.StrEnum):
+    """How much of a protocol walked on the card a service receives (revision 1.3)."""
+
+    FULL = "full"  # every answer and instruction, the determinant, override and escalation
+    SUMMARY = "summary"  # the protocol, determinant, override and escalation; no answers
+    NONE = "none"
+
+
+@dataclass(frozen=True, slots=True)
+class ProtocolShare:
+    """What one service receives of first-aid protocols and of crisis protocols."""
+
+    first_aid: ProtocolDetail
+    crisis: ProtocolDetail
+
+
+_D = ProtocolDetail
+PROTOCOL_SHARES: Mapping[str, ProtocolShare] = MappingProxyType(
+    {
+        "101": ProtocolShare(_D.SUMMARY, _D.NONE),
+        "102": ProtocolShare(_D.SUMMARY, _D.FULL),
+        "103": ProtocolShare(_D.FULL, _D.FULL),
+        "104": ProtocolShare(_D.SUMMARY, _D.NONE),
+        "1146": ProtocolShare(_D.SUMMARY, _D.FULL),
+    }
+)
+OTHER_PROTOCOL_SHARE = ProtocolShare(_D.NONE, _D.NONE)
+# The suicide-risk screen (dispatch/protocols/seeds/suicide_risk_screen.yaml); a new crisis
+# protocol is added here. A record whose determinant found a risk level counts as one too.
+CRISIS_PROTOCOLS = frozenset({"suicide_risk_screen"})
+PROTOCOL_CONFIDANTS = frozenset({"102", "103", "1146"})
+
+
+def is_crisis(record: cardschema.ProtocolRecord) -> bool:
+    """Tell whether a protocol record is a crisis screen (by its code, or its risk level)."""
+    found = record.determinant
+    return record.code in CRISIS_PROTOCOLS or (found is not None and found.risk is not None)
+
+
 def is_sensitive(card: cardschema.Card) -> bool:
-    """Tell whether the card is about violence or was routed to the crisis line."""
+    """Tell whether the card is about violence, was routed to the crisis line or had a crisis
+    protocol walked on it."""
     category = (card.incident.type or "").split(".", 1)[0]
-    return category in SENSITIVE_CATEGORIES or any(
-        service.code in SENSITIVE_SERVICES for service in card.services
+    return (
+        category in SENSITIVE_CATEGORIES
+        or any(service.code in SENSITIVE_SERVICES for service in card.services)
+        or any(is_crisis(record) for record in card.protocols)
     )
 
 
@@ -97,6 +146,25 @@ def _persons(
     )
 
 
+def protocol_share_for(card: cardschema.Card, service_code: str) -> ProtocolShare:
+    """What ``service_code`` receives of this card's protocols."""
+    if service_code not in PROTOCOL_CONFIDANTS and is_sensitive(card):
+        return OTHER_PROTOCOL_SHARE
+    return PROTOCOL_SHARES.get(service_code, OTHER_PROTOCOL_SHARE)
+
+
+def _protocols(card: cardschema.Card, service_code: str) -> tuple[cardschema.ProtocolRecord, ...]:
+    share = protocol_share_for(card, service_code)
+    kept = []
+    for record in card.protocols:
+        detail = share.crisis if is_crisis(record) else share.first_aid
+        if detail is _D.FULL:
+            kept.append(record)
+        elif detail is _D.SUMMARY:
+            kept.append(dataclasses.replace(record, answers=(), instructions=()))
+    return tuple(kept)
+
+
 def card_for_service(card: cardschema.Card, service_code: str) -> cardschema.Card:
     """The card as ``service_code`` receives it (the card itself when nothing is withheld)."""
     share = share_for(card, service_code)
@@ -109,5 +177,6 @@ def card_for_service(card: cardschema.Card, service_code: str) -> cardschema.Car
         persons=_persons(card.persons, share.persons),
         vehicles=card.vehicles if share.vehicles else (),
         attachments=card.attachments if share.attachments else (),
+        protocols=_protocols(card, service_code),
     )
     return card if shown == card else shown
