@@ -71,7 +71,7 @@ class StepRequest(_Input):
     """Answer the question ``node`` with ``value``, or say instruction ``node`` was given."""
 
     node: str = Field(pattern=r"^[a-z][a-z0-9_]{0,47}$")
-    value: bool | float | str | None = None
+    value: bool | float | Annotated[str, Field(max_length=2000)] | None = None
     given: bool = False
 
 
@@ -79,7 +79,7 @@ class OverrideRequest(_Input):
     """The priority the operator sets instead of the protocol's (null takes it back)."""
 
     priority: int | None = Field(ge=1, le=5)
-    reason: str | None = Field(default=None, max_length=500)
+    reason: str | None = Field(default=None, min_length=1, max_length=500)
 
 
 class WalkOut(BaseModel):

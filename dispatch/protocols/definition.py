@@ -28,7 +28,12 @@ INCIDENT_TYPE_PATTERN = r"^[a-z][a-z0-9_]*\.[a-z0-9_]+$"
 SERVICE_PATTERN = r"^[0-9A-Za-z][0-9A-Za-z_.-]{0,31}$"
 MAX_NODES = 200
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+# Texts go onto cards as XML: no control characters XML 1.0 cannot carry.
+WRITABLE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]*$"
+Text = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=2000, pattern=WRITABLE),
+]
 AnswerValue = bool | float | str
 
 

@@ -10,10 +10,15 @@ longer passes (the caller corrected an earlier answer) is kept but does not coun
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Set
 from dataclasses import dataclass
 
 from dispatch.protocols.definition import AnswerValue, Condition, Definition, Determinant, Node
+
+TEXT_MAX = 2000
+# Characters XML 1.0 cannot carry (C0 controls but tab, newline and carriage return).
+_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 class BadAnswer(ValueError):
@@ -58,8 +63,10 @@ def check_answer(node: Node, value: object) -> AnswerValue:
         if answer.maximum is not None and value > answer.maximum:
             raise BadAnswer(f"{node.id} takes at most {answer.maximum:g}")
         return float(value)
-    if not isinstance(value, str) or not value.strip() or len(value) > 2000:
-        raise BadAnswer(f"{node.id} takes a text of 1 to 2000 characters")
+    if not isinstance(value, str) or not value.strip() or len(value) > TEXT_MAX:
+        raise BadAnswer(f"{node.id} takes a text of 1 to {TEXT_MAX} characters")
+    if _UNWRITABLE.search(value):
+        raise BadAnswer(f"{node.id}: the text holds control characters a card cannot carry")
     return value.strip()
 
 

@@ -62,7 +62,7 @@ def _shown(value: Any, node: Node, language: str) -> str:
         return "yes" if value else "no"
     if node.answer is not None and node.answer.type == "choice":
         choice = next(c for c in node.answer.choices if c.code == value)
-        return f"{choice.code}: {getattr(choice.text, language)}"
+        return f"{choice.code}: {getattr(choice.text, language)}"[: engine.TEXT_MAX]
     if isinstance(value, float):
         shown = f"{value:g}"
         return f"{shown} {node.answer.unit}" if node.answer and node.answer.unit else shown

@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from dispatch.protocols import engine
-from dispatch.protocols.definition import Definition
+from dispatch.protocols.definition import AnswerValue, Definition
 from tests.protocols.sample import sample, texts
 
 
@@ -41,7 +41,7 @@ def test_an_infant_gets_its_own_instruction_first() -> None:
 
 
 def test_a_corrected_answer_leaves_the_branch_it_no_longer_takes_uncounted() -> None:
-    answers = {"awake": True, "age": 40.0, "breathing": "none"}
+    answers: dict[str, AnswerValue] = {"awake": True, "age": 40.0, "breathing": "none"}
     walked = engine.walk(definition(), answers)
     assert walked.finished
     assert walked.path == ("awake", "done")
