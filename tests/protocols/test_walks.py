@@ -215,3 +215,50 @@ async def test_a_card_whose_answers_require_escalation_closes_only_after_it(api:
     assert closed.status_code == 200, closed.text
     document = cardschema.parse(await card_xml(api, card["id"]))
     assert document.protocols[0].escalated_at is not None
+
+
+@pytest.mark.asyncio
+@ON_SQLITE
+async def test_the_seeded_suicide_screen_at_high_risk_needs_the_escalation_to_close(
+    api: Api,
+) -> None:
+    call = await new_call(api)
+    card = await new_card(api, call_id=call["id"], incident={"type": "mental_health.suicide_risk"})
+    started_walk = await api.post(
+        f"/api/v1/cards/{card['id']}/protocols",
+        user="operator1",
+        json={"code": "suicide_risk_screen"},
+    )
+    assert started_walk.status_code == 201, started_walk.text
+    walk = started_walk.json()
+    assert walk["approved"] is False  # seeded: a draft until psychologists approve it
+    for node, value in (("caller_is", "self"), ("danger_self", False), ("means_self", False)):
+        walk = await step(api, walk, node, value)
+    walk = await step(api, walk, "listen_calm", given=True)
+    for node in ("wish_dead", "thoughts", "method", "intent"):
+        walk = await step(api, walk, node, True)
+    found = walk["determinant"]
+    assert (found["risk"], found["escalation_required"]) == ("high", True)
+    assert {"1146", "103"} <= set(found["services"])
+    suggested = await api.get(f"/api/v1/cards/{card['id']}/suggested-services", user="operator1")
+    assert {"1146", "103"} <= {s["service"] for s in suggested.json()}
+    close = {"outcome": "referred", "acknowledge": ["urgent_not_dispatched", "priority_below_type"]}
+    refused = await api.post(f"/api/v1/cards/{card['id']}/close", user="operator1", json=close)
+    assert refused.status_code == 422, refused.text
+    assert "escalation_required" in {r["code"] for r in refused.json()["reasons"]}
+    escalated = await api.post(
+        f"/api/v1/calls/{call['id']}/escalate",
+        user="operator1",
+        json={"reason": "high suicide risk: psychologist needed", "kind": "specialist"},
+    )
+    assert escalated.status_code == 201, escalated.text
+    closed = await api.post(f"/api/v1/cards/{card['id']}/close", user="operator1", json=close)
+    assert closed.status_code == 200, closed.text
+    document = cardschema.parse(await card_xml(api, card["id"]))
+    [record] = document.protocols
+    assert (record.code, record.approved, record.escalation_required) == (
+        "suicide_risk_screen",
+        False,
+        True,
+    )
+    assert record.escalated_at is not None
