@@ -50,6 +50,7 @@ from dispatch.openapi import describe_answers
 from dispatch.ops.api import router as ops_router
 from dispatch.protocols.api import router as protocols_router
 from dispatch.protocols.flusher import protocol_flusher
+from dispatch.protocols.ui import mount_protocols_ui
 from dispatch.qa.api import router as qa_router
 from dispatch.qa.ui import mount_qa_ui
 from dispatch.queues.api import router as operators_router
@@ -171,5 +172,6 @@ def create_app(
     mount_consoles(app)
     mount_qa_ui(app)
     mount_analytics_ui(app)
+    mount_protocols_ui(app)
     app.openapi = describe_answers(app)  # type: ignore[method-assign]
     return app
