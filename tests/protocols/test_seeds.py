@@ -27,7 +27,9 @@ from dispatch.protocols.engine import Walk, check_answer, walk
 
 SEEDS = Path(protocol_definition.__file__).with_name("seeds")
 CLASSIFIER = Path(protocol_definition.__file__).parents[1] / "cards" / "routing" / "classifier.yaml"
-CODES = ("cardiac_arrest", "choking", "severe_bleeding", "childbirth", "suicide_risk_screen")
+# The first set (issue 24); every seed file, these and later ones, is checked below.
+FIRST_SET = ("cardiac_arrest", "choking", "severe_bleeding", "childbirth", "suicide_risk_screen")
+CODES = tuple(sorted(path.stem for path in SEEDS.glob("*.yaml")))
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 MAX_WALKS = 50_000
 
@@ -135,8 +137,8 @@ def timer_on(definition: Definition, state: Walk, node_id: str) -> Timer:
 # ------------------------------------------------------------------ every seed
 
 
-def test_the_five_seeds_are_there() -> None:
-    assert sorted(path.stem for path in SEEDS.glob("*.yaml")) == sorted(CODES)
+def test_the_first_set_is_there() -> None:
+    assert set(FIRST_SET) <= set(CODES)
 
 
 @pytest.mark.parametrize("code", CODES)
