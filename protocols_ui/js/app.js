@@ -121,8 +121,10 @@ async function route() {
   if (!session.me) return;
   const id = hashId();
   if (app.open?.id === id && app.editor.dirty) return; // a reopen of what is being edited
+  const fromList = Boolean(document.activeElement?.closest("#protocol-list"));
   await openVersion(id);
   await loadList();
+  if (fromList && app.open) $("version-title").focus(); // read on from the version opened
 }
 
 /** After a change: the list and version ``id`` again, and ``message`` said. */

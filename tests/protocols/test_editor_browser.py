@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Dialog, Page, expect
 
 from dispatch.core.settings import Settings
 from tests.consoles.pages import Shots, open_page
@@ -130,6 +130,7 @@ async def test_methodologists_edit_submit_and_approve_a_protocol_in_the_editor(
         version = page.locator("#version")
         await expect(version).to_have_attribute("data-status", "draft")
         await expect(link).to_have_attribute("aria-current", "true")
+        await expect(page.locator("#version-title")).to_be_focused()  # read on from it
         await expect(page.locator("#version-title")).to_contain_text("1-versiya")
         # Readable: questions with answers and branches, the metronome, determinants, guidance.
         awake = page.locator("#nodes li[data-node=awake]")
@@ -269,6 +270,40 @@ async def test_methodologists_edit_submit_and_approve_a_protocol_in_the_editor(
         await page.click("#submit")
         await expect(page.locator("#action-message")).to_contain_text("сохраните")
         assert (await stored(http, second_id))["status"] == "draft"
+
+        # Leaving the draft with unsaved changes asks first (dismissed: it stays open).
+        asked: list[str] = []
+
+        async def dismiss(dialog: Dialog) -> None:
+            asked.append(dialog.message)
+            await dialog.dismiss()
+
+        page.once("dialog", dismiss)
+        await cardiac.locator(f"li[data-version='{draft_id}'] a").click()
+        await expect(version).to_have_attribute("data-version", second_id)
+        assert asked == ["В черновике есть несохранённые изменения. Уйти, не сохранив?"]
+        assert await page.input_value("#definition") == typed[:-2]
+
+        # Put back what is stored, save, submit; returned with a note, which the draft shows.
+        await page.fill("#definition", json.dumps(fresh["definition"], ensure_ascii=False))
+        await page.click("#save")
+        await expect(page.locator("#unsaved")).to_be_hidden()
+        await page.click("#submit")
+        await expect(version).to_have_attribute("data-status", "in_review")
+        await page.fill("#review-note", "Проверить инструкции для младенца с педиатром")
+        await page.keyboard.press("Tab")
+        await page.keyboard.press("Enter")
+        await expect(version).to_have_attribute("data-status", "draft")
+        await expect(page.locator("#review-note-shown")).to_have_text(
+            "Проверить инструкции для младенца с педиатром"
+        )
+        await expect(page.locator("#actions")).to_contain_text("Возвращена на доработку")
+        returned = await stored(http, second_id)
+        assert (returned["status"], returned["review_note"]) == (
+            "draft",
+            "Проверить инструкции для младенца с педиатром",
+        )
+        assert returned["definition"] == fresh["definition"]
 
         # The keys, in the interface language.
         await page.click("#help-button")
