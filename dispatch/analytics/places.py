@@ -55,9 +55,11 @@ async def bring_up_to_date(session: AsyncSession, index: GeoIndex) -> int:
 
 
 async def _upsert(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    """Write ``rows``, replacing those with the same key (two reports may compute one row)."""
+    """Write ``rows``, replacing those with the same key (two reports may compute one row;
+    both write in key order, so neither waits for the other in a circle)."""
     if not rows:
         return
+    rows = sorted(rows, key=lambda row: str(row["id"]))
     dialect = session.get_bind().dialect.name
     statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(CallPlace)
     others = {name: statement.excluded[name] for name in sources.PLACE_FIELDS if name != "id"}
