@@ -49,6 +49,7 @@ from dispatch.geo.api import router as geo_router
 from dispatch.openapi import describe_answers
 from dispatch.ops.api import router as ops_router
 from dispatch.protocols.api import router as protocols_router
+from dispatch.protocols.cues_api import router as cues_router
 from dispatch.protocols.flusher import protocol_flusher
 from dispatch.protocols.ui import mount_protocols_ui
 from dispatch.qa.api import router as qa_router
@@ -91,6 +92,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     callbacks_router,
     qa_router,
     protocols_router,
+    cues_router,
     card_files_router,
     callers_router,
 )

@@ -73,6 +73,7 @@ POLICY: dict[tuple[str, str], frozenset[Role] | str] = {
     ),
     ("POST", "/api/v1/calls/{call_id}/messages"): CALL_TAKERS,
     ("GET", "/api/v1/calls/{call_id}/caller-history"): CALL_TAKERS,
+    ("GET", "/api/v1/calls/{call_id}/cues"): CALL_TAKERS,
     ("POST", "/api/v1/aml/sms"): frozenset({Role.GATEWAY}),
     ("POST", "/api/v1/aml/https"): frozenset({Role.GATEWAY}),
     ("GET", "/api/v1/aml/refused"): frozenset({Role.SUPERVISOR, Role.ADMIN}),
