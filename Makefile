@@ -20,7 +20,7 @@ SUITE_LIMIT ?= 45m
 
 .PHONY: run test test-fast lint typecheck format install system-deps npm-deps clean lock bench-geo \
 	bench-cards bench-consoles bench-queues bench-day bench-requests bench-sign-in reliability \
-	bench-analytics
+	bench-analytics bench-cues
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -125,6 +125,11 @@ bench-analytics: $(DEV_STAMP) system-deps
 ## the flood does to another operator's requests (RELIABILITY.md).
 bench-sign-in: $(DEV_STAMP) system-deps
 	$(PY) benchmarks/sign_in_flood.py $(BENCH_ARGS)
+
+## Cues in text (issue 25): the rules' precision and recall per language and cue over the
+## evaluation set tests/protocols/cues/ (figures in BENCHMARKS.md); pure, no server.
+bench-cues: $(DEV_STAMP)
+	$(PY) benchmarks/cues.py
 
 ## Faults under load (RELIABILITY.md): kill -9 five times, the service's system down, PostgreSQL
 ## restarted the hard way; every acknowledged card kept and delivered once or marked, in order.
