@@ -121,6 +121,13 @@ async function route() {
   if (!session.me) return;
   const id = hashId();
   if (app.open?.id === id && app.editor.dirty) return; // a reopen of what is being edited
+  if (app.open && app.editor.dirty) { // back, forward or a typed address: ask first
+    if (!window.confirm(t("unsaved_leave"))) {
+      history.replaceState(null, "", `#${app.open.id}`);
+      return;
+    }
+    app.editor.dirty = false;
+  }
   const fromList = Boolean(document.activeElement?.closest("#protocol-list"));
   await openVersion(id);
   await loadList();
@@ -145,6 +152,9 @@ function guardLeaving(event) {
 
 async function start() {
   window.addEventListener("hashchange", route);
+  window.addEventListener("beforeunload", (event) => {
+    if (app.editor.dirty) event.preventDefault(); // the browser asks before losing the edits
+  });
   $("protocol-list").addEventListener("click", guardLeaving);
   installShortcuts({
     focusList: () => (document.querySelector("#protocol-list a[aria-current=true]")

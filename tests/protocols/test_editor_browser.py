@@ -112,10 +112,12 @@ async def test_methodologists_edit_submit_and_approve_a_protocol_in_the_editor(
         # methodologist1 (Uzbek): the five seeded protocols, each a draft with the DRAFT badge.
         await sign_in(page, "methodologist1")
         protocols = page.locator("#protocol-list .protocol")
-        await expect(protocols).to_have_count(5)
+        seeded = len((await http.get("/api/v1/protocols", headers=headers)).json())
+        assert seeded >= 5
+        await expect(protocols).to_have_count(seeded)
         cardiac = page.locator(".protocol[data-code=cardiac_arrest]")
         await expect(cardiac.locator(".draft-badge")).to_have_text("QORALAMA")
-        await expect(page.locator(".protocol .draft-badge")).to_have_count(5)
+        await expect(page.locator(".protocol .draft-badge")).to_have_count(seeded)
         await expect(page.locator("#draft-legend")).to_contain_text("konsollar qoralamani")
         link = cardiac.locator("a.version-link")
         await expect(link).to_contain_text("1-versiya")
@@ -123,14 +125,21 @@ async def test_methodologists_edit_submit_and_approve_a_protocol_in_the_editor(
         await expect(link).to_contain_text("system")  # who made it: the seed
         await expect(page.locator("#read-only")).to_be_hidden()
 
-        # Open it by keyboard: Alt+L to the list (cardiac_arrest comes first), Enter.
+        # Open it by keyboard: Alt+L to the list (its first link), Tab to it, Enter.
         await page.keyboard.press("Alt+L")
+        await expect(page.locator("#protocol-list a.version-link").first).to_be_focused()
+        for _ in range(seeded):  # one link per protocol: Tab until cardiac_arrest's
+            if await link.evaluate("el => el === document.activeElement"):
+                break
+            await page.keyboard.press("Tab")
         await expect(link).to_be_focused()
         await page.keyboard.press("Enter")
         version = page.locator("#version")
         await expect(version).to_have_attribute("data-status", "draft")
         await expect(link).to_have_attribute("aria-current", "true")
         await expect(page.locator("#version-title")).to_be_focused()  # read on from it
+        await page.keyboard.press("Alt+L")  # back to the list: to the version open
+        await expect(link).to_be_focused()
         await expect(page.locator("#version-title")).to_contain_text("1-versiya")
         # Readable: questions with answers and branches, the metronome, determinants, guidance.
         awake = page.locator("#nodes li[data-node=awake]")
@@ -205,7 +214,7 @@ async def test_methodologists_edit_submit_and_approve_a_protocol_in_the_editor(
         await expect(page.locator("#toast")).to_contain_text("Утверждено")
         await expect(link.locator(".status")).to_have_text("Утверждена")
         await expect(cardiac.locator(".draft-badge")).to_have_count(0)
-        await expect(page.locator(".protocol .draft-badge")).to_have_count(4)
+        await expect(page.locator(".protocol .draft-badge")).to_have_count(seeded - 1)
         await expect(page.locator("#definition")).to_have_count(0)
         await expect(page.locator("#save")).to_have_count(0)
         await expect(page.locator("#approve")).to_have_count(0)
@@ -282,6 +291,11 @@ async def test_methodologists_edit_submit_and_approve_a_protocol_in_the_editor(
         await cardiac.locator(f"li[data-version='{draft_id}'] a").click()
         await expect(version).to_have_attribute("data-version", second_id)
         assert asked == ["В черновике есть несохранённые изменения. Уйти, не сохранив?"]
+        page.once("dialog", dismiss)
+        await page.go_back()  # to version 1's address: asked again, and the address put back
+        await expect(page).to_have_url(f"{live.http}/protocols/#{second_id}")
+        await expect(version).to_have_attribute("data-version", second_id)
+        assert len(asked) == 2
         assert await page.input_value("#definition") == typed[:-2]
 
         # Put back what is stored, save, submit; returned with a note, which the draft shows.
@@ -290,6 +304,7 @@ async def test_methodologists_edit_submit_and_approve_a_protocol_in_the_editor(
         await expect(page.locator("#unsaved")).to_be_hidden()
         await page.click("#submit")
         await expect(version).to_have_attribute("data-status", "in_review")
+        await expect(page.locator("#version-title")).to_be_focused()  # the list redrawn too
         await page.fill("#review-note", "Проверить инструкции для младенца с педиатром")
         await page.keyboard.press("Tab")
         await page.keyboard.press("Enter")
