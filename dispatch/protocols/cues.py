@@ -68,17 +68,25 @@ def normalise(text: str) -> Normalised:
     out: list[str] = []
     origin: list[int] = []
     for index, char in enumerate(text):
-        if char in _APOSTROPHES:
-            continue
-        for folded in char.casefold():
-            mapped = _CYRILLIC.get(folded)
-            if mapped is None:
-                decomposed = unicodedata.normalize("NFD", folded)
-                mapped = "".join(c for c in decomposed if not unicodedata.combining(c))
-                mapped = "".join(_CYRILLIC.get(c, c) for c in mapped)
-            out.append(mapped)
-            origin.extend([index] * len(mapped))
+        mapped = _fold(char)
+        out.append(mapped)
+        origin.extend([index] * len(mapped))
     return Normalised("".join(out), tuple(origin))
+
+
+def _fold(char: str) -> str:
+    if char in _APOSTROPHES:
+        return ""
+    out = []
+    for folded in char.casefold():
+        mapped = _CYRILLIC.get(folded)
+        if mapped is None:
+            decomposed = unicodedata.normalize("NFD", folded)
+            mapped = "".join(
+                _CYRILLIC.get(c, c) for c in decomposed if not unicodedata.combining(c)
+            )
+        out.append(mapped)
+    return "".join(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,12 +125,21 @@ class Cue:
 # Word pieces shared by the rules (over the normalised form).
 _W = r"(?:\w+\s+)"  # one word in between
 _UZ_PERSON = (
-    r"(?:meni|uni|onamni|hotinini|hotinimni|kizini|kizimni|bolani|bolamni|opamni|singlimni"
-    r"|ayolini|ayolimni|bizni)"
+    r"(?:meni|uni|onamni|hotinini|hotinimni|kizini|kizimni|bolani|bolamni|bolalarni|opamni"
+    r"|singlimni|ayolini|ayolimni|bizni|seni)"
 )
-_KAA_PERSON = r"(?:meni|oni|anamdi|hayalin|hayalimdi|kizin|kizimdi|balani|balamdi|apamdi|bizdi)"
-_RU_PERSON = r"(?:menya|menia|ee|eyo|ego|mamu|jenu|nas|detey|rebenka|dochku|doch|syna|sestru|ih)"
+_KAA_PERSON = (
+    r"(?:meni|oni|anamdi|hayalin|hayalimdi|kizin|kizimdi|balani|balamdi|balalardi|apamdi|bizdi"
+    r"|seni)"
+)
+_RU_PERSON = (
+    r"(?:menya|menia|ee|eyo|ego|mamu|jenu|nas|detey|rebenka|dochku|doch|dochku|syna|sestru|ih"
+    r"|moyu\s+doch\w*|moyu\s+jenu|moego\s+syna)"
+)
 _RU_BEAT = r"(?:b[yi]?[eo]t|izbi\w*|bil|udaril\w*|kolot\w*)"
+_RU_PLACE = r"(?:kvartir|dom|zdani|podezd|balkon|kuhn|garaj|sara|mashin|komnat)"
+# A fire safety course or drill is not a fire.
+_NOT_A_FIRE = r"\b(?:havfsiz|kawipsiz|bezopasn|seminar|mashk|uchen|trenirov)\w*"
 
 _SPECS: tuple[tuple[str, CueKind, str, str, str, str | None], ...] = (
     # (id, cue, language, protocol, pattern, unless)
@@ -130,102 +147,116 @@ _SPECS: tuple[tuple[str, CueKind, str, str, str, str | None], ...] = (
     ("no_breath", CueKind.CARDIAC_ARREST, "uz", "cardiac_arrest",
      r"\bnafas(?:i)?\s+ol(?:may|mayap|mayot)\w*", None),
     ("no_breath_yok", CueKind.CARDIAC_ARREST, "uz", "cardiac_arrest",
-     r"\bnafas(?:i)?\s+y[ou]k\b", None),
+     r"\bnafas(?:i)?\s+(?:ham\s+)?y[ou]k\b", None),
     ("heart_stopped", CueKind.CARDIAC_ARREST, "uz", "cardiac_arrest",
      r"\byuragi\s+(?:urmay|tohta|tuhta)\w*", None),
     ("no_pulse", CueKind.CARDIAC_ARREST, "uz", "cardiac_arrest",
-     r"\btomir\s+urish\w*\s+y[ou]k\b", None),
+     r"\b(?:tomir|yurak|yuragi)\s+urish\w*\s+(?:y[ou]k\b|sezilma\w*)", None),
     ("no_breath", CueKind.CARDIAC_ARREST, "kaa", "cardiac_arrest",
      r"\bdem\s+al(?:may|maw)\w*|\bdemi\s+jok\b", None),
     ("heart_stopped", CueKind.CARDIAC_ARREST, "kaa", "cardiac_arrest",
      r"\bjuregi\s+(?:tokta|sokpa|sogpa|urma)\w*", None),
     ("no_breath", CueKind.CARDIAC_ARREST, "ru", "cardiac_arrest",
-     r"\bne\s+d[yi]sh\w*|\bperestal\w*\s+d[yi]sh\w*|\bd[yi]han\w*\s+net\b|\bnet\s+d[yi]han\w*",
-     None),
+     r"\bne\s+d[yi]sh\w*|\bperestal\w*\s+d[yi]sh\w*|\bd[yi]han\w*\s+(?:net\b|otsutstv\w*)"
+     r"|\b(?:net|bez)\s+d[yi]han\w*", None),
     ("heart_stopped", CueKind.CARDIAC_ARREST, "ru", "cardiac_arrest",
      r"\bserdtse\s+(?:ne\s+b[yi]?[eo]ts\w*|ostanovil\w*)|\bostanovil\w*\s+serdtse"
-     r"|\bpul(?:s|sa)\s+net\b|\bnet\s+pul(?:s|sa)\b", None),
-    # -- choking: something stuck in the throat
+     r"|\bpul(?:s|sa)\s+net\b|\b(?:net|bez)\s+pul(?:s|sa)\b", r"\bchut\b"),
+    # -- choking: something stuck in the throat, or swallowed
     ("stuck", CueKind.CHOKING, "uz", "choking",
      r"\btomog\w*\s+(?:\w+\s+){0,2}?(?:tikil|kol)\w*|\btikilib\s+kol\w*"
      r"|\b(?:ovkat|suyak|yongok)\w*\s+tikil\w*", None),
     ("choking", CueKind.CHOKING, "uz", "choking", r"\bb[ou]gil(?:ib|yap|mokda)\w*", None),
+    ("swallowed", CueKind.CHOKING, "uz", "choking",
+     r"\byutib\s+(?:yubordi|yuboribdi|koydi|kuydi)\b", r"\b(?:dori|tabletka)\w*"),
     ("stuck", CueKind.CHOKING, "kaa", "choking",
      r"\btamag\w*\s+(?:\w+\s+){0,2}?(?:tigil|kal)\w*|\btigilip\s+kal\w*", None),
     ("choking", CueKind.CHOKING, "kaa", "choking", r"\btunshig\w*", None),
+    ("swallowed", CueKind.CHOKING, "kaa", "choking",
+     r"\bjutip\s+(?:koydi|jiberdi)\b", r"\b(?:dari|tabletka)\w*"),
     ("choking", CueKind.CHOKING, "ru", "choking",
      r"\bpodavil\w*|\bzadyha\w*|\bzadiha\w*", r"\bastm\w*"),
     ("stuck", CueKind.CHOKING, "ru", "choking",
      r"\bzastr[yi]?a?l\w*\s+v\s+gorl\w*|\bv\s+gorle\s+zastr\w*"
      r"|\b(?:kost|oreh|konfet)\w*\s+(?:\w+\s+){0,1}?v\s+gorl\w*", None),
+    ("swallowed", CueKind.CHOKING, "ru", "choking",
+     r"\bproglotil\w*", r"\b(?:tabletk|lekarstv|tablet)\w*"),
     # -- severe bleeding: blood that does not stop, much blood
     ("not_stopping", CueKind.SEVERE_BLEEDING, "uz", "severe_bleeding",
-     r"\bkoni?\s+(?:tohtamay|tuhtamay|tohtamay)\w*", None),
+     r"\bkoni?\s+(?:\w+\s+){0,3}?(?:tohta|tuhta)(?:may|tolmay|tib\s+bolmay)\w*", None),
     ("flowing", CueKind.SEVERE_BLEEDING, "uz", "severe_bleeding",
-     r"\bkon\s+(?:ketyap|ketmokda|okyap|okmokda|otilib|otilyap)\w*|\bkop\s+kon\b",
+     r"\bkon\s+(?:ketyap|ketmokda|okyap|okmokda|okib|otilib|otilyap)\w*|\bkop\s+kon\b"
+     r"|\bkon\s+(?:juda\s+)?kop\b",
      r"\b(?:ozgina|biroz|sal)\b"),
     ("not_stopping", CueKind.SEVERE_BLEEDING, "kaa", "severe_bleeding",
-     r"\bkani?\s+tokta(?:may|mayd)\w*", None),
+     r"\bkani?\s+(?:\w+\s+){0,3}?tokta(?:may|mayd|ta\s+alma)\w*", None),
     ("flowing", CueKind.SEVERE_BLEEDING, "kaa", "severe_bleeding",
-     r"\bkan\s+(?:ketip|agip|atilip)\w*|\bkop\s+kan\b", r"\b(?:azgana|azirak|sal)\b"),
+     r"\bkan\s+(?:ketip|agip|atilip)\w*|\bkop\s+kan\b|\bkan\s+(?:juda\s+)?kop\b",
+     r"\b(?:azgana|azirak|sal)\b"),
     ("not_stopping", CueKind.SEVERE_BLEEDING, "ru", "severe_bleeding",
-     r"\bkrov\w*\s+ne\s+(?:ostanavl|prekrasha|svorach)\w*", None),
+     r"\bkrov\w*\s+(?:\w+\s+){0,3}?ne\s+(?:\w+\s+)?(?:ostanavl|ostanovit|prekrasha|svorach)\w*",
+     None),
     ("flowing", CueKind.SEVERE_BLEEDING, "ru", "severe_bleeding",
-     r"\bkrov\w*\s+(?:hlesh|fontan|l[yi]?[eo]t|bet\b|bj[eo]t)\w*|\bmnogo\s+krov\w*"
-     r"|\b(?:silnoe|obilnoe)\s+krovotech\w*", r"\b(?:nemnogo|chut|slegka)\b"),
+     r"\bkrov\w*\s+(?:hlesh|fontan|l[yi]?[eo]t|bet\b|bj[eo]t|techet)\w*"
+     r"|\b(?:techet|hleshet|l[yi]?[eo]tsya)\s+krov\w*|\bmnogo\s+krov\w*"
+     r"|\bkrov\w*\s+(?:ochen\s+)?mnogo\b|\b(?:silnoe|obilnoe)\s+krovotech\w*",
+     r"\b(?:nemnogo|chut|slegka)\b"),
     # -- suicide intent: killing, hanging or throwing oneself, not wanting to live
     ("self_harm", CueKind.SUICIDE_INTENT, "uz", "suicide_risk_screen",
-     rf"\b[ou]zi(?:mni|ni)\s+{_W}?(?:[ou]ldir|osib|osa|tashla)\w*", None),
+     r"\b[ou]zi(?:mni|ni)\s+(?:\w+\s+){0,2}?(?:[ou]ldir|osib|osa|tashla)\w*", None),
     ("self_harm", CueKind.SUICIDE_INTENT, "uz", "suicide_risk_screen",
-     r"\b[ou]z\s+joni(?:ga|mga)\s+kasd\w*|\btomir(?:ini|imni)\s+kes\w*", None),
+     r"\bjoni\w*\s+kasd\w*|\btomir(?:ini|imni)\s+kes\w*", None),
     ("not_live", CueKind.SUICIDE_INTENT, "uz", "suicide_risk_screen",
-     r"\byashagi?m\s+kelma\w*|\byashash\w*\s+(?:hohlama|istama)\w*", None),
+     r"\byashagi?m\s+kelma\w*|\byashash\w*\s+(?:hohlama|istama)\w*|\byashamayman\b", None),
     ("self_harm", CueKind.SUICIDE_INTENT, "kaa", "suicide_risk_screen",
-     rf"\b[ou]z(?:imdi|in)\s+{_W}?(?:[ou]ltir|asip|asa|taslap)\w*"
+     r"\b[ou]z(?:imdi|in)\s+(?:\w+\s+){0,2}?(?:[ou]ltir|asip|asa|tasla)\w*"
      r"|\b[ou]zine\s+kol\s+sal\w*|\btamir(?:in|imdi)\s+kes\w*", None),
     ("not_live", CueKind.SUICIDE_INTENT, "kaa", "suicide_risk_screen",
-     r"\bjasagi?m\s+kelme\w*|\bjasaw\w*\s+(?:kaleme|kalemey)\w*", None),
+     r"\bjasagi?m\s+kelme\w*|\bjasaw\w*\s+(?:kaleme|kalemey)\w*|\bjasamayman\b", None),
     ("self_harm", CueKind.SUICIDE_INTENT, "ru", "suicide_risk_screen",
      r"\bpokonch\w*\s+(?:s\s+)?(?:soboy|s[ao]boj|jizn\w*|zhizn\w*)"
-     r"|\bub(?:yu|ju|it|ivat)\w*\s+sebya\b"
-     r"|\bpovesh\w*|\bsprygn\w*\s+s\s+(?:kryshi|mosta|balkona|etaja|okna)"
-     r"|\b(?:porezal|vskryl)\w*\s+ven\w*|\bsuitsid\w*", None),
+     r"|\bub(?:yu|ju|it|ivat)\w*\s+sebya\b|\bnalo\w*\s+na\s+sebya\s+ruk\w*|\bpovesh\w*"
+     r"|\b(?:sprygn|prygn|brosh)\w*\s+(?:\w+\s+)?(?:s\s+(?:kryshi|mosta|balkona|etaja)"
+     r"|iz\s+okna|v\s+rek\w*|pod\s+poezd\w*)"
+     r"|\b(?:porez|vskry|rez)\w*\s+(?:sebe\s+)?ven\w*|\bsuitsid\w*", None),
     ("not_live", CueKind.SUICIDE_INTENT, "ru", "suicide_risk_screen",
-     r"\bne\s+ho(?:chu|chet|ch)\s+(?:zh|j)it\w*", None),
+     r"\bne\s+(?:ho(?:chu|chet|ch)|budu|hochetsya)\s+(?:bolshe\s+)?(?:zh|j)it\w*", None),
     # -- domestic violence: a person beaten, threatened, stabbed
     ("beating", CueKind.DOMESTIC_VIOLENCE, "uz", "domestic_violence",
-     rf"\b{_UZ_PERSON}\s+{_W}?(?:ur(?:yap|di|adi|ib|ish)|kaltak|dopposla)\w*|\bkaltakla\w*", None),
+     rf"\b{_UZ_PERSON}\s+(?:\w+\s+){{0,3}}?(?:ur(?:yap|di|adi|ib|ish)|kaltak|dopposla)\w*"
+     r"|\bkaltakla\w*", None),
     ("threat", CueKind.DOMESTIC_VIOLENCE, "uz", "domestic_violence",
-     r"\b(?:meni|seni|uni|bizni)\s+[ou]ldir\w*\s+deb|\bkorkit\w*"
+     rf"\b{_UZ_PERSON}\s+[ou]ldir\w*\s+(?:\w+\s+)?de(?:b|yap|di|ya)\w*|\bkorkit\w*"
      r"|\bpichokla\w*|\bpichok\s+(?:olib|bilan)\b", None),
     ("beating", CueKind.DOMESTIC_VIOLENCE, "kaa", "domestic_violence",
-     rf"\b{_KAA_PERSON}\s+{_W}?(?:ur(?:ip|di|adi)|sabadi|sabap)\w*", None),
+     rf"\b{_KAA_PERSON}\s+(?:\w+\s+){{0,3}}?(?:ur(?:ip|di|adi)|sabadi|sabap)\w*", None),
     ("threat", CueKind.DOMESTIC_VIOLENCE, "kaa", "domestic_violence",
-     r"\b(?:meni|seni|oni)\s+[ou]ltir\w*\s+dep|\bkorkit\w*|\bpishak\s+(?:urdi|alip|menen)\b",
+     rf"\b{_KAA_PERSON}\s+[ou]ltir\w*\s+dep|\bkorkit\w*|\bpishak\s+(?:urdi|alip|menen)\b",
      None),
     ("beating", CueKind.DOMESTIC_VIOLENCE, "ru", "domestic_violence",
      rf"\b{_RU_PERSON}\s+{_W}?{_RU_BEAT}\b|\b{_RU_BEAT}\s+{_RU_PERSON}\b|\bizbi(?:l|va)\w*",
      None),
     ("threat", CueKind.DOMESTIC_VIOLENCE, "ru", "domestic_violence",
-     r"\bugroj\w*\s+(?:\w+\s+)?ubi\w*|\bpyrnul\w*|\bs\s+nojom\b", None),
-    # -- fire: a building burning, smoke; gas: its smell or a leak
+     r"\b(?:ugroj|grozi)\w*\s+(?:\w+\s+)?ubi\w*|\bpyrnul\w*|\bs\s+nojom\b", None),
+    # -- fire: a building burning, smoke, flames; gas: its smell or a leak
     ("burning", CueKind.FIRE_GAS, "uz", "building_fire",
-     r"\byon(?:yap|mokda|ib\s+ket)\w*|\byongin\w*|\btutun\w*|\bpo[jz]h?ar\w*",
-     r"\b(?:chirok|lampochka|svet|chirog)\w*"),
+     r"\byon(?:yap|mokda|ib\s+ket)\w*|\byongin\w*|\btutun\w*|\bpo[jz]h?ar\b"
+     r"|\bolov\s+(?:chik|ket|tush|katta|kop)\w*|\bot\s+chik\w*",
+     rf"\b(?:chirok|lampochka|svet|chirog)\w*|{_NOT_A_FIRE}"),
     ("gas", CueKind.FIRE_GAS, "uz", "gas_smell",
-     rf"\bgaz\w*\s+{_W}?(?:hid|chik|siz|ket)(?:i|yap|mokda|ib)\w*", None),
+     rf"\bgaz\w*\s+{_W}?(?:hid\w*|(?:chik|siz|ket)(?:i|yap|mokda|ib)\w*)", None),
     ("burning", CueKind.FIRE_GAS, "kaa", "building_fire",
-     r"\bjan(?:ip|iw)\s+(?:atir|jatir|ketti)\w*|\bort\b|\btutin\w*",
-     r"\b(?:shirak|lampochka|svet)\w*"),
+     r"\bjan(?:ip|iw)\s+(?:atir|jatir|ketti)\w*|\bort\b|\btutin\w*|\bot\s+shik\w*",
+     rf"\b(?:shirak|lampochka|svet)\w*|{_NOT_A_FIRE}"),
     ("gas", CueKind.FIRE_GAS, "kaa", "gas_smell",
      rf"\bgaz\w*\s+{_W}?(?:iyis|shig|ketip|sizip)\w*", None),
     ("burning", CueKind.FIRE_GAS, "ru", "building_fire",
-     r"\bpo[jz]h?ar\w*|\bdym\w*|\bzagorel\w*"
-     r"|\b(?:kvartir|dom|zdani|podezd|balkon|kuhn)\w*\s+gor(?:it|yat)\b"
-     r"|\bgor(?:it|yat)\s+(?:\w+\s+)?(?:kvartir|dom|zdani|podezd|balkon|kuhn)\w*",
-     r"\b(?:svet|lampochk|lampa)\w*"),
+     r"\bpo[jz]h?ar(?:a|e|om|y)?\b|\bdym\w*|\bzagorel\w*|\bv\s+\w+\s+ogon\b|\bogon\s+(?:v|na)\b"
+     rf"|\b{_RU_PLACE}\w*\s+gor(?:it|yat)\b|\bgor(?:it|yat)\s+(?:\w+\s+)?{_RU_PLACE}\w*",
+     rf"\b(?:svet|lampochk|lampa|plit|svech|kostr)\w*|{_NOT_A_FIRE}"),
     ("gas", CueKind.FIRE_GAS, "ru", "gas_smell",
-     r"\b(?:pahn\w*|zapah\w*|utechk\w*)\s+gaz\w*|\bgaz\w*\s+(?:pahn|utechk|travit)\w*", None),
+     r"\b(?:pahn|zapah|utechk|vonya|vonyaet|chuvstv)\w*\s+gaz\w*"
+     r"|\bgaz\w*\s+(?:pahn|utechk|travit|vonya)\w*", None),
 )  # fmt: skip
 
 RULES: tuple[Rule, ...] = tuple(
@@ -251,6 +282,8 @@ def find_cues(text: str, rules: tuple[Rule, ...] = RULES) -> list[Cue]:
                 continue
             start = folded.origin[match.start()]
             end = folded.origin[match.end() - 1] + 1
+            while end < len(text) and not text[end].isspace() and not _fold(text[end]):
+                end += 1  # the word's last letters that fold to nothing (ь, ъ) are its own
             trigger = Trigger(rule.id, rule.language, start, end, text[start:end])
             found.setdefault((rule.cue, rule.protocol), []).append(trigger)
     cues = [

@@ -61,6 +61,13 @@ def test_a_mother_not_breathing_proposes_cpr_with_the_words_that_said_it(
     assert text[trigger.start : trigger.end] == words
 
 
+def test_the_words_shown_are_whole_words_as_the_caller_wrote_them() -> None:
+    (cue,) = find_cues("у мужа остановилось сердце, пульса нет")
+    assert [t.words for t in cue.triggers] == ["остановилось сердце", "пульса нет"]
+    (cue,) = find_cues("в гараже огонь")
+    assert cue.triggers[0].words == "в гараже огонь"  # the soft sign folds to nothing
+
+
 @pytest.mark.parametrize("apostrophe", ["'", "‘", "’", "`", "ʻ", "ʼ", ""])
 def test_every_way_of_writing_o_and_g_with_a_mark_finds_the_same_cue(apostrophe: str) -> None:
     text = f"men o{apostrophe}zimni o{apostrophe}ldiraman"
