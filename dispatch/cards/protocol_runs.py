@@ -46,6 +46,16 @@ async def runs_of(session: AsyncSession, card_id: uuid.UUID) -> list[ProtocolRun
     return list(rows.all())
 
 
+async def runs_between(session: AsyncSession, start: datetime, end: datetime) -> list[ProtocolRun]:
+    """The protocols started in ``start``..``end`` (for QA's compliance report)."""
+    rows = await session.scalars(
+        select(ProtocolRun)
+        .where(ProtocolRun.started_at >= start, ProtocolRun.started_at < end)
+        .order_by(ProtocolRun.started_at, ProtocolRun.id)
+    )
+    return list(rows.all())
+
+
 async def get(session: AsyncSession, run_id: uuid.UUID, *, for_update: bool = False) -> ProtocolRun:
     """One run; NotFound otherwise."""
     statement = select(ProtocolRun).where(ProtocolRun.id == run_id)

@@ -8,19 +8,21 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.cards import protocol_runs
 from dispatch.cards import store as cards
-from dispatch.cards.models import ProtocolRun
 from dispatch.core.actor import Actor
 from dispatch.errors import Invalid, said
 from dispatch.protocols import engine, service
 from dispatch.protocols.definition import LANGUAGES, Definition, Determinant, Node
 from dispatch.protocols.models import ProtocolVersion
 from dispatch.protocols.service import VersionStatus
+
+if TYPE_CHECKING:
+    from dispatch.cards.models import ProtocolRun
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from dispatch.calls import service as calls
 from dispatch.calls.lifecycle import CallStatus
 from dispatch.core.actor import Actor
 from dispatch.errors import Conflict, Invalid, NotFound, PermissionDenied
-from dispatch.qa import names, plans, scorecards, scoring
+from dispatch.qa import names, plans, protocol_compliance, scorecards, scoring, sources
 from dispatch.qa.models import Calibration, Evaluation, EvaluationRevision, Scorecard
 from dispatch.qa.schemas import (
     AnswerIn,
@@ -25,6 +25,7 @@ from dispatch.qa.schemas import (
     EvaluationOut,
     EvaluationRevise,
     RevisionOut,
+    ScorecardDefinition,
     SectionScoreOut,
 )
 
@@ -58,7 +59,8 @@ async def create_evaluation(
         )
     await _check_first(session, actor, call.id, data.calibration_id)
     definition = scorecards.definition(card)
-    result = scoring.score(definition, _values(data.answers))
+    answers = await with_protocol_items(session, definition, call.id, data.answers)
+    result = scoring.score(definition, _values(answers))
     chosen_by = await plans.plans_of_call(session, call.id)
     evaluation = Evaluation(
         id=uuid.uuid4(),
@@ -82,7 +84,7 @@ async def create_evaluation(
         await session.flush()
     except IntegrityError as exc:  # the same specialist's second submit, side by side
         raise Conflict(f"you already evaluated call {call.id}; reload to see it") from exc
-    revision = _revision(evaluation, 1, data.answers, data.comment, None, result, actor, now)
+    revision = _revision(evaluation, 1, answers, data.comment, None, result, actor, now)
     session.add(revision)
     await session.flush()
     await audit.record(
@@ -122,11 +124,11 @@ async def revise(
             f"evaluation {evaluation_id} is {evaluation.evaluator}'s; only they revise it"
         )
     card = await scorecards.get_by_id(session, evaluation.scorecard_id)
-    result = scoring.score(scorecards.definition(card), _values(data.answers))
+    definition = scorecards.definition(card)
+    answers = await with_protocol_items(session, definition, evaluation.call_id, data.answers)
+    result = scoring.score(definition, _values(answers))
     number = evaluation.revision + 1
-    revision = _revision(
-        evaluation, number, data.answers, data.comment, data.reason, result, actor, now
-    )
+    revision = _revision(evaluation, number, answers, data.comment, data.reason, result, actor, now)
     session.add(revision)
     evaluation.revision = number
     evaluation.score = result.score
@@ -272,6 +274,35 @@ def _revision_out(row: EvaluationRevision) -> RevisionOut:
         created_at=row.created_at,
         created_by=row.created_by,
     )
+
+
+async def with_protocol_items(
+    session: AsyncSession,
+    definition: ScorecardDefinition,
+    call_id: uuid.UUID,
+    answers: Mapping[str, AnswerIn],
+) -> dict[str, AnswerIn]:
+    """The specialist's answers with the items scored from the protocols walked on the call's
+    card (issue 25); a hand-given answer to such an item is refused (422)."""
+    sourced = [item for section in definition.sections for item in section.items if item.source]
+    if not sourced:
+        return dict(answers)
+    by_hand = [item.key for item in sourced if item.key in answers]
+    if by_hand:
+        raise Invalid(
+            f"answers: {', '.join(by_hand)} are scored from the recorded protocol, not by hand"
+        )
+    card_id = await sources.card_id_for_call(session, call_id)
+    walks = await protocol_compliance.of_card(session, card_id) if card_id else []
+    scored = {
+        item.key: AnswerIn(
+            answer=protocol_compliance.item_answer(item.source, item.within_s, walks),
+            comment="scored from the recorded protocol",
+        )
+        for item in sourced
+        if item.source is not None
+    }
+    return {**answers, **scored}
 
 
 def _values(answers: Mapping[str, AnswerIn]) -> dict[str, AnswerValue]:

@@ -16,8 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dispatch.audit import service as audit
 from dispatch.core.actor import Actor
 from dispatch.errors import Invalid
-from dispatch.qa import evaluations, names, plans, scorecards
+from dispatch.qa import evaluations, names, plans, protocol_compliance, scorecards
 from dispatch.qa.evaluations import Current
+from dispatch.qa.protocol_compliance import ProtocolRow
 
 MAX_DAYS = 366
 DAY, NIGHT = "day", "night"
@@ -107,6 +108,9 @@ class Report(BaseModel):
     shifts: list[ShiftRow]
     weeks: list[WeekRow]
     errors: list[ErrorRow]
+    # Protocol compliance of the walks started in the period (issue 25), whether evaluated or not.
+    protocols: list[ProtocolRow] = []
+    protocol_operators: list[ProtocolRow] = []
 
 
 def shift_of(at: datetime, tz: ZoneInfo, start_hour: int) -> tuple[date, str]:
@@ -141,6 +145,9 @@ async def build(
     )
     named = await names.load(session, language)
     rows = [_row(f, tz, shift_start_hour, named) for f in found]
+    protocols, protocol_operators = await protocol_compliance.report(
+        session, start, end, operator=operator
+    )
     report = Report(
         date_from=date_from,
         date_to=date_to,
@@ -150,6 +157,8 @@ async def build(
         shifts=_shifts(found, rows, named),
         weeks=_weeks(found, tz),
         errors=_errors(found, language),
+        protocols=protocols,
+        protocol_operators=protocol_operators,
     )
     return report, rows
 

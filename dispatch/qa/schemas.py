@@ -43,8 +43,17 @@ def _texts(value: dict[str, str]) -> dict[str, str]:
     return value
 
 
+class ProtocolSource(StrEnum):
+    """An item the server scores from the protocols walked on the call's card (issue 25)."""
+
+    KEY_QUESTIONS = "protocol.key_questions"  # every key question on the walked path asked
+    INSTRUCTIONS = "protocol.instructions"  # every instruction on the walked path given
+    FIRST_INSTRUCTION = "protocol.first_instruction"  # the first one within ``within_s``
+
+
 class ItemDef(BaseModel):
-    """One thing the call-taker should have done, worth ``points`` in its section."""
+    """One thing the call-taker should have done, worth ``points`` in its section; an item with
+    a ``source`` is scored by the server from the recorded protocol, not by the specialist."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -54,6 +63,10 @@ class ItemDef(BaseModel):
     deviation: Deviation = Field(
         default=Deviation.MAJOR,
         description="the class of missing it; missing a critical item fails the evaluation",
+    )
+    source: ProtocolSource | None = None
+    within_s: int | None = Field(
+        default=None, ge=1, le=3600, description="protocol.first_instruction: the limit"
     )
 
     _check_text = field_validator("text")(_texts)
