@@ -14,6 +14,7 @@ import { hhmm, languageName, named, number, percentage, pick, queueTitle, said, 
 import { installShortcuts, shortcutTable } from "./keys.js";
 import { cancelMapMove, drawMap, installMapKeys } from "./map.js";
 import { startRinging, stopRinging, unlockAudio } from "./ring.js";
+import { chooseProtocol, installProtocol, protocolEscape, protocolKey, showProtocol } from "./protocol.js";
 import { createSession } from "./session.js";
 import { Stream } from "./stream.js";
 
@@ -61,6 +62,7 @@ const session = createSession({
     showIncidents(null).then(() => showIncidents(currentCard()));
     drawCaller();
     actions.showScript(currentCard());
+    showProtocol(currentCard());
     $("map").dataset.key = "";
     drawMap($("map"), currentCard());
   },
@@ -74,6 +76,7 @@ const session = createSession({
     app.activeCardId = null;
     app.latest.clear();
     renderCaller(null);
+    showProtocol(null);
     closeDialog();
   },
 });
@@ -83,6 +86,7 @@ async function start() {
   installDialog();
   installShortcuts(shortcutActions());
   installMapKeys($("map"));
+  installProtocol();
   $("help-button").addEventListener("click", showHelp);
   $("reply-form").addEventListener("submit", (event) => {
     event.preventDefault();
@@ -343,6 +347,7 @@ function showActive() {
   showCard(card, ready ? "waiting_for_call" : "press_available");
   showIncidents(card);
   actions.showScript(card);
+  showProtocol(card);
   drawMap($("map"), card);
   const call = app.parts.call;
   if (card && call && card.call_id === call.id) actions.showConversation(call);
@@ -453,7 +458,7 @@ function shortcutActions() {
   };
   return {
     help: inConsole(showHelp),
-    escape: () => escapeDialog() || cancelMapMove(),
+    escape: () => escapeDialog() || cancelMapMove() || protocolEscape(),
     available: inConsole(goAvailable),
     break: inConsole(actions.breakDialog),
     signOutQueue: inConsole(() => actions.requestState("signed_out").catch((e) => toast(e.detail, true))),
@@ -488,6 +493,7 @@ function shortcutActions() {
     largerText: () => session.toggleLargeText(),
     callerHistory: inConsole(callerHistory),
     focusIncidents,
+    protocol: inConsole(protocolKey), chooseProtocol: inConsole(chooseProtocol),
   };
 }
 

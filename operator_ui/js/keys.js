@@ -29,6 +29,8 @@ export const SHORTCUTS = [
   { keys: "Alt+M", label: "key_reply", action: "focusReply" },
   { keys: "Alt+O", label: "key_caller_history", action: "callerHistory" },
   { keys: "Alt+U", label: "key_incidents", action: "focusIncidents" },
+  { keys: "Alt+Y", label: "key_protocol", action: "protocol" },
+  { keys: "Alt+Shift+Y", label: "key_protocol_choose", action: "chooseProtocol" },
   { keys: "Alt+ArrowDown", label: "key_next_card", action: "nextCard" },
   { keys: "Alt+ArrowUp", label: "key_next_card", action: "previousCard" },
   { keys: "Alt+Z", label: "key_larger_text", action: "largerText" },
@@ -72,7 +74,8 @@ export function installShortcuts(actions, shortcuts = SHORTCUTS) {
 
 // Keys that act where the focus is (not shortcuts): a list to choose from, the operator's map.
 const PICK = ["↑ ↓ Enter", "key_pick"];
-const FOCUSED = [PICK, ["Alt+J: ← ↑ → ↓ (Shift) Enter", "key_map_move"]];
+const FOCUSED = [PICK, ["Alt+J: ← ↑ → ↓ (Shift) Enter", "key_map_move"],
+  ["Alt+Y: Y N 1–9 Enter Space P ↑ ↓", "key_protocol_walk"]];
 
 /** The help overlay's table of shortcuts, in the interface language (then the keys of a
  * focused list, and of the map on the operator's own table). */
