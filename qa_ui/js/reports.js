@@ -92,7 +92,21 @@ function showReport(output, report) {
         report.errors.map((e) => [h("span", { title: e.section_title || e.section }, e.text), t(`deviation_${e.deviation}`),
           num(e.count), percent(e.share), num(e.operators)]),
         { id: "report-errors" })),
+    h("section", { className: "panel" }, h("h2", {}, t("table_protocols")),
+      protocolTable(report.protocols, false, "report-protocols"),
+      h("h3", {}, t("table_protocol_operators")),
+      protocolTable(report.protocol_operators, true, "report-protocol-operators")),
   );
+}
+
+/** Protocol compliance (issue 25): the walks started in the period, per protocol (and operator). */
+function protocolTable(rows, withOperator, id) {
+  if (!rows || !rows.length) return h("p", { className: "muted" }, t("no_protocol_walks"));
+  return table([t("protocol"), ...(withOperator ? [t("operator")] : []), t("protocol_walks"), t("protocol_complete"),
+    t("key_questions_asked"), t("instructions_given"), t("first_instruction_s")],
+  rows.map((r) => [r.protocol, ...(withOperator ? [person(r.operator, null)] : []), num(r.walks), num(r.complete),
+    percent(r.key_questions_asked), percent(r.instructions_given), num(r.median_first_instruction_s, 0)]),
+  { id });
 }
 
 function showTopics(panel, topics) {

@@ -140,8 +140,21 @@ async def test_a_specialist_plans_listens_and_scores_a_call(browser: Browser, se
         revised = (await http.get(f"/api/v1/qa/evaluations/{stored[0]['id']}", headers=qa1)).json()
         assert [(r["revision"], r["score"]) for r in revised["revisions"]] == [(1, 0), (2, 100)]
 
+        # A protocol walked today shows in the report's compliance table (issue 25).
+        operator = await bearer(http, "operator1")
+        made = await http.post(
+            "/api/v1/cards", headers=operator, json={"incident": {"type": "medical.cardiac_arrest"}}
+        )
+        walk = await http.post(
+            f"/api/v1/cards/{made.json()['id']}/protocols",
+            headers=operator,
+            json={"code": "cardiac_arrest"},
+        )
+        assert walk.status_code == 201, walk.text
+
         await page.click(".tabs a[data-page=reports]")
         await expect(page.locator("#report-operators")).to_contain_text("Dilnoza Karimova")
+        await expect(page.locator("#report-protocols")).to_contain_text("cardiac_arrest")
         await _shot(page, "04-reports")
         async with page.expect_download() as fetched:
             await page.click("#export-xlsx")
