@@ -12,9 +12,9 @@ caller's name and number among them) go to every service as before.
 
 Revision 1.3's protocol records go by ``PROTOCOL_SHARES``: a first-aid protocol's answers and
 instructions (health data) only to 103, a summary (code, version, determinant, override,
-escalation) to 101, 102, 104 and 1146; a *crisis* protocol (``CRISIS_PROTOCOLS``, the
-suicide-risk screen, or any record whose determinant found a risk level) in full to 1146, 103
-and 102 and to no one else. On a sensitive card — which a crisis protocol also makes one — the
+escalation) to 101, 102, 104 and 1146; a *crisis* protocol (``CRISIS_PROTOCOLS``: the
+suicide-risk screen, domestic violence, psychological first aid; or any record whose determinant
+found a risk level) in full to 1146, 103 and 102 and to no one else. On a sensitive card — which a crisis protocol also makes one — the
 services outside ``PROTOCOL_CONFIDANTS`` (102, 103, 1146) get no protocol at all.
 
 ``card_for_service`` applies it to a card; it returns the very card when nothing is withheld,
@@ -97,7 +97,9 @@ PROTOCOL_SHARES: Mapping[str, ProtocolShare] = MappingProxyType(
 OTHER_PROTOCOL_SHARE = ProtocolShare(_D.NONE, _D.NONE)
 # The suicide-risk screen (dispatch/protocols/seeds/suicide_risk_screen.yaml); a new crisis
 # protocol is added here. A record whose determinant found a risk level counts as one too.
-CRISIS_PROTOCOLS = frozenset({"suicide_risk_screen"})
+CRISIS_PROTOCOLS = frozenset(
+    {"suicide_risk_screen", "domestic_violence", "psychological_first_aid"}
+)
 PROTOCOL_CONFIDANTS = frozenset({"102", "103", "1146"})
 
 
