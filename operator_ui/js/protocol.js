@@ -13,6 +13,7 @@ import { api } from "./api.js";
 import { field, openDialog, select } from "./dialogs.js";
 import { h, toast } from "./dom.js";
 import { hhmm, language, pick, t } from "./i18n.js";
+import { cueLine, cuesOf, fittingFor, offers } from "./cues.js";
 import { attachTimers, stopTimers, syncTimers, tapTimer, unlockSound } from "./timers.js";
 
 const state = {
@@ -161,15 +162,16 @@ function guidance(list) {
 
 async function drawOffer(box) {
   const cardId = state.cardId;
-  const all = await protocols().catch(() => []);
+  const [all, cues] = await Promise.all([protocols().catch(() => []), cuesOf(state.card)]);
   if (state.cardId !== cardId || !state.card || state.walk) return;
   const type = state.card.incident?.type; // the card as it is now (the stream may have moved on)
-  const fitting = all.filter((p) => type && p.incident_types.includes(type));
-  const offers = fitting.map((p, index) => h("p", { class: "protocol-offer", dataset: { code: p.code } },
+  const fitting = offers(all, type, cues);
+  const lines = fitting.map(({ protocol: p, ...offer }, index) => h("p", { class: "protocol-offer", dataset: { code: p.code } },
+    cueLine({ protocol: p, ...offer }), " ",
     h("button", { type: "button", onclick: () => start(p.code) },
       t(index ? "protocol_offer_other" : "protocol_offer", { title: pick(p.title) })),
     " ", p.approved ? null : draftBadge()));
-  box.replaceChildren(...offers,
+  box.replaceChildren(...lines,
     h("p", { class: "muted", text: t(fitting.length ? "protocol_choose_hint" : "protocol_none_fits") }));
 }
 
@@ -405,9 +407,9 @@ export async function protocolKey() {
   unlockSound();
   if (!state.card) return;
   if (state.walk) return focusStep();
-  const all = await protocols().catch(() => []);
-  const fitting = all.find((p) => p.incident_types.includes(state.card?.incident?.type));
-  return fitting ? start(fitting.code) : chooseProtocol();
+  const [all, cues] = await Promise.all([protocols().catch(() => []), cuesOf(state.card)]);
+  const [first] = offers(all, state.card?.incident?.type, cues);
+  return first ? start(first.protocol.code) : chooseProtocol();
 }
 
 /** Alt+Shift+Y: every protocol, those that fit the card's type first; a digit or ↑ ↓, Enter. */
@@ -417,8 +419,9 @@ export async function chooseProtocol() {
   if (!card) return;
   const all = await protocols().catch((error) => failed(error) || []);
   const type = card.incident?.type;
-  const fits = (p) => p.incident_types.includes(type);
-  const sorted = [...all.filter(fits), ...all.filter((p) => !fits(p))];
+  const best = fittingFor(all, type);
+  const fits = (p) => best.includes(p);
+  const sorted = [...best, ...all.filter((p) => !fits(p))];
   openDialog({
     name: "protocol-choose",
     title: t("protocol_choose"),

@@ -34,6 +34,7 @@ export default {
   protocol_draft: "DRAFT — not approved",
   protocol_guidance: "Follows the published guidance",
   protocol_offer: "Protocol: {title} — Alt+Y to start",
+  protocol_cue: "The caller wrote {words}: {title}?",
   protocol_offer_other: "Protocol: {title} — start",
   protocol_choose_hint: "Alt+Shift+Y: choose among all protocols",
   protocol_none_fits: "No protocol fits this incident type — Alt+Shift+Y to choose one",

@@ -34,6 +34,7 @@ export default {
   protocol_draft: "ЧЕРНОВИК — не утверждён",
   protocol_guidance: "Основан на опубликованных рекомендациях",
   protocol_offer: "Протокол: {title} — Alt+Y, чтобы начать",
+  protocol_cue: "Абонент написал {words}: {title}?",
   protocol_offer_other: "Протокол: {title} — начать",
   protocol_choose_hint: "Alt+Shift+Y: выбрать из всех протоколов",
   protocol_none_fits: "Для этого типа происшествия протокола нет — Alt+Shift+Y, чтобы выбрать",

@@ -34,6 +34,7 @@ export default {
   protocol_draft: "QORALAMA — tasdiqlanmagan",
   protocol_guidance: "E’lon qilingan tavsiyalarga asoslangan",
   protocol_offer: "Protokol: {title} — boshlash uchun Alt+Y",
+  protocol_cue: "Qo‘ng‘iroq qiluvchi {words} deb yozdi: {title}?",
   protocol_offer_other: "Protokol: {title} — boshlash",
   protocol_choose_hint: "Alt+Shift+Y: barcha protokollardan tanlash",
   protocol_none_fits: "Bu hodisa turiga mos protokol yo‘q — tanlash uchun Alt+Shift+Y",
