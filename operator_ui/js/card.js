@@ -7,6 +7,7 @@
 import { api } from "./api.js";
 import { h } from "./dom.js";
 import { dateTime, hhmm, languageName, named, number, percentage, pick, t } from "./i18n.js";
+import { configureFiles, filesSection, showFiles } from "./files.js";
 import { addressParts, conditionsBox, configureParties, partiesSection, showConditions, showParties } from "./parties.js";
 import { showTypeName, typePicker } from "./typepicker.js";
 import { learnUnits, unitName } from "./units.js";
@@ -42,6 +43,7 @@ export function currentCard() {
 export function configureCard({ onSaved, toast, reference }) {
   Object.assign(state, { onSaved, toast, reference });
   configureParties({ save: saveCard, toast });
+  configureFiles(onSaved);
 }
 
 // The card's saves go out one after another: each is sent against the version the previous
@@ -296,6 +298,7 @@ function build(card) {
       hazardsBox(),
       textField("incident.description", "description", { multiline: true })))),
     partiesSection(),
+    filesSection(),
     h("section", { class: "group" },
       h("h2", { text: t("notes") }),
       h("ol", { id: "notes", class: "notes" }),
@@ -348,6 +351,7 @@ function update(card) {
   }
   showConditions(card);
   showParties(card);
+  showFiles(card);
   const where = card.location;
   const point = document.getElementById("confirmed-point");
   point.replaceChildren(
