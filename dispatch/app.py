@@ -57,6 +57,7 @@ from dispatch.qa.ui import mount_qa_ui
 from dispatch.queues.api import router as operators_router
 from dispatch.queues.queues_api import router as queues_router
 from dispatch.queues.worker import acd_worker
+from dispatch.referrals.api import router as referrals_router
 from dispatch.refusals import answer_refusals
 
 log = get_logger(__name__)
@@ -95,6 +96,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     cues_router,
     card_files_router,
     callers_router,
+    referrals_router,
 )
 
 

@@ -27,6 +27,7 @@ from dispatch.qa.models import (
     TrainingTopic,
 )
 from dispatch.queues.models import Offer, Operator, Queue, QueueEntry, QueueLogEntry, QueueStat
+from dispatch.referrals.models import Referral
 
 __all__ = [
     "AmlMessage",
@@ -67,6 +68,7 @@ __all__ = [
     "QueueEntry",
     "QueueLogEntry",
     "QueueStat",
+    "Referral",
     "Region",
     "Scorecard",
     "Service",

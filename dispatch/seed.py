@@ -19,6 +19,7 @@ from dispatch.core.settings import DEFAULT_GEO_DATA_DIR
 from dispatch.geo import service as geo
 from dispatch.protocols.service import seed_protocols
 from dispatch.queues.seed import seed_demo_skills, seed_queues
+from dispatch.referrals.service import seed_referrals
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ async def seed_reference(
     added["units"] = await seed_sample_units(session, SYSTEM, now=now)
     added["queues"] = await seed_queues(session, SYSTEM, now=now)
     added["protocols"] = await seed_protocols(session, SYSTEM, now=now)
+    added["referrals"] = await seed_referrals(session, SYSTEM, now=now)
     return added
 
 

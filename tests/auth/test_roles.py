@@ -224,6 +224,12 @@ POLICY: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/api/v1/caller-marks"): frozenset({Role.SUPERVISOR}),
     ("DELETE", "/api/v1/caller-marks/{mark_id}"): frozenset({Role.SUPERVISOR}),
     ("GET", "/api/v1/callers/{number}/history"): QA_READERS,
+    ("GET", "/api/v1/referrals"): CARD_READERS | ADMIN,
+    ("GET", "/api/v1/referrals/{referral_id}"): CARD_READERS | ADMIN,
+    ("POST", "/api/v1/referrals"): frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    ("PATCH", "/api/v1/referrals/{referral_id}"): frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    ("DELETE", "/api/v1/referrals/{referral_id}"): frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    ("POST", "/api/v1/cards/{card_id}/referrals"): CALL_TAKERS,
 }
 
 SAMPLE_PARAMS = {
@@ -248,6 +254,7 @@ SAMPLE_PARAMS = {
     "run_id": str(uuid.uuid4()),
     "attachment_id": str(uuid.uuid4()),
     "mark_id": str(uuid.uuid4()),
+    "referral_id": str(uuid.uuid4()),
     "number": "+998901234567",
 }
 
