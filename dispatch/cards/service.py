@@ -181,7 +181,15 @@ async def create_card(
     merged = _merge(base, changes)
     await places.complete_location_change(session, merged, tolerance_m=tolerance_m)
     card = apply_changes(blank, merged, classifier, now=now)
-    return await store.save(session, actor, None, card, change="create", now=now)
+    row = await store.save(session, actor, None, card, change="create", now=now)
+    if call_id is not None:
+        # The caller's files already stored go onto the new card in the same transaction (the
+        # listener does it for files arriving later; one missed at a restart is not lost).
+        # Imported here: cards.attachments imports this module.
+        from dispatch.cards.attachments import attach_call_files
+
+        row = await attach_call_files(session, actor, row.id, now=now) or row
+    return row
 
 
 async def update_card(

@@ -117,6 +117,8 @@ async def test_a_refused_upload_stores_nothing_and_changes_no_card(
 async def test_a_callers_files_reach_the_card_opened_later(api: Api, engine: AsyncEngine) -> None:
     call = await mms(api, files.item(files.JPEG, "image/jpeg", "olov.jpg"))
     opened = await new_card(api, call_id=call["id"])
+    # The files stored before the card are on it when it is created (no listener needed).
+    assert [item["file_name"] for item in opened["attachments"]] == ["olov.jpg"]
 
     async def referenced(count: int) -> list[dict[str, Any]] | None:
         found = list((await card(api, opened["id"])).get("attachments", []))
