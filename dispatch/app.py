@@ -13,6 +13,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from dispatch.agencies.api import router as services_router
 from dispatch.agencies.units_api import router as units_router
 from dispatch.analytics.api import router as analytics_router
+from dispatch.analytics.planning_api import router as planning_router
 from dispatch.analytics.ui import mount_analytics_ui
 from dispatch.audit.api import router as audit_router
 from dispatch.audit.sealing import audit_sealer
@@ -85,6 +86,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     audit_router,
     classifier_router,
     analytics_router,
+    planning_router,
     geo_router,
     units_router,
     consoles_router,

@@ -2,7 +2,7 @@
 
 from dispatch.agencies.models import Service
 from dispatch.agencies.units_models import Unit, UnitCoverage
-from dispatch.analytics.models import CallPlace, PlaceMark
+from dispatch.analytics.models import CallPlace, PlaceMark, RosterEntry, SurgeDay
 from dispatch.attachments.models import Attachment
 from dispatch.audit.models import AuditEntry, AuditSeal
 from dispatch.auth.models import ApiKey, SignInSession, User
@@ -70,9 +70,11 @@ __all__ = [
     "QueueStat",
     "Referral",
     "Region",
+    "RosterEntry",
     "Scorecard",
     "Service",
     "SignInSession",
+    "SurgeDay",
     "TrainingTopic",
     "Unit",
     "UnitCoverage",

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from enum import StrEnum
 
 from dispatch.analytics.call_figures import CallFigures, CallReport
+from dispatch.analytics.forecasting import ForecastReport
 from dispatch.analytics.kpis import KpiReport
 from dispatch.analytics.territory import HOURS, TerritoryReport
 from dispatch.analytics.working_time import WorkingTime, WorkingTimeReport
@@ -161,3 +162,20 @@ def call_tables(report: CallReport) -> dict[CallTable, Rows]:
                 [row.start, part.service, *[getattr(part, n) for n in _SERVICE_FIGURES]]
             )
     return {CallTable.PERIODS: periods, CallTable.SERVICES: services}
+
+
+class ForecastTable(StrEnum):
+    """The forecast's tables."""
+
+    INTERVALS = "intervals"
+    HISTORY = "history"
+
+
+def forecast_tables(report: ForecastReport) -> dict[ForecastTable, Rows]:
+    """Per half-hour (calls, needed, rostered, gap) and the history used or left out."""
+    intervals: Rows = [["start", "calls", "needed", "rostered", "gap"]]
+    intervals += [[r.start, r.calls, r.needed, r.rostered, r.gap] for r in report.intervals]
+    history: Rows = [["day", "used", "reason"]]
+    history += [[d, True, ""] for d in report.history_days]
+    history += [[d.day, False, d.reason] for d in report.left_out]
+    return {ForecastTable.INTERVALS: intervals, ForecastTable.HISTORY: history}

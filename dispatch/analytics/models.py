@@ -7,17 +7,21 @@ incident type. The database marks what changed (``analytics_place_marks``, writt
 on ``calls`` and ``cards`` in the same transaction as the change, migration 0020);
 ``analytics.sources.bring_places_up_to_date`` recomputes the marked rows before a report reads
 them, and ``python -m dispatch analytics rebuild`` recomputes every row.
+
+``analytics_roster`` holds the shift rosters (who is expected when, on which queues and
+skills), ``analytics_surge_days`` the days a supervisor marked as surges (left out of the
+forecast like the public holidays).
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Index, Integer, String
+from sqlalchemy import BigInteger, Boolean, Date, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dispatch.core.database import Base, UTCDateTime
+from dispatch.core.database import Base, JSONDocument, UTCDateTime
 
 MarkId = BigInteger().with_variant(Integer, "sqlite")
 # A place code as a card may carry it (cardschema's CODE_PATTERN: at most 64 characters).
@@ -64,3 +68,34 @@ class PlaceMark(Base):
     id: Mapped[int] = mapped_column(MarkId, primary_key=True, autoincrement=True)
     subject: Mapped[uuid.UUID] = mapped_column()
     kind: Mapped[str] = mapped_column(String(4))
+
+
+class RosterEntry(Base):
+    """One operator's planned shift: who, from when to when, on which queues or skills."""
+
+    __tablename__ = "analytics_roster"
+    __table_args__ = (
+        Index("ix_analytics_roster_start", "starts_at"),
+        Index("ix_analytics_roster_operator_start", "username", "starts_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    username: Mapped[str] = mapped_column(String(64))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    queues: Mapped[list[str]] = mapped_column(JSONDocument)
+    skills: Mapped[list[str]] = mapped_column(JSONDocument)
+    note: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class SurgeDay(Base):
+    """A local day marked as a surge (an earthquake, a storm): the forecast leaves it out."""
+
+    __tablename__ = "analytics_surge_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    note: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(64))

@@ -36,6 +36,8 @@ METHODOLOGISTS = frozenset({Role.METHODOLOGIST})
 METHODOLOGISTS_AND_SUPERVISORS = frozenset({Role.METHODOLOGIST, Role.SUPERVISOR})
 PROTOCOL_READERS = CARD_READERS | METHODOLOGISTS
 WATCHERS = frozenset({Role.SUPERVISOR, Role.ANALYST, Role.ADMIN})
+SUPERVISORS = frozenset({Role.SUPERVISOR})
+SUPERVISORS_AND_ANALYSTS = frozenset({Role.SUPERVISOR, Role.ANALYST})
 # The service's own system; SAMPLE_PARAMS["service"] is the test service account's own code.
 SERVICE = frozenset({Role.SERVICE})
 QA = frozenset({Role.QA})
@@ -141,6 +143,17 @@ POLICY: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/api/v1/analytics/calls"): WATCHERS,
     ("GET", "/api/v1/analytics/calls/export.xlsx"): WATCHERS,
     ("GET", "/api/v1/analytics/calls/export.csv"): WATCHERS,
+    ("GET", "/api/v1/analytics/forecast"): WATCHERS,
+    ("GET", "/api/v1/analytics/forecast/export.xlsx"): WATCHERS,
+    ("GET", "/api/v1/analytics/forecast/export.csv"): WATCHERS,
+    ("GET", "/api/v1/analytics/surge-days"): WATCHERS,
+    ("POST", "/api/v1/analytics/surge-days"): SUPERVISORS_AND_ANALYSTS,
+    ("DELETE", "/api/v1/analytics/surge-days/{day}"): SUPERVISORS_AND_ANALYSTS,
+    ("GET", "/api/v1/rosters"): WATCHERS,
+    ("POST", "/api/v1/rosters"): SUPERVISORS,
+    ("POST", "/api/v1/rosters/import"): SUPERVISORS,
+    ("DELETE", "/api/v1/rosters/{entry_id}"): SUPERVISORS,
+    ("GET", "/api/v1/rosters/presence"): WATCHERS,
     ("GET", "/api/v1/analytics/territory/export.xlsx"): WATCHERS,
     ("GET", "/api/v1/analytics/territory/export.csv"): WATCHERS,
     ("GET", "/api/v1/feeds/deliveries"): WATCHERS,
@@ -256,6 +269,8 @@ SAMPLE_PARAMS = {
     "mark_id": str(uuid.uuid4()),
     "referral_id": str(uuid.uuid4()),
     "number": "+998901234567",
+    "entry_id": str(uuid.uuid4()),
+    "day": "2026-03-02",
 }
 
 

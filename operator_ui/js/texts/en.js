@@ -1,6 +1,7 @@
 // Interface texts in English.
 
 export default {
+  said_roster_rows_refused: "{count} row(s) refused; nothing was imported",
   app_title: "112 — operator console",
   console_name: "Operator console",
   incidents_nearby: "Same incident?",

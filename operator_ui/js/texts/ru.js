@@ -1,6 +1,7 @@
 // Interface texts in Russian.
 
 export default {
+  said_roster_rows_refused: "Строк отклонено: {count}; ничего не импортировано",
   app_title: "112 — пульт оператора",
   console_name: "Пульт оператора",
   incidents_nearby: "То же происшествие?",

@@ -1,6 +1,7 @@
 // Interface texts in Uzbek (Latin script: o‘ g‘ with ‘, the tutuq belgisi with ’).
 
 export default {
+  said_roster_rows_refused: "{count} ta qator qabul qilinmadi, hech narsa import qilinmadi",
   app_title: "112 — operator pulti",
   console_name: "Operator pulti",
   incidents_nearby: "Xuddi shu hodisami?",
