@@ -15,6 +15,7 @@ import { installShortcuts, shortcutTable } from "./keys.js";
 import { cancelMapMove, drawMap, installMapKeys } from "./map.js";
 import { startRinging, stopRinging, unlockAudio } from "./ring.js";
 import { chooseProtocol, installProtocol, protocolEscape, protocolKey, showProtocol } from "./protocol.js";
+import { referralDialog } from "./referrals.js";
 import { createSession } from "./session.js";
 import { Stream } from "./stream.js";
 
@@ -494,6 +495,7 @@ function shortcutActions() {
     callerHistory: inConsole(callerHistory),
     focusIncidents,
     protocol: inConsole(protocolKey), chooseProtocol: inConsole(chooseProtocol),
+    referrals: inConsole(() => referralDialog(currentCard(), app.parts.call, cardSaved)),
   };
 }
 

@@ -31,6 +31,7 @@ export const SHORTCUTS = [
   { keys: "Alt+U", label: "key_incidents", action: "focusIncidents" },
   { keys: "Alt+Y", label: "key_protocol", action: "protocol" },
   { keys: "Alt+Shift+Y", label: "key_protocol_choose", action: "chooseProtocol" },
+  { keys: "Alt+Q", label: "key_referrals", action: "referrals" },
   { keys: "Alt+ArrowDown", label: "key_next_card", action: "nextCard" },
   { keys: "Alt+ArrowUp", label: "key_next_card", action: "previousCard" },
   { keys: "Alt+Z", label: "key_larger_text", action: "largerText" },

@@ -50,9 +50,7 @@ async def create(api: Api, user: str = "supervisor1", **fields: Any) -> dict[str
     return result
 
 
-async def search(
-    api: Api, user: str = "operator1", **params: str
-) -> list[dict[str, Any]]:
+async def search(api: Api, user: str = "operator1", **params: str) -> list[dict[str, Any]]:
     response = await api.get("/api/v1/referrals", user=user, params=params)
     assert response.status_code == 200, response.text
     found: list[dict[str, Any]] = response.json()
@@ -72,9 +70,7 @@ async def audited(engine: AsyncEngine, action: str) -> list[dict[str, Any]]:
         return [
             {
                 **row._mapping,
-                "detail": json.loads(row.detail)
-                if isinstance(row.detail, str)
-                else row.detail,
+                "detail": json.loads(row.detail) if isinstance(row.detail, str) else row.detail,
             }
             for row in rows
         ]
@@ -88,7 +84,8 @@ async def test_the_seeded_directory_is_marked_unverified_and_serves_every_region
     # Every region has its own entry (the rehabilitation centres' branches) before national ones.
     for region in ("UZ-SA", "UZ-QR", "UZ-TK", "UZ-XO"):
         found = await search(api, region=region)
-        assert found[0]["match"] == "region" and region in found[0]["regions"]
+        assert found[0]["match"] == "region"
+        assert region in found[0]["regions"]
         assert {f["match"] for f in found} == {"region", "national"}
     # No number is presented as real without a source: the entries without one say so.
     for item in everything:
@@ -98,10 +95,7 @@ async def test_the_seeded_directory_is_marked_unverified_and_serves_every_region
     kaa_sa = await search(api, region="UZ-SA", language="kaa")
     assert all("kaa" in f["languages"] for f in kaa_sa)
     assert not any("UZ-SA" in f["regions"] for f in kaa_sa)
-    assert any(
-        "UZ-QR" in f["regions"]
-        for f in await search(api, region="UZ-QR", language="kaa")
-    )
+    assert any("UZ-QR" in f["regions"] for f in await search(api, region="UZ-QR", language="kaa"))
 
 
 async def test_search_by_region_language_kind_and_words_ranks_the_region_first(
@@ -141,19 +135,13 @@ async def test_search_by_region_language_kind_and_words_ranks_the_region_first(
     assert [f["match"] for f in found] == ["region", "national"]
     assert tashkent["id"] not in [f["id"] for f in await search(api, region="UZ-SA")]
     # Language filters: Russian-only Tashkent is not found for Uzbek speakers.
-    assert tashkent["id"] not in [
-        f["id"] for f in await search(api, language="uz", kind="legal")
-    ]
-    assert tashkent["id"] in [
-        f["id"] for f in await search(api, language="ru", kind="legal")
-    ]
+    assert tashkent["id"] not in [f["id"] for f in await search(api, language="uz", kind="legal")]
+    assert tashkent["id"] in [f["id"] for f in await search(api, language="ru", kind="legal")]
     # Words: every word, any case, any of the three names, o‘ written with any apostrophe.
-    assert [
-        f["id"] for f in await search(api, q="SAMARQAND klinika", kind="legal")
-    ] == [samarkand["id"]]
-    assert [f["id"] for f in await search(api, q="Registon ko'chasi")] == [
+    assert [f["id"] for f in await search(api, q="SAMARQAND klinika", kind="legal")] == [
         samarkand["id"]
     ]
+    assert [f["id"] for f in await search(api, q="Registon ko'chasi")] == [samarkand["id"]]
     assert [f["id"] for f in await search(api, q="Самаркандская юридическая")] == [samarkand["id"]]
     assert [f["id"] for f in await search(api, q="660000000")] == [samarkand["id"]]
     assert await search(api, q="samarqand tashkent") == []
@@ -168,9 +156,7 @@ async def test_search_by_region_language_kind_and_words_ranks_the_region_first(
         ({"q": "x" * 101}, "q"),
     ],
 )
-async def test_a_bad_search_is_refused(
-    api: Api, params: dict[str, str], field: str
-) -> None:
+async def test_a_bad_search_is_refused(api: Api, params: dict[str, str], field: str) -> None:
     response = await api.get("/api/v1/referrals", user="operator1", params=params)
     assert response.status_code == 422
     assert field in response.text
@@ -192,48 +178,42 @@ async def test_a_bad_entry_is_refused_and_nothing_stored(
     api: Api, engine: AsyncEngine, fields: dict[str, Any]
 ) -> None:
     before = len(await search(api, limit="200", include_inactive="true"))
-    response = await api.post(
-        "/api/v1/referrals", user="supervisor1", json=entry(**fields)
-    )
+    response = await api.post("/api/v1/referrals", user="supervisor1", json=entry(**fields))
     assert response.status_code == 422, response.text
     assert response.json()["code"]
     assert len(await search(api, limit="200", include_inactive="true")) == before
     assert await audited(engine, "referral.create") == []
 
 
-async def test_supervisors_change_and_retire_entries_audited(
-    api: Api, engine: AsyncEngine
-) -> None:
+async def test_supervisors_change_and_retire_entries_audited(api: Api, engine: AsyncEngine) -> None:
     made = await create(api)
     url = f"/api/v1/referrals/{made['id']}"
-    changed = await api.patch(
-        url, user="supervisor1", json={"phones": ["1146"], "national": True}
-    )
+    changed = await api.patch(url, user="supervisor1", json={"phones": ["1146"], "national": True})
     assert changed.status_code == 200, changed.text
     assert changed.json()["phones"] == ["1146"]
-    assert changed.json()["national"] is True and changed.json()["regions"] == []
+    assert changed.json()["national"] is True
+    assert changed.json()["regions"] == []
     # Regions again make it regional; clearing a required field is refused.
     back = await api.patch(url, user="admin", json={"regions": ["UZ-SA", "UZ-NW"]})
-    assert back.json()["national"] is False and back.json()["regions"] == [
+    assert back.json()["national"] is False
+    assert back.json()["regions"] == [
         "UZ-NW",
         "UZ-SA",
     ]
     refused = await api.patch(url, user="supervisor1", json={"names": None})
     assert refused.status_code == 422
-    refused = await api.patch(
-        url, user="supervisor1", json={"national": False, "regions": []}
-    )
+    refused = await api.patch(url, user="supervisor1", json={"national": False, "regions": []})
     assert refused.status_code == 422
     # Operators, QA and analysts only read.
     for user in ("operator1", "qa1", "analyst1"):
         response = await api.patch(url, user=user, json={"active": False})
         assert response.status_code == 403
     retired = await api.request("DELETE", url, user="supervisor1")
-    assert retired.status_code == 200 and retired.json()["active"] is False
+    assert retired.status_code == 200
+    assert retired.json()["active"] is False
     assert made["id"] not in [f["id"] for f in await search(api, region="UZ-SA")]
     assert made["id"] in [
-        f["id"]
-        for f in await search(api, user="qa1", region="UZ-SA", include_inactive="true")
+        f["id"] for f in await search(api, user="qa1", region="UZ-SA", include_inactive="true")
     ]
     updates = await audited(engine, "referral.update")
     assert [(u["actor"], u["detail"]["changed"]) for u in updates] == [
@@ -263,9 +243,7 @@ async def test_a_referral_is_recorded_on_the_card_as_a_note_audited(
     )
     assert notes[-1]["author"] == "operator1"
     stored = await api.get(f"/api/v1/cards/{card['id']}", user="supervisor1")
-    assert stored.json()["notes"][-1]["text"].startswith(
-        "Referral: Samarkand legal clinic"
-    )
+    assert stored.json()["notes"][-1]["text"].startswith("Referral: Samarkand legal clinic")
     recorded = await audited(engine, "referral.record")
     assert recorded == [
         {
@@ -309,5 +287,6 @@ async def test_an_unknown_or_inactive_referral_is_refused_and_the_card_unchanged
     analyst = await api.post(url, user="analyst1", json={"referral_id": made["id"]})
     assert analyst.status_code == 403
     after = await api.get(f"/api/v1/cards/{card['id']}", user="operator1")
-    assert after.json()["version"] == card["version"] and after.json()["notes"] == []
+    assert after.json()["version"] == card["version"]
+    assert after.json()["notes"] == []
     assert await audited(engine, "referral.record") == []
