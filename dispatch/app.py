@@ -60,6 +60,9 @@ from dispatch.queues.queues_api import router as queues_router
 from dispatch.queues.worker import acd_worker
 from dispatch.referrals.api import router as referrals_router
 from dispatch.refusals import answer_refusals
+from dispatch.surveys.api import router as surveys_router
+from dispatch.surveys.service import ReplyIntake
+from dispatch.surveys.worker import rules_of, survey_workers
 
 log = get_logger(__name__)
 # The collector's thresholds in a serving process: a larger first generation (a request makes
@@ -98,6 +101,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     cues_router,
     card_files_router,
     callers_router,
+    surveys_router,
     referrals_router,
 )
 
@@ -134,6 +138,7 @@ def create_app(
                 acd_worker(app.state.runtime),
                 audit_sealer(app.state.runtime),
                 protocol_flusher(app.state.runtime),
+                survey_workers(app.state.runtime),
                 console_streams(app.state.runtime) as consoles,
             ):
                 app.state.deliverer = deliverer
@@ -159,6 +164,8 @@ def create_app(
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.credentials = CredentialCache()
+    # A text message joining no conversation may answer a survey (calls.messages.TextIntake).
+    app.state.text_intake = ReplyIntake(rules_of(settings))
     app.state.sign_in_throttle = SignInThrottle(
         ThrottleRules(
             account_free=settings.sign_in_free_failures_account,

@@ -28,6 +28,7 @@ from dispatch.qa.models import (
 )
 from dispatch.queues.models import Offer, Operator, Queue, QueueEntry, QueueLogEntry, QueueStat
 from dispatch.referrals.models import Referral
+from dispatch.surveys.models import Survey, SurveyOptOut
 
 __all__ = [
     "AmlMessage",
@@ -75,6 +76,8 @@ __all__ = [
     "Service",
     "SignInSession",
     "SurgeDay",
+    "Survey",
+    "SurveyOptOut",
     "TrainingTopic",
     "Unit",
     "UnitCoverage",

@@ -6,7 +6,7 @@ import uuid
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 
 from dispatch.attachments import service as attachments
 from dispatch.auth.roles import Role
@@ -29,13 +29,15 @@ CallTaker = Annotated[Principal, roles(Role.OPERATOR, Role.SUPERVISOR)]
 )
 async def create_call(
     body: CallCreate,
+    request: Request,
     response: Response,
     session: Session,
     gateway: Gateway,
     clock: ClockDep,
     settings: SettingsDep,
 ) -> CallOut:
-    """A gateway reports a new call (201), or a text message of an open conversation (200)."""
+    """A gateway reports a new call (201), or a text message of an open conversation (200),
+    or an answer to a survey (200: the surveyed call; ``dispatch.surveys``)."""
     now = clock.now()
     call, created, aml, files = await service.create_call(
         session,
@@ -45,12 +47,19 @@ async def create_call(
         conversation_window=timedelta(minutes=settings.conversation_window_minutes),
         aml_window=timedelta(minutes=settings.aml_match_window_minutes),
         files=attachments.Policy.of(settings),
+        intake=text_intake(request),
     )
     if not created:
         response.status_code = status.HTTP_200_OK
     answer = service.call_out(call, aml, now=now)
     answer.attachments = files
     return answer
+
+
+def text_intake(request: Request) -> messages.TextIntake | None:
+    """The app's taker of text messages that join no conversation (``app.state.text_intake``)."""
+    intake: messages.TextIntake | None = getattr(request.app.state, "text_intake", None)
+    return intake
 
 
 @router.get("/calls/{call_id}", response_model=CallOut)

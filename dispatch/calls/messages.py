@@ -14,12 +14,18 @@ A message may carry files (an MMS, an e-mail's attachments: ``attachments`` of
 against the call by ``dispatch.attachments`` or refused on its own, and the answer to the
 gateway lists what became of each (``CallOut.attachments``); the message is kept either way.
 An operator's reply is stored and handed to the gateway as a ``send_text`` command.
+
+A message that joins no open conversation may be taken by a ``TextIntake`` before it opens a
+new call: the app hands ``create_call`` the one of the surveys capability (an answer to a
+survey is recorded there against the surveyed call, never queued for an operator). The intake
+decides what is safely its own; anything else opens a call as before.
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,6 +45,16 @@ from dispatch.errors import Conflict, Invalid, NotFound, PermissionDenied
 TEXT_CHANNELS = frozenset({Channel.SMS, Channel.EMAIL})
 IN, OUT = "in", "out"
 _OPEN = Call.status.not_in([status.value for status in FINAL])
+
+
+class TextIntake(Protocol):
+    """Takes a text message that joins no open conversation, or leaves it to open a call."""
+
+    async def __call__(
+        self, session: AsyncSession, actor: Actor, data: CallCreate, *, now: datetime
+    ) -> uuid.UUID | None:
+        """The call the message was recorded against, or None to open a new call with it."""
+        ...
 
 
 async def find_repeat(session: AsyncSession, data: CallCreate) -> Call | None:

@@ -49,10 +49,12 @@ async def create_call(
     conversation_window: timedelta = CONVERSATION_WINDOW,
     aml_window: timedelta = AML_MATCH_WINDOW,
     files: attachments.Policy | None = None,
+    intake: messages.TextIntake | None = None,
 ) -> tuple[Call, bool, AmlMessage | None, list[AttachmentReceipt]]:
-    """A new call in its queue, or (False) the open conversation the message joins; with the
-    AML position that counts for it (``latest_aml_for_call``) and what became of the
-    message's files (stored against the call by ``files``' policy, or refused one by one)."""
+    """A new call in its queue, or (False) the open conversation the message joins or the call
+    ``intake`` recorded it against; with the AML position that counts for it
+    (``latest_aml_for_call``) and what became of the message's files (stored against the call
+    by ``files``' policy, or refused one by one). A message with files is never ``intake``'s."""
     _check(data)
     if data.channel in messages.TEXT_CHANNELS:
         existing = await messages.find_repeat(session, data)
@@ -67,6 +69,12 @@ async def create_call(
             receipts = await _files(session, actor, conversation, data, files, now=now)
             aml = await latest_aml_for_call(session, conversation.id)
             return conversation, False, aml, receipts
+        if intake is not None and not data.attachments:
+            taken = await intake(session, actor, data, now=now)
+            if taken is not None:
+                bind(call_id=taken)
+                existing = await get_call(session, taken)
+                return existing, False, await latest_aml_for_call(session, taken), []
     call = Call(
         id=uuid.uuid4(),
         channel=data.channel.value,

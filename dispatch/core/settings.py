@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from enum import StrEnum
 from pathlib import Path
-from typing import Self
+from typing import Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -23,6 +23,12 @@ class Mode(StrEnum):
     DEV = "dev"
     PRODUCTION = "production"
     SIMULATION = "simulation"
+
+
+SurveyOutcome = Literal[
+    "dispatched", "advice_given", "transferred", "referred", "false_alarm", "hoax", "duplicate",
+    "caller_unreachable", "silent_call", "misdial", "test_call",
+]  # fmt: skip
 
 
 class SettingsError(ValueError):
@@ -114,6 +120,15 @@ class Settings(BaseSettings):
     callback_unclassified_after_calls: bool = False
     # Target from the drop to the first attempt; a pending task due longer than this is overdue.
     callback_target_s: float = Field(default=10.0, gt=0, le=3600)
+    # Caller feedback (issue 28): an SMS survey after a closed card of these channels and
+    # outcomes (JSON lists in the environment), this long after the close, at most once per
+    # number in survey_quiet_days; an SMS from the number within survey_reply_days may answer it.
+    survey_enabled: bool = True
+    survey_channels: tuple[Literal["voice", "video", "sms", "email"], ...] = ("voice", "sms")
+    survey_outcomes: tuple[SurveyOutcome, ...] = ("dispatched", "advice_given", "referred")
+    survey_delay_minutes: int = Field(default=30, ge=0, le=7 * 24 * 60)
+    survey_quiet_days: int = Field(default=30, ge=0, le=3660)
+    survey_reply_days: int = Field(default=3, ge=1, le=30)
     # Consoles recompute every part this often anyway (events are the fast path; this is the
     # safety net for one that never came).
     console_refresh_s: float = Field(default=30.0, gt=0, le=86_400)
