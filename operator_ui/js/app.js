@@ -4,9 +4,7 @@ import * as actions from "./actions.js";
 import { api, ApiError, token } from "./api.js";
 import { renderCallbacks as drawCallbacks } from "./callbacks.js";
 import { configureCaller, renderCaller, showCallerHistory, tickCaller } from "./caller.js";
-import {
-  acceptProposal, configureCard, confirmLocation, currentCard, dismissProposal, relabelCard, showCard,
-} from "./card.js";
+import { acceptProposal, configureCard, confirmLocation, currentCard, dismissProposal, relabelCard, showCard } from "./card.js";
 import { closeDialog, escapeDialog, installDialog, openDialog } from "./dialogs.js";
 import { configureIncidents, focusIncidents, showIncidents } from "./incidents.js";
 import { connectionStatus, toast } from "./dom.js";
