@@ -18,6 +18,7 @@ from simulators.callbacks import CallbackScenario, parse_answer
 from simulators.day import DayConfig, run_day
 from simulators.report import render
 from simulators.services import parse_outage
+from simulators.surveys import SurveyScenario
 
 
 def _weights(text: str) -> dict[str, float]:
@@ -84,6 +85,13 @@ def parser() -> argparse.ArgumentParser:
         metavar="P[,P2,P3]",
         help="probability a caller answers a callback, per attempt",
     )
+    day.add_argument(
+        "--survey-answer",
+        type=float,
+        default=0.35,
+        metavar="P",
+        help="share of callers answering a survey SMS with a score (a few more opt out)",
+    )
     day.add_argument("--seed", type=int, default=112)
     day.add_argument("--recordings", type=Path, default=Path("var/recordings"))
     day.add_argument("--admin-user", default="admin")
@@ -134,6 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         outages=args.fail_service,
         service_errors=args.service_errors,
         callbacks=CallbackScenario(answer=args.callback_answer),
+        surveys=SurveyScenario(answer=args.survey_answer),
         progress=not args.no_progress,
         heartbeat_s=args.heartbeat,
         background_requests=args.background_requests,

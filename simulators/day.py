@@ -44,6 +44,7 @@ from simulators.places import PlaceSampler, districts_from_geojson
 from simulators.recordings import Recorder
 from simulators.report import CallRecord, Tally, build_report
 from simulators.services import Outage, PullService, Receivers, ServiceSystem
+from simulators.surveys import SurveyScenario
 
 MOBILE_SHARE = 0.85  # of voice calls; they send AML a few seconds after the call starts
 
@@ -71,6 +72,7 @@ class DayConfig:
     outages: list[Outage] = field(default_factory=list)
     service_errors: float = 0.0  # share of webhook deliveries answered 500
     callbacks: CallbackScenario = field(default_factory=CallbackScenario)
+    surveys: SurveyScenario = field(default_factory=SurveyScenario)
     background_requests: int = 4  # status reports, AML and heartbeats in flight at once (0: any)
     progress: bool = True
     ring_wall_s: float = 2.0  # the shortest offer timeout in wall seconds (see Admin.ring_time)
@@ -129,6 +131,7 @@ class Day:
             self._ring,
             self._dial,
             callbacks=cfg.callbacks,
+            surveys=cfg.surveys,
             rng=random.Random(cfg.seed + 1),  # noqa: S311 (a simulation, not secrets)
         )
 

@@ -5,9 +5,11 @@ Commands (see dispatch's ``calls/gateway/socket.py``): ``offer`` rings the opera
 to report: the answer was recorded when the operator accepted), ``originate`` dials a callback
 from the operator's set (the outcome is drawn from the :class:`CallbackScenario` and the dial
 handed to that operator's bot, which records it), ``hangup``/``transfer``/``send_text`` are
-acknowledged. Every command is acknowledged once; a repeat after a reconnect is acknowledged
-again and otherwise ignored. How late each command arrives (its ``created_at`` against the
-server clock) is counted per command type.
+acknowledged; a ``send_text`` carrying a survey is answered by SMS from its number as the
+:class:`SurveyScenario` draws it (a score and a comment, an opt-out, or nothing). Every command
+is acknowledged once; a repeat after a reconnect is acknowledged again and otherwise ignored.
+How late each command arrives (its ``created_at`` against the server clock) is counted per
+command type.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from simulators.callbacks import CallbackScenario, Dial
 from simulators.client import API, ServerClock
 from simulators.places import Place
 from simulators.report import Tally
+from simulators.surveys import SurveyScenario
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +53,7 @@ class Gateway:
         on_dial: DialHandler | None = None,
         *,
         callbacks: CallbackScenario | None = None,
+        surveys: SurveyScenario | None = None,
         rng: random.Random | None = None,
     ) -> None:
         self.http = http
@@ -61,6 +65,7 @@ class Gateway:
         self.on_offer = on_offer
         self.on_dial = on_dial
         self.callbacks = callbacks or CallbackScenario()
+        self.surveys = surveys or SurveyScenario()
         self.rng = rng or random.Random()  # noqa: S311 (a simulation, not secrets)
         self.seen: set[str] = set()
         self.connected = asyncio.Event()
@@ -80,6 +85,23 @@ class Gateway:
             return None
         call_id: str = answer.json()["id"]
         return call_id
+
+    async def answer_survey(self, payload: dict[str, Any]) -> None:
+        """The surveyed caller's reply, if the scenario draws one, sent as an SMS (counted)."""
+        text = self.surveys.draw(self.rng, str(payload.get("language") or "uz"))
+        if text is None:
+            self.tally.surveys["ignored"] += 1
+            return
+        body = {
+            "channel": "sms",
+            "caller_number": str(payload["to"]),
+            "language": "uz",
+            "text": text,
+            "message_id": f"sim-survey-{payload.get('survey_id')}",
+        }
+        answer = await self.http.post(f"{API}/calls", json=body, headers=self.headers)
+        # 200: taken as the survey's answer; 201: it opened a conversation for the operators.
+        self.tally.surveys[f"replied {answer.status_code}"] += 1
 
     async def event(
         self,
@@ -172,6 +194,9 @@ class Gateway:
             outcome, seconds = self.callbacks.draw(self.rng, attempt)
             if self.on_dial is not None:
                 self.on_dial(str(operator), Dial.of(call_id, payload, outcome, seconds))
+        elif kind == "send_text" and payload.get("survey") == "survey" and payload.get("to"):
+            self.tally.surveys["received"] += 1
+            self._later(self.answer_survey(dict(payload)))
         return ack
 
     def _lag(self, kind: str, created_at: object) -> None:

@@ -39,6 +39,7 @@ class Tally:
     statuses: Counter[str] = field(default_factory=Counter)
     recordings: int = 0
     aml: int = 0
+    surveys: Counter[str] = field(default_factory=Counter)  # survey SMS received and replies
     # Server seconds from a gateway command's creation to its arrival, per command type.
     command_lag: defaultdict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
 
@@ -122,6 +123,7 @@ def build_report(
         "statuses": dict(sorted(tally.statuses.items())),
         "recordings": tally.recordings,
         "aml_messages": tally.aml,
+        "surveys": dict(sorted(tally.surveys.items())),
         "errors": dict(sorted(tally.errors.items())),
         "timing": {
             "command_lag_s": {
