@@ -14,6 +14,7 @@ import { clock, h, secondsSince } from "./dom.js";
 import { installDrag } from "./drag.js";
 import { drawIncidents, focusIncidents, startIncidents, stopIncidents } from "./incidents.js";
 import { marksDialog } from "./marks.js";
+import { rosterDialog } from "./roster.js";
 import * as panels from "./panels.js";
 import en from "./texts/en.js";
 import ru from "./texts/ru.js";
@@ -43,6 +44,7 @@ const SHORTCUTS = [
   { keys: "Alt+Z", label: "key_larger_text", action: "largerText" },
   { keys: "Alt+G", label: "key_language", action: "nextLanguage" },
   { keys: "Alt+K", label: "key_caller_marks", action: "callerMarks" },
+  { keys: "Alt+O", label: "key_roster", action: "roster" },
   { keys: "Escape", label: "key_escape", action: "escape" },
 ];
 // Which panels to redraw when a part changes (panels read several parts).
@@ -120,6 +122,7 @@ async function start() {
   $("help-button").addEventListener("click", showHelp);
   $("wallboard-button").addEventListener("click", toggleWallboard);
   $("marks-button").addEventListener("click", () => marksDialog().catch((error) => toast(error.message, true)));
+  $("roster-button").addEventListener("click", () => rosterDialog().catch((error) => toast(error.message, true)));
   window.addEventListener("hashchange", showView);
   await session.start();
 }
@@ -396,6 +399,7 @@ function shortcutActions() {
     wallboard: () => !$("console").hidden && toggleWallboard(),
     nextLanguage: () => session.nextLanguage(),
     callerMarks: inConsole(() => marksDialog().catch((error) => toast(error.message, true))),
+    roster: inConsole(() => rosterDialog().catch((error) => toast(error.message, true))),
     largerText: () => session.toggleLargeText(),
   };
 }
