@@ -23,10 +23,7 @@ from tests.fixtures.api import Api
 from tests.fixtures.waiting import eventually
 from tests.surveys.conftest import MOBILE, closed_card, post_sms, survey_commands
 
-pytestmark = [
-    pytest.mark.asyncio,
-    pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
-]
+pytestmark = pytest.mark.asyncio
 
 
 async def _survey(engine: AsyncEngine, card_id: str) -> Survey:
