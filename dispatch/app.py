@@ -63,6 +63,8 @@ from dispatch.refusals import answer_refusals
 from dispatch.surveys.api import router as surveys_router
 from dispatch.surveys.service import ReplyIntake
 from dispatch.surveys.worker import rules_of, survey_workers
+from dispatch.training.api import router as training_router
+from dispatch.training.ui import mount_training_ui
 
 log = get_logger(__name__)
 # The collector's thresholds in a serving process: a larger first generation (a request makes
@@ -103,6 +105,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     callers_router,
     surveys_router,
     referrals_router,
+    training_router,
 )
 
 
@@ -186,5 +189,6 @@ def create_app(
     mount_qa_ui(app)
     mount_analytics_ui(app)
     mount_protocols_ui(app)
+    mount_training_ui(app)
     app.openapi = describe_answers(app)  # type: ignore[method-assign]
     return app

@@ -29,6 +29,7 @@ from dispatch.qa.models import (
 from dispatch.queues.models import Offer, Operator, Queue, QueueEntry, QueueLogEntry, QueueStat
 from dispatch.referrals.models import Referral
 from dispatch.surveys.models import Survey, SurveyOptOut
+from dispatch.training.models import Programme, Trainee, TrainingSession
 
 __all__ = [
     "AmlMessage",
@@ -63,6 +64,7 @@ __all__ = [
     "PlaceMark",
     "Plan",
     "PlanCall",
+    "Programme",
     "ProtocolRun",
     "ProtocolVersion",
     "Queue",
@@ -78,6 +80,8 @@ __all__ = [
     "SurgeDay",
     "Survey",
     "SurveyOptOut",
+    "Trainee",
+    "TrainingSession",
     "TrainingTopic",
     "Unit",
     "UnitCoverage",

@@ -41,6 +41,7 @@ DEMO_ACCOUNTS = (
     DemoAccount("analyst1", Role.ANALYST, "Sardor Tursunov"),
     DemoAccount("methodologist1", Role.METHODOLOGIST, "Nodira Xolmatova"),
     DemoAccount("methodologist2", Role.METHODOLOGIST, "Rustam Saidov", language="ru"),
+    DemoAccount("trainer1", Role.TRAINER, "Gulnora Abdullayeva"),
     DemoAccount("admin", Role.ADMIN, "System administrator", language="en"),
     DemoAccount("gateway1", Role.GATEWAY, "Telephony gateway (demo)", api_key="gateway1-dev-key"),
 )

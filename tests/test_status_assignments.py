@@ -33,6 +33,7 @@ TRANSITION_FUNCTIONS: dict[tuple[str, str], str] = {
     ("consoles/escalations.py", "resolve"): "escalation: TRANSITIONS checked first",
     ("qa/training.py", "update_topic"): "training topic: TRANSITIONS checked first",
     ("protocols/service.py", "_move"): "protocol version: TRANSITIONS checked first",
+    ("training/sessions.py", "_move"): "training session: TRANSITIONS checked first",
     ("surveys/service.py", "_move"): "survey: SURVEY_TRANSITIONS checked first",
 }
 # Writes that are no lifecycle move, each with its reason; keep this empty or short.

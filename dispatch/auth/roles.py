@@ -13,12 +13,21 @@ class Role(StrEnum):
     QA = "qa"
     ANALYST = "analyst"
     METHODOLOGIST = "methodologist"  # drafts, reviews and approves protocols
+    TRAINER = "trainer"  # training programmes and sessions, their effect on QA scores
     ADMIN = "admin"
     GATEWAY = "gateway"  # telephony, SMS, e-mail and AML machines
     SERVICE = "service"  # an emergency service's own system
 
 
 PEOPLE = frozenset(
-    {Role.OPERATOR, Role.SUPERVISOR, Role.QA, Role.ANALYST, Role.METHODOLOGIST, Role.ADMIN}
+    {
+        Role.OPERATOR,
+        Role.SUPERVISOR,
+        Role.QA,
+        Role.ANALYST,
+        Role.METHODOLOGIST,
+        Role.TRAINER,
+        Role.ADMIN,
+    }
 )
 MACHINES = frozenset({Role.GATEWAY, Role.SERVICE})

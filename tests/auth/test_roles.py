@@ -42,6 +42,9 @@ SUPERVISORS_AND_ANALYSTS = frozenset({Role.SUPERVISOR, Role.ANALYST})
 SERVICE = frozenset({Role.SERVICE})
 QA = frozenset({Role.QA})
 QA_READERS = frozenset({Role.QA, Role.SUPERVISOR})
+# Trainers and supervisors (D2.01) run training; QA reads its effect.
+TRAINERS = frozenset({Role.TRAINER, Role.SUPERVISOR})
+TRAINING_READERS = TRAINERS | QA
 
 POLICY: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/healthz"): PUBLIC,
@@ -246,6 +249,26 @@ POLICY: dict[tuple[str, str], frozenset[Role] | str] = {
     ("PATCH", "/api/v1/referrals/{referral_id}"): frozenset({Role.SUPERVISOR, Role.ADMIN}),
     ("DELETE", "/api/v1/referrals/{referral_id}"): frozenset({Role.SUPERVISOR, Role.ADMIN}),
     ("POST", "/api/v1/cards/{card_id}/referrals"): CALL_TAKERS,
+    ("GET", "/api/v1/training/standard"): TRAINING_READERS,
+    ("GET", "/api/v1/training/scorecard-items"): TRAINING_READERS,
+    ("GET", "/api/v1/training/programmes"): TRAINING_READERS,
+    ("POST", "/api/v1/training/programmes"): TRAINERS,
+    ("GET", "/api/v1/training/programmes/{programme_id}"): TRAINING_READERS,
+    ("PUT", "/api/v1/training/programmes/{programme_id}"): TRAINERS,
+    ("GET", "/api/v1/training/programmes/{programme_id}/suggested-trainees"): TRAINERS,
+    ("GET", "/api/v1/training/sessions"): TRAINING_READERS,
+    ("POST", "/api/v1/training/sessions"): TRAINERS,
+    ("GET", "/api/v1/training/sessions/{session_id}"): TRAINING_READERS,
+    ("POST", "/api/v1/training/sessions/{session_id}/cancel"): TRAINERS,
+    ("POST", "/api/v1/training/sessions/{session_id}/trainees"): TRAINERS,
+    ("PUT", "/api/v1/training/sessions/{session_id}/attendance"): TRAINERS,
+    ("PUT", "/api/v1/training/sessions/{session_id}/trainees/{username}/test"): TRAINERS,
+    ("GET", "/api/v1/training/me"): CALL_TAKERS,
+    ("PUT", "/api/v1/training/me/sessions/{session_id}/test"): CALL_TAKERS,
+    ("PUT", "/api/v1/training/me/sessions/{session_id}/feedback"): CALL_TAKERS,
+    ("GET", "/api/v1/training/effectiveness"): TRAINING_READERS,
+    ("GET", "/api/v1/training/effectiveness/export.xlsx"): TRAINING_READERS,
+    ("GET", "/api/v1/training/effectiveness/export.csv"): TRAINING_READERS,
 }
 
 SAMPLE_PARAMS = {
@@ -272,6 +295,7 @@ SAMPLE_PARAMS = {
     "mark_id": str(uuid.uuid4()),
     "referral_id": str(uuid.uuid4()),
     "number": "+998901234567",
+    "programme_id": str(uuid.uuid4()),
     "entry_id": str(uuid.uuid4()),
     "day": "2026-03-02",
 }
@@ -339,6 +363,7 @@ async def _credentials(api: Api) -> dict[Role, dict[str, str]]:
         Role.SUPERVISOR: "supervisor1",
         Role.QA: "qa1",
         Role.ANALYST: "analyst1",
+        Role.TRAINER: "trainer1",
         Role.ADMIN: "admin",
     }
     headers = {role: await api.headers(name) for role, name in users.items()}

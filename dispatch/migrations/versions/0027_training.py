@@ -1,4 +1,7 @@
-"""Reserved for training programmes and sessions (issue 29).
+"""Training programmes and sessions (issue 29): ``training_programmes`` (goals, modules,
+materials, the standard's task codes, the targeted QA items and a test), ``training_sessions``
+(planned, held or cancelled) and ``training_trainees`` (invitation, attendance, test result,
+feedback).
 
 Revision ID: 0027
 Revises: 0026
@@ -7,6 +10,11 @@ Create Date: 2026-12-05
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+from alembic import op
+
+from dispatch.core.database import JSONDocument, UTCDateTime
+
 revision = "0027"
 down_revision = "0026"
 branch_labels = None
@@ -14,8 +22,65 @@ depends_on = None
 
 
 def upgrade() -> None:
-    """Nothing yet."""
+    """Create the three tables."""
+    op.create_table(
+        "training_programmes",
+        sa.Column("id", sa.Uuid(), primary_key=True),
+        sa.Column("title", JSONDocument, nullable=False),
+        sa.Column("goals", JSONDocument, nullable=False),
+        sa.Column("modules", JSONDocument, nullable=False),
+        sa.Column("functions", JSONDocument, nullable=False),
+        sa.Column("scorecard", sa.String(64), nullable=False),
+        sa.Column("items", JSONDocument, nullable=False),
+        sa.Column("test", JSONDocument, nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("created_by", sa.String(64), nullable=False),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
+        sa.Column("updated_by", sa.String(64), nullable=False),
+    )
+    op.create_index("ix_training_programmes_created_at", "training_programmes", ["created_at"])
+    op.create_table(
+        "training_sessions",
+        sa.Column("id", sa.Uuid(), primary_key=True),
+        sa.Column(
+            "programme_id", sa.Uuid(), sa.ForeignKey("training_programmes.id"), nullable=False
+        ),
+        sa.Column("starts_at", UTCDateTime(), nullable=False),
+        sa.Column("minutes", sa.Integer(), nullable=False),
+        sa.Column("place", sa.String(200), nullable=True),
+        sa.Column("trainer", sa.String(64), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("created_by", sa.String(64), nullable=False),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
+    )
+    for column in ("programme_id", "starts_at", "trainer", "status"):
+        op.create_index(f"ix_training_sessions_{column}", "training_sessions", [column])
+    op.create_table(
+        "training_trainees",
+        sa.Column("session_id", sa.Uuid(), sa.ForeignKey("training_sessions.id"), primary_key=True),
+        sa.Column("username", sa.String(64), primary_key=True),
+        sa.Column("source", sa.String(16), nullable=False),
+        sa.Column("topic_ids", JSONDocument, nullable=False),
+        sa.Column("invited_at", UTCDateTime(), nullable=False),
+        sa.Column("invited_by", sa.String(64), nullable=False),
+        sa.Column("attended", sa.Boolean(), nullable=True),
+        sa.Column("attendance_by", sa.String(64), nullable=True),
+        sa.Column("test_answers", JSONDocument, nullable=True),
+        sa.Column("test_score", sa.Float(), nullable=True),
+        sa.Column("test_passed", sa.Boolean(), nullable=True),
+        sa.Column("tested_at", UTCDateTime(), nullable=True),
+        sa.Column("tested_by", sa.String(64), nullable=True),
+        sa.Column("rating", sa.Integer(), nullable=True),
+        sa.Column("comment", sa.Text(), nullable=True),
+        sa.Column("feedback_at", UTCDateTime(), nullable=True),
+    )
+    op.create_index("ix_training_trainees_username", "training_trainees", ["username"])
 
 
 def downgrade() -> None:
-    """Nothing yet."""
+    """Drop the three tables."""
+    op.drop_table("training_trainees")
+    op.drop_table("training_sessions")
+    op.drop_table("training_programmes")

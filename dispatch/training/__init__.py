@@ -1,0 +1,1 @@
+"""Training (issue 29): programmes, sessions and their effect on QA scores."""

@@ -1,0 +1,83 @@
+"""Training tables: programmes, their sessions, and each trainee of a session."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dispatch.core.database import Base, JSONDocument, UTCDateTime
+
+
+class Programme(Base):
+    """A training programme; changed only until a session uses it (then a new one is made)."""
+
+    __tablename__ = "training_programmes"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    # {uz, ru, en} each.
+    title: Mapped[dict[str, str]] = mapped_column(JSONDocument)
+    goals: Mapped[dict[str, str]] = mapped_column(JSONDocument)
+    # [{title: {uz, ru, en}, content, materials: [{attachment_id} | {url, title}]}]
+    modules: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument)
+    # The standard's task codes (standard.TASKS) it serves.
+    functions: Mapped[list[str]] = mapped_column(JSONDocument)
+    # The QA scorecard (key) and its items the programme targets.
+    scorecard: Mapped[str] = mapped_column(String(64))
+    items: Mapped[list[str]] = mapped_column(JSONDocument)
+    # {pass_mark: percent, questions: [{text: {...}, choices: [{...}], answer: index}]}
+    test: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str] = mapped_column(String(64))
+
+
+class TrainingSession(Base):
+    """A session of a programme: planned, then held (attendance recorded) or cancelled."""
+
+    __tablename__ = "training_sessions"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    programme_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("training_programmes.id"), index=True
+    )
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    minutes: Mapped[int] = mapped_column(Integer)
+    place: Mapped[str | None] = mapped_column(String(200))
+    trainer: Mapped[str] = mapped_column(String(64), index=True)
+    # planned → held | cancelled (``sessions.TRANSITIONS``).
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Trainee(Base):
+    """A person invited to a session: why, whether they came, their test and feedback."""
+
+    __tablename__ = "training_trainees"
+
+    session_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("training_sessions.id"), primary_key=True
+    )
+    username: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+    # qa (from open training topics) or hand.
+    source: Mapped[str] = mapped_column(String(16))
+    topic_ids: Mapped[list[str]] = mapped_column(JSONDocument)
+    invited_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    invited_by: Mapped[str] = mapped_column(String(64))
+    attended: Mapped[bool | None] = mapped_column(Boolean)
+    attendance_by: Mapped[str | None] = mapped_column(String(64))
+    test_answers: Mapped[list[int] | None] = mapped_column(JSONDocument)
+    test_score: Mapped[float | None] = mapped_column(Float)
+    test_passed: Mapped[bool | None] = mapped_column(Boolean)
+    tested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    tested_by: Mapped[str | None] = mapped_column(String(64))
+    rating: Mapped[int | None] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    feedback_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
