@@ -1,20 +1,22 @@
 """What other capabilities read of QA's findings, through functions (its tables stay its own):
 a scorecard's items, the open training topics on given items, and the yes/no answers given to
-given items in official evaluations of given operators' calls."""
+given items in official evaluations of given operators' calls; and the one change they make,
+closing the topics a training covered."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dispatch.qa import evaluations, scorecards
+from dispatch.core.actor import Actor
+from dispatch.qa import evaluations, scorecards, training
 from dispatch.qa.models import Evaluation, Scorecard, TrainingTopic
-from dispatch.qa.schemas import TopicStatus
+from dispatch.qa.schemas import TopicStatus, TopicUpdate
 
 
 @dataclass(frozen=True)
@@ -103,3 +105,24 @@ async def item_answers(
                         )
                     )
     return out
+
+
+async def close_topics(
+    session: AsyncSession, actor: Actor, topic_ids: Sequence[str], *, note: str, now: datetime
+) -> list[uuid.UUID]:
+    """Mark the open ones among ``topic_ids`` done (the training happened) with ``note``, each
+    audited as a topic update; the ids closed."""
+    ids = [uuid.UUID(topic_id) for topic_id in topic_ids]
+    if not ids:
+        return []
+    found = await session.scalars(
+        select(TrainingTopic.id).where(
+            TrainingTopic.id.in_(ids), TrainingTopic.status == TopicStatus.OPEN.value
+        )
+    )
+    closed = []
+    for topic_id in found.all():
+        update = TopicUpdate(status=TopicStatus.DONE, note=note)
+        await training.update_topic(session, actor, topic_id, update, now=now)
+        closed.append(topic_id)
+    return closed

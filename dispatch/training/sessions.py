@@ -271,7 +271,8 @@ async def record_attendance(
     *,
     now: datetime,
 ) -> SessionOut:
-    """Who came; the first record makes a started session held, a later one corrects it."""
+    """Who came; the first record makes a started session held, a later one corrects it.
+    The open QA training topics someone who came was invited with are closed as done."""
     row = await get_row(session, session_id, lock=True)
     if row.status == S.CANCELLED.value:
         raise Conflict(
@@ -294,6 +295,10 @@ async def record_attendance(
             raise Conflict(f"{username} has a test result; they attended")
         trainee.attended = came
         trainee.attendance_by = actor.username
+        if came:  # D2.01: the QA topics the session covered are done
+            await findings.close_topics(
+                session, actor, trainee.topic_ids, note=f"Trained in session {row.id}", now=now
+            )
     if row.status == S.PLANNED.value:
         _move(row, S.HELD, now=now)
     await session.flush()

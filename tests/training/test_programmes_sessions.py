@@ -161,6 +161,12 @@ async def test_qa_topics_suggest_trainees_and_a_session_runs_its_course(
         200,
     )
     assert held["status"] == "held"
+    # operator1's QA topic is done: the session covered it; nobody is suggested any more.
+    topics = check(await api.get("/api/v1/qa/training-topics?operator=operator1", user="qa1"), 200)
+    assert [(t["id"], t["status"], t["note"]) for t in topics] == [
+        (mine, "done", f"Trained in session {planned['id']}")
+    ]
+    assert check(await api.get(suggested_url, user="trainer1"), 200) == []
     late = await api.post(f"{url}/trainees", user="trainer1", json={"usernames": ["operator2"]})
     assert late.status_code == 409
     assert late.json()["detail_code"] == "training_session_status"
