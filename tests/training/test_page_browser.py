@@ -1,10 +1,12 @@
-"""The trainer's page (issue 29) in Debian's headless Chromium: an operator is turned away;
+"""The trainer's page (issue 29) in Debian's headless Chromium: an analyst is turned away;
 trainer1 builds a programme by keyboard that serves the standard's D2.01.4 and targets the
 scorecard item operator1 missed (a QA training topic), plans a session that began half an hour
 ago, invites operator1 from QA's suggestions, records attendance and a test (scored by the
 server), and sees the effect table: operator1's share of yes on the item before (0 of 1) and
 after (1 of 1, the window not over yet) the session. Everything shown is what the API
-stored. axe-core finds no WCAG 2.1 AA violation on the page with the effect table.
+stored. operator1 then sees their own session, the programme's material and their result, and
+rates the session. axe-core finds no WCAG 2.1 AA violation on the effect table or the trainee's
+view.
 
 Every wait is bounded (Playwright's ``WAIT_MS``); screenshots go to ``test-artifacts/training/``.
 """
@@ -74,8 +76,8 @@ async def test_a_trainer_runs_a_session_from_qa_findings_and_sees_its_effect(
         assert made.status_code == 201, made.text
 
         page = await open_page(browser, f"{live.http}/training/", bypass_csp=True)
-        await page.fill("#signin-username", "operator1")
-        await page.fill("#signin-password", "operator1")
+        await page.fill("#signin-username", "analyst1")
+        await page.fill("#signin-password", "analyst1")
         await page.keyboard.press("Enter")
         await expect(page.locator("#signin-error")).to_contain_text("trenerlar")
         await page.fill("#signin-username", "trainer1")
@@ -170,5 +172,31 @@ async def test_a_trainer_runs_a_session_from_qa_findings_and_sees_its_effect(
         await expect(row).to_contain_text("+100")
         await expect(page.locator("#effect-programmes tbody tr")).to_contain_text("Asosiy savollar")
         await _shot(page, "02-effect")
+        assert await violations(page) == []
+
+        # operator1 sees the session, the programme and the result, and rates it by keyboard.
+        await page.click("#signout-button")
+        await expect(page.locator("#signin")).to_be_visible()
+        await page.fill("#signin-username", "operator1")
+        await page.fill("#signin-password", "operator1")
+        await page.keyboard.press("Enter")
+        await expect(page.locator("#main-title")).to_have_text("Mening o‘qishim")
+        await expect(page.locator("#programmes")).to_be_hidden()
+        await expect(page.locator("#effect")).to_be_hidden()
+        mine = page.locator("article.session")
+        await expect(mine).to_have_count(1)
+        await expect(mine).to_contain_text("Asosiy savollar")
+        await expect(mine.locator(".result")).to_have_text("Test: 100% topshirdi")
+        await expect(mine.locator("a[href='https://example.org/questions.pdf']")).to_have_count(1)
+        await mine.locator("select[name=rating]").select_option("4")
+        await mine.locator("textarea[name=comment]").fill("Foydali")
+        await mine.locator(".my-feedback button[type=submit]").focus()
+        await page.keyboard.press("Enter")
+        await expect(page.locator("#toast")).to_have_text("Fikr saqlandi")
+        assignments = (
+            await http.get("/api/v1/training/me", headers=await bearer(http, "operator1"))
+        ).json()
+        assert [(a["rating"], a["comment"]) for a in assignments] == [(4, "Foydali")]
+        await _shot(page, "03-my-training")
         assert await violations(page) == []
         assert page.errors == []  # type: ignore[attr-defined]

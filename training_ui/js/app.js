@@ -1,4 +1,5 @@
-// The trainer's page: sign in (trainers and supervisors), the programmes, one opened with its
+// The trainer's page: sign in (trainers and supervisors; operators see their own training
+// only), the programmes, one opened with its
 // sessions (plan, invite from QA's suggestions or by hand, attendance, test results), a new
 // programme written in a form, and the effect on QA scores (B1.03) with its XLSX export.
 // Signing in, HTTP and the texts are the operator console's modules (session.js, api.js,
@@ -10,6 +11,7 @@ import { installShortcuts, shortcutTable } from "/operator/js/keys.js";
 import { createSession } from "/operator/js/session.js";
 import { $, h } from "/qa/js/dom.js";
 import { drawEffect } from "./effect.js";
+import { drawMine } from "./mine.js";
 import { drawProgrammeForm } from "./programme_form.js";
 import { drawSessions } from "./sessions.js";
 import en from "./texts/en.js";
@@ -18,8 +20,12 @@ import uz from "./texts/uz.js";
 
 addTexts({ uz, ru, en });
 
-const ROLES = ["trainer", "supervisor"];
-const app = { session: null, programmes: [], open: null, standard: [], effect: null, toastTimer: null };
+const ROLES = ["trainer", "supervisor", "operator"];
+const TRAINERS = ["trainer", "supervisor"];
+const TRAINEES = ["operator", "supervisor"];
+const app = {
+  session: null, programmes: [], open: null, mine: false, standard: [], effect: null, toastTimer: null,
+};
 window.dispatchTraining = app; // for the browser tests and support staff in devtools
 
 export const SHORTCUTS = [
@@ -38,11 +44,22 @@ const session = createSession({
   refuse: (me) => (ROLES.includes(me.role) ? "" : t("trainers_only")),
   enter: async (me) => {
     $("me").textContent = me.full_name || me.username;
+    const trainer = TRAINERS.includes(me.role);
+    $("programmes").hidden = !trainer;
+    $("effect").hidden = !trainer;
+    $("my-training").hidden = !TRAINEES.includes(me.role);
+    if (!trainer) {
+      await showMine();
+      return;
+    }
     app.standard = await api("GET", "/training/standard");
     await loadList();
     await loadEffect();
   },
-  relabel: () => { drawList(); redraw(); drawEffect(ctx()); },
+  relabel: () => {
+    if (app.mine) showMine();
+    else { drawList(); redraw(); drawEffect(ctx()); }
+  },
   leave: () => {
     app.programmes = [];
     app.open = null;
@@ -84,6 +101,7 @@ function drawList() {
 
 /** Open programme ``id`` (its sessions below it); ``focus`` moves the focus to its title. */
 async function openProgramme(id, focus = false) {
+  app.mine = false;
   app.open = app.programmes.find((p) => p.id === id) || null;
   drawList();
   await redraw();
@@ -135,8 +153,17 @@ async function downloadXlsx() {
   setTimeout(() => URL.revokeObjectURL(link.href), 10000);
 }
 
+/** The signed-in person's own sessions, tests and feedback. */
+async function showMine() {
+  app.mine = true;
+  app.open = null;
+  if (TRAINERS.includes(session.me.role)) drawList();
+  await drawMine(ctx());
+}
+
 function newProgramme() {
-  if (!session.me) return;
+  if (!session.me || !TRAINERS.includes(session.me.role)) return;
+  app.mine = false;
   app.open = null;
   drawList();
   drawProgrammeForm(ctx());
@@ -148,12 +175,18 @@ async function start() {
     focusList: () => (document.querySelector("#programme-list button[aria-current=true]")
       || document.querySelector("#programme-list button"))?.focus(),
     newProgramme,
-    showEffect: () => { loadEffect(); $("effect-days").focus(); },
+    showEffect: () => {
+      if (!$("effect").hidden) { loadEffect(); $("effect-days").focus(); }
+    },
     largerText: () => session.toggleLargeText(),
     nextLanguage: () => session.nextLanguage(),
     help: showHelp,
   }, SHORTCUTS);
   $("new-programme").addEventListener("click", newProgramme);
+  $("my-training").addEventListener("click", async () => {
+    await showMine();
+    $("main-title").focus();
+  });
   $("effect-form").addEventListener("submit", (event) => { event.preventDefault(); loadEffect(); });
   $("effect-xlsx").addEventListener("click", downloadXlsx);
   $("help-button").addEventListener("click", showHelp);

@@ -3,7 +3,7 @@
 export default {
   app_title: "112 — training",
   console_name: "Training",
-  trainers_only: "This page is for trainers and supervisors.",
+  trainers_only: "This page is for trainers, supervisors and operators.",
   keys_title: "Keys",
   key_list: "Go to the programmes",
   key_new: "New programme",
@@ -74,4 +74,12 @@ export default {
   mean_rating: "Mean feedback",
   test_result: "Test",
   window_open: "(window not over)",
+  my_training: "My training",
+  no_assignments: "You are not invited to any session yet.",
+  file: "File",
+  send_test: "Send the answers",
+  rating: "Rating (1–5)",
+  comment: "Comment",
+  send_feedback: "Send feedback",
+  feedback_saved: "Feedback saved",
 };

@@ -3,7 +3,7 @@
 export default {
   app_title: "112 — обучение",
   console_name: "Обучение",
-  trainers_only: "Страница для тренеров и супервайзеров.",
+  trainers_only: "Страница для тренеров, супервайзеров и операторов.",
   keys_title: "Клавиши",
   key_list: "К списку программ",
   key_new: "Новая программа",
@@ -74,4 +74,12 @@ export default {
   mean_rating: "Средний отзыв",
   test_result: "Тест",
   window_open: "(период не завершён)",
+  my_training: "Моё обучение",
+  no_assignments: "Вас пока не пригласили ни на одно занятие.",
+  file: "Файл",
+  send_test: "Отправить ответы",
+  rating: "Оценка (1–5)",
+  comment: "Комментарий",
+  send_feedback: "Отправить отзыв",
+  feedback_saved: "Отзыв сохранён",
 };

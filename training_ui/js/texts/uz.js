@@ -3,7 +3,7 @@
 export default {
   app_title: "112 — o‘qitish",
   console_name: "O‘qitish",
-  trainers_only: "Bu sahifa trenerlar va supervayzerlar uchun.",
+  trainers_only: "Bu sahifa trenerlar, supervayzerlar va operatorlar uchun.",
   keys_title: "Tugmalar",
   key_list: "Dasturlar ro‘yxatiga o‘tish",
   key_new: "Yangi dastur",
@@ -74,4 +74,12 @@ export default {
   mean_rating: "O‘rtacha fikr",
   test_result: "Test",
   window_open: "(davr tugamagan)",
+  my_training: "Mening o‘qishim",
+  no_assignments: "Hozircha sizni hech bir mashg‘ulotga taklif qilishmagan.",
+  file: "Fayl",
+  send_test: "Javoblarni yuborish",
+  rating: "Baho (1–5)",
+  comment: "Izoh",
+  send_feedback: "Fikrni yuborish",
+  feedback_saved: "Fikr saqlandi",
 };
