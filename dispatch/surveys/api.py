@@ -19,6 +19,18 @@ router = APIRouter(prefix="/api/v1/surveys", tags=["surveys"])
 
 Reader = Annotated[Principal, roles(Role.SUPERVISOR, Role.ANALYST)]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_WORKBOOK: dict[int | str, dict[str, object]] = {
+    200: {
+        "description": "the report as an XLSX workbook, as an attachment",
+        "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+_CSV: dict[int | str, dict[str, object]] = {
+    200: {
+        "description": "the table as CSV (RFC 4180, header first), as an attachment",
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+    }
+}
 
 
 async def survey_report(
@@ -56,7 +68,7 @@ async def _taken(
     )
 
 
-@router.get("/report/export.xlsx", response_class=Response)
+@router.get("/report/export.xlsx", response_class=Response, responses=_WORKBOOK)
 async def export_xlsx(
     report: ReportDep, session: Session, who: Reader, clock: ClockDep
 ) -> Response:
@@ -71,7 +83,7 @@ async def export_xlsx(
     )
 
 
-@router.get("/report/export.csv", response_class=StreamingResponse)
+@router.get("/report/export.csv", response_class=StreamingResponse, responses=_CSV)
 async def export_csv(
     report: ReportDep,
     session: Session,
