@@ -29,9 +29,16 @@ from dispatch.qa.models import (
 from dispatch.queues.models import Offer, Operator, Queue, QueueEntry, QueueLogEntry, QueueStat
 from dispatch.referrals.models import Referral
 from dispatch.surveys.models import Survey, SurveyOptOut
-from dispatch.training.models import Programme, Trainee, TrainingSession
+from dispatch.training.models import (
+    Acknowledgement,
+    Programme,
+    Regulation,
+    Trainee,
+    TrainingSession,
+)
 
 __all__ = [
+    "Acknowledgement",
     "AmlMessage",
     "AmlRefused",
     "ApiKey",
@@ -73,6 +80,7 @@ __all__ = [
     "QueueStat",
     "Referral",
     "Region",
+    "Regulation",
     "RosterEntry",
     "Scorecard",
     "Service",

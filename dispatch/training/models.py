@@ -1,12 +1,13 @@
-"""Training tables: programmes, their sessions, and each trainee of a session."""
+"""Training tables: programmes, their sessions, each trainee of a session; the regulations
+library and who acknowledged each version."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatch.core.database import Base, JSONDocument, UTCDateTime
@@ -81,3 +82,42 @@ class Trainee(Base):
     rating: Mapped[int | None] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(Text)
     feedback_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Regulation(Base):
+    """One version of a law, order or instruction (D2.02), announced to the roles it concerns;
+    never changed (a change is the next version of the same code)."""
+
+    __tablename__ = "training_regulations"
+    __table_args__ = (UniqueConstraint("code", "version"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))  # law | order | instruction
+    number: Mapped[str | None] = mapped_column(String(64))
+    title: Mapped[dict[str, str]] = mapped_column(JSONDocument)
+    summary: Mapped[dict[str, str]] = mapped_column(JSONDocument)
+    issued_on: Mapped[date] = mapped_column(Date)
+    in_force_from: Mapped[date] = mapped_column(Date)
+    in_force_to: Mapped[date | None] = mapped_column(Date)
+    attachment_id: Mapped[uuid.UUID | None] = mapped_column()
+    url: Mapped[str | None] = mapped_column(String(2000))
+    roles: Mapped[list[str]] = mapped_column(JSONDocument)
+    # {protocols: [codes], scripts: [incident types or "general"], routing: [incident types]}
+    affects: Mapped[dict[str, list[str]]] = mapped_column(JSONDocument)
+    acknowledge_within_days: Mapped[int] = mapped_column(Integer)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    published_by: Mapped[str] = mapped_column(String(64))
+
+
+class Acknowledgement(Base):
+    """Someone read a regulation's version."""
+
+    __tablename__ = "training_acknowledgements"
+
+    regulation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("training_regulations.id"), primary_key=True
+    )
+    username: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+    acknowledged_at: Mapped[datetime] = mapped_column(UTCDateTime())

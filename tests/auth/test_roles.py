@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from dispatch.app import ROUTERS, create_app
-from dispatch.auth.roles import Role
+from dispatch.auth.roles import PEOPLE, Role
 from dispatch.core.settings import Settings
 from tests.fixtures.api import Api, running_api
 from tests.fixtures.databases import TEST_SCRYPT_N, SqliteTemplate
@@ -45,6 +45,7 @@ QA_READERS = frozenset({Role.QA, Role.SUPERVISOR})
 # Trainers and supervisors (D2.01) run training; QA reads its effect.
 TRAINERS = frozenset({Role.TRAINER, Role.SUPERVISOR})
 TRAINING_READERS = TRAINERS | QA
+PUBLISHERS = TRAINERS | ADMIN
 
 POLICY: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/healthz"): PUBLIC,
@@ -269,6 +270,11 @@ POLICY: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/api/v1/training/effectiveness"): TRAINING_READERS,
     ("GET", "/api/v1/training/effectiveness/export.xlsx"): TRAINING_READERS,
     ("GET", "/api/v1/training/effectiveness/export.csv"): TRAINING_READERS,
+    ("GET", "/api/v1/regulations"): PEOPLE,
+    ("POST", "/api/v1/regulations"): PUBLISHERS,
+    ("GET", "/api/v1/regulations/mine"): PEOPLE,
+    ("GET", "/api/v1/regulations/{regulation_id}"): PUBLISHERS,
+    ("POST", "/api/v1/regulations/{regulation_id}/acknowledge"): PEOPLE,
 }
 
 SAMPLE_PARAMS = {
@@ -296,6 +302,7 @@ SAMPLE_PARAMS = {
     "referral_id": str(uuid.uuid4()),
     "number": "+998901234567",
     "programme_id": str(uuid.uuid4()),
+    "regulation_id": str(uuid.uuid4()),
     "entry_id": str(uuid.uuid4()),
     "day": "2026-03-02",
 }

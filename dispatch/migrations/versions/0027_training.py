@@ -1,7 +1,9 @@
 """Training programmes and sessions (issue 29): ``training_programmes`` (goals, modules,
 materials, the standard's task codes, the targeted QA items and a test), ``training_sessions``
 (planned, held or cancelled) and ``training_trainees`` (invitation, attendance, test result,
-feedback).
+feedback); the regulations library (D2.02): ``training_regulations`` (every version of a law,
+order or instruction, the roles it concerns and what it affects) and
+``training_acknowledgements``.
 
 Revision ID: 0027
 Revises: 0026
@@ -22,7 +24,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    """Create the three tables."""
+    """Create the five tables."""
     op.create_table(
         "training_programmes",
         sa.Column("id", sa.Uuid(), primary_key=True),
@@ -77,10 +79,48 @@ def upgrade() -> None:
         sa.Column("feedback_at", UTCDateTime(), nullable=True),
     )
     op.create_index("ix_training_trainees_username", "training_trainees", ["username"])
+    op.create_table(
+        "training_regulations",
+        sa.Column("id", sa.Uuid(), primary_key=True),
+        sa.Column("code", sa.String(64), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("number", sa.String(64), nullable=True),
+        sa.Column("title", JSONDocument, nullable=False),
+        sa.Column("summary", JSONDocument, nullable=False),
+        sa.Column("issued_on", sa.Date(), nullable=False),
+        sa.Column("in_force_from", sa.Date(), nullable=False),
+        sa.Column("in_force_to", sa.Date(), nullable=True),
+        sa.Column("attachment_id", sa.Uuid(), nullable=True),
+        sa.Column("url", sa.String(2000), nullable=True),
+        sa.Column("roles", JSONDocument, nullable=False),
+        sa.Column("affects", JSONDocument, nullable=False),
+        sa.Column("acknowledge_within_days", sa.Integer(), nullable=False),
+        sa.Column("published_at", UTCDateTime(), nullable=False),
+        sa.Column("published_by", sa.String(64), nullable=False),
+        sa.UniqueConstraint("code", "version"),
+    )
+    op.create_index("ix_training_regulations_code", "training_regulations", ["code"])
+    op.create_index(
+        "ix_training_regulations_published_at", "training_regulations", ["published_at"]
+    )
+    op.create_table(
+        "training_acknowledgements",
+        sa.Column(
+            "regulation_id", sa.Uuid(), sa.ForeignKey("training_regulations.id"), primary_key=True
+        ),
+        sa.Column("username", sa.String(64), primary_key=True),
+        sa.Column("acknowledged_at", UTCDateTime(), nullable=False),
+    )
+    op.create_index(
+        "ix_training_acknowledgements_username", "training_acknowledgements", ["username"]
+    )
 
 
 def downgrade() -> None:
-    """Drop the three tables."""
+    """Drop the five tables."""
+    op.drop_table("training_acknowledgements")
+    op.drop_table("training_regulations")
     op.drop_table("training_trainees")
     op.drop_table("training_sessions")
     op.drop_table("training_programmes")

@@ -63,6 +63,7 @@ export default {
   said_training_session_status: "The training session is {status}; that cannot be done now",
   said_training_not_attended: "Only someone who attended a held session has a test result or feedback",
   said_training_not_started: "The session has not started yet; record attendance once it has",
+  said_regulation_not_concerned: "This regulation does not concern your role",
   protocol: "Protocol",
   protocol_draft: "DRAFT — not approved",
   protocol_guidance: "Follows the published guidance",

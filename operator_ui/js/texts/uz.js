@@ -63,6 +63,7 @@ export default {
   said_training_session_status: "Mashg‘ulot holati: {status}; hozir buni qilib bo‘lmaydi",
   said_training_not_attended: "Test natijasi va fikr faqat o‘tkazilgan mashg‘ulotda qatnashganlarda bo‘ladi",
   said_training_not_started: "Mashg‘ulot hali boshlanmadi; qatnashuvni boshlangandan keyin belgilang",
+  said_regulation_not_concerned: "Bu hujjat sizning rolingizga taalluqli emas",
   protocol: "Protokol",
   protocol_draft: "QORALAMA — tasdiqlanmagan",
   protocol_guidance: "E’lon qilingan tavsiyalarga asoslangan",
