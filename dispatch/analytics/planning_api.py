@@ -57,6 +57,15 @@ class SurgeIn(BaseModel):
     note: Annotated[str, Field(min_length=1, max_length=500)]
 
 
+def _known_days(*days: date) -> None:
+    """Refuse a day no roster or history can hold (and past the calendar's arithmetic)."""
+    for day in days:
+        if not roster_rows.FIRST_DAY <= day <= roster_rows.LAST_DAY:
+            raise Invalid(
+                f"{day} is outside {roster_rows.FIRST_DAY}..{roster_rows.LAST_DAY}",
+            )
+
+
 @router.get("/rosters", response_model=list[rosters.EntryOut])
 async def list_entries(
     session: Session,
@@ -67,6 +76,7 @@ async def list_entries(
     username: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
 ) -> list[rosters.EntryOut]:
     """The shifts overlapping the local days ``date_from``..``date_to`` (at most 366)."""
+    _known_days(date_from, date_to)
     start, end = periods.bounds(date_from, date_to, settings.tz)
     names = await rosters.names(session)
     rows = await rosters.entries(session, start, end, username=username)
@@ -81,8 +91,13 @@ async def create_entry(
     who: Planner,
     clock: ClockDep,
 ) -> rosters.EntryOut:
-    """Plan one shift; refused like an imported row (``errors``: line 1, code, reason)."""
+    """Plan one shift; refused like an imported row (``problems``: line 1, code, reason)."""
     tz = settings.tz
+    for moment in (body.starts_at, body.ends_at):
+        if not roster_rows.FIRST_DAY <= moment.date() <= roster_rows.LAST_DAY:
+            raise rosters.RowsRefused(
+                [roster_rows.Problem(1, "bad_date", f"{moment.date()} is not a day of a roster")]
+            )
     start, end = body.starts_at.astimezone(tz), body.ends_at.astimezone(tz)
     days = (end.date() - start.date()).days
     if days not in (0, 1) or end <= start:
@@ -111,7 +126,7 @@ async def create_entry(
 
 
 @router.post(
-    "/rosters/import",
+    "/roster-imports",
     response_model=ImportOut,
     status_code=status.HTTP_201_CREATED,
     openapi_extra={
@@ -133,7 +148,7 @@ async def import_entries(
 ) -> ImportOut:
     """Import a roster file (the body: CSV or XLSX; columns username, date, start, end, queues,
     skills, note). Every row is checked first; one bad row refuses the file (422
-    ``roster_rows_refused`` with ``errors``: each row's line, code and reason), nothing stored."""
+    ``roster_rows_refused`` with ``problems``: each row's line, code and reason), nothing stored."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind not in ("text/csv", XLSX):
         raise UnsupportedMediaType(f"send the roster as text/csv or {XLSX}, not {kind or 'none'}")
@@ -164,7 +179,7 @@ async def delete_entry(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/rosters/presence", response_model=rosters.PresenceReport)
+@router.get("/roster-presence", response_model=rosters.PresenceReport)
 async def presence(
     session: Session,
     settings: SettingsDep,
@@ -225,6 +240,7 @@ async def forecast_report(
     day = date_ or (
         datetime.combine(clock.now().astimezone(tz).date(), time(0), tz).date() + timedelta(days=1)
     )
+    _known_days(day)
     return await forecasting.build(
         session, day, tz=tz, weeks=weeks, holdout_weeks=holdout_weeks, queue=queue
     )

@@ -30,6 +30,8 @@ MAX_SHIFT = timedelta(hours=24)
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::\d{2})?(\s*\+\s*1)?$")
 _LIST = re.compile(r"[,;\s]+")
 _NAME = re.compile(r"^[A-Za-z0-9_.:@{}-]{1,64}$")
+# The days a roster may name (anything else is a typing mistake, and past datetime's range).
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,10 @@ def read_csv(content: bytes) -> list[tuple[int, dict[str, Any]]]:
         raise Unreadable("the CSV file is not UTF-8 text") from exc
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    try:
+        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    except csv.Error as exc:
+        raise Unreadable(f"the CSV file cannot be read: {exc}") from exc
     return _named(rows)
 
 
@@ -122,13 +127,15 @@ def _named(rows: list[list[Any]]) -> list[tuple[int, dict[str, Any]]]:
 
 def _day(value: Any) -> date | None:
     if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value or "").strip())
-    except ValueError:
-        return None
+        day: date = value.date()
+    elif isinstance(value, date):
+        day = value
+    else:
+        try:
+            day = date.fromisoformat(str(value or "").strip())
+        except ValueError:
+            return None
+    return day if FIRST_DAY <= day <= LAST_DAY else None
 
 
 def window(

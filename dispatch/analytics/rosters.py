@@ -52,7 +52,7 @@ class RowsRefused(Invalid):
 
     def body(self) -> dict[str, object]:
         """The refusal with every problem."""
-        return {**super().body(), "errors": [p.as_dict() for p in self.problems]}
+        return {**super().body(), "problems": [p.as_dict() for p in self.problems]}
 
 
 class EntryOut(BaseModel):

@@ -112,7 +112,7 @@ async function remove(entry) {
 
 /** Send a roster file (or the form's one line as CSV); a refusal lists each row's problem. */
 async function send(content, type) {
-  const response = await fetch("/api/v1/rosters/import", {
+  const response = await fetch("/api/v1/roster-imports", {
     method: "POST",
     headers: { Authorization: `Bearer ${token()}`, "Content-Type": type, Accept: "application/json" },
     body: content,
@@ -120,7 +120,7 @@ async function send(content, type) {
   const body = await response.json().catch(() => null);
   if (response.ok) return body;
   const list = document.getElementById("roster-errors");
-  list.replaceChildren(...(body?.errors || []).map((problem) => h("li", {
+  list.replaceChildren(...(body?.problems || []).map((problem) => h("li", {
     title: problem.reason,
     text: `${t("roster_line", { line: problem.line })}: ${t(`roster_problem_${problem.code}`)} — ${problem.reason}`,
   })));
@@ -168,7 +168,7 @@ function planForm(tomorrow) {
 
 /** Open the roster dialog (Alt+O): presence now, tomorrow's forecast, the shifts, the forms. */
 export async function rosterDialog() {
-  const [presence, forecast] = await Promise.all([api("GET", "/rosters/presence"), api("GET", "/analytics/forecast")]);
+  const [presence, forecast] = await Promise.all([api("GET", "/roster-presence"), api("GET", "/analytics/forecast")]);
   const today = dayOf(presence.at);
   const entries = await api("GET", `/rosters?date_from=${today}&date_to=${forecast.date_from}`);
   openDialog({

@@ -30,7 +30,7 @@ pytestmark = [
 
 TZ = ZoneInfo("Asia/Tashkent")
 ROSTERS = "/api/v1/rosters"
-IMPORT = "/api/v1/rosters/import"
+IMPORT = "/api/v1/roster-imports"
 FORECAST = "/api/v1/analytics/forecast"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADER = "username,date,start,end,queues,skills,note\r\n"
@@ -104,6 +104,7 @@ async def test_an_xlsx_roster_with_date_and_time_cells(api: Api, engine: AsyncEn
     ("bad_line", "code"),
     [
         ("operator2,2026-02-30,08:00,20:00,,,", "bad_date"),
+        ("operator2,9999-12-31,20:00,08:00+1,,,", "bad_date"),
         ("nobody,2026-03-02,08:00,20:00,,,", "unknown_user"),
         ("qa1,2026-03-02,08:00,20:00,,,", "unknown_user"),
         ("operator2,2026-03-02,20:00,08:00,,,", "end_before_start"),
@@ -127,7 +128,7 @@ async def test_one_bad_row_refuses_the_file_and_nothing_is_imported(
     body = response.json()
     assert body["code"] == "roster_rows_refused"
     assert body["detail_code"] == "roster_rows_refused"
-    assert [(e["line"], e["code"]) for e in body["errors"]] == [(4, code)]
+    assert [(e["line"], e["code"]) for e in body["problems"]] == [(4, code)]
     assert "line 4" in body["detail"]
     assert await stored(engine) == 0
     assert await audited(engine, "roster.import") == []
@@ -152,8 +153,8 @@ async def test_a_shift_overlapping_one_already_planned_is_refused(
         IMPORT, user="supervisor1", content=content, headers={"Content-Type": "text/csv"}
     )
     assert again.status_code == 422
-    assert [(e["line"], e["code"]) for e in again.json()["errors"]] == [(3, "overlap")]
-    assert "already planned" in again.json()["errors"][0]["reason"]
+    assert [(e["line"], e["code"]) for e in again.json()["problems"]] == [(3, "overlap")]
+    assert "already planned" in again.json()["problems"][0]["reason"]
     assert await stored(engine) == 1
     gone = await api.request("DELETE", f"{ROSTERS}/{first.json()['id']}", user="supervisor1")
     assert gone.status_code == 204
@@ -211,7 +212,7 @@ async def test_who_is_missing_or_late_now(api: Api) -> None:
     )
     assert signed.status_code == 200, signed.text
 
-    report = await api.get("/api/v1/rosters/presence", user="supervisor1")
+    report = await api.get("/api/v1/roster-presence", user="supervisor1")
     assert report.status_code == 200, report.text
     rows = {r["entry"]["username"]: r for r in report.json()["rows"]}
     assert [r["entry"]["username"] for r in report.json()["rows"]] == [
@@ -229,7 +230,7 @@ async def test_who_is_missing_or_late_now(api: Api) -> None:
     assert rows["supervisor1"]["presence"] == "expected"
 
     # With an hour's grace the operator who came 40 minutes late counts as present.
-    lenient = await api.get("/api/v1/rosters/presence?late_after_minutes=60", user="analyst1")
+    lenient = await api.get("/api/v1/roster-presence?late_after_minutes=60", user="analyst1")
     assert {r["entry"]["username"]: r["presence"] for r in lenient.json()["rows"]}[
         "operator1"
     ] == "present"
@@ -356,6 +357,9 @@ async def test_the_forecast_against_the_roster(api: Api, engine: AsyncEngine) ->
 async def test_bad_forecast_questions(api: Api) -> None:
     assert (await api.get(f"{FORECAST}?date=2025-13-01", user="analyst1")).status_code == 422
     assert (await api.get(f"{FORECAST}?weeks=0", user="analyst1")).status_code == 422
+    assert (await api.get(f"{FORECAST}?date=0001-01-01", user="analyst1")).status_code == 422
+    far = await api.get(f"{ROSTERS}?date_from=9999-12-31&date_to=9999-12-31", user="analyst1")
+    assert far.status_code == 422
     unknown = await api.get(f"{FORECAST}?queue=nowhere", user="analyst1")
     assert unknown.status_code == 404
     tomorrow = await api.get(FORECAST, user="supervisor1")
