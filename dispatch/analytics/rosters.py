@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -210,6 +210,18 @@ class PresenceOut(BaseModel):
     state: str
     signed_in_at: datetime | None
     late_minutes: int | None
+    lacking: list[str] = Field(
+        description="the planned queues and skills the operator's ACD settings do not give them"
+    )
+
+
+def _lacking(entry: RosterEntry, operator: Any) -> list[str]:
+    """The planned queues the operator is kept out of and the planned skills they lack."""
+    if operator is None:
+        return sorted([*entry.queues, *entry.skills])
+    queues = [q for q in entry.queues if operator.queues is not None and q not in operator.queues]
+    skills = [k for k in entry.skills if k not in (operator.skills or {})]
+    return sorted([*queues, *skills])
 
 
 class PresenceReport(BaseModel):
@@ -267,6 +279,7 @@ async def presence(
                 state=str(state),
                 signed_in_at=signed_in_at.astimezone(tz) if signed_in_at else None,
                 late_minutes=late_minutes,
+                lacking=_lacking(entry, operator),
             )
         )
     order = [Presence.MISSING, Presence.LATE, Presence.EXPECTED, Presence.PRESENT]

@@ -19,7 +19,7 @@ const dayOf = (iso) => iso.slice(0, 10);
 function presenceTable(report) {
   if (!report.rows.length) return h("p", { class: "muted", id: "presence-empty", text: t("roster_no_shift_now") });
   const head = h("tr", {}, ...["roster_operator", "roster_planned", "roster_presence", "roster_state",
-    "roster_signed_in"].map((key) => h("th", { scope: "col", text: t(key) })));
+    "roster_lacking", "roster_signed_in"].map((key) => h("th", { scope: "col", text: t(key) })));
   const rows = report.rows.map((row) => {
     const late = row.late_minutes !== null ? ` (${t("roster_minutes", { minutes: row.late_minutes })})` : "";
     return h("tr", { class: `presence-${row.presence}`, dataset: { username: row.entry.username, presence: row.presence } },
@@ -27,6 +27,7 @@ function presenceTable(report) {
       h("td", { text: `${hhmm(row.entry.starts_at)}–${hhmm(row.entry.ends_at)}` }),
       h("td", { class: "presence", text: t(`roster_${row.presence}`) + late }),
       h("td", { text: t(`state_${row.state}`) }),
+      h("td", { class: "lacking", text: row.lacking.join(", ") }),
       h("td", { text: row.signed_in_at ? hhmm(row.signed_in_at) : "—" }));
   });
   const missing = report.rows.filter((row) => row.presence === "missing" || row.presence === "late").length;

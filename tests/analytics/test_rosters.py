@@ -192,7 +192,7 @@ async def test_unreadable_files_and_other_roles_are_refused(api: Api, engine: As
 async def test_who_is_missing_or_late_now(api: Api) -> None:
     now = datetime.now(UTC).replace(second=0, microsecond=0)
 
-    async def plan(user: str, minutes_ago: int) -> None:
+    async def plan(user: str, minutes_ago: int, skills: tuple[str, ...] = ()) -> None:
         made = await api.post(
             ROSTERS,
             user="supervisor1",
@@ -200,11 +200,14 @@ async def test_who_is_missing_or_late_now(api: Api) -> None:
                 "username": user,
                 "starts_at": (now - timedelta(minutes=minutes_ago)).isoformat(),
                 "ends_at": (now + timedelta(hours=8)).isoformat(),
+                "queues": ["voice-uz"],
+                "skills": list(skills),
             },
         )
         assert made.status_code == 201, made.text
 
-    await plan("operator1", 40)  # signs in now: late by about 40 minutes
+    # Signs in now: late by about 40 minutes, and without the sign language planned for.
+    await plan("operator1", 40, ("lang:uz", "sign_language"))
     await plan("operator2", 30)  # never signs in: missing
     await plan("supervisor1", 3)  # not due yet
     signed = await api.post(
@@ -227,6 +230,7 @@ async def test_who_is_missing_or_late_now(api: Api) -> None:
     assert rows["operator1"]["state"] == "available"
     assert rows["operator1"]["late_minutes"] in (40, 41)
     assert rows["operator1"]["signed_in_at"] is not None
+    assert rows["operator1"]["lacking"] == ["sign_language"]
     assert rows["supervisor1"]["presence"] == "expected"
 
     # With an hour's grace the operator who came 40 minutes late counts as present.

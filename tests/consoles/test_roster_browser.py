@@ -60,7 +60,13 @@ async def test_the_roster_dialog_shows_who_is_missing_and_tomorrows_forecast(
             made = await http.post(
                 "/api/v1/rosters",
                 headers=boss,
-                json={"username": user, "starts_at": start.isoformat(), "ends_at": end.isoformat()},
+                json={
+                    "username": user,
+                    "starts_at": start.isoformat(),
+                    "ends_at": end.isoformat(),
+                    # operator1 is planned for sign language now, which the ACD does not give
+                    "skills": ["sign_language"] if user == "operator1" and start < now else [],
+                },
             )
             assert made.status_code == 201, made.text
         operator = {"Authorization": f"Bearer {await sign_in(http, 'operator1')}"}
@@ -83,6 +89,7 @@ async def test_the_roster_dialog_shows_who_is_missing_and_tomorrows_forecast(
         await expect(presence.nth(0)).to_contain_text("Aleksandr Pak")
         await expect(presence.nth(1)).to_have_attribute("data-presence", "late")
         await expect(presence.nth(1)).to_contain_text("Dilnoza Karimova")
+        await expect(presence.nth(1).locator("td.lacking")).to_have_text("sign_language")
 
         # Tomorrow: 48 half-hours; 10:00 has the history's three calls and operator1 rostered.
         rows = page.locator("#forecast-table tbody tr")

@@ -11,6 +11,7 @@ export default {
   roster_presence: "Against the plan",
   roster_state: "State",
   roster_signed_in: "Signed in at",
+  roster_lacking: "Not set for (queues, skills)",
   roster_minutes: "{minutes} min",
   roster_present: "present",
   roster_late: "late",

@@ -11,6 +11,7 @@ export default {
   roster_presence: "По плану",
   roster_state: "Состояние",
   roster_signed_in: "Вошёл в",
+  roster_lacking: "Не настроено (очереди, навыки)",
   roster_minutes: "{minutes} мин",
   roster_present: "на месте",
   roster_late: "опоздал",

@@ -11,6 +11,7 @@ export default {
   roster_presence: "Rejaga ko‘ra",
   roster_state: "Holat",
   roster_signed_in: "Kirgan vaqti",
+  roster_lacking: "Sozlanmagan (navbatlar, ko‘nikmalar)",
   roster_minutes: "{minutes} daq",
   roster_present: "joyida",
   roster_late: "kechikdi",
