@@ -200,3 +200,84 @@ async def test_a_trainer_runs_a_session_from_qa_findings_and_sees_its_effect(
         await _shot(page, "03-my-training")
         assert await violations(page) == []
         assert page.errors == []  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_a_regulation_is_published_acknowledged_and_followed_up(
+    browser: Browser,  # noqa: F811 (the fixture)
+    live: Live,
+) -> None:
+    async with httpx.AsyncClient(base_url=live.http, timeout=30) as http:
+        page = await open_page(browser, f"{live.http}/training/", bypass_csp=True)
+        await page.fill("#signin-username", "supervisor1")
+        await page.fill("#signin-password", "supervisor1")
+        await page.keyboard.press("Enter")
+        await expect(page.locator("#app")).to_be_visible()
+        await page.focus("#regulations-button")
+        await page.keyboard.press("Enter")
+        await expect(page.locator("#main-title")).to_have_text("Me’yoriy hujjatlar")
+        form = page.locator("#regulation-form")
+        for name, value in (
+            ("code", "order-2026-15"),
+            ("number", "15"),
+            ("issued_on", "2026-11-20"),
+            ("in_force_from", "2026-12-01"),
+            ("days", "3"),
+            ("title_uz", "Manzil buyrug‘i"),
+            ("title_ru", "Приказ об адресе"),
+            ("title_en", "Order on addresses"),
+            ("summary_uz", "Mo‘ljal avval so‘raladi"),
+            ("summary_ru", "Сначала ориентир"),
+            ("summary_en", "Landmarks first"),
+            ("url", "https://lex.uz/docs/0000000"),
+            ("protocols", "cardiac_arrest"),
+            ("scripts", "general"),
+            ("routing", "fire.building"),
+        ):
+            await form.locator(f"[name={name}]").fill(value)
+        await _tick(page, "#regulation-form input[name=role][value=operator]")
+        await form.locator("button[type=submit]").focus()
+        await page.keyboard.press("Enter")
+        await expect(page.locator("#toast")).to_have_text("Hujjat e’lon qilindi")
+        listed = page.locator("#regulation-list li")
+        await expect(listed).to_have_count(1)
+        await expect(listed).to_contain_text(
+            "cardiac_arrest, ssenariy general, yo‘naltirish fire.building"
+        )
+        [stored] = (
+            await http.get("/api/v1/regulations", headers=await bearer(http, "supervisor1"))
+        ).json()
+        assert (stored["roles"], stored["acknowledge_within_days"]) == (["operator"], 3)
+        concerned = stored["concerned"]
+        assert concerned >= 2
+        await page.click("#signout-button")
+
+        # operator1 reads it and acknowledges it by keyboard.
+        await page.fill("#signin-username", "operator1")
+        await page.fill("#signin-password", "operator1")
+        await page.keyboard.press("Enter")
+        await page.focus("#regulations-button")
+        await page.keyboard.press("Enter")
+        mine = page.locator("#my-regulations li")
+        await expect(mine).to_contain_text("Manzil buyrug‘i (v1)")
+        await mine.locator("button").focus()
+        await page.keyboard.press("Enter")
+        await expect(page.locator("#toast")).to_have_text("O‘qilgan deb belgilandi")
+        await expect(mine).to_contain_text("o‘qilgan")
+        await expect(page.locator("#regulation-list")).to_have_count(0)
+        assert await violations(page) == []
+        await page.click("#signout-button")
+
+        # The supervisor sees one of them has read it and who has not.
+        await page.fill("#signin-username", "supervisor1")
+        await page.fill("#signin-password", "supervisor1")
+        await page.keyboard.press("Enter")
+        await page.click("#regulations-button")
+        await expect(listed).to_contain_text(f"{concerned} kishidan 1 tasi o‘qidi")
+        await listed.locator("button").click()
+        pending = listed.locator(".pending")
+        await expect(pending).to_contain_text("Aleksandr Pak")
+        await expect(pending).not_to_contain_text("Dilnoza Karimova")
+        await _shot(page, "04-regulations")
+        assert await violations(page) == []
+        assert page.errors == []  # type: ignore[attr-defined]

@@ -21,6 +21,8 @@ BUILT = {
     "status": ["planned", "held", "cancelled"],
     "source": ["qa", "hand"],
     "lang": ["uz", "ru", "en"],
+    "kind": ["law", "order", "instruction"],
+    "role": ["operator", "supervisor", "qa", "analyst", "methodologist", "trainer", "admin"],
 }
 
 

@@ -12,6 +12,7 @@ import { createSession } from "/operator/js/session.js";
 import { $, h } from "/qa/js/dom.js";
 import { drawEffect } from "./effect.js";
 import { drawMine } from "./mine.js";
+import { drawRegulations } from "./regulations.js";
 import { drawProgrammeForm } from "./programme_form.js";
 import { drawSessions } from "./sessions.js";
 import en from "./texts/en.js";
@@ -183,6 +184,13 @@ async function start() {
     help: showHelp,
   }, SHORTCUTS);
   $("new-programme").addEventListener("click", newProgramme);
+  $("regulations-button").addEventListener("click", async () => {
+    app.mine = false;
+    app.open = null;
+    if (TRAINERS.includes(session.me.role)) drawList();
+    await drawRegulations(ctx(), TRAINERS.includes(session.me.role));
+    $("main-title").focus();
+  });
   $("my-training").addEventListener("click", async () => {
     await showMine();
     $("main-title").focus();
