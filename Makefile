@@ -17,6 +17,8 @@ LOCK := $(VENV)/bin/uv pip compile --quiet --generate-hashes --universal --pytho
 # anything outlives every test (a thread that keeps the interpreter from exiting), the run
 # still ends.
 SUITE_LIMIT ?= 45m
+# pytest-xdist workers of `make test`: each has its own PostgreSQL, Redis and Chromium.
+TEST_WORKERS ?= 2
 
 .PHONY: run test test-fast lint typecheck format install system-deps npm-deps clean lock bench-geo \
 	bench-cards bench-consoles bench-queues bench-day bench-requests bench-sign-in reliability \
@@ -62,7 +64,7 @@ system-deps:
 ## prints the 25 slowest tests at the end.
 test: $(DEV_STAMP) system-deps $(NPM_STAMP)
 	timeout --kill-after=60s $(SUITE_LIMIT) $(PY) -m pytest -q -p no:cacheprovider \
-		--durations=25 --durations-min=1 \
+		-n $(TEST_WORKERS) --durations=25 --durations-min=1 \
 		--cov=cardschema --cov-branch --cov-report=term-missing:skip-covered \
 		--cov-fail-under=100 $(PYTEST_ARGS)
 
