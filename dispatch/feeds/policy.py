@@ -14,8 +14,9 @@ Revision 1.3's protocol records go by ``PROTOCOL_SHARES``: a first-aid protocol'
 instructions (health data) only to 103, a summary (code, version, determinant, override,
 escalation) to 101, 102, 104 and 1146; a *crisis* protocol (``CRISIS_PROTOCOLS``: the
 suicide-risk screen, domestic violence, psychological first aid; or any record whose determinant
-found a risk level) in full to 1146, 103 and 102 and to no one else. On a sensitive card — which a crisis protocol also makes one — the
-services outside ``PROTOCOL_CONFIDANTS`` (102, 103, 1146) get no protocol at all.
+found a risk level) in full to 1146, 103 and 102 and to no one else. On a sensitive card —
+which a crisis protocol also makes one — the services outside ``PROTOCOL_CONFIDANTS`` (102,
+103, 1146) get no protocol at all.
 
 ``card_for_service`` applies it to a card; it returns the very card when nothing is withheld,
 so a card without these fields is sent to every service unchanged.
