@@ -1,4 +1,5 @@
-"""The trainer's page (issue 29) in Debian's headless Chromium: an analyst is turned away;
+"""The trainer's page (issue 29) in Debian's headless Chromium: an analyst sees only the
+regulations;
 trainer1 builds a programme by keyboard that serves the standard's D2.01.4 and targets the
 scorecard item operator1 missed (a QA training topic), plans a session that began half an hour
 ago, invites operator1 from QA's suggestions, records attendance and a test (scored by the
@@ -76,10 +77,15 @@ async def test_a_trainer_runs_a_session_from_qa_findings_and_sees_its_effect(
         assert made.status_code == 201, made.text
 
         page = await open_page(browser, f"{live.http}/training/", bypass_csp=True)
+        # An analyst reads only the regulations that concern them: no programmes, no effect.
         await page.fill("#signin-username", "analyst1")
         await page.fill("#signin-password", "analyst1")
         await page.keyboard.press("Enter")
-        await expect(page.locator("#signin-error")).to_contain_text("trenerlar")
+        await expect(page.locator("#main-title")).to_have_text("Me’yoriy hujjatlar")
+        await expect(page.locator("#programmes")).to_be_hidden()
+        await expect(page.locator("#effect")).to_be_hidden()
+        await expect(page.locator("#regulation-form")).to_have_count(0)
+        await page.click("#signout-button")
         await page.fill("#signin-username", "trainer1")
         await page.fill("#signin-password", "trainer1")
         await page.keyboard.press("Enter")
@@ -256,6 +262,7 @@ async def test_a_regulation_is_published_acknowledged_and_followed_up(
         await page.fill("#signin-username", "operator1")
         await page.fill("#signin-password", "operator1")
         await page.keyboard.press("Enter")
+        await expect(page.locator("#main-title")).to_have_text("Mening o‘qishim")
         await page.focus("#regulations-button")
         await page.keyboard.press("Enter")
         mine = page.locator("#my-regulations li")
@@ -272,6 +279,7 @@ async def test_a_regulation_is_published_acknowledged_and_followed_up(
         await page.fill("#signin-username", "supervisor1")
         await page.fill("#signin-password", "supervisor1")
         await page.keyboard.press("Enter")
+        await expect(page.locator("#effect-programmes")).to_be_visible()
         await page.click("#regulations-button")
         await expect(listed).to_contain_text(f"{concerned} kishidan 1 tasi o‘qidi")
         await listed.locator("button").click()

@@ -1,5 +1,5 @@
 // The trainer's page: sign in (trainers and supervisors; operators see their own training
-// only), the programmes, one opened with its
+// and everyone the regulations that concern them), the programmes, one opened with its
 // sessions (plan, invite from QA's suggestions or by hand, attendance, test results), a new
 // programme written in a form, and the effect on QA scores (B1.03) with its XLSX export.
 // Signing in, HTTP and the texts are the operator console's modules (session.js, api.js,
@@ -21,7 +21,9 @@ import uz from "./texts/uz.js";
 
 addTexts({ uz, ru, en });
 
-const ROLES = ["trainer", "supervisor", "operator"];
+// Everyone reads the regulations that concern them here; trainers and supervisors run training.
+const ROLES = ["trainer", "supervisor", "operator", "qa", "analyst", "methodologist", "admin"];
+const PUBLISHERS = ["trainer", "supervisor", "admin"];
 const TRAINERS = ["trainer", "supervisor"];
 const TRAINEES = ["operator", "supervisor"];
 const app = {
@@ -49,6 +51,10 @@ const session = createSession({
     $("programmes").hidden = !trainer;
     $("effect").hidden = !trainer;
     $("my-training").hidden = !TRAINEES.includes(me.role);
+    if (!TRAINEES.includes(me.role) && !trainer) {
+      await drawRegulations(ctx(), PUBLISHERS.includes(me.role));
+      return;
+    }
     if (!trainer) {
       await showMine();
       return;
@@ -58,7 +64,9 @@ const session = createSession({
     await loadEffect();
   },
   relabel: () => {
-    if (app.mine) showMine();
+    if (!TRAINEES.includes(session.me.role) && !TRAINERS.includes(session.me.role)) {
+      drawRegulations(ctx(), PUBLISHERS.includes(session.me.role));
+    } else if (app.mine) showMine();
     else { drawList(); redraw(); drawEffect(ctx()); }
   },
   leave: () => {
@@ -188,7 +196,7 @@ async function start() {
     app.mine = false;
     app.open = null;
     if (TRAINERS.includes(session.me.role)) drawList();
-    await drawRegulations(ctx(), TRAINERS.includes(session.me.role));
+    await drawRegulations(ctx(), PUBLISHERS.includes(session.me.role));
     $("main-title").focus();
   });
   $("my-training").addEventListener("click", async () => {

@@ -3,7 +3,7 @@
 export default {
   app_title: "112 — training",
   console_name: "Training",
-  trainers_only: "This page is for trainers, supervisors and operators.",
+  trainers_only: "This page is for the centre's staff.",
   keys_title: "Keys",
   key_list: "Go to the programmes",
   key_new: "New programme",

@@ -3,7 +3,7 @@
 export default {
   app_title: "112 — обучение",
   console_name: "Обучение",
-  trainers_only: "Страница для тренеров, супервайзеров и операторов.",
+  trainers_only: "Страница для сотрудников центра.",
   keys_title: "Клавиши",
   key_list: "К списку программ",
   key_new: "Новая программа",

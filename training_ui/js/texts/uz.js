@@ -3,7 +3,7 @@
 export default {
   app_title: "112 — o‘qitish",
   console_name: "O‘qitish",
-  trainers_only: "Bu sahifa trenerlar, supervayzerlar va operatorlar uchun.",
+  trainers_only: "Bu sahifa markaz xodimlari uchun.",
   keys_title: "Tugmalar",
   key_list: "Dasturlar ro‘yxatiga o‘tish",
   key_new: "Yangi dastur",
