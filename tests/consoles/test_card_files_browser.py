@@ -8,7 +8,7 @@ import base64
 
 import httpx
 import pytest
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, FilePayload, expect
 
 from tests.consoles.conftest import post_call, sign_in
 from tests.consoles.pages import open_page, sign_in_page
@@ -36,14 +36,14 @@ async def test_the_operator_attaches_a_photo_to_the_card_and_a_text_file_is_refu
         await expect(page.locator("#card-number")).to_be_visible()
         await expect(page.locator("#card-file-list")).to_contain_text("Fayllar yo‘q")
         await page.set_input_files(
-            "#attach-file", files=[{"name": "fire.png", "mimeType": "image/png", "buffer": PNG}]
+            "#attach-file", files=[FilePayload(name="fire.png", mimeType="image/png", buffer=PNG)]
         )
         listed = page.locator("#card-file-list .card-file")
         await expect(listed).to_have_count(1)
         await expect(listed).to_contain_text("fire.png")
         await page.set_input_files(
             "#attach-file",
-            files=[{"name": "notes.txt", "mimeType": "text/plain", "buffer": b"hello"}],
+            files=[FilePayload(name="notes.txt", mimeType="text/plain", buffer=b"hello")],
         )
         await expect(page.locator("#toast")).to_have_class("toast error")
         await expect(listed).to_have_count(1)
