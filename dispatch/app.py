@@ -64,6 +64,7 @@ from dispatch.surveys.api import router as surveys_router
 from dispatch.surveys.service import ReplyIntake
 from dispatch.surveys.worker import rules_of, survey_workers
 from dispatch.training.api import router as training_router
+from dispatch.training.competencies_api import router as competencies_router
 from dispatch.training.regulations_api import router as regulations_router
 from dispatch.training.ui import mount_training_ui
 
@@ -108,6 +109,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     referrals_router,
     training_router,
     regulations_router,
+    competencies_router,
 )
 
 

@@ -31,6 +31,7 @@ from dispatch.referrals.models import Referral
 from dispatch.surveys.models import Survey, SurveyOptOut
 from dispatch.training.models import (
     Acknowledgement,
+    Competency,
     Programme,
     Regulation,
     Trainee,
@@ -58,6 +59,7 @@ __all__ = [
     "CardNumberCounter",
     "CardRow",
     "CardVersion",
+    "Competency",
     "Delivery",
     "District",
     "Escalation",

@@ -121,3 +121,20 @@ class Acknowledgement(Base):
     )
     username: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
     acknowledged_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Competency(Base):
+    """A labour task of the standard a person has shown at its level, recorded by a supervisor
+    with the evidence as it stood then (tests, trainings, QA)."""
+
+    __tablename__ = "training_competencies"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    code: Mapped[str] = mapped_column(String(16))
+    level: Mapped[int] = mapped_column(Integer)
+    suggested: Mapped[bool] = mapped_column(Boolean)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    recorded_by: Mapped[str] = mapped_column(String(64))

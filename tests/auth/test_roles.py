@@ -275,6 +275,9 @@ POLICY: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/api/v1/regulations/mine"): PEOPLE,
     ("GET", "/api/v1/regulations/{regulation_id}"): PUBLISHERS,
     ("POST", "/api/v1/regulations/{regulation_id}/acknowledge"): PEOPLE,
+    ("GET", "/api/v1/competencies/me"): PEOPLE,
+    ("GET", "/api/v1/competencies/{username}"): TRAINERS,
+    ("POST", "/api/v1/competencies/{username}"): frozenset({Role.SUPERVISOR}),
 }
 
 SAMPLE_PARAMS = {

@@ -3,7 +3,7 @@ materials, the standard's task codes, the targeted QA items and a test), ``train
 (planned, held or cancelled) and ``training_trainees`` (invitation, attendance, test result,
 feedback); the regulations library (D2.02): ``training_regulations`` (every version of a law,
 order or instruction, the roles it concerns and what it affects) and
-``training_acknowledgements``.
+``training_acknowledgements``; the competency register: ``training_competencies``.
 
 Revision ID: 0027
 Revises: 0026
@@ -24,7 +24,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    """Create the five tables."""
+    """Create the six tables."""
     op.create_table(
         "training_programmes",
         sa.Column("id", sa.Uuid(), primary_key=True),
@@ -115,10 +115,24 @@ def upgrade() -> None:
     op.create_index(
         "ix_training_acknowledgements_username", "training_acknowledgements", ["username"]
     )
+    op.create_table(
+        "training_competencies",
+        sa.Column("id", sa.Uuid(), primary_key=True),
+        sa.Column("username", sa.String(64), nullable=False),
+        sa.Column("code", sa.String(16), nullable=False),
+        sa.Column("level", sa.Integer(), nullable=False),
+        sa.Column("suggested", sa.Boolean(), nullable=False),
+        sa.Column("evidence", JSONDocument, nullable=False),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("recorded_at", UTCDateTime(), nullable=False),
+        sa.Column("recorded_by", sa.String(64), nullable=False),
+    )
+    op.create_index("ix_training_competencies_username", "training_competencies", ["username"])
 
 
 def downgrade() -> None:
-    """Drop the five tables."""
+    """Drop the six tables."""
+    op.drop_table("training_competencies")
     op.drop_table("training_acknowledgements")
     op.drop_table("training_regulations")
     op.drop_table("training_trainees")

@@ -64,6 +64,7 @@ export default {
   said_training_not_attended: "Only someone who attended a held session has a test result or feedback",
   said_training_not_started: "The session has not started yet; record attendance once it has",
   said_regulation_not_concerned: "This regulation does not concern your role",
+  said_competency_note_required: "The evidence does not suggest this task; say what shows it",
   protocol: "Protocol",
   protocol_draft: "DRAFT — not approved",
   protocol_guidance: "Follows the published guidance",

@@ -64,6 +64,7 @@ export default {
   said_training_not_attended: "Результат теста и отзыв есть только у присутствовавших на проведённом занятии",
   said_training_not_started: "Занятие ещё не началось; отметьте присутствие после начала",
   said_regulation_not_concerned: "Этот документ не касается вашей роли",
+  said_competency_note_required: "Данные не подтверждают эту задачу; укажите, что её подтверждает",
   protocol: "Протокол",
   protocol_draft: "ЧЕРНОВИК — не утверждён",
   protocol_guidance: "Основан на опубликованных рекомендациях",

@@ -64,6 +64,7 @@ export default {
   said_training_not_attended: "Test natijasi va fikr faqat o‘tkazilgan mashg‘ulotda qatnashganlarda bo‘ladi",
   said_training_not_started: "Mashg‘ulot hali boshlanmadi; qatnashuvni boshlangandan keyin belgilang",
   said_regulation_not_concerned: "Bu hujjat sizning rolingizga taalluqli emas",
+  said_competency_note_required: "Dalillar bu vazifani tasdiqlamaydi; nima tasdiqlashini yozing",
   protocol: "Protokol",
   protocol_draft: "QORALAMA — tasdiqlanmagan",
   protocol_guidance: "E’lon qilingan tavsiyalarga asoslangan",
