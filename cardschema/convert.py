@@ -19,9 +19,6 @@ from typing import Any
 from cardschema.jsonfields import Fields
 from cardschema.model import (
     ADDRESS_PARTS,
-    AgeBand,
-    Attachment,
-    AttachmentSource,
     CallbackAttempt,
     CallbackOutcome,
     Caller,
@@ -37,16 +34,21 @@ from cardschema.model import (
     LocationSource,
     Note,
     Outcome,
-    Person,
-    PersonRole,
     Place,
     ProposedLocation,
     RoutedService,
     ServiceStatus,
-    Sex,
     StatusChange,
     StructuredAddress,
     Unit,
+)
+from cardschema.parties import (
+    AgeBand,
+    Attachment,
+    AttachmentSource,
+    Person,
+    PersonRole,
+    Sex,
     Vehicle,
     VehicleRole,
 )

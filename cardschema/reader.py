@@ -11,9 +11,6 @@ from lxml import etree
 
 from cardschema import rules, validation
 from cardschema.model import (
-    AgeBand,
-    Attachment,
-    AttachmentSource,
     CallbackAttempt,
     CallbackOutcome,
     Caller,
@@ -29,16 +26,21 @@ from cardschema.model import (
     LocationSource,
     Note,
     Outcome,
-    Person,
-    PersonRole,
     Place,
     ProposedLocation,
     RoutedService,
     ServiceStatus,
-    Sex,
     StatusChange,
     StructuredAddress,
     Unit,
+)
+from cardschema.parties import (
+    AgeBand,
+    Attachment,
+    AttachmentSource,
+    Person,
+    PersonRole,
+    Sex,
     Vehicle,
     VehicleRole,
 )

@@ -11,7 +11,6 @@ from lxml import etree
 from cardschema import validation
 from cardschema.model import (
     ADDRESS_PARTS,
-    Attachment,
     CallbackAttempt,
     Card,
     Handoff,
@@ -19,13 +18,16 @@ from cardschema.model import (
     Link,
     Location,
     Note,
-    Person,
     Place,
     ProposedLocation,
     RoutedService,
     StatusChange,
     StructuredAddress,
     Unit,
+)
+from cardschema.parties import (
+    Attachment,
+    Person,
     Vehicle,
 )
 from cardschema.protocols import (
