@@ -137,7 +137,7 @@ async def suggestions(
     """The incidents the card may be about, nearest first (recorded in the audit log)."""
     card = store.to_card(await store.load(session, card_id))
     location = card.location
-    district = location.district.code if location.district else None
+    district = _district(card)
     if location.lat is None and district is None:
         return []
     conditions: list[ColumnElement[bool]] = []
@@ -185,7 +185,7 @@ async def suggestions(
                 number=head.number,
                 incident_type=head.incident.type or other.incident.type,
                 address=head.location.address or other.location.address,
-                district_code=(head.location.district or other.location.district or _NO).code,
+                district_code=_district(head) or _district(other),
                 created_at=head.created_at,
                 cards=1,
                 reason=reason,
@@ -208,12 +208,8 @@ async def suggestions(
     return chosen
 
 
-@dataclass(frozen=True, slots=True)
-class _Nowhere:
-    code: str | None = None
-
-
-_NO = _Nowhere()
+def _district(card: Card) -> str | None:
+    return card.location.district.code if card.location.district else None
 
 
 def _match(card: Card, other: Card, radius_m: float) -> tuple[str, float | None] | None:
