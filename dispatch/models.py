@@ -35,6 +35,7 @@ from dispatch.training.models import (
     Programme,
     Regulation,
     Trainee,
+    TrainingSchedule,
     TrainingSession,
 )
 
@@ -91,6 +92,7 @@ __all__ = [
     "Survey",
     "SurveyOptOut",
     "Trainee",
+    "TrainingSchedule",
     "TrainingSession",
     "TrainingTopic",
     "Unit",

@@ -1,5 +1,5 @@
-"""Training tables: programmes, their sessions, each trainee of a session; the regulations
-library and who acknowledged each version."""
+"""Training tables: programmes, their sessions, each trainee of a session, the schedules that
+make a programme due again; the regulations library and who acknowledged each version."""
 
 from __future__ import annotations
 
@@ -67,9 +67,11 @@ class Trainee(Base):
         ForeignKey("training_sessions.id"), primary_key=True
     )
     username: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
-    # qa (from open training topics) or hand.
+    # qa (from open training topics), schedule (due again by a schedule) or hand.
     source: Mapped[str] = mapped_column(String(16))
     topic_ids: Mapped[list[str]] = mapped_column(JSONDocument)
+    # The schedule that made them due (source schedule).
+    schedule_id: Mapped[uuid.UUID | None] = mapped_column()
     invited_at: Mapped[datetime] = mapped_column(UTCDateTime())
     invited_by: Mapped[str] = mapped_column(String(64))
     attended: Mapped[bool | None] = mapped_column(Boolean)
@@ -82,6 +84,33 @@ class Trainee(Base):
     rating: Mapped[int | None] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(Text)
     feedback_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class TrainingSchedule(Base):
+    """A programme due again every ``interval_months`` for the people in its scope (their roles
+    and/or the ACD skills they hold), suggested ``lead_days`` before it falls due; kept until
+    ended."""
+
+    __tablename__ = "training_schedules"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    programme_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("training_programmes.id"), index=True
+    )
+    # Roles (operator, supervisor) and skill keys; empty: any.
+    roles: Mapped[list[str]] = mapped_column(JSONDocument)
+    skills: Mapped[list[str]] = mapped_column(JSONDocument)
+    interval_months: Mapped[int] = mapped_column(Integer)
+    lead_days: Mapped[int] = mapped_column(Integer)
+    # Earlier editions of the programme whose sessions count as done too.
+    counts_also: Mapped[list[str]] = mapped_column(JSONDocument)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str] = mapped_column(String(64))
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    ended_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class Regulation(Base):
