@@ -3,6 +3,8 @@
 Domain code never publishes directly: it calls :func:`emit`, which parks the event on the
 session; :func:`dispatch.core.database.unit_of_work` publishes after a successful commit and
 drops the events on rollback, so no subscriber ever sees a change that did not happen.
+Topics are the typed constants of ``core/events.py``, listed by each capability's
+``events.py``; a subscription names a ``Topic``, a ``Prefix`` or (core and tests) a glob.
 """
 
 from __future__ import annotations
@@ -10,14 +12,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fnmatch
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar, cast, overload
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dispatch.core.events import Prefix, Topic
+
 _PENDING_KEY = "dispatch.pending_events"
+P = TypeVar("P", bound=Mapping[str, object])
+# What a subscription names: one topic, every topic of a prefix, or a glob (core and tests).
+Pattern = Topic[Any] | Prefix | str
+
+
+def pattern_of(pattern: Pattern) -> str:
+    """The glob a subscription matches topics with."""
+    return pattern if isinstance(pattern, str) else pattern.pattern
 
 
 @dataclass(frozen=True)
@@ -48,7 +60,7 @@ class Bus(Protocol):
     async def publish(self, event: Event) -> None: ...
 
     def subscribe(
-        self, pattern: str, *, max_queue: int = 10_000, remote: bool = False
+        self, pattern: Pattern, *, max_queue: int = 10_000, remote: bool = False
     ) -> Subscription: ...
 
     async def close(self) -> None: ...
@@ -98,10 +110,10 @@ class InProcessBus:
                 subscription.offer(event)
 
     def subscribe(
-        self, pattern: str, *, max_queue: int = 10_000, remote: bool = False
+        self, pattern: Pattern, *, max_queue: int = 10_000, remote: bool = False
     ) -> _LocalSubscription:
         """Start receiving events whose topic matches ``pattern`` (``remote``: see ``Bus``)."""
-        subscription = _LocalSubscription(self, pattern, max_queue, remote)
+        subscription = _LocalSubscription(self, pattern_of(pattern), max_queue, remote)
         self._subscriptions.append(subscription)
         return subscription
 
@@ -116,9 +128,23 @@ class InProcessBus:
             await subscription.close()
 
 
-def emit(session: AsyncSession, topic: str, payload: dict[str, Any]) -> None:
-    """Queue an event to publish once ``session`` commits."""
-    session.info.setdefault(_PENDING_KEY, []).append(Event(topic, payload))
+@overload
+def emit(session: AsyncSession, topic: Topic[P], payload: P) -> None: ...
+
+
+@overload
+def emit(session: AsyncSession, topic: str, payload: dict[str, Any]) -> None: ...
+
+
+def emit(session: AsyncSession, topic: Topic[P] | str, payload: P | dict[str, Any]) -> None:
+    """Queue an event to publish once ``session`` commits.
+
+    ``payload`` is built with the topic's TypedDict (``events.Closed(card_id=...)``), so mypy
+    checks its keys; it is published as it is, the same dict.
+    """
+    name = topic if isinstance(topic, str) else topic.name
+    event = Event(name, cast(dict[str, Any], payload))
+    session.info.setdefault(_PENDING_KEY, []).append(event)
 
 
 def take_pending_events(session: AsyncSession) -> list[Event]:

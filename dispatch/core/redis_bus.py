@@ -21,21 +21,32 @@ import fnmatch
 import json
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 import redis.asyncio as redis
 
 from dispatch.core.bus import Bus, Event, InProcessBus
+from dispatch.core.events import Topic
 from dispatch.core.logging import get_logger
 from dispatch.core.workers import stop_tasks
 
 log = get_logger(__name__)
 
 CHANNEL = "dispatch:bus"
-RESYNC_TOPIC = "bus.resync"
 SEND_QUEUE = 50_000
 SEND_BATCH = 500
 BACKOFF_MAX_S = 5.0
+
+
+class Resync(TypedDict):
+    """``bus.resync``: this process's listener is back on Redis after events may have been
+    lost (``origin``: this process); remote subscribers (consoles, the ACD) recompute."""
+
+    origin: str
+
+
+RESYNC = Topic[Resync]("bus.resync")
+RESYNC_TOPIC = RESYNC.name  # the name, for views that compare an event's topic with it
 
 
 def encode(event: Event, origin: str) -> str:
@@ -153,7 +164,7 @@ class RedisBus(InProcessBus):
                 self.listening.set()
                 if not first:
                     # Events sent while we were away are gone: tell remote subscribers.
-                    self.deliver_remote(Event(RESYNC_TOPIC, {"origin": self.origin}))
+                    self.deliver_remote(Event(RESYNC.name, {"origin": self.origin}))
                 first = False
                 backoff = 0.1
                 async for message in pubsub.listen():

@@ -8,7 +8,7 @@ import contextlib
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
-from dispatch.core.bus import Bus, Subscription
+from dispatch.core.bus import Bus, Pattern, Subscription
 from dispatch.core.logging import get_logger
 
 log = get_logger(__name__)
@@ -80,7 +80,7 @@ async def _set_on_events(subscription: Subscription, wake: asyncio.Event) -> Non
 
 async def run_on_events(
     bus: Bus,
-    pattern: str,
+    pattern: Pattern,
     work: Callable[[], Awaitable[object]],
     *,
     idle_s: float,
