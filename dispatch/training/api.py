@@ -1,6 +1,7 @@
 """Training over HTTP: trainers (and supervisors, who train on QA's findings) build programmes,
 plan sessions, invite, record attendance and tests, and read the effect on QA scores; QA
-reads the effect; a trainee sees their own assignments and gives feedback."""
+reads the effect; trainers, supervisors and admins keep the schedules that make a programme
+due again; a trainee sees their own assignments and gives feedback."""
 
 from __future__ import annotations
 
@@ -11,14 +12,17 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from dispatch.auth.roles import Role
 from dispatch.deps import ClockDep, Principal, Session, SettingsDep, roles
-from dispatch.training import effectiveness, exports, me, programmes, sessions
+from dispatch.training import effectiveness, exports, me, programmes, schedules, sessions
 from dispatch.training.schemas import (
     Assignment,
     AttendanceIn,
+    DuePerson,
     FeedbackIn,
     InviteIn,
     ProgrammeIn,
     ProgrammeOut,
+    ScheduleIn,
+    ScheduleOut,
     ScorecardItem,
     SessionIn,
     SessionOut,
@@ -34,6 +38,7 @@ router = APIRouter(prefix="/api/v1/training", tags=["training"])
 Trainer = Annotated[Principal, roles(Role.TRAINER, Role.SUPERVISOR)]
 EffectReader = Annotated[Principal, roles(Role.TRAINER, Role.SUPERVISOR, Role.QA)]
 TraineeUser = Annotated[Principal, roles(Role.OPERATOR, Role.SUPERVISOR)]
+Scheduler = Annotated[Principal, roles(Role.TRAINER, Role.SUPERVISOR, Role.ADMIN)]
 Language = Literal["uz", "ru", "en"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -82,10 +87,73 @@ async def update_programme(
 
 @router.get("/programmes/{programme_id}/suggested-trainees", response_model=list[Suggested])
 async def suggested_trainees(
-    programme_id: uuid.UUID, session: Session, _: Trainer, session_id: uuid.UUID | None = None
+    programme_id: uuid.UUID,
+    session: Session,
+    _: Trainer,
+    clock: ClockDep,
+    settings: SettingsDep,
+    session_id: uuid.UUID | None = None,
 ) -> list[Suggested]:
-    """People whose open QA training topics fall on the programme's items, most first."""
-    return await sessions.suggested(session, programme_id, session_id=session_id)
+    """People whose open QA training topics fall on the programme's items, most first, then
+    those its schedules make due by the session's day (today without ``session_id``)."""
+    return await sessions.suggested(
+        session, programme_id, now=clock.now(), tz=settings.tz, session_id=session_id
+    )
+
+
+@router.get("/schedules", response_model=list[ScheduleOut])
+async def list_schedules(
+    session: Session, _: Scheduler, clock: ClockDep, settings: SettingsDep, ended: bool = False
+) -> list[ScheduleOut]:
+    """The schedules in force (``ended=true``: the ended ones too), newest first."""
+    return await schedules.list_all(session, ended=ended, now=clock.now(), tz=settings.tz)
+
+
+@router.post("/schedules", response_model=ScheduleOut, status_code=status.HTTP_201_CREATED)
+async def create_schedule(
+    body: ScheduleIn, session: Session, who: Scheduler, clock: ClockDep, settings: SettingsDep
+) -> ScheduleOut:
+    """A programme due again every so many months for the roles and skills named."""
+    return await schedules.create(session, who.actor, body, now=clock.now(), tz=settings.tz)
+
+
+@router.get("/schedules/{schedule_id}", response_model=ScheduleOut)
+async def get_schedule(
+    schedule_id: uuid.UUID, session: Session, _: Scheduler, clock: ClockDep, settings: SettingsDep
+) -> ScheduleOut:
+    """One schedule."""
+    return await schedules.get(session, schedule_id, now=clock.now(), tz=settings.tz)
+
+
+@router.put("/schedules/{schedule_id}", response_model=ScheduleOut)
+async def update_schedule(
+    schedule_id: uuid.UUID,
+    body: ScheduleIn,
+    session: Session,
+    who: Scheduler,
+    clock: ClockDep,
+    settings: SettingsDep,
+) -> ScheduleOut:
+    """Replace a schedule in force (409 once ended)."""
+    return await schedules.update(
+        session, who.actor, schedule_id, body, now=clock.now(), tz=settings.tz
+    )
+
+
+@router.post("/schedules/{schedule_id}/end", response_model=ScheduleOut)
+async def end_schedule(
+    schedule_id: uuid.UUID, session: Session, who: Scheduler, clock: ClockDep, settings: SettingsDep
+) -> ScheduleOut:
+    """End a schedule (409 when it already ended)."""
+    return await schedules.end(session, who.actor, schedule_id, now=clock.now(), tz=settings.tz)
+
+
+@router.get("/schedules/{schedule_id}/due", response_model=list[DuePerson])
+async def schedule_due(
+    schedule_id: uuid.UUID, session: Session, _: Scheduler, clock: ClockDep, settings: SettingsDep
+) -> list[DuePerson]:
+    """Who the schedule makes due by today plus its lead days, never trained first."""
+    return await schedules.due(session, schedule_id, now=clock.now(), tz=settings.tz)
 
 
 @router.get("/sessions", response_model=list[SessionOut])
@@ -123,10 +191,18 @@ async def cancel_session(
 
 @router.post("/sessions/{session_id}/trainees", response_model=SessionOut)
 async def invite(
-    session_id: uuid.UUID, body: InviteIn, session: Session, who: Trainer, clock: ClockDep
+    session_id: uuid.UUID,
+    body: InviteIn,
+    session: Session,
+    who: Trainer,
+    clock: ClockDep,
+    settings: SettingsDep,
 ) -> SessionOut:
-    """Invite people to a planned session (their open QA topics on its items go with them)."""
-    return await sessions.invite(session, who.actor, session_id, body.usernames, now=clock.now())
+    """Invite people to a planned session (their open QA topics on its items go with them; a
+    schedule that makes them due is named)."""
+    return await sessions.invite(
+        session, who.actor, session_id, body.usernames, now=clock.now(), tz=settings.tz
+    )
 
 
 @router.put("/sessions/{session_id}/attendance", response_model=SessionOut)

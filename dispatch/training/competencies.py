@@ -77,6 +77,16 @@ class TaskState(BaseModel):
     recorded: list[Recorded]
 
 
+class StaffMember(BaseModel):
+    """Someone whose register may be opened, with how many tasks are recorded for them."""
+
+    username: str
+    name: str
+    role: str
+    recorded: int
+    last_recorded_at: datetime | None
+
+
 class Register(BaseModel):
     """A person's register."""
 
@@ -85,6 +95,31 @@ class Register(BaseModel):
     role: str
     rules: dict[str, Any]
     tasks: list[TaskState]
+
+
+# The staff list's order: the call-takers first, the standard's data specialists after them.
+STAFF_ORDER = ("operator", "supervisor", "qa", "trainer", "analyst", "methodologist", "admin")
+
+
+async def staff(session: AsyncSession) -> list[StaffMember]:
+    """Every active person's account (not the machines'), by role then name, with the
+    number of tasks recorded for each and the latest record."""
+    recorded: dict[str, set[str]] = defaultdict(set)
+    latest: dict[str, datetime] = {}
+    for username, code, at in await session.execute(
+        select(Competency.username, Competency.code, Competency.recorded_at)
+    ):
+        recorded[username].add(code)
+        latest[username] = max(at, latest.get(username, at))
+    people = [
+        StaffMember(
+            username=u.username, name=u.full_name or u.username, role=u.role,
+            recorded=len(recorded[u.username]), last_recorded_at=latest.get(u.username),
+        )
+        for u in await auth.list_users(session)
+        if u.active and u.role in STAFF_ORDER
+    ]  # fmt: skip
+    return sorted(people, key=lambda p: (STAFF_ORDER.index(p.role), p.name, p.username))
 
 
 async def _person(session: AsyncSession, username: str) -> tuple[str, str]:

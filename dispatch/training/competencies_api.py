@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from dispatch.auth.roles import PEOPLE, Role
 from dispatch.deps import ClockDep, Principal, Session, roles
 from dispatch.training import competencies
-from dispatch.training.competencies import Register
+from dispatch.training.competencies import Register, StaffMember
 
 router = APIRouter(prefix="/api/v1/competencies", tags=["competencies"])
 
@@ -27,6 +27,12 @@ class RecordIn(BaseModel):
 
     code: str = Field(pattern=r"^[A-Z]\d\.\d{2}\.\d$")
     note: str | None = Field(default=None, min_length=1, max_length=2000)
+
+
+@router.get("", response_model=list[StaffMember])
+async def staff(session: Session, _: Reader) -> list[StaffMember]:
+    """The staff whose registers may be opened, by role then name, with their counts."""
+    return await competencies.staff(session)
 
 
 @router.get("/me", response_model=Register)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
@@ -168,6 +168,7 @@ class TraineeOut(BaseModel):
     name: str | None = None
     source: str
     topic_ids: list[str]
+    schedule_id: uuid.UUID | None = None
     invited_at: datetime
     invited_by: str
     attended: bool | None
@@ -209,12 +210,87 @@ class SuggestedTopic(BaseModel):
 
 
 class Suggested(BaseModel):
-    """Someone whose open QA topics fall on the programme's items."""
+    """Someone whose open QA topics fall on the programme's items (``source: qa``), or whom a
+    schedule of the programme makes due by the session (``schedule``: its id, when they last
+    attended, when they fall due; filled for a ``qa`` suggestion too when both hold)."""
 
     username: str
     name: str | None
+    source: Literal["qa", "schedule"] = "qa"
     topics: list[SuggestedTopic]
     invited: bool
+    schedule_id: uuid.UUID | None = None
+    last_attended: date | None = None
+    due_on: date | None = None
+
+
+# An ACD skill a schedule's scope may name: the queues' skill keys (queues.schemas.SkillKey)
+# without ``lang:{call}``, which only a queue can mean.
+ScheduleSkill = Annotated[
+    str, Field(pattern=r"^(lang:[a-z]{2,3}|channel:(voice|video|sms|email)"
+                       r"|sign_language|psychological_support)$")
+]  # fmt: skip
+
+
+class ScheduleIn(_Input):
+    """A programme due again every ``interval_months`` for the people in scope — operators
+    and supervisors of ``roles`` (any when empty) holding one of ``skills`` (any when empty),
+    one of the two named —, suggested for its sessions from ``lead_days`` before it falls due;
+    a session of a ``counts_also`` programme (an earlier edition) counts as done too."""
+
+    programme_id: uuid.UUID
+    roles: list[Literal["operator", "supervisor"]] = Field(default_factory=list, max_length=2)
+    skills: list[ScheduleSkill] = Field(default_factory=list, max_length=12)
+    interval_months: int = Field(ge=1, le=120)
+    lead_days: int = Field(default=30, ge=0, le=365)
+    counts_also: list[uuid.UUID] = Field(default_factory=list, max_length=20)
+    note: str | None = Field(default=None, min_length=1, max_length=2000)
+
+    @model_validator(mode="after")
+    def _scope(self) -> Self:
+        if not self.roles and not self.skills:
+            raise ValueError("a schedule names the roles or the skills it applies to")
+        for name in ("roles", "skills", "counts_also"):
+            values = getattr(self, name)
+            if len(set(values)) != len(values):
+                raise ValueError(f"{name}: a value is named twice")
+        if self.programme_id in self.counts_also:
+            raise ValueError("counts_also: the programme itself always counts")
+        return self
+
+
+class ScheduleOut(ScheduleIn):
+    """A schedule: ``active`` until ended; how many people it covers and how many are due
+    now or within its lead days; the programme's next planned session."""
+
+    model_config = ConfigDict(extra="ignore", from_attributes=True)
+
+    id: uuid.UUID
+    programme_title: dict[str, str] = Field(default_factory=dict)
+    created_at: datetime
+    created_by: str
+    updated_at: datetime
+    updated_by: str
+    ended_at: datetime | None
+    ended_by: str | None
+    active: bool = True
+    in_scope: int = 0
+    due: int = 0
+    next_session: datetime | None = None
+
+
+class DuePerson(BaseModel):
+    """Someone a schedule makes due: never trained (``last_attended`` null) or trained so long
+    ago that ``due_on`` is within the lead days; ``overdue`` once ``due_on`` has passed (or
+    never trained); ``invited_to`` a planned session of the programme already."""
+
+    username: str
+    name: str | None
+    role: str
+    last_attended: date | None
+    due_on: date | None
+    overdue: bool
+    invited_to: uuid.UUID | None
 
 
 class QuestionOut(BaseModel):

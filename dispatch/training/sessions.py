@@ -1,6 +1,6 @@
 """Sessions of a programme: planned for a time with a trainer, people invited (suggested by
-their open QA training topics on the programme's items, or by hand), attendance, the test
-scored by the server, and the trainees' feedback.
+their open QA training topics on the programme's items or by the programme's schedules, or by
+hand), attendance, the test scored by the server, and the trainees' feedback.
 
 A session is ``planned`` until its attendance is recorded (``held``) or it is ``cancelled``;
 both are final (``TRANSITIONS``). People are invited while it is planned; attendance is
@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,7 +24,7 @@ from dispatch.auth.roles import Role
 from dispatch.core.actor import Actor
 from dispatch.errors import Conflict, Invalid, NotFound, said
 from dispatch.qa import findings, names
-from dispatch.training import programmes
+from dispatch.training import programmes, schedules
 from dispatch.training.models import Programme, Trainee, TrainingSession
 from dispatch.training.schemas import (
     AttendanceIn,
@@ -182,17 +183,28 @@ async def cancel(
 
 
 async def suggested(
-    session: AsyncSession, programme_id: uuid.UUID, *, session_id: uuid.UUID | None = None
+    session: AsyncSession,
+    programme_id: uuid.UUID,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    session_id: uuid.UUID | None = None,
 ) -> list[Suggested]:
     """Operators and supervisors with open QA topics on the programme's items (D2.01), most
-    topics first; ``invited`` when already invited to ``session_id``."""
+    topics first, then those the programme's schedules make due by the session's day (today
+    without a session), never trained and the earliest due first; ``invited`` when already
+    invited to ``session_id``."""
     programme = await programmes.get_row(session, programme_id)
     topics = await findings.open_topics(
         session, scorecard=programme.scorecard, items=programme.items
     )
     invited: set[str] = set()
+    day = now.astimezone(tz).date()
     if session_id is not None:
+        row = await get_row(session, session_id)
+        day = row.starts_at.astimezone(tz).date()
         invited = {t.username for t in await trainees_of(session, [session_id])}
+    due = await schedules.due_for_session(session, programme.id, day, tz=tz, session_id=session_id)
     by_person: dict[str, list[SuggestedTopic]] = {}
     for topic in topics:
         by_person.setdefault(topic.operator, []).append(
@@ -200,11 +212,19 @@ async def suggested(
                            created_at=topic.created_at)
         )  # fmt: skip
     named = await names.load(session, "en")
-    out = [
-        Suggested(username=u, name=named.person(u), topics=t, invited=u in invited)
-        for u, t in by_person.items()
-    ]
-    return sorted(out, key=lambda s: (-len(s.topics), s.username))
+    out = []
+    for username in [*by_person, *(u for u in due if u not in by_person)]:
+        schedule_id, person = due.get(username, (None, None))
+        out.append(
+            Suggested(
+                username=username, name=named.person(username),
+                source="qa" if username in by_person else "schedule",
+                topics=by_person.get(username, []), invited=username in invited,
+                schedule_id=schedule_id, last_attended=person.last_attended if person else None,
+                due_on=person.due_on if person else None,
+            )
+        )  # fmt: skip
+    return sorted(out, key=lambda s: (s.source, -len(s.topics), s.due_on or date.min, s.username))
 
 
 async def invite(
@@ -214,9 +234,12 @@ async def invite(
     usernames: Sequence[str],
     *,
     now: datetime,
+    tz: ZoneInfo,
 ) -> SessionOut:
     """Invite people to a planned session; someone with open QA topics on the programme's
-    items comes from QA (``source: qa`` with those topics), anyone else by hand."""
+    items comes from QA (``source: qa`` with those topics), someone a schedule of the
+    programme makes due by the session's day from that schedule (``schedule``), anyone else
+    by hand."""
     row = await get_row(session, session_id, lock=True)
     if row.status != S.PLANNED.value:
         raise Conflict(
@@ -231,14 +254,19 @@ async def invite(
     topics = await findings.open_topics(
         session, scorecard=programme.scorecard, items=programme.items
     )
+    due = await schedules.due_for_session(
+        session, programme.id, row.starts_at.astimezone(tz).date(), tz=tz, session_id=row.id
+    )
     for username in wanted:
         mine = [str(t.id) for t in topics if t.operator == username]
+        schedule_id = due[username][0] if username in due else None
         session.add(
             Trainee(
                 session_id=row.id,
                 username=username,
-                source="qa" if mine else "hand",
+                source="qa" if mine else "schedule" if schedule_id else "hand",
                 topic_ids=mine,
+                schedule_id=schedule_id,
                 invited_at=now,
                 invited_by=actor.username,
             )
