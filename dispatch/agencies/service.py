@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dispatch.agencies import reference
+from dispatch.agencies import events, reference
 from dispatch.agencies.models import Service
 from dispatch.agencies.reference import ServiceRef
 from dispatch.audit import service as audit
@@ -130,7 +130,7 @@ async def create_service(
     await audit.record(session, actor, "service.create", "service", code, {"names": names}, at=now)
     reference.forget_after_commit(session)
     # Workers that keep services in memory (the webhook deliverer) read them again.
-    emit(session, "service.created", {"code": code})
+    emit(session, events.CREATED, events.ServiceCreated(code=code))
     return service
 
 
@@ -166,7 +166,7 @@ async def update_service(
         service.updated_at = now
         await audit.record(session, actor, "service.update", "service", code, changes, at=now)
         reference.forget_after_commit(session)
-        emit(session, "service.updated", {"code": code, "changed": sorted(changes)})
+        emit(session, events.UPDATED, events.ServiceUpdated(code=code, changed=sorted(changes)))
     return service
 
 
