@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from dispatch.auth import events
 from dispatch.core.bus import Bus
 
 TTL_S = 1.0
 MAX_ENTRIES = 50_000
-TOPIC = "auth.changed"
 
 
 class AccountLike(Protocol):
@@ -107,7 +107,7 @@ class CredentialCache:
 async def forget_on_changes(bus: Bus, cache: CredentialCache) -> None:
     """Forget every remembered account whenever one changes, in this process or (Redis)
     another; runs until cancelled."""
-    subscription = bus.subscribe(TOPIC, remote=True)
+    subscription = bus.subscribe(events.CHANGED, remote=True)
     try:
         async for _ in subscription:
             cache.forget_all()

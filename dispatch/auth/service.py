@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.audit import service as audit
-from dispatch.auth import cache
+from dispatch.auth import events
 from dispatch.auth.models import ApiKey, SignInSession, User
 from dispatch.auth.roles import Role
 from dispatch.core.actor import Actor
@@ -180,7 +180,7 @@ async def revoke_session(
         {"session": str(row.id)},
         at=now,
     )
-    emit(session, cache.TOPIC, {"username": owner, "session": str(row.id)})
+    emit(session, events.CHANGED, events.SessionRevoked(username=owner, session=str(row.id)))
     return row
 
 
@@ -208,7 +208,7 @@ async def revoke_api_key(
     await audit.record(
         session, actor, "api_key.revoke", "user", username, {"key_id": str(key_id)}, at=now
     )
-    emit(session, cache.TOPIC, {"username": username, "key": str(key_id)})
+    emit(session, events.CHANGED, events.KeyRevoked(username=username, key=str(key_id)))
     return row
 
 
@@ -364,7 +364,7 @@ async def set_active(
     await audit.record(
         session, actor, "user.enable" if active else "user.disable", "user", username, at=now
     )
-    emit(session, cache.TOPIC, {"username": username, "active": active})
+    emit(session, events.CHANGED, events.AccountActive(username=username, active=active))
     return user
 
 

@@ -31,7 +31,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequen
 from contextlib import asynccontextmanager
 from typing import TypeVar
 
-from dispatch.auth.cache import TOPIC as AUTH_CHANGED
+from dispatch.auth.events import CHANGED as AUTH_CHANGED
 from dispatch.cards import store as cards
 from dispatch.consoles.console import HEARTBEAT_S, NULL, Console, Fragment, Sink, encode
 from dispatch.consoles.views import Beat, ConsoleUser, Lookups, PartContext, Ref, Touch, View
@@ -182,8 +182,8 @@ class ConsoleHub:
     async def handle(self, event: Event) -> None:
         """Map one bus event to the parts it may have changed."""
         self.events_seen += 1
-        if event.topic == AUTH_CHANGED:
-            self.credentials_changed(str(event.payload.get("username") or ""))
+        if (changed := AUTH_CHANGED.of(event)) is not None:
+            self.credentials_changed(str(changed.get("username") or ""))
         lookups = Lookups(self._showing, self._card_owner)
         for view in self.views.values():
             if view.name in self.watching:

@@ -22,7 +22,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from sqlalchemy import select
 
 from dispatch.auth import service as auth
-from dispatch.auth.cache import TOPIC as AUTH_CHANGED
+from dispatch.auth.events import CHANGED as AUTH_CHANGED
 from dispatch.auth.roles import Role
 from dispatch.core.database import unit_of_work
 from dispatch.core.logging import get_logger

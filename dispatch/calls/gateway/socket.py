@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from dispatch.auth import service as auth
-from dispatch.auth.cache import TOPIC as AUTH_CHANGED
+from dispatch.auth.events import CHANGED as AUTH_CHANGED
 from dispatch.auth.roles import Role
 from dispatch.calls.gateway import service
 from dispatch.core.actor import Actor, client_address
