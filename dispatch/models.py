@@ -38,6 +38,7 @@ from dispatch.training.models import (
     TrainingSchedule,
     TrainingSession,
 )
+from dispatch.wellbeing.models import WellbeingCase, WellbeingDebrief, WellbeingOffer
 
 __all__ = [
     "Acknowledgement",
@@ -98,4 +99,7 @@ __all__ = [
     "Unit",
     "UnitCoverage",
     "User",
+    "WellbeingCase",
+    "WellbeingDebrief",
+    "WellbeingOffer",
 ]
