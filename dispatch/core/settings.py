@@ -129,6 +129,8 @@ class Settings(BaseSettings):
     survey_delay_minutes: int = Field(default=30, ge=0, le=7 * 24 * 60)
     survey_quiet_days: int = Field(default=30, ge=0, le=3660)
     survey_reply_days: int = Field(default=3, ge=1, le=30)
+    # Wellbeing (issue 29): after a traumatic call the operator is offered a break this long.
+    wellbeing_break_minutes: int = Field(default=10, ge=1, le=120)
     # Consoles recompute every part this often anyway (events are the fast path; this is the
     # safety net for one that never came).
     console_refresh_s: float = Field(default=30.0, gt=0, le=86_400)
