@@ -140,6 +140,10 @@ class Settings(BaseSettings):
     # sampling plan; shifts are 12 hours, the day shift starting at this local hour.
     qa_long_handle_s: float = Field(default=600.0, gt=0, le=86_400)
     qa_shift_start_hour: int = Field(default=8, ge=0, le=11)
+    # Analytics: the places rollup's marks (calls and cards changed since) are drained in the
+    # background this often (wall seconds; 0: only by the reports), at most this many at once.
+    analytics_drain_every_s: float = Field(default=5.0, ge=0, le=3600)
+    analytics_drain_batch: int = Field(default=2000, ge=1, le=100_000)
     # The audit's sealer chains committed rows in id order, in the background: it looks every
     # audit_seal_every_s and seals the rows it saw at least audit_seal_margin_s ago (wall
     # seconds: a transaction that had its id then has committed by now, see audit/sealing.py).
