@@ -71,8 +71,15 @@ async def _check(session: AsyncSession, data: ScheduleIn) -> None:
 
 
 def _fields(data: ScheduleIn) -> dict[str, object]:
+    """The columns as stored (JSON values; the programme's id a UUID)."""
     dumped = data.model_dump(mode="json")
-    return {key: dumped[key] for key in ScheduleIn.model_fields}
+    return {key: dumped[key] for key in ScheduleIn.model_fields} | {
+        "programme_id": data.programme_id
+    }
+
+
+def _audited(fields: dict[str, object]) -> dict[str, object]:
+    return {key: str(v) if isinstance(v, uuid.UUID) else v for key, v in fields.items()}
 
 
 async def get_row(
@@ -108,8 +115,8 @@ async def create(
     session.add(row)
     await session.flush()
     await audit.record(
-        session, actor, "training.schedule.create", "training_schedule", str(row.id), fields,
-        at=now,
+        session, actor, "training.schedule.create", "training_schedule", str(row.id),
+        _audited(fields), at=now,
     )  # fmt: skip
     return (await describe_many(session, [row], now=now, tz=tz))[0]
 
@@ -135,8 +142,7 @@ async def update(
     row.updated_by = actor.username
     await audit.record(
         session, actor, "training.schedule.update", "training_schedule", str(row.id),
-        {"before": {k: str(v) if isinstance(v, uuid.UUID) else v for k, v in before.items()},
-         "after": fields},
+        {"before": _audited(before), "after": _audited(fields)},
         at=now,
     )  # fmt: skip
     return (await describe_many(session, [row], now=now, tz=tz))[0]
@@ -275,7 +281,7 @@ async def _planned_invitations(
         )
         .order_by(TrainingSession.starts_at, TrainingSession.id)
     )
-    return list(rows.tuples().all())
+    return [(username, planned) for username, planned in rows]
 
 
 async def due(
