@@ -22,7 +22,7 @@ from typing import TypeVar
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dispatch.attachments import kinds, storage
+from dispatch.attachments import events, kinds, storage
 from dispatch.attachments.models import Attachment
 from dispatch.attachments.schemas import AttachmentIn, AttachmentOut, AttachmentReceipt
 from dispatch.audit import service as audit
@@ -41,7 +41,6 @@ from dispatch.errors import (
     said,
 )
 
-TOPIC = "attachment.stored"
 DATABASE, DIRECTORY = "database", "directory"
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
@@ -144,18 +143,18 @@ async def store(
     )
     session.add(row)
     await session.flush()
-    detail = {
-        "call_id": str(call_id) if call_id else None,
-        "card_id": str(card_id) if card_id else None,
-        "media_type": kind,
-        "size": row.size,
-        "sha256": digest,
-        "source": source.value,
-    }
-    await audit.record(
-        session, actor, "attachment.store", "attachment", str(row.id), detail, at=now
+    detail = events.StoredFile(
+        call_id=str(call_id) if call_id else None,
+        card_id=str(card_id) if card_id else None,
+        media_type=kind,
+        size=row.size,
+        sha256=digest,
+        source=source.value,
     )
-    emit(session, TOPIC, {"attachment_id": str(row.id), **detail})
+    await audit.record(
+        session, actor, "attachment.store", "attachment", str(row.id), dict(detail), at=now
+    )
+    emit(session, events.STORED, events.Stored(attachment_id=str(row.id), **detail))
     return row
 
 
