@@ -28,10 +28,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import cardschema
 from cardschema import AttachmentSource
+from dispatch.attachments import events as attachment_events
 from dispatch.attachments import service as attachments
 from dispatch.attachments.schemas import AttachmentOut
 from dispatch.auth.roles import Role
-from dispatch.cards import store
+from dispatch.cards import events, store
+from dispatch.cards.events import CardChange
 from dispatch.cards.location import card_for_call
 from dispatch.cards.models import CardRow
 from dispatch.cards.service import check_may_edit, check_open
@@ -48,7 +50,7 @@ if TYPE_CHECKING:  # the rows ``dispatch.attachments`` hands out; its table stay
     from dispatch.attachments.models import Attachment as StoredFile
 
 log = get_logger(__name__)
-CHANGE = "attachment"
+CHANGE: CardChange = "attachment"
 MAX_ON_CARD = cardschema.rules.MAX_ATTACHMENTS
 
 
@@ -178,22 +180,23 @@ async def attach_call_files(
 async def on_event(runtime: Runtime, event: Event) -> uuid.UUID | None:
     """A caller's file stored, or a card created: the call's files onto its card. The card
     id when a version was written."""
-    payload = event.payload
+    stored = attachment_events.STORED.of(event)
     now = runtime.clock.now().astimezone(runtime.settings.tz)
     async with unit_of_work(runtime.sessions, runtime.bus) as session:
-        if event.topic == attachments.TOPIC:
-            if payload.get("card_id") or not payload.get("call_id"):
+        if stored is not None:
+            call_id = stored.get("call_id")
+            if stored.get("card_id") or not call_id:
                 return None  # stored with its card (an operator's), or of no call
-            card_id = await card_for_call(session, uuid.UUID(payload["call_id"]))
+            card_id = await card_for_call(session, uuid.UUID(call_id))
         else:
-            card_id = uuid.UUID(payload["card_id"])
+            card_id = uuid.UUID(event.payload["card_id"])
         if card_id is None:
             return None
         saved = await attach_call_files(session, SYSTEM, card_id, now=now)
     return card_id if saved is not None else None
 
 
-TOPICS = (attachments.TOPIC, "card.create")
+TOPICS = (attachment_events.STORED, events.CREATE)
 
 
 async def _listen(runtime: Runtime, subscriptions: Sequence[Subscription]) -> None:

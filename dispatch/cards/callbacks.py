@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cardschema import CallbackAttempt, CallbackOutcome, CardStatus
 from cardschema.rules import MAX_CALLBACKS
 from dispatch.cards import service, store
+from dispatch.cards.events import CardDetail
 from dispatch.cards.models import CardRow
 from dispatch.cards.routing import Classifier
 from dispatch.core.actor import Actor
@@ -61,7 +62,7 @@ async def record_callback_attempt(
     updated = dataclasses.replace(
         card, callbacks=(*card.callbacks, entry), operator_id=owner, updated_at=now
     )
-    detail = {"callback_id": str(callback_id), "attempt": entry.attempt, "outcome": outcome.value}
+    detail = CardDetail(callback_id=str(callback_id), attempt=entry.attempt, outcome=outcome.value)
     if owner != card.operator_id:
         detail["operator"] = owner
     return await store.save(session, actor, row, updated, change="callback", detail=detail, now=now)

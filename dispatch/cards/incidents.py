@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cardschema import Card, CardStatus, Link, LinkKind, Outcome
 from dispatch.audit import service as audit
 from dispatch.cards import lifecycle, store
+from dispatch.cards.events import CardDetail
 from dispatch.cards.incident_suggestions import joinable, merged
 from dispatch.cards.models import CardRow
 from dispatch.cards.routing import Classifier
@@ -109,7 +110,7 @@ async def join(
             f"card {head.number} is closed as no incident; it cannot be joined",
             said=said("incident_not_joinable", card=head.number),
         )
-    detail = {"incident_id": str(head_id), "incident_number": head.number}
+    detail = CardDetail(incident_id=str(head_id), incident_number=head.number)
     await store.save(
         session,
         actor,
@@ -196,11 +197,11 @@ async def merge(
     cards = {key: store.to_card(row) for key, row in rows.items()}
     check_may_edit(cards[card_id], actor)
     survivor = cards[into_card_id]
-    detail = {
-        "incident_id": str(head_id),
-        "merged_card_id": str(card_id),
-        "surviving_card_id": str(into_card_id),
-    }
+    detail = CardDetail(
+        incident_id=str(head_id),
+        merged_card_id=str(card_id),
+        surviving_card_id=str(into_card_id),
+    )
     changed: dict[uuid.UUID, tuple[Card, str]] = {}
 
     def change(key: uuid.UUID, kind: LinkKind, other: Card) -> None:

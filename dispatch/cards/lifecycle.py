@@ -30,6 +30,7 @@ from dispatch.agencies import service as agencies
 from dispatch.agencies import units_service as units
 from dispatch.calls import service as calls
 from dispatch.cards import consistency, protocol_runs, store
+from dispatch.cards.events import CardChange, CardDetail
 from dispatch.cards.models import CardRow
 from dispatch.cards.routing import Classifier, Suggestion, UnknownHazard, UnknownIncidentType
 from dispatch.cards.service import check_may_edit, check_open, check_version
@@ -166,7 +167,7 @@ async def _add_services(
     services: list[str],
     *,
     status: CardStatus,
-    change: str,
+    change: CardChange,
     now: datetime,
     acknowledged: list[str] | None = None,
 ) -> CardRow:
@@ -201,18 +202,10 @@ async def _add_services(
         status=status,
         updated_at=now,
     )
-    return await store.save(
-        session,
-        actor,
-        row,
-        updated,
-        change=change,
-        detail={
-            "services": [s.code for s in added],
-            **({"acknowledged": acknowledged} if acknowledged else {}),
-        },
-        now=now,
-    )
+    detail = CardDetail(services=[s.code for s in added])
+    if acknowledged:
+        detail["acknowledged"] = acknowledged
+    return await store.save(session, actor, row, updated, change=change, detail=detail, now=now)
 
 
 async def close_card(
@@ -249,7 +242,7 @@ async def close_card(
         notes=notes,
         updated_at=now,
     )
-    detail: dict[str, Any] = {"outcome": outcome.value}
+    detail = CardDetail(outcome=outcome.value)
     if acknowledged:
         detail["acknowledged"] = acknowledged
     return await store.save(session, actor, row, updated, change="closed", detail=detail, now=now)
@@ -284,7 +277,7 @@ async def import_card(
         await calls.get_call(session, card.call_id)
     acknowledged = _import_consistency(card, classifier, acknowledge)
     card, replaced = with_server_provenance(card, actor, now)
-    detail: dict[str, Any] = {"replaced": replaced} if replaced else {}
+    detail = CardDetail(replaced=replaced) if replaced else CardDetail()
     if acknowledged:
         detail["acknowledged"] = acknowledged
     return await store.save(session, actor, None, card, change="import", detail=detail, now=now)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cardschema import Location, LocationSource
 from dispatch.cards import places, store
+from dispatch.cards.events import CardChange
 from dispatch.cards.models import CardRow
 from dispatch.cards.routing import Classifier
 from dispatch.cards.service import apply_changes, check_may_edit
@@ -64,7 +65,7 @@ async def apply_automatic_location(
             proposed_location=change["proposed_location"],
             updated_at=now,
         )
-        kind = "location_proposed"
+        kind: CardChange = "location_proposed"
     else:
         updated = apply_changes(card, change, classifier, now=now)
         kind = "location"

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import cardschema
 from cardschema import Card
-from dispatch.cards import store
+from dispatch.cards import events, store
 from dispatch.cards.models import CardRow, ProtocolRun
 from dispatch.cards.service import check_may_edit, check_open
 from dispatch.core.actor import Actor
@@ -31,8 +31,6 @@ from dispatch.errors import Conflict, NotFound
 
 # How often a walk's answers reach the card at most (and so the services the card went to).
 FLUSH_EVERY = timedelta(seconds=5)
-# Announced after a commit that left a walk's changes off the card (the flusher writes them).
-PENDING = "protocol.pending"
 MAX_RUNS = 10
 
 
@@ -111,7 +109,11 @@ async def start(
     )
     session.add(run)
     await session.flush()
-    emit(session, PENDING, {"card_id": str(card_id), "run_id": str(run.id)})
+    emit(
+        session,
+        events.PROTOCOL_PENDING,
+        events.ProtocolPending(card_id=str(card_id), run_id=str(run.id)),
+    )
     return run
 
 
@@ -142,7 +144,11 @@ async def record(
     if run.flushed_at is None or now - run.flushed_at >= FLUSH_EVERY:
         await flush_card(session, actor, run.card_id, now=now)
     else:
-        emit(session, PENDING, {"card_id": str(run.card_id), "run_id": str(run.id)})
+        emit(
+            session,
+            events.PROTOCOL_PENDING,
+            events.ProtocolPending(card_id=str(run.card_id), run_id=str(run.id)),
+        )
     return run
 
 

@@ -23,6 +23,7 @@ from dispatch.audit import service as audit
 from dispatch.auth.roles import Role
 from dispatch.calls import service as calls
 from dispatch.cards import places, store
+from dispatch.cards.events import CardDetail
 from dispatch.cards.models import CardRow
 from dispatch.cards.routing import Classifier, UnknownIncidentType
 from dispatch.core.actor import Actor
@@ -280,7 +281,7 @@ async def link_cards(
     card, other = store.to_card(rows[card_id]), store.to_card(rows[other_id])
     if any(link.card_id == other_id for link in card.links):
         raise Conflict(f"cards {card.number} and {other.number} are already linked")
-    detail = {"kind": kind.value}
+    detail = CardDetail(kind=kind.value)
     for row, this, that in ((rows[card_id], card, other), (rows[other_id], other, card)):
         link = Link(card_id=that.id, kind=kind, number=that.number)
         updated = dataclasses.replace(this, links=(*this.links, link), updated_at=now)

@@ -22,6 +22,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 import cardschema
 from cardschema import Card
 from dispatch.audit import service as audit
+from dispatch.cards import events
 from dispatch.cards.models import CardNumberCounter, CardRow, CardVersion
 from dispatch.core.actor import Actor
 from dispatch.core.bus import emit
@@ -162,8 +163,8 @@ async def save(
     row: CardRow | None,
     card: Card,
     *,
-    change: str,
-    detail: dict[str, Any] | None = None,
+    change: events.CardChange,
+    detail: events.CardDetail | None = None,
     now: datetime,
 ) -> CardRow:
     """Store ``card`` as the newest version (a new row when ``row`` is None), with history.
@@ -241,14 +242,14 @@ async def save(
     )
     emit(
         session,
-        f"card.{change}",
-        {
-            "card_id": str(card.id),
-            "number": card.number,
-            "version": card.version,
-            "status": card.status.value,
-            **(detail or {}),
-        },
+        events.CARD(change),
+        events.CardChanged(
+            card_id=str(card.id),
+            number=card.number,
+            version=card.version,
+            status=card.status.value,
+            **(detail or events.CardDetail()),
+        ),
     )
     return row
 

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 
+from dispatch.cards import events as card_events
 from dispatch.cards import protocol_runs
 from dispatch.core.actor import SYSTEM
 from dispatch.core.bus import Subscription
@@ -46,7 +47,7 @@ class Flusher:
     async def run(self) -> None:
         """Flush until cancelled."""
         wake = asyncio.Event()
-        subscription = self.runtime.bus.subscribe(protocol_runs.PENDING)
+        subscription = self.runtime.bus.subscribe(card_events.PROTOCOL_PENDING)
         waker = asyncio.create_task(_wake_on(subscription, wake), name="protocols.wake")
         try:
             while True:
