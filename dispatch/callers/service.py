@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.audit import service as audit
+from dispatch.callers import events
 from dispatch.callers.models import CallerMark
 from dispatch.callers.schemas import MarkCreate, MarkKind, MarkOut
 from dispatch.calls.numbers import normalise_number
@@ -16,7 +17,8 @@ from dispatch.core.actor import Actor
 from dispatch.core.bus import emit
 from dispatch.errors import Conflict, Invalid, NotFound, said
 
-TOPIC = "caller_mark.changed"
+# The name alone, for consoles/operator_view.py, which compares an event's topic with it.
+TOPIC = events.CHANGED.name
 NUISANCE_MAX = timedelta(days=90)
 
 
@@ -109,7 +111,7 @@ async def create_mark(
         },
         at=now,
     )
-    emit(session, TOPIC, {"mark_id": str(row.id), "number": number})
+    emit(session, events.CHANGED, events.MarkChanged(mark_id=str(row.id), number=number))
     return row
 
 
@@ -137,7 +139,7 @@ async def revoke_mark(
         {"number": row.number, "kind": row.kind},
         at=now,
     )
-    emit(session, TOPIC, {"mark_id": str(row.id), "number": row.number})
+    emit(session, events.CHANGED, events.MarkChanged(mark_id=str(row.id), number=row.number))
     return row
 
 
