@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -19,11 +20,19 @@ from dispatch.attachments import service as attachments
 from dispatch.audit import service as audit
 from dispatch.auth import service as auth
 from dispatch.cards.routing.classifier import default_classifier
+from dispatch.consoles import notices
 from dispatch.consoles.scripts import default_scripts
 from dispatch.core.actor import Actor
+from dispatch.core.bus import emit
 from dispatch.errors import Conflict, Invalid, NotFound, PermissionDenied, said
 from dispatch.protocols import service as protocols
-from dispatch.training.models import Acknowledgement, Regulation
+from dispatch.training.models import (
+    Acknowledgement,
+    Programme,
+    Regulation,
+    Trainee,
+    TrainingSession,
+)
 from dispatch.training.regulations_schemas import (
     Affects,
     Kind,
@@ -32,6 +41,12 @@ from dispatch.training.regulations_schemas import (
     RegulationIn,
     RegulationOut,
 )
+from dispatch.training.schemas import SessionStatus
+
+# The console reminds a person of their next session this far ahead, and lists this many
+# unread regulations (the count says how many there are).
+REMIND_SESSIONS = timedelta(days=7)
+REMIND_REGULATIONS = 5
 
 
 async def _check(session: AsyncSession, data: RegulationIn) -> None:
@@ -90,6 +105,8 @@ async def publish(
         {"code": row.code, "version": row.version, "roles": row.roles, "affects": row.affects},
         at=now,
     )  # fmt: skip
+    # The consoles of everyone it concerns remind them to read it (consoles/notices.py).
+    emit(session, notices.CHANGED, notices.NoticesChanged(usernames=[], roles=list(row.roles)))
     return (await _describe(session, [row], people=True))[0]
 
 
@@ -136,6 +153,7 @@ async def acknowledge(
             session, actor, "regulation.acknowledge", "training_regulation", str(row.id),
             {"code": row.code, "version": row.version}, at=now,
         )  # fmt: skip
+        emit(session, notices.CHANGED, notices.NoticesChanged(usernames=[actor.username], roles=[]))
     return (await _describe(session, [row], people=False))[0]
 
 
@@ -167,6 +185,62 @@ async def mine(session: AsyncSession, actor: Actor, *, now: datetime) -> list[Mi
         out,
         key=lambda m: (m.acknowledged_at is not None, not m.overdue, m.regulation.acknowledge_by),
     )
+
+
+async def reminders(
+    session: AsyncSession, username: str, role: str, *, now: datetime
+) -> dict[str, Any]:
+    """What the operator console reminds a person of (``consoles.notices.NoticeSource``, wired
+    by the app): the current versions that concern their role and that they have not
+    acknowledged, overdue first, then by the day they are due; and their next planned session
+    starting within ``REMIND_SESSIONS``."""
+    rows = (await session.scalars(select(Regulation))).all()
+    current = _current(rows)
+    read = set(
+        (
+            await session.scalars(
+                select(Acknowledgement.regulation_id).where(Acknowledgement.username == username)
+            )
+        ).all()
+    )
+    unread = [r for r in rows if r.id in current and role in r.roles and r.id not in read]
+    due = {r.id: r.published_at + timedelta(days=r.acknowledge_within_days) for r in unread}
+    unread.sort(key=lambda r: (now <= due[r.id], due[r.id], r.code))
+    regulations = [
+        {
+            "id": str(r.id), "code": r.code, "version": r.version, "title": r.title,
+            "acknowledge_by": due[r.id].isoformat(), "overdue": now > due[r.id],
+        }
+        for r in unread
+    ]  # fmt: skip
+    found = (
+        await session.execute(
+            select(TrainingSession, Programme.title)
+            .join(Trainee, Trainee.session_id == TrainingSession.id)
+            .join(Programme, Programme.id == TrainingSession.programme_id)
+            .where(
+                Trainee.username == username,
+                TrainingSession.status == SessionStatus.PLANNED.value,
+                TrainingSession.starts_at >= now,
+                TrainingSession.starts_at < now + REMIND_SESSIONS,
+            )
+            .order_by(TrainingSession.starts_at, TrainingSession.id)
+            .limit(1)
+        )
+    ).first()
+    training = None
+    if found is not None:
+        planned, title = found
+        training = {
+            "session_id": str(planned.id), "title": title, "place": planned.place,
+            "starts_at": planned.starts_at.isoformat(), "minutes": planned.minutes,
+        }  # fmt: skip
+    return {
+        "regulations": regulations[:REMIND_REGULATIONS],
+        "unread": len(regulations),
+        "overdue": sum(1 for r in regulations if r["overdue"]),
+        "training": training,
+    }
 
 
 def _current(rows: Sequence[Regulation]) -> set[uuid.UUID]:

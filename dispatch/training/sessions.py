@@ -21,7 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dispatch.audit import service as audit
 from dispatch.auth import service as auth
 from dispatch.auth.roles import Role
+from dispatch.consoles import notices
 from dispatch.core.actor import Actor
+from dispatch.core.bus import emit
 from dispatch.errors import Conflict, Invalid, NotFound, said
 from dispatch.qa import findings, names
 from dispatch.training import programmes, schedules
@@ -179,6 +181,8 @@ async def cancel(
     await audit.record(
         session, actor, "training.session.cancel", "training_session", str(row.id), {}, at=now
     )
+    invited = [t.username for t in await trainees_of(session, [row.id])]
+    emit(session, notices.CHANGED, notices.NoticesChanged(usernames=invited, roles=[]))
     return await describe(session, row)
 
 
@@ -277,6 +281,8 @@ async def invite(
             session, actor, "training.session.invite", "training_session", str(row.id),
             {"usernames": wanted}, at=now,
         )  # fmt: skip
+        # Their consoles remind them of the session (consoles/notices.py).
+        emit(session, notices.CHANGED, notices.NoticesChanged(usernames=wanted, roles=[]))
     return await describe(session, row)
 
 
