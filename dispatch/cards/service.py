@@ -408,6 +408,19 @@ async def cards_in_progress(session: AsyncSession, *, limit: int) -> list[CardRo
     return list(rows.all())
 
 
+async def closed_since(session: AsyncSession, since: datetime, *, limit: int) -> list[CardRow]:
+    """Closed cards changed at or after ``since``, oldest change first: what a listener of
+    ``card.closed`` reads again after a restart (its events are not kept). Not audited: the
+    system reads them, nobody is shown them."""
+    rows = await session.scalars(
+        select(CardRow)
+        .where(CardRow.status == CardStatus.CLOSED.value, CardRow.updated_at >= since)
+        .order_by(CardRow.updated_at, CardRow.id)
+        .limit(limit)
+    )
+    return list(rows.all())
+
+
 # How far back the incident-type search counts cards, and how long one count is used.
 FREQUENCY_WINDOW = timedelta(days=7)
 FREQUENCY_TTL_S = 900.0
