@@ -24,6 +24,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.audit import service as audit
+from dispatch.calls import events
 from dispatch.calls.aml import AmlError, ParsedAml
 from dispatch.calls.models import AmlMessage, AmlRefused, Call
 from dispatch.calls.numbers import imei_key, normalise_number
@@ -83,8 +84,8 @@ async def receive(
         await _attach(session, actor, row, call, now=now)
     emit(
         session,
-        "aml.received",
-        {"aml_id": str(row.id), "call_id": str(row.call_id) if row.call_id else None},
+        events.AML_RECEIVED,
+        events.AmlReceived(aml_id=str(row.id), call_id=str(row.call_id) if row.call_id else None),
     )
     return row
 
@@ -244,15 +245,15 @@ async def _attach(
         return
     emit(
         session,
-        "call.location_proposed",
-        {
-            "call_id": str(call.id),
-            "aml_id": str(row.id),
-            "lat": row.lat,
-            "lon": row.lon,
-            "radius_m": row.radius_m,
-            "method": row.method,
-            "confidence": row.confidence,
-            "positioned_at": row.positioned_at.isoformat() if row.positioned_at else None,
-        },
+        events.LOCATION_PROPOSED,
+        events.LocationProposed(
+            call_id=str(call.id),
+            aml_id=str(row.id),
+            lat=row.lat,
+            lon=row.lon,
+            radius_m=row.radius_m,
+            method=row.method,
+            confidence=row.confidence,
+            positioned_at=row.positioned_at.isoformat() if row.positioned_at else None,
+        ),
     )

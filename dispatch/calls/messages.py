@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cardschema import Channel
 from dispatch.audit import service as audit
 from dispatch.auth.roles import Role
+from dispatch.calls import events
 from dispatch.calls.gateway import service as gateway
 from dispatch.calls.lifecycle import FINAL
 from dispatch.calls.models import Call, CallMessage
@@ -115,8 +116,8 @@ async def append_incoming(
     )
     emit(
         session,
-        "call.message_received",
-        {"call_id": str(call.id), "message_id": str(message.id), "channel": call.channel},
+        events.MESSAGE_RECEIVED,
+        events.MessageMoved(call_id=str(call.id), message_id=str(message.id), channel=call.channel),
     )
     return message
 
@@ -198,8 +199,8 @@ async def reply(
     )
     emit(
         session,
-        "call.message_sent",
-        {"call_id": str(call.id), "message_id": str(message.id), "channel": call.channel},
+        events.MESSAGE_SENT,
+        events.MessageMoved(call_id=str(call.id), message_id=str(message.id), channel=call.channel),
     )
     return message
 

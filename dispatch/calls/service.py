@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dispatch.attachments import service as attachments
 from dispatch.attachments.schemas import AttachmentReceipt
 from dispatch.audit import service as audit
-from dispatch.calls import aml_service, messages
+from dispatch.calls import aml_service, events, messages
 from dispatch.calls.aml_service import latest_aml_for_call
 from dispatch.calls.lifecycle import CallStatus
 from dispatch.calls.models import AmlMessage, Call
@@ -107,8 +107,8 @@ async def create_call(
         messages.add_first_message(session, call, data, now=now)
     emit(
         session,
-        "call.created",
-        {"call_id": str(call.id), "queue": call.queue, "channel": call.channel},
+        events.CREATED,
+        events.CallCreated(call_id=str(call.id), queue=call.queue, channel=call.channel),
     )
     receipts = await _files(session, actor, call, data, files, now=now)
     aml = await aml_service.attach_waiting(session, actor, call, now=now, window=aml_window)

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dispatch.audit import service as audit
 from dispatch.auth import service as auth
 from dispatch.auth.roles import Role
-from dispatch.calls import lifecycle
+from dispatch.calls import events, lifecycle
 from dispatch.calls.gateway import service as gateway
 from dispatch.calls.lifecycle import Step
 from dispatch.calls.models import Call, CallEvent
@@ -126,22 +126,24 @@ async def record_event(
     )
     emit(
         session,
-        f"call.{data.type.value}",
-        {
-            "call_id": str(call_id),
-            "event_id": data.event_id,
-            "type": data.type.value,
-            "at": data.at.isoformat(),
-            "operator": data.operator,
-            "queue": call.queue,
-            "status": timeline.status.value,
-        },
+        events.EVENT(data.type),
+        events.CallEventHappened(
+            call_id=str(call_id),
+            event_id=data.event_id,
+            type=data.type.value,
+            at=data.at.isoformat(),
+            operator=data.operator,
+            queue=call.queue,
+            status=timeline.status.value,
+        ),
     )
     if timeline.status.value != before:
         emit(
             session,
-            "call.status_changed",
-            {"call_id": str(call_id), "from": before, "to": timeline.status.value},
+            events.STATUS_CHANGED,
+            events.StatusChanged(
+                {"call_id": str(call_id), "from": before, "to": timeline.status.value}
+            ),
         )
     return out, True
 

@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 
 from cardschema import LocationSource
+from dispatch.calls import events as call_events
 from dispatch.cards.attachments import attachment_listener
 from dispatch.cards.location import apply_automatic_location, card_for_call
 from dispatch.cards.routing import default_classifier
@@ -64,7 +65,7 @@ async def _listen(runtime: Runtime, subscription: Subscription) -> None:
 @asynccontextmanager
 async def card_listeners(runtime: Runtime) -> AsyncIterator[None]:
     """Listen for the events that change cards for as long as the app runs."""
-    subscription = runtime.bus.subscribe("call.location_proposed")
+    subscription = runtime.bus.subscribe(call_events.LOCATION_PROPOSED)
     task = asyncio.create_task(_listen(runtime, subscription), name="cards.listeners")
     try:
         async with attachment_listener(runtime):

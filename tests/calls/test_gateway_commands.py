@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from dispatch.calls import events
 from dispatch.calls.gateway import CommandStatus, CommandType, enqueue_command
 from dispatch.calls.gateway import service as gateway
 from dispatch.calls.gateway.models import GatewayCommand
@@ -29,7 +30,7 @@ async def test_a_command_is_published_only_after_its_transaction_commits(
 ) -> None:
     call_id = uuid.UUID((await new_call(api, caller_number="+998712000001"))["id"])
     bus = InProcessBus()
-    subscription = bus.subscribe(gateway.TOPIC)
+    subscription = bus.subscribe(events.COMMAND)
     sessions = session_factory(engine)
 
     async def failing_work() -> None:

@@ -21,14 +21,13 @@ from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.audit import service as audit
+from dispatch.calls import events
 from dispatch.calls.gateway.models import GatewayCommand
 from dispatch.calls.models import Call
 from dispatch.core.actor import SYSTEM, Actor
 from dispatch.core.bus import emit
 from dispatch.core.database import plain_connection
 from dispatch.errors import Conflict, Invalid, NotFound
-
-TOPIC = "gateway.command"
 
 
 class CommandType(StrEnum):
@@ -141,7 +140,7 @@ async def enqueue_command(
         {"command": kind.value, "command_id": str(row.command_id), "operator": operator},
         at=now,
     )
-    emit(session, TOPIC, command_document(row))
+    emit(session, events.COMMAND, command_document(row))
     return row
 
 
@@ -157,17 +156,17 @@ class QueuedCommand:
     created_at: datetime
 
 
-def command_document(row: GatewayCommand | QueuedCommand) -> dict[str, Any]:
+def command_document(row: GatewayCommand | QueuedCommand) -> events.Command:
     """The command as the gateway receives it over the websocket."""
-    return {
-        "type": "command",
-        "command_id": str(row.command_id),
-        "command": row.command,
-        "call_id": str(row.call_id),
-        "operator": row.operator,
-        "payload": row.payload,
-        "created_at": row.created_at.isoformat(),
-    }
+    return events.Command(
+        type="command",
+        command_id=str(row.command_id),
+        command=row.command,
+        call_id=str(row.call_id),
+        operator=row.operator,
+        payload=row.payload,
+        created_at=row.created_at.isoformat(),
+    )
 
 
 async def get_command(session: AsyncSession, command_id: uuid.UUID) -> GatewayCommand:
@@ -247,7 +246,7 @@ async def acknowledge(
         {"command_id": str(command_id)},
         at=now,
     )
-    emit(session, "gateway.command_acknowledged", _status_payload(row))
+    emit(session, events.COMMAND_ACKNOWLEDGED, _status_payload(row))
     return row
 
 
@@ -269,7 +268,11 @@ async def fail(
         {"command_id": str(command_id), "reason": row.error},
         at=now,
     )
-    emit(session, "gateway.command_failed", {**_status_payload(row), "reason": row.error})
+    emit(
+        session,
+        events.COMMAND_FAILED,
+        events.CommandFailed(**_status_payload(row), reason=row.error),
+    )
     return row
 
 
@@ -320,10 +323,10 @@ def _check_transition(row: GatewayCommand, new: CommandStatus) -> None:
         raise Conflict(f"command {row.command_id} is {current}; it cannot become {new}")
 
 
-def _status_payload(row: GatewayCommand) -> dict[str, Any]:
-    return {
-        "command_id": str(row.command_id),
-        "command": row.command,
-        "call_id": str(row.call_id),
-        "status": row.status,
-    }
+def _status_payload(row: GatewayCommand) -> events.CommandSettled:
+    return events.CommandSettled(
+        command_id=str(row.command_id),
+        command=row.command,
+        call_id=str(row.call_id),
+        status=row.status,
+    )

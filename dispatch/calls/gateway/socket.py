@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import json
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +31,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from dispatch.auth import service as auth
 from dispatch.auth.events import CHANGED as AUTH_CHANGED
 from dispatch.auth.roles import Role
+from dispatch.calls import events
 from dispatch.calls.gateway import service
 from dispatch.core.actor import Actor, client_address
 from dispatch.core.bus import Subscription
@@ -145,7 +147,7 @@ class _Connection:
     async def run(self) -> None:
         # Subscribe before reading the outbox: a command committed in between arrives on the
         # bus and is recognised as already replayed, so nothing falls between the two.
-        subscription = self.runtime.bus.subscribe(service.TOPIC)
+        subscription = self.runtime.bus.subscribe(events.COMMAND)
         changes = self.runtime.bus.subscribe(AUTH_CHANGED, remote=True)
         try:
             await self._replay()
@@ -166,7 +168,7 @@ class _Connection:
             await changes.close()
             log.info("gateway.disconnected", gateway=self.actor.username)
 
-    async def _send(self, message: dict[str, Any]) -> None:
+    async def _send(self, message: Mapping[str, Any]) -> None:
         async with self.lock:
             await self.websocket.send_json(message)
 
