@@ -84,6 +84,15 @@ async def test_the_rules_suggest_and_a_supervisor_records(api: Api, engine: Asyn
     assert (by_note["suggested"], by_note["note"]) == (False, "Observed on shift for a month")
     check(await api.post(f"{URL}/operator2", user="supervisor1", json={"code": "A1.04.3"}), 422)
     check(await api.get(f"{URL}/nobody", user="supervisor1"), 404)
+    # The page's staff list: the call-takers first, each with the tasks recorded.
+    staff = check(await api.get(URL, user="trainer1"), 200)
+    assert [(p["username"], p["role"], p["recorded"]) for p in staff[:3]] == [
+        ("operator2", "operator", 1),  # Aleksandr Pak before Dilnoza Karimova
+        ("operator1", "operator", 1),
+        ("supervisor1", "supervisor", 0),
+    ]
+    assert staff[0]["last_recorded_at"] is not None
+    assert "gateway1" not in {p["username"] for p in staff}
     async with engine.connect() as connection:
         audited = (
             await connection.execute(

@@ -19,7 +19,7 @@ KEY = re.compile(r'^\s*"?([a-z_0-9.]+)"?:\s*["{]', re.MULTILINE)
 # Keys built from data: t(`status_${status}`) and the like, with every value they take.
 BUILT = {
     "status": ["planned", "held", "cancelled"],
-    "source": ["qa", "hand"],
+    "source": ["qa", "hand", "schedule"],
     "lang": ["uz", "ru", "en"],
     "kind": ["law", "order", "instruction"],
     "role": ["operator", "supervisor", "qa", "analyst", "methodologist", "trainer", "admin"],
@@ -88,6 +88,12 @@ async def test_the_page_is_served_with_the_consoles_headers(api: Api) -> None:
     assert "js/app.js" in page.text
     for name, value in CONSOLE_HEADERS:
         assert page.headers[name.decode()] == value.decode()
-    for path in ("/training/js/sessions.js", "/training/js/texts/ru.js", "/training/style.css"):
+    for path in (
+        "/training/js/sessions.js",
+        "/training/js/schedules.js",
+        "/training/js/competencies.js",
+        "/training/js/texts/ru.js",
+        "/training/style.css",
+    ):
         assert (await api.get(path)).status_code == 200, path
     assert (await api.get("/api/v1/training/programmes", user="trainer1")).status_code == 200

@@ -1,7 +1,9 @@
 // The trainer's page: sign in (trainers and supervisors; operators see their own training
 // and everyone the regulations that concern them), the programmes, one opened with its
 // sessions (plan, invite from QA's suggestions or by hand, attendance, test results), a new
-// programme written in a form, and the effect on QA scores (B1.03) with its XLSX export.
+// programme written in a form, the effect on QA scores (B1.03) with its XLSX export, the
+// schedules that make a programme due again (schedules.js) and the competency register
+// (competencies.js: supervisors record, trainers read).
 // Signing in, HTTP and the texts are the operator console's modules (session.js, api.js,
 // i18n.js with these texts added); the DOM helpers are the QA pages' (dom.js).
 
@@ -10,10 +12,12 @@ import { addTexts, language, pick, t } from "/operator/js/i18n.js";
 import { installShortcuts, shortcutTable } from "/operator/js/keys.js";
 import { createSession } from "/operator/js/session.js";
 import { $, h } from "/qa/js/dom.js";
+import { drawCompetencies } from "./competencies.js";
 import { drawEffect } from "./effect.js";
 import { drawMine } from "./mine.js";
 import { drawRegulations } from "./regulations.js";
 import { drawProgrammeForm } from "./programme_form.js";
+import { drawSchedules } from "./schedules.js";
 import { drawSessions } from "./sessions.js";
 import en from "./texts/en.js";
 import ru from "./texts/ru.js";
@@ -27,7 +31,8 @@ const PUBLISHERS = ["trainer", "supervisor", "admin"];
 const TRAINERS = ["trainer", "supervisor"];
 const TRAINEES = ["operator", "supervisor"];
 const app = {
-  session: null, programmes: [], open: null, mine: false, standard: [], effect: null, toastTimer: null,
+  session: null, programmes: [], open: null, mine: false, view: null, person: null, standard: [], effect: null,
+  toastTimer: null,
 };
 window.dispatchTraining = app; // for the browser tests and support staff in devtools
 
@@ -37,6 +42,8 @@ export const SHORTCUTS = [
   { keys: "Alt+L", label: "key_list", action: "focusList" },
   { keys: "Alt+N", label: "key_new", action: "newProgramme" },
   { keys: "Alt+E", label: "key_effect", action: "showEffect" },
+  { keys: "Alt+S", label: "key_schedules", action: "showSchedules" },
+  { keys: "Alt+R", label: "key_competencies", action: "showCompetencies" },
   { keys: "Alt+Z", label: "key_larger_text", action: "largerText" },
   { keys: "Alt+G", label: "key_language", action: "nextLanguage" },
 ];
@@ -50,6 +57,8 @@ const session = createSession({
     const trainer = TRAINERS.includes(me.role);
     $("programmes").hidden = !trainer;
     $("effect").hidden = !trainer;
+    $("schedules-button").hidden = !trainer;
+    $("competencies-button").hidden = !trainer;
     $("my-training").hidden = !TRAINEES.includes(me.role);
     if (!TRAINEES.includes(me.role) && !trainer) {
       await drawRegulations(ctx(), PUBLISHERS.includes(me.role));
@@ -67,11 +76,14 @@ const session = createSession({
     if (!TRAINEES.includes(session.me.role) && !TRAINERS.includes(session.me.role)) {
       drawRegulations(ctx(), PUBLISHERS.includes(session.me.role));
     } else if (app.mine) showMine();
+    else if (app.view) { showView(app.view); drawEffect(ctx()); }
     else { drawList(); redraw(); drawEffect(ctx()); }
   },
   leave: () => {
     app.programmes = [];
     app.open = null;
+    app.view = null;
+    app.person = null;
     $("programme-list").replaceChildren();
     $("main-body").replaceChildren();
     $("effect-body").replaceChildren();
@@ -111,6 +123,7 @@ function drawList() {
 /** Open programme ``id`` (its sessions below it); ``focus`` moves the focus to its title. */
 async function openProgramme(id, focus = false) {
   app.mine = false;
+  app.view = null;
   app.open = app.programmes.find((p) => p.id === id) || null;
   drawList();
   await redraw();
@@ -166,6 +179,7 @@ async function downloadXlsx() {
 async function showMine() {
   app.mine = true;
   app.open = null;
+  app.view = null;
   if (TRAINERS.includes(session.me.role)) drawList();
   await drawMine(ctx());
 }
@@ -174,9 +188,22 @@ function newProgramme() {
   if (!session.me || !TRAINERS.includes(session.me.role)) return;
   app.mine = false;
   app.open = null;
+  app.view = null;
   drawList();
   drawProgrammeForm(ctx());
   $("main-title").focus();
+}
+
+/** The schedules or the competency register in the main panel (trainers and supervisors). */
+async function showView(view, focus = false) {
+  if (!session.me || !TRAINERS.includes(session.me.role)) return;
+  app.mine = false;
+  app.open = null;
+  app.view = view;
+  drawList();
+  if (view === "schedules") await drawSchedules(ctx());
+  else await drawCompetencies(ctx(), session.me.role === "supervisor");
+  if (focus) $("main-title").focus();
 }
 
 async function start() {
@@ -187,14 +214,19 @@ async function start() {
     showEffect: () => {
       if (!$("effect").hidden) { loadEffect(); $("effect-days").focus(); }
     },
+    showSchedules: () => showView("schedules", true),
+    showCompetencies: () => showView("register", true),
     largerText: () => session.toggleLargeText(),
     nextLanguage: () => session.nextLanguage(),
     help: showHelp,
   }, SHORTCUTS);
   $("new-programme").addEventListener("click", newProgramme);
+  $("schedules-button").addEventListener("click", () => showView("schedules", true));
+  $("competencies-button").addEventListener("click", () => showView("register", true));
   $("regulations-button").addEventListener("click", async () => {
     app.mine = false;
     app.open = null;
+    app.view = null;
     if (TRAINERS.includes(session.me.role)) drawList();
     await drawRegulations(ctx(), PUBLISHERS.includes(session.me.role));
     $("main-title").focus();

@@ -1,9 +1,11 @@
 // A trainee's own training (operators; supervisors too): the sessions they are invited to, the
 // programme's goals and modules with their materials, and, once they attended a held session,
-// the test (one choice per question, scored by the server) and their rating and comment.
+// the test (one choice per question, scored by the server) and their rating and comment;
+// below them their own competency register, read-only.
 
 import { pick, t } from "/operator/js/i18n.js";
 import { $, h, num, stamp } from "/qa/js/dom.js";
+import { myRegister } from "./competencies.js";
 
 function material(item) {
   if (item.url) return h("li", {}, h("a", { href: item.url, rel: "noopener", target: "_blank" }, item.title || item.url));
@@ -12,9 +14,9 @@ function material(item) {
 
 export async function drawMine(ctx) {
   $("main-title").textContent = t("my_training");
-  const mine = await ctx.api("GET", "/training/me");
+  const [mine, register] = await Promise.all([ctx.api("GET", "/training/me"), myRegister(ctx)]);
   $("main-body").replaceChildren(...(mine.length ? mine.map((a) => assignment(ctx, a))
-    : [h("p", { className: "muted" }, t("no_assignments"))]));
+    : [h("p", { className: "muted" }, t("no_assignments"))]), register);
 }
 
 function assignment(ctx, a) {

@@ -1,10 +1,12 @@
 // The opened programme: what it serves and targets, a session planned (a Tashkent date and
-// time), and each session with its trainees: the people QA's open topics suggest (ticked to
-// invite) or a username by hand, attendance ticked and saved, a test's answers recorded (the
-// choice numbers, e.g. "1 2") and scored by the server.
+// time), and each session with its trainees: the people QA's open topics suggest or a
+// schedule makes due by the session's day (ticked to invite; each says why) or a username by
+// hand, attendance ticked and saved, a test's answers recorded (the choice numbers, e.g.
+// "1 2") and scored by the server.
 
 import { pick, t } from "/operator/js/i18n.js";
 import { $, h, num, stamp } from "/qa/js/dom.js";
+import { dueText } from "./schedules.js";
 
 function field(label, input) {
   return h("label", {}, h("span", {}, t(label)), input);
@@ -12,10 +14,10 @@ function field(label, input) {
 
 export async function drawSessions(ctx, programme) {
   $("main-title").textContent = pick(programme.title);
-  const [sessions, suggested] = await Promise.all([
-    ctx.api("GET", `/training/sessions?programme_id=${programme.id}`),
-    ctx.api("GET", `/training/programmes/${programme.id}/suggested-trainees`),
-  ]);
+  const sessions = await ctx.api("GET", `/training/sessions?programme_id=${programme.id}`);
+  // Each planned session's own suggestions: a schedule's depend on the session's day.
+  const suggested = Object.fromEntries(await Promise.all(sessions.filter((s) => s.status === "planned").map(
+    async (s) => [s.id, await ctx.api("GET", `/training/programmes/${programme.id}/suggested-trainees?session_id=${s.id}`)])));
   const error = h("p", { className: "error", role: "alert", id: "sessions-error" });
   const act = async (promise, message) => {
     error.textContent = "";
@@ -46,8 +48,16 @@ export async function drawSessions(ctx, programme) {
     h("p", { className: "small" }, `${t("test")}: ${programme.test.questions.length} · ${t("pass_mark")} ${num(programme.test.pass_mark, 0)}%`),
     h("h3", {}, t("plan_session")), plan, error,
     h("h3", {}, t("sessions")),
-    ...(sessions.length ? sessions.map((s) => drawSession(ctx, s, suggested, act))
+    ...(sessions.length ? sessions.map((s) => drawSession(ctx, s, suggested[s.id] || [], act))
       : [h("p", { className: "muted" }, t("no_sessions"))]));
+}
+
+/** Why someone is suggested: their open QA topics, and a schedule's due date. */
+function why(suggestion) {
+  const reasons = [];
+  if (suggestion.topics.length) reasons.push(suggestion.topics.map((x) => x.topic).join("; "));
+  if (suggestion.schedule_id) reasons.push(`${t("source_schedule")}: ${dueText(suggestion.last_attended, suggestion.due_on)}`);
+  return reasons.join(" · ");
 }
 
 function drawSession(ctx, session, suggested, act) {
@@ -59,10 +69,10 @@ function drawSession(ctx, session, suggested, act) {
     const choices = suggested.filter((s) => !invited.has(s.username));
     const byHand = h("input", { name: "by_hand", maxLength: 64 });
     const invite = h("form", { className: "invite" },
-      h("fieldset", {}, h("legend", {}, t("suggested_by_qa")),
-        choices.length ? choices.map((s) => h("label", { className: "check" },
+      h("fieldset", {}, h("legend", {}, t("suggested_trainees")),
+        choices.length ? choices.map((s) => h("label", { className: "check", dataset: { source: s.source } },
           h("input", { type: "checkbox", name: "suggested", value: s.username }),
-          h("span", {}, `${s.name || s.username} — ${s.topics.map((x) => x.topic).join("; ")}`)))
+          h("span", {}, `${s.name || s.username} — ${why(s)}`)))
           : h("p", { className: "muted" }, t("no_suggestions"))),
       field("invite_by_hand", byHand),
       h("button", { type: "submit" }, t("invite")));
