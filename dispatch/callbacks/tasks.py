@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cardschema import CallbackOutcome
 from dispatch.audit import service as audit
-from dispatch.callbacks import lifecycle
+from dispatch.callbacks import events, lifecycle
 from dispatch.callbacks.models import CallbackAttempt, CallbackJoin, CallbackTask
 from dispatch.callbacks.states import (
     MAX_ATTEMPTS,
@@ -42,7 +42,8 @@ from dispatch.core.settings import Settings
 from dispatch.errors import Conflict, Invalid, NotFound, said
 
 log = get_logger(__name__)
-TOPIC = "callback.changed"
+# The name alone, for consoles/operator_view.py, which compares an event's topic with it.
+TOPIC = events.CHANGED.name
 # Channels a callback can dial; text conversations are answered in the conversation itself.
 DIALLABLE = frozenset({"voice", "video"})
 DROPS = {CallStatus.DROPPED: Origin.DROPPED, CallStatus.ABANDONED: Origin.ABANDONED}
@@ -270,21 +271,21 @@ async def _create(
     return task
 
 
-def publish(session: AsyncSession, task: CallbackTask, change: str) -> None:
+def publish(session: AsyncSession, task: CallbackTask, change: events.CallbackChange) -> None:
     """Announce the task's new state on the bus (consoles, the ACD worker)."""
     emit(
         session,
-        TOPIC,
-        {
-            "callback_id": str(task.id),
-            "call_id": str(task.call_id),
-            "card_id": str(task.card_id) if task.card_id else None,
-            "status": task.status,
-            "operator": task.operator,
-            "preferred_operator": task.preferred_operator,
-            "attempts": task.attempts,
-            "change": change,
-        },
+        events.CHANGED,
+        events.CallbackChanged(
+            callback_id=str(task.id),
+            call_id=str(task.call_id),
+            card_id=str(task.card_id) if task.card_id else None,
+            status=task.status,
+            operator=task.operator,
+            preferred_operator=task.preferred_operator,
+            attempts=task.attempts,
+            change=change,
+        ),
     )
 
 

@@ -321,7 +321,7 @@ async def update_queue(
         session, actor, "queue.update", "queue", name, {"changes": dict(changes)}, at=now
     )
     forget_after_commit(session)
-    emit(session, events.CHANGED, {"queue": name, "call_id": None, "reason": CONFIGURED})
+    emit(session, events.CHANGED, events.QueueChanged(queue=name, call_id=None, reason=CONFIGURED))
     return queue
 
 
@@ -335,7 +335,11 @@ async def _add(
     await session.flush()
     await audit.record(session, actor, "queue.create", "queue", queue.name, dict(spec), at=now)
     forget_after_commit(session)
-    emit(session, events.CHANGED, {"queue": queue.name, "call_id": None, "reason": CONFIGURED})
+    emit(
+        session,
+        events.CHANGED,
+        events.QueueChanged(queue=queue.name, call_id=None, reason=CONFIGURED),
+    )
     return queue
 
 

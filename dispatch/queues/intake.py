@@ -55,5 +55,5 @@ async def enter_queue(session: AsyncSession, actor: Actor, call: Call, *, now: d
     emit(
         session,
         events.CHANGED,
-        {"queue": queue.name, "call_id": str(call.id), "reason": "entered"},
+        events.QueueChanged(queue=queue.name, call_id=str(call.id), reason="entered"),
     )

@@ -204,16 +204,16 @@ async def make(
     emit(
         session,
         events.OFFER,
-        {
-            "offer_id": str(offer_id),
-            "call_id": str(entry.call_id),
-            "operator": operator.username,
-            "queue": queue.name,
-            "channel": entry.channel,
-            "language": entry.language,
-            "priority": entry.priority,
-            "expires_at": expires_at.isoformat(),
-        },
+        events.Offered(
+            offer_id=str(offer_id),
+            call_id=str(entry.call_id),
+            operator=operator.username,
+            queue=queue.name,
+            channel=entry.channel,
+            language=entry.language,
+            priority=entry.priority,
+            expires_at=expires_at.isoformat(),
+        ),
     )
     return offer_id
 
@@ -225,12 +225,12 @@ def close(session: AsyncSession, offer: Offer, status: OfferStatus, *, now: date
     emit(
         session,
         events.OFFER_CLOSED,
-        {
-            "offer_id": str(offer.id),
-            "call_id": str(offer.call_id),
-            "operator": offer.operator,
-            "status": status.value,
-        },
+        events.OfferClosed(
+            offer_id=str(offer.id),
+            call_id=str(offer.call_id),
+            operator=offer.operator,
+            status=status.value,
+        ),
     )
 
 

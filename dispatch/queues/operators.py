@@ -165,14 +165,14 @@ async def set_state(
     emit(
         session,
         events.OPERATOR_STATE,
-        {
-            "username": operator.username,
-            "state": new.value,
-            "previous": current.value,
-            "reason": operator.reason,
-            "call_id": _str(operator.call_id),
-            "changed": "state",
-        },
+        events.OperatorState(
+            username=operator.username,
+            state=new.value,
+            previous=current.value,
+            reason=operator.reason,
+            call_id=_str(operator.call_id),
+            changed="state",
+        ),
     )
 
 
@@ -221,14 +221,14 @@ async def reserved(
     emit(
         session,
         events.OPERATOR_STATE,
-        {
-            "username": username,
-            "state": S.RESERVED.value,
-            "previous": S.AVAILABLE.value,
-            "reason": None,
-            "call_id": str(call_id),
-            "changed": "state",
-        },
+        events.OperatorState(
+            username=username,
+            state=S.RESERVED.value,
+            previous=S.AVAILABLE.value,
+            reason=None,
+            call_id=str(call_id),
+            changed="state",
+        ),
     )
 
 

@@ -297,7 +297,7 @@ async def decline(
     emit(
         session,
         events.CHANGED,
-        {"queue": entry.queue, "call_id": str(entry.call_id), "reason": "declined"},
+        events.QueueChanged(queue=entry.queue, call_id=str(entry.call_id), reason="declined"),
     )
     return offer
 
@@ -316,13 +316,13 @@ def _check_open(offer: Offer, now: datetime) -> None:
         )
 
 
-def _state_payload(operator: Operator, changed: str) -> dict[str, str | None]:
+def _state_payload(operator: Operator, changed: str) -> events.OperatorState:
     # Same shape as a state change (the state stays), saying what changed instead.
-    return {
-        "username": operator.username,
-        "state": operator.state,
-        "previous": operator.state,
-        "reason": operator.reason,
-        "call_id": str(operator.call_id) if operator.call_id else None,
-        "changed": changed,
-    }
+    return events.OperatorState(
+        username=operator.username,
+        state=operator.state,
+        previous=operator.state,
+        reason=operator.reason,
+        call_id=str(operator.call_id) if operator.call_id else None,
+        changed=changed,
+    )

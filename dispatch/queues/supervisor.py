@@ -86,7 +86,7 @@ async def set_priority(
     emit(
         session,
         events.CHANGED,
-        {"queue": entry.queue, "call_id": str(call_id), "reason": "priority"},
+        events.QueueChanged(queue=entry.queue, call_id=str(call_id), reason="priority"),
     )
     return entry
 
@@ -116,7 +116,11 @@ async def move_to_queue(
         session, actor, "queue.move", "call", str(call_id), {"from": source, "to": queue}, at=now
     )
     for name in {source, target.name}:
-        emit(session, events.CHANGED, {"queue": name, "call_id": str(call_id), "reason": "moved"})
+        emit(
+            session,
+            events.CHANGED,
+            events.QueueChanged(queue=name, call_id=str(call_id), reason="moved"),
+        )
     return entry
 
 
@@ -144,7 +148,9 @@ async def move_to_operator(
         session, actor, "queue.move", "call", str(call_id), {"to_operator": username}, at=now
     )
     emit(
-        session, events.CHANGED, {"queue": entry.queue, "call_id": str(call_id), "reason": "moved"}
+        session,
+        events.CHANGED,
+        events.QueueChanged(queue=entry.queue, call_id=str(call_id), reason="moved"),
     )
     return entry
 

@@ -110,7 +110,7 @@ async def connect(
     emit(
         session,
         events.CHANGED,
-        {"queue": entry.queue, "call_id": str(entry.call_id), "reason": "connected"},
+        events.QueueChanged(queue=entry.queue, call_id=str(entry.call_id), reason="connected"),
     )
 
 
@@ -168,7 +168,7 @@ async def _end(
     emit(
         session,
         events.CHANGED,
-        {"queue": entry.queue, "call_id": str(entry.call_id), "reason": entry.status},
+        events.QueueChanged(queue=entry.queue, call_id=str(entry.call_id), reason=entry.status),
     )
 
 

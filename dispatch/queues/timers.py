@@ -251,7 +251,7 @@ async def expire_offers(
         emit(
             session,
             events.CHANGED,
-            {"queue": entry.queue, "call_id": str(call_id), "reason": "no_answer"},
+            events.QueueChanged(queue=entry.queue, call_id=str(call_id), reason="no_answer"),
         )
         expired += 1
     return expired

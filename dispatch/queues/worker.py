@@ -24,11 +24,11 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from dispatch.callbacks import tasks as callback_tasks
+from dispatch.callbacks import events as callback_events
 from dispatch.core.bus import Event, Subscription
 from dispatch.core.database import unit_of_work
 from dispatch.core.logging import get_logger
-from dispatch.core.redis_bus import RESYNC_TOPIC
+from dispatch.core.redis_bus import RESYNC
 from dispatch.core.runtime import Runtime
 from dispatch.core.workers import finish, stop_tasks
 from dispatch.queues import catalog, events, heartbeats
@@ -40,7 +40,7 @@ log = get_logger(__name__)
 # Topics after which a tick may have work: a call entered, left or moved, an operator or a
 # queue changed, a callback task was made or is due again; or Redis came back after events
 # were lost (``bus.resync``).
-WAKE_ON = ("queue.*", "callback.*", RESYNC_TOPIC)
+WAKE_ON = (events.QUEUE, callback_events.CALLBACK, RESYNC)
 # The shortest wall-clock pause before a tick (a timer due now, a tick that failed: no spin).
 MIN_WAIT_S = 0.05
 # Events within this long after the first make one tick (wall seconds).
@@ -53,15 +53,14 @@ _TAKEN = frozenset({OperatorState.RESERVED.value, OperatorState.ON_CALL.value})
 
 def wakes(event: Event) -> bool:
     """Whether ``event`` may give a tick work (the worker's own offers and dials do not)."""
-    payload = event.payload
-    if event.topic == events.OFFER:
+    if events.OFFER.of(event) is not None:
         return False
-    if event.topic == events.OFFER_CLOSED:
-        return bool(payload.get("status") != "accepted")
-    if event.topic == events.OPERATOR_STATE:
-        return not (payload.get("changed") == "state" and payload.get("state") in _TAKEN)
-    if event.topic == callback_tasks.TOPIC:
-        return bool(payload.get("change") != "dialing")
+    if (closed := events.OFFER_CLOSED.of(event)) is not None:
+        return closed.get("status") != "accepted"
+    if (operator := events.OPERATOR_STATE.of(event)) is not None:
+        return not (operator.get("changed") == "state" and operator.get("state") in _TAKEN)
+    if (callback := callback_events.CHANGED.of(event)) is not None:
+        return callback.get("change") != "dialing"
     return True
 
 
