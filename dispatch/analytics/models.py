@@ -5,8 +5,13 @@ call: the call's start, its place (the card's location, else the call's own poin
 boundaries), queue, channel, language and operator; the card's creation, its own place and its
 incident type. The database marks what changed (``analytics_place_marks``, written by triggers
 on ``calls`` and ``cards`` in the same transaction as the change, migration 0020);
-``analytics.sources.bring_places_up_to_date`` recomputes the marked rows before a report reads
-them, and ``python -m dispatch analytics rebuild`` recomputes every row.
+``analytics.places`` recomputes the marked rows (in the background, and before a report reads
+them), and ``python -m dispatch analytics rebuild`` recomputes every row.
+
+``analytics_place_days`` counts those rows per UTC day and place, by UTC hour (migration 0030):
+calls by where they were placed and their incident type, cards by the place on them and their
+type; it is recomputed from ``analytics_places`` for every day a drain touched, so the
+territorial report of a year reads days × districts × types, not calls.
 
 ``analytics_roster`` holds the shift rosters (who is expected when, on which queues and
 skills), ``analytics_surge_days`` the days a supervisor marked as surges (left out of the
@@ -18,7 +23,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, Index, Integer, String
+from sqlalchemy import BigInteger, Boolean, Column, Date, Index, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatch.core.database import Base, JSONDocument, UTCDateTime
@@ -68,6 +73,31 @@ class PlaceMark(Base):
     id: Mapped[int] = mapped_column(MarkId, primary_key=True, autoincrement=True)
     subject: Mapped[uuid.UUID] = mapped_column()
     kind: Mapped[str] = mapped_column(String(4))
+
+
+HOURS = 24
+HOUR_COLUMNS = tuple(f"h{hour:02d}" for hour in range(HOURS))
+# How a call was placed (``analytics_place_days.placed``): by its card's district, by its own
+# point, with a point outside every district, or not at all (a card's row has none).
+BY_CARD, BY_POINT, OUTSIDE, NOWHERE = "card", "point", "outside", "none"
+
+PLACE_DAYS = Table(
+    "analytics_place_days",
+    Base.metadata,
+    Column("id", MarkId, primary_key=True, autoincrement=True),
+    # "call": calls by when they began and where they were placed; "card": cards by their
+    # creation and the place on them.
+    Column("kind", String(4), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("region_code", String(CODE)),
+    Column("district_code", String(CODE)),
+    Column("incident_type", String(64)),
+    Column("placed", String(8)),
+    Column("total", Integer, nullable=False),
+    *[Column(name, Integer, nullable=False) for name in HOUR_COLUMNS],
+    Index("ix_analytics_place_days_day", "kind", "day"),
+    Index("ix_analytics_place_days_region", "kind", "region_code", "day"),
+)
 
 
 class RosterEntry(Base):

@@ -5,8 +5,10 @@ the zeros), with its names in each language the boundaries carry.
 A card is placed by the region and district on its location; a call by its card's location or,
 without a card, by its own point (AML or the network) on the boundaries. What cannot be placed
 is counted apart (``unplaced``). Incidents are cards (one per call until calls about one
-incident are linked into one, issue 23). Read from the places rollup (``analytics.places``),
-indexed by region and start: a region's year costs its calls and its districts' incident types.
+incident are linked into one, issue 23). Counted from the places rollup's days
+(``analytics.days``: per UTC day, place and incident type, by hour), so a year costs its days ×
+districts × types, not its calls; narrowed by a service (or in a zone whose hours are not whole
+UTC hours) from the places rollup itself (``analytics.places``), indexed by region and start.
 The drill-down is ``GET /cards?district=…&created_from=…``.
 """
 
@@ -20,7 +22,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dispatch.analytics import periods, places, sources
+from dispatch.analytics import days, periods, places, sources
 
 HOURS = 24
 
@@ -74,8 +76,10 @@ async def build(
     incident_type: str | None,
     service: str | None,
     tz: ZoneInfo,
+    by_days: bool = True,
 ) -> TerritoryReport:
-    """The report; an unknown region is a 404."""
+    """The report; an unknown region is a 404. ``by_days`` off counts the places rollup's rows
+    even where its days would do (the same answer, the days' check)."""
     start, end = periods.bounds(date_from, date_to, tz)
     areas = await sources.districts(session, region)
     figures = {
@@ -83,11 +87,22 @@ async def build(
         for d in areas
     }
     await places.bring_up_to_date(session, await sources.boundaries(session))
-    narrowing = sources.Narrowing(region=region, incident_type=incident_type, service=service)
-    calls, calls_elsewhere = await sources.placed_calls(
-        session, start, end, narrowing=narrowing, tz=tz
-    )
-    cards, cards_elsewhere = await sources.placed_cards(session, start, end, narrowing=narrowing)
+    runs = days.runs(start, end, tz) if by_days and service is None else None
+    if runs is not None:
+        calls, calls_elsewhere = await days.placed_calls(
+            session, runs, region=region, incident_type=incident_type
+        )
+        cards, cards_elsewhere = await days.placed_cards(
+            session, runs, start, region=region, incident_type=incident_type
+        )
+    else:
+        narrowing = sources.Narrowing(region=region, incident_type=incident_type, service=service)
+        calls, calls_elsewhere = await sources.placed_calls(
+            session, start, end, narrowing=narrowing, tz=tz
+        )
+        cards, cards_elsewhere = await sources.placed_cards(
+            session, start, end, narrowing=narrowing
+        )
     elsewhere = Unplaced(calls=calls_elsewhere, incidents=cards_elsewhere)
     unplaced = Unplaced()
     for hours in calls:

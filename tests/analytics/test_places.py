@@ -1,6 +1,7 @@
 """The places rollup (``analytics_places``): each call's and card's row agrees with placing it
 directly from the call and its card, a card moved to another district moves its call, and
-``rebuild`` recomputes every row."""
+``rebuild`` recomputes every row. The server's background drain is off here: these are the
+reports' own drain (``test_place_drain.py`` has the background's)."""
 
 from __future__ import annotations
 
@@ -15,12 +16,27 @@ from dispatch.analytics import places, sources
 from dispatch.analytics.models import CallPlace, PlaceMark
 from dispatch.calls.models import Call
 from dispatch.cards.models import CardRow
+from dispatch.core.settings import Settings
+from tests.analytics.test_place_days import agree
 from tests.analytics.test_territory import NUKUS, URL, around_today, by_code, made
 from tests.cards.conftest import new_call, new_card
 from tests.fixtures.api import Api
+from tests.fixtures.databases import TEST_SCRYPT_N
 from tests.fixtures.processes import dispatch_env, run_cli
 
 pytestmark = pytest.mark.asyncio
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    """The test settings, without the background drain."""
+    return Settings(
+        database_url=database_url,
+        password_scrypt_n=TEST_SCRYPT_N,
+        log_level="WARNING",
+        analytics_drain_every_s=0,
+    )
+
 
 Row = tuple[Any, ...]
 
@@ -114,6 +130,7 @@ async def test_rebuild_recomputes_every_row(
         expected = await rolled_up(session)
         await session.execute(text("UPDATE analytics_places SET district_code = 'nowhere'"))
         await session.execute(text("DELETE FROM analytics_places WHERE call_id IS NULL"))
+        await session.execute(text("DELETE FROM analytics_place_days WHERE kind = 'card'"))
         await session.commit()
         assert await rolled_up(session) != expected
     env = dispatch_env(DISPATCH_DATABASE_URL=database_url)
@@ -123,6 +140,7 @@ async def test_rebuild_recomputes_every_row(
     async with AsyncSession(engine) as session:
         assert await rolled_up(session) == expected
         assert await rolled_up(session) == await direct(session)
+        assert await agree(session) == 6  # three calls and three cards, each counted once
         audited = await session.scalar(
             text("SELECT count(*) FROM audit_log WHERE action = 'analytics.places.rebuild'")
         )
