@@ -79,7 +79,11 @@ async def _suggested(api: Api, programme_id: str, session_id: str) -> list[tuple
     ]
 
 
-@SQLITE
+@pytest.mark.parametrize(
+    "database_url",
+    ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
+    indirect=True,
+)
 @pytest.mark.asyncio
 async def test_a_schedule_suggests_whoever_falls_due_by_the_session(api: Api) -> None:
     refresher = await _programme(api, "Refresher 2026")
