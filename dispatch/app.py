@@ -13,6 +13,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from dispatch.agencies.api import router as services_router
 from dispatch.agencies.units_api import router as units_router
 from dispatch.analytics.api import router as analytics_router
+from dispatch.analytics.drainer import places_drainer
 from dispatch.analytics.planning_api import router as planning_router
 from dispatch.analytics.ui import mount_analytics_ui
 from dispatch.audit.api import router as audit_router
@@ -146,6 +147,7 @@ def create_app(
                 audit_sealer(app.state.runtime),
                 protocol_flusher(app.state.runtime),
                 survey_workers(app.state.runtime),
+                places_drainer(app.state.runtime),
                 console_streams(app.state.runtime) as consoles,
             ):
                 app.state.deliverer = deliverer
