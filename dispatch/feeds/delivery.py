@@ -29,13 +29,14 @@ import httpx
 from sqlalchemy import String, bindparam, func, not_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dispatch.agencies import events as agency_events
 from dispatch.agencies import service as agencies
 from dispatch.core.bus import Subscription
 from dispatch.core.database import UTCDateTime, unit_of_work
 from dispatch.core.logging import get_logger
 from dispatch.core.runtime import Runtime
 from dispatch.core.workers import run_on_events, stop_tasks
-from dispatch.feeds import outbox, payloads
+from dispatch.feeds import events, outbox, payloads
 from dispatch.feeds.states import OUTBOX, UNSENT_STATES, DeliveryStatus, move
 
 log = get_logger(__name__)
@@ -98,12 +99,12 @@ class WebhookDeliverer:
 
     async def run(self) -> None:
         """Deliver until cancelled; sleeps when idle, wakes on ``feed.enqueued``."""
-        changes = self.runtime.bus.subscribe("service.*", remote=True)
+        changes = self.runtime.bus.subscribe(agency_events.SERVICE, remote=True)
         watcher = asyncio.create_task(self._forget_hooks_on(changes), name="feeds.webhook.hooks")
         try:
             await run_on_events(
                 self.runtime.bus,
-                "feed.enqueued",
+                events.ENQUEUED,
                 self.deliver_due,
                 idle_s=IDLE_POLL_S,
                 name="feeds.webhook",

@@ -25,6 +25,7 @@ from dispatch.agencies import service as agencies
 from dispatch.core.bus import emit
 from dispatch.core.database import UTCDateTime
 from dispatch.errors import Conflict, NotFound
+from dispatch.feeds import events
 from dispatch.feeds.models import Delivery, FeedPayload
 from dispatch.feeds.states import (
     OPEN_STATES,
@@ -94,13 +95,13 @@ async def enqueue(
     for row in added:
         emit(
             session,
-            "feed.enqueued",
-            {
-                "service": row.service_code,
-                "cursor": row.id,
-                "card_id": str(card.id),
-                "version": card.version,
-            },
+            events.ENQUEUED,
+            events.Enqueued(
+                service=row.service_code,
+                cursor=row.id,
+                card_id=str(card.id),
+                version=card.version,
+            ),
         )
     return added
 
@@ -235,15 +236,15 @@ async def acknowledge(
         acknowledged = [m.cursor for m in moved]
         emit(
             session,
-            "feed.acknowledged",
-            {
-                "service": service_code,
-                "cursor": through if through is not None else acknowledged[-1],
-                "cursors": acknowledged,
-                "count": len(acknowledged),
-                "via": via,
-                "card_ids": sorted({str(m.card_id) for m in moved}),
-            },
+            events.ACKNOWLEDGED,
+            events.Acknowledged(
+                service=service_code,
+                cursor=through if through is not None else acknowledged[-1],
+                cursors=acknowledged,
+                count=len(acknowledged),
+                via=via,
+                card_ids=sorted({str(m.card_id) for m in moved}),
+            ),
         )
     return len(moved)
 

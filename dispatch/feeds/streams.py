@@ -15,7 +15,7 @@ from dispatch.core.database import unit_of_work
 from dispatch.core.logging import get_logger
 from dispatch.core.runtime import Runtime
 from dispatch.core.workers import run_on_events
-from dispatch.feeds import payloads
+from dispatch.feeds import events, payloads
 from dispatch.feeds.states import OUTBOX
 
 log = get_logger(__name__)
@@ -39,7 +39,7 @@ class StreamMirror:
         """Mirror until cancelled; wakes on ``feed.enqueued``."""
         await run_on_events(
             self.runtime.bus,
-            "feed.enqueued",
+            events.ENQUEUED,
             self.mirror_all,
             idle_s=IDLE_POLL_S,
             name="feeds.stream",

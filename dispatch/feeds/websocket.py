@@ -28,6 +28,7 @@ from dispatch.core.database import unit_of_work
 from dispatch.core.logging import get_logger
 from dispatch.core.runtime import Runtime
 from dispatch.core.workers import stop_tasks
+from dispatch.feeds import events as feed_events
 from dispatch.feeds import payloads, sta024
 from dispatch.feeds.outbox import OPEN_STATES, acknowledge, mark_delivered
 from dispatch.feeds.states import OUTBOX
@@ -123,7 +124,7 @@ class _Session:
 
     async def run(self) -> None:
         expires = min(self.request.expires or DEFAULT_EXPIRES_S, DEFAULT_EXPIRES_S)
-        events = self.runtime.bus.subscribe("feed.enqueued")
+        events = self.runtime.bus.subscribe(feed_events.ENQUEUED)
         changes = self.runtime.bus.subscribe(AUTH_CHANGED, remote=True)
         tasks = [
             asyncio.create_task(self._send_loop()),
