@@ -28,11 +28,10 @@ from dispatch.core.actor import Actor
 from dispatch.core.bus import emit
 from dispatch.core.logging import get_logger
 from dispatch.errors import Conflict
-from dispatch.surveys import replies, rules
+from dispatch.surveys import events, replies, rules
 from dispatch.surveys.models import Survey, SurveyOptOut
 
 log = get_logger(__name__)
-SCHEDULED_TOPIC = "survey.scheduled"
 
 
 class SurveyStatus(StrEnum):
@@ -134,7 +133,7 @@ async def consider(
     if survey.send_after <= now:
         await send(session, actor, survey, now=now)
     else:
-        emit(session, SCHEDULED_TOPIC, {"survey_id": str(survey.id)})
+        emit(session, events.SCHEDULED, events.Scheduled(survey_id=str(survey.id)))
     return survey, None
 
 
@@ -272,7 +271,11 @@ class ReplyIntake:
                 {"survey_id": str(survey.id), "score": reading.score},
                 at=now,
             )
-            emit(session, "survey.answered", {"survey_id": str(survey.id), "score": reading.score})
+            emit(
+                session,
+                events.ANSWERED,
+                events.Answered(survey_id=str(survey.id), score=reading.score),
+            )
             return survey.call_id
         log.info("surveys.reply_to_operator", survey_id=str(survey.id), why=reading.why)
         return None

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
+from dispatch.cards import events as card_events
 from dispatch.cards.routing import default_classifier
 from dispatch.core.actor import SYSTEM
 from dispatch.core.bus import Event, Subscription
@@ -21,7 +22,7 @@ from dispatch.core.logging import get_logger
 from dispatch.core.runtime import Runtime
 from dispatch.core.settings import Settings
 from dispatch.core.workers import stop_tasks
-from dispatch.surveys import service
+from dispatch.surveys import events, service
 from dispatch.surveys.rules import SurveyRules
 
 log = get_logger(__name__)
@@ -107,8 +108,8 @@ async def _wake_on(subscription: Subscription, wake: asyncio.Event) -> None:
 @asynccontextmanager
 async def survey_workers(runtime: Runtime) -> AsyncIterator[None]:
     """Listen for closed cards and send due surveys for as long as the app runs."""
-    closed = runtime.bus.subscribe("card.closed")
-    scheduled = runtime.bus.subscribe(service.SCHEDULED_TOPIC)
+    closed = runtime.bus.subscribe(card_events.CLOSED)
+    scheduled = runtime.bus.subscribe(events.SCHEDULED)
     tasks = [
         asyncio.create_task(_listen(runtime, closed), name="surveys.listener"),
         asyncio.create_task(_send(runtime, scheduled), name="surveys.sender"),
