@@ -1,5 +1,6 @@
-"""Analytics over HTTP: Erlang C staffing, the queues' KPIs over any period and the operators'
-working time, each downloadable as XLSX and CSV (every download audited)."""
+"""Analytics over HTTP: Erlang C staffing, the queues' KPIs over any period, the operators'
+working time, the territory, the calls' figures and QA scores with every filter, each
+downloadable as XLSX and CSV (every download audited)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,20 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Protocol, TypeVar
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dispatch.analytics import call_figures, exports, kpis, staffing, territory, working_time
+from dispatch.analytics import (
+    call_figures,
+    exports,
+    kpis,
+    qa_scores,
+    staffing,
+    territory,
+    working_time,
+)
 from dispatch.analytics.periods import Grain
 from dispatch.audit import service as audit
 from dispatch.auth.roles import Role
@@ -157,15 +166,7 @@ async def territory_report(
 Code = Annotated[str | None, Query(min_length=1, max_length=64)]
 
 
-async def call_report(
-    session: Session,
-    settings: SettingsDep,
-    clock: ClockDep,
-    classifier: ClassifierDep,
-    _: Planner,
-    date_from: date,
-    date_to: date,
-    grain: Grain = Grain.DAY,
+def call_filter(
     region: Code = None,
     district: Code = None,
     queue: Code = None,
@@ -174,11 +175,28 @@ async def call_report(
     incident_type: Code = None,
     service: Code = None,
     operator: Code = None,
-) -> call_figures.CallReport:
-    """The call report asked for; every filter given must hold."""
-    chosen = call_figures.CallFilter(
+) -> call_figures.CallFilter:
+    """The calls asked about; every filter given must hold."""
+    return call_figures.CallFilter(
         region, district, queue, channel, language, incident_type, service, operator
     )
+
+
+Chosen = Annotated[call_figures.CallFilter, Depends(call_filter)]
+
+
+async def call_report(
+    session: Session,
+    settings: SettingsDep,
+    clock: ClockDep,
+    classifier: ClassifierDep,
+    _: Planner,
+    date_from: date,
+    date_to: date,
+    chosen: Chosen,
+    grain: Grain = Grain.DAY,
+) -> call_figures.CallReport:
+    """The call report asked for."""
     return await call_figures.build(
         session,
         date_from,
@@ -192,8 +210,38 @@ async def call_report(
     )
 
 
+def score_source(request: Request) -> qa_scores.ScoreSource | None:
+    """QA's scores, handed over by the app (``app.state.qa_scores``: QA sits above)."""
+    source: qa_scores.ScoreSource | None = getattr(request.app.state, "qa_scores", None)
+    return source
+
+
+async def qa_report(
+    session: Session,
+    settings: SettingsDep,
+    _: Planner,
+    source: Annotated[qa_scores.ScoreSource | None, Depends(score_source)],
+    date_from: date,
+    date_to: date,
+    chosen: Chosen,
+    grain: Grain = Grain.DAY,
+) -> qa_scores.QaReport:
+    """The QA scores asked for."""
+    return await qa_scores.build(
+        session,
+        date_from,
+        date_to,
+        grain=grain,
+        chosen=chosen,
+        scores=source,
+        tz=settings.tz,
+        shift_start_hour=settings.qa_shift_start_hour,
+    )
+
+
 KpiDep = Annotated[kpis.KpiReport, Depends(kpi_report)]
 CallsDep = Annotated[call_figures.CallReport, Depends(call_report)]
+QaDep = Annotated[qa_scores.QaReport, Depends(qa_report)]
 TerritoryDep = Annotated[territory.TerritoryReport, Depends(territory_report)]
 WorkingDep = Annotated[working_time.WorkingTimeReport, Depends(working_report)]
 
@@ -210,6 +258,14 @@ async def call_report_figures(report: CallsDep) -> call_figures.CallReport:
     """The calls' KPIs over local days ``date_from``..``date_to`` by ``grain``, filtered by
     region, district, queue, channel, language, incident type, service and operator; with the
     cards per service and how soon the services acknowledged and completed them."""
+    return report
+
+
+@router.get("/qa-scores", response_model=qa_scores.QaReport)
+async def qa_score_figures(report: QaDep) -> qa_scores.QaReport:
+    """QA scores of the calls of local days ``date_from``..``date_to`` by ``grain``, per
+    operator and per queue, with the call report's filters: official evaluations, their newest
+    revisions, as ``GET /qa/reports`` counts them."""
     return report
 
 
@@ -353,3 +409,18 @@ async def calls_csv(
 ) -> StreamingResponse:
     """One table of the call report as CSV (``table``: periods, services)."""
     return await take.table("calls", report, exports.call_tables(report), table)
+
+
+@router.get("/qa-scores/export.xlsx", response_class=Response, responses=_WORKBOOK)
+async def qa_scores_xlsx(report: QaDep, take: Taker) -> Response:
+    """The QA scores as a workbook: Periods, Operators and Queues."""
+    tables = exports.qa_tables(report)
+    return await take.workbook("qa-scores", report, tables, report.total.evaluations)
+
+
+@router.get("/qa-scores/export.csv", response_class=StreamingResponse, responses=_CSV)
+async def qa_scores_csv(
+    report: QaDep, take: Taker, table: exports.QaTable = exports.QaTable.PERIODS
+) -> StreamingResponse:
+    """One table of the QA scores as CSV (``table``: periods, operators, queues)."""
+    return await take.table("qa-scores", report, exports.qa_tables(report), table)

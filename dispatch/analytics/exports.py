@@ -13,6 +13,7 @@ from enum import StrEnum
 from dispatch.analytics.call_figures import CallFigures, CallReport
 from dispatch.analytics.forecasting import ForecastReport
 from dispatch.analytics.kpis import KpiReport
+from dispatch.analytics.qa_scores import QaReport, ScoreFigures
 from dispatch.analytics.territory import HOURS, TerritoryReport
 from dispatch.analytics.working_time import WorkingTime, WorkingTimeReport
 from dispatch.core.spreadsheets import Cell
@@ -162,6 +163,43 @@ def call_tables(report: CallReport) -> dict[CallTable, Rows]:
                 [row.start, part.service, *[getattr(part, n) for n in _SERVICE_FIGURES]]
             )
     return {CallTable.PERIODS: periods, CallTable.SERVICES: services}
+
+
+class QaTable(StrEnum):
+    """The QA scores' tables."""
+
+    PERIODS = "periods"
+    OPERATORS = "operators"
+    QUEUES = "queues"
+
+
+_SCORES = ("evaluations", "mean_score", "min_score", "max_score", "critical_failures")
+
+
+def qa_tables(report: QaReport) -> dict[QaTable, Rows]:
+    """Per grain (the whole period when none), per operator and per queue; a column per
+    compliance level."""
+    levels = sorted(report.total.levels)
+    columns = [*_SCORES, *[f"level_{level}" for level in levels]]
+
+    def scores(row: ScoreFigures) -> list[Cell]:
+        return [*[getattr(row, n) for n in _SCORES], *[row.levels.get(k, 0) for k in levels]]
+
+    periods: Rows = [["start", *columns]]
+    periods += [[row.start, *scores(row)] for row in report.rows]
+    if not report.rows:
+        periods.append([report.date_from, *scores(report.total)])
+    return {
+        QaTable.PERIODS: periods,
+        QaTable.OPERATORS: [
+            ["operator", "operator_name", *columns],
+            *[[row.operator, row.operator_name, *scores(row)] for row in report.operators],
+        ],
+        QaTable.QUEUES: [
+            ["queue", *columns],
+            *[[row.queue, *scores(row)] for row in report.queues],
+        ],
+    }
 
 
 class ForecastTable(StrEnum):

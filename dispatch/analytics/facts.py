@@ -84,3 +84,15 @@ def place_of(
             found.district.code if found.district else None,
         )
     return region, district
+
+
+@dataclass(frozen=True)
+class QaScore:
+    """An official evaluation of a call (its newest revision), as QA's reports count it."""
+
+    call_id: Any
+    call_at: datetime
+    operator: str | None
+    score: float
+    level: str
+    critical: bool
