@@ -55,6 +55,7 @@ from dispatch.protocols.cues_api import router as cues_router
 from dispatch.protocols.flusher import protocol_flusher
 from dispatch.protocols.ui import mount_protocols_ui
 from dispatch.qa.api import router as qa_router
+from dispatch.qa.kpis import official_scores
 from dispatch.qa.ui import mount_qa_ui
 from dispatch.queues.api import router as operators_router
 from dispatch.queues.queues_api import router as queues_router
@@ -175,6 +176,8 @@ def create_app(
     app.state.credentials = CredentialCache()
     # A text message joining no conversation may answer a survey (calls.messages.TextIntake).
     app.state.text_intake = ReplyIntake(rules_of(settings))
+    # Analytics' QA scores are QA's (analytics.qa_scores.ScoreSource: analytics sits below).
+    app.state.qa_scores = official_scores
     app.state.sign_in_throttle = SignInThrottle(
         ThrottleRules(
             account_free=settings.sign_in_free_failures_account,
