@@ -67,8 +67,11 @@ from dispatch.surveys.service import ReplyIntake
 from dispatch.surveys.worker import rules_of, survey_workers
 from dispatch.training.api import router as training_router
 from dispatch.training.competencies_api import router as competencies_router
+from dispatch.training.regulations import reminders
 from dispatch.training.regulations_api import router as regulations_router
 from dispatch.training.ui import mount_training_ui
+from dispatch.wellbeing.api import router as wellbeing_router
+from dispatch.wellbeing.worker import wellbeing_worker
 
 log = get_logger(__name__)
 # The collector's thresholds in a serving process: a larger first generation (a request makes
@@ -112,6 +115,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     training_router,
     regulations_router,
     competencies_router,
+    wellbeing_router,
 )
 
 
@@ -149,7 +153,8 @@ def create_app(
                 protocol_flusher(app.state.runtime),
                 survey_workers(app.state.runtime),
                 places_drainer(app.state.runtime),
-                console_streams(app.state.runtime) as consoles,
+                wellbeing_worker(app.state.runtime),
+                console_streams(app.state.runtime, notices=app.state.notices) as consoles,
             ):
                 app.state.deliverer = deliverer
                 app.state.consoles = consoles
@@ -178,6 +183,8 @@ def create_app(
     app.state.text_intake = ReplyIntake(rules_of(settings))
     # Analytics' QA scores are QA's (analytics.qa_scores.ScoreSource: analytics sits below).
     app.state.qa_scores = official_scores
+    # The operator console's reminders are training's (consoles.notices.NoticeSource).
+    app.state.notices = reminders
     app.state.sign_in_throttle = SignInThrottle(
         ThrottleRules(
             account_free=settings.sign_in_free_failures_account,

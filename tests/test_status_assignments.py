@@ -35,6 +35,8 @@ TRANSITION_FUNCTIONS: dict[tuple[str, str], str] = {
     ("protocols/service.py", "_move"): "protocol version: TRANSITIONS checked first",
     ("training/sessions.py", "_move"): "training session: TRANSITIONS checked first",
     ("surveys/service.py", "_move"): "survey: SURVEY_TRANSITIONS checked first",
+    ("wellbeing/service.py", "_move_offer"): "break offer: OFFER_TRANSITIONS checked first",
+    ("wellbeing/service.py", "_move_debrief"): "debrief: DEBRIEF_TRANSITIONS checked first",
 }
 # Writes that are no lifecycle move, each with its reason; keep this empty or short.
 EXCEPTIONS: dict[tuple[str, str], str] = {}

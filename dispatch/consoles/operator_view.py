@@ -17,6 +17,12 @@ Parts (``parts`` of the snapshot; a delta carries the changed ones whole):
 - ``callbacks`` (shared) — callbacks ``pending`` in the order operators get them (with
   ``pending_count`` and ``overdue``), ``dialing`` (the operator's own has ``operator`` = them)
   and ``unreachable`` ones of the last 12 hours; each as ``GET /callbacks/{id}`` shows it.
+- ``wellbeing`` — the break offered after a traumatic call (``offer``, or null), the
+  person's own open debriefs (``mine``) and, for those who hold debriefs (a psychologist, a
+  supervisor), every other open one (``holder``, ``debriefs``: who, why, since when; never a
+  card). Nothing of one operator's reaches another operator's console.
+- ``notices`` — reminders of work elsewhere (``notices.py``): unread regulations, overdue
+  first, and the next training session within the week.
 """
 
 from __future__ import annotations
@@ -39,11 +45,16 @@ from dispatch.cards import service as cards
 from dispatch.cards import store as card_store
 from dispatch.cards.location import card_for_call
 from dispatch.cards.routing import default_classifier
-from dispatch.consoles import acd, escalations
+from dispatch.consoles import acd, escalations, notices
 from dispatch.consoles.schemas import EscalationOut
 from dispatch.consoles.views import Lookups, Part, PartContext, Ref, Touch, View
+from dispatch.core.actor import Actor
 from dispatch.core.bus import Event
 from dispatch.core.redis_bus import RESYNC_TOPIC
+from dispatch.queues import events as queue_events
+from dispatch.wellbeing import events as wellbeing_events
+from dispatch.wellbeing import service as wellbeing
+from dispatch.wellbeing.schemas import DebriefStatus
 
 TEXT_CHANNELS = ("sms", "email")
 OPEN_CARDS = 20
@@ -146,6 +157,24 @@ async def callbacks(context: PartContext) -> dict[str, Any]:
     )
 
 
+async def my_wellbeing(context: PartContext) -> dict[str, Any]:
+    """My break offer and open debriefs; every other open debrief when I hold them."""
+    user = context.user
+    assert user is not None
+    actor = Actor(username=user.username, role=user.role.value)
+    offer = await wellbeing.pending_offer(context.session, user.username)
+    found = await wellbeing.debriefs(context.session, actor, status=DebriefStatus.OPEN)
+    holder = await wellbeing.holds_debriefs(context.session, user.username, user.role.value)
+    mine = [d for d in found if d.username == user.username]
+    others = [d for d in found if d.username != user.username]
+    return {
+        "offer": offer.model_dump(mode="json") if offer else None,
+        "mine": [d.model_dump(mode="json", exclude={"note", "request_note"}) for d in mine],
+        "holder": holder,
+        "debriefs": [d.model_dump(mode="json") for d in others] if holder else [],
+    }
+
+
 def call_refs(value: Any) -> Iterable[Ref]:
     """The call a ``call`` part shows, and its card."""
     if not value:
@@ -178,6 +207,7 @@ PARTS = (
     Part("queue", queue, shared=True),
     Part("escalations", my_escalations),
     Part("callbacks", callbacks, shared=True),
+    Part("wellbeing", my_wellbeing),
 )
 
 
@@ -185,7 +215,11 @@ async def touches(event: Event, lookups: Lookups) -> list[Touch]:
     """The parts an event may have changed, and for whom."""
     topic, payload = event.topic, event.payload
     if topic == RESYNC_TOPIC:
-        return [Touch(part.name) for part in PARTS]
+        return [Touch(part.name) for part in PARTS] + [Touch("notices")]
+    if wellbeing_events.WELLBEING.covers(topic):
+        return [Touch("wellbeing")]  # the person's part, and every holder's list
+    if (changed := notices.CHANGED.of(event)) is not None:
+        return notices.touches(changed)
     found: list[Touch] = []
     if topic.startswith(QUEUE_TOPICS):
         found.append(Touch("queue"))
@@ -198,6 +232,9 @@ async def touches(event: Event, lookups: Lookups) -> list[Touch]:
         found += [Touch("state", person), Touch("offer", person), Touch("call", person)]
         if topic in (escalations.TOPIC, escalations.CHANGED):
             found.append(Touch("escalations", person))
+        moved = queue_events.OPERATOR_STATE.of(event)
+        if moved is not None and moved["changed"] == "skills":
+            found.append(Touch("wellbeing", person))  # a psychologist now, or no longer
     users: set[str] = set()
     call_id = payload.get("call_id")
     if isinstance(call_id, str):
@@ -212,10 +249,15 @@ async def touches(event: Event, lookups: Lookups) -> list[Touch]:
     return found
 
 
-OPERATOR_VIEW = View(
-    name="operator",
-    roles=frozenset({Role.OPERATOR, Role.SUPERVISOR}),
-    parts=PARTS,
-    touches=touches,
-    beat=acd.heartbeat,
-)
+def operator_view(source: notices.NoticeSource | None = None) -> View:
+    """The operator console's view, its reminders computed by ``source`` (the app's)."""
+    return View(
+        name="operator",
+        roles=frozenset({Role.OPERATOR, Role.SUPERVISOR}),
+        parts=(*PARTS, Part("notices", notices.part(source))),
+        touches=touches,
+        beat=acd.heartbeat,
+    )
+
+
+OPERATOR_VIEW = operator_view()

@@ -10,7 +10,8 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from dispatch.consoles.hub import ConsoleHub, console_hub
-from dispatch.consoles.operator_view import OPERATOR_VIEW
+from dispatch.consoles.notices import NoticeSource
+from dispatch.consoles.operator_view import operator_view
 from dispatch.consoles.scripts import default_scripts
 from dispatch.consoles.supervisor_view import SUPERVISOR_VIEW
 from dispatch.core.http import CONSOLE_HEADERS, WithHeaders
@@ -21,14 +22,16 @@ from dispatch.core.runtime import Runtime
 ROOT = Path(__file__).resolve().parents[2]
 OPERATOR_UI = ROOT / "operator_ui"
 SUPERVISOR_UI = ROOT / "supervisor_ui"
-VIEWS = (OPERATOR_VIEW, SUPERVISOR_VIEW)
 
 
 @asynccontextmanager
-async def console_streams(runtime: Runtime) -> AsyncIterator[ConsoleHub]:
-    """Serve the console streams for as long as the app runs."""
+async def console_streams(
+    runtime: Runtime, *, notices: NoticeSource | None = None
+) -> AsyncIterator[ConsoleHub]:
+    """Serve the console streams for as long as the app runs; the operator console's
+    reminders come from ``notices`` (``app.state.notices``: training sits above)."""
     default_scripts()  # a malformed scripts file stops the start, with the entry at fault
-    async with console_hub(runtime, VIEWS) as hub:
+    async with console_hub(runtime, (operator_view(notices), SUPERVISOR_VIEW)) as hub:
         yield hub
 
 

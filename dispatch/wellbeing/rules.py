@@ -84,7 +84,7 @@ NEGATION_BEFORE = frozenset({"not", "не", "ни"})
 NEGATION_AFTER = frozenset(
     {"emas", "etmagan", "etmadi", "bo'lmagan", "bo'lmadi", "эмас", "этмаган", "этмади", "бўлмаган"}
 )
-_APOSTROPHES = str.maketrans({c: "'" for c in "ʻʼ‘’`´"} | {"ё": "е"})
+_APOSTROPHES = str.maketrans(dict.fromkeys("ʻʼ‘’`´", "'") | {"ё": "е"})
 _DEATH = re.compile(
     r"(?<!\w)(?:" + "|".join(w.translate(_APOSTROPHES) for w in DEATH_WORDS) + r")(?!\w)"
 )
@@ -151,7 +151,7 @@ RULES: tuple[Rule, ...] = (
     Rule("violence_child", types=VIOLENT_TYPES, also=child_victim),
     Rule("death", also=someone_died),
 )
-REASONS = tuple(dict.fromkeys(rule.code for rule in RULES)) + (SELF_REQUEST,)
+REASONS = (*dict.fromkeys(rule.code for rule in RULES), SELF_REQUEST)
 
 
 def reasons(card: Card, rules: tuple[Rule, ...] = RULES) -> tuple[str, ...]:

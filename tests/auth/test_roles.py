@@ -46,6 +46,7 @@ QA_READERS = frozenset({Role.QA, Role.SUPERVISOR})
 TRAINERS = frozenset({Role.TRAINER, Role.SUPERVISOR})
 TRAINING_READERS = TRAINERS | QA
 PUBLISHERS = TRAINERS | ADMIN
+DEBRIEF_READERS = TRAINERS | {Role.OPERATOR}
 
 POLICY: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/healthz"): PUBLIC,
@@ -288,6 +289,16 @@ POLICY: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/api/v1/competencies/me"): PEOPLE,
     ("GET", "/api/v1/competencies/{username}"): TRAINERS,
     ("POST", "/api/v1/competencies/{username}"): frozenset({Role.SUPERVISOR}),
+    # Wellbeing (dispatch/wellbeing): call-takers their own cases; psychologists (operators
+    # with the skill), supervisors and trainers the debriefs (another operator's: 404).
+    ("GET", "/api/v1/wellbeing/mine"): CALL_TAKERS,
+    ("POST", "/api/v1/wellbeing/requests"): CALL_TAKERS,
+    ("POST", "/api/v1/wellbeing/offers/{offer_id}/accept"): CALL_TAKERS,
+    ("POST", "/api/v1/wellbeing/offers/{offer_id}/decline"): CALL_TAKERS,
+    ("GET", "/api/v1/wellbeing/debriefs"): DEBRIEF_READERS,
+    ("POST", "/api/v1/wellbeing/debriefs/{debrief_id}/hold"): DEBRIEF_READERS,
+    ("POST", "/api/v1/wellbeing/debriefs/{debrief_id}/cancel"): DEBRIEF_READERS,
+    ("GET", "/api/v1/wellbeing/report"): TRAINERS | ADMIN,
 }
 
 SAMPLE_PARAMS = {
@@ -319,6 +330,7 @@ SAMPLE_PARAMS = {
     "schedule_id": str(uuid.uuid4()),
     "entry_id": str(uuid.uuid4()),
     "day": "2026-03-02",
+    "debrief_id": str(uuid.uuid4()),
 }
 
 

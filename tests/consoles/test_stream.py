@@ -30,7 +30,10 @@ from tests.fixtures.waiting import eventually
 
 pytestmark = pytest.mark.asyncio
 
-PARTS = {"me", "state", "offer", "call", "cards", "queue", "escalations", "callbacks"}
+PARTS = {
+    "me", "state", "offer", "call", "cards", "queue", "escalations", "callbacks", "wellbeing",
+    "notices",
+}  # fmt: skip
 
 
 async def _set_state(

@@ -90,7 +90,15 @@ def test_a_child_victim_of_a_violent_type_is_violence_against_a_child(victim: Pe
         Person(role=PersonRole.SUSPECT, age_band=AgeBand.ADOLESCENT),
         Person(role=PersonRole.CALLER, age=12),
     ],
-    ids=["age 18", "adult", "elderly", "unknown age", "child witness", "young suspect", "child caller"],
+    ids=[
+        "age 18",
+        "adult",
+        "elderly",
+        "unknown age",
+        "child witness",
+        "young suspect",
+        "child caller",
+    ],
 )
 def test_no_child_victim_is_no_violence_against_a_child(person: Person) -> None:
     assert rules.reasons(_card("violence.domestic", person)) == ()
