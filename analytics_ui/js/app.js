@@ -1,6 +1,6 @@
 // The analyst console: sign in (roles analyst, supervisor, admin), then the queues' KPIs over a
 // period, calls and incidents per district on the map, the operators' working time and the
-// calls' figures with every filter (region, district, ...), each downloadable as XLSX and CSV. Signing in, HTTP and the texts are the operator console's
+// calls' figures and QA scores with every filter (region, district, ...), each downloadable as XLSX and CSV. Signing in, HTTP and the texts are the operator console's
 // modules (session.js, api.js, i18n.js with these texts added); the DOM helpers are the QA
 // pages' (dom.js).
 
@@ -11,6 +11,7 @@ import { $, h } from "/qa/js/dom.js";
 import { filters, relabelFilters, setUpFilters, showFiltersFor } from "./filters.js";
 import { showCalls } from "./calls.js";
 import { showKpis } from "./kpis.js";
+import { showQa } from "./qa.js";
 import { showTerritory } from "./territory.js";
 import { showWorking } from "./working.js";
 import en from "./texts/en.js";
@@ -32,6 +33,7 @@ export const SHORTCUTS = [
   { keys: "Alt+2", label: "key_territory", action: "territory" },
   { keys: "Alt+3", label: "key_working", action: "working" },
   { keys: "Alt+4", label: "key_calls", action: "calls" },
+  { keys: "Alt+5", label: "key_qa", action: "qa" },
   { keys: "Alt+Z", label: "key_larger_text", action: "largerText" },
   { keys: "Alt+G", label: "key_language", action: "nextLanguage" },
 ];
@@ -43,7 +45,7 @@ const FOCUSED = [
   ["Escape", "key_close"],
 ];
 
-const PAGES = { kpis: showKpis, territory: showTerritory, working: showWorking, calls: showCalls };
+const PAGES = { kpis: showKpis, territory: showTerritory, working: showWorking, calls: showCalls, qa: showQa };
 
 function context() {
   return { me: session.me, page: $("page"), toast, filters: filters() };
@@ -76,6 +78,7 @@ async function start() {
     territory: go("territory"),
     working: go("working"),
     calls: go("calls"),
+    qa: go("qa"),
     largerText: () => session.toggleLargeText(),
     nextLanguage: () => session.nextLanguage(),
     help: showHelp,
@@ -91,7 +94,8 @@ function pageName() {
   return PAGES[name] ? name : "kpis";
 }
 
-/** Draw the page the address names (#kpis, #territory, #working) with the filters' values. */
+/** Draw the page the address names (#kpis, #territory, #working, #calls, #qa) with the
+ * filters' values. */
 async function route() {
   if (!session.me) return;
   const name = pageName();
@@ -99,9 +103,9 @@ async function route() {
     link.setAttribute("aria-current", link.dataset.page === name ? "page" : "false");
   }
   showFiltersFor(name);
-  const error = filters().problem();
-  $("f-error").textContent = error;
-  if (error) return;
+  const problem = filters().problem();
+  $("f-error").textContent = problem;
+  if (problem) return;
   const drawing = Symbol(name);
   app.shown = drawing;
   $("page").dataset.state = "loading";

@@ -70,7 +70,7 @@ export async function showCalls(ctx, current) {
 }
 
 /** The filters given, as words ("all calls" when none). */
-function chosen(query) {
+export function chosen(query) {
   const names = [];
   for (const id of ["f-region", "f-district", "f-queue", "f-channel", "f-language", "f-type", "f-service", "f-operator"]) {
     const select = document.getElementById(id);
@@ -93,12 +93,12 @@ function figures(period) {
     h("dt", {}, t(`call_${key}`)), h("dd", {}, value))));
 }
 
-function callbacks(figures) {
-  const first = figures.first_attempt;
+function callbacks(counts) {
+  const first = counts.first_attempt;
   const items = [
-    ["tasks", num(figures.tasks, 0)], ["attempts", num(figures.attempts, 0)], ["reached", num(figures.reached, 0)],
-    ["refused", num(figures.refused, 0)], ["unreachable", num(figures.unreachable, 0)], ["open", num(figures.open, 0)],
-    ["success_rate", percent(figures.success_rate, 1)], ["first_mean", duration(first.mean_s)],
+    ["tasks", num(counts.tasks, 0)], ["attempts", num(counts.attempts, 0)], ["reached", num(counts.reached, 0)],
+    ["refused", num(counts.refused, 0)], ["unreachable", num(counts.unreachable, 0)], ["open", num(counts.open, 0)],
+    ["success_rate", percent(counts.success_rate, 1)], ["first_mean", duration(first.mean_s)],
     ["first_p90", duration(first.p90_s)], ["within_target", percent(first.within_target, 1)],
   ];
   return h("section", { className: "panel", "aria-labelledby": "calls-callbacks-title" },

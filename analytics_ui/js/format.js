@@ -5,9 +5,9 @@ import { language, locale, t } from "/operator/js/i18n.js";
 import { day, num } from "/qa/js/dom.js";
 
 /** Seconds as hours, minutes and seconds ("1:02:03"); "—" for none. */
-export function duration(seconds) {
-  if (seconds === null || seconds === undefined) return "—";
-  const whole = Math.round(Number(seconds));
+export function duration(value) {
+  if (value === null || value === undefined) return "—";
+  const whole = Math.round(Number(value));
   const hours = Math.floor(whole / 3600);
   const minutes = String(Math.floor((whole % 3600) / 60)).padStart(2, "0");
   return `${hours}:${minutes}:${String(whole % 60).padStart(2, "0")}`;

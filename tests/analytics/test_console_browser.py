@@ -1,8 +1,8 @@
 """The analyst console (issue 27) in Debian's headless Chromium: an operator is turned away; an
 analyst signs in, picks a period for one region and sees the KPIs, the map of calls per district
 (opening a district by keyboard lists its cards), the working-time report and the calls of one
-district, downloads each as XLSX and CSV, and switches the language; axe-core finds no WCAG 2.1
-AA violation in the main states.
+district, downloads each as XLSX and CSV, and switches the language; the QA scores of a region's
+calls; axe-core finds no WCAG 2.1 AA violation in the main states.
 
 The history: yesterday's queue-log lines written by the ACD's own writer (which keeps the
 15-minute counters the KPIs read), today's calls in Samarkand from the gateway, one with a card.
@@ -27,17 +27,19 @@ import pytest
 import pytest_asyncio
 from openpyxl import load_workbook
 from playwright.async_api import Browser, Page, expect
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dispatch.core.database import unit_of_work
 from dispatch.core.runtime import Runtime
 from dispatch.core.settings import Settings
 from dispatch.queues import queue_log
 from dispatch.queues.states import QueueEvent as E
+from tests.analytics.test_qa_scores import CALLS, DAY, stored
 from tests.consoles.conftest import post_call
 from tests.consoles.pages import Shots, open_page
 from tests.fixtures.browser import browser, chromium_args  # noqa: F401 (fixtures)
 from tests.fixtures.live import Live, live_server
-from tests.qa.conftest import bearer
+from tests.qa.conftest import answers, bearer
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.browser]
 
@@ -330,4 +332,68 @@ async def test_an_analyst_reads_a_region_s_period_and_downloads_it(
 
     broken = {state: found for state, found in seen.items() if found}
     assert not broken, "\n".join(f"{s}:\n  " + "\n  ".join(f) for s, f in broken.items())
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_an_analyst_reads_the_qa_scores_of_a_region(
+    browser: Browser,  # noqa: F811 (the fixture)
+    live: Live,
+    engine: AsyncEngine,
+) -> None:
+    ids = await stored(engine)
+    async with httpx.AsyncClient(base_url=live.http, timeout=30) as http:
+        specialist = await bearer(http, "qa1")
+        for spec in CALLS:
+            if not spec.official:
+                continue
+            body = {"call_id": str(ids[spec.name]), "scorecard": "ace",
+                    "answers": answers(spec.misses)}  # fmt: skip
+            made = await http.post("/api/v1/qa/evaluations", json=body, headers=specialist)
+            assert made.status_code == 201, made.text
+
+    page = await open_page(browser, f"{live.http}/analytics/#qa", bypass_csp=True)
+    await page.fill("#signin-username", "analyst1")
+    await page.fill("#signin-password", "analyst1")
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#page")).to_have_attribute("data-state", "qa")
+    await expect(page.locator(".tabs a[data-page=qa]")).to_have_attribute("aria-current", "page")
+    await page.select_option("#language", "en")
+    await page.fill("#f-from", str(DAY))
+    await page.fill("#f-to", str(DAY + timedelta(days=1)))
+    await page.select_option("#f-region", "UZ-SA")
+    await expect(page.locator("#f-operator")).to_be_visible()  # the calls' filters
+    await page.focus("#f-to")
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#qa-scope")).to_contain_text("Samarkand")
+    total = page.locator("#qa-total")
+    # e1 100, e3 0 (critical), e4 97.5 are Samarkand's; e2 (Tashkent) is not.
+    await expect(total.locator("[data-kpi=evaluations] dd")).to_have_text("3")
+    await expect(total.locator("[data-kpi=mean_score] dd")).to_have_text("65.83")
+    await expect(total.locator("[data-kpi=critical_failures] dd")).to_have_text("1")
+    await expect(page.locator("#qa-levels li")).to_have_count(2)  # high 2, non-compliant 1
+    await expect(page.locator("#qa-rows tbody tr")).to_have_count(2)  # two days
+    await expect(page.locator("#qa-chart rect.s-answered")).to_have_count(2)
+    operators = page.locator("#qa-operators tbody tr")
+    await expect(operators).to_have_count(2)
+    await expect(operators.first).to_contain_text("Dilnoza Karimova")
+    await expect(page.locator("#qa-queues tbody tr")).to_have_count(1)
+    await _shot(page, "08-qa-scores")
+    found = await violations(page)
+    name, content = await downloaded(page, "#qa-scores-xlsx")
+    assert name == f"qa-scores-{DAY}-{DAY + timedelta(days=1)}.xlsx"
+    assert sheets(content) == ["Periods", "Operators", "Queues"]
+    name, content = await downloaded(page, "#qa-scores-csv-operators")
+    assert [(r["operator"], r["evaluations"]) for r in csv_rows(content)] == [
+        ("operator1", "2"),
+        ("operator2", "1"),
+    ]
+    await page.select_option("#language", "ru")
+    await expect(total.locator("[data-kpi=mean_score] dt")).to_have_text("Средний балл")
+    await expect(total.locator("[data-kpi=mean_score] dd")).to_have_text("65,83")
+    await page.keyboard.press("Alt+4")
+    await expect(page.locator("#page")).to_have_attribute("data-state", "calls")
+    await page.keyboard.press("Alt+5")
+    await expect(page.locator("#page")).to_have_attribute("data-state", "qa")
+    assert found == []
     assert page.errors == []  # type: ignore[attr-defined]

@@ -36,6 +36,7 @@ BUILT = {
         "tasks", "attempts", "reached", "refused", "unreachable", "open", "success_rate",
         "first_mean", "first_p90", "within_target",
     ],
+    "qa": ["evaluations", "mean_score", "min_score", "max_score", "critical_failures"],
     "wt": [
         "signed_in_s", "available_s", "talking_s", "wrap_up_s", "on_break_s", "breaks", "answered",
         "completed", "missed_offers", "declined",

@@ -66,7 +66,24 @@ CALLS = [
 
 
 async def scored(api: Api, engine: AsyncEngine) -> dict[str, uuid.UUID]:
-    """The calls with their cards (the first routed to the ambulance), then their evaluations."""
+    """The calls with their cards, then their evaluations."""
+    ids = await stored(engine)
+    calibration = check(
+        await api.post(
+            "/api/v1/qa/calibrations",
+            user="qa1",
+            json={"title": "c", "call_ids": [str(ids["e5"])], "scorecard": "ace"},
+        ),
+        201,
+    )
+    for spec in CALLS:
+        extra = {} if spec.official else {"calibration_id": calibration["id"]}
+        await evaluate(api, ids[spec.name], spec.misses, **extra)
+    return ids
+
+
+async def stored(engine: AsyncEngine) -> dict[str, uuid.UUID]:
+    """The calls with their cards (the first routed to the ambulance); their ids by name."""
     ids: dict[str, uuid.UUID] = {}
     async with AsyncSession(engine) as session:
         for n, spec in enumerate(CALLS):
@@ -101,17 +118,6 @@ async def scored(api: Api, engine: AsyncEngine) -> dict[str, uuid.UUID]:
                     )
                 )  # fmt: skip
         await session.commit()
-    calibration = check(
-        await api.post(
-            "/api/v1/qa/calibrations",
-            user="qa1",
-            json={"title": "c", "call_ids": [str(ids["e5"])], "scorecard": "ace"},
-        ),
-        201,
-    )
-    for spec in CALLS:
-        extra = {} if spec.official else {"calibration_id": calibration["id"]}
-        await evaluate(api, ids[spec.name], spec.misses, **extra)
     return ids
 
 
