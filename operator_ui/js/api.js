@@ -1,3 +1,4 @@
+// @ts-check
 // HTTP to the dispatch server: JSON in and out, the bearer token, errors with the server's text
 // (in the interface language where the refusal names its sentence: detail_code, or its code).
 
@@ -6,6 +7,11 @@ import { said } from "./i18n.js";
 const TOKEN_KEY = "dispatch112.token";
 
 export class ApiError extends Error {
+  /**
+   * @param {number} status  the HTTP status
+   * @param {string} detail  the server's own words
+   * @param {?{detail_code?: string, code?: string, detail_params?: object}} [body]  the refusal
+   */
   constructor(status, detail, body = null) {
     const spoken = body ? said(detail, body.detail_code || body.code, body.detail_params) : detail;
     super(spoken);
@@ -14,6 +20,12 @@ export class ApiError extends Error {
     this.english = detail; // the server's own words
     this.body = body; // the whole refusal: code, and reasons and warnings of a card
   }
+}
+
+/** What went wrong, in words for the person: a refusal as the interface says it, else the
+ * error's message (whatever was thrown). */
+export function errorText(error) {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** The token of this browser tab's session (kept across a reload, not across tabs). */
@@ -36,8 +48,15 @@ export async function signIn(username, password) {
   return data;
 }
 
-/** Call the API: api("PATCH", "/cards/ID", {json, ifMatch}) → parsed JSON (or null). */
+/**
+ * Call the API: api("PATCH", "/cards/ID", {json, ifMatch}) → parsed JSON (or null).
+ * @param {string} method
+ * @param {string} path  under /api/v1
+ * @param {{json?: unknown, ifMatch?: string | number | null}} [options]  a body, a version
+ * @returns {Promise<any>}
+ */
 export async function api(method, path, { json, ifMatch } = {}) {
+  /** @type {Record<string, string>} */
   const headers = { Accept: "application/json" };
   const current = token();
   if (current) headers.Authorization = `Bearer ${current}`;

@@ -1,12 +1,17 @@
+// @ts-check
 // One modal dialog for break reasons, routing, escalation, closing and help. Enter confirms,
 // Escape cancels; an error from the server stays in the dialog so nothing is lost. A dialog may
 // ask a second question on top of itself (askConfirm): Enter confirms it, Escape goes back.
 
+import { errorText } from "./api.js";
 import { h } from "./dom.js";
 import { t } from "./i18n.js";
 
-const dialog = () => document.getElementById("dialog");
+const dialog = () => /** @type {HTMLDialogElement} */ (document.getElementById("dialog"));
+const confirmButton = () => /** @type {HTMLButtonElement} */ (document.getElementById("dialog-confirm"));
+/** @type {?() => unknown} */
 let pending = null;
+/** @type {?(yes: boolean) => void} */
 let asking = null; // the open question's answer: resolve(true | false)
 
 /** Thrown by a dialog's ``onConfirm`` to stay open without an error (the person went back). */
@@ -14,7 +19,10 @@ export class StayOpen extends Error {}
 
 /**
  * Open the dialog: ``fill(body)`` builds the content; ``onConfirm()`` runs on Enter or the
- * confirm button and closes the dialog unless it throws (its message is shown).
+ * confirm button and closes the dialog unless it throws (its message is shown). Without
+ * ``onConfirm`` (a dialog only to read: ``hideConfirm``), Enter closes it.
+ * @param {{title: string, fill: (body: HTMLElement) => void, onConfirm?: () => unknown,
+ *   confirmLabel?: string, hideConfirm?: boolean, name?: string}} options
  */
 export function openDialog({ title, fill, onConfirm, confirmLabel = "confirm", hideConfirm = false, name = "" }) {
   const box = dialog();
@@ -25,14 +33,14 @@ export function openDialog({ title, fill, onConfirm, confirmLabel = "confirm", h
   body.replaceChildren();
   fill(body);
   document.getElementById("dialog-error").textContent = "";
-  const confirm = document.getElementById("dialog-confirm");
+  const confirm = confirmButton();
   confirm.textContent = t(confirmLabel);
   confirm.hidden = hideConfirm;
   confirm.disabled = false;
   document.getElementById("dialog-cancel").textContent = t(hideConfirm ? "close" : "cancel");
   pending = onConfirm;
   box.showModal();
-  const first = body.querySelector("input:not([type=hidden]), select, textarea");
+  const first = /** @type {?HTMLElement} */ (body.querySelector("input:not([type=hidden]), select, textarea"));
   (first || confirm).focus();
 }
 
@@ -54,10 +62,11 @@ export function escapeDialog() {
   return true;
 }
 
+/** @returns {HTMLDialogElement} */
 function questionBox() {
-  let box = document.getElementById("question");
-  if (box) return box;
-  box = h("dialog", { id: "question", class: "dialog question", "aria-labelledby": "question-title", "aria-describedby": "question-text" },
+  const open = /** @type {?HTMLDialogElement} */ (document.getElementById("question"));
+  if (open) return open;
+  const box = h("dialog", { id: "question", class: "dialog question", "aria-labelledby": "question-title", "aria-describedby": "question-text" },
     h("form", { method: "dialog", id: "question-form" },
       h("h2", { id: "question-title" }),
       h("p", { id: "question-text" }),
@@ -77,11 +86,12 @@ function questionBox() {
   return box;
 }
 
+/** @param {boolean} yes */
 function answer(yes) {
   if (!asking) return;
   const resolve = asking;
   asking = null;
-  const box = document.getElementById("question");
+  const box = /** @type {?HTMLDialogElement} */ (document.getElementById("question"));
   if (box?.open) box.close();
   resolve(yes);
 }
@@ -89,6 +99,8 @@ function answer(yes) {
 /**
  * Ask on top of the open dialog: ``text`` with a confirm and a back button. Resolves true on
  * Enter or confirm (the focus starts on confirm), false on Escape or back.
+ * @param {{title: string, text: string, confirmLabel?: string, backLabel?: string, name?: string}} question
+ * @returns {Promise<boolean>}
  */
 export function askConfirm({ title, text, confirmLabel = "confirm", backLabel = "back", name = "" }) {
   answer(false);
@@ -98,25 +110,28 @@ export function askConfirm({ title, text, confirmLabel = "confirm", backLabel = 
   document.getElementById("question-text").textContent = text;
   document.getElementById("question-confirm").textContent = t(confirmLabel);
   document.getElementById("question-back").textContent = t(backLabel);
-  const answered = new Promise((resolve) => (asking = resolve));
+  /** @type {Promise<boolean>} */
+  const answered = new Promise((resolve) => {
+    asking = resolve;
+  });
   box.showModal();
   document.getElementById("question-confirm").focus();
   return answered;
 }
 
 export function installDialog() {
-  const form = document.getElementById("dialog-form");
+  const form = /** @type {HTMLFormElement} */ (document.getElementById("dialog-form"));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (!pending) return closeDialog();
-    const confirm = document.getElementById("dialog-confirm");
+    const confirm = confirmButton();
     confirm.disabled = true;
     try {
       await pending();
       closeDialog();
     } catch (error) {
       if (!(error instanceof StayOpen)) {
-        document.getElementById("dialog-error").textContent = error.detail || error.message;
+        document.getElementById("dialog-error").textContent = errorText(error);
       }
     } finally {
       confirm.disabled = false;

@@ -1,9 +1,17 @@
+// @ts-check
 // DOM helpers the operator and supervisor consoles share: elements built from data (text only,
 // never HTML from data), the toast and the connection badge.
 
 import { t } from "./i18n.js";
 
-/** An element: h("td", {class: "x", text: "…", dataset: {key: "…"}, onclick}, ...children). */
+/**
+ * An element: h("td", {class: "x", text: "…", dataset: {key: "…"}, onclick}, ...children).
+ * @template {string} K
+ * @param {K} tag
+ * @param {Record<string, any>} [attributes]
+ * @param {...(Node | string | null | undefined)} children
+ * @returns {K extends keyof HTMLElementTagNameMap ? HTMLElementTagNameMap[K] : HTMLElement}
+ */
 export function h(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(attributes)) {
@@ -15,7 +23,7 @@ export function h(tag, attributes = {}, ...children) {
     else node.setAttribute(key, value === true ? "" : value);
   }
   node.append(...children.filter((child) => child !== null && child !== undefined));
-  return node;
+  return /** @type {any} */ (node);
 }
 
 let toastTimer = null;

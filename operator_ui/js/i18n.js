@@ -1,3 +1,4 @@
+// @ts-check
 // Interface texts in Uzbek (Latin), Russian and English (one file each under texts/). Names of
 // incident types, hazards, services and places come from the server in the three languages.
 // Shared with the supervisor console, which adds its own texts on top (addTexts).
@@ -116,6 +117,7 @@ export function locale() {
  * out by hand (dd.mm.yyyy hh:mm): Debian's Chromium has no Uzbek locale data. */
 export function dateTime(iso) {
   if (!iso) return "";
+  /** @type {Intl.DateTimeFormatOptions} */
   const options = {
     timeZone: ZONE, day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
   };
@@ -145,8 +147,8 @@ export function percentage(value, digits = 1) {
   if (value === null || value === undefined || Number.isNaN(Number(value))) return "—";
   const parts = numbers({ style: "percent", maximumFractionDigits: digits }).formatToParts(Number(value) / 100);
   // Uzbek puts no space before the sign (80,9%) where ru-RU, standing in for it, does.
-  const uz = current === "uz" && !UZ_DATA;
-  return parts.filter((part, i) => !(uz && part.type === "literal" && parts[i + 1]?.type === "percentSign"))
+  const uzbek = current === "uz" && !UZ_DATA;
+  return parts.filter((part, i) => !(uzbek && part.type === "literal" && parts[i + 1]?.type === "percentSign"))
     .map((part) => part.value).join("");
 }
 
@@ -185,13 +187,19 @@ export function hhmm(iso) {
   return iso ? TIME.format(new Date(iso)) : "";
 }
 
-/** Put the texts into every element marked data-t (text) or data-t-placeholder. */
+/**
+ * Put the texts into every element marked data-t (text), data-t-placeholder (a field's),
+ * data-t-title or data-t-label (aria-label).
+ * @param {ParentNode} [root]
+ */
 export function translatePage(root = document) {
-  for (const el of root.querySelectorAll("[data-t]")) el.textContent = t(el.dataset.t);
-  for (const el of root.querySelectorAll("[data-t-placeholder]")) {
-    el.placeholder = t(el.dataset.tPlaceholder);
+  /** @type {(selector: string) => NodeListOf<HTMLElement>} */
+  const marked = (selector) => root.querySelectorAll(selector);
+  for (const el of marked("[data-t]")) el.textContent = t(el.dataset.t);
+  for (const el of marked("[data-t-placeholder]")) {
+    /** @type {HTMLInputElement | HTMLTextAreaElement} */ (el).placeholder = t(el.dataset.tPlaceholder);
   }
-  for (const el of root.querySelectorAll("[data-t-title]")) el.title = t(el.dataset.tTitle);
-  for (const el of root.querySelectorAll("[data-t-label]")) el.setAttribute("aria-label", t(el.dataset.tLabel));
+  for (const el of marked("[data-t-title]")) el.title = t(el.dataset.tTitle);
+  for (const el of marked("[data-t-label]")) el.setAttribute("aria-label", t(el.dataset.tLabel));
   document.title = t("app_title");
 }

@@ -1,3 +1,4 @@
+// @ts-check
 // Signing in and out, the same in the operator, supervisor and QA consoles: the sign-in form,
 // the session token (api.js), who is signed in (/auth/me), the interface language (the
 // account's own, switchable and remembered per user) and signing out. Each console passes
@@ -8,12 +9,14 @@
 // #signout-button. The larger-text setting is this browser's (the person at this desk), kept
 // in localStorage like the language.
 
-import { api, setToken, signIn, token } from "./api.js";
+import { api, errorText, setToken, signIn, token } from "./api.js";
 import { LANGUAGE_NAMES, LANGUAGES, language, setLanguage, t, translatePage } from "./i18n.js";
 
 const LANGUAGE_KEY = "dispatch112.language";
 const LARGE_TEXT_KEY = "dispatch112.largeText";
 const $ = (id) => document.getElementById(id);
+const input = (id) => /** @type {HTMLInputElement} */ ($(id));
+const languageChoice = () => /** @type {HTMLSelectElement} */ ($("language"));
 
 /** The language ``username`` chose last in this browser (null if none). */
 function savedLanguage(username) {
@@ -29,6 +32,9 @@ function savedLanguage(username) {
  * - ``leave()``: on every sign-out, before the sign-in form shows (stop the stream, forget);
  * - ``leaving()``: when the person presses sign-out, before signing out (e.g. leave the queue);
  * - ``signingIn()``: in the sign-in's own key press or click (e.g. allow sound).
+ * @param {{screen?: string, refuse?: (me: any) => string, load?: (me: any) => unknown,
+ *   enter?: (me: any) => unknown, relabel?: () => void, leave?: () => void,
+ *   leaving?: () => unknown, signingIn?: () => void}} [options]
  */
 export function createSession({ screen = "console", ...hooks } = {}) {
   const session = {
@@ -47,7 +53,7 @@ export function createSession({ screen = "console", ...hooks } = {}) {
         await hooks.leaving?.();
         session.signOut();
       });
-      $("language").addEventListener("change", () => session.switchLanguage($("language").value));
+      $("language").addEventListener("change", () => session.switchLanguage(languageChoice().value));
       window.addEventListener("signed-out", () => session.signOut());
       if (token()) await enter();
       else showSignIn();
@@ -69,7 +75,7 @@ export function createSession({ screen = "console", ...hooks } = {}) {
         if (session.me) localStorage.setItem(`${LANGUAGE_KEY}.${session.me.username}`, language());
       }
       translatePage();
-      $("language").value = language();
+      languageChoice().value = language();
       if (session.me && !$(screen).hidden) hooks.relabel?.();
     },
 
@@ -94,7 +100,7 @@ export function createSession({ screen = "console", ...hooks } = {}) {
 
   function languageChoices() {
     $("language").replaceChildren(...LANGUAGES.map((code) => new Option(LANGUAGE_NAMES[code], code)));
-    $("language").value = language();
+    languageChoice().value = language();
     $("signin-languages").replaceChildren(...LANGUAGES.map((code) => {
       const button = document.createElement("button");
       button.type = "button";
@@ -116,11 +122,11 @@ export function createSession({ screen = "console", ...hooks } = {}) {
     hooks.signingIn?.();
     $("signin-error").textContent = "";
     try {
-      await signIn($("signin-username").value.trim(), $("signin-password").value);
-      $("signin-password").value = "";
+      await signIn(input("signin-username").value.trim(), input("signin-password").value);
+      input("signin-password").value = "";
       await enter();
     } catch (error) {
-      $("signin-error").textContent = `${t("sign_in_failed")}: ${error.detail || error.message}`;
+      $("signin-error").textContent = `${t("sign_in_failed")}: ${errorText(error)}`;
     }
   }
 

@@ -1,3 +1,4 @@
+// @ts-check
 // The console stream (/ws/operator): snapshot, then deltas in sequence; a gap asks for a new
 // snapshot; heartbeats keep the operator in rotation; a lost connection comes back with backoff.
 

@@ -1,3 +1,4 @@
+// @ts-check
 // The protocol editor: sign in (methodologists edit, supervisors read), the protocols with every
 // version and its status, one version opened (#<version id>, kept over a reload) with its
 // definition readably and, for a draft, as JSON to edit, and the moves of a version: save,
@@ -5,7 +6,7 @@
 // Signing in, HTTP and the texts are the operator console's modules (session.js, api.js,
 // i18n.js with these texts added); the DOM helpers are the QA pages' (dom.js).
 
-import { api } from "/operator/js/api.js";
+import { api, errorText } from "/operator/js/api.js";
 import { addTexts, t } from "/operator/js/i18n.js";
 import { installShortcuts, shortcutTable } from "/operator/js/keys.js";
 import { createSession } from "/operator/js/session.js";
@@ -28,6 +29,7 @@ const app = {
   toastTimer: null,
 };
 window.dispatchProtocols = app; // for the browser tests and support staff in devtools
+const help = () => /** @type {HTMLDialogElement} */ ($("help"));
 
 // The editor's keys (Alt+letter works while typing in a field; "?" only outside fields); no
 // key does two things. Keys that act where the focus is are listed in the help after them.
@@ -64,7 +66,7 @@ const session = createSession({
     app.open = null;
     app.editor = { text: "", dirty: false };
     $("protocol-list").replaceChildren();
-    if ($("help").open) $("help").close();
+    if (help().open) help().close();
   },
 });
 app.session = session;
@@ -88,7 +90,7 @@ async function loadList() {
       code, versions: await api("GET", `/protocols/${encodeURIComponent(code)}/versions`),
     })));
   } catch (error) {
-    $("protocols-error").textContent = error.detail || error.message;
+    $("protocols-error").textContent = errorText(error);
   }
   drawList(app.protocols, app.open?.id);
 }
@@ -105,7 +107,7 @@ async function openVersion(id) {
   } catch (error) {
     app.open = null;
     redraw();
-    $("version").append(h("p", { className: "error", role: "alert" }, error.detail || error.message));
+    $("version").append(h("p", { className: "error", role: "alert" }, errorText(error)));
     return;
   }
   app.editor = { text: JSON.stringify(app.open.definition, null, 2), dirty: false };
@@ -157,7 +159,7 @@ async function start() {
   });
   $("protocol-list").addEventListener("click", guardLeaving);
   installShortcuts({
-    focusList: () => (document.querySelector("#protocol-list a[aria-current=true]")
+    focusList: () => /** @type {?HTMLElement} */ (document.querySelector("#protocol-list a[aria-current=true]")
       || document.querySelector("#protocol-list a"))?.focus(),
     focusJson: () => $("definition")?.focus(),
     saveDraft: () => {
@@ -168,17 +170,17 @@ async function start() {
     help: showHelp,
   }, SHORTCUTS);
   $("help-button").addEventListener("click", showHelp);
-  $("help-close").addEventListener("click", () => $("help").close());
-  $("help").addEventListener("close", () => app.helpOpener?.focus());
+  $("help-close").addEventListener("click", () => help().close());
+  help().addEventListener("close", () => app.helpOpener?.focus());
   await session.start();
 }
 
 /** The keys, in the interface language; the focus goes back where it was on closing. */
 function showHelp() {
-  if (!session.me || $("help").open) return;
+  if (!session.me || help().open) return;
   app.helpOpener = document.activeElement;
   $("help-body").replaceChildren(shortcutTable(SHORTCUTS, FOCUSED));
-  $("help").showModal();
+  help().showModal();
   $("help-close").focus();
 }
 

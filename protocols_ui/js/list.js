@@ -1,3 +1,4 @@
+// @ts-check
 // The protocols and every version of each: its status, who moved it last and when; a DRAFT
 // badge on a protocol no one has approved yet (the consoles walk its draft, badged likewise).
 // Each version is a link (#<version id>): Tab to it, Enter opens it.

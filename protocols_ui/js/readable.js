@@ -1,3 +1,4 @@
+// @ts-check
 // A protocol's definition as a person reads it: what it is for and the guidance it follows, each
 // question with its answers and where each answer leads, each instruction with its timer, and
 // the determinants with the priority and services they propose. The texts in one of the four
@@ -56,6 +57,7 @@ function answerOf(answer, language) {
 
 function timerOf(timer, language) {
   if (!timer) return null;
+  /** @type {(Node | string)[]} */
   const parts = [h("span", { className: "label" }, `${t(`timer_${timer.kind}`)}: `)];
   const said = [];
   if (timer.rate_per_min) said.push(t("rate_per_min", { rate: timer.rate_per_min }));

@@ -1,3 +1,4 @@
+// @ts-check
 // One protocol version: who made it and when, where it stands, what a methodologist may do with
 // it now, its definition as JSON (a textarea for a draft) and readably.
 //
@@ -7,7 +8,7 @@
 // New version from this starts the next draft from one (refused while one is open).
 // Supervisors read everything and change nothing.
 
-import { api } from "/operator/js/api.js";
+import { api, errorText } from "/operator/js/api.js";
 import { dateTime, language as uiLanguage, t } from "/operator/js/i18n.js";
 import { $, h } from "/qa/js/dom.js";
 import { readable } from "./readable.js";
@@ -158,18 +159,18 @@ function textLanguage(ctx, language) {
 
 /** Save the draft's JSON: nothing is sent unless it parses; a refusal keeps what was typed. */
 export async function save(ctx, row) {
-  const area = $("definition");
+  const area = /** @type {?HTMLTextAreaElement} */ ($("definition"));
   if (!area) return;
   let definition;
   try {
     definition = JSON.parse(area.value);
   } catch (error) {
-    return refuseDefinition(t("json_invalid", { error: error.message }));
+    return refuseDefinition(t("json_invalid", { error: errorText(error) }));
   }
   try {
     await api("PUT", `/protocol-versions/${row.id}`, { json: definition });
   } catch (error) {
-    return refuseDefinition(t("refused_definition", { detail: error.detail || error.message }));
+    return refuseDefinition(t("refused_definition", { detail: errorText(error) }));
   }
   ctx.app.editor.dirty = false;
   await ctx.reopen(row.id, t("saved"));
@@ -188,7 +189,7 @@ async function act(ctx, row, call, done) {
   try {
     await call();
   } catch (error) {
-    say("action-message", error.detail || error.message);
+    say("action-message", errorText(error));
     return;
   }
   await ctx.reopen(row.id, done);
@@ -208,7 +209,7 @@ function approve(ctx, row) {
 }
 
 function returnWithNote(ctx, row) {
-  const note = $("review-note").value.trim();
+  const note = /** @type {HTMLTextAreaElement} */ ($("review-note")).value.trim();
   if (!note) {
     say("note-error", t("note_required"));
     $("review-note").setAttribute("aria-invalid", "true");
@@ -226,7 +227,7 @@ async function newVersion(ctx, row) {
   try {
     made = await api("POST", "/protocols", { json: row.definition });
   } catch (error) {
-    say("action-message", error.detail || error.message);
+    say("action-message", errorText(error));
     return;
   }
   await ctx.reopen(made.id, t("new_version_made", { version: made.version }));

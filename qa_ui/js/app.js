@@ -1,7 +1,9 @@
+// @ts-check
 // The QA pages: sign in (role qa), then plans, scoring a call, calibration and reports.
 // Signing in, HTTP and the texts are the operator console's modules (session.js, api.js,
 // i18n.js with the QA texts added).
 
+import { errorText } from "/operator/js/api.js";
 import { addTexts, t } from "/operator/js/i18n.js";
 import { installShortcuts } from "/operator/js/keys.js";
 import { createSession } from "/operator/js/session.js";
@@ -67,6 +69,7 @@ async function route() {
   const [name, arg] = path.split("/");
   const show = PAGES[name] || PAGES.plans;
   for (const link of document.querySelectorAll(".tabs a")) {
+    if (!(link instanceof HTMLElement)) continue;
     const current = link.dataset.page === name || (name === "plan" && link.dataset.page === "plans");
     link.setAttribute("aria-current", current ? "page" : "false");
   }
@@ -74,7 +77,7 @@ async function route() {
   try {
     await show(arg, new URLSearchParams(search || ""));
   } catch (error) {
-    $("page").replaceChildren(h("p", { className: "error", role: "alert" }, error.detail || error.message));
+    $("page").replaceChildren(h("p", { className: "error", role: "alert" }, errorText(error)));
   }
 }
 

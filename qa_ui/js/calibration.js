@@ -1,8 +1,9 @@
+// @ts-check
 // Calibration: several specialists score the same calls; the report shows how far their scores
 // spread and their agreement per item (Cohen's kappa), disagreements flagged. Specialists by
 // full name, items and sections by title in the interface language, numbers in its locale.
 
-import { api } from "/operator/js/api.js";
+import { api, errorText } from "/operator/js/api.js";
 import { h, num, percent, table } from "./dom.js";
 import { language, plural, t } from "/operator/js/i18n.js";
 
@@ -40,7 +41,7 @@ function sessionForm(ctx) {
         } });
         ctx.go(`#calibration/${session.id}`);
       } catch (failure) {
-        error.textContent = failure.detail || failure.message;
+        error.textContent = errorText(failure);
       }
     },
   },

@@ -1,3 +1,4 @@
+// @ts-check
 // Small DOM helpers: build elements from data with textContent only (never HTML from data).
 
 import { language, percentage } from "/operator/js/i18n.js";
@@ -5,7 +6,15 @@ import { language, percentage } from "/operator/js/i18n.js";
 /** The element with this id. */
 export const $ = (id) => document.getElementById(id);
 
-/** h("td", {className: "x", dataset: {id}}, "text", child, ...) → a new element. */
+/**
+ * h("td", {className: "x", dataset: {id}}, "text", child, ...) → a new element (children: nodes,
+ * text, numbers, arrays of them; null, undefined and false left out).
+ * @template {string} K
+ * @param {K} tag
+ * @param {Record<string, any>} [props]
+ * @param {...any} children
+ * @returns {K extends keyof HTMLElementTagNameMap ? HTMLElementTagNameMap[K] : HTMLElement}
+ */
 export function h(tag, props = {}, ...children) {
   const el = document.createElement(tag);
   for (const [key, value] of Object.entries(props || {})) {
@@ -19,7 +28,7 @@ export function h(tag, props = {}, ...children) {
     if (child === null || child === undefined || child === false) continue;
     el.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
-  return el;
+  return /** @type {any} */ (el);
 }
 
 /** Replace an element's children, leaving out null, undefined and false. */

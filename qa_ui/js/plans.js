@@ -1,8 +1,9 @@
+// @ts-check
 // Sampling plans: make one for a day or a week, see its calls and why each was chosen.
 // People, incident types, channels and strata are shown by name (the server's, in the
 // interface language); dates and numbers in its locale.
 
-import { api } from "/operator/js/api.js";
+import { api, errorText } from "/operator/js/api.js";
 import { day, h, num, percent, stamp, table, today } from "./dom.js";
 import { language, plural, t } from "/operator/js/i18n.js";
 
@@ -27,10 +28,10 @@ export async function showPlans(ctx, planId) {
 
 function planForm(ctx) {
   const field = (key, input) => h("label", {}, h("span", {}, t(key)), input);
-  const day = today();
+  const now = today();
   const inputs = {
-    date_from: h("input", { type: "date", id: "plan-from", value: day, required: true }),
-    date_to: h("input", { type: "date", id: "plan-to", value: day, required: true }),
+    date_from: h("input", { type: "date", id: "plan-from", value: now, required: true }),
+    date_to: h("input", { type: "date", id: "plan-to", value: now, required: true }),
     share: h("input", { type: "number", id: "plan-share", value: "2", min: "0.1", max: "100", step: "0.1" }),
     min_per_operator: h("input", { type: "number", id: "plan-min-operator", value: "1", min: "0", max: "1000" }),
     min_per_stratum: h("input", { type: "number", id: "plan-min-stratum", value: "0", min: "0", max: "1000" }),
@@ -56,7 +57,7 @@ function planForm(ctx) {
         ctx.toast(plural("plan_made", plan.chosen));
         ctx.go(`#plan/${plan.id}`);
       } catch (failure) {
-        error.textContent = failure.detail || failure.message;
+        error.textContent = errorText(failure);
       }
     },
   },

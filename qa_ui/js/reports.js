@@ -1,8 +1,9 @@
+// @ts-check
 // Reports: per operator and shift, weekly trend, most frequent errors, exports (XLSX, CSV),
 // and the training topics assigned to operators. People by full name, items by their title in
 // the interface language (the server's), dates and numbers in its locale.
 
-import { ApiError, api, token } from "/operator/js/api.js";
+import { ApiError, api, errorText, token } from "/operator/js/api.js";
 import { day, h, num, percent, table, today } from "./dom.js";
 import { language, plural, t } from "/operator/js/i18n.js";
 
@@ -27,7 +28,7 @@ export async function showReports(ctx) {
     try {
       showReport(output, await api("GET", `/qa/reports?${query()}`));
     } catch (failure) {
-      error.textContent = failure.detail || failure.message;
+      error.textContent = errorText(failure);
     }
   };
   exportsRow.append(

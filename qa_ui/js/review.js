@@ -1,10 +1,11 @@
+// @ts-check
 // Scoring a call: the recording (every play is reported to the audit log), the call, its card
 // and timeline beside the scorecard form. A second submit of one's own evaluation is a new
 // revision; the earlier ones stay. A recording that cannot be loaded says so and why, and the
 // call is scored all the same. People by full name, statuses and names in the interface
 // language, times and numbers in its locale.
 
-import { api } from "/operator/js/api.js";
+import { api, errorText } from "/operator/js/api.js";
 import { fill, h, num, stamp, table } from "./dom.js";
 import { LANGUAGE_NAMES, language, pick, t } from "/operator/js/i18n.js";
 
@@ -70,7 +71,7 @@ function recording(call) {
       plays.textContent = t("plays_recorded", { count: plays.dataset.count });
     } catch (error) {
       audio.pause();
-      plays.textContent = error.detail || error.message;
+      plays.textContent = errorText(error);
     }
   });
   panel.append(audio, failure, play, plays);
@@ -176,8 +177,11 @@ function scorecardForm(state) {
     const answers = {};
     for (const section of definition.sections) {
       for (const item of section.items) {
+        /** @type {?HTMLInputElement} */
         const chosen = form.querySelector(`input[name="answer-${item.key}"]:checked`);
-        const note = form.querySelector(`input[name="comment-${item.key}"]`).value.trim();
+        /** @type {HTMLInputElement} */
+        const noteField = form.querySelector(`input[name="comment-${item.key}"]`);
+        const note = noteField.value.trim();
         answers[item.key] = { answer: chosen ? chosen.value : "yes", comment: note || null };
       }
     }
@@ -200,7 +204,7 @@ function scorecardForm(state) {
       state.ctx.toast(t("evaluation_saved", { score: num(saved.score), level: t(`level_${saved.level}`) }));
       showResult(state, saved);
     } catch (failure) {
-      error.textContent = failure.detail || failure.message;
+      error.textContent = errorText(failure);
     }
   });
   return form;
@@ -237,7 +241,7 @@ function showResult(state, evaluation) {
               event.target.disabled = true;
               event.target.textContent = t("topic_assigned", { operator: state.who(evaluation.operator) });
             } catch (failure) {
-              state.ctx.toast(failure.detail || failure.message, "error");
+              state.ctx.toast(errorText(failure), "error");
             }
           },
         }, t("assign_topic"))))))

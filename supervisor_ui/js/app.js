@@ -1,14 +1,15 @@
+// @ts-check
 // The supervisor console: sign in, the live stream (/ws/supervisor), the floor drawn from its
 // parts, commands by keyboard, buttons and drag and drop, and the wallboard (#wallboard).
 // The stream client, API, texts, shortcuts and dialogs are the operator console's modules.
 
-import { api, token } from "../../operator/js/api.js";
-import { closeDialog, dialogOpen, escapeDialog, installDialog, openDialog } from "../../operator/js/dialogs.js";
-import { connectionStatus, toast } from "../../operator/js/dom.js";
-import { addTexts, t } from "../../operator/js/i18n.js";
-import { installShortcuts, shortcutTable } from "../../operator/js/keys.js";
-import { createSession } from "../../operator/js/session.js";
-import { Stream } from "../../operator/js/stream.js";
+import { api, token } from "/operator/js/api.js";
+import { closeDialog, dialogOpen, escapeDialog, installDialog, openDialog } from "/operator/js/dialogs.js";
+import { connectionStatus, toast } from "/operator/js/dom.js";
+import { addTexts, t } from "/operator/js/i18n.js";
+import { installShortcuts, shortcutTable } from "/operator/js/keys.js";
+import { createSession } from "/operator/js/session.js";
+import { Stream } from "/operator/js/stream.js";
 import * as commands from "./commands.js";
 import { clock, h, secondsSince } from "./dom.js";
 import { installDrag } from "./drag.js";
@@ -72,6 +73,12 @@ const app = {
 window.supervisorConsole = app; // for the browser tests and for support staff in devtools
 
 const $ = (id) => document.getElementById(id);
+/** The rows of ``node`` that ``selector`` finds (the lists' rows: <tr data-key>). */
+const rowsOf = (node, selector) => /** @type {NodeListOf<HTMLTableRowElement>} */ (node.querySelectorAll(selector));
+/** The first of them, or null. */
+const rowOf = (node, selector) => /** @type {?HTMLTableRowElement} */ (node.querySelector(selector));
+/** The row an event inside a list happened in (its target is an element of the list), or null. */
+const rowAt = (event) => /** @type {?HTMLTableRowElement} */ (event.target.closest("tr[data-key]"));
 
 // -- sign in ----------------------------------------------------------------------------------
 
@@ -183,10 +190,10 @@ function fill(list, rows) {
   const body = $(list);
   const focused = body.contains(document.activeElement) ? document.activeElement.closest("tr")?.dataset.key : null;
   body.replaceChildren(...rows);
-  for (const row of body.querySelectorAll("tr[data-key]")) {
+  for (const row of rowsOf(body, "tr[data-key]")) {
     row.classList.toggle("selected", row.dataset.key === app.selected[list]);
   }
-  if (focused) body.querySelector(`tr[data-key="${CSS.escape(focused)}"]`)?.focus();
+  if (focused) rowOf(body, `tr[data-key="${CSS.escape(focused)}"]`)?.focus();
 }
 
 function drawAlerts() {
@@ -210,11 +217,11 @@ function drawMyCall() {
 
 function tick() {
   const now = app.stream ? app.stream.now() : Date.now();
-  for (const node of document.querySelectorAll("[data-since]")) {
+  for (const node of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll("[data-since]"))) {
     node.textContent = clock(secondsSince(node.dataset.since, now));
   }
   const limit = app.parts.queues?.wait_alert_s;
-  for (const row of document.querySelectorAll("#calls tr[data-entered]")) {
+  for (const row of rowsOf(document, "#calls tr[data-entered]")) {
     const late = row.dataset.status !== "connected" && limit && secondsSince(row.dataset.entered, now) > limit;
     row.classList.toggle("late", Boolean(late));
   }
@@ -241,19 +248,18 @@ function toggleWallboard() {
 function installLists() {
   for (const list of LISTS) {
     const body = $(list);
-    body.addEventListener("focusin", (event) => choose(list, event.target.closest("tr[data-key]")));
+    body.addEventListener("focusin", (event) => choose(list, rowAt(event)));
     body.addEventListener("click", (event) => {
-      const row = event.target.closest("tr[data-key]");
-      choose(list, row);
-      const action = event.target.closest("button[data-action]");
+      choose(list, rowAt(event));
+      const action = /** @type {?HTMLButtonElement} */ (/** @type {Element} */ (event.target).closest("button[data-action]"));
       if (action) rowAction(action.dataset.action, action.dataset.key);
     });
     body.addEventListener("keydown", (event) => {
-      const row = event.target.closest("tr[data-key]");
+      const row = rowAt(event);
       if (!row || event.target !== row) return;
       if (event.key === "ArrowDown" || event.key === "ArrowUp") {
         event.preventDefault();
-        const next = event.key === "ArrowDown" ? row.nextElementSibling : row.previousElementSibling;
+        const next = /** @type {?HTMLElement} */ (event.key === "ArrowDown" ? row.nextElementSibling : row.previousElementSibling);
         next?.focus();
       } else if (event.key === "Enter") {
         event.preventDefault();
@@ -273,8 +279,8 @@ function choose(list, row) {
 
 function focusList(list) {
   const body = $(list);
-  const row = (app.selected[list] && body.querySelector(`tr[data-key="${CSS.escape(app.selected[list])}"]`)) ||
-    body.querySelector("tr[data-key]");
+  const row = (app.selected[list] && rowOf(body, `tr[data-key="${CSS.escape(app.selected[list])}"]`)) ||
+    rowOf(body, "tr[data-key]");
   if (row) row.focus();
   else app.lastList = list;
 }

@@ -1,21 +1,37 @@
+// @ts-check
 // What a supervisor does, by command (buttons, dialogs, shortcuts) and by drag and drop: move a
 // waiting call, take one over, change its priority; change an operator's state, queues and
 // skills; take and resolve escalations; re-send and re-route cards the services stall on.
 
-import { api } from "../../operator/js/api.js";
-import { field, openDialog, select } from "../../operator/js/dialogs.js";
-import { pick, said, t } from "../../operator/js/i18n.js";
+import { api } from "/operator/js/api.js";
+import { field, openDialog, select } from "/operator/js/dialogs.js";
+import { pick, said, t } from "/operator/js/i18n.js";
 import { h } from "./dom.js";
 import { flatSkills, queueName, SKILLS, skillName } from "./panels.js";
 
 const BREAK_REASONS = ["break_rest", "break_meal", "break_training", "break_technical", "break_other"];
+
+/** The value of the open dialog's field ``id`` (an input, a list to choose from, a text area). */
+function valueOf(id) {
+  return /** @type {HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement} */ (document.getElementById(id)).value;
+}
+
+/** Whether the open dialog's box (or radio button) ``id`` is ticked. */
+function ticked(id) {
+  return /** @type {HTMLInputElement} */ (document.getElementById(id)).checked;
+}
+
+/** The boxes ``selector`` finds in the open dialog. */
+function boxes(selector) {
+  return /** @type {NodeListOf<HTMLInputElement>} */ (document.querySelectorAll(selector));
+}
 
 /** Enter confirms from a text area too, as from every other field (Shift+Enter: a new line). */
 function enterConfirms(textarea) {
   textarea.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey && !event.altKey && !event.ctrlKey) {
       event.preventDefault();
-      document.getElementById("dialog-form").requestSubmit();
+      /** @type {HTMLFormElement} */ (document.getElementById("dialog-form")).requestSubmit();
     }
   });
   return textarea;
@@ -62,16 +78,16 @@ export function moveDialog(call, parts) {
         h("label", { class: "check" }, toOperator, t("to_operator")), field("operator", operator));
     },
     async onConfirm() {
-      const toQueue = document.getElementById("move-to-queue").checked;
+      const toQueue = ticked("move-to-queue");
       const where = toQueue
-        ? { queue: document.getElementById("move-queue").value }
-        : { operator: document.getElementById("move-operator").value };
+        ? { queue: valueOf("move-queue") }
+        : { operator: valueOf("move-operator") };
       await moveCall(call.call_id, where);
     },
   });
   // The field to fill is the queue (its radio is already chosen), or the operator when no other
   // queue is left; the dialog would otherwise focus the radio button above it.
-  const queue = document.getElementById("move-queue");
+  const queue = /** @type {HTMLSelectElement} */ (document.getElementById("move-queue"));
   (queue.options.length ? queue : document.getElementById("move-operator")).focus();
 }
 
@@ -95,7 +111,7 @@ export function priorityDialog(call) {
       body.append(field("priority", choose), h("p", { class: "muted", text: t("priority_hint") }));
     },
     onConfirm: () => api("POST", `/calls/${call.call_id}/priority`, {
-      json: { priority: Number(document.getElementById("priority-value").value) },
+      json: { priority: Number(valueOf("priority-value")) },
     }),
   });
 }
@@ -127,7 +143,7 @@ export function stateByDrop(operator, state) {
       reasons.id = "break-reason";
       body.append(field("break_reason", reasons));
     },
-    onConfirm: () => setState(operator.username, "on_break", document.getElementById("break-reason").value),
+    onConfirm: () => setState(operator.username, "on_break", valueOf("break-reason")),
   });
   return Promise.resolve(null);
 }
@@ -172,19 +188,20 @@ export function operatorDialog(operator, parts) {
         h("h3", { text: `${t("skills")} (${t("penalty")})` }), skills);
     },
     async onConfirm() {
-      const state = document.getElementById("operator-state").value;
+      const state = valueOf("operator-state");
       if (state) {
-        const reason = state === "on_break" ? document.getElementById("operator-break-reason").value : null;
+        const reason = state === "on_break" ? valueOf("operator-break-reason") : null;
         await setState(operator.username, state, reason);
       }
-      const every = document.getElementById("operator-every-queue").checked;
-      const chosen = [...document.querySelectorAll("#operator-queues input:checked")].map((i) => i.value);
+      const every = ticked("operator-every-queue");
+      const chosen = [...boxes("#operator-queues input:checked")].map((i) => i.value);
       const queues = every ? null : chosen.sort();
       if (JSON.stringify(queues) !== JSON.stringify(operator.queues === null ? null : [...operator.queues].sort())) {
         await setQueues(operator.username, queues);
       }
       const wanted = {};
-      for (const box of document.querySelectorAll("#operator-skills input[type=checkbox]:checked")) {
+      for (const box of boxes("#operator-skills input[type=checkbox]:checked")) {
+        /** @type {HTMLInputElement} */
         const penalty = document.querySelector(`#operator-skills input[data-penalty-for="${box.value}"]`);
         wanted[box.value] = Math.min(9, Math.max(0, Number(penalty.value) || 0));
       }
@@ -212,7 +229,7 @@ export function resolveDialog(escalation, name) {
       body.append(h("p", { class: "reason", text: reason }), field("resolution", text));
     },
     onConfirm: () => api("POST", `/escalations/${escalation.id}/resolve`, {
-      json: { resolution: document.getElementById("resolution").value.trim() },
+      json: { resolution: valueOf("resolution").trim() },
     }),
   });
 }
@@ -229,7 +246,7 @@ export function cancelCallbackDialog(task) {
       body.append(field("callback_cancel_reason", text));
     },
     onConfirm: () => api("POST", `/callbacks/${task.id}/cancel`, {
-      json: { reason: document.getElementById("cancel-reason").value.trim() },
+      json: { reason: valueOf("cancel-reason").trim() },
     }),
   });
 }
@@ -251,7 +268,7 @@ export function rerouteDialog(item, services) {
           h("label", { class: "check" }, h("input", { type: "checkbox", value: s.code }), `${s.code} — ${pick(s.names)}`))));
     },
     async onConfirm() {
-      const chosen = [...document.querySelectorAll("#reroute-services input:checked")].map((i) => i.value);
+      const chosen = [...boxes("#reroute-services input:checked")].map((i) => i.value);
       if (!chosen.length) throw new Error(t("choose_service"));
       await api("POST", `/cards/${item.card_id}/reroute`, { json: { services: chosen } });
     },

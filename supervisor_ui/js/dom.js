@@ -1,6 +1,7 @@
+// @ts-check
 // Small DOM helpers of the supervisor console (elements: the operator console's ``h``).
 
-import { h } from "../../operator/js/dom.js";
+import { h } from "/operator/js/dom.js";
 
 export { h };
 

@@ -1,3 +1,4 @@
+// @ts-check
 // Drag and drop on the supervisor console (HTML5, delegated on the document, so panels redrawn
 // by the stream keep working). What can go where:
 //   a waiting call (data-drag="call")     → a queue row or an operator row: move it there
@@ -37,7 +38,7 @@ function clearHighlight() {
 export function installDrag({ onDrop, onDragging }) {
   document.addEventListener("dragstart", (event) => {
     const source = event.target instanceof Element ? event.target.closest("[data-drag]") : null;
-    if (!source) return;
+    if (!(source instanceof HTMLElement)) return;
     current = { kind: source.dataset.drag, key: source.dataset.key || source.dataset.skill };
     event.dataTransfer.setData(TYPE, JSON.stringify(current));
     event.dataTransfer.setData("text/plain", current.key);

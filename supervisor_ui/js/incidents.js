@@ -1,9 +1,10 @@
+// @ts-check
 // Incidents with their calls (issue 23): the incidents of several calls changed in the last 12
 // hours (GET /incidents), asked every 15 s while the console is open; each row names the
 // incident's head card, its type and address, and every card (call) that is part of it.
 
-import { api } from "../../operator/js/api.js";
-import { hhmm, pick, plural, t } from "../../operator/js/i18n.js";
+import { api } from "/operator/js/api.js";
+import { hhmm, pick, plural, t } from "/operator/js/i18n.js";
 import { h } from "./dom.js";
 
 const EVERY_MS = 15000;
@@ -67,5 +68,5 @@ export function drawIncidents() {
 
 /** Alt+7: to the first incident. */
 export function focusIncidents() {
-  document.querySelector("#incidents tr[data-key]")?.focus();
+  /** @type {?HTMLTableRowElement} */ (document.querySelector("#incidents tr[data-key]"))?.focus();
 }

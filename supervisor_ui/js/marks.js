@@ -1,12 +1,13 @@
+// @ts-check
 // Caller marks: the supervisor lists the numbers marked now, marks one (repeat nuisance caller,
 // with a reason and an expiry of at most 90 days; or needing special handling, e.g. a deaf
 // caller who texts) and revokes a mark. A mark only warns the operator who takes a call from
 // the number; it never blocks a call or lowers its priority. One dialog, Alt+K or the button.
 
-import { api } from "../../operator/js/api.js";
-import { field, openDialog, select, StayOpen } from "../../operator/js/dialogs.js";
-import { toast } from "../../operator/js/dom.js";
-import { dateTime, t } from "../../operator/js/i18n.js";
+import { api, errorText } from "/operator/js/api.js";
+import { field, openDialog, select, StayOpen } from "/operator/js/dialogs.js";
+import { toast } from "/operator/js/dom.js";
+import { dateTime, t } from "/operator/js/i18n.js";
 import { h } from "./dom.js";
 
 const KINDS = ["nuisance", "special_handling"];
@@ -84,7 +85,7 @@ async function revoke(mark) {
     toast(t("caller_mark_revoked", { number: mark.number }));
     await marksDialog();
   } catch (error) {
-    document.getElementById("dialog-error").textContent = error.detail || error.message;
+    document.getElementById("dialog-error").textContent = errorText(error);
   }
 }
 
@@ -127,7 +128,7 @@ export async function marksDialog() {
         marksTable(marks));
     },
     async onConfirm() {
-      const value = (id) => document.getElementById(id).value.trim();
+      const value = (id) => /** @type {HTMLInputElement | HTMLSelectElement} */ (document.getElementById(id)).value.trim();
       const created = await api("POST", "/caller-marks", {
         json: {
           number: value("mark-number"),

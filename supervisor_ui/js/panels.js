@@ -1,7 +1,8 @@
+// @ts-check
 // The supervisor console's panels, each drawn whole from the stream's parts. Rows carry
 // data-key (what they show), data-drag (what can be dragged) and data-drop (what they take).
 
-import { hhmm, languageName, named, number, percentage as percent, pick, plural, queueTitle, said, t } from "../../operator/js/i18n.js";
+import { hhmm, languageName, named, number, percentage as percent, pick, plural, queueTitle, said, t } from "/operator/js/i18n.js";
 import { clock, h, since } from "./dom.js";
 
 export const SKILLS = [
@@ -48,9 +49,9 @@ function callerOf(parts, callId) {
 
 /** The service level a caller lives: the callers still waiting past the target count as
  * missed (``percent_with_waiting``); the answered-only figure where that is not given. */
-function honest(level) {
-  if (!level) return null;
-  return level.percent_with_waiting ?? level.percent;
+function honest(target) {
+  if (!target) return null;
+  return target.percent_with_waiting ?? target.percent;
 }
 
 /** The first service-level target of a period: "85% / 90%" ("85 % / 90 %" in Russian), marked

@@ -1,13 +1,14 @@
+// @ts-check
 // The roster: who is missing or late now against the plan, tomorrow's forecast against the
 // roster (calls per half-hour, operators needed, rostered, the gap; bars and a table), the
 // shifts of today and tomorrow (each deletable), a shift added by its form, and a roster file
 // imported (CSV or XLSX; a refused file lists each bad row's line and reason, nothing stored).
 // One dialog, Alt+O or the button; every part reachable by Tab, Escape closes.
 
-import { api, token } from "../../operator/js/api.js";
-import { field, openDialog, StayOpen } from "../../operator/js/dialogs.js";
-import { toast } from "../../operator/js/dom.js";
-import { hhmm, number, said, t } from "../../operator/js/i18n.js";
+import { api, errorText, token } from "/operator/js/api.js";
+import { field, openDialog, StayOpen } from "/operator/js/dialogs.js";
+import { toast } from "/operator/js/dom.js";
+import { hhmm, number, said, t } from "/operator/js/i18n.js";
 import { h } from "./dom.js";
 
 const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -107,7 +108,7 @@ async function remove(entry) {
     toast(t("roster_deleted"));
     await rosterDialog();
   } catch (error) {
-    document.getElementById("dialog-error").textContent = error.detail || error.message;
+    document.getElementById("dialog-error").textContent = errorText(error);
   }
 }
 
@@ -132,8 +133,10 @@ function csvCell(value) {
   return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
+const fileChoice = () => /** @type {HTMLInputElement} */ (document.getElementById("roster-file"));
+
 async function importFile() {
-  const file = document.getElementById("roster-file").files[0];
+  const file = fileChoice().files[0];
   if (!file) throw new Error(t("roster_choose_file"));
   const type = file.name.toLowerCase().endsWith(".xlsx") ? XLSX : "text/csv";
   const stored = await send(await file.arrayBuffer(), type);
@@ -141,7 +144,7 @@ async function importFile() {
 }
 
 async function addShift() {
-  const value = (id) => document.getElementById(id).value.trim();
+  const value = (id) => /** @type {HTMLInputElement} */ (document.getElementById(id)).value.trim();
   const [start, end] = [value("shift-start"), value("shift-end")];
   const line = [value("shift-username"), value("shift-date"), start, end && end <= start ? `${end}+1` : end,
     value("shift-queues"), value("shift-skills"), value("shift-note")].map(csvCell).join(",");
@@ -186,7 +189,7 @@ export async function rosterDialog() {
     },
     async onConfirm() {
       document.getElementById("roster-errors").replaceChildren();
-      if (document.getElementById("roster-file").files.length) await importFile();
+      if (fileChoice().files.length) await importFile();
       else await addShift();
       await rosterDialog(); // everything redrawn with what was stored
       throw new StayOpen();

@@ -1,3 +1,4 @@
+// @ts-check
 // Protocol editor texts in Russian.
 
 export default {

@@ -1,3 +1,4 @@
+// @ts-check
 // QA interface texts in English.
 
 export default {

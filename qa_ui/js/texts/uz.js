@@ -1,3 +1,4 @@
+// @ts-check
 // QA interface texts in Uzbek (Latin script: o‘ g‘ with ‘, the tutuq belgisi with ’).
 
 export default {

@@ -1,3 +1,4 @@
+// @ts-check
 // The supervisor console's own texts in English (the shared ones are the operator console's).
 
 export default {

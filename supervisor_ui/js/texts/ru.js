@@ -1,3 +1,4 @@
+// @ts-check
 // The supervisor console's own texts in Russian.
 
 export default {

@@ -1,3 +1,4 @@
+// @ts-check
 // The supervisor console's own texts in Uzbek (Latin script: o‘ g‘ with ‘, the tutuq belgisi with ’).
 
 export default {
