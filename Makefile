@@ -4,8 +4,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
-# axe-core, which the browser tests inject into the consoles (WCAG checks): exactly the
-# package-lock.json's version, no install scripts run.
+# npm's tools, exactly package-lock.json's versions, no install scripts run: axe-core, which the
+# browser tests inject into the consoles (WCAG checks), and eslint and TypeScript (lint-js).
 NPM_STAMP := node_modules/.installed
 # Every Python package comes from a lock with hashes (requirements.txt for
 # `make run`, requirements-dev.txt for the rest; made by `make lock`):
@@ -20,7 +20,7 @@ SUITE_LIMIT ?= 45m
 # pytest-xdist workers of `make test`: each has its own PostgreSQL, Redis and Chromium.
 TEST_WORKERS ?= 2
 
-.PHONY: run test test-fast lint typecheck format install system-deps npm-deps clean lock bench-geo \
+.PHONY: run test test-fast lint lint-js typecheck format install system-deps npm-deps clean lock bench-geo \
 	bench-cards bench-consoles bench-queues bench-day bench-requests bench-sign-in reliability \
 	bench-analytics bench-cues
 
@@ -77,6 +77,12 @@ lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest -q -p no:cacheprovider --noconftest tests/test_status_assignments.py
+
+## The consoles' JavaScript: eslint (eslint.config.js) over every console's js/, and TypeScript
+## type-checking the modules marked // @ts-check (tsconfig.json; nothing is emitted).
+lint-js: $(NPM_STAMP)
+	npx --no-install eslint .
+	npx --no-install tsc -p tsconfig.json
 
 format: $(DEV_STAMP)
 	$(VENV)/bin/ruff format .
