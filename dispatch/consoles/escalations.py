@@ -19,6 +19,7 @@ from dispatch.audit import service as audit
 from dispatch.calls import service as calls
 from dispatch.cards import protocol_runs
 from dispatch.cards import store as cards
+from dispatch.consoles import events
 from dispatch.consoles.models import Escalation
 from dispatch.consoles.schemas import EscalationCreate, EscalationStatus
 from dispatch.core.actor import Actor
@@ -26,8 +27,9 @@ from dispatch.core.bus import emit
 from dispatch.core.logging import bind
 from dispatch.errors import Conflict, Invalid, NotFound, Said, said
 
-TOPIC = "call.escalated"
-CHANGED = "escalation.changed"
+# The names alone, for consoles/operator_view.py, which compares an event's topic with them.
+TOPIC = events.ESCALATED.name
+CHANGED = events.ESCALATION_CHANGED.name
 UNRESOLVED = (EscalationStatus.OPEN.value, EscalationStatus.TAKEN.value)
 E = EscalationStatus
 TRANSITIONS: Mapping[EscalationStatus, frozenset[EscalationStatus]] = {
@@ -84,7 +86,7 @@ async def escalate(
         {"escalation_id": str(row.id), "kind": row.kind, "card_id": _str(row.card_id)},
         at=now,
     )
-    emit(session, TOPIC, _payload(row))
+    emit(session, events.ESCALATED, _payload(row))
     # A protocol whose answers required this escalation (issue 24) now says when it was made.
     card_row = await cards.of_call(session, call_id) if data.card_id is None else None
     card_id = data.card_id or (card_row.id if card_row is not None else None)
@@ -161,20 +163,24 @@ async def _record(
         {"escalation_id": str(row.id), "status": row.status},
         at=now,
     )
-    emit(session, CHANGED, {**_payload(row), "taken_by": row.taken_by})
+    emit(
+        session,
+        events.ESCALATION_CHANGED,
+        events.EscalationChanged(**_payload(row), taken_by=row.taken_by),
+    )
 
 
-def _payload(row: Escalation) -> dict[str, str | None]:
+def _payload(row: Escalation) -> events.Escalated:
     # ``operator`` is who raised it: their console shows the escalation's status.
-    return {
-        "escalation_id": str(row.id),
-        "call_id": str(row.call_id),
-        "card_id": _str(row.card_id),
-        "kind": row.kind,
-        "reason": row.reason,
-        "operator": row.raised_by,
-        "status": row.status,
-    }
+    return events.Escalated(
+        escalation_id=str(row.id),
+        call_id=str(row.call_id),
+        card_id=_str(row.card_id),
+        kind=row.kind,
+        reason=row.reason,
+        operator=row.raised_by,
+        status=row.status,
+    )
 
 
 async def list_escalations(

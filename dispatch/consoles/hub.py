@@ -37,6 +37,7 @@ from dispatch.consoles.console import HEARTBEAT_S, NULL, Console, Fragment, Sink
 from dispatch.consoles.views import Beat, ConsoleUser, Lookups, PartContext, Ref, Touch, View
 from dispatch.core.bus import Event, Subscription
 from dispatch.core.database import one_snapshot, unit_of_work
+from dispatch.core.events import EVERY
 from dispatch.core.logging import get_logger
 from dispatch.core.runtime import Runtime
 from dispatch.core.workers import stop_tasks
@@ -474,7 +475,7 @@ def refresh_slice(
 async def console_hub(runtime: Runtime, views: Iterable[View]) -> AsyncIterator[ConsoleHub]:
     """Run a hub for as long as the app runs."""
     hub = ConsoleHub(runtime, views, refresh_s=runtime.settings.console_refresh_s)
-    subscription = runtime.bus.subscribe("*", remote=True, max_queue=100_000)
+    subscription = runtime.bus.subscribe(EVERY, remote=True, max_queue=100_000)
     task = asyncio.create_task(hub.run(subscription), name="consoles.hub")
     try:
         yield hub

@@ -24,25 +24,37 @@ One personal part, as on the operator console: ``me``. (A call the supervisor to
 ``calls`` with the supervisor as its ``operator``: a takeover does not put them in the ACD's
 rotation, so there is no state of theirs to show.)
 
-A part is one entry of ``PARTS``: what computes it and the bus topics that change it (a topic
-ending in a dot stands for every topic it begins); ``every_s`` for time alone.
+A part is one entry of ``PARTS``: what computes it and the bus topics that change it (the
+capabilities' ``events`` constants; a prefix stands for every topic it begins); ``every_s`` for
+time alone.
 """
 
 from __future__ import annotations
 
 from dispatch.auth.roles import Role
-from dispatch.consoles import acd, escalations
+from dispatch.callbacks import events as callback_events
+from dispatch.calls import events as call_events
+from dispatch.cards import events as card_events
+from dispatch.consoles import acd
+from dispatch.consoles import events as console_events
 from dispatch.consoles import operator_view as mine
 from dispatch.consoles import supervisor_parts as floor
 from dispatch.consoles.views import Lookups, Part, Touch, View, topic_touches
 from dispatch.core.bus import Event
-from dispatch.core.redis_bus import RESYNC_TOPIC
+from dispatch.core.redis_bus import RESYNC
+from dispatch.queues import events as queue_events
 
 # What changes the ACD's picture: a call in or out of a queue, an offer, an operator's state.
-ACD = ("queue.", "call.created", "call.status_changed")
+ACD = (queue_events.QUEUE, call_events.CREATED, call_events.STATUS_CHANGED)
 # What makes a card leave or join the follow-up list (deadlines passing are timed instead: the
 # list reads every routed card of the week, too much to redo on each keystroke's card.update).
-FOLLOW_UP = ("card.routed", "card.rerouted", "card.service_status", "card.handoff", "card.closed")
+FOLLOW_UP = (
+    card_events.ROUTED,
+    card_events.REROUTED,
+    card_events.SERVICE_STATUS,
+    card_events.HANDOFF,
+    card_events.CLOSED,
+)
 
 PARTS = (
     Part("me", mine.me),
@@ -53,17 +65,17 @@ PARTS = (
         "escalations",
         floor.escalation_list,
         shared=True,
-        topics=(escalations.TOPIC, escalations.CHANGED),
+        topics=(console_events.ESCALATED, console_events.ESCALATION_CHANGED),
     ),
-    Part("cards", floor.cards_in_progress, shared=True, topics=("card.",)),
+    Part("cards", floor.cards_in_progress, shared=True, topics=(card_events.CARD,)),
     Part("followup", floor.follow_ups, shared=True, topics=FOLLOW_UP, every_s=10),
     Part("alerts", floor.alerts, shared=True, topics=ACD, every_s=5),
-    Part("callbacks", mine.callbacks, shared=True, topics=("callback.",), every_s=10),
+    Part("callbacks", mine.callbacks, shared=True, topics=(callback_events.CALLBACK,), every_s=10),
     Part(
         "staffing",
         floor.staffing,
         shared=True,
-        topics=("call.created", "queue.operator_state"),
+        topics=(call_events.CREATED, queue_events.OPERATOR_STATE),
         every_s=30,
     ),
 )
@@ -71,7 +83,7 @@ PARTS = (
 
 async def touches(event: Event, lookups: Lookups) -> list[Touch]:
     """The parts an event may have changed (all shared, by topic)."""
-    if event.topic == RESYNC_TOPIC:
+    if RESYNC.of(event) is not None:
         return [Touch(part.name) for part in PARTS]
     return topic_touches(PARTS, event.topic)
 

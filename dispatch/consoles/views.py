@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.auth.roles import Role
 from dispatch.core.bus import Event
+from dispatch.core.events import Prefix, Topic
 from dispatch.core.runtime import Runtime
 
 # A reference from a part's value to a call or card: ("call", id) or ("card", id). The hub
@@ -68,8 +69,9 @@ def no_refs(value: Any) -> Iterable[Ref]:
 class Part:
     """One named piece of console state and how to compute it.
 
-    ``topics``: bus topics that change the part for everyone (``"card."`` ends in a dot: every
-    topic it begins); a view's ``touches`` may say more (:func:`topic_touches` reads these).
+    ``topics``: bus topics that change the part for everyone (the capabilities' ``events``
+    constants; a ``Prefix`` such as ``cards.events.CARD`` stands for every topic it begins); a
+    view's ``touches`` may say more (:func:`topic_touches` reads these).
     ``every_s``: recompute at least this often, for a part that changes with time alone (a
     call waiting past a threshold, a deadline passing) and not only with events.
     """
@@ -78,12 +80,14 @@ class Part:
     compute: Callable[[PartContext], Awaitable[Any]]
     shared: bool = False
     refs: Callable[[Any], Iterable[Ref]] = no_refs
-    topics: tuple[str, ...] = ()
+    topics: tuple[Topic[Any] | Prefix, ...] = ()
     every_s: float | None = None
 
     def touched_by(self, topic: str) -> bool:
         """Whether ``topic`` is one of the part's topics (or begins with a prefix of them)."""
-        return any(topic == t or (t.endswith(".") and topic.startswith(t)) for t in self.topics)
+        return any(
+            t.covers(topic) if isinstance(t, Prefix) else topic == t.name for t in self.topics
+        )
 
 
 @dataclass(frozen=True)
