@@ -6,7 +6,7 @@ import { currentCard, saveCard, savesDone } from "./card.js";
 import { askConfirm, field, openDialog, select, StayOpen } from "./dialogs.js";
 import { h } from "./dom.js";
 import { clearFindings, findingsBox, sendChecked } from "./findings.js";
-import { hhmm, language, languageName, pick, plural, t } from "./i18n.js";
+import { hhmm, language, languageName, named, pick, plural, said, t } from "./i18n.js";
 import { rememberUnits, unitName } from "./units.js";
 
 const scripts = new Map(); // incident type -> script (promise)
@@ -55,6 +55,17 @@ export function breakDialog() {
       else await requestState("on_break", t(chosen), chosen);
     },
   });
+}
+
+/** The operator's latest escalations and where each stands. */
+export function renderEscalations(items) {
+  const list = document.getElementById("escalation-list");
+  if (!items || !items.length) {
+    list.replaceChildren(h("li", { class: "muted", text: t("no_escalations") }));
+    return;
+  }
+  list.replaceChildren(...items.map((item) => h("li", { dataset: { escalationId: item.id },
+    text: `${hhmm(item.raised_at)} · ${named("kind_", item.kind)} · ${named("status_", item.status)} — ${said(item.reason, item.reason_code, item.reason_params)}` })));
 }
 
 // -- route ------------------------------------------------------------------------------------

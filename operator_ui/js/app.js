@@ -8,7 +8,7 @@ import { acceptProposal, configureCard, confirmLocation, currentCard, dismissPro
 import { closeDialog, escapeDialog, installDialog, openDialog } from "./dialogs.js";
 import { configureIncidents, focusIncidents, showIncidents } from "./incidents.js";
 import { connectionStatus, toast } from "./dom.js";
-import { hhmm, languageName, named, number, percentage, pick, queueTitle, said, t } from "./i18n.js";
+import { languageName, number, percentage, pick, queueTitle, said, t } from "./i18n.js";
 import { installShortcuts, shortcutTable } from "./keys.js";
 import { cancelMapMove, drawMap, installMapKeys } from "./map.js";
 import { startRinging, stopRinging, unlockAudio } from "./ring.js";
@@ -16,6 +16,7 @@ import { chooseProtocol, installProtocol, protocolEscape, protocolKey, showProto
 import { referralDialog } from "./referrals.js";
 import { createSession } from "./session.js";
 import { Stream } from "./stream.js";
+import { notNow, renderNotices, renderWellbeing, takeBreak } from "./wellbeing.js";
 
 const app = {
   stream: null,
@@ -133,7 +134,8 @@ function partsChanged(parts, names) {
 
 function render(name) {
   const renderers = { me: renderMe, state: renderState, offer: renderOffer, call: renderCall,
-    cards: renderCards, queue: renderQueue, escalations: renderEscalations, callbacks: renderCallbacks };
+    cards: renderCards, queue: renderQueue, escalations: actions.renderEscalations, callbacks: renderCallbacks,
+    wellbeing: renderWellbeing, notices: renderNotices };
   renderers[name]?.(app.parts[name]);
 }
 
@@ -252,14 +254,14 @@ function renderCards(cards) {
       const button = document.createElement("button");
       button.type = "button";
       button.addEventListener("click", () => selectCard(card.id));
-      const number = document.createElement("strong");
-      number.textContent = card.number.slice(-6);
+      const shortNumber = document.createElement("strong");
+      shortNumber.textContent = card.number.slice(-6);
       const type = document.createElement("span");
       type.textContent = kind ? pick(kind.names) : "—";
       const percent = document.createElement("span");
       percent.className = "percent";
       percent.textContent = percentage(card.completeness.percent, 0);
-      button.append(number, type, percent);
+      button.append(shortNumber, type, percent);
       item.append(button);
       return item;
     }));
@@ -287,20 +289,6 @@ function renderQueue(queue) {
   node.textContent = `${t("queue_waiting")}: ${number(all.waiting)}${longest} · ${t("queue_free")}: ${number(all.available)}` +
     (level != null ? ` · ${t("queue_sl")}: ${percentage(level, 0)}` : "");
   node.dataset.waiting = String(all.waiting);
-}
-
-function renderEscalations(items) {
-  const list = $("escalation-list");
-  if (!items || !items.length) {
-    list.replaceChildren(Object.assign(document.createElement("li"), { className: "muted", textContent: t("no_escalations") }));
-    return;
-  }
-  list.replaceChildren(...items.map((item) => {
-    const li = document.createElement("li");
-    li.dataset.escalationId = item.id;
-    li.textContent = `${hhmm(item.raised_at)} · ${named("kind_", item.kind)} · ${named("status_", item.status)} — ${said(item.reason, item.reason_code, item.reason_params)}`;
-    return li;
-  }));
 }
 
 function renderCallbacks(board) {
@@ -494,6 +482,7 @@ function shortcutActions() {
     focusIncidents,
     protocol: inConsole(protocolKey), chooseProtocol: inConsole(chooseProtocol),
     referrals: inConsole(() => referralDialog(currentCard(), app.parts.call, cardSaved)),
+    takeBreak: inConsole(takeBreak), notNow: inConsole(notNow),
   };
 }
 
