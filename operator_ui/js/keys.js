@@ -1,3 +1,4 @@
+// @ts-check
 // Keyboard first: every action has a shortcut. Alt+letter works while typing in a field;
 // "?" and the arrows only outside fields. (Alt+D, Alt+E and Alt+F belong to the browser.)
 // The supervisor console passes its own list to installShortcuts and shortcutTable.
@@ -32,6 +33,8 @@ export const SHORTCUTS = [
   { keys: "Alt+Y", label: "key_protocol", action: "protocol" },
   { keys: "Alt+Shift+Y", label: "key_protocol_choose", action: "chooseProtocol" },
   { keys: "Alt+Q", label: "key_referrals", action: "referrals" },
+  { keys: "Alt+B", label: "key_take_break", action: "takeBreak" },
+  { keys: "Alt+Shift+B", label: "key_not_now", action: "notNow" },
   { keys: "Alt+ArrowDown", label: "key_next_card", action: "nextCard" },
   { keys: "Alt+ArrowUp", label: "key_next_card", action: "previousCard" },
   { keys: "Alt+Z", label: "key_larger_text", action: "largerText" },
