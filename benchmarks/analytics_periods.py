@@ -6,9 +6,10 @@ wrap-up; 20% abandoned: enter, abandon), with their calls, their cards (placed i
 the real boundaries) and the queues' 15-minute counters the ACD would have kept, all loaded with
 COPY, and rebuilds the places rollup (``python -m dispatch analytics rebuild``'s part, timed);
 then asks the app in process, as an analyst, for a year's queue KPIs of the country (by
-month and by day), one queue's, the calls' figures of one district, and a region's territory.
-Each answer's wall time is the median of ``--repeat`` runs; the plans of the rollup's queries
-(EXPLAIN ANALYZE) show that the KPIs read the counters, not the log.
+month and by day), one queue's, the calls' figures of one district, a region's territory and
+the country's. Each answer's wall time is the median of ``--repeat`` runs; the plans of the
+rollups' queries (EXPLAIN ANALYZE) show that the KPIs read the counters, not the log, and the
+territory the places rollup's days, not its calls.
 """
 
 from __future__ import annotations
@@ -227,7 +228,7 @@ async def run(log_rows: int, repeat: int, seed: int) -> dict[str, Any]:
             counts = await load(url, log_rows, seed)
             loaded_s = time.perf_counter() - started
             started = time.perf_counter()
-            counts["analytics_places"] = await rolled_up(url)
+            counts["analytics_places"], counts["analytics_place_days"] = await rolled_up(url)
             rolled_s = time.perf_counter() - started
             settings = Settings(
                 database_url=Settings(database_url=url).database_url,
@@ -260,6 +261,7 @@ async def run(log_rows: int, repeat: int, seed: int) -> dict[str, Any]:
                             f"/api/v1/analytics/calls?{year}&grain=month&district={district}"
                         ),
                         "territory, one region": f"/api/v1/analytics/territory?{year}&region=UZ-TO",
+                        "territory, country": f"/api/v1/analytics/territory?{year}",
                     }
                     answers = {
                         name: await timed(http, path, auth, repeat) for name, path in asked.items()
@@ -272,20 +274,24 @@ async def run(log_rows: int, repeat: int, seed: int) -> dict[str, Any]:
                 "answers_s": {k: round(v, 3) for k, v in answers.items()},
                 "plan": await plans(url),
                 "district_plan": await district_plan(url),
+                "territory_plan": await territory_plan(url),
             }
 
 
-async def rolled_up(url: str) -> int:
-    """``python -m dispatch analytics rebuild``'s places part, as after a bulk load; its rows."""
+async def rolled_up(url: str) -> tuple[int, int]:
+    """``python -m dispatch analytics rebuild``'s places part, as after a bulk load; the rows of
+    the places rollup and of its days."""
     async with one_transaction(Settings(database_url=url).database_url) as session:
         index = await sources.boundaries(session)
         rows = await places.rebuild(session, SYSTEM, index=index, now=datetime.now(UTC))
     connection = await asyncpg.connect(url)
     try:
         await connection.execute("ANALYZE analytics_places")
+        await connection.execute("ANALYZE analytics_place_days")
+        days = int(await connection.fetchval("SELECT count(*) FROM analytics_place_days"))
     finally:
         await connection.close()
-    return rows
+    return rows, days
 
 
 async def district_plan(url: str) -> list[str]:
@@ -303,6 +309,29 @@ async def district_plan(url: str) -> list[str]:
             start + timedelta(days=365),
         )
         return [r[0] for r in rows]
+    finally:
+        await connection.close()
+
+
+async def territory_plan(url: str) -> list[str]:
+    """EXPLAIN ANALYZE of a region's year read from the places rollup's days (the territory's
+    reads of the UTC days inside the local year): its calls by district and hour, and what its
+    cards placed elsewhere (the per-region rows)."""
+    connection = await asyncpg.connect(url)
+    try:
+        hours = ", ".join(f"sum(h{hour:02d})" for hour in range(24))
+        days = (datetime(YEAR, 1, 1).date(), datetime(YEAR, 12, 30).date())
+        plan: list[str] = []
+        for query in (
+            f"SELECT region_code, district_code, {hours} FROM analytics_place_days "  # noqa: S608
+            "WHERE kind = 'call' AND day >= $1 AND day <= $2 AND region_code = 'UZ-TO' "
+            "GROUP BY region_code, district_code",
+            "SELECT sum(total) FROM analytics_place_days WHERE kind = 'creg' "
+            "AND day >= $1 AND day <= $2 AND region_code <> 'UZ-TO'",
+        ):
+            rows = await connection.fetch(f"EXPLAIN (ANALYZE, COSTS OFF) {query}", *days)
+            plan += [r[0] for r in rows]
+        return plan
     finally:
         await connection.close()
 
@@ -337,6 +366,8 @@ def main() -> int:
     print("\n".join("  " + line for line in result["plan"]))
     print("\nplan of a district's year read from the places rollup (the call report's read):")
     print("\n".join("  " + line for line in result["district_plan"]))
+    print("\nplan of a region's year of calls read from the places rollup's days (the territory):")
+    print("\n".join("  " + line for line in result["territory_plan"]))
     return 0
 
 

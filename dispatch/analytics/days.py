@@ -2,11 +2,13 @@
 
 One row per kind, UTC day and group: calls by the place they were placed in (region, district,
 how: by the card, by their point, a point outside every district, nowhere) and their incident
-type, cards by the place on them and their type, each with its count per UTC hour (``h00`` to
-``h23``) and in all. The rows of a day are recomputed from ``analytics_places`` whenever a drain
-changed a row of that day (``recompute``: delete the day's rows, count them again), so two
-drains counting one day both leave the same rows; ``fill`` counts every day (``analytics
-rebuild``).
+type (``call``), cards by the place on them and their type (``card``), each with its count per
+UTC hour (``h00`` to ``h23``) and in all; and the same summed per region for what a card's
+district placed (``creg``, ``kreg``: what a region's report counts as placed elsewhere, without
+reading every district's rows). The rows of a day are recomputed from ``analytics_places``
+whenever a drain changed a row of that day (``recompute``: delete the day's rows, count them
+again), so two drains counting one day both leave the same rows; ``fill`` counts every day
+(``analytics rebuild``).
 
 The report asks for local days; a UTC day's hours fall into local hours whenever the zone's
 offset is a whole number of hours (``runs`` cuts the period into runs of days whose hours fall
@@ -39,6 +41,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    true,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -56,6 +59,8 @@ from dispatch.analytics.models import CallPlace as P
 
 D = PLACE_DAYS.c
 CALL, CARD = "call", "card"
+# Per region, what a card's district placed: calls (by their card), cards.
+REGION_OF = {CALL: "creg", CARD: "kreg"}
 _HOUR = timedelta(hours=1)
 # Days recomputed by one statement (a bulk change touches many; the live ones touch today).
 _DAYS_AT_ONCE = 31
@@ -134,6 +139,10 @@ async def recompute(session: AsyncSession, touched: Touched) -> None:
             query, at = _counted(session, kind)
             spans = [and_(at >= start, at < end) for start, end in _spans(chunk)]
             await session.execute(insert(PLACE_DAYS).from_select(_FIELDS, query.where(or_(*spans))))
+            await session.execute(
+                delete(PLACE_DAYS).where(D.kind == REGION_OF[kind], D.day.in_(chunk))
+            )
+            await session.execute(_per_region(kind, D.day.in_(chunk)))
 
 
 async def fill(session: AsyncSession) -> None:
@@ -142,6 +151,22 @@ async def fill(session: AsyncSession) -> None:
     for kind in (CALL, CARD):
         query, _ = _counted(session, kind)
         await session.execute(insert(PLACE_DAYS).from_select(_FIELDS, query))
+        await session.execute(_per_region(kind, D.day.is_not(None)))
+
+
+def _per_region(kind: str, days: Any) -> Any:
+    """The statement summing ``kind``'s rows of ``days`` placed by a card's district per
+    region (the ``creg``/``kreg`` rows)."""
+    by_card = D.placed == BY_CARD if kind == CALL else D.district_code.is_not(None)
+    keys = (D.day, D.region_code, D.incident_type)
+    query = (
+        select(literal_column(f"'{REGION_OF[kind]}'"), D.day, D.region_code, null(),
+               D.incident_type, null(), func.sum(D.total),
+               *[func.sum(D[name]) for name in HOUR_COLUMNS])
+        .where(D.kind == kind, by_card, days)
+        .group_by(*keys)
+    )  # fmt: skip
+    return insert(PLACE_DAYS).from_select(_FIELDS, query)
 
 
 def _spans(days: Iterable[date]) -> list[tuple[datetime, datetime]]:
@@ -199,6 +224,16 @@ def runs(start: datetime, end: datetime, tz: ZoneInfo) -> list[Run] | None:
     return found
 
 
+def _region_parts(region: str | None, unplaced: Any) -> list[Any]:
+    """The rows a region's report reads, in two parts each an index reads: the region's, and
+    the ones with no district (``unplaced`` of them) placed in no other region; every row
+    without a region."""
+    if region is None:
+        return [true()]
+    other = D.region_code.is_(None) | (D.region_code != region)
+    return [D.region_code == region, D.district_code.is_(None) & unplaced & other]
+
+
 def _of(kind: str, run: Run, incident_type: str | None) -> list[Any]:
     conditions = [D.kind == kind, D.day >= run.first, D.day <= run.last]
     if incident_type is not None:
@@ -222,15 +257,15 @@ async def placed_calls(
         query = select(*keys, *[func.sum(column) for column, _ in included]).where(
             *_of(CALL, run, incident_type)
         )
+        for part in _region_parts(region, D.placed == OUTSIDE):
+            for row in (await session.execute(query.where(part).group_by(*keys))).all():
+                for (_, hour), count in zip(included, row[2:], strict=True):
+                    if count:
+                        counted[(row[0], row[1], hour)] += int(count)
         if region is not None:
-            query = query.where((D.region_code == region) | (D.placed == OUTSIDE))
-        for row in (await session.execute(query.group_by(*keys))).all():
-            for (_, hour), count in zip(included, row[2:], strict=True):
-                if count:
-                    counted[(row[0], row[1], hour)] += int(count)
-        if region is not None:
-            outside = (D.placed == BY_CARD) & (D.region_code != region)
-            query = select(func.sum(run.counted())).where(*_of(CALL, run, incident_type), outside)
+            query = select(func.sum(run.counted())).where(
+                *_of(REGION_OF[CALL], run, incident_type), D.region_code != region
+            )
             elsewhere += int(await session.scalar(query) or 0)
     return [HourCount(*key, count) for key, count in counted.items()], elsewhere
 
@@ -249,14 +284,16 @@ async def placed_cards(
     keys = (D.region_code, D.district_code, D.incident_type)
     for run in periods:
         query = select(*keys, func.sum(run.counted())).where(*_of(CARD, run, incident_type))
+        for part in _region_parts(region, true()):
+            for place, district, kind, count in (
+                await session.execute(query.where(part).group_by(*keys))
+            ).all():
+                if count:
+                    counted[(place, district, kind)] += int(count)
         if region is not None:
-            query = query.where((D.region_code == region) | D.district_code.is_(None))
-        for place, district, kind, count in (await session.execute(query.group_by(*keys))).all():
-            if count:
-                counted[(place, district, kind)] += int(count)
-        if region is not None:
-            outside = D.district_code.is_not(None) & (D.region_code != region)
-            query = select(func.sum(run.counted())).where(*_of(CARD, run, incident_type), outside)
+            query = select(func.sum(run.counted())).where(
+                *_of(REGION_OF[CARD], run, incident_type), D.region_code != region
+            )
             elsewhere += int(await session.scalar(query) or 0)
     placed = [(Placed(start, *key), count) for key, count in counted.items()]
     return placed, elsewhere

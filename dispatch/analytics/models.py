@@ -97,6 +97,7 @@ PLACE_DAYS = Table(
     *[Column(name, Integer, nullable=False) for name in HOUR_COLUMNS],
     Index("ix_analytics_place_days_day", "kind", "day"),
     Index("ix_analytics_place_days_region", "kind", "region_code", "day"),
+    Index("ix_analytics_place_days_district", "kind", "district_code", "day"),
 )
 
 

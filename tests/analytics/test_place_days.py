@@ -5,6 +5,7 @@ region and an incident type, in zones whose hours fall on UTC hours (and one tha
 
 from __future__ import annotations
 
+import asyncio
 import random
 import uuid
 from collections import Counter
@@ -16,6 +17,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from dispatch import migrations
 from dispatch.analytics import days, places, sources, territory
 from dispatch.analytics.models import HOUR_COLUMNS, PLACE_DAYS, CallPlace
 from dispatch.calls.models import Call
@@ -102,11 +104,16 @@ def counted_by_hand(rows: list[CallPlace]) -> Counter[tuple[Any, ...]]:
             at = row.card_at.astimezone(UTC)
             key = ("card", at.date(), row.card_region, row.card_district, row.incident_type)
             counts[(*key, None, at.hour)] += 1
+    for (kind, day, region, district, incident, placed, hour), count in list(counts.items()):
+        if (kind, placed) == ("call", "card") or (kind == "card" and district is not None):
+            regional = "creg" if kind == "call" else "kreg"
+            counts[(regional, day, region, None, incident, None, hour)] += count
     return counts
 
 
 async def days_as_counted(session: AsyncSession) -> Counter[tuple[Any, ...]]:
-    """The days' rows, shaped like :func:`counted_by_hand`; each row's total is its hours'."""
+    """The days' rows, shaped like :func:`counted_by_hand` (the per-region ones too); each
+    row's total is its hours'."""
     counts: Counter[tuple[Any, ...]] = Counter()
     for row in (await session.execute(select(PLACE_DAYS))).mappings():
         key = tuple(row[k] for k in ("kind", "day", "region_code", "district_code",
@@ -120,11 +127,12 @@ async def days_as_counted(session: AsyncSession) -> Counter[tuple[Any, ...]]:
 
 
 async def agree(session: AsyncSession) -> int:
-    """The days' rows are the places rollup's rows counted by hand; how many were counted."""
+    """The days' rows are the places rollup's rows counted by hand; how many calls and cards
+    were counted."""
     rows = list((await session.execute(select(CallPlace))).scalars())
     expected = counted_by_hand(rows)
     assert await days_as_counted(session) == expected
-    return sum(expected.values())
+    return sum(count for key, count in expected.items() if key[0] in ("call", "card"))
 
 
 async def test_the_days_are_the_places_counted(engine: AsyncEngine) -> None:
@@ -134,6 +142,17 @@ async def test_the_days_are_the_places_counted(engine: AsyncEngine) -> None:
         kinds = set((await session.execute(select(PLACE_DAYS.c.placed))).scalars())
     assert counted > 240  # a call and its card count once each
     assert kinds == {"card", "point", "outside", "none", None}
+
+
+async def test_the_migration_counts_the_places_already_there(
+    engine: AsyncEngine, database_url: str
+) -> None:
+    """Migration 0030 fills the days from the places rollup as it stands (its own SQL)."""
+    await generated(engine)
+    await asyncio.to_thread(migrations.downgrade, database_url, "0029")
+    await asyncio.to_thread(migrations.upgrade, database_url)
+    async with AsyncSession(engine) as session:
+        assert await agree(session) > 240
 
 
 @pytest.mark.parametrize(

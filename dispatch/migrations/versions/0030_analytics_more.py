@@ -3,9 +3,9 @@
 One row per kind (``call``: calls by their start and the place they were placed in; ``card``:
 cards by their creation and the place on them), UTC day, region, district, incident type and,
 for calls, how they were placed (``card``, ``point``, ``outside``, ``none``), with the count per
-UTC hour (``h00``..``h23``) and in all. Filled here from ``analytics_places`` as it stands; the
-drains keep it (``analytics.days.recompute``), ``python -m dispatch analytics rebuild``
-recounts it.
+UTC hour (``h00``..``h23``) and in all; and per region what a card's district placed (``creg``:
+calls, ``kreg``: cards). Filled here from ``analytics_places`` as it stands; the drains keep it
+(``analytics.days.recompute``), ``python -m dispatch analytics rebuild`` recounts it.
 
 Revision ID: 0030
 Revises: 0029
@@ -25,7 +25,11 @@ depends_on = None
 MarkId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 HOURS = [f"h{hour:02d}" for hour in range(24)]
 KEYS = ["kind", "day", "region_code", "district_code", "incident_type", "placed", "total"]
-INDEXES = {"day": ["kind", "day"], "region": ["kind", "region_code", "day"]}
+INDEXES = {
+    "day": ["kind", "day"],
+    "region": ["kind", "region_code", "day"],
+    "district": ["kind", "district_code", "day"],
+}
 
 
 def upgrade() -> None:
@@ -69,6 +73,17 @@ def upgrade() -> None:
             f"INSERT INTO analytics_place_days ({columns}) "  # noqa: S608 - no outside input
             f"SELECT '{kind}', {keys}, {how}, count(*), {sums} FROM analytics_places "
             f"WHERE {at} IS NOT NULL GROUP BY {grouped}"
+        )
+    sums = ", ".join(f"sum({name})" for name in HOURS)
+    for kind, of, by_card in (
+        ("creg", "call", "placed = 'card'"),
+        ("kreg", "card", "district_code IS NOT NULL"),
+    ):
+        op.execute(
+            f"INSERT INTO analytics_place_days ({', '.join([*KEYS, *HOURS])}) "  # noqa: S608
+            f"SELECT '{kind}', day, region_code, NULL, incident_type, NULL, sum(total), {sums} "
+            f"FROM analytics_place_days WHERE kind = '{of}' AND {by_card} "
+            f"GROUP BY day, region_code, incident_type"
         )
 
 
