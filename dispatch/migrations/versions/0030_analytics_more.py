@@ -68,9 +68,9 @@ def upgrade() -> None:
         )
         keys = f"{day.format(at=at)}, {region}, {district}, incident_type"
         grouped = keys if how == "NULL" else f"{keys}, {how}"
-        columns = ", ".join([*KEYS, *HOURS])
+        fields = ", ".join([*KEYS, *HOURS])
         op.execute(
-            f"INSERT INTO analytics_place_days ({columns}) "  # noqa: S608 - no outside input
+            f"INSERT INTO analytics_place_days ({fields}) "  # noqa: S608 - no outside input
             f"SELECT '{kind}', {keys}, {how}, count(*), {sums} FROM analytics_places "
             f"WHERE {at} IS NOT NULL GROUP BY {grouped}"
         )
