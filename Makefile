@@ -76,7 +76,8 @@ lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
-	$(VENV)/bin/pytest -q -p no:cacheprovider --noconftest tests/test_status_assignments.py
+	$(VENV)/bin/pytest -q -p no:cacheprovider --noconftest tests/test_status_assignments.py \
+		tests/test_event_topics.py
 
 ## The consoles' JavaScript: eslint (eslint.config.js) over every console's js/, and TypeScript
 ## type-checking the modules marked // @ts-check (tsconfig.json; nothing is emitted).

@@ -15,7 +15,7 @@ import fnmatch
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol, TypeVar, cast, overload
+from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -128,22 +128,13 @@ class InProcessBus:
             await subscription.close()
 
 
-@overload
-def emit(session: AsyncSession, topic: Topic[P], payload: P) -> None: ...
-
-
-@overload
-def emit(session: AsyncSession, topic: str, payload: dict[str, Any]) -> None: ...
-
-
-def emit(session: AsyncSession, topic: Topic[P] | str, payload: P | dict[str, Any]) -> None:
+def emit(session: AsyncSession, topic: Topic[P], payload: P) -> None:
     """Queue an event to publish once ``session`` commits.
 
     ``payload`` is built with the topic's TypedDict (``events.Closed(card_id=...)``), so mypy
     checks its keys; it is published as it is, the same dict.
     """
-    name = topic if isinstance(topic, str) else topic.name
-    event = Event(name, cast(dict[str, Any], payload))
+    event = Event(topic.name, cast(dict[str, Any], payload))
     session.info.setdefault(_PENDING_KEY, []).append(event)
 
 

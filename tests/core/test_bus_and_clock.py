@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from typing import TypedDict
 
 import pytest
 from sqlalchemy import text
@@ -12,8 +13,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from dispatch.core.bus import Event, InProcessBus, emit
 from dispatch.core.clock import ManualClock, SystemClock
 from dispatch.core.database import session_factory, unit_of_work
+from dispatch.core.events import Topic
 
 pytestmark = pytest.mark.asyncio
+
+
+class Changed(TypedDict):
+    code: str
+
+
+CHANGED = Topic[Changed]("service.changed")
 
 
 async def _drain(subscription: object, count: int) -> list[Event]:
@@ -54,14 +63,14 @@ async def test_events_are_published_after_commit_and_dropped_on_rollback(
     seen = bus.subscribe("*")
     sessions = session_factory(engine)
     async with unit_of_work(sessions, bus) as session:
-        emit(session, "service.changed", {"code": "101"})
+        emit(session, CHANGED, Changed(code="101"))
         assert bus.published == 0  # not before the commit
     assert bus.published == 1
 
     async def failing_change() -> None:
         async with unit_of_work(sessions, bus) as session:
             await session.execute(text("UPDATE services SET active = false WHERE code = '102'"))
-            emit(session, "service.changed", {"code": "102"})
+            emit(session, CHANGED, Changed(code="102"))
             raise RuntimeError("boom")
 
     with pytest.raises(RuntimeError, match="boom"):
