@@ -1,4 +1,6 @@
-"""Bus topics consoles publishes (escalations; after commit, through ``core.bus.emit``)."""
+"""Bus topics of the consoles (after commit, through ``core.bus.emit``): the escalations they
+publish, and ``notices.changed``, the reminders' contract that training (above the consoles)
+emits when someone's reminders changed (``notices.py``)."""
 
 from __future__ import annotations
 
@@ -28,3 +30,14 @@ class EscalationChanged(Escalated):
 
 ESCALATED = Topic[Escalated]("call.escalated")
 ESCALATION_CHANGED = Topic[EscalationChanged]("escalation.changed")
+
+
+class NoticesChanged(TypedDict):
+    """The reminders of ``usernames``, and of everyone of ``roles``, changed; the operator
+    console's ``notices`` part of those people is computed again."""
+
+    usernames: list[str]
+    roles: list[str]
+
+
+NOTICES_CHANGED = Topic[NoticesChanged]("notices.changed")

@@ -15,22 +15,18 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any, Protocol, TypedDict
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dispatch.consoles import events
+from dispatch.consoles.events import NoticesChanged
 from dispatch.consoles.views import PartContext, Touch
-from dispatch.core.events import Topic
 
+__all__ = ["CHANGED", "EMPTY", "NoticeSource", "NoticesChanged", "part", "touches"]
 
-class NoticesChanged(TypedDict):
-    """The reminders of ``usernames``, and of everyone of ``roles``, changed."""
-
-    usernames: list[str]
-    roles: list[str]
-
-
-CHANGED = Topic[NoticesChanged]("notices.changed")
+# The topic whoever changes someone's reminders emits (``events.py``).
+CHANGED = events.NOTICES_CHANGED
 EMPTY: dict[str, Any] = {"regulations": [], "unread": 0, "overdue": 0, "training": None}
 
 

@@ -35,22 +35,27 @@ from dispatch.attachments import service as attachments
 from dispatch.auth import service as auth
 from dispatch.auth.roles import Role
 from dispatch.callbacks import board as callback_board
-from dispatch.callbacks.tasks import TOPIC as CALLBACK_TOPIC
+from dispatch.callbacks import events as callback_events
 from dispatch.callbacks.tasks import Policy
+from dispatch.callers import events as caller_events
 from dispatch.callers import service as caller_marks
+from dispatch.calls import events as call_events
 from dispatch.calls import messages as call_messages
 from dispatch.calls import service as calls
+from dispatch.cards import events as card_events
 from dispatch.cards import lifecycle
 from dispatch.cards import service as cards
 from dispatch.cards import store as card_store
 from dispatch.cards.location import card_for_call
 from dispatch.cards.routing import default_classifier
 from dispatch.consoles import acd, escalations, notices
+from dispatch.consoles import events as console_events
 from dispatch.consoles.schemas import EscalationOut
 from dispatch.consoles.views import Lookups, Part, PartContext, Ref, Touch, View
 from dispatch.core.actor import Actor
 from dispatch.core.bus import Event
-from dispatch.core.redis_bus import RESYNC_TOPIC
+from dispatch.core.events import Prefix, Topic
+from dispatch.core.redis_bus import RESYNC
 from dispatch.queues import events as queue_events
 from dispatch.wellbeing import events as wellbeing_events
 from dispatch.wellbeing import service as wellbeing
@@ -59,7 +64,12 @@ from dispatch.wellbeing.schemas import DebriefStatus
 TEXT_CHANNELS = ("sms", "email")
 OPEN_CARDS = 20
 # Events that can change what waits in the queues.
-QUEUE_TOPICS = ("queue.", "call.created", "call.status_changed")
+QUEUE_TOPICS: tuple[Topic[Any] | Prefix, ...] = (
+    queue_events.QUEUE,
+    call_events.CREATED,
+    call_events.STATUS_CHANGED,
+)
+ESCALATIONS = (console_events.ESCALATED, console_events.ESCALATION_CHANGED)
 
 
 async def me(context: PartContext) -> dict[str, Any]:
@@ -214,23 +224,23 @@ PARTS = (
 async def touches(event: Event, lookups: Lookups) -> list[Touch]:
     """The parts an event may have changed, and for whom."""
     topic, payload = event.topic, event.payload
-    if topic == RESYNC_TOPIC:
+    if RESYNC.of(event) is not None:
         return [Touch(part.name) for part in PARTS] + [Touch("notices")]
     if wellbeing_events.WELLBEING.covers(topic):
         return [Touch("wellbeing")]  # the person's part, and every holder's list
     if (changed := notices.CHANGED.of(event)) is not None:
         return notices.touches(changed)
     found: list[Touch] = []
-    if topic.startswith(QUEUE_TOPICS):
+    if any(_is(event, kind) for kind in QUEUE_TOPICS):
         found.append(Touch("queue"))
-    if topic == CALLBACK_TOPIC:
+    if callback_events.CHANGED.of(event) is not None:
         found.append(Touch("callbacks"))
-    if topic == caller_marks.TOPIC:
+    if caller_events.CHANGED.of(event) is not None:
         found.append(Touch("call"))
     person = payload.get("operator") or payload.get("username")
     if isinstance(person, str):
         found += [Touch("state", person), Touch("offer", person), Touch("call", person)]
-        if topic in (escalations.TOPIC, escalations.CHANGED):
+        if any(kind.of(event) is not None for kind in ESCALATIONS):
             found.append(Touch("escalations", person))
         moved = queue_events.OPERATOR_STATE.of(event)
         if moved is not None and moved["changed"] == "skills":
@@ -240,13 +250,19 @@ async def touches(event: Event, lookups: Lookups) -> list[Touch]:
     if isinstance(call_id, str):
         users |= lookups.showing(("call", call_id))
     card_id = payload.get("card_id")
-    if isinstance(card_id, str) and topic.startswith("card."):
+    if isinstance(card_id, str) and card_events.CARD.covers(topic):
         showing = lookups.showing(("card", card_id))
         owner = None if showing else await lookups.card_owner(card_id)
         users |= showing | ({owner} if owner else set())
     for user in users:
         found += [Touch("call", user), Touch("cards", user), Touch("offer", user)]
     return found
+
+
+def _is(event: Event, kind: Topic[Any] | Prefix) -> bool:
+    if isinstance(kind, Prefix):
+        return kind.covers(event.topic)
+    return kind.of(event) is not None
 
 
 def operator_view(source: notices.NoticeSource | None = None) -> View:
