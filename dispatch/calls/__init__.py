@@ -18,8 +18,8 @@ Modules:
 
 A new call enters the ACD queue its channel and language choose (``dispatch.queues``), and
 every recorded event runs the ACD's hook (``dispatch.queues.sync``). Bus topics (typed in
-``events``): ``call.created``, ``call.<event type>`` (``call.answered``, ...), ``call.status_changed``,
-``call.message_received``, ``call.message_sent``, ``call.location_proposed``,
-``aml.received``, ``gateway.command``, ``gateway.command_acknowledged``,
-``gateway.command_failed``.
+``events``): ``call.created``, ``call.<event type>`` (``call.answered``, ...),
+``call.status_changed``, ``call.message_received``, ``call.message_sent``,
+``call.location_proposed``, ``aml.received``, ``gateway.command``,
+``gateway.command_acknowledged``, ``gateway.command_failed``.
 """
