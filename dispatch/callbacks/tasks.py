@@ -42,8 +42,6 @@ from dispatch.core.settings import Settings
 from dispatch.errors import Conflict, Invalid, NotFound, said
 
 log = get_logger(__name__)
-# The name alone, for consoles/operator_view.py, which compares an event's topic with it.
-TOPIC = events.CHANGED.name
 # Channels a callback can dial; text conversations are answered in the conversation itself.
 DIALLABLE = frozenset({"voice", "video"})
 DROPS = {CallStatus.DROPPED: Origin.DROPPED, CallStatus.ABANDONED: Origin.ABANDONED}

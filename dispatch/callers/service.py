@@ -17,8 +17,6 @@ from dispatch.core.actor import Actor
 from dispatch.core.bus import emit
 from dispatch.errors import Conflict, Invalid, NotFound, said
 
-# The name alone, for consoles/operator_view.py, which compares an event's topic with it.
-TOPIC = events.CHANGED.name
 NUISANCE_MAX = timedelta(days=90)
 
 

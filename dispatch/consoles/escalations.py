@@ -27,9 +27,6 @@ from dispatch.core.bus import emit
 from dispatch.core.logging import bind
 from dispatch.errors import Conflict, Invalid, NotFound, Said, said
 
-# The names alone, for consoles/operator_view.py, which compares an event's topic with them.
-TOPIC = events.ESCALATED.name
-CHANGED = events.ESCALATION_CHANGED.name
 UNRESOLVED = (EscalationStatus.OPEN.value, EscalationStatus.TAKEN.value)
 E = EscalationStatus
 TRANSITIONS: Mapping[EscalationStatus, frozenset[EscalationStatus]] = {

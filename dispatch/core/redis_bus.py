@@ -46,7 +46,6 @@ class Resync(TypedDict):
 
 
 RESYNC = Topic[Resync]("bus.resync")
-RESYNC_TOPIC = RESYNC.name  # the name, for views that compare an event's topic with it
 
 
 def encode(event: Event, origin: str) -> str:

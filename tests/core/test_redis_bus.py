@@ -11,7 +11,7 @@ import pytest_asyncio
 import redis.asyncio as redis
 
 from dispatch.core.bus import Event
-from dispatch.core.redis_bus import RESYNC_TOPIC, RedisBus
+from dispatch.core.redis_bus import RESYNC, RedisBus
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.redis]
 
@@ -76,6 +76,6 @@ async def test_a_lost_connection_tells_remote_subscribers_to_resync(
     finally:
         await admin.aclose()
     got = await _next(remote)
-    assert got.topic == RESYNC_TOPIC  # events sent meanwhile may be gone: recompute everything
+    assert got.topic == RESYNC.name  # events sent meanwhile may be gone: recompute everything
     await here.publish(Event("card.routed", {}))
     assert (await _next(remote)).topic == "card.routed"
