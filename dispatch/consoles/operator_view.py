@@ -17,10 +17,11 @@ Parts (``parts`` of the snapshot; a delta carries the changed ones whole):
 - ``callbacks`` (shared) — callbacks ``pending`` in the order operators get them (with
   ``pending_count`` and ``overdue``), ``dialing`` (the operator's own has ``operator`` = them)
   and ``unreachable`` ones of the last 12 hours; each as ``GET /callbacks/{id}`` shows it.
-- ``wellbeing`` — the break offered after a traumatic call (``offer``, or null), the
-  person's own open debriefs (``mine``) and, for those who hold debriefs (a psychologist, a
-  supervisor), every other open one (``holder``, ``debriefs``: who, why, since when; never a
-  card). Nothing of one operator's reaches another operator's console.
+- ``wellbeing`` — the break offered after a traumatic call (``offer``, or null), when the
+  break taken ends (``break_until``, while it lasts), the person's own open debriefs
+  (``mine``) and, for those who hold debriefs (a psychologist, a supervisor), every other open
+  one (``holder``, ``debriefs``: who, why, since when; never a card). Nothing of one
+  operator's reaches another operator's console.
 - ``notices`` — reminders of work elsewhere (``notices.py``): unread regulations, overdue
   first, and the next training session within the week.
 """
@@ -173,12 +174,14 @@ async def my_wellbeing(context: PartContext) -> dict[str, Any]:
     assert user is not None
     actor = Actor(username=user.username, role=user.role.value)
     offer = await wellbeing.pending_offer(context.session, user.username)
+    until = await wellbeing.break_until(context.session, user.username, now=context.now)
     found = await wellbeing.debriefs(context.session, actor, status=DebriefStatus.OPEN)
     holder = await wellbeing.holds_debriefs(context.session, user.username, user.role.value)
     mine = [d for d in found if d.username == user.username]
     others = [d for d in found if d.username != user.username]
     return {
         "offer": offer.model_dump(mode="json") if offer else None,
+        "break_until": until.isoformat() if until else None,
         "mine": [d.model_dump(mode="json", exclude={"note", "request_note"}) for d in mine],
         "holder": holder,
         "debriefs": [d.model_dump(mode="json") for d in others] if holder else [],

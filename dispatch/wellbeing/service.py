@@ -441,6 +441,20 @@ async def pending_offer(session: AsyncSession, username: str) -> OfferOut | None
     return OfferOut.model_validate(offer) if offer else None
 
 
+async def break_until(session: AsyncSession, username: str, *, now: datetime) -> datetime | None:
+    """When the break I took after a traumatic call ends, while it lasts."""
+    return await session.scalar(
+        select(WellbeingOffer.break_until)
+        .where(
+            WellbeingOffer.username == username,
+            WellbeingOffer.status == OfferStatus.ACCEPTED.value,
+            WellbeingOffer.break_until > now,
+        )
+        .order_by(WellbeingOffer.break_until.desc())
+        .limit(1)
+    )
+
+
 async def considered(session: AsyncSession, card_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
     """Which of these cards already opened a case."""
     if not card_ids:

@@ -11,7 +11,7 @@ import { h, toast } from "./dom.js";
 import { dateTime, hhmm, named, pick, plural, t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
-const shown = { wellbeing: null, notices: null, breakUntil: null };
+const shown = { wellbeing: null, notices: null };
 let breakTimer = null;
 
 function failed(error) {
@@ -28,9 +28,12 @@ export function renderWellbeing(part) {
   drawOffer(part?.offer || null);
   const box = $("wellbeing");
   const items = [];
-  if (shown.breakUntil && Date.parse(shown.breakUntil) > Date.now()) {
+  const until = part?.break_until;
+  clearTimeout(breakTimer);
+  if (until && Date.parse(until) > Date.now()) {
     items.push(h("p", { id: "wellbeing-break-until", class: "wellbeing-break",
-      text: t("wellbeing_break_until", { time: hhmm(shown.breakUntil) }) }));
+      text: t("wellbeing_break_until", { time: hhmm(until) }) }));
+    breakTimer = setTimeout(() => renderWellbeing(shown.wellbeing), Date.parse(until) - Date.now() + 500);
   }
   for (const debrief of part?.mine || []) {
     items.push(h("p", { class: "wellbeing-mine", dataset: { debriefId: debrief.id } },
@@ -76,10 +79,7 @@ export async function takeBreak() {
   if (!offer) return;
   try {
     const taken = await api("POST", `/wellbeing/offers/${offer.id}/accept`);
-    shown.breakUntil = taken.break_until;
-    clearTimeout(breakTimer);
-    breakTimer = setTimeout(() => renderWellbeing(shown.wellbeing), Math.max(0, Date.parse(taken.break_until) - Date.now()) + 500);
-    renderWellbeing({ ...shown.wellbeing, offer: null });
+    renderWellbeing({ ...shown.wellbeing, offer: null, break_until: taken.break_until });
   } catch (error) {
     failed(error);
   }

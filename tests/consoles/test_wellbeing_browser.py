@@ -100,6 +100,11 @@ async def test_an_operator_closes_a_traumatic_card_and_takes_the_break_with_the_
         await expect(page.locator("#state")).to_contain_text("Dam olish")
         await expect(page.locator("#wellbeing-break-until")).to_contain_text("Tanaffusingiz")
         await _shot(page, "31-wellbeing-break")
+        # The break's end is the server's: still shown after a reload.
+        await page.reload()
+        await expect(page.locator("#connection")).to_have_attribute("data-status", "connected")
+        await expect(page.locator("#wellbeing-break-until")).to_contain_text("Tanaffusingiz")
+        await expect(offer).to_be_hidden()
 
         mine = await http.get(
             "/api/v1/wellbeing/mine",

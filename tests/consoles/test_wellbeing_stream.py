@@ -54,7 +54,10 @@ async def _traumatic_card(people: People) -> dict[str, Any]:
 
 
 def _nothing(parts: dict[str, Any]) -> bool:
-    return bool(parts["wellbeing"] == {"offer": None, "mine": [], "holder": False, "debriefs": []})
+    return bool(
+        parts["wellbeing"]
+        == {"offer": None, "break_until": None, "mine": [], "holder": False, "debriefs": []}
+    )
 
 
 async def test_the_break_reaches_only_its_operator_and_a_psychologist_sees_the_debrief(
