@@ -72,7 +72,7 @@ test: $(DEV_STAMP) system-deps $(NPM_STAMP)
 test-fast: $(DEV_STAMP) $(NPM_STAMP)
 	timeout --kill-after=60s $(SUITE_LIMIT) $(PY) -m pytest -q -p no:cacheprovider -m "not postgres" $(PYTEST_ARGS)
 
-lint: $(DEV_STAMP)
+lint: $(DEV_STAMP) lint-js
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports

@@ -5,12 +5,11 @@
 import js from "@eslint/js";
 import globals from "globals";
 
-const CONSOLES = ["operator_ui", "supervisor_ui", "qa_ui", "analytics_ui", "protocols_ui", "training_ui"];
 
 export default [
   { ignores: ["node_modules/", ".venv/", "var/", "test-artifacts/"] },
   {
-    files: CONSOLES.map((console) => `${console}/js/**/*.js`),
+    files: ["dispatch/web/*/js/**/*.js"],
     ...js.configs.recommended,
     languageOptions: {
       ecmaVersion: 2022,

@@ -15,7 +15,6 @@ from dispatch.agencies.units_api import router as units_router
 from dispatch.analytics.api import router as analytics_router
 from dispatch.analytics.drainer import places_drainer
 from dispatch.analytics.planning_api import router as planning_router
-from dispatch.analytics.ui import mount_analytics_ui
 from dispatch.audit.api import router as audit_router
 from dispatch.audit.sealing import audit_sealer
 from dispatch.auth.api import router as auth_router
@@ -34,10 +33,11 @@ from dispatch.cards.routing.api import router as classifier_router
 from dispatch.consoles.api import router as consoles_router
 from dispatch.consoles.scripts_api import router as scripts_router
 from dispatch.consoles.socket import router as consoles_ws_router
-from dispatch.consoles.streams import console_streams, mount_consoles
+from dispatch.consoles.streams import console_streams
 from dispatch.core.clock import Clock, SystemClock
 from dispatch.core.database import create_engine, session_factory
 from dispatch.core.edge import RefuseNul
+from dispatch.core.http import mount_pages
 from dispatch.core.logging import configure_logging, get_logger
 from dispatch.core.metrics import Metrics, RequestContextMiddleware
 from dispatch.core.redis_bus import open_bus
@@ -53,10 +53,8 @@ from dispatch.ops.api import router as ops_router
 from dispatch.protocols.api import router as protocols_router
 from dispatch.protocols.cues_api import router as cues_router
 from dispatch.protocols.flusher import protocol_flusher
-from dispatch.protocols.ui import mount_protocols_ui
 from dispatch.qa.api import router as qa_router
 from dispatch.qa.kpis import official_scores
-from dispatch.qa.ui import mount_qa_ui
 from dispatch.queues.api import router as operators_router
 from dispatch.queues.queues_api import router as queues_router
 from dispatch.queues.worker import acd_worker
@@ -69,7 +67,6 @@ from dispatch.training.api import router as training_router
 from dispatch.training.competencies_api import router as competencies_router
 from dispatch.training.regulations import reminders
 from dispatch.training.regulations_api import router as regulations_router
-from dispatch.training.ui import mount_training_ui
 from dispatch.wellbeing.api import router as wellbeing_router
 from dispatch.wellbeing.worker import wellbeing_worker
 
@@ -201,10 +198,6 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
     answer_refusals(app, ROUTERS)
-    mount_consoles(app)
-    mount_qa_ui(app)
-    mount_analytics_ui(app)
-    mount_protocols_ui(app)
-    mount_training_ui(app)
+    mount_pages(app)
     app.openapi = describe_answers(app)  # type: ignore[method-assign]
     return app

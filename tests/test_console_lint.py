@@ -1,7 +1,7 @@
 """The consoles' JavaScript checks (``make lint-js``) catch what they are there for: eslint
 (``eslint.config.js``) refuses an undefined name, an accidental global and a loose comparison;
 TypeScript (``tsconfig.json``) type-checks a file marked ``// @ts-check``, resolving the
-consoles' imports by URL path (``/operator/js/api.js``), and leaves an unmarked file alone.
+consoles' imports by URL path (``/common/js/api.js``), and leaves an unmarked file alone.
 
 Both run from ``node_modules`` (``package-lock.json``; ``make test`` installs it with
 ``npm ci``), on probes written to a temporary directory or passed on stdin: nothing is written
@@ -19,7 +19,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 BIN = ROOT / "node_modules" / ".bin"
 # Consoles whose every module is type-checked; a new module there starts with // @ts-check.
-CHECKED = ("qa_ui", "protocols_ui", "supervisor_ui")
+WEB = ROOT / "dispatch" / "web"
+CHECKED = ("common", "qa", "protocols", "supervisor")
 
 
 def _tool(name: str) -> str:
@@ -29,7 +30,7 @@ def _tool(name: str) -> str:
     return str(path)
 
 
-def _eslint(source: str, as_file: str = "operator_ui/js/probe.js") -> list[str]:
+def _eslint(source: str, as_file: str = "dispatch/web/operator/js/probe.js") -> list[str]:
     """The rules eslint breaks in ``source``, linted as if it were the console file ``as_file``."""
     done = subprocess.run(
         [_tool("eslint"), "--format", "json", "--stdin", "--stdin-filename", as_file],
@@ -63,7 +64,7 @@ def _tsc(tmp_path: Path, files: dict[str, str]) -> tuple[int, str]:
 
 
 def test_eslint_passes_a_clean_module() -> None:
-    source = 'import { t } from "/operator/js/i18n.js";\n\nexport const title = () => t("title");\n'
+    source = 'import { t } from "/common/js/i18n.js";\n\nexport const title = () => t("title");\n'
     assert _eslint(source) == []
 
 
@@ -81,14 +82,14 @@ def test_eslint_refuses_undefined_names_globals_and_loose_equality() -> None:
 
 def test_eslint_lets_smart_equality_and_underscored_names_pass() -> None:
     source = "export function missing(value, _unused) {\n  return value == null;\n}\n"
-    assert _eslint(source, "qa_ui/js/probe.js") == []
+    assert _eslint(source, "dispatch/web/qa/js/probe.js") == []
 
 
 def test_tsc_checks_a_marked_file_against_the_modules_it_imports(tmp_path: Path) -> None:
     good = (
         "// @ts-check\n"
-        'import { api } from "/operator/js/api.js";\n'
-        'import { h } from "/qa/js/dom.js";\n'
+        'import { api } from "/common/js/api.js";\n'
+        'import { h } from "/common/js/dom.js";\n'
         'export const load = () => api("GET", "/auth/me");\n'
         'export const field = () => h("input", { id: "x" }).value;\n'
     )
@@ -97,8 +98,8 @@ def test_tsc_checks_a_marked_file_against_the_modules_it_imports(tmp_path: Path)
 
     bad = (
         "// @ts-check\n"
-        'import { api } from "/operator/js/api.js";\n'
-        'import { nothing } from "/qa/js/dom.js";\n'  # TS2305: no such export
+        'import { api } from "/common/js/api.js";\n'
+        'import { nothing } from "/common/js/dom.js";\n'  # TS2305: no such export
         'export const load = () => api("GET", "/auth/me", { jsn: 1 });\n'  # TS2561: json misspelt
         'export const value = () => document.getElementById("x").value;\n'  # TS2339
     )
@@ -118,7 +119,7 @@ def test_every_module_of_the_checked_consoles_is_marked() -> None:
     unmarked = [
         str(path.relative_to(ROOT))
         for console in CHECKED
-        for path in sorted((ROOT / console / "js").rglob("*.js"))
+        for path in sorted((WEB / console / "js").rglob("*.js"))
         if not path.read_text().startswith("// @ts-check\n")
     ]
     assert unmarked == []

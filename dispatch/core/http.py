@@ -1,8 +1,12 @@
-"""Small HTTP helpers shared by routers (no domain knowledge here)."""
+"""Small HTTP helpers shared by routers, and the consoles' pages (no domain knowledge here)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from starlette.applications import Starlette
 from starlette.requests import Request
+from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dispatch.errors import PayloadTooLarge
@@ -53,3 +57,19 @@ class WithHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+# The consoles' pages: plain HTML, ES modules and CSS with no build step, shipped inside the
+# package (package data) so that an installed wheel serves them. ``dispatch/web/<name>/`` is
+# served at ``/<name>/``; ``common`` holds what every console shares (the sign-in form and
+# session, HTTP, texts, keys, DOM helpers, dialogs, the stream, base.css).
+WEB = Path(__file__).resolve().parents[1] / "web"
+PAGES = ("common", "operator", "supervisor", "qa", "analytics", "protocols", "training")
+
+
+def mount_pages(app: Starlette) -> None:
+    """Serve every console's pages at ``/<name>/`` with the consoles' headers (the pages hold
+    no data: the API checks each request's role)."""
+    for name in PAGES:
+        pages = StaticFiles(directory=WEB / name, html=True)
+        app.mount(f"/{name}", WithHeaders(pages, CONSOLE_HEADERS), name=f"{name}_ui")

@@ -13,8 +13,8 @@ from dispatch.core.http import CONSOLE_HEADERS
 from tests.fixtures.api import Api
 
 ROOT = Path(__file__).resolve().parents[2]
-UI = ROOT / "analytics_ui"
-SHARED_UI = ROOT / "operator_ui"
+UI = ROOT / "dispatch" / "web" / "analytics"
+SHARED_UI = ROOT / "dispatch" / "web" / "common"
 # A string, or a counted text's forms per plural category ({one: "...", other: "..."}).
 KEY = re.compile(r'^\s*"?([a-z_0-9.]+)"?:\s*["{]', re.MULTILINE)
 # Keys built from data: t(`grain_${grain}`) and the like, with every value they take.

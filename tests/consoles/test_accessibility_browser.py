@@ -108,8 +108,8 @@ async def test_the_operator_console_has_no_wcag_violation_in_its_main_states(
     await expect(page.locator('#dialog[data-name="route"]')).to_be_visible()
     await page.evaluate(
         """async () => {
-            const dialogs = await import("/operator/js/dialogs.js");
-            const { plural, t } = await import("/operator/js/i18n.js");
+            const dialogs = await import("/common/js/dialogs.js");
+            const { plural, t } = await import("/common/js/i18n.js");
             dialogs.askConfirm({ name: "route-left-out", title: t("route_left_out_title"),
                 text: plural("route_left_out", 1, { services: "103 Tez tibbiy yordam" }),
                 confirmLabel: "route_left_out_confirm" });

@@ -22,7 +22,8 @@ from tests.consoles.pages import Shots, open_page, sign_in_page
 from tests.fixtures.live import Live
 
 _shot = Shots("operator-console")
-UI = Path(__file__).resolve().parents[2] / "operator_ui" / "js"
+WEB = Path(__file__).resolve().parents[2] / "dispatch" / "web"
+UI = WEB / "common" / "js"
 NUMBER = "+998935550707"
 SIZES = ((1366, 768), (1920, 1080))
 
@@ -173,13 +174,12 @@ def test_the_panel_names_every_status_and_source_in_each_language(language: str)
     assert missing == set()
 
 
-ROOT = UI.parents[1]
 # Each console's table of keys (installShortcuts' list): the operator's is keys.js's SHORTCUTS,
 # the supervisor's and QA's their app.js's own; a ``...NAME`` in one takes keys.js's NAME in.
 TABLES = {
-    "operator": ROOT / "operator_ui" / "js" / "keys.js",
-    "supervisor": ROOT / "supervisor_ui" / "js" / "app.js",
-    "qa": ROOT / "qa_ui" / "js" / "app.js",
+    "operator": WEB / "common" / "js" / "keys.js",
+    "supervisor": WEB / "supervisor" / "js" / "app.js",
+    "qa": WEB / "qa" / "js" / "app.js",
 }
 _ENTRY = re.compile(r'\{ keys: "([^"]+)", label: "[^"]+", action: "([^"]+)"')
 # What keys.js's combo() can produce: modifiers in the order Ctrl, Alt, Shift, then the key

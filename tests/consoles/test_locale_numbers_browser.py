@@ -77,7 +77,7 @@ async def test_the_supervisor_console_counts_and_writes_percentages_the_russian_
 # A counted text for 1, 2, 5, 21 and 1.5 (in Russian: one, few, many, one, other) and two
 # percentages, through the page's own i18n module in ``language``.
 _CHECK = """async ([key, counts, language]) => {
-  const i18n = await import("/operator/js/i18n.js");
+  const i18n = await import("/common/js/i18n.js");
   const before = i18n.language();
   i18n.setLanguage(language);
   try {

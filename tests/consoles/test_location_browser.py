@@ -23,7 +23,7 @@ from tests.fixtures.live import Live
 from tests.fixtures.waiting import eventually
 
 _shot = Shots("operator-console")
-UI = Path(__file__).resolve().parents[2] / "operator_ui" / "js"
+UI = Path(__file__).resolve().parents[2] / "dispatch" / "web" / "common" / "js"
 REGION = '[id="f-location.region"]'
 DISTRICT = '[id="f-location.district"]'
 

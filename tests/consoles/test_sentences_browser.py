@@ -78,7 +78,7 @@ async def test_the_automatic_break_and_a_refusal_are_said_in_russian(
     # test_sentences.py): counted, with the card's note inside, in Russian.
     reason = await operator.evaluate(
         """async () => {
-            const { said } = await import("/operator/js/i18n.js");
+            const { said } = await import("/common/js/i18n.js");
             const note = { code: "callback_card_routed", text: "card 112-7 routed to 102, 103",
                 params: { card: "112-7", services: ["102", "103"] } };
             return said("caller +998935550808 unreachable after 3 callback attempt(s); ...",
@@ -91,7 +91,7 @@ async def test_the_automatic_break_and_a_refusal_are_said_in_russian(
     )
     unknown = await operator.evaluate(
         """async () => {
-            const { said } = await import("/operator/js/i18n.js");
+            const { said } = await import("/common/js/i18n.js");
             return said("as the server said", "new_code", {});
         }"""
     )

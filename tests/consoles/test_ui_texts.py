@@ -17,8 +17,11 @@ from dispatch.queues.schemas import BreakReason
 from dispatch.queues.states import OPEN_ENTRY, OperatorState
 
 ROOT = Path(__file__).resolve().parents[2]
-UI = ROOT / "operator_ui"
-SUPERVISOR_UI = ROOT / "supervisor_ui"
+WEB = ROOT / "dispatch" / "web"
+# The texts every console shares (the operator console's among them) are the common tree's.
+COMMON = WEB / "common"
+UI = WEB / "operator"
+SUPERVISOR_UI = WEB / "supervisor"
 # A text is a string, or a counted text: its forms per plural category on one line,
 # {one: "...", few: "...", many: "...", other: "..."} (i18n.plural).
 KEY = re.compile(r'^\s*"?([a-z_.]+)"?:\s*["{]', re.MULTILINE)
@@ -44,13 +47,14 @@ def _asked(ui: Path) -> set[str]:
         source = script.read_text(encoding="utf-8")
         for pattern in ASKED:
             asked |= set(pattern.findall(source))
-    html = (ui / "index.html").read_text(encoding="utf-8")
-    asked |= set(re.findall(r'data-t(?:-placeholder|-title|-label)?="([a-z_]+)"', html))
+    if (ui / "index.html").exists():
+        html = (ui / "index.html").read_text(encoding="utf-8")
+        asked |= set(re.findall(r'data-t(?:-placeholder|-title|-label)?="([a-z_]+)"', html))
     return asked
 
 
 @pytest.mark.parametrize(
-    ("ui", "least"), [(UI, 100), (SUPERVISOR_UI, 80)], ids=["operator", "supervisor"]
+    ("ui", "least"), [(COMMON, 100), (SUPERVISOR_UI, 80)], ids=["operator", "supervisor"]
 )
 def test_every_text_exists_in_the_three_languages(ui: Path, least: int) -> None:
     uz, ru, en = _keys(ui, "uz"), _keys(ui, "ru"), _keys(ui, "en")
@@ -59,19 +63,19 @@ def test_every_text_exists_in_the_three_languages(ui: Path, least: int) -> None:
 
 
 def test_every_text_the_operator_console_asks_for_exists() -> None:
-    assert _asked(UI) - _keys(UI, "en") == set()
+    assert (_asked(UI) | _asked(COMMON)) - _keys(COMMON, "en") == set()
 
 
 def test_every_text_the_supervisor_console_asks_for_exists_in_its_texts_or_the_shared_ones() -> (
     None
 ):
-    known = _keys(UI, "en") | _keys(SUPERVISOR_UI, "en")
+    known = _keys(COMMON, "en") | _keys(SUPERVISOR_UI, "en")
     assert len(_asked(SUPERVISOR_UI)) > 60
     assert _asked(SUPERVISOR_UI) - known == set()
 
 
 def test_texts_the_supervisor_console_builds_from_values_exist() -> None:
-    known = _keys(UI, "en") | _keys(SUPERVISOR_UI, "en")
+    known = _keys(COMMON, "en") | _keys(SUPERVISOR_UI, "en")
     built = (
         {f"call_{status}" for status in OPEN_ENTRY}
         | {f"state_{state.value}" for state in OperatorState}
@@ -84,7 +88,7 @@ def test_texts_the_supervisor_console_builds_from_values_exist() -> None:
     assert built - known == set()
 
 
-@pytest.mark.parametrize("ui", [UI, SUPERVISOR_UI], ids=["operator", "supervisor"])
+@pytest.mark.parametrize("ui", [COMMON, SUPERVISOR_UI], ids=["common", "supervisor"])
 def test_uzbek_texts_use_the_proper_apostrophes(ui: Path) -> None:
     text = (ui / "js" / "texts" / "uz.js").read_text(encoding="utf-8")
     values = re.findall(r':\s*"([^"]*)"', text)
@@ -95,8 +99,8 @@ def test_every_reason_and_warning_of_a_card_is_told_in_the_three_languages() -> 
     # The console shows the server's verdict on a card (findings.js) as ``finding_<code>``.
     codes = {f"finding_{code}" for code in (*Contradiction, *CardWarning)}
     for language in ("uz", "ru", "en"):
-        assert codes - _keys(UI, language) == set(), language
-    assert {f"outcome_{o}" for o in Outcome} <= _keys(UI, "en")
+        assert codes - _keys(COMMON, language) == set(), language
+    assert {f"outcome_{o}" for o in Outcome} <= _keys(COMMON, "en")
 
 
 def test_every_status_channel_and_seeded_queue_the_operator_console_names_has_its_text() -> None:
@@ -108,11 +112,11 @@ def test_every_status_channel_and_seeded_queue_the_operator_console_names_has_it
     codes |= {f"card_status_{s}" for s in CardStatus} | {f"channel_{c}" for c in Channel}
     codes |= {"queue_" + q["name"].replace("-", "_") for q in DEFAULT_QUEUES}
     for language in ("uz", "ru", "en"):
-        assert codes - _keys(UI, language) == set(), language
+        assert codes - _keys(COMMON, language) == set(), language
 
 
 @pytest.mark.parametrize(
-    "ui", [UI, SUPERVISOR_UI, ROOT / "qa_ui"], ids=["operator", "supervisor", "qa"]
+    "ui", [COMMON, SUPERVISOR_UI, WEB / "qa"], ids=["common", "supervisor", "qa"]
 )
 def test_every_counted_text_has_the_plural_forms_of_its_language(ui: Path) -> None:
     counted: dict[str, set[str]] = {}
@@ -122,7 +126,7 @@ def test_every_counted_text_has_the_plural_forms_of_its_language(ui: Path) -> No
         assert {key: f for key, f in forms.items() if f != categories} == {}, language
         counted[language] = set(forms)
     assert counted["uz"] == counted["ru"] == counted["en"]
-    if ui != UI:  # the operator console counts nothing with a noun (yet)
+    if ui != COMMON:  # the operator console counts nothing with a noun (yet)
         assert counted["en"], ui
 
 
@@ -140,7 +144,7 @@ def test_every_sentence_the_server_writes_with_a_code_is_said_in_the_three_langu
     assert {"offer_expired", "card_version_conflict", "break_no_answer"} <= codes
     assert len(codes) > 25
     for language in ("uz", "ru", "en"):
-        assert {f"said_{code}" for code in codes} - _keys(UI, language) == set(), language
+        assert {f"said_{code}" for code in codes} - _keys(COMMON, language) == set(), language
     # The generic refusal codes stay the server's English (no sentence of their own).
     generic = {"conflict", "invalid", "not_found", "forbidden", "invalid_request", "bad_request"}
-    assert {f"said_{code}" for code in generic} & _keys(UI, "en") == set()
+    assert {f"said_{code}" for code in generic} & _keys(COMMON, "en") == set()

@@ -13,8 +13,8 @@ from dispatch.core.http import CONSOLE_HEADERS
 from tests.fixtures.api import Api
 
 ROOT = Path(__file__).resolve().parents[2]
-UI = ROOT / "protocols_ui"
-SHARED_UI = ROOT / "operator_ui"
+UI = ROOT / "dispatch" / "web" / "protocols"
+SHARED_UI = ROOT / "dispatch" / "web" / "common"
 KEY = re.compile(r'^\s*"?([a-z_0-9.]+)"?:\s*["{]', re.MULTILINE)
 # Keys built from data: t(`vstatus_${status}`) and the like, with every value they take.
 BUILT = {

@@ -12,8 +12,8 @@ from cardschema import CardStatus, Channel, Outcome
 from dispatch.calls.lifecycle import CallStatus
 
 ROOT = Path(__file__).resolve().parents[2]
-UI = ROOT / "qa_ui"
-SHARED_UI = ROOT / "operator_ui"
+UI = ROOT / "dispatch" / "web" / "qa"
+SHARED_UI = ROOT / "dispatch" / "web" / "common"
 # A string, or a counted text's forms per plural category ({one: "...", other: "..."}).
 KEY = re.compile(r'^\s*"?([a-z_.]+)"?:\s*["{]', re.MULTILINE)
 # Keys built from data: t(`level_${level}`) and the like, with every value they take.

@@ -10,12 +10,14 @@ import pytest
 
 from dispatch.referrals.schemas import ReferralKind
 
-UI = Path(__file__).resolve().parents[2] / "operator_ui" / "js"
+WEB = Path(__file__).resolve().parents[2] / "dispatch" / "web"
+UI = WEB / "operator" / "js"
+TEXTS = WEB / "common" / "js" / "texts"
 
 
 @pytest.mark.parametrize("language", ["uz", "ru", "en"])
 def test_every_kind_of_help_is_named(language: str) -> None:
-    texts = (UI / "texts" / f"{language}.js").read_text(encoding="utf-8")
+    texts = (TEXTS / f"{language}.js").read_text(encoding="utf-8")
     keys = set(re.findall(r"^\s*([a-z_]+):", texts, re.MULTILINE))
     assert {f"referral_kind_{kind.value}" for kind in ReferralKind} <= keys
     assert {"referral_always_open", "referral_in_region", "referral_national"} <= keys
