@@ -128,8 +128,8 @@ function periodProblem(from, to) {
 
 function drawReport(holder, report) {
   const quiet = report.days.filter((d) => d.traumatic_calls + d.self_requests === 0).length;
-  holder.append(daysTable(report),
-    quiet ? h("p", { className: "small muted" }, t("wb_quiet_days", { n: quiet })) : null);
+  holder.append(daysTable(report));
+  if (quiet) holder.append(h("p", { className: "small muted" }, t("wb_quiet_days", { n: quiet })));
   if (report.cases) {
     holder.append(h("h4", {}, t("wb_cases")), h("p", { className: "small muted" }, t("wb_cases_recorded")),
       casesTable(report.cases));
@@ -141,7 +141,7 @@ function drawDebriefs(ctx, holder, list) {
     holder.append(h("p", { className: "muted", id: "wellbeing-no-debriefs" }, t("wellbeing_no_debriefs")));
     return;
   }
-  holder.append(h("ul", { className: "plain debriefs", id: "wellbeing-debrief-list" },
+  holder.append(h("ul", { className: "debriefs", id: "wellbeing-debrief-list" },
     list.map((d) => debrief(ctx, d))));
 }
 
@@ -162,12 +162,11 @@ function debrief(ctx, d) {
     opener.setAttribute("aria-expanded", "true");
     form.querySelector("textarea").focus();
   });
-  item.append(
-    h("p", { className: "row" }, h("strong", {}, `${d.name} (${d.username})`),
-      h("span", {}, `${t("wb_flagged")} ${stamp(d.flagged_at)}`),
-      h("span", { className: "reasons" }, reasons(d.reasons)), opener),
-    d.request_note ? h("p", { className: "small" }, `${t("wb_their_words")}: ${d.request_note}`) : null,
-    form);
+  item.append(h("p", { className: "row" }, h("strong", {}, `${d.name} (${d.username})`),
+    h("span", {}, `${t("wb_flagged")} ${stamp(d.flagged_at)}`),
+    h("span", { className: "reasons" }, reasons(d.reasons)), opener));
+  if (d.request_note) item.append(h("p", { className: "small" }, `${t("wb_their_words")}: ${d.request_note}`));
+  item.append(form);
   return item;
 }
 
