@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from dispatch.core.http import CONSOLE_HEADERS
+from dispatch.wellbeing.rules import REASONS
+from dispatch.wellbeing.schemas import DebriefStatus, OfferStatus
 from tests.fixtures.api import Api
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,6 +25,8 @@ BUILT = {
     "lang": ["uz", "ru", "en"],
     "kind": ["law", "order", "instruction"],
     "role": ["operator", "supervisor", "qa", "analyst", "methodologist", "trainer", "admin"],
+    "offer": ["offered", "accepted", "declined"],
+    "debrief": ["open", "held", "cancelled"],
 }
 
 
@@ -75,6 +79,18 @@ def test_the_refusals_the_page_shows_are_said_in_the_three_languages() -> None:
         assert {f"said_{code}" for code in codes} <= _keys(language, SHARED_UI), language
 
 
+def test_the_wellbeing_section_names_every_reason_and_status_in_the_three_languages() -> None:
+    """Its reasons are the rules' codes by the consoles' names (``wellbeing_reason_*``), its
+    statuses the API's: a rule or a status added without a name here fails."""
+    assert set(BUILT["offer"]) == {s.value for s in OfferStatus}
+    assert set(BUILT["debrief"]) == {s.value for s in DebriefStatus}
+    source = (UI / "js" / "wellbeing.js").read_text(encoding="utf-8")
+    assert 'named("wellbeing_reason_", code' in source
+    for language in ("uz", "ru", "en"):
+        known = _keys(language) | _keys(language, SHARED_UI)
+        assert {f"wellbeing_reason_{code}" for code in REASONS} <= known, language
+
+
 def test_uzbek_texts_use_the_proper_apostrophes() -> None:
     values = re.findall(r':\s*"([^"]*)"', _text("uz"))
     assert not [v for v in values if "'" in v or "`" in v]
@@ -92,6 +108,7 @@ async def test_the_page_is_served_with_the_consoles_headers(api: Api) -> None:
         "/training/js/sessions.js",
         "/training/js/schedules.js",
         "/training/js/competencies.js",
+        "/training/js/wellbeing.js",
         "/training/js/texts/ru.js",
         "/training/style.css",
     ):

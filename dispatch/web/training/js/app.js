@@ -3,7 +3,8 @@
 // sessions (plan, invite from QA's suggestions or by hand, attendance, test results), a new
 // programme written in a form, the effect on QA scores (B1.03) with its XLSX export, the
 // schedules that make a programme due again (schedules.js) and the competency register
-// (competencies.js: supervisors record, trainers read).
+// (competencies.js: supervisors record, trainers read) and wellbeing after traumatic calls
+// (wellbeing.js: the report, the talks to hold; never shown to operators).
 // Signing in, HTTP and the texts are the operator console's modules (session.js, api.js,
 // i18n.js with these texts added); the DOM helpers are the QA pages' (dom.js).
 
@@ -19,6 +20,7 @@ import { drawRegulations } from "./regulations.js";
 import { drawProgrammeForm } from "./programme_form.js";
 import { drawSchedules } from "./schedules.js";
 import { drawSessions } from "./sessions.js";
+import { drawWellbeing } from "./wellbeing.js";
 import en from "./texts/en.js";
 import ru from "./texts/ru.js";
 import uz from "./texts/uz.js";
@@ -32,6 +34,7 @@ const TRAINERS = ["trainer", "supervisor"];
 const TRAINEES = ["operator", "supervisor"];
 const app = {
   session: null, programmes: [], open: null, mine: false, view: null, person: null, standard: [], effect: null,
+  wellbeing: null,
   toastTimer: null,
 };
 window.dispatchTraining = app; // for the browser tests and support staff in devtools
@@ -44,6 +47,7 @@ export const SHORTCUTS = [
   { keys: "Alt+E", label: "key_effect", action: "showEffect" },
   { keys: "Alt+S", label: "key_schedules", action: "showSchedules" },
   { keys: "Alt+R", label: "key_competencies", action: "showCompetencies" },
+  { keys: "Alt+W", label: "key_wellbeing", action: "showWellbeing" },
   { keys: "Alt+Z", label: "key_larger_text", action: "largerText" },
   { keys: "Alt+G", label: "key_language", action: "nextLanguage" },
 ];
@@ -59,6 +63,7 @@ const session = createSession({
     $("effect").hidden = !trainer;
     $("schedules-button").hidden = !trainer;
     $("competencies-button").hidden = !trainer;
+    $("wellbeing-button").hidden = !trainer;
     $("my-training").hidden = !TRAINEES.includes(me.role);
     if (!TRAINEES.includes(me.role) && !trainer) {
       await drawRegulations(ctx(), PUBLISHERS.includes(me.role));
@@ -84,6 +89,7 @@ const session = createSession({
     app.open = null;
     app.view = null;
     app.person = null;
+    app.wellbeing = null;
     $("programme-list").replaceChildren();
     $("main-body").replaceChildren();
     $("effect-body").replaceChildren();
@@ -194,7 +200,8 @@ function newProgramme() {
   $("main-title").focus();
 }
 
-/** The schedules or the competency register in the main panel (trainers and supervisors). */
+/** The schedules, the competency register or wellbeing in the main panel (trainers and
+ * supervisors only: nothing for anyone else). */
 async function showView(view, focus = false) {
   if (!session.me || !TRAINERS.includes(session.me.role)) return;
   app.mine = false;
@@ -202,6 +209,7 @@ async function showView(view, focus = false) {
   app.view = view;
   drawList();
   if (view === "schedules") await drawSchedules(ctx());
+  else if (view === "wellbeing") await drawWellbeing(ctx());
   else await drawCompetencies(ctx(), session.me.role === "supervisor");
   if (focus) $("main-title").focus();
 }
@@ -216,6 +224,7 @@ async function start() {
     },
     showSchedules: () => showView("schedules", true),
     showCompetencies: () => showView("register", true),
+    showWellbeing: () => showView("wellbeing", true),
     largerText: () => session.toggleLargeText(),
     nextLanguage: () => session.nextLanguage(),
     help: showHelp,
@@ -223,6 +232,7 @@ async function start() {
   $("new-programme").addEventListener("click", newProgramme);
   $("schedules-button").addEventListener("click", () => showView("schedules", true));
   $("competencies-button").addEventListener("click", () => showView("register", true));
+  $("wellbeing-button").addEventListener("click", () => showView("wellbeing", true));
   $("regulations-button").addEventListener("click", async () => {
     app.mine = false;
     app.open = null;
