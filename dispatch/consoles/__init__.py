@@ -15,8 +15,8 @@ Modules:
   a supervisor takes and resolves it (``escalation.changed``).
 - ``scripts`` (+ ``scripts.yaml``, ``scripts_api``) — call-taking scripts per incident type,
   drafts for the centre's methodologists.
-- ``streams`` — the hub's lifespan and the static mounts of ``operator_ui/`` at ``/operator/``
-  and ``supervisor_ui/`` at ``/supervisor/``.
+- ``streams`` — the hub's lifespan (the pages, ``dispatch/web/operator/`` and ``supervisor/``,
+  are served by ``core.http.mount_pages``).
 
 With ``DISPATCH_REDIS_URL`` set the bus is ``core.redis_bus.RedisBus``: every process's hub
 hears every process's events, so a console sees a change whichever worker made it.

@@ -11,5 +11,5 @@ scorecard; supervisors read the reports and the training topics that follow from
 - ``agreement`` (pure: Cohen's kappa, spread) and ``calibration``.
 - ``reports`` and ``exports`` (XLSX, CSV); ``training`` — findings as training topics.
 - ``recordings`` — the call as QA sees it (card, timeline, recording) and audited plays.
-- ``api`` — the routes (``/api/v1/qa``); ``ui`` — the pages of ``qa_ui/`` at ``/qa/``.
+- ``api`` — the routes (``/api/v1/qa``); the pages are ``dispatch/web/qa/`` at ``/qa/``.
 """
