@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dispatch.audit import service as audit
 from dispatch.auth import service as auth
 from dispatch.core.actor import Actor
-from dispatch.errors import Conflict, Invalid, NotFound
+from dispatch.errors import Conflict, Invalid, NotFound, said
 from dispatch.qa import names
 from dispatch.queues import service as acd
 from dispatch.training import programmes
@@ -67,7 +67,9 @@ async def _check(session: AsyncSession, data: ScheduleIn) -> None:
             try:
                 await programmes.get_row(session, programme_id)
             except NotFound as exc:
-                raise Invalid(f"{field}: {exc.message}") from exc
+                raise Invalid(
+                    f"{field}: {exc.message}", said=said("training_programme_unknown")
+                ) from exc
 
 
 def _fields(data: ScheduleIn) -> dict[str, object]:
@@ -150,7 +152,10 @@ async def update(
 
 def _in_force(row: TrainingSchedule) -> None:
     if row.ended_at is not None:
-        raise Conflict(f"training schedule {row.id} ended at {row.ended_at.isoformat()}")
+        raise Conflict(
+            f"training schedule {row.id} ended at {row.ended_at.isoformat()}",
+            said=said("training_schedule_ended"),
+        )
 
 
 async def end(

@@ -160,6 +160,7 @@ async def test_a_schedule_suggests_whoever_falls_due_by_the_session(api: Api) ->
     assert {s["id"] for s in everything} == {made["id"], signers["id"]}
     again = check(await api.post(f"{SCHEDULES}/{made['id']}/end", user="trainer1"), 409)
     assert "ended" in again["detail"]
+    assert again["detail_code"] == "training_schedule_ended"  # said in the page's language
     check(await put(api, f"{SCHEDULES}/{made['id']}", user="trainer1", json=body), 409)
 
 
@@ -220,6 +221,8 @@ async def test_a_bad_schedule_is_refused_and_changes_nothing(
         body["counts_also"] = [refresher]
     refused = check(await api.post(SCHEDULES, user="trainer1", json=body), 422)
     assert says in refused["detail"]
+    if says.endswith(": no training"):
+        assert refused["detail_code"] == "training_programme_unknown"
     assert check(await api.get(f"{SCHEDULES}?ended=true", user="trainer1"), 200) == []
     async with engine.connect() as connection:
         audited = await connection.scalar(

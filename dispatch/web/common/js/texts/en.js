@@ -64,6 +64,8 @@ export default {
   said_training_session_status: "The training session is {status}; that cannot be done now",
   said_training_not_attended: "Only someone who attended a held session has a test result or feedback",
   said_training_not_started: "The session has not started yet; record attendance once it has",
+  said_training_schedule_ended: "This schedule has ended; add a new one to plan again",
+  said_training_programme_unknown: "There is no such training programme",
   said_regulation_not_concerned: "This regulation does not concern your role",
   said_competency_note_required: "The evidence does not suggest this task; say what shows it",
   protocol: "Protocol",

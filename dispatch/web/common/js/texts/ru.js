@@ -64,6 +64,8 @@ export default {
   said_training_session_status: "Занятие в статусе {status}; сейчас это сделать нельзя",
   said_training_not_attended: "Результат теста и отзыв есть только у присутствовавших на проведённом занятии",
   said_training_not_started: "Занятие ещё не началось; отметьте присутствие после начала",
+  said_training_schedule_ended: "Это расписание завершено; чтобы планировать снова, добавьте новое",
+  said_training_programme_unknown: "Такой программы обучения нет",
   said_regulation_not_concerned: "Этот документ не касается вашей роли",
   said_competency_note_required: "Данные не подтверждают эту задачу; укажите, что её подтверждает",
   protocol: "Протокол",

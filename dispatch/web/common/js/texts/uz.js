@@ -64,6 +64,8 @@ export default {
   said_training_session_status: "Mashg‘ulot holati: {status}; hozir buni qilib bo‘lmaydi",
   said_training_not_attended: "Test natijasi va fikr faqat o‘tkazilgan mashg‘ulotda qatnashganlarda bo‘ladi",
   said_training_not_started: "Mashg‘ulot hali boshlanmadi; qatnashuvni boshlangandan keyin belgilang",
+  said_training_schedule_ended: "Bu jadval tugagan; qayta rejalash uchun yangisini qo‘shing",
+  said_training_programme_unknown: "Bunday o‘quv dasturi yo‘q",
   said_regulation_not_concerned: "Bu hujjat sizning rolingizga taalluqli emas",
   said_competency_note_required: "Dalillar bu vazifani tasdiqlamaydi; nima tasdiqlashini yozing",
   protocol: "Protokol",
