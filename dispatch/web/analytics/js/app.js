@@ -4,8 +4,9 @@
 // modules (session.js, api.js, i18n.js with these texts added); the DOM helpers are the QA
 // pages' (dom.js).
 
+import { helpDialog, toast } from "/common/js/pages.js";
 import { addTexts, t } from "/common/js/i18n.js";
-import { installShortcuts, shortcutTable } from "/common/js/keys.js";
+import { installShortcuts } from "/common/js/keys.js";
 import { createSession } from "/common/js/session.js";
 import { $, h } from "/common/js/dom.js";
 import { filters, relabelFilters, setUpFilters, showFiltersFor } from "./filters.js";
@@ -21,7 +22,7 @@ import uz from "./texts/uz.js";
 addTexts({ uz, ru, en });
 
 const ROLES = ["analyst", "supervisor", "admin"];
-const app = { session: null, toastTimer: null, shown: null };
+const app = { session: null, shown: null };
 window.dispatchAnalytics = app; // for the browser tests and support staff in devtools
 
 // The console's keys (Alt+letter works while typing in a field; "?" only outside fields); no
@@ -70,6 +71,9 @@ const session = createSession({
 });
 app.session = session;
 
+/** The keys, in the interface language; the focus goes back where it was on closing. */
+const showHelp = helpDialog(SHORTCUTS, FOCUSED, () => Boolean(session.me) && !$("drill").open);
+
 async function start() {
   window.addEventListener("hashchange", route);
   const go = (name) => () => { location.hash = `#${name}`; };
@@ -84,8 +88,6 @@ async function start() {
     help: showHelp,
   }, SHORTCUTS);
   $("help-button").addEventListener("click", showHelp);
-  $("help-close").addEventListener("click", () => $("help").close());
-  $("help").addEventListener("close", () => app.helpOpener?.focus());
   await session.start();
 }
 
@@ -118,25 +120,6 @@ async function route() {
     $("page").dataset.state = "error";
     $("page").replaceChildren(h("p", { className: "error", role: "alert" }, error.detail || error.message));
   }
-}
-
-/** The keys, in the interface language; the focus goes back where it was on closing. */
-function showHelp() {
-  if (!session.me || $("help").open || $("drill").open) return;
-  app.helpOpener = document.activeElement;
-  $("help-body").replaceChildren(shortcutTable(SHORTCUTS, FOCUSED));
-  $("help").showModal();
-  $("help-close").focus();
-}
-
-/** A short message at the top (errors stay longer). */
-function toast(message, kind = "ok") {
-  const el = $("toast");
-  el.textContent = message;
-  el.dataset.kind = kind;
-  el.hidden = false;
-  clearTimeout(app.toastTimer);
-  app.toastTimer = setTimeout(() => { el.hidden = true; }, kind === "error" ? 12000 : 4000);
 }
 
 start();

@@ -6,9 +6,10 @@
 // Signing in, HTTP and the texts are the operator console's modules (session.js, api.js,
 // i18n.js with these texts added); the DOM helpers are the QA pages' (dom.js).
 
+import { helpDialog, toast } from "/common/js/pages.js";
 import { api, errorText } from "/common/js/api.js";
 import { addTexts, t } from "/common/js/i18n.js";
-import { installShortcuts, shortcutTable } from "/common/js/keys.js";
+import { installShortcuts } from "/common/js/keys.js";
 import { createSession } from "/common/js/session.js";
 import { $, h } from "/common/js/dom.js";
 import { drawList } from "./list.js";
@@ -26,7 +27,6 @@ const app = {
   open: null, // the opened version, with its definition
   editor: { text: "", dirty: false }, // the draft's JSON as typed
   textLanguage: null, // the language the definition's texts are shown in (uz, ru, kaa, en)
-  toastTimer: null,
 };
 window.dispatchProtocols = app; // for the browser tests and support staff in devtools
 const help = () => /** @type {HTMLDialogElement} */ ($("help"));
@@ -152,6 +152,9 @@ function guardLeaving(event) {
   else app.editor.dirty = false;
 }
 
+/** The keys, in the interface language; the focus goes back where it was on closing. */
+const showHelp = helpDialog(SHORTCUTS, FOCUSED, () => Boolean(session.me));
+
 async function start() {
   window.addEventListener("hashchange", route);
   window.addEventListener("beforeunload", (event) => {
@@ -170,28 +173,7 @@ async function start() {
     help: showHelp,
   }, SHORTCUTS);
   $("help-button").addEventListener("click", showHelp);
-  $("help-close").addEventListener("click", () => help().close());
-  help().addEventListener("close", () => app.helpOpener?.focus());
   await session.start();
-}
-
-/** The keys, in the interface language; the focus goes back where it was on closing. */
-function showHelp() {
-  if (!session.me || help().open) return;
-  app.helpOpener = document.activeElement;
-  $("help-body").replaceChildren(shortcutTable(SHORTCUTS, FOCUSED));
-  help().showModal();
-  $("help-close").focus();
-}
-
-/** A short message at the top (errors stay longer). */
-function toast(message, kind = "ok") {
-  const el = $("toast");
-  el.textContent = message;
-  el.dataset.kind = kind;
-  el.hidden = false;
-  clearTimeout(app.toastTimer);
-  app.toastTimer = setTimeout(() => { el.hidden = true; }, kind === "error" ? 12000 : 4000);
 }
 
 start();

@@ -3,6 +3,7 @@
 // Signing in, HTTP and the texts are the operator console's modules (session.js, api.js,
 // i18n.js with the QA texts added).
 
+import { toast } from "/common/js/pages.js";
 import { errorText } from "/common/js/api.js";
 import { addTexts, t } from "/common/js/i18n.js";
 import { installShortcuts } from "/common/js/keys.js";
@@ -18,7 +19,7 @@ import uz from "./texts/uz.js";
 
 addTexts({ uz, ru, en });
 
-const app = { session: null, toastTimer: null }; // session.me: who is signed in
+const app = { session: null }; // session.me: who is signed in
 window.dispatchQa = app; // for the browser tests and support staff in devtools
 
 // The QA pages' keys; tests/consoles/test_caller_panel_browser.py checks that no two actions
@@ -79,16 +80,6 @@ async function route() {
   } catch (error) {
     $("page").replaceChildren(h("p", { className: "error", role: "alert" }, errorText(error)));
   }
-}
-
-/** A short message at the top (errors stay until the next one). */
-function toast(message, kind = "ok") {
-  const el = $("toast");
-  el.textContent = message;
-  el.dataset.kind = kind;
-  el.hidden = false;
-  clearTimeout(app.toastTimer);
-  app.toastTimer = setTimeout(() => { el.hidden = true; }, kind === "error" ? 12000 : 4000);
 }
 
 start();

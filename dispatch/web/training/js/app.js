@@ -8,9 +8,10 @@
 // Signing in, HTTP and the texts are the operator console's modules (session.js, api.js,
 // i18n.js with these texts added); the DOM helpers are the QA pages' (dom.js).
 
+import { helpDialog, toast } from "/common/js/pages.js";
 import { api, ApiError, token } from "/common/js/api.js";
 import { addTexts, language, pick, t } from "/common/js/i18n.js";
-import { installShortcuts, shortcutTable } from "/common/js/keys.js";
+import { installShortcuts } from "/common/js/keys.js";
 import { createSession } from "/common/js/session.js";
 import { $, h } from "/common/js/dom.js";
 import { drawCompetencies } from "./competencies.js";
@@ -35,7 +36,6 @@ const TRAINEES = ["operator", "supervisor"];
 const app = {
   session: null, programmes: [], open: null, mine: false, view: null, person: null, standard: [], effect: null,
   wellbeing: null,
-  toastTimer: null,
 };
 window.dispatchTraining = app; // for the browser tests and support staff in devtools
 
@@ -214,6 +214,9 @@ async function showView(view, focus = false) {
   if (focus) $("main-title").focus();
 }
 
+/** The keys, in the interface language; the focus goes back where it was on closing. */
+const showHelp = helpDialog(SHORTCUTS, FOCUSED, () => Boolean(session.me));
+
 async function start() {
   installShortcuts({
     focusList: () => (document.querySelector("#programme-list button[aria-current=true]")
@@ -248,27 +251,7 @@ async function start() {
   $("effect-form").addEventListener("submit", (event) => { event.preventDefault(); loadEffect(); });
   $("effect-xlsx").addEventListener("click", downloadXlsx);
   $("help-button").addEventListener("click", showHelp);
-  $("help-close").addEventListener("click", () => $("help").close());
-  $("help").addEventListener("close", () => app.helpOpener?.focus());
   await session.start();
-}
-
-function showHelp() {
-  if (!session.me || $("help").open) return;
-  app.helpOpener = document.activeElement;
-  $("help-body").replaceChildren(shortcutTable(SHORTCUTS, FOCUSED));
-  $("help").showModal();
-  $("help-close").focus();
-}
-
-/** A short message at the top (errors stay longer). */
-function toast(message, kind = "ok") {
-  const el = $("toast");
-  el.textContent = message;
-  el.dataset.kind = kind;
-  el.hidden = false;
-  clearTimeout(app.toastTimer);
-  app.toastTimer = setTimeout(() => { el.hidden = true; }, kind === "error" ? 12000 : 4000);
 }
 
 start();
