@@ -30,7 +30,6 @@ from dispatch.cards.attachments_api import router as card_files_router
 from dispatch.cards.incidents_api import router as incidents_router
 from dispatch.cards.listeners import card_listeners
 from dispatch.cards.routing.api import router as classifier_router
-from dispatch.consoles.api import router as consoles_router
 from dispatch.consoles.scripts_api import router as scripts_router
 from dispatch.consoles.socket import router as consoles_ws_router
 from dispatch.consoles.streams import console_streams
@@ -44,6 +43,7 @@ from dispatch.core.redis_bus import open_bus
 from dispatch.core.runtime import Runtime
 from dispatch.core.settings import Settings
 from dispatch.core.workers import finish, stop_tasks
+from dispatch.escalations.api import router as escalations_router
 from dispatch.feeds.api import router as feeds_router
 from dispatch.feeds.websocket import router as feeds_ws_router
 from dispatch.feeds.worker import feed_workers
@@ -98,7 +98,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     planning_router,
     geo_router,
     units_router,
-    consoles_router,
+    escalations_router,
     scripts_router,
     queues_router,
     callbacks_router,

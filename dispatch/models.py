@@ -11,9 +11,9 @@ from dispatch.callers.models import CallerMark
 from dispatch.calls.gateway.models import GatewayCommand
 from dispatch.calls.models import AmlMessage, AmlRefused, Call, CallEvent, CallMessage
 from dispatch.cards.models import CardNumberCounter, CardRow, CardVersion, ProtocolRun
-from dispatch.consoles.models import Escalation
 from dispatch.core.database import Base
 from dispatch.core.idempotency import IdempotentAnswer
+from dispatch.escalations.models import Escalation
 from dispatch.feeds.models import Delivery
 from dispatch.geo.models import District, GeoLoad, Region
 from dispatch.protocols.models import ProtocolVersion

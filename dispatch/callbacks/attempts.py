@@ -30,10 +30,10 @@ from dispatch.callbacks.tasks import Policy
 from dispatch.cards import callbacks as card_callbacks
 from dispatch.cards import consistency, lifecycle, store
 from dispatch.cards.routing import Classifier
-from dispatch.consoles import escalations
-from dispatch.consoles.schemas import EscalationCreate, EscalationKind
 from dispatch.core.actor import SYSTEM, Actor
 from dispatch.errors import Conflict, DomainError, Invalid, Said, said, sentence
+from dispatch.escalations import service as escalations
+from dispatch.escalations.schemas import EscalationCreate, EscalationKind
 from dispatch.queues import catalog, operators
 from dispatch.queues.states import OperatorState
 

@@ -96,7 +96,7 @@ class CommandFailed(CommandSettled):
 
 CREATED = Topic[CallCreated]("call.created")
 # ``call.<event type>`` (``call.answered``, ...): one topic per gateway event type. As a prefix
-# ``call.`` it also covers the topics above and below, and consoles' ``call.escalated``.
+# ``call.`` it also covers the topics above and below, and escalations' ``call.escalated``.
 EVENT = Family[CallEventHappened, CallEventType]("call.")
 STATUS_CHANGED = Topic[StatusChanged]("call.status_changed")
 MESSAGE_RECEIVED = Topic[MessageMoved]("call.message_received")

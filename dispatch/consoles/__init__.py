@@ -6,13 +6,13 @@ Modules:
 - ``views`` — parts and views (what a console stream is made of); ``operator_view`` — the
   operator console's parts and which events touch them; ``supervisor_view`` — the supervisor
   console's (computed in ``supervisor_parts``: queues, calls, operators, escalations, cards,
-  follow-up, alerts, the Erlang C staffing hint).
+  follow-up, alerts, the Erlang C staffing hint). Escalations are ``dispatch.escalations``';
+  the consoles show them.
 - ``socket`` — ``/ws/operator`` and ``/ws/supervisor``: authentication, snapshot/delta/seq,
   resync, heartbeats (the protocol is in its docstring).
 - ``acd`` — the ACD's service functions as the consoles use them.
-- ``escalations`` (+ ``api``) — an operator escalates a call to the supervisors
-  (``POST /api/v1/calls/{id}/escalate``), stored, audited, published as ``call.escalated``;
-  a supervisor takes and resolves it (``escalation.changed``).
+- ``notices`` — the operator's reminders' contract (``notices.changed``, ``events``), which
+  training fills.
 - ``scripts`` (+ ``scripts.yaml``, ``scripts_api``) — call-taking scripts per incident type,
   drafts for the centre's methodologists.
 - ``streams`` — the hub's lifespan (the pages, ``dispatch/web/operator/`` and ``supervisor/``,

@@ -49,14 +49,15 @@ from dispatch.cards import service as cards
 from dispatch.cards import store as card_store
 from dispatch.cards.location import card_for_call
 from dispatch.cards.routing import default_classifier
-from dispatch.consoles import acd, escalations, notices
-from dispatch.consoles import events as console_events
-from dispatch.consoles.schemas import EscalationOut
+from dispatch.consoles import acd, notices
 from dispatch.consoles.views import Lookups, Part, PartContext, Ref, Touch, View
 from dispatch.core.actor import Actor
 from dispatch.core.bus import Event
 from dispatch.core.events import Prefix, Topic
 from dispatch.core.redis_bus import RESYNC
+from dispatch.escalations import events as escalation_events
+from dispatch.escalations import service as escalations
+from dispatch.escalations.schemas import EscalationOut
 from dispatch.queues import events as queue_events
 from dispatch.wellbeing import events as wellbeing_events
 from dispatch.wellbeing import service as wellbeing
@@ -70,7 +71,7 @@ QUEUE_TOPICS: tuple[Topic[Any] | Prefix, ...] = (
     call_events.CREATED,
     call_events.STATUS_CHANGED,
 )
-ESCALATIONS = (console_events.ESCALATED, console_events.ESCALATION_CHANGED)
+ESCALATIONS = (escalation_events.ESCALATED, escalation_events.ESCALATION_CHANGED)
 
 
 async def me(context: PartContext) -> dict[str, Any]:

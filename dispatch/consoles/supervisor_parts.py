@@ -19,11 +19,11 @@ from dispatch.cards import lifecycle
 from dispatch.cards import service as cards
 from dispatch.cards import store as card_store
 from dispatch.cards.routing import default_classifier
-from dispatch.consoles import escalations
 from dispatch.consoles.acd import iso, queue_now
-from dispatch.consoles.schemas import EscalationOut, EscalationStatus
 from dispatch.consoles.views import PartContext
 from dispatch.errors import spoken
+from dispatch.escalations import service as escalations
+from dispatch.escalations.schemas import EscalationOut, EscalationStatus
 from dispatch.feeds import followup
 from dispatch.queues import floor, queue_log, service, summary
 from dispatch.queues.schemas import (

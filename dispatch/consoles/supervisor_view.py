@@ -36,12 +36,12 @@ from dispatch.callbacks import events as callback_events
 from dispatch.calls import events as call_events
 from dispatch.cards import events as card_events
 from dispatch.consoles import acd
-from dispatch.consoles import events as console_events
 from dispatch.consoles import operator_view as mine
 from dispatch.consoles import supervisor_parts as floor
 from dispatch.consoles.views import Lookups, Part, Touch, View, topic_touches
 from dispatch.core.bus import Event
 from dispatch.core.redis_bus import RESYNC
+from dispatch.escalations import events as escalation_events
 from dispatch.queues import events as queue_events
 
 # What changes the ACD's picture: a call in or out of a queue, an offer, an operator's state.
@@ -65,7 +65,7 @@ PARTS = (
         "escalations",
         floor.escalation_list,
         shared=True,
-        topics=(console_events.ESCALATED, console_events.ESCALATION_CHANGED),
+        topics=(escalation_events.ESCALATED, escalation_events.ESCALATION_CHANGED),
     ),
     Part("cards", floor.cards_in_progress, shared=True, topics=(card_events.CARD,)),
     Part("followup", floor.follow_ups, shared=True, topics=FOLLOW_UP, every_s=10),

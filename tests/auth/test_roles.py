@@ -206,12 +206,13 @@ POLICY: dict[tuple[str, str], frozenset[Role] | str] = {
         {Role.OPERATOR, Role.SUPERVISOR, Role.GATEWAY}
     ),
     ("POST", "/api/v1/callbacks/{callback_id}/cancel"): frozenset({Role.SUPERVISOR}),
-    # Consoles (dispatch/consoles): the operator stream, escalations, call-taking scripts.
-    ("WS", "/ws/operator"): CALL_TAKERS,
+    # Escalations (dispatch/escalations): operators raise them, supervisors take and resolve.
     ("POST", "/api/v1/calls/{call_id}/escalate"): CALL_TAKERS,
     ("GET", "/api/v1/escalations"): CALL_TAKERS,
     ("POST", "/api/v1/escalations/{escalation_id}/take"): frozenset({Role.SUPERVISOR}),
     ("POST", "/api/v1/escalations/{escalation_id}/resolve"): frozenset({Role.SUPERVISOR}),
+    # Consoles (dispatch/consoles): the operator and supervisor streams, call-taking scripts.
+    ("WS", "/ws/operator"): CALL_TAKERS,
     ("WS", "/ws/supervisor"): frozenset({Role.SUPERVISOR}),
     ("GET", "/api/v1/incident-types/{code}/script"): ANY,
     # Quality assurance (dispatch/qa): QA specialists work; supervisors read the results.

@@ -12,7 +12,7 @@ import pytest
 
 from cardschema import Outcome
 from dispatch.cards.consistency import CardWarning, Contradiction
-from dispatch.consoles.schemas import EscalationKind, EscalationStatus
+from dispatch.escalations.schemas import EscalationKind, EscalationStatus
 from dispatch.queues.schemas import BreakReason
 from dispatch.queues.states import OPEN_ENTRY, OperatorState
 

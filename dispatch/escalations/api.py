@@ -9,16 +9,16 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from dispatch.auth.roles import Role
-from dispatch.consoles import escalations
-from dispatch.consoles.schemas import (
+from dispatch.deps import ClockDep, Principal, Session, roles
+from dispatch.escalations import service as escalations
+from dispatch.escalations.schemas import (
     EscalationCreate,
     EscalationOut,
     EscalationResolve,
     EscalationStatus,
 )
-from dispatch.deps import ClockDep, Principal, Session, roles
 
-router = APIRouter(prefix="/api/v1", tags=["consoles"])
+router = APIRouter(prefix="/api/v1", tags=["escalations"])
 
 CallTaker = Annotated[Principal, roles(Role.OPERATOR, Role.SUPERVISOR)]
 Supervisor = Annotated[Principal, roles(Role.SUPERVISOR)]

@@ -19,13 +19,13 @@ from dispatch.audit import service as audit
 from dispatch.calls import service as calls
 from dispatch.cards import protocol_runs
 from dispatch.cards import store as cards
-from dispatch.consoles import events
-from dispatch.consoles.models import Escalation
-from dispatch.consoles.schemas import EscalationCreate, EscalationStatus
 from dispatch.core.actor import Actor
 from dispatch.core.bus import emit
 from dispatch.core.logging import bind
 from dispatch.errors import Conflict, Invalid, NotFound, Said, said
+from dispatch.escalations import events
+from dispatch.escalations.models import Escalation
+from dispatch.escalations.schemas import EscalationCreate, EscalationStatus
 
 UNRESOLVED = (EscalationStatus.OPEN.value, EscalationStatus.TAKEN.value)
 E = EscalationStatus
