@@ -5,4 +5,5 @@ interface Window {
   dispatchQa: object;
   dispatchProtocols: object;
   supervisorConsole: object;
+  dispatchTraining: object;
 }

@@ -1,3 +1,4 @@
+// @ts-check
 // The trainer's page: sign in (trainers and supervisors; operators see their own training
 // and everyone the regulations that concern them), the programmes, one opened with its
 // sessions (plan, invite from QA's suggestions or by hand, attendance, test results), a new
@@ -93,7 +94,8 @@ const session = createSession({
     $("programme-list").replaceChildren();
     $("main-body").replaceChildren();
     $("effect-body").replaceChildren();
-    if ($("help").open) $("help").close();
+    const help = /** @type {HTMLDialogElement} */ ($("help"));
+    if (help.open) help.close();
   },
 });
 app.session = session;
@@ -158,7 +160,7 @@ async function reload(message) {
 async function loadEffect() {
   $("effect-error").textContent = "";
   try {
-    app.effect = await api("GET", `/training/effectiveness?days=${Number($("effect-days").value) || 30}`);
+    app.effect = await api("GET", `/training/effectiveness?days=${Number(/** @type {HTMLInputElement} */ ($("effect-days")).value) || 30}`);
   } catch (error) {
     $("effect-error").textContent = refusal(error);
   }
@@ -166,7 +168,7 @@ async function loadEffect() {
 }
 
 async function downloadXlsx() {
-  const days = Number($("effect-days").value) || 30;
+  const days = Number(/** @type {HTMLInputElement} */ ($("effect-days")).value) || 30;
   const lang = language();
   const response = await fetch(`/api/v1/training/effectiveness/export.xlsx?days=${days}&language=${lang}`,
     { headers: { Authorization: `Bearer ${token()}` } });
@@ -219,7 +221,7 @@ const showHelp = helpDialog(SHORTCUTS, FOCUSED, () => Boolean(session.me));
 
 async function start() {
   installShortcuts({
-    focusList: () => (document.querySelector("#programme-list button[aria-current=true]")
+    focusList: () => /** @type {HTMLButtonElement} */ (document.querySelector("#programme-list button[aria-current=true]")
       || document.querySelector("#programme-list button"))?.focus(),
     newProgramme,
     showEffect: () => {

@@ -1,3 +1,4 @@
+// @ts-check
 // The competency register (beyond the anchors): supervisors and trainers pick a staff member
 // and see every task of the professional standard with its evidence (the held sessions they
 // attended of programmes serving it, with the tests, and QA answers on those programmes'
@@ -102,9 +103,10 @@ async function drawPerson(ctx, holder, canRecord, given = null) {
     `${register.name} (${register.username}) · ${t(`role_${register.role}`)}`);
   const form = canRecord ? recordForm(ctx, holder, register) : null;
   const choose = form ? (code) => {
-    form.elements.code.value = code;
-    form.elements.code.dispatchEvent(new Event("change"));
-    form.elements.note.focus();
+    const select = /** @type {HTMLSelectElement} */ (form.elements.namedItem("code"));
+    select.value = code;
+    select.dispatchEvent(new Event("change"));
+    /** @type {HTMLTextAreaElement} */ (form.elements.namedItem("note")).focus();
   } : null;
   holder.replaceChildren(title, rules(register), form, registerTable(register, choose));
 }

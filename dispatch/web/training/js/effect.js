@@ -1,3 +1,4 @@
+// @ts-check
 // The effect on QA scores (B1.03): per programme and per trainee, the share of yes on the
 // targeted items before and after the session (with the counts), the test and the feedback.
 

@@ -1,3 +1,4 @@
+// @ts-check
 // A trainee's own training (operators; supervisors too): the sessions they are invited to, the
 // programme's goals and modules with their materials, and, once they attended a held session,
 // the test (one choice per question, scored by the server) and their rating and comment;

@@ -1,3 +1,4 @@
+// @ts-check
 // A new programme: titles and goals in the three languages, one module with its text and
 // materials (https links, or file ids of the file store, one a line), the standard's tasks
 // it serves, the scorecard's items it targets, and a test written as blocks (the question,

@@ -1,3 +1,4 @@
+// @ts-check
 // Regulations (D2.02): what concerns me, unread and overdue first, each acknowledged with a
 // button; for trainers and supervisors also a version published from a form (a known code is
 // its next version) and every version with who has read it, who has not, and the protocols,
@@ -32,6 +33,7 @@ export async function drawRegulations(ctx, publisher) {
     }
   };
   const mine = await ctx.api("GET", "/regulations/mine");
+  /** @type {HTMLElement[]} */
   const parts = [h("h3", {}, t("to_read")), error,
     mine.length ? h("ul", { className: "plain", id: "my-regulations" }, mine.map((m) => h("li", { dataset: { id: m.regulation.id } },
       h("strong", {}, `${pick(m.regulation.title)} (v${m.regulation.version})`), " ",

@@ -1,3 +1,4 @@
+// @ts-check
 // Schedules (trainers and supervisors): a programme due again every so many months for the
 // operators and supervisors of the roles and ACD skills named (an annual course, a refresher
 // for the sign-language operators), counted from the last held session of it (or of an

@@ -1,3 +1,4 @@
+// @ts-check
 // The opened programme: what it serves and targets, a session planned (a Tashkent date and
 // time), and each session with its trainees: the people QA's open topics suggest or a
 // schedule makes due by the session's day (ticked to invite; each says why) or a username by
@@ -63,6 +64,7 @@ function why(suggestion) {
 function drawSession(ctx, session, suggested, act) {
   const url = `/training/sessions/${session.id}`;
   const invited = new Set(session.trainees.map((x) => x.username));
+  /** @type {HTMLElement[]} */
   const parts = [h("h4", {}, `${stamp(session.starts_at)} · ${t(`status_${session.status}`)}`,
     session.place ? ` · ${session.place}` : "", ` · ${session.trainer_name || session.trainer}`)];
   if (session.status === "planned") {

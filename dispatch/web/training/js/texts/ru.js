@@ -1,3 +1,4 @@
+// @ts-check
 // Trainer's page texts in Russian.
 
 export default {

@@ -1,3 +1,4 @@
+// @ts-check
 // Trainer's page texts in Uzbek (Latin script: o‘ g‘ with ‘, the tutuq belgisi with ’).
 
 export default {
