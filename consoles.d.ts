@@ -5,5 +5,6 @@ interface Window {
   dispatchQa: object;
   dispatchProtocols: object;
   supervisorConsole: object;
+  dispatchAnalytics: object;
   dispatchTraining: object;
 }

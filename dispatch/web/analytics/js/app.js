@@ -1,3 +1,4 @@
+// @ts-check
 // The analyst console: sign in (roles analyst, supervisor, admin), then the queues' KPIs over a
 // period, calls and incidents per district on the map, the operators' working time and the
 // calls' figures and QA scores with every filter (region, district, ...), each downloadable as XLSX and CSV. Signing in, HTTP and the texts are the operator console's
@@ -5,6 +6,7 @@
 // pages' (dom.js).
 
 import { helpDialog, toast } from "/common/js/pages.js";
+import { errorText } from "/common/js/api.js";
 import { addTexts, t } from "/common/js/i18n.js";
 import { installShortcuts } from "/common/js/keys.js";
 import { createSession } from "/common/js/session.js";
@@ -23,6 +25,7 @@ addTexts({ uz, ru, en });
 
 const ROLES = ["analyst", "supervisor", "admin"];
 const app = { session: null, shown: null };
+const dialog = (id) => /** @type {HTMLDialogElement} */ ($(id));
 window.dispatchAnalytics = app; // for the browser tests and support staff in devtools
 
 // The console's keys (Alt+letter works while typing in a field; "?" only outside fields); no
@@ -66,13 +69,13 @@ const session = createSession({
   },
   leave: () => {
     $("page").replaceChildren();
-    for (const box of [$("drill"), $("help")]) if (box.open) box.close();
+    for (const box of [dialog("drill"), dialog("help")]) if (box.open) box.close();
   },
 });
 app.session = session;
 
 /** The keys, in the interface language; the focus goes back where it was on closing. */
-const showHelp = helpDialog(SHORTCUTS, FOCUSED, () => Boolean(session.me) && !$("drill").open);
+const showHelp = helpDialog(SHORTCUTS, FOCUSED, () => Boolean(session.me) && !dialog("drill").open);
 
 async function start() {
   window.addEventListener("hashchange", route);
@@ -101,7 +104,7 @@ function pageName() {
 async function route() {
   if (!session.me) return;
   const name = pageName();
-  for (const link of document.querySelectorAll(".tabs a")) {
+  for (const link of /** @type {NodeListOf<HTMLAnchorElement>} */ (document.querySelectorAll(".tabs a"))) {
     link.setAttribute("aria-current", link.dataset.page === name ? "page" : "false");
   }
   showFiltersFor(name);
@@ -118,7 +121,7 @@ async function route() {
   } catch (error) {
     if (app.shown !== drawing) return;
     $("page").dataset.state = "error";
-    $("page").replaceChildren(h("p", { className: "error", role: "alert" }, error.detail || error.message));
+    $("page").replaceChildren(h("p", { className: "error", role: "alert" }, errorText(error)));
   }
 }
 

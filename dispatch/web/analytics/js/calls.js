@@ -1,3 +1,4 @@
+// @ts-check
 // The calls' figures over the period with every filter (region, district, queue, channel,
 // language, incident type, service, operator): offered, answered, abandoned, dropped, each
 // service-level variant named, ASA and talk, the cards; per service the cards routed to it and
@@ -73,7 +74,7 @@ export async function showCalls(ctx, current) {
 export function chosen(query) {
   const names = [];
   for (const id of ["f-region", "f-district", "f-queue", "f-channel", "f-language", "f-type", "f-service", "f-operator"]) {
-    const select = document.getElementById(id);
+    const select = /** @type {HTMLSelectElement} */ (document.getElementById(id));
     const name = { "f-type": "incident_type" }[id] || id.slice(2);
     if (query.has(name) && select.selectedIndex > 0) names.push(select.selectedOptions[0].textContent);
   }

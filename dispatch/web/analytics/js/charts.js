@@ -1,3 +1,4 @@
+// @ts-check
 // Charts drawn as SVG from the report's numbers, in the page (no library, no canvas, nothing
 // from the network): vertical bars (one or more series side by side), horizontal stacked bars,
 // and a legend. Each chart is an image with a label saying what it shows; every figure is also

@@ -1,3 +1,4 @@
+// @ts-check
 // The choropleth: the region's districts (the country's without a region) drawn as SVG from
 // the real boundaries (GeoJSON from /geo/districts, as the operator console's map; no tiles,
 // no network beyond our own server), each shaded by its calls in five steps with a legend of

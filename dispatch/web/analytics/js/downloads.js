@@ -1,3 +1,4 @@
+// @ts-check
 // Downloads of the report on screen with the filters it was drawn with: the API wants the
 // bearer token, so each file is fetched, kept as a blob and saved through an object URL under
 // the name the server gives (the QA pages' way). Every download is audited by the server.

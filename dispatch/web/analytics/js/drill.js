@@ -1,9 +1,10 @@
+// @ts-check
 // One district opened from the map or the table: its calls and incidents, its calls by hour
 // of the day, its incidents by type, and its cards of the period (GET /cards, 50 at a time).
 // A modal dialog: the focus lands on its first control (Close), Enter on it or Escape closes
 // it, and the focus goes back to the district that opened it.
 
-import { api } from "/common/js/api.js";
+import { api, errorText } from "/common/js/api.js";
 import { named, plural, t } from "/common/js/i18n.js";
 import { $, fill, h, num, stamp, table } from "/common/js/dom.js";
 import { barChart, hourTable } from "./charts.js";
@@ -12,11 +13,12 @@ import { districtName, regionName, typeName } from "./filters.js";
 const PAGE = 50;
 let opener = null;
 let wired = false;
+const dialog = () => /** @type {HTMLDialogElement} */ ($("drill"));
 
 function wire() {
   if (wired) return;
   wired = true;
-  $("drill-close").addEventListener("click", () => $("drill").close());
+  $("drill-close").addEventListener("click", () => dialog().close());
   $("drill").addEventListener("close", () => {
     $("drill-body").replaceChildren();
     if (opener?.isConnected) opener.focus();
@@ -54,7 +56,7 @@ export function openDistrict({ district, report, filters, opener: from }) {
             { id: "drill-types", className: "numbers" })
           : h("p", { className: "muted", id: "drill-types" }, t("no_incidents")))),
     cards);
-  $("drill").showModal();
+  dialog().showModal();
   $("drill-close").focus();
   listCards(cards, district, report, filters, 0);
 }
@@ -70,10 +72,10 @@ async function listCards(section, district, report, filters, offset) {
     page = await api("GET", `/cards?${query}`);
   } catch (error) {
     section.setAttribute("aria-busy", "false");
-    fill(section, section.firstChild, h("p", { className: "error", role: "alert" }, error.detail || error.message));
+    fill(section, section.firstChild, h("p", { className: "error", role: "alert" }, errorText(error)));
     return;
   }
-  if (!$("drill").open) return;
+  if (!dialog().open) return;
   const rows = page.items.map((card) => h("tr", { dataset: { card: card.id } },
     h("td", {}, card.number), h("td", {}, stamp(card.created_at)), h("td", {}, typeName(card.incident?.type) || "—"),
     h("td", {}, named("card_status_", card.status)), h("td", {}, card.location?.address || "—")));

@@ -1,3 +1,4 @@
+// @ts-check
 // The filters above every report: the period (a preset or two dates, whole local days), the
 // region, and each report's own (grain and queue for the KPIs, incident type and service for
 // the map, operator for the working time). The choices' names are the server's, in the
@@ -14,6 +15,8 @@ const CHANNELS = ["voice", "video", "sms", "email"];
 const LANGUAGES = ["uz", "ru", "kaa", "en", "tg", "kk", "ky", "tk"]; // the callers' usual ones
 const reference = { regions: [], districts: [], queues: [], types: [], services: [], operators: [] };
 let wired = false;
+const input = (id) => /** @type {HTMLInputElement} */ ($(id));
+const select = (id) => /** @type {HTMLSelectElement} */ ($(id));
 
 /** YYYY-MM-DD ``days`` after ``ymd`` (negative: before). */
 export function addDays(ymd, days) {
@@ -37,28 +40,34 @@ function presetDates(preset) {
   }
 }
 
-function options(select, items, { all } = {}) {
-  const keep = select.value;
-  select.replaceChildren(...(all ? [new Option(t(all), "")] : []),
+/**
+ * Fill a choice with ``items`` ([value, label]), first "all" where given; the value stays.
+ * @param {HTMLSelectElement} choice
+ * @param {string[][]} items
+ * @param {{all?: string}} [first]  the text key of an "all" choice (value "")
+ */
+function options(choice, items, { all } = {}) {
+  const keep = choice.value;
+  choice.replaceChildren(...(all ? [new Option(t(all), "")] : []),
     ...items.map(([value, label]) => new Option(label, value)));
-  if ([...select.options].some((o) => o.value === keep)) select.value = keep;
+  if ([...choice.options].some((o) => o.value === keep)) choice.value = keep;
 }
 
 /** Every choice's label in the interface language (again after a language switch). */
 export function relabelFilters() {
   const byName = (a, b) => a[1].localeCompare(b[1], language());
-  options($("f-preset"), PRESETS.map((p) => [p, t(`preset_${p}`)]));
-  options($("f-grain"), GRAINS.map((g) => [g, t(`grain_${g}`)]));
-  options($("f-region"), reference.regions.map((r) => [r.id, pick(r.properties.names) || r.properties.name]).sort(byName),
+  options(select("f-preset"), PRESETS.map((p) => [p, t(`preset_${p}`)]));
+  options(select("f-grain"), GRAINS.map((g) => [g, t(`grain_${g}`)]));
+  options(select("f-region"), reference.regions.map((r) => [r.id, pick(r.properties.names) || r.properties.name]).sort(byName),
     { all: "whole_country" });
-  options($("f-district"), reference.districts.map((d) => [d.id, pick(d.properties.names) || d.properties.name]).sort(byName),
+  options(select("f-district"), reference.districts.map((d) => [d.id, pick(d.properties.names) || d.properties.name]).sort(byName),
     { all: "all_districts" });
-  options($("f-channel"), CHANNELS.map((c) => [c, named("channel_", c)]), { all: "all_channels" });
-  options($("f-language"), LANGUAGES.map((l) => [l, languageName(l)]), { all: "all_languages" });
-  options($("f-queue"), reference.queues.map((q) => [q.name, queueName(q.name, q.title)]), { all: "all_queues" });
-  options($("f-type"), reference.types.map((k) => [k.code, pick(k.names) || k.code]).sort(byName), { all: "all_types" });
-  options($("f-service"), reference.services.map((s) => [s.code, serviceName(s.code)]), { all: "all_services" });
-  options($("f-operator"), reference.operators.map((o) => [o.operator, o.operator_name || o.operator]).sort(byName),
+  options(select("f-channel"), CHANNELS.map((c) => [c, named("channel_", c)]), { all: "all_channels" });
+  options(select("f-language"), LANGUAGES.map((l) => [l, languageName(l)]), { all: "all_languages" });
+  options(select("f-queue"), reference.queues.map((q) => [q.name, queueName(q.name, q.title)]), { all: "all_queues" });
+  options(select("f-type"), reference.types.map((k) => [k.code, pick(k.names) || k.code]).sort(byName), { all: "all_types" });
+  options(select("f-service"), reference.services.map((s) => [s.code, serviceName(s.code)]), { all: "all_services" });
+  options(select("f-operator"), reference.operators.map((o) => [o.operator, o.operator_name || o.operator]).sort(byName),
     { all: "all_operators" });
 }
 
@@ -74,17 +83,17 @@ export async function setUpFilters({ submit }) {
   relabelFilters();
   if (wired) return;
   wired = true;
-  $("f-preset").value = "last_7";
-  [$("f-from").value, $("f-to").value] = presetDates("last_7");
-  $("f-grain").value = "day";
-  $("f-preset").addEventListener("change", () => {
-    const dates = presetDates($("f-preset").value);
-    if (dates) [$("f-from").value, $("f-to").value] = dates;
+  select("f-preset").value = "last_7";
+  [input("f-from").value, input("f-to").value] = presetDates("last_7");
+  select("f-grain").value = "day";
+  select("f-preset").addEventListener("change", () => {
+    const dates = presetDates(select("f-preset").value);
+    if (dates) [input("f-from").value, input("f-to").value] = dates;
   });
   for (const id of ["f-from", "f-to"]) {
-    $(id).addEventListener("input", () => { $("f-preset").value = "custom"; });
+    $(id).addEventListener("input", () => { select("f-preset").value = "custom"; });
   }
-  $("f-region").addEventListener("change", () => loadDistricts($("f-region").value));
+  select("f-region").addEventListener("change", () => loadDistricts(select("f-region").value));
   $("filters").addEventListener("submit", (event) => {
     event.preventDefault();
     submit();
@@ -96,12 +105,12 @@ async function loadDistricts(region) {
   reference.districts = region
     ? (await api("GET", `/geo/districts?region=${encodeURIComponent(region)}&geometry=false`).catch(() => ({ features: [] }))).features
     : [];
-  if ($("f-region").value === region) relabelFilters();
+  if (select("f-region").value === region) relabelFilters();
 }
 
 /** Show the fields of ``page`` only (the period and region belong to every report). */
 export function showFiltersFor(page) {
-  for (const label of document.querySelectorAll("#filters [data-pages]")) {
+  for (const label of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll("#filters [data-pages]"))) {
     label.hidden = !label.dataset.pages.split(" ").includes(page);
   }
 }
@@ -153,13 +162,13 @@ function offset(ymd, zone) {
 
 /** The filters now: the values, each report's query, and what is wrong with them. */
 export function filters() {
-  const from = $("f-from").value;
-  const to = $("f-to").value;
-  const region = $("f-region").value;
+  const from = input("f-from").value;
+  const to = input("f-to").value;
+  const region = select("f-region").value;
   const period = () => new URLSearchParams({ date_from: from, date_to: to });
   return {
     from, to, region,
-    grain: $("f-grain").value || "day",
+    grain: select("f-grain").value || "day",
     /** Why the period cannot be asked for ("" when it can). */
     problem() {
       if (!from || !to) return t("period_missing");
@@ -169,30 +178,30 @@ export function filters() {
     },
     kpis() {
       const query = period();
-      query.set("grain", $("f-grain").value || "day");
-      if ($("f-queue").value) query.append("queue", $("f-queue").value);
+      query.set("grain", select("f-grain").value || "day");
+      if (select("f-queue").value) query.append("queue", select("f-queue").value);
       return query;
     },
     working() {
       const query = period();
-      if ($("f-operator").value) query.set("operator", $("f-operator").value);
+      if (select("f-operator").value) query.set("operator", select("f-operator").value);
       return query;
     },
     calls() {
       const query = period();
-      query.set("grain", $("f-grain").value || "day");
+      query.set("grain", select("f-grain").value || "day");
       for (const [name, id] of [["region", "f-region"], ["district", "f-district"], ["queue", "f-queue"],
         ["channel", "f-channel"], ["language", "f-language"], ["incident_type", "f-type"], ["service", "f-service"],
         ["operator", "f-operator"]]) {
-        if ($(id).value && !$(id).disabled) query.set(name, $(id).value);
+        if (select(id).value && !select(id).disabled) query.set(name, select(id).value);
       }
       return query;
     },
     territory() {
       const query = period();
       if (region) query.set("region", region);
-      if ($("f-type").value) query.set("incident_type", $("f-type").value);
-      if ($("f-service").value) query.set("service", $("f-service").value);
+      if (select("f-type").value) query.set("incident_type", select("f-type").value);
+      if (select("f-service").value) query.set("service", select("f-service").value);
       return query;
     },
     /** The period's first and last instant (local midnights in ``zone``) for GET /cards. */

@@ -1,3 +1,4 @@
+// @ts-check
 // How the reports write their figures: durations, seconds and periods in the interface's
 // locale (Intl through the shared helpers), in the centre's time zone.
 
@@ -39,8 +40,14 @@ function month(ymd) {
     .format(new Date(`${ymd}T00:00:00Z`));
 }
 
-/** A period of a KPI row by its grain: the hour, the shift, the day, the week or the month
- * starting at ``iso`` (local time in ``zone``); the whole period for "total". */
+/**
+ * A period of a KPI row by its grain: the hour, the shift, the day, the week or the month
+ * starting at ``iso`` (local time in ``zone``); the whole period for "total".
+ * @param {string} grain
+ * @param {string} iso
+ * @param {string} zone
+ * @param {{from?: string, to?: string}} [period]  the report's first and last day ("total")
+ */
 export function periodLabel(grain, iso, zone, { from, to } = {}) {
   const date = localDate(iso, zone);
   switch (grain) {

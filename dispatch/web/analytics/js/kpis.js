@@ -1,3 +1,4 @@
+// @ts-check
 // The queues' KPIs over the period: the period's figures, each service-level target with both
 // variants named, a chart of calls in, answered and abandoned per hour, shift, day, week or month,
 // the same as a table, and the figures per queue; downloads of both tables.

@@ -1,3 +1,4 @@
+// @ts-check
 // QA scores of the calls over the period with the calls' filters (region, district, queue,
 // channel, language, incident type, service, operator): official evaluations, their mean,
 // lowest and highest score, critical failures and compliance levels, as QA's own report counts

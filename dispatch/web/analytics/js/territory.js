@@ -1,3 +1,4 @@
+// @ts-check
 // Calls and incidents per district over the period: the choropleth with its legend, the same
 // figures as a table beside it (each district a button that opens it), calls by hour of the
 // day over the area, and what could not be placed; downloads of the districts and the types.

@@ -1,3 +1,4 @@
+// @ts-check
 // The operators' working time over the period: a chart of each operator's time available,
 // talking, in wrap-up and on break, the table per operator (with the breaks by reason and what
 // they did), the table per shift; downloads of both tables.

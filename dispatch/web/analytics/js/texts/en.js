@@ -1,3 +1,4 @@
+// @ts-check
 // Analyst console texts in English.
 
 export default {

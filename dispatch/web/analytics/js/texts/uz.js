@@ -1,3 +1,4 @@
+// @ts-check
 // Tahlilchi konsoli matnlari o‘zbekcha (lotin).
 
 export default {
