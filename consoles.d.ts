@@ -5,6 +5,7 @@ interface Window {
   dispatchQa: object;
   dispatchProtocols: object;
   supervisorConsole: object;
+  dispatchConsole: object;
   dispatchAnalytics: object;
   dispatchTraining: object;
 }

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = ROOT / "node_modules" / ".bin"
 # Consoles whose every module is type-checked; a new module there starts with // @ts-check.
 WEB = ROOT / "dispatch" / "web"
-CHECKED = ("common", "analytics", "qa", "protocols", "supervisor", "training")
+CHECKED = ("common", "analytics", "operator", "qa", "protocols", "supervisor", "training")
 
 
 def _tool(name: str) -> str:

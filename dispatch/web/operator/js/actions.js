@@ -1,7 +1,8 @@
+// @ts-check
 // What the operator does beyond filling fields: state and break, route (suggested services
 // pre-selected, units shown), escalate, close, the script of the incident type, text replies.
 
-import { api } from "/common/js/api.js";
+import { api, errorText } from "/common/js/api.js";
 import { currentCard, saveCard, savesDone } from "./card.js";
 import { askConfirm, field, openDialog, select, StayOpen } from "/common/js/dialogs.js";
 import { h } from "/common/js/dom.js";
@@ -44,12 +45,12 @@ export function breakDialog() {
       body.addEventListener("keydown", (event) => {
         const n = Number(event.key);
         if (event.target === other || !(n >= 1 && n <= BREAK_REASONS.length)) return;
-        body.querySelectorAll("input[name=reason]")[n - 1].checked = true;
+        /** @type {NodeListOf<HTMLInputElement>} */ (body.querySelectorAll("input[name=reason]"))[n - 1].checked = true;
       });
     },
     async onConfirm() {
-      const chosen = document.querySelector("#dialog-body input[name=reason]:checked").value;
-      const other = document.getElementById("break-other").value.trim();
+      const chosen = /** @type {HTMLInputElement} */ (document.querySelector("#dialog-body input[name=reason]:checked")).value;
+      const other = /** @type {HTMLInputElement} */ (document.getElementById("break-other")).value.trim();
       // The operator's own words have no code; a reason from the list is said by its code.
       if (chosen === "break_other" && other) await requestState("on_break", other);
       else await requestState("on_break", t(chosen), chosen);
@@ -113,7 +114,7 @@ export async function routeDialog(reference) {
       body.append(list, findings);
     },
     async onConfirm() {
-      const services = [...document.querySelectorAll("#dialog-body input[data-service]:checked:not(:disabled)")]
+      const services = [.../** @type {NodeListOf<HTMLInputElement>} */ (document.querySelectorAll("#dialog-body input[data-service]:checked:not(:disabled)"))]
         .map((input) => input.value);
       if (!services.length) throw new Error(t("route"));
       await confirmLeftOut(reference, agreed);
@@ -133,7 +134,7 @@ export async function routeDialog(reference) {
  * once for the same services (not again when the server then names warnings to tick).
  */
 async function confirmLeftOut(reference, agreed) {
-  const left = [...document.querySelectorAll("#dialog-body input[data-suggested]:not(:checked):not(:disabled)")];
+  const left = [.../** @type {NodeListOf<HTMLInputElement>} */ (document.querySelectorAll("#dialog-body input[data-suggested]:not(:checked):not(:disabled)"))];
   const key = left.map((input) => input.value).join(",");
   if (!left.length || key === agreed.leftOut) return;
   const names = left.map((input) => `${input.value} ${pick(reference.services.get(input.value)?.names)}`.trim());
@@ -167,8 +168,8 @@ export function escalateDialog(callId, cardId, caller) {
       body.querySelector("select").id = "escalate-kind";
     },
     async onConfirm() {
-      const reason = document.getElementById("escalate-reason").value.trim();
-      const kind = document.getElementById("escalate-kind").value;
+      const reason = /** @type {HTMLTextAreaElement} */ (document.getElementById("escalate-reason")).value.trim();
+      const kind = /** @type {HTMLSelectElement} */ (document.getElementById("escalate-kind")).value;
       await api("POST", `/calls/${callId}/escalate`, {
         json: { reason, kind, ...(cardId ? { card_id: cardId } : {}) },
       });
@@ -199,12 +200,12 @@ export function closeDialog(onSaved) {
         findings);
     },
     async onConfirm() {
-      const outcome = document.getElementById("close-outcome").value;
+      const outcome = /** @type {HTMLSelectElement} */ (document.getElementById("close-outcome")).value;
       if (!outcome) {
         document.getElementById("close-outcome").focus();
         throw new Error(t("choose_outcome_first"));
       }
-      const note = document.getElementById("close-note").value.trim();
+      const note = /** @type {HTMLInputElement} */ (document.getElementById("close-note")).value.trim();
       await savesDone();
       const current = currentCard() ?? card;
       onSaved(await sendChecked(findings, (acknowledge) => api("POST", `/cards/${card.id}/close`, {
@@ -262,7 +263,7 @@ function focusField(path) {
 
 /** Highlight the next question of the script and put the cursor in its field. */
 export function nextScriptStep() {
-  const items = [...document.querySelectorAll("#script-steps li")];
+  const items = [.../** @type {NodeListOf<HTMLLIElement>} */ (document.querySelectorAll("#script-steps li"))];
   if (!items.length) return;
   scriptStep = (scriptStep + 1) % items.length;
   items.forEach((item, index) => item.classList.toggle("current", index === scriptStep));
@@ -288,14 +289,14 @@ export function showConversation(call) {
 
 export async function sendReply(toast) {
   const panel = document.getElementById("conversation-panel");
-  const input = document.getElementById("reply");
+  const input = /** @type {HTMLTextAreaElement} */ (document.getElementById("reply"));
   const text = input.value.trim();
   if (!text || panel.hidden) return;
   try {
     await api("POST", `/calls/${panel.dataset.callId}/messages`, { json: { text } });
     input.value = "";
   } catch (error) {
-    toast(`${t("error")}: ${error.detail}`, true);
+    toast(`${t("error")}: ${errorText(error)}`, true);
   }
 }
 

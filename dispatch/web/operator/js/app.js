@@ -1,7 +1,8 @@
+// @ts-check
 // The operator console: sign in, the live stream, and the screen built from its parts.
 
 import * as actions from "./actions.js";
-import { api, ApiError, token } from "/common/js/api.js";
+import { api, ApiError, errorText, token } from "/common/js/api.js";
 import { renderCallbacks as drawCallbacks } from "./callbacks.js";
 import { configureCaller, renderCaller, showCallerHistory, tickCaller } from "./caller.js";
 import { acceptProposal, configureCard, confirmLocation, currentCard, dismissProposal, relabelCard, showCard } from "./card.js";
@@ -316,7 +317,7 @@ function cardSaved(card) {
 
 function selectCard(id) {
   app.activeCardId = id;
-  for (const item of document.querySelectorAll("#card-list li")) {
+  for (const item of /** @type {NodeListOf<HTMLLIElement>} */ (document.querySelectorAll("#card-list li"))) {
     item.classList.toggle("active", item.dataset.cardId === id);
   }
   if (id && !app.latest.has(id)) {
@@ -380,7 +381,7 @@ async function acceptOffer() {
       if (!typing) document.getElementById("type-search")?.focus();
     }
   } catch (error) {
-    toast(`${t("error")}: ${error.detail || error.message}`, true);
+    toast(`${t("error")}: ${errorText(error)}`, true);
   } finally {
     app.openingCall = null;
   }
@@ -404,7 +405,7 @@ async function goAvailable() {
     else await actions.requestState("available");
   } catch (error) {
     const unavailable = error instanceof ApiError && error.status === 404;
-    toast(unavailable ? t("state_unavailable") : `${t("error")}: ${error.detail}`, true);
+    toast(unavailable ? t("state_unavailable") : `${t("error")}: ${errorText(error)}`, true);
   }
 }
 
@@ -454,7 +455,7 @@ function shortcutActions() {
     focusType: focus("type-search"),
     focusAddress: focus("f-location.address"),
     focusVictims: focus("f-incident.victims"),
-    focusHazards: () => document.querySelector("#hazards input")?.focus(),
+    focusHazards: () => /** @type {HTMLInputElement} */ (document.querySelector("#hazards input"))?.focus(),
     focusDescription: focus("f-incident.description"),
     focusNote: focus("note"),
     nextScriptStep: actions.nextScriptStep,

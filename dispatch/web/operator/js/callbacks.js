@@ -1,7 +1,8 @@
+// @ts-check
 // The callbacks panel: my dial with its outcome buttons, the pending list in the order the
 // ACD hands tasks out (take one by hand), overdue ones marked.
 
-import { api } from "/common/js/api.js";
+import { api, errorText } from "/common/js/api.js";
 import { h } from "/common/js/dom.js";
 import { hhmm, t } from "/common/js/i18n.js";
 
@@ -42,7 +43,7 @@ async function take(task, hooks) {
   try {
     await api("POST", `/callbacks/${task.id}/take`);
   } catch (error) {
-    hooks.toast(`${t("error")}: ${error.detail || error.message}`, true);
+    hooks.toast(`${t("error")}: ${errorText(error)}`, true);
   }
 }
 
@@ -52,6 +53,6 @@ async function record(task, outcome, hooks) {
     hooks.toast(`${t(`outcome_${outcome}`)} — ${t(`callback_status_${done.status}`)}`);
     if (done.status === "reached" && done.card_id) await hooks.onReached(done);
   } catch (error) {
-    hooks.toast(`${t("error")}: ${error.detail || error.message}`, true);
+    hooks.toast(`${t("error")}: ${errorText(error)}`, true);
   }
 }

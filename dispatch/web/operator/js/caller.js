@@ -1,3 +1,4 @@
+// @ts-check
 // The caller panel: who is calling and from where, in sight for the whole call (above the card,
 // never scrolled away with it): number, channel, language, location with its uncertainty and
 // source, the call's running time; and the caller's earlier calls and cards of the last 30 days
@@ -5,7 +6,7 @@
 // first, as a warning line (the call is handled as any other); the caller's files as buttons
 // that download them. The product has no hold yet, so the panel shows none.
 
-import { api, ApiError, token } from "/common/js/api.js";
+import { api, ApiError, errorText, token } from "/common/js/api.js";
 import { openDialog } from "/common/js/dialogs.js";
 import { h, toast } from "/common/js/dom.js";
 import { dateTime, languageName, number, pick, t } from "/common/js/i18n.js";
@@ -85,7 +86,7 @@ async function download(file) {
     link.remove();
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
   } catch (error) {
-    toast(error.message, true);
+    toast(errorText(error), true);
   }
 }
 

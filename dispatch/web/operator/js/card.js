@@ -1,10 +1,11 @@
+// @ts-check
 // The card form: caller (with its conditions), location (with the address in parts and the
 // AML proposal beside it), incident with the type picker (typepicker.js), persons and vehicles
 // (parties.js), completeness, notes, routed services and their units (units.js).
 // Each field is saved when committed (Enter or leaving it) as a PATCH with If-Match; a field
 // being edited is never overwritten by the stream.
 
-import { api } from "/common/js/api.js";
+import { api, ApiError, errorText } from "/common/js/api.js";
 import { h } from "/common/js/dom.js";
 import { dateTime, hhmm, languageName, named, number, percentage, pick, t } from "/common/js/i18n.js";
 import { configureFiles, filesSection, showFiles } from "./files.js";
@@ -14,13 +15,18 @@ import { learnUnits, unitName } from "./units.js";
 
 const state = {
   card: null,
+  /** @type {(card: object) => void} */
   onSaved: () => {},
+  /** @type {(message: string, isError?: boolean) => void} */
   toast: () => {},
   reference: null, // {types: Map, hazards: [], regions: [], services: Map}
   dirty: new Set(),
   sending: new Map(), // path -> value being saved now (a second commit of it is skipped)
   districts: new Map(), // region code -> its districts (promise), loaded once
 };
+
+/** A select of the card's form by its id (null when the card is not drawn). */
+const select = (id) => /** @type {HTMLSelectElement} */ (document.getElementById(id));
 
 function get(object, path) {
   return path.split(".").reduce((value, key) => (value == null ? undefined : value[key]), object);
@@ -71,7 +77,7 @@ async function saveNow(changes) {
   try {
     return accept(await api("PATCH", `/cards/${card.id}`, { json: changes, ifMatch: card.version }));
   } catch (error) {
-    if (error.status !== 409 || card.status === "closed") throw error;
+    if (!(error instanceof ApiError) || error.status !== 409 || card.status === "closed") throw error;
     const fresh = await api("GET", `/cards/${card.id}`);
     accept(fresh);
     return accept(await api("PATCH", `/cards/${card.id}`, { json: changes, ifMatch: fresh.version }));
@@ -95,12 +101,18 @@ async function commit(path, value, control) {
     state.toast(t("saved"));
   } catch (error) {
     control?.classList.add("invalid");
-    state.toast(`${t("error")}: ${error.detail || error.message}`, true);
+    state.toast(`${t("error")}: ${errorText(error)}`, true);
   } finally {
     state.sending.delete(path);
   }
 }
 
+/**
+ * A text field of the card at ``path``, saved on change and on Enter (Ctrl+Enter: multiline).
+ * @param {string} path
+ * @param {string} labelKey
+ * @param {{type?: string, inputmode?: string, multiline?: boolean}} [options]
+ */
 function textField(path, labelKey, { type = "text", inputmode, multiline = false } = {}) {
   const control = multiline
     ? h("textarea", { rows: 2, id: `f-${path}`, dataset: { path } })
@@ -113,7 +125,8 @@ function textField(path, labelKey, { type = "text", inputmode, multiline = false
   control.addEventListener("input", () => state.dirty.add(path));
   control.addEventListener("change", () => commit(path, read(), control));
   control.addEventListener("keydown", (event) => {
-    const done = multiline ? event.key === "Enter" && event.ctrlKey : event.key === "Enter";
+    const { key, ctrlKey } = /** @type {KeyboardEvent} */ (event);
+    const done = multiline ? key === "Enter" && ctrlKey : key === "Enter";
     if (done) {
       event.preventDefault();
       commit(path, read(), control);
@@ -155,7 +168,7 @@ function hazardsBox() {
   for (const hazard of state.reference.hazards) {
     const input = h("input", { type: "checkbox", value: hazard.code, dataset: { hazard: hazard.code } });
     input.addEventListener("change", () => {
-      const chosen = [...box.querySelectorAll("input:checked")].map((i) => i.value);
+      const chosen = [.../** @type {NodeListOf<HTMLInputElement>} */ (box.querySelectorAll("input:checked"))].map((i) => i.value);
       commit("incident.hazards", chosen, box);
     });
     box.append(h("label", { class: "check" }, input, pick(hazard.names)));
@@ -209,7 +222,7 @@ async function choosePlace(path, control, cardId) {
     state.toast(t("saved"));
   } catch (error) {
     control.classList.add("invalid");
-    state.toast(`${t("error")}: ${error.detail || error.message}`, true);
+    state.toast(`${t("error")}: ${errorText(error)}`, true);
   } finally {
     state.sending.delete(path);
   }
@@ -226,7 +239,7 @@ function regionDistricts(code) {
 
 /** List the districts of ``regionCode`` (none without a region) in the district field. */
 async function showDistricts(regionCode) {
-  const district = document.getElementById("f-location.district");
+  const district = select("f-location.district");
   if (!district || district.dataset.region === (regionCode || "")) return;
   district.dataset.region = regionCode || "";
   const list = regionCode ? (await regionDistricts(regionCode)).features : [];
@@ -239,8 +252,8 @@ async function showDistricts(regionCode) {
 }
 
 async function fillPlaces(card) {
-  const region = document.getElementById("f-location.region");
-  const district = document.getElementById("f-location.district");
+  const region = select("f-location.region");
+  const district = select("f-location.district");
   if (!region) return;
   if (region.options.length !== state.reference.regions.length + 1) {
     region.replaceChildren(new Option("—", ""), ...state.reference.regions.map(
@@ -304,7 +317,7 @@ function build(card) {
       h("ol", { id: "notes", class: "notes" }),
       noteInput()),
   );
-  document.getElementById("f-incident.victims").min = "0";
+  /** @type {HTMLInputElement} */ (document.getElementById("f-incident.victims")).min = "0";
 }
 
 function priorityField() {
@@ -324,7 +337,7 @@ function noteInput() {
       accept(await api("POST", `/cards/${state.card.id}/notes`, { json: { text } }));
       input.value = "";
     } catch (error) {
-      state.toast(`${t("error")}: ${error.detail}`, true);
+      state.toast(`${t("error")}: ${errorText(error)}`, true);
     }
   });
   return input;
@@ -340,13 +353,13 @@ function pointText(point) {
 function update(card) {
   document.getElementById("card-meta").textContent =
     `${t("version")} ${card.version} · ${named("card_status_", card.status)} · ${dateTime(card.created_at)}`;
-  for (const control of document.querySelectorAll("#card [data-path]")) {
+  for (const control of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll("#card [data-path]"))) {
     if (control.tagName === "SELECT" && control.dataset.path.startsWith("location.")) continue;
     setValue(control, get(card, control.dataset.path));
   }
   fillPlaces(card).catch(() => {});
   showTypeName();
-  for (const input of document.querySelectorAll("#hazards input")) {
+  for (const input of /** @type {NodeListOf<HTMLInputElement>} */ (document.querySelectorAll("#hazards input"))) {
     input.checked = card.incident.hazards.includes(input.value);
   }
   showConditions(card);
@@ -392,13 +405,13 @@ function serviceName(service) {
 
 function showCompleteness(completeness) {
   const { required, missing, percent } = completeness;
-  document.getElementById("completeness-meter").value = percent;
+  /** @type {HTMLMeterElement} */ (document.getElementById("completeness-meter")).value = percent;
   document.getElementById("completeness-percent").textContent = percentage(percent, 0);
   document.getElementById("completeness-missing").classList.toggle("complete", !missing.length);
   document.getElementById("completeness-missing").textContent = missing.length
     ? `${t("missing")}: ${missing.map((p) => t(`field_${p}`)).join(", ")}`
     : t("complete");
-  for (const box of document.querySelectorAll("#card [data-field]")) {
+  for (const box of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll("#card [data-field]"))) {
     const path = box.dataset.field;
     box.classList.toggle("required", required.includes(path));
     box.classList.toggle("missing", missing.includes(path));
@@ -411,7 +424,7 @@ async function answerProposal(acceptIt) {
   try {
     accept(await api("POST", `/cards/${state.card.id}/proposed-location/${action}`));
   } catch (error) {
-    state.toast(`${t("error")}: ${error.detail}`, true);
+    state.toast(`${t("error")}: ${errorText(error)}`, true);
   }
 }
 
@@ -428,7 +441,7 @@ export async function saveLocation(location) {
     await saveCard({ location });
     state.toast(t("saved"));
   } catch (error) {
-    state.toast(`${t("error")}: ${error.detail || error.message}`, true);
+    state.toast(`${t("error")}: ${errorText(error)}`, true);
     throw error;
   }
 }

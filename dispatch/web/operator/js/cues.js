@@ -1,3 +1,4 @@
+// @ts-check
 // Which protocol to offer for a card (issues 24 and 25): the ones the caller's words point to
 // first — cues found in the call's SMS or e-mail and the card's notes (GET /calls/{id}/cues),
 // shown with the words that triggered them — then those that fit the card's incident type, the

@@ -1,12 +1,14 @@
+// @ts-check
 // The card's files (issue 23): the photos and video on the card (the caller's, through the
 // gateway, and the operator's), each downloaded with the session's token, and "Attach a file"
 // for the operator (POST /cards/{id}/attachments, multipart; the server allow-lists the types
 // and limits the size, and its refusal is shown as it says it).
 
-import { ApiError, token } from "/common/js/api.js";
+import { ApiError, errorText, token } from "/common/js/api.js";
 import { h, toast } from "/common/js/dom.js";
 import { number, t } from "/common/js/i18n.js";
 
+/** @type {(card: object) => void} */
 let onSaved = () => {};
 
 export function configureFiles(saved) {
@@ -24,7 +26,7 @@ async function download(file) {
     link.remove();
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
   } catch (error) {
-    toast(error.message, true);
+    toast(errorText(error), true);
   }
 }
 
@@ -47,7 +49,7 @@ async function upload(card, input) {
     const saved = await fetch(`/api/v1/cards/${card.id}`, { headers: { Authorization: `Bearer ${token()}` } });
     if (saved.ok) onSaved(await saved.json());
   } catch (error) {
-    toast(`${t("error")}: ${error.message}`, true);
+    toast(`${t("error")}: ${errorText(error)}`, true);
   } finally {
     input.value = "";
   }

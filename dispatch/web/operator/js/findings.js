@@ -1,7 +1,9 @@
+// @ts-check
 // The server's verdict on a card about to be closed or routed (issue 19): what contradicts
 // itself is shown as an error to correct; each warning gets a checkbox, and only once every
 // warning is ticked does the request go again, naming them in ``acknowledge``.
 
+import { ApiError } from "/common/js/api.js";
 import { h } from "/common/js/dom.js";
 import { t } from "/common/js/i18n.js";
 
@@ -25,7 +27,8 @@ export async function sendChecked(box, send) {
   try {
     return await send(acknowledge);
   } catch (error) {
-    const body = error.body;
+    if (!(error instanceof ApiError)) throw error;
+    const body = /** @type {{reasons?: object[], warnings?: object[]}} */ (error.body); // its reasons, warnings
     if (error.status !== 422 || !(body?.reasons?.length || body?.warnings?.length)) throw error;
     show(box, body, new Set(acknowledge));
     throw new Error(t(body.reasons.length ? "finding_fix_card" : "finding_acknowledge"));

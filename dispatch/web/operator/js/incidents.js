@@ -1,10 +1,11 @@
+// @ts-check
 // "Same incident?": while a card is filled, the open incidents near its point (or at a similar
 // address in its district) of a compatible type, nearest first. One button (or Alt+U, then
 // Enter) makes the call part of one; "join and close" is the mass-incident shortcut: the call's
 // card is closed as a duplicate, the incident's head carries the dispatch. A card already part
 // of an incident says so instead.
 
-import { api } from "/common/js/api.js";
+import { api, errorText } from "/common/js/api.js";
 import { askConfirm } from "/common/js/dialogs.js";
 import { h } from "/common/js/dom.js";
 import { hhmm, number, pick, plural, t } from "/common/js/i18n.js";
@@ -12,7 +13,9 @@ import { hhmm, number, pick, plural, t } from "/common/js/i18n.js";
 const state = {
   signature: "", // what the suggestions were asked for (card id, point, district, address, type)
   asking: 0, // the number of the latest request: an older answer is dropped
+  /** @type {(card: object) => void} */
   onSaved: () => {},
+  /** @type {(message: string, isError?: boolean) => void} */
   toast: () => {},
   types: new Map(),
 };
@@ -119,13 +122,13 @@ async function join(card, incident, close) {
     state.signature = "";
     state.onSaved(saved);
   } catch (error) {
-    state.toast(`${t("error")}: ${error.detail || error.message}`, true);
+    state.toast(`${t("error")}: ${errorText(error)}`, true);
   }
 }
 
 /** Alt+U: to the first suggestion's join button (Enter joins). */
 export function focusIncidents() {
-  const button = list()?.querySelector("button.join");
+  const button = /** @type {HTMLButtonElement} */ (list()?.querySelector("button.join"));
   if (button && !panel().hidden) button.focus();
   else state.toast(t("incidents_none"), true);
 }

@@ -1,3 +1,4 @@
+// @ts-check
 // The district map: the card's region drawn as SVG from the real boundaries (GeoJSON from
 // /geo/districts; the whole country from /geo/regions while the card has no region), the
 // card's district highlighted, the card's point and the AML proposal marked. No tiles, no

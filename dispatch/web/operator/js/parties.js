@@ -1,8 +1,10 @@
+// @ts-check
 // The persons and vehicles of a card (revision 1.2): one labelled row of fields each. The list
 // is saved whole (PATCH persons / vehicles) when a field is committed (Enter or leaving it),
 // when a row is added and when one is removed; a list being edited is never redrawn by the
 // stream.
 
+import { errorText } from "/common/js/api.js";
 import { h } from "/common/js/dom.js";
 import { t } from "/common/js/i18n.js";
 
@@ -50,7 +52,14 @@ const LABELS = {
   vehicles: { role: "vehicle_role", plate: "plate", make: "make", model: "model", colour: "colour", description: "description" },
 };
 
-const state = { save: async () => {}, toast: () => {}, card: null, editing: new Set() };
+const state = {
+  /** @type {(changes: object) => Promise<void>} */
+  save: async () => {},
+  /** @type {(message: string, isError?: boolean) => void} */
+  toast: () => {},
+  card: null,
+  editing: new Set(),
+};
 
 /** Wire the lists to the card's saves (card.js's saveCard) and its toast. */
 export function configureParties({ save, toast }) {
@@ -100,7 +109,7 @@ function control(kind, index, [name, type, choice, prefix], value) {
   input.addEventListener("input", () => state.editing.add(kind));
   input.addEventListener("change", () => commit(kind, input));
   input.addEventListener("keydown", (event) => {
-    if (event.key === "Enter") {
+    if (/** @type {KeyboardEvent} */ (event).key === "Enter") {
       event.preventDefault();
       commit(kind, input);
     }
@@ -127,7 +136,7 @@ function read(kind) {
   for (const line of document.querySelectorAll(`#${kind}-rows .party-row`)) {
     const item = {};
     for (const [name, type] of KINDS[kind].fields) {
-      const raw = line.querySelector(`[data-name="${name}"]`).value.trim();
+      const raw = /** @type {HTMLInputElement | HTMLSelectElement} */ (line.querySelector(`[data-name="${name}"]`)).value.trim();
       item[name] = raw === "" ? null : type === "number" ? Number(raw) : raw;
     }
     // An age in years says more than a band: the band is dropped when both are given.
@@ -152,7 +161,7 @@ async function send(kind, items, input = null) {
     return true;
   } catch (error) {
     input?.classList.add("invalid");
-    state.toast(`${t("error")}: ${error.detail || error.message}`, true);
+    state.toast(`${t("error")}: ${errorText(error)}`, true);
     return false;
   }
 }
@@ -197,7 +206,7 @@ export function conditionsBox(save) {
   for (const condition of CONDITIONS) {
     const input = h("input", { type: "checkbox", value: condition, id: `condition-${condition}` });
     input.addEventListener("change", () => {
-      save([...box.querySelectorAll("input:checked")].map((i) => i.value), box);
+      save([.../** @type {NodeListOf<HTMLInputElement>} */ (box.querySelectorAll("input:checked"))].map((i) => i.value), box);
     });
     box.append(h("label", { class: "check" }, input, t(`condition_${condition}`)));
   }
@@ -207,7 +216,7 @@ export function conditionsBox(save) {
 /** Tick the card's caller conditions. */
 export function showConditions(card) {
   const chosen = card.caller.conditions || [];
-  for (const input of document.querySelectorAll("#caller-conditions input")) {
+  for (const input of /** @type {NodeListOf<HTMLInputElement>} */ (document.querySelectorAll("#caller-conditions input"))) {
     input.checked = chosen.includes(input.value);
   }
 }

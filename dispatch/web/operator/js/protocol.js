@@ -1,3 +1,4 @@
+// @ts-check
 // A protocol walked beside the card (issue 24), by keyboard. The protocol that fits the card's
 // incident type is offered (Alt+Y starts it; Alt+Shift+Y chooses among all of them), then the
 // walk goes one step at a time: a question with its answer keys (yes/no: Y N or 1 2; a choice:
@@ -389,7 +390,7 @@ function onKey(event) {
 
 /** ↑ ↓: from the step down through the path's answers (Enter corrects one), and back up. */
 function movePath(event) {
-  const stops = [$("protocol-step"), ...document.querySelectorAll("#protocol-path button:not(:disabled)")].filter(Boolean);
+  const stops = [$("protocol-step"), .../** @type {NodeListOf<HTMLButtonElement>} */ (document.querySelectorAll("#protocol-path button:not(:disabled)"))].filter(Boolean);
   const at = stops.indexOf(event.target);
   if (at < 0) return;
   event.preventDefault();
@@ -417,7 +418,7 @@ export async function chooseProtocol() {
   unlockSound();
   const card = state.card;
   if (!card) return;
-  const all = await protocols().catch((error) => failed(error) || []);
+  const all = await protocols().catch((error) => { failed(error); return []; });
   const type = card.incident?.type;
   const best = fittingFor(all, type);
   const fits = (p) => best.includes(p);
@@ -437,7 +438,7 @@ export async function chooseProtocol() {
       body.append(list);
     },
     async onConfirm() {
-      const chosen = document.querySelector("#dialog-body input[name=protocol]:checked");
+      const chosen = /** @type {HTMLInputElement} */ (document.querySelector("#dialog-body input[name=protocol]:checked"));
       if (chosen) await start(chosen.value);
       setTimeout(focusStep, 0); // after the dialog gives the focus back where it was
     },
@@ -470,9 +471,9 @@ export function overrideDialog() {
       body.append(field("protocol_override_priority", priority), field("protocol_override_reason", reason));
     },
     async onConfirm() {
-      const chosen = $("protocol-override-priority").value;
+      const chosen = /** @type {HTMLSelectElement} */ ($("protocol-override-priority")).value;
       const priority = chosen === "" ? null : Number(chosen);
-      const reason = $("protocol-override-reason").value.trim();
+      const reason = /** @type {HTMLInputElement} */ ($("protocol-override-reason")).value.trim();
       if (priority !== null && !reason) {
         $("protocol-override-reason").focus();
         throw new Error(t("said_protocol_override_reason"));

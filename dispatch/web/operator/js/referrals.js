@@ -1,3 +1,4 @@
+// @ts-check
 // The referral directory (issue 25, A2.01): a dialog searching state and NGO help by the card's
 // region and the call's language (both changeable), kind and words; ↑/↓ choose an entry, Enter
 // records it on the card as a note (POST /cards/{id}/referrals), with the operator's note.

@@ -1,3 +1,4 @@
+// @ts-check
 // The ring of an offered call: a two-tone beep every 1.5 s, made with WebAudio (no files).
 
 let context = null;

@@ -1,3 +1,4 @@
+// @ts-check
 // The timers of a protocol's instructions (issue 24), kept in the browser only: nothing of them
 // is written to the server. A metronome beats at the instruction's rate (a visible beat, a
 // click when the console's sound is on, the compressions counted, and a prompt to swap the
@@ -12,6 +13,7 @@ const timers = new Map(); // instruction node -> its timer, in the order started
 const SWAP_SHOWN_MS = 15_000;
 let audio = null;
 let ticker = null;
+/** @type {(text: string) => void} */
 let say = () => {};
 
 /** Sound on (inside a key press or a click, as browsers require); silent without a device. */

@@ -1,3 +1,4 @@
+// @ts-check
 // The card's incident-type picker: a combobox searched in any of the three languages (the
 // server's /incident-types?q=), ↑/↓ through the matches, Enter or a click chooses. While the
 // box is not being typed in, it names the card's type in the interface language.
@@ -10,6 +11,7 @@ const picker = {
   options: [],
   active: -1,
   timer: null,
+  /** @type {(code: string) => Promise<void>} */
   choose: async () => {},
   current: () => null,
 };
@@ -50,7 +52,7 @@ export function typePicker({ choose, current }) {
 
 /** Name the card's type in the box (not while the operator types in it). */
 export function showTypeName() {
-  const input = document.getElementById("type-search");
+  const input = /** @type {HTMLInputElement} */ (document.getElementById("type-search"));
   if (!input || document.activeElement === input) return;
   const kind = picker.current();
   input.value = kind ? pick(kind.names) : "";
@@ -60,7 +62,7 @@ async function searchTypes(query) {
   const q = query.trim();
   if (!q) return closeOptions();
   const found = await api("GET", `/incident-types?q=${encodeURIComponent(q)}&limit=8`).catch(() => []);
-  if (document.getElementById("type-search")?.value.trim() !== q) return; // typed on meanwhile
+  if (/** @type {HTMLInputElement} */ (document.getElementById("type-search"))?.value.trim() !== q) return; // typed on meanwhile
   picker.options = found;
   picker.active = found.length ? 0 : -1;
   renderOptions();

@@ -1,3 +1,4 @@
+// @ts-check
 // Service units by name in the interface language. A card keeps its unit's one name (what the
 // services read); the unit's names in uz/ru/en come from /units, fetched once per unit and
 // remembered for the session. Where a unit has no name in the language, its one name shows.

@@ -1,3 +1,4 @@
+// @ts-check
 // The operator's wellbeing and reminders (issue 29). ``wellbeing``: the break offered after a
 // traumatic call (Alt+B takes it, Alt+Shift+B: not now), the talk with the psychologist
 // arranged for me, my own request, and — for a psychologist or a supervisor — the talks to
