@@ -82,11 +82,15 @@ async def test_a_change_arrives_as_a_delta_of_the_changed_parts_only(
     first = console.seq
     assert first is not None
     await _set_state(http, token, "on_break", "Ovqatlanish")
-    delta = await console.receive()
-    assert delta["type"] == "delta"
-    assert delta["seq"] == first + 1
-    assert "state" in delta["parts"]
-    assert "me" not in delta["parts"]
+    # A shared part (the queues) may change in between on a busy machine: its delta comes
+    # first, in sequence, and carries only what changed too.
+    deltas = [await console.receive()]
+    while "state" not in deltas[-1]["parts"] and len(deltas) < 5:
+        deltas.append(await console.receive())
+    assert [d["type"] for d in deltas] == ["delta"] * len(deltas)
+    assert [d["seq"] for d in deltas] == list(range(first + 1, first + 1 + len(deltas)))
+    assert "state" in deltas[-1]["parts"]
+    assert all("me" not in d["parts"] for d in deltas)
     assert console.parts["state"]["state"] == "on_break"
     assert console.parts["state"]["reason"] == "Ovqatlanish"
     await console.socket.close()
