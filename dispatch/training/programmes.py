@@ -6,6 +6,7 @@ a new one."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -136,6 +137,14 @@ async def get(session: AsyncSession, programme_id: uuid.UUID) -> ProgrammeOut:
     """One programme."""
     row = await get_row(session, programme_id)
     return _out(row, await _sessions(session, row.id))
+
+
+async def titles(
+    session: AsyncSession, programme_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, dict[str, str]]:
+    """The titles (per language) of these programmes, by id."""
+    rows = await session.scalars(select(Programme).where(Programme.id.in_(set(programme_ids))))
+    return {row.id: row.title for row in rows}
 
 
 async def list_all(session: AsyncSession) -> list[ProgrammeOut]:

@@ -32,7 +32,7 @@ from dispatch.errors import Conflict, Invalid, NotFound, said
 from dispatch.qa import names
 from dispatch.queues import service as acd
 from dispatch.training import programmes
-from dispatch.training.models import Programme, Trainee, TrainingSchedule, TrainingSession
+from dispatch.training.models import Trainee, TrainingSchedule, TrainingSession
 from dispatch.training.schemas import DuePerson, ScheduleIn, ScheduleOut, SessionStatus
 
 IN_SCOPE = frozenset({"operator", "supervisor"})
@@ -191,14 +191,7 @@ async def describe_many(
     """Schedules with their programme's title, the people in scope and due by today plus the
     lead days (for those in force), and the programme's next planned session."""
     today = now.astimezone(tz).date()
-    titles = {
-        p.id: p.title
-        for p in (
-            await session.scalars(
-                select(Programme).where(Programme.id.in_({r.programme_id for r in rows}))
-            )
-        ).all()
-    }
+    titles = await programmes.titles(session, {r.programme_id for r in rows})
     out = []
     for row in rows:
         described = ScheduleOut.model_validate(row)

@@ -27,7 +27,7 @@ from dispatch.core.bus import emit
 from dispatch.errors import Conflict, Invalid, NotFound, said
 from dispatch.qa import findings, names
 from dispatch.training import programmes, schedules
-from dispatch.training.models import Programme, Trainee, TrainingSession
+from dispatch.training.models import Trainee, TrainingSession
 from dispatch.training.schemas import (
     AttendanceIn,
     FeedbackIn,
@@ -137,14 +137,7 @@ async def describe_many(session: AsyncSession, rows: Sequence[TrainingSession]) 
     """Sessions with their trainees and the people's names."""
     named = await names.load(session, "en")
     trainees = await trainees_of(session, [r.id for r in rows])
-    titles = {
-        p.id: p.title
-        for p in (
-            await session.scalars(
-                select(Programme).where(Programme.id.in_({r.programme_id for r in rows}))
-            )
-        ).all()
-    }
+    titles = await programmes.titles(session, {r.programme_id for r in rows})
     out = []
     for row in rows:
         described = SessionOut.model_validate(row)
