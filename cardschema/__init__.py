@@ -8,6 +8,19 @@ use it on its own.
     cardschema.validate(xml_bytes)          # raises a CardSchemaError subclass if refused
 """
 
+from cardschema.codes import (
+    ALLOWED_STATUS_TRANSITIONS,
+    AUTOMATIC_LOCATION_SOURCES,
+    CallbackOutcome,
+    CallerCondition,
+    CardStatus,
+    Channel,
+    LinkKind,
+    LocationSource,
+    Outcome,
+    ServiceStatus,
+    can_transition,
+)
 from cardschema.convert import card_from_dict, card_to_dict
 from cardschema.errors import (
     CardDataError,
@@ -20,31 +33,20 @@ from cardschema.errors import (
 )
 from cardschema.model import (
     ADDRESS_PARTS,
-    ALLOWED_STATUS_TRANSITIONS,
-    AUTOMATIC_LOCATION_SOURCES,
     CallbackAttempt,
-    CallbackOutcome,
     Caller,
-    CallerCondition,
     Card,
-    CardStatus,
-    Channel,
     Handoff,
     Incident,
     Link,
-    LinkKind,
     Location,
-    LocationSource,
     Note,
-    Outcome,
     Place,
     ProposedLocation,
     RoutedService,
-    ServiceStatus,
     StatusChange,
     StructuredAddress,
     Unit,
-    can_transition,
     incident_problems,
 )
 from cardschema.parties import (

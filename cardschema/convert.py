@@ -16,28 +16,30 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from cardschema.codes import (
+    CallbackOutcome,
+    CallerCondition,
+    CardStatus,
+    Channel,
+    LinkKind,
+    LocationSource,
+    Outcome,
+    ServiceStatus,
+)
 from cardschema.jsonfields import Fields
 from cardschema.model import (
     ADDRESS_PARTS,
     CallbackAttempt,
-    CallbackOutcome,
     Caller,
-    CallerCondition,
     Card,
-    CardStatus,
-    Channel,
     Handoff,
     Incident,
     Link,
-    LinkKind,
     Location,
-    LocationSource,
     Note,
-    Outcome,
     Place,
     ProposedLocation,
     RoutedService,
-    ServiceStatus,
     StatusChange,
     StructuredAddress,
     Unit,

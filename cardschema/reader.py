@@ -10,26 +10,28 @@ from typing import TypeVar
 from lxml import etree
 
 from cardschema import rules, validation
-from cardschema.model import (
-    CallbackAttempt,
+from cardschema.codes import (
     CallbackOutcome,
-    Caller,
     CallerCondition,
-    Card,
     CardStatus,
     Channel,
+    LinkKind,
+    LocationSource,
+    Outcome,
+    ServiceStatus,
+)
+from cardschema.model import (
+    CallbackAttempt,
+    Caller,
+    Card,
     Handoff,
     Incident,
     Link,
-    LinkKind,
     Location,
-    LocationSource,
     Note,
-    Outcome,
     Place,
     ProposedLocation,
     RoutedService,
-    ServiceStatus,
     StatusChange,
     StructuredAddress,
     Unit,
