@@ -9,7 +9,7 @@ import pytest
 
 from dispatch.protocols.definition import AnswerValue
 from dispatch.protocols.engine import Walk, walk
-from tests.protocols.test_seeds import CODES, finish, load, timer_on
+from tests.protocols.seed_walks import CODES, finish, load, timer_on
 
 SECOND_SET_B = {
     "heat_cold_injury": "HC",
