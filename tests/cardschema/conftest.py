@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 import cardschema as cs
+from tests.cardschema.protocol_records import arrest, bare, screen
 
 TASHKENT = timezone(timedelta(hours=5))
 
@@ -214,3 +215,9 @@ def card_1_2(full_card: cs.Card) -> cs.Card:
         ),
         incident_id=uuid.UUID("5e0b7d4c-2a1f-4c3b-9e8d-7f6a5b4c3d2e"),
     )
+
+
+@pytest.fixture
+def card_1_3(card_1_2: cs.Card) -> cs.Card:
+    """The 1.2 card with three protocols walked on it."""
+    return dataclasses.replace(card_1_2, protocols=(arrest(), screen(), bare()))

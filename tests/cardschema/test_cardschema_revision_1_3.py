@@ -3,13 +3,12 @@ byte for byte; the model, the XSD, XML and JSON agree on every rule."""
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import hashlib
 import json
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -17,10 +16,14 @@ from lxml import etree
 
 import cardschema as cs
 from cardschema import rules
+from tests.cardschema.protocol_records import (
+    arrest,
+    at,
+    bare,
+)
 
 XS = "http://www.w3.org/2001/XMLSchema"
 NS = f"{{{cs.NAMESPACE}}}"
-TASHKENT = timezone(timedelta(hours=5))
 
 # sha256 of build() and of json.dumps(card_to_dict(), ensure_ascii=False) as revision 1.2 wrote
 # them (computed with the code of commit 7e9717b, before revision 1.3).
@@ -34,88 +37,6 @@ REVISION_1_2_JSON = {
     "minimal_card": "9f2ce0701e0e8eb473069d8a7324bf17a89682d566d5da17017dddcabfeb837b",
     "card_1_2": "509119b304a763787c056ab5a9a0d232d1b6f8b5a932490e29cd61df015ae992",
 }
-
-
-def at(minute: int, second: int = 0) -> datetime:
-    """A time on 22 November 2026 between 09:00 and 10:00 in Asia/Tashkent."""
-    return datetime(2026, 11, 22, 9, minute, second, tzinfo=TASHKENT)
-
-
-def arrest() -> cs.ProtocolRecord:
-    """A cardiac arrest walked to CPR, its priority overridden with a reason."""
-    return cs.ProtocolRecord(
-        code="cardiac_arrest",
-        version=3,
-        approved=True,
-        language="uz",
-        started_at=at(20, 5),
-        started_by="d.yusupova",
-        answers=(
-            cs.ProtocolAnswer(node="awake", question="Bemor hushidami?", value="no", at=at(20, 12)),
-            cs.ProtocolAnswer(
-                node="breathing",
-                question='Bemor normal nafas olyaptimi? <"xirillash"> & 🫁',
-                value="gasping: Xirillab nafas olyapti",
-                at=at(20, 30),
-            ),
-            cs.ProtocolAnswer(node="age", question="Yoshi nechada?", value="54", at=at(20, 41)),
-        ),
-        instructions=(
-            cs.ProtocolInstruction(
-                node="push",
-                text="Koʻkrak qafasining oʻrtasiga qattiq va tez bosing, daqiqasiga 100–120 marta.",
-                at=at(20, 55),
-            ),
-        ),
-        determinant=cs.ProtocolDeterminant(
-            code="ARREST-1", priority=2, services=("103", "101"), risk=None
-        ),
-        priority_override=1,
-        override_reason="Bemor nafas olmayapti, brigada 2 daqiqa uzoqlikda.\nКак можно скорее.",
-    )
-
-
-def screen() -> cs.ProtocolRecord:
-    """A suicide-risk screen of a draft version at high risk, escalated."""
-    return cs.ProtocolRecord(
-        code="suicide_risk",
-        version=1,
-        approved=False,
-        language="ru",
-        started_at=datetime(2026, 11, 22, 4, 25, tzinfo=UTC),
-        started_by="d.yusupova",
-        answers=(
-            cs.ProtocolAnswer(
-                node="plan",
-                question="Вы думали о том, как бы это сделали?",
-                value="yes",
-                at=datetime(2026, 11, 22, 4, 26, tzinfo=UTC),
-            ),
-        ),
-        determinant=cs.ProtocolDeterminant(
-            code="SR-3", priority=1, services=("1146", "103", "102"), risk=cs.ProtocolRisk.HIGH
-        ),
-        escalation_required=True,
-        escalated_at=datetime(2026, 11, 22, 4, 27, 30, 500000, tzinfo=UTC),
-    )
-
-
-def bare() -> cs.ProtocolRecord:
-    """A protocol just started: nothing answered yet."""
-    return cs.ProtocolRecord(
-        code="choking",
-        version=1,
-        approved=False,
-        language="kaa",
-        started_at=at(21),
-        started_by="d.yusupova",
-    )
-
-
-@pytest.fixture
-def card_1_3(card_1_2: cs.Card) -> cs.Card:
-    """The 1.2 card with three protocols walked on it."""
-    return dataclasses.replace(card_1_2, protocols=(arrest(), screen(), bare()))
 
 
 def _sha(data: bytes) -> str:
@@ -413,186 +334,3 @@ def test_the_xsd_bounds_the_lists(minimal_card: cs.Card) -> None:
     one = extra[extra.index(b"<protocol>") : extra.index(b"</protocol>") + len(b"</protocol>")]
     with pytest.raises(cs.CardInvalid, match="protocol': This element is not expected"):
         cs.validate(data.replace(b"</protocols>", one + b"</protocols>"))
-
-
-def _types() -> etree._Element:
-    return etree.parse(str(cs.xsd_path().parent / "call-card-1-types.xsd")).getroot()
-
-
-def _complex(name: str) -> etree._Element:
-    found = _types().find(f"{{{XS}}}complexType[@name='{name}']")
-    assert found is not None, name
-    return found
-
-
-@pytest.mark.parametrize(
-    ("wrapper", "limit"),
-    [
-        ("Protocols", rules.MAX_PROTOCOLS),
-        ("ProtocolAnswers", rules.MAX_PROTOCOL_ANSWERS),
-        ("ProtocolInstructions", rules.MAX_PROTOCOL_INSTRUCTIONS),
-        ("DeterminantServices", rules.MAX_DETERMINANT_SERVICES),
-    ],
-)
-def test_list_bounds_match_the_python_rules(wrapper: str, limit: int) -> None:
-    item = _complex(wrapper).find(f"{{{XS}}}sequence/{{{XS}}}element")
-    assert item is not None
-    assert item.get("maxOccurs") == str(limit)
-
-
-def _camel(name: str) -> str:
-    first, *rest = name.split("_")
-    return first + "".join(part.title() for part in rest)
-
-
-def _required(complex_type: str) -> set[str | None]:
-    """Elements a document must have: minOccurs 1 in a sequence that is itself required."""
-    sequence = _complex(complex_type).find(f"{{{XS}}}sequence")
-    assert sequence is not None
-    return {
-        element.get("name")
-        for element in sequence.iterchildren(f"{{{XS}}}element")
-        if element.get("minOccurs") != "0"
-    }
-
-
-@pytest.mark.parametrize(
-    ("model", "complex_type"),
-    [
-        (cs.ProtocolRecord, "ProtocolRecord"),
-        (cs.ProtocolAnswer, "ProtocolAnswer"),
-        (cs.ProtocolInstruction, "ProtocolInstruction"),
-        (cs.ProtocolDeterminant, "ProtocolDeterminant"),
-    ],
-)
-def test_required_elements_are_the_fields_without_a_default(
-    model: type[Any], complex_type: str
-) -> None:
-    without_default = {
-        _camel(f.name)
-        for f in dataclasses.fields(model)
-        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-    }
-    assert _required(complex_type) == without_default
-
-
-def test_the_override_and_its_reason_come_together() -> None:
-    sequence = _complex("ProtocolRecord").find(f"{{{XS}}}sequence/{{{XS}}}sequence")
-    assert sequence is not None
-    assert sequence.get("minOccurs") == "0"
-    inner = list(sequence.iterchildren(f"{{{XS}}}element"))
-    assert [(e.get("name"), e.get("type"), e.get("minOccurs")) for e in inner] == [
-        ("priorityOverride", "cc:Priority", None),
-        ("overrideReason", "cc:OverrideReason", None),
-    ]
-
-
-def test_the_new_types_are_what_the_model_says() -> None:
-    def types(complex_type: str) -> dict[str | None, str | None]:
-        return {
-            e.get("name"): e.get("type") for e in _complex(complex_type).iter(f"{{{XS}}}element")
-        }
-
-    assert types("ProtocolRecord") == {
-        "code": "cc:ProtocolCode",
-        "version": "cc:ProtocolVersion",
-        "approved": "xs:boolean",
-        "language": "cc:LanguageCode",
-        "startedAt": "cc:Timestamp",
-        "startedBy": "cc:UserId",
-        "answers": "cc:ProtocolAnswers",
-        "instructions": "cc:ProtocolInstructions",
-        "determinant": "cc:ProtocolDeterminant",
-        "priorityOverride": "cc:Priority",
-        "overrideReason": "cc:OverrideReason",
-        "escalationRequired": "xs:boolean",
-        "escalatedAt": "cc:Timestamp",
-    }
-    assert types("ProtocolAnswer") == {
-        "node": "cc:ProtocolNodeId",
-        "question": "cc:ProtocolText",
-        "value": "cc:ProtocolText",
-        "at": "cc:Timestamp",
-    }
-    assert types("ProtocolDeterminant") == {
-        "code": "cc:DeterminantCode",
-        "priority": "cc:Priority",
-        "services": "cc:DeterminantServices",
-        "risk": "cc:ProtocolRisk",
-    }
-
-
-def test_the_card_ends_with_the_protocols() -> None:
-    root = etree.parse(str(cs.xsd_path())).getroot()
-    card = root.find(f"{{{XS}}}complexType[@name='CallCard']/{{{XS}}}sequence")
-    assert card is not None
-    last = list(card.iterchildren(f"{{{XS}}}element"))[-2:]
-    assert [(e.get("name"), e.get("minOccurs")) for e in last] == [
-        ("supervisorId", "0"),
-        ("protocols", "0"),
-    ]
-    text = " ".join((root.findtext(f"{{{XS}}}annotation/{{{XS}}}documentation") or "").split())
-    assert "1.3: protocols after supervisorId" in text
-
-
-@pytest.mark.parametrize(
-    ("change", "path", "message"),
-    [
-        (lambda d: d["protocols"][0].pop("approved"), "protocols[0].approved", "is required"),
-        (
-            lambda d: d["protocols"][0].update(approved="yes"),
-            "protocols[0].approved",
-            "must be a boolean, got a string",
-        ),
-        (
-            lambda d: d["protocols"][0].update(escalation_required=None),
-            "protocols[0].escalation_required",
-            "must be a boolean, got null",
-        ),
-        (
-            lambda d: d["protocols"][0]["answers"][1].update(score=3),
-            "protocols[0].answers[1].score",
-            "unknown field",
-        ),
-        (
-            lambda d: d["protocols"][0]["answers"][0].update(value=True),
-            "protocols[0].answers[0].value",
-            "must be a string",
-        ),
-        (
-            lambda d: d["protocols"][0]["determinant"].update(risk="extreme"),
-            "protocols[0].determinant.risk",
-            "must be one of low, moderate, high",
-        ),
-        (
-            lambda d: d["protocols"][0]["determinant"].update(services=["103", "103"]),
-            "protocols[0].determinant.services[1]",
-            "duplicate value 103",
-        ),
-        (
-            lambda d: d["protocols"][0].update(override_reason=None),
-            "protocols[0].override_reason",
-            "is required with priority_override",
-        ),
-        (
-            lambda d: d["protocols"][1]["instructions"].append({"node": "x", "at": "now"}),
-            "protocols[1].instructions[0].text",
-            "is required",
-        ),
-        (lambda d: d.update(protocols={}), "protocols", "must be a list"),
-        (
-            lambda d: d["protocols"].append(copy.deepcopy(d["protocols"][0])),
-            "protocols[3].code",
-            "duplicate value cardiac_arrest",
-        ),
-    ],
-)
-def test_card_from_dict_names_the_broken_field(
-    card_1_3: cs.Card, change: Callable[[dict[str, Any]], object], path: str, message: str
-) -> None:
-    data = copy.deepcopy(cs.card_to_dict(card_1_3))
-    change(data)
-    with pytest.raises(cs.CardDataError) as raised:
-        cs.card_from_dict(data)
-    assert raised.value.path == path
-    assert message in str(raised.value)
