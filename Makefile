@@ -19,8 +19,11 @@ LOCK := $(VENV)/bin/uv pip compile --quiet --generate-hashes --universal --pytho
 SUITE_LIMIT ?= 45m
 # pytest-xdist workers of `make test`: each has its own PostgreSQL, Redis and Chromium.
 TEST_WORKERS ?= 2
+# `make run-cluster`: server processes behind HAProxy, and HAProxy's port.
+CLUSTER_PROCESSES ?= 2
+CLUSTER_PORT ?= 8112
 
-.PHONY: run test test-fast lint lint-js typecheck format install system-deps npm-deps clean lock bench-geo \
+.PHONY: run run-cluster test test-fast lint lint-js typecheck format install system-deps npm-deps clean lock bench-geo \
 	bench-cards bench-consoles bench-queues bench-day bench-requests bench-sign-in reliability \
 	bench-analytics bench-cues
 
@@ -56,6 +59,12 @@ lock: $(DEV_STAMP)
 ## Serve the whole product on SQLite (./var/) with the in-process bus: http://127.0.0.1:8112
 run: $(RUN_STAMP)
 	$(PY) -m dispatch serve
+
+## PostgreSQL, Redis, CLUSTER_PROCESSES server processes and HAProxy (Debian's), the data kept
+## in ./var/cluster/: http://127.0.0.1:$(CLUSTER_PORT) through HAProxy; Ctrl-C stops them all
+## (README "Several processes"). CLUSTER_ARGS=... passes options, e.g. "--var-dir DIR".
+run-cluster: $(RUN_STAMP) system-deps
+	$(PY) scripts/run_cluster.py --processes $(CLUSTER_PROCESSES) --port $(CLUSTER_PORT) $(CLUSTER_ARGS)
 
 system-deps:
 	./scripts/system-deps.sh

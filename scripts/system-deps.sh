@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite runs against (real servers, no mocks):
-# redis-server, postgresql, chromium, and node/npm (to install axe-core for the consoles'
-# WCAG checks). Runs apt-get only for what is missing, and only as root.
+# redis-server, postgresql, haproxy (make run-cluster), chromium, and node/npm (to install
+# axe-core for the consoles' WCAG checks). Runs apt-get only for what is missing, and only as root.
 set -euo pipefail
 
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v runuser >/dev/null 2>&1 || need+=(util-linux)
+command -v haproxy >/dev/null 2>&1 || need+=(haproxy)  # make run-cluster's load balancer
 command -v chromium >/dev/null 2>&1 || need+=(chromium)  # the console tests' browser
 command -v npm >/dev/null 2>&1 || need+=(nodejs npm)  # installs axe-core (package-lock.json)
 command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)  # the simulators' call recordings
