@@ -37,6 +37,7 @@ from dispatch.core.clock import Clock, SystemClock
 from dispatch.core.database import create_engine, session_factory
 from dispatch.core.edge import RefuseNul
 from dispatch.core.http import mount_pages
+from dispatch.core.leadership import Leadership
 from dispatch.core.logging import configure_logging, get_logger
 from dispatch.core.metrics import Metrics, RequestContextMiddleware
 from dispatch.core.redis_bus import open_bus
@@ -116,6 +117,12 @@ ROUTERS: tuple[APIRouter, ...] = (
 )
 
 
+def serving_app() -> FastAPI:
+    """The app of one of several server processes (``serve --workers N``), from the
+    environment's settings."""
+    return create_app(tune_gc=True)
+
+
 def create_app(
     settings: Settings | None = None, *, clock: Clock | None = None, tune_gc: bool = False
 ) -> FastAPI:
@@ -130,7 +137,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url, echo=settings.db_echo)
-        bus = await open_bus(settings.redis_url)
+        bus = await open_bus(settings.redis_url, settings.redis_channel)
+        leadership = Leadership(engine)
         app.state.runtime = Runtime(
             settings=settings,
             engine=engine,
@@ -138,9 +146,12 @@ def create_app(
             bus=bus,
             clock=clock or SystemClock(settings.time_scale),
             metrics=metrics,
+            leadership=leadership,
         )
         log.info("server.start", mode=settings.mode.value, database=engine.url.get_backend_name())
         forgetting = asyncio.create_task(forget_on_changes(bus, app.state.credentials))
+        # Stopped after the singletons (below): closing its connection frees their locks.
+        leading = asyncio.create_task(leadership.keep(), name="leadership")
         try:
             async with (
                 feed_workers(app.state.runtime) as deliverer,
@@ -161,7 +172,7 @@ def create_app(
                     gc.set_threshold(*GC_THRESHOLDS)
                 yield
         finally:
-            await stop_tasks([forgetting])
+            await stop_tasks([forgetting, leading])
             await finish(bus.close(), name="bus.close")
             await finish(engine.dispose(), name="database.dispose")
             log.info("server.stop")

@@ -51,7 +51,18 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="migrate, seed and serve the API and consoles")
     serve.add_argument("--host", help="listen address (default DISPATCH_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="listen port (default DISPATCH_PORT or 8112)")
-    serve.add_argument("--no-migrate", action="store_true", help="skip migrations and seeding")
+    serve.add_argument(
+        "--no-migrate",
+        action="store_true",
+        help="skip migrations and seeding (the database must be at the newest schema already)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes sharing the port (more than 1 needs PostgreSQL and Redis); "
+        "migrations run once, before they start",
+    )
     serve.set_defaults(handler=_serve)
 
     migrate = commands.add_parser("migrate", help="bring the database to the newest schema")
@@ -182,15 +193,34 @@ def _serve(args: argparse.Namespace) -> int:
     from dispatch.app import create_app
 
     settings = Settings()
+    if args.workers < 1:
+        print("--workers: at least 1", file=sys.stderr)
+        return 2
+    if args.workers > 1 and (settings.is_sqlite or not settings.redis_url):
+        print(
+            "--workers: several processes need PostgreSQL (DISPATCH_DATABASE_URL) and Redis "
+            "(DISPATCH_REDIS_URL): SQLite serves one process, and without Redis the processes' "
+            "consoles would not hear each other",
+            file=sys.stderr,
+        )
+        return 2
     if not args.no_migrate:
-        _prepare(settings)
+        _prepare(settings)  # once, here, before any server process starts
+    elif (behind := asyncio.run(_schema_behind(settings))) is not None:
+        print(behind, file=sys.stderr)
+        return 2
     host = args.host or settings.host
     port = args.port or settings.port
     print(
-        f"dispatch112 serving on http://{host}:{port} ({settings.mode.value} mode)", file=sys.stderr
+        f"dispatch112 serving on http://{host}:{port} ({settings.mode.value} mode, "
+        f"{args.workers} process{'es' if args.workers > 1 else ''})",
+        file=sys.stderr,
     )
     uvicorn.run(
-        create_app(settings, tune_gc=True),
+        # Several processes build their own app (uvicorn imports the factory in each).
+        "dispatch.app:serving_app" if args.workers > 1 else create_app(settings, tune_gc=True),
+        factory=args.workers > 1,
+        workers=args.workers if args.workers > 1 else None,
         host=host,
         port=port,
         log_config=None,
@@ -203,6 +233,22 @@ def _serve(args: argparse.Namespace) -> int:
         timeout_keep_alive=KEEP_ALIVE_S,
     )
     return 0
+
+
+async def _schema_behind(settings: Settings) -> str | None:
+    """Why this server may not start on the database as it is (not at the newest schema),
+    or None."""
+    from dispatch.core.database import opened_engine
+    from dispatch.migrations import current, newest
+
+    async with opened_engine(settings.database_url) as engine:
+        at = await current(engine)
+    if at == newest():
+        return None
+    return (
+        f"the database is at schema {at or 'none'}, this server needs {newest()}: "
+        "run 'python -m dispatch migrate' once (then 'seed'), or serve without --no-migrate"
+    )
 
 
 def _backup(args: argparse.Namespace) -> int:

@@ -49,7 +49,7 @@ async def main() -> int:
     configure_logging(settings.log_level)  # to stderr: stdout is for the parent
     clock = ManualClock(datetime.fromisoformat(config["start"]))
     engine = create_engine(settings.database_url)
-    bus = await open_bus(settings.redis_url)
+    bus = await open_bus(settings.redis_url, settings.redis_channel)
     runtime = Runtime(
         settings=settings,
         engine=engine,

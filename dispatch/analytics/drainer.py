@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 
 from dispatch.analytics import places, sources
 from dispatch.core.database import unit_of_work
+from dispatch.core.leadership import led_by
 from dispatch.core.logging import get_logger
 from dispatch.core.runtime import Runtime
 from dispatch.core.workers import stop_tasks
@@ -57,7 +58,10 @@ async def places_drainer(runtime: Runtime) -> AsyncIterator[None]:
     if runtime.settings.analytics_drain_every_s <= 0:
         yield
         return
-    task = asyncio.create_task(_run(runtime), name="analytics.drainer")
+    task = asyncio.create_task(
+        led_by(runtime.leadership, "analytics.drainer", lambda: _run(runtime)),
+        name="analytics.drainer",
+    )
     try:
         yield
     finally:

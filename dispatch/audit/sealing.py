@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from dispatch.audit import chain, seals
 from dispatch.audit.checkpoints import append, checkpoint_key, checkpoint_path, signed_line
 from dispatch.core.clock import Clock
+from dispatch.core.leadership import led_by
 from dispatch.core.logging import get_logger
 from dispatch.core.runtime import Runtime
 from dispatch.core.settings import Settings
@@ -194,7 +195,9 @@ async def audit_sealer(runtime: Runtime) -> AsyncIterator[Sealer | None]:
         every_s=settings.audit_seal_every_s,
         writer=checkpoint_writer(settings),
     )
-    task = asyncio.create_task(sealer.run(), name="audit.sealer")
+    task = asyncio.create_task(
+        led_by(runtime.leadership, "audit.sealer", sealer.run), name="audit.sealer"
+    )
     try:
         yield sealer
     finally:

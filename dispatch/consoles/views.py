@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dispatch.auth.roles import Role
 from dispatch.core.bus import Event
 from dispatch.core.events import Prefix, Topic
+from dispatch.core.redis_bus import RESYNC, bus_health
 from dispatch.core.runtime import Runtime
 
 # A reference from a part's value to a call or card: ("call", id) or ("card", id). The hub
@@ -88,6 +89,18 @@ class Part:
         return any(
             t.covers(topic) if isinstance(t, Prefix) else topic == t.name for t in self.topics
         )
+
+
+async def server_health(context: PartContext) -> dict[str, Any]:
+    """Whether the console's server process hears the others (``bus``: ``in-process``,
+    ``redis`` or ``degraded``, Redis away): the consoles say so beside their connection."""
+    bus, _ = bus_health(context.runtime.bus)
+    return {"bus": bus, "degraded": bus == "degraded"}
+
+
+# Every streaming console's part: recomputed every 2 s (Redis going away sends no event) and
+# at once when Redis is back (``bus.resync``).
+SERVER = Part("server", server_health, shared=True, topics=(RESYNC,), every_s=2)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ the engine with SQLite's WAL set-up, and sessions whose events go out only after
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -71,7 +72,15 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     loop (``core/sqlite_inline.py``), use WAL and immediate transactions."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10)
+        return create_async_engine(
+            url,
+            echo=echo,
+            pool_pre_ping=True,
+            pool_size=10,
+            # Which process a session belongs to, in pg_stat_activity and pg_locks (several
+            # server processes: who waits, who leads).
+            connect_args={"server_settings": {"application_name": f"dispatch112:{os.getpid()}"}},
+        )
     database = parsed.database or ""
     if not database or database == ":memory:":
         raise ValueError("SQLite needs a database file (WAL); ':memory:' is not supported")

@@ -22,6 +22,7 @@ import json
 import uuid
 from datetime import datetime
 from typing import Any, TypedDict
+from urllib.parse import urlsplit
 
 import redis.asyncio as redis
 
@@ -36,6 +37,8 @@ CHANNEL = "dispatch:bus"
 SEND_QUEUE = 50_000
 SEND_BATCH = 500
 BACKOFF_MAX_S = 5.0
+# How long a starting process waits for Redis before it serves without it.
+START_WAIT_S = 3.0
 
 
 class Resync(TypedDict):
@@ -91,14 +94,23 @@ class RedisBus(InProcessBus):
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
-        """Connect and start the sender and the listener; returns once subscribed."""
-        await self._client.ping()
+        """Start the sender and the listener; returns once subscribed, or after
+        ``START_WAIT_S`` with Redis unreachable: the process then serves on its own (degraded,
+        ``connected`` false) and joins the others when Redis answers."""
         self._tasks = [
             asyncio.create_task(self._send_loop(), name="bus.redis.send"),
             asyncio.create_task(self._listen_loop(), name="bus.redis.listen"),
         ]
-        async with asyncio.timeout(10):
-            await self.listening.wait()
+        try:
+            async with asyncio.timeout(START_WAIT_S):
+                await self.listening.wait()
+        except TimeoutError:
+            log.warning("bus.redis_unavailable_at_start", url=_safe(self.url))
+
+    @property
+    def connected(self) -> bool:
+        """Whether this process hears the others now (subscribed to the channel)."""
+        return self.listening.is_set()
 
     async def publish(self, event: Event) -> None:
         """Deliver here now; send to the other processes in the background."""
@@ -165,6 +177,7 @@ class RedisBus(InProcessBus):
                     # Events sent while we were away are gone: tell remote subscribers.
                     self.deliver_remote(Event(RESYNC.name, {"origin": self.origin}))
                 first = False
+                log.info("bus.redis_listening", channel=self.channel)
                 backoff = 0.1
                 async for message in pubsub.listen():
                     if message.get("type") != "message":
@@ -172,6 +185,8 @@ class RedisBus(InProcessBus):
                     self._receive(message["data"])
             except (redis.RedisError, OSError) as exc:
                 self.listening.clear()
+                # A start without Redis counts as away: the first subscription resyncs.
+                first = False
                 log.warning("bus.redis_listen_failed", error=str(exc))
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, BACKOFF_MAX_S)
@@ -189,11 +204,32 @@ class RedisBus(InProcessBus):
             self.deliver_remote(event)
 
 
-async def open_bus(redis_url: str | None) -> Bus:
-    """The in-process bus, or with a Redis URL a started ``RedisBus``."""
+def bus_health(bus: Bus) -> tuple[str, list[str]]:
+    """How this process hears the others: ``in-process`` (it is alone), ``redis``, or
+    ``degraded`` with the reason (Redis away: it serves, but alone)."""
+    if not isinstance(bus, RedisBus):
+        return "in-process", []
+    if bus.connected:
+        return "redis", []
+    return "degraded", [
+        "Redis does not answer: this process serves alone; consoles connected to other "
+        "processes see its changes late (on their next refresh)"
+    ]
+
+
+def _safe(url: str) -> str:
+    """The URL without its password, for the log."""
+    parsed = urlsplit(url)
+    if parsed.password is None:
+        return url
+    return parsed._replace(netloc=parsed.netloc.replace(f":{parsed.password}@", ":***@")).geturl()
+
+
+async def open_bus(redis_url: str | None, channel: str = CHANNEL) -> Bus:
+    """The in-process bus, or with a Redis URL a started ``RedisBus`` on ``channel``."""
     if not redis_url:
         return InProcessBus()
-    bus = RedisBus(redis_url)
+    bus = RedisBus(redis_url, channel=channel)
     await bus.start()
     log.info("bus.redis_started", channel=bus.channel, origin=bus.origin)
     return bus

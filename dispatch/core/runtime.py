@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from dispatch.core.bus import Bus
 from dispatch.core.clock import Clock
+from dispatch.core.leadership import Leadership
 from dispatch.core.metrics import Metrics
 from dispatch.core.settings import Settings
 
@@ -22,3 +23,6 @@ class Runtime:
     bus: Bus
     clock: Clock
     metrics: Metrics
+    # Which singletons this process leads (``core/leadership``); None runs them unconditionally
+    # (a test's or a benchmark's runtime without the server's lifespan).
+    leadership: Leadership | None = None

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     mode: Mode = Mode.DEV
     database_url: str = DEFAULT_DATABASE_URL
     redis_url: str | None = None
+    # The Redis pub/sub channel of the centre's processes: one per centre sharing a Redis
+    # (pub/sub ignores Redis's database numbers); every process of a centre names the same.
+    redis_channel: str = Field(default="dispatch:bus", min_length=1, max_length=200)
     secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
     token_ttl_minutes: int = Field(default=720, ge=1, le=24 * 60)
     time_scale: float = Field(default=1.0, gt=0, le=10_000)

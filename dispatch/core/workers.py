@@ -85,11 +85,13 @@ async def run_on_events(
     *,
     idle_s: float,
     name: str,
+    remote: bool = False,
 ) -> None:
-    """Call ``work`` now, on every event matching ``pattern``, and every ``idle_s`` (the poll
-    catches what another process did); runs until cancelled and outlives any single failure."""
+    """Call ``work`` now, on every event matching ``pattern`` (``remote``: also another
+    process's, with Redis), and every ``idle_s`` (the poll catches what another process did
+    while Redis was away); runs until cancelled and outlives any single failure."""
     wake = asyncio.Event()
-    subscription = bus.subscribe(pattern)
+    subscription = bus.subscribe(pattern, remote=remote)
     waker = asyncio.create_task(_set_on_events(subscription, wake))
     try:
         while True:

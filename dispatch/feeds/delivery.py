@@ -108,6 +108,8 @@ class WebhookDeliverer:
                 self.deliver_due,
                 idle_s=IDLE_POLL_S,
                 name="feeds.webhook",
+                # One process delivers (a singleton): cards routed in the others wake it too.
+                remote=True,
             )
         finally:
             await stop_tasks([watcher])

@@ -124,7 +124,8 @@ class _Session:
 
     async def run(self) -> None:
         expires = min(self.request.expires or DEFAULT_EXPIRES_S, DEFAULT_EXPIRES_S)
-        events = self.runtime.bus.subscribe(feed_events.ENQUEUED)
+        # remote: a card routed through another server process reaches this service too.
+        events = self.runtime.bus.subscribe(feed_events.ENQUEUED, remote=True)
         changes = self.runtime.bus.subscribe(AUTH_CHANGED, remote=True)
         tasks = [
             asyncio.create_task(self._send_loop()),

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 import httpx
 import redis.asyncio as redis
 
+from dispatch.core.leadership import led_by
 from dispatch.core.runtime import Runtime
 from dispatch.core.workers import stop_tasks
 from dispatch.feeds.delivery import WebhookDeliverer
@@ -27,12 +28,19 @@ async def feed_workers(runtime: Runtime) -> AsyncIterator[WebhookDeliverer | Non
             httpx.AsyncClient(timeout=runtime.settings.feed_webhook_timeout_s)
         )
         deliverer = WebhookDeliverer(runtime, client)
-        tasks = [asyncio.create_task(deliverer.run(), name="feeds.webhook")]
+        tasks = [
+            asyncio.create_task(
+                led_by(runtime.leadership, "feeds.webhook", deliverer.run), name="feeds.webhook"
+            )
+        ]
         if runtime.settings.redis_url:
             connection = redis.from_url(runtime.settings.redis_url)
             stack.push_async_callback(connection.aclose)
+            mirror = StreamMirror(runtime, connection)
             tasks.append(
-                asyncio.create_task(StreamMirror(runtime, connection).run(), name="feeds.stream")
+                asyncio.create_task(
+                    led_by(runtime.leadership, "feeds.stream", mirror.run), name="feeds.stream"
+                )
             )
         try:
             yield deliverer

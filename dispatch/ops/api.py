@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 
+from dispatch.core.redis_bus import bus_health
 from dispatch.deps import RuntimeDep
 
 router = APIRouter(tags=["ops"])
@@ -19,6 +22,10 @@ _HEALTH = {
         "status": {"type": "string"},
         "database": {"type": "string"},
         "mode": {"type": "string"},
+        "bus": {"type": "string", "enum": ["in-process", "redis", "degraded"]},
+        "reasons": {"type": "array", "items": {"type": "string"}},
+        "process": {"type": "integer"},
+        "leads": {"type": "array", "items": {"type": "string"}},
     },
 }
 
@@ -34,15 +41,32 @@ _HEALTH = {
     },
 )
 async def healthz(runtime: RuntimeDep) -> JSONResponse:
-    """200 when the database answers, 503 otherwise."""
+    """200 when the database answers (``status`` ``ok``, or ``degraded`` with its
+    ``reasons`` when Redis is away: this process serves, but hears no other), 503 otherwise.
+    ``leads``: the singletons this process runs now (``core/leadership``), ``process`` its pid,
+    so that a load balancer's or an operator's look tells which process answered."""
+    bus, reasons = bus_health(runtime.bus)
+    common = {
+        "bus": bus,
+        "process": os.getpid(),
+        "leads": runtime.leadership.leading() if runtime.leadership is not None else [],
+    }
     try:
         async with runtime.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
     except Exception as exc:
-        return JSONResponse(
-            {"status": "unavailable", "database": f"error: {type(exc).__name__}"}, status_code=503
-        )
-    return JSONResponse({"status": "ok", "database": "ok", "mode": runtime.settings.mode.value})
+        reasons.insert(0, f"the database does not answer ({type(exc).__name__})")
+        body = {"status": "unavailable", "database": f"error: {type(exc).__name__}"}
+        return JSONResponse({**body, **common, "reasons": reasons}, status_code=503)
+    return JSONResponse(
+        {
+            "status": "degraded" if reasons else "ok",
+            "database": "ok",
+            "mode": runtime.settings.mode.value,
+            **common,
+            "reasons": reasons,
+        }
+    )
 
 
 @router.get(

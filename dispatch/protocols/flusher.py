@@ -15,6 +15,7 @@ from dispatch.cards import protocol_runs
 from dispatch.core.actor import SYSTEM
 from dispatch.core.bus import Subscription
 from dispatch.core.database import unit_of_work
+from dispatch.core.leadership import led_by
 from dispatch.core.logging import get_logger
 from dispatch.core.runtime import Runtime
 from dispatch.core.workers import stop_tasks
@@ -47,7 +48,8 @@ class Flusher:
     async def run(self) -> None:
         """Flush until cancelled."""
         wake = asyncio.Event()
-        subscription = self.runtime.bus.subscribe(card_events.PROTOCOL_PENDING)
+        # remote: one process flushes (a singleton), the walks are answered in any of them.
+        subscription = self.runtime.bus.subscribe(card_events.PROTOCOL_PENDING, remote=True)
         waker = asyncio.create_task(_wake_on(subscription, wake), name="protocols.wake")
         try:
             while True:
@@ -78,7 +80,9 @@ async def _wake_on(subscription: Subscription, wake: asyncio.Event) -> None:
 async def protocol_flusher(runtime: Runtime) -> AsyncIterator[Flusher]:
     """Run the flusher for the lifetime of the app."""
     flusher = Flusher(runtime)
-    task = asyncio.create_task(flusher.run(), name="protocols.flusher")
+    task = asyncio.create_task(
+        led_by(runtime.leadership, "protocols.flusher", flusher.run), name="protocols.flusher"
+    )
     try:
         yield flusher
     finally:

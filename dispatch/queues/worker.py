@@ -27,6 +27,7 @@ from contextlib import asynccontextmanager
 from dispatch.callbacks import events as callback_events
 from dispatch.core.bus import Event, Subscription
 from dispatch.core.database import unit_of_work
+from dispatch.core.leadership import led_by
 from dispatch.core.logging import get_logger
 from dispatch.core.redis_bus import RESYNC
 from dispatch.core.runtime import Runtime
@@ -132,7 +133,12 @@ async def acd_worker(runtime: Runtime) -> AsyncIterator[AcdWorker | None]:
     ]
     worker = AcdWorker(runtime) if runtime.settings.queue_worker else None
     if worker is not None:
-        tasks.append(asyncio.create_task(worker.run(), name="queues.acd"))
+        # One ACD in the centre (a singleton): its timers and the callback dialler with it.
+        tasks.append(
+            asyncio.create_task(
+                led_by(runtime.leadership, "queues.acd", worker.run), name="queues.acd"
+            )
+        )
     try:
         yield worker
     finally:

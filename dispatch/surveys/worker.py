@@ -18,6 +18,7 @@ from dispatch.cards.routing import default_classifier
 from dispatch.core.actor import SYSTEM
 from dispatch.core.bus import Event, Subscription
 from dispatch.core.database import unit_of_work
+from dispatch.core.leadership import led_by
 from dispatch.core.logging import get_logger
 from dispatch.core.runtime import Runtime
 from dispatch.core.settings import Settings
@@ -109,10 +110,14 @@ async def _wake_on(subscription: Subscription, wake: asyncio.Event) -> None:
 async def survey_workers(runtime: Runtime) -> AsyncIterator[None]:
     """Listen for closed cards and send due surveys for as long as the app runs."""
     closed = runtime.bus.subscribe(card_events.CLOSED)
-    scheduled = runtime.bus.subscribe(events.SCHEDULED)
+    # remote: one process sends (a singleton); surveys are scheduled in any of them.
+    scheduled = runtime.bus.subscribe(events.SCHEDULED, remote=True)
     tasks = [
         asyncio.create_task(_listen(runtime, closed), name="surveys.listener"),
-        asyncio.create_task(_send(runtime, scheduled), name="surveys.sender"),
+        asyncio.create_task(
+            led_by(runtime.leadership, "surveys.sender", lambda: _send(runtime, scheduled)),
+            name="surveys.sender",
+        ),
     ]
     try:
         yield

@@ -32,7 +32,7 @@ pytestmark = pytest.mark.asyncio
 
 PARTS = {
     "me", "state", "offer", "call", "cards", "queue", "escalations", "callbacks", "wellbeing",
-    "notices",
+    "notices", "server",
 }  # fmt: skip
 
 
@@ -62,6 +62,7 @@ async def test_the_first_message_is_a_snapshot_of_every_part(
     assert parts["offer"] is None
     assert parts["call"] is None
     assert parts["cards"] == []
+    assert parts["server"] == {"bus": "in-process", "degraded": False}  # one process, alone
     assert waiting(parts) == 0
     assert parts["callbacks"] == {
         "available": True,

@@ -25,6 +25,7 @@ pytestmark = pytest.mark.asyncio
 
 PARTS = {
     "me",
+    "server",
     "queues",
     "calls",
     "operators",

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from dispatch.core.database import create_engine
 from tests.fixtures.api import Api
+from tests.fixtures.waiting import eventually
+
+SINGLETONS = {
+    "analytics.drainer",
+    "audit.sealer",
+    "feeds.webhook",
+    "protocols.flusher",
+    "queues.acd",
+    "surveys.sender",
+}
 
 pytestmark = pytest.mark.asyncio
 
@@ -13,7 +25,23 @@ pytestmark = pytest.mark.asyncio
 async def test_healthz_reports_the_database(api: Api) -> None:
     response = await api.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "mode": "dev"}
+    body = response.json()
+    assert {k: body[k] for k in ("status", "database", "mode", "bus", "reasons")} == {
+        "status": "ok",
+        "database": "ok",
+        "mode": "dev",
+        "bus": "in-process",
+        "reasons": [],
+    }
+    assert body["process"] == os.getpid()
+
+    async def leads() -> list[str] | None:
+        found: list[str] = (await api.get("/healthz")).json()["leads"]
+        return found if found == sorted(SINGLETONS) else None
+
+    # Alone, the process leads every singleton of the centre (on PostgreSQL once it has
+    # taken their locks, at its first round).
+    await eventually(leads, what="every singleton led", within=10)
 
 
 async def test_healthz_says_unavailable_when_the_database_is_gone(api: Api) -> None:

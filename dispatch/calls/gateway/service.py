@@ -200,6 +200,20 @@ async def unacknowledged(session: AsyncSession) -> list[GatewayCommand]:
     return list(rows.all())
 
 
+async def unsent(session: AsyncSession, *, made_before: datetime) -> list[GatewayCommand]:
+    """The commands no connection has sent yet, made before ``made_before``, oldest first:
+    those whose event another server process published while Redis was away."""
+    rows = await session.scalars(
+        select(GatewayCommand)
+        .where(
+            GatewayCommand.status == CommandStatus.PENDING.value,
+            GatewayCommand.created_at < made_before,
+        )
+        .order_by(GatewayCommand.id)
+    )
+    return list(rows.all())
+
+
 async def mark_sent(
     session: AsyncSession, actor: Actor, command_ids: Sequence[uuid.UUID], *, now: datetime
 ) -> None:

@@ -9,6 +9,9 @@ Protocol (JSON text frames):
   ``n`` commands not yet acknowledged (oldest first), then new ones as they are queued:
   ``{"type": "command", "command_id", "command", "call_id", "operator", "payload",
   "created_at"}``.
+- With several server processes the gateway may connect to any: commands made in another
+  process reach it through the Redis bus, and those whose event was lost (Redis away) are
+  found in the database every ``SWEEP_S`` and sent then.
 - The gateway answers ``{"type": "ack", "command_id"}`` when done (server replies
   ``acknowledged``), ``{"type": "nack", "command_id", "reason"}`` when it cannot (``failed``),
   and may send ``{"type": "ping"}`` (``pong``). A problem with a message gets
@@ -21,8 +24,9 @@ import asyncio
 import contextlib
 import json
 import uuid
+from collections import OrderedDict
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,6 +41,7 @@ from dispatch.core.actor import Actor, client_address
 from dispatch.core.bus import Subscription
 from dispatch.core.database import unit_of_work
 from dispatch.core.logging import get_logger
+from dispatch.core.redis_bus import RedisBus
 from dispatch.core.runtime import Runtime
 from dispatch.core.workers import stop_tasks
 from dispatch.errors import DomainError
@@ -45,6 +50,12 @@ log = get_logger(__name__)
 
 POLICY_VIOLATION = 1008
 AUTH_TIMEOUT_S = 10.0
+# With several processes (a Redis bus), how often the database is searched for commands whose
+# event did not arrive, and how old (clock seconds) a command must be to count as missed.
+SWEEP_S = 1.0
+SWEEP_AGE_S = 1.0
+# Command ids a connection remembers having queued, so that no path sends one twice.
+SEEN_MAX = 50_000
 
 
 class Refused(Exception):
@@ -140,14 +151,15 @@ class _Connection:
         self.actor = actor
         self.credentials = (key, bearer)
         self.lock = asyncio.Lock()
-        self.replayed: set[str] = set()
+        self.seen: OrderedDict[str, None] = OrderedDict()  # command ids queued or replayed
         self.outgoing: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.answers: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
 
     async def run(self) -> None:
         # Subscribe before reading the outbox: a command committed in between arrives on the
         # bus and is recognised as already replayed, so nothing falls between the two.
-        subscription = self.runtime.bus.subscribe(events.COMMAND)
+        # remote: the ACD may run in another process; its offers come through Redis.
+        subscription = self.runtime.bus.subscribe(events.COMMAND, remote=True)
         changes = self.runtime.bus.subscribe(AUTH_CHANGED, remote=True)
         try:
             await self._replay()
@@ -157,6 +169,8 @@ class _Connection:
                 asyncio.create_task(self._send_batches()),
                 asyncio.create_task(self._record_answers()),
             ]
+            if isinstance(self.runtime.bus, RedisBus):
+                workers.append(asyncio.create_task(self._sweep()))
             try:
                 await self._read()
             finally:
@@ -184,21 +198,47 @@ class _Connection:
             {"type": "welcome", "gateway": self.actor.username, "pending": len(documents)}
         )
         for document in documents:
-            self.replayed.add(document["command_id"])
+            self._first_time(document["command_id"])
             await self._send(document)
+
+    def _first_time(self, command_id: str) -> bool:
+        """Remember ``command_id`` as queued; whether it was not already."""
+        if command_id in self.seen:
+            return False
+        self.seen[command_id] = None
+        if len(self.seen) > SEEN_MAX:
+            self.seen.popitem(last=False)
+        return True
 
     async def _pump(self, subscription: Subscription) -> None:
         """Commands from the bus to the sending queue, until the bus closes."""
         try:
             async for event in subscription:
                 document = event.payload
-                if document["command_id"] not in self.replayed:
+                if self._first_time(document["command_id"]):
                     self.outgoing.put_nowait(document)
             # The bus closed (the server is stopping): let the gateway reconnect elsewhere.
             await self._close(1012, "server restarting")
         except Exception:
             log.warning("gateway.pump_stopped", gateway=self.actor.username, exc_info=True)
             await self._close(1011, "command stream interrupted")
+
+    async def _sweep(self) -> None:
+        """Every ``SWEEP_S``: the commands still unsent a while after they were made (their
+        event was published in another process while Redis was away) go out now."""
+        while True:
+            await asyncio.sleep(SWEEP_S)
+            made_before = self.runtime.clock.now() - timedelta(seconds=SWEEP_AGE_S)
+            try:
+                async with unit_of_work(self.runtime.sessions, self.runtime.bus) as session:
+                    rows = await service.unsent(session, made_before=made_before)
+                    documents = [service.command_document(row) for row in rows]
+            except Exception:  # the database is away: the next sweep tries again
+                log.warning("gateway.sweep_failed", gateway=self.actor.username, exc_info=True)
+                continue
+            for document in documents:
+                if self._first_time(document["command_id"]):
+                    self.outgoing.put_nowait(dict(document))
 
     async def _send_batches(self) -> None:
         """Whatever commands are waiting: marked sent in one transaction, then sent in order."""

@@ -122,5 +122,8 @@ export function toast(message, isError = false) {
 export function connectionStatus(status = document.getElementById("connection").dataset.status) {
   const node = document.getElementById("connection");
   node.dataset.status = status;
-  node.textContent = t({ connected: "connected", reconnecting: "reconnecting", connecting: "reconnecting" }[status] || "offline");
+  node.textContent = t(
+    { connected: "connected", degraded: "degraded", reconnecting: "reconnecting", connecting: "reconnecting" }[status] ||
+      "offline",
+  );
 }

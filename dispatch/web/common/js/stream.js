@@ -78,7 +78,7 @@ export class Stream {
       this.parts = { ...message.parts };
       this.stats.snapshots += 1;
       this.startHeartbeat(message.heartbeat_s || 15);
-      this.handlers.onStatus("connected");
+      this.handlers.onStatus(this.health());
       this.handlers.onParts(this.parts, Object.keys(message.parts), true);
     } else if (message.type === "delta") {
       if (this.awaitingSnapshot) return;
@@ -92,8 +92,14 @@ export class Stream {
       this.seq = message.seq;
       Object.assign(this.parts, message.parts);
       this.stats.deltas += 1;
+      if ("server" in message.parts) this.handlers.onStatus(this.health());
       this.handlers.onParts(this.parts, Object.keys(message.parts), false);
     }
+  }
+
+  /** "connected", or "degraded" while the server says it hears no other server (Redis away). */
+  health() {
+    return this.parts.server?.degraded ? "degraded" : "connected";
   }
 
   startHeartbeat(seconds) {

@@ -130,6 +130,7 @@ export default {
   connected: "Connected",
   reconnecting: "Reconnecting…",
   offline: "No connection to the server",
+  degraded: "Connected — the servers do not hear each other: colleagues’ changes may come late",
   state_signed_out: "Signed out",
   state_available: "Available",
   state_reserved: "Call ringing",

@@ -130,6 +130,7 @@ export default {
   connected: "Связь есть",
   reconnecting: "Переподключение…",
   offline: "Нет связи с сервером",
+  degraded: "Связь есть — серверы не слышат друг друга: изменения коллег могут приходить с опозданием",
   state_signed_out: "Вне системы",
   state_available: "Свободен",
   state_reserved: "Входящий вызов",

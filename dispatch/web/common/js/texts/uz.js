@@ -130,6 +130,7 @@ export default {
   connected: "Aloqa bor",
   reconnecting: "Qayta ulanmoqda…",
   offline: "Server bilan aloqa yo‘q",
+  degraded: "Ulangan — serverlar bir-birini eshitmayapti: hamkasblar o‘zgarishlari kechikishi mumkin",
   state_signed_out: "Tizimdan tashqarida",
   state_available: "Bo‘sh",
   state_reserved: "Qo‘ng‘iroq kelmoqda",
