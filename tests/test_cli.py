@@ -177,3 +177,28 @@ def test_validate_card_reports_each_file(tmp_path: Path) -> None:
     missing = _run(["validate-card", str(tmp_path / "nope.xml")], _env(tmp_path))
     assert missing.returncode == 1
     assert "cannot read" in missing.stdout
+
+
+@pytest.mark.parametrize(
+    "database",
+    ["sqlite:///{tmp}/cli.db", "postgresql://nobody@127.0.0.1:9/none"],
+    ids=["sqlite", "postgresql-without-redis"],
+)
+def test_serve_with_several_workers_needs_postgresql_and_redis(
+    tmp_path: Path, database: str
+) -> None:
+    env = dispatch_env(DISPATCH_DATABASE_URL=database.format(tmp=tmp_path))
+    done = _run(["serve", "--workers", "2", "--port", str(free_port())], env)
+    assert done.returncode == 2
+    assert "several processes need PostgreSQL" in done.stderr
+    assert not (tmp_path / "cli.db").exists()  # refused before anything was made
+    refused = _run(["serve", "--workers", "0"], env)
+    assert (refused.returncode, refused.stderr.strip()) == (2, "--workers: at least 1")
+
+
+def test_serve_without_migrating_refuses_a_database_behind_the_code(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    done = _run(["serve", "--no-migrate", "--port", str(free_port())], env)
+    assert done.returncode == 2
+    assert "the database is at schema none, this server needs" in done.stderr
+    assert "python -m dispatch migrate" in done.stderr
