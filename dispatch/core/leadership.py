@@ -28,7 +28,7 @@ import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from dispatch.core.logging import get_logger
@@ -49,7 +49,11 @@ RESTART_PAUSE_S = 1.0
 # idle + interval × count seconds (the session's own settings, not the server's defaults).
 KEEPALIVES = {"tcp_keepalives_idle": 2, "tcp_keepalives_interval": 1, "tcp_keepalives_count": 2}
 
-_TRY = select(func.pg_try_advisory_lock(NAMESPACE, bindparam("key")))
+# Every lock not held yet, tried in one statement: which of ``keys`` were taken.
+_TRY = text(
+    "SELECT key FROM unnest(CAST(:keys AS integer[])) AS key "
+    "WHERE pg_try_advisory_lock(CAST(:namespace AS integer), key)"
+)
 
 
 def lock_key(name: str) -> int:
@@ -155,16 +159,14 @@ class Leadership:
             await asyncio.shield(_discard(connection))
 
     async def _round(self, connection: AsyncConnection) -> None:
-        checked = False
-        for lead in list(self._leads.values()):
-            if lead.held.is_set():
-                continue
-            taken = await connection.scalar(_TRY, {"key": lead.key})
-            checked = True
-            if taken:
-                lead.held.set()
-        if not checked:
-            await connection.execute(text("SELECT 1"))
+        wanted = {lead.key: lead for lead in self._leads.values() if not lead.held.is_set()}
+        if not wanted:
+            await connection.execute(text("SELECT 1"))  # the connection holding them is alive
+            return
+        for key in (
+            await connection.scalars(_TRY, {"keys": list(wanted), "namespace": NAMESPACE})
+        ).all():
+            wanted[key].held.set()
 
     def _drop_all(self) -> None:
         for lead in self._leads.values():

@@ -94,7 +94,10 @@ class RequestContextMiddleware:
             method = scope.get("method", "")
             self.metrics.http_requests.labels(method, template, str(status)).inc()
             self.metrics.http_seconds.labels(method, template).observe(elapsed)
-            log.info(
+            # A load balancer's health checks (every second per process) would bury the
+            # requests people make: logged at debug when they pass.
+            quiet = template == "/healthz" and status == 200
+            (log.debug if quiet else log.info)(
                 "http.request",
                 method=method,
                 path=scope.get("path"),
