@@ -129,6 +129,14 @@ bench-queues: $(DEV_STAMP) system-deps
 bench-day: $(DEV_STAMP) system-deps
 	$(PY) benchmarks/day.py $(BENCH_ARGS)
 
+## Scale-out (issue 21): 1, then 2 server processes on PostgreSQL + Redis behind HAProxy, each
+## held to the same CPU quota (cgroup; root): the highest rate with SL >= 0.95, CPU per call,
+## lock waits per process; then kill -9 of the leader under load: take-over and losses
+## (figures in BENCHMARKS.md; about 15 minutes). BENCH_ARGS=... e.g. "--quick" or "--quota 0.4".
+.PHONY: bench-scale
+bench-scale: $(DEV_STAMP) system-deps
+	$(PY) benchmarks/scale_out.py $(BENCH_ARGS)
+
 ## Server CPU and SQL statements per request along one call's path, in process (a profiling
 ## aid; BENCH_ARGS="--backend postgresql").
 bench-requests: $(DEV_STAMP) system-deps

@@ -1,0 +1,93 @@
+"""Lock waits per server process, sampled from PostgreSQL's ``pg_stat_activity``.
+
+Every ``interval`` seconds the sampler lists the database's backends waiting on a lock
+(``wait_event_type = 'Lock'``); each server process names its sessions
+``dispatch112:<pid>`` (``application_name``), so the waits group by process. A backend seen
+waiting in consecutive samples counts as one wait; the sampled wait time is the samples × the
+interval (a wait shorter than the interval is seen only if a sample falls in it: the figures
+are a lower bound). Per process also: what was waited on (``wait_event``: transactionid,
+tuple, relation, advisory...) and the statements that waited the most.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import Counter
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+
+SAMPLE = """
+SELECT pid, application_name, wait_event, left(regexp_replace(query, '\\s+', ' ', 'g'), 100)
+FROM pg_stat_activity
+WHERE wait_event_type = 'Lock' AND datname = current_database()
+"""
+
+Row = tuple[int, str, str, str]  # backend pid, application_name, wait_event, statement
+
+
+@dataclass
+class WaitTally:
+    """What the samples saw, per application_name."""
+
+    interval: float
+    samples: int = 0
+    waits: Counter[str] = field(default_factory=Counter)
+    sampled: Counter[str] = field(default_factory=Counter)  # samples in which it waited
+    events: dict[str, Counter[str]] = field(default_factory=dict)
+    statements: dict[str, Counter[str]] = field(default_factory=dict)
+    _waiting: set[int] = field(default_factory=set)  # backends waiting in the last sample
+
+    def add(self, rows: Iterable[Row]) -> None:
+        """One sample's rows."""
+        self.samples += 1
+        now: set[int] = set()
+        for backend, application, event, statement in rows:
+            name = application or "(unnamed)"
+            now.add(backend)
+            if backend not in self._waiting:
+                self.waits[name] += 1
+            self.sampled[name] += 1
+            self.events.setdefault(name, Counter())[event] += 1
+            self.statements.setdefault(name, Counter())[statement] += 1
+        self._waiting = now
+
+    def by_process(self, pids: Iterable[int]) -> dict[str, dict[str, Any]]:
+        """The figures per server process (``dispatch112:<pid>``), every pid named even
+        without a wait, then any other session that waited."""
+        names = [f"dispatch112:{pid}" for pid in pids]
+        names += sorted(n for n in self.waits if n not in names)
+        return {
+            name: {
+                "waits": self.waits[name],
+                "sampled_wait_s": round(self.sampled[name] * self.interval, 2),
+                "on": dict(self.events.get(name, Counter()).most_common()),
+                "statements": dict(self.statements.get(name, Counter()).most_common(3)),
+            }
+            for name in names
+        }
+
+
+@contextlib.asynccontextmanager
+async def sampling(url: str, interval: float = 0.1) -> AsyncIterator[WaitTally]:
+    """Sample lock waits on ``url``'s database every ``interval`` s until the block ends."""
+    tally = WaitTally(interval)
+    connection = await asyncpg.connect("postgresql://" + url.split("://", 1)[1])
+
+    async def loop() -> None:
+        while True:
+            rows = await connection.fetch(SAMPLE)
+            tally.add((r[0], r[1], r[2] or "", r[3] or "") for r in rows)
+            await asyncio.sleep(interval)
+
+    task = asyncio.create_task(loop())
+    try:
+        yield tally
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await connection.close()
