@@ -1,6 +1,7 @@
 """The consoles' texts: every one in Uzbek, Russian and English, none missing.
 
-The supervisor console has its own texts on top of the operator console's (shared modules).
+The supervisor console has its own texts on top of the operator console's (shared modules);
+the surge banner both show has its own (``common/js/texts/surge/``, added by ``surge.js``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dispatch.cards.consistency import CardWarning, Contradiction
 from dispatch.escalations.schemas import EscalationKind, EscalationStatus
 from dispatch.queues.schemas import BreakReason
 from dispatch.queues.states import OPEN_ENTRY, OperatorState
+from dispatch.queues.surge import SurgeMode, Why
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "dispatch" / "web"
@@ -22,6 +24,8 @@ WEB = ROOT / "dispatch" / "web"
 COMMON = WEB / "common"
 UI = WEB / "operator"
 SUPERVISOR_UI = WEB / "supervisor"
+# The surge banner's texts (common/js/surge.js, both streaming consoles): a folder of texts.
+SURGE = COMMON / "js" / "texts" / "surge"
 # A text is a string, or a counted text: its forms per plural category on one line,
 # {one: "...", few: "...", many: "...", other: "..."} (i18n.plural).
 KEY = re.compile(r'^\s*"?([a-z_.]+)"?:\s*["{]', re.MULTILINE)
@@ -37,8 +41,14 @@ ASKED = (
 )
 
 
+def _texts(ui: Path, language: str) -> Path:
+    """The texts of ``language``: a console's (``js/texts/``), or a folder of texts itself."""
+    folder = ui if ui.parent.name == "texts" else ui / "js" / "texts"
+    return folder / f"{language}.js"
+
+
 def _keys(ui: Path, language: str) -> set[str]:
-    return set(KEY.findall((ui / "js" / "texts" / f"{language}.js").read_text(encoding="utf-8")))
+    return set(KEY.findall(_texts(ui, language).read_text(encoding="utf-8")))
 
 
 def _asked(ui: Path) -> set[str]:
@@ -54,7 +64,9 @@ def _asked(ui: Path) -> set[str]:
 
 
 @pytest.mark.parametrize(
-    ("ui", "least"), [(COMMON, 100), (SUPERVISOR_UI, 80)], ids=["operator", "supervisor"]
+    ("ui", "least"),
+    [(COMMON, 100), (SUPERVISOR_UI, 80), (SURGE, 10)],
+    ids=["operator", "supervisor", "surge"],
 )
 def test_every_text_exists_in_the_three_languages(ui: Path, least: int) -> None:
     uz, ru, en = _keys(ui, "uz"), _keys(ui, "ru"), _keys(ui, "en")
@@ -63,13 +75,13 @@ def test_every_text_exists_in_the_three_languages(ui: Path, least: int) -> None:
 
 
 def test_every_text_the_operator_console_asks_for_exists() -> None:
-    assert (_asked(UI) | _asked(COMMON)) - _keys(COMMON, "en") == set()
+    assert (_asked(UI) | _asked(COMMON)) - _keys(COMMON, "en") - _keys(SURGE, "en") == set()
 
 
 def test_every_text_the_supervisor_console_asks_for_exists_in_its_texts_or_the_shared_ones() -> (
     None
 ):
-    known = _keys(COMMON, "en") | _keys(SUPERVISOR_UI, "en")
+    known = _keys(COMMON, "en") | _keys(SUPERVISOR_UI, "en") | _keys(SURGE, "en")
     assert len(_asked(SUPERVISOR_UI)) > 60
     assert _asked(SUPERVISOR_UI) - known == set()
 
@@ -88,11 +100,25 @@ def test_texts_the_supervisor_console_builds_from_values_exist() -> None:
     assert built - known == set()
 
 
-@pytest.mark.parametrize("ui", [COMMON, SUPERVISOR_UI], ids=["common", "supervisor"])
+@pytest.mark.parametrize(
+    "ui", [COMMON, SUPERVISOR_UI, SURGE], ids=["common", "supervisor", "surge"]
+)
 def test_uzbek_texts_use_the_proper_apostrophes(ui: Path) -> None:
-    text = (ui / "js" / "texts" / "uz.js").read_text(encoding="utf-8")
+    text = _texts(ui, "uz").read_text(encoding="utf-8")
     values = re.findall(r':\s*"([^"]*)"', text)
     assert not [v for v in values if "'" in v or "`" in v]
+
+
+def test_every_reason_and_mode_of_the_surge_policy_is_told_in_the_three_languages() -> None:
+    # The banner says the part's ``why`` as surge_why_<code> (common/js/surge.js); the
+    # supervisor's state line names its ``mode`` as surge_mode_<mode> and offers each mode.
+    whys = {f"surge_why_{why.value}" for why in Why}
+    modes = {f"surge_mode_{m.value}" for m in SurgeMode} | {
+        f"surge_choice_{m.value}" for m in SurgeMode
+    }
+    for language in ("uz", "ru", "en"):
+        assert whys - _keys(SURGE, language) == set(), language
+        assert modes - _keys(SUPERVISOR_UI, language) == set(), language
 
 
 def test_every_reason_and_warning_of_a_card_is_told_in_the_three_languages() -> None:
@@ -116,12 +142,12 @@ def test_every_status_channel_and_seeded_queue_the_operator_console_names_has_it
 
 
 @pytest.mark.parametrize(
-    "ui", [COMMON, SUPERVISOR_UI, WEB / "qa"], ids=["common", "supervisor", "qa"]
+    "ui", [COMMON, SUPERVISOR_UI, WEB / "qa", SURGE], ids=["common", "supervisor", "qa", "surge"]
 )
 def test_every_counted_text_has_the_plural_forms_of_its_language(ui: Path) -> None:
     counted: dict[str, set[str]] = {}
     for language, categories in CATEGORIES.items():
-        text = (ui / "js" / "texts" / f"{language}.js").read_text(encoding="utf-8")
+        text = _texts(ui, language).read_text(encoding="utf-8")
         forms = {key: set(re.findall(r'(\w+):\s*"', body)) for key, body in PLURAL.findall(text)}
         assert {key: f for key, f in forms.items() if f != categories} == {}, language
         counted[language] = set(forms)

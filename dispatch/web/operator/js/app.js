@@ -17,6 +17,7 @@ import { chooseProtocol, installProtocol, protocolEscape, protocolKey, showProto
 import { referralDialog } from "./referrals.js";
 import { createSession } from "/common/js/session.js";
 import { Stream } from "/common/js/stream.js";
+import { drawSurgeBanner } from "/common/js/surge.js";
 import { notNow, renderNotices, renderWellbeing, takeBreak } from "./wellbeing.js";
 
 const app = {
@@ -136,7 +137,8 @@ function partsChanged(parts, names) {
 function render(name) {
   const renderers = { me: renderMe, state: renderState, offer: renderOffer, call: renderCall,
     cards: renderCards, queue: renderQueue, escalations: actions.renderEscalations, callbacks: renderCallbacks,
-    wellbeing: renderWellbeing, notices: renderNotices };
+    wellbeing: renderWellbeing, notices: renderNotices,
+    surge: (surge) => drawSurgeBanner($("surge"), surge, { meaning: "surge_operator_meaning" }) };
   renderers[name]?.(app.parts[name]);
 }
 

@@ -16,6 +16,7 @@ import { installDrag } from "./drag.js";
 import { drawIncidents, focusIncidents, startIncidents, stopIncidents } from "./incidents.js";
 import { marksDialog } from "./marks.js";
 import { rosterDialog } from "./roster.js";
+import { drawSurge, surgeDialog } from "./surge.js";
 import * as panels from "./panels.js";
 import en from "./texts/en.js";
 import ru from "./texts/ru.js";
@@ -46,6 +47,7 @@ const SHORTCUTS = [
   { keys: "Alt+G", label: "key_language", action: "nextLanguage" },
   { keys: "Alt+K", label: "key_caller_marks", action: "callerMarks" },
   { keys: "Alt+O", label: "key_roster", action: "roster" },
+  { keys: "Alt+U", label: "key_surge", action: "surge" },
   { keys: "Escape", label: "key_escape", action: "escape" },
 ];
 // Which panels to redraw when a part changes (panels read several parts).
@@ -55,7 +57,7 @@ const REDRAW = {
   calls: ["queues", "overall", "calls", "operators", "myCall", "wallboard"],
   operators: ["calls", "operators", "escalations", "cards", "wallboard"],
   escalations: ["escalations"], cards: ["cards"], followup: ["followup"], callbacks: ["callbacks"],
-  alerts: ["alerts", "wallboard"], staffing: ["staffing", "wallboard"],
+  alerts: ["alerts", "wallboard"], staffing: ["staffing", "wallboard"], surge: ["surge"],
 };
 const LISTS = ["calls", "operators", "escalations", "cards", "followup", "callbacks", "queues"];
 
@@ -130,6 +132,7 @@ async function start() {
   $("wallboard-button").addEventListener("click", toggleWallboard);
   $("marks-button").addEventListener("click", () => marksDialog().catch((error) => toast(error.message, true)));
   $("roster-button").addEventListener("click", () => rosterDialog().catch((error) => toast(error.message, true)));
+  $("surge-button").addEventListener("click", surgeDialog);
   window.addEventListener("hashchange", showView);
   await session.start();
 }
@@ -177,6 +180,7 @@ function flush() {
     },
     alerts: drawAlerts,
     staffing: () => $("staffing").replaceChildren(...panels.staffingText(p.staffing)),
+    surge: () => drawSurge(p.surge),
     wallboard: () => {
       if (!$("wallboard").hidden) $("wallboard").replaceChildren(...panels.wallboard(p));
     },
@@ -406,6 +410,7 @@ function shortcutActions() {
     nextLanguage: () => session.nextLanguage(),
     callerMarks: inConsole(() => marksDialog().catch((error) => toast(error.message, true))),
     roster: inConsole(() => rosterDialog().catch((error) => toast(error.message, true))),
+    surge: inConsole(surgeDialog),
     largerText: () => session.toggleLargeText(),
   };
 }
