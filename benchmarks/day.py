@@ -58,7 +58,7 @@ from benchmarks.harness.servers import (  # noqa: E402
     server_env,
     thread_cpu_s,
 )
-from dispatch.analytics.staffing import agents_for_service_level  # noqa: E402
+from dispatch.queues.erlang import agents_for_service_level  # noqa: E402
 from simulators import day as sim  # noqa: E402
 from simulators.arrivals import Mix  # noqa: E402
 from simulators.report import percentile  # noqa: E402

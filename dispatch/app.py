@@ -58,6 +58,7 @@ from dispatch.qa.api import router as qa_router
 from dispatch.qa.kpis import official_scores
 from dispatch.queues.api import router as operators_router
 from dispatch.queues.queues_api import router as queues_router
+from dispatch.queues.surge_api import router as surge_router
 from dispatch.queues.worker import acd_worker
 from dispatch.referrals.api import router as referrals_router
 from dispatch.refusals import answer_refusals
@@ -102,6 +103,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     escalations_router,
     scripts_router,
     queues_router,
+    surge_router,
     callbacks_router,
     qa_router,
     protocols_router,

@@ -1,4 +1,4 @@
-"""``python -m dispatch serve | migrate | seed | geo load | create-user | validate-card |
+"""``python -m dispatch serve | deliver | migrate | seed | geo load | create-user | validate-card |
 staffing | backup | restore | audit verify | queues rebuild-stats |
 analytics rebuild``."""
 
@@ -64,6 +64,13 @@ def _parser() -> argparse.ArgumentParser:
         "migrations run once, before they start",
     )
     serve.set_defaults(handler=_serve)
+
+    deliver = commands.add_parser(
+        "deliver",
+        help="deliver the services' cards (webhooks, the Redis mirror) in a process of its own, "
+        "beside the servers on PostgreSQL; until SIGTERM",
+    )
+    deliver.set_defaults(handler=_deliver)
 
     migrate = commands.add_parser("migrate", help="bring the database to the newest schema")
     migrate.set_defaults(handler=_migrate)
@@ -232,6 +239,25 @@ def _serve(args: argparse.Namespace) -> int:
         # a server closing first races a client reusing the connection (a failed request).
         timeout_keep_alive=KEEP_ALIVE_S,
     )
+    return 0
+
+
+def _deliver(_: argparse.Namespace) -> int:
+    from dispatch.feeds.process import deliver
+
+    settings = Settings()
+    if settings.is_sqlite:
+        print(
+            "deliver: needs PostgreSQL (DISPATCH_DATABASE_URL): on SQLite the one server "
+            "process delivers",
+            file=sys.stderr,
+        )
+        return 2
+    if (behind := asyncio.run(_schema_behind(settings))) is not None:
+        print(behind, file=sys.stderr)
+        return 2
+    print("dispatch112 delivering the services' cards", file=sys.stderr)
+    asyncio.run(deliver(settings))
     return 0
 
 
@@ -431,7 +457,7 @@ def _validate_card(args: argparse.Namespace) -> int:
 
 
 def _staffing(args: argparse.Namespace) -> int:
-    from dispatch.analytics import staffing
+    from dispatch.queues import erlang as staffing
 
     try:
         if args.agents is not None:

@@ -1,9 +1,10 @@
 """``make run-cluster``: the product as several server processes behind HAProxy, on one machine.
 
-PostgreSQL, Redis, N × ``python -m dispatch serve --no-migrate`` and HAProxy, all from Debian's
-packages, started by this one command and stopped by Ctrl-C or SIGTERM (each with a bounded
-wait). What must outlive a run lives in ``--var-dir`` (default ``./var/cluster/``): PostgreSQL's
-data (initdb once), Redis's append-only file, the secrets (made once, mode 0600), the logs.
+PostgreSQL, Redis, ``python -m dispatch deliver`` (the services' deliveries in a process of their
+own), N × ``python -m dispatch serve --no-migrate`` and HAProxy, all from Debian's packages,
+started by this one command and stopped by Ctrl-C or SIGTERM (each with a bounded wait). What
+must outlive a run lives in ``--var-dir`` (default ``./var/cluster/``): PostgreSQL's data
+(initdb once), Redis's append-only file, the secrets (made once, mode 0600), the logs.
 
 The database is set up as README "PostgreSQL: a serving role that can only add to the audit"
 says: migrations run once per start as the tables' owner, before any server; the servers run
@@ -54,6 +55,10 @@ from cluster_services import (
 START_WITHIN_S = 120.0  # a server importing and opening its pools on a loaded machine
 STOP_WITHIN_S = 15.0  # each group of processes; then SIGKILL
 STEADY_S = 10.0  # a process that ran this long and died is started again at once
+# The process delivering the services' cards (``dispatch/feeds/process.py``), and how long it may
+# take to lead before the servers start anyway.
+DELIVERER = "deliverer"
+DELIVERER_WITHIN_S = 30.0
 PR_SET_PDEATHSIG = 1
 
 
@@ -200,8 +205,23 @@ class Cluster:
             if step == "migrate":
                 self.postgres.psql(DATABASE, AUDIT_REVOKE_SQL)
 
+    def start_deliverer(self, env: dict[str, str]) -> None:
+        """``python -m dispatch deliver`` before the servers, so that it takes the services'
+        deliveries and a surge of requests never holds them back (the servers stand by)."""
+        argv = [sys.executable, "-m", "dispatch", "deliver"]
+        child = Child(DELIVERER, argv, self._log(DELIVERER), env, 0)
+        self.children.append(child)
+        child.start()
+        deadline = time.monotonic() + DELIVERER_WITHIN_S
+        while time.monotonic() < deadline and child.pid is not None:
+            if "leadership.taken" in child.log.read_text(errors="replace"):
+                return
+            time.sleep(0.1)
+        self.log(f"{DELIVERER} not leading yet (log: {child.log}); a server may deliver instead")
+
     def start_servers(self, env: dict[str, str]) -> None:
         """N server processes on loopback, each on its own port, with the same settings."""
+        self.start_deliverer(env)
         serve = [sys.executable, "-m", "dispatch", "serve", "--no-migrate", "--host", "127.0.0.1"]
         for index in range(self.options.processes):
             name, port = f"server-{index + 1}", self.options.base_port + index
@@ -209,6 +229,8 @@ class Cluster:
             self.children.append(child)
             child.start()
         for child in self.children:
+            if child.name == DELIVERER:
+                continue
             url = f"http://127.0.0.1:{child.port}/healthz"
             _wait(functools.partial(_answers, url), f"{child.name} answering {url}", child)
 
@@ -216,7 +238,7 @@ class Cluster:
         """HAProxy in front of the servers, its configuration written again on every start."""
         config, stats = self.var / "haproxy.cfg", self.var / "haproxy.sock"
         check_socket_path(stats)
-        servers = [(c.name, c.port) for c in self.children]
+        servers = [(c.name, c.port) for c in self.children if c.name != DELIVERER]
         config.write_text(haproxy_config(self.options.host, self.options.port, servers, stats))
         binary = which("haproxy", "haproxy")
         checked = run([binary, "-c", "-q", "-f", str(config)], check=False)

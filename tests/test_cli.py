@@ -202,3 +202,9 @@ def test_serve_without_migrating_refuses_a_database_behind_the_code(tmp_path: Pa
     assert done.returncode == 2
     assert "the database is at schema none, this server needs" in done.stderr
     assert "python -m dispatch migrate" in done.stderr
+
+
+def test_deliver_refuses_sqlite(tmp_path: Path) -> None:
+    done = _run(["deliver"], _env(tmp_path))
+    assert done.returncode == 2
+    assert "deliver: needs PostgreSQL" in done.stderr

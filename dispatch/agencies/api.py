@@ -35,6 +35,7 @@ async def create_service(
         names=body.names.model_dump(),
         webhook_url=str(body.webhook_url) if body.webhook_url else None,
         webhook_secret=body.webhook_secret,
+        webhook_batch=body.webhook_batch,
         now=clock.now(),
     )
     return ServiceOut.model_validate(created)
@@ -54,6 +55,7 @@ async def update_service(
         webhook_url=str(body.webhook_url) if body.webhook_url else None,
         clear_webhook="webhook_url" in fields and body.webhook_url is None,
         webhook_secret=body.webhook_secret,
+        webhook_batch=body.webhook_batch,
         active=body.active,
         now=clock.now(),
     )

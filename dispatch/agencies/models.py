@@ -21,6 +21,9 @@ class Service(Base):
     webhook_url: Mapped[str | None] = mapped_column(String(500))
     # HMAC-SHA256 key for the X-Signature of webhook deliveries (shared with the service).
     webhook_secret: Mapped[str | None] = mapped_column(String(128))
+    # Cards per webhook request: 1, one XML card per POST (the original contract); more, a
+    # JSON batch of up to this many, in order (``feeds/delivery.py``), for a surge.
+    webhook_batch: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

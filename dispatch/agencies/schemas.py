@@ -7,6 +7,11 @@ from datetime import datetime
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 
 SERVICE_CODE_PATTERN = r"^[0-9A-Za-z][0-9A-Za-z_.-]{0,31}$"
+BATCH_MAX = 100
+BATCH_HELP = (
+    "Cards per webhook request: 1 (the default) POSTs one XML card per request; more POSTs a "
+    'JSON batch {"items": [...]} of up to this many, in order (README, "webhook push")'
+)
 
 
 class ServiceNames(BaseModel):
@@ -30,6 +35,7 @@ class ServiceCreate(BaseModel):
     webhook_secret: str | None = Field(
         default=None, min_length=16, max_length=128, description="HMAC key for X-Signature"
     )
+    webhook_batch: int = Field(default=1, ge=1, le=BATCH_MAX, description=BATCH_HELP)
 
 
 class ServiceUpdate(BaseModel):
@@ -40,6 +46,7 @@ class ServiceUpdate(BaseModel):
     names: ServiceNames | None = None
     webhook_url: AnyHttpUrl | None = None
     webhook_secret: str | None = Field(default=None, min_length=16, max_length=128)
+    webhook_batch: int | None = Field(default=None, ge=1, le=BATCH_MAX, description=BATCH_HELP)
     active: bool | None = None
 
 
@@ -53,5 +60,6 @@ class ServiceOut(BaseModel):
     active: bool
     webhook_url: str | None
     has_webhook_secret: bool
+    webhook_batch: int
     created_at: datetime
     updated_at: datetime

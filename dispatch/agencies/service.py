@@ -112,6 +112,7 @@ async def create_service(
     names: dict[str, str],
     webhook_url: str | None,
     webhook_secret: str | None = None,
+    webhook_batch: int = 1,
     now: datetime,
 ) -> Service:
     """Add a service; its code must be new."""
@@ -122,6 +123,7 @@ async def create_service(
         names=names,
         webhook_url=webhook_url,
         webhook_secret=webhook_secret,
+        webhook_batch=webhook_batch,
         active=True,
         created_at=now,
         updated_at=now,
@@ -143,6 +145,7 @@ async def update_service(
     webhook_url: str | None = None,
     clear_webhook: bool = False,
     webhook_secret: str | None = None,
+    webhook_batch: int | None = None,
     active: bool | None = None,
     now: datetime,
 ) -> Service:
@@ -159,6 +162,9 @@ async def update_service(
         service.webhook_secret = webhook_secret
         # The secret itself stays out of the audit log.
         changes["webhook_secret"] = "changed"  # noqa: S105
+    if webhook_batch is not None and webhook_batch != service.webhook_batch:
+        service.webhook_batch = webhook_batch
+        changes["webhook_batch"] = webhook_batch
     if active is not None and active != service.active:
         service.active = active
         changes["active"] = active

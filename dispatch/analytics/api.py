@@ -21,7 +21,6 @@ from dispatch.analytics import (
     exports,
     kpis,
     qa_scores,
-    staffing,
     territory,
     working_time,
 )
@@ -33,6 +32,7 @@ from dispatch.core import spreadsheets
 from dispatch.deps import ClockDep, Principal, Session, SettingsDep, roles
 from dispatch.errors import Invalid
 from dispatch.feeds import followup
+from dispatch.queues import erlang as staffing
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
 

@@ -8,7 +8,7 @@ forecast from the weeks before it and compared with what came, as the WAPE (the 
 absolute interval errors over the sum of the calls; MAPE weighted by volume, defined where
 half-hours have no calls) and the MAPE of the daily totals.
 
-Operators needed per interval: Erlang C (``staffing.agents_for_service_level``) for the
+Operators needed per interval: Erlang C (``erlang.agents_for_service_level``) for the
 forecast calls at the history's handle time and the queue's service-level target. Pure.
 """
 
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from dispatch.analytics import staffing
+from dispatch.queues import erlang
 
 SLOT = timedelta(minutes=30)
 SLOTS = 48
@@ -106,7 +106,7 @@ def needed(calls: float, handle_seconds: float, target: Target) -> int:
     if calls <= 0:
         return 0
     share = min(max(target.percent / 100.0, 0.01), 0.999)  # 100 % is never reached exactly
-    return staffing.agents_for_service_level(
+    return erlang.agents_for_service_level(
         calls_per_hour=calls * (3600 / SLOT.total_seconds()),
         handle_seconds=handle_seconds,
         target_seconds=target.seconds,

@@ -58,6 +58,9 @@ class Policy:
     lease_s: float = 900.0
     target_s: float = 10.0
     unclassified_after_calls: bool = False
+    # The centre is in surge (``queues.surge``): unclassified callbacks go behind every call
+    # and are never dialled by an operator who could take a waiting call.
+    surge: bool = False
 
     @classmethod
     def of(cls, settings: Settings) -> Policy:

@@ -50,7 +50,7 @@ from dispatch.cards import store as card_store
 from dispatch.cards.location import card_for_call
 from dispatch.cards.routing import default_classifier
 from dispatch.consoles import acd, notices
-from dispatch.consoles.views import SERVER, Lookups, Part, PartContext, Ref, Touch, View
+from dispatch.consoles.views import SERVER, SURGE, Lookups, Part, PartContext, Ref, Touch, View
 from dispatch.core.actor import Actor
 from dispatch.core.bus import Event
 from dispatch.core.events import Prefix, Topic
@@ -223,6 +223,7 @@ PARTS = (
     Part("callbacks", callbacks, shared=True),
     Part("wellbeing", my_wellbeing),
     SERVER,
+    SURGE,
 )
 
 

@@ -12,7 +12,6 @@ from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
-from dispatch.analytics import staffing as erlang
 from dispatch.auth import service as auth
 from dispatch.calls import service as calls
 from dispatch.cards import lifecycle
@@ -25,7 +24,7 @@ from dispatch.errors import spoken
 from dispatch.escalations import service as escalations
 from dispatch.escalations.schemas import EscalationOut, EscalationStatus
 from dispatch.feeds import followup
-from dispatch.queues import floor, queue_log, service, summary
+from dispatch.queues import floor, queue_log, service, shortfall, summary
 from dispatch.queues.schemas import (
     PeriodOut,
     QueuesSummary,
@@ -40,10 +39,6 @@ OPEN_CALLS = 200
 OPEN_CARDS = 50
 FOLLOW_UPS = 100
 RESOLVED_SHOWN = 10
-# Arrivals are counted over this window for the staffing hint (calls per hour = count * 2).
-ARRIVAL_WINDOW = timedelta(minutes=30)
-# Before the first completed call of the day the hint assumes this handle time (and says so).
-ASSUMED_HANDLE_S = 180.0
 
 
 async def _summary(context: PartContext) -> QueuesSummary:
@@ -167,7 +162,7 @@ async def alerts(context: PartContext) -> list[dict[str, Any]]:
                         "queue": item.name,
                         "period": name,
                         "seconds": missed.seconds,
-                        "percent": _honest(missed),
+                        "percent": shortfall.honest(missed),
                         "answered_percent": missed.percent,
                         "waiting_past": missed.waiting_past,
                         "target_percent": missed.target_percent,
@@ -203,13 +198,8 @@ RING_OUT_WINDOW = timedelta(minutes=15)
 
 
 def _below_target(level: ServiceLevelOut) -> bool:
-    shown = _honest(level)
+    shown = shortfall.honest(level)
     return level.target_percent is not None and shown is not None and shown < level.target_percent
-
-
-def _honest(level: ServiceLevelOut) -> float | None:
-    """The figure an alert judges: callers still waiting past the target count as missed."""
-    return level.percent_with_waiting if level.percent_with_waiting is not None else level.percent
 
 
 async def _ring_outs(context: PartContext) -> list[dict[str, Any]]:
@@ -239,62 +229,9 @@ async def _ring_outs(context: PartContext) -> list[dict[str, Any]]:
 
 async def staffing(context: PartContext) -> dict[str, Any]:
     """Erlang C for the last half hour's arrivals and today's handle time: operators needed
-    for the first service-level target, against those signed in and not on break."""
-    overall = (await _summary(context)).overall
-    target = next((t for t in overall.today.service_level if t.target_percent), None)
-    if target is None or target.target_percent is None:
-        return {"available": False}
-    lines = await queue_log.lines(
-        context.session,
-        since=context.now - ARRIVAL_WINDOW,
-        events=[QueueEvent.ENTER],
-        limit=1_000_000,
-    )
-    arrivals = sum(1 for line in lines if "moved_from" not in line.data)  # a move is no arrival
-    per_hour = arrivals * 3600 / ARRIVAL_WINDOW.total_seconds()
-    handle = overall.today.avg_handle_s
-    staffed = overall.available + overall.busy
-    share = min(target.target_percent / 100, 0.999)
-    seconds = handle or ASSUMED_HANDLE_S
-    try:
-        needed = erlang.agents_for_service_level(
-            calls_per_hour=per_hour,
-            handle_seconds=seconds,
-            target_seconds=target.seconds,
-            service_level=share,
-        )
-        expected = erlang.evaluate(
-            calls_per_hour=per_hour,
-            handle_seconds=seconds,
-            target_seconds=target.seconds,
-            agents=staffed,
-        )
-    except erlang.StaffingError:
-        return {"available": False}
-    # What is happening overrides the model when they disagree: callers waiting past the
-    # target with nobody free means short by at least those callers, whatever the last half
-    # hour's arrivals predict.
-    current = next(t for t in overall.interval.service_level if t.seconds == target.seconds)
-    waiting_past = current.waiting_past
-    seen_short = waiting_past if overall.available == 0 else 0
-    modelled_short = max(0, needed.agents - staffed)
-    return {
-        "available": True,
-        "window_minutes": int(ARRIVAL_WINDOW.total_seconds() // 60),
-        "arrivals": arrivals,
-        "calls_per_hour": round(per_hour, 1),
-        "handle_s": round(seconds, 1),
-        "handle_assumed": handle is None,
-        "target_seconds": target.seconds,
-        "target_percent": target.target_percent,
-        "needed": max(needed.agents, staffed + seen_short),
-        "staffed": staffed,
-        "shortfall": max(modelled_short, seen_short),
-        "basis": "waiting" if seen_short > modelled_short else "erlang_c",
-        "expected_percent": round(100 * expected.service_level, 1),
-        "waiting_past_target": waiting_past,
-        "observed_percent": _honest(current),
-    }
+    for the first service-level target, against those signed in and not on break
+    (``queues.shortfall``), and whether the centre is in surge (``queues.surge``)."""
+    return await shortfall.staffing(context.session, await _summary(context), now=context.now)
 
 
 # -- escalations, cards, follow-up ---------------------------------------------------------------

@@ -38,7 +38,7 @@ from dispatch.cards import events as card_events
 from dispatch.consoles import acd
 from dispatch.consoles import operator_view as mine
 from dispatch.consoles import supervisor_parts as floor
-from dispatch.consoles.views import SERVER, Lookups, Part, Touch, View, topic_touches
+from dispatch.consoles.views import SERVER, SURGE, Lookups, Part, Touch, View, topic_touches
 from dispatch.core.bus import Event
 from dispatch.core.redis_bus import RESYNC
 from dispatch.escalations import events as escalation_events
@@ -79,6 +79,7 @@ PARTS = (
         every_s=30,
     ),
     SERVER,
+    SURGE,
 )
 
 

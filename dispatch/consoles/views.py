@@ -21,6 +21,8 @@ from dispatch.core.bus import Event
 from dispatch.core.events import Prefix, Topic
 from dispatch.core.redis_bus import RESYNC, bus_health
 from dispatch.core.runtime import Runtime
+from dispatch.queues import events as queue_events
+from dispatch.queues import surge
 
 # A reference from a part's value to a call or card: ("call", id) or ("card", id). The hub
 # keeps who shows what, so an event about a call reaches exactly the users showing it.
@@ -96,6 +98,16 @@ async def server_health(context: PartContext) -> dict[str, Any]:
     ``redis`` or ``degraded``, Redis away): the consoles say so beside their connection."""
     bus, _ = bus_health(context.runtime.bus)
     return {"bus": bus, "degraded": bus == "degraded"}
+
+
+async def surge_now(context: PartContext) -> dict[str, Any]:
+    """Whether the centre is in surge and why (``queues.surge``: the ACD's latest judgement,
+    or a supervisor's switch): both consoles say it; the supervisor's can switch it."""
+    return surge.described(await surge.row(context.session))
+
+
+# Every console's surge banner: on every change (``surge.changed``), and at least every 15 s.
+SURGE = Part("surge", surge_now, shared=True, topics=(queue_events.SURGE,), every_s=15)
 
 
 # Every streaming console's part: recomputed every 2 s (Redis going away sends no event) and

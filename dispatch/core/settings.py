@@ -119,8 +119,16 @@ class Settings(BaseSettings):
     callback_prefer_wait_s: float = Field(default=0.0, ge=0, le=3600)
     # A dial with no outcome recorded this long goes back to pending (the console was lost).
     callback_lease_s: float = Field(default=900.0, gt=0, le=24 * 3600)
-    # Under load: callbacks of unclassified calls (most abandoned ones) wait behind new calls.
+    # Always (not only in surge): callbacks of unclassified calls wait behind new calls.
     callback_unclassified_after_calls: bool = False
+    # The surge policy (issue 22): judged by the ACD every ``surge_recheck_s`` from staffing
+    # (Erlang C, or callers waiting past the target with nobody free); in surge when short of
+    # at least ``surge_shortfall`` operators. In surge no callback of an unclassified call is
+    # dialled by an operator who could take a waiting call. ``surge_policy`` false: never
+    # judged in surge by itself (a supervisor can still switch it on).
+    surge_policy: bool = True
+    surge_shortfall: int = Field(default=1, ge=1, le=10_000)
+    surge_recheck_s: float = Field(default=10.0, gt=0, le=3600)
     # Target from the drop to the first attempt; a pending task due longer than this is overdue.
     callback_target_s: float = Field(default=10.0, gt=0, le=3600)
     # Caller feedback (issue 28): an SMS survey after a closed card of these channels and

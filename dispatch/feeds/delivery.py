@@ -9,6 +9,11 @@ backed off, and the rows not tried (after a failure, or when the lease would not
 POST) given their attempt back. Several workers are safe: claimers of one service take turns
 (an advisory lock on PostgreSQL, the write lock on SQLite) and a leased head stops the others.
 
+A service whose ``webhook_batch`` is more than 1 gets its due rows in batches instead: one POST
+of ``{"items": [...]}`` (JSON, the pull feed's items: cursor, card_id, version, redelivery,
+xml) with up to that many rows in cursor order; a 2xx acknowledges them all, a failure backs
+off the first and gives the others their attempt back, so the order holds as for single cards.
+
 Each service's line is drained by its own task, in order: a receiver that hangs until the
 timeout holds back only its own service's cards, never another service's. The services with a
 webhook are kept in memory, loaded again on ``service.*`` events and every few minutes.
@@ -20,13 +25,14 @@ import asyncio
 import functools
 import hashlib
 import hmac
+import json
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import String, bindparam, func, not_, or_, select, update
+from sqlalchemy import Integer, String, bindparam, func, not_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.agencies import events as agency_events
@@ -69,6 +75,7 @@ class Hook:
     code: str
     url: str
     secret: str | None
+    batch: int = 1  # cards per request (``services.webhook_batch``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +136,9 @@ class WebhookDeliverer:
             async with unit_of_work(self.runtime.sessions, self.runtime.bus) as session:
                 active = await agencies.list_services(session, include_retired=False)
                 hooks = [
-                    Hook(s.code, s.webhook_url, s.webhook_secret) for s in active if s.webhook_url
+                    Hook(s.code, s.webhook_url, s.webhook_secret, s.webhook_batch)
+                    for s in active
+                    if s.webhook_url
                 ]
             if changes == self._hooks_changes:
                 self._hooks, self._hooks_read = hooks, time.monotonic()
@@ -175,10 +184,17 @@ class WebhookDeliverer:
         service may have more due rows right now."""
         clock = self.runtime.clock
         claimed_at = clock.now()
+        limit = max(hook.batch, BATCH)
         async with unit_of_work(self.runtime.sessions, self.runtime.bus) as session:
             batch = await claim(
-                session, hook.code, claimed_at, self.runtime.settings.feed_webhook_timeout_s
+                session,
+                hook.code,
+                claimed_at,
+                self.runtime.settings.feed_webhook_timeout_s,
+                limit=limit,
             )
+        if hook.batch > 1:
+            return await self._deliver_together(hook, batch, full=len(batch) == limit)
         sent: list[int] = []
         failure: tuple[Claimed, str] | None = None
         for index, row in enumerate(batch):
@@ -197,6 +213,71 @@ class WebhookDeliverer:
         # More may be due: a full batch, or rows left untried for the lease's sake.
         return len(sent), failure is None and (len(batch) == BATCH or bool(untried))
 
+    async def _deliver_together(
+        self, hook: Hook, batch: list[Claimed], *, full: bool
+    ) -> tuple[int, bool]:
+        """The claimed rows in POSTs of up to ``hook.batch`` (each within the lease, as for
+        single cards); recorded in one transaction. ``full``: the claim took all it could."""
+        clock = self.runtime.clock
+        claimed_at = clock.now()
+        sent: list[int] = []
+        failure: tuple[Claimed, str] | None = None
+        for start in range(0, len(batch), hook.batch):
+            if start and (clock.now() - claimed_at).total_seconds() > LEASE_MARGIN_S:
+                break
+            rows = batch[start : start + hook.batch]
+            error = await self._post_many(hook, rows)
+            if error is not None:
+                failure = (rows[0], error)
+                break
+            sent.extend(row.cursor for row in rows)
+        untried = [row.cursor for row in batch[len(sent) + (failure is not None) :]]
+        if batch:
+            await self._record(hook.code, sent, failure, untried)
+        return len(sent), failure is None and (full or bool(untried))
+
+    async def _post_many(self, hook: Hook, rows: list[Claimed]) -> str | None:
+        """POST several cards as one JSON batch; returns the error, or None on a 2xx."""
+        items = [
+            {
+                "cursor": row.cursor,
+                "card_id": str(row.card_id),
+                "version": row.version,
+                "redelivery": row.redelivery or row.attempts > 1,
+                "xml": row.xml,
+            }
+            for row in rows
+        ]
+        body = json.dumps({"items": items}, separators=(",", ":")).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "X-Batch-Size": str(len(rows)),
+            "X-Delivery-Cursor": str(rows[-1].cursor),
+            "X-Redelivery": "true" if any(item["redelivery"] for item in items) else "false",
+        }
+        if hook.secret:
+            headers["X-Signature"] = signature(body, hook.secret)
+        error = await self._send(hook, body, headers)
+        log.info(
+            "feeds.webhook_batch",
+            service=hook.code,
+            first=rows[0].cursor,
+            last=rows[-1].cursor,
+            count=len(rows),
+            error=error,
+        )
+        return error
+
+    async def _send(self, hook: Hook, body: bytes, headers: dict[str, str]) -> str | None:
+        """One POST; the error, or None on a 2xx."""
+        try:
+            response = await self.client.post(hook.url, content=body, headers=headers)
+        except httpx.HTTPError as exc:
+            return f"{type(exc).__name__}: {exc}"[:500]
+        if not 200 <= response.status_code < 300:
+            return f"HTTP {response.status_code}"
+        return None
+
     async def _post(self, hook: Hook, row: Claimed) -> str | None:
         """POST one card; returns the error, or None on a 2xx."""
         body = row.xml.encode()
@@ -210,13 +291,7 @@ class WebhookDeliverer:
         }
         if hook.secret:
             headers["X-Signature"] = signature(body, hook.secret)
-        error: str | None = None
-        try:
-            response = await self.client.post(hook.url, content=body, headers=headers)
-            if not 200 <= response.status_code < 300:
-                error = f"HTTP {response.status_code}"
-        except httpx.HTTPError as exc:
-            error = f"{type(exc).__name__}: {exc}"[:500]
+        error = await self._send(hook, body, headers)
         log.info(
             "feeds.webhook",
             service=hook.code,
@@ -265,9 +340,14 @@ class WebhookDeliverer:
 
 
 async def claim(
-    session: AsyncSession, service_code: str, now: datetime, timeout_s: float
+    session: AsyncSession,
+    service_code: str,
+    now: datetime,
+    timeout_s: float,
+    *,
+    limit: int = BATCH,
 ) -> list[Claimed]:
-    """Claim the service's due rows at the head of its line (at most ``BATCH``), in order:
+    """Claim the service's due rows at the head of its line (at most ``limit``), in order:
     attempts counted, leased just past one POST's timeout; with their kept XML."""
     if session.get_bind().dialect.name == "postgresql":
         # Claimers of one service take turns, so two never claim past each other's rows.
@@ -276,7 +356,8 @@ async def claim(
         )
     lease = now + timedelta(seconds=timeout_s + LEASE_MARGIN_S)
     result = await session.execute(
-        _claim_statement(), {"p_service": service_code, "p_now": now, "p_lease": lease}
+        _claim_statement(),
+        {"p_service": service_code, "p_now": now, "p_lease": lease, "p_limit": limit},
     )
     rows = sorted(result.all(), key=lambda row: row.id)
     texts = await payloads.fill_xml(
@@ -304,7 +385,7 @@ def _claim_statement() -> Any:
         select(OUTBOX.c.id)
         .where(OUTBOX.c.service_code == service, OUTBOX.c.status.in_(_UNSENT))
         .order_by(OUTBOX.c.id)
-        .limit(BATCH)
+        .limit(bindparam("p_limit", type_=Integer()))
         .scalar_subquery()
     )
     earlier = OUTBOX.alias("earlier")

@@ -43,6 +43,7 @@ class StreamMirror:
             self.mirror_all,
             idle_s=IDLE_POLL_S,
             name="feeds.stream",
+            remote=True,  # one process mirrors (a singleton); cards are routed in any
         )
 
     async def mirror_all(self) -> int:

@@ -22,7 +22,7 @@ active offer per call, one per operator) back this up in the database.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TypeVar
 
@@ -58,12 +58,13 @@ async def assign_once(runtime: Runtime) -> int:
     return (await tick(runtime)).offers
 
 
-async def tick(runtime: Runtime) -> Tick:
+async def tick(runtime: Runtime, *, surge: bool = False) -> Tick:
     """One tick: one look at the timers and at what waits (one statement), the timers that
-    fell due, then offers; and when the next timer falls due."""
+    fell due, then offers; and when the next timer falls due. ``surge``: the centre is in
+    surge (``surge.py``), callbacks of unclassified calls wait."""
     now = runtime.clock.now()
     settings = runtime.settings
-    policy = Policy.of(settings)
+    policy = replace(Policy.of(settings), surge=surge)
     async with unit_of_work(runtime.sessions, runtime.bus) as session:
         seen = await timers.look(session, now=now, grace_s=settings.operator_grace_s, policy=policy)
         kinds = seen.due.swept_by(now)
@@ -148,9 +149,16 @@ async def _offer(
     )
     turns = await _round_robin(session, queues, entries)
     items: list[WaitingCall | CallbackTask] = [*entries, *tasks]
+    still: list[heads.Group] | None = None  # in surge: what waits once the calls had their turn
     for item in sorted(items, key=lambda item: _rank(item, policy)):
         if isinstance(item, CallbackTask):
-            if await _dial(session, item, queues, free, wrapping, policy=policy, now=now):
+            barred: frozenset[str] = frozenset()
+            if policy.surge and item.priority == 0:
+                still = await heads.waiting_groups(session) if still is None else still
+                barred = _barred(still, queues, [*free, *wrapping.values()])
+            if await _dial(
+                session, item, queues, free, wrapping, policy=policy, now=now, barred=barred
+            ):
                 done.made += 1
                 done.starts(Kind.LEASE, item.lease_until)
             continue
@@ -200,11 +208,38 @@ async def _remember_turns(session: AsyncSession, turns: Mapping[str, str | None]
 
 def _rank(item: WaitingCall | CallbackTask, policy: Policy) -> tuple[int, int, datetime, str]:
     # Priority first, then age; at a tie a callback (the caller already waited) goes first,
-    # unless the policy puts unclassified callbacks behind every waiting call.
+    # unless the policy (or a surge) puts unclassified callbacks behind every waiting call.
     if isinstance(item, CallbackTask):
-        behind = int(policy.unclassified_after_calls and item.priority == 0)
+        behind = int((policy.unclassified_after_calls or policy.surge) and item.priority == 0)
         return (-item.priority, behind, item.created_at, f"0{item.id}")
     return (-item.priority, 0, item.entered_at, f"1{item.id:020d}")
+
+
+def _barred(
+    waiting: Sequence[heads.Group],
+    queues: Mapping[str, QueueSpec],
+    operators: Sequence[OperatorLike],
+) -> frozenset[str]:
+    """In surge, the operators who may not dial an unclassified callback: those a call still
+    waiting (``waiting``: its queue and language) could ever be offered to — a live call waits
+    with their skills, whether or not this pass could offer it (a skills window holding it for
+    a better match, an operator in wrap-up)."""
+    return frozenset(
+        op.username
+        for op in operators
+        if any(
+            (queue := queues.get(name)) is not None and _could_take(op, queue, language)
+            for name, language in waiting
+        )
+    )
+
+
+def _could_take(operator: OperatorLike, queue: QueueSpec, language: str | None) -> bool:
+    """Whether the queue would ever offer a call in ``language`` to the operator."""
+    if not heads.serves(queue, operator):
+        return False
+    needed = strategies.required_skills(queue.required_skills, language)
+    return strategies.penalty(operator.skills, needed) is not None
 
 
 def _held_until(
@@ -235,21 +270,26 @@ async def _dial(
     *,
     policy: Policy,
     now: datetime,
+    barred: frozenset[str] = frozenset(),
 ) -> int:
-    """Start the task's next attempt from the operator it prefers or the queue picks; 0 or 1."""
+    """Start the task's next attempt from the operator it prefers or the queue picks, never
+    one ``barred``; 0 or 1."""
     chosen: OperatorLike | None = None
+    allowed = [op for op in free if op.username not in barred]
     if policy.prefer_same_operator and task.preferred_operator is not None:
         own = task.preferred_operator
-        chosen = next((op for op in free if op.username == own), None) or wrapping.pop(own, None)
+        chosen = next((op for op in allowed if op.username == own), None)
+        if chosen is None and own not in barred:
+            chosen = wrapping.pop(own, None)
     if chosen is None:
-        if not free or dialer.waits_for_preferred(task, policy=policy, now=now):
+        if not allowed or dialer.waits_for_preferred(task, policy=policy, now=now):
             return 0
         queue = queues.get(task.queue or "")
         waited_s = (now - policy.due(task)).total_seconds()
         chosen = (
-            choose(queue, free, language=task.language, target=None, waited_s=waited_s)
+            choose(queue, allowed, language=task.language, target=None, waited_s=waited_s)
             if queue is not None
-            else min(free, key=lambda op: (op.idle_since or op.state_since, op.username))
+            else min(allowed, key=lambda op: (op.idle_since or op.state_since, op.username))
         )
         if chosen is None:
             return 0

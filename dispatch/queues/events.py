@@ -54,9 +54,19 @@ class OperatorState(TypedDict):
     changed: str
 
 
+class SurgeChanged(TypedDict):
+    """The surge policy's judgement or mode changed (``queues/surge.py``): ``active`` in surge
+    or not, ``why`` its code. The ACD takes it into its next tick; the consoles show it."""
+
+    active: bool
+    why: str
+
+
 OFFER = Topic[Offered]("queue.offer")
 OFFER_CLOSED = Topic[OfferClosed]("queue.offer_closed")
 CHANGED = Topic[QueueChanged]("queue.changed")
 OPERATOR_STATE = Topic[OperatorState]("queue.operator_state")
+# Outside ``queue.``: a judgement changes no queue, call or operator part of the consoles.
+SURGE = Topic[SurgeChanged]("surge.changed")
 # Every ACD topic: the worker's wake-ups, the consoles' queue parts.
 QUEUE = Prefix("queue.")

@@ -178,6 +178,17 @@ def capacity(queues: Iterable[QueueSpec], free: Sequence[OperatorLike]) -> Count
     return counts
 
 
+async def waiting_groups(session: AsyncSession) -> list[Group]:
+    """The queues and languages of the calls waiting now (each once), calls moved to one
+    operator left out: what a surge keeps operators for (``assignment._barred``)."""
+    rows = await session.execute(
+        select(QueueEntry.queue, QueueEntry.language)
+        .where(QueueEntry.status == EntryStatus.WAITING.value, QueueEntry.target_operator.is_(None))
+        .distinct()
+    )
+    return [(str(queue), language) for queue, language in rows.all()]
+
+
 async def waiting_heads(
     session: AsyncSession, room: Mapping[Group, int], free: Sequence[str]
 ) -> list[WaitingCall]:

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, text
+from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatch.calls.models import SerialId
@@ -195,3 +195,27 @@ class QueueStat(Base):
     # {"10": n}: calls answered (abandoned) within 10 s, for every service-level threshold.
     answered_within: Mapped[dict[str, int]] = mapped_column(JSONDocument)
     abandoned_within: Mapped[dict[str, int]] = mapped_column(JSONDocument)
+
+
+class SurgeState(Base):
+    """The centre's surge policy (one row, ``id`` 1): the mode a supervisor set (``auto``:
+    judged from staffing; ``on``/``off`` by hand) and the latest judgement the ACD acts on."""
+
+    __tablename__ = "queue_surge"
+    __table_args__ = (
+        CheckConstraint("id = 1", name="ck_queue_surge_one_row"),
+        CheckConstraint("mode IN ('auto', 'on', 'off')", name="ck_queue_surge_mode"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    mode: Mapped[str] = mapped_column(String(8))
+    mode_reason: Mapped[str | None] = mapped_column(String(500))
+    mode_set_by: Mapped[str | None] = mapped_column(String(64))
+    mode_set_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    active: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Why it is (not) in surge: a code the consoles say in their language, and its figures.
+    why: Mapped[str] = mapped_column(String(32))
+    figures: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    # When ``active`` last changed, and when the ACD last judged.
+    since: Mapped[datetime] = mapped_column(UTCDateTime())
+    judged_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -12,6 +12,9 @@ says a call or an operator changed, then ticks (:func:`assignment.tick`).
   of events makes one tick (``COALESCE_S``).
 - At least every ``DISPATCH_QUEUE_POLL_S`` (clock seconds) it ticks anyway: the safety net
   for what another process changed without an event reaching this one.
+- Every ``DISPATCH_SURGE_RECHECK_S`` (clock seconds), and at once after ``surge.changed`` (a
+  supervisor's switch), it judges whether the centre is in surge (``surge.rejudge``, stored for
+  the consoles) and ticks under that judgement.
 
 An idle server therefore costs nothing here between events and timers. The server also runs,
 worker or not, the batched write of console heartbeats (``heartbeats.flush_loop``) and the
@@ -21,6 +24,7 @@ forgetting of remembered queues when another process changes one (``catalog``).
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -32,7 +36,7 @@ from dispatch.core.logging import get_logger
 from dispatch.core.redis_bus import RESYNC
 from dispatch.core.runtime import Runtime
 from dispatch.core.workers import finish, stop_tasks
-from dispatch.queues import catalog, events, heartbeats
+from dispatch.queues import catalog, events, heartbeats, surge
 from dispatch.queues.assignment import tick
 from dispatch.queues.states import OperatorState
 from dispatch.queues.timers import Due
@@ -41,7 +45,7 @@ log = get_logger(__name__)
 # Topics after which a tick may have work: a call entered, left or moved, an operator or a
 # queue changed, a callback task was made or is due again; or Redis came back after events
 # were lost (``bus.resync``).
-WAKE_ON = (events.QUEUE, callback_events.CALLBACK, RESYNC)
+WAKE_ON = (events.QUEUE, events.SURGE, callback_events.CALLBACK, RESYNC)
 # The shortest wall-clock pause before a tick (a timer due now, a tick that failed: no spin).
 MIN_WAIT_S = 0.05
 # Events within this long after the first make one tick (wall seconds).
@@ -73,6 +77,8 @@ class AcdWorker:
         self._wake = asyncio.Event()
         self.ticks = 0
         self.due: Due | None = None  # when the last tick said the next timer falls due
+        self.surge = False  # the centre is in surge (the latest judgement)
+        self._judge_after = 0.0  # monotonic wall time of the next surge judgement
 
     async def run(self) -> None:
         """Tick, then sleep until a timer, an event or the safety poll; forever."""
@@ -84,7 +90,8 @@ class AcdWorker:
                 self._wake.clear()
                 pause = 0.0
                 try:
-                    self.due = (await tick(self.runtime)).due
+                    await self.judge_surge()
+                    self.due = (await tick(self.runtime, surge=self.surge)).due
                 except Exception:  # the worker must outlive any single failure
                     log.exception("queues.worker_error")
                     self.due, pause = None, FAILURE_PAUSE_S
@@ -97,8 +104,27 @@ class AcdWorker:
 
     async def _wake_on(self, subscription: Subscription) -> None:
         async for event in subscription:
+            if events.SURGE.of(event) is not None:
+                # A supervisor switched it: judge before the next tick. (The worker's own
+                # judgements publish it too: one more judgement, which finds nothing new.)
+                self._judge_after = 0.0
             if wakes(event):
                 self._wake.set()
+
+    async def judge_surge(self) -> None:
+        """Judge the surge when due (a judgement that fails keeps the last one)."""
+        if time.monotonic() < self._judge_after:
+            return
+        scale = float(getattr(self.runtime.clock, "scale", 1.0))
+        self._judge_after = time.monotonic() + self.runtime.settings.surge_recheck_s / scale
+        try:
+            async with unit_of_work(self.runtime.sessions, self.runtime.bus) as session:
+                found = await surge.rejudge(
+                    session, self.runtime.settings, now=self.runtime.clock.now()
+                )
+                self.surge = found.active
+        except Exception:  # judged again at the next recheck; the ACD goes on meanwhile
+            log.exception("queues.surge_judgement_failed")
 
     async def _idle(self, pause: float) -> None:
         """Wait for the next timer (clock time, converted to wall time), an event, or the

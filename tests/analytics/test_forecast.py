@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from dispatch.analytics import forecast, holidays, staffing
+from dispatch.analytics import forecast, holidays
 from dispatch.analytics.forecast import SLOTS, Target
+from dispatch.queues import erlang as staffing
 
 TZ = ZoneInfo("Asia/Tashkent")
 DAY = date(2026, 2, 17)  # a Tuesday with no holiday in the ten weeks before it

@@ -8,7 +8,7 @@ from fractions import Fraction
 
 import pytest
 
-from dispatch.analytics.staffing import (
+from dispatch.queues.erlang import (
     StaffingError,
     StaffingResult,
     agents_for_service_level,

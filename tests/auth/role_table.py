@@ -172,6 +172,8 @@ POLICY: dict[tuple[str, str], frozenset[Role] | str] = {
         {Role.OPERATOR, Role.SUPERVISOR, Role.ANALYST, Role.ADMIN}
     ),
     ("POST", "/api/v1/queues"): frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    ("GET", "/api/v1/surge"): frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.ANALYST, Role.ADMIN}),
+    ("PUT", "/api/v1/surge"): SUPERVISORS,
     ("GET", "/api/v1/queues/{name}"): frozenset(
         {Role.OPERATOR, Role.SUPERVISOR, Role.ANALYST, Role.ADMIN}
     ),

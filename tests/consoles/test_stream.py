@@ -32,7 +32,7 @@ pytestmark = pytest.mark.asyncio
 
 PARTS = {
     "me", "state", "offer", "call", "cards", "queue", "escalations", "callbacks", "wellbeing",
-    "notices", "server",
+    "notices", "server", "surge",
 }  # fmt: skip
 
 

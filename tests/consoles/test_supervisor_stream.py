@@ -26,6 +26,7 @@ pytestmark = pytest.mark.asyncio
 PARTS = {
     "me",
     "server",
+    "surge",
     "queues",
     "calls",
     "operators",

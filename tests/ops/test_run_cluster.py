@@ -56,7 +56,11 @@ class Running:
 
     def server_pids(self) -> dict[str, int | None]:
         """Each server process's id by name."""
-        return {p["name"]: p["pid"] for p in self.state()["processes"] if p["name"] != "haproxy"}
+        return {
+            p["name"]: p["pid"]
+            for p in self.state()["processes"]
+            if p["name"].startswith("server-")
+        }
 
     def stats(self) -> dict[str, dict[str, str]]:
         """HAProxy's counters of each server (``show stat`` on its admin socket)."""
@@ -194,6 +198,12 @@ def test_the_cluster_serves_through_haproxy_and_survives_a_killed_process(
         served = {name: int(row["stot"]) for name, row in cluster.stats().items()}
         assert set(served) == {"server-1", "server-2"}
         assert all(count > 0 for count in served.values()), served
+        # The services' deliveries run in the deliverer, started first: no server leads them.
+        assert cluster.state()["processes"][0]["name"] == "deliverer"
+        for process in cluster.state()["processes"]:
+            if process["name"].startswith("server-"):
+                leads = httpx.get(f"http://127.0.0.1:{process['port']}/healthz", timeout=10)
+                assert "feeds.webhook" not in leads.json()["leads"], leads.json()
 
         _only_the_balancer_is_believed(cluster, http)
 
@@ -213,7 +223,7 @@ def test_the_cluster_serves_through_haproxy_and_survives_a_killed_process(
             return pid not in (None, killed) and stats["status"] == "UP"
 
         eventually_sync(back, what="server-1 started again and UP", within=START_WITHIN_S)
-        restarted = cluster.state()["processes"][0]
+        restarted = next(p for p in cluster.state()["processes"] if p["name"] == "server-1")
         direct = httpx.get(f"http://127.0.0.1:{restarted['port']}/healthz", timeout=10)
         assert direct.status_code == 200
         assert "server-1 (port" in cluster.output.read_text()

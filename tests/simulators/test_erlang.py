@@ -1,6 +1,6 @@
 """The ACD's own choice of operator (dispatch.queues.strategies) in a discrete-event run with
 Poisson arrivals, exponential handle times and no abandonment matches Erlang C
-(dispatch.analytics.staffing) within the run's confidence interval."""
+(dispatch.queues.erlang) within the run's confidence interval."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from dispatch.analytics.staffing import evaluate
+from dispatch.queues.erlang import evaluate
 from dispatch.queues.strategies import Candidate, Strategy, choose
 
 EPOCH = datetime(2026, 11, 22, tzinfo=UTC)

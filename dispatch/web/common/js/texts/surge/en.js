@@ -15,4 +15,5 @@ export default {
   surge_why_policy_off: "the surge policy is off in the settings",
   surge_why_no_model: "no service-level target to judge by",
   surge_operator_meaning: "Live calls first; callbacks of unclassified calls wait.",
+  said_surge_reason_needed: "Say why the surge policy is switched by hand",
 };

@@ -14,4 +14,5 @@ export default {
   surge_why_policy_off: "ortiqcha yuklama rejimi sozlamalarda o‘chirilgan",
   surge_why_no_model: "baholash uchun xizmat darajasi maqsadi yo‘q",
   surge_operator_meaning: "Avval jonli qo‘ng‘iroqlar; tasniflanmagan qo‘ng‘iroqlarning qayta qo‘ng‘iroqlari kutadi.",
+  said_surge_reason_needed: "Ortiqcha yuklama rejimi nima uchun qo‘lda almashtirilayotganini yozing",
 };
