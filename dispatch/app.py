@@ -146,7 +146,7 @@ def create_app(
             engine=engine,
             sessions=session_factory(engine),
             bus=bus,
-            clock=clock or SystemClock(settings.time_scale),
+            clock=clock or SystemClock(settings.time_scale, settings.clock_origin),
             metrics=metrics,
             leadership=leadership,
         )

@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -211,6 +212,10 @@ def _serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.workers > 1 and settings.time_scale != 1.0 and settings.clock_origin is None:
+        # Simulated time: the processes' clocks count from one origin, or they disagree by
+        # (scale − 1) seconds for each second between their starts.
+        os.environ["DISPATCH_CLOCK_ORIGIN"] = datetime.now(UTC).isoformat()
     if not args.no_migrate:
         _prepare(settings)  # once, here, before any server process starts
     elif (behind := asyncio.run(_schema_behind(settings))) is not None:

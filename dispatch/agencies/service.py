@@ -69,7 +69,7 @@ async def lock_services(session: AsyncSession, codes: Iterable[str]) -> None:
         select(Service.code)
         .where(Service.code.in_(sorted(set(codes))))
         .order_by(Service.code)
-        .with_for_update()
+        .with_for_update(key_share=True)
     )
 
 

@@ -131,7 +131,7 @@ async def lock_tasks(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Ca
     rows = await session.scalars(
         select(CallbackTask)
         .where(CallbackTask.id.in_(list(ids)), CallbackTask.status == CallbackStatus.PENDING.value)
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, key_share=True)
         .execution_options(populate_existing=True)
     )
     return list(rows.all())
@@ -145,7 +145,7 @@ async def wrapping_up_for(session: AsyncSession, tasks: Sequence[DueTask]) -> di
     rows = await session.scalars(
         select(Operator)
         .where(Operator.username.in_(list(wanted)), Operator.state == S.WRAP_UP.value)
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, key_share=True)
         .execution_options(populate_existing=True)
     )
     return {op.username: op for op in rows.all() if op.call_id == wanted[op.username]}
@@ -255,7 +255,7 @@ async def expire_leases(session: AsyncSession, actor: Actor, *, now: datetime) -
                 CallbackTask.status == CallbackStatus.DIALING.value,
                 CallbackTask.lease_until <= now,
             )
-            .with_for_update(skip_locked=True)
+            .with_for_update(skip_locked=True, key_share=True)
             .execution_options(populate_existing=True)
         )
     ).all()

@@ -122,7 +122,7 @@ async def open_task_for_number(
     """The number's pending or dialing task, if any (at most one: the database says so)."""
     query = select(CallbackTask).where(CallbackTask.number == number, CallbackTask.status.in_(OPEN))
     if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
+        query = query.with_for_update(key_share=True).execution_options(populate_existing=True)
     return await session.scalar(query)
 
 
@@ -175,7 +175,7 @@ async def on_call_answered(session: AsyncSession, call: Call, *, now: datetime) 
                 CallbackTask.number == call.caller_number,
                 CallbackTask.call_id != call.id,
             )
-            .with_for_update(skip_locked=True)
+            .with_for_update(skip_locked=True, key_share=True)
         )
     ).all()
     for task in rows:
@@ -319,7 +319,7 @@ async def get_task(
     """The task (locked when ``lock``); NotFound otherwise."""
     query = select(CallbackTask).where(CallbackTask.id == task_id)
     if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
+        query = query.with_for_update(key_share=True).execution_options(populate_existing=True)
     task = await session.scalar(query)
     if task is None:
         raise NotFound(f"no callback with id {task_id}")

@@ -117,7 +117,9 @@ async def revoke_mark(
     session: AsyncSession, actor: Actor, mark_id: uuid.UUID, *, now: datetime
 ) -> CallerMark:
     """End a mark now (it stays in the history); audited. Conflict when already revoked."""
-    row = await session.scalar(select(CallerMark).where(CallerMark.id == mark_id).with_for_update())
+    row = await session.scalar(
+        select(CallerMark).where(CallerMark.id == mark_id).with_for_update(key_share=True)
+    )
     if row is None:
         raise NotFound(f"no caller mark with id {mark_id}")
     if row.revoked_at is not None:

@@ -138,7 +138,7 @@ async def attach_waiting(
             or_(*matches),
         )
         .order_by(AmlMessage.received_at)
-        .with_for_update()
+        .with_for_update(key_share=True)
     )
     attached = list(rows.all())
     for row in attached:

@@ -87,7 +87,9 @@ async def find_conversation(
         else:
             return None  # an anonymous message cannot be told apart from a new one
         query = query.where(Call.last_message_at >= now - window)
-    return await session.scalar(query.order_by(Call.created_at.desc()).limit(1).with_for_update())
+    return await session.scalar(
+        query.order_by(Call.created_at.desc()).limit(1).with_for_update(key_share=True)
+    )
 
 
 def add_first_message(
@@ -142,7 +144,7 @@ async def reply(
     call = await session.scalar(
         select(Call)
         .where(Call.id == call_id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
     if call is None:

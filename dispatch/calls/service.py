@@ -157,7 +157,7 @@ async def lock_call(session: AsyncSession, call_id: uuid.UUID) -> Call:
     call = await session.scalar(
         select(Call)
         .where(Call.id == call_id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
     if call is None:

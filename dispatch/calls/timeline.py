@@ -41,7 +41,7 @@ async def record_event(
     call = await session.scalar(
         select(Call)
         .where(Call.id == call_id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
     if call is None:

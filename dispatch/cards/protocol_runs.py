@@ -57,7 +57,9 @@ async def runs_between(session: AsyncSession, start: datetime, end: datetime) ->
 async def get(session: AsyncSession, run_id: uuid.UUID, *, for_update: bool = False) -> ProtocolRun:
     """One run; NotFound otherwise."""
     statement = select(ProtocolRun).where(ProtocolRun.id == run_id)
-    run = await session.scalar(statement.with_for_update() if for_update else statement)
+    run = await session.scalar(
+        statement.with_for_update(key_share=True) if for_update else statement
+    )
     if run is None:
         raise NotFound(f"no protocol run with id {run_id}")
     return run

@@ -54,7 +54,9 @@ _CARDS = cast(Table, CardRow.__table__)
 _VERSIONS = cast(Table, CardVersion.__table__)
 _COUNTERS = cast(Table, CardNumberCounter.__table__)
 _LOAD = select(CardRow).where(CardRow.id == bindparam("card_id"))
-_LOAD_LOCKED = _LOAD.with_for_update()
+# Locked reads refresh a row this transaction already holds: a copy read earlier, unlocked, may
+# be a version behind (measured: a callback attempt's save refused by uq_card_versions_card_id).
+_LOAD_LOCKED = _LOAD.with_for_update(key_share=True).execution_options(populate_existing=True)
 _INSERT_CARD = insert(_CARDS)
 _INSERT_VERSION = insert(_VERSIONS)
 # Columns kept beside the document for queries; set on every version.

@@ -27,11 +27,15 @@ class Clock(Protocol):
 class SystemClock:
     """Wall-clock time, optionally scaled; monotonic underneath so it never jumps back."""
 
-    def __init__(self, scale: float = 1.0) -> None:
+    def __init__(self, scale: float = 1.0, origin: datetime | None = None) -> None:
+        """``origin``: the wall-clock instant a scaled clock counts from (``origin + (wall −
+        origin) × scale``), the same in every process of a simulated centre so that their
+        clocks agree; without one, the clock counts from its own creation."""
         if scale <= 0:
             raise ValueError("clock scale must be positive")
         self.scale = scale
-        self._origin = datetime.now(UTC)
+        wall = datetime.now(UTC)
+        self._origin = wall if origin is None else origin + (wall - origin) * scale
         self._origin_mono = time.monotonic()
 
     def now(self) -> datetime:

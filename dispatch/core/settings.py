@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AwareDatetime, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_KEY = "dev-only-secret-key-change-me-before-production"  # noqa: S105 - refused outside dev
@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
     token_ttl_minutes: int = Field(default=720, ge=1, le=24 * 60)
     time_scale: float = Field(default=1.0, gt=0, le=10_000)
+    # Simulation mode with several processes: the wall-clock instant (ISO, with its offset) every
+    # process's scaled clock counts from, so that their clocks agree (``serve --workers`` sets
+    # it for its processes). Unset: each process counts from its own start.
+    clock_origin: AwareDatetime | None = None
     timezone: str = "Asia/Tashkent"
     host: str = "127.0.0.1"
     port: int = Field(default=8112, ge=1, le=65535)

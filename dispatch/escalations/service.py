@@ -94,7 +94,7 @@ async def escalate(
 
 async def get_escalation(session: AsyncSession, escalation_id: uuid.UUID) -> Escalation:
     """One escalation; NotFound otherwise."""
-    row = await session.get(Escalation, escalation_id, with_for_update=True)
+    row = await session.get(Escalation, escalation_id, with_for_update={"key_share": True})
     if row is None:
         raise NotFound(f"no escalation with id {escalation_id}")
     return row

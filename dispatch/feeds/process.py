@@ -45,7 +45,7 @@ async def deliver(settings: Settings, stop: asyncio.Event | None = None) -> None
         engine=engine,
         sessions=session_factory(engine),
         bus=bus,
-        clock=SystemClock(settings.time_scale),
+        clock=SystemClock(settings.time_scale, settings.clock_origin),
         metrics=Metrics(),
         leadership=leadership,
     )

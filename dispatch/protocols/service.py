@@ -80,7 +80,7 @@ def _move(row: ProtocolVersion, to: VersionStatus) -> None:
 
 async def get_version(session: AsyncSession, version_id: uuid.UUID) -> ProtocolVersion:
     """One version; NotFound otherwise."""
-    row = await session.get(ProtocolVersion, version_id, with_for_update=True)
+    row = await session.get(ProtocolVersion, version_id, with_for_update={"key_share": True})
     if row is None:
         raise NotFound(f"no protocol version with id {version_id}")
     return row

@@ -115,7 +115,7 @@ async def revise(
 ) -> EvaluationOut:
     """A new revision of the specialist's own evaluation, on the same scorecard version."""
     evaluation = await session.scalar(
-        select(Evaluation).where(Evaluation.id == evaluation_id).with_for_update()
+        select(Evaluation).where(Evaluation.id == evaluation_id).with_for_update(key_share=True)
     )
     if evaluation is None:
         raise NotFound(f"no evaluation with id {evaluation_id}")

@@ -57,7 +57,7 @@ async def get_version(
     else:
         query = query.where(Scorecard.version == version)
     if lock:
-        query = query.with_for_update()
+        query = query.with_for_update(key_share=True)
     elif share:
         query = query.with_for_update(read=True)
     row = await session.scalar(query)

@@ -122,7 +122,7 @@ async def update_topic(
 ) -> TrainingTopic:
     """Close a topic (done or dropped) with a note; a closed topic stays closed."""
     row = await session.scalar(
-        select(TrainingTopic).where(TrainingTopic.id == topic_id).with_for_update()
+        select(TrainingTopic).where(TrainingTopic.id == topic_id).with_for_update(key_share=True)
     )
     if row is None:
         raise NotFound(f"no training topic with id {topic_id}")

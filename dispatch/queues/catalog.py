@@ -307,7 +307,7 @@ async def update_queue(
     queue = await session.scalar(
         select(Queue)
         .where(Queue.name == name)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
     if queue is None:

@@ -124,7 +124,7 @@ _FREE = (
         or_(Operator.offer_not_before.is_(None), Operator.offer_not_before <= _REST_ENDED),
     )
     .order_by(Operator.username)
-    .with_for_update(skip_locked=True)
+    .with_for_update(skip_locked=True, key_share=True)
 )
 _WAITING_COLUMNS = (
     QueueEntry.id,
@@ -238,7 +238,7 @@ def _heads(groups: tuple[Group, ...], targets: bool, dialect: str) -> Executable
         if dialect == "postgresql"
         else QueueEntry.id.in_(ids)
     )
-    return select(*_WAITING_COLUMNS).where(chosen).with_for_update(skip_locked=True)
+    return select(*_WAITING_COLUMNS).where(chosen).with_for_update(skip_locked=True, key_share=True)
 
 
 async def due_callbacks(

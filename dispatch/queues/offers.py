@@ -94,16 +94,16 @@ _CALL: BindParameter[uuid.UUID] = bindparam("call_id")
 # The lookups every call event and accept makes, built once (their SQL is compiled once).
 _ENTRY = select(QueueEntry).where(QueueEntry.call_id == _CALL)
 _ENTRIES = {
-    (lock, skip): (_ENTRY.with_for_update(skip_locked=skip) if lock else _ENTRY).execution_options(
-        populate_existing=True
-    )
+    (lock, skip): (
+        _ENTRY.with_for_update(skip_locked=skip, key_share=True) if lock else _ENTRY
+    ).execution_options(populate_existing=True)
     for lock in (True, False)
     for skip in (True, False)
 }
 _ACTIVE_FOR_CALL = (
     select(Offer)
     .where(Offer.call_id == _CALL, Offer.status == OfferStatus.ACTIVE.value)
-    .with_for_update()
+    .with_for_update(key_share=True)
     .execution_options(populate_existing=True)
 )
 _ACTIVE_FOR_OPERATOR = select(Offer).where(

@@ -82,7 +82,7 @@ async def locked(session: AsyncSession, username: str, *, now: datetime) -> Oper
 _LOCKED = (
     select(Operator)
     .where(Operator.username == bindparam("who"))
-    .with_for_update()
+    .with_for_update(key_share=True)
     .execution_options(populate_existing=True)
 )
 

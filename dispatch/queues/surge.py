@@ -121,7 +121,7 @@ async def record(
     stored one (``judged_at``: when the judgement shown was made); ``surge.changed`` on the bus
     when it changed what the consoles show (in surge or not, why, the shortfall), or always
     with ``announce``."""
-    found = await session.get(SurgeState, ROW, with_for_update=True)
+    found = await session.get(SurgeState, ROW, with_for_update={"key_share": True})
     if found is None:
         found = SurgeState(id=ROW, mode=SurgeMode.AUTO.value, since=now, active=False)
         session.add(found)
@@ -149,7 +149,7 @@ async def record(
 async def rejudge(session: AsyncSession, settings: Settings, *, now: datetime) -> SurgeState:
     """The ACD's judgement under the mode in force (the row locked first: a supervisor's
     switch is never overwritten by a judgement made under the mode before it)."""
-    found = await session.get(SurgeState, ROW, with_for_update=True)
+    found = await session.get(SurgeState, ROW, with_for_update={"key_share": True})
     mode = SurgeMode(found.mode) if found is not None else SurgeMode.AUTO
     return await record(session, await judged(session, settings, mode=mode, now=now), now=now)
 

@@ -263,7 +263,7 @@ async def end_wrap_ups(session: AsyncSession, *, now: datetime) -> int:
         await session.scalars(
             select(Operator)
             .where(Operator.state == S.WRAP_UP.value, Operator.wrap_up_until <= now)
-            .with_for_update(skip_locked=True)
+            .with_for_update(skip_locked=True, key_share=True)
             .execution_options(populate_existing=True)
         )
     ).all()
@@ -282,7 +282,7 @@ async def sign_out_silent(session: AsyncSession, *, now: datetime, grace_s: floa
         await session.scalars(
             select(Operator)
             .where(Operator.state == S.AVAILABLE.value, seen < limit)
-            .with_for_update(skip_locked=True)
+            .with_for_update(skip_locked=True, key_share=True)
             .execution_options(populate_existing=True)
         )
     ).all()

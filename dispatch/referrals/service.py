@@ -62,7 +62,7 @@ async def _audit(
 async def get(session: AsyncSession, referral_id: uuid.UUID, *, lock: bool = False) -> Referral:
     """One entry; NotFound when there is none."""
     query = select(Referral).where(Referral.id == referral_id)
-    row = await session.scalar(query.with_for_update() if lock else query)
+    row = await session.scalar(query.with_for_update(key_share=True) if lock else query)
     if row is None:
         raise NotFound(
             f"no referral with id {referral_id}", said=said("referral_unknown", id=str(referral_id))

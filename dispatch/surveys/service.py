@@ -167,7 +167,7 @@ async def send_due(
     survey = await session.scalar(
         select(Survey)
         .where(Survey.id == survey_id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
     if survey is None or survey.status != SurveyStatus.SCHEDULED.value:
@@ -246,7 +246,7 @@ class ReplyIntake:
             )
             .order_by(Survey.sent_at.desc())
             .limit(1)
-            .with_for_update()
+            .with_for_update(key_share=True)
         )
         if survey is None:
             return None

@@ -126,7 +126,7 @@ async def get_row(
     """The programme's row; NotFound otherwise."""
     query = select(Programme).where(Programme.id == programme_id)
     if lock:
-        query = query.with_for_update()
+        query = query.with_for_update(key_share=True)
     row = await session.scalar(query)
     if row is None:
         raise NotFound(f"no training programme with id {programme_id}")

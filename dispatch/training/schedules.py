@@ -90,7 +90,7 @@ async def get_row(
     """The schedule's row; NotFound otherwise."""
     query = select(TrainingSchedule).where(TrainingSchedule.id == schedule_id)
     if lock:
-        query = query.with_for_update()
+        query = query.with_for_update(key_share=True)
     row = await session.scalar(query)
     if row is None:
         raise NotFound(f"no training schedule with id {schedule_id}")

@@ -109,7 +109,7 @@ async def get_row(
     """The session's row; NotFound otherwise."""
     query = select(TrainingSession).where(TrainingSession.id == session_id)
     if lock:
-        query = query.with_for_update()
+        query = query.with_for_update(key_share=True)
     row = await session.scalar(query)
     if row is None:
         raise NotFound(f"no training session with id {session_id}")
@@ -283,7 +283,7 @@ async def _trainee(session: AsyncSession, row: TrainingSession, username: str) -
     found = await session.scalar(
         select(Trainee)
         .where(Trainee.session_id == row.id, Trainee.username == username)
-        .with_for_update()
+        .with_for_update(key_share=True)
     )
     if found is None:
         raise NotFound(f"{username} is not invited to training session {row.id}")

@@ -236,7 +236,7 @@ def _changed(
 
 async def _own_offer(session: AsyncSession, actor: Actor, offer_id: uuid.UUID) -> WellbeingOffer:
     offer = await session.scalar(
-        select(WellbeingOffer).where(WellbeingOffer.id == offer_id).with_for_update()
+        select(WellbeingOffer).where(WellbeingOffer.id == offer_id).with_for_update(key_share=True)
     )
     if offer is None or offer.username != actor.username:  # another's is not said to exist
         raise NotFound(f"no break offer {offer_id} for you")
@@ -290,7 +290,9 @@ async def _visible_debrief(
     """The debrief (locked) and whether the actor holds debriefs; NotFound when the actor may
     not see it (another operator's)."""
     debrief = await session.scalar(
-        select(WellbeingDebrief).where(WellbeingDebrief.id == debrief_id).with_for_update()
+        select(WellbeingDebrief)
+        .where(WellbeingDebrief.id == debrief_id)
+        .with_for_update(key_share=True)
     )
     holder = await holds_debriefs(session, actor.username, actor.role)
     if debrief is None or not (holder or debrief.username == actor.username):

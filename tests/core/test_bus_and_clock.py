@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TypedDict
 
 import pytest
@@ -100,3 +100,17 @@ async def test_scaled_clock_runs_faster_than_wall_time() -> None:
     assert clock.now().tzinfo is not None
     with pytest.raises(ValueError, match="positive"):
         SystemClock(scale=0)
+
+
+async def test_scaled_clocks_with_one_origin_agree_whenever_they_started() -> None:
+    # Two server processes of a simulated centre at speed 20, started 0.3 s apart: without a
+    # shared origin the second lives 5.7 s of server time behind the first.
+    origin = datetime.now(UTC) - timedelta(seconds=10)
+    first = SystemClock(20.0, origin)
+    await asyncio.sleep(0.3)
+    second, alone = SystemClock(20.0, origin), SystemClock(20.0)
+    assert abs((first.now() - second.now()).total_seconds()) < 1.0
+    assert (first.now() - alone.now()).total_seconds() > 4.0
+    # Server time is origin + (wall − origin) × scale: about 200 s after the origin here.
+    elapsed = (first.now() - origin).total_seconds()
+    assert 195 < elapsed < 260  # a loaded machine may sleep longer than asked

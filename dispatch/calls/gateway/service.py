@@ -323,7 +323,7 @@ async def _locked(session: AsyncSession, command_id: uuid.UUID) -> GatewayComman
     row = await session.scalar(
         select(GatewayCommand)
         .where(GatewayCommand.command_id == command_id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
     if row is None:
