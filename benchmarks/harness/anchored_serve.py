@@ -34,8 +34,8 @@ def anchor() -> dict[str, str]:
 class AnchoredClock(SystemClock):
     """The scaled system clock, counting from the shared origin instead of its own start."""
 
-    def __init__(self, scale: float = 1.0) -> None:
-        super().__init__(scale)
+    def __init__(self, scale: float = 1.0, origin: datetime | None = None) -> None:
+        super().__init__(scale, origin)
         self._origin = datetime.fromisoformat(os.environ[ORIGIN])
         self._origin_mono = float(os.environ[MONOTONIC])
 
