@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Iterator
@@ -61,22 +62,25 @@ def _serve(receiver_box: list[Receiver]) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+@contextlib.contextmanager
+def receiving() -> Iterator[Receiver]:
+    """A receiver on a free loopback port until the block ends."""
+    box: list[Receiver] = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _serve(box))
+    box.append(Receiver(url=f"http://127.0.0.1:{server.server_address[1]}/cards"))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield box[0]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.fixture
 def receivers() -> Iterator[list[Receiver]]:
     """Two receivers (for two services)."""
-    servers: list[ThreadingHTTPServer] = []
-    made: list[Receiver] = []
-    for _ in range(2):
-        box: list[Receiver] = []
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _serve(box))
-        box.append(Receiver(url=f"http://127.0.0.1:{server.server_address[1]}/cards"))
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        made.append(box[0])
-    yield made
-    for server in servers:
-        server.shutdown()
-        server.server_close()
+    with receiving() as first, receiving() as second:
+        yield [first, second]
 
 
 async def service_key(api: Api, code: str) -> dict[str, str]:

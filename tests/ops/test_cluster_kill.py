@@ -15,12 +15,10 @@ import itertools
 import json
 import os
 import signal
-import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +29,9 @@ from sqlalchemy import text
 
 from dispatch.core.database import opened_engine
 from dispatch.core.leadership import NAMESPACE, lock_key
-from tests.feeds.conftest import Receiver, _serve
+from tests.feeds.conftest import Receiver, receiving
 from tests.fixtures.databases import PostgresTemplate
-from tests.fixtures.processes import ServerProcess, dispatch_env, server_process
+from tests.fixtures.processes import SINGLETONS, ServerProcess, dispatch_env, server_process
 from tests.fixtures.waiting import eventually
 
 pytestmark = [
@@ -43,15 +41,6 @@ pytestmark = [
     pytest.mark.timeout(240),
 ]
 
-SINGLETONS = (
-    "analytics.drainer",
-    "audit.sealer",
-    "feeds.stream",
-    "feeds.webhook",
-    "protocols.flusher",
-    "queues.acd",
-    "surveys.sender",
-)
 GATEWAY = {"X-Api-Key": "gateway1-dev-key"}
 SERVICE = "102"
 TAKE_OVER_S = 5.0
@@ -68,19 +57,6 @@ class Load:
     lost_answers: int = 0
     refused: list[str] = field(default_factory=list)
     stop: bool = False
-
-
-@contextlib.contextmanager
-def receiver() -> Iterator[Receiver]:
-    box: list[Receiver] = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _serve(box))
-    box.append(Receiver(url=f"http://127.0.0.1:{server.server_address[1]}/cards"))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield box[0]
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @contextlib.asynccontextmanager
@@ -205,7 +181,7 @@ async def test_killing_the_leading_process_under_load_loses_nothing(
             DISPATCH_FEED_RETRY_MAX_S="1",
         )
         with (
-            receiver() as hook,
+            receiving() as hook,
             server_process(env, tmp_path / "first.log", args=["--no-migrate"]) as first,
         ):
             # The first process takes every singleton before the second starts.

@@ -9,11 +9,9 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -22,25 +20,12 @@ from sqlalchemy import text
 
 from dispatch.core.database import opened_engine
 from dispatch.core.leadership import NAMESPACE, lock_key
-from tests.feeds.conftest import Receiver, _serve
+from tests.feeds.conftest import receiving
 from tests.fixtures.databases import PostgresTemplate
 from tests.fixtures.processes import ROOT, attach_log, dispatch_env, server_process, stop
 from tests.fixtures.waiting import eventually
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.postgres, pytest.mark.redis]
-
-
-@contextlib.contextmanager
-def receiver() -> Iterator[Receiver]:
-    box: list[Receiver] = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _serve(box))
-    box.append(Receiver(url=f"http://127.0.0.1:{server.server_address[1]}/cards"))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield box[0]
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @contextlib.contextmanager
@@ -86,7 +71,7 @@ async def test_the_deliverer_process_delivers_and_the_server_takes_over_when_it_
     )
     try:
         with (
-            receiver() as police,
+            receiving() as police,
             deliverer(env, tmp_path / "deliver.log") as process,
         ):
             mine = f"dispatch112:{process.pid}"

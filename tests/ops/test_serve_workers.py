@@ -10,20 +10,10 @@ import httpx
 import pytest
 
 from tests.fixtures.databases import PostgresTemplate
-from tests.fixtures.processes import dispatch_env, server_process
+from tests.fixtures.processes import SINGLETONS, dispatch_env, server_process
 from tests.fixtures.waiting import eventually
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.postgres, pytest.mark.redis]
-
-SINGLETONS = [
-    "analytics.drainer",
-    "audit.sealer",
-    "feeds.stream",
-    "feeds.webhook",
-    "protocols.flusher",
-    "queues.acd",
-    "surveys.sender",
-]
 
 
 async def test_two_workers_share_the_port_and_lead_each_singleton_once(
@@ -45,7 +35,7 @@ async def test_two_workers_share_the_port_and_lead_each_singleton_once(
                     body = (await http.get("/healthz")).json()
                 seen[body["process"]] = body["leads"]
                 led = sorted(lead for leads in seen.values() for lead in leads)
-                return len(seen) == 2 and led == SINGLETONS
+                return len(seen) == 2 and led == list(SINGLETONS)
 
             await eventually(
                 both_processes_leading_all,
