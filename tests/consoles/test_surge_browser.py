@@ -158,7 +158,10 @@ async def test_the_supervisor_switches_surge_on_by_keyboard_with_a_reason(
         await expect(page.locator("#surge-mode-on")).to_be_checked()
         await expect(page.locator("#surge-reason")).to_have_attribute("aria-required", "true")
         await page.keyboard.press("Enter")
-        await expect(dialog.locator("#dialog-error")).to_contain_text("reason")
+        # The server's refusal, said in the console's language (detail_code surge_reason_needed).
+        await expect(dialog.locator("#dialog-error")).to_contain_text(
+            "qo‘lda almashtirilayotganini yozing"
+        )
         await expect(dialog).to_be_visible()
         assert [json.loads(body) for body in puts] == [{"mode": "on", "reason": None}]
         assert (await _surge(http, boss))["mode"] == "auto"
