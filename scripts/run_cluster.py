@@ -214,10 +214,21 @@ class Cluster:
         child.start()
         deadline = time.monotonic() + DELIVERER_WITHIN_S
         while time.monotonic() < deadline and child.pid is not None:
-            if "leadership.taken" in child.log.read_text(errors="replace"):
+            if self.leads(child.pid):
                 return
-            time.sleep(0.1)
+            time.sleep(0.2)
         self.log(f"{DELIVERER} not leading yet (log: {child.log}); a server may deliver instead")
+
+    def leads(self, pid: int) -> bool:
+        """Whether the process ``pid`` holds a singleton's lock (``core/leadership``: its
+        sessions are named ``dispatch112:<pid>``), whatever its log level."""
+        name = f"dispatch112:{int(pid)}"  # an integer: nothing to escape
+        held = self.postgres.psql(
+            DATABASE,
+            "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) "  # noqa: S608
+            f"WHERE l.locktype = 'advisory' AND l.granted AND a.application_name = '{name}';",
+        )
+        return held.strip() not in ("", "0")
 
     def start_servers(self, env: dict[str, str]) -> None:
         """N server processes on loopback, each on its own port, with the same settings."""
