@@ -137,6 +137,14 @@ bench-day: $(DEV_STAMP) system-deps
 bench-scale: $(DEV_STAMP) system-deps
 	$(PY) benchmarks/scale_out.py $(BENCH_ARGS)
 
+## A surge (issue 22): a steady period, then a surge around one point of a city through HAProxy,
+## the deliverer and 1 then 2 server processes (each held to 0.4 core, cgroup; root); staffed
+## and short of operators, then kill -9 in the surge: service level, callbacks, consoles,
+## delivery lag, losses (figures in BENCHMARKS.md; about 18 minutes). BENCH_ARGS="--quick".
+.PHONY: bench-surge
+bench-surge: $(DEV_STAMP) system-deps
+	$(PY) benchmarks/surge.py $(BENCH_ARGS)
+
 ## Server CPU and SQL statements per request along one call's path, in process (a profiling
 ## aid; BENCH_ARGS="--backend postgresql").
 bench-requests: $(DEV_STAMP) system-deps

@@ -51,12 +51,18 @@ SCRIPT_TEXT: Mapping[str, Mapping[str, str]] = {
 
 @dataclass(frozen=True)
 class Surge:
-    """A mass incident: ``calls`` extra calls about one place within ``minutes`` from ``at_s``."""
+    """A mass incident: ``calls`` extra calls about one place within ``minutes`` from ``at_s``.
+
+    Without ``centre`` every call of the surge comes from one place drawn in a district; with
+    ``centre`` (lat, lon) each caller stands at a point of their own within ``radius_m`` of it
+    (a crowd around one point of a city, each handset's AML a little apart)."""
 
     at_s: float
     calls: int
     minutes: float = 10.0
     incident: str = "fire.building"
+    centre: tuple[float, float] | None = None
+    radius_m: float = 1000.0
 
 
 @dataclass(frozen=True)

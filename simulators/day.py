@@ -69,6 +69,7 @@ class DayConfig:
     target_s: float = 20.0
     drain_s: float = 600.0  # server seconds to let calls in flight finish after the day
     services: str = "webhook"  # or "pull"
+    pull: frozenset[str] = frozenset()  # services that pull their feed even in webhook mode
     outages: list[Outage] = field(default_factory=list)
     service_errors: float = 0.0  # share of webhook deliveries answered 500
     callbacks: CallbackScenario = field(default_factory=CallbackScenario)
@@ -155,7 +156,7 @@ class Day:
             )
             self.bots[name] = bot
         for code, key in accounts.service_keys.items():
-            kind = PullService if cfg.services == "pull" else ServiceSystem
+            kind = PullService if cfg.services == "pull" or code in cfg.pull else ServiceSystem
             self.systems[code] = kind(
                 code,
                 key,
@@ -193,18 +194,19 @@ class Day:
     @contextlib.asynccontextmanager
     async def _services(self, admin: Admin, webhooks: dict[str, str | None]) -> AsyncIterator[None]:
         """The services' systems for the run: receivers registered as the services' webhooks
-        (put back as they were afterwards), or pulling tasks."""
+        (put back as they were afterwards), or pulling tasks (every service in pull mode, those
+        of ``pull`` in webhook mode)."""
         receivers: Receivers | None = None
         registered: list[str] = []
+        pushed = {c: s for c, s in self.systems.items() if not isinstance(s, PullService)}
         try:
-            if self.config.services == "pull":
-                for system in self.systems.values():
-                    assert isinstance(system, PullService)
+            for system in self.systems.values():
+                if isinstance(system, PullService):
                     self.tasks.append(asyncio.create_task(system.run()))
-            else:
-                receivers = Receivers(self.systems)
+            if pushed:
+                receivers = Receivers(pushed)
                 await receivers.start()
-                for code, system in self.systems.items():
+                for code, system in pushed.items():
                     await admin.webhook(code, receivers.urls[code], system.secret)
                     registered.append(code)
             yield
@@ -233,12 +235,15 @@ class Day:
                 surges=cfg.surges,
             )
         )
-        surge_places = {n: sampler.draw() for n in range(len(cfg.surges))}
+        surge_places = {n: sampler.draw() for n, s in enumerate(cfg.surges) if s.centre is None}
         progress = asyncio.create_task(self._progress(clock, out)) if cfg.progress else None
         try:
             for scenario in scenarios:
                 await clock.sleep(scenario.at_s - clock.elapsed())
-                if scenario.surge is not None:
+                surge = cfg.surges[scenario.surge] if scenario.surge is not None else None
+                if surge is not None and surge.centre is not None:
+                    place = sampler.near(*surge.centre, surge.radius_m)
+                elif scenario.surge is not None:
                     place = surge_places[scenario.surge]
                 else:
                     place = sampler.draw()

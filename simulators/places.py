@@ -6,6 +6,7 @@ the district it was drawn in. Districts are weighted by area unless weights are 
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.prepared import PreparedGeometry, prep
 
 MAX_TRIES = 10_000
+METRES_PER_DEGREE = 111_320.0  # of latitude; of longitude times cos(latitude)
 
 
 @dataclass(frozen=True)
@@ -87,3 +89,14 @@ class PlaceSampler:
         """A caller's position."""
         district = self.rng.choices(self.districts, weights=self.weights)[0]
         return point_in(district, self.rng)
+
+    def near(self, lat: float, lon: float, radius_m: float) -> Place:
+        """A caller's position drawn uniformly within ``radius_m`` of (lat, lon), in the
+        district that contains it (an empty code when none does)."""
+        distance = radius_m * math.sqrt(self.rng.random())
+        bearing = self.rng.uniform(0.0, 2 * math.pi)
+        north = distance * math.cos(bearing) / METRES_PER_DEGREE
+        east = distance * math.sin(bearing) / (METRES_PER_DEGREE * math.cos(math.radians(lat)))
+        point = Point(lon + east, lat + north)
+        code = next((d.code for d in self.districts if d.prepared.contains(point)), "")
+        return Place(lat=point.y, lon=point.x, district=code)

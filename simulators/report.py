@@ -36,6 +36,7 @@ class Tally:
     acknowledgements: Counter[str] = field(default_factory=Counter)
     refused: Counter[str] = field(default_factory=Counter)  # webhooks answered 5xx on purpose
     redeliveries: Counter[str] = field(default_factory=Counter)
+    batches: Counter[str] = field(default_factory=Counter)  # webhook batches (JSON) received
     statuses: Counter[str] = field(default_factory=Counter)
     recordings: int = 0
     aml: int = 0
@@ -120,6 +121,7 @@ def build_report(
         "acknowledgements": dict(sorted(tally.acknowledgements.items())),
         "refused_deliveries": dict(sorted(tally.refused.items())),
         "redeliveries": dict(sorted(tally.redeliveries.items())),
+        "webhook_batches": dict(sorted(tally.batches.items())),
         "statuses": dict(sorted(tally.statuses.items())),
         "recordings": tally.recordings,
         "aml_messages": tally.aml,

@@ -8,6 +8,9 @@ fresh HMAC secret. A delivery is checked against its ``X-Signature`` (401 when w
 (``POST /api/v1/feeds/{service}/cards/{card_id}/status``). Pull mode: :class:`PullService`
 pulls ``GET /api/v1/feeds/{service}/cards`` and acknowledges up to the last cursor.
 
+A service whose ``webhook_batch`` is more than 1 gets JSON batches (``{"items": [...]}``,
+``X-Batch-Size``): every item is acknowledged by the one answer and counted as a delivery.
+
 Failing on command: an :class:`Outage` makes a service's system down for a while (webhooks
 answered 503, no pulls, no status reports until it is back), and ``error_share`` answers that
 share of webhook deliveries with 500, so the server's redeliveries and follow-up list show.
@@ -19,6 +22,7 @@ import asyncio
 import contextlib
 import hashlib
 import hmac
+import json
 import math
 import random
 import secrets
@@ -126,6 +130,8 @@ class ServiceSystem:
         if not hmac.compare_digest(given, signature(body, self.secret)):
             self.tally.errors[f"signature {self.code}"] += 1
             return 401
+        if "x-batch-size" in headers:
+            return self._receive_batch(body)
         card_id = headers.get("x-card-id")
         if not card_id:
             self.tally.errors[f"webhook {self.code} without X-Card-Id"] += 1
@@ -134,6 +140,25 @@ class ServiceSystem:
             self.tally.redeliveries[self.code] += 1
         self.tally.acknowledgements[self.code] += 1
         self.take(card_id)
+        return 204
+
+    def _receive_batch(self, body: bytes) -> int:
+        """A batch delivery (``webhook_batch`` > 1): JSON ``{"items": [...]}`` in cursor
+        order, every item acknowledged by the one answer."""
+        try:
+            items = json.loads(body)["items"]
+            cards = [str(item["card_id"]) for item in items]
+        except (ValueError, KeyError, TypeError):
+            self.tally.errors[f"webhook {self.code} batch unreadable"] += 1
+            return 400
+        self.tally.deliveries[self.code] += max(len(cards), 1) - 1  # the request counted once
+        redelivered = sum(1 for item in items if item.get("redelivery"))
+        if redelivered:
+            self.tally.redeliveries[self.code] += redelivered
+        self.tally.acknowledgements[self.code] += len(cards)
+        self.tally.batches[self.code] += 1
+        for card_id in cards:
+            self.take(card_id)
         return 204
 
     def take(self, card_id: str) -> None:

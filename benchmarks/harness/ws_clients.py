@@ -2,10 +2,12 @@
 
 Run as ``python -m benchmarks.harness.ws_clients`` from the checkout, by console_fanout.py. It
 reads one JSON line on stdin, ``{"urls": [...], "results": PATH, "ping_s": S,
-"compression": bool, "connect_parallel": N}``, opens one websocket per URL (a console), and
-prints ``{"ready": n, "failed": k, "first_error": ...}`` once every console has had its first
-message (the snapshot). From then on every message that carries the ``queue`` part is kept as
-(arrival time, ``parts.queue.overall.waiting``); ``time.monotonic()`` is CLOCK_MONOTONIC, one
+"compression": bool, "connect_parallel": N, "value": "waiting"}``, opens one websocket per URL
+(a console), and prints ``{"ready": n, "failed": k, "first_error": ...}`` once every console has
+had its first message (the snapshot). From then on every message that carries the ``queue``
+part is kept as (arrival time, ``parts.queue.overall.<value>``: ``waiting`` by default, or a
+sum of its counts such as ``answered_today+abandoned_today``, which only grows, for a run where
+calls also leave the queue); ``time.monotonic()`` is CLOCK_MONOTONIC, one
 clock for every process of the machine, so the parent compares it with the time it made each
 change. Each console sends ``{"type": "ping"}`` every ``ping_s`` as the real console does. A
 line ``stop`` on stdin ends the run: the arrivals go to ``results`` as JSON and the process
@@ -40,19 +42,26 @@ class Console:
     close_code: int | None = None
 
 
-def waiting_of(text: str | bytes) -> int | None:
-    """``parts.queue.overall.waiting`` of a snapshot or delta, None when it has no queue."""
+def waiting_of(text: str | bytes, value: str = "waiting") -> int | None:
+    """``parts.queue.overall.waiting`` of a snapshot or delta (or the sum of the counts
+    ``value`` names, joined by ``+``), None when it has no queue."""
     message = json.loads(text)
     queue = (message.get("parts") or {}).get("queue")
     if not isinstance(queue, dict):
         return None
     overall = queue.get("overall") or {}
-    waiting = overall.get("waiting")
-    return waiting if isinstance(waiting, int) else None
+    found = [overall.get(key) for key in value.split("+")]
+    if not all(isinstance(count, int) for count in found):
+        return None
+    return sum(count for count in found if isinstance(count, int))
 
 
 async def run_console(
-    console: Console, gate: asyncio.Semaphore, ping_s: float, compression: bool
+    console: Console,
+    gate: asyncio.Semaphore,
+    ping_s: float,
+    compression: bool,
+    value: str = "waiting",
 ) -> None:
     """Connect (at most ``gate`` at once), then read and ping until cancelled."""
     try:
@@ -69,18 +78,18 @@ async def run_console(
             first = await socket.recv()
             arrived = time.monotonic()
             console.messages += 1
-            value = waiting_of(first)
-            if value is not None:
-                console.arrivals.append((arrived, value))
+            found = waiting_of(first, value)
+            if found is not None:
+                console.arrivals.append((arrived, found))
             console.ready.set()
         pinger = asyncio.create_task(ping(socket, ping_s))
         try:
             async for text in socket:
                 arrived = time.monotonic()
                 console.messages += 1
-                value = waiting_of(text)
-                if value is not None:
-                    console.arrivals.append((arrived, value))
+                found = waiting_of(text, value)
+                if found is not None:
+                    console.arrivals.append((arrived, found))
         finally:
             pinger.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -114,7 +123,13 @@ async def main() -> int:
     gate = asyncio.Semaphore(int(config.get("connect_parallel", 16)))
     tasks = [
         asyncio.create_task(
-            run_console(c, gate, float(config["ping_s"]), bool(config.get("compression", True)))
+            run_console(
+                c,
+                gate,
+                float(config["ping_s"]),
+                bool(config.get("compression", True)),
+                str(config.get("value", "waiting")),
+            )
         )
         for c in consoles
     ]

@@ -49,10 +49,15 @@ class ConsoleProcesses:
 
 @contextlib.asynccontextmanager
 async def consoles(
-    urls: Sequence[str], processes_wanted: int, compression: bool, workdir: Path
+    urls: Sequence[str],
+    processes_wanted: int,
+    compression: bool,
+    workdir: Path,
+    value: str = "waiting",
 ) -> AsyncIterator[tuple[ConsoleProcesses, int, list[str]]]:
     """Open every console (split over the client processes) and wait for their snapshots;
-    yields the processes, how many consoles are connected, and the first errors."""
+    yields the processes, how many consoles are connected, and the first errors. ``value``:
+    what each keeps of a queue message (``ws_clients.waiting_of``)."""
     count = min(processes_wanted, len(urls))
     processes: list[asyncio.subprocess.Process] = []
     results = [workdir / f"consoles-{n}.json" for n in range(count)]
@@ -66,6 +71,7 @@ async def consoles(
                 "ping_s": 15,
                 "compression": compression,
                 "connect_parallel": 16,
+                "value": value,
             }
             send(process, config)
         group = ConsoleProcesses(processes, results)

@@ -1,0 +1,391 @@
+"""What ``make bench-surge`` reads after a run, from the database and the simulator's tally.
+
+- :func:`dial_audit`: every callback dial (``callback_attempts`` with its ``originate``
+  command's payload) against the live calls waiting at that instant (``queue_entries`` less the
+  spans its ``queue_offers`` rang someone) that the dialling operator's skills could take
+  (``queues.strategies``, as the ACD decides). A dial is **unclassified** when its originate
+  carried no card (``card_id`` null) or its task has priority 0. The target: no unclassified
+  dial while such a call waited. Counted strictly, and again leaving out calls that had waited
+  less than ``margin_s`` server seconds at the dial — a call whose ``POST /calls`` had not yet
+  committed when the ACD looked (its ``entered_at`` is the request's start), which the ACD
+  could not have seen; each counted dial says whether the surge was on then.
+- :func:`priority_callbacks`: tasks of cards of priority 1–2 (task priority 4–5): server
+  seconds from the task (the drop) to its first dial; the target is 60 s.
+- :func:`delivery_lags`: each service's outbox rows created in a window, seconds from created
+  to acknowledged (a webhook's 2xx, a pull's ack), in wall seconds (server seconds / speed).
+- :func:`service_level`: answered within the target over answered + abandoned, for calls
+  offered in a window (the simulator's records).
+- :func:`fanout`: each settled call (``surge_day.Settled``) against each console's arrivals of
+  ``answered_today + abandoned_today``: wall time from the request's send to the first message
+  that counts it, as ``console_fanout.py`` measures a change.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import asyncpg
+
+from benchmarks.harness.stats import Latencies
+from dispatch.queues import strategies
+from simulators.report import CallRecord, percentile
+
+PRIORITY_TASK = 4  # a task's priority for a card of priority 2 (6 - 2); priority 1 gives 5
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A live call's queue entry and the spans in which it was not waiting (rung)."""
+
+    call_id: uuid.UUID
+    queue: str
+    language: str
+    entered_at: datetime
+    left_at: datetime | None  # connected or ended, whichever first
+    target_operator: str | None
+    rung: tuple[tuple[datetime, datetime | None], ...] = ()
+
+    def waiting_at(self, at: datetime) -> bool:
+        """Whether the call waited in its queue (not rung, not taken) at ``at``."""
+        if self.target_operator is not None or not self.entered_at < at:
+            return False
+        if self.left_at is not None and self.left_at <= at:
+            return False
+        return not any(start <= at and (end is None or at < end) for start, end in self.rung)
+
+
+@dataclass(frozen=True)
+class Dial:
+    """One callback dial: when, by whom, and whether the task was unclassified."""
+
+    at: datetime
+    operator: str
+    unclassified: bool
+    callback_id: str
+
+
+def could_take(
+    skills: Mapping[str, int], allowed: Sequence[str] | None, queue: str, required: Sequence[str],
+    language: str,
+) -> bool:  # fmt: skip
+    """Whether the ACD would ever offer a call of ``queue`` in ``language`` to an operator
+    with these skills and queues (``assignment._could_take``)."""
+    if allowed is not None and queue not in allowed:
+        return False
+    return strategies.penalty(skills, strategies.required_skills(required, language)) is not None
+
+
+def blocking(
+    dial: Dial,
+    entries: Iterable[Entry],
+    can: Mapping[tuple[str, str, str], bool],
+    margin: timedelta,
+) -> tuple[int, int]:
+    """Live calls waiting at the dial that its operator could take: (all, those waiting at
+    least ``margin`` already)."""
+    strict = seen = 0
+    for entry in entries:
+        if not entry.waiting_at(dial.at) or not can.get(
+            (dial.operator, entry.queue, entry.language)
+        ):
+            continue
+        strict += 1
+        since = dial.at - margin
+        if entry.entered_at <= since and all(
+            start >= dial.at or (end is not None and end <= since) for start, end in entry.rung
+        ):
+            seen += 1
+    return strict, seen
+
+
+def surge_spans(
+    states: Sequence[Mapping[str, Any]],
+) -> list[tuple[bool | None, datetime, datetime | None]]:
+    """The surge's states as spans of server time (on, from, to; ``to`` None: still so at the
+    end). Each state read says since when it held (``since``) and when it was last read; two
+    states in a row both on (or both off) mean one went unseen between them: from the first's
+    last read to the next's ``since`` the state is unknown (None)."""
+    spans: list[tuple[bool | None, datetime, datetime | None]] = []
+    ordered = [s for s in states if s.get("since")]
+    for state, after in zip(ordered, [*ordered[1:], None], strict=True):
+        start = datetime.fromisoformat(state["since"])
+        if after is None:
+            spans.append((bool(state["active"]), start, None))
+            continue
+        following = datetime.fromisoformat(after["since"])
+        if bool(after["active"]) != bool(state["active"]):
+            spans.append((bool(state["active"]), start, following))
+            continue
+        seen_to = max(start, datetime.fromisoformat(state["last_read"]))
+        spans.append((bool(state["active"]), start, seen_to))
+        spans.append((None, seen_to, following))
+    return spans
+
+
+def surge_summary(
+    states: Sequence[Mapping[str, Any]], *, origin: datetime, window: tuple[datetime, datetime]
+) -> dict[str, Any]:
+    """The surge policy over the run: when first on (server seconds from ``origin``), how many
+    spans on, the share of ``window`` (the surge's calls) it was on (and unknown), and why."""
+    spans = surge_spans(states)
+    ends = [datetime.fromisoformat(s["last_read"]) for s in states if s.get("last_read")]
+    last = max(ends, default=origin)
+    on = [(start, end or last) for active, start, end in spans if active]
+    unknown = [(start, end or last) for active, start, end in spans if active is None]
+
+    def inside(parts: list[tuple[datetime, datetime]]) -> float:
+        low, high = window
+        return sum(max(0.0, (min(b, high) - max(a, low)).total_seconds()) for a, b in parts)
+
+    length = (window[1] - window[0]).total_seconds()
+    return {
+        "spans_on": len(on),
+        "first_on_s": round((on[0][0] - origin).total_seconds(), 1) if on else None,
+        "last_off_s": round((on[-1][1] - origin).total_seconds(), 1) if on else None,
+        "share_of_surge_on": round(inside(on) / length, 3) if length else None,
+        "share_of_surge_unknown": round(inside(unknown) / length, 3) if length else None,
+        "why": sorted({str(s["why"]) for s in states if s["active"]}),
+    }
+
+
+def surge_on(states: Sequence[Mapping[str, Any]], at: datetime) -> bool | None:
+    """Whether the surge was on at ``at`` by the states read (:func:`surge_spans`); None
+    before the first and in a span nobody saw."""
+    for active, start, end in surge_spans(states):
+        if start <= at and (end is None or at < end):
+            return active
+    return None
+
+
+async def _rows(url: str, query: str, *args: Any) -> list[asyncpg.Record]:
+    connection = await asyncpg.connect("postgresql://" + url.split("://", 1)[1])
+    try:
+        return list(await connection.fetch(query, *args))
+    finally:
+        await connection.close()
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+async def dial_audit(
+    url: str, *, margin_s: float, states: Sequence[Mapping[str, Any]], from_: datetime
+) -> dict[str, Any]:
+    """Unclassified dials while a live call the dialler could take waited (must be 0), counted
+    from ``from_`` (the surge's start: short of staffing from then on, and the backlog after)
+    and, apart, before it; by what the surge policy said at the dial."""
+    entries_rows = await _rows(
+        url,
+        "SELECT call_id, queue, language, entered_at, connected_at, ended_at, target_operator "
+        "FROM queue_entries",
+    )
+    rung: dict[uuid.UUID, list[tuple[datetime, datetime | None]]] = {}
+    for row in await _rows(url, "SELECT call_id, offered_at, closed_at FROM queue_offers"):
+        rung.setdefault(row["call_id"], []).append((row["offered_at"], row["closed_at"]))
+    entries = [
+        Entry(
+            row["call_id"],
+            row["queue"],
+            row["language"],
+            row["entered_at"],
+            min((t for t in (row["connected_at"], row["ended_at"]) if t is not None), default=None),
+            row["target_operator"],
+            tuple(rung.get(row["call_id"], ())),
+        )
+        for row in entries_rows
+    ]
+    dials = [
+        Dial(
+            row["started_at"],
+            row["operator"],
+            (_json(row["payload"]) or {}).get("card_id") is None or row["priority"] == 0,
+            str(row["task_id"]),
+        )
+        for row in await _rows(
+            url,
+            "SELECT a.started_at, a.operator, a.task_id, t.priority, g.payload "
+            "FROM callback_attempts a JOIN callback_tasks t ON t.id = a.task_id "
+            "LEFT JOIN gateway_commands g ON g.command_id = a.command_id ORDER BY a.started_at",
+        )
+    ]
+    queues = {
+        row["name"]: list(_json(row["required_skills"]))
+        for row in await _rows(url, "SELECT name, required_skills FROM queues")
+    }
+    operators = await _rows(url, "SELECT username, skills, queues FROM operators")
+    groups = {(e.queue, e.language) for e in entries if e.queue in queues}
+    can = {
+        (op["username"], queue, language): could_take(
+            _json(op["skills"]) or {}, _json(op["queues"]), queue, queues[queue], language
+        )
+        for op in operators
+        for queue, language in groups
+    }
+    margin = timedelta(seconds=margin_s)
+    counted: list[dict[str, Any]] = []
+    for dial in dials:
+        if not dial.unclassified:
+            continue
+        strict, seen = blocking(dial, entries, can, margin)
+        if strict:
+            counted.append(
+                {
+                    "at": dial.at.isoformat(),
+                    "operator": dial.operator,
+                    "callback_id": dial.callback_id,
+                    "calls_waiting": strict,
+                    "calls_waiting_past_margin": seen,
+                    "surge_on": surge_on(states, dial.at),
+                }
+            )
+    before = [c for c in counted if datetime.fromisoformat(c["at"]) < from_]
+    counted = [c for c in counted if datetime.fromisoformat(c["at"]) >= from_]
+    past = [c for c in counted if c["calls_waiting_past_margin"]]
+    return {
+        "dials": len(dials),
+        "unclassified_dials": sum(1 for d in dials if d.unclassified),
+        "unclassified_in_surge": sum(1 for d in dials if d.unclassified and surge_on(states, d.at)),
+        "while_a_call_waited": len(counted),
+        "policy_on": sum(1 for c in counted if c["surge_on"]),
+        "policy_off": sum(1 for c in counted if c["surge_on"] is False),
+        "policy_unseen": sum(1 for c in counted if c["surge_on"] is None),
+        "margin_s": margin_s,
+        "past_margin": len(past),
+        "past_margin_policy_on": sum(1 for c in past if c["surge_on"]),
+        "before_the_surge": len(before),
+        "examples": (past or counted)[:5],
+    }
+
+
+async def priority_callbacks(
+    url: str, *, since: datetime, target_s: float = 60.0
+) -> dict[str, Any]:
+    """Tasks of priority 1–2 cards made since ``since``: server seconds from the drop to the
+    first dial (None when never dialled)."""
+    rows = await _rows(
+        url,
+        "SELECT t.id, t.created_at, t.priority, min(a.started_at) AS first "
+        "FROM callback_tasks t LEFT JOIN callback_attempts a ON a.task_id = t.id "
+        "WHERE t.priority >= $1 AND t.created_at >= $2 GROUP BY t.id, t.created_at, t.priority",
+        PRIORITY_TASK,
+        since,
+    )
+    delays = [
+        (row["first"] - row["created_at"]).total_seconds()
+        for row in rows
+        if row["first"] is not None
+    ]
+    return {
+        "tasks": len(rows),
+        "dialled": len(delays),
+        "never_dialled": len(rows) - len(delays),
+        "within_target": sum(1 for d in delays if d <= target_s),
+        "target_s": target_s,
+        **spread(delays, "s"),
+    }
+
+
+async def delivery_lags(
+    url: str, *, start: datetime, end: datetime, speed: float
+) -> dict[str, dict[str, Any]]:
+    """Per service, the outbox rows created in ``[start, end)``: wall seconds to acknowledged
+    (unacknowledged ones counted apart)."""
+    rows = await _rows(
+        url,
+        "SELECT service_code, created_at, acknowledged_at FROM feed_outbox "
+        "WHERE created_at >= $1 AND created_at < $2",
+        start,
+        end,
+    )
+    by: dict[str, list[asyncpg.Record]] = {}
+    for row in rows:
+        by.setdefault(row["service_code"], []).append(row)
+    out: dict[str, dict[str, Any]] = {}
+    for code, mine in sorted(by.items()):
+        lags = [
+            (r["acknowledged_at"] - r["created_at"]).total_seconds() / speed
+            for r in mine
+            if r["acknowledged_at"] is not None
+        ]
+        out[code] = {
+            "rows": len(mine),
+            "unacknowledged": len(mine) - len(lags),
+            **spread(lags, "wall_s"),
+        }
+    return out
+
+
+def spread(values: Sequence[float], unit: str) -> dict[str, float | int | None]:
+    """p50, p99 and max of ``values``, rounded, keys named with ``unit``."""
+    if not values:
+        return {f"p50_{unit}": None, f"p99_{unit}": None, f"max_{unit}": None}
+    return {
+        f"p50_{unit}": round(percentile(list(values), 0.5), 2),
+        f"p99_{unit}": round(percentile(list(values), 0.99), 2),
+        f"max_{unit}": round(max(values), 2),
+    }
+
+
+def service_level(
+    records: Iterable[CallRecord], *, start_s: float, end_s: float, target_s: float = 20.0
+) -> dict[str, Any]:
+    """Calls offered in ``[start_s, end_s)`` (server seconds from the start): answered within
+    ``target_s`` over answered plus abandoned."""
+    mine = [r for r in records if start_s <= r.offered_at < end_s]
+    answered = [r for r in mine if r.answered_at is not None]
+    abandoned = [r for r in mine if r.answered_at is None and r.abandoned_at is not None]
+    within = sum(
+        1
+        for r in answered
+        if r.answered_at is not None and r.answered_at - r.offered_at <= target_s
+    )
+    denominator = len(answered) + len(abandoned)
+    return {
+        "offered": len(mine),
+        "answered": len(answered),
+        "abandoned": len(abandoned),
+        "value": round(within / denominator, 4) if denominator else None,
+    }
+
+
+def fanout(
+    sent: Sequence[float],
+    arrivals: Sequence[Sequence[tuple[float, int]]],
+    *,
+    window: tuple[float, float] | None = None,
+) -> dict[str, Any]:
+    """Each settled call's arrival at each console: the k-th request sent (in time order) is
+    seen by the first message whose count reaches the console's first count + k. The k-th
+    count cannot be reached before k requests were sent, so the figure never undercounts.
+    ``window`` (monotonic): only the changes sent within it."""
+    made = sorted(sent)
+    every = Latencies()
+    missed = 0
+    for console in arrivals:
+        if not console:
+            missed += len(made)
+            continue
+        base = console[0][1]
+        j = 0
+        for k, made_at in enumerate(made, start=1):
+            while j < len(console) and console[j][1] < base + k:
+                j += 1
+            if j == len(console):
+                missed += sum(1 for m in made[k - 1 :] if _inside(m, window))
+                break
+            if _inside(made_at, window):
+                every.values.append(max(0.0, console[j][0] - made_at))
+    summary = every.summary()
+    summary["missed"] = missed
+    summary["changes"] = sum(1 for m in made if _inside(m, window))
+    return summary
+
+
+def _inside(at: float, window: tuple[float, float] | None) -> bool:
+    return window is None or window[0] <= at < window[1]

@@ -1,0 +1,177 @@
+"""The day of ``make bench-surge`` (``benchmarks/surge.py``): bench-scale's day against the
+cluster (:class:`~benchmarks.harness.scale_day.ClusterDay`, every process measured, the kill)
+with what a surge run also reads while it plays.
+
+- :class:`Settled`: an httpx hook keeping the wall instant (``time.monotonic``, the clock the
+  console processes stamp arrivals with) at which each request that settles a live call was
+  sent — an offer accepted (the call answered) or an ``abandoned`` event taken. Each one adds 1
+  to ``answered_today + abandoned_today`` of the consoles' ``queue`` part, a count that only
+  grows: the changes whose fan-out to every console is measured.
+- :class:`SurgeDay`: the surge policy as ``GET /api/v1/surge`` says it, read every
+  ``watch_s`` wall seconds through HAProxy (each state once: the server instant it began, and
+  when it was first and last read — a state shorter than a read's interval may go unseen, and
+  two states in a row that are both on or both off say one went unseen between them);
+  the console processes' CPU over the play (part of the load generator); the server clock's
+  origin (the surge window in server time); and, with a kill, the kill put in the middle of
+  the surge whatever the setup took.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+
+from benchmarks.harness.scale_day import ClusterDay, KillPlan
+from benchmarks.harness.servers import process_cpu_s
+from simulators.client import API, ServerClock
+
+_ACCEPT = re.compile(r"^/api/v1/offers/[0-9a-f-]{36}/accept$")
+_EVENT = re.compile(r"^/api/v1/calls/[0-9a-f-]{36}/events$")
+SENT = "bench_sent_at"  # the request's extension holding when it was sent
+
+
+@dataclass
+class Settled:
+    """When each request that settled a live call (answered or abandoned) was sent."""
+
+    sent: list[float] = field(default_factory=list)
+    took: list[float] = field(default_factory=list)  # each one's request, sent to answered (s)
+
+    async def on_request(self, request: httpx.Request) -> None:
+        """The client's request hook: note when a candidate request leaves."""
+        if request.method == "POST":
+            request.extensions[SENT] = time.monotonic()
+
+    async def on_response(self, response: httpx.Response) -> None:
+        """The client's response hook: keep the send instant of an accepted offer or a taken
+        ``abandoned`` event."""
+        request = response.request
+        sent = request.extensions.get(SENT)
+        if sent is None or response.status_code not in (200, 201):
+            return
+        path = request.url.path
+        if _ACCEPT.match(path) or (_EVENT.match(path) and b'"abandoned"' in request.content):
+            self.sent.append(float(sent))
+            self.took.append(time.monotonic() - float(sent))
+
+
+@dataclass(frozen=True)
+class Window:
+    """The surge in server seconds from the run's start: ``[start_s, end_s)``."""
+
+    start_s: float
+    end_s: float
+
+    def covers(self, elapsed_s: float) -> bool:
+        """Whether ``elapsed_s`` (server seconds from the start) falls in the surge."""
+        return self.start_s <= elapsed_s < self.end_s
+
+
+class SurgeDay(ClusterDay):
+    """The cluster's day with the surge policy watched and the consoles' CPU measured."""
+
+    def __init__(
+        self,
+        *args: Any,
+        surge: Window,
+        admin_token: str,
+        console_pids: list[int],
+        watch_s: float = 0.5,
+        kill_settle_s: float | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.surge = surge
+        self.admin_token = admin_token
+        self.console_pids = console_pids
+        self.watch_s = watch_s
+        self.kill_settle_s = kill_settle_s  # None: no kill
+        self.states: list[dict[str, Any]] = []  # the surge's states as read, each once
+        self.reads = 0
+        self.read_errors = 0
+        self.clock: ServerClock | None = None
+        self.played_at = 0.0  # monotonic, when the calls began
+
+    def mono_at(self, elapsed_s: float) -> float:
+        """The wall instant (monotonic) of ``elapsed_s`` server seconds from the start."""
+        assert self.clock is not None
+        return time.monotonic() - (self.clock.elapsed() - elapsed_s) / self.clock.scale
+
+    def server_at(self, elapsed_s: float) -> datetime:
+        """The server instant ``elapsed_s`` server seconds from the start."""
+        assert self.clock is not None
+        return self.clock.origin + timedelta(seconds=elapsed_s)
+
+    async def _play(self, *args: Any) -> None:
+        clock = args[2]
+        assert isinstance(clock, ServerClock)
+        self.clock = clock
+        self.played_at = time.monotonic()
+        if self.kill_settle_s is not None:
+            # The middle of the surge, counted from now (the set-up took some of the steady part).
+            middle = (self.surge.start_s + self.surge.end_s) / 2
+            after = max(1.0, (middle - clock.elapsed()) / clock.scale)
+            self.kill = KillPlan(after, self.kill_settle_s)
+        cpu = self._consoles_cpu()
+        began = time.monotonic()
+        watcher = asyncio.create_task(self._watch())
+        try:
+            await super()._play(*args)
+        finally:
+            watcher.cancel()
+            await asyncio.gather(watcher, return_exceptions=True)
+        wall = time.monotonic() - began
+        consoles = (self._consoles_cpu() - cpu) / wall if wall else 0.0
+        self.window["console_clients_cores"] = round(consoles, 3)
+        self.window["simulator_cores"] = self.window["load_generator_cores"]
+        self.window["load_generator_cores"] = round(
+            self.window["load_generator_cores"] + consoles, 3
+        )
+
+    def _consoles_cpu(self) -> float:
+        total = 0.0
+        for pid in self.console_pids:
+            with contextlib.suppress(OSError):
+                total += process_cpu_s(pid)
+        return total
+
+    async def _watch(self) -> None:
+        """Read the surge policy every ``watch_s`` (a failed read is counted, not fatal)."""
+        headers = {"Authorization": f"Bearer {self.admin_token}"}
+        while True:
+            with contextlib.suppress(httpx.HTTPError, ValueError):
+                answer = await self.http.get(f"{API}/surge", headers=headers, timeout=5)
+                self.reads += 1
+                if answer.status_code == 200:
+                    self._note(answer.json())
+                else:
+                    self.read_errors += 1
+            await asyncio.sleep(self.watch_s)
+
+    def _note(self, body: dict[str, Any]) -> None:
+        assert self.clock is not None
+        state = {
+            "active": bool(body.get("active")),
+            "why": body.get("why"),
+            "mode": body.get("mode"),
+            "since": body.get("since"),
+            "figures": body.get("figures") or {},
+        }
+        now = self.clock.now().isoformat()
+        last = self.states[-1] if self.states else None
+        if last is not None and (last["active"], last["why"], last["since"]) == (
+            state["active"],
+            state["why"],
+            state["since"],
+        ):
+            last["last_read"] = now
+            return
+        state["first_read"] = state["last_read"] = now
+        self.states.append(state)
