@@ -140,7 +140,7 @@ bench-scale: $(DEV_STAMP) system-deps
 ## A surge (issue 22): a steady period, then a surge around one point of a city through HAProxy,
 ## the deliverer and 1 then 2 server processes (each held to 0.4 core, cgroup; root); staffed
 ## and short of operators, then kill -9 in the surge: service level, callbacks, consoles,
-## delivery lag, losses (figures in BENCHMARKS.md; about 18 minutes). BENCH_ARGS="--quick".
+## delivery lag, losses (figures in BENCHMARKS.md; about 17 minutes). BENCH_ARGS="--quick".
 .PHONY: bench-surge
 bench-surge: $(DEV_STAMP) system-deps
 	$(PY) benchmarks/surge.py $(BENCH_ARGS)
