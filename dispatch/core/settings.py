@@ -133,6 +133,9 @@ class Settings(BaseSettings):
     surge_policy: bool = True
     surge_shortfall: int = Field(default=1, ge=1, le=10_000)
     surge_recheck_s: float = Field(default=10.0, gt=0, le=3600)
+    # An automatic surge ends only this long (clock seconds) after it was last judged short:
+    # one operator free for an instant, or a lull of a minute, does not end it.
+    surge_hold_s: float = Field(default=180.0, ge=0, le=24 * 3600)
     # Target from the drop to the first attempt; a pending task due longer than this is overdue.
     callback_target_s: float = Field(default=10.0, gt=0, le=3600)
     # Caller feedback (issue 28): an SMS survey after a closed card of these channels and

@@ -40,6 +40,8 @@ from dispatch.queues import events, shortfall, summary
 from dispatch.queues.models import SurgeState
 
 ROW = 1
+# In an automatic surge's figures: when it was last judged short (ISO).
+SHORT_AT = "short_at"
 
 
 class SurgeMode(StrEnum):
@@ -110,7 +112,7 @@ async def judged(
     staffing = None
     if mode is SurgeMode.AUTO and settings.surge_policy:
         overall = await summary.summary(session, now=now, tz=settings.tz)
-        staffing = await shortfall.staffing(session, overall, now=now)
+        staffing = await shortfall.staffing(session, overall, now=now, surge=True)
     return judge(mode, staffing, settings)
 
 
@@ -151,7 +153,22 @@ async def rejudge(session: AsyncSession, settings: Settings, *, now: datetime) -
     switch is never overwritten by a judgement made under the mode before it)."""
     found = await session.get(SurgeState, ROW, with_for_update={"key_share": True})
     mode = SurgeMode(found.mode) if found is not None else SurgeMode.AUTO
-    return await record(session, await judged(session, settings, mode=mode, now=now), now=now)
+    judgement = await judged(session, settings, mode=mode, now=now)
+    automatic = mode is SurgeMode.AUTO
+    if automatic and judgement.active:
+        figures = {**judgement.figures, SHORT_AT: now.isoformat()}
+        judgement = Judgement(True, judgement.why, figures)
+    elif automatic and found is not None and found.active and _held(found, settings, now):
+        return found  # short a moment ago: stays in surge for DISPATCH_SURGE_HOLD_S
+    return await record(session, judgement, now=now)
+
+
+def _held(found: SurgeState, settings: Settings, now: datetime) -> bool:
+    """Whether an automatic surge judged short within ``surge_hold_s`` goes on."""
+    short_at = (found.figures or {}).get(SHORT_AT)
+    if not isinstance(short_at, str):
+        return False
+    return (now - datetime.fromisoformat(short_at)).total_seconds() < settings.surge_hold_s
 
 
 async def set_mode(

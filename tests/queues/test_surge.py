@@ -90,6 +90,33 @@ async def test_callers_waiting_past_the_target_with_nobody_free_put_the_centre_i
     acd.clock.advance(60)  # past every queue's service-level target, nobody signed in
     await AcdWorker(acd.api.runtime).judge_surge()
     shown = acd.check(await acd.api.get("/api/v1/surge", user="supervisor1"), 200)
-    assert (shown["active"], shown["mode"], shown["why"]) == (True, "auto", "short_waiting")
+    assert (shown["active"], shown["mode"]) == (True, "auto")
+    # Short by the callers waiting, or by Erlang C on the last ten minutes' arrivals: the same 3.
+    assert shown["why"] in {"short_waiting", "short_erlang"}
     assert shown["figures"]["shortfall"] >= 3
     assert shown["figures"]["waiting_past_target"] == 3
+
+
+async def test_an_automatic_surge_holds_a_while_after_the_last_short_judgement(acd: Acd) -> None:
+    runtime = acd.api.runtime
+    runtime.settings = runtime.settings.model_copy(update={"surge_hold_s": 1200.0})
+    calls = [await acd.call() for _ in range(3)]
+    acd.clock.advance(60)  # callers waiting past the target, nobody signed in
+    worker = AcdWorker(runtime)
+    await worker.judge_surge()
+    assert worker.surge is True
+    for call in calls:
+        await acd.event(call["id"], "abandoned")
+    for name in ("operator1", "operator2"):  # staffed as Erlang C asks for the half hour's 3
+        await acd.state(name, "available")
+    acd.clock.advance(660)  # past the ten minutes whose arrivals count on their own
+    held = AcdWorker(runtime)
+    await held.judge_surge()  # judged staffed now, but short 11 minutes ago: held
+    assert held.surge is True
+    assert acd.check(await acd.api.get("/api/v1/surge", user="supervisor1"), 200)["active"]
+    acd.clock.advance(600)  # past the hold: the surge ends
+    ended = AcdWorker(runtime)
+    await ended.judge_surge()
+    assert ended.surge is False
+    shown = acd.check(await acd.api.get("/api/v1/surge", user="supervisor1"), 200)
+    assert (shown["active"], shown["why"]) == (False, "staffed")
