@@ -55,6 +55,10 @@ lock: $(DEV_STAMP)
 	$(LOCK) pyproject.toml requirements-build.in -c requirements-dev.txt -o requirements.txt
 	$(VENV)/bin/uv pip compile --quiet --universal --python-version 3.11 --no-header \
 		pyproject.toml requirements-build.in --extra dev -c requirements-dev.txt -o pylock.toml
+	# uv's project lock, holding every package at the version requirements-dev.txt pins (pip,
+	# setuptools and wheel install the project; uv.lock does not list them).
+	$(VENV)/bin/uv lock --quiet --python 3.11 $$(sed -n 's/^\([A-Za-z0-9_.-]*==[^ \\;]*\).*/-P \1/p' \
+		requirements-dev.txt | grep -v -e '-P pip==' -e '-P setuptools==' -e '-P wheel==')
 
 ## Serve the whole product on SQLite (./var/) with the in-process bus: http://127.0.0.1:8112
 run: $(RUN_STAMP)

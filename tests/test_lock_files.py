@@ -19,6 +19,32 @@ def _name(raw: str) -> str:
     return re.sub(r"[-_.]+", "-", raw).lower()
 
 
+def _pinned() -> dict[str, str]:
+    return {
+        _name(found.group(1)): found.group(2)
+        for line in (ROOT / "requirements-dev.txt").read_text().splitlines()
+        if (found := re.match(r"^([A-Za-z0-9_.\-]+)==([^ \\;]+)", line))
+    }
+
+
+def test_uv_lock_holds_what_the_requirements_install() -> None:
+    lock = tomllib.loads((ROOT / "uv.lock").read_text())
+    locked: dict[str, set[str]] = {}
+    for package in lock["package"]:
+        if package.get("source", {}).get("editable") is None:  # the project itself is not pinned
+            locked.setdefault(_name(package["name"]), set()).add(package["version"])
+    installers = {"pip", "setuptools", "wheel"}  # install the project; not uv.lock's business
+    pinned = {name: version for name, version in _pinned().items() if name not in installers}
+    assert pinned, "requirements-dev.txt pins nothing"
+    assert set(locked) == set(pinned)
+    assert {name: {version} for name, version in pinned.items()} == locked
+    assert all(
+        p.get("wheels") or p.get("sdist")
+        for p in lock["package"]
+        if p.get("source", {}).get("registry")
+    ), "a package unhashed"
+
+
 def test_pylock_pins_what_the_requirements_install() -> None:
     lock = tomllib.loads((ROOT / "pylock.toml").read_text())
     locked = {_name(p["name"]): p["version"] for p in lock["packages"]}
