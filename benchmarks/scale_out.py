@@ -61,6 +61,7 @@ from benchmarks.harness.servers import (  # noqa: E402
     OUT,
     copy_database,
     database,
+    keep_logs,
     process_cpu_s,
     redis_server,
     server_env,
@@ -136,7 +137,7 @@ async def run(args: argparse.Namespace, counts: list[int]) -> dict[str, Any]:
                 result["kill"] = await run_step(
                     url, workdir, args, quotas, top, rate, hours=args.kill_hours, kill=True
                 )
-        result["logs"] = _keep_logs(workdir)
+        result["logs"] = keep_logs(workdir, "scale-out-servers.log")
     return result
 
 
@@ -322,17 +323,6 @@ def figures(
         **window,
         "report": report,
     }
-
-
-def _keep_logs(workdir: Path) -> str:
-    """The servers' and HAProxy's logs of the run, in one file in benchmarks/out."""
-    OUT.mkdir(parents=True, exist_ok=True)
-    kept = OUT / "scale-out-servers.log"
-    with kept.open("wb") as output:
-        for log in sorted(workdir.glob("**/*.log")):
-            name = log.relative_to(workdir)
-            output.write(f"==> {name}\n".encode() + log.read_bytes()[-200_000:])
-    return str(kept.relative_to(ROOT))
 
 
 if __name__ == "__main__":

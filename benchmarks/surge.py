@@ -63,6 +63,7 @@ from benchmarks.harness.servers import (  # noqa: E402
     database,
     dispatch_command,
     free_port,
+    keep_logs,
     redis_server,
     served,
     server_env,
@@ -202,7 +203,7 @@ async def run(args: argparse.Namespace, steps: list[Step]) -> dict[str, Any]:
             for step in steps:
                 print(f"[bench-surge] {step.name}: {step.operators} bots", file=sys.stderr)
                 result["steps"].append(await run_step(url, workdir, args, quotas, step))
-        result["logs"] = _keep_logs(workdir)
+        result["logs"] = keep_logs(workdir, "surge-servers.log")
     return result
 
 
@@ -429,17 +430,6 @@ def _quota_text(quotas: CpuQuotas | None, cores: float) -> str:
         f"{cores:g} core per server process and for the deliverer "
         f"(cgroup v{quotas.hierarchy.version}, {where})"
     )
-
-
-def _keep_logs(workdir: Path) -> str:
-    """The servers', deliverer's and HAProxy's logs of the run, in one file."""
-    OUT.mkdir(parents=True, exist_ok=True)
-    kept = OUT / "surge-servers.log"
-    with kept.open("wb") as output:
-        for log in sorted(workdir.glob("**/*.log")):
-            name = log.relative_to(workdir)
-            output.write(f"==> {name}\n".encode() + log.read_bytes()[-200_000:])
-    return str(kept.relative_to(ROOT))
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ __all__ = [
     "dispatch_command",
     "free_port",
     "fresh_postgres_database",
+    "keep_logs",
     "machine_busy_s",
     "postgres_server",
     "prepare_database",
@@ -227,3 +228,14 @@ def machine_busy_s() -> float:
     values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     idle = values[3] + values[4]
     return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def keep_logs(workdir: Path, name: str) -> str:
+    """Every log under the run's folder (the last 200 kB of each) in one file
+    ``benchmarks/out/NAME`` (the folder goes with the run); its path from the checkout."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    kept = OUT / name
+    with kept.open("wb") as output:
+        for log in sorted(workdir.glob("**/*.log")):
+            output.write(f"==> {log.relative_to(workdir)}\n".encode() + log.read_bytes()[-200_000:])
+    return str(kept.relative_to(ROOT))
