@@ -15,12 +15,12 @@ from cardschema import Channel
 from dispatch.app import create_app
 from dispatch.auth.roles import Role
 from dispatch.calls.schemas import CallCreate
-from dispatch.calls.service import create_call
 from dispatch.core.actor import Actor
 from dispatch.core.clock import ManualClock
 from dispatch.core.database import unit_of_work
 from dispatch.core.runtime import Runtime
 from dispatch.core.settings import Settings
+from dispatch.flows.calls import take_call
 from dispatch.queues.models import Offer
 
 T = TypeVar("T")
@@ -107,7 +107,7 @@ class Centre:
                     self.calls += 1
                     number = f"+99890{self.calls:07d}"
                     body = CallCreate(channel=Channel.VOICE, language="uz", caller_number=number)
-                    await create_call(session, gateway, body, now=self.clock.now())
+                    await take_call(session, gateway, body, now=self.clock.now())
 
     async def ringing(self) -> list[tuple[str, str, str]]:
         """Active offers, oldest first: (offer id, operator, call id)."""

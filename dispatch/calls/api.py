@@ -13,6 +13,7 @@ from dispatch.auth.roles import Role
 from dispatch.calls import messages, service, timeline
 from dispatch.calls.schemas import CallCreate, CallOut, EventIn, EventOut, MessageIn, MessageOut
 from dispatch.deps import ClockDep, Principal, Session, SettingsDep, roles
+from dispatch.flows import calls as flows
 
 router = APIRouter(prefix="/api/v1", tags=["calls"])
 
@@ -39,7 +40,7 @@ async def create_call(
     """A gateway reports a new call (201), or a text message of an open conversation (200),
     or an answer to a survey (200: the surveyed call; ``dispatch.surveys``)."""
     now = clock.now()
-    call, created, aml, files = await service.create_call(
+    call, created, aml, files = await flows.take_call(
         session,
         gateway.actor,
         body,
@@ -47,7 +48,7 @@ async def create_call(
         conversation_window=timedelta(minutes=settings.conversation_window_minutes),
         aml_window=timedelta(minutes=settings.aml_match_window_minutes),
         files=attachments.Policy.of(settings),
-        intake=text_intake(request),
+        intake_of_texts=text_intake(request),
     )
     if not created:
         response.status_code = status.HTTP_200_OK
@@ -85,7 +86,7 @@ async def post_event(
     clock: ClockDep,
 ) -> EventOut:
     """A gateway reports what happened to a call (201); a repeated ``event_id`` gets 200."""
-    out, stored = await timeline.record_event(
+    out, stored = await flows.record_call_event(
         session, gateway.actor, call_id, body, now=clock.now()
     )
     if not stored:

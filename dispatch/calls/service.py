@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,7 +26,6 @@ from dispatch.core.actor import Actor
 from dispatch.core.bus import emit
 from dispatch.core.logging import bind
 from dispatch.errors import Invalid, NotFound
-from dispatch.queues.intake import enter_queue
 
 DEFAULT_QUEUE = "default"
 CONVERSATION_WINDOW = timedelta(minutes=30)
@@ -33,6 +33,7 @@ AML_MATCH_WINDOW = timedelta(minutes=10)
 
 __all__ = [
     "DEFAULT_QUEUE",
+    "Admit",
     "call_out",
     "create_call",
     "get_call",
@@ -40,11 +41,23 @@ __all__ = [
 ]
 
 
+class Admit(Protocol):
+    """What puts a new call in a queue: the ACD's (``queues.intake.enter_queue``), handed in by
+    the flows layer (``dispatch.flows.calls``) so that calls never call up into queues."""
+
+    async def __call__(
+        self, session: AsyncSession, actor: Actor, call: Call, *, now: datetime
+    ) -> str | None:
+        """The queue the call entered, or None when no queue takes it (it keeps its own)."""
+        ...
+
+
 async def create_call(
     session: AsyncSession,
     actor: Actor,
     data: CallCreate,
     *,
+    admit: Admit,
     now: datetime,
     conversation_window: timedelta = CONVERSATION_WINDOW,
     aml_window: timedelta = AML_MATCH_WINDOW,
@@ -54,7 +67,8 @@ async def create_call(
     """A new call in its queue, or (False) the open conversation the message joins or the call
     ``intake`` recorded it against; with the AML position that counts for it
     (``latest_aml_for_call``) and what became of the message's files (stored against the call
-    by ``files``' policy, or refused one by one). A message with files is never ``intake``'s."""
+    by ``files``' policy, or refused one by one). A message with files is never ``intake``'s.
+    A new call enters the queue ``admit`` chooses before it is audited and announced."""
     _check(data)
     if data.channel in messages.TEXT_CHANNELS:
         existing = await messages.find_repeat(session, data)
@@ -99,7 +113,9 @@ async def create_call(
     session.add(call)
     await session.flush()
     bind(call_id=call.id)
-    await enter_queue(session, actor, call, now=now)  # the ACD picks the queue (call.queue)
+    queue = await admit(session, actor, call, now=now)  # the ACD picks the queue
+    if queue is not None:
+        call.queue = queue
     await audit.record(
         session, actor, "call.create", "call", str(call.id), {"channel": call.channel}, at=now
     )

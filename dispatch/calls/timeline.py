@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,7 +26,6 @@ from dispatch.core.actor import Actor
 from dispatch.core.bus import emit
 from dispatch.core.logging import bind, get_logger
 from dispatch.errors import Conflict, Invalid, NotFound
-from dispatch.queues import sync as acd
 
 log = get_logger(__name__)
 
@@ -34,10 +34,29 @@ MAX_CLOCK_SKEW = timedelta(minutes=5)
 OPERATOR_ROLES = frozenset({Role.OPERATOR.value, Role.SUPERVISOR.value})
 
 
+class Follow(Protocol):
+    """What follows a call's change of state in the same transaction, the call row locked: the
+    ACD's queue entry, offer and operators and the callback tasks
+    (``dispatch.flows.calls.follow_call``), handed in so that calls never call up."""
+
+    async def __call__(
+        self, session: AsyncSession, actor: Actor, call: Call, *, now: datetime
+    ) -> None:
+        """Bring what depends on the call in line with its state after the event."""
+        ...
+
+
 async def record_event(
-    session: AsyncSession, actor: Actor, call_id: uuid.UUID, data: EventIn, *, now: datetime
+    session: AsyncSession,
+    actor: Actor,
+    call_id: uuid.UUID,
+    data: EventIn,
+    *,
+    follow: Follow,
+    now: datetime,
 ) -> tuple[EventOut, bool]:
-    """Store a gateway's event and update the call; (earlier answer, False) for a repeat."""
+    """Store a gateway's event and update the call, ``follow`` running on the new state;
+    (earlier answer, False) for a repeat."""
     call = await session.scalar(
         select(Call)
         .where(Call.id == call_id)
@@ -88,7 +107,7 @@ async def record_event(
     timeline = lifecycle.replay(steps, call_id=call_id, new_event_id=data.event_id)
     before = call.status
     _apply(call, timeline)
-    await acd.call_changed(session, actor, call, now=now)  # queue, offer, operator follow
+    await follow(session, actor, call, now=now)  # queue, offer, operator, callbacks
     out = EventOut(
         event_id=data.event_id,
         call_id=call_id,

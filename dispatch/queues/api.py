@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dispatch.auth.roles import Role
 from dispatch.deps import ClockDep, Principal, Session, SettingsDep, roles
 from dispatch.errors import spoken
+from dispatch.flows.calls import follow_call
 from dispatch.queues import offers, service
 from dispatch.queues.models import Operator
 from dispatch.queues.schemas import OfferOut, OperatorOut, QueuesIn, Skills, StateIn
@@ -109,7 +110,7 @@ async def accept(
 ) -> OfferOut:
     """Take the offered call: connected to the operator (the gateway bridges it)."""
     return OfferOut.model_validate(
-        await service.accept(session, who.actor, offer_id, now=clock.now())
+        await service.accept(session, who.actor, offer_id, follow=follow_call, now=clock.now())
     )
 
 

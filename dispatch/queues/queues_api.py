@@ -12,6 +12,7 @@ from pydantic import AwareDatetime, BaseModel
 
 from dispatch.auth.roles import Role
 from dispatch.deps import ClockDep, Principal, Session, SettingsDep, roles
+from dispatch.flows.calls import follow_call
 from dispatch.queues import catalog, queue_log, summary, supervisor
 from dispatch.queues.schemas import (
     LogLineOut,
@@ -153,5 +154,5 @@ async def takeover(
 ) -> QueueCallOut:
     """The supervisor takes the call (from the queue, or from the operator who has it)."""
     now = clock.now()
-    await supervisor.takeover(session, who.actor, call_id, now=now)
+    await supervisor.takeover(session, who.actor, call_id, follow=follow_call, now=now)
     return call_out(await supervisor.placed(session, call_id), now)

@@ -200,9 +200,15 @@ async def get_offer(session: AsyncSession, actor: Actor, offer_id: uuid.UUID) ->
 
 
 async def accept(
-    session: AsyncSession, actor: Actor, offer_id: uuid.UUID, *, now: datetime
+    session: AsyncSession,
+    actor: Actor,
+    offer_id: uuid.UUID,
+    *,
+    follow: timeline.Follow,
+    now: datetime,
 ) -> Offer:
-    """Take the offered call: the call is answered by the operator, the gateway connects it."""
+    """Take the offered call: the call is answered by the operator, the gateway connects it
+    (the answer recorded with ``follow``, the flows layer's ``follow_call``)."""
     offer = await get_offer(session, actor, offer_id)
     if offer.status == OfferStatus.ACCEPTED:
         return offer
@@ -218,9 +224,9 @@ async def accept(
         at=now,
         operator=actor.username,
     )
-    # Recording the answer runs the ACD's hook (sync.call_changed) under the call's lock, which
+    # Recording the answer runs the follower (sync.call_changed first) under the call's lock, which
     # accepts the offer; if the offer closed meanwhile, the answer is refused with it.
-    await timeline.record_event(session, actor, offer.call_id, answered, now=now)
+    await timeline.record_event(session, actor, offer.call_id, answered, follow=follow, now=now)
     if OfferStatus(offer.status) is not OfferStatus.ACCEPTED:  # as the hook left it
         raise Conflict(
             f"offer {offer_id} closed before it could be accepted", said=said("offer_closed")

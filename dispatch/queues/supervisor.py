@@ -156,9 +156,15 @@ async def move_to_operator(
 
 
 async def takeover(
-    session: AsyncSession, actor: Actor, call_id: uuid.UUID, *, now: datetime
+    session: AsyncSession,
+    actor: Actor,
+    call_id: uuid.UUID,
+    *,
+    follow: timeline.Follow,
+    now: datetime,
 ) -> QueueEntry:
-    """The supervisor takes the call: answered if it waits, transferred if an operator has it."""
+    """The supervisor takes the call: answered if it waits, transferred if an operator has it
+    (the events recorded with ``follow``, the flows layer's ``follow_call``)."""
     await operators.check_user(session, actor.username)
     entry = await offers.require_entry(session, call_id, lock=False)
     if entry.status not in OPEN_ENTRY:
@@ -174,7 +180,7 @@ async def takeover(
         event = EventIn(
             event_id=f"acd-takeover-{key}-{n}", type=kind, at=now, operator=actor.username
         )
-        await timeline.record_event(session, actor, call_id, event, now=now)
+        await timeline.record_event(session, actor, call_id, event, follow=follow, now=now)
     command = CommandType.TRANSFER if connected else CommandType.CONNECT
     await enqueue_command(
         session, command, call_id, actor.username, {"takeover": True}, now=now, actor=actor

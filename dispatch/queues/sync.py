@@ -1,4 +1,5 @@
-"""The ACD follows the call: a hook the calls package runs after each gateway event.
+"""The ACD follows the call: run after each gateway event by the flows layer's follower
+(``dispatch.flows.calls.follow_call``, which ``calls.timeline.record_event`` is handed).
 
 Why a hook and not a bus subscription: it runs in the transaction that records the event, with
 the call row already locked, so the call's state and the operator's can never disagree — not
@@ -17,13 +18,13 @@ alone, because events may arrive out of order:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dispatch.callbacks import tasks as callbacks
 from dispatch.calls.lifecycle import FINAL, CallStatus
-from dispatch.calls.models import Call
 from dispatch.core.actor import Actor
 from dispatch.core.bus import emit
 from dispatch.queues import catalog, events, lifecycle, offers, operators, queue_log
@@ -37,14 +38,36 @@ from dispatch.queues.states import (
     QueueEvent,
 )
 
+if TYPE_CHECKING:  # only the type of the row the follower hands in; queues never write it
+    from dispatch.calls.models import Call
+
 _CALLS_KEY = "dispatch.queues.calls"
 
 
-async def call_changed(session: AsyncSession, actor: Actor, call: Call, *, now: datetime) -> None:
+@dataclass(frozen=True, slots=True)
+class Followed:
+    """What the ACD's entry did with the call's new state, for what follows it (callbacks)."""
+
+    ended: bool = False
+    """The call ended from its open entry (dropped, abandoned or completed)."""
+    operator: str | None = None
+    """Who had the call when it ended (the callback prefers them)."""
+    queue: str | None = None
+    """The entry's queue."""
+    first_answer: bool = False
+    """An operator answered the call for the first time."""
+
+
+NOTHING = Followed()
+
+
+async def call_changed(
+    session: AsyncSession, actor: Actor, call: Call, *, now: datetime
+) -> Followed:
     """Bring the call's queue entry, offer and operators in line with the call's state."""
     entry = await offers.entry_for_call(session, call.id)
     if entry is None or entry.status not in OPEN_ENTRY:
-        return
+        return NOTHING
     # A strong reference for the rest of the transaction: the session's identity map holds
     # objects weakly, and the gateway command an accept enqueues next looks the call up there
     # (``session.get``) — found, it is not read again.
@@ -53,17 +76,14 @@ async def call_changed(session: AsyncSession, actor: Actor, call: Call, *, now: 
     if status in FINAL:
         operator = entry.operator
         await _end(session, actor, entry, status, now)
-        # A dropped or abandoned call is called back: the task is due at once.
-        await callbacks.on_call_ended(
-            session, actor, call, operator=operator, queue=entry.queue, now=now
-        )
-    elif status is CallStatus.CONNECTED and call.operator:
+        return Followed(ended=True, operator=operator, queue=entry.queue)
+    if status is CallStatus.CONNECTED and call.operator:
         first_answer = entry.connected_at is None
         await connect(session, actor, entry, call.operator, now=now)
-        if first_answer:
-            await callbacks.on_call_answered(session, call, now=now)
-    elif status is CallStatus.TRANSFERRING:
+        return Followed(queue=entry.queue, first_answer=first_answer)
+    if status is CallStatus.TRANSFERRING:
         await _hand_off(session, actor, entry, call.operator, now)
+    return NOTHING
 
 
 async def connect(

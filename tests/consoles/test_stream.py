@@ -12,11 +12,11 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from cardschema import Channel
-from dispatch.calls import service as calls
 from dispatch.calls.schemas import CallCreate
 from dispatch.core.actor import Actor
 from dispatch.core.database import unit_of_work
 from dispatch.core.runtime import Runtime
+from dispatch.flows import calls as flows
 from tests.consoles.conftest import (
     ConsoleClient,
     GapSeen,
@@ -182,7 +182,7 @@ async def test_a_burst_committed_together_reaches_the_console_as_one_delta(
     async with unit_of_work(runtime.sessions, runtime.bus) as session:
         for n in range(20):
             data = CallCreate(channel=Channel.VOICE, caller_number=f"+99890100{n:04d}")
-            await calls.create_call(session, gateway, data, now=runtime.clock.now())
+            await flows.take_call(session, gateway, data, now=runtime.clock.now())
     first = await console.receive()
     # 20 calls (and their queue events) were published at once; the hub recomputed the queue
     # once and sent one delta that already holds all of them.
