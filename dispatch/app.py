@@ -46,6 +46,7 @@ from dispatch.core.settings import Settings
 from dispatch.core.workers import finish, stop_tasks
 from dispatch.escalations.api import router as escalations_router
 from dispatch.feeds.api import router as feeds_router
+from dispatch.feeds.eido_api import router as eido_router
 from dispatch.feeds.websocket import router as feeds_ws_router
 from dispatch.feeds.worker import feed_workers
 from dispatch.geo.api import router as geo_router
@@ -86,6 +87,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     calls_router,
     operators_router,
     cards_router,
+    eido_router,
     incidents_router,
     aml_router,
     gateway_router,

@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cardschema import CallbackOutcome
 from dispatch.audit import service as audit
 from dispatch.auth.roles import Role
-from dispatch.callbacks import dialer, tasks
 from dispatch.callbacks import lifecycle as callback_lifecycle
+from dispatch.callbacks import tasks
 from dispatch.callbacks.models import CallbackAttempt, CallbackTask
 from dispatch.callbacks.schemas import AttemptIn
 from dispatch.callbacks.states import MAX_ATTEMPTS, OPEN, CallbackStatus, rank
@@ -34,7 +34,7 @@ from dispatch.core.actor import SYSTEM, Actor
 from dispatch.errors import Conflict, DomainError, Invalid, Said, said, sentence
 from dispatch.escalations import service as escalations
 from dispatch.escalations.schemas import EscalationCreate, EscalationKind
-from dispatch.queues import catalog, operators
+from dispatch.queues import catalog, dialer, operators
 from dispatch.queues.states import OperatorState
 
 S = OperatorState

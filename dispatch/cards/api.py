@@ -25,7 +25,7 @@ import cardschema
 from cardschema import CardStatus
 from dispatch import idempotent
 from dispatch.auth.roles import Role
-from dispatch.cards import caller_history, lifecycle, location, service, services_status, store
+from dispatch.cards import caller_history, lifecycle, location, service, store
 from dispatch.cards.consistency import CardWarning
 from dispatch.cards.models import CardRow, CardVersion
 from dispatch.cards.routing import Classifier
@@ -48,8 +48,7 @@ from dispatch.core.edge import BIGINT_MAX, INT_MAX
 from dispatch.core.http import read_limited_body
 from dispatch.deps import ClockDep, Principal, Session, SettingsDep, roles
 from dispatch.errors import Invalid, UnsupportedMediaType
-from dispatch.feeds import outbox
-from dispatch.feeds.eido import card_to_eido
+from dispatch.flows import cards as flows
 from dispatch.idempotent import IdempotencyKey
 
 router = APIRouter(prefix="/api/v1", tags=["cards"])
@@ -433,7 +432,7 @@ async def record_handoff(
     keyed = await idempotent.begin(request, session, who.actor, idempotency_key, now=now)
     if isinstance(keyed, Response):
         return keyed
-    row = await services_status.record_handoff(
+    row = await flows.record_handoff(
         session,
         who.actor,
         card_id,
@@ -443,7 +442,6 @@ async def record_handoff(
         note=body.note,
         now=now,
     )
-    await outbox.acknowledge_card(session, body.service, card_id, via="manual", now=now)
     answer = card_response(row, request, classifier, status.HTTP_201_CREATED)
     return await idempotent.finish(keyed, answer, "card", str(card_id))
 
@@ -455,16 +453,6 @@ async def get_caller_history(
     """The caller's other calls of the 30 days before this one, newest first, with their cards
     (served here: the cards are this capability's); audited as reads of those cards."""
     return await caller_history.caller_history(session, who.actor, call_id, now=now)
-
-
-@router.get("/cards/{card_id}/eido")
-async def card_as_eido(
-    card_id: uuid.UUID, session: Session, who: CardReader, now: LocalNow
-) -> JSONResponse:
-    """The card as a NENA EIDO (STA-021) JSON document."""
-    row = await service.read_card(session, who.actor, card_id, now=now)
-    document = card_to_eido(store.to_card(row))
-    return JSONResponse(document, media_type="application/emergency.eido+json")
 
 
 @router.get("/cards/{card_id}/history", response_model=list[CardVersionOut])

@@ -84,8 +84,8 @@ async def record_handoff(
 ) -> CardRow:
     """Record that the card was passed to a service by telephone (its system was down).
 
-    The card then counts as received by that service, marked manual; the caller of this
-    function acknowledges the service's outstanding deliveries of the card.
+    The card then counts as received by that service, marked manual; the flow that runs this
+    (``flows.cards.record_handoff``) acknowledges the service's outstanding deliveries of it.
     """
     row = await store.load(session, card_id, for_update=True)
     card = store.to_card(row)

@@ -8,4 +8,6 @@ package.
 
 - ``calls`` — a new call enters the ACD's queue (``take_call``); a call's event moves its queue
   entry, offer and operators and then the callback tasks (``follow_call``, ``record_call_event``).
+- ``cards`` — a card handed to a service by phone acknowledges the service's deliveries of it
+  (``record_handoff``).
 """

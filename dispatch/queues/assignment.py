@@ -1,5 +1,5 @@
 """The ACD engine: a tick acts on the timers that fell due (``timers``) and hands out waiting
-calls and due callbacks (``dispatch.callbacks.dialer``) to free operators.
+calls and due callbacks (``dispatch.queues.dialer``) to free operators.
 
 A tick (:func:`tick`; :func:`assign_once` for tests with a ManualClock, which call it directly)
 begins with one look at the timers and at whether anything waits (``timers.look``, one
@@ -29,13 +29,12 @@ from typing import TypeVar
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dispatch.callbacks import dialer
 from dispatch.callbacks.models import CallbackTask
 from dispatch.callbacks.tasks import Policy
 from dispatch.core.actor import SYSTEM
 from dispatch.core.database import unit_of_work
 from dispatch.core.runtime import Runtime
-from dispatch.queues import catalog, heads, offers, strategies, timers
+from dispatch.queues import catalog, dialer, heads, offers, strategies, timers
 from dispatch.queues.catalog import QueueSpec
 from dispatch.queues.heads import FreeOperator, OperatorLike, WaitingCall
 from dispatch.queues.models import Operator, Queue

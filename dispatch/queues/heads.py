@@ -38,13 +38,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dispatch.callbacks import dialer
-from dispatch.callbacks.dialer import DueTask
 from dispatch.callbacks.models import CallbackTask
 from dispatch.callbacks.tasks import Policy
 from dispatch.core.database import UTCDateTime
-from dispatch.queues import plain
+from dispatch.queues import dialer, plain
 from dispatch.queues.catalog import QueueSpec
+from dispatch.queues.dialer import DueTask
 from dispatch.queues.models import OFFER_ORDER, Operator, QueueEntry
 from dispatch.queues.states import EntryStatus, OperatorState
 from dispatch.queues.strategies import CALL_LANGUAGE, penalty, required_skills

@@ -6,7 +6,7 @@ Every timer is a timestamp in a row compared with the clock, so a restart loses 
 - a wrap-up ends at ``wrap_up_until``;
 - an available operator silent since ``last_heartbeat_at`` (or their ``state_since``) for the
   grace period is signed out;
-- a callback dial with no outcome by ``lease_until`` is pending again (``callbacks.dialer``);
+- a callback dial with no outcome by ``lease_until`` is pending again (``queues.dialer``);
 - and, for the offering pass, not for the sweep: a decliner's rest ends (``offer_not_before``),
   a callback falls due (``due_at``, its first delay, the wait for its preferred operator), a
   penalty window widens (the offering pass says when).
@@ -39,13 +39,21 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.audit import service as audit
-from dispatch.callbacks import dialer
 from dispatch.callbacks.tasks import Policy
 from dispatch.core.actor import SYSTEM
 from dispatch.core.bus import emit
 from dispatch.core.database import UTCDateTime
 from dispatch.errors import said
-from dispatch.queues import events, heartbeats, lifecycle, offers, operators, plain, queue_log
+from dispatch.queues import (
+    dialer,
+    events,
+    heartbeats,
+    lifecycle,
+    offers,
+    operators,
+    plain,
+    queue_log,
+)
 from dispatch.queues.models import Offer, Operator, QueueEntry
 from dispatch.queues.states import EntryStatus, OfferStatus, OperatorState, QueueEvent
 
