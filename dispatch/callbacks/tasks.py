@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -32,14 +32,16 @@ from dispatch.callbacks.states import (
 )
 from dispatch.calls import service as calls
 from dispatch.calls.lifecycle import FINAL, CallStatus
-from dispatch.calls.models import Call
 from dispatch.cards import store as card_store
-from dispatch.cards.models import CardRow
 from dispatch.core.actor import SYSTEM, Actor
 from dispatch.core.bus import emit
 from dispatch.core.logging import get_logger
 from dispatch.core.settings import Settings
 from dispatch.errors import Conflict, Invalid, NotFound, said
+
+if TYPE_CHECKING:  # the rows the ACD's follower hands in and cards.store returns, read only
+    from dispatch.calls.models import Call
+    from dispatch.cards.models import CardRow
 
 log = get_logger(__name__)
 # Channels a callback can dial; text conversations are answered in the conversation itself.
