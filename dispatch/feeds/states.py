@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Table, select, update
@@ -23,17 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.errors import Conflict, NotFound
 from dispatch.feeds.models import Delivery
+from dispatch.feeds.models import DeliveryStatus as DeliveryStatus  # its home is the table's
 
 OUTBOX = cast(Table, Delivery.__table__)
-
-
-class DeliveryStatus(StrEnum):
-    """Where a delivery stands."""
-
-    PENDING = "pending"
-    DELIVERED = "delivered"
-    ACKNOWLEDGED = "acknowledged"
-    FAILED = "failed"
 
 
 _P, _D, _A, _F = (
