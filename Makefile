@@ -90,7 +90,7 @@ lint: $(DEV_STAMP) lint-js
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest -q -p no:cacheprovider --noconftest tests/test_status_assignments.py \
-		tests/test_event_topics.py tests/test_row_locks.py
+		tests/test_event_topics.py tests/test_row_locks.py tests/test_import_contracts.py
 
 ## The consoles' JavaScript: eslint (eslint.config.js) over every console's js/, and TypeScript
 ## type-checking the modules marked // @ts-check (tsconfig.json; nothing is emitted).
