@@ -109,9 +109,21 @@ def surge_spans(
     """The surge's states as spans of server time (on, from, to; ``to`` None: still so at the
     end). Each state read says since when it held (``since``) and when it was last read; two
     states in a row both on (or both off) mean one went unseen between them: from the first's
-    last read to the next's ``since`` the state is unknown (None)."""
+    last read to the next's ``since`` the state is unknown (None). Reads of one state whose
+    reason changed (the same ``since``, on both times: short by Erlang C, then by the callers
+    waiting) are that one state, read until the later one's last read."""
     spans: list[tuple[bool | None, datetime, datetime | None]] = []
-    ordered = [s for s in states if s.get("since")]
+    ordered: list[Mapping[str, Any]] = []
+    for state in states:
+        if not state.get("since"):
+            continue
+        if ordered and (ordered[-1]["active"], ordered[-1]["since"]) == (
+            state["active"],
+            state["since"],
+        ):
+            ordered[-1] = {**ordered[-1], "last_read": state["last_read"]}
+            continue
+        ordered.append(state)
     for state, after in zip(ordered, [*ordered[1:], None], strict=True):
         start = datetime.fromisoformat(state["since"])
         if after is None:

@@ -153,6 +153,18 @@ def test_the_surge_states_read_become_spans_with_the_unseen_ones_unknown() -> No
     assert summary["why"] == ["short_waiting"]
 
 
+def test_a_surge_whose_reason_changed_is_one_span() -> None:
+    # Read on for short_erlang, then on for short_waiting with the same ``since``: one span,
+    # not two overlapping ones (which made the share of the surge more than all of it).
+    states = [_state(False, 0, 100), _state(True, 120, 200), _state(True, 120, 290)]
+    states[2]["why"] = "short_erlang"
+    summary = surge_summary(states, origin=T0, window=(at(100), at(300)))
+    assert summary["spans_on"] == 1
+    assert summary["share_of_surge_on"] == pytest.approx(170 / 200)  # read on until 290
+    assert summary["share_of_surge_unknown"] == 0
+    assert surge_on(states, at(250)) is True
+
+
 def test_each_settled_call_is_matched_with_each_consoles_count() -> None:
     sent = [10.0, 10.5, 11.0]
     consoles = [
