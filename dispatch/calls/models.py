@@ -9,7 +9,9 @@ from typing import Any
 from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Integer, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
+from dispatch.calls.lifecycle import CallStatus
 from dispatch.core.database import Base, JSONDocument, UTCDateTime
+from dispatch.core.statuses import StatusString
 
 # Autoincrement keys: BIGINT on PostgreSQL, SQLite's INTEGER rowid.
 SerialId = BigInteger().with_variant(Integer, "sqlite")
@@ -38,7 +40,9 @@ class Call(Base):
     location_source: Mapped[str | None] = mapped_column(String(8))
     text: Mapped[str | None] = mapped_column(Text)
     subject: Mapped[str | None] = mapped_column(String(300))
-    status: Mapped[str] = mapped_column(String(16), default="waiting")
+    status: Mapped[CallStatus] = mapped_column(
+        StatusString(CallStatus, 16), default=CallStatus.WAITING
+    )
     queue: Mapped[str] = mapped_column(String(64), default="default")
     operator: Mapped[str | None] = mapped_column(String(64))
     offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -207,7 +207,7 @@ def _same(row: CallEvent, call_id: uuid.UUID, data: EventIn) -> bool:
 
 
 def _apply(call: Call, timeline: lifecycle.Timeline) -> None:
-    call.status = timeline.status.value
+    call.status = timeline.status
     call.operator = timeline.operator
     call.offered_at = timeline.offered_at
     call.answered_at = timeline.answered_at

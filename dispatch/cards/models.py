@@ -9,7 +9,9 @@ from typing import Any
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from cardschema.codes import CardStatus
 from dispatch.core.database import Base, JSONDocument, UTCDateTime
+from dispatch.core.statuses import StatusString
 
 
 class CardRow(Base):
@@ -21,7 +23,7 @@ class CardRow(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
     version: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    status: Mapped[CardStatus] = mapped_column(StatusString(CardStatus, 16), index=True)
     call_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("calls.id"), unique=True)
     incident_type: Mapped[str | None] = mapped_column(String(64), index=True)
     priority: Mapped[int | None] = mapped_column(Integer)

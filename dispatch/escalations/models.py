@@ -10,6 +10,8 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatch.core.database import Base, JSONDocument, UTCDateTime
+from dispatch.core.statuses import StatusString
+from dispatch.escalations.schemas import EscalationStatus
 
 
 class Escalation(Base):
@@ -25,7 +27,7 @@ class Escalation(Base):
     # A reason the system wrote (an unreachable caller) as {code, params}: the consoles say it
     # in the UI's language; None for a reason a person wrote.
     reason_said: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument, nullable=True)
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    status: Mapped[EscalationStatus] = mapped_column(StatusString(EscalationStatus, 16), index=True)
     raised_by: Mapped[str] = mapped_column(String(64), index=True)
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     # Who took it and when (the supervisor console); when it was settled and how.

@@ -108,7 +108,7 @@ async def take(
     if row.status == E.TAKEN and row.taken_by == actor.username:
         return row
     _check(row, E.TAKEN)
-    row.status, row.taken_by, row.taken_at = E.TAKEN.value, actor.username, now
+    row.status, row.taken_by, row.taken_at = E.TAKEN, actor.username, now
     await _record(session, actor, row, "escalation.take", now=now)
     return row
 
@@ -131,7 +131,7 @@ async def resolve(
         )
     if row.taken_by is None:
         row.taken_by, row.taken_at = actor.username, now
-    row.status, row.resolved_at, row.resolution = E.RESOLVED.value, now, resolution.strip()
+    row.status, row.resolved_at, row.resolution = E.RESOLVED, now, resolution.strip()
     await _record(session, actor, row, "escalation.resolve", now=now)
     return row
 

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from cardschema.codes import ServiceStatus
 from dispatch.core.database import Base, JSONDocument, UTCDateTime
 from dispatch.core.statuses import StatusString
 
@@ -85,7 +86,7 @@ class ServiceProgress(Base):
     card_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cards.id"), primary_key=True)
     service_code: Mapped[str] = mapped_column(ForeignKey("services.code"), primary_key=True)
     number: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(24))
+    status: Mapped[ServiceStatus] = mapped_column(StatusString(ServiceStatus, 24))
     routed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # When the service's status last changed (its history's last entry): "refused since".
     status_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -10,7 +10,6 @@ newest draft, which they show with a DRAFT badge: nothing ships approved.
 
 from __future__ import annotations
 
-import enum
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
@@ -28,17 +27,9 @@ from dispatch.core.actor import Actor
 from dispatch.errors import Conflict, Invalid, NotFound, PermissionDenied, said
 from dispatch.protocols.definition import Definition
 from dispatch.protocols.models import ProtocolVersion
+from dispatch.protocols.models import VersionStatus as VersionStatus  # beside its table
 
 SEEDS = Path(__file__).parent / "seeds"
-
-
-class VersionStatus(enum.StrEnum):
-    """Where a protocol version stands."""
-
-    DRAFT = "draft"
-    IN_REVIEW = "in_review"
-    APPROVED = "approved"
-    RETIRED = "retired"
 
 
 S = VersionStatus
@@ -75,7 +66,7 @@ def _move(row: ProtocolVersion, to: VersionStatus) -> None:
             f"protocol {row.code} version {row.version} is {row.status}; it cannot become {to}",
             said=said("protocol_status", protocol=row.code, version=row.version, status=row.status),
         )
-    row.status = to.value
+    row.status = to
 
 
 async def get_version(session: AsyncSession, version_id: uuid.UUID) -> ProtocolVersion:

@@ -23,6 +23,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatch.calls.models import SerialId
 from dispatch.core.database import Base, JSONDocument, UTCDateTime
+from dispatch.core.statuses import StatusString
+from dispatch.qa.schemas import TopicStatus
 
 OFFICIAL = text("calibration_id IS NULL")
 
@@ -178,7 +180,7 @@ class TrainingTopic(Base):
     evaluation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("qa_evaluations.id"))
     item: Mapped[str | None] = mapped_column(String(64))
     # open → done | dropped (``training.TRANSITIONS``).
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    status: Mapped[TopicStatus] = mapped_column(StatusString(TopicStatus, 16), index=True)
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     created_by: Mapped[str] = mapped_column(String(64))

@@ -130,7 +130,7 @@ async def update_topic(
     if data.status not in TRANSITIONS[current]:
         raise Conflict(f"training topic {topic_id} is {current}; it cannot become {data.status}")
     before = row.status
-    row.status = data.status.value
+    row.status = data.status
     row.note = data.note
     row.closed_at = now
     row.closed_by = actor.username

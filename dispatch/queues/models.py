@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from dispatch.calls.models import SerialId
 from dispatch.core.database import Base, JSONDocument, UTCDateTime
 from dispatch.core.statuses import StatusString
-from dispatch.queues.states import EntryStatus, OfferStatus
+from dispatch.queues.states import EntryStatus, OfferStatus, OperatorState
 
 
 class Queue(Base):
@@ -57,7 +57,7 @@ class Operator(Base):
     username: Mapped[str] = mapped_column(
         String(64), ForeignKey("users.username"), primary_key=True
     )
-    state: Mapped[str] = mapped_column(String(16), index=True)
+    state: Mapped[OperatorState] = mapped_column(StatusString(OperatorState, 16), index=True)
     reason: Mapped[str | None] = mapped_column(String(200))
     # The reason the system gave (an automatic break or sign-out) as {code, params}, which the
     # consoles say in the UI's language; None for a reason a person wrote.

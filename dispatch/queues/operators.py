@@ -151,7 +151,7 @@ async def set_state(
     operator.wrap_up_until = now + timedelta(seconds=wrap_up_s) if new is S.WRAP_UP else None
     operator.reason = reason if new in (S.ON_BREAK, S.SIGNED_OUT) else None
     operator.reason_said = reason_said.stored() if reason_said and operator.reason else None
-    operator.state, operator.state_since, operator.updated_at = new.value, now, now
+    operator.state, operator.state_since, operator.updated_at = new, now, now
     await _log_state(session, operator.username, current, new, reason, now)
     await audit.record(
         session,

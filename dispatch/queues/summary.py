@@ -129,9 +129,9 @@ def _item(
         waiting=len(entries),
         offered=sum(1 for e in entries if e.status == EntryStatus.OFFERED),
         longest_wait_s=_round((now - oldest).total_seconds()) if oldest else None,
-        available=states.count(S.AVAILABLE.value),
+        available=states.count(S.AVAILABLE),
         busy=sum(1 for s in states if s in BUSY),
-        on_break=states.count(S.ON_BREAK.value),
+        on_break=states.count(S.ON_BREAK),
         signed_in=len(states),
         interval=period(
             current, [r for r in rows if r.interval_start == current], targets, waits=waits

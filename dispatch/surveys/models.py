@@ -4,11 +4,23 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatch.core.database import Base, UTCDateTime
+from dispatch.core.statuses import StatusString
+
+
+class SurveyStatus(StrEnum):
+    """Where a survey stands."""
+
+    SCHEDULED = "scheduled"
+    SENT = "sent"
+    ANSWERED = "answered"
+    OPTED_OUT = "opted_out"
+    CANCELLED = "cancelled"
 
 
 class Survey(Base):
@@ -26,7 +38,7 @@ class Survey(Base):
     incident_type: Mapped[str | None] = mapped_column(String(64))
     region: Mapped[str | None] = mapped_column(String(16))
     language: Mapped[str] = mapped_column(String(8))  # uz, uz-Cyrl, ru, kaa, en
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    status: Mapped[SurveyStatus] = mapped_column(StatusString(SurveyStatus, 16), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     send_after: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
@@ -30,18 +29,9 @@ from dispatch.core.logging import get_logger
 from dispatch.errors import Conflict
 from dispatch.surveys import events, replies, rules
 from dispatch.surveys.models import Survey, SurveyOptOut
+from dispatch.surveys.models import SurveyStatus as SurveyStatus  # beside its table
 
 log = get_logger(__name__)
-
-
-class SurveyStatus(StrEnum):
-    """Where a survey stands."""
-
-    SCHEDULED = "scheduled"
-    SENT = "sent"
-    ANSWERED = "answered"
-    OPTED_OUT = "opted_out"
-    CANCELLED = "cancelled"
 
 
 S = SurveyStatus
@@ -58,7 +48,7 @@ def _move(survey: Survey, new: SurveyStatus) -> None:
     current = SurveyStatus(survey.status)
     if new not in SURVEY_TRANSITIONS[current]:
         raise Conflict(f"survey {survey.id} is {current}; it cannot become {new}")
-    survey.status = new.value
+    survey.status = new
 
 
 async def consider(

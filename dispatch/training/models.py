@@ -11,6 +11,8 @@ from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatch.core.database import Base, JSONDocument, UTCDateTime
+from dispatch.core.statuses import StatusString
+from dispatch.training.schemas import SessionStatus
 
 
 class Programme(Base):
@@ -51,7 +53,7 @@ class TrainingSession(Base):
     place: Mapped[str | None] = mapped_column(String(200))
     trainer: Mapped[str] = mapped_column(String(64), index=True)
     # planned → held | cancelled (``sessions.TRANSITIONS``).
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    status: Mapped[SessionStatus] = mapped_column(StatusString(SessionStatus, 16), index=True)
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by: Mapped[str] = mapped_column(String(64))

@@ -57,7 +57,7 @@ def _move(row: TrainingSession, to: SessionStatus, *, now: datetime) -> None:
             f"training session {row.id} is {current}; it cannot become {to}",
             said=said("training_session_status", status=current.value),
         )
-    row.status = to.value
+    row.status = to
     row.updated_at = now
 
 

@@ -9,6 +9,8 @@ from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatch.core.database import Base, JSONDocument, UTCDateTime
+from dispatch.core.statuses import StatusString
+from dispatch.wellbeing.schemas import DebriefStatus, OfferStatus
 
 
 class WellbeingCase(Base):
@@ -36,7 +38,7 @@ class WellbeingOffer(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("wellbeing_cases.id"), unique=True)
     username: Mapped[str] = mapped_column(String(64), index=True)
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    status: Mapped[OfferStatus] = mapped_column(StatusString(OfferStatus, 16), index=True)
     minutes: Mapped[int] = mapped_column(Integer)
     offered_at: Mapped[datetime] = mapped_column(UTCDateTime())
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -51,7 +53,7 @@ class WellbeingDebrief(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("wellbeing_cases.id"), unique=True)
     username: Mapped[str] = mapped_column(String(64), index=True)
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    status: Mapped[DebriefStatus] = mapped_column(StatusString(DebriefStatus, 16), index=True)
     flagged_at: Mapped[datetime] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_by: Mapped[str | None] = mapped_column(String(64))

@@ -74,7 +74,7 @@ def _move_offer(offer: WellbeingOffer, new: OfferStatus, *, now: datetime) -> No
             f"the break offer {offer.id} is {current}; it cannot become {new}",
             said=said("wellbeing_offer_answered", status=current.value),
         )
-    offer.status = new.value
+    offer.status = new
     offer.answered_at = now
 
 
@@ -87,7 +87,7 @@ def _move_debrief(
             f"the debrief {debrief.id} is {current}; it cannot become {new}",
             said=said("wellbeing_debrief_closed", status=current.value),
         )
-    debrief.status = new.value
+    debrief.status = new
     debrief.closed_at, debrief.closed_by, debrief.note = now, actor.username, note
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ForeignKey, Integer, String, Text
@@ -11,6 +12,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatch.calls.models import SerialId
 from dispatch.core.database import Base, JSONDocument, UTCDateTime
+from dispatch.core.statuses import StatusString
+
+
+class CommandStatus(StrEnum):
+    """Where a command stands."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    ACKNOWLEDGED = "acknowledged"
+    FAILED = "failed"
 
 
 class GatewayCommand(Base):
@@ -24,7 +35,7 @@ class GatewayCommand(Base):
     call_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("calls.id"), index=True)
     operator: Mapped[str | None] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    status: Mapped[CommandStatus] = mapped_column(StatusString(CommandStatus, 16), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

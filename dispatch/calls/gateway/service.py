@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.audit import service as audit
 from dispatch.calls import events
+from dispatch.calls.gateway.models import CommandStatus as CommandStatus  # beside its table
 from dispatch.calls.gateway.models import GatewayCommand
 from dispatch.calls.models import Call
 from dispatch.core.actor import SYSTEM, Actor
@@ -39,15 +40,6 @@ class CommandType(StrEnum):
     ORIGINATE = "originate"  # dial a callback to payload["number"] from operator X's set
     HANGUP = "hangup"  # end the call
     SEND_TEXT = "send_text"  # send payload["text"] to the caller by SMS or e-mail
-
-
-class CommandStatus(StrEnum):
-    """Where a command stands."""
-
-    PENDING = "pending"
-    SENT = "sent"
-    ACKNOWLEDGED = "acknowledged"
-    FAILED = "failed"
 
 
 # A gateway may acknowledge a command that reached it through another server process before
@@ -249,7 +241,7 @@ async def acknowledge(
     if row.status == CommandStatus.ACKNOWLEDGED:
         return row
     _check_transition(row, CommandStatus.ACKNOWLEDGED)
-    row.status = CommandStatus.ACKNOWLEDGED.value
+    row.status = CommandStatus.ACKNOWLEDGED
     row.acknowledged_at = now
     await audit.record(
         session,
@@ -270,7 +262,7 @@ async def fail(
     """The gateway could not carry out the command (it is not sent again)."""
     row = await _locked(session, command_id)
     _check_transition(row, CommandStatus.FAILED)
-    row.status = CommandStatus.FAILED.value
+    row.status = CommandStatus.FAILED
     row.failed_at = now
     row.error = reason[:2000]
     await audit.record(
