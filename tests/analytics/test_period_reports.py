@@ -230,6 +230,25 @@ async def test_working_time_per_shift_matches_the_hand_count(api: Api) -> None:
     assert [r["operator"] for r in one["operators"]] == ["operator2"]
 
 
+async def test_a_title_no_workbook_can_hold_or_a_formula_downloads_as_text(api: Api) -> None:
+    # Found by the fuzzer: a queue whose title held a bell character made the KPI workbook fail
+    # (openpyxl refuses it: 500); a title starting with "=" would have become a live formula.
+    queue = {"name": "voice-x", "channels": ["voice"], "languages": ["tg"], "match_rank": 5}
+    created = await api.post(
+        "/api/v1/queues", user="admin", json={**queue, "title": "=1+1 Tez\x07yordam"}
+    )
+    assert created.status_code == 201, created.text
+    book = await api.get(f"{KPIS}/export.xlsx?{ONE_DAY}", user="admin")
+    assert book.status_code == 200, book.text
+    rows = list(load_workbook(io.BytesIO(book.content))["Queues"].iter_rows(min_row=2))
+    (title,) = [row[1] for row in rows if row[0].value == "voice-x"]
+    assert (title.value, title.data_type) == ("=1+1 Tez\ufffdyordam", "s")
+    table = await api.get(f"{KPIS}/export.csv?{ONE_DAY}&table=queues", user="admin")
+    assert table.status_code == 200, table.text
+    (line,) = [r for r in csv.DictReader(io.StringIO(table.text)) if r["queue"] == "voice-x"]
+    assert line["queue_title"] == "'=1+1 Tez\ufffdyordam"
+
+
 async def test_downloads_carry_the_same_figures_and_are_audited(
     api: Api, engine: AsyncEngine
 ) -> None:
