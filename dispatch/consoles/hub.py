@@ -34,7 +34,16 @@ from typing import TypeVar
 from dispatch.auth.events import CHANGED as AUTH_CHANGED
 from dispatch.cards import store as cards
 from dispatch.consoles.console import HEARTBEAT_S, NULL, Console, Fragment, Sink, encode
-from dispatch.consoles.views import Beat, ConsoleUser, Lookups, PartContext, Ref, Touch, View
+from dispatch.consoles.views import (
+    Beat,
+    ConsoleUser,
+    Lookups,
+    PartContext,
+    Ref,
+    Touch,
+    View,
+    topic_touches,
+)
 from dispatch.core.bus import Event, Subscription
 from dispatch.core.database import one_snapshot, unit_of_work
 from dispatch.core.events import EVERY
@@ -188,7 +197,10 @@ class ConsoleHub:
         lookups = Lookups(self._showing, self._card_owner)
         for view in self.views.values():
             if view.name in self.watching:
-                self.mark(view, await view.touches(event, lookups))
+                # A part's own topics change it in every view; the view's ``touches`` says the
+                # rest (a person's parts, the calls and cards they show).
+                by_topic = topic_touches(view.parts, event.topic)
+                self.mark(view, [*by_topic, *await view.touches(event, lookups)])
 
     def credentials_changed(self, username: str) -> None:
         """Tell the consoles of ``username`` (every one, with no name) to check again."""

@@ -38,7 +38,7 @@ from dispatch.cards import events as card_events
 from dispatch.consoles import acd
 from dispatch.consoles import operator_view as mine
 from dispatch.consoles import supervisor_parts as floor
-from dispatch.consoles.views import SERVER, SURGE, Lookups, Part, Touch, View, topic_touches
+from dispatch.consoles.views import SERVER, SURGE, Lookups, Part, Touch, View
 from dispatch.core.bus import Event
 from dispatch.core.redis_bus import RESYNC
 from dispatch.escalations import events as escalation_events
@@ -84,10 +84,11 @@ PARTS = (
 
 
 async def touches(event: Event, lookups: Lookups) -> list[Touch]:
-    """The parts an event may have changed (all shared, by topic)."""
+    """The parts an event may have changed beyond their own topics (which the hub reads):
+    every part after a resync."""
     if RESYNC.of(event) is not None:
         return [Touch(part.name) for part in PARTS]
-    return topic_touches(PARTS, event.topic)
+    return []
 
 
 SUPERVISOR_VIEW = View(

@@ -73,8 +73,9 @@ class Part:
     """One named piece of console state and how to compute it.
 
     ``topics``: bus topics that change the part for everyone (the capabilities' ``events``
-    constants; a ``Prefix`` such as ``cards.events.CARD`` stands for every topic it begins); a
-    view's ``touches`` may say more (:func:`topic_touches` reads these).
+    constants; a ``Prefix`` such as ``cards.events.CARD`` stands for every topic it begins): the
+    hub marks the part on them in whichever view shows it (:func:`topic_touches`); a view's
+    ``touches`` may say more.
     ``every_s``: recompute at least this often, for a part that changes with time alone (a
     call waiting past a threshold, a deadline passing) and not only with events.
     """
