@@ -92,8 +92,9 @@ async def on_call_ended(
     queue: str | None,
     now: datetime,
 ) -> CallbackTask | None:
-    """A dropped or abandoned call gets a task due now (the ACD's hook, call row locked);
-    when its number already has an open task, the call joins that one instead."""
+    """A dropped or abandoned call gets a task due now (run by the flows' follower after the
+    ACD's, the call row locked); when its number already has an open task, the call joins that
+    one instead."""
     origin = DROPS.get(CallStatus(call.status))
     if origin is None:
         return None

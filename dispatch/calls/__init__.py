@@ -18,7 +18,8 @@ Modules:
 
 A new call enters the ACD queue its channel and language choose, and every recorded event runs
 the ACD's and the callbacks' follower: both handed in by the flows layer (``create_call``'s
-``admit``, ``record_event``'s ``follow``; ``dispatch.flows.calls``), so calls imports neither. Bus topics (typed in
+``admit``, ``record_event``'s ``follow``; ``dispatch.flows.calls``), so calls imports neither.
+Bus topics (typed in
 ``events``): ``call.created``, ``call.<event type>`` (``call.answered``, ...),
 ``call.status_changed``, ``call.message_received``, ``call.message_sent``,
 ``call.location_proposed``, ``aml.received``, ``gateway.command``,
