@@ -36,12 +36,16 @@ export async function drawSchedules(ctx) {
       error.textContent = ctx.refusal(failure);
     }
   };
-  const schedules = await ctx.api("GET", "/training/schedules");
+  // The programmes are read afresh with the schedules: the list the page loads at sign-in may
+  // not have arrived yet (a trainer quick on Alt+S), or may miss one made since.
+  const [schedules, programmes] = await Promise.all([
+    ctx.api("GET", "/training/schedules"), ctx.api("GET", "/training/programmes")]);
+  ctx.app.programmes = programmes;
   $("main-body").replaceChildren(
     h("p", { className: "small muted" }, t("schedules_explained")),
     schedules.length ? h("ul", { className: "schedules", id: "schedule-list" }, schedules.map((s) => schedule(ctx, s, act)))
       : h("p", { className: "muted" }, t("no_schedules")),
-    error, h("h3", {}, t("new_schedule")), scheduleForm(ctx, act));
+    error, h("h3", {}, t("new_schedule")), scheduleForm(ctx, act, programmes));
 }
 
 function scope(s) {
@@ -76,8 +80,7 @@ async function showDue(ctx, s, holder) {
     : h("p", { className: "small muted" }, t("nobody_due")));
 }
 
-function scheduleForm(ctx, act) {
-  const programmes = ctx.app.programmes;
+function scheduleForm(ctx, act, programmes) {
   const form = h("form", { id: "schedule-form" },
     field("programme", h("select", { name: "programme_id", required: true },
       h("option", { value: "" }, "—"), programmes.map((p) => h("option", { value: p.id }, pick(p.title))))),
