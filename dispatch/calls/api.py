@@ -48,7 +48,7 @@ async def create_call(
         conversation_window=timedelta(minutes=settings.conversation_window_minutes),
         aml_window=timedelta(minutes=settings.aml_match_window_minutes),
         files=attachments.Policy.of(settings),
-        intake_of_texts=text_intake(request),
+        intake=text_intake(request),
     )
     if not created:
         response.status_code = status.HTTP_200_OK

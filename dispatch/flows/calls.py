@@ -13,47 +13,19 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import datetime, timedelta
+import functools
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dispatch.attachments import service as attachments
-from dispatch.attachments.schemas import AttachmentReceipt
 from dispatch.callbacks import tasks as callbacks
-from dispatch.calls import messages, service, timeline
-from dispatch.calls.schemas import CallCreate, EventIn, EventOut
+from dispatch.calls import service, timeline
 from dispatch.core.actor import Actor
 from dispatch.queues import intake, sync
 
 if TYPE_CHECKING:  # the rows the calls' functions return and hand in; flows never write them
-    from dispatch.calls.models import AmlMessage, Call
-
-
-async def take_call(
-    session: AsyncSession,
-    actor: Actor,
-    data: CallCreate,
-    *,
-    now: datetime,
-    conversation_window: timedelta = service.CONVERSATION_WINDOW,
-    aml_window: timedelta = service.AML_MATCH_WINDOW,
-    files: attachments.Policy | None = None,
-    intake_of_texts: messages.TextIntake | None = None,
-) -> tuple[Call, bool, AmlMessage | None, list[AttachmentReceipt]]:
-    """``calls.service.create_call``, a new call entering the queue the ACD chooses."""
-    return await service.create_call(
-        session,
-        actor,
-        data,
-        admit=intake.enter_queue,
-        now=now,
-        conversation_window=conversation_window,
-        aml_window=aml_window,
-        files=files,
-        intake=intake_of_texts,
-    )
+    from dispatch.calls.models import Call
 
 
 async def follow_call(session: AsyncSession, actor: Actor, call: Call, *, now: datetime) -> None:
@@ -67,8 +39,7 @@ async def follow_call(session: AsyncSession, actor: Actor, call: Call, *, now: d
         await callbacks.on_call_answered(session, call, now=now)
 
 
-async def record_call_event(
-    session: AsyncSession, actor: Actor, call_id: uuid.UUID, data: EventIn, *, now: datetime
-) -> tuple[EventOut, bool]:
-    """``calls.timeline.record_event`` with ``follow_call``: (answer, stored)."""
-    return await timeline.record_event(session, actor, call_id, data, follow=follow_call, now=now)
+# The steps with the ACD's functions handed in; otherwise the calls' own functions, same
+# arguments and answers.
+take_call = functools.partial(service.create_call, admit=intake.enter_queue)
+record_call_event = functools.partial(timeline.record_event, follow=follow_call)
