@@ -50,6 +50,13 @@ class ConsoleClient:
             self.deltas.append(message)
         return message
 
+    async def reply(self, within: float = 30) -> dict[str, Any]:
+        """The next message that is not a delta (a timed part's delta may come first)."""
+        async with asyncio.timeout(within):
+            while (message := await self.receive(within))["type"] == "delta":
+                pass
+        return message
+
     async def until(self, check: Callable[[Parts], bool], within: float = 30) -> Parts:
         """Read messages until ``check(parts)`` holds."""
         async with asyncio.timeout(within):
