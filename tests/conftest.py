@@ -17,7 +17,7 @@ from tests.fixtures.databases import TEST_SCRYPT_N, PostgresTemplate, SqliteTemp
 from tests.fixtures.eido import EIDO_DIR, EidoValidator
 from tests.fixtures.servers import postgres_server, redis_server
 
-pytest_plugins = ["tests.fixtures.hygiene"]
+pytest_plugins = ["tests.fixtures.hygiene", "tests.fixtures.routes_once"]
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
