@@ -23,7 +23,7 @@ TEST_WORKERS ?= 2
 CLUSTER_PROCESSES ?= 2
 CLUSTER_PORT ?= 8112
 
-.PHONY: run run-cluster test test-fast lint lint-js typecheck format install system-deps npm-deps clean lock bench-geo \
+.PHONY: run run-cluster test test-fast lint lint-js typecheck format install system-deps npm-deps clean lock bench-geo bench-summary \
 	bench-cards bench-consoles bench-queues bench-day bench-requests bench-sign-in reliability \
 	bench-analytics bench-cues
 
@@ -126,6 +126,11 @@ bench-consoles: $(DEV_STAMP) system-deps
 ## BENCH_ARGS=... passes options, e.g. BENCH_ARGS="--setup sqlite --rounds-one 50".
 bench-queues: $(DEV_STAMP) system-deps
 	$(PY) benchmarks/queue_assignment.py $(BENCH_ARGS)
+
+## CPU per queues' summary (every console's queue part, at every flush) at a surge's size, on
+## SQLite and PostgreSQL (figures in BENCHMARKS.md). BENCH_ARGS="--operators 500 --waiting 1000".
+bench-summary: $(DEV_STAMP) system-deps
+	$(PY) benchmarks/queue_summary.py $(BENCH_ARGS)
 
 ## A simulated day against a real server process on SQLite and PostgreSQL: marginal server
 ## CPU per call, idle CPU, requests per call, command lag, with the bare endpoint's floor
