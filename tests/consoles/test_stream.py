@@ -149,7 +149,7 @@ async def test_resync_sends_a_new_snapshot_with_the_next_seq(
     assert before is not None
     message = await console.receive()
     while message["type"] == "delta":  # a timed part's, sent before the resync was read
-        before, parts = console.seq, dict(console.parts)
+        before, parts = message["seq"], dict(console.parts)
         message = await console.receive()
     assert message["type"] == "snapshot"
     assert message["seq"] == before + 1
