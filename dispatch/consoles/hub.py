@@ -63,6 +63,10 @@ REFRESH_S = 30.0
 # The refresh marks a slice of the users this often (each user once per ``refresh_s``).
 REFRESH_STEP_S = 1.0
 PARALLEL_USERS = 8
+# A flush longer than this is logged (``consoles.flush_slow``: which flush, how long, how many
+# parts were marked, how many consoles): meanwhile no console of the process learnt anything
+# new. The surge benchmark's console p99 is set by a few stalls of seconds (BENCHMARKS.md).
+SLOW_FLUSH_S = 1.0
 
 
 class ConsoleHub:
@@ -75,11 +79,13 @@ class ConsoleHub:
         *,
         interval_s: float = INTERVAL_S,
         refresh_s: float = REFRESH_S,
+        slow_flush_s: float = SLOW_FLUSH_S,
     ) -> None:
         self.runtime = runtime
         self.views = {view.name: view for view in views}
         self.interval_s = interval_s
         self.refresh_s = refresh_s
+        self.slow_flush_s = slow_flush_s
         self.consoles: set[Console] = set()
         self.watching: dict[str, dict[str, set[Console]]] = {}  # view -> user -> consoles
         self.shared: dict[Key, Fragment] = {}  # (view, part) -> encoded value
@@ -426,10 +432,20 @@ class ConsoleHub:
             await wake.wait()
             wake.clear()
             started = loop.time()
+            marked = len(self.dirty_shared) + sum(map(len, self.dirty_personal.values()))
             try:
                 await flush()
             except Exception:
                 log.exception("consoles.flush_failed")
+            took = loop.time() - started
+            if took > self.slow_flush_s:
+                log.warning(
+                    "consoles.flush_slow",
+                    flush=getattr(flush, "__name__", "flush"),
+                    seconds=round(took, 3),
+                    marked=marked,  # parts marked dirty when it began (shared and personal)
+                    consoles=len(self.consoles),
+                )
             # At most one round per interval: events meanwhile merge into the next.
             await asyncio.sleep(max(0.0, self.interval_s - (loop.time() - started)))
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import structlog
 
 from dispatch.auth.roles import Role
 from dispatch.consoles.hub import ConsoleHub, refresh_slice
@@ -122,6 +123,47 @@ async def test_the_running_hub_sends_a_shared_change_while_personal_parts_still_
             sender.cancel()
         finally:
             release.set()
+            await subscription.close()
+            running.cancel()
+            await asyncio.gather(running, return_exceptions=True)
+
+
+@pytest.mark.asyncio
+async def test_a_slow_flush_is_logged_with_how_long_it_took(settings: Settings) -> None:
+    slow = {"on": False}
+
+    async def shared(context: PartContext) -> int:
+        if slow["on"]:
+            await asyncio.sleep(0.3)  # a query held up behind a lock, say
+        return 1
+
+    view = View(
+        name="test",
+        roles=frozenset({Role.OPERATOR}),
+        parts=(Part("queue", shared, shared=True),),
+        touches=_no_touches,
+    )
+    async with running_api(settings) as api:
+        hub = ConsoleHub(api.runtime, [view], refresh_s=3600, slow_flush_s=0.2)
+        subscription = api.runtime.bus.subscribe("test.nothing")
+        running = asyncio.create_task(hub.run(subscription))
+        try:
+            with structlog.testing.capture_logs() as logs:
+                hub.attach(Sink(), _user("operator1"), "test")
+                await eventually(lambda: hub.rounds >= 1, what="the first flush")
+                assert not [e for e in logs if e["event"] == "consoles.flush_slow"]
+                slow["on"] = True
+                hub.mark(view, [Touch("queue")])
+                found = await eventually(
+                    lambda: [e for e in logs if e["event"] == "consoles.flush_slow"],
+                    what="the slow flush's warning",
+                )
+            assert found[0]["flush"] == "flush_shared"
+            assert found[0]["seconds"] >= 0.3
+            assert found[0]["marked"] == 1
+            assert found[0]["consoles"] == 1
+            assert found[0]["log_level"] == "warning"
+        finally:
             await subscription.close()
             running.cancel()
             await asyncio.gather(running, return_exceptions=True)
