@@ -61,14 +61,6 @@ class Totals:
         _add_counts(self.answered_within, row.answered_within)
         _add_counts(self.abandoned_within, row.abandoned_within)
 
-    def merge(self, other: Totals) -> None:
-        """Add another total."""
-        for name, value in other.counters.items():
-            self.counters[name] += value
-        self.max_wait = max(self.max_wait, other.max_wait)
-        _add_counts(self.answered_within, other.answered_within)
-        _add_counts(self.abandoned_within, other.abandoned_within)
-
 
 def _add_counts(mine: dict[str, int], theirs: Mapping[str, int]) -> None:
     for key, count in theirs.items():
@@ -120,10 +112,11 @@ async def summary(session: AsyncSession, *, now: datetime, tz: ZoneInfo) -> Queu
     ).all()
     today: dict[str, Totals] = defaultdict(Totals)
     interval: dict[str, Totals] = defaultdict(Totals)
+    now_rows = [row for row in rows if row.interval_start == current]
     for row in rows:
         today[row.queue].add(row)
-        if row.interval_start == current:
-            interval[row.queue].add(row)
+    for row in now_rows:
+        interval[row.queue].add(row)
     waiting: dict[str, list[Entry]] = defaultdict(list)
     for entry in entries:
         waiting[entry.queue].append(entry)
@@ -154,8 +147,8 @@ async def summary(session: AsyncSession, *, now: datetime, tz: ZoneInfo) -> Queu
         common_targets(queues),
         entries,
         people,
-        _merged(today.values()),
-        _merged(interval.values()),
+        totals(rows),
+        totals(now_rows),
         now=now,
         day=day,
         current=current,
@@ -177,13 +170,6 @@ class Entry(Protocol):
     def status(self) -> str: ...
     @property
     def entered_at(self) -> datetime: ...
-
-
-def _merged(parts: Iterable[Totals]) -> Totals:
-    total = Totals()
-    for part in parts:
-        total.merge(part)
-    return total
 
 
 class Person(Protocol):
