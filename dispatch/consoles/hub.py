@@ -27,13 +27,19 @@ import asyncio
 import math
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
-from typing import TypeVar
 
 from dispatch.auth.events import CHANGED as AUTH_CHANGED
 from dispatch.cards import store as cards
 from dispatch.consoles.console import HEARTBEAT_S, NULL, Console, Fragment, Sink, encode
+from dispatch.consoles.pacing import (
+    INTERVAL_S,
+    REFRESH_S,
+    REFRESH_STEP_S,
+    SLOW_FLUSH_S,
+    refresh_slice,
+)
 from dispatch.consoles.views import (
     Beat,
     ConsoleUser,
@@ -52,21 +58,12 @@ from dispatch.core.runtime import Runtime
 from dispatch.core.workers import stop_tasks
 from dispatch.errors import NotFound
 
-__all__ = ["HEARTBEAT_S", "Console", "ConsoleHub", "Sink", "console_hub", "refresh_slice"]
+__all__ = ["HEARTBEAT_S", "Console", "ConsoleHub", "Sink", "console_hub"]
 
 log = get_logger(__name__)
-T = TypeVar("T")
 Key = tuple[str, str]  # (view, part) of a shared part; (view, user) of a user's parts
 
-INTERVAL_S = 0.1
-REFRESH_S = 30.0
-# The refresh marks a slice of the users this often (each user once per ``refresh_s``).
-REFRESH_STEP_S = 1.0
 PARALLEL_USERS = 8
-# A flush longer than this is logged (``consoles.flush_slow``: which flush, how long, how many
-# parts were marked, how many consoles): meanwhile no console of the process learnt anything
-# new. The surge benchmark's console p99 is set by a few stalls of seconds (BENCHMARKS.md).
-SLOW_FLUSH_S = 1.0
 
 
 class ConsoleHub:
@@ -432,7 +429,7 @@ class ConsoleHub:
             await wake.wait()
             wake.clear()
             started = loop.time()
-            marked = len(self.dirty_shared) + sum(map(len, self.dirty_personal.values()))
+            marked = len(self.dirty_shared), len(self.dirty_personal)
             try:
                 await flush()
             except Exception:
@@ -443,7 +440,8 @@ class ConsoleHub:
                     "consoles.flush_slow",
                     flush=getattr(flush, "__name__", "flush"),
                     seconds=round(took, 3),
-                    marked=marked,  # parts marked dirty when it began (shared and personal)
+                    shared_parts=marked[0],  # dirty when it began
+                    users=marked[1],  # whose personal parts were dirty when it began
                     consoles=len(self.consoles),
                 )
             # At most one round per interval: events meanwhile merge into the next.
@@ -485,18 +483,6 @@ class ConsoleHub:
                     continue
                 due[(view.name, part.name)] = now + every
                 self.mark(view, [Touch(part.name)])
-
-
-def refresh_slice(
-    users: Sequence[T], cursor: int, *, step_s: float, refresh_s: float
-) -> tuple[list[T], int]:
-    """The users whose parts one refresh step recomputes, from ``cursor`` on, so that every
-    user comes round once per ``refresh_s``; and where the next step starts."""
-    if not users:
-        return [], 0
-    share = min(len(users), max(1, math.ceil(len(users) * step_s / refresh_s)))
-    start = cursor % len(users)
-    return [users[(start + n) % len(users)] for n in range(share)], (start + share) % len(users)
 
 
 @asynccontextmanager

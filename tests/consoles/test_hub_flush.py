@@ -13,7 +13,8 @@ import pytest
 import structlog
 
 from dispatch.auth.roles import Role
-from dispatch.consoles.hub import ConsoleHub, refresh_slice
+from dispatch.consoles.hub import ConsoleHub
+from dispatch.consoles.pacing import refresh_slice
 from dispatch.consoles.views import ConsoleUser, Lookups, Part, PartContext, Touch, View
 from dispatch.core.bus import Event
 from dispatch.core.settings import Settings
@@ -160,7 +161,8 @@ async def test_a_slow_flush_is_logged_with_how_long_it_took(settings: Settings) 
                 )
             assert found[0]["flush"] == "flush_shared"
             assert found[0]["seconds"] >= 0.3
-            assert found[0]["marked"] == 1
+            assert found[0]["shared_parts"] == 1
+            assert found[0]["users"] == 0
             assert found[0]["consoles"] == 1
             assert found[0]["log_level"] == "warning"
         finally:

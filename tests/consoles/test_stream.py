@@ -216,8 +216,7 @@ async def test_ping_answers_pong_and_keeps_the_operator_in_rotation(
     assert state.status_code == 200, state.text
     signed_in = datetime.fromisoformat(state.json()["last_heartbeat_at"])
     await console.send({"type": "ping"})
-    while (await console.receive())["type"] != "pong":
-        pass
+    assert (await console.reply())["type"] == "pong"
     me = await http.get("/api/v1/operators/me", headers=auth)
     beat = datetime.fromisoformat(me.json()["last_heartbeat_at"])
     assert beat >= signed_in
