@@ -8,6 +8,13 @@ use it on its own.
     cardschema.validate(xml_bytes)          # raises a CardSchemaError subclass if refused
 """
 
+from cardschema.call_control import (
+    CallControlKind,
+    CallControlMode,
+    CallControlOutcome,
+    CallControlRecord,
+    CallControlTargetKind,
+)
 from cardschema.codes import (
     ALLOWED_STATUS_TRANSITIONS,
     AUTOMATIC_LOCATION_SOURCES,
@@ -80,6 +87,11 @@ __all__ = [
     "AgeBand",
     "Attachment",
     "AttachmentSource",
+    "CallControlKind",
+    "CallControlMode",
+    "CallControlOutcome",
+    "CallControlRecord",
+    "CallControlTargetKind",
     "CallbackAttempt",
     "CallbackOutcome",
     "Caller",

@@ -6,8 +6,8 @@ So documents stored before a field was added (no ``location.confirmed``, no
 ``proposed_location``, no ``services[i].handoff``) still load, with the field's default.
 ``card_to_dict`` writes the parts of revision 1.2 (``caller.conditions``,
 ``caller.condition_note``, ``location.structured_address``, ``persons``, ``vehicles``,
-``attachments``, ``incident_id``) and of revision 1.3 (``protocols``) only when the card
-uses them, so its JSON is unchanged otherwise.
+``attachments``, ``incident_id``), of revision 1.3 (``protocols``) and of revision 1.4
+(``call_control``) only when the card uses them, so its JSON is unchanged otherwise.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from cardschema.call_control_json import leg_from_fields, leg_to_dict
 from cardschema.codes import (
     CallbackOutcome,
     CallerCondition,
@@ -60,7 +61,7 @@ from cardschema.protocol_json import protocol_from_fields, protocol_to_dict
 def card_to_dict(card: Card) -> dict[str, Any]:
     """Return the card as plain JSON-ready data (str, int, float, bool, None, list, dict).
 
-    A part added in revision 1.2 or 1.3 is written only when the card uses it, so a card
+    A part added in revision 1.2, 1.3 or 1.4 is written only when the card uses it, so a card
     without them is the same JSON as before.
     """
     data: dict[str, Any] = {
@@ -129,6 +130,8 @@ def card_to_dict(card: Card) -> dict[str, Any]:
         data["incident_id"] = str(card.incident_id)
     if card.protocols:
         data["protocols"] = [protocol_to_dict(record) for record in card.protocols]
+    if card.call_control:
+        data["call_control"] = [leg_to_dict(leg) for leg in card.call_control]
     return data
 
 
@@ -266,6 +269,7 @@ def card_from_dict(data: Mapping[str, Any]) -> Card:
         operator_id=f.opt_text("operator_id"),
         supervisor_id=f.opt_text("supervisor_id"),
         protocols=f.items("protocols", protocol_from_fields),
+        call_control=f.items("call_control", leg_from_fields),
     )
 
 

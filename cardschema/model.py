@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from cardschema import rules
+from cardschema.call_control import CallControlRecord
 from cardschema.codes import (
     AUTOMATIC_LOCATION_SOURCES,
     CallbackOutcome,
@@ -317,6 +318,8 @@ class Card:
     ``incident_id`` (revision 1.2) is the id of the head card of the incident this card
     belongs to; the head carries its own id once another card joined it. ``protocols``
     (revision 1.3) are the protocols walked on the card, each code at most once.
+    ``call_control`` (revision 1.4) are the transfers and conferences made while the caller
+    was on the line, in the order they were requested, each id at most once.
     """
 
     id: uuid.UUID
@@ -345,6 +348,7 @@ class Card:
     operator_id: str | None = None
     supervisor_id: str | None = None
     protocols: tuple[ProtocolRecord, ...] = ()
+    call_control: tuple[CallControlRecord, ...] = ()
 
     def __post_init__(self) -> None:
         rules.check_pattern("number", self.number, rules.CARD_NUMBER_PATTERN, "112-20261122-000123")
@@ -370,6 +374,8 @@ class Card:
         _refuse_duplicates("attachments", [item.id for item in self.attachments], "id")
         _check_count("protocols", len(self.protocols), rules.MAX_PROTOCOLS)
         _refuse_duplicates("protocols", [item.code for item in self.protocols], "code")
+        _check_count("call_control", len(self.call_control), rules.MAX_CALL_CONTROL_LEGS)
+        _refuse_duplicates("call_control", [leg.id for leg in self.call_control], "id")
 
 
 def _check_count(path: str, count: int, most: int) -> None:

@@ -10,6 +10,13 @@ from typing import TypeVar
 from lxml import etree
 
 from cardschema import rules, validation
+from cardschema.call_control import (
+    CallControlKind,
+    CallControlMode,
+    CallControlOutcome,
+    CallControlRecord,
+    CallControlTargetKind,
+)
 from cardschema.codes import (
     CallbackOutcome,
     CallerCondition,
@@ -57,11 +64,6 @@ from cardschema.protocols import (
 E = TypeVar("E", bound=enum.StrEnum)
 
 
-def _content(element: etree._Element) -> str:
-    # Comments may split the text of a simple element; the XSD sees the joined text.
-    return (element.text or "") + "".join(child.tail or "" for child in element)
-
-
 class _Node:
     """The child elements of one validated element, by local name."""
 
@@ -72,11 +74,11 @@ class _Node:
                 self.children.setdefault(etree.QName(child).localname, []).append(child)
 
     def text(self, name: str) -> str:
-        return _content(self.children[name][0])
+        return validation.content(self.children[name][0])
 
     def opt_text(self, name: str) -> str | None:
         found = self.children.get(name)
-        return None if found is None else _content(found[0])
+        return None if found is None else validation.content(found[0])
 
     def integer(self, name: str) -> int:
         return int(self.text(name).strip())
@@ -122,7 +124,7 @@ class _Node:
         return [_Node(element) for element in self._item_elements(wrapper)]
 
     def item_texts(self, wrapper: str) -> tuple[str, ...]:
-        return tuple(_content(element) for element in self._item_elements(wrapper))
+        return tuple(validation.content(element) for element in self._item_elements(wrapper))
 
     def _item_elements(self, wrapper: str) -> list[etree._Element]:
         found = self.children.get(wrapper)
@@ -165,6 +167,7 @@ def parse(data: bytes) -> Card:
         operator_id=card.opt_text("operatorId"),
         supervisor_id=card.opt_text("supervisorId"),
         protocols=tuple(_protocol(item) for item in card.items("protocols")),
+        call_control=tuple(_leg(item) for item in card.items("callControl")),
     )
 
 
@@ -365,4 +368,22 @@ def _determinant(node: _Node | None) -> ProtocolDeterminant | None:
         priority=node.integer("priority"),
         services=node.item_texts("services"),
         risk=node.opt_choice("risk", ProtocolRisk),
+    )
+
+
+def _leg(node: _Node) -> CallControlRecord:
+    return CallControlRecord(
+        id=node.text("id"),
+        kind=node.choice("kind", CallControlKind),
+        mode=node.opt_choice("mode", CallControlMode),
+        requested_at=node.timestamp("requestedAt"),
+        requested_by=node.text("requestedBy"),
+        target_kind=node.choice("targetKind", CallControlTargetKind),
+        target=node.text("target"),
+        target_name=node.opt_text("targetName"),
+        number=node.opt_text("number"),
+        outcome=node.choice("outcome", CallControlOutcome),
+        answered_at=node.opt_timestamp("answeredAt"),
+        ended_at=node.opt_timestamp("endedAt"),
+        reason=node.opt_text("reason"),
     )

@@ -26,6 +26,8 @@ UUID_PATTERN = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 PROTOCOL_CODE_PATTERN = r"[a-z][a-z0-9_]{1,47}"
 PROTOCOL_NODE_PATTERN = r"[a-z][a-z0-9_]{0,47}"
 DETERMINANT_CODE_PATTERN = r"[A-Z]{2,8}-[0-9]{1,3}"
+# Revision 1.4: the call-control record (a leg's id is a UUID, UUID_PATTERN).
+DIALLED_NUMBER_PATTERN = r"[+0-9*#]{1,32}"
 TIMESTAMP_PATTERN = (
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?"
     r"(Z|[+\-]((0[0-9]|1[0-3]):[0-5][0-9]|14:00))"
@@ -55,6 +57,9 @@ MAX_PROTOCOLS = 10
 MAX_PROTOCOL_ANSWERS = 500
 MAX_PROTOCOL_INSTRUCTIONS = 500
 MAX_DETERMINANT_SERVICES = 16
+# Revision 1.4.
+CALL_CONTROL_REASON_MAX = 500
+MAX_CALL_CONTROL_LEGS = 50
 MAX_UTC_OFFSET = timedelta(hours=14)
 
 # XML 1.0 cannot carry other characters, not even as character references.

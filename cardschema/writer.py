@@ -9,6 +9,7 @@ from typing import TypeVar, cast
 from lxml import etree
 
 from cardschema import validation
+from cardschema.call_control import CallControlRecord
 from cardschema.model import (
     ADDRESS_PARTS,
     CallbackAttempt,
@@ -109,6 +110,7 @@ def build(card: Card) -> bytes:
     _text(root, "operatorId", card.operator_id)
     _text(root, "supervisorId", card.supervisor_id)
     _list(root, "protocols", "protocol", card.protocols, _protocol)
+    _list(root, "callControl", "leg", card.call_control, _leg)
     data = _DECLARATION + etree.tostring(root, encoding="UTF-8", pretty_print=True)
     validation.validate(data)
     return data
@@ -288,3 +290,19 @@ def _determinant(element: etree._Element, determinant: ProtocolDeterminant) -> N
     _integer(element, "priority", determinant.priority)
     _list(element, "services", "service", determinant.services, _token)
     _text(element, "risk", None if determinant.risk is None else determinant.risk.value)
+
+
+def _leg(element: etree._Element, leg: CallControlRecord) -> None:
+    _text(element, "id", leg.id)
+    _text(element, "kind", leg.kind.value)
+    _text(element, "mode", None if leg.mode is None else leg.mode.value)
+    _timestamp(element, "requestedAt", leg.requested_at)
+    _text(element, "requestedBy", leg.requested_by)
+    _text(element, "targetKind", leg.target_kind.value)
+    _text(element, "target", leg.target)
+    _text(element, "targetName", leg.target_name)
+    _text(element, "number", leg.number)
+    _text(element, "outcome", leg.outcome.value)
+    _timestamp(element, "answeredAt", leg.answered_at)
+    _timestamp(element, "endedAt", leg.ended_at)
+    _text(element, "reason", leg.reason)

@@ -33,6 +33,7 @@ from dispatch.cards.routing.api import router as classifier_router
 from dispatch.consoles.scripts_api import router as scripts_router
 from dispatch.consoles.socket import router as consoles_ws_router
 from dispatch.consoles.streams import console_streams
+from dispatch.control.api import router as control_router
 from dispatch.core.clock import Clock, SystemClock
 from dispatch.core.database import create_engine, session_factory
 from dispatch.core.edge import RefuseNul
@@ -49,6 +50,7 @@ from dispatch.feeds.api import router as feeds_router
 from dispatch.feeds.eido_api import router as eido_router
 from dispatch.feeds.websocket import router as feeds_ws_router
 from dispatch.feeds.worker import feed_workers
+from dispatch.flows import control as control_flows
 from dispatch.geo.api import router as geo_router
 from dispatch.openapi import describe_answers
 from dispatch.ops.api import router as ops_router
@@ -118,6 +120,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     regulations_router,
     competencies_router,
     wellbeing_router,
+    control_router,
 )
 
 
@@ -197,6 +200,9 @@ def create_app(
     app.state.qa_scores = official_scores
     # The operator console's reminders are training's (consoles.notices.NoticeSource).
     app.state.notices = reminders
+    # A gateway's answer to a call-control command settles its leg (calls.gateway.CommandFollow:
+    # call control sits above calls).
+    app.state.command_answered = control_flows.command_answered
     app.state.sign_in_throttle = SignInThrottle(
         ThrottleRules(
             account_free=settings.sign_in_free_failures_account,

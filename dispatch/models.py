@@ -11,6 +11,7 @@ from dispatch.callers.models import CallerMark
 from dispatch.calls.gateway.models import GatewayCommand
 from dispatch.calls.models import AmlMessage, AmlRefused, Call, CallEvent, CallMessage
 from dispatch.cards.models import CardNumberCounter, CardRow, CardVersion, ProtocolRun
+from dispatch.control.models import CallLeg
 from dispatch.core.database import Base
 from dispatch.core.idempotency import IdempotentAnswer
 from dispatch.escalations.models import Escalation
@@ -52,6 +53,7 @@ __all__ = [
     "Calibration",
     "Call",
     "CallEvent",
+    "CallLeg",
     "CallMessage",
     "CallPlace",
     "CallbackAttempt",

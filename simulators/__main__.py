@@ -15,6 +15,7 @@ import httpx
 
 from simulators.arrivals import Mix, Surge
 from simulators.callbacks import CallbackScenario, parse_answer
+from simulators.control import ControlScenario
 from simulators.day import DayConfig, run_day
 from simulators.report import render
 from simulators.services import parse_outage
@@ -92,6 +93,20 @@ def parser() -> argparse.ArgumentParser:
         metavar="P",
         help="share of callers answering a survey SMS with a score (a few more opt out)",
     )
+    day.add_argument(
+        "--hold-share",
+        type=float,
+        default=0.05,
+        metavar="P",
+        help="share of calls the operator puts on hold for a moment (call control)",
+    )
+    day.add_argument(
+        "--consult-share",
+        type=float,
+        default=0.03,
+        metavar="P",
+        help="share of calls where the operator adds the consulting doctor, then removes them",
+    )
     day.add_argument("--seed", type=int, default=112)
     day.add_argument("--recordings", type=Path, default=Path("var/recordings"))
     day.add_argument("--admin-user", default="admin")
@@ -143,6 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         service_errors=args.service_errors,
         callbacks=CallbackScenario(answer=args.callback_answer),
         surveys=SurveyScenario(answer=args.survey_answer),
+        control=ControlScenario(hold_share=args.hold_share, consult_share=args.consult_share),
         progress=not args.no_progress,
         heartbeat_s=args.heartbeat,
         background_requests=args.background_requests,

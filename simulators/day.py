@@ -38,6 +38,7 @@ from simulators.client import (
     server_now,
     sign_in,
 )
+from simulators.control import ControlScenario
 from simulators.gateway import Gateway
 from simulators.operators import CallBook, LiveCall, OperatorBot
 from simulators.places import PlaceSampler, districts_from_geojson
@@ -74,6 +75,7 @@ class DayConfig:
     service_errors: float = 0.0  # share of webhook deliveries answered 500
     callbacks: CallbackScenario = field(default_factory=CallbackScenario)
     surveys: SurveyScenario = field(default_factory=SurveyScenario)
+    control: ControlScenario = field(default_factory=ControlScenario)
     background_requests: int = 4  # status reports, AML and heartbeats in flight at once (0: any)
     progress: bool = True
     ring_wall_s: float = 2.0  # the shortest offer timeout in wall seconds (see Admin.ring_time)
@@ -133,6 +135,7 @@ class Day:
             self._dial,
             callbacks=cfg.callbacks,
             surveys=cfg.surveys,
+            control=cfg.control,
             rng=random.Random(cfg.seed + 1),  # noqa: S311 (a simulation, not secrets)
         )
 
@@ -153,6 +156,7 @@ class Day:
                 rng=self.rng,
                 heartbeat_s=cfg.heartbeat_s,
                 limiter=self.background,
+                control=cfg.control,
             )
             self.bots[name] = bot
         for code, key in accounts.service_keys.items():

@@ -29,6 +29,7 @@ from websockets.exceptions import WebSocketException
 
 from simulators.callbacks import CallbackScenario, Dial
 from simulators.client import API, ServerClock
+from simulators.control import ControlScenario
 from simulators.places import Place
 from simulators.report import Tally
 from simulators.surveys import SurveyScenario
@@ -54,6 +55,7 @@ class Gateway:
         *,
         callbacks: CallbackScenario | None = None,
         surveys: SurveyScenario | None = None,
+        control: ControlScenario | None = None,
         rng: random.Random | None = None,
     ) -> None:
         self.http = http
@@ -66,6 +68,7 @@ class Gateway:
         self.on_dial = on_dial
         self.callbacks = callbacks or CallbackScenario()
         self.surveys = surveys or SurveyScenario()
+        self.control = control or ControlScenario()
         self.rng = rng or random.Random()  # noqa: S311 (a simulation, not secrets)
         self.seen: set[str] = set()
         self.connected = asyncio.Event()
@@ -197,6 +200,18 @@ class Gateway:
         elif kind == "send_text" and payload.get("survey") == "survey" and payload.get("to"):
             self.tally.surveys["received"] += 1
             self._later(self.answer_survey(dict(payload)))
+        elif kind in ("hold", "resume"):
+            # The caller hears music (or comes back): the call's state follows the event.
+            self.tally.control[kind] += 1
+            happened = "held" if kind == "hold" else "resumed"
+            self._later(self.event(call_id, happened, operator=operator, command_id=command_id))
+        elif kind in ("transfer", "conference", "monitor", "stop_monitor"):
+            action = payload.get("action")
+            self.tally.control[f"{kind} {action}" if action else kind] += 1
+            failure = self.control.outcome(self.rng, kind, action)
+            if failure is not None:
+                self.tally.control[f"refused {failure.split(':')[0]}"] += 1
+                return {"type": "nack", "command_id": command_id, "reason": failure}
         return ack
 
     def _lag(self, kind: str, created_at: object) -> None:

@@ -29,6 +29,7 @@ import httpx
 from simulators.arrivals import Scenario
 from simulators.callbacks import Dial
 from simulators.client import API, Background, ServerClock, operator_password, sign_in
+from simulators.control import ControlScenario
 from simulators.places import Place
 from simulators.recordings import Recorder
 from simulators.report import CallRecord, Tally
@@ -111,8 +112,10 @@ class OperatorBot:
         wrap_up_s: float = 10.0,
         heartbeat_s: float = 15.0,
         limiter: Background | None = None,
+        control: ControlScenario | None = None,
     ) -> None:
         self.username = username
+        self.control = control or ControlScenario()
         self.http = http
         self.clock = clock
         self.calls = calls
@@ -216,7 +219,8 @@ class OperatorBot:
         talk = call.scenario.handle_s
         dropped = call.scenario.drops
         card = await self._card(call)
-        await self.clock.sleep(talk * (0.4 if dropped else 0.8))
+        talk -= await self._call_control(call_id)
+        await self.clock.sleep(max(talk, 0.0) * (0.4 if dropped else 0.8))
         media = await asyncio.to_thread(
             self.recorder.record, call_id, call.scenario.text, call.scenario.language
         )
@@ -228,6 +232,32 @@ class OperatorBot:
         await self.hangup(call_id, self.username, media, dropped)
         call.finished.set()
         self._start_wrap_up()
+
+    async def _call_control(self, call_id: str) -> float:
+        """Now and then a short hold, or a consulting doctor added to the call and taken off
+        again (``ControlScenario``); the server seconds it took."""
+        spent = 0.0
+        if self.rng.random() < self.control.hold_share:
+            held = await self._post(f"/calls/{call_id}/hold")
+            self.tally.control[f"bot hold {held.status_code}"] += 1
+            await self.clock.sleep(self.control.hold_s)
+            resumed = await self._post(f"/calls/{call_id}/resume")
+            self.tally.control[f"bot resume {resumed.status_code}"] += 1
+            spent += self.control.hold_s
+        if self.rng.random() < self.control.consult_share:
+            target = {"target": {"directory": self.control.consult_target}}
+            added = await self._post(f"/calls/{call_id}/conference", target)
+            self.tally.control[f"bot conference {added.status_code}"] += 1
+            await self.clock.sleep(self.control.consult_s)
+            spent += self.control.consult_s
+            if added.status_code == 201:
+                leg = added.json()["id"]
+                removed = await self.http.delete(
+                    f"{API}/calls/{call_id}/legs/{leg}", headers=self.headers
+                )
+                # 409: the doctor's line was busy or did not answer (the leg is over already).
+                self.tally.control[f"bot remove {removed.status_code}"] += 1
+        return spent
 
     def _start_wrap_up(self) -> None:
         # Wrap-up runs beside the work loop: when the server's wrap-up timer ends first, the

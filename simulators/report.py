@@ -41,6 +41,8 @@ class Tally:
     recordings: int = 0
     aml: int = 0
     surveys: Counter[str] = field(default_factory=Counter)  # survey SMS received and replies
+    # Call control: commands the gateway obeyed or refused, what the bots asked (issue 26).
+    control: Counter[str] = field(default_factory=Counter)
     # Server seconds from a gateway command's creation to its arrival, per command type.
     command_lag: defaultdict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
 
@@ -126,6 +128,7 @@ def build_report(
         "recordings": tally.recordings,
         "aml_messages": tally.aml,
         "surveys": dict(sorted(tally.surveys.items())),
+        "call_control": dict(sorted(tally.control.items())),
         "errors": dict(sorted(tally.errors.items())),
         "timing": {
             "command_lag_s": {

@@ -3,12 +3,16 @@
 States (``CallStatus``)::
 
     waiting ──ringing──► ringing ──answered──► connected ──ended──► ended
-       │  └──answered──────────────────────►    │   │
-       │                                         │   └─transferred─► transferring
+       │  └──answered──────────────────────►    │ ▲ │
+       │                                         │ │ ├─held─► held ──resumed──► connected
+       │                                         │ │ │         └─ transferred, ended, dropped
+       │                                         │ │ └─transferred─► transferring
        ├─abandoned / dropped (before an answer)  │                    ├─ringing / answered (target)
        ▼                                         └─dropped            ├─ended / dropped
     abandoned, dropped                                                └─abandoned
 
+``held``: the operator put the caller on hold (music, the operator does not hear them); the
+gateway reports ``held`` when it did and ``resumed`` when the caller is back (issue 26).
 ``waiting`` is the start: the call sits in its queue (``dispatch.queues``).
 ``ended``, ``abandoned`` (the caller hung up before an answer) and ``dropped`` (the line was
 lost) are final. Text conversations use the same states: ``answered`` when an operator takes
@@ -39,6 +43,7 @@ class CallStatus(StrEnum):
     WAITING = "waiting"
     RINGING = "ringing"
     CONNECTED = "connected"
+    HELD = "held"
     TRANSFERRING = "transferring"
     ENDED = "ended"
     ABANDONED = "abandoned"
@@ -50,6 +55,8 @@ class CallEventType(StrEnum):
 
     RINGING = "ringing"
     ANSWERED = "answered"
+    HELD = "held"
+    RESUMED = "resumed"
     TRANSFERRED = "transferred"
     DROPPED = "dropped"
     ABANDONED = "abandoned"
@@ -60,6 +67,8 @@ class CallEventType(StrEnum):
 EVENT_STATUS: Mapping[CallEventType, CallStatus] = {
     CallEventType.RINGING: CallStatus.RINGING,
     CallEventType.ANSWERED: CallStatus.CONNECTED,
+    CallEventType.HELD: CallStatus.HELD,
+    CallEventType.RESUMED: CallStatus.CONNECTED,
     CallEventType.TRANSFERRED: CallStatus.TRANSFERRING,
     CallEventType.DROPPED: CallStatus.DROPPED,
     CallEventType.ABANDONED: CallStatus.ABANDONED,
@@ -74,7 +83,10 @@ CALL_TRANSITIONS: Mapping[CallStatus, frozenset[CallStatus]] = {
         {CallStatus.RINGING, CallStatus.CONNECTED, CallStatus.ABANDONED, CallStatus.DROPPED}
     ),
     CallStatus.CONNECTED: frozenset(
-        {CallStatus.TRANSFERRING, CallStatus.ENDED, CallStatus.DROPPED}
+        {CallStatus.HELD, CallStatus.TRANSFERRING, CallStatus.ENDED, CallStatus.DROPPED}
+    ),
+    CallStatus.HELD: frozenset(
+        {CallStatus.CONNECTED, CallStatus.TRANSFERRING, CallStatus.ENDED, CallStatus.DROPPED}
     ),
     CallStatus.TRANSFERRING: frozenset(
         {

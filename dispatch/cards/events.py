@@ -29,6 +29,8 @@ CardChange = Literal[
     "handoff",
     "callback",
     "attachment",
+    "call_control",
+    "handed_over",
 ]
 
 
@@ -54,7 +56,7 @@ class CardDetail(TypedDict, total=False):
     attachments: list[str]  # attachment: the files referenced
     callback_id: str  # callback
     attempt: int  # callback
-    operator: str | None  # callback: the card's new operator, when it changed hands
+    operator: str | None  # callback, handed_over: the card's new operator, when it changed hands
 
 
 class CardChanged(CardDetail):

@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     conversation_window_minutes: int = Field(default=30, ge=1, le=24 * 60)
     aml_match_window_minutes: int = Field(default=10, ge=1, le=24 * 60)
     aml_hmac_key: SecretStr | None = None
+    # Call control (issue 26): the transfer directory (YAML; dispatch/control/directory.yaml
+    # when unset).
+    transfer_directory: Path | None = None
     # Boundaries of regions and districts (geoBoundaries + OSM GeoJSON), read at load time.
     geo_data_dir: Path = DEFAULT_GEO_DATA_DIR
     # A point outside every district but this close to one resolves to it ("nearest").

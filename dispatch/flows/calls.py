@@ -6,7 +6,8 @@
   offer and operators in line (``queues.sync.call_changed``); a dropped or abandoned call that
   ended from its queue gets a callback task due at once, preferring the operator who had it
   (``callbacks.tasks.on_call_ended``); a first answer settles the caller's pending callbacks
-  (``callbacks.tasks.on_call_answered``).
+  (``callbacks.tasks.on_call_answered``); an ended call ends the parties call control brought
+  onto it and gives back the colleagues it held (``control.service.call_changed``).
 - ``record_call_event`` — a gateway's event: ``calls.timeline.record_event`` followed by
   ``follow_call``.
 """
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.callbacks import tasks as callbacks
 from dispatch.calls import service, timeline
+from dispatch.control import service as control
 from dispatch.core.actor import Actor
 from dispatch.queues import intake, sync
 
@@ -37,6 +39,7 @@ async def follow_call(session: AsyncSession, actor: Actor, call: Call, *, now: d
         )
     elif followed.first_answer:
         await callbacks.on_call_answered(session, call, now=now)
+    await control.call_changed(session, actor, call, now=now)
 
 
 # The steps with the ACD's functions handed in; otherwise the calls' own functions, same

@@ -209,20 +209,22 @@ async def revise_evaluation(
 async def review_call(
     call_id: uuid.UUID,
     session: Session,
-    who: Specialist,
+    who: Reader,
     clock: ClockDep,
     language: Language = "en",
 ) -> QaCallOut:
     """The call with its recording reference, card (an audited read), events and scores;
-    ``names`` gives the full names of the people named, in ``language`` the incident type."""
+    ``names`` gives the full names of the people named, in ``language`` the incident type.
+    QA specialists and supervisors (who check operators' calls, D1.01)."""
     return await recordings.review(session, who.actor, call_id, now=clock.now(), language=language)
 
 
 @router.post("/calls/{call_id}/plays", response_model=PlayOut, status_code=status.HTTP_201_CREATED)
 async def record_play(
-    call_id: uuid.UUID, body: PlayIn, session: Session, who: Specialist, clock: ClockDep
+    call_id: uuid.UUID, body: PlayIn, session: Session, who: Reader, clock: ClockDep
 ) -> PlayOut:
-    """The QA page reports each start of playback; it lands in the audit log."""
+    """The QA page (a supervisor's too) reports each start of playback; it lands in the audit
+    log."""
     return await recordings.record_play(session, who.actor, call_id, body, now=clock.now())
 
 

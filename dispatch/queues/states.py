@@ -79,7 +79,7 @@ _W, _O, _C, _DONE, _GONE = EntryStatus
 ENTRY_TRANSITIONS: Mapping[EntryStatus, frozenset[EntryStatus]] = {
     _W: frozenset({_O, _C, _GONE}),
     _O: frozenset({_W, _C, _GONE}),
-    _C: frozenset({_C, _DONE}),
+    _C: frozenset({_C, _W, _DONE}),  # waiting again: transferred to another queue (issue 26)
     _DONE: frozenset(),
     _GONE: frozenset(),
 }

@@ -77,7 +77,9 @@ def delta(event: str, data: Mapping[str, Any], thresholds: Iterable[int]) -> Del
     if kind is QueueEvent.ENTER:
         return Delta({"entered": 1})
     if kind is QueueEvent.TRANSFER:
-        return Delta({"transferred": 1}) if data.get("to_queue") else None
+        # Out of the queue: to another queue, or out of the centre (a service's desk, a number).
+        moved_out = data.get("to_queue") or data.get("to_number")
+        return Delta({"transferred": 1}) if moved_out else None
     if kind is QueueEvent.RING_NO_ANSWER:
         return Delta({"ring_no_answer": 1})
     if kind is QueueEvent.COMPLETE:

@@ -183,6 +183,18 @@ POLICY: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/api/v1/calls/{call_id}/move"): frozenset({Role.SUPERVISOR}),
     ("POST", "/api/v1/calls/{call_id}/priority"): frozenset({Role.SUPERVISOR}),
     ("POST", "/api/v1/calls/{call_id}/takeover"): frozenset({Role.SUPERVISOR}),
+    # Call control (dispatch/control): the operator on the call (a supervisor who took one over
+    # too) holds, transfers, conferences and leaves; supervisors monitor; QA reads the legs.
+    ("POST", "/api/v1/calls/{call_id}/hold"): CALL_TAKERS,
+    ("POST", "/api/v1/calls/{call_id}/resume"): CALL_TAKERS,
+    ("POST", "/api/v1/calls/{call_id}/transfer"): CALL_TAKERS,
+    ("POST", "/api/v1/calls/{call_id}/conference"): CALL_TAKERS,
+    ("POST", "/api/v1/calls/{call_id}/leave"): CALL_TAKERS,
+    ("GET", "/api/v1/calls/{call_id}/legs"): frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.QA}),
+    ("DELETE", "/api/v1/calls/{call_id}/legs/{leg_id}"): CALL_TAKERS,
+    ("POST", "/api/v1/calls/{call_id}/monitor"): SUPERVISORS,
+    ("DELETE", "/api/v1/calls/{call_id}/monitor"): SUPERVISORS,
+    ("GET", "/api/v1/transfer-targets"): CALL_TAKERS,
     # Callbacks (dispatch/callbacks): call-takers ask, take and dial; gateways report dials.
     ("POST", "/api/v1/calls/{call_id}/callbacks"): CALL_TAKERS,
     ("GET", "/api/v1/callbacks"): CARD_READERS,
@@ -216,8 +228,9 @@ POLICY: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/api/v1/qa/evaluations"): QA_READERS,
     ("GET", "/api/v1/qa/evaluations/{evaluation_id}"): QA_READERS,
     ("PUT", "/api/v1/qa/evaluations/{evaluation_id}"): QA,
-    ("GET", "/api/v1/qa/calls/{call_id}"): QA,
-    ("POST", "/api/v1/qa/calls/{call_id}/plays"): QA,
+    # Supervisors play any call's recording too (issue 26, D1.01), audited like QA's plays.
+    ("GET", "/api/v1/qa/calls/{call_id}"): QA_READERS,
+    ("POST", "/api/v1/qa/calls/{call_id}/plays"): QA_READERS,
     ("POST", "/api/v1/qa/calibrations"): QA,
     ("GET", "/api/v1/qa/calibrations"): QA,
     ("GET", "/api/v1/qa/calibrations/{calibration_id}"): QA,
@@ -319,4 +332,5 @@ SAMPLE_PARAMS = {
     "entry_id": str(uuid.uuid4()),
     "day": "2026-03-02",
     "debrief_id": str(uuid.uuid4()),
+    "leg_id": str(uuid.uuid4()),
 }

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 import cardschema as cs
+from tests.cardschema.call_control_legs import busy, dialing, interpreter, psychologist
 from tests.cardschema.protocol_records import arrest, bare, screen
 
 TASHKENT = timezone(timedelta(hours=5))
@@ -221,3 +222,11 @@ def card_1_2(full_card: cs.Card) -> cs.Card:
 def card_1_3(card_1_2: cs.Card) -> cs.Card:
     """The 1.2 card with three protocols walked on it."""
     return dataclasses.replace(card_1_2, protocols=(arrest(), screen(), bare()))
+
+
+@pytest.fixture
+def card_1_4(card_1_3: cs.Card) -> cs.Card:
+    """The 1.3 card with four call-control legs as well."""
+    return dataclasses.replace(
+        card_1_3, call_control=(interpreter(), psychologist(), busy(), dialing())
+    )

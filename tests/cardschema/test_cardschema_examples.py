@@ -108,6 +108,16 @@ INVALID: dict[str, tuple[type[cs.CardSchemaError], str]] = {
         "line 126: Element '{urn:uz:112:call-card:1}code': [facet 'pattern'] The value 'BLEED2' "
         "is not accepted by the pattern '[A-Z]{2,8}-[0-9]{1,3}'",
     ),
+    # Revision 1.4: the XSD refuses the first; the second is the rule the XSD cannot express.
+    "call-control-bad-outcome.xml": (
+        cs.CardInvalid,
+        "line 90: Element '{urn:uz:112:call-card:1}outcome': [facet 'enumeration'] The value "
+        "'transferred' is not an element of the set",
+    ),
+    "call-control-conference-with-mode.xml": (
+        cs.CardInvalid,
+        "line 71: Element '{urn:uz:112:call-card:1}mode': a conference has no mode.",
+    ),
     "external-dtd.xml": (cs.UnsafeXML, "DOCTYPE"),
     "undeclared-entity.xml": (
         cs.UnsafeXML,
@@ -118,13 +128,15 @@ INVALID: dict[str, tuple[type[cs.CardSchemaError], str]] = {
 
 REVISION_1_2_EXAMPLE = "102-103-pedestrian-hit-toshkent.xml"
 REVISION_1_3_EXAMPLE = "103-severe-bleeding-qarshi.xml"
+REVISION_1_4_EXAMPLE = "1146-warm-transfer-namangan.xml"
 
 
-def test_there_is_one_valid_example_per_service_and_one_of_revisions_1_2_and_1_3() -> None:
+def test_there_is_one_valid_example_per_service_and_one_of_revisions_1_2_to_1_4() -> None:
     first_services = {cs.parse(path.read_bytes()).services[0].code for path in VALID}
     assert first_services == {"101", "102", "103", "104", "1146"}
-    assert len(VALID) == 7
-    assert {REVISION_1_2_EXAMPLE, REVISION_1_3_EXAMPLE} <= {path.name for path in VALID}
+    assert len(VALID) == 8
+    revisions = {REVISION_1_2_EXAMPLE, REVISION_1_3_EXAMPLE, REVISION_1_4_EXAMPLE}
+    assert revisions <= {path.name for path in VALID}
 
 
 @pytest.mark.parametrize("path", VALID, ids=[path.name for path in VALID])
@@ -171,6 +183,34 @@ def test_the_revision_1_3_example_walks_a_protocol_with_an_override() -> None:
     for path in VALID:
         if path.name != REVISION_1_3_EXAMPLE:
             assert cs.parse(path.read_bytes()).protocols == ()
+
+
+def test_the_revision_1_4_example_records_a_withdrawn_conference_and_a_warm_transfer() -> None:
+    card = cs.parse((EXAMPLES / "valid" / REVISION_1_4_EXAMPLE).read_bytes())
+    conference, transfer = card.call_control
+    # An interpreter asked for, then withdrawn before the queue answered.
+    assert (conference.kind, conference.mode) == (cs.CallControlKind.CONFERENCE, None)
+    assert conference.target_kind is cs.CallControlTargetKind.QUEUE
+    assert conference.outcome is cs.CallControlOutcome.CANCELLED
+    assert (conference.answered_at, conference.number) == (None, None)
+    assert conference.reason is not None
+    # A warm transfer to the psychologist on duty, handed over: the operator left.
+    assert (transfer.kind, transfer.mode) == (
+        cs.CallControlKind.TRANSFER,
+        cs.CallControlMode.ATTENDED,
+    )
+    assert transfer.target_kind is cs.CallControlTargetKind.DIRECTORY
+    assert transfer.outcome is cs.CallControlOutcome.COMPLETED
+    assert transfer.number == "+998692271146"
+    assert transfer.answered_at is not None
+    assert transfer.ended_at is not None
+    assert conference.requested_at < transfer.requested_at < transfer.answered_at
+    assert transfer.answered_at < transfer.ended_at
+    assert (card.outcome, card.services[0].code) == (cs.Outcome.TRANSFERRED, "1146")
+    # The other examples made no transfer or conference.
+    for path in VALID:
+        if path.name != REVISION_1_4_EXAMPLE:
+            assert cs.parse(path.read_bytes()).call_control == ()
 
 
 @pytest.mark.parametrize("path", VALID, ids=[path.name for path in VALID])

@@ -124,12 +124,16 @@ def test_the_new_types_are_what_the_model_says() -> None:
     }
 
 
-def test_the_card_ends_with_the_protocols() -> None:
+def test_the_protocols_follow_the_supervisor() -> None:
+    # They ended the card in revision 1.3; revision 1.4 appends callControl after them.
     root = etree.parse(str(cs.xsd_path())).getroot()
     card = root.find(f"{{{XS}}}complexType[@name='CallCard']/{{{XS}}}sequence")
     assert card is not None
-    last = list(card.iterchildren(f"{{{XS}}}element"))[-2:]
-    assert [(e.get("name"), e.get("minOccurs")) for e in last] == [
+    elements = list(card.iterchildren(f"{{{XS}}}element"))
+    names = [e.get("name") for e in elements]
+    position = names.index("protocols")
+    pair = elements[position - 1 : position + 1]
+    assert [(e.get("name"), e.get("minOccurs")) for e in pair] == [
         ("supervisorId", "0"),
         ("protocols", "0"),
     ]

@@ -57,8 +57,8 @@ def test_schema_header(path: Path) -> None:
 def test_both_files_name_the_same_revision() -> None:
     # The schema's own version attribute names the revision; schemaVersion stays "1".
     assert [etree.parse(str(path)).getroot().get("version") for path in XSD_FILES] == [
-        "1.3",
-        "1.3",
+        "1.4",
+        "1.4",
     ]
     assert cs.SCHEMA_VERSION == "1"
 
@@ -99,6 +99,10 @@ ENUMS: list[type[enum.StrEnum]] = [
     cs.LinkKind,
     cs.Outcome,
     cs.ProtocolRisk,
+    cs.CallControlKind,
+    cs.CallControlMode,
+    cs.CallControlTargetKind,
+    cs.CallControlOutcome,
 ]
 
 
@@ -131,6 +135,7 @@ def test_automatic_sources_match_the_python_set() -> None:
         ("ProtocolCode", rules.PROTOCOL_CODE_PATTERN),
         ("ProtocolNodeId", rules.PROTOCOL_NODE_PATTERN),
         ("DeterminantCode", rules.DETERMINANT_CODE_PATTERN),
+        ("DialledNumber", rules.DIALLED_NUMBER_PATTERN),
     ],
 )
 def test_patterns_match_the_python_rules(simple_type: str, pattern: str) -> None:
@@ -159,6 +164,8 @@ def test_patterns_match_the_python_rules(simple_type: str, pattern: str) -> None
         ("OverrideReason", "minLength", 1),
         ("OverrideReason", "maxLength", rules.OVERRIDE_REASON_MAX),
         ("ProtocolVersion", "minInclusive", 1),
+        ("CallControlReason", "minLength", 1),
+        ("CallControlReason", "maxLength", rules.CALL_CONTROL_REASON_MAX),
     ],
 )
 def test_limits_match_the_python_rules(simple_type: str, facet: str, value: int) -> None:
@@ -183,6 +190,7 @@ MODEL_TYPES: list[tuple[type[Any], str]] = [
     (cs.ProtocolAnswer, "ProtocolAnswer"),
     (cs.ProtocolInstruction, "ProtocolInstruction"),
     (cs.ProtocolDeterminant, "ProtocolDeterminant"),
+    (cs.CallControlRecord, "CallControlLeg"),
 ]
 
 

@@ -86,12 +86,20 @@ async def test_a_plan_flags_real_calls_and_qa_reviews_one(api: Api) -> None:
     audit = check(await api.get(f"/api/v1/audit?target_id={long_call}", user="admin"), 200)
     actions = [(e["actor"], e["action"]) for e in audit["items"]]
     assert ("qa1", "qa.recording.play") in actions
-    play = next(e for e in audit["items"] if e["action"] == "qa.recording.play")
+    # A supervisor plays any call too (issue 26), audited the same way.
+    check(await api.get(f"/api/v1/qa/calls/{long_call}", user="supervisor1"), 200)
+    check(await api.post(f"/api/v1/qa/calls/{long_call}/plays", user="supervisor1", json={}), 201)
+    audit = check(await api.get(f"/api/v1/audit?target_id={long_call}", user="admin"), 200)
+    actions = [(e["actor"], e["action"]) for e in audit["items"]]
+    assert ("supervisor1", "qa.recording.play") in actions
+    play = next(
+        e for e in audit["items"] if e["action"] == "qa.recording.play" and e["actor"] == "qa1"
+    )
     assert play["detail"] == {"media_url": RECORDING, "position_s": 12.5}
     card_reads = check(
         await api.get(f"/api/v1/audit?action=card.read&target_id={card['id']}", user="admin"), 200
     )
-    assert [e["actor"] for e in card_reads["items"]] == ["qa1"]
+    assert sorted(e["actor"] for e in card_reads["items"]) == ["qa1", "supervisor1"]
 
     scored = await evaluate(api, long_call, {"no_delay": "no"})
     assert (scored["in_plan"], scored["plan_id"], scored["operator"]) == (

@@ -50,7 +50,8 @@ def test_a_short_day_runs_and_reports(server: str, tmp_path: Path) -> None:
          "--start-hour", "9", "--url", server, "--json", "--admin-user", "chief",
          "--operators", "8", "--heartbeat", "240", "--calls-per-hour", "160", "--handle", "60",
          "--drop", "0.25", "--patience", "40", "--callback-answer", "0.7",
-         "--service-errors", "0.1", "--recordings", str(recordings), "--seed", "3"],
+         "--service-errors", "0.1", "--recordings", str(recordings), "--seed", "3",
+         "--hold-share", "0.3", "--consult-share", "0.3"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=90, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
@@ -95,6 +96,15 @@ def test_a_short_day_runs_and_reports(server: str, tmp_path: Path) -> None:
     assert callbacks["drop_to_first_attempt_s"]["count"] >= 1
     assert callbacks["cards_updated"] == callbacks["reached"]
     assert report["timing"]["command_lag_s"]["offer"]["count"] >= report["answered"]
+
+    # Call control: bots held callers and added the consulting doctor; the gateway obeyed
+    # (holds became held events, parties answered or refused) and the bots took them off again.
+    control = report["call_control"]
+    assert control.get("bot hold 202", 0) >= 1, control
+    assert control.get("hold", 0) >= 1, control
+    assert control.get("bot conference 201", 0) >= 1, control
+    assert 1 <= control.get("conference add", 0) <= control["bot conference 201"], control
+    assert control.get("conference remove", 0) >= 1, control
 
     # The server saw the same day.
     with httpx.Client(base_url=server, timeout=10) as http:

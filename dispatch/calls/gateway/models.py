@@ -22,6 +22,8 @@ class CommandStatus(StrEnum):
     SENT = "sent"
     ACKNOWLEDGED = "acknowledged"
     FAILED = "failed"
+    SUPERSEDED = "superseded"  # a later command undoes it before it was carried out (resume)
+    EXPIRED = "expired"  # the call ended before it was carried out: never sent again
 
 
 class GatewayCommand(Base):

@@ -5,6 +5,11 @@ bus (``gateway.command``) after the commit; every connected gateway receives it 
 ``/ws/gateway``. Its status moves ``pending`` → ``sent`` → ``acknowledged`` or ``failed``
 (``COMMAND_TRANSITIONS``). A gateway that connects gets every command not yet acknowledged or
 failed again, oldest first, so it must treat ``command_id`` as the key to drop repeats.
+
+Call control (issue 26) adds two ends that are never re-sent: ``superseded`` (a later command
+undid it before the gateway answered: a ``hold`` once its ``resume`` is queued, a monitor once
+the supervisor changed its mode or stopped) and ``expired`` (the call ended first). A gateway
+that carried one out anyway may still acknowledge it or report its failure.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,22 +45,53 @@ class CommandType(StrEnum):
     ORIGINATE = "originate"  # dial a callback to payload["number"] from operator X's set
     HANGUP = "hangup"  # end the call
     SEND_TEXT = "send_text"  # send payload["text"] to the caller by SMS or e-mail
+    # Call control at the position (issue 26; the contract in the README).
+    HOLD = "hold"  # put the caller of operator X's call on hold
+    RESUME = "resume"  # take the caller off hold
+    CONFERENCE = "conference"  # payload["action"]: add a party (payload["to"]), remove, leave
+    MONITOR = "monitor"  # supervisor X listens, whispers or barges in (payload["mode"])
+    STOP_MONITOR = "stop_monitor"  # supervisor X leaves the call they monitor
 
 
 # A gateway may acknowledge a command that reached it through another server process before
 # this one marked it sent, hence pending → acknowledged.
+# A superseded or expired command is not sent again, but a gateway that had it may still
+# answer it: what it reports happened is recorded.
+_ANSWERED = frozenset({CommandStatus.ACKNOWLEDGED, CommandStatus.FAILED})
+_OPEN_NEXT = _ANSWERED | {CommandStatus.SENT, CommandStatus.SUPERSEDED, CommandStatus.EXPIRED}
 COMMAND_TRANSITIONS: Mapping[CommandStatus, frozenset[CommandStatus]] = {
-    CommandStatus.PENDING: frozenset(
-        {CommandStatus.SENT, CommandStatus.ACKNOWLEDGED, CommandStatus.FAILED}
-    ),
-    CommandStatus.SENT: frozenset(
-        {CommandStatus.SENT, CommandStatus.ACKNOWLEDGED, CommandStatus.FAILED}
-    ),
+    CommandStatus.PENDING: _OPEN_NEXT,
+    CommandStatus.SENT: _OPEN_NEXT,
+    CommandStatus.SUPERSEDED: _ANSWERED,
+    CommandStatus.EXPIRED: _ANSWERED,
     CommandStatus.ACKNOWLEDGED: frozenset(),
     CommandStatus.FAILED: frozenset(),
 }
 OPEN = (CommandStatus.PENDING.value, CommandStatus.SENT.value)
-NEEDS_OPERATOR = frozenset({CommandType.OFFER, CommandType.CONNECT, CommandType.ORIGINATE})
+NEEDS_OPERATOR = frozenset(
+    {
+        CommandType.OFFER,
+        CommandType.CONNECT,
+        CommandType.ORIGINATE,
+        CommandType.HOLD,
+        CommandType.RESUME,
+        CommandType.MONITOR,
+        CommandType.STOP_MONITOR,
+    }
+)
+# The commands of call control: a call's open ones expire when it ends.
+CALL_CONTROL = frozenset(
+    {
+        CommandType.HOLD,
+        CommandType.RESUME,
+        CommandType.TRANSFER,
+        CommandType.CONFERENCE,
+        CommandType.MONITOR,
+        CommandType.STOP_MONITOR,
+    }
+)
+CONFERENCE_ACTIONS = ("add", "remove", "leave")
+MONITOR_MODES = ("listen", "whisper", "barge")
 _NEW_COMMAND = insert(cast(Table, GatewayCommand.__table__))
 _CALLER_NUMBER = select(Call.caller_number).where(
     Call.id == bindparam("call_id", type_=Call.__table__.c.id.type)
@@ -89,6 +125,10 @@ async def enqueue_command(
         raise Invalid("a transfer command needs the operator or payload['to'] to transfer to")
     if kind is CommandType.SEND_TEXT and not (isinstance(body.get("text"), str) and body["text"]):
         raise Invalid("a send_text command needs payload['text']")
+    if kind is CommandType.CONFERENCE and body.get("action") not in CONFERENCE_ACTIONS:
+        raise Invalid(f"a conference command needs payload['action'], one of {CONFERENCE_ACTIONS}")
+    if kind is CommandType.MONITOR and body.get("mode") not in MONITOR_MODES:
+        raise Invalid(f"a monitor command needs payload['mode'], one of {MONITOR_MODES}")
     if session.new or session.dirty or session.deleted:
         await session.flush()  # the call, or what the command refers to, is written first
     connection = await plain_connection(session)
@@ -134,6 +174,24 @@ async def enqueue_command(
     )
     emit(session, events.COMMAND, command_document(row))
     return row
+
+
+class CommandFollow(Protocol):
+    """What follows a gateway's answer to a command in its transaction (call control's legs:
+    ``dispatch.flows.control.command_answered``, kept on ``app.state.command_answered``)."""
+
+    async def __call__(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        command: GatewayCommand,
+        *,
+        acknowledged: bool,
+        reason: str | None,
+        now: datetime,
+    ) -> None:
+        """Bring what depends on the command in line with the gateway's answer."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,6 +338,49 @@ async def fail(
         events.CommandFailed(**_status_payload(row), reason=row.error),
     )
     return row
+
+
+async def withdraw(
+    session: AsyncSession,
+    actor: Actor,
+    call_id: uuid.UUID,
+    kinds: Sequence[CommandType],
+    status: CommandStatus,
+    *,
+    now: datetime,
+    operator: str | None = None,
+) -> list[uuid.UUID]:
+    """Mark the call's open commands of ``kinds`` (of ``operator``'s set when named)
+    ``superseded`` or ``expired``: no gateway is sent them again. The ids marked."""
+    if status not in (CommandStatus.SUPERSEDED, CommandStatus.EXPIRED):
+        raise ValueError(f"{status} does not withdraw a command")
+    query = select(GatewayCommand.command_id).where(
+        GatewayCommand.call_id == call_id,
+        GatewayCommand.command.in_([kind.value for kind in kinds]),
+        GatewayCommand.status.in_(OPEN),
+    )
+    if operator is not None:
+        query = query.where(GatewayCommand.operator == operator)
+    ids = list((await session.scalars(query)).all())
+    if not ids:
+        return []
+    movable = [s.value for s, nexts in COMMAND_TRANSITIONS.items() if status in nexts]
+    await session.execute(
+        update(GatewayCommand)
+        .where(GatewayCommand.command_id.in_(ids), GatewayCommand.status.in_(movable))
+        .values(status=status.value)
+        .execution_options(synchronize_session="fetch")
+    )
+    await audit.record(
+        session,
+        actor,
+        f"gateway.command.{status.value}",
+        "call",
+        str(call_id),
+        {"command_ids": [str(command_id) for command_id in ids]},
+        at=now,
+    )
+    return ids
 
 
 async def statuses(session: AsyncSession, command_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:

@@ -37,6 +37,7 @@ from dispatch.auth.events import CHANGED as AUTH_CHANGED
 from dispatch.auth.roles import Role
 from dispatch.calls import events
 from dispatch.calls.gateway import service
+from dispatch.calls.gateway.models import GatewayCommand
 from dispatch.core.actor import Actor, client_address
 from dispatch.core.bus import Subscription
 from dispatch.core.database import unit_of_work
@@ -316,6 +317,15 @@ class _Connection:
             for reply in replies:
                 await self._send(reply)
 
+    async def _follow(
+        self, session: AsyncSession, row: GatewayCommand, reason: str | None, now: datetime
+    ) -> None:
+        follow: service.CommandFollow | None = getattr(
+            self.websocket.app.state, "command_answered", None
+        )
+        if follow is not None:
+            await _follow_answer(follow, session, self.actor, row, reason, now)
+
     async def _record(
         self, session: AsyncSession, message: dict[str, Any], now: datetime
     ) -> dict[str, Any]:
@@ -323,17 +333,38 @@ class _Connection:
             command_id = uuid.UUID(str(message.get("command_id")))
         except ValueError:
             return {"type": "error", "detail": "command_id: not a command id (a UUID)"}
+        acknowledged = message.get("type") == "ack"
+        reason = None if acknowledged else str(message.get("reason") or "no reason given")
         try:
-            if message.get("type") == "ack":
-                await service.acknowledge(session, self.actor, command_id, now=now)
+            if reason is None:
+                row = await service.acknowledge(session, self.actor, command_id, now=now)
             else:
-                reason = str(message.get("reason") or "no reason given")
-                await service.fail(session, self.actor, command_id, reason, now=now)
+                row = await service.fail(session, self.actor, command_id, reason, now=now)
         except DomainError as exc:
             # Refused before anything was written for this command: the others still count.
             return {"type": "error", "command_id": str(command_id), "detail": exc.message}
+        await self._follow(session, row, reason, now)
         answer = "acknowledged" if message.get("type") == "ack" else "failed"
         return {"type": answer, "command_id": str(command_id)}
+
+
+async def _follow_answer(
+    follow: service.CommandFollow,
+    session: AsyncSession,
+    actor: Actor,
+    row: GatewayCommand,
+    reason: str | None,
+    now: datetime,
+) -> None:
+    """What depends on the answer (call control's legs), in a savepoint of its own: a step it
+    refuses is logged and leaves the answer recorded."""
+    try:
+        async with session.begin_nested():
+            await follow(session, actor, row, acknowledged=reason is None, reason=reason, now=now)
+    except DomainError as exc:
+        log.warning(
+            "gateway.answer_not_followed", command_id=str(row.command_id), error=exc.message
+        )
 
 
 async def _drain(queue: asyncio.Queue[dict[str, Any]]) -> list[dict[str, Any]]:

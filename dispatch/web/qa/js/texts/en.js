@@ -61,6 +61,7 @@ export default {
   call_status_waiting: "waiting",
   call_status_ringing: "ringing",
   call_status_connected: "connected",
+  call_status_held: "on hold",
   call_status_transferring: "being transferred",
   call_status_ended: "ended",
   call_status_abandoned: "abandoned",

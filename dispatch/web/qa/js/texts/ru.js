@@ -61,6 +61,7 @@ export default {
   call_status_waiting: "ожидает",
   call_status_ringing: "звонит",
   call_status_connected: "соединён",
+  call_status_held: "на удержании",
   call_status_transferring: "переводится",
   call_status_ended: "завершён",
   call_status_abandoned: "брошен",

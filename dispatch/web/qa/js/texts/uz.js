@@ -61,6 +61,7 @@ export default {
   call_status_waiting: "kutmoqda",
   call_status_ringing: "jiringlamoqda",
   call_status_connected: "ulangan",
+  call_status_held: "kutishda",
   call_status_transferring: "o‘tkazilmoqda",
   call_status_ended: "tugagan",
   call_status_abandoned: "tashlab ketilgan",

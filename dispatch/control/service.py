@@ -1,0 +1,713 @@
+"""What operators and supervisors do to a connected call, and how the gateway's answers and the
+call's end settle it (the package's docstring has the picture).
+
+Every request is checked before anything is written, and refused with 409 and a reason code
+(``said``) the consoles translate: the call is not connected (``call_control_not_connected``),
+it is someone else's (``call_control_not_yours``), already on hold or not, a party is already
+being added (``call_control_leg_open``), the colleague is not free (``call_control_target_busy``)...
+A refusal changes nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dispatch.audit import service as audit
+from dispatch.auth import service as auth
+from dispatch.calls import service as calls
+from dispatch.calls import timeline
+from dispatch.calls.gateway import service as gateway
+from dispatch.calls.gateway.service import CommandStatus, CommandType
+from dispatch.calls.lifecycle import FINAL, CallEventType, CallStatus
+from dispatch.calls.schemas import EventIn
+from dispatch.cards import call_control as card_record
+from dispatch.control import events, schemas
+from dispatch.control.directory import Directory, EntryKind
+from dispatch.control.lifecycle import (
+    FAILURES,
+    MONITOR_MODES,
+    OPEN_LEG,
+    TRANSFER_MODES,
+    LegKind,
+    LegMode,
+    LegStatus,
+    TargetKind,
+    can_move,
+)
+from dispatch.control.models import CallLeg
+from dispatch.core.actor import Actor
+from dispatch.core.bus import emit
+from dispatch.errors import Conflict, Invalid, NotFound, said
+from dispatch.queues import catalog, handover
+from dispatch.queues import service as queues
+from dispatch.queues.states import OperatorState
+
+# A psychologist is a colleague with this ACD skill (as ``wellbeing`` counts them).
+PSYCHOLOGIST_SKILL = "psychological_support"
+
+# Commands whose answer settles a leg: acknowledged, the party answered (or, for a blind
+# transfer, took the call); failed, it did not (busy, no_answer, rejected).
+_LEG_COMMANDS = frozenset({CommandType.TRANSFER, CommandType.CONFERENCE, CommandType.MONITOR})
+
+
+class AnsweredCommand(Protocol):
+    """A gateway command as its answer arrives (``calls.gateway``'s row)."""
+
+    @property
+    def command_id(self) -> uuid.UUID: ...
+    @property
+    def command(self) -> str: ...
+    @property
+    def payload(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Whom a leg reaches, resolved: the colleague's username or the number the gateway dials."""
+
+    kind: TargetKind
+    target: str
+    name: str | None = None
+    number: str | None = None
+
+    @property
+    def colleague(self) -> str | None:
+        """The colleague's username when the target is one."""
+        return self.target if self.kind is TargetKind.OPERATOR else None
+
+
+# -- what the operator does ---------------------------------------------------------------------
+
+
+async def hold(
+    session: AsyncSession, actor: Actor, call_id: uuid.UUID, *, now: datetime
+) -> gateway.QueuedCommand:
+    """Ask the gateway to put the caller on hold (the call becomes ``held`` on its event)."""
+    call = await _own_call(session, actor, call_id)
+    if call.status == CallStatus.HELD:
+        raise Conflict(f"call {call_id} is already on hold", said=said("call_control_held"))
+    if await _open_commands(session, call_id, CommandType.HOLD):
+        raise Conflict(
+            f"call {call_id}: a hold is already on its way to the gateway",
+            said=said("call_control_pending", command="hold"),
+        )
+    return await gateway.enqueue_command(
+        session, CommandType.HOLD, call_id, actor.username, now=now, actor=actor
+    )
+
+
+async def resume(
+    session: AsyncSession, actor: Actor, call_id: uuid.UUID, *, now: datetime
+) -> gateway.QueuedCommand:
+    """Take the caller off hold; a hold not yet carried out is withdrawn (never sent again)."""
+    call = await _own_call(session, actor, call_id)
+    withdrawn = await gateway.withdraw(
+        session, actor, call_id, [CommandType.HOLD], CommandStatus.SUPERSEDED, now=now
+    )
+    if call.status != CallStatus.HELD and not withdrawn:
+        raise Conflict(f"call {call_id} is not on hold", said=said("call_control_not_held"))
+    return await gateway.enqueue_command(
+        session, CommandType.RESUME, call_id, actor.username, now=now, actor=actor
+    )
+
+
+async def transfer(
+    session: AsyncSession,
+    actor: Actor,
+    call_id: uuid.UUID,
+    target: Target,
+    mode: LegMode,
+    *,
+    follow: timeline.Follow,
+    now: datetime,
+) -> CallLeg:
+    """Transfer the caller: blind (the target takes the call as soon as it answers) or attended
+    (the caller waits on hold while the operator speaks with the target, then ``leave`` hands
+    the call over or ``remove`` takes the caller back). A queue takes a blind transfer at once."""
+    if mode not in TRANSFER_MODES:
+        raise Invalid(f"mode: a transfer is blind or attended, not {mode}")
+    call = await _own_call(session, actor, call_id)
+    await _no_open_leg(session, call_id)
+    _not_self(actor, target)
+    if target.kind is TargetKind.QUEUE:
+        if mode is not LegMode.BLIND:
+            raise Invalid("mode: a transfer to a queue is blind (the queue has nobody to consult)")
+        return await _to_queue(session, actor, call_id, target, follow=follow, now=now)
+    leg = await _new_leg(session, actor, call_id, LegKind.TRANSFER, mode, target, now=now)
+    await _command(session, actor, call, leg, CommandType.TRANSFER, {"mode": mode.value}, now=now)
+    return leg
+
+
+async def conference(
+    session: AsyncSession, actor: Actor, call_id: uuid.UUID, target: Target, *, now: datetime
+) -> CallLeg:
+    """Add a party to the call (a three-way conference once it answers)."""
+    call = await _own_call(session, actor, call_id)
+    await _no_open_leg(session, call_id)
+    _not_self(actor, target)
+    if target.kind is TargetKind.QUEUE:
+        raise Invalid("target: a queue cannot join a conference; transfer the call to it")
+    leg = await _new_leg(session, actor, call_id, LegKind.CONFERENCE, None, target, now=now)
+    await _command(session, actor, call, leg, CommandType.CONFERENCE, {"action": "add"}, now=now)
+    return leg
+
+
+async def remove(
+    session: AsyncSession, actor: Actor, call_id: uuid.UUID, leg_id: uuid.UUID, *, now: datetime
+) -> CallLeg:
+    """Take a party off the call, or give up asking it (the caller stays with the operator)."""
+    call = await _own_call(session, actor, call_id)
+    leg = await _leg(session, call_id, leg_id)
+    if leg.kind is LegKind.MONITOR or leg.status not in OPEN_LEG:
+        raise Conflict(
+            f"leg {leg_id} is {leg.status}; there is no party to remove",
+            said=said("call_control_no_party", status=leg.status.value),
+        )
+    await gateway.withdraw(
+        session,
+        actor,
+        call_id,
+        [CommandType.TRANSFER, CommandType.CONFERENCE],
+        CommandStatus.SUPERSEDED,
+        now=now,
+    )
+    ended = LegStatus.CANCELLED if leg.status is LegStatus.DIALING else LegStatus.ENDED
+    await _settle(session, actor, leg, ended, now=now, reason=f"removed by {actor.username}")
+    await _command(
+        session,
+        actor,
+        call,
+        leg,
+        CommandType.CONFERENCE,
+        {"action": "remove"},
+        now=now,
+        keep_command=True,
+    )
+    return leg
+
+
+async def leave(
+    session: AsyncSession,
+    actor: Actor,
+    call_id: uuid.UUID,
+    leg_id: uuid.UUID | None,
+    *,
+    follow: timeline.Follow,
+    now: datetime,
+) -> CallLeg:
+    """The operator leaves the call to the party on it (completes an attended transfer, leaves
+    a conference): a colleague becomes the call's operator and gets the card; a party outside
+    the centre keeps the caller, and the call leaves the centre's queue."""
+    call = await _own_call(session, actor, call_id)
+    connected = [
+        leg
+        for leg in await legs_of(session, call_id)
+        if leg.kind is not LegKind.MONITOR and leg.status is LegStatus.CONNECTED
+    ]
+    if leg_id is not None:
+        connected = [leg for leg in connected if leg.id == leg_id]
+    if len(connected) != 1:
+        raise Conflict(
+            f"call {call_id}: leaving needs one party on the call, there are {len(connected)}",
+            said=said("call_control_no_party", status="none" if not connected else "several"),
+        )
+    (leg,) = connected
+    await _command(
+        session,
+        actor,
+        call,
+        leg,
+        CommandType.CONFERENCE,
+        {"action": "leave"},
+        now=now,
+        keep_command=True,
+    )
+    await _hand_over(session, actor, call_id, leg, follow=follow, now=now)
+    return leg
+
+
+# -- what the supervisor does --------------------------------------------------------------------
+
+
+async def monitor(
+    session: AsyncSession, actor: Actor, call_id: uuid.UUID, mode: LegMode, *, now: datetime
+) -> CallLeg:
+    """Listen in, whisper to the operator (the caller does not hear) or barge in; asked again
+    with another mode, the supervisor's monitor changes mode."""
+    if mode not in MONITOR_MODES:
+        raise Invalid(f"mode: a monitor listens, whispers or barges, not {mode}")
+    call = await _connected_call(session, call_id)
+    if call.operator == actor.username:
+        raise Conflict(
+            f"call {call_id} is yours; a supervisor monitors a colleague's call",
+            said=said("call_control_own_call"),
+        )
+    mine = await _monitor_of(session, call_id, actor.username)
+    if mine is not None and mine.mode is mode:
+        raise Conflict(
+            f"you already monitor call {call_id} ({mode})",
+            said=said("call_control_monitoring", mode=mode.value),
+        )
+    await gateway.withdraw(
+        session,
+        actor,
+        call_id,
+        [CommandType.MONITOR],
+        CommandStatus.SUPERSEDED,
+        now=now,
+        operator=actor.username,
+    )
+    if mine is not None:
+        mine.mode = mode
+        await _command(session, actor, call, mine, CommandType.MONITOR, {"mode": mode}, now=now)
+        return mine
+    target = Target(TargetKind.OPERATOR, call.operator or "", call.operator)
+    leg = await _new_leg(session, actor, call_id, LegKind.MONITOR, mode, target, now=now)
+    await _command(session, actor, call, leg, CommandType.MONITOR, {"mode": mode}, now=now)
+    return leg
+
+
+async def stop_monitor(
+    session: AsyncSession, actor: Actor, call_id: uuid.UUID, *, now: datetime
+) -> CallLeg:
+    """The supervisor leaves the call they monitor."""
+    await calls.lock_call(session, call_id)
+    mine = await _monitor_of(session, call_id, actor.username)
+    if mine is None:
+        raise Conflict(
+            f"you do not monitor call {call_id}", said=said("call_control_not_monitoring")
+        )
+    await gateway.withdraw(
+        session,
+        actor,
+        call_id,
+        [CommandType.MONITOR],
+        CommandStatus.SUPERSEDED,
+        now=now,
+        operator=actor.username,
+    )
+    await _settle(session, actor, mine, _ended(mine), now=now, reason="stopped")
+    await gateway.enqueue_command(
+        session,
+        CommandType.STOP_MONITOR,
+        call_id,
+        actor.username,
+        {"leg_id": str(mine.id)},
+        now=now,
+        actor=actor,
+    )
+    return mine
+
+
+# -- what the gateway and the call say -----------------------------------------------------------
+
+
+async def command_answered(
+    session: AsyncSession,
+    actor: Actor,
+    command: AnsweredCommand,
+    *,
+    acknowledged: bool,
+    reason: str | None,
+    follow: timeline.Follow,
+    now: datetime,
+) -> None:
+    """A gateway answered a command: the leg it asked for is connected, handed the call (a blind
+    transfer) or failed (``reason`` begins with busy, no_answer or rejected; rejected otherwise).
+    An answer to a leg already settled (removed, the call ended) changes nothing."""
+    if command.command not in _LEG_COMMANDS or command.payload.get("action") not in (None, "add"):
+        return
+    try:
+        leg_id = uuid.UUID(str(command.payload.get("leg_id")))
+    except ValueError:
+        return  # a command not made by call control (a supervisor's take-over)
+    leg = await _locked_leg(session, leg_id)
+    if leg is None or leg.status is not LegStatus.DIALING or leg.command_id != command.command_id:
+        return
+    if not acknowledged:
+        word = (reason or "").split(":")[0].split()[0] if reason else ""
+        failed = LegStatus(word) if word in FAILURES else LegStatus.REJECTED
+        await _settle(session, actor, leg, failed, now=now, reason=reason)
+        return
+    if leg.kind is LegKind.TRANSFER and leg.mode is LegMode.BLIND:
+        call = await calls.lock_call(session, leg.call_id)
+        if CallStatus(call.status) in FINAL:
+            await _settle(session, actor, leg, LegStatus.ENDED, now=now, reason="the call ended")
+            return
+        leg.answered_at = now
+        await _hand_over(session, actor, leg.call_id, leg, follow=follow, now=now)
+        return
+    leg.answered_at = now
+    await _settle(session, actor, leg, LegStatus.CONNECTED, now=now)
+
+
+async def call_changed(session: AsyncSession, actor: Actor, call: Any, *, now: datetime) -> None:
+    """After a call's event: an ended call ends its legs (a monitor too), gives back the
+    colleagues it held, and its open call-control commands are never sent again."""
+    if CallStatus(call.status) not in FINAL:
+        return
+    open_legs = [leg for leg in await legs_of(session, call.id) if leg.status in OPEN_LEG]
+    for leg in open_legs:
+        await _settle(session, actor, leg, _ended(leg), now=now, reason="the call ended")
+    await gateway.withdraw(
+        session, actor, call.id, sorted(gateway.CALL_CONTROL), CommandStatus.EXPIRED, now=now
+    )
+
+
+# -- reading -------------------------------------------------------------------------------------
+
+
+async def legs_of(session: AsyncSession, call_id: uuid.UUID) -> list[CallLeg]:
+    """The call's legs, oldest first."""
+    rows = await session.scalars(
+        select(CallLeg).where(CallLeg.call_id == call_id).order_by(CallLeg.requested_at, CallLeg.id)
+    )
+    return list(rows.all())
+
+
+async def open_legs(session: AsyncSession, call_ids: Sequence[uuid.UUID]) -> list[CallLeg]:
+    """The legs still dialling or connected on these calls (the consoles' view)."""
+    if not call_ids:
+        return []
+    rows = await session.scalars(
+        select(CallLeg)
+        .where(CallLeg.call_id.in_(list(call_ids)), CallLeg.status.in_(list(OPEN_LEG)))
+        .order_by(CallLeg.requested_at, CallLeg.id)
+    )
+    return list(rows.all())
+
+
+async def targets(
+    session: AsyncSession,
+    found: Directory,
+    *,
+    region: str | None,
+    service: str | None,
+    kind: EntryKind | None,
+    language: str | None,
+    names: str,
+) -> schemas.TargetsOut:
+    """What a call can be transferred to or joined with: directory entries (``region``'s own
+    first), the colleagues signed in (available ones can be asked), the active queues."""
+    entries = [
+        schemas.EntryOut(
+            id=entry.id,
+            kind=entry.kind,
+            name=entry.name_in(names),
+            number=entry.number,
+            region=entry.region,
+            service=entry.service,
+            specialty=entry.specialty,
+            languages=list(entry.languages),
+        )
+        for entry in found.find(region=region, service=service, kind=kind, language=language)
+    ]
+    full_names = {user.username: user.full_name for user in await auth.list_users(session)}
+    colleagues = [
+        schemas.ColleagueOut(
+            username=row.username,
+            full_name=full_names.get(row.username) or row.username,
+            state=str(row.state),
+            available=row.state == OperatorState.AVAILABLE,
+            psychologist=PSYCHOLOGIST_SKILL in (row.skills or {}),
+            skills=sorted(row.skills or {}),
+        )
+        for row in await queues.list_operators(session)
+        if row.state != OperatorState.SIGNED_OUT
+    ]
+    queue_rows = await catalog.list_queues(session, active_only=True)
+    return schemas.TargetsOut(
+        directory=entries,
+        colleagues=colleagues,
+        queues=[schemas.QueueTargetOut(name=q.name, title=q.title) for q in queue_rows],
+    )
+
+
+async def resolve_target(
+    session: AsyncSession,
+    directory: Directory,
+    *,
+    operator: str | None = None,
+    queue: str | None = None,
+    entry: str | None = None,
+    number: str | None = None,
+) -> Target:
+    """The target named by exactly one of its four ways (422 otherwise, or when unknown)."""
+    given = [value for value in (operator, queue, entry, number) if value]
+    if len(given) != 1:
+        raise Invalid("target: name exactly one of operator, queue, directory or number")
+    if operator:
+        try:
+            user = await auth.get_user(session, operator)
+        except NotFound as exc:
+            raise Invalid(f"target.operator: there is no colleague called {operator!r}") from exc
+        return Target(TargetKind.OPERATOR, operator, user.full_name or operator)
+    if queue:
+        return Target(TargetKind.QUEUE, queue, queue)
+    if entry:
+        try:
+            found = directory.get(entry)
+        except NotFound as exc:
+            raise Invalid(f"target.directory: {exc.message}") from exc
+        return Target(TargetKind.DIRECTORY, found.id, found.name.en, found.number)
+    assert number is not None
+    return Target(TargetKind.NUMBER, number, None, number)
+
+
+# -- inside --------------------------------------------------------------------------------------
+
+
+async def _connected_call(session: AsyncSession, call_id: uuid.UUID) -> Any:
+    call = await calls.lock_call(session, call_id)
+    status = CallStatus(call.status)
+    if status not in (CallStatus.CONNECTED, CallStatus.HELD):
+        raise Conflict(
+            f"call {call_id} is {status}; call control needs a connected call",
+            said=said("call_control_not_connected", status=status.value),
+        )
+    return call
+
+
+async def _own_call(session: AsyncSession, actor: Actor, call_id: uuid.UUID) -> Any:
+    call = await _connected_call(session, call_id)
+    if call.operator != actor.username:
+        raise Conflict(
+            f"call {call_id} is {call.operator}'s; only the operator on the call controls it",
+            said=said("call_control_not_yours", operator=call.operator),
+        )
+    return call
+
+
+async def _open_commands(session: AsyncSession, call_id: uuid.UUID, kind: CommandType) -> bool:
+    rows = await gateway.list_commands(session, call_id=call_id, limit=500)
+    return any(row.command == kind.value and row.status in gateway.OPEN for row in rows)
+
+
+async def _no_open_leg(session: AsyncSession, call_id: uuid.UUID) -> None:
+    for leg in await legs_of(session, call_id):
+        if leg.kind is not LegKind.MONITOR and leg.status in OPEN_LEG:
+            raise Conflict(
+                f"call {call_id}: {leg.target_name or leg.target} is already {leg.status}; "
+                "remove them or leave the call to them first",
+                said=said("call_control_leg_open", target=leg.target, status=leg.status.value),
+            )
+
+
+def _not_self(actor: Actor, target: Target) -> None:
+    if target.colleague == actor.username:
+        raise Invalid("target: you cannot transfer a call to yourself")
+
+
+async def _leg(session: AsyncSession, call_id: uuid.UUID, leg_id: uuid.UUID) -> CallLeg:
+    leg = await _locked_leg(session, leg_id)
+    if leg is None or leg.call_id != call_id:
+        raise NotFound(f"call {call_id} has no leg {leg_id}")
+    return leg
+
+
+async def _locked_leg(session: AsyncSession, leg_id: uuid.UUID) -> CallLeg | None:
+    return await session.scalar(
+        select(CallLeg)
+        .where(CallLeg.id == leg_id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
+
+
+async def _monitor_of(session: AsyncSession, call_id: uuid.UUID, username: str) -> CallLeg | None:
+    for leg in await legs_of(session, call_id):
+        if leg.kind is LegKind.MONITOR and leg.requested_by == username and leg.status in OPEN_LEG:
+            return leg
+    return None
+
+
+async def _new_leg(
+    session: AsyncSession,
+    actor: Actor,
+    call_id: uuid.UUID,
+    kind: LegKind,
+    mode: LegMode | None,
+    target: Target,
+    *,
+    now: datetime,
+) -> CallLeg:
+    if target.colleague is not None and kind is not LegKind.MONITOR:
+        await handover.reserve(session, actor, target.colleague, call_id, now=now)
+    leg = CallLeg(
+        id=uuid.uuid4(),
+        call_id=call_id,
+        kind=kind,
+        mode=mode,
+        target_kind=target.kind,
+        target=target.target,
+        target_name=target.name,
+        number=target.number,
+        requested_by=actor.username,
+        requested_at=now,
+        status=LegStatus.DIALING,
+    )
+    session.add(leg)
+    await audit.record(
+        session,
+        actor,
+        f"call.{kind.value}",
+        "call",
+        str(call_id),
+        {"leg_id": str(leg.id), "mode": mode, "target_kind": target.kind, "target": target.target},
+        at=now,
+    )
+    _changed(session, leg)
+    return leg
+
+
+async def _command(
+    session: AsyncSession,
+    actor: Actor,
+    call: Any,
+    leg: CallLeg,
+    kind: CommandType,
+    payload: dict[str, Any],
+    *,
+    now: datetime,
+    keep_command: bool = False,
+) -> None:
+    body = {
+        **{key: str(value) for key, value in payload.items()},
+        "leg_id": str(leg.id),
+        "target_kind": leg.target_kind.value,
+        "to": leg.number or leg.target,
+    }
+    operator = actor.username if kind is CommandType.MONITOR else call.operator
+    queued = await gateway.enqueue_command(
+        session, kind, call.id, operator, body, now=now, actor=actor
+    )
+    if not keep_command:
+        leg.command_id = queued.command_id
+
+
+async def _to_queue(
+    session: AsyncSession,
+    actor: Actor,
+    call_id: uuid.UUID,
+    target: Target,
+    *,
+    follow: timeline.Follow,
+    now: datetime,
+) -> CallLeg:
+    call = await calls.lock_call(session, call_id)
+    leg = await _new_leg(session, actor, call_id, LegKind.TRANSFER, LegMode.BLIND, target, now=now)
+    await handover.requeue(session, actor, call_id, target.target, now=now)
+    call.queue = target.target
+    await _event(session, actor, call_id, leg, CallEventType.TRANSFERRED, None, follow, now)
+    await _command(
+        session,
+        actor,
+        call,
+        leg,
+        CommandType.TRANSFER,
+        {"mode": "blind", "queue": target.target},
+        now=now,
+    )
+    await _settle(session, actor, leg, LegStatus.COMPLETED, now=now)
+    return leg
+
+
+async def _hand_over(
+    session: AsyncSession,
+    actor: Actor,
+    call_id: uuid.UUID,
+    leg: CallLeg,
+    *,
+    follow: timeline.Follow,
+    now: datetime,
+) -> None:
+    """The call is the party's now: a colleague answers it (the ACD moves both operators and
+    the card goes with it); a party outside takes it out of the centre."""
+    colleague = leg.target if leg.target_kind is TargetKind.OPERATOR else None
+    if colleague is None:
+        await handover.hand_out(session, actor, call_id, leg.number or leg.target, now=now)
+    await _event(session, actor, call_id, leg, CallEventType.TRANSFERRED, colleague, follow, now)
+    if colleague is not None:
+        await _event(session, actor, call_id, leg, CallEventType.ANSWERED, colleague, follow, now)
+    await _settle(session, actor, leg, LegStatus.COMPLETED, now=now, hand_to=colleague)
+
+
+async def _event(
+    session: AsyncSession,
+    actor: Actor,
+    call_id: uuid.UUID,
+    leg: CallLeg,
+    kind: CallEventType,
+    operator: str | None,
+    follow: timeline.Follow,
+    now: datetime,
+) -> None:
+    event = EventIn(event_id=f"leg-{leg.id}-{kind.value}", type=kind, at=now, operator=operator)
+    await timeline.record_event(session, actor, call_id, event, follow=follow, now=now)
+
+
+def _ended(leg: CallLeg) -> LegStatus:
+    return LegStatus.CANCELLED if leg.status is LegStatus.DIALING else LegStatus.ENDED
+
+
+async def _settle(
+    session: AsyncSession,
+    actor: Actor,
+    leg: CallLeg,
+    new: LegStatus,
+    *,
+    now: datetime,
+    reason: str | None = None,
+    hand_to: str | None = None,
+) -> None:
+    """Move the leg (the table allows it), give back a colleague who did not take the call,
+    and write the call's record onto its card once the leg is over."""
+    if not can_move(leg.status, new):
+        raise Conflict(f"leg {leg.id} is {leg.status}; it cannot become {new}")
+    leg.status = new
+    if new is not LegStatus.CONNECTED:
+        leg.ended_at = now
+    if reason:
+        leg.reason = reason[:500]
+    colleague = leg.target if leg.target_kind is TargetKind.OPERATOR else None
+    finished = new not in (LegStatus.CONNECTED, LegStatus.COMPLETED)
+    if colleague and leg.kind is not LegKind.MONITOR and finished:
+        await handover.release(session, actor, colleague, leg.call_id, now=now)
+    await audit.record(
+        session,
+        actor,
+        "call.leg",
+        "call",
+        str(leg.call_id),
+        {"leg_id": str(leg.id), "status": new.value, "reason": leg.reason},
+        at=now,
+    )
+    _changed(session, leg)
+    if leg.kind is not LegKind.MONITOR and new is not LegStatus.CONNECTED:
+        await session.flush()
+        records = [
+            row for row in await legs_of(session, leg.call_id) if row.kind is not LegKind.MONITOR
+        ]
+        await card_record.write(session, actor, leg.call_id, records, hand_to=hand_to, now=now)
+
+
+def _changed(session: AsyncSession, leg: CallLeg) -> None:
+    emit(
+        session,
+        events.LEG_CHANGED,
+        events.LegChanged(
+            call_id=str(leg.call_id),
+            leg_id=str(leg.id),
+            kind=leg.kind.value,
+            status=leg.status.value,
+            requested_by=leg.requested_by,
+            target=leg.target,
+        ),
+    )
