@@ -51,6 +51,8 @@ from dispatch.cards.location import card_for_call
 from dispatch.cards.routing import default_classifier
 from dispatch.consoles import acd, notices
 from dispatch.consoles.views import SERVER, SURGE, Lookups, Part, PartContext, Ref, Touch, View
+from dispatch.control import service as control
+from dispatch.control.schemas import LegOut
 from dispatch.core.actor import Actor
 from dispatch.core.bus import Event
 from dispatch.core.events import Prefix, Topic
@@ -133,6 +135,11 @@ async def call(context: PartContext) -> dict[str, Any] | None:
     out["caller_marks"] = [mark.model_dump(mode="json") for mark in marks]
     files = await attachments.of_call(session, row.id)
     out["attachments"] = [file.model_dump(mode="json") for file in files]
+    # The parties asked onto the call (call control): what the operator may remove or leave to.
+    out["legs"] = [
+        LegOut.model_validate(leg).model_dump(mode="json")
+        for leg in await control.legs_of(session, row.id)
+    ]
     return out
 
 

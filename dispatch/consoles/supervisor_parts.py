@@ -8,6 +8,7 @@ screen can count on its own between updates without a delta every second.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
@@ -20,6 +21,7 @@ from dispatch.cards import store as card_store
 from dispatch.cards.routing import default_classifier
 from dispatch.consoles.acd import iso, queue_now
 from dispatch.consoles.views import PartContext
+from dispatch.control import service as control
 from dispatch.errors import spoken
 from dispatch.escalations import service as escalations
 from dispatch.escalations.schemas import EscalationOut, EscalationStatus
@@ -91,7 +93,21 @@ def _period(period: PeriodOut) -> dict[str, Any]:
 async def open_calls(context: PartContext) -> list[dict[str, Any]]:
     """Calls waiting (in offering order per queue), ringing and connected, with the caller."""
     found = []
-    for item in (await _open_calls(context))[:OPEN_CALLS]:
+    shown = (await _open_calls(context))[:OPEN_CALLS]
+    legs: dict[uuid.UUID, list[dict[str, Any]]] = {}
+    for leg in await control.open_legs(context.session, [item.entry.call_id for item in shown]):
+        legs.setdefault(leg.call_id, []).append(
+            {
+                "id": str(leg.id),
+                "kind": leg.kind.value,
+                "mode": leg.mode.value if leg.mode else None,
+                "status": leg.status.value,
+                "requested_by": leg.requested_by,
+                "target": leg.target,
+                "target_name": leg.target_name,
+            }
+        )
+    for item in shown:
         entry = item.entry
         call = await calls.get_call(context.session, entry.call_id)
         found.append(
@@ -109,6 +125,8 @@ async def open_calls(context: PartContext) -> list[dict[str, Any]]:
                 "target_operator": entry.target_operator,
                 "operator": entry.operator,
                 "no_answers": entry.no_answers,
+                "call_status": call.status,  # held: the caller is on hold
+                "legs": legs.get(entry.call_id, []),  # parties asked on, supervisors listening
             }
         )
     return found

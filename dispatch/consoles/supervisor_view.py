@@ -39,6 +39,7 @@ from dispatch.consoles import acd
 from dispatch.consoles import operator_view as mine
 from dispatch.consoles import supervisor_parts as floor
 from dispatch.consoles.views import SERVER, SURGE, Lookups, Part, Touch, View
+from dispatch.control import events as control_events
 from dispatch.core.bus import Event
 from dispatch.core.redis_bus import RESYNC
 from dispatch.escalations import events as escalation_events
@@ -59,7 +60,7 @@ FOLLOW_UP = (
 PARTS = (
     Part("me", mine.me),
     Part("queues", floor.queues, shared=True, topics=ACD),
-    Part("calls", floor.open_calls, shared=True, topics=ACD),
+    Part("calls", floor.open_calls, shared=True, topics=(*ACD, control_events.LEG_CHANGED)),
     Part("operators", floor.operators, shared=True, topics=ACD),
     Part(
         "escalations",

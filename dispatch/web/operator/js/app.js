@@ -5,6 +5,7 @@ import * as actions from "./actions.js";
 import { api, ApiError, errorText, token } from "/common/js/api.js";
 import { renderCallbacks as drawCallbacks } from "./callbacks.js";
 import { configureCaller, renderCaller, showCallerHistory, tickCaller } from "./caller.js";
+import { conferenceDialog, controlBar, holdOrResume, leave, transferDialog } from "./control.js";
 import { acceptProposal, configureCard, confirmLocation, currentCard, dismissProposal, relabelCard, showCard } from "./card.js";
 import { closeDialog, escapeDialog, installDialog, openDialog } from "/common/js/dialogs.js";
 import { configureIncidents, focusIncidents, showIncidents } from "./incidents.js";
@@ -235,6 +236,8 @@ function renderCall(call) {
 
 function drawCaller() {
   renderCaller(app.parts.call || null, app.parts.state || null, () => (app.stream ? app.stream.now() : Date.now()));
+  const bar = controlBar(app.parts.call || null, app.parts.me?.username);
+  if (bar) $("caller-panel").append(bar);
 }
 
 async function callerHistory() {
@@ -486,6 +489,10 @@ function shortcutActions() {
     protocol: inConsole(protocolKey), chooseProtocol: inConsole(chooseProtocol),
     referrals: inConsole(() => referralDialog(currentCard(), app.parts.call, cardSaved)),
     takeBreak: inConsole(takeBreak), notNow: inConsole(notNow),
+    hold: inConsole(() => holdOrResume(app.parts.call)),
+    transfer: inConsole(() => transferDialog(app.parts.call)),
+    conference: inConsole(() => conferenceDialog(app.parts.call)),
+    leaveCall: inConsole(() => leave(app.parts.call)),
   };
 }
 

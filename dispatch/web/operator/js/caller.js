@@ -4,7 +4,7 @@
 // source, the call's running time; and the caller's earlier calls and cards of the last 30 days
 // one key away (Alt+O, a dialog that Escape closes). A supervisor's marks on the number show
 // first, as a warning line (the call is handled as any other); the caller's files as buttons
-// that download them. The product has no hold yet, so the panel shows none.
+// that download them. Call control (hold, transfer, conference: control.js) sits at its end.
 
 import { api, ApiError, errorText, token } from "/common/js/api.js";
 import { openDialog } from "/common/js/dialogs.js";

@@ -36,6 +36,10 @@ const SHORTCUTS = [
   { keys: "Alt+7", label: "key_incidents_list", action: "focusIncidents" },
   { keys: "Alt+M", label: "key_move", action: "move" },
   { keys: "Alt+T", label: "key_takeover", action: "takeover" },
+  { keys: "Alt+L", label: "key_listen", action: "listen" },
+  { keys: "Alt+W", label: "key_whisper", action: "whisper" },
+  { keys: "Alt+I", label: "key_barge", action: "barge" },
+  { keys: "Alt+Shift+L", label: "key_stop_monitor", action: "stopMonitor" },
   { keys: "Alt+P", label: "key_priority", action: "priority" },
   { keys: "Alt+S", label: "key_operator", action: "operator" },
   { keys: "Alt+A", label: "key_take", action: "take" },
@@ -345,6 +349,10 @@ function rowAction(action, key) {
     resend: () => find.followup(key) && commands.resend(find.followup(key)).then(done("sent_again"), failed),
     reroute: () => find.followup(key) && commands.rerouteDialog(find.followup(key), app.reference.services),
     "cancel-callback": () => find.callbacks(key) && commands.cancelCallbackDialog(find.callbacks(key)),
+    "monitor-listen": () => commands.monitor(key, "listen").then(done("monitor_started"), failed),
+    "monitor-whisper": () => commands.monitor(key, "whisper").then(done("monitor_started"), failed),
+    "monitor-barge": () => commands.monitor(key, "barge").then(done("monitor_started"), failed),
+    "monitor-stop": () => commands.stopMonitor(key).then(done("monitor_stopped"), failed),
   };
   handlers[action]?.();
 }
@@ -384,6 +392,11 @@ function shortcutActions() {
     const item = chosen(list);
     if (item) rowAction(action, app.selected[list]);
   });
+  // A monitor acts on the chosen call, or the call of the chosen operator or escalation.
+  const onCall = (action) => inConsole(() => {
+    const callId = chosenCallId();
+    if (callId) rowAction(action, callId);
+  });
   return {
     help: inConsole(showHelp),
     escape: escapeDialog,
@@ -401,6 +414,10 @@ function shortcutActions() {
       if (callId) commands.takeoverDialog(callId, callerOf(callId));
       else if (app.selected[app.lastList]) toast(t("choose_row"), true);
     }),
+    listen: onCall("monitor-listen"),
+    whisper: onCall("monitor-whisper"),
+    barge: onCall("monitor-barge"),
+    stopMonitor: onCall("monitor-stop"),
     operator: onChosen("operators", "operator"),
     take: onChosen("escalations", "take"),
     resolve: onChosen("escalations", "resolve"),

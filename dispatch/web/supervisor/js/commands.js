@@ -91,6 +91,16 @@ export function moveDialog(call, parts) {
   (queue.options.length ? queue : document.getElementById("move-operator")).focus();
 }
 
+/** Listen in, whisper to the operator or barge in (again with another mode: change it). */
+export function monitor(callId, mode) {
+  return api("POST", `/calls/${callId}/monitor`, { json: { mode } });
+}
+
+/** Leave the call the supervisor monitors. */
+export function stopMonitor(callId) {
+  return api("DELETE", `/calls/${callId}/monitor`);
+}
+
 export function takeoverDialog(callId, caller) {
   openDialog({
     name: "takeover",

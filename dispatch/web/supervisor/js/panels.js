@@ -152,6 +152,12 @@ export function callRows(parts) {
       : null;
     const who = call.operator || ringing;
     const state = [t(`call_${call.status}`)];
+    if (call.call_status === "held") state.push(` · ${t("call_status_held")}`);
+    for (const leg of call.legs || []) {
+      state.push(leg.kind === "monitor"
+        ? ` · ${t(`control_kind_monitor_${leg.mode}`)}: ${personName(parts, leg.requested_by)}`
+        : ` · ${t(`control_kind_${leg.kind}`)}: ${leg.target_name || leg.target} (${t(`control_leg_${leg.status}`)})`);
+    }
     if (call.target_operator) state.push(` · ${t("meant_for", { name: personName(parts, call.target_operator) })}`);
     return row(call.call_id, {
       draggable: waiting ? "true" : null,
@@ -170,8 +176,19 @@ export function callRows(parts) {
       h("span", { class: "row-actions" },
         waiting ? button("move", "move", call.call_id) : null,
         button("takeover", "takeover", call.call_id),
-        waiting ? button("priority", "priority", call.call_id) : null));
+        waiting ? button("priority", "priority", call.call_id) : null,
+        ...(waiting ? [] : monitorButtons(call, parts.me?.username))));
   });
+}
+
+/** Listen in, whisper to the operator, barge in (Alt+L, Alt+W, Alt+I), or stop (Alt+Shift+L). */
+function monitorButtons(call, me) {
+  const mine = (call.legs || []).find((leg) => leg.kind === "monitor" && leg.requested_by === me);
+  return [
+    ...["listen", "whisper", "barge"].filter((mode) => mine?.mode !== mode)
+      .map((mode) => button(`monitor_${mode}`, `monitor-${mode}`, call.call_id)),
+    mine ? button("monitor_stop", "monitor-stop", call.call_id) : null,
+  ];
 }
 
 // -- operators ----------------------------------------------------------------------------------
