@@ -34,6 +34,7 @@ from dispatch.consoles.scripts_api import router as scripts_router
 from dispatch.consoles.socket import router as consoles_ws_router
 from dispatch.consoles.streams import console_streams
 from dispatch.control.api import router as control_router
+from dispatch.control.worker import ring_timer
 from dispatch.core.clock import Clock, SystemClock
 from dispatch.core.database import create_engine, session_factory
 from dispatch.core.edge import RefuseNul
@@ -169,6 +170,7 @@ def create_app(
                 survey_workers(app.state.runtime),
                 places_drainer(app.state.runtime),
                 wellbeing_worker(app.state.runtime),
+                ring_timer(app.state.runtime),
                 console_streams(app.state.runtime, notices=app.state.notices) as consoles,
             ):
                 app.state.deliverer = deliverer

@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import select
@@ -359,6 +359,38 @@ async def call_changed(session: AsyncSession, actor: Actor, call: Any, *, now: d
     await gateway.withdraw(
         session, actor, call.id, sorted(gateway.CALL_CONTROL), CommandStatus.EXPIRED, now=now
     )
+
+
+async def give_up_ringing(
+    session: AsyncSession, actor: Actor, *, ring_for: timedelta, now: datetime
+) -> datetime | None:
+    """Every leg still ringing ``ring_for`` after it was asked for becomes ``no_answer`` (the
+    gateway never answered its command, which is never sent again); when the next ringing leg
+    is due, or None."""
+    rows = await session.scalars(select(CallLeg).where(CallLeg.status == LegStatus.DIALING))
+    later: datetime | None = None
+    for found in rows.all():
+        due = found.requested_at + ring_for
+        if due > now:
+            later = due if later is None else min(later, due)
+            continue
+        leg = await _locked_leg(session, found.id)
+        if leg is None or leg.status is not LegStatus.DIALING:
+            continue
+        if leg.command_id is not None:
+            await gateway.withdraw_one(
+                session, actor, leg.call_id, leg.command_id, CommandStatus.EXPIRED, now=now
+            )
+        seconds = round(ring_for.total_seconds())
+        await _settle(
+            session,
+            actor,
+            leg,
+            LegStatus.NO_ANSWER,
+            now=now,
+            reason=f"no_answer: the gateway did not answer within {seconds} s",
+        )
+    return later
 
 
 # -- reading -------------------------------------------------------------------------------------

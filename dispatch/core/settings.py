@@ -89,8 +89,10 @@ class Settings(BaseSettings):
     aml_match_window_minutes: int = Field(default=10, ge=1, le=24 * 60)
     aml_hmac_key: SecretStr | None = None
     # Call control (issue 26): the transfer directory (YAML; dispatch/control/directory.yaml
-    # when unset).
+    # when unset), and how long a party asked onto a call may ring unanswered by the gateway
+    # before the leg is given up (no_answer) and a colleague held for it is free again.
     transfer_directory: Path | None = None
+    leg_ring_timeout_s: float = Field(default=60.0, ge=5, le=600)
     # Boundaries of regions and districts (geoBoundaries + OSM GeoJSON), read at load time.
     geo_data_dir: Path = DEFAULT_GEO_DATA_DIR
     # A point outside every district but this close to one resolves to it ("nearest").

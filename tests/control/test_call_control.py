@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from dispatch.control.worker import RingTimer
 from tests.control.conftest import (
     Acd,
     commands,
@@ -427,3 +428,27 @@ async def test_the_directory_lists_a_regions_desks_colleagues_and_queues(acd: Ac
         "/api/v1/transfer-targets", user="operator1", params={"region": "Tashkent"}
     )
     assert bad.status_code == 422
+
+
+async def test_a_party_the_gateway_never_answers_is_given_up_and_the_colleague_freed(
+    acd: Acd,
+) -> None:
+    psych = await _psychologist(acd)
+    call_id = await connected(acd)
+    await _post(
+        acd, f"/api/v1/calls/{call_id}/conference", "operator1", {"target": {"operator": psych}}
+    )
+    timer = RingTimer(acd.api.runtime)
+    acd.clock.advance(30)
+    due = await timer.round()
+    assert due is not None  # still ringing: due at the ring timeout (60 s)
+    assert (await _legs(acd, call_id))[0]["status"] == "dialing"
+    acd.clock.advance(31)
+    assert await timer.round() is None
+    (leg,) = await _legs(acd, call_id)
+    assert leg["status"] == "no_answer"
+    assert "did not answer within 60 s" in leg["reason"]
+    assert (await acd.me(psych))["state"] == "available"
+    assert (await last_command(acd, call_id, "conference"))["status"] == "expired"
+    call = await _call(acd, call_id)
+    assert (call["status"], call["operator"]) == ("connected", "operator1")

@@ -352,8 +352,6 @@ async def withdraw(
 ) -> list[uuid.UUID]:
     """Mark the call's open commands of ``kinds`` (of ``operator``'s set when named)
     ``superseded`` or ``expired``: no gateway is sent them again. The ids marked."""
-    if status not in (CommandStatus.SUPERSEDED, CommandStatus.EXPIRED):
-        raise ValueError(f"{status} does not withdraw a command")
     query = select(GatewayCommand.command_id).where(
         GatewayCommand.call_id == call_id,
         GatewayCommand.command.in_([kind.value for kind in kinds]),
@@ -362,6 +360,38 @@ async def withdraw(
     if operator is not None:
         query = query.where(GatewayCommand.operator == operator)
     ids = list((await session.scalars(query)).all())
+    return await _withdraw(session, actor, call_id, ids, status, now=now)
+
+
+async def withdraw_one(
+    session: AsyncSession,
+    actor: Actor,
+    call_id: uuid.UUID,
+    command_id: uuid.UUID,
+    status: CommandStatus,
+    *,
+    now: datetime,
+) -> list[uuid.UUID]:
+    """``withdraw`` for one command (when still open); the ids marked."""
+    found = await session.scalar(
+        select(GatewayCommand.command_id).where(
+            GatewayCommand.command_id == command_id, GatewayCommand.status.in_(OPEN)
+        )
+    )
+    return await _withdraw(session, actor, call_id, [found] if found else [], status, now=now)
+
+
+async def _withdraw(
+    session: AsyncSession,
+    actor: Actor,
+    call_id: uuid.UUID,
+    ids: list[uuid.UUID],
+    status: CommandStatus,
+    *,
+    now: datetime,
+) -> list[uuid.UUID]:
+    if status not in (CommandStatus.SUPERSEDED, CommandStatus.EXPIRED):
+        raise ValueError(f"{status} does not withdraw a command")
     if not ids:
         return []
     movable = [s.value for s, nexts in COMMAND_TRANSITIONS.items() if status in nexts]
