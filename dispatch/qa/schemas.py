@@ -11,6 +11,7 @@ from typing import Any, Self
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from dispatch.calls.schemas import CallOut, EventOut, MessageOut
+from dispatch.control.schemas import LegOut
 
 KEY_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 TEXT_LANGUAGES = frozenset({"uz", "ru", "en"})
@@ -488,3 +489,6 @@ class QaCallOut(BaseModel):
     messages: list[MessageOut]
     plans: list[uuid.UUID]
     evaluations: list[EvaluationOut]
+    legs: list[LegOut] = Field(
+        default=[], description="the parties asked onto the call: transfers, conferences, monitors"
+    )

@@ -119,6 +119,11 @@ async def test_a_warm_transfer_to_a_psychologist_hands_the_call_and_its_card_ove
     theirs = await acd.api.patch(f"/api/v1/cards/{card['id']}", user="operator1", json=patch)
     assert theirs.status_code == 403
 
+    review = acd.check(await acd.api.get(f"/api/v1/qa/calls/{call_id}", user="qa1"), 200)
+    assert [(x["kind"], x["status"]) for x in review["legs"]] == [("conference", "completed")]
+    events = [(e["type"], e["operator"]) for e in review["events"]]
+    assert events[-2:] == [("transferred", psych), ("answered", psych)]
+
     await acd.event(call_id, "ended")
     assert (await acd.me(psych))["state"] in ("wrap_up", "available")
     assert [line["event"] for line in await acd.log(call_id=call_id)][-1] == "complete"
