@@ -255,15 +255,7 @@ async def monitor(
             f"you already monitor call {call_id} ({mode})",
             said=said("call_control_monitoring", mode=mode.value),
         )
-    await gateway.withdraw(
-        session,
-        actor,
-        call_id,
-        [CommandType.MONITOR],
-        CommandStatus.SUPERSEDED,
-        now=now,
-        operator=actor.username,
-    )
+    await _withdraw_monitors(session, actor, call_id, now)
     if mine is not None:
         mine.mode = mode
         await _command(session, actor, call, mine, CommandType.MONITOR, {"mode": mode}, now=now)
@@ -284,15 +276,7 @@ async def stop_monitor(
         raise Conflict(
             f"you do not monitor call {call_id}", said=said("call_control_not_monitoring")
         )
-    await gateway.withdraw(
-        session,
-        actor,
-        call_id,
-        [CommandType.MONITOR],
-        CommandStatus.SUPERSEDED,
-        now=now,
-        operator=actor.username,
-    )
+    await _withdraw_monitors(session, actor, call_id, now)
     await _settle(session, actor, mine, _ended(mine), now=now, reason="stopped")
     await gateway.enqueue_command(
         session,
@@ -542,6 +526,22 @@ async def _leg(session: AsyncSession, call_id: uuid.UUID, leg_id: uuid.UUID) -> 
     if leg is None or leg.call_id != call_id:
         raise NotFound(f"call {call_id} has no leg {leg_id}")
     return leg
+
+
+async def _withdraw_monitors(
+    session: AsyncSession, actor: Actor, call_id: uuid.UUID, now: datetime
+) -> None:
+    """The supervisor's monitor commands not yet carried out are never sent (a new mode, or
+    stopped)."""
+    await gateway.withdraw(
+        session,
+        actor,
+        call_id,
+        [CommandType.MONITOR],
+        CommandStatus.SUPERSEDED,
+        now=now,
+        operator=actor.username,
+    )
 
 
 async def _locked_leg(session: AsyncSession, leg_id: uuid.UUID) -> CallLeg | None:

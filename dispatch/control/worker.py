@@ -7,19 +7,17 @@ One process runs it (a singleton); a leg settled meanwhile is left as it is."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
 from dispatch.control import events, service
 from dispatch.core.actor import SYSTEM
-from dispatch.core.bus import Subscription
 from dispatch.core.database import unit_of_work
 from dispatch.core.leadership import led_by
 from dispatch.core.logging import get_logger
 from dispatch.core.runtime import Runtime
-from dispatch.core.workers import stop_tasks
+from dispatch.core.workers import run_on_events, stop_tasks
 
 log = get_logger(__name__)
 
@@ -41,33 +39,17 @@ class RingTimer:
             return await service.give_up_ringing(session, SYSTEM, ring_for=timeout, now=now)
 
     async def run(self) -> None:
-        """Time legs until cancelled."""
-        wake = asyncio.Event()
-        subscription = self.runtime.bus.subscribe(events.LEG_CHANGED, remote=True)
-        waker = asyncio.create_task(_wake_on(subscription, wake), name="control.wake")
-        try:
-            while True:
-                wake.clear()
-                later = None
-                try:
-                    later = await self.round()
-                except Exception:  # the timer must outlive any single failure
-                    log.exception("control.ring_timer_failed")
-                wait = IDLE_S
-                if later is not None:
-                    wait = min(
-                        IDLE_S, max(0.05, (later - self.runtime.clock.now()).total_seconds())
-                    )
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(wake.wait(), wait)
-        finally:
-            await subscription.close()
-            await stop_tasks([waker])
-
-
-async def _wake_on(subscription: Subscription, wake: asyncio.Event) -> None:
-    async for _ in subscription:
-        wake.set()
+        """Time legs until cancelled: when the next is due, on ``call.leg_changed``, else every
+        ``IDLE_S`` (legs asked for in another process)."""
+        await run_on_events(
+            self.runtime.bus,
+            events.LEG_CHANGED,
+            self.round,
+            idle_s=IDLE_S,
+            name="control.ring_timer",
+            remote=True,
+            clock=self.runtime.clock,
+        )
 
 
 @asynccontextmanager

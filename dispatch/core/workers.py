@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 from dispatch.core.bus import Bus, Pattern, Subscription
+from dispatch.core.clock import Clock
 from dispatch.core.logging import get_logger
 
 log = get_logger(__name__)
@@ -86,22 +88,29 @@ async def run_on_events(
     idle_s: float,
     name: str,
     remote: bool = False,
+    clock: Clock | None = None,
 ) -> None:
     """Call ``work`` now, on every event matching ``pattern`` (``remote``: also another
     process's, with Redis), and every ``idle_s`` (the poll catches what another process did
-    while Redis was away); runs until cancelled and outlives any single failure."""
+    while Redis was away); with ``clock``, a ``datetime`` that ``work`` returns is when it is
+    next due, and it is called again then if sooner. Runs until cancelled and outlives any
+    single failure."""
     wake = asyncio.Event()
     subscription = bus.subscribe(pattern, remote=remote)
     waker = asyncio.create_task(_set_on_events(subscription, wake))
     try:
         while True:
             wake.clear()
+            due = None
             try:
-                await work()
+                due = await work()
             except Exception:  # a worker must outlive any single failure
                 log.exception("worker.error", worker=name)
+            wait = idle_s
+            if clock is not None and isinstance(due, datetime):
+                wait = min(idle_s, max(0.05, (due - clock.now()).total_seconds()))
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), idle_s)
+                await asyncio.wait_for(wake.wait(), wait)
     finally:
         await subscription.close()
         await stop_tasks([waker])

@@ -5,7 +5,6 @@ write onto the card), woken by ``protocol.pending``; a card is written at most t
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -13,12 +12,11 @@ from datetime import datetime
 from dispatch.cards import events as card_events
 from dispatch.cards import protocol_runs
 from dispatch.core.actor import SYSTEM
-from dispatch.core.bus import Subscription
 from dispatch.core.database import unit_of_work
 from dispatch.core.leadership import led_by
 from dispatch.core.logging import get_logger
 from dispatch.core.runtime import Runtime
-from dispatch.core.workers import stop_tasks
+from dispatch.core.workers import run_on_events, stop_tasks
 
 log = get_logger(__name__)
 
@@ -46,34 +44,18 @@ class Flusher:
         return later
 
     async def run(self) -> None:
-        """Flush until cancelled."""
-        wake = asyncio.Event()
-        # remote: one process flushes (a singleton), the walks are answered in any of them.
-        subscription = self.runtime.bus.subscribe(card_events.PROTOCOL_PENDING, remote=True)
-        waker = asyncio.create_task(_wake_on(subscription, wake), name="protocols.wake")
-        try:
-            while True:
-                wake.clear()
-                later = None
-                try:
-                    later = await self.round()
-                except Exception:  # the flusher must outlive any single failure
-                    log.exception("protocols.flusher_failed")
-                wait = IDLE_S
-                if later is not None:
-                    wait = min(
-                        IDLE_S, max(0.05, (later - self.runtime.clock.now()).total_seconds())
-                    )
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(wake.wait(), wait)
-        finally:
-            await subscription.close()
-            await stop_tasks([waker])
-
-
-async def _wake_on(subscription: Subscription, wake: asyncio.Event) -> None:
-    async for _ in subscription:
-        wake.set()
+        """Flush until cancelled: when the next walk is due, on ``protocol.pending`` (remote: one
+        process flushes, a singleton; the walks are answered in any of them), else every
+        ``IDLE_S``."""
+        await run_on_events(
+            self.runtime.bus,
+            card_events.PROTOCOL_PENDING,
+            self.round,
+            idle_s=IDLE_S,
+            name="protocols.flusher",
+            remote=True,
+            clock=self.runtime.clock,
+        )
 
 
 @asynccontextmanager

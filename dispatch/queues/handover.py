@@ -22,7 +22,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dispatch.core.actor import Actor
 from dispatch.core.bus import emit
 from dispatch.errors import Conflict, said
-from dispatch.queues import catalog, events, lifecycle, offers, operators, queue_log
+from dispatch.queues import (
+    catalog,
+    events,
+    lifecycle,
+    offers,
+    operators,
+    queue_log,
+    supervisor,
+    sync,
+)
 from dispatch.queues.models import QueueEntry
 from dispatch.queues.states import EntryStatus, OperatorState, QueueEvent
 
@@ -77,7 +86,7 @@ async def requeue(
             said=said("call_control_same_queue", queue=queue),
         )
     source, operator = entry.queue, entry.operator
-    await _release_operator(session, actor, entry, now)
+    await sync.release(session, actor, entry, now)
     await queue_log.write(
         session,
         QueueEvent.TRANSFER,
@@ -92,15 +101,7 @@ async def requeue(
     entry.operator = None
     entry.target_operator = None
     entry.connected_at = None  # answered again in the new queue: its connect is counted there
-    await queue_log.write(
-        session, QueueEvent.ENTER, at=now, queue=target.name, call_id=call_id, moved_from=source
-    )
-    for name in {source, target.name}:
-        emit(
-            session,
-            events.CHANGED,
-            events.QueueChanged(queue=name, call_id=str(call_id), reason="transferred"),
-        )
+    await supervisor.entered(session, call_id, source, target.name, reason="transferred", now=now)
     return entry
 
 
@@ -110,7 +111,7 @@ async def hand_out(
     """The connected call goes on outside the centre (to ``number``); its operator wraps up."""
     entry = await _connected_entry(session, call_id)
     operator = entry.operator
-    await _release_operator(session, actor, entry, now)
+    await sync.release(session, actor, entry, now)
     await queue_log.write(
         session,
         QueueEvent.TRANSFER,
@@ -138,16 +139,3 @@ async def _connected_entry(session: AsyncSession, call_id: uuid.UUID) -> QueueEn
             said=said("call_control_not_connected", status=str(entry.status)),
         )
     return entry
-
-
-async def _release_operator(
-    session: AsyncSession, actor: Actor, entry: QueueEntry, now: datetime
-) -> None:
-    if entry.operator is None:
-        return
-    operator = await operators.locked(session, entry.operator, now=now)
-    if operator.state != OperatorState.ON_CALL or operator.call_id != entry.call_id:
-        return
-    queue = await catalog.queue_named(session, entry.queue)
-    wrap_up_s = queue.wrap_up_s if queue is not None else 0
-    await operators.release(session, actor, operator, now=now, wrap_up_s=wrap_up_s)

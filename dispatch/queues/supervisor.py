@@ -109,19 +109,33 @@ async def move_to_queue(
     await queue_log.write(
         session, QueueEvent.TRANSFER, at=now, queue=source, call_id=call_id, to_queue=target.name
     )
-    await queue_log.write(
-        session, QueueEvent.ENTER, at=now, queue=target.name, call_id=call_id, moved_from=source
-    )
     await audit.record(
         session, actor, "queue.move", "call", str(call_id), {"from": source, "to": queue}, at=now
     )
-    for name in {source, target.name}:
+    await entered(session, call_id, source, target.name, reason="moved", now=now)
+    return entry
+
+
+async def entered(
+    session: AsyncSession,
+    call_id: uuid.UUID,
+    source: str,
+    target: str,
+    *,
+    reason: str,
+    now: datetime,
+) -> None:
+    """The call entered ``target`` from ``source`` (moved by a supervisor, or transferred by
+    its operator): the new queue's log line, and both queues changed."""
+    await queue_log.write(
+        session, QueueEvent.ENTER, at=now, queue=target, call_id=call_id, moved_from=source
+    )
+    for name in {source, target}:
         emit(
             session,
             events.CHANGED,
-            events.QueueChanged(queue=name, call_id=str(call_id), reason="moved"),
+            events.QueueChanged(queue=name, call_id=str(call_id), reason=reason),
         )
-    return entry
 
 
 async def move_to_operator(

@@ -139,7 +139,7 @@ async def _hand_off(
 ) -> None:
     if entry.status != EntryStatus.CONNECTED or entry.operator is None:
         return
-    await _release(session, actor, entry, now)
+    await release(session, actor, entry, now)
     await queue_log.write(
         session,
         QueueEvent.TRANSFER,
@@ -159,7 +159,7 @@ async def _end(
         await offers.withdraw(session, actor, entry, now=now)
     if entry.status == EntryStatus.CONNECTED:
         assert entry.connected_at is not None
-        await _release(session, actor, entry, now)
+        await release(session, actor, entry, now)
         await queue_log.write(
             session,
             QueueEvent.COMPLETE,
@@ -192,7 +192,7 @@ async def _end(
     )
 
 
-async def _release(session: AsyncSession, actor: Actor, entry: QueueEntry, now: datetime) -> None:
+async def release(session: AsyncSession, actor: Actor, entry: QueueEntry, now: datetime) -> None:
     """The entry's operator is done with the call: wrap-up (if the ACD had them on it)."""
     if entry.operator is None:
         return
