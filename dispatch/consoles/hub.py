@@ -8,10 +8,9 @@ the parts that differ from what it already has. A part is encoded to JSON once, 
 (``console.py``: a *fragment*); every console's message is spliced from those fragments, so a
 shared part costs one encoding per change whether 1 or 500 consoles show it. Each console sends
 from its own task, so a slow client delays only itself; while it is busy its changes merge into
-one delta.
-
-Shared and personal parts flush in loops of their own: the floor's picture (the queue) never
-waits behind users' personal parts, nor behind the pause that paces their recomputation.
+one delta. Shared and personal parts flush in loops of their own: the floor's picture (the
+queue) never waits behind users' personal parts, nor behind the pause that paces their
+recomputation.
 
 Every ``refresh_s`` all parts are recomputed anyway: the safety net for events that never came
 (a full subscriber queue, Redis lost for a moment, a time-based change). The refresh is spread
@@ -32,6 +31,7 @@ from contextlib import asynccontextmanager
 
 from dispatch.auth.events import CHANGED as AUTH_CHANGED
 from dispatch.cards import store as cards
+from dispatch.consoles import pacing
 from dispatch.consoles.console import HEARTBEAT_S, NULL, Console, Fragment, Sink, encode
 from dispatch.consoles.pacing import (
     INTERVAL_S,
@@ -406,6 +406,7 @@ class ConsoleHub:
             ),
             asyncio.create_task(self._refreshes(), name="consoles.refresh"),
             asyncio.create_task(self._ticks(), name="consoles.ticks"),
+            asyncio.create_task(pacing.watch_loop(self.slow_flush_s), name="consoles.lag"),
         ]
         try:
             await asyncio.gather(*tasks)
@@ -414,6 +415,7 @@ class ConsoleHub:
 
     async def _events(self, subscription: Subscription) -> None:
         async for event in subscription:
+            pacing.note_late(event, self.slow_flush_s)
             try:
                 await self.handle(event)
             except Exception:  # one bad event must not stop the consoles

@@ -6,22 +6,33 @@ slice at a time (:func:`refresh_slice`, every ``REFRESH_STEP_S``). ``SLOW_FLUSH_
 longer than this is logged (``consoles.flush_slow``: which flush, how long, how many shared
 parts and users' parts were dirty, how many consoles) — meanwhile no console of the process
 learnt anything new; the surge benchmark's console p99 is set by a few stalls of seconds
-(BENCHMARKS.md).
+(BENCHMARKS.md), and no flush was slow in its run of session 13. So two probes look outside the
+flush, logged at the same bound: an event that reached the hub that late after it was emitted
+(``consoles.event_late``: its topic, seconds; the commit, the bus, Redis, the hub's backlog),
+and the process's event loop running that late (``consoles.loop_lag``: a sleep of
+``LAG_PROBE_S`` overshot by that much: something held the loop, or the process was throttled).
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import TypeVar
 
+from dispatch.core.bus import Event
+from dispatch.core.logging import get_logger
+
 T = TypeVar("T")
+log = get_logger("dispatch.consoles.hub")
 
 INTERVAL_S = 0.1
 REFRESH_S = 30.0
 # The refresh marks a slice of the users this often (each user once per ``REFRESH_S``).
 REFRESH_STEP_S = 1.0
 SLOW_FLUSH_S = 1.0
+LAG_PROBE_S = 0.25
 
 
 def refresh_slice(
@@ -34,3 +45,21 @@ def refresh_slice(
     share = min(len(users), max(1, math.ceil(len(users) * step_s / refresh_s)))
     start = cursor % len(users)
     return [users[(start + n) % len(users)] for n in range(share)], (start + share) % len(users)
+
+
+def note_late(event: Event, slow_s: float = SLOW_FLUSH_S) -> None:
+    """Log ``event`` when it reached the hub more than ``slow_s`` after it was emitted."""
+    late = (datetime.now(UTC) - event.at).total_seconds()
+    if late > slow_s:
+        log.warning("consoles.event_late", topic=event.topic, seconds=round(late, 3))
+
+
+async def watch_loop(slow_s: float = SLOW_FLUSH_S) -> None:
+    """Until cancelled: log each time this process's event loop ran more than ``slow_s`` late."""
+    loop = asyncio.get_running_loop()
+    while True:
+        started = loop.time()
+        await asyncio.sleep(LAG_PROBE_S)
+        late = loop.time() - started - LAG_PROBE_S
+        if late > slow_s:
+            log.warning("consoles.loop_lag", seconds=round(late, 3))

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ import structlog
 
 from dispatch.auth.roles import Role
 from dispatch.consoles.hub import ConsoleHub
-from dispatch.consoles.pacing import refresh_slice
+from dispatch.consoles.pacing import note_late, refresh_slice, watch_loop
 from dispatch.consoles.views import ConsoleUser, Lookups, Part, PartContext, Touch, View
 from dispatch.core.bus import Event
 from dispatch.core.settings import Settings
@@ -332,3 +333,28 @@ def test_the_refresh_comes_round_every_user_once_per_period_a_slice_at_a_time() 
         2,
     )
     assert refresh_slice([], 5, step_s=1.0, refresh_s=30.0) == ([], 0)
+
+
+@pytest.mark.asyncio
+async def test_a_late_event_and_a_held_event_loop_are_logged() -> None:
+    # The probes beside the slow flush (consoles/pacing.py): what reached the hub late, and a
+    # loop that something held. They log; nothing here asserts how long anything took.
+    with structlog.testing.capture_logs() as logs:
+        old = Event("call.created", {}, at=datetime.now(UTC) - timedelta(seconds=3))
+        note_late(old, 1.0)
+        note_late(Event("call.created", {}), 1.0)
+        watcher = asyncio.create_task(watch_loop(0.05))
+        try:
+            await asyncio.sleep(0.01)
+            time.sleep(0.4)  # noqa: ASYNC251 - the point: something holds the loop
+            lags = await eventually(
+                lambda: [e for e in logs if e["event"] == "consoles.loop_lag"],
+                what="the loop's lag logged",
+            )
+        finally:
+            watcher.cancel()
+            await asyncio.gather(watcher, return_exceptions=True)
+    late = [e for e in logs if e["event"] == "consoles.event_late"]
+    assert [(e["topic"], e["log_level"]) for e in late] == [("call.created", "warning")]
+    assert late[0]["seconds"] >= 3
+    assert lags[0]["seconds"] > 0.05
