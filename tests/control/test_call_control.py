@@ -281,6 +281,14 @@ async def test_call_control_refuses_what_cannot_be_done_and_changes_nothing(
 ) -> None:
     await acd.add_operator("busy1", languages={"uz": 1})
     call_id = await connected(acd)
+    # A party that was busy (its leg is over), and a call the supervisor took over (their own).
+    refused = await _post(
+        acd, f"/api/v1/calls/{call_id}/conference", "operator1", {"target": {"number": "103"}}
+    )
+    busy = await last_command(acd, call_id, "conference")
+    await gateway_answers(acd, busy["command_id"], reason="busy")
+    own = await acd.call()
+    acd.check(await acd.api.post(f"/api/v1/calls/{own['id']}/takeover", user="supervisor1"), 200)
     waiting = await acd.call()
     await acd.api.token("operator2")
     await acd.api.token("qa1")
@@ -382,6 +390,15 @@ async def test_call_control_refuses_what_cannot_be_done_and_changes_nothing(
             "queue cannot join",
         ),
         ("operator1", "POST", f"{url}/leave", {}, 409, "call_control_no_party"),
+        ("operator1", "DELETE", f"{url}/legs/{refused['id']}", None, 409, "call_control_no_party"),
+        (
+            "supervisor1",
+            "POST",
+            f"/api/v1/calls/{own['id']}/monitor",
+            {"mode": "listen"},
+            409,
+            "call_control_own_call",
+        ),
         (
             "operator1",
             "DELETE",
