@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -24,6 +25,7 @@ from websockets.asyncio.client import connect
 from tests.consoles.conftest import GATEWAY, post_call, sign_in
 from tests.consoles.pages import Shots, open_page, sign_in_page
 from tests.fixtures.live import Live
+from tests.fixtures.waiting import eventually
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.browser]
 
@@ -165,3 +167,35 @@ async def test_a_warm_transfer_to_a_psychologist_and_a_supervisor_listening_then
         ]
         assert kinds == [("conference", "add"), ("conference", "leave"), ("monitor", "listen"),
                          ("monitor", "barge")]  # fmt: skip
+
+        # (4) The operator escalates that call; once it ended with its recording, the supervisor
+        # plays it from the escalation, and the play is audited as QA's are.
+        await operator.keyboard.press("Alt+S")
+        await expect(operator.locator("#escalate-reason")).to_be_visible()
+        await operator.locator("#escalate-reason").fill("Qo'ng'iroq qiluvchi qo'pol gapirdi")
+        await operator.locator("#dialog-confirm").click()
+        recording = "https://rec.example/call-control-2.ogg"
+        ended = {"event_id": f"end-{second['id']}", "type": "ended", "media_url": recording,
+                 "at": datetime.now(UTC).isoformat()}  # fmt: skip
+        done = await http.post(f"/api/v1/calls/{second['id']}/events", json=ended, headers=GATEWAY)
+        assert done.status_code == 201, done.text
+        escalated = supervisor.locator(f'#escalations tr[data-call="{second["id"]}"]')
+        await escalated.locator("button[data-action='recording-escalated']").click()
+        audio = supervisor.locator("#recording-audio")
+        await expect(audio).to_have_attribute("src", recording)
+        await expect(audio).to_have_js_property("controls", True)
+        await shot(supervisor, "06-recording")
+        await audio.dispatch_event("play")
+        admin = {"Authorization": f"Bearer {await sign_in(http, 'admin')}"}
+
+        async def played() -> list[str]:
+            found = await http.get(
+                "/api/v1/audit",
+                params={"target_id": second["id"], "action": "qa.recording.play"},
+                headers=admin,
+            )
+            return [e["actor"] for e in found.json()["items"]]
+
+        assert await eventually(played, what="the supervisor's play in the audit") == [
+            "supervisor1"
+        ]

@@ -346,6 +346,7 @@ function rowAction(action, key) {
     take: () => commands.takeEscalation(key).then(done("done"), failed),
     resolve: () => escalation() && commands.resolveDialog(escalation(), panels.personName(app.parts, escalation().raised_by)),
     "takeover-escalated": () => escalation() && commands.takeoverDialog(escalation().call_id, callerOf(escalation().call_id)),
+    "recording-escalated": () => escalation() && commands.recordingDialog(escalation().call_id, callerOf(escalation().call_id)).catch(failed),
     resend: () => find.followup(key) && commands.resend(find.followup(key)).then(done("sent_again"), failed),
     reroute: () => find.followup(key) && commands.rerouteDialog(find.followup(key), app.reference.services),
     "cancel-callback": () => find.callbacks(key) && commands.cancelCallbackDialog(find.callbacks(key)),

@@ -6,6 +6,7 @@
 import { api } from "/common/js/api.js";
 import { field, openDialog, select } from "/common/js/dialogs.js";
 import { pick, said, t } from "/common/js/i18n.js";
+import { toast } from "/common/js/dom.js";
 import { h } from "./dom.js";
 import { flatSkills, queueName, SKILLS, skillName } from "./panels.js";
 
@@ -99,6 +100,29 @@ export function monitor(callId, mode) {
 /** Leave the call the supervisor monitors. */
 export function stopMonitor(callId) {
   return api("DELETE", `/calls/${callId}/monitor`);
+}
+
+/** The call's recording, played here; each start of playback is audited (as QA's plays are). */
+export async function recordingDialog(callId, caller) {
+  const review = await api("GET", `/qa/calls/${callId}`);
+  const url = review.call.media_url;
+  openDialog({
+    name: "recording",
+    title: t("recording_title", { caller: caller || review.call.caller_number || "—" }),
+    hideConfirm: true,
+    fill(body) {
+      if (!url) {
+        body.append(h("p", { class: "muted", id: "recording-none", text: t("recording_none") }));
+        return;
+      }
+      const audio = /** @type {HTMLAudioElement} */ (h("audio", { id: "recording-audio", controls: true, preload: "none", src: url }));
+      audio.addEventListener("play", () => {
+        api("POST", `/qa/calls/${callId}/plays`, { json: { position_s: audio.currentTime || 0 } })
+          .catch((error) => toast(`${t("error")}: ${error.detail || error.message}`, true));
+      });
+      body.append(audio);
+    },
+  });
 }
 
 export function takeoverDialog(callId, caller) {

@@ -243,7 +243,8 @@ export function escalationRows(parts) {
       h("span", { class: "row-actions" },
         item.status === "open" ? button("take", "take", item.id) : null,
         item.status !== "resolved" ? button("resolve", "resolve", item.id) : null,
-        item.status !== "resolved" ? button("take_over_call", "takeover-escalated", item.id) : null));
+        item.status !== "resolved" ? button("take_over_call", "takeover-escalated", item.id) : null,
+        button("recording", "recording-escalated", item.id)));
   });
 }
 
