@@ -170,14 +170,10 @@ async def remove(
             f"leg {leg_id} is {leg.status}; there is no party to remove",
             said=said("call_control_no_party", status=leg.status.value),
         )
-    await gateway.withdraw(
-        session,
-        actor,
-        call_id,
-        [CommandType.TRANSFER, CommandType.CONFERENCE],
-        CommandStatus.SUPERSEDED,
-        now=now,
-    )
+    if leg.command_id is not None:  # its own ask only: an earlier party's leave still goes out
+        await gateway.withdraw_one(
+            session, actor, call_id, leg.command_id, CommandStatus.SUPERSEDED, now=now
+        )
     ended = LegStatus.CANCELLED if leg.status is LegStatus.DIALING else LegStatus.ENDED
     await _settle(session, actor, leg, ended, now=now, reason=f"removed by {actor.username}")
     await _command(

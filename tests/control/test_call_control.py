@@ -238,6 +238,29 @@ async def test_an_attended_transfer_withdrawn_brings_the_caller_back(acd: Acd) -
     call = await _call(acd, call_id)
     assert (call["status"], call["operator"]) == ("connected", "operator1")
 
+    # Asked again and withdrawn while it rings: only that ask is superseded; the earlier
+    # party's remove, not yet sent, still goes out.
+    acd.clock.advance(5)
+    again = await _post(
+        acd,
+        f"/api/v1/calls/{call_id}/conference",
+        "operator1",
+        {"target": {"directory": "interpreter-zh"}},
+    )
+    url = f"/api/v1/calls/{call_id}/legs/{again['id']}"
+    withdrawn = acd.check(await acd.api.request("DELETE", url, user="operator1"), 200)
+    assert withdrawn["status"] == "cancelled"
+    sent = [
+        (c["payload"]["action"], c["payload"]["leg_id"], c["status"])
+        for c in await commands(acd, call_id)
+        if c["command"] == "conference"
+    ]
+    assert sent == [
+        ("remove", leg["id"], "pending"),
+        ("add", again["id"], "superseded"),
+        ("remove", again["id"], "pending"),
+    ]
+
 
 async def test_a_supervisor_listens_then_barges_in_and_the_monitor_ends_with_the_call(
     acd: Acd,
