@@ -170,9 +170,17 @@ class Gateway:
 
     def _later(self, work: Coroutine[Any, Any, Any]) -> None:
         # Reporting must not hold up the next command: offers time out in scaled seconds.
-        task = asyncio.create_task(work)
+        task = asyncio.create_task(self._counted(work))
         self.background.add(task)
         task.add_done_callback(self.background.discard)
+
+    async def _counted(self, work: Coroutine[Any, Any, Any]) -> None:
+        """Run a report made later; a server gone meanwhile (killed, restarting) is counted as
+        an error of the run instead of an exception nobody reads."""
+        try:
+            await work
+        except httpx.HTTPError as exc:
+            self.tally.errors[f"gateway report {type(exc).__name__}"] += 1
 
     def _obey(self, command: dict[str, Any]) -> dict[str, Any]:
         command_id = str(command["command_id"])

@@ -320,10 +320,12 @@ class _Connection:
     async def _follow(
         self, session: AsyncSession, row: GatewayCommand, reason: str | None, now: datetime
     ) -> None:
+        # Only call control's commands have anything following their answer: the offers and
+        # connects of every call pay no savepoint for it.
         follow: service.CommandFollow | None = getattr(
             self.websocket.app.state, "command_answered", None
         )
-        if follow is not None:
+        if follow is not None and row.command in service.CALL_CONTROL:
             await _follow_answer(follow, session, self.actor, row, reason, now)
 
     async def _record(
