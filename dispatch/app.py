@@ -33,6 +33,7 @@ from dispatch.cards.routing.api import router as classifier_router
 from dispatch.consoles.scripts_api import router as scripts_router
 from dispatch.consoles.socket import router as consoles_ws_router
 from dispatch.consoles.streams import console_streams
+from dispatch.control import directory as transfer_directory
 from dispatch.control.api import router as control_router
 from dispatch.control.worker import ring_timer
 from dispatch.core.clock import Clock, SystemClock
@@ -140,6 +141,9 @@ def create_app(
     (measured: a full collection over the started app stalled every console 0.2 s)."""
     settings = settings or Settings()
     configure_logging(settings.log_level, json=settings.log_json)
+    # A broken transfer directory stops the start, naming the entry and field at fault, rather
+    # than the first transfer of a call (it is read once and kept).
+    transfer_directory.of(settings.transfer_directory)
     metrics = Metrics()
 
     @asynccontextmanager

@@ -1,5 +1,5 @@
-"""Call control in the simulation (issue 26): what operator bots do on a call (a short hold, an
-interpreter added to a foreign-language call and removed), and how the simulated telephone
+"""Call control in the simulation (issue 26): what operator bots do on a call (a short hold, the
+directory's consulting doctor added to the call and removed), and how the simulated telephone
 system answers the commands: a party asked onto a call answers, is busy or does not answer, with
 the probabilities here, and the gateway acknowledges or fails the command accordingly
 (``{"type":"nack","reason":"busy"}`` / ``"no_answer: ..."``)."""

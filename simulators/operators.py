@@ -219,8 +219,9 @@ class OperatorBot:
         talk = call.scenario.handle_s
         dropped = call.scenario.drops
         card = await self._card(call)
-        talk -= await self._call_control(call_id)
-        await self.clock.sleep(max(talk, 0.0) * (0.4 if dropped else 0.8))
+        # A call that drops is cut before anyone is put on hold or asked on.
+        spent = 0.0 if dropped else await self._call_control(call_id)
+        await self.clock.sleep(max(talk * (0.4 if dropped else 0.8) - spent, 0.0))
         media = await asyncio.to_thread(
             self.recorder.record, call_id, call.scenario.text, call.scenario.language
         )

@@ -30,7 +30,7 @@ TRANSITION_FUNCTIONS: dict[tuple[str, str], str] = {
     ("calls/gateway/service.py", "acknowledge"): "gateway command: _check_transition first",
     ("calls/gateway/service.py", "fail"): "gateway command: _check_transition first",
     ("calls/gateway/service.py", "_withdraw"): "gateway command: COMMAND_TRANSITIONS guard",
-    ("control/service.py", "_settle"): "call leg: LEG_TRANSITIONS checked first",
+    ("control/legs.py", "settle"): "call leg: LEG_TRANSITIONS checked first",
     ("escalations/service.py", "take"): "escalation: TRANSITIONS checked first",
     ("escalations/service.py", "resolve"): "escalation: TRANSITIONS checked first",
     ("qa/training.py", "update_topic"): "training topic: TRANSITIONS checked first",

@@ -51,7 +51,8 @@ from dispatch.cards.location import card_for_call
 from dispatch.cards.routing import default_classifier
 from dispatch.consoles import acd, notices
 from dispatch.consoles.views import SERVER, SURGE, Lookups, Part, PartContext, Ref, Touch, View
-from dispatch.control import service as control
+from dispatch.control import legs as control_legs
+from dispatch.control.lifecycle import LegKind
 from dispatch.control.schemas import LegOut
 from dispatch.core.actor import Actor
 from dispatch.core.bus import Event
@@ -136,9 +137,11 @@ async def call(context: PartContext) -> dict[str, Any] | None:
     files = await attachments.of_call(session, row.id)
     out["attachments"] = [file.model_dump(mode="json") for file in files]
     # The parties asked onto the call (call control): what the operator may remove or leave to.
+    # A supervisor listening in is not told to the operator (their console never receives it).
     out["legs"] = [
         LegOut.model_validate(leg).model_dump(mode="json")
-        for leg in await control.legs_of(session, row.id)
+        for leg in await control_legs.of_call(session, row.id)
+        if leg.kind is not LegKind.MONITOR
     ]
     return out
 

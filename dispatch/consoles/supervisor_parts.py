@@ -21,7 +21,7 @@ from dispatch.cards import store as card_store
 from dispatch.cards.routing import default_classifier
 from dispatch.consoles.acd import iso, queue_now
 from dispatch.consoles.views import PartContext
-from dispatch.control import service as control
+from dispatch.control import legs as control_legs
 from dispatch.errors import spoken
 from dispatch.escalations import service as escalations
 from dispatch.escalations.schemas import EscalationOut, EscalationStatus
@@ -95,7 +95,7 @@ async def open_calls(context: PartContext) -> list[dict[str, Any]]:
     found = []
     shown = (await _open_calls(context))[:OPEN_CALLS]
     legs: dict[uuid.UUID, list[dict[str, Any]]] = {}
-    for leg in await control.open_legs(context.session, [item.entry.call_id for item in shown]):
+    for leg in await control_legs.open_on(context.session, [item.entry.call_id for item in shown]):
         legs.setdefault(leg.call_id, []).append(
             {
                 "id": str(leg.id),

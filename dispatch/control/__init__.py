@@ -11,5 +11,8 @@ any transfer, and the card is handed to the colleague with its call-control reco
 
 - ``lifecycle`` — leg kinds, targets and states, the transition table;
 - ``directory`` — the transfer targets per region and service (``directory.yaml``);
-- ``service`` — what operators and supervisors do, and how gateways' answers settle legs.
+- ``targets`` — whom a request names, resolved, and what the transfer dialog offers;
+- ``legs`` — the legs' rows and ``settle``, the one function that moves them;
+- ``service`` — what operators and supervisors do, and how gateways' answers settle legs;
+- ``worker`` — the ring timer that gives up legs the gateway never answered.
 """

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from dispatch.auth.roles import Role
-from dispatch.control import directory, service
+from dispatch.control import directory, legs, service, targets
 from dispatch.control.directory import EntryKind
 from dispatch.control.schemas import (
     CommandQueued,
@@ -33,11 +33,11 @@ LegReader = Annotated[Principal, roles(Role.OPERATOR, Role.SUPERVISOR, Role.QA)]
 
 
 def _directory(settings: SettingsDep) -> directory.Directory:
-    return directory.load(settings.transfer_directory or directory.DEFAULT)
+    return directory.of(settings.transfer_directory)
 
 
-async def _target(session: Session, settings: SettingsDep, body: TargetIn) -> service.Target:
-    return await service.resolve_target(
+async def _target(session: Session, settings: SettingsDep, body: TargetIn) -> targets.Target:
+    return await targets.resolve_target(
         session,
         _directory(settings),
         operator=body.operator,
@@ -112,7 +112,7 @@ async def leave(
 @router.get("/calls/{call_id}/legs", response_model=list[LegOut])
 async def list_legs(call_id: uuid.UUID, session: Session, _: LegReader) -> list[LegOut]:
     """Every party asked onto the call, oldest first."""
-    return [LegOut.model_validate(leg) for leg in await service.legs_of(session, call_id)]
+    return [LegOut.model_validate(leg) for leg in await legs.of_call(session, call_id)]
 
 
 @router.delete("/calls/{call_id}/legs/{leg_id}", response_model=LegOut)
@@ -155,7 +155,7 @@ async def transfer_targets(
 ) -> TargetsOut:
     """The directory entries for a call in ``region`` (its own, then the national ones), the
     colleagues signed in, and the queues."""
-    return await service.targets(
+    return await targets.targets(
         session,
         _directory(settings),
         region=region,

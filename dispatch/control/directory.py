@@ -122,3 +122,8 @@ def load(path: Path = DEFAULT) -> Directory:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         raise Invalid(f"the transfer directory {path}: {where}: {first['msg']}") from exc
+
+
+def of(path: Path | None) -> Directory:
+    """The directory the settings name (``DISPATCH_TRANSFER_DIRECTORY``), else the shipped one."""
+    return load(path or DEFAULT)

@@ -10,26 +10,21 @@ A refusal changes nothing.
 
 from __future__ import annotations
 
+import re
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dispatch.audit import service as audit
-from dispatch.auth import service as auth
 from dispatch.calls import service as calls
 from dispatch.calls import timeline
 from dispatch.calls.gateway import service as gateway
 from dispatch.calls.gateway.service import CommandStatus, CommandType
 from dispatch.calls.lifecycle import FINAL, CallEventType, CallStatus
 from dispatch.calls.schemas import EventIn
-from dispatch.cards import call_control as card_record
-from dispatch.control import events, schemas
-from dispatch.control.directory import Directory, EntryKind
+from dispatch.control import legs
 from dispatch.control.lifecycle import (
     FAILURES,
     MONITOR_MODES,
@@ -39,18 +34,12 @@ from dispatch.control.lifecycle import (
     LegMode,
     LegStatus,
     TargetKind,
-    can_move,
 )
 from dispatch.control.models import CallLeg
+from dispatch.control.targets import Target
 from dispatch.core.actor import Actor
-from dispatch.core.bus import emit
-from dispatch.errors import Conflict, Invalid, NotFound, said
-from dispatch.queues import catalog, handover
-from dispatch.queues import service as queues
-from dispatch.queues.states import OperatorState
-
-# A psychologist is a colleague with this ACD skill (as ``wellbeing`` counts them).
-PSYCHOLOGIST_SKILL = "psychological_support"
+from dispatch.errors import Conflict, Invalid, said
+from dispatch.queues import handover
 
 # Commands whose answer settles a leg: acknowledged, the party answered (or, for a blind
 # transfer, took the call); failed, it did not (busy, no_answer, rejected).
@@ -68,24 +57,6 @@ class AnsweredCommand(Protocol):
     def payload(self) -> dict[str, Any]: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
-    """Whom a leg reaches, resolved: the colleague's username or the number the gateway dials."""
-
-    kind: TargetKind
-    target: str
-    name: str | None = None
-    number: str | None = None
-
-    @property
-    def colleague(self) -> str | None:
-        """The colleague's username when the target is one."""
-        return self.target if self.kind is TargetKind.OPERATOR else None
-
-
-# -- what the operator does ---------------------------------------------------------------------
-
-
 async def hold(
     session: AsyncSession, actor: Actor, call_id: uuid.UUID, *, now: datetime
 ) -> gateway.QueuedCommand:
@@ -93,7 +64,7 @@ async def hold(
     call = await _own_call(session, actor, call_id)
     if call.status == CallStatus.HELD:
         raise Conflict(f"call {call_id} is already on hold", said=said("call_control_held"))
-    if await _open_commands(session, call_id, CommandType.HOLD):
+    if await gateway.open_commands(session, call_id, [CommandType.HOLD]):
         raise Conflict(
             f"call {call_id}: a hold is already on its way to the gateway",
             said=said("call_control_pending", command="hold"),
@@ -140,8 +111,8 @@ async def transfer(
         if mode is not LegMode.BLIND:
             raise Invalid("mode: a transfer to a queue is blind (the queue has nobody to consult)")
         return await _to_queue(session, actor, call_id, target, follow=follow, now=now)
-    leg = await _new_leg(session, actor, call_id, LegKind.TRANSFER, mode, target, now=now)
-    await _command(session, actor, call, leg, CommandType.TRANSFER, {"mode": mode.value}, now=now)
+    leg = await legs.new(session, actor, call_id, LegKind.TRANSFER, mode, target, now=now)
+    await legs.ask(session, actor, call, leg, CommandType.TRANSFER, {"mode": mode.value}, now=now)
     return leg
 
 
@@ -154,8 +125,8 @@ async def conference(
     _not_self(actor, target)
     if target.kind is TargetKind.QUEUE:
         raise Invalid("target: a queue cannot join a conference; transfer the call to it")
-    leg = await _new_leg(session, actor, call_id, LegKind.CONFERENCE, None, target, now=now)
-    await _command(session, actor, call, leg, CommandType.CONFERENCE, {"action": "add"}, now=now)
+    leg = await legs.new(session, actor, call_id, LegKind.CONFERENCE, None, target, now=now)
+    await legs.ask(session, actor, call, leg, CommandType.CONFERENCE, {"action": "add"}, now=now)
     return leg
 
 
@@ -164,7 +135,7 @@ async def remove(
 ) -> CallLeg:
     """Take a party off the call, or give up asking it (the caller stays with the operator)."""
     call = await _own_call(session, actor, call_id)
-    leg = await _leg(session, call_id, leg_id)
+    leg = await legs.get_locked(session, call_id, leg_id)
     if leg.kind is LegKind.MONITOR or leg.status not in OPEN_LEG:
         raise Conflict(
             f"leg {leg_id} is {leg.status}; there is no party to remove",
@@ -175,8 +146,8 @@ async def remove(
             session, actor, call_id, leg.command_id, CommandStatus.SUPERSEDED, now=now
         )
     ended = LegStatus.CANCELLED if leg.status is LegStatus.DIALING else LegStatus.ENDED
-    await _settle(session, actor, leg, ended, now=now, reason=f"removed by {actor.username}")
-    await _command(
+    await legs.settle(session, actor, leg, ended, now=now, reason=f"removed by {actor.username}")
+    await legs.ask(
         session,
         actor,
         call,
@@ -204,7 +175,7 @@ async def leave(
     call = await _own_call(session, actor, call_id)
     connected = [
         leg
-        for leg in await legs_of(session, call_id)
+        for leg in await legs.of_call(session, call_id)
         if leg.kind is not LegKind.MONITOR and leg.status is LegStatus.CONNECTED
     ]
     if leg_id is not None:
@@ -215,7 +186,7 @@ async def leave(
             said=said("call_control_no_party", status="none" if not connected else "several"),
         )
     (leg,) = connected
-    await _command(
+    await legs.ask(
         session,
         actor,
         call,
@@ -227,9 +198,6 @@ async def leave(
     )
     await _hand_over(session, actor, call_id, leg, follow=follow, now=now)
     return leg
-
-
-# -- what the supervisor does --------------------------------------------------------------------
 
 
 async def monitor(
@@ -245,7 +213,7 @@ async def monitor(
             f"call {call_id} is yours; a supervisor monitors a colleague's call",
             said=said("call_control_own_call"),
         )
-    mine = await _monitor_of(session, call_id, actor.username)
+    mine = await legs.open_monitor(session, call_id, actor.username)
     if mine is not None and mine.mode is mode:
         raise Conflict(
             f"you already monitor call {call_id} ({mode})",
@@ -254,11 +222,11 @@ async def monitor(
     await _withdraw_monitors(session, actor, call_id, now)
     if mine is not None:
         mine.mode = mode
-        await _command(session, actor, call, mine, CommandType.MONITOR, {"mode": mode}, now=now)
+        await legs.ask(session, actor, call, mine, CommandType.MONITOR, {"mode": mode}, now=now)
         return mine
     target = Target(TargetKind.OPERATOR, call.operator or "", call.operator)
-    leg = await _new_leg(session, actor, call_id, LegKind.MONITOR, mode, target, now=now)
-    await _command(session, actor, call, leg, CommandType.MONITOR, {"mode": mode}, now=now)
+    leg = await legs.new(session, actor, call_id, LegKind.MONITOR, mode, target, now=now)
+    await legs.ask(session, actor, call, leg, CommandType.MONITOR, {"mode": mode}, now=now)
     return leg
 
 
@@ -267,13 +235,13 @@ async def stop_monitor(
 ) -> CallLeg:
     """The supervisor leaves the call they monitor."""
     await calls.lock_call(session, call_id)
-    mine = await _monitor_of(session, call_id, actor.username)
+    mine = await legs.open_monitor(session, call_id, actor.username)
     if mine is None:
         raise Conflict(
             f"you do not monitor call {call_id}", said=said("call_control_not_monitoring")
         )
     await _withdraw_monitors(session, actor, call_id, now)
-    await _settle(session, actor, mine, _ended(mine), now=now, reason="stopped")
+    await legs.settle(session, actor, mine, legs.ended(mine), now=now, reason="stopped")
     await gateway.enqueue_command(
         session,
         CommandType.STOP_MONITOR,
@@ -284,9 +252,6 @@ async def stop_monitor(
         actor=actor,
     )
     return mine
-
-
-# -- what the gateway and the call say -----------------------------------------------------------
 
 
 async def command_answered(
@@ -308,24 +273,33 @@ async def command_answered(
         leg_id = uuid.UUID(str(command.payload.get("leg_id")))
     except ValueError:
         return  # a command not made by call control (a supervisor's take-over)
-    leg = await _locked_leg(session, leg_id)
+    leg = await legs.locked(session, leg_id)
     if leg is None or leg.status is not LegStatus.DIALING or leg.command_id != command.command_id:
         return
     if not acknowledged:
-        word = (reason or "").split(":")[0].split()[0] if reason else ""
-        failed = LegStatus(word) if word in FAILURES else LegStatus.REJECTED
-        await _settle(session, actor, leg, failed, now=now, reason=reason)
+        failed = failure_of(reason)
+        await legs.settle(session, actor, leg, failed, now=now, reason=reason)
         return
     if leg.kind is LegKind.TRANSFER and leg.mode is LegMode.BLIND:
         call = await calls.lock_call(session, leg.call_id)
         if CallStatus(call.status) in FINAL:
-            await _settle(session, actor, leg, LegStatus.ENDED, now=now, reason="the call ended")
+            await legs.settle(
+                session, actor, leg, LegStatus.ENDED, now=now, reason="the call ended"
+            )
             return
         leg.answered_at = now
         await _hand_over(session, actor, leg.call_id, leg, follow=follow, now=now)
         return
     leg.answered_at = now
-    await _settle(session, actor, leg, LegStatus.CONNECTED, now=now)
+    await legs.settle(session, actor, leg, LegStatus.CONNECTED, now=now)
+
+
+def failure_of(reason: str | None) -> LegStatus:
+    """What a gateway's failure says happened to the party: the reason's first word when it
+    is busy or no_answer (``"no_answer: rang 30 s"``), rejected otherwise."""
+    found = re.match(r"\s*([a-z_]+)", reason or "")
+    word = found.group(1) if found else ""
+    return LegStatus(word) if word in FAILURES else LegStatus.REJECTED
 
 
 async def call_changed(session: AsyncSession, actor: Actor, call: Any, *, now: datetime) -> None:
@@ -333,9 +307,9 @@ async def call_changed(session: AsyncSession, actor: Actor, call: Any, *, now: d
     colleagues it held, and its open call-control commands are never sent again."""
     if CallStatus(call.status) not in FINAL:
         return
-    open_legs = [leg for leg in await legs_of(session, call.id) if leg.status in OPEN_LEG]
+    open_legs = [leg for leg in await legs.of_call(session, call.id) if leg.status in OPEN_LEG]
     for leg in open_legs:
-        await _settle(session, actor, leg, _ended(leg), now=now, reason="the call ended")
+        await legs.settle(session, actor, leg, legs.ended(leg), now=now, reason="the call ended")
     await gateway.withdraw(
         session, actor, call.id, sorted(gateway.CALL_CONTROL), CommandStatus.EXPIRED, now=now
     )
@@ -354,7 +328,7 @@ async def give_up_ringing(
         if due > now:
             later = due if later is None else min(later, due)
             continue
-        leg = await _locked_leg(session, found.id)
+        leg = await legs.locked(session, found.id)
         if leg is None or leg.status is not LegStatus.DIALING:
             continue
         if leg.command_id is not None:
@@ -362,7 +336,7 @@ async def give_up_ringing(
                 session, actor, leg.call_id, leg.command_id, CommandStatus.EXPIRED, now=now
             )
         seconds = round(ring_for.total_seconds())
-        await _settle(
+        await legs.settle(
             session,
             actor,
             leg,
@@ -371,109 +345,6 @@ async def give_up_ringing(
             reason=f"no_answer: the gateway did not answer within {seconds} s",
         )
     return later
-
-
-# -- reading -------------------------------------------------------------------------------------
-
-
-async def legs_of(session: AsyncSession, call_id: uuid.UUID) -> list[CallLeg]:
-    """The call's legs, oldest first."""
-    rows = await session.scalars(
-        select(CallLeg).where(CallLeg.call_id == call_id).order_by(CallLeg.requested_at, CallLeg.id)
-    )
-    return list(rows.all())
-
-
-async def open_legs(session: AsyncSession, call_ids: Sequence[uuid.UUID]) -> list[CallLeg]:
-    """The legs still dialling or connected on these calls (the consoles' view)."""
-    if not call_ids:
-        return []
-    rows = await session.scalars(
-        select(CallLeg)
-        .where(CallLeg.call_id.in_(list(call_ids)), CallLeg.status.in_(list(OPEN_LEG)))
-        .order_by(CallLeg.requested_at, CallLeg.id)
-    )
-    return list(rows.all())
-
-
-async def targets(
-    session: AsyncSession,
-    found: Directory,
-    *,
-    region: str | None,
-    service: str | None,
-    kind: EntryKind | None,
-    language: str | None,
-    names: str,
-) -> schemas.TargetsOut:
-    """What a call can be transferred to or joined with: directory entries (``region``'s own
-    first), the colleagues signed in (available ones can be asked), the active queues."""
-    entries = [
-        schemas.EntryOut(
-            id=entry.id,
-            kind=entry.kind,
-            name=entry.name_in(names),
-            number=entry.number,
-            region=entry.region,
-            service=entry.service,
-            specialty=entry.specialty,
-            languages=list(entry.languages),
-        )
-        for entry in found.find(region=region, service=service, kind=kind, language=language)
-    ]
-    full_names = {user.username: user.full_name for user in await auth.list_users(session)}
-    colleagues = [
-        schemas.ColleagueOut(
-            username=row.username,
-            full_name=full_names.get(row.username) or row.username,
-            state=str(row.state),
-            available=row.state == OperatorState.AVAILABLE,
-            psychologist=PSYCHOLOGIST_SKILL in (row.skills or {}),
-            skills=sorted(row.skills or {}),
-        )
-        for row in await queues.list_operators(session)
-        if row.state != OperatorState.SIGNED_OUT
-    ]
-    queue_rows = await catalog.list_queues(session, active_only=True)
-    return schemas.TargetsOut(
-        directory=entries,
-        colleagues=colleagues,
-        queues=[schemas.QueueTargetOut(name=q.name, title=q.title) for q in queue_rows],
-    )
-
-
-async def resolve_target(
-    session: AsyncSession,
-    directory: Directory,
-    *,
-    operator: str | None = None,
-    queue: str | None = None,
-    entry: str | None = None,
-    number: str | None = None,
-) -> Target:
-    """The target named by exactly one of its four ways (422 otherwise, or when unknown)."""
-    given = [value for value in (operator, queue, entry, number) if value]
-    if len(given) != 1:
-        raise Invalid("target: name exactly one of operator, queue, directory or number")
-    if operator:
-        try:
-            user = await auth.get_user(session, operator)
-        except NotFound as exc:
-            raise Invalid(f"target.operator: there is no colleague called {operator!r}") from exc
-        return Target(TargetKind.OPERATOR, operator, user.full_name or operator)
-    if queue:
-        return Target(TargetKind.QUEUE, queue, queue)
-    if entry:
-        try:
-            found = directory.get(entry)
-        except NotFound as exc:
-            raise Invalid(f"target.directory: {exc.message}") from exc
-        return Target(TargetKind.DIRECTORY, found.id, found.name.en, found.number)
-    assert number is not None
-    return Target(TargetKind.NUMBER, number, None, number)
-
-
-# -- inside --------------------------------------------------------------------------------------
 
 
 async def _connected_call(session: AsyncSession, call_id: uuid.UUID) -> Any:
@@ -497,13 +368,8 @@ async def _own_call(session: AsyncSession, actor: Actor, call_id: uuid.UUID) -> 
     return call
 
 
-async def _open_commands(session: AsyncSession, call_id: uuid.UUID, kind: CommandType) -> bool:
-    rows = await gateway.list_commands(session, call_id=call_id, limit=500)
-    return any(row.command == kind.value and row.status in gateway.OPEN for row in rows)
-
-
 async def _no_open_leg(session: AsyncSession, call_id: uuid.UUID) -> None:
-    for leg in await legs_of(session, call_id):
+    for leg in await legs.of_call(session, call_id):
         if leg.kind is not LegKind.MONITOR and leg.status in OPEN_LEG:
             raise Conflict(
                 f"call {call_id}: {leg.target_name or leg.target} is already {leg.status}; "
@@ -515,13 +381,6 @@ async def _no_open_leg(session: AsyncSession, call_id: uuid.UUID) -> None:
 def _not_self(actor: Actor, target: Target) -> None:
     if target.colleague == actor.username:
         raise Invalid("target: you cannot transfer a call to yourself")
-
-
-async def _leg(session: AsyncSession, call_id: uuid.UUID, leg_id: uuid.UUID) -> CallLeg:
-    leg = await _locked_leg(session, leg_id)
-    if leg is None or leg.call_id != call_id:
-        raise NotFound(f"call {call_id} has no leg {leg_id}")
-    return leg
 
 
 async def _withdraw_monitors(
@@ -540,86 +399,6 @@ async def _withdraw_monitors(
     )
 
 
-async def _locked_leg(session: AsyncSession, leg_id: uuid.UUID) -> CallLeg | None:
-    return await session.scalar(
-        select(CallLeg)
-        .where(CallLeg.id == leg_id)
-        .with_for_update(key_share=True)
-        .execution_options(populate_existing=True)
-    )
-
-
-async def _monitor_of(session: AsyncSession, call_id: uuid.UUID, username: str) -> CallLeg | None:
-    for leg in await legs_of(session, call_id):
-        if leg.kind is LegKind.MONITOR and leg.requested_by == username and leg.status in OPEN_LEG:
-            return leg
-    return None
-
-
-async def _new_leg(
-    session: AsyncSession,
-    actor: Actor,
-    call_id: uuid.UUID,
-    kind: LegKind,
-    mode: LegMode | None,
-    target: Target,
-    *,
-    now: datetime,
-) -> CallLeg:
-    if target.colleague is not None and kind is not LegKind.MONITOR:
-        await handover.reserve(session, actor, target.colleague, call_id, now=now)
-    leg = CallLeg(
-        id=uuid.uuid4(),
-        call_id=call_id,
-        kind=kind,
-        mode=mode,
-        target_kind=target.kind,
-        target=target.target,
-        target_name=target.name,
-        number=target.number,
-        requested_by=actor.username,
-        requested_at=now,
-        status=LegStatus.DIALING,
-    )
-    session.add(leg)
-    await audit.record(
-        session,
-        actor,
-        f"call.{kind.value}",
-        "call",
-        str(call_id),
-        {"leg_id": str(leg.id), "mode": mode, "target_kind": target.kind, "target": target.target},
-        at=now,
-    )
-    _changed(session, leg)
-    return leg
-
-
-async def _command(
-    session: AsyncSession,
-    actor: Actor,
-    call: Any,
-    leg: CallLeg,
-    kind: CommandType,
-    payload: dict[str, Any],
-    *,
-    now: datetime,
-    keep_command: bool = False,
-) -> None:
-    body = {
-        **{key: str(value) for key, value in payload.items()},
-        "leg_id": str(leg.id),
-        "target_kind": leg.target_kind.value,
-        "to": leg.number or leg.target,
-    }
-    operator = actor.username if kind is CommandType.MONITOR else call.operator
-    queued = await gateway.enqueue_command(
-        session, kind, call.id, operator, body, now=now, actor=actor
-    )
-    if not keep_command:
-        leg.command_id = queued.command_id
-
-
 async def _to_queue(
     session: AsyncSession,
     actor: Actor,
@@ -630,11 +409,11 @@ async def _to_queue(
     now: datetime,
 ) -> CallLeg:
     call = await calls.lock_call(session, call_id)
-    leg = await _new_leg(session, actor, call_id, LegKind.TRANSFER, LegMode.BLIND, target, now=now)
+    leg = await legs.new(session, actor, call_id, LegKind.TRANSFER, LegMode.BLIND, target, now=now)
     await handover.requeue(session, actor, call_id, target.target, now=now)
     call.queue = target.target
     await _event(session, actor, call_id, leg, CallEventType.TRANSFERRED, None, follow, now)
-    await _command(
+    await legs.ask(
         session,
         actor,
         call,
@@ -643,7 +422,7 @@ async def _to_queue(
         {"mode": "blind", "queue": target.target},
         now=now,
     )
-    await _settle(session, actor, leg, LegStatus.COMPLETED, now=now)
+    await legs.settle(session, actor, leg, LegStatus.COMPLETED, now=now)
     return leg
 
 
@@ -664,7 +443,7 @@ async def _hand_over(
     await _event(session, actor, call_id, leg, CallEventType.TRANSFERRED, colleague, follow, now)
     if colleague is not None:
         await _event(session, actor, call_id, leg, CallEventType.ANSWERED, colleague, follow, now)
-    await _settle(session, actor, leg, LegStatus.COMPLETED, now=now, hand_to=colleague)
+    await legs.settle(session, actor, leg, LegStatus.COMPLETED, now=now, hand_to=colleague)
 
 
 async def _event(
@@ -679,63 +458,3 @@ async def _event(
 ) -> None:
     event = EventIn(event_id=f"leg-{leg.id}-{kind.value}", type=kind, at=now, operator=operator)
     await timeline.record_event(session, actor, call_id, event, follow=follow, now=now)
-
-
-def _ended(leg: CallLeg) -> LegStatus:
-    return LegStatus.CANCELLED if leg.status is LegStatus.DIALING else LegStatus.ENDED
-
-
-async def _settle(
-    session: AsyncSession,
-    actor: Actor,
-    leg: CallLeg,
-    new: LegStatus,
-    *,
-    now: datetime,
-    reason: str | None = None,
-    hand_to: str | None = None,
-) -> None:
-    """Move the leg (the table allows it), give back a colleague who did not take the call,
-    and write the call's record onto its card once the leg is over."""
-    if not can_move(leg.status, new):
-        raise Conflict(f"leg {leg.id} is {leg.status}; it cannot become {new}")
-    leg.status = new
-    if new is not LegStatus.CONNECTED:
-        leg.ended_at = now
-    if reason:
-        leg.reason = reason[:500]
-    colleague = leg.target if leg.target_kind is TargetKind.OPERATOR else None
-    finished = new not in (LegStatus.CONNECTED, LegStatus.COMPLETED)
-    if colleague and leg.kind is not LegKind.MONITOR and finished:
-        await handover.release(session, actor, colleague, leg.call_id, now=now)
-    await audit.record(
-        session,
-        actor,
-        "call.leg",
-        "call",
-        str(leg.call_id),
-        {"leg_id": str(leg.id), "status": new.value, "reason": leg.reason},
-        at=now,
-    )
-    _changed(session, leg)
-    if leg.kind is not LegKind.MONITOR and new is not LegStatus.CONNECTED:
-        await session.flush()
-        records = [
-            row for row in await legs_of(session, leg.call_id) if row.kind is not LegKind.MONITOR
-        ]
-        await card_record.write(session, actor, leg.call_id, records, hand_to=hand_to, now=now)
-
-
-def _changed(session: AsyncSession, leg: CallLeg) -> None:
-    emit(
-        session,
-        events.LEG_CHANGED,
-        events.LegChanged(
-            call_id=str(leg.call_id),
-            leg_id=str(leg.id),
-            kind=leg.kind.value,
-            status=leg.status.value,
-            requested_by=leg.requested_by,
-            target=leg.target,
-        ),
-    )

@@ -17,7 +17,7 @@ from dispatch.audit import service as audit
 from dispatch.calls import messages, timeline
 from dispatch.calls import service as calls
 from dispatch.cards import service as cards
-from dispatch.control import service as control
+from dispatch.control import legs as control_legs
 from dispatch.control.schemas import LegOut
 from dispatch.core.actor import Actor
 from dispatch.errors import Conflict
@@ -53,7 +53,7 @@ async def review(
         messages=await messages.list_messages(session, call_id),
         plans=await plans.plans_of_call(session, call_id),
         evaluations=scored,
-        legs=[LegOut.model_validate(leg) for leg in await control.legs_of(session, call_id)],
+        legs=[LegOut.model_validate(leg) for leg in await control_legs.of_call(session, call_id)],
     )
 
 

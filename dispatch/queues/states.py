@@ -27,6 +27,10 @@ from enum import StrEnum
 
 from dispatch.errors import Conflict, said
 
+# The skill of a colleague trained in psychological support (a psychologist): wellbeing's
+# debriefs and call control's transfers to a psychologist both look for it.
+PSYCHOLOGICAL_SUPPORT = "psychological_support"
+
 
 class OperatorState(StrEnum):
     """Where an operator stands in the ACD."""

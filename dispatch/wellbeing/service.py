@@ -38,7 +38,7 @@ from dispatch.errors import Conflict, Invalid, NotFound, PermissionDenied, said
 from dispatch.queues import operators
 from dispatch.queues import service as queues
 from dispatch.queues.schemas import BreakReason
-from dispatch.queues.states import OperatorState
+from dispatch.queues.states import PSYCHOLOGICAL_SUPPORT, OperatorState
 from dispatch.wellbeing import events, rules
 from dispatch.wellbeing.models import WellbeingCase, WellbeingDebrief, WellbeingOffer
 from dispatch.wellbeing.schemas import (
@@ -60,7 +60,7 @@ DEBRIEF_TRANSITIONS: Mapping[DebriefStatus, frozenset[DebriefStatus]] = {
     DebriefStatus.HELD: frozenset(),
     DebriefStatus.CANCELLED: frozenset(),
 }
-PSYCHOLOGIST_SKILL = "psychological_support"
+PSYCHOLOGIST_SKILL = PSYCHOLOGICAL_SUPPORT
 # Who holds every debrief whatever their skills.
 HOLDING_ROLES = frozenset({Role.SUPERVISOR.value, Role.TRAINER.value})
 BREAK_REASON = BreakReason.REST  # the centre's own reason: the break says nothing of the call

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from dispatch.control.service import failure_of
 from dispatch.control.worker import RingTimer
 from tests.control.conftest import (
     Acd,
@@ -497,3 +498,37 @@ async def test_a_party_the_gateway_never_answers_is_given_up_and_the_colleague_f
     assert (await last_command(acd, call_id, "conference"))["status"] == "expired"
     call = await _call(acd, call_id)
     assert (call["status"], call["operator"]) == ("connected", "operator1")
+
+
+@pytest.mark.parametrize(
+    ("reason", "outcome"),
+    [
+        ("busy", "busy"),
+        ("no_answer: rang 30 s", "no_answer"),
+        ("  busy line", "busy"),
+        ("the line is engaged", "rejected"),
+        (" ", "rejected"),
+        ("", "rejected"),
+        (None, "rejected"),
+    ],
+)
+async def test_a_gateway_failure_names_what_happened_to_the_party(
+    reason: str | None, outcome: str
+) -> None:
+    assert failure_of(reason) == outcome
+
+
+async def test_a_follower_that_fails_leaves_the_gateways_answer_recorded(acd: Acd) -> None:
+    call_id = await connected(acd)
+    await _post(
+        acd, f"/api/v1/calls/{call_id}/conference", "operator1", {"target": {"number": "103"}}
+    )
+    add = await last_command(acd, call_id, "conference")
+
+    async def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("a bug in what follows the answer")
+
+    acd.api.app.state.command_answered = broken
+    await gateway_answers(acd, add["command_id"])
+    assert (await last_command(acd, call_id, "conference"))["status"] == "acknowledged"
+    assert (await _legs(acd, call_id))[0]["status"] == "dialing"  # the ring timer gives it up

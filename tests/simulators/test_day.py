@@ -102,6 +102,7 @@ def test_a_short_day_runs_and_reports(server: str, tmp_path: Path) -> None:
     control = report["call_control"]
     assert control.get("bot hold 202", 0) >= 1, control
     assert control.get("hold", 0) >= 1, control
+    assert control.get("bot resume 202", 0) >= 1, control
     assert control.get("bot conference 201", 0) >= 1, control
     assert 1 <= control.get("conference add", 0) <= control["bot conference 201"], control
     assert control.get("conference remove", 0) >= 1, control

@@ -352,6 +352,19 @@ async def withdraw(
 ) -> list[uuid.UUID]:
     """Mark the call's open commands of ``kinds`` (of ``operator``'s set when named)
     ``superseded`` or ``expired``: no gateway is sent them again. The ids marked."""
+    ids = await open_commands(session, call_id, kinds, operator=operator)
+    return await _withdraw(session, actor, call_id, ids, status, now=now)
+
+
+async def open_commands(
+    session: AsyncSession,
+    call_id: uuid.UUID,
+    kinds: Sequence[CommandType],
+    *,
+    operator: str | None = None,
+) -> list[uuid.UUID]:
+    """The ids of the call's commands of ``kinds`` still pending or sent (of ``operator``'s
+    set when named)."""
     query = select(GatewayCommand.command_id).where(
         GatewayCommand.call_id == call_id,
         GatewayCommand.command.in_([kind.value for kind in kinds]),
@@ -359,8 +372,7 @@ async def withdraw(
     )
     if operator is not None:
         query = query.where(GatewayCommand.operator == operator)
-    ids = list((await session.scalars(query)).all())
-    return await _withdraw(session, actor, call_id, ids, status, now=now)
+    return list((await session.scalars(query)).all())
 
 
 async def withdraw_one(

@@ -358,15 +358,14 @@ async def _follow_answer(
     reason: str | None,
     now: datetime,
 ) -> None:
-    """What depends on the answer (call control's legs), in a savepoint of its own: a step it
-    refuses is logged and leaves the answer recorded."""
+    """What depends on the answer (call control's legs), in a savepoint of its own: whatever
+    fails there is logged and rolled back, and the answer itself stays recorded (a leg left
+    ringing is given up by call control's ring timer)."""
     try:
         async with session.begin_nested():
             await follow(session, actor, row, acknowledged=reason is None, reason=reason, now=now)
-    except DomainError as exc:
-        log.warning(
-            "gateway.answer_not_followed", command_id=str(row.command_id), error=exc.message
-        )
+    except Exception:
+        log.exception("gateway.answer_not_followed", command_id=str(row.command_id))
 
 
 async def _drain(queue: asyncio.Queue[dict[str, Any]]) -> list[dict[str, Any]]:
