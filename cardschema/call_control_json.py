@@ -11,13 +11,13 @@ from cardschema.call_control import (
     CallControlRecord,
     CallControlTargetKind,
 )
-from cardschema.jsonfields import Fields
+from cardschema.jsonfields import Fields, iso
 
 
 def leg_to_dict(leg: CallControlRecord) -> dict[str, Any]:
     """The leg as JSON-ready data (the ``call_control`` items of ``card_to_dict``)."""
     return {
-        "id": leg.id,
+        "id": str(leg.id),
         "kind": leg.kind.value,
         "mode": None if leg.mode is None else leg.mode.value,
         "requested_at": leg.requested_at.isoformat(),
@@ -27,8 +27,8 @@ def leg_to_dict(leg: CallControlRecord) -> dict[str, Any]:
         "target_name": leg.target_name,
         "number": leg.number,
         "outcome": leg.outcome.value,
-        "answered_at": None if leg.answered_at is None else leg.answered_at.isoformat(),
-        "ended_at": None if leg.ended_at is None else leg.ended_at.isoformat(),
+        "answered_at": iso(leg.answered_at),
+        "ended_at": iso(leg.ended_at),
         "reason": leg.reason,
     }
 
@@ -37,7 +37,7 @@ def leg_from_fields(f: Fields) -> CallControlRecord:
     """Read one ``call_control`` item of ``card_from_dict``."""
     return f.make(
         CallControlRecord,
-        id=f.text("id"),
+        id=f.ident("id"),
         kind=f.choice("kind", CallControlKind),
         mode=f.opt_choice("mode", CallControlMode),
         requested_at=f.timestamp("requested_at"),

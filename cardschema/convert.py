@@ -13,7 +13,6 @@ So documents stored before a field was added (no ``location.confirmed``, no
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 from cardschema.call_control_json import leg_from_fields, leg_to_dict
@@ -27,7 +26,7 @@ from cardschema.codes import (
     Outcome,
     ServiceStatus,
 )
-from cardschema.jsonfields import Fields
+from cardschema.jsonfields import Fields, iso
 from cardschema.model import (
     ADDRESS_PARTS,
     CallbackAttempt,
@@ -71,7 +70,7 @@ def card_to_dict(card: Card) -> dict[str, Any]:
         "status": card.status.value,
         "created_at": card.created_at.isoformat(),
         "updated_at": card.updated_at.isoformat(),
-        "closed_at": _iso(card.closed_at),
+        "closed_at": iso(card.closed_at),
         "channel": card.channel.value,
         "language": card.language,
         "call_id": None if card.call_id is None else str(card.call_id),
@@ -170,10 +169,6 @@ def _attachment_to_dict(attachment: Attachment) -> dict[str, Any]:
     }
 
 
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
 def _place_to_dict(place: Place | Unit | None) -> dict[str, Any] | None:
     return None if place is None else {"code": place.code, "name": place.name}
 
@@ -200,7 +195,7 @@ def _proposed_to_dict(proposed: ProposedLocation | None) -> dict[str, Any] | Non
         "radius_m": proposed.radius_m,
         "source": proposed.source.value,
         "received_at": proposed.received_at.isoformat(),
-        "positioned_at": _iso(proposed.positioned_at),
+        "positioned_at": iso(proposed.positioned_at),
         "method": proposed.method,
         "region": _place_to_dict(proposed.region),
         "district": _place_to_dict(proposed.district),

@@ -1,4 +1,5 @@
-"""Typed, path-aware reading of one JSON object, for ``card_from_dict``."""
+"""Typed, path-aware reading of one JSON object, for ``card_from_dict``, and ``iso``, the
+timestamps' one JSON form, for ``card_to_dict``."""
 
 from __future__ import annotations
 
@@ -160,6 +161,11 @@ class Fields:
             return build(**values)
         except CardDataError as exc:
             raise (exc.within(self._path) if self._path else exc) from None
+
+
+def iso(value: datetime | None) -> str | None:
+    """The timestamp as ISO 8601 text for JSON, or None (JSON null) when it is absent."""
+    return None if value is None else value.isoformat()
 
 
 def _kind(value: object) -> str:

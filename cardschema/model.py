@@ -29,29 +29,9 @@ from cardschema.parties import Attachment, Person, Vehicle
 from cardschema.protocols import ProtocolRecord
 
 
-def _optional_text(path: str, value: str | None, max_length: int) -> None:
-    if value is not None:
-        rules.check_text(path, value, max_length)
-
-
-def _optional_pattern(path: str, value: str | None, pattern: str, example: str) -> None:
-    if value is not None:
-        rules.check_pattern(path, value, pattern, example)
-
-
-def _check_user(path: str, value: str) -> None:
-    rules.check_text(path, value, rules.USER_ID_MAX)
-    rules.check_pattern(path, value, rules.USER_ID_PATTERN, "a.karimov")
-
-
 def _optional_user(path: str, value: str | None) -> None:
     if value is not None:
-        _check_user(path, value)
-
-
-def _optional_timestamp(path: str, value: datetime | None) -> None:
-    if value is not None:
-        rules.check_timestamp(path, value)
+        rules.check_user(path, value)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -69,15 +49,15 @@ class Caller:
     condition_note: str | None = None
 
     def __post_init__(self) -> None:
-        _optional_pattern("number", self.number, rules.PHONE_PATTERN, "+998901234567")
-        _optional_text("name", self.name, rules.SHORT_TEXT_MAX)
-        _optional_pattern(
+        rules.check_optional_pattern("number", self.number, rules.PHONE_PATTERN, "+998901234567")
+        rules.check_optional_text("name", self.name, rules.SHORT_TEXT_MAX)
+        rules.check_optional_pattern(
             "callback_number", self.callback_number, rules.PHONE_PATTERN, "+998901234567"
         )
         for index, condition in enumerate(self.conditions):
             if condition in self.conditions[:index]:
                 raise CardDataError(f"conditions[{index}]", f"duplicate value {condition}")
-        _optional_text("condition_note", self.condition_note, rules.TEXT_MAX)
+        rules.check_optional_text("condition_note", self.condition_note, rules.TEXT_MAX)
 
 
 ADDRESS_PARTS = ("street", "house", "building", "entrance", "floor", "flat", "mahalla", "landmark")
@@ -99,9 +79,9 @@ class StructuredAddress:
 
     def __post_init__(self) -> None:
         for name in ("street", "mahalla", "landmark"):
-            _optional_text(name, getattr(self, name), rules.SHORT_TEXT_MAX)
+            rules.check_optional_text(name, getattr(self, name), rules.SHORT_TEXT_MAX)
         for name in ("house", "building", "entrance", "floor", "flat"):
-            _optional_text(name, getattr(self, name), rules.ADDRESS_PART_MAX)
+            rules.check_optional_text(name, getattr(self, name), rules.ADDRESS_PART_MAX)
 
     def is_empty(self) -> bool:
         """Tell whether no part is known (the 112 system then leaves the address out)."""
@@ -117,7 +97,7 @@ class Place:
 
     def __post_init__(self) -> None:
         rules.check_pattern("code", self.code, rules.CODE_PATTERN, "UZ-SA")
-        _optional_text("name", self.name, rules.SHORT_TEXT_MAX)
+        rules.check_optional_text("name", self.name, rules.SHORT_TEXT_MAX)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -139,7 +119,7 @@ class Location:
     confirmed: bool = False
 
     def __post_init__(self) -> None:
-        _optional_text("address", self.address, rules.TEXT_MAX)
+        rules.check_optional_text("address", self.address, rules.TEXT_MAX)
         if self.lat is not None:
             rules.check_float("lat", self.lat, -90.0, 90.0)
             if self.lon is None:
@@ -181,8 +161,8 @@ class ProposedLocation:
                 "source", f"must be an automatic source ({allowed}), got {self.source}"
             )
         rules.check_timestamp("received_at", self.received_at)
-        _optional_timestamp("positioned_at", self.positioned_at)
-        _optional_text("method", self.method, rules.POSITIONING_METHOD_MAX)
+        rules.check_optional_timestamp("positioned_at", self.positioned_at)
+        rules.check_optional_text("method", self.method, rules.POSITIONING_METHOD_MAX)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -196,10 +176,12 @@ class Incident:
     hazards: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        _optional_pattern("type", self.type, rules.INCIDENT_TYPE_PATTERN, "fire.residential")
+        rules.check_optional_pattern(
+            "type", self.type, rules.INCIDENT_TYPE_PATTERN, "fire.residential"
+        )
         if self.priority is not None:
             rules.check_int("priority", self.priority, 1, 5)
-        _optional_text("description", self.description, rules.LONG_TEXT_MAX)
+        rules.check_optional_text("description", self.description, rules.LONG_TEXT_MAX)
         if self.victims is not None:
             rules.check_int("victims", self.victims, 0)
         for index, hazard in enumerate(self.hazards):
@@ -215,7 +197,7 @@ class Unit:
 
     def __post_init__(self) -> None:
         rules.check_pattern("code", self.code, rules.CODE_PATTERN, "SAM-FS-03")
-        _optional_text("name", self.name, rules.SHORT_TEXT_MAX)
+        rules.check_optional_text("name", self.name, rules.SHORT_TEXT_MAX)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -229,8 +211,8 @@ class StatusChange:
 
     def __post_init__(self) -> None:
         rules.check_timestamp("at", self.at)
-        _optional_text("note", self.note, rules.TEXT_MAX)
-        _optional_text("by", self.by, rules.SHORT_TEXT_MAX)
+        rules.check_optional_text("note", self.note, rules.TEXT_MAX)
+        rules.check_optional_text("by", self.by, rules.SHORT_TEXT_MAX)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -244,9 +226,9 @@ class Handoff:
 
     def __post_init__(self) -> None:
         rules.check_timestamp("at", self.at)
-        _check_user("by", self.by)
+        rules.check_user("by", self.by)
         rules.check_text("contact", self.contact, rules.SHORT_TEXT_MAX)
-        _optional_text("note", self.note, rules.TEXT_MAX)
+        rules.check_optional_text("note", self.note, rules.TEXT_MAX)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -266,7 +248,7 @@ class RoutedService:
 
     def __post_init__(self) -> None:
         rules.check_pattern("code", self.code, rules.SERVICE_CODE_PATTERN, "103")
-        _optional_text("name", self.name, rules.SHORT_TEXT_MAX)
+        rules.check_optional_text("name", self.name, rules.SHORT_TEXT_MAX)
         rules.check_timestamp("routed_at", self.routed_at)
 
 
@@ -295,7 +277,7 @@ class Note:
 
     def __post_init__(self) -> None:
         rules.check_timestamp("at", self.at)
-        _check_user("author", self.author)
+        rules.check_user("author", self.author)
         rules.check_text("text", self.text, rules.LONG_TEXT_MAX)
 
 
@@ -308,7 +290,9 @@ class Link:
     number: str | None = None
 
     def __post_init__(self) -> None:
-        _optional_pattern("number", self.number, rules.CARD_NUMBER_PATTERN, "112-20261122-000123")
+        rules.check_optional_pattern(
+            "number", self.number, rules.CARD_NUMBER_PATTERN, "112-20261122-000123"
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -355,7 +339,7 @@ class Card:
         rules.check_int("version", self.version, 1)
         rules.check_timestamp("created_at", self.created_at)
         rules.check_timestamp("updated_at", self.updated_at)
-        _optional_timestamp("closed_at", self.closed_at)
+        rules.check_optional_timestamp("closed_at", self.closed_at)
         rules.check_pattern("language", self.language, rules.LANGUAGE_PATTERN, "uz")
         _optional_user("operator_id", self.operator_id)
         _optional_user("supervisor_id", self.supervisor_id)

@@ -12,11 +12,6 @@ from cardschema import rules
 from cardschema.errors import CardDataError
 
 
-def _optional_text(path: str, value: str | None, max_length: int) -> None:
-    if value is not None:
-        rules.check_text(path, value, max_length)
-
-
 class PersonRole(enum.StrEnum):
     """How a person is involved in the incident (revision 1.2)."""
 
@@ -73,13 +68,13 @@ class Person:
     description: str | None = None
 
     def __post_init__(self) -> None:
-        _optional_text("name", self.name, rules.SHORT_TEXT_MAX)
+        rules.check_optional_text("name", self.name, rules.SHORT_TEXT_MAX)
         if self.age is not None:
             rules.check_int("age", self.age, 0, rules.AGE_MAX)
             if self.age_band is not None:
                 raise CardDataError("age_band", "give the age or the age band, not both")
-        _optional_text("condition", self.condition, rules.TEXT_MAX)
-        _optional_text("description", self.description, rules.TEXT_MAX)
+        rules.check_optional_text("condition", self.condition, rules.TEXT_MAX)
+        rules.check_optional_text("description", self.description, rules.TEXT_MAX)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -94,10 +89,10 @@ class Vehicle:
     description: str | None = None
 
     def __post_init__(self) -> None:
-        _optional_text("plate", self.plate, rules.PLATE_MAX)
+        rules.check_optional_text("plate", self.plate, rules.PLATE_MAX)
         for name in ("make", "model", "colour"):
-            _optional_text(name, getattr(self, name), rules.SHORT_TEXT_MAX)
-        _optional_text("description", self.description, rules.TEXT_MAX)
+            rules.check_optional_text(name, getattr(self, name), rules.SHORT_TEXT_MAX)
+        rules.check_optional_text("description", self.description, rules.TEXT_MAX)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

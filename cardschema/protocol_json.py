@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cardschema.jsonfields import Fields
+from cardschema.jsonfields import Fields, iso
 from cardschema.protocols import (
     ProtocolAnswer,
     ProtocolDeterminant,
@@ -42,7 +42,7 @@ def protocol_to_dict(record: ProtocolRecord) -> dict[str, Any]:
         "priority_override": record.priority_override,
         "override_reason": record.override_reason,
         "escalation_required": record.escalation_required,
-        "escalated_at": None if record.escalated_at is None else record.escalated_at.isoformat(),
+        "escalated_at": iso(record.escalated_at),
     }
 
 

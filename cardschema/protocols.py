@@ -113,8 +113,7 @@ class ProtocolRecord:
         rules.check_int("version", self.version, 1)
         rules.check_pattern("language", self.language, rules.LANGUAGE_PATTERN, "uz")
         rules.check_timestamp("started_at", self.started_at)
-        rules.check_text("started_by", self.started_by, rules.USER_ID_MAX)
-        rules.check_pattern("started_by", self.started_by, rules.USER_ID_PATTERN, "a.karimov")
+        rules.check_user("started_by", self.started_by)
         for name, items, most in (
             ("answers", self.answers, rules.MAX_PROTOCOL_ANSWERS),
             ("instructions", self.instructions, rules.MAX_PROTOCOL_INSTRUCTIONS),
@@ -129,5 +128,4 @@ class ProtocolRecord:
             rules.check_text("override_reason", self.override_reason, rules.OVERRIDE_REASON_MAX)
             if self.priority_override is None:
                 raise CardDataError("priority_override", "is required with override_reason")
-        if self.escalated_at is not None:
-            rules.check_timestamp("escalated_at", self.escalated_at)
+        rules.check_optional_timestamp("escalated_at", self.escalated_at)

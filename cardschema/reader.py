@@ -373,7 +373,7 @@ def _determinant(node: _Node | None) -> ProtocolDeterminant | None:
 
 def _leg(node: _Node) -> CallControlRecord:
     return CallControlRecord(
-        id=node.text("id"),
+        id=uuid.UUID(node.text("id")),
         kind=node.choice("kind", CallControlKind),
         mode=node.opt_choice("mode", CallControlMode),
         requested_at=node.timestamp("requestedAt"),

@@ -26,7 +26,7 @@ UUID_PATTERN = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 PROTOCOL_CODE_PATTERN = r"[a-z][a-z0-9_]{1,47}"
 PROTOCOL_NODE_PATTERN = r"[a-z][a-z0-9_]{0,47}"
 DETERMINANT_CODE_PATTERN = r"[A-Z]{2,8}-[0-9]{1,3}"
-# Revision 1.4: the call-control record (a leg's id is a UUID, UUID_PATTERN).
+# Revision 1.4: the call-control record (a leg's id is a uuid.UUID, like every id on the card).
 DIALLED_NUMBER_PATTERN = r"[+0-9*#]{1,32}"
 TIMESTAMP_PATTERN = (
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?"
@@ -73,6 +73,12 @@ def check_pattern(path: str, value: str, pattern: str, example: str) -> None:
         raise CardDataError(path, f"must match {pattern} (e.g. {example}), got {value!r}")
 
 
+def check_optional_pattern(path: str, value: str | None, pattern: str, example: str) -> None:
+    """Refuse ``value`` unless it is None or matches ``pattern`` in full."""
+    if value is not None:
+        check_pattern(path, value, pattern, example)
+
+
 def check_text(path: str, value: str, max_length: int) -> None:
     """Refuse empty, over-long or non-XML text."""
     if not value:
@@ -84,6 +90,18 @@ def check_text(path: str, value: str, max_length: int) -> None:
         raise CardDataError(
             path, f"contains character U+{ord(bad.group()):04X}, which XML cannot carry"
         )
+
+
+def check_optional_text(path: str, value: str | None, max_length: int) -> None:
+    """Refuse ``value`` unless it is None or text that ``check_text`` accepts."""
+    if value is not None:
+        check_text(path, value, max_length)
+
+
+def check_user(path: str, value: str) -> None:
+    """Refuse a username that is empty, over-long or holds whitespace (``UserId``)."""
+    check_text(path, value, USER_ID_MAX)
+    check_pattern(path, value, USER_ID_PATTERN, "a.karimov")
 
 
 def check_int(path: str, value: int, low: int, high: int = INT_MAX) -> None:
@@ -113,6 +131,12 @@ def check_timestamp(path: str, value: datetime) -> None:
         )
     if offset % timedelta(minutes=1) or abs(offset) > MAX_UTC_OFFSET:
         raise CardDataError(path, f"UTC offset {offset} must be whole minutes, at most 14 hours")
+
+
+def check_optional_timestamp(path: str, value: datetime | None) -> None:
+    """Refuse ``value`` unless it is None or a timestamp that ``check_timestamp`` accepts."""
+    if value is not None:
+        check_timestamp(path, value)
 
 
 def parse_timestamp(path: str, text: str) -> datetime:

@@ -98,8 +98,7 @@ def check(root: etree._Element) -> None:
     if name.namespace != NAMESPACE or name.localname != ROOT_ELEMENT:
         found = f"{name.localname} in namespace {name.namespace or '(none)'}"
         expected = f"the root element must be {ROOT_ELEMENT} in namespace {NAMESPACE}"
-        line = cast("int | None", root.sourceline) or 1
-        raise CardInvalid((Problem(line, 0, f"{expected}, found {found}"),))
+        raise CardInvalid((_problem_at(root, f"{expected}, found {found}"),))
     with _SCHEMA_LOCK:
         schema = _schema()
         if not schema.validate(root):
@@ -136,8 +135,13 @@ def _mode_problems(root: etree._Element) -> tuple[Problem, ...]:
 
 
 def _problem(element: etree._Element, name: str, message: str) -> Problem:
+    return _problem_at(element, f"Element '{{{NAMESPACE}}}{name}': {message}.")
+
+
+def _problem_at(element: etree._Element, message: str) -> Problem:
+    # The element's line (1 when lxml does not know it); the package's own checks give no column.
     line = cast("int | None", element.sourceline) or 1
-    return Problem(line, 0, f"Element '{{{NAMESPACE}}}{name}': {message}.")
+    return Problem(line, 0, message)
 
 
 def validate(data: bytes) -> None:

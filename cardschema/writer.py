@@ -293,7 +293,7 @@ def _determinant(element: etree._Element, determinant: ProtocolDeterminant) -> N
 
 
 def _leg(element: etree._Element, leg: CallControlRecord) -> None:
-    _text(element, "id", leg.id)
+    _text(element, "id", str(leg.id))
     _text(element, "kind", leg.kind.value)
     _text(element, "mode", None if leg.mode is None else leg.mode.value)
     _timestamp(element, "requestedAt", leg.requested_at)

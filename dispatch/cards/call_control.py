@@ -59,7 +59,7 @@ class LegLike(Protocol):
 def record_of(leg: LegLike, zone: tzinfo | None) -> cardschema.CallControlRecord:
     """The leg as the card carries it, its times in the card's zone."""
     return cardschema.CallControlRecord(
-        id=str(leg.id),
+        id=leg.id,
         kind=cardschema.CallControlKind(str(leg.kind)),
         mode=cardschema.CallControlMode(str(leg.mode)) if leg.mode else None,
         requested_at=leg.requested_at.astimezone(zone),

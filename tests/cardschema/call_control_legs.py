@@ -4,6 +4,7 @@ asked for, carried by conftest.py's ``card_1_4``."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
 import cardschema as cs
@@ -19,7 +20,7 @@ def at(minute: int, second: int = 0) -> datetime:
 def interpreter() -> cs.CallControlRecord:
     """A conference with an interpreter, withdrawn before the queue answered."""
     return cs.CallControlRecord(
-        id="0c6f3a1e-8d2b-4f57-9a41-3e7b5d9c2f10",
+        id=uuid.UUID("0c6f3a1e-8d2b-4f57-9a41-3e7b5d9c2f10"),
         kind=cs.CallControlKind.CONFERENCE,
         requested_at=at(24, 5),
         requested_by="d.yusupova",
@@ -35,7 +36,7 @@ def interpreter() -> cs.CallControlRecord:
 def psychologist() -> cs.CallControlRecord:
     """An attended (warm) transfer to the 1146 psychologist on duty, handed over."""
     return cs.CallControlRecord(
-        id="1d7a4b2f-9e3c-4a68-8b52-4f8c6eab3021",
+        id=uuid.UUID("1d7a4b2f-9e3c-4a68-8b52-4f8c6eab3021"),
         kind=cs.CallControlKind.TRANSFER,
         mode=cs.CallControlMode.ATTENDED,
         requested_at=at(25),
@@ -53,7 +54,7 @@ def psychologist() -> cs.CallControlRecord:
 def busy() -> cs.CallControlRecord:
     """A blind transfer to a number typed by the supervisor, which was busy."""
     return cs.CallControlRecord(
-        id="2e8b5c30-af4d-4b79-8c63-5a9d7fbc4132",
+        id=uuid.UUID("2e8b5c30-af4d-4b79-8c63-5a9d7fbc4132"),
         kind=cs.CallControlKind.TRANSFER,
         mode=cs.CallControlMode.BLIND,
         requested_at=at(27, 30),
@@ -70,7 +71,7 @@ def busy() -> cs.CallControlRecord:
 def dialing() -> cs.CallControlRecord:
     """A blind transfer to a colleague, just asked for: only what is required."""
     return cs.CallControlRecord(
-        id="3f9c6d41-b05e-4c8a-9d74-6bae80cd5243",
+        id=uuid.UUID("3f9c6d41-b05e-4c8a-9d74-6bae80cd5243"),
         kind=cs.CallControlKind.TRANSFER,
         mode=cs.CallControlMode.BLIND,
         requested_at=at(29),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -168,11 +169,6 @@ def _conference(**fields: Any) -> cs.CallControlRecord:
 @pytest.mark.parametrize(
     ("build", "path", "message"),
     [
-        (lambda: _leg(id="3F9C6D41-B05E-4C8A-9D74-6BAE80CD5243"), "id", "must match"),
-        (lambda: _leg(id="3f9c6d41b05e4c8a9d746bae80cd5243"), "id", "must match"),
-        (lambda: _leg(id="3f9c6d41-b05e-4c8a-9d74-6bae80cd52430"), "id", "must match"),
-        (lambda: _leg(id="{3f9c6d41-b05e-4c8a-9d74-6bae80cd5243}"), "id", "must match"),
-        (lambda: _leg(id=""), "id", "must match"),
         (lambda: _leg(mode=None), "mode", "is required for a transfer (blind or attended)"),
         (
             lambda: _conference(mode=cs.CallControlMode.ATTENDED),
@@ -251,7 +247,9 @@ def test_every_outcome_and_target_kind_round_trips(
 
 
 def _numbered(count: int) -> tuple[cs.CallControlRecord, ...]:
-    return tuple(_leg(id=f"3f9c6d41-b05e-4c8a-9d74-{index:012d}") for index in range(count))
+    return tuple(
+        _leg(id=uuid.UUID(f"3f9c6d41-b05e-4c8a-9d74-{index:012d}")) for index in range(count)
+    )
 
 
 def test_call_control_is_bounded_and_each_id_once(minimal_card: cs.Card) -> None:
@@ -299,6 +297,11 @@ def _xml(card: cs.Card, old: bytes, new: bytes) -> bytes:
         (
             b"<id>0c6f3a1e-8d2b-4f57-9a41-3e7b5d9c2f10</id>",
             b"<id>0C6F3A1E-8D2B-4F57-9A41-3E7B5D9C2F10</id>",
+            "[facet 'pattern']",
+        ),
+        (
+            b"<id>0c6f3a1e-8d2b-4f57-9a41-3e7b5d9c2f10</id>",
+            b"<id>interpreter-leg</id>",
             "[facet 'pattern']",
         ),
         (
