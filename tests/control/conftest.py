@@ -77,3 +77,25 @@ async def gateway_answers(acd: Acd, command_id: str, *, reason: str | None = Non
             row = await gateway.fail(session, GATEWAY_ACTOR, key, reason, now=now)
         follow = acd.api.app.state.command_answered
         await _follow_answer(follow, session, GATEWAY_ACTOR, row, reason, now)
+
+
+async def post(acd: Acd, url: str, user: str, body: Any = None, expect: int = 201) -> Any:
+    """POST as ``user``; the JSON answer, after checking the status."""
+    return acd.check(await acd.api.post(url, user=user, json=body), expect)
+
+
+async def legs_of(acd: Acd, call_id: str) -> list[dict[str, Any]]:
+    """The call's legs as QA reads them."""
+    return list(acd.check(await acd.api.get(f"/api/v1/calls/{call_id}/legs", user="qa1"), 200))
+
+
+async def call_of(acd: Acd, call_id: str) -> dict[str, Any]:
+    """The call as a supervisor reads it."""
+    return dict(acd.check(await acd.api.get(f"/api/v1/calls/{call_id}", user="supervisor1"), 200))
+
+
+async def psychologist(acd: Acd, name: str = "psych1") -> str:
+    """A colleague with the skill psychological_support, available."""
+    await acd.add_operator(name, psychological_support=1, languages={"uz": 1})
+    await acd.state(name, "available")
+    return name

@@ -1,45 +1,25 @@
 """Call control over the API: hold and resume, transfers (blind, attended; to a colleague, a
 queue, the directory), conferences the operator leaves, supervisors' monitors; what the
-gateway's answers and the call's end do; and every refusal (409 with its reason, nothing
-changed)."""
+gateway's answers and the call's end do. The refusals and faults are in
+``test_refusals_and_faults.py``."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from dispatch.control.service import failure_of
-from dispatch.control.worker import RingTimer
 from tests.control.conftest import (
     Acd,
+    call_of,
     commands,
     connected,
     gateway_answers,
     last_command,
+    legs_of,
+    post,
+    psychologist,
 )
-from tests.fixtures.databases import fingerprint
 
 pytestmark = pytest.mark.asyncio
-
-
-async def _post(acd: Acd, url: str, user: str, body: Any = None, expect: int = 201) -> Any:
-    return acd.check(await acd.api.post(url, user=user, json=body), expect)
-
-
-async def _legs(acd: Acd, call_id: str) -> list[dict[str, Any]]:
-    return list(acd.check(await acd.api.get(f"/api/v1/calls/{call_id}/legs", user="qa1"), 200))
-
-
-async def _call(acd: Acd, call_id: str) -> dict[str, Any]:
-    return dict(acd.check(await acd.api.get(f"/api/v1/calls/{call_id}", user="supervisor1"), 200))
-
-
-async def _psychologist(acd: Acd, name: str = "psych1") -> str:
-    await acd.add_operator(name, psychological_support=1, languages={"uz": 1})
-    await acd.state(name, "available")
-    return name
 
 
 async def test_hold_and_resume_follow_the_gateway_and_a_resume_withdraws_an_unsent_hold(
@@ -47,27 +27,27 @@ async def test_hold_and_resume_follow_the_gateway_and_a_resume_withdraws_an_unse
 ) -> None:
     call_id = await connected(acd)
     url = f"/api/v1/calls/{call_id}"
-    held = await _post(acd, f"{url}/hold", "operator1", expect=202)
+    held = await post(acd, f"{url}/hold", "operator1", expect=202)
     assert held["command"] == "hold"
     again = await acd.api.post(f"{url}/hold", user="operator1")
     assert again.status_code == 409
     assert again.json()["detail_code"] == "call_control_pending"
 
     # Resumed before the gateway carried the hold out: the hold is never sent again.
-    await _post(acd, f"{url}/resume", "operator1", expect=202)
+    await post(acd, f"{url}/resume", "operator1", expect=202)
     sent = {c["command"]: c["status"] for c in await commands(acd, call_id)}
     assert (sent["hold"], sent["resume"]) == ("superseded", "pending")
     not_held = await acd.api.post(f"{url}/resume", user="operator1")
     assert (not_held.status_code, not_held.json()["detail_code"]) == (409, "call_control_not_held")
 
-    await _post(acd, f"{url}/hold", "operator1", expect=202)
+    await post(acd, f"{url}/hold", "operator1", expect=202)
     await acd.event(call_id, "held", operator="operator1")
-    assert (await _call(acd, call_id))["status"] == "held"
+    assert (await call_of(acd, call_id))["status"] == "held"
     twice = await acd.api.post(f"{url}/hold", user="operator1")
     assert (twice.status_code, twice.json()["detail_code"]) == (409, "call_control_held")
-    await _post(acd, f"{url}/resume", "operator1", expect=202)
+    await post(acd, f"{url}/resume", "operator1", expect=202)
     await acd.event(call_id, "resumed", operator="operator1")
-    call = await _call(acd, call_id)
+    call = await call_of(acd, call_id)
     assert (call["status"], call["operator"]) == ("connected", "operator1")
     # The operator stayed on the call throughout; the queue log has one connect.
     assert (await acd.me("operator1"))["state"] == "on_call"
@@ -77,10 +57,10 @@ async def test_hold_and_resume_follow_the_gateway_and_a_resume_withdraws_an_unse
 async def test_a_warm_transfer_to_a_psychologist_hands_the_call_and_its_card_over(
     acd: Acd,
 ) -> None:
-    psych = await _psychologist(acd)
+    psych = await psychologist(acd)
     call_id = await connected(acd)
-    card = await _post(acd, "/api/v1/cards", "operator1", {"call_id": call_id})
-    leg = await _post(
+    card = await post(acd, "/api/v1/cards", "operator1", {"call_id": call_id})
+    leg = await post(
         acd, f"/api/v1/calls/{call_id}/conference", "operator1", {"target": {"operator": psych}}
     )
     assert (leg["kind"], leg["status"], leg["target_kind"]) == ("conference", "dialing", "operator")
@@ -91,13 +71,13 @@ async def test_a_warm_transfer_to_a_psychologist_hands_the_call_and_its_card_ove
     assert add["payload"]["leg_id"] == leg["id"]
 
     await gateway_answers(acd, add["command_id"])
-    assert (await _legs(acd, call_id))[0]["status"] == "connected"
+    assert (await legs_of(acd, call_id))[0]["status"] == "connected"
     acd.clock.advance(40)
-    left = await _post(acd, f"/api/v1/calls/{call_id}/leave", "operator1", {}, expect=200)
+    left = await post(acd, f"/api/v1/calls/{call_id}/leave", "operator1", {}, expect=200)
     assert left["status"] == "completed"
     assert (await last_command(acd, call_id, "conference"))["payload"]["action"] == "leave"
 
-    call = await _call(acd, call_id)
+    call = await call_of(acd, call_id)
     assert (call["status"], call["operator"]) == ("connected", psych)
     assert (await acd.me("operator1"))["state"] in ("wrap_up", "available")
     assert (await acd.me(psych))["state"] == "on_call"
@@ -133,9 +113,9 @@ async def test_a_warm_transfer_to_a_psychologist_hands_the_call_and_its_card_ove
 async def test_a_colleague_who_does_not_answer_leaves_the_caller_with_the_operator(
     acd: Acd,
 ) -> None:
-    psych = await _psychologist(acd)
+    psych = await psychologist(acd)
     call_id = await connected(acd)
-    leg = await _post(
+    leg = await post(
         acd,
         f"/api/v1/calls/{call_id}/transfer",
         "operator1",
@@ -144,35 +124,35 @@ async def test_a_colleague_who_does_not_answer_leaves_the_caller_with_the_operat
     command = await last_command(acd, call_id, "transfer")
     assert (command["payload"]["mode"], command["payload"]["to"]) == ("blind", psych)
     await gateway_answers(acd, command["command_id"], reason="no_answer: rang 30 s")
-    (settled,) = await _legs(acd, call_id)
+    (settled,) = await legs_of(acd, call_id)
     assert (settled["id"], settled["status"]) == (leg["id"], "no_answer")
     assert settled["reason"] == "no_answer: rang 30 s"
     assert (await acd.me(psych))["state"] == "available"
-    call = await _call(acd, call_id)
+    call = await call_of(acd, call_id)
     assert (call["status"], call["operator"]) == ("connected", "operator1")
     assert (await acd.me("operator1"))["state"] == "on_call"
 
     # An unexplained failure is a rejection.
     acd.clock.advance(5)
-    again = await _post(
+    again = await post(
         acd, f"/api/v1/calls/{call_id}/transfer", "operator1", {"target": {"operator": psych}}
     )
     retry = await last_command(acd, call_id, "transfer")
     await gateway_answers(acd, retry["command_id"], reason="the line is engaged")
-    assert (await _legs(acd, call_id))[-1]["status"] == "rejected"
-    assert again["id"] == (await _legs(acd, call_id))[-1]["id"]
+    assert (await legs_of(acd, call_id))[-1]["status"] == "rejected"
+    assert again["id"] == (await legs_of(acd, call_id))[-1]["id"]
 
 
 async def test_a_blind_transfer_to_another_queue_puts_the_call_back_in_line_there(
     acd: Acd,
 ) -> None:
     call_id = await connected(acd)
-    leg = await _post(
+    leg = await post(
         acd, f"/api/v1/calls/{call_id}/transfer", "operator1", {"target": {"queue": "voice-ru"}}
     )
     assert leg["status"] == "completed"
     assert (await acd.me("operator1"))["state"] in ("wrap_up", "available")
-    call = await _call(acd, call_id)
+    call = await call_of(acd, call_id)
     assert (call["status"], call["queue"]) == ("transferring", "voice-ru")
     waiting = [c["call_id"] for c in (await acd.queue("voice-ru"))["calls"]]
     assert call_id in waiting
@@ -189,13 +169,13 @@ async def test_a_blind_transfer_to_another_queue_puts_the_call_back_in_line_ther
     await acd.state("operator1", "on_break", "lunch")
     assert await acd.tick() == 1
     await acd.accept("russian1")
-    call = await _call(acd, call_id)
+    call = await call_of(acd, call_id)
     assert (call["status"], call["operator"]) == ("connected", "russian1")
 
 
 async def test_a_transfer_to_a_service_desk_takes_the_call_out_of_the_centre(acd: Acd) -> None:
     call_id = await connected(acd)
-    leg = await _post(
+    leg = await post(
         acd,
         f"/api/v1/calls/{call_id}/transfer",
         "operator1",
@@ -205,25 +185,25 @@ async def test_a_transfer_to_a_service_desk_takes_the_call_out_of_the_centre(acd
     command = await last_command(acd, call_id, "transfer")
     assert command["payload"]["to"] == "+998712391103"
     await gateway_answers(acd, command["command_id"])
-    assert (await _legs(acd, call_id))[0]["status"] == "completed"
+    assert (await legs_of(acd, call_id))[0]["status"] == "completed"
     assert (await acd.me("operator1"))["state"] in ("wrap_up", "available")
     line = (await acd.log(call_id=call_id))[-1]
     assert (line["event"], line["data"]["to_number"]) == ("transfer", "+998712391103")
-    assert (await _call(acd, call_id))["status"] == "transferring"
+    assert (await call_of(acd, call_id))["status"] == "transferring"
     await acd.event(call_id, "ended")
-    assert (await _call(acd, call_id))["status"] == "ended"
+    assert (await call_of(acd, call_id))["status"] == "ended"
 
 
 async def test_an_attended_transfer_withdrawn_brings_the_caller_back(acd: Acd) -> None:
     call_id = await connected(acd)
-    leg = await _post(
+    leg = await post(
         acd,
         f"/api/v1/calls/{call_id}/transfer",
         "operator1",
         {"mode": "attended", "target": {"directory": "interpreter-en"}},
     )
     await gateway_answers(acd, (await last_command(acd, call_id, "transfer"))["command_id"])
-    assert (await _legs(acd, call_id))[0]["status"] == "connected"
+    assert (await legs_of(acd, call_id))[0]["status"] == "connected"
     open_leg = await acd.api.post(
         f"/api/v1/calls/{call_id}/conference", user="operator1", json={"target": {"number": "103"}}
     )
@@ -236,13 +216,13 @@ async def test_an_attended_transfer_withdrawn_brings_the_caller_back(acd: Acd) -
     )
     assert removed["status"] == "ended"
     assert (await last_command(acd, call_id, "conference"))["payload"]["action"] == "remove"
-    call = await _call(acd, call_id)
+    call = await call_of(acd, call_id)
     assert (call["status"], call["operator"]) == ("connected", "operator1")
 
     # Asked again and withdrawn while it rings: only that ask is superseded; the earlier
     # party's remove, not yet sent, still goes out.
     acd.clock.advance(5)
-    again = await _post(
+    again = await post(
         acd,
         f"/api/v1/calls/{call_id}/conference",
         "operator1",
@@ -268,7 +248,7 @@ async def test_a_supervisor_listens_then_barges_in_and_the_monitor_ends_with_the
 ) -> None:
     call_id = await connected(acd)
     url = f"/api/v1/calls/{call_id}/monitor"
-    listen = await _post(acd, url, "supervisor1", {"mode": "listen"})
+    listen = await post(acd, url, "supervisor1", {"mode": "listen"})
     assert (listen["kind"], listen["mode"], listen["target"]) == ("monitor", "listen", "operator1")
     first = await last_command(acd, call_id, "monitor")
     assert (first["operator"], first["payload"]["mode"]) == ("supervisor1", "listen")
@@ -276,13 +256,13 @@ async def test_a_supervisor_listens_then_barges_in_and_the_monitor_ends_with_the
     same = await acd.api.post(url, user="supervisor1", json={"mode": "listen"})
     assert (same.status_code, same.json()["detail_code"]) == (409, "call_control_monitoring")
 
-    barge = await _post(acd, url, "supervisor1", {"mode": "barge"})
+    barge = await post(acd, url, "supervisor1", {"mode": "barge"})
     assert (barge["id"], barge["mode"]) == (listen["id"], "barge")
     sent = [c for c in await commands(acd, call_id) if c["command"] == "monitor"]
     assert [c["payload"]["mode"] for c in sent] == ["listen", "barge"]
 
     await acd.event(call_id, "ended")
-    (leg,) = await _legs(acd, call_id)
+    (leg,) = await legs_of(acd, call_id)
     assert (leg["status"], leg["reason"]) == ("ended", "the call ended")
     statuses = {c["command"]: c["status"] for c in await commands(acd, call_id)}
     assert statuses["monitor"] == "expired"  # the barge was never carried out: not sent again
@@ -293,242 +273,8 @@ async def test_a_supervisor_listens_then_barges_in_and_the_monitor_ends_with_the
 async def test_stopping_a_monitor_tells_the_gateway(acd: Acd) -> None:
     call_id = await connected(acd)
     url = f"/api/v1/calls/{call_id}/monitor"
-    await _post(acd, url, "supervisor1", {"mode": "whisper"})
+    await post(acd, url, "supervisor1", {"mode": "whisper"})
     stopped = acd.check(await acd.api.request("DELETE", url, user="supervisor1"), 200)
     assert stopped["status"] == "cancelled"
     kinds = [(c["command"], c["status"]) for c in await commands(acd, call_id)][-2:]
     assert kinds == [("monitor", "superseded"), ("stop_monitor", "pending")]
-
-
-async def test_call_control_refuses_what_cannot_be_done_and_changes_nothing(
-    acd: Acd, engine: AsyncEngine
-) -> None:
-    await acd.add_operator("busy1", languages={"uz": 1})
-    call_id = await connected(acd)
-    # A party that was busy (its leg is over), and a call the supervisor took over (their own).
-    refused = await _post(
-        acd, f"/api/v1/calls/{call_id}/conference", "operator1", {"target": {"number": "103"}}
-    )
-    busy = await last_command(acd, call_id, "conference")
-    await gateway_answers(acd, busy["command_id"], reason="busy")
-    own = await acd.call()
-    acd.check(await acd.api.post(f"/api/v1/calls/{own['id']}/takeover", user="supervisor1"), 200)
-    waiting = await acd.call()
-    await acd.api.token("operator2")
-    await acd.api.token("qa1")
-    url = f"/api/v1/calls/{call_id}"
-    before = await fingerprint(engine)
-    cases: list[tuple[str, str, str, Any, int, str]] = [
-        ("operator1", "POST", f"/api/v1/calls/{waiting['id']}/hold", None, 409, "not_connected"),
-        ("operator2", "POST", f"{url}/hold", None, 409, "call_control_not_yours"),
-        ("operator1", "POST", f"{url}/resume", None, 409, "call_control_not_held"),
-        ("qa1", "POST", f"{url}/hold", None, 403, "needs the role"),
-        (
-            "operator1",
-            "POST",
-            "/api/v1/calls/9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d/hold",
-            None,
-            404,
-            "no call",
-        ),
-        ("operator1", "POST", f"{url}/transfer", {"target": {}}, 422, "exactly one"),
-        (
-            "operator1",
-            "POST",
-            f"{url}/transfer",
-            {"target": {"queue": "voice-uz", "number": "103"}},
-            422,
-            "exactly one",
-        ),
-        (
-            "operator1",
-            "POST",
-            f"{url}/transfer",
-            {"target": {"operator": "operator1"}},
-            422,
-            "yourself",
-        ),
-        (
-            "operator1",
-            "POST",
-            f"{url}/transfer",
-            {"target": {"operator": "nobody"}},
-            422,
-            "no colleague",
-        ),
-        (
-            "operator1",
-            "POST",
-            f"{url}/transfer",
-            {"target": {"operator": "busy1"}},
-            409,
-            "call_control_target_busy",
-        ),
-        (
-            "operator1",
-            "POST",
-            f"{url}/transfer",
-            {"target": {"directory": "nowhere"}},
-            422,
-            "no entry",
-        ),
-        (
-            "operator1",
-            "POST",
-            f"{url}/transfer",
-            {"target": {"queue": "voice-uz"}},
-            409,
-            "call_control_same_queue",
-        ),
-        (
-            "operator1",
-            "POST",
-            f"{url}/transfer",
-            {"target": {"queue": "no-such-queue"}},
-            404,
-            "no-such-queue",
-        ),
-        (
-            "operator1",
-            "POST",
-            f"{url}/transfer",
-            {"mode": "attended", "target": {"queue": "voice-ru"}},
-            422,
-            "blind",
-        ),
-        (
-            "operator1",
-            "POST",
-            f"{url}/transfer",
-            {"mode": "listen", "target": {"number": "103"}},
-            422,
-            "blind or attended",
-        ),
-        ("operator1", "POST", f"{url}/transfer", {"target": {"number": "call me"}}, 422, "number"),
-        (
-            "operator1",
-            "POST",
-            f"{url}/conference",
-            {"target": {"queue": "voice-ru"}},
-            422,
-            "queue cannot join",
-        ),
-        ("operator1", "POST", f"{url}/leave", {}, 409, "call_control_no_party"),
-        ("operator1", "DELETE", f"{url}/legs/{refused['id']}", None, 409, "call_control_no_party"),
-        (
-            "supervisor1",
-            "POST",
-            f"/api/v1/calls/{own['id']}/monitor",
-            {"mode": "listen"},
-            409,
-            "call_control_own_call",
-        ),
-        (
-            "operator1",
-            "DELETE",
-            f"{url}/legs/9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d",
-            None,
-            404,
-            "no leg",
-        ),
-        ("supervisor1", "POST", f"{url}/monitor", {"mode": "blind"}, 422, "listens"),
-        (
-            "supervisor1",
-            "POST",
-            f"/api/v1/calls/{waiting['id']}/monitor",
-            {"mode": "listen"},
-            409,
-            "not_connected",
-        ),
-        ("supervisor1", "DELETE", f"{url}/monitor", None, 409, "call_control_not_monitoring"),
-        ("operator1", "POST", f"{url}/monitor", {"mode": "listen"}, 403, "needs the role"),
-    ]
-    for user, method, path, body, status, fragment in cases:
-        response = await acd.api.request(method, path, user=user, json=body)
-        assert response.status_code == status, (path, body, response.text)
-        assert fragment in response.text, (path, body, response.text)
-    assert await fingerprint(engine) == before
-
-
-async def test_the_directory_lists_a_regions_desks_colleagues_and_queues(acd: Acd) -> None:
-    await _psychologist(acd)
-    found = acd.check(
-        await acd.api.get(
-            "/api/v1/transfer-targets",
-            user="operator1",
-            params={"region": "UZ-SA", "service": "103", "names": "ru"},
-        ),
-        200,
-    )
-    assert [e["id"] for e in found["directory"]] == ["desk-103-sa"]
-    assert found["directory"][0]["name"] == "Старший врач 103, Самарканд"
-    psych = next(c for c in found["colleagues"] if c["username"] == "psych1")
-    assert (psych["psychologist"], psych["available"]) == (True, True)
-    assert "voice-ru" in [q["name"] for q in found["queues"]]
-    speakers = acd.check(
-        await acd.api.get("/api/v1/transfer-targets", user="operator1", params={"language": "tg"}),
-        200,
-    )
-    assert [e["id"] for e in speakers["directory"]] == ["interpreter-tg-fa"]
-    bad = await acd.api.get(
-        "/api/v1/transfer-targets", user="operator1", params={"region": "Tashkent"}
-    )
-    assert bad.status_code == 422
-
-
-async def test_a_party_the_gateway_never_answers_is_given_up_and_the_colleague_freed(
-    acd: Acd,
-) -> None:
-    psych = await _psychologist(acd)
-    call_id = await connected(acd)
-    await _post(
-        acd, f"/api/v1/calls/{call_id}/conference", "operator1", {"target": {"operator": psych}}
-    )
-    timer = RingTimer(acd.api.runtime)
-    acd.clock.advance(30)
-    due = await timer.round()
-    assert due is not None  # still ringing: due at the ring timeout (60 s)
-    assert (await _legs(acd, call_id))[0]["status"] == "dialing"
-    acd.clock.advance(31)
-    assert await timer.round() is None
-    (leg,) = await _legs(acd, call_id)
-    assert leg["status"] == "no_answer"
-    assert "did not answer within 60 s" in leg["reason"]
-    assert (await acd.me(psych))["state"] == "available"
-    assert (await last_command(acd, call_id, "conference"))["status"] == "expired"
-    call = await _call(acd, call_id)
-    assert (call["status"], call["operator"]) == ("connected", "operator1")
-
-
-@pytest.mark.parametrize(
-    ("reason", "outcome"),
-    [
-        ("busy", "busy"),
-        ("no_answer: rang 30 s", "no_answer"),
-        ("  busy line", "busy"),
-        ("the line is engaged", "rejected"),
-        (" ", "rejected"),
-        ("", "rejected"),
-        (None, "rejected"),
-    ],
-)
-async def test_a_gateway_failure_names_what_happened_to_the_party(
-    reason: str | None, outcome: str
-) -> None:
-    assert failure_of(reason) == outcome
-
-
-async def test_a_follower_that_fails_leaves_the_gateways_answer_recorded(acd: Acd) -> None:
-    call_id = await connected(acd)
-    await _post(
-        acd, f"/api/v1/calls/{call_id}/conference", "operator1", {"target": {"number": "103"}}
-    )
-    add = await last_command(acd, call_id, "conference")
-
-    async def broken(*args: Any, **kwargs: Any) -> None:
-        raise RuntimeError("a bug in what follows the answer")
-
-    acd.api.app.state.command_answered = broken
-    await gateway_answers(acd, add["command_id"])
-    assert (await last_command(acd, call_id, "conference"))["status"] == "acknowledged"
-    assert (await _legs(acd, call_id))[0]["status"] == "dialing"  # the ring timer gives it up
