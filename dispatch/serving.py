@@ -89,6 +89,7 @@ def serve(args: argparse.Namespace) -> int:
         port=port,
         log_config=None,
         ws="websockets-sansio",
+        ws_per_message_deflate=settings.ws_compression,
         # Forwarded headers are the app's to believe or not (DISPATCH_FORWARDED_ALLOW_IPS):
         # uvicorn's default would take them from any client on 127.0.0.1.
         proxy_headers=False,

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from websockets.sync.client import connect
 
 from tests.fixtures.processes import ROOT, dispatch_env, run_cli, server_process
 from tests.fixtures.servers import free_port
@@ -46,11 +47,16 @@ def test_serve_migrates_seeds_prints_demo_accounts_and_survives_restart(tmp_path
             "/api/v1/services", json={"code": "1050", "names": names}, headers=headers
         )
         assert created.status_code == 201
+        operator = client.post(
+            "/api/v1/auth/token", data={"username": "operator1", "password": "operator1"}
+        ).json()["access_token"]
+        assert _console_extensions(port, operator) is None  # compression off by default
     assert "operator1" in log.read_text()
-    with _serving(env, port, log) as client:
+    with _serving({**env, "DISPATCH_WS_COMPRESSION": "true"}, port, log) as client:
         token = client.post(
             "/api/v1/auth/token", data={"username": "operator1", "password": "operator1"}
         ).json()["access_token"]
+        assert "permessage-deflate" in str(_console_extensions(port, token))
         codes = [
             s["code"]
             for s in client.get(
@@ -58,6 +64,16 @@ def test_serve_migrates_seeds_prints_demo_accounts_and_survives_restart(tmp_path
             ).json()
         ]
         assert codes == ["101", "102", "103", "104", "1050", "1146"]
+
+
+def _console_extensions(port: int, token: str) -> str | None:
+    """The extensions the server agreed to for an operator console offering
+    permessage-deflate (as browsers do), after its first message."""
+    url = f"ws://127.0.0.1:{port}/ws/operator?token={token}"
+    with connect(url, open_timeout=10, close_timeout=5) as socket:
+        assert '"type":"snapshot"' in str(socket.recv(timeout=10))
+        assert socket.response is not None
+        return socket.response.headers.get("Sec-WebSocket-Extensions")
 
 
 def test_seed_prints_demo_accounts_and_is_idempotent(tmp_path: Path) -> None:

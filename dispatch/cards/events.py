@@ -60,13 +60,14 @@ class CardDetail(TypedDict, total=False):
 
 
 class CardChanged(CardDetail):
-    """A version of a card was stored (``card_id``, ``number``, ``version``, ``status`` first,
-    then its detail)."""
+    """A version of a card was stored (``card_id``, ``number``, ``version``, ``status``,
+    ``owner`` first, then its detail)."""
 
     card_id: str
     number: str
     version: int
     status: str
+    owner: str | None  # the card's operator at this version: whose console shows it
 
 
 class ProtocolPending(TypedDict):

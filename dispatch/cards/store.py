@@ -250,6 +250,7 @@ async def save(
             number=card.number,
             version=card.version,
             status=card.status.value,
+            owner=card.operator_id,
             **(detail or events.CardDetail()),
         ),
     )

@@ -157,6 +157,11 @@ class Settings(BaseSettings):
     # Consoles recompute every part this often anyway (events are the fast path; this is the
     # safety net for one that never came).
     console_refresh_s: float = Field(default=30.0, gt=0, le=86_400)
+    # Websockets (consoles, the gateway) compressed per message (permessage-deflate) when the
+    # client offers it. Off: a console's messages are small deltas on the centre's network, and
+    # deflating each console's copy of every change cost the server a tenth of its fan-out
+    # (BENCHMARKS.md, "Console fan-out"); on, for consoles behind a slow link.
+    ws_compression: bool = False
     # The supervisor console raises an alert for a call waiting (unanswered) longer than this.
     supervisor_wait_alert_s: float = Field(default=30.0, gt=0, le=3600)
     # Quality assurance: a call talked longer than this is flagged and always enters a

@@ -81,15 +81,15 @@ SNIPPET = """
     def each(session: AsyncSession) -> None:
         emit(session, events.PROTOCOL_PENDING, events.ProtocolPending(card_id="1", run_id="2"))
         emit(session, events.CARD("closed"), events.CardChanged(
-            card_id="1", number="N", version=2, status="closed", outcome="no_incident"))
+            card_id="1", number="N", version=2, status="closed", owner=None, outcome="no_incident"))
         emit(session, events.PROTOCOL_PENDING, events.ProtocolPending(card_id="1", run="2"))
         emit(session, events.CARD("closed"), events.CardChanged(
-            card_id="1", number="N", version="2", status="closed"))
+            card_id="1", number="N", version="2", status="closed", owner=None))
         emit(session, events.CARD("closed"), events.CardChanged(
-            card_id="1", number="N", version=2, status="closed", outcom="no_incident"))
+            card_id="1", number="N", version=2, status="closed", owner=None, outcom="no_incident"))
         emit(session, events.CLOSED, events.ProtocolPending(card_id="1", run_id="2"))
         emit(session, events.CARD("opened"), events.CardChanged(
-            card_id="1", number="N", version=2, status="closed"))
+            card_id="1", number="N", version=2, status="closed", owner=None))
         emit(session, events.PROTOCOL_PENDING, {"card_id": "1", "run_id": "2"})
         emit(session, "protocol.pending", events.ProtocolPending(card_id="1", run_id="2"))
 """
