@@ -10,7 +10,9 @@
   committed when the ACD looked (its ``entered_at`` is the request's start), which the ACD
   could not have seen; each counted dial says whether the surge was on then.
 - :func:`priority_callbacks`: tasks of cards of priority 1–2 (task priority 4–5): server
-  seconds from the task (the drop) to its first dial; the target is 60 s.
+  seconds to the first dial from the drop that made it a priority card's callback (the task's
+  own, or a later classified call from the number that joined it), and from the task's first
+  drop; the target is 60 s.
 - :func:`delivery_lags`: each service's outbox rows created in a window, seconds from created
   to acknowledged (a webhook's 2xx, a pull's ack), in wall seconds (server seconds / speed).
 - :func:`service_level`: answered within the target over answered + abandoned, for calls
@@ -278,21 +280,44 @@ async def dial_audit(
 async def priority_callbacks(
     url: str, *, since: datetime, target_s: float = 60.0
 ) -> dict[str, Any]:
-    """Tasks of priority 1–2 cards made since ``since``: server seconds from the drop to the
-    first dial (None when never dialled)."""
+    """Tasks of priority 1–2 cards made since ``since``: server seconds to the first dial,
+    from the task (its first drop) and from when it became a priority 1–2 card's callback."""
     rows = await _rows(
         url,
-        "SELECT t.id, t.created_at, t.priority, min(a.started_at) AS first "
+        "SELECT t.id, t.created_at, "
+        "(SELECT c.priority FROM cards c WHERE c.call_id = t.call_id) AS own, "
+        "(SELECT min(j.joined_at) FROM callback_joins j JOIN cards c ON c.call_id = j.call_id "
+        " WHERE j.task_id = t.id AND c.priority BETWEEN 1 AND 2) AS raised, "
+        "coalesce(array_agg(a.started_at ORDER BY a.started_at) "
+        "  FILTER (WHERE a.started_at IS NOT NULL), '{}') AS dials "
         "FROM callback_tasks t LEFT JOIN callback_attempts a ON a.task_id = t.id "
-        "WHERE t.priority >= $1 AND t.created_at >= $2 GROUP BY t.id, t.created_at, t.priority",
+        "WHERE t.priority >= $1 AND t.created_at >= $2 GROUP BY t.id, t.created_at, t.call_id",
         PRIORITY_TASK,
         since,
     )
-    delays = [
-        (row["first"] - row["created_at"]).total_seconds()
-        for row in rows
-        if row["first"] is not None
-    ]
+    return priority_delays([dict(row) for row in rows], target_s=target_s)
+
+
+def priority_delays(rows: Sequence[Mapping[str, Any]], *, target_s: float) -> dict[str, Any]:
+    """The figures of :func:`priority_callbacks` from its rows (``created_at``, ``own``: the
+    priority of the task's own call's card, ``raised``: when a call with a priority 1–2 card
+    joined it, ``dials``: its dials' starts in order).
+
+    A task made for an unclassified call (an abandoned one) becomes a priority callback when a
+    later call from the number, classified 1–2, drops and joins it: its target runs from that
+    drop (``from_priority``), not from the first, while it was rightly waiting behind the live
+    calls. The figures from the task's first drop stay beside it."""
+    delays, since_priority, raised = [], [], 0
+    for row in rows:
+        dials: list[datetime] = list(row["dials"])
+        if dials:
+            delays.append((dials[0] - row["created_at"]).total_seconds())
+        became = row["created_at"]
+        if row["own"] not in (1, 2) and row["raised"] is not None:
+            became, raised = max(became, row["raised"]), raised + 1
+        after = [at for at in dials if at >= became]
+        if after:
+            since_priority.append((after[0] - became).total_seconds())
     return {
         "tasks": len(rows),
         "dialled": len(delays),
@@ -300,6 +325,12 @@ async def priority_callbacks(
         "within_target": sum(1 for d in delays if d <= target_s),
         "target_s": target_s,
         **spread(delays, "s"),
+        "raised_by_a_join": raised,
+        "from_priority": {
+            "dialled": len(since_priority),
+            "within_target": sum(1 for d in since_priority if d <= target_s),
+            **spread(since_priority, "s"),
+        },
     }
 
 

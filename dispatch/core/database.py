@@ -131,7 +131,14 @@ async def plain_connection(session: AsyncSession) -> AsyncConnection:
     paths' plain statements built once: no ORM object stands for the rows they touch, and
     nothing pending in the session must be flushed first. Asking the session for its
     connection costs a hand-off to SQLAlchemy's synchronous side each time, so it is asked
-    once per transaction and kept on the session."""
+    once per transaction and kept on the session.
+
+    Inside a savepoint (``begin_nested``) the session is asked each time: the savepoint is
+    begun on the connection only when the session is first asked for it, so the connection
+    kept from before would run the statements outside the savepoint, and its rollback would
+    not take them back."""
+    if session.in_nested_transaction():
+        return await session.connection()
     kept = session.info.get(_CONNECTION_KEY)
     if isinstance(kept, AsyncConnection) and not kept.closed and kept.in_transaction():
         return kept

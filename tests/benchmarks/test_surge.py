@@ -11,6 +11,7 @@ import random
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -25,6 +26,7 @@ from benchmarks.harness.surge_audit import (
     blocking,
     could_take,
     fanout,
+    priority_delays,
     service_level,
     surge_on,
     surge_summary,
@@ -112,6 +114,26 @@ def test_an_unclassified_dial_counts_while_a_call_its_operator_could_take_waits(
     # Rung within the margin before the dial: the ACD may not have seen it waiting.
     rang = [_entry(0, 200, (85, 99))]
     assert blocking(Dial(at(100), "op-1", True, "cb"), rang, can, margin) == (1, 0)
+
+
+def test_a_priority_callback_is_timed_from_the_drop_that_made_it_one() -> None:
+    rows: list[dict[str, Any]] = [
+        # Its own call's card was priority 1: from the task, 5 s.
+        {"created_at": at(0), "own": 1, "raised": None, "dials": [at(5)]},
+        # Abandoned unclassified, waited behind live calls; the caller rang again, the card
+        # (priority 2) dropped at 400 and joined it: 30 s from that drop, 430 from the first.
+        {"created_at": at(0), "own": None, "raised": at(400), "dials": [at(430)]},
+        # Dialled once while unclassified (no answer), raised at 200, dialled again at 290.
+        {"created_at": at(0), "own": None, "raised": at(200), "dials": [at(10), at(290)]},
+        {"created_at": at(0), "own": 2, "raised": None, "dials": []},  # never dialled
+    ]
+    figures = priority_delays(rows, target_s=60)
+    assert (figures["tasks"], figures["dialled"], figures["never_dialled"]) == (4, 3, 1)
+    assert (figures["within_target"], figures["max_s"]) == (2, 430)
+    assert figures["raised_by_a_join"] == 2
+    assert figures["from_priority"]["dialled"] == 3
+    assert figures["from_priority"]["within_target"] == 2  # 5 and 30 s; 90 s is late
+    assert figures["from_priority"]["max_s"] == 90
 
 
 def test_who_could_take_a_call_follows_the_queue_skills() -> None:
