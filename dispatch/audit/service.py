@@ -17,9 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from dispatch.audit.models import AuditEntry
+from dispatch.core import kept
 from dispatch.core.actor import Actor
 
-_PENDING_KEY = "dispatch.audit.pending"
+# Taken back with a savepoint that rolls back (``core.kept``): no entry for what did not happen.
+_PENDING_KEY = kept.until_commit("dispatch.audit.pending")
 # A Core statement built once, run on the transaction's connection: the ORM's bulk insert of
 # the same rows cost several times the statement itself.
 _INSERT = insert(cast(Table, AuditEntry.__table__))
@@ -65,12 +67,8 @@ def _write_pending(session: Session) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
-    _write_pending(session)
-
-
-@event.listens_for(Session, "after_rollback")
-def _after_rollback(session: Session) -> None:
-    session.info.pop(_PENDING_KEY, None)
+    if kept.committing(session):
+        _write_pending(session)
 
 
 async def write_pending(session: AsyncSession) -> None:

@@ -19,9 +19,11 @@ from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dispatch.core import kept
 from dispatch.core.events import Prefix, Topic
 
-_PENDING_KEY = "dispatch.pending_events"
+# Taken back with a savepoint that rolls back (``core.kept``): no event of what did not happen.
+_PENDING_KEY = kept.until_commit("dispatch.pending_events")
 P = TypeVar("P", bound=Mapping[str, object])
 # What a subscription names: one topic, every topic of a prefix, or a glob (core and tests).
 Pattern = Topic[Any] | Prefix | str

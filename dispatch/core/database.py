@@ -24,7 +24,7 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 
-from dispatch.core import sqlite_inline
+from dispatch.core import kept, sqlite_inline
 from dispatch.core.bus import Bus, InProcessBus, take_pending_events
 
 NAMING_CONVENTION = {
@@ -122,7 +122,7 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-_AFTER_COMMIT_KEY = "dispatch.after_commit"
+_AFTER_COMMIT_KEY = kept.until_commit("dispatch.after_commit")
 _CONNECTION_KEY = "dispatch.plain_connection"
 
 
@@ -139,9 +139,9 @@ async def plain_connection(session: AsyncSession) -> AsyncConnection:
     not take them back."""
     if session.in_nested_transaction():
         return await session.connection()
-    kept = session.info.get(_CONNECTION_KEY)
-    if isinstance(kept, AsyncConnection) and not kept.closed and kept.in_transaction():
-        return kept
+    cached = session.info.get(_CONNECTION_KEY)
+    if isinstance(cached, AsyncConnection) and not cached.closed and cached.in_transaction():
+        return cached
     found = await session.connection()
     session.info[_CONNECTION_KEY] = found
     return found

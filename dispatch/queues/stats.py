@@ -32,11 +32,11 @@ from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session
 
 from dispatch.audit import service as audit
+from dispatch.core import kept
 from dispatch.core.actor import Actor
-from dispatch.queues import plain
 from dispatch.queues.models import Queue, QueueLogEntry, QueueStat
 from dispatch.queues.states import QueueEvent
 
@@ -56,7 +56,7 @@ COUNTERS = (
 )
 _REPLAY_CHUNK = 5000
 # The session's counters to write at its commit (:func:`apply`): (statement, values) in order.
-_PENDING = "dispatch.queue_stats_pending"
+_PENDING = kept.until_commit("dispatch.queue_stats_pending")
 
 
 @dataclass
@@ -144,14 +144,14 @@ def _bump(counts: Mapping[str, int], keys: Iterable[str]) -> dict[str, int]:
 async def apply(session: AsyncSession, queue: str, at: datetime, change: Delta) -> None:
     """Add ``change`` to the counters of ``queue`` in the interval of ``at``: one statement,
     an insert of the interval's row that adds to it when it exists, run when the transaction
-    commits (:func:`_write_pending`).
+    commits (:func:`_write_pending`; a savepoint's rollback takes back what was kept in it,
+    ``core.kept``).
 
     The interval's row is one per queue for a quarter of an hour: every call entering,
     answered or abandoned in that queue writes it, and the row stays locked from that write
     to the commit. Written where the line was, it held every other writer of the queue for
     the rest of the transaction (a saturated process's commonest lock wait in the surge
-    benchmark); written last, for the commit alone. Inside a savepoint it is written at once,
-    so that the savepoint's rollback takes it back with it."""
+    benchmark); written last, for the commit alone."""
     values: dict[str, Any] = dict.fromkeys(COUNTERS, 0)
     values.update(change.counters)
     values.update(
@@ -168,29 +168,19 @@ async def apply(session: AsyncSession, queue: str, at: datetime, change: Delta) 
         tuple(change.answered_within),
         tuple(change.abandoned_within),
     )
-    if session.in_nested_transaction():
-        # Straight to the connection: the row refers to nothing pending in the session.
-        await (await plain.connection(session)).execute(statement, values)
-        return
     session.info.setdefault(_PENDING, []).append((statement, values))
 
 
 @event.listens_for(Session, "before_commit")
 def _write_pending(session: Session) -> None:
-    """The counters :func:`apply` kept for the commit, written just before it (also when a
-    savepoint is released: what was kept before it, written a little early)."""
+    """The counters :func:`apply` kept for the commit, written just before it, in order."""
+    if not kept.committing(session):
+        return
     pending = session.info.pop(_PENDING, None)
     if pending:
         connection = session.connection()  # under asyncio, the session's greenlet runs it
         for statement, values in pending:
             connection.execute(statement, values)
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_pending(session: Session, transaction: SessionTransaction) -> None:
-    """A transaction that ended without its commit (rolled back, closed) counts nothing."""
-    if transaction.parent is None:
-        session.info.pop(_PENDING, None)
 
 
 @functools.lru_cache(maxsize=256)
