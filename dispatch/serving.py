@@ -8,11 +8,25 @@ import asyncio
 import os
 import sys
 from datetime import UTC, datetime
+from typing import Any
 
 from dispatch.core.settings import Mode, Settings
 
 # Seconds the server keeps an idle HTTP connection open (see serve).
 KEEP_ALIVE_S = 65
+
+
+def connection_options(settings: Settings) -> dict[str, Any]:
+    """How uvicorn serves connections, for ``serve`` and for the tests' live servers alike."""
+    return {
+        "ws": "websockets-sansio",
+        # Off unless asked: deflating each console's copy of every change costs the server
+        # (BENCHMARKS.md); a console behind a slow link may want it (DISPATCH_WS_COMPRESSION).
+        "ws_per_message_deflate": settings.ws_compression,
+        # Longer than clients keep an idle connection (httpx: 5 s, uvicorn's own default):
+        # a server closing first races a client reusing the connection (a failed request).
+        "timeout_keep_alive": KEEP_ALIVE_S,
+    }
 
 
 def prepare(settings: Settings) -> None:
@@ -88,14 +102,10 @@ def serve(args: argparse.Namespace) -> int:
         host=host,
         port=port,
         log_config=None,
-        ws="websockets-sansio",
-        ws_per_message_deflate=settings.ws_compression,
         # Forwarded headers are the app's to believe or not (DISPATCH_FORWARDED_ALLOW_IPS):
         # uvicorn's default would take them from any client on 127.0.0.1.
         proxy_headers=False,
-        # Longer than clients keep an idle connection (httpx: 5 s, uvicorn's own default):
-        # a server closing first races a client reusing the connection (a failed request).
-        timeout_keep_alive=KEEP_ALIVE_S,
+        **connection_options(settings),
     )
     return 0
 

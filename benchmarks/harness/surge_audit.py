@@ -286,6 +286,7 @@ async def priority_callbacks(
         url,
         "SELECT t.id, t.created_at, "
         "(SELECT c.priority FROM cards c WHERE c.call_id = t.call_id) AS own, "
+        "(SELECT c.created_at FROM cards c WHERE c.call_id = t.call_id) AS card_at, "
         "(SELECT min(j.joined_at) FROM callback_joins j JOIN cards c ON c.call_id = j.call_id "
         " WHERE j.task_id = t.id AND c.priority BETWEEN 1 AND 2) AS raised, "
         "coalesce(array_agg(a.started_at ORDER BY a.started_at) "
@@ -307,7 +308,7 @@ def priority_delays(rows: Sequence[Mapping[str, Any]], *, target_s: float) -> di
     later call from the number, classified 1–2, drops and joins it: its target runs from that
     drop (``from_priority``), not from the first, while it was rightly waiting behind the live
     calls. The figures from the task's first drop stay beside it."""
-    delays, since_priority, raised = [], [], 0
+    delays, since_priority, raised, late = [], [], 0, []
     for row in rows:
         dials: list[datetime] = list(row["dials"])
         if dials:
@@ -318,6 +319,8 @@ def priority_delays(rows: Sequence[Mapping[str, Any]], *, target_s: float) -> di
         after = [at for at in dials if at >= became]
         if after:
             since_priority.append((after[0] - became).total_seconds())
+        if not after or (after[0] - became).total_seconds() > target_s:
+            late.append(_late(row, became, after[0] if after else None))
     return {
         "tasks": len(rows),
         "dialled": len(delays),
@@ -326,11 +329,29 @@ def priority_delays(rows: Sequence[Mapping[str, Any]], *, target_s: float) -> di
         "target_s": target_s,
         **spread(delays, "s"),
         "raised_by_a_join": raised,
+        "late": late[:5],  # what the next run needs to say why
         "from_priority": {
             "dialled": len(since_priority),
             "within_target": sum(1 for d in since_priority if d <= target_s),
             **spread(since_priority, "s"),
         },
+    }
+
+
+def _late(row: Mapping[str, Any], became: datetime, first: datetime | None) -> dict[str, Any]:
+    """A priority callback past its target, as the run's JSON keeps it: when its task was
+    made, its card (was the card there at the drop?), its dials."""
+    card_at = row.get("card_at")
+    return {
+        "task_id": str(row.get("id")),
+        "created_at": row["created_at"].isoformat(),
+        "card_priority": row["own"],
+        "card_after_the_drop_s": (
+            round((card_at - row["created_at"]).total_seconds(), 2) if card_at else None
+        ),
+        "from": became.isoformat(),
+        "first_dial_s": round((first - became).total_seconds(), 2) if first else None,
+        "dials": len(row["dials"]),
     }
 
 

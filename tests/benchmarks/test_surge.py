@@ -134,6 +134,8 @@ def test_a_priority_callback_is_timed_from_the_drop_that_made_it_one() -> None:
     assert figures["from_priority"]["dialled"] == 3
     assert figures["from_priority"]["within_target"] == 2  # 5 and 30 s; 90 s is late
     assert figures["from_priority"]["max_s"] == 90
+    # The late ones are kept for the run's JSON to say why: dialled 90 s after, never dialled.
+    assert [late["first_dial_s"] for late in figures["late"]] == [90.0, None]
 
 
 def test_who_could_take_a_call_follows_the_queue_skills() -> None:
