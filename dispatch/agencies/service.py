@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.agencies import events, reference
@@ -65,7 +65,13 @@ async def lock_services(session: AsyncSession, codes: Iterable[str]) -> None:
     """
     if session.get_bind().dialect.name == "sqlite":
         return  # SQLite runs one writer at a time already (BEGIN IMMEDIATE)
-    await session.execute(
+    await session.execute(services_lock(codes))
+
+
+def services_lock(codes: Iterable[str]) -> Select[str]:
+    """The statement of :func:`lock_services` (for a caller with a synchronous connection: the
+    outbox writes what it owes just before the commit)."""
+    return (
         select(Service.code)
         .where(Service.code.in_(sorted(set(codes))))
         .order_by(Service.code)

@@ -229,7 +229,7 @@ async def save(
         },
     )
     if card.services and change in DELIVERED_CHANGES:
-        await outbox.enqueue(session, card, [s.code for s in card.services], reason=change, now=now)
+        outbox.owe_at_commit(session, card, [s.code for s in card.services], reason=change, now=now)
     # The services' follow-up facts, in the same transaction as the version that changes them.
     await followup.track(session, document, previous, flush=False)
     bind(card_id=card.id)

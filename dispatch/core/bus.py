@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from dispatch.core import kept
 from dispatch.core.events import Prefix, Topic
@@ -130,8 +131,9 @@ class InProcessBus:
             await subscription.close()
 
 
-def emit(session: AsyncSession, topic: Topic[P], payload: P) -> None:
-    """Queue an event to publish once ``session`` commits.
+def emit(session: AsyncSession | Session, topic: Topic[P], payload: P) -> None:
+    """Queue an event to publish once ``session`` commits (also from a ``before_commit``
+    listener, given the synchronous session).
 
     ``payload`` is built with the topic's TypedDict (``events.Closed(card_id=...)``), so mypy
     checks its keys; it is published as it is, the same dict.

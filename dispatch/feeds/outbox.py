@@ -12,16 +12,19 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Row, String, Table, Uuid, bindparam, exists, func, select, text
+from sqlalchemy import Row, String, Table, Uuid, bindparam, event, exists, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 import cardschema
 from cardschema import Card
 from dispatch.agencies import service as agencies
+from dispatch.core import kept
 from dispatch.core.bus import emit
 from dispatch.core.database import UTCDateTime
 from dispatch.errors import Conflict, NotFound
@@ -49,10 +52,13 @@ __all__ = [
     "last_acknowledged",
     "list_deliveries",
     "mark_delivered",
+    "owe_at_commit",
     "summary",
 ]
 
 PAYLOADS = cast(Table, FeedPayload.__table__)
+# The card versions owed at the commit (:func:`owe_at_commit`).
+_OWED = kept.until_commit("dispatch.feeds.owed")
 
 
 def backoff(attempts: int, *, base_s: float = 1.0, max_s: float = 300.0) -> timedelta:
@@ -76,20 +82,7 @@ async def enqueue(
         return []
     await agencies.lock_services(session, codes)
     await _keep_payload(session, card, now=now, maybe_stored=redelivery)
-    rows = [
-        {
-            "service_code": code,
-            "card_id": card.id,
-            "card_version": card.version,
-            "redelivery": redelivery,
-            "reason": reason,
-            "created_at": now,
-            "status": DeliveryStatus.PENDING.value,
-            "attempts": 0,
-            "next_attempt_at": now,
-        }
-        for code in codes
-    ]
+    rows = [_row(code, card.id, card.version, reason, now, redelivery=redelivery) for code in codes]
     owe = _owe(session.get_bind().dialect.name, redelivery=redelivery)
     added = sorted((await session.execute(owe, rows)).all(), key=lambda row: row.id)
     for row in added:
@@ -104,6 +97,90 @@ async def enqueue(
             ),
         )
     return added
+
+
+@dataclass(frozen=True)
+class _Owed:
+    """A card version owed to services, kept for the commit (its XML rendered already: the
+    card may change again in the same transaction)."""
+
+    card_id: uuid.UUID
+    version: int
+    xml: str
+    codes: tuple[str, ...]
+    reason: str
+    now: datetime
+
+
+def owe_at_commit(
+    session: AsyncSession, card: Card, services: Iterable[str], *, reason: str, now: datetime
+) -> None:
+    """Owe this version of ``card`` to each service, as :func:`enqueue` does, written just
+    before the transaction commits (:func:`_write_owed`).
+
+    The outbox locks the services' rows from its insert to the commit, so that each service's
+    cursors are handed out in commit order; owed where the card was saved, every other card
+    for those services waited behind the rest of this transaction (a saturated process's lock
+    waits in ``make bench-surge``). Owed at the commit, the rows are locked for the commit
+    alone. A savepoint's rollback takes back what it owed (``core.kept``)."""
+    codes = tuple(dict.fromkeys(services))
+    if codes:
+        xml = cardschema.build(card).decode()
+        owed = _Owed(card.id, card.version, xml, codes, reason, now)
+        session.info.setdefault(_OWED, []).append(owed)
+
+
+@event.listens_for(Session, "before_commit")
+def _write_owed(session: Session) -> None:
+    """What :func:`owe_at_commit` kept: the services locked (in code order, once), then each
+    version's payload and rows, in the order owed; ``feed.enqueued`` for each row."""
+    if not kept.committing(session):
+        return
+    owed: list[_Owed] | None = session.info.pop(_OWED, None)
+    if not owed:
+        return
+    connection = session.connection()
+    dialect = connection.dialect.name
+    if dialect != "sqlite":  # SQLite runs one writer at a time already (BEGIN IMMEDIATE)
+        connection.execute(agencies.services_lock({c for item in owed for c in item.codes}))
+    for item in owed:
+        payload = {"card_id": item.card_id, "card_version": item.version, "xml": item.xml}
+        connection.execute(_keep(dialect), {**payload, "created_at": item.now})
+        rows = [
+            _row(code, item.card_id, item.version, item.reason, item.now) for code in item.codes
+        ]
+        added = connection.execute(_owe(dialect, redelivery=False), rows).all()
+        for row in sorted(added, key=lambda row: row.id):
+            enqueued = events.Enqueued(
+                service=row.service_code,
+                cursor=row.id,
+                card_id=str(item.card_id),
+                version=item.version,
+            )
+            emit(session, events.ENQUEUED, enqueued)
+
+
+def _row(
+    code: str,
+    card_id: uuid.UUID,
+    version: int,
+    reason: str,
+    now: datetime,
+    *,
+    redelivery: bool = False,
+) -> dict[str, Any]:
+    """An outbox row owed: pending, due now."""
+    return {
+        "service_code": code,
+        "card_id": card_id,
+        "card_version": version,
+        "redelivery": redelivery,
+        "reason": reason,
+        "created_at": now,
+        "status": DeliveryStatus.PENDING.value,
+        "attempts": 0,
+        "next_attempt_at": now,
+    }
 
 
 async def _keep_payload(
