@@ -8,7 +8,14 @@ from dispatch.core.events import Prefix, Topic
 
 # What happened to the task.
 CallbackChange = Literal[
-    "created", "joined", "caller_rang_again", "dialing", "lease_expired", "attempt", "cancelled"
+    "created",
+    "joined",
+    "caller_rang_again",
+    "dialing",
+    "lease_expired",
+    "attempt",
+    "cancelled",
+    "classified",  # the call's card got a priority after the task was made: the task took it
 ]
 
 

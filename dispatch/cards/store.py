@@ -27,6 +27,7 @@ from dispatch.cards.models import CardNumberCounter, CardRow, CardVersion
 from dispatch.core.actor import Actor
 from dispatch.core.bus import emit
 from dispatch.core.database import after_commit
+from dispatch.core.kept import until_commit
 from dispatch.core.logging import bind
 from dispatch.errors import Conflict, Invalid, NotFound
 from dispatch.feeds import followup, outbox
@@ -60,6 +61,8 @@ _LOAD_LOCKED = _LOAD.with_for_update(key_share=True).execution_options(populate_
 _INSERT_CARD = insert(_CARDS)
 _INSERT_VERSION = insert(_VERSIONS)
 # Columns kept beside the document for queries; set on every version.
+# The calls whose card got a priority in this transaction: (call id, card id, priority).
+PRIORITIES = until_commit("dispatch.cards.priorities")
 _KEPT = (
     "version",
     "status",
@@ -176,6 +179,7 @@ async def save(
     other version is refused (409). A new card keeps its own (1, or an imported card's).
     """
     previous = None
+    _note_priority(session, row, card)
     if row is not None:
         if card.version != row.version:
             raise Conflict(
@@ -255,6 +259,17 @@ async def save(
         ),
     )
     return row
+
+
+def _note_priority(session: AsyncSession, row: CardRow | None, card: Card) -> None:
+    """Keep for the commit a call's card whose priority is new (a first version, or a change):
+    the call's open callback task takes it (``callbacks.tasks``, just before the commit)."""
+    priority = card.incident.priority
+    if card.call_id is None or priority is None:
+        return
+    if row is not None and row.priority == priority:
+        return
+    session.info.setdefault(PRIORITIES, []).append((card.call_id, card.id, priority))
 
 
 async def of_call(session: AsyncSession, call_id: uuid.UUID) -> CardRow | None:

@@ -7,8 +7,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from dispatch.core.bus import InProcessBus
 from tests.callbacks.conftest import Callbacks, originates
 from tests.queues.conftest import Acd
+from tests.queues.test_offers import drain
 from tests.queues.test_surge import surge_tick, switch
 
 pytestmark = pytest.mark.asyncio
@@ -63,3 +65,42 @@ async def test_in_surge_a_priority_one_cards_callback_is_still_dialled_first(
     assert await surge_tick(acd) == 1
     [command] = await originates(engine)
     assert (command.operator, command.payload["callback_id"]) == ("operator1", task["id"])
+
+
+async def test_a_card_classified_after_the_drop_gives_the_callback_its_priority(
+    cb: Callbacks, acd: Acd, engine: AsyncEngine
+) -> None:
+    call = await cb.taken_call()
+    await acd.event(call["id"], "dropped")  # the line went before the card was saved
+    [task] = await cb.pending()
+    assert (task["card_id"], task["priority"]) == (None, 0)  # unclassified for now
+    bus = acd.api.runtime.bus
+    assert isinstance(bus, InProcessBus)
+    changes = bus.subscribe("callback.changed")
+    card = await cb.card(call["id"], incident=ACCIDENT)  # saved a moment later: priority 1
+    [change] = drain(changes)
+    assert (change.payload["callback_id"], change.payload["change"]) == (task["id"], "classified")
+    [task] = await cb.pending()
+    assert (task["card_id"], task["priority"]) == (card["id"], 5)
+    # In surge it goes before the live call waiting, as a priority 1 card's callback does.
+    await acd.call()
+    await switch(acd, "on")
+    assert await surge_tick(acd) == 1
+    [command] = await originates(engine)
+    assert (command.operator, command.payload["callback_id"]) == ("operator1", task["id"])
+
+
+async def test_a_card_saved_again_with_its_priority_unchanged_leaves_the_callback_alone(
+    cb: Callbacks, acd: Acd
+) -> None:
+    call = await cb.taken_call()
+    card = await cb.card(call["id"], incident=ACCIDENT)
+    await acd.event(call["id"], "dropped")
+    [task] = await cb.pending()
+    assert task["priority"] == 5
+    note = await cb.api.post(
+        f"/api/v1/cards/{card['id']}/notes", user="operator1", json={"text": "still no answer"}
+    )
+    assert note.status_code in (200, 201), note.text
+    [again] = await cb.pending()
+    assert again == task
