@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from sqlalchemy import bindparam, event, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -327,20 +327,31 @@ def _follow_card_priorities(session: Session) -> None:
     for call_id, (card_id, priority) in latest.items():
         values = {"p_call": call_id, "p_card": card_id, "p_rank": rank(priority)}
         for row in connection.execute(_RAISE, values).all():
-            changed = events.CallbackChanged(
-                callback_id=str(row.id),
-                call_id=str(row.call_id),
-                card_id=str(row.card_id) if row.card_id else None,
-                status=row.status,
-                operator=row.operator,
-                preferred_operator=row.preferred_operator,
-                attempts=row.attempts,
-                change="classified",
-            )
-            emit(session, events.CHANGED, changed)
+            publish(session, row, "classified")
 
 
-def publish(session: AsyncSession, task: CallbackTask, change: events.CallbackChange) -> None:
+class _TaskState(Protocol):
+    """What is announced of a task: a task, or a row of its columns (read only)."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def call_id(self) -> uuid.UUID: ...
+    @property
+    def card_id(self) -> uuid.UUID | None: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def operator(self) -> str | None: ...
+    @property
+    def preferred_operator(self) -> str | None: ...
+    @property
+    def attempts(self) -> int: ...
+
+
+def publish(
+    session: AsyncSession | Session, task: _TaskState, change: events.CallbackChange
+) -> None:
     """Announce the task's new state on the bus (consoles, the ACD worker)."""
     emit(
         session,

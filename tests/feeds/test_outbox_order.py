@@ -22,14 +22,10 @@ from tests.fixtures.api import Api
 pytestmark = pytest.mark.asyncio
 
 
-async def test_a_later_transaction_waits_for_the_earlier_ones_cursor(
-    api: Api, engine: AsyncEngine, database_url: str
-) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("SQLite serialises every writer already")
+async def _two_cards_again(api: Api) -> list[cardschema.Card]:
+    """Two cards routed to 102, each as a later version (99) to owe again by hand."""
     routed = [await routed_card(api, ["102"]) for _ in range(2)]
-    # Each card as a later version (99), owed again to 102 by hand.
-    cards = [
+    return [
         dataclasses.replace(
             cardschema.parse(
                 (await api.get(f"/api/v1/cards/{c['id']}.xml", user="supervisor1")).content
@@ -38,6 +34,14 @@ async def test_a_later_transaction_waits_for_the_earlier_ones_cursor(
         )
         for c in routed
     ]
+
+
+async def test_a_later_transaction_waits_for_the_earlier_ones_cursor(
+    api: Api, engine: AsyncEngine, database_url: str
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite serialises every writer already")
+    cards = await _two_cards_again(api)
     sessions = session_factory(engine)
     now = datetime.now(UTC)
     first = sessions()
@@ -65,16 +69,7 @@ async def test_a_later_transaction_waits_for_the_earlier_ones_cursor(
 async def test_a_card_owed_at_the_commit_holds_no_other_card_while_its_transaction_works(
     api: Api, engine: AsyncEngine
 ) -> None:
-    routed = [await routed_card(api, ["102"]) for _ in range(2)]
-    cards = [
-        dataclasses.replace(
-            cardschema.parse(
-                (await api.get(f"/api/v1/cards/{c['id']}.xml", user="supervisor1")).content
-            ),
-            version=99,
-        )
-        for c in routed
-    ]
+    cards = await _two_cards_again(api)
     sessions = session_factory(engine)
     now = datetime.now(UTC)
     async with sessions() as slow, sessions() as quick:
