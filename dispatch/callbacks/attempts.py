@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cardschema import CallbackOutcome
 from dispatch.audit import service as audit
 from dispatch.auth.roles import Role
+from dispatch.callbacks import announce, tasks
 from dispatch.callbacks import lifecycle as callback_lifecycle
-from dispatch.callbacks import tasks
 from dispatch.callbacks.models import CallbackAttempt, CallbackTask
 from dispatch.callbacks.schemas import AttemptIn
 from dispatch.callbacks.states import MAX_ATTEMPTS, OPEN, CallbackStatus, rank
@@ -129,7 +129,7 @@ async def record(
     )
     if status is CallbackStatus.UNREACHABLE:
         await _escalate(session, actor, task, now=now)
-    tasks.publish(session, task, "attempt")
+    announce.publish(session, task, "attempt")
     return attempt
 
 
@@ -200,7 +200,7 @@ async def cancel(
         {"callback_id": str(task.id), "reason": reason.strip()},
         at=now,
     )
-    tasks.publish(session, task, "cancelled")
+    announce.publish(session, task, "cancelled")
     return task
 
 

@@ -12,16 +12,16 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import bindparam, event, func, or_, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
 from cardschema import CallbackOutcome
 from dispatch.audit import service as audit
-from dispatch.callbacks import events, lifecycle
+from dispatch.callbacks import lifecycle
+from dispatch.callbacks.announce import publish
 from dispatch.callbacks.models import CallbackAttempt, CallbackJoin, CallbackTask
 from dispatch.callbacks.states import (
     MAX_ATTEMPTS,
@@ -34,9 +34,7 @@ from dispatch.callbacks.states import (
 from dispatch.calls import service as calls
 from dispatch.calls.lifecycle import FINAL, CallStatus
 from dispatch.cards import store as card_store
-from dispatch.core import kept
 from dispatch.core.actor import SYSTEM, Actor
-from dispatch.core.bus import emit
 from dispatch.core.logging import get_logger
 from dispatch.core.settings import Settings
 from dispatch.errors import Conflict, Invalid, NotFound, said
@@ -275,98 +273,6 @@ async def _create(
     )
     publish(session, task, "created")
     return task
-
-
-# An open task of the call (its own, or one the call joined) below the card's priority, raised
-# to it; the task's card named if it had none.
-_RAISE = (
-    update(CallbackTask)
-    .where(
-        or_(
-            CallbackTask.call_id == bindparam("p_call"),
-            CallbackTask.id.in_(
-                select(CallbackJoin.task_id).where(CallbackJoin.call_id == bindparam("p_call"))
-            ),
-        ),
-        CallbackTask.status.in_(OPEN),
-        CallbackTask.priority < bindparam("p_rank"),
-    )
-    .values(
-        priority=bindparam("p_rank"),
-        card_id=func.coalesce(
-            CallbackTask.card_id, bindparam("p_card", type_=CallbackTask.card_id.type)
-        ),
-    )
-    .returning(
-        CallbackTask.id,
-        CallbackTask.call_id,
-        CallbackTask.card_id,
-        CallbackTask.status,
-        CallbackTask.operator,
-        CallbackTask.preferred_operator,
-        CallbackTask.attempts,
-    )
-    .execution_options(synchronize_session=False)
-)
-
-
-@event.listens_for(Session, "before_commit")
-def _follow_card_priorities(session: Session) -> None:
-    """A card that got its priority after its call's callback task was made — the operator
-    saved or classified it a moment after the line dropped — gives the task its priority, so a
-    priority 1–2 card's callback goes before new calls (and is no "unclassified" callback held
-    behind them in a surge). Just before the commit: one statement per call whose card's
-    priority is new in this transaction (``cards.store.PRIORITIES``)."""
-    if not kept.committing(session):
-        return
-    saved = session.info.pop(card_store.PRIORITIES, None)
-    if not saved:
-        return
-    latest = {call_id: (card_id, priority) for call_id, card_id, priority in saved}
-    connection = session.connection()
-    for call_id, (card_id, priority) in latest.items():
-        values = {"p_call": call_id, "p_card": card_id, "p_rank": rank(priority)}
-        for row in connection.execute(_RAISE, values).all():
-            publish(session, row, "classified")
-
-
-class _TaskState(Protocol):
-    """What is announced of a task: a task, or a row of its columns (read only)."""
-
-    @property
-    def id(self) -> uuid.UUID: ...
-    @property
-    def call_id(self) -> uuid.UUID: ...
-    @property
-    def card_id(self) -> uuid.UUID | None: ...
-    @property
-    def status(self) -> str: ...
-    @property
-    def operator(self) -> str | None: ...
-    @property
-    def preferred_operator(self) -> str | None: ...
-    @property
-    def attempts(self) -> int: ...
-
-
-def publish(
-    session: AsyncSession | Session, task: _TaskState, change: events.CallbackChange
-) -> None:
-    """Announce the task's new state on the bus (consoles, the ACD worker)."""
-    emit(
-        session,
-        events.CHANGED,
-        events.CallbackChanged(
-            callback_id=str(task.id),
-            call_id=str(task.call_id),
-            card_id=str(task.card_id) if task.card_id else None,
-            status=task.status,
-            operator=task.operator,
-            preferred_operator=task.preferred_operator,
-            attempts=task.attempts,
-            change=change,
-        ),
-    )
 
 
 async def open_task_of(session: AsyncSession, call_id: uuid.UUID) -> CallbackTask | None:

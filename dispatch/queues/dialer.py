@@ -33,7 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.audit import service as audit
-from dispatch.callbacks import lifecycle, tasks
+from dispatch.callbacks import announce, lifecycle
 from dispatch.callbacks.models import CallbackAttempt, CallbackTask
 from dispatch.callbacks.states import CallbackStatus
 from dispatch.callbacks.tasks import Policy
@@ -242,7 +242,7 @@ async def start(
         },
         at=now,
     )
-    tasks.publish(session, task, "dialing")
+    announce.publish(session, task, "dialing")
     return attempt
 
 
@@ -281,7 +281,7 @@ async def expire_leases(session: AsyncSession, actor: Actor, *, now: datetime) -
             {"callback_id": str(task.id), "operator": dialler},
             at=now,
         )
-        tasks.publish(session, task, "lease_expired")
+        announce.publish(session, task, "lease_expired")
     return len(rows)
 
 
