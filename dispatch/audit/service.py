@@ -2,7 +2,7 @@
 change they describe, so a change without its audit entry cannot be committed.
 
 An entry is kept on the session as a plain row and all of a transaction's entries are
-inserted in one statement just before it commits (``before_commit``, below), or before the log
+inserted in one statement just before it commits (``core.kept.write_at_commit``), or before the log
 is read in the same transaction: a request with several changes pays one insert, not one ORM
 object each.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, event, func, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -20,8 +20,9 @@ from dispatch.audit.models import AuditEntry
 from dispatch.core import kept
 from dispatch.core.actor import Actor
 
-# Taken back with a savepoint that rolls back (``core.kept``): no entry for what did not happen.
-_PENDING_KEY = kept.until_commit("dispatch.audit.pending")
+# Written at the commit, taken back with a savepoint that rolls back (``core.kept``): no entry
+# for what did not happen.
+_PENDING_KEY = "dispatch.audit.pending"
 # A Core statement built once, run on the transaction's connection: the ORM's bulk insert of
 # the same rows cost several times the statement itself.
 _INSERT = insert(cast(Table, AuditEntry.__table__))
@@ -58,17 +59,18 @@ def _pending(session: Session) -> list[dict[str, Any]]:
     return rows
 
 
-def _write_pending(session: Session) -> None:
+def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
     """Insert the transaction's entries kept so far, in one statement, in order."""
+    session.connection().execute(_INSERT, rows)
+
+
+def _write_pending(session: Session) -> None:
     rows = session.info.pop(_PENDING_KEY, None)
     if rows:
-        session.connection().execute(_INSERT, rows)
+        _insert(session, rows)
 
 
-@event.listens_for(Session, "before_commit")
-def _before_commit(session: Session) -> None:
-    if kept.committing(session):
-        _write_pending(session)
+kept.write_at_commit(_PENDING_KEY, _insert)
 
 
 async def write_pending(session: AsyncSession) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from typing import Protocol
 
-from sqlalchemy import bindparam, event, func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -56,24 +56,23 @@ _RAISE = (
 )
 
 
-@event.listens_for(Session, "before_commit")
-def _follow_card_priorities(session: Session) -> None:
+def _follow_card_priorities(
+    session: Session, saved: list[tuple[uuid.UUID, uuid.UUID, int]]
+) -> None:
     """A card that got its priority after its call's callback task was made — the operator
     saved or classified it a moment after the line dropped — gives the task its priority, so a
     priority 1–2 card's callback goes before new calls (and is no "unclassified" callback held
     behind them in a surge). Just before the commit: one statement per call whose card's
     priority is new in this transaction (``cards.store.PRIORITIES``)."""
-    if not kept.committing(session):
-        return
-    saved = session.info.pop(card_store.PRIORITIES, None)
-    if not saved:
-        return
     latest = {call_id: (card_id, priority) for call_id, card_id, priority in saved}
     connection = session.connection()
     for call_id, (card_id, priority) in latest.items():
         values = {"p_call": call_id, "p_card": card_id, "p_rank": rank(priority)}
         for row in connection.execute(_RAISE, values).all():
             publish(session, row, "classified")
+
+
+kept.write_at_commit(card_store.PRIORITIES, _follow_card_priorities)
 
 
 class _TaskState(Protocol):

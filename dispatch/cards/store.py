@@ -27,7 +27,6 @@ from dispatch.cards.models import CardNumberCounter, CardRow, CardVersion
 from dispatch.core.actor import Actor
 from dispatch.core.bus import emit
 from dispatch.core.database import after_commit
-from dispatch.core.kept import until_commit
 from dispatch.core.logging import bind
 from dispatch.errors import Conflict, Invalid, NotFound
 from dispatch.feeds import followup, outbox
@@ -62,7 +61,7 @@ _INSERT_CARD = insert(_CARDS)
 _INSERT_VERSION = insert(_VERSIONS)
 # Columns kept beside the document for queries; set on every version.
 # The calls whose card got a priority in this transaction: (call id, card id, priority).
-PRIORITIES = until_commit("dispatch.cards.priorities")
+PRIORITIES = "dispatch.cards.priorities"
 _KEPT = (
     "version",
     "status",

@@ -12,12 +12,15 @@ the savepoint rolls back, and drop them all when the whole transaction does.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
 _KEYS: list[str] = []
+# What writes a list at the commit, in the order named: (key, writer).
+_WRITERS: list[tuple[str, Callable[[Session, list[Any]], None]]] = []
 # The savepoints begun in the transaction, innermost last: (savepoint, length of each list).
 _MARKS = "dispatch.kept.savepoints"
 
@@ -29,11 +32,31 @@ def until_commit(key: str) -> str:
     return key
 
 
+def write_at_commit(key: str, writer: Callable[[Session, list[Any]], None]) -> str:
+    """Name ``key`` as a list kept until the commit and written then by ``writer`` (given the
+    synchronous session, whose connection runs statements under asyncio too, and the list);
+    returns the key. Writers run in the order named, at the transaction's commit only."""
+    until_commit(key)
+    _WRITERS.append((key, writer))
+    return key
+
+
+@event.listens_for(Session, "before_commit")
+def _write(session: Session) -> None:
+    if not committing(session):
+        return
+    for key, writer in _WRITERS:
+        items = session.info.pop(key, None)
+        if items:
+            writer(session, items)
+
+
 def committing(session: Session) -> bool:
     """In a ``before_commit`` listener: whether this is the transaction's commit, not a
     savepoint's release (``before_commit`` comes for both). What is kept is written at the
-    commit only: written at a release, it would be inside an enclosing savepoint, whose
-    rollback would take back rows kept before that savepoint began."""
+    commit only (:func:`write_at_commit`): written at a release, it would be inside an
+    enclosing savepoint, whose rollback would take back rows kept before that savepoint
+    began."""
     return not session.in_nested_transaction()
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Row, String, Table, Uuid, bindparam, event, exists, func, select, text
+from sqlalchemy import Row, String, Table, Uuid, bindparam, exists, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -58,7 +58,7 @@ __all__ = [
 
 PAYLOADS = cast(Table, FeedPayload.__table__)
 # The card versions owed at the commit (:func:`owe_at_commit`).
-_OWED = kept.until_commit("dispatch.feeds.owed")
+_OWED = "dispatch.feeds.owed"
 
 
 def backoff(attempts: int, *, base_s: float = 1.0, max_s: float = 300.0) -> timedelta:
@@ -130,15 +130,9 @@ def owe_at_commit(
         session.info.setdefault(_OWED, []).append(owed)
 
 
-@event.listens_for(Session, "before_commit")
-def _write_owed(session: Session) -> None:
+def _write_owed(session: Session, owed: list[_Owed]) -> None:
     """What :func:`owe_at_commit` kept: the services locked (in code order, once), then each
     version's payload and rows, in the order owed; ``feed.enqueued`` for each row."""
-    if not kept.committing(session):
-        return
-    owed: list[_Owed] | None = session.info.pop(_OWED, None)
-    if not owed:
-        return
     connection = session.connection()
     dialect = connection.dialect.name
     if dialect != "sqlite":  # SQLite runs one writer at a time already (BEGIN IMMEDIATE)
@@ -158,6 +152,9 @@ def _write_owed(session: Session) -> None:
                 version=item.version,
             )
             emit(session, events.ENQUEUED, enqueued)
+
+
+kept.write_at_commit(_OWED, _write_owed)
 
 
 def _row(

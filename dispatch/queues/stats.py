@@ -23,7 +23,6 @@ from sqlalchemy import (
     Integer,
     Table,
     delete,
-    event,
     func,
     literal_column,
     select,
@@ -56,7 +55,7 @@ COUNTERS = (
 )
 _REPLAY_CHUNK = 5000
 # The session's counters to write at its commit (:func:`apply`): (statement, values) in order.
-_PENDING = kept.until_commit("dispatch.queue_stats_pending")
+_PENDING = "dispatch.queue_stats_pending"
 
 
 @dataclass
@@ -171,16 +170,14 @@ async def apply(session: AsyncSession, queue: str, at: datetime, change: Delta) 
     session.info.setdefault(_PENDING, []).append((statement, values))
 
 
-@event.listens_for(Session, "before_commit")
-def _write_pending(session: Session) -> None:
+def _write_pending(session: Session, pending: list[tuple[Executable, dict[str, Any]]]) -> None:
     """The counters :func:`apply` kept for the commit, written just before it, in order."""
-    if not kept.committing(session):
-        return
-    pending = session.info.pop(_PENDING, None)
-    if pending:
-        connection = session.connection()  # under asyncio, the session's greenlet runs it
-        for statement, values in pending:
-            connection.execute(statement, values)
+    connection = session.connection()
+    for statement, values in pending:
+        connection.execute(statement, values)
+
+
+kept.write_at_commit(_PENDING, _write_pending)
 
 
 @functools.lru_cache(maxsize=256)
