@@ -78,6 +78,9 @@ def main() -> int:
     """Search each N's highest rate, then the kill; print a table or JSON, keep the JSON."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quota", type=float, default=0.4, help="cores per process (0.4)")
+    parser.add_argument(
+        "--quota-period-ms", type=float, default=100.0, help="the quota's CFS period (100)"
+    )
     parser.add_argument("--processes", default="1,2", help="the Ns to measure (1,2)")
     parser.add_argument("--hours", type=float, default=0.25, help="server hours per step")
     parser.add_argument("--start-rate", type=float, default=300.0, help="N=1's first, calls/h")
@@ -113,14 +116,14 @@ async def run(args: argparse.Namespace, counts: list[int]) -> dict[str, Any]:
     """PostgreSQL once; each N's search on copies of one prepared database; the kill run."""
     with (
         tempfile.TemporaryDirectory(prefix="bench-scale-") as folder,
-        cpu_quotas(args.quota) as quotas,
+        cpu_quotas(args.quota, period_ms=args.quota_period_ms) as quotas,
     ):
         workdir = Path(folder)
         async with database("postgresql", workdir) as (url, where):
             await asyncio.to_thread(prepare, url, workdir)
             result: dict[str, Any] = {
                 "database": where,
-                "quota": _quota_text(quotas, args.quota),
+                "quota": _quota_text(quotas),
                 "searches": {},
             }
             best: dict[int, dict[str, Any]] = {}
@@ -148,12 +151,10 @@ def _from_best(best: dict[int, dict[str, Any]], count: int) -> float:
     return float(round(best[last]["calls_per_hour"] * (1 + 0.75 * (count - last) / last)))
 
 
-def _quota_text(quotas: CpuQuotas | None, cores: float) -> str:
+def _quota_text(quotas: CpuQuotas | None) -> str:
     if quotas is None:
         return "none (--quota 0): every process may use the whole machine"
-    assert quotas.hierarchy is not None
-    where = quotas.hierarchy.root / f"{quotas.prefix}-<i>"
-    return f"{cores:g} core per server process (cgroup v{quotas.hierarchy.version}, {where})"
+    return quotas.describe("per server process")
 
 
 async def find_highest(

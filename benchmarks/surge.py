@@ -113,6 +113,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     add = parser.add_argument
     add("--quota", type=float, default=0.4, help="cores per server process and deliverer (0.4)")
+    add("--quota-period-ms", type=float, default=100.0, help="the quota's CFS period (100)")
     add("--processes", default="1,2", help="the Ns of the staffed and short steps (1,2)")
     add("--speed", type=float, default=10.0, help="DISPATCH_TIME_SCALE (10)")
     add("--steady-rate", type=float, default=240.0, help="calls/h outside the surge (240)")
@@ -188,7 +189,7 @@ async def run(args: argparse.Namespace, steps: list[Step]) -> dict[str, Any]:
     """PostgreSQL once, the prepared database, each step on a copy of it."""
     with (
         tempfile.TemporaryDirectory(prefix="bench-surge-") as folder,
-        cpu_quotas(args.quota) as quotas,
+        cpu_quotas(args.quota, period_ms=args.quota_period_ms) as quotas,
     ):
         workdir = Path(folder)
         async with database("postgresql", workdir) as (url, where):
@@ -196,7 +197,7 @@ async def run(args: argparse.Namespace, steps: list[Step]) -> dict[str, Any]:
             await prepare_accounts(url, workdir, args)
             result: dict[str, Any] = {
                 "database": where,
-                "quota": _quota_text(quotas, args.quota),
+                "quota": _quota_text(quotas),
                 "peak_calls_per_hour": peak_rate(args),
                 "steps": [],
             }
@@ -421,15 +422,10 @@ async def figures(
     }
 
 
-def _quota_text(quotas: CpuQuotas | None, cores: float) -> str:
+def _quota_text(quotas: CpuQuotas | None) -> str:
     if quotas is None:
         return "none (--quota 0): every process may use the whole machine"
-    assert quotas.hierarchy is not None
-    where = quotas.hierarchy.root / f"{quotas.prefix}-<i>"
-    return (
-        f"{cores:g} core per server process and for the deliverer "
-        f"(cgroup v{quotas.hierarchy.version}, {where})"
-    )
+    return quotas.describe("per server process and for the deliverer")
 
 
 if __name__ == "__main__":

@@ -2,10 +2,14 @@
 
 cgroup v1 (``/sys/fs/cgroup/cpu``, the ``cpu`` controller mounted alone or with ``cpuacct``):
 ``cpu.cfs_period_us`` and ``cpu.cfs_quota_us``; cgroup v2 (``cpu.max``, the ``cpu`` controller
-enabled for the root's children). Only the server processes go into the groups: the load
-generator, PostgreSQL, Redis and HAProxy stay outside the quota. The groups are removed at the
-end (any process left in one is moved back to the root first); a machine where neither kind is
-writable fails with what to do, never silently without a quota.
+enabled for the root's children). The quota is granted per period (``period_us``, CFS's default
+100 ms unless a benchmark's ``--quota-period-ms`` says otherwise): a process that has used its
+share of a period waits for the next one, so the period is also the longest stall a quota adds
+(60 ms of every 100 at 0.4 core; 6 of every 10 with a 10 ms period). Only the server
+processes go into the groups: the load generator, PostgreSQL, Redis and HAProxy stay outside
+the quota. The groups are removed at the end (any process left in one is moved back to the
+root first); a machine where neither kind is writable fails with what to do, never silently
+without a quota.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-PERIOD_US = 100_000
+PERIOD_US = 100_000  # CFS's default period
+MIN_PERIOD_US, MAX_PERIOD_US = 1_000, 1_000_000  # what the kernel accepts
 V1_ROOT = Path("/sys/fs/cgroup/cpu")
 V2_ROOTS = (Path("/sys/fs/cgroup"), Path("/sys/fs/cgroup/unified"))
 
@@ -58,18 +63,24 @@ class CpuQuotas:
 
     cores: float
     prefix: str = "dispatch-bench"
+    period_us: int = PERIOD_US
     hierarchy: Hierarchy | None = None
     groups: dict[int, Path] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not 0 < self.cores <= (os.cpu_count() or 1):
             raise QuotaError(f"a quota of {self.cores:g} cores is not possible on this machine")
+        if not MIN_PERIOD_US <= self.period_us <= MAX_PERIOD_US:
+            raise QuotaError(
+                f"a quota period of {self.period_us / 1000:g} ms is not possible: the kernel "
+                f"takes {MIN_PERIOD_US // 1000}–{MAX_PERIOD_US // 1000} ms"
+            )
         self.hierarchy = self.hierarchy or find_hierarchy()
 
     @property
     def quota_us(self) -> int:
         """CPU microseconds allowed per period."""
-        return round(self.cores * PERIOD_US)
+        return round(self.cores * self.period_us)
 
     def group(self, index: int) -> Path:
         """The group of process ``index``, created with the quota on first use."""
@@ -79,11 +90,11 @@ class CpuQuotas:
         path = self.hierarchy.root / f"{self.prefix}-{index}"
         path.mkdir(exist_ok=True)
         if self.hierarchy.version == 1:
-            (path / "cpu.cfs_period_us").write_text(str(PERIOD_US))
+            (path / "cpu.cfs_period_us").write_text(str(self.period_us))
             (path / "cpu.cfs_quota_us").write_text(str(self.quota_us))
         else:
             self._enable_v2_controller()
-            (path / "cpu.max").write_text(f"{self.quota_us} {PERIOD_US}")
+            (path / "cpu.max").write_text(f"{self.quota_us} {self.period_us}")
         self.groups[index] = path
         return path
 
@@ -96,6 +107,15 @@ class CpuQuotas:
     def add(self, index: int, pid: int) -> None:
         """Hold process ``pid`` (all its threads) to the quota of group ``index``."""
         (self.group(index) / "cgroup.procs").write_text(str(pid))
+
+    def describe(self, whose: str) -> str:
+        """``cores`` for ``whose``, the period and where the groups are, for a report."""
+        assert self.hierarchy is not None
+        where = self.hierarchy.root / f"{self.prefix}-<i>"
+        return (
+            f"{self.cores:g} core {whose}, granted every {self.period_us / 1000:g} ms "
+            f"(cgroup v{self.hierarchy.version}, {where})"
+        )
 
     def limit_of(self, index: int) -> float:
         """The cores group ``index`` is allowed, read back from the kernel."""
@@ -147,13 +167,15 @@ class CpuQuotas:
 
 
 @contextlib.contextmanager
-def cpu_quotas(cores: float, prefix: str = "dispatch-bench") -> Iterator[CpuQuotas | None]:
-    """Quotas of ``cores`` per process until the block ends (None when ``cores`` is 0: no
-    quota asked for)."""
+def cpu_quotas(
+    cores: float, prefix: str = "dispatch-bench", *, period_ms: float = PERIOD_US / 1000
+) -> Iterator[CpuQuotas | None]:
+    """Quotas of ``cores`` per process, granted every ``period_ms``, until the block ends (None
+    when ``cores`` is 0: no quota asked for)."""
     if cores == 0:
         yield None
         return
-    quotas = CpuQuotas(cores, prefix)
+    quotas = CpuQuotas(cores, prefix, round(period_ms * 1000))
     try:
         yield quotas
     finally:

@@ -21,7 +21,13 @@ from benchmarks.harness.anchored_serve import MONOTONIC, ORIGIN
 from benchmarks.harness.cluster import Cluster, cluster, haproxy_binary, haproxy_config
 from benchmarks.harness.lock_waits import WaitTally
 from benchmarks.harness.losses import Acknowledged
-from benchmarks.harness.quota import CpuQuotas, QuotaError, find_hierarchy
+from benchmarks.harness.quota import (
+    PERIOD_US,
+    CpuQuotas,
+    Hierarchy,
+    QuotaError,
+    find_hierarchy,
+)
 from benchmarks.harness.scale_day import ClusterDay, KillPlan
 from benchmarks.harness.servers import process_cpu_s, server_env
 from simulators import day as sim
@@ -33,9 +39,9 @@ CARD = "11111111-2222-3333-4444-555555555555"
 CALL = "99999999-8888-7777-6666-555555555555"
 
 
-def _writable_quota() -> CpuQuotas:
+def _writable_quota(period_us: int = PERIOD_US) -> CpuQuotas:
     try:
-        return CpuQuotas(0.1, prefix=f"dispatch-bench-test-{os.getpid()}")
+        return CpuQuotas(0.1, prefix=f"dispatch-bench-test-{os.getpid()}", period_us=period_us)
     except QuotaError as exc:
         pytest.skip(f"no writable cgroup on this machine: {exc}")
 
@@ -58,6 +64,33 @@ def test_a_quota_holds_a_busy_process_to_its_share_and_goes_afterwards() -> None
         busy.wait(timeout=10)
         quotas.remove()
     assert not group.exists()
+
+
+def test_a_quota_is_granted_every_period_it_was_given() -> None:
+    quotas = _writable_quota(period_us=10_000)
+    try:
+        group = quotas.group(0)  # made with its quota, no process in it
+        assert quotas.hierarchy is not None
+        if quotas.hierarchy.version == 1:
+            granted = (
+                (group / "cpu.cfs_quota_us").read_text(),
+                (group / "cpu.cfs_period_us").read_text(),
+            )
+        else:
+            granted = tuple((group / "cpu.max").read_text().split())
+        assert tuple(int(x) for x in granted) == (1_000, 10_000)
+        assert quotas.limit_of(0) == pytest.approx(0.1)
+        assert "granted every 10 ms" in quotas.describe("per server process")
+    finally:
+        quotas.remove()
+    assert not group.exists()
+
+
+@pytest.mark.parametrize("period_us", [999, 1_000_001])
+def test_a_period_the_kernel_would_refuse_is_refused_first(period_us: int, tmp_path: Path) -> None:
+    with pytest.raises(QuotaError, match="1–1000 ms"):
+        CpuQuotas(0.1, period_us=period_us, hierarchy=Hierarchy(1, tmp_path))
+    assert not list(tmp_path.iterdir())  # no group made
 
 
 def test_a_machine_without_a_writable_cgroup_is_told_what_to_do(tmp_path: Path) -> None:
