@@ -81,12 +81,13 @@ class Sink(Protocol):
 class Console:
     """One connected console: what its client has, what it still needs, its sequence."""
 
-    def __init__(self, sink: Sink, user: ConsoleUser, view: View) -> None:
+    def __init__(self, sink: Sink, user: ConsoleUser, view: View, *, interval_s: float) -> None:
         self.id = uuid.uuid4().hex
         self.sink = sink
         self.user = user
         self.view = view
         self.key = (view.name, user.username)
+        self.interval_s = interval_s
         self.seq = 0
         # What the client holds once everything queued is sent, and what is queued; fragments.
         self.known: dict[str, Fragment] = {}
@@ -129,29 +130,33 @@ class Console:
             self._waiter.set_result(None)
 
     async def run(self, clock_now: Callable[[], datetime]) -> None:
-        """Send snapshots and deltas until the sink fails or the console closes.
-
-        A change is sent as soon as this task runs: the hub's flushes are what is paced (each
-        kind at most once per ``INTERVAL_S``), and whatever is given meanwhile — the rest of a
-        flush, the other kind's flush, changes while a send is under way — merges into the next
-        message. A second pause here delayed a third to two thirds of the messages of a surge
-        by up to 90 ms (BENCHMARKS.md, "A surge")."""
+        """Send snapshots and deltas until the sink fails or the console closes."""
         loop = asyncio.get_running_loop()
+        ready_at = 0.0
         try:
             while not self.closed.is_set():
-                # The wait lives until the next change: objects that the garbage collector
-                # promotes to its oldest generation, 500 consoles at a time, which brings on
-                # full collections (pauses of 0.1-0.5 s seen). Hence a bare future to wait on.
+                # Each wait and pause here lives until the next change: objects that the
+                # garbage collector promotes to its oldest generation, 500 consoles at a time,
+                # which brings on full collections (pauses of 0.1-0.5 s seen). Hence a bare
+                # future to wait on, and a pause only when a change comes within the interval.
                 if not self._news:
                     self._waiter = loop.create_future()
                     await self._waiter
                     self._waiter = None
+                early = ready_at - loop.time()
+                if early > 0:
+                    # At most one message per interval: changes meanwhile merge into the next.
+                    # It delays some messages of a surge (up to 90 ms), yet sending at once made
+                    # the fan-out worse, not better: every console's send in one burst after each
+                    # flush (BENCHMARKS.md, "A surge": the pause that stayed).
+                    await asyncio.sleep(early)
                 self._news = False
                 message = self.next_message(clock_now())
                 if message is None:
                     continue
                 await self.sink.send_text(message)
                 self.sent_messages += 1
+                ready_at = loop.time() + self.interval_s
         finally:
             self.closed.set()
 

@@ -106,7 +106,7 @@ class ConsoleHub:
 
     def attach(self, sink: Sink, user: ConsoleUser, view: str) -> Console:
         """Register a console; its snapshot goes out once its parts are computed."""
-        console = Console(sink, user, self.views[view])
+        console = Console(sink, user, self.views[view], interval_s=self.interval_s)
         if console.key not in self.personal:
             self.dirty_personal[console.key] = {part.name for part in console.view.personal}
         for part in console.view.shared:
