@@ -101,9 +101,10 @@ async def on_call_ended(
     if call.channel not in DIALLABLE or not call.caller_number:
         log.info("callback.not_diallable", call_id=str(call.id), channel=call.channel)
         return None
+    card = await card_of_call(session, call.id, share=True)
     if await open_task_of(session, call.id) is not None:
         return None
-    joined = await _join(session, actor, call, origin, now=now)
+    joined = await _join(session, actor, call, card, origin, now=now)
     if joined is not None:
         return joined
     if await attempts_of_call(session, call.id) >= MAX_ATTEMPTS:
@@ -112,11 +113,11 @@ async def on_call_ended(
     try:
         async with session.begin_nested():
             return await _create(
-                session, actor, call, origin, reason, preferred=operator, queue=queue, now=now
+                session, actor, call, card, origin, reason, preferred=operator, queue=queue, now=now
             )
     except IntegrityError:
         # Another process made the number's task a moment ago: join it.
-        return await _join(session, actor, call, origin, now=now)
+        return await _join(session, actor, call, card, origin, now=now)
 
 
 async def open_task_for_number(
@@ -130,16 +131,21 @@ async def open_task_for_number(
 
 
 async def _join(
-    session: AsyncSession, actor: Actor, call: Call, origin: Origin, *, now: datetime
+    session: AsyncSession,
+    actor: Actor,
+    call: Call,
+    card: CardRow | None,
+    origin: Origin,
+    *,
+    now: datetime,
 ) -> CallbackTask | None:
-    """Add ``call`` to its number's open task (one task rings one caller); None when the
-    number has none."""
+    """Add ``call`` (its card ``card``) to its number's open task (one task rings one caller);
+    None when the number has none."""
     assert call.caller_number is not None
     task = await open_task_for_number(session, call.caller_number, lock=True)
     if task is None or task.call_id == call.id:
         return task
     session.add(CallbackJoin(task_id=task.id, call_id=call.id, origin=origin.value, joined_at=now))
-    card = await card_of_call(session, call.id)
     if card is not None:
         task.priority = max(task.priority, rank(card.priority))
         if task.card_id is None:
@@ -203,6 +209,7 @@ async def request(
 ) -> CallbackTask:
     """An operator asks to call an ended call back (409 while open, called thrice or no number)."""
     call = await calls.lock_call(session, call_id)
+    card = await card_of_call(session, call_id, share=True)
     if CallStatus(call.status) not in FINAL:
         raise Conflict(f"the call is still {call.status}; ask for a callback once it has ended")
     if call.channel not in DIALLABLE or not call.caller_number:
@@ -226,7 +233,15 @@ async def request(
         raise Invalid("reason: say why the caller is called back")
     preferred = actor.username if actor.role in ("operator", "supervisor") else call.operator
     return await _create(
-        session, actor, call, Origin.OPERATOR, text, preferred=preferred, queue=call.queue, now=now
+        session,
+        actor,
+        call,
+        card,
+        Origin.OPERATOR,
+        text,
+        preferred=preferred,
+        queue=call.queue,
+        now=now,
     )
 
 
@@ -234,6 +249,7 @@ async def _create(
     session: AsyncSession,
     actor: Actor,
     call: Call,
+    card: CardRow | None,
     origin: Origin,
     reason: str,
     *,
@@ -241,7 +257,6 @@ async def _create(
     queue: str | None,
     now: datetime,
 ) -> CallbackTask:
-    card = await card_of_call(session, call.id)
     assert call.caller_number is not None
     task = CallbackTask(
         id=uuid.uuid4(),
@@ -293,9 +308,20 @@ async def attempts_of_call(session: AsyncSession, call_id: uuid.UUID) -> int:
     return int(counted or 0)
 
 
-async def card_of_call(session: AsyncSession, call_id: uuid.UUID) -> CardRow | None:
-    """The call's card, if one was made."""
-    return await card_store.of_call(session, call_id)
+async def card_of_call(
+    session: AsyncSession, call_id: uuid.UUID, *, share: bool = False
+) -> CardRow | None:
+    """The call's card, if one was made. With ``share``, as a task is made or joined: the
+    call's card-making held first (``cards.store.hold_call``), then the card read under a share
+    lock, before any task is locked (the order: the call, its card-making, its card, the
+    task). The task takes the card's priority: a card made or saved in flight commits first and
+    is read here, and one made or saved later waits for this transaction, so that its follower
+    (``announce``) finds the task. Without them each could miss the other — the task made
+    unclassified while its card said priority 1, and dialled minutes late in a surge
+    (BENCHMARKS.md, "A surge")."""
+    if share:
+        await card_store.hold_call(session, call_id)
+    return await card_store.of_call(session, call_id, share=share)
 
 
 async def get_task(

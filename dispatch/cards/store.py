@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, tuple_, update
+from sqlalchemy import Table, bindparam, func, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -271,9 +271,28 @@ def _note_priority(session: AsyncSession, row: CardRow | None, card: Card) -> No
     session.info.setdefault(PRIORITIES, []).append((card.call_id, card.id, priority))
 
 
-async def of_call(session: AsyncSession, call_id: uuid.UUID) -> CardRow | None:
-    """The card opened for a call, if any."""
-    return await session.scalar(select(CardRow).where(CardRow.call_id == call_id))
+async def hold_call(session: AsyncSession, call_id: uuid.UUID) -> None:
+    """Hold the call's card-making for this transaction (PostgreSQL's advisory transaction
+    lock on the call; SQLite serialises writers anyway): a card made for the call, and a
+    callback task made for it, take turns — the task is made with the card's priority, or the
+    card's save finds the task to raise (``callbacks.announce``). Taken before any row lock of
+    either: by ``service.create_card`` first, and by a task's making after the call's lock."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(
+            select(func.pg_advisory_xact_lock(func.hashtext(f"cards.call:{call_id}")))
+        )
+
+
+async def of_call(
+    session: AsyncSession, call_id: uuid.UUID, *, share: bool = False
+) -> CardRow | None:
+    """The card opened for a call, if any; with ``share`` read under a share lock (``FOR
+    SHARE`` on PostgreSQL): a save of the card in flight commits first and is what is read, and
+    a save that comes later waits for this transaction."""
+    query = select(CardRow).where(CardRow.call_id == call_id)
+    if share:
+        query = query.with_for_update(read=True).execution_options(populate_existing=True)
+    return await session.scalar(query)
 
 
 async def numbers(session: AsyncSession, card_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
