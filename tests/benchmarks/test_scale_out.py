@@ -72,13 +72,11 @@ def test_a_quota_is_granted_every_period_it_was_given() -> None:
         group = quotas.group(0)  # made with its quota, no process in it
         assert quotas.hierarchy is not None
         if quotas.hierarchy.version == 1:
-            granted = (
-                (group / "cpu.cfs_quota_us").read_text(),
-                (group / "cpu.cfs_period_us").read_text(),
-            )
+            files = ("cpu.cfs_quota_us", "cpu.cfs_period_us")
+            granted = [int((group / name).read_text()) for name in files]
         else:
-            granted = tuple((group / "cpu.max").read_text().split())
-        assert tuple(int(x) for x in granted) == (1_000, 10_000)
+            granted = [int(x) for x in (group / "cpu.max").read_text().split()]
+        assert granted == [1_000, 10_000]
         assert quotas.limit_of(0) == pytest.approx(0.1)
         assert "granted every 10 ms" in quotas.describe("per server process")
     finally:

@@ -10,7 +10,8 @@ import uuid
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from dispatch.calls.schemas import CallEventType, EventIn
+from dispatch.calls.lifecycle import CallEventType
+from dispatch.calls.schemas import EventIn
 from dispatch.core.actor import Actor
 from dispatch.core.bus import InProcessBus
 from dispatch.core.database import unit_of_work
