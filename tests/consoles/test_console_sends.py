@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -64,14 +66,24 @@ async def _turns() -> None:
         await asyncio.sleep(0)
 
 
-@pytest.mark.asyncio
-async def test_changes_given_during_a_send_merge_into_one_delta_with_the_latest_values() -> None:
+@asynccontextmanager
+async def _sending() -> AsyncIterator[tuple[Sink, Console]]:
+    """A console running on a :class:`Sink`, its snapshot sent; closed at the end."""
     sink = Sink()
     console = Console(sink, USER, VIEW, interval_s=INTERVAL_S)
     console.give_snapshot({"queue": "1", "mine": '"a"'})
     sender = asyncio.create_task(console.run(_now))
     try:
         await eventually(lambda: sink.sent, what="the snapshot")
+        yield sink, console
+    finally:
+        console.close()
+        await asyncio.wait_for(sender, timeout=10)
+
+
+@pytest.mark.asyncio
+async def test_changes_given_during_a_send_merge_into_one_delta_with_the_latest_values() -> None:
+    async with _sending() as (sink, console):
         sink.gate.clear()
         sink.sending.clear()
         console.give({"queue": "2"})
@@ -84,22 +96,11 @@ async def test_changes_given_during_a_send_merge_into_one_delta_with_the_latest_
         await eventually(lambda: len(sink.sent) >= 3, what="the merged delta")
         await _turns()
         assert [m["parts"] for m in sink.sent[1:]] == [{"queue": 2}, {"queue": 4, "mine": "a"}]
-    finally:
-        console.close()
-        await asyncio.wait_for(sender, timeout=10)
 
 
 @pytest.mark.asyncio
 async def test_a_value_the_client_already_has_is_not_sent_again() -> None:
-    sink = Sink()
-    console = Console(sink, USER, VIEW, interval_s=INTERVAL_S)
-    console.give_snapshot({"queue": "1", "mine": '"a"'})
-    sender = asyncio.create_task(console.run(_now))
-    try:
-        await eventually(lambda: sink.sent, what="the snapshot")
+    async with _sending() as (sink, console):
         console.give({"queue": "1", "mine": '"a"'})
         await _turns()
         assert len(sink.sent) == 1
-    finally:
-        console.close()
-        await asyncio.wait_for(sender, timeout=10)
