@@ -143,7 +143,6 @@ async def create_card(
     """A new card (version 1), filled from its call (and its AML) when there is one."""
     base: dict[str, Any] = {"channel": (channel or Channel.VOICE).value, "language": "uz"}
     if call_id is not None:
-        await store.hold_call(session, call_id)  # a task made for the call meanwhile waits
         call = await calls.get_call(session, call_id)
         existing = await session.scalar(select(CardRow.number).where(CardRow.call_id == call_id))
         if existing is not None:

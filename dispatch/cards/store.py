@@ -178,6 +178,9 @@ async def save(
     other version is refused (409). A new card keeps its own (1, or an imported card's).
     """
     previous = None
+    if row is None and card.call_id is not None:
+        # However the card is made (the API, XML, a reached caller's callback).
+        await hold_call(session, card.call_id)
     _note_priority(session, row, card)
     if row is not None:
         if card.version != row.version:
@@ -275,8 +278,9 @@ async def hold_call(session: AsyncSession, call_id: uuid.UUID) -> None:
     """Hold the call's card-making for this transaction (PostgreSQL's advisory transaction
     lock on the call; SQLite serialises writers anyway): a card made for the call, and a
     callback task made for it, take turns — the task is made with the card's priority, or the
-    card's save finds the task to raise (``callbacks.announce``). Taken before any row lock of
-    either: by ``service.create_card`` first, and by a task's making after the call's lock."""
+    card's save finds the task to raise (``callbacks.announce``). Taken by :func:`save` for a
+    card's first version, however it is made, and by a task's making after the call's lock,
+    before it reads the card or locks any task."""
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(
             select(func.pg_advisory_xact_lock(func.hashtext(f"cards.call:{call_id}")))
