@@ -101,9 +101,9 @@ async def on_call_ended(
     if call.channel not in DIALLABLE or not call.caller_number:
         log.info("callback.not_diallable", call_id=str(call.id), channel=call.channel)
         return None
-    card = await card_of_call(session, call.id, share=True)
     if await open_task_of(session, call.id) is not None:
         return None
+    card = await card_of_call(session, call.id, share=True)  # before any task is locked
     joined = await _join(session, actor, call, card, origin, now=now)
     if joined is not None:
         return joined
@@ -209,7 +209,6 @@ async def request(
 ) -> CallbackTask:
     """An operator asks to call an ended call back (409 while open, called thrice or no number)."""
     call = await calls.lock_call(session, call_id)
-    card = await card_of_call(session, call_id, share=True)
     if CallStatus(call.status) not in FINAL:
         raise Conflict(f"the call is still {call.status}; ask for a callback once it has ended")
     if call.channel not in DIALLABLE or not call.caller_number:
@@ -232,6 +231,7 @@ async def request(
     if not text:
         raise Invalid("reason: say why the caller is called back")
     preferred = actor.username if actor.role in ("operator", "supervisor") else call.operator
+    card = await card_of_call(session, call_id, share=True)
     return await _create(
         session,
         actor,

@@ -43,7 +43,7 @@ def write_at_commit(key: str, writer: Callable[[Session, list[Any]], None]) -> s
 
 @event.listens_for(Session, "before_commit")
 def _write(session: Session) -> None:
-    if not committing(session):
+    if not _committing(session):
         return
     for key, writer in _WRITERS:
         items = session.info.pop(key, None)
@@ -51,7 +51,7 @@ def _write(session: Session) -> None:
             writer(session, items)
 
 
-def committing(session: Session) -> bool:
+def _committing(session: Session) -> bool:
     """In a ``before_commit`` listener: whether this is the transaction's commit, not a
     savepoint's release (``before_commit`` comes for both). What is kept is written at the
     commit only (:func:`write_at_commit`): written at a release, it would be inside an

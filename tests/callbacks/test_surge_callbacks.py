@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dispatch.calls.lifecycle import CallEventType
@@ -15,6 +17,7 @@ from dispatch.calls.schemas import EventIn
 from dispatch.core.actor import Actor
 from dispatch.core.bus import InProcessBus
 from dispatch.core.database import unit_of_work
+from dispatch.core.runtime import Runtime
 from dispatch.flows import calls as flows
 from tests.callbacks.conftest import Callbacks, originates
 from tests.queues.conftest import Acd
@@ -153,7 +156,8 @@ async def test_a_card_made_or_classified_while_its_call_drops_gives_the_callback
                     f"/api/v1/cards/{card['id']}", user="operator1", json={"incident": ACCIDENT}
                 )
             )
-        await asyncio.sleep(0.5)  # the save runs now (or waits for the drop's transaction)
+        # The save runs to its end now, or stops at a lock until the drop's transaction ends.
+        await _done_or_waiting_on_a_lock(saving, runtime)
     finally:
         release.set()
         await asyncio.wait_for(dropping, 30)
@@ -161,3 +165,18 @@ async def test_a_card_made_or_classified_while_its_call_drops_gives_the_callback
     assert saved.status_code in (200, 201), saved.text
     [task] = await cb.pending()
     assert (task["card_id"], task["priority"]) == (saved.json()["id"], 5)
+
+
+async def _done_or_waiting_on_a_lock(saving: asyncio.Task[Any], runtime: Runtime) -> None:
+    """Until ``saving`` is done or some session of the database waits on a lock (bounded)."""
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    deadline = asyncio.get_running_loop().time() + 30
+    while not saving.done():
+        async with runtime.sessions() as session:
+            if await session.scalar(waiting):
+                return
+        assert asyncio.get_running_loop().time() < deadline, "the save neither ended nor waited"
+        await asyncio.sleep(0.05)
