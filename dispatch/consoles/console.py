@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -98,7 +97,6 @@ class Console:
         self.sent_messages = 0
         self.closed = asyncio.Event()
         self._news = False
-        self._news_at = 0.0  # when the first change of the message to come was given
         self._waiter: asyncio.Future[None] | None = None
 
     def give(self, fragments: Mapping[str, Fragment]) -> None:
@@ -127,19 +125,13 @@ class Console:
         self._wake()
 
     def _wake(self) -> None:
-        if not self._news:
-            self._news = True
-            self._news_at = time.monotonic()
+        self._news = True
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(None)
 
     async def run(self, clock_now: Callable[[], datetime]) -> None:
-        """Send snapshots and deltas until the sink fails or the console closes.
-
-        The pace: a message goes no sooner than one interval after the first change of the
-        message before it was given. Changes that come closer together merge into one message;
-        changes an interval apart (the hub flushes each kind at most once an interval) are sent
-        as soon as they come, however late the message before them left."""
+        """Send snapshots and deltas until the sink fails or the console closes."""
+        loop = asyncio.get_running_loop()
         ready_at = 0.0
         try:
             while not self.closed.is_set():
@@ -148,23 +140,23 @@ class Console:
                 # which brings on full collections (pauses of 0.1-0.5 s seen). Hence a bare
                 # future to wait on, and a pause only when a change comes within the interval.
                 if not self._news:
-                    self._waiter = asyncio.get_running_loop().create_future()
+                    self._waiter = loop.create_future()
                     await self._waiter
                     self._waiter = None
-                early = ready_at - time.monotonic()
+                early = ready_at - loop.time()
                 if early > 0:
-                    # Changes meanwhile merge into this message. Sending every change at once
-                    # made the fan-out worse (BENCHMARKS.md, "A surge": the pause that stayed);
-                    # pacing from the last send instead of the last news added that send's own
-                    # delay to the next message (up to 90 ms in a surge).
+                    # At most one message per interval: changes meanwhile merge into the next.
+                    # It delays some messages of a surge (up to 90 ms), yet sending at once made
+                    # the fan-out worse, not better: every console's send in one burst after each
+                    # flush (BENCHMARKS.md, "A surge": the pause that stayed).
                     await asyncio.sleep(early)
-                news_at, self._news = self._news_at, False
+                self._news = False
                 message = self.next_message(clock_now())
                 if message is None:
                     continue
                 await self.sink.send_text(message)
                 self.sent_messages += 1
-                ready_at = news_at + self.interval_s
+                ready_at = loop.time() + self.interval_s
         finally:
             self.closed.set()
 
