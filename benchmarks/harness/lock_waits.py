@@ -6,7 +6,9 @@ Every ``interval`` seconds the sampler lists the database's backends waiting on 
 waiting in consecutive samples counts as one wait; the sampled wait time is the samples × the
 interval (a wait shorter than the interval is seen only if a sample falls in it: the figures
 are a lower bound). Per process also: what was waited on (``wait_event``: transactionid,
-tuple, relation, advisory...) and the statements that waited the most.
+tuple, relation, advisory...), the statements that waited the most, and what held them up —
+the first blocking backend's process, state and last statement (``pg_blocking_pids``): a
+holder ``idle in transaction`` was between statements, its server process busy or throttled.
 """
 
 from __future__ import annotations
@@ -21,12 +23,17 @@ from typing import Any
 import asyncpg
 
 SAMPLE = """
-SELECT pid, application_name, wait_event, left(regexp_replace(query, '\\s+', ' ', 'g'), 100)
-FROM pg_stat_activity
-WHERE wait_event_type = 'Lock' AND datname = current_database()
+SELECT w.pid, w.application_name, w.wait_event,
+       left(regexp_replace(w.query, '\\s+', ' ', 'g'), 100),
+       b.application_name || ' ' || b.state || ': '
+           || left(regexp_replace(b.query, '\\s+', ' ', 'g'), 80)
+FROM pg_stat_activity w
+LEFT JOIN pg_stat_activity b ON b.pid = (pg_blocking_pids(w.pid))[1]
+WHERE w.wait_event_type = 'Lock' AND w.datname = current_database()
 """
 
-Row = tuple[int, str, str, str]  # backend pid, application_name, wait_event, statement
+# backend pid, application_name, wait_event, statement, blocker ("" when none was seen)
+Row = tuple[int, str, str, str, str]
 
 
 @dataclass
@@ -39,13 +46,14 @@ class WaitTally:
     sampled: Counter[str] = field(default_factory=Counter)  # samples in which it waited
     events: dict[str, Counter[str]] = field(default_factory=dict)
     statements: dict[str, Counter[str]] = field(default_factory=dict)
+    blockers: dict[str, Counter[str]] = field(default_factory=dict)
     _waiting: set[int] = field(default_factory=set)  # backends waiting in the last sample
 
     def add(self, rows: Iterable[Row]) -> None:
         """One sample's rows."""
         self.samples += 1
         now: set[int] = set()
-        for backend, application, event, statement in rows:
+        for backend, application, event, statement, blocker in rows:
             name = application or "(unnamed)"
             now.add(backend)
             if backend not in self._waiting:
@@ -53,6 +61,8 @@ class WaitTally:
             self.sampled[name] += 1
             self.events.setdefault(name, Counter())[event] += 1
             self.statements.setdefault(name, Counter())[statement] += 1
+            if blocker:
+                self.blockers.setdefault(name, Counter())[blocker] += 1
         self._waiting = now
 
     def by_process(self, pids: Iterable[int]) -> dict[str, dict[str, Any]]:
@@ -66,6 +76,7 @@ class WaitTally:
                 "sampled_wait_s": round(self.sampled[name] * self.interval, 2),
                 "on": dict(self.events.get(name, Counter()).most_common()),
                 "statements": dict(self.statements.get(name, Counter()).most_common(3)),
+                "blocked_by": dict(self.blockers.get(name, Counter()).most_common(5)),
             }
             for name in names
         }
@@ -80,7 +91,7 @@ async def sampling(url: str, interval: float = 0.1) -> AsyncIterator[WaitTally]:
     async def loop() -> None:
         while True:
             rows = await connection.fetch(SAMPLE)
-            tally.add((r[0], r[1], r[2] or "", r[3] or "") for r in rows)
+            tally.add((r[0], r[1], r[2] or "", r[3] or "", r[4] or "") for r in rows)
             await asyncio.sleep(interval)
 
     task = asyncio.create_task(loop())

@@ -109,21 +109,25 @@ def test_haproxy_takes_the_configuration(tmp_path: Path) -> None:
 
 def test_a_lock_wait_seen_in_consecutive_samples_counts_once() -> None:
     tally = WaitTally(interval=0.1)
-    waiting = (7, "dispatch112:41", "transactionid", "UPDATE card_number_counters ...")
+    holder = "dispatch112:42 idle in transaction: INSERT INTO cards ..."
+    waiting = (7, "dispatch112:41", "transactionid", "UPDATE card_number_counters ...", holder)
     tally.add([waiting])
-    tally.add([waiting, (8, "dispatch112:42", "tuple", "SELECT ... FOR UPDATE")])
+    tally.add([waiting, (8, "dispatch112:42", "tuple", "SELECT ... FOR UPDATE", "")])
     tally.add([])
     tally.add([waiting])  # the same backend waiting again: a second wait
     figures = tally.by_process([41, 42, 43])
     assert figures["dispatch112:41"]["waits"] == 2
     assert figures["dispatch112:41"]["sampled_wait_s"] == pytest.approx(0.3)
     assert figures["dispatch112:41"]["on"] == {"transactionid": 3}
+    assert figures["dispatch112:41"]["blocked_by"] == {holder: 3}
     assert figures["dispatch112:42"]["waits"] == 1
+    assert figures["dispatch112:42"]["blocked_by"] == {}  # the holder had gone by the sample
     assert figures["dispatch112:43"] == {
         "waits": 0,
         "sampled_wait_s": 0.0,
         "on": {},
         "statements": {},
+        "blocked_by": {},
     }
 
 
