@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -36,6 +35,7 @@ from dispatch.consoles.streams import console_streams
 from dispatch.control import directory as transfer_directory
 from dispatch.control.api import router as control_router
 from dispatch.control.worker import ring_timer
+from dispatch.core import collector
 from dispatch.core.clock import Clock, SystemClock
 from dispatch.core.database import create_engine, session_factory
 from dispatch.core.edge import RefuseNul
@@ -78,9 +78,6 @@ from dispatch.wellbeing.api import router as wellbeing_router
 from dispatch.wellbeing.worker import wellbeing_worker
 
 log = get_logger(__name__)
-# The collector's thresholds in a serving process: a larger first generation (a request makes
-# hundreds of short-lived objects); full collections rarer.
-GC_THRESHOLDS = (20_000, 10, 10)
 
 # Every router of the product; the role test walks these, so a new router goes here. A request
 # is matched against the routes one by one in this order, so the call path's routers come first
@@ -137,8 +134,9 @@ def create_app(
 ) -> FastAPI:
     """Build the app; storage, bus and clock are created in the lifespan and kept on state.
     ``tune_gc`` (a serving process, never tests: it pins what startup made for good) moves
-    everything startup made out of the collector's way and collects young objects less often
-    (measured: a full collection over the started app stalled every console 0.2 s)."""
+    everything startup made out of the collector's way, and what the warm-up made
+    (``DISPATCH_GC_WARM_UP_S``), and collects young objects less often (``core.collector``:
+    a full collection over those objects stalled every console 0.1-0.2 s)."""
     settings = settings or Settings()
     configure_logging(settings.log_level, json=settings.log_json)
     # A broken transfer directory stops the start, naming the entry and field at fault, rather
@@ -179,11 +177,19 @@ def create_app(
             ):
                 app.state.deliverer = deliverer
                 app.state.consoles = consoles
+                warming: list[asyncio.Task[None]] = []
                 if tune_gc:
-                    gc.collect()
-                    gc.freeze()
-                    gc.set_threshold(*GC_THRESHOLDS)
-                yield
+                    collector.settle()
+                    if settings.gc_warm_up_s:
+                        warming.append(
+                            asyncio.create_task(
+                                collector.freeze_after(settings.gc_warm_up_s), name="gc.warm_up"
+                            )
+                        )
+                try:
+                    yield
+                finally:
+                    await stop_tasks(warming)
         finally:
             await stop_tasks([forgetting, leading])
             await finish(bus.close(), name="bus.close")

@@ -162,6 +162,10 @@ class Settings(BaseSettings):
     # deflating each console's copy of every change cost the server a tenth of its fan-out
     # (BENCHMARKS.md, "Console fan-out"); on, for consoles behind a slow link.
     ws_compression: bool = False
+    # A serving process freezes what it keeps (caches, connections, consoles) out of the
+    # garbage collector's reach this long after its start, so full collections stop going over
+    # them (``core.collector``); 0: only what the start itself made.
+    gc_warm_up_s: float = Field(default=30.0, ge=0, le=86_400)
     # The supervisor console raises an alert for a call waiting (unanswered) longer than this.
     supervisor_wait_alert_s: float = Field(default=30.0, gt=0, le=3600)
     # Quality assurance: a call talked longer than this is flagged and always enters a
