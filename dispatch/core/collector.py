@@ -8,8 +8,8 @@ out of the collector's way, so that a full collection looks only at what came af
   first requests filled and keeps (SQLAlchemy's compiled statements, asyncpg's prepared
   statements and connections, the consoles' state: 60–120 thousand objects in ``make
   bench-surge``) is frozen too. Before, each full collection went over those objects again: it
-  took 70–97 ms of CPU, 120–215 ms of wall time on a process held to 0.4 core, while no request
-  and no console was served; after, 19–38 ms (BENCHMARKS.md, "A surge", session 16).
+  took 69–97 ms of CPU, 123–215 ms of wall time on a process held to 0.4 core, while no request
+  and no console was served; after, 19–41 ms (BENCHMARKS.md, "A surge", session 16).
 
 A frozen object is never collected as part of a cycle: an object the warm-up froze that later
 becomes garbage in a reference cycle stays allocated. That is bounded — at most what the process
