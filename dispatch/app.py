@@ -177,15 +177,10 @@ def create_app(
             ):
                 app.state.deliverer = deliverer
                 app.state.consoles = consoles
-                warming: list[asyncio.Task[None]] = []
                 if tune_gc:
                     collector.settle()
-                    if settings.gc_warm_up_s:
-                        warming.append(
-                            asyncio.create_task(
-                                collector.freeze_after(settings.gc_warm_up_s), name="gc.warm_up"
-                            )
-                        )
+                warm_up = settings.gc_warm_up_s if tune_gc else 0.0
+                warming = [asyncio.create_task(collector.freeze_after(warm_up))] if warm_up else []
                 try:
                     yield
                 finally:
