@@ -5,7 +5,10 @@ staffing hint shows it; the surge policy (``surge.py``) acts on it."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from statistics import NormalDist
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +22,13 @@ ARRIVAL_WINDOW = timedelta(minutes=30)
 # The surge policy also looks at the last minutes alone: a surge of ten minutes diluted in half
 # an hour read 150–346 calls/h while 840/h arrived (BENCHMARKS.md, "A surge").
 RECENT_WINDOW = timedelta(minutes=10)
+# ... and at the last minute or few, by what their count shows beyond doubt (a one-sided 99%
+# lower bound of a Poisson rate): ten minutes still read a surge's first two minutes as 300–
+# 340 calls/h while 840/h arrived, and an unclassified callback was dialled while a live call
+# waited (BENCHMARKS.md, session 17); the bound keeps a calm hour's chance bunching (14 calls in
+# a minute at 240/h: once in some 13,000 minutes) from reading as a surge.
+SHORT_WINDOWS = (timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=5))
+SURE = NormalDist().inv_cdf(0.99)
 # Before the first completed call of the day the estimate assumes this handle time (and says so).
 ASSUMED_HANDLE_S = 180.0
 
@@ -28,6 +38,31 @@ def honest(level: ServiceLevelOut) -> float | None:
     return level.percent_with_waiting if level.percent_with_waiting is not None else level.percent
 
 
+def arrival_rate(arrived: Sequence[datetime], *, now: datetime, surge: bool) -> float:
+    """Calls per hour from the arrival times of the last ``ARRIVAL_WINDOW``; with ``surge``
+    the highest of that, the last ``RECENT_WINDOW``'s, and each of ``SHORT_WINDOWS``'s rate
+    beyond doubt (:func:`surely_at_least`)."""
+    per_hour = len(arrived) * 3600 / ARRIVAL_WINDOW.total_seconds()
+    if not surge:
+        return per_hour
+    recent = sum(1 for at in arrived if at >= now - RECENT_WINDOW)
+    rates = [per_hour, recent * 3600 / RECENT_WINDOW.total_seconds()]
+    for window in SHORT_WINDOWS:
+        count = sum(1 for at in arrived if at >= now - window)
+        rates.append(surely_at_least(count) * 3600 / window.total_seconds())
+    return max(rates)
+
+
+def surely_at_least(count: int) -> float:
+    """The Poisson mean that ``count`` arrivals show beyond doubt: the one-sided 99% lower
+    bound by Wilson and Hilferty's approximation, never above the exact bound and within 2% of
+    it from 5 arrivals on."""
+    if count <= 0:
+        return 0.0
+    root = 1 - 1 / (9 * count) - SURE / (3 * math.sqrt(count))
+    return count * max(root, 0.0) ** 3
+
+
 async def staffing(
     session: AsyncSession, overall: QueuesSummary, *, now: datetime, surge: bool = False
 ) -> dict[str, Any]:
@@ -35,7 +70,7 @@ async def staffing(
     the figure was reached; ``{"available": False}`` without a target or a model.
 
     ``surge`` (the surge policy's judgement, not the supervisor's hint): the arrival rate is
-    the higher of the half hour's and the last ``RECENT_WINDOW``'s, and callers waiting past
+    also judged over the last minutes (:func:`arrival_rate`), and callers waiting past
     the target count as short by as many as are not matched by a free operator (one operator
     free for an instant no longer hides a queue of callers)."""
     centre = overall.overall
@@ -45,12 +80,9 @@ async def staffing(
     lines = await queue_log.lines(
         session, since=now - ARRIVAL_WINDOW, events=[QueueEvent.ENTER], limit=1_000_000
     )
-    entered = [line for line in lines if "moved_from" not in line.data]  # a move is no arrival
+    entered = [line.at for line in lines if "moved_from" not in line.data]  # a move is no arrival
     arrivals = len(entered)
-    per_hour = arrivals * 3600 / ARRIVAL_WINDOW.total_seconds()
-    if surge:
-        recent = sum(1 for line in entered if line.at >= now - RECENT_WINDOW)
-        per_hour = max(per_hour, recent * 3600 / RECENT_WINDOW.total_seconds())
+    per_hour = arrival_rate(entered, now=now, surge=surge)
     handle = centre.today.avg_handle_s
     staffed = centre.available + centre.busy
     share = min(target.target_percent / 100, 0.999)

@@ -97,6 +97,23 @@ async def test_callers_waiting_past_the_target_with_nobody_free_put_the_centre_i
     assert shown["figures"]["waiting_past_target"] == 3
 
 
+async def test_a_burst_of_calls_in_the_last_minute_puts_the_centre_in_surge_at_once(
+    acd: Acd,
+) -> None:
+    for name in ("operator1", "operator2"):
+        await acd.state(name, "available")
+    for _ in range(14):  # 14 calls in 7 s: the first has not waited the target (10 s) yet
+        await acd.call()
+        acd.clock.advance(0.5)
+    worker = AcdWorker(acd.api.runtime)
+    await worker.judge_surge()
+    shown = acd.check(await acd.api.get("/api/v1/surge", user="supervisor1"), 200)
+    assert (shown["active"], shown["why"]) == (True, "short_erlang")
+    # Ten minutes' arrivals read 84 calls/h; the last minute's 14 show 406/h beyond doubt.
+    assert shown["figures"]["calls_per_hour"] >= 400
+    assert shown["figures"]["waiting_past_target"] == 0
+
+
 async def test_an_automatic_surge_holds_a_while_after_the_last_short_judgement(acd: Acd) -> None:
     runtime = acd.api.runtime
     runtime.settings = runtime.settings.model_copy(update={"surge_hold_s": 1200.0})

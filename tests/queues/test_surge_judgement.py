@@ -1,14 +1,17 @@
 """The surge policy's judgement (issue 22): the mode first, then the policy switch, the
-staffing model and the threshold."""
+staffing model and the threshold; the arrival rate it judges by, over the half hour and the
+last minutes."""
 
 from __future__ import annotations
 
+import math
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from dispatch.core.settings import Settings
-from dispatch.queues import surge
+from dispatch.queues import shortfall, surge
 from dispatch.queues.surge import SurgeMode, Why
 
 
@@ -41,3 +44,54 @@ def test_the_judgement_follows_the_mode_the_policy_and_the_threshold(
     settings = Settings(**changes)
     judgement = surge.judge(mode, figures, settings)
     assert (judgement.active, judgement.why) == expected
+
+
+START = datetime(2026, 11, 22, 4, 0, tzinfo=UTC)
+
+
+def steady(minutes: float, every_s: float = 15.0) -> list[datetime]:
+    """Arrivals every ``every_s`` (240 calls/h) over the ``minutes`` before ``START`` (none on
+    a window's edge)."""
+    count = int(minutes * 60 / every_s)
+    return [START - timedelta(seconds=every_s * (n + 0.5)) for n in range(count)]
+
+
+def test_a_calm_half_hour_reads_at_its_rate_in_every_window() -> None:
+    arrived = steady(30)
+    assert shortfall.arrival_rate(arrived, now=START, surge=False) == 240.0
+    # Four calls a minute never show beyond doubt more than the half hour's 240 an hour.
+    assert shortfall.arrival_rate(arrived, now=START, surge=True) == 240.0
+    # Chance bunching: twice the minute's mean (8) is no surge (read as 480/h without the bound).
+    bunched = sorted([*arrived, *(START - timedelta(seconds=7 * n + 1) for n in range(4))])
+    assert shortfall.arrival_rate(bunched, now=START, surge=True) == pytest.approx(264.0)
+
+
+def test_a_surge_s_first_minute_reads_at_what_it_shows_beyond_doubt() -> None:
+    burst = [START - timedelta(seconds=4 * n + 1) for n in range(14)]  # 14 calls in the last minute
+    arrived = sorted([*steady(30)[4:], *burst])  # 4 of the calm minute's arrivals made way
+    calm = shortfall.arrival_rate(arrived, now=START, surge=False)
+    assert calm == 260.0  # the half hour's mean hides it
+    # The ten minutes' mean reads 324/h; the last minute's 14 show at least 406/h (99%).
+    assert 400 <= shortfall.arrival_rate(arrived, now=START, surge=True) <= 420
+
+
+def _poisson_tail(mean: float, count: int) -> float:
+    """P(X >= count) for X Poisson with ``mean``."""
+    term, below = math.exp(-mean), 0.0
+    for k in range(count):
+        below += term
+        term *= mean / (k + 1)
+    return 1 - below
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 5, 8, 14, 30, 100, 400])
+def test_the_bound_is_never_above_the_exact_99_percent_bound(count: int) -> None:
+    low, high = 0.0, float(count)
+    for _ in range(60):  # the exact bound: the mean whose P(X >= count) is 1%
+        middle = (low + high) / 2
+        low, high = (middle, high) if _poisson_tail(middle, count) < 0.01 else (low, middle)
+    bound = shortfall.surely_at_least(count)
+    assert bound <= high
+    if count >= 5:
+        assert bound >= 0.98 * low
+    assert shortfall.surely_at_least(0) == 0.0
