@@ -22,13 +22,14 @@ ARRIVAL_WINDOW = timedelta(minutes=30)
 # The surge policy also looks at the last minutes alone: a surge of ten minutes diluted in half
 # an hour read 150–346 calls/h while 840/h arrived (BENCHMARKS.md, "A surge").
 RECENT_WINDOW = timedelta(minutes=10)
-# ... and at the last minute or few, by what their count shows beyond doubt (a one-sided 99%
-# lower bound of a Poisson rate): ten minutes still read a surge's first two minutes as 300–
-# 340 calls/h while 840/h arrived, and an unclassified callback was dialled while a live call
-# waited (BENCHMARKS.md, session 17); the bound keeps a calm hour's chance bunching (14 calls in
-# a minute at 240/h: once in some 13,000 minutes) from reading as a surge.
+# ... and at the last minute or few, by what their count shows beyond doubt: a one-sided lower
+# bound of a Poisson rate, at 99% (a calm hour's chance bunching, 14 calls in a minute at
+# 240/h, comes once in some 13,000 minutes), or at 95% once the count is a rise over the rest
+# of the half hour beyond doubt (99.9%): ten minutes read a surge's first two minutes as 300–340
+# calls/h while 840/h arrived, and an unclassified callback was dialled while a live call
+# waited (BENCHMARKS.md, session 17).
 SHORT_WINDOWS = (timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=5))
-SURE = NormalDist().inv_cdf(0.99)
+SURE, RISE_SURE, RISEN_SURE = 0.99, 0.999, 0.95
 # Before the first completed call of the day the estimate assumes this handle time (and says so).
 ASSUMED_HANDLE_S = 180.0
 
@@ -49,17 +50,21 @@ def arrival_rate(arrived: Sequence[datetime], *, now: datetime, surge: bool) -> 
     rates = [per_hour, recent * 3600 / RECENT_WINDOW.total_seconds()]
     for window in SHORT_WINDOWS:
         count = sum(1 for at in arrived if at >= now - window)
-        rates.append(surely_at_least(count) * 3600 / window.total_seconds())
+        usual = (len(arrived) - count) * window / (ARRIVAL_WINDOW - window)
+        risen = surely_at_least(count, RISE_SURE) > usual
+        shown = surely_at_least(count, RISEN_SURE if risen else SURE)
+        rates.append(shown * 3600 / window.total_seconds())
     return max(rates)
 
 
-def surely_at_least(count: int) -> float:
-    """The Poisson mean that ``count`` arrivals show beyond doubt: the one-sided 99% lower
-    bound by Wilson and Hilferty's approximation, never above the exact bound and within 2% of
-    it from 5 arrivals on."""
+def surely_at_least(count: int, sure: float = SURE) -> float:
+    """The Poisson mean that ``count`` arrivals show beyond doubt: the one-sided lower bound at
+    ``sure`` by Wilson and Hilferty's approximation: not above the exact bound (by more than a
+    hundred-thousandth), and within 2% of it from 5 arrivals on at 95–99%. A mean below it
+    makes ``count`` or more arrivals less likely than ``1 - sure``."""
     if count <= 0:
         return 0.0
-    root = 1 - 1 / (9 * count) - SURE / (3 * math.sqrt(count))
+    root = 1 - 1 / (9 * count) - NormalDist().inv_cdf(sure) / (3 * math.sqrt(count))
     return count * max(root, 0.0) ** 3
 
 
