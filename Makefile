@@ -154,6 +154,12 @@ bench-scale: $(DEV_STAMP) system-deps
 bench-surge: $(DEV_STAMP) system-deps
 	$(PY) benchmarks/surge.py $(BENCH_ARGS)
 
+## How soon the surge judgement sees a surge, and how often it takes calm hours for one: the
+## product's arrival-rate reading on simulated arrivals, no server (figures in BENCHMARKS.md).
+.PHONY: bench-surge-judgement
+bench-surge-judgement: $(DEV_STAMP)
+	$(PY) benchmarks/surge_judgement.py $(BENCH_ARGS)
+
 ## Server CPU and SQL statements per request along one call's path, in process (a profiling
 ## aid; BENCH_ARGS="--backend postgresql").
 bench-requests: $(DEV_STAMP) system-deps

@@ -67,19 +67,21 @@ def test_a_calm_half_hour_reads_at_its_rate_in_every_window() -> None:
 
 
 def test_a_surge_s_first_minute_reads_at_what_it_shows_beyond_doubt() -> None:
-    burst = [START - timedelta(seconds=4 * n + 1) for n in range(14)]  # 14 calls in the last minute
+    burst = [START - timedelta(seconds=3.5 * n + 1) for n in range(16)]  # 16 in the last minute
     arrived = sorted([*steady(30)[4:], *burst])  # 4 of the calm minute's arrivals made way
     calm = shortfall.arrival_rate(arrived, now=START, surge=False)
-    assert calm == 260.0  # the half hour's mean hides it
-    # The ten minutes' mean reads 324/h. The last minute's 14 are a rise beyond doubt over the
-    # four a minute before (99.9%), and show then at least 508/h (95%; 406/h at 99%).
-    assert shortfall.arrival_rate(arrived, now=START, surge=True) == pytest.approx(507.8, abs=0.1)
+    assert calm == 264.0  # the half hour's mean hides it
+    # The ten minutes' mean reads 336/h. The last minute's 16 are a rise beyond doubt over the
+    # four a minute before (99.99%), and show then at least 602/h (95%; 490/h at 99%).
+    assert shortfall.arrival_rate(arrived, now=START, surge=True) == pytest.approx(602.1, abs=0.1)
+    # Without its rise (the same 16 after a half hour at that pace) only the stricter bound.
+    assert shortfall.surely_at_least(16) * 60 == pytest.approx(490.1, abs=0.1)
 
 
 def test_a_high_rate_that_is_no_rise_reads_at_the_stricter_bound() -> None:
     arrived = steady(30, every_s=60 / 14)  # 840 calls/h for the whole half hour
     minute = [at for at in arrived if at >= START - timedelta(minutes=1)]
-    assert len(minute) == 14  # 14 in the last minute, as in the surge above: no rise here
+    assert len(minute) == 14  # 14 in the last minute: no rise here
     assert shortfall.surely_at_least(14) * 60 < 420  # so the minute alone reads under 420/h
     assert shortfall.arrival_rate(arrived, now=START, surge=True) == 840.0  # the half hour's
 
