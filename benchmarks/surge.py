@@ -166,6 +166,14 @@ def plan(args: argparse.Namespace) -> list[Step]:
     return steps
 
 
+def day_mix(steady_rate: float, drop: float) -> Mix:
+    """The day's calls outside the surge: ``steady_rate`` at every hour (flat, not a day's
+    profile), each dropping with ``drop``."""
+    mix = Mix(calls_per_hour=steady_rate, drop_probability=drop)
+    mix.profile = [1.0] * 24
+    return mix
+
+
 def clock_origin(now: datetime, speed: float, start: datetime) -> datetime:
     """The ``DISPATCH_CLOCK_ORIGIN`` that makes a clock ``speed`` times wall time read
     ``start`` at wall instant ``now`` (server time = origin + (wall − origin) × speed)."""
@@ -298,8 +306,7 @@ async def play(
         leads = await group.leads(probe)
     steady_s, surge_s = 60 * args.steady_min, 60 * args.surge_min
     lat, lon = (float(part) for part in args.centre.split(","))
-    mix = Mix(calls_per_hour=args.steady_rate, drop_probability=args.drop)
-    mix.profile = [1.0] * 24
+    mix = day_mix(args.steady_rate, args.drop)
     config = sim.DayConfig(
         url=group.url,
         speed=args.speed,

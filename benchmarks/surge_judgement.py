@@ -34,12 +34,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.harness.report import emit, new_report, print_rows  # noqa: E402
-from dispatch.queues import erlang, shortfall  # noqa: E402
-from simulators.arrivals import Mix, Surge, arrivals  # noqa: E402
+from benchmarks.surge import day_mix  # noqa: E402
+from dispatch.queues import catalog, erlang, shortfall  # noqa: E402
+from simulators.arrivals import Surge, arrivals  # noqa: E402
+from simulators.day import DayConfig  # noqa: E402
 
-BENCH_SEED = 112  # benchmarks/surge.py's day
+BENCH_SEED = DayConfig.seed  # the simulator's day, as make bench-surge plays it
 ORIGIN = datetime(2026, 12, 7, 3, tzinfo=UTC)
-TARGET_S, TARGET_SHARE = 10, 0.9  # the queues' first service-level target (catalog.py)
+TARGET = catalog.SERVICE_LEVEL[0]  # the queues' first service-level target, as the ACD judges
 WAYS: dict[str, Sequence[timedelta]] = {
     "product": shortfall.SHORT_WINDOWS,
     "half hour and ten minutes": (),
@@ -53,6 +55,7 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     add("--steady-min", type=float, default=10.0, help="minutes before the surge (10)")
     add("--surge-calls", type=int, default=100, help="the surge's calls (100)")
     add("--surge-min", type=float, default=10.0, help="over this many minutes (10)")
+    add("--after-min", type=float, default=5.0, help="steady minutes after it (5)")
     add("--operators", type=int, default=16, help="staffed (16: the short steps')")
     add("--handle-s", type=float, default=108.0, help="mean handle time Erlang C uses (108)")
     add("--recheck-s", type=float, default=10.0, help="DISPATCH_SURGE_RECHECK_S (10)")
@@ -74,8 +77,8 @@ def short(arrived: Sequence[float], at_s: float, args: argparse.Namespace, ways:
     needed = erlang.agents_for_service_level(
         calls_per_hour=rate,
         handle_seconds=args.handle_s,
-        target_seconds=TARGET_S,
-        service_level=TARGET_SHARE,
+        target_seconds=TARGET["seconds"],
+        service_level=TARGET["percent"] / 100,
     )
     return bool(needed.agents > args.operators)
 
@@ -83,11 +86,10 @@ def short(arrived: Sequence[float], at_s: float, args: argparse.Namespace, ways:
 def seen_after(args: argparse.Namespace, seed: int, ways: str) -> float | None:
     """Seconds from the surge's start to the first judgement short (None: never)."""
     start = 60 * args.steady_min
-    mix = Mix(calls_per_hour=args.steady_rate)
-    day = arrivals(
-        mix,
+    day = arrivals(  # make bench-surge's day for seed 112 (its drops do not move a call)
+        day_mix(args.steady_rate, 0.0),
         start_hour=8,
-        hours=(args.steady_min + args.surge_min) / 60,
+        hours=(args.steady_min + args.surge_min + args.after_min) / 60,
         seed=seed,
         surges=[Surge(start, args.surge_calls, args.surge_min)],
     )

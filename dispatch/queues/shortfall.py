@@ -27,7 +27,7 @@ RECENT_WINDOW = timedelta(minutes=10)
 # the rest of the half hour. Ten minutes alone read a surge's first two minutes as 300–340
 # calls/h while 840/h arrived, and an unclassified callback was dialled while a live call
 # waited (BENCHMARKS.md, session 17). ``make bench-surge-judgement`` (240 calls/h, a surge of
-# 600/h more, 16 operators): the surge seen after 45 s (median of 30 days) instead of 140, calm
+# 600/h more, 16 operators): the surge seen after 50 s (median of 30 days) instead of 150, calm
 # hours read as a surge 4 times in 80 hours instead of 2.
 SHORT_WINDOWS = (timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=5))
 SURE, RISE_SURE, RISEN_SURE = 0.99, 0.9999, 0.95

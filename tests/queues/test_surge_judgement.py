@@ -95,7 +95,7 @@ def _poisson_tail(mean: float, count: int) -> float:
     return 1 - below
 
 
-@pytest.mark.parametrize("sure", [0.95, 0.99, 0.999])
+@pytest.mark.parametrize("sure", [shortfall.RISEN_SURE, shortfall.SURE, 0.999, shortfall.RISE_SURE])
 @pytest.mark.parametrize("count", [1, 2, 3, 5, 8, 14, 30, 100, 400])
 def test_the_bound_is_never_above_the_exact_bound(count: int, sure: float) -> None:
     low, high = 0.0, float(count)
@@ -104,6 +104,6 @@ def test_the_bound_is_never_above_the_exact_bound(count: int, sure: float) -> No
         low, high = (middle, high) if _poisson_tail(middle, count) < 1 - sure else (low, middle)
     bound = shortfall.surely_at_least(count, sure)
     assert bound <= high * 1.00001
-    if count >= 5 and sure <= 0.99:
+    if count >= 5 and sure <= shortfall.SURE:
         assert bound >= 0.98 * low
     assert shortfall.surely_at_least(0, sure) == 0.0
