@@ -116,11 +116,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     add("--quota-period-ms", type=float, default=100.0, help="the quota's CFS period (100)")
     add("--processes", default="1,2", help="the Ns of the staffed and short steps (1,2)")
     add("--speed", type=float, default=10.0, help="DISPATCH_TIME_SCALE (10)")
-    add("--steady-rate", type=float, default=240.0, help="calls/h outside the surge (240)")
-    add("--steady-min", type=float, default=10.0, help="server minutes before the surge (10)")
-    add("--surge-calls", type=int, default=100, help="extra calls in the surge (100)")
-    add("--surge-min", type=float, default=10.0, help="the surge's server minutes (10)")
-    add("--after-min", type=float, default=5.0, help="steady server minutes after it (5)")
+    add_day_options(parser)
     add("--drain-s", type=float, default=300.0, help="server s for calls in flight after (300)")
     add("--centre", default=f"{NAMANGAN[0]},{NAMANGAN[1]}", help="LAT,LON of the surge")
     add("--radius-m", type=float, default=1000.0, help="callers within this of it (1000)")
@@ -164,6 +160,17 @@ def plan(args: argparse.Namespace) -> list[Step]:
         wanted = set(args.steps.split(","))
         steps = [step for step in steps if step.name in wanted]
     return steps
+
+
+def add_day_options(parser: argparse.ArgumentParser) -> None:
+    """The day's shape: its steady rate, the minutes before, of and after the surge, and the
+    surge's calls (``make bench-surge-judgement`` judges the same days)."""
+    add = parser.add_argument
+    add("--steady-rate", type=float, default=240.0, help="calls/h outside the surge (240)")
+    add("--steady-min", type=float, default=10.0, help="server minutes before the surge (10)")
+    add("--surge-calls", type=int, default=100, help="extra calls in the surge (100)")
+    add("--surge-min", type=float, default=10.0, help="the surge's server minutes (10)")
+    add("--after-min", type=float, default=5.0, help="steady server minutes after it (5)")
 
 
 def day_mix(steady_rate: float, drop: float) -> Mix:

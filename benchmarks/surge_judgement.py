@@ -33,14 +33,17 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.day import operators_for  # noqa: E402
 from benchmarks.harness.report import emit, new_report, print_rows  # noqa: E402
-from benchmarks.surge import day_mix  # noqa: E402
+from benchmarks.surge import add_day_options, day_mix  # noqa: E402
+from dispatch.core.settings import Settings  # noqa: E402
 from dispatch.queues import catalog, erlang, shortfall  # noqa: E402
 from simulators.arrivals import Surge, arrivals  # noqa: E402
 from simulators.day import DayConfig  # noqa: E402
 
 BENCH_SEED = DayConfig.seed  # the simulator's day, as make bench-surge plays it
 ORIGIN = datetime(2026, 12, 7, 3, tzinfo=UTC)
+SETTINGS = Settings.model_fields  # DISPATCH_SURGE_RECHECK_S and _HOLD_S's defaults
 TARGET = catalog.SERVICE_LEVEL[0]  # the queues' first service-level target, as the ACD judges
 WAYS: dict[str, Sequence[timedelta]] = {
     "product": shortfall.SHORT_WINDOWS,
@@ -51,19 +54,20 @@ WAYS: dict[str, Sequence[timedelta]] = {
 def parse(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add = parser.add_argument
-    add("--steady-rate", type=float, default=240.0, help="calls/h outside the surge (240)")
-    add("--steady-min", type=float, default=10.0, help="minutes before the surge (10)")
-    add("--surge-calls", type=int, default=100, help="the surge's calls (100)")
-    add("--surge-min", type=float, default=10.0, help="over this many minutes (10)")
-    add("--after-min", type=float, default=5.0, help="steady minutes after it (5)")
-    add("--operators", type=int, default=16, help="staffed (16: the short steps')")
+    add_day_options(parser)  # make bench-surge's
+    add("--operators", type=int, help="staffed (the short steps': Erlang's for the steady rate)")
     add("--handle-s", type=float, default=108.0, help="mean handle time Erlang C uses (108)")
-    add("--recheck-s", type=float, default=10.0, help="DISPATCH_SURGE_RECHECK_S (10)")
-    add("--hold-s", type=float, default=180.0, help="DISPATCH_SURGE_HOLD_S (180)")
+    add("--recheck-s", type=float, default=SETTINGS["surge_recheck_s"].default,
+        help="DISPATCH_SURGE_RECHECK_S (its default)")  # fmt: skip
+    add("--hold-s", type=float, default=SETTINGS["surge_hold_s"].default,
+        help="DISPATCH_SURGE_HOLD_S (its default)")  # fmt: skip
     add("--seeds", type=int, default=30, help="surge days, seeds 112 on (30)")
     add("--calm-hours", type=float, default=80.0, help="hours of calm arrivals (80)")
     add("--json", action="store_true", help="print the report as JSON")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.operators is None:
+        args.operators = operators_for(args.steady_rate)
+    return args
 
 
 def short(arrived: Sequence[float], at_s: float, args: argparse.Namespace, ways: str) -> bool:
