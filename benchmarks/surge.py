@@ -421,6 +421,8 @@ async def figures(
             "errors": (errors + outcome["errors"])[:5],
             "closed": len(outcome["errors"]),  # sockets lost (a killed process's)
             "settle_request": Latencies(settled.took).summary(),
+            "settle_request_in_server": Latencies(settled.in_server).summary(),
+            "settle_request_outside": Latencies(settled.outside).summary(),
             "messages": outcome["messages"],
             "all": audit.fanout(settled.sent, outcome["arrivals"]),
             "surge": audit.fanout(settled.sent, outcome["arrivals"], window=peak),

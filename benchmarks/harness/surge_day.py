@@ -4,7 +4,8 @@ with what a surge run also reads while it plays.
 
 - :class:`Settled`: an httpx hook keeping the wall instant (``time.monotonic``, the clock the
   console processes stamp arrivals with) at which each request that settles a live call was
-  sent — an offer accepted (the call answered) or an ``abandoned`` event taken. Each one adds 1
+  sent — an offer accepted (the call answered) or an ``abandoned`` event taken — how long it
+  took, and how much of that the server process said was its own (``Server-Timing``). Each one adds 1
   to ``answered_today + abandoned_today`` of the consoles' ``queue`` part, a count that only
   grows: the changes whose fan-out to every console is measured.
 - :class:`SurgeDay`: the surge policy as ``GET /api/v1/surge`` says it, read every
@@ -43,6 +44,10 @@ class Settled:
 
     sent: list[float] = field(default_factory=list)
     took: list[float] = field(default_factory=list)  # each one's request, sent to answered (s)
+    # Of ``took``, where the server said (``Server-Timing: app``): the server process's own
+    # part, and the rest (the client, the network, HAProxy, the server before its app).
+    in_server: list[float] = field(default_factory=list)
+    outside: list[float] = field(default_factory=list)
 
     async def on_request(self, request: httpx.Request) -> None:
         """The client's request hook: note when a candidate request leaves."""
@@ -58,8 +63,28 @@ class Settled:
             return
         path = request.url.path
         if _ACCEPT.match(path) or (_EVENT.match(path) and b'"abandoned"' in request.content):
+            took = time.monotonic() - float(sent)
             self.sent.append(float(sent))
-            self.took.append(time.monotonic() - float(sent))
+            self.took.append(took)
+            own_ms = app_duration_ms(response.headers.get("server-timing"))
+            if own_ms is not None:
+                self.in_server.append(own_ms / 1000)
+                self.outside.append(max(0.0, took - own_ms / 1000))
+
+
+def app_duration_ms(header: str | None) -> float | None:
+    """The ``app`` metric's ``dur`` in a ``Server-Timing`` header (milliseconds; the server's
+    own time, ``dispatch.core.metrics.server_timing``), or None."""
+    for metric in (header or "").split(","):
+        name, _, params = metric.partition(";")
+        if name.strip() != "app":
+            continue
+        for param in params.split(";"):
+            key, _, value = param.partition("=")
+            if key.strip() == "dur":
+                with contextlib.suppress(ValueError):
+                    return float(value)
+    return None
 
 
 @dataclass(frozen=True)

@@ -55,8 +55,18 @@ def _request_id(sent: bytes) -> str:
     return uuid.uuid4().hex
 
 
+def server_timing(seconds: float) -> bytes:
+    """A ``Server-Timing`` value (W3C Server Timing): ``app``, the time this process took from
+    the request's arrival in the app to its answer's start, in milliseconds. A browser's
+    developer tools show it; a client that timed the whole request tells from it how much of
+    its wait was the server's own (a benchmark: ``benchmarks/harness/surge_day.py``) and how
+    much the network, the load balancer or its own loop."""
+    return f"app;dur={seconds * 1000:.1f}".encode("ascii")
+
+
 class RequestContextMiddleware:
-    """Binds a request id to the logs, answers with ``X-Request-ID``, times every request."""
+    """Binds a request id to the logs, answers with ``X-Request-ID`` and ``Server-Timing``
+    (this process's own time), times every request."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
@@ -82,6 +92,7 @@ class RequestContextMiddleware:
                 message["headers"] = [
                     *message["headers"],
                     (b"x-request-id", request_id.encode("latin-1")),
+                    (b"server-timing", server_timing(time.perf_counter() - started)),
                 ]
             await send(message)
 

@@ -31,7 +31,7 @@ from benchmarks.harness.surge_audit import (
     surge_on,
     surge_summary,
 )
-from benchmarks.harness.surge_day import Settled
+from benchmarks.harness.surge_day import Settled, app_duration_ms
 from benchmarks.harness.ws_clients import waiting_of
 from simulators.client import ServerClock
 from simulators.places import District, PlaceSampler
@@ -241,6 +241,36 @@ async def test_only_requests_that_settled_a_call_are_kept() -> None:
     assert len(settled.sent) == 2
 
 
+@pytest.mark.asyncio
+async def test_a_settling_requests_server_part_is_read_from_its_server_timing() -> None:
+    said = iter(["app;dur=40.5", 'db;dur=3, app;desc="the app";dur=12', "app;dur=soon", None])
+
+    def server(request: httpx.Request) -> httpx.Response:
+        header = next(said)
+        return httpx.Response(200, json={}, headers={"server-timing": header} if header else {})
+
+    settled = Settled()
+    async with httpx.AsyncClient(
+        transport=httpx.MockTransport(server),
+        base_url="http://dispatch",
+        event_hooks={"request": [settled.on_request], "response": [settled.on_response]},
+    ) as http:
+        for _ in range(4):
+            await http.post(f"/api/v1/offers/{OFFER}/accept")
+    assert len(settled.took) == 4
+    assert settled.in_server == [0.0405, 0.012]  # no number, or no header: not counted
+    assert len(settled.outside) == 2
+    assert all(outside >= 0 for outside in settled.outside)
+
+
+def test_server_timing_names_the_apps_duration() -> None:
+    assert app_duration_ms("app;dur=1.5") == 1.5
+    assert app_duration_ms("cache;dur=2, app;dur=7") == 7.0
+    assert app_duration_ms("application;dur=7") is None
+    assert app_duration_ms("app") is None
+    assert app_duration_ms(None) is None
+
+
 def test_a_console_keeps_the_sum_of_the_counts_it_is_told() -> None:
     message = {
         "parts": {"queue": {"overall": {"waiting": 3, "answered_today": 7, "abandoned_today": 2}}}
@@ -311,6 +341,11 @@ async def test_a_short_surge_on_two_processes_survives_a_kill_and_is_audited(
     assert step["deliverer_leads_feeds"], step["leads_at_start"]
     assert step["consoles"]["connected"] == 4
     assert step["consoles"]["all"]["count"] > 0
+    # Every settling request's answer said the server's own part (Server-Timing), no more than
+    # the whole request took.
+    settle, own = step["consoles"]["settle_request"], step["consoles"]["settle_request_in_server"]
+    assert own["count"] == settle["count"] > 0
+    assert own["max_ms"] <= settle["max_ms"]
     assert step["surge_reads"]["reads"] > 0
     assert step["surge_states"]
     lags = step["delivery_lag_at_peak"]

@@ -72,3 +72,11 @@ async def test_every_answer_carries_a_request_id(api: Api) -> None:
     assert response.headers["x-request-id"] == "abc123"
     generated = await api.get("/healthz")
     assert len(generated.headers["x-request-id"]) == 32
+
+
+async def test_every_answer_says_the_servers_own_time(api: Api) -> None:
+    for path in ("/healthz", "/api/v1/no-such-route", "/api/v1/services/101"):
+        timing = (await api.get(path)).headers["server-timing"]
+        name, _, duration = timing.partition(";dur=")
+        assert name == "app"
+        assert 0 <= float(duration) < 60_000
