@@ -5,9 +5,9 @@ with what a surge run also reads while it plays.
 - :class:`Settled`: an httpx hook keeping the wall instant (``time.monotonic``, the clock the
   console processes stamp arrivals with) at which each request that settles a live call was
   sent — an offer accepted (the call answered) or an ``abandoned`` event taken — how long it
-  took, and how much of that the server process said was its own (``Server-Timing``). Each one adds 1
-  to ``answered_today + abandoned_today`` of the consoles' ``queue`` part, a count that only
-  grows: the changes whose fan-out to every console is measured.
+  took, and how much of that the server process said was its own (``Server-Timing``). Each
+  one adds 1 to ``answered_today + abandoned_today`` of the consoles' ``queue`` part, a count
+  that only grows: the changes whose fan-out to every console is measured.
 - :class:`SurgeDay`: the surge policy as ``GET /api/v1/surge`` says it, read every
   ``watch_s`` wall seconds through HAProxy (each state once: the server instant it began, and
   when it was first and last read — a state shorter than a read's interval may go unseen, and
