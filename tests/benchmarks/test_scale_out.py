@@ -110,9 +110,11 @@ def test_haproxy_takes_the_configuration(tmp_path: Path) -> None:
 def test_a_lock_wait_seen_in_consecutive_samples_counts_once() -> None:
     tally = WaitTally(interval=0.1)
     holder = "dispatch112:42 idle in transaction: INSERT INTO cards ..."
-    waiting = (7, "dispatch112:41", "transactionid", "UPDATE card_number_counters ...", holder)
+    waiting = (7, "dispatch112:41", "transactionid", "UPDATE card_number_counters ...", holder, 40)
     tally.add([waiting])
-    tally.add([waiting, (8, "dispatch112:42", "tuple", "SELECT ... FOR UPDATE", "")])
+    tally.add(
+        [(*waiting[:5], 90), (8, "dispatch112:42", "tuple", "SELECT ... FOR UPDATE", "", None)]
+    )
     tally.add([])
     tally.add([waiting])  # the same backend waiting again: a second wait
     figures = tally.by_process([41, 42, 43])
@@ -120,6 +122,11 @@ def test_a_lock_wait_seen_in_consecutive_samples_counts_once() -> None:
     assert figures["dispatch112:41"]["sampled_wait_s"] == pytest.approx(0.3)
     assert figures["dispatch112:41"]["on"] == {"transactionid": 3}
     assert figures["dispatch112:41"]["blocked_by"] == {holder: 3}
+    # Each wait once with its holder; the holder's transaction open 90 ms at the longest seen.
+    assert figures["dispatch112:41"]["waited_on"] == {
+        f"UPDATE card_number_counters ... <- {holder}": 2
+    }
+    assert figures["dispatch112:41"]["holder_open_ms_max"] == 90
     assert figures["dispatch112:42"]["waits"] == 1
     assert figures["dispatch112:42"]["blocked_by"] == {}  # the holder had gone by the sample
     assert figures["dispatch112:43"] == {
@@ -128,6 +135,8 @@ def test_a_lock_wait_seen_in_consecutive_samples_counts_once() -> None:
         "on": {},
         "statements": {},
         "blocked_by": {},
+        "waited_on": {},
+        "holder_open_ms_max": 0,
     }
 
 
