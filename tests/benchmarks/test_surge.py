@@ -9,6 +9,7 @@ import asyncio
 import json
 import random
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -217,6 +218,17 @@ def test_the_service_level_of_a_window_counts_its_offered_calls() -> None:
     assert level == {"offered": 3, "answered": 2, "abandoned": 1, "value": round(1 / 3, 4)}
 
 
+def _hooked(
+    settled: Settled, server: Callable[[httpx.Request], httpx.Response]
+) -> httpx.AsyncClient:
+    """A client of ``server`` whose requests and answers ``settled`` watches, as the day's."""
+    return httpx.AsyncClient(
+        transport=httpx.MockTransport(server),
+        base_url="http://dispatch",
+        event_hooks={"request": [settled.on_request], "response": [settled.on_response]},
+    )
+
+
 @pytest.mark.asyncio
 async def test_only_requests_that_settled_a_call_are_kept() -> None:
     def server(request: httpx.Request) -> httpx.Response:
@@ -228,11 +240,7 @@ async def test_only_requests_that_settled_a_call_are_kept() -> None:
         return httpx.Response(200, json={})
 
     settled = Settled()
-    async with httpx.AsyncClient(
-        transport=httpx.MockTransport(server),
-        base_url="http://dispatch",
-        event_hooks={"request": [settled.on_request], "response": [settled.on_response]},
-    ) as http:
+    async with _hooked(settled, server) as http:
         await http.post(f"/api/v1/offers/{OFFER}/accept")
         await http.post(f"/api/v1/offers/{OFFER}/accept?expired=1")
         await http.post(f"/api/v1/calls/{CALL}/events", json={"type": "abandoned"})
@@ -250,11 +258,7 @@ async def test_a_settling_requests_server_part_is_read_from_its_server_timing() 
         return httpx.Response(200, json={}, headers={"server-timing": header} if header else {})
 
     settled = Settled()
-    async with httpx.AsyncClient(
-        transport=httpx.MockTransport(server),
-        base_url="http://dispatch",
-        event_hooks={"request": [settled.on_request], "response": [settled.on_response]},
-    ) as http:
+    async with _hooked(settled, server) as http:
         for _ in range(4):
             await http.post(f"/api/v1/offers/{OFFER}/accept")
     assert len(settled.took) == 4
