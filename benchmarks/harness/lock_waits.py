@@ -51,9 +51,10 @@ class WaitTally:
     events: dict[str, Counter[str]] = field(default_factory=dict)
     statements: dict[str, Counter[str]] = field(default_factory=dict)
     blockers: dict[str, Counter[str]] = field(default_factory=dict)
-    # waiter's statement <- blocker, each wait once, with its blocker's longest open transaction
+    # "waiter's statement <- its blocker", each wait once
     pairs: dict[str, Counter[str]] = field(default_factory=dict)
-    holder_open_ms: dict[str, list[int]] = field(default_factory=dict)
+    # the longest any blocker's transaction had been open when sampled (ms)
+    holder_open_ms: dict[str, int] = field(default_factory=dict)
     _waiting: set[int] = field(default_factory=set)  # backends waiting in the last sample
 
     def add(self, rows: Iterable[Row]) -> None:
@@ -69,7 +70,7 @@ class WaitTally:
                     pair = f"{statement[:60]} <- {blocker}"
                     self.pairs.setdefault(name, Counter())[pair] += 1
             if open_ms is not None:
-                self.holder_open_ms.setdefault(name, []).append(open_ms)
+                self.holder_open_ms[name] = max(self.holder_open_ms.get(name, 0), open_ms)
             self.sampled[name] += 1
             self.events.setdefault(name, Counter())[event] += 1
             self.statements.setdefault(name, Counter())[statement] += 1
@@ -90,7 +91,7 @@ class WaitTally:
                 "statements": dict(self.statements.get(name, Counter()).most_common(3)),
                 "blocked_by": dict(self.blockers.get(name, Counter()).most_common(5)),
                 "waited_on": dict(self.pairs.get(name, Counter()).most_common(8)),
-                "holder_open_ms_max": max(self.holder_open_ms.get(name, [0])),
+                "holder_open_ms_max": self.holder_open_ms.get(name, 0),
             }
             for name in names
         }
