@@ -34,6 +34,7 @@ from benchmarks.harness.surge_audit import (
 )
 from benchmarks.harness.surge_day import Settled, app_duration_ms
 from benchmarks.harness.ws_clients import waiting_of
+from dispatch.core.metrics import server_timing
 from simulators.client import ServerClock
 from simulators.places import District, PlaceSampler
 from simulators.report import CallRecord, Tally
@@ -273,6 +274,8 @@ def test_server_timing_names_the_apps_duration() -> None:
     assert app_duration_ms("application;dur=7") is None
     assert app_duration_ms("app") is None
     assert app_duration_ms(None) is None
+    # What the server writes is what the benchmark reads.
+    assert app_duration_ms(server_timing(0.0123).decode()) == 12.3
 
 
 def test_a_console_keeps_the_sum_of_the_counts_it_is_told() -> None:
