@@ -423,6 +423,7 @@ async def figures(
             "settle_request": Latencies(settled.took).summary(),
             "settle_request_in_server": Latencies(settled.in_server).summary(),
             "settle_request_outside": Latencies(settled.outside).summary(),
+            "settle_request_in_database": Latencies(settled.in_database).summary(),
             "messages": outcome["messages"],
             "all": audit.fanout(settled.sent, outcome["arrivals"]),
             "surge": audit.fanout(settled.sent, outcome["arrivals"], window=peak),

@@ -5,7 +5,8 @@ with what a surge run also reads while it plays.
 - :class:`Settled`: an httpx hook keeping the wall instant (``time.monotonic``, the clock the
   console processes stamp arrivals with) at which each request that settles a live call was
   sent — an offer accepted (the call answered) or an ``abandoned`` event taken — how long it
-  took, and how much of that the server process said was its own (``Server-Timing``). Each
+  took, how much of that the server process said was its own (``Server-Timing: app``), and of
+  that how much its SQL statements and commit took (``db`` and ``commit``). Each
   one adds 1 to ``answered_today + abandoned_today`` of the consoles' ``queue`` part, a count
   that only grows: the changes whose fan-out to every console is measured.
 - :class:`SurgeDay`: the surge policy as ``GET /api/v1/surge`` says it, read every
@@ -48,6 +49,8 @@ class Settled:
     # part, and the rest (the client, the network, HAProxy, the server before its app).
     in_server: list[float] = field(default_factory=list)
     outside: list[float] = field(default_factory=list)
+    # Of ``in_server``, its statements and commit (``db`` + ``commit``), where the server said.
+    in_database: list[float] = field(default_factory=list)
 
     async def on_request(self, request: httpx.Request) -> None:
         """The client's request hook: note when a candidate request leaves."""
@@ -66,18 +69,23 @@ class Settled:
             took = time.monotonic() - float(sent)
             self.sent.append(float(sent))
             self.took.append(took)
-            own_ms = app_duration_ms(response.headers.get("server-timing"))
+            header = response.headers.get("server-timing")
+            own_ms = duration_ms(header)
             if own_ms is not None:
                 self.in_server.append(own_ms / 1000)
                 self.outside.append(max(0.0, took - own_ms / 1000))
+            database = [duration_ms(header, name) for name in ("db", "commit")]
+            if own_ms is not None and None not in database:
+                self.in_database.append(sum(ms or 0.0 for ms in database) / 1000)
 
 
-def app_duration_ms(header: str | None) -> float | None:
-    """The ``app`` metric's ``dur`` in a ``Server-Timing`` header (milliseconds; the server's
-    own time, ``dispatch.core.metrics.server_timing``), or None."""
+def duration_ms(header: str | None, metric_name: str = "app") -> float | None:
+    """A metric's ``dur`` in a ``Server-Timing`` header (milliseconds; ``app``: the server's
+    own time, ``db``, ``commit``: its statements' and commit's, as
+    ``dispatch.core.metrics.server_timing`` writes them), or None."""
     for metric in (header or "").split(","):
         name, _, params = metric.partition(";")
-        if name.strip() != "app":
+        if name.strip() != metric_name:
             continue
         for param in params.split(";"):
             key, _, value = param.partition("=")

@@ -137,11 +137,14 @@ def targets(step: dict[str, Any], services: tuple[str, ...]) -> list[str]:
         p99 = step["consoles"]["surge"]["p99_ms"]
         request = step["consoles"]["settle_request"]
         own = step["consoles"].get("settle_request_in_server") or {}
+        database = step["consoles"].get("settle_request_in_database") or {}
         said.append(
             f"console p99 in the surge {_ms(p99)} ms <= 250: {_met(p99, 250.0)} (of which the "
             f"request that settled the call: p50 {_ms(request['p50_ms'])}, p99 "
             f"{_ms(request['p99_ms'])} ms; in the server's app, as its Server-Timing says: p50 "
-            f"{_ms(own.get('p50_ms'))}, p99 {_ms(own.get('p99_ms'))} ms)"
+            f"{_ms(own.get('p50_ms'))}, p99 {_ms(own.get('p99_ms'))} ms; of that in its SQL "
+            f"statements and commit: p50 {_ms(database.get('p50_ms'))}, p99 "
+            f"{_ms(database.get('p99_ms'))} ms)"
         )
         for code in services:
             lag = step["delivery_lag_at_peak"].get(code) or {}

@@ -4,6 +4,7 @@ the engine with SQLite's WAL set-up, and sessions whose events go out only after
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -12,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import JSON, DateTime, MetaData, event
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.engine import Dialect, ExceptionContext, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -24,7 +25,7 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 
-from dispatch.core import kept, sqlite_inline
+from dispatch.core import kept, metrics, sqlite_inline
 from dispatch.core.bus import Bus, InProcessBus, take_pending_events
 
 NAMING_CONVENTION = {
@@ -72,7 +73,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     loop (``core/sqlite_inline.py``), use WAL and immediate transactions."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_async_engine(
+        engine = create_async_engine(
             url,
             echo=echo,
             pool_pre_ping=True,
@@ -81,6 +82,8 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
             # server processes: who waits, who leads).
             connect_args={"server_settings": {"application_name": f"dispatch112:{os.getpid()}"}},
         )
+        _time_statements(engine)
+        return engine
     database = parsed.database or ""
     if not database or database == ":memory:":
         raise ValueError("SQLite needs a database file (WAL); ':memory:' is not supported")
@@ -93,7 +96,31 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         max_overflow=20,
     )
     _configure_sqlite(engine)
+    _time_statements(engine)
     return engine
+
+
+_SENT_KEY = "dispatch_statement_sent"
+
+
+def _time_statements(engine: AsyncEngine) -> None:
+    """Each statement's time, from being sent to its answer being read, into the current
+    request's tally (``Server-Timing: db``; ``core.metrics``)."""
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _sent(connection: Any, *_: Any) -> None:
+        connection.info[_SENT_KEY] = time.perf_counter()
+
+    @event.listens_for(engine.sync_engine, "after_cursor_execute")
+    def _answered(connection: Any, *_: Any) -> None:
+        sent = connection.info.pop(_SENT_KEY, None)
+        if sent is not None:
+            metrics.statement_took(time.perf_counter() - sent)
+
+    @event.listens_for(engine.sync_engine, "handle_error")
+    def _failed(context: ExceptionContext) -> None:
+        if context.connection is not None:
+            _answered(context.connection)
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
@@ -164,7 +191,8 @@ async def unit_of_work(
             # A request that touched nothing (the account came from the cache) has no
             # transaction to end; objects, audit entries or events left pending do commit.
             if session.in_transaction() or session.new or session.dirty or session.info:
-                await session.commit()
+                with metrics.commit_timed():
+                    await session.commit()
         except BaseException:
             await session.rollback()
             take_pending_events(session)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 import uuid
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
 
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -55,13 +59,60 @@ def _request_id(sent: bytes) -> str:
     return uuid.uuid4().hex
 
 
-def server_timing(seconds: float) -> bytes:
-    """A ``Server-Timing`` value (W3C Server Timing): ``app``, the time this process took from
-    the request's arrival in the app to its answer's start, in milliseconds. A browser's
-    developer tools show it; a client that timed the whole request tells from it how much of
-    its wait was the server's own (a benchmark: ``benchmarks/harness/surge_day.py``) and how
-    much the network, the load balancer or its own loop."""
-    return f"app;dur={seconds * 1000:.1f}".encode("ascii")
+@dataclass
+class DatabaseTime:
+    """A request's time in the database so far: its statements (each from being sent to its
+    answer being read back, lock waits included) and its commits."""
+
+    statements: int = 0
+    statement_s: float = 0.0
+    commit_s: float = 0.0
+
+
+_database_time: ContextVar[DatabaseTime | None] = ContextVar("database_time", default=None)
+
+
+def statement_took(seconds: float) -> None:
+    """Add one statement to the current request's tally (``core.database``'s engine hooks;
+    outside a request — the hub, the ACD's timers — nothing is kept)."""
+    tally = _database_time.get()
+    if tally is not None:
+        tally.statements += 1
+        tally.statement_s += seconds
+
+
+@contextlib.contextmanager
+def commit_timed() -> Iterator[None]:
+    """Time a commit for the current request's tally: its own time, less the statements it
+    flushed (those count as statements)."""
+    tally = _database_time.get()
+    if tally is None:
+        yield
+        return
+    began, statements_before = time.perf_counter(), tally.statement_s
+    try:
+        yield
+    finally:
+        flushed = tally.statement_s - statements_before
+        tally.commit_s += time.perf_counter() - began - flushed
+
+
+def server_timing(seconds: float, database: DatabaseTime | None = None) -> bytes:
+    """A ``Server-Timing`` value (W3C Server Timing), in milliseconds: ``app``, the time this
+    process took from the request's arrival in the app to its answer's start; ``db``, of that
+    the time its SQL statements took (sent to answered: the database's work, its lock waits,
+    and this process's turn to read the answer), ``desc`` their count; ``commit``, its
+    commits' own time. A browser's developer tools show it; a client that timed the whole
+    request tells from it how much of its wait was the server's own, and of that how much the
+    database's (a benchmark: ``benchmarks/harness/surge_day.py``), and how much the network,
+    the load balancer or its own loop."""
+    text = f"app;dur={seconds * 1000:.1f}"
+    if database is not None:
+        text += (
+            f', db;dur={database.statement_s * 1000:.1f};desc="{database.statements} statements"'
+            f", commit;dur={database.commit_s * 1000:.1f}"
+        )
+    return text.encode("ascii")
 
 
 class RequestContextMiddleware:
@@ -83,6 +134,8 @@ class RequestContextMiddleware:
         scope.setdefault("state", {})["request_id"] = request_id
         status = 500
         started = time.perf_counter()
+        database = DatabaseTime()
+        tally = _database_time.set(database)
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -92,13 +145,17 @@ class RequestContextMiddleware:
                 message["headers"] = [
                     *message["headers"],
                     (b"x-request-id", request_id.encode("latin-1")),
-                    (b"server-timing", server_timing(time.perf_counter() - started)),
+                    (
+                        b"server-timing",
+                        server_timing(time.perf_counter() - started, database),
+                    ),
                 ]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            _database_time.reset(tally)
             elapsed = time.perf_counter() - started
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"

@@ -32,9 +32,9 @@ from benchmarks.harness.surge_audit import (
     surge_on,
     surge_summary,
 )
-from benchmarks.harness.surge_day import Settled, app_duration_ms
+from benchmarks.harness.surge_day import Settled, duration_ms
 from benchmarks.harness.ws_clients import waiting_of
-from dispatch.core.metrics import server_timing
+from dispatch.core.metrics import DatabaseTime, server_timing
 from simulators.client import ServerClock
 from simulators.places import District, PlaceSampler
 from simulators.report import CallRecord, Tally
@@ -252,7 +252,14 @@ async def test_only_requests_that_settled_a_call_are_kept() -> None:
 
 @pytest.mark.asyncio
 async def test_a_settling_requests_server_part_is_read_from_its_server_timing() -> None:
-    said = iter(["app;dur=40.5", 'db;dur=3, app;desc="the app";dur=12', "app;dur=soon", None])
+    said = iter(
+        [
+            'app;dur=40.5, db;dur=20.25;desc="9 statements", commit;dur=4',
+            'db;dur=3, app;desc="the app";dur=12',
+            "app;dur=soon",
+            None,
+        ]
+    )
 
     def server(request: httpx.Request) -> httpx.Response:
         header = next(said)
@@ -264,18 +271,23 @@ async def test_a_settling_requests_server_part_is_read_from_its_server_timing() 
             await http.post(f"/api/v1/offers/{OFFER}/accept")
     assert len(settled.took) == 4
     assert settled.in_server == [0.0405, 0.012]  # no number, or no header: not counted
+    assert settled.in_database == [0.02425]  # statements and commit, where both are said
     assert len(settled.outside) == 2
     assert all(outside >= 0 for outside in settled.outside)
 
 
 def test_server_timing_names_the_apps_duration() -> None:
-    assert app_duration_ms("app;dur=1.5") == 1.5
-    assert app_duration_ms("cache;dur=2, app;dur=7") == 7.0
-    assert app_duration_ms("application;dur=7") is None
-    assert app_duration_ms("app") is None
-    assert app_duration_ms(None) is None
+    assert duration_ms("app;dur=1.5") == 1.5
+    assert duration_ms("cache;dur=2, app;dur=7") == 7.0
+    assert duration_ms("cache;dur=2, app;dur=7", "cache") == 2.0
+    assert duration_ms("application;dur=7") is None
+    assert duration_ms("app") is None
+    assert duration_ms(None) is None
     # What the server writes is what the benchmark reads.
-    assert app_duration_ms(server_timing(0.0123).decode()) == 12.3
+    assert duration_ms(server_timing(0.0123).decode()) == 12.3
+    tally = DatabaseTime(statements=3, statement_s=0.0045, commit_s=0.002)
+    written = server_timing(0.0123, tally).decode()
+    assert [duration_ms(written, name) for name in ("app", "db", "commit")] == [12.3, 4.5, 2.0]
 
 
 def test_a_console_keeps_the_sum_of_the_counts_it_is_told() -> None:
@@ -353,6 +365,10 @@ async def test_a_short_surge_on_two_processes_survives_a_kill_and_is_audited(
     settle, own = step["consoles"]["settle_request"], step["consoles"]["settle_request_in_server"]
     assert own["count"] == settle["count"] > 0
     assert own["max_ms"] <= settle["max_ms"]
+    # ... and of that its statements' and commit's (a settling request runs some).
+    database = step["consoles"]["settle_request_in_database"]
+    assert database["count"] == settle["count"]
+    assert 0 < database["max_ms"] <= own["max_ms"]
     assert step["surge_reads"]["reads"] > 0
     assert step["surge_states"]
     lags = step["delivery_lag_at_peak"]
