@@ -1,7 +1,8 @@
 """A call's steps that move the ACD and the callbacks, in the transaction that records them.
 
 - ``take_call`` — a gateway's new call (or message): ``calls.service.create_call`` with the
-  ACD's queue choice (``queues.intake.enter_queue``).
+  ACD's queue choice (``queues.intake.enter_queue``), the ACD's entries' gate held from its
+  first statement (``queues.intake.entering``).
 - ``follow_call`` — after a call's event, the call row locked: the ACD brings the queue entry,
   offer and operators in line (``queues.sync.call_changed``); a dropped or abandoned call that
   ended from its queue gets a callback task due at once, preferring the operator who had it
@@ -15,19 +16,23 @@
 from __future__ import annotations
 
 import functools
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dispatch.attachments import service as attachments
+from dispatch.attachments.schemas import AttachmentReceipt
 from dispatch.callbacks import tasks as callbacks
-from dispatch.calls import service, timeline
+from dispatch.calls import messages, service, timeline
+from dispatch.calls.schemas import CallCreate
 from dispatch.control import service as control
 from dispatch.core.actor import Actor
-from dispatch.queues import intake, sync
+from dispatch.queues import intake as queue_intake
+from dispatch.queues import sync
 
 if TYPE_CHECKING:  # the rows the calls' functions return and hand in; flows never write them
-    from dispatch.calls.models import Call
+    from dispatch.calls.models import AmlMessage, Call
 
 
 async def follow_call(session: AsyncSession, actor: Actor, call: Call, *, now: datetime) -> None:
@@ -44,5 +49,32 @@ async def follow_call(session: AsyncSession, actor: Actor, call: Call, *, now: d
 
 # The steps with the ACD's functions handed in; otherwise the calls' own functions, same
 # arguments and answers.
-take_call = functools.partial(service.create_call, admit=intake.enter_queue)
+async def take_call(
+    session: AsyncSession,
+    actor: Actor,
+    data: CallCreate,
+    *,
+    now: datetime,
+    conversation_window: timedelta = service.CONVERSATION_WINDOW,
+    aml_window: timedelta = service.AML_MATCH_WINDOW,
+    files: attachments.Policy | None = None,
+    intake: messages.TextIntake | None = None,
+) -> tuple[Call, bool, AmlMessage | None, list[AttachmentReceipt]]:
+    """``calls.service.create_call`` with the ACD's queue (``intake.enter_queue``), holding
+    the ACD's entries' gate from the first statement (``intake.entering``: the ACD waits for
+    a call still being taken before it lets an unclassified callback go in surge)."""
+    await queue_intake.entering(session)
+    return await service.create_call(
+        session,
+        actor,
+        data,
+        admit=queue_intake.enter_queue,
+        now=now,
+        conversation_window=conversation_window,
+        aml_window=aml_window,
+        files=files,
+        intake=intake,
+    )
+
+
 record_call_event = functools.partial(timeline.record_event, follow=follow_call)

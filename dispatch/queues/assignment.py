@@ -34,7 +34,7 @@ from dispatch.callbacks.tasks import Policy
 from dispatch.core.actor import SYSTEM
 from dispatch.core.database import unit_of_work
 from dispatch.core.runtime import Runtime
-from dispatch.queues import catalog, dialer, heads, offers, strategies, timers
+from dispatch.queues import catalog, dialer, heads, intake, offers, strategies, timers
 from dispatch.queues.catalog import QueueSpec
 from dispatch.queues.heads import FreeOperator, OperatorLike, WaitingCall
 from dispatch.queues.models import Operator, Queue
@@ -153,7 +153,10 @@ async def _offer(
         if isinstance(item, CallbackTask):
             barred: frozenset[str] = frozenset()
             if policy.surge and item.priority == 0:
-                still = await heads.waiting_groups(session) if still is None else still
+                if still is None:
+                    # Calls still being taken (or declined) are in what is read, not behind it.
+                    await intake.wait_for_entries(session)
+                    still = await heads.waiting_groups(session)
                 barred = _barred(still, queues, [*free, *wrapping.values()])
             if await _dial(
                 session, item, queues, free, wrapping, policy=policy, now=now, barred=barred

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.audit import service as audit
@@ -19,6 +20,34 @@ if TYPE_CHECKING:  # only the type of the row create_call hands in; queues never
     from dispatch.calls.models import Call
 
 log = get_logger(__name__)
+
+# The entries' gate (PostgreSQL's advisory locks): a transaction that may make a call wait in a
+# queue — a call taken, an offer declined — holds it shared from its first statement to its
+# end (:func:`entering`); the ACD, before it reads which calls wait to judge whether an operator
+# may dial an unclassified callback in surge, waits until every such transaction then open has
+# ended (:func:`wait_for_entries`). Without it a call whose entry was still being written (its
+# request on a busy process) was invisible to that read, and the callback went out while the
+# call waited (BENCHMARKS.md, session 19: entered 60 and 298 ms before such dials).
+_GATE = func.hashtext("queues.entries")
+
+
+async def entering(session: AsyncSession) -> None:
+    """Hold the entries' gate, shared, for this transaction (nothing on SQLite, whose one write
+    lock already puts every writer in turn)."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(select(func.pg_advisory_xact_lock_shared(_GATE)))
+
+
+async def wait_for_entries(session: AsyncSession) -> None:
+    """Wait until every transaction that held the entries' gate has ended: the gate taken
+    exclusively and let go at once, in one statement, so nothing stays held (by a pooled
+    connection) if the wait is cancelled or fails. New holders wait only that long."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    # OFFSET 0 keeps the subquery (the wait) from being merged into the statement around it
+    # (the release): it runs first.
+    waited = select(func.pg_advisory_lock(_GATE).label("waited")).offset(0).subquery()
+    await session.execute(select(func.pg_advisory_unlock(_GATE)).select_from(waited))
 
 
 async def enter_queue(

@@ -19,7 +19,16 @@ from dispatch.calls.schemas import EventIn
 from dispatch.core.actor import Actor
 from dispatch.core.bus import emit
 from dispatch.errors import Conflict, Invalid, NotFound, PermissionDenied, Said, said
-from dispatch.queues import catalog, events, heartbeats, lifecycle, offers, operators, queue_log
+from dispatch.queues import (
+    catalog,
+    events,
+    heartbeats,
+    intake,
+    lifecycle,
+    offers,
+    operators,
+    queue_log,
+)
 from dispatch.queues.models import Offer, Operator
 from dispatch.queues.states import EntryStatus, OfferStatus, OperatorState, QueueEvent
 
@@ -266,6 +275,7 @@ async def decline(
     if offer.status == OfferStatus.DECLINED:
         return offer
     _check_open(offer, now)
+    await intake.entering(session)  # the call waits again: the ACD's surge read waits for it
     entry = await offers.require_entry(session, offer.call_id, lock=True)
     active = await offers.active_for_call(session, offer.call_id)
     if active is None or active.id != offer.id:

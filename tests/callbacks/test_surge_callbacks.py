@@ -12,13 +12,15 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from cardschema import Channel
 from dispatch.calls.lifecycle import CallEventType
-from dispatch.calls.schemas import EventIn
+from dispatch.calls.schemas import CallCreate, EventIn
 from dispatch.core.actor import Actor
 from dispatch.core.bus import InProcessBus
 from dispatch.core.database import unit_of_work
 from dispatch.core.runtime import Runtime
 from dispatch.flows import calls as flows
+from dispatch.queues import offers
 from tests.callbacks.conftest import Callbacks, originates
 from tests.queues.conftest import Acd
 from tests.queues.test_offers import drain
@@ -165,6 +167,93 @@ async def test_a_card_made_or_classified_while_its_call_drops_gives_the_callback
     assert saved.status_code in (200, 201), saved.text
     [task] = await cb.pending()
     assert (task["card_id"], task["priority"]) == (saved.json()["id"], 5)
+
+
+async def test_in_surge_the_acd_waits_for_a_call_still_being_taken_before_it_dials(
+    acd: Acd, engine: AsyncEngine, database_url: str
+) -> None:
+    """A call being taken (its request on a busy process, its entry written, its transaction
+    still open) while the ACD judges whether a free operator may dial an unclassified
+    callback: the ACD waits for it (the entries' gate, ``queues.intake``) and sees it waiting.
+    Before the gate the ACD read the queue empty and the callback went out while the call
+    waited (the surge benchmark's single steps: calls entered 60 and 298 ms before such dials)."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite serialises every writer already")
+    await acd.state("operator1", "on_break", "training")
+    gone = await acd.call()
+    await acd.event(gone["id"], "abandoned")  # a callback task, no card: unclassified
+    acd.clock.advance(5)
+    await acd.state("operator1", "available")
+    await switch(acd, "on")
+    runtime = acd.api.runtime
+    taken, release = asyncio.Event(), asyncio.Event()
+    body = CallCreate(channel=Channel.VOICE, language="uz", caller_number="+998901112233")
+
+    async def take_and_hold() -> None:
+        async with unit_of_work(runtime.sessions, runtime.bus) as session:
+            await flows.take_call(session, GATEWAY_ACTOR, body, now=acd.clock.now())
+            taken.set()  # the entry is written, its transaction still open
+            await release.wait()
+
+    taking = asyncio.create_task(take_and_hold())
+    try:
+        await asyncio.wait_for(taken.wait(), 30)
+        ticking = asyncio.create_task(surge_tick(acd))
+        # The tick runs to its end now (reading the queue without the call), or waits.
+        await _done_or_waiting_on_a_lock(ticking, runtime)
+    finally:
+        release.set()
+        await asyncio.wait_for(taking, 30)
+    await asyncio.wait_for(ticking, 30)
+    assert await originates(engine) == []  # the live call waits: no unclassified dial
+    # The gate was let go: another call is taken at once.
+    await asyncio.wait_for(acd.call(), 30)
+    assert await surge_tick(acd) == 1  # the next tick offers operator1 the first call
+    offer = await acd.offer("operator1")
+    assert offer is not None
+    assert offer["call_id"] != gone["id"]
+
+
+async def test_in_surge_the_acd_waits_for_an_offer_being_declined_before_it_dials(
+    acd: Acd, engine: AsyncEngine, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The other way a call comes to wait: its offer declined while the ACD judges whether a
+    free operator may dial an unclassified callback. The ACD waits for the decline and keeps
+    the operator for the call."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite serialises every writer already")
+    gone = await acd.call()
+    await acd.event(gone["id"], "abandoned")  # a callback task, no card: unclassified
+    await switch(acd, "on")
+    live = await acd.call()
+    await acd.state("operator1", "available")
+    assert await surge_tick(acd) == 1  # the live call to the one free operator
+    offer = await acd.offer("operator1")
+    assert offer is not None
+    assert offer["call_id"] == live["id"]
+    await acd.state("operator2", "available")
+    declining, release = asyncio.Event(), asyncio.Event()
+    require_entry = offers.require_entry
+
+    async def held(*args: Any, **kwargs: Any) -> Any:
+        declining.set()  # the decline's transaction is open: the call is about to wait again
+        await asyncio.wait_for(release.wait(), 30)
+        return await require_entry(*args, **kwargs)
+
+    monkeypatch.setattr(offers, "require_entry", held)
+    decline = asyncio.create_task(
+        acd.api.post(f"/api/v1/offers/{offer['id']}/decline", user="operator1")
+    )
+    try:
+        await asyncio.wait_for(declining.wait(), 30)
+        ticking = asyncio.create_task(surge_tick(acd))
+        await _done_or_waiting_on_a_lock(ticking, acd.api.runtime)
+    finally:
+        release.set()
+    declined = await asyncio.wait_for(decline, 30)
+    assert declined.status_code == 200, declined.text
+    await asyncio.wait_for(ticking, 30)
+    assert await originates(engine) == []  # operator2 is kept for the call waiting again
 
 
 async def _done_or_waiting_on_a_lock(saving: asyncio.Task[Any], runtime: Runtime) -> None:
