@@ -149,15 +149,22 @@ async def _offer(
     turns = await _round_robin(session, queues, entries)
     items: list[WaitingCall | CallbackTask] = [*entries, *tasks]
     still: list[heads.Group] | None = None  # in surge: what waits once the calls had their turn
+    in_flight = False  # in surge: a call was still being taken (or declined) when it was read
     for item in sorted(items, key=lambda item: _rank(item, policy)):
         if isinstance(item, CallbackTask):
             barred: frozenset[str] = frozenset()
             if policy.surge and item.priority == 0:
                 if still is None:
-                    # Calls still being taken (or declined) are in what is read, not behind it.
-                    await intake.wait_for_entries(session)
+                    # A call still being taken (or declined) is not in what is read: while one
+                    # is, no unclassified callback goes (its commit wakes the ACD again).
+                    in_flight = await intake.entries_in_flight(session)
                     still = await heads.waiting_groups(session)
-                barred = _barred(still, queues, [*free, *wrapping.values()])
+                operators: list[OperatorLike] = [*free, *wrapping.values()]
+                barred = (
+                    frozenset(op.username for op in operators)
+                    if in_flight
+                    else _barred(still, queues, operators)
+                )
             if await _dial(
                 session, item, queues, free, wrapping, policy=policy, now=now, barred=barred
             ):

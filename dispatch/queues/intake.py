@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import case, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.audit import service as audit
@@ -23,11 +23,15 @@ log = get_logger(__name__)
 
 # The entries' gate (PostgreSQL's advisory locks): a transaction that may make a call wait in a
 # queue — a call taken, an offer declined — holds it shared from its first statement to its
-# end (:func:`entering`); the ACD, before it reads which calls wait to judge whether an operator
-# may dial an unclassified callback in surge, waits until every such transaction then open has
-# ended (:func:`wait_for_entries`). Without it a call whose entry was still being written (its
-# request on a busy process) was invisible to that read, and the callback went out while the
-# call waited (BENCHMARKS.md, session 19: entered 60 and 298 ms before such dials).
+# end (:func:`entering`); the ACD, before it judges whether an operator may dial an
+# unclassified callback in surge, asks whether any such transaction is open
+# (:func:`entries_in_flight`) and, if one is, dials none this pass (the call's commit wakes the
+# ACD again). Without it a call whose entry was still being written (its request on a busy
+# process) was invisible to the ACD's read of the waiting calls, and the callback went out
+# while the call waited (BENCHMARKS.md, session 19: entered 60 and 298 ms before such dials).
+# The ACD asks without waiting: waiting for the gate, with the operators it had locked, made a
+# deadlock with a decline and the heartbeats' batch, and stalled a saturated process's new
+# calls behind it (the same run).
 _GATE = func.hashtext("queues.entries")
 
 
@@ -38,16 +42,14 @@ async def entering(session: AsyncSession) -> None:
         await session.execute(select(func.pg_advisory_xact_lock_shared(_GATE)))
 
 
-async def wait_for_entries(session: AsyncSession) -> None:
-    """Wait until every transaction that held the entries' gate has ended: the gate taken
-    exclusively and let go at once, in one statement, so nothing stays held (by a pooled
-    connection) if the wait is cancelled or fails. New holders wait only that long."""
+async def entries_in_flight(session: AsyncSession) -> bool:
+    """Whether a transaction that may make a call wait holds the entries' gate now; asked
+    without waiting (the gate tried exclusively and, when free, let go in the same statement,
+    so nothing stays held). Always False on SQLite."""
     if session.get_bind().dialect.name != "postgresql":
-        return
-    # OFFSET 0 keeps the subquery (the wait) from being merged into the statement around it
-    # (the release): it runs first.
-    waited = select(func.pg_advisory_lock(_GATE).label("waited")).offset(0).subquery()
-    await session.execute(select(func.pg_advisory_unlock(_GATE)).select_from(waited))
+        return False
+    free = case((func.pg_try_advisory_lock(_GATE), func.pg_advisory_unlock(_GATE)), else_=false())
+    return not await session.scalar(select(free))
 
 
 async def enter_queue(

@@ -169,14 +169,14 @@ async def test_a_card_made_or_classified_while_its_call_drops_gives_the_callback
     assert (task["card_id"], task["priority"]) == (saved.json()["id"], 5)
 
 
-async def test_in_surge_the_acd_waits_for_a_call_still_being_taken_before_it_dials(
+async def test_in_surge_no_unclassified_callback_goes_while_a_call_is_still_being_taken(
     acd: Acd, engine: AsyncEngine, database_url: str
 ) -> None:
     """A call being taken (its request on a busy process, its entry written, its transaction
     still open) while the ACD judges whether a free operator may dial an unclassified
-    callback: the ACD waits for it (the entries' gate, ``queues.intake``) and sees it waiting.
-    Before the gate the ACD read the queue empty and the callback went out while the call
-    waited (the surge benchmark's single steps: calls entered 60 and 298 ms before such dials)."""
+    callback: the ACD sees it by the entries' gate (``queues.intake``) and dials none. Before
+    the gate the ACD read the queue empty and the callback went out while the call waited (the
+    surge benchmark's single steps: calls entered 60 and 298 ms before such dials)."""
     if not database_url.startswith("postgresql"):
         pytest.skip("SQLite serialises every writer already")
     await acd.state("operator1", "on_break", "training")
@@ -198,14 +198,12 @@ async def test_in_surge_the_acd_waits_for_a_call_still_being_taken_before_it_dia
     taking = asyncio.create_task(take_and_hold())
     try:
         await asyncio.wait_for(taken.wait(), 30)
-        ticking = asyncio.create_task(surge_tick(acd))
-        # The tick runs to its end now (reading the queue without the call), or waits.
-        await _done_or_waiting_on_a_lock(ticking, runtime)
+        # The tick runs to its end without waiting for the call, and dials nothing.
+        await asyncio.wait_for(surge_tick(acd), 30)
+        assert await originates(engine) == []
     finally:
         release.set()
         await asyncio.wait_for(taking, 30)
-    await asyncio.wait_for(ticking, 30)
-    assert await originates(engine) == []  # the live call waits: no unclassified dial
     # The gate was let go: another call is taken at once.
     await asyncio.wait_for(acd.call(), 30)
     assert await surge_tick(acd) == 1  # the next tick offers operator1 the first call
@@ -214,12 +212,12 @@ async def test_in_surge_the_acd_waits_for_a_call_still_being_taken_before_it_dia
     assert offer["call_id"] != gone["id"]
 
 
-async def test_in_surge_the_acd_waits_for_an_offer_being_declined_before_it_dials(
+async def test_in_surge_no_unclassified_callback_goes_while_an_offer_is_being_declined(
     acd: Acd, engine: AsyncEngine, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The other way a call comes to wait: its offer declined while the ACD judges whether a
-    free operator may dial an unclassified callback. The ACD waits for the decline and keeps
-    the operator for the call."""
+    free operator may dial an unclassified callback. The ACD dials none while the decline is
+    open, and keeps the operator for the call once it waits again."""
     if not database_url.startswith("postgresql"):
         pytest.skip("SQLite serialises every writer already")
     gone = await acd.call()
@@ -246,14 +244,14 @@ async def test_in_surge_the_acd_waits_for_an_offer_being_declined_before_it_dial
     )
     try:
         await asyncio.wait_for(declining.wait(), 30)
-        ticking = asyncio.create_task(surge_tick(acd))
-        await _done_or_waiting_on_a_lock(ticking, acd.api.runtime)
+        await asyncio.wait_for(surge_tick(acd), 30)  # without waiting for the decline
+        assert await originates(engine) == []
     finally:
         release.set()
     declined = await asyncio.wait_for(decline, 30)
     assert declined.status_code == 200, declined.text
-    await asyncio.wait_for(ticking, 30)
-    assert await originates(engine) == []  # operator2 is kept for the call waiting again
+    assert await surge_tick(acd) == 1  # operator2 takes the call waiting again
+    assert await originates(engine) == []
 
 
 async def _done_or_waiting_on_a_lock(saving: asyncio.Task[Any], runtime: Runtime) -> None:
