@@ -25,6 +25,7 @@ from dispatch.errors import Conflict, said
 from dispatch.queues import (
     catalog,
     events,
+    intake,
     lifecycle,
     offers,
     operators,
@@ -96,6 +97,7 @@ async def requeue(
         operator=operator,
         to_queue=target.name,
     )
+    await intake.entering(session)  # the call waits again (the ACD's surge judgement)
     lifecycle.move_entry(entry, EntryStatus.WAITING)
     entry.queue = target.name
     entry.operator = None

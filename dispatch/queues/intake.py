@@ -22,8 +22,9 @@ if TYPE_CHECKING:  # only the type of the row create_call hands in; queues never
 log = get_logger(__name__)
 
 # The entries' gate (PostgreSQL's advisory locks): a transaction that may make a call wait in a
-# queue — a call taken, an offer declined — holds it shared from its first statement to its
-# end (:func:`entering`); the ACD, before it judges whether an operator may dial an
+# queue — a call taken, an offer declined (both from their first statement), an offer withdrawn
+# or a call transferred back to a queue (from that step) — holds it shared to its end
+# (:func:`entering`); the ACD, before it judges whether an operator may dial an
 # unclassified callback in surge, asks whether any such transaction is open
 # (:func:`entries_in_flight`) and, if one is, dials none this pass (the call's commit wakes the
 # ACD again). Without it a call whose entry was still being written (its request on a busy

@@ -30,7 +30,7 @@ from dispatch.calls.gateway import CommandType, enqueue_command
 from dispatch.core.actor import SYSTEM, Actor
 from dispatch.core.bus import emit
 from dispatch.errors import NotFound
-from dispatch.queues import events, lifecycle, operators, plain
+from dispatch.queues import events, intake, lifecycle, operators, plain
 from dispatch.queues.catalog import QueueSpec
 from dispatch.queues.heads import OperatorLike, WaitingCall
 from dispatch.queues.models import Offer, QueueEntry
@@ -243,6 +243,7 @@ async def withdraw(
         return None
     close(session, offer, OfferStatus.CANCELLED, now=now)
     if entry.status == EntryStatus.OFFERED:
+        await intake.entering(session)  # the call waits again (the ACD's surge judgement)
         lifecycle.move_entry(entry, EntryStatus.WAITING)
     operator = await operators.locked(session, offer.operator, now=now)
     if operator.state == OperatorState.RESERVED and operator.call_id == offer.call_id:

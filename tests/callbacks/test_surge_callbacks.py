@@ -20,7 +20,7 @@ from dispatch.core.bus import InProcessBus
 from dispatch.core.database import unit_of_work
 from dispatch.core.runtime import Runtime
 from dispatch.flows import calls as flows
-from dispatch.queues import offers
+from dispatch.queues import offers, operators
 from tests.callbacks.conftest import Callbacks, originates
 from tests.queues.conftest import Acd
 from tests.queues.test_offers import drain
@@ -252,6 +252,54 @@ async def test_in_surge_no_unclassified_callback_goes_while_an_offer_is_being_de
     assert declined.status_code == 200, declined.text
     assert await surge_tick(acd) == 1  # operator2 takes the call waiting again
     assert await originates(engine) == []
+
+
+async def test_in_surge_no_unclassified_callback_goes_while_an_offered_call_is_being_moved(
+    acd: Acd, engine: AsyncEngine, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A third way a call comes to wait again: a supervisor moves a call that rings at an
+    operator to another queue (its offer withdrawn). While that is open the ACD dials no
+    unclassified callback to an operator of the queue the call is moving to."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite serialises every writer already")
+    gone = await acd.call(language="ru")
+    await acd.event(gone["id"], "abandoned")  # a Russian callback task, unclassified
+    await switch(acd, "on")
+    await acd.state("operator1", "available")
+    live = await acd.call()  # Uzbek
+    assert await surge_tick(acd) == 1  # the live call rings at operator1
+    serves = await acd.api.request(
+        "PUT",
+        "/api/v1/operators/operator2/queues",
+        user="supervisor1",
+        json={"queues": ["voice-ru"]},
+    )
+    assert serves.status_code == 200, serves.text
+    await acd.state("operator2", "available")  # Russian, the callback's queue only
+    moving, release = asyncio.Event(), asyncio.Event()
+    locked = operators.locked
+
+    async def held(*args: Any, **kwargs: Any) -> Any:
+        if not moving.is_set():  # the withdrawal's operator, after the call waits again
+            moving.set()
+            await asyncio.wait_for(release.wait(), 30)
+        return await locked(*args, **kwargs)
+
+    monkeypatch.setattr(operators, "locked", held)
+    move = asyncio.create_task(
+        acd.api.post(
+            f"/api/v1/calls/{live['id']}/move", user="supervisor1", json={"queue": "voice-ru"}
+        )
+    )
+    try:
+        await asyncio.wait_for(moving.wait(), 30)
+        await asyncio.wait_for(surge_tick(acd), 30)  # without waiting for the move
+        assert await originates(engine) == []
+    finally:
+        release.set()
+    moved = await asyncio.wait_for(move, 30)
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["queue"] == "voice-ru"
 
 
 async def _done_or_waiting_on_a_lock(saving: asyncio.Task[Any], runtime: Runtime) -> None:
