@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -230,25 +232,12 @@ async def test_in_surge_no_unclassified_callback_goes_while_an_offer_is_being_de
     assert offer is not None
     assert offer["call_id"] == live["id"]
     await acd.state("operator2", "available")
-    declining, release = asyncio.Event(), asyncio.Event()
-    require_entry = offers.require_entry
-
-    async def held(*args: Any, **kwargs: Any) -> Any:
-        declining.set()  # the decline's transaction is open: the call is about to wait again
-        await asyncio.wait_for(release.wait(), 30)
-        return await require_entry(*args, **kwargs)
-
-    monkeypatch.setattr(offers, "require_entry", held)
-    decline = asyncio.create_task(
-        acd.api.post(f"/api/v1/offers/{offer['id']}/decline", user="operator1")
+    # Held once the decline's transaction is open (the gate taken), before its entry's lock.
+    hold = _HeldOnce(offers.require_entry)
+    monkeypatch.setattr(offers, "require_entry", hold)
+    declined = await _ticked_while_held(
+        acd, engine, hold, acd.api.post(f"/api/v1/offers/{offer['id']}/decline", user="operator1")
     )
-    try:
-        await asyncio.wait_for(declining.wait(), 30)
-        await asyncio.wait_for(surge_tick(acd), 30)  # without waiting for the decline
-        assert await originates(engine) == []
-    finally:
-        release.set()
-    declined = await asyncio.wait_for(decline, 30)
     assert declined.status_code == 200, declined.text
     assert await surge_tick(acd) == 1  # operator2 takes the call waiting again
     assert await originates(engine) == []
@@ -268,38 +257,51 @@ async def test_in_surge_no_unclassified_callback_goes_while_an_offered_call_is_b
     await acd.state("operator1", "available")
     live = await acd.call()  # Uzbek
     assert await surge_tick(acd) == 1  # the live call rings at operator1
-    serves = await acd.api.request(
-        "PUT",
-        "/api/v1/operators/operator2/queues",
-        user="supervisor1",
-        json={"queues": ["voice-ru"]},
-    )
-    assert serves.status_code == 200, serves.text
+    await acd.serve("operator2", ["voice-ru"])
     await acd.state("operator2", "available")  # Russian, the callback's queue only
-    moving, release = asyncio.Event(), asyncio.Event()
-    locked = operators.locked
-
-    async def held(*args: Any, **kwargs: Any) -> Any:
-        if not moving.is_set():  # the withdrawal's operator, after the call waits again
-            moving.set()
-            await asyncio.wait_for(release.wait(), 30)
-        return await locked(*args, **kwargs)
-
-    monkeypatch.setattr(operators, "locked", held)
-    move = asyncio.create_task(
+    # Held at the withdrawal's operator, once the call waits again (the gate taken).
+    hold = _HeldOnce(operators.locked)
+    monkeypatch.setattr(operators, "locked", hold)
+    moved = await _ticked_while_held(
+        acd,
+        engine,
+        hold,
         acd.api.post(
             f"/api/v1/calls/{live['id']}/move", user="supervisor1", json={"queue": "voice-ru"}
-        )
+        ),
     )
-    try:
-        await asyncio.wait_for(moving.wait(), 30)
-        await asyncio.wait_for(surge_tick(acd), 30)  # without waiting for the move
-        assert await originates(engine) == []
-    finally:
-        release.set()
-    moved = await asyncio.wait_for(move, 30)
     assert moved.status_code == 200, moved.text
     assert moved.json()["queue"] == "voice-ru"
+
+
+class _HeldOnce:
+    """An async function that, its first time, stops until released (a transaction held open
+    at that point); every later call goes straight through."""
+
+    def __init__(self, original: Callable[..., Awaitable[Any]]) -> None:
+        self.original = original
+        self.reached, self.release = asyncio.Event(), asyncio.Event()
+
+    async def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if not self.reached.is_set():
+            self.reached.set()
+            await asyncio.wait_for(self.release.wait(), 30)
+        return await self.original(*args, **kwargs)
+
+
+async def _ticked_while_held(
+    acd: Acd, engine: AsyncEngine, hold: _HeldOnce, request: Awaitable[httpx.Response]
+) -> httpx.Response:
+    """Run ``request`` until ``hold`` stops it, tick the ACD in surge meanwhile (it must not
+    wait for the request, nor dial an unclassified callback), then let the request finish."""
+    running = asyncio.ensure_future(request)
+    try:
+        await asyncio.wait_for(hold.reached.wait(), 30)
+        await asyncio.wait_for(surge_tick(acd), 30)
+        assert await originates(engine) == []
+    finally:
+        hold.release.set()
+    return await asyncio.wait_for(running, 30)
 
 
 async def _done_or_waiting_on_a_lock(saving: asyncio.Task[Any], runtime: Runtime) -> None:

@@ -69,6 +69,13 @@ class Acd:
             )
         )
 
+    async def serve(self, name: str, queues: list[str]) -> Any:
+        """The queues an operator takes calls from (supervisor1)."""
+        response = await self.api.request(
+            "PUT", f"/api/v1/operators/{name}/queues", user="supervisor1", json={"queues": queues}
+        )
+        return self.check(response, 200)
+
     async def state(
         self, name: str, state: str, reason: str | None = None, *, expect: int = 200
     ) -> Any:

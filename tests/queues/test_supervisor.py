@@ -49,13 +49,7 @@ async def test_waiting_calls_go_by_priority_then_arrival(acd: Acd) -> None:
 
 async def test_a_call_moves_to_another_queue_keeping_its_arrival(acd: Acd) -> None:
     await acd.state("operator2", "available")  # speaks Russian, and Uzbek with penalty 1
-    serves = await acd.api.request(
-        "PUT",
-        "/api/v1/operators/operator2/queues",
-        user="supervisor1",
-        json={"queues": ["voice-ru"]},
-    )
-    assert serves.status_code == 200, serves.text
+    await acd.serve("operator2", ["voice-ru"])
     call = await acd.call()
     acd.clock.advance(3)
     assert await acd.tick() == 0
