@@ -61,8 +61,8 @@ async def take_call(
     intake: messages.TextIntake | None = None,
 ) -> tuple[Call, bool, AmlMessage | None, list[AttachmentReceipt]]:
     """``calls.service.create_call`` with the ACD's queue (``intake.enter_queue``), holding
-    the ACD's entries' gate from the first statement (``intake.entering``: the ACD waits for
-    a call still being taken before it lets an unclassified callback go in surge)."""
+    the ACD's entries' gate from the first statement (``intake.entering``: while a call is
+    still being taken the ACD lets no unclassified callback go in surge)."""
     await queue_intake.entering(session)
     return await service.create_call(
         session,
