@@ -137,6 +137,7 @@ class Day:
             surveys=cfg.surveys,
             control=cfg.control,
             rng=random.Random(cfg.seed + 1),  # noqa: S311 (a simulation, not secrets)
+            control_rng=random.Random(f"{cfg.seed}-control"),  # noqa: S311 (a simulation)
         )
 
         async def hangup(call_id: str, operator: str, media: str | None, dropped: bool) -> None:

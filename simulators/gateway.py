@@ -57,6 +57,7 @@ class Gateway:
         surveys: SurveyScenario | None = None,
         control: ControlScenario | None = None,
         rng: random.Random | None = None,
+        control_rng: random.Random | None = None,
     ) -> None:
         self.http = http
         self.ws_url = base_url.replace("http", "ws", 1).rstrip("/") + "/ws/gateway"
@@ -70,6 +71,9 @@ class Gateway:
         self.surveys = surveys or SurveyScenario()
         self.control = control or ControlScenario()
         self.rng = rng or random.Random()  # noqa: S311 (a simulation, not secrets)
+        # Parties' answers are drawn from their own sequence: the n-th party asked onto a call
+        # answers the same way in every run with the seed, whatever the timing of the rest.
+        self.control_rng = control_rng or random.Random()  # noqa: S311 (a simulation)
         self.seen: set[str] = set()
         self.connected = asyncio.Event()
         self._events = 0
@@ -216,7 +220,7 @@ class Gateway:
         elif kind in ("transfer", "conference", "monitor", "stop_monitor"):
             action = payload.get("action")
             self.tally.control[f"{kind} {action}" if action else kind] += 1
-            failure = self.control.outcome(self.rng, kind, action)
+            failure = self.control.outcome(self.control_rng, kind, action)
             if failure is not None:
                 self.tally.control[f"refused {failure.split(':')[0]}"] += 1
                 return {"type": "nack", "command_id": command_id, "reason": failure}
