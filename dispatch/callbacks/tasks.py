@@ -107,13 +107,23 @@ async def on_call_ended(
     joined = await _join(session, actor, call, card, origin, now=now)
     if joined is not None:
         return joined
-    if await attempts_of_call(session, call.id) >= MAX_ATTEMPTS:
+    attempts = await attempts_of_call(session, call.id)
+    if attempts >= MAX_ATTEMPTS:
         return None
     reason = "the call dropped" if origin is Origin.DROPPED else "the caller hung up waiting"
     try:
         async with session.begin_nested():
             return await _create(
-                session, actor, call, card, origin, reason, preferred=operator, queue=queue, now=now
+                session,
+                actor,
+                call,
+                card,
+                origin,
+                reason,
+                preferred=operator,
+                queue=queue,
+                attempts=attempts,
+                now=now,
             )
     except IntegrityError:
         # Another process made the number's task a moment ago: join it.
@@ -241,6 +251,7 @@ async def request(
         text,
         preferred=preferred,
         queue=call.queue,
+        attempts=made,
         now=now,
     )
 
@@ -255,8 +266,10 @@ async def _create(
     *,
     preferred: str | None,
     queue: str | None,
+    attempts: int,
     now: datetime,
 ) -> CallbackTask:
+    """A new task of ``call`` (``attempts``: its earlier tasks' attempts with an outcome)."""
     assert call.caller_number is not None
     task = CallbackTask(
         id=uuid.uuid4(),
@@ -273,7 +286,7 @@ async def _create(
         created_by=actor.username,
         due_at=now,
         preferred_operator=preferred,
-        attempts=await attempts_of_call(session, call.id),
+        attempts=attempts,
     )
     session.add(task)
     await session.flush()

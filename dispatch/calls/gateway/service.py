@@ -24,6 +24,7 @@ from typing import Any, Protocol, cast
 
 from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.util import identity_key
 
 from dispatch.audit import service as audit
 from dispatch.calls import events
@@ -132,7 +133,10 @@ async def enqueue_command(
     if session.new or session.dirty or session.deleted:
         await session.flush()  # the call, or what the command refers to, is written first
     connection = await plain_connection(session)
-    found = (await connection.execute(_CALLER_NUMBER, {"call_id": call_id})).first()
+    # A call this transaction has read already (an accept's, locked) is not read again.
+    found: Any = session.identity_map.get(identity_key(Call, call_id))
+    if found is None:
+        found = (await connection.execute(_CALLER_NUMBER, {"call_id": call_id})).first()
     if found is None:
         raise NotFound(f"no call with id {call_id}")
     if kind is CommandType.ORIGINATE and not body.get("number"):
