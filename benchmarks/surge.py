@@ -415,6 +415,10 @@ async def figures(
         "delivery_lag_at_peak": await audit.delivery_lags(
             copy, start=start, end=end, speed=args.speed
         ),
+        # The whole step's as well: a short run's peak may route no card at all.
+        "delivery_lag_all": await audit.delivery_lags(
+            copy, start=day.server_at(0), end=day.server_at(0) + timedelta(days=1), speed=args.speed
+        ),
         "consoles": {
             "connected": connected,
             "asked": args.consoles,

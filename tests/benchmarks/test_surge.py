@@ -371,9 +371,12 @@ async def test_a_short_surge_on_two_processes_survives_a_kill_and_is_audited(
     assert 0 < database["max_ms"] <= own["max_ms"]
     assert step["surge_reads"]["reads"] > 0
     assert step["surge_states"]
-    lags = step["delivery_lag_at_peak"]
-    assert lags, "no card was owed to a service in the surge"
-    assert all(lag["unacknowledged"] == 0 for lag in lags.values()), lags
+    # Every card owed to a service was acknowledged, at the peak and over the step (a step this
+    # short may route no card within its minute of surge: the peak's may be empty).
+    lags, peak = step["delivery_lag_all"], step["delivery_lag_at_peak"]
+    assert lags, "no card was owed to a service in the step"
+    assert all(lag["unacknowledged"] == 0 for lag in [*lags.values(), *peak.values()]), lags
+    assert all(peak[code]["rows"] <= lags[code]["rows"] for code in peak), (peak, lags)
     assert step["dials"]["dials"] >= step["report"]["callbacks"]["dials"]  # every originate seen
     kill = step["kill"]
     assert "error" not in kill, kill
