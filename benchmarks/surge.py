@@ -425,6 +425,7 @@ async def figures(
             "errors": (errors + outcome["errors"])[:5],
             "closed": len(outcome["errors"]),  # sockets lost (a killed process's)
             "settle_request": Latencies(settled.took).summary(),
+            "settle_repeats": settled.repeats,  # a call's second settling answer, not counted
             "settle_request_in_server": Latencies(settled.in_server).summary(),
             "settle_request_outside": Latencies(settled.outside).summary(),
             "settle_request_in_database": Latencies(settled.in_database).summary(),

@@ -8,7 +8,9 @@ with what a surge run also reads while it plays.
   took, how much of that the server process said was its own (``Server-Timing: app``), and of
   that how much its SQL statements and commit took (``db`` and ``commit``). Each
   one adds 1 to ``answered_today + abandoned_today`` of the consoles' ``queue`` part, a count
-  that only grows: the changes whose fan-out to every console is measured.
+  that only grows: the changes whose fan-out to every console is measured. A call settles
+  once: a second settling answer for the same call (the caller's ``abandoned`` taken just
+  after the operator's accept) is counted apart (``repeats``), not as a change.
 - :class:`SurgeDay`: the surge policy as ``GET /api/v1/surge`` says it, read every
   ``watch_s`` wall seconds through HAProxy (each state once: the server instant it began, and
   when it was first and last read — a state shorter than a read's interval may go unseen, and
@@ -51,6 +53,11 @@ class Settled:
     outside: list[float] = field(default_factory=list)
     # Of ``in_server``, its statements and commit (``db`` + ``commit``), where the server said.
     in_database: list[float] = field(default_factory=list)
+    # The calls settled so far: a call settles once. A second settling answer for it (an
+    # ``abandoned`` event taken after the operator's accept, a repeated request) adds nothing
+    # to the consoles' count, and kept it would shift every later change's match by one.
+    calls: set[str] = field(default_factory=set)
+    repeats: int = 0
 
     async def on_request(self, request: httpx.Request) -> None:
         """The client's request hook: note when a candidate request leaves."""
@@ -67,6 +74,11 @@ class Settled:
         path = request.url.path
         if _ACCEPT.match(path) or (_EVENT.match(path) and b'"abandoned"' in request.content):
             took = time.monotonic() - float(sent)
+            call = await _settled_call(response)
+            if call in self.calls:
+                self.repeats += 1
+                return
+            self.calls.add(call)
             self.sent.append(float(sent))
             self.took.append(took)
             header = response.headers.get("server-timing")
@@ -77,6 +89,20 @@ class Settled:
             database = [duration_ms(header, name) for name in ("db", "commit")]
             if own_ms is not None and None not in database:
                 self.in_database.append(sum(ms or 0.0 for ms in database) / 1000)
+
+
+async def _settled_call(response: httpx.Response) -> str:
+    """The call a settling request settled: an event's from its path, an accept's from its
+    answer (the offer's own id when the answer does not say)."""
+    path = response.request.url.path
+    if _EVENT.match(path):
+        return path.split("/")[4]
+    await response.aread()
+    with contextlib.suppress(ValueError, AttributeError):
+        call_id = response.json().get("call_id")
+        if isinstance(call_id, str):
+            return call_id
+    return path
 
 
 def duration_ms(header: str | None, metric_name: str = "app") -> float | None:
