@@ -145,6 +145,7 @@ class Day:
             await gateway.event(call_id, kind, operator=operator, media_url=media)
             self.calls[call_id].record.dropped = dropped
 
+        calls_control = random.Random(f"{cfg.seed}-calls-control")  # noqa: S311 (a simulation)
         for name in accounts.operators:
             bot = OperatorBot(
                 name,
@@ -158,6 +159,7 @@ class Day:
                 heartbeat_s=cfg.heartbeat_s,
                 limiter=self.background,
                 control=cfg.control,
+                control_rng=calls_control,
             )
             self.bots[name] = bot
         for code, key in accounts.service_keys.items():

@@ -113,9 +113,13 @@ class OperatorBot:
         heartbeat_s: float = 15.0,
         limiter: Background | None = None,
         control: ControlScenario | None = None,
+        control_rng: random.Random | None = None,
     ) -> None:
         self.username = username
         self.control = control or ControlScenario()
+        # Whether a call is put on hold or gets the doctor: the n-th call answered (by any bot
+        # sharing this sequence) is treated the same in every run with the seed.
+        self.control_rng = control_rng or rng
         self.http = http
         self.clock = clock
         self.calls = calls
@@ -238,14 +242,17 @@ class OperatorBot:
         """Now and then a short hold, or a consulting doctor added to the call and taken off
         again (``ControlScenario``); the server seconds it took."""
         spent = 0.0
-        if self.rng.random() < self.control.hold_share:
+        # Both drawn at once, before any wait, so that no other bot's draw comes between.
+        hold = self.control_rng.random() < self.control.hold_share
+        consult = self.control_rng.random() < self.control.consult_share
+        if hold:
             held = await self._post(f"/calls/{call_id}/hold")
             self.tally.control[f"bot hold {held.status_code}"] += 1
             await self.clock.sleep(self.control.hold_s)
             resumed = await self._post(f"/calls/{call_id}/resume")
             self.tally.control[f"bot resume {resumed.status_code}"] += 1
             spent += self.control.hold_s
-        if self.rng.random() < self.control.consult_share:
+        if consult:
             target = {"target": {"directory": self.control.consult_target}}
             added = await self._post(f"/calls/{call_id}/conference", target)
             self.tally.control[f"bot conference {added.status_code}"] += 1
