@@ -14,6 +14,7 @@ from dispatch.calls import events
 from dispatch.calls.gateway import CommandStatus, CommandType, enqueue_command
 from dispatch.calls.gateway import service as gateway
 from dispatch.calls.gateway.models import GatewayCommand
+from dispatch.calls.models import Call
 from dispatch.core.actor import SYSTEM
 from dispatch.core.bus import InProcessBus
 from dispatch.core.database import session_factory, unit_of_work
@@ -110,3 +111,19 @@ async def test_commands_need_an_existing_call_and_a_number_to_dial(
         await gateway.mark_sent(session, SYSTEM, [row.command_id], now=NOW)
         assert str(stored.status) == CommandStatus.FAILED  # a failed command is not sent again
         assert await gateway.unacknowledged(session) == []
+
+
+async def test_an_originate_dials_the_number_of_a_call_read_before_or_expired_since(
+    api: Api, engine: AsyncEngine
+) -> None:
+    call_id = uuid.UUID((await new_call(api, caller_number="+998712000002"))["id"])
+    async with session_factory(engine)() as session:
+        call = await session.get(Call, call_id)
+        assert call is not None
+        # Read in this transaction: its number is taken from the session.
+        read = await enqueue_command(session, "originate", call_id, operator="operator1", now=NOW)
+        assert read.payload["number"] == "+998712000002"
+        # Expired meanwhile (a savepoint rolled back, say): read again, not lazily loaded.
+        session.expire(call)
+        again = await enqueue_command(session, "originate", call_id, operator="operator1", now=NOW)
+        assert again.payload["number"] == "+998712000002"

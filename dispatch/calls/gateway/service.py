@@ -22,7 +22,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.util import identity_key
 
@@ -133,9 +133,10 @@ async def enqueue_command(
     if session.new or session.dirty or session.deleted:
         await session.flush()  # the call, or what the command refers to, is written first
     connection = await plain_connection(session)
-    # A call this transaction has read already (an accept's, locked) is not read again.
+    # A call this transaction has read already (an accept's, locked) is not read again, unless
+    # its number was expired meanwhile (a savepoint's rollback): reading it would be a lazy load.
     found: Any = session.identity_map.get(identity_key(Call, call_id))
-    if found is None:
+    if found is None or "caller_number" in inspect(found).unloaded:
         found = (await connection.execute(_CALLER_NUMBER, {"call_id": call_id})).first()
     if found is None:
         raise NotFound(f"no call with id {call_id}")
