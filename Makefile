@@ -76,7 +76,7 @@ system-deps:
 ## Install what the tests need, then run the whole suite (SQLite and a real PostgreSQL);
 ## prints the 25 slowest tests at the end. Then the card schema library's own tests again,
 ## under its gate of 100% branch coverage: measured over the whole suite, coverage's tracer
-## cost every test a fifth more CPU (BENCHMARKS.md, "The suite's own time").
+## cost the tests a fifth more CPU (BENCHMARKS.md, "The suite's own time").
 test: $(DEV_STAMP) system-deps $(NPM_STAMP)
 	timeout --kill-after=60s $(SUITE_LIMIT) $(PY) -m pytest -q -p no:cacheprovider \
 		-n $(TEST_WORKERS) --durations=25 --durations-min=1 $(PYTEST_ARGS)
