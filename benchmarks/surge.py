@@ -417,7 +417,7 @@ async def figures(
         ),
         # The whole step's as well: a short run's peak may route no card at all.
         "delivery_lag_all": await audit.delivery_lags(
-            copy, start=day.server_at(0), end=day.server_at(0) + timedelta(days=1), speed=args.speed
+            copy, start=day.server_at(0), end=None, speed=args.speed
         ),
         "consoles": {
             "connected": connected,

@@ -356,14 +356,14 @@ def _late(row: Mapping[str, Any], became: datetime, first: datetime | None) -> d
 
 
 async def delivery_lags(
-    url: str, *, start: datetime, end: datetime, speed: float
+    url: str, *, start: datetime, end: datetime | None, speed: float
 ) -> dict[str, dict[str, Any]]:
-    """Per service, the outbox rows created in ``[start, end)``: wall seconds to acknowledged
-    (unacknowledged ones counted apart)."""
+    """Per service, the outbox rows created in ``[start, end)`` (``end`` None: from ``start``
+    on): wall seconds to acknowledged (unacknowledged ones counted apart)."""
     rows = await _rows(
         url,
         "SELECT service_code, created_at, acknowledged_at FROM feed_outbox "
-        "WHERE created_at >= $1 AND created_at < $2",
+        "WHERE created_at >= $1 AND ($2::timestamptz IS NULL OR created_at < $2)",
         start,
         end,
     )

@@ -158,7 +158,8 @@ async def _offer(
                     # A call still being taken (or declined) is not in what is read: while one
                     # is, no unclassified callback goes (its commit wakes the ACD again).
                     in_flight = await intake.entries_in_flight(session)
-                    still = await heads.waiting_groups(session)
+                    # While one is, every operator is barred: what waits need not be read.
+                    still = [] if in_flight else await heads.waiting_groups(session)
                 operators: list[OperatorLike] = [*free, *wrapping.values()]
                 barred = (
                     frozenset(op.username for op in operators)
