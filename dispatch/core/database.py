@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, MetaData, event
+from sqlalchemy import JSON, DateTime, MetaData, event, exc
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect, ExceptionContext, make_url
 from sqlalchemy.ext.asyncio import (
@@ -76,13 +76,13 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         engine = create_async_engine(
             url,
             echo=echo,
-            pool_pre_ping=True,
             pool_size=10,
             # Which process a session belongs to, in pg_stat_activity and pg_locks (several
             # server processes: who waits, who leads).
             connect_args={"server_settings": {"application_name": f"dispatch112:{os.getpid()}"}},
         )
         _time_statements(engine)
+        _ping_when_idle(engine)
         return engine
     database = parsed.database or ""
     if not database or database == ":memory:":
@@ -101,6 +101,39 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
 
 
 _SENT_KEY = "dispatch_statement_sent"
+_IDLE_SINCE_KEY = "dispatch.idle_since"
+# A pooled PostgreSQL connection idle longer than this is pinged before it is handed out.
+PING_AFTER_IDLE_S = 1.0
+
+
+def _ping_when_idle(engine: AsyncEngine) -> None:
+    """Ping a pooled connection before use only when it has sat in the pool for more than
+    ``PING_AFTER_IDLE_S``; one dead by then is replaced, and the request never sees it.
+
+    SQLAlchemy's ``pool_pre_ping`` pings at every checkout, and asyncpg's ping is three round
+    trips (BEGIN, an empty statement, ROLLBACK): in a surge, where connections go back and
+    forth many times a second, that was three round trips more for every request, flush and
+    pass of the ACD, on a process whose CPU is the bound (BENCHMARKS.md, "Fewer round trips
+    per transaction"). A connection used a moment ago was alive a moment ago; if the server
+    went away in between, the statement fails as it would have just after a ping: the
+    connection and every other pooled one from before are replaced (SQLAlchemy invalidates
+    the pool on a disconnect) and the client gets 503 with ``Retry-After`` (``refusals.py``),
+    nothing half-written."""
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info[_IDLE_SINCE_KEY] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+        since = record.info.get(_IDLE_SINCE_KEY)  # none yet: connected for this checkout
+        if since is None or time.monotonic() - since <= PING_AFTER_IDLE_S:
+            return
+        try:
+            dbapi_connection.ping()
+        except Exception as error:
+            # The pool closes this one and checks out another (three tries).
+            raise exc.DisconnectionError(f"a pooled connection was lost: {error}") from error
 
 
 def _time_statements(engine: AsyncEngine) -> None:
