@@ -237,13 +237,27 @@ async def unit_of_work(
             await bus.publish(pending)
 
 
+_KEPT_ROWS_KEY = "dispatch.snapshot_rows"
+
+
 async def one_snapshot(session: AsyncSession) -> None:
     """Read the rest of this transaction from one snapshot, so that several reads making one
     picture agree: PostgreSQL's REPEATABLE READ (at READ COMMITTED each statement sees the
     newest commit, and a row read twice can differ); SQLite's transactions already are one
-    snapshot. Call it before the session's first statement."""
+    snapshot. Call it before the session's first statement.
+
+    Every row the session loads from then on is also kept until the session ends. The
+    session's identity map holds rows weakly, so a row one reader read and let go (the
+    operator's, for a console's state part) was read again by the next ``session.get`` of
+    it (the call part, the wellbeing part): three reads of one row in each recomputation of
+    a console. In one snapshot the second read could only return what the first did, so
+    the kept row answers instead of a round trip."""
     if session.get_bind().dialect.name == "postgresql":
         await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    if _KEPT_ROWS_KEY not in session.info:
+        rows: list[object] = []
+        session.info[_KEPT_ROWS_KEY] = rows
+        event.listen(session.sync_session, "loaded_as_persistent", lambda _s, row: rows.append(row))
 
 
 @asynccontextmanager

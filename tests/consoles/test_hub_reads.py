@@ -1,0 +1,48 @@
+"""A console's recomputation reads each row once: its parts share one snapshot, and a row one
+part read (the operator's, for the state part) answers the next part's lookup of it (the call
+part, the wellbeing part) instead of another round trip (``core.database.one_snapshot``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from dispatch.auth.roles import Role
+from dispatch.consoles.hub import ConsoleHub
+from dispatch.consoles.operator_view import OPERATOR_VIEW
+from dispatch.consoles.views import ConsoleUser
+from dispatch.core.settings import Settings
+from tests.consoles.test_hub_flush import Sink
+from tests.fixtures.api import running_api
+
+pytestmark = pytest.mark.asyncio
+
+
+async def test_a_consoles_parts_read_the_operators_row_once(settings: Settings) -> None:
+    async with running_api(settings) as api:
+        answer = await api.post(
+            "/api/v1/operators/me/state", user="operator1", json={"state": "available"}
+        )
+        assert answer.status_code == 200, answer.text
+        hub = ConsoleHub(api.runtime, [OPERATOR_VIEW], refresh_s=3600)
+        user = ConsoleUser(username="operator1", role=Role.OPERATOR, full_name="O", language="uz")
+        console = hub.attach(Sink(), user, OPERATOR_VIEW.name)
+        await hub.flush()
+        assert console.snapshot is not None
+        seen: list[str] = []
+
+        def note(*args: Any) -> None:
+            seen.append(" ".join(str(args[2]).split()))
+
+        engine = api.runtime.engine.sync_engine
+        event.listen(engine, "before_cursor_execute", note)
+        try:
+            hub.mark_everything()  # every part again, as the refresh does
+            await hub.flush_personal()
+        finally:
+            event.remove(engine, "before_cursor_execute", note)
+    assert [s for s in seen if "FROM wellbeing_debriefs" in s], "the parts were not recomputed"
+    reads = [s for s in seen if s.startswith("SELECT operators.username")]
+    assert len(reads) == 1, seen
