@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Hashable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -238,6 +238,7 @@ async def unit_of_work(
 
 
 _KEPT_ROWS_KEY = "dispatch.snapshot_rows"
+_MEMO_KEY = "dispatch.snapshot_memo"
 
 
 async def one_snapshot(session: AsyncSession) -> None:
@@ -257,7 +258,18 @@ async def one_snapshot(session: AsyncSession) -> None:
     if _KEPT_ROWS_KEY not in session.info:
         rows: list[object] = []
         session.info[_KEPT_ROWS_KEY] = rows
+        session.info[_MEMO_KEY] = {}
         event.listen(session.sync_session, "loaded_as_persistent", lambda _s, row: rows.append(row))
+
+
+def snapshot_memo(session: AsyncSession) -> dict[Hashable, Any] | None:
+    """In a transaction reading one snapshot (:func:`one_snapshot`, the consoles' rounds): where
+    a lookup keeps its answer by key, a row not found included — which the identity map cannot
+    keep, so a console of someone who never used the ACD read their missing operator row once
+    per part. In one snapshot a second lookup could only answer the same. None in any other
+    transaction: there a second lookup may see a newer commit, and must."""
+    memo = session.info.get(_MEMO_KEY)
+    return memo if isinstance(memo, dict) else None
 
 
 @asynccontextmanager
