@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from dispatch.auth import service
 from dispatch.auth.cache import TTL_S
@@ -146,3 +148,55 @@ async def test_a_token_from_before_sessions_lasts_until_it_expires(
         ttl_minutes=60,
     )
     assert await _me(api, {"Authorization": f"Bearer {token}"}) == 200
+
+
+async def test_a_tokens_account_and_sign_in_are_read_in_one_statement(api: Api) -> None:
+    headers = await _bearer(api, "operator1")
+    api.app.state.credentials.forget_all()  # as on a process that has not seen the token yet
+    seen: list[str] = []
+
+    def note(*args: Any) -> None:
+        seen.append(" ".join(str(args[2]).split()))
+
+    engine = api.runtime.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        assert await _me(api, headers) == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    reads = [s for s in seen if "FROM users" in s or "FROM auth_sessions" in s]
+    assert len(reads) == 1, seen
+    assert "auth_sessions" in reads[0], reads
+
+
+async def test_a_token_naming_another_accounts_sign_in_is_refused(
+    api: Api, settings: Settings
+) -> None:
+    await _bearer(api, "operator2")  # a sign-in of operator2's
+    listed = await api.get("/api/v1/auth/sessions", user="admin", params={"username": "operator2"})
+    assert listed.status_code == 200, listed.text
+    theirs = uuid.UUID(listed.json()[0]["id"])
+    me = (await api.get("/api/v1/auth/me", user="operator1")).json()
+
+    class Operator1:
+        username, role = me["username"], me["role"]
+
+    forged = service.issue_token(
+        Operator1,  # type: ignore[arg-type]
+        secret=settings.secret_key.get_secret_value(),
+        now=datetime.now(UTC),
+        ttl_minutes=60,
+        session_id=theirs,
+    )
+    answer = await api.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {forged}"})
+    assert answer.status_code == 401, answer.text
+    assert "not valid" in answer.json()["detail"]
+    unknown = service.issue_token(
+        Operator1,  # type: ignore[arg-type]
+        secret=settings.secret_key.get_secret_value(),
+        now=datetime.now(UTC),
+        ttl_minutes=60,
+        session_id=uuid.uuid4(),
+    )
+    answer = await api.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {unknown}"})
+    assert answer.status_code == 401, answer.text
