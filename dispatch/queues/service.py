@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import inspect, select
+from sqlalchemy import Row, inspect, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -201,11 +201,22 @@ async def end_wrap_up(
 async def get_offer(session: AsyncSession, actor: Actor, offer_id: uuid.UUID) -> Offer:
     """An offer made to the caller; NotFound, or PermissionDenied for someone else's."""
     offer = await session.get(Offer, offer_id)
-    if offer is None:
+    return _mine(None if offer is None else (offer, None), actor, offer_id)[0]
+
+
+def _mine(
+    found: Row[tuple[Offer, Operator | None]] | tuple[Offer, Operator | None] | None,
+    actor: Actor,
+    offer_id: uuid.UUID,
+) -> tuple[Offer, Operator | None]:
+    """The offer (and its operator's row) when made to the caller; NotFound, or
+    PermissionDenied for someone else's."""
+    if found is None:
         raise NotFound(f"no offer with id {offer_id}")
+    offer, operator = found
     if offer.operator != actor.username:
         raise PermissionDenied(f"offer {offer_id} was made to another operator")
-    return offer
+    return offer, operator
 
 
 async def accept(
@@ -218,11 +229,18 @@ async def accept(
 ) -> Offer:
     """Take the offered call: the call is answered by the operator, the gateway connects it
     (the answer recorded with ``follow``, the flows layer's ``follow_call``)."""
-    offer = await get_offer(session, actor, offer_id)
+    # The offer and its operator's row in one round trip (the call's row is locked next).
+    found = (
+        await session.execute(
+            select(Offer, Operator)
+            .outerjoin(Operator, Operator.username == Offer.operator)
+            .where(Offer.id == offer_id)
+        )
+    ).first()
+    offer, operator = _mine(found, actor, offer_id)
     if offer.status == OfferStatus.ACCEPTED:
         return offer
     _check_open(offer, now)
-    operator = await operators.find(session, actor.username)
     if operator is None or operator.state != S.RESERVED or operator.call_id != offer.call_id:
         raise Conflict(
             f"offer {offer_id} is no longer yours to accept", said=said("offer_not_yours")

@@ -1,5 +1,6 @@
-"""The busiest requests of a surge read nothing twice: an operator's accept does not look up
-the operator's own role nor the call it has just locked, and an abandoned call's callback
+"""The busiest requests of a surge read nothing twice: an operator's accept reads its offer and
+its operator's row together, does not look up the operator's own role nor the call it has just
+locked, and an abandoned call's callback
 counts the caller's earlier attempts once (each statement is a round trip, made with the
 call's row held)."""
 
@@ -46,6 +47,11 @@ async def test_an_accept_reads_neither_the_operators_role_nor_the_locked_call_ag
     assert acd.check(response, 200)["status"] == "accepted"
     assert seen, "no statement seen: the listener is not on the app's engine"
     assert not [s for s in seen if "FROM users" in s], seen
+    # The operator's row came with the offer; read alone only to be locked.
+    assert "JOIN operators" in next(s for s in seen if s.startswith("SELECT")), seen
+    alone = [s for s in seen if s.startswith("SELECT operators.")]
+    assert len(alone) == 1, seen
+    assert " FOR " in alone[0] or "sqlite" in str(acd.api.runtime.engine.url), alone
     assert not [s for s in seen if s.startswith("SELECT calls.caller_number")], seen
     # The call was read once (locked), and the connect command still went to the gateway.
     assert len([s for s in seen if s.startswith("SELECT calls.")]) == 1, seen
