@@ -144,8 +144,9 @@ def redis_config(home: Path, port: int, password: str) -> str:
 
 def haproxy_config(host: str, port: int, servers: list[tuple[str, int]], stats: Path) -> str:
     """The load balancer: least connections and no stickiness (any process serves any
-    request), health checked every second, websockets tunnelled, and the client's address
-    forwarded by it alone (what a client claims is dropped at the edge)."""
+    request), health checked every second, websockets tunnelled and balanced apart from the
+    requests (``SOCKETS_APART``), and the client's address forwarded by it alone (what a
+    client claims is dropped at the edge)."""
     lines = [
         "# Written by scripts/run_cluster.py on every start: edit the script, not this file.",
         "global",
@@ -171,7 +172,7 @@ def haproxy_config(host: str, port: int, servers: list[tuple[str, int]], stats: 
         "    http-request del-header Forwarded",
         "    http-request del-header X-Forwarded-For",
         "    http-request set-header X-Forwarded-Proto http",
-        "    default_backend servers",
+        *SOCKETS_APART,
         "",
         "backend servers",
         "    balance leastconn",
@@ -187,7 +188,34 @@ def haproxy_config(host: str, port: int, servers: list[tuple[str, int]], stats: 
         "    http-request disable-l7-retry unless METH_GET",
     ]
     lines += [f"    server {name} 127.0.0.1:{port} check" for name, port in servers]
+    lines += ["", *sockets_backend(servers)]
     return "\n".join(lines) + "\n"
+
+
+# A websocket (a console's, a gateway's) stays open for hours: it is balanced in a backend of
+# its own. In one backend, least connections counted every open websocket as a connection, and
+# every request went to the process with fewer consoles open (49 against 51 was enough) while
+# the other served the rest of the centre's sockets and none of its requests
+# (BENCHMARKS.md, "Requests balanced apart from the consoles' websockets").
+SOCKETS_APART = (
+    "    acl websocket hdr(Upgrade) -i websocket",
+    "    use_backend sockets if websocket",
+    "    default_backend servers",
+)
+
+
+def sockets_backend(servers: list[tuple[str, int]]) -> list[str]:
+    """The websockets' backend: least open sockets; each process's health as ``servers``'
+    check says it (``track``: one check per process, not two)."""
+    return [
+        "backend sockets",
+        "    balance leastconn",
+        "    option forwardfor",
+        "    retries 3",
+        "    option redispatch 1",
+        "    retry-on conn-failure",
+        *(f"    server {name} 127.0.0.1:{port} track servers/{name}" for name, port in servers),
+    ]
 
 
 def kept_secret(folder: Path, name: str) -> str:

@@ -43,9 +43,33 @@ def haproxy_binary() -> str:
     return found
 
 
+# The websockets (consoles', the gateway's) in a backend of their own, as
+# ``scripts/cluster_services.py`` has them: with one backend, least connections counted every
+# open console as a connection and sent every request to the process with fewer consoles.
+SOCKETS_APART = (
+    "    acl websocket hdr(Upgrade) -i websocket",
+    "    use_backend sockets if websocket",
+    "    default_backend servers",
+)
+
+
+def sockets_backend(servers: list[tuple[str, int]]) -> list[str]:
+    """The websockets' backend, each process's health tracked from ``servers``' check."""
+    return [
+        "backend sockets",
+        "    balance leastconn",
+        "    option forwardfor",
+        "    retries 3",
+        "    option redispatch 1",
+        "    retry-on conn-failure",
+        *(f"    server {name} 127.0.0.1:{port} track servers/{name}" for name, port in servers),
+    ]
+
+
 def haproxy_config(port: int, servers: list[tuple[str, int]]) -> str:
     """HAProxy on loopback ``port`` in front of ``servers`` (name, port), as
-    ``make run-cluster`` runs it: least connections, no stickiness, checks every second."""
+    ``make run-cluster`` runs it: least connections, no stickiness, checks every second, the
+    websockets balanced apart from the requests."""
     lines = [
         "global",
         "    maxconn 4000",
@@ -59,7 +83,7 @@ def haproxy_config(port: int, servers: list[tuple[str, int]]) -> str:
         "frontend dispatch",
         f"    bind 127.0.0.1:{port}",
         "    http-request del-header X-Forwarded-For",
-        "    default_backend servers",
+        *SOCKETS_APART,
         "backend servers",
         "    balance leastconn",
         "    option forwardfor",
@@ -72,6 +96,7 @@ def haproxy_config(port: int, servers: list[tuple[str, int]]) -> str:
         "    http-request disable-l7-retry unless METH_GET",
     ]
     lines += [f"    server {name} 127.0.0.1:{server_port} check" for name, server_port in servers]
+    lines += sockets_backend(servers)
     return "\n".join(lines) + "\n"
 
 
