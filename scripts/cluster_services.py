@@ -196,7 +196,7 @@ def haproxy_config(host: str, port: int, servers: list[tuple[str, int]], stats: 
 # its own. In one backend, least connections counted every open websocket as a connection, and
 # every request went to the process with fewer consoles open (49 against 51 was enough) while
 # the other served the rest of the centre's sockets and none of its requests
-# (BENCHMARKS.md, "Requests balanced apart from the consoles' websockets").
+# (BENCHMARKS.md, "Fewer round trips per transaction, and requests balanced apart...").
 SOCKETS_APART = (
     "    acl websocket hdr(Upgrade) -i websocket",
     "    use_backend sockets if websocket",

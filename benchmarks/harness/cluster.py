@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.util
 import shutil
 import signal
 import subprocess
@@ -21,6 +22,7 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import httpx
@@ -43,27 +45,17 @@ def haproxy_binary() -> str:
     return found
 
 
-# The websockets (consoles', the gateway's) in a backend of their own, as
-# ``scripts/cluster_services.py`` has them: with one backend, least connections counted every
-# open console as a connection and sent every request to the process with fewer consoles.
-SOCKETS_APART = (
-    "    acl websocket hdr(Upgrade) -i websocket",
-    "    use_backend sockets if websocket",
-    "    default_backend servers",
-)
-
-
-def sockets_backend(servers: list[tuple[str, int]]) -> list[str]:
-    """The websockets' backend, each process's health tracked from ``servers``' check."""
-    return [
-        "backend sockets",
-        "    balance leastconn",
-        "    option forwardfor",
-        "    retries 3",
-        "    option redispatch 1",
-        "    retry-on conn-failure",
-        *(f"    server {name} 127.0.0.1:{port} track servers/{name}" for name, port in servers),
-    ]
+def run_cluster_services() -> ModuleType:
+    """``scripts/cluster_services.py``, what ``make run-cluster`` starts its parts with (a
+    script, not a package): the benchmarks take its websockets' backend from it."""
+    path = Path(__file__).resolve().parents[2] / "scripts" / "cluster_services.py"
+    spec = importlib.util.spec_from_file_location("cluster_services", path)
+    if spec is None or spec.loader is None:
+        raise ClusterError(f"cannot load {path}")
+    module = sys.modules.setdefault(spec.name, importlib.util.module_from_spec(spec))
+    if not hasattr(module, "haproxy_config"):
+        spec.loader.exec_module(module)  # its dataclasses look their module up: registered first
+    return module
 
 
 def haproxy_config(port: int, servers: list[tuple[str, int]]) -> str:
@@ -83,7 +75,7 @@ def haproxy_config(port: int, servers: list[tuple[str, int]]) -> str:
         "frontend dispatch",
         f"    bind 127.0.0.1:{port}",
         "    http-request del-header X-Forwarded-For",
-        *SOCKETS_APART,
+        *run_cluster_services().SOCKETS_APART,
         "backend servers",
         "    balance leastconn",
         "    option forwardfor",
@@ -96,7 +88,7 @@ def haproxy_config(port: int, servers: list[tuple[str, int]]) -> str:
         "    http-request disable-l7-retry unless METH_GET",
     ]
     lines += [f"    server {name} 127.0.0.1:{server_port} check" for name, server_port in servers]
-    lines += sockets_backend(servers)
+    lines += run_cluster_services().sockets_backend(servers)
     return "\n".join(lines) + "\n"
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import Row, inspect, select
+from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -200,23 +200,15 @@ async def end_wrap_up(
 
 async def get_offer(session: AsyncSession, actor: Actor, offer_id: uuid.UUID) -> Offer:
     """An offer made to the caller; NotFound, or PermissionDenied for someone else's."""
-    offer = await session.get(Offer, offer_id)
-    return _mine(None if offer is None else (offer, None), actor, offer_id)[0]
+    return _mine(await session.get(Offer, offer_id), actor, offer_id)
 
 
-def _mine(
-    found: Row[tuple[Offer, Operator | None]] | tuple[Offer, Operator | None] | None,
-    actor: Actor,
-    offer_id: uuid.UUID,
-) -> tuple[Offer, Operator | None]:
-    """The offer (and its operator's row) when made to the caller; NotFound, or
-    PermissionDenied for someone else's."""
-    if found is None:
+def _mine(offer: Offer | None, actor: Actor, offer_id: uuid.UUID) -> Offer:
+    if offer is None:
         raise NotFound(f"no offer with id {offer_id}")
-    offer, operator = found
     if offer.operator != actor.username:
         raise PermissionDenied(f"offer {offer_id} was made to another operator")
-    return offer, operator
+    return offer
 
 
 async def accept(
@@ -237,7 +229,11 @@ async def accept(
             .where(Offer.id == offer_id)
         )
     ).first()
-    offer, operator = _mine(found, actor, offer_id)
+    offer: Offer | None = None
+    operator: Operator | None = None
+    if found is not None:
+        offer, operator = found
+    offer = _mine(offer, actor, offer_id)
     if offer.status == OfferStatus.ACCEPTED:
         return offer
     _check_open(offer, now)

@@ -10,12 +10,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from dispatch.auth import service
 from dispatch.auth.cache import TTL_S
 from dispatch.core.settings import Settings
 from tests.fixtures.api import Api, running_api
+from tests.fixtures.statements import statements
 from tests.fixtures.waiting import eventually
 
 pytestmark = pytest.mark.asyncio
@@ -131,39 +131,35 @@ async def test_another_process_refuses_a_revoked_token_soon(api: Api, settings: 
         assert TTL_S <= 1.0
 
 
+def _token(settings: Settings, me: dict[str, Any], session_id: uuid.UUID | None = None) -> str:
+    """A token for the account ``me`` describes, made here (not by signing in)."""
+
+    class Account:
+        username, role = me["username"], me["role"]
+
+    return service.issue_token(
+        Account,  # type: ignore[arg-type]
+        secret=settings.secret_key.get_secret_value(),
+        now=datetime.now(UTC),
+        ttl_minutes=60,
+        session_id=session_id,
+    )
+
+
 async def test_a_token_from_before_sessions_lasts_until_it_expires(
     api: Api, settings: Settings
 ) -> None:
     # Tokens issued before this version carry no session: still accepted (a shift is not
     # signed out by an upgrade), revocable only by disabling the account.
     me = (await api.get("/api/v1/auth/me", user="qa1")).json()
-
-    class Legacy:
-        username, role = me["username"], me["role"]
-
-    token = service.issue_token(
-        Legacy,  # type: ignore[arg-type]
-        secret=settings.secret_key.get_secret_value(),
-        now=datetime.now(UTC),
-        ttl_minutes=60,
-    )
-    assert await _me(api, {"Authorization": f"Bearer {token}"}) == 200
+    assert await _me(api, {"Authorization": f"Bearer {_token(settings, me)}"}) == 200
 
 
 async def test_a_tokens_account_and_sign_in_are_read_in_one_statement(api: Api) -> None:
     headers = await _bearer(api, "operator1")
     api.app.state.credentials.forget_all()  # as on a process that has not seen the token yet
-    seen: list[str] = []
-
-    def note(*args: Any) -> None:
-        seen.append(" ".join(str(args[2]).split()))
-
-    engine = api.runtime.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", note)
-    try:
+    with statements(api.runtime.engine) as seen:
         assert await _me(api, headers) == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
     reads = [s for s in seen if "FROM users" in s or "FROM auth_sessions" in s]
     assert len(reads) == 1, seen
     assert "auth_sessions" in reads[0], reads
@@ -177,26 +173,8 @@ async def test_a_token_naming_another_accounts_sign_in_is_refused(
     assert listed.status_code == 200, listed.text
     theirs = uuid.UUID(listed.json()[0]["id"])
     me = (await api.get("/api/v1/auth/me", user="operator1")).json()
-
-    class Operator1:
-        username, role = me["username"], me["role"]
-
-    forged = service.issue_token(
-        Operator1,  # type: ignore[arg-type]
-        secret=settings.secret_key.get_secret_value(),
-        now=datetime.now(UTC),
-        ttl_minutes=60,
-        session_id=theirs,
-    )
-    answer = await api.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {forged}"})
-    assert answer.status_code == 401, answer.text
-    assert "not valid" in answer.json()["detail"]
-    unknown = service.issue_token(
-        Operator1,  # type: ignore[arg-type]
-        secret=settings.secret_key.get_secret_value(),
-        now=datetime.now(UTC),
-        ttl_minutes=60,
-        session_id=uuid.uuid4(),
-    )
-    answer = await api.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {unknown}"})
-    assert answer.status_code == 401, answer.text
+    for session_id in (theirs, uuid.uuid4()):  # operator2's sign-in, then none at all
+        forged = _token(settings, me, session_id)
+        answer = await api.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {forged}"})
+        assert answer.status_code == 401, answer.text
+        assert "not valid" in answer.json()["detail"]

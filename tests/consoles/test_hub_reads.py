@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from dispatch.auth.roles import Role
 from dispatch.consoles.hub import ConsoleHub
@@ -16,6 +15,7 @@ from dispatch.consoles.views import ConsoleUser
 from dispatch.core.settings import Settings
 from tests.consoles.test_hub_flush import Sink
 from tests.fixtures.api import running_api
+from tests.fixtures.statements import statements
 
 pytestmark = pytest.mark.asyncio
 
@@ -27,18 +27,9 @@ async def recomputed(api: Any, username: str) -> list[str]:
     console = hub.attach(Sink(), user, OPERATOR_VIEW.name)
     await hub.flush()
     assert console.snapshot is not None
-    seen: list[str] = []
-
-    def note(*args: Any) -> None:
-        seen.append(" ".join(str(args[2]).split()))
-
-    engine = api.runtime.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", note)
-    try:
+    with statements(api.runtime.engine) as seen:
         hub.mark_everything()  # every part again, as the refresh does
         await hub.flush_personal()
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
     assert [s for s in seen if "FROM wellbeing_debriefs" in s], "the parts were not recomputed"
     return seen
 

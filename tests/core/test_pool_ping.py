@@ -5,7 +5,7 @@ is pinged, and one lost meanwhile is replaced without the caller seeing it
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -41,7 +41,7 @@ async def app_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 def pings(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Every ping of a pooled asyncpg connection, counted."""
     seen: list[int] = []
-    ping = AsyncAdapt_asyncpg_connection.ping
+    ping: Callable[[Any], None] = AsyncAdapt_asyncpg_connection.ping
 
     def counted(self: Any) -> None:
         seen.append(1)

@@ -7,9 +7,7 @@ answer with their name, so what is measured is the balancer alone."""
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import shutil
-import sys
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -22,25 +20,18 @@ import pytest
 import uvicorn
 import websockets
 
-from benchmarks.harness.cluster import haproxy_binary
+from benchmarks.harness.cluster import haproxy_binary, run_cluster_services
 from benchmarks.harness.cluster import haproxy_config as bench_config
 from tests.fixtures.servers import free_port
 from tests.fixtures.waiting import eventually
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.asyncio
 
 
 def _cluster_config(port: int, servers: list[tuple[str, int]], folder: Path) -> str:
-    spec = importlib.util.spec_from_file_location(
-        "cluster_services", ROOT / "scripts" / "cluster_services.py"
+    config: str = run_cluster_services().haproxy_config(
+        "127.0.0.1", port, servers, folder / "stats.sock"
     )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault(spec.name, module)  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    config: str = module.haproxy_config("127.0.0.1", port, servers, folder / "stats.sock")
     return config
 
 
