@@ -57,6 +57,17 @@ class ConsoleClient:
                 pass
         return message
 
+    async def resync(self, within: float = 30) -> dict[str, Any]:
+        """Ask for a new snapshot and read until it comes, passing over the deltas the server
+        sent before it read the request (as the consoles' ``stream.js`` does meanwhile)."""
+        await self.send({"type": "resync"})
+        async with asyncio.timeout(within):
+            while (message := json.loads(await self.socket.recv()))["type"] != "snapshot":
+                pass
+        self.seq, self.parts = message["seq"], dict(message["parts"])
+        self.snapshots += 1
+        return dict(message)
+
     async def until(self, check: Callable[[Parts], bool], within: float = 30) -> Parts:
         """Read messages until ``check(parts)`` holds."""
         async with asyncio.timeout(within):
