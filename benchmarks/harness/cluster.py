@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import importlib.util
 import shutil
 import signal
@@ -45,6 +46,7 @@ def haproxy_binary() -> str:
     return found
 
 
+@functools.cache
 def run_cluster_services() -> ModuleType:
     """``scripts/cluster_services.py``, what ``make run-cluster`` starts its parts with (a
     script, not a package): the benchmarks take its websockets' backend from it."""
@@ -52,9 +54,9 @@ def run_cluster_services() -> ModuleType:
     spec = importlib.util.spec_from_file_location("cluster_services", path)
     if spec is None or spec.loader is None:
         raise ClusterError(f"cannot load {path}")
-    module = sys.modules.setdefault(spec.name, importlib.util.module_from_spec(spec))
-    if not hasattr(module, "haproxy_config"):
-        spec.loader.exec_module(module)  # its dataclasses look their module up: registered first
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up while it loads
+    spec.loader.exec_module(module)
     return module
 
 

@@ -10,7 +10,6 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
 
 import jwt
 from sqlalchemy import and_, select
@@ -22,7 +21,7 @@ from dispatch.auth.models import ApiKey, SignInSession, User
 from dispatch.auth.roles import Role
 from dispatch.core.actor import Actor
 from dispatch.core.bus import emit
-from dispatch.core.database import snapshot_memo
+from dispatch.core.database import once_per_snapshot
 from dispatch.errors import Conflict, Invalid, NotFound
 
 TOKEN_ALGORITHM = "HS256"  # noqa: S105 - an algorithm name
@@ -229,13 +228,11 @@ async def revoke_api_key(
 
 async def get_user(session: AsyncSession, username: str) -> User:
     """The account called ``username``; NotFound otherwise (asked once per snapshot)."""
-    memo, key = snapshot_memo(session), ("auth.get_user", username)
-    if memo is not None and key in memo:
-        user = cast("User | None", memo[key])
-    else:
-        user = await session.scalar(select(User).where(User.username == username))
-        if memo is not None:
-            memo[key] = user
+    user = await once_per_snapshot(
+        session,
+        ("auth.get_user", username),
+        lambda: session.scalar(select(User).where(User.username == username)),
+    )
     if user is None:
         raise NotFound(f"no user called {username!r}")
     return user

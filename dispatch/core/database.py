@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import AsyncIterator, Callable, Hashable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import JSON, DateTime, MetaData, event, exc
 from sqlalchemy.dialects.postgresql import JSONB
@@ -100,6 +100,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     return engine
 
 
+T = TypeVar("T")
 _SENT_KEY = "dispatch_statement_sent"
 _IDLE_SINCE_KEY = "dispatch.idle_since"
 # A pooled PostgreSQL connection idle longer than this is pinged before it is handed out.
@@ -262,14 +263,21 @@ async def one_snapshot(session: AsyncSession) -> None:
         event.listen(session.sync_session, "loaded_as_persistent", lambda _s, row: rows.append(row))
 
 
-def snapshot_memo(session: AsyncSession) -> dict[Hashable, Any] | None:
-    """In a transaction reading one snapshot (:func:`one_snapshot`, the consoles' rounds): where
-    a lookup keeps its answer by key, a row not found included — which the identity map cannot
-    keep, so a console of someone who never used the ACD read their missing operator row once
-    per part. In one snapshot a second lookup could only answer the same. None in any other
-    transaction: there a second lookup may see a newer commit, and must."""
+async def once_per_snapshot(
+    session: AsyncSession, key: Hashable, read: Callable[[], Awaitable[T]]
+) -> T:
+    """``read()``'s answer, asked once per key in a transaction reading one snapshot
+    (:func:`one_snapshot`, the consoles' rounds), a row not found included — which the
+    identity map cannot keep, so a console of someone who never used the ACD read their
+    missing operator row once per part. In one snapshot a second lookup could only answer the
+    same. In any other transaction ``read()`` runs every time: there a second lookup may see a
+    newer commit, and must."""
     memo = session.info.get(_MEMO_KEY)
-    return memo if isinstance(memo, dict) else None
+    if not isinstance(memo, dict):
+        return await read()
+    if key not in memo:
+        memo[key] = await read()
+    return cast(T, memo[key])
 
 
 @asynccontextmanager

@@ -17,7 +17,7 @@ from dispatch.auth import service as auth
 from dispatch.auth.roles import Role
 from dispatch.core.actor import Actor
 from dispatch.core.bus import emit
-from dispatch.core.database import snapshot_memo
+from dispatch.core.database import once_per_snapshot
 from dispatch.errors import Invalid, Said
 from dispatch.queues import events, plain, queue_log
 from dispatch.queues.models import Operator
@@ -49,13 +49,9 @@ RESERVE = (
 
 async def find(session: AsyncSession, username: str) -> Operator | None:
     """The operator's row, or None when they never used the ACD (asked once per snapshot)."""
-    memo, key = snapshot_memo(session), ("operators.find", username)
-    if memo is not None and key in memo:
-        return cast("Operator | None", memo[key])
-    row = await session.get(Operator, username)
-    if memo is not None:
-        memo[key] = row
-    return row
+    return await once_per_snapshot(
+        session, ("operators.find", username), lambda: session.get(Operator, username)
+    )
 
 
 async def locked(session: AsyncSession, username: str, *, now: datetime) -> Operator:

@@ -5,19 +5,17 @@ is pinged, and one lost meanwhile is replaced without the caller seeing it
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-import pytest_asyncio
 from sqlalchemy import text
 from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
 
 from dispatch.core import database
-from dispatch.core.database import create_engine
-from dispatch.core.workers import finish
 
 pytestmark = [
     pytest.mark.asyncio,
@@ -25,16 +23,6 @@ pytestmark = [
         "database_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
     ),
 ]
-
-
-@pytest_asyncio.fixture
-async def app_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    """An engine as the server makes it (the ``engine`` fixture is the one that watches)."""
-    made = create_engine(database_url)
-    try:
-        yield made
-    finally:
-        await finish(made.dispose(), name="app engine dispose", within=30)
 
 
 @pytest.fixture
@@ -57,39 +45,44 @@ async def backend_pid(engine: AsyncEngine) -> int:
 
 
 async def terminate(engine: AsyncEngine, pid: int) -> None:
-    async with engine.connect() as connection:
-        await connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-        await connection.commit()
+    """End the server side of ``pid``'s connection, from a connection of its own (not pooled)."""
+    outside = create_async_engine(engine.url, poolclass=NullPool)
+    try:
+        async with outside.connect() as connection:
+            await connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            await connection.commit()
+    finally:
+        await outside.dispose()
 
 
 async def test_a_connection_used_a_moment_ago_is_not_pinged_one_idle_longer_is(
-    app_engine: AsyncEngine, pings: list[int], monkeypatch: pytest.MonkeyPatch
+    engine: AsyncEngine, pings: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first = await backend_pid(app_engine)  # a new connection: nothing to ping
-    assert await backend_pid(app_engine) == first  # back from the pool at once
+    first = await backend_pid(engine)  # a new connection: nothing to ping
+    assert await backend_pid(engine) == first  # back from the pool at once
     assert pings == []
     monkeypatch.setattr(database, "PING_AFTER_IDLE_S", 0.0)  # every pooled one has sat idle
-    assert await backend_pid(app_engine) == first
+    assert await backend_pid(engine) == first
     assert pings == [1]
 
 
 async def test_a_connection_lost_while_idle_is_replaced_unseen(
-    app_engine: AsyncEngine, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    lost = await backend_pid(app_engine)
+    lost = await backend_pid(engine)
     await terminate(engine, lost)
     monkeypatch.setattr(database, "PING_AFTER_IDLE_S", 0.0)
-    replaced = await backend_pid(app_engine)  # the ping fails, another connection answers
+    replaced = await backend_pid(engine)  # the ping fails, another connection answers
     assert replaced != lost
 
 
 async def test_one_lost_within_the_idle_bound_fails_once_then_the_pool_is_fresh(
-    app_engine: AsyncEngine, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(database, "PING_AFTER_IDLE_S", 3600.0)
-    lost = await backend_pid(app_engine)
+    lost = await backend_pid(engine)
     await terminate(engine, lost)
     with pytest.raises(DBAPIError) as failed:  # as just after a ping: the server is gone
-        await backend_pid(app_engine)
+        await backend_pid(engine)
     assert failed.value.connection_invalidated  # the API answers 503, Retry-After (refusals)
-    assert await backend_pid(app_engine) != lost
+    assert await backend_pid(engine) != lost

@@ -94,15 +94,9 @@ async def test_requests_reach_both_processes_whatever_websockets_are_open(
         http = await stack.enter_async_context(httpx.AsyncClient(base_url=url, timeout=10))
 
         async def up() -> bool:
-            try:
-                return (await http.get("/healthz")).status_code == 200
-            except httpx.TransportError:
-                return False
+            return (await http.get("/healthz")).status_code == 200
 
-        for _ in range(100):
-            if await up():
-                break
-            await asyncio.sleep(0.1)
+        await eventually(up, what="HAProxy answering", within=10, retry_on=(httpx.TransportError,))
         # Three consoles: two on one process, one on the other.
         for _ in range(3):
             await stack.enter_async_context(websockets.connect(f"ws://127.0.0.1:{port}/socket"))

@@ -1,37 +1,16 @@
 """The busiest requests of a surge read nothing twice: an operator's accept reads its offer and
 its operator's row together, does not look up the operator's own role nor the call it has just
-locked, and an abandoned call's callback
-counts the caller's earlier attempts once (each statement is a round trip, made with the
-call's row held)."""
+locked, and an abandoned call's callback counts the caller's earlier attempts once (each
+statement is a round trip, made with the call's row held)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
 import pytest
-from sqlalchemy import event
 
+from tests.fixtures.statements import statements
 from tests.queues.conftest import Acd
 
 pytestmark = pytest.mark.asyncio
-
-
-@contextmanager
-def statements(acd: Acd) -> Iterator[list[str]]:
-    """The SQL statements the app sends meanwhile, whitespace folded."""
-    seen: list[str] = []
-    engine = acd.api.runtime.engine.sync_engine
-
-    def note(*args: Any) -> None:
-        seen.append(" ".join(str(args[2]).split()))
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
 
 
 async def test_an_accept_reads_neither_the_operators_role_nor_the_locked_call_again(
@@ -42,7 +21,7 @@ async def test_an_accept_reads_neither_the_operators_role_nor_the_locked_call_ag
     assert await acd.tick() == 1
     offer = await acd.offer("operator1")
     assert offer is not None
-    with statements(acd) as seen:
+    with statements(acd.api.runtime.engine) as seen:
         response = await acd.api.post(f"/api/v1/offers/{offer['id']}/accept", user="operator1")
     assert acd.check(response, 200)["status"] == "accepted"
     assert seen, "no statement seen: the listener is not on the app's engine"
@@ -61,7 +40,7 @@ async def test_an_accept_reads_neither_the_operators_role_nor_the_locked_call_ag
 
 async def test_a_gateways_event_naming_an_operator_still_checks_who_that_is(acd: Acd) -> None:
     call = await acd.call()
-    with statements(acd) as seen:
+    with statements(acd.api.runtime.engine) as seen:
         await acd.event(call["id"], "ringing", operator="operator1")
     assert [s for s in seen if "FROM users" in s], seen
     answer = await acd.event(call["id"], "answered", expect=422, operator="analyst1")
@@ -70,7 +49,7 @@ async def test_a_gateways_event_naming_an_operator_still_checks_who_that_is(acd:
 
 async def test_an_abandoned_calls_callback_counts_the_earlier_attempts_once(acd: Acd) -> None:
     call = await acd.call()
-    with statements(acd) as seen:
+    with statements(acd.api.runtime.engine) as seen:
         await acd.event(call["id"], "abandoned")
     assert [s for s in seen if s.startswith("INSERT INTO callback_tasks")], seen
     assert len([s for s in seen if "FROM callback_attempts" in s]) == 1, seen
