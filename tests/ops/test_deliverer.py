@@ -136,3 +136,92 @@ async def _route(
         assert routed.status_code == 200, routed.text
         ids.append(card.json()["id"])
     return ids
+
+
+async def test_the_deliverer_serves_the_services_feeds_and_nothing_else(
+    postgres_template: PostgresTemplate, redis_url: str, tmp_path: Path
+) -> None:
+    """``deliver --port``: a service pulls its feed and reports a status through the
+    deliverer, and the servers show it; the operators' API is not served there; a bad report
+    changes nothing; a key revoked on a server stops working there too."""
+    name, url = await postgres_template.clone()
+    env = dispatch_env(
+        DISPATCH_DATABASE_URL=url,
+        DISPATCH_REDIS_URL=redis_url,
+        DISPATCH_REDIS_CHANNEL=f"test:deliver:{uuid.uuid4().hex}",
+    )
+    try:
+        with (
+            server_process(env, tmp_path / "deliver.log", command="deliver") as services,
+            server_process(env, tmp_path / "serve.log", args=["--no-migrate"]) as server,
+        ):
+            async with (
+                httpx.AsyncClient(base_url=server.http, timeout=10) as http,
+                httpx.AsyncClient(base_url=services.http, timeout=10) as feeds,
+            ):
+                admin = await _bearer(http, "admin")
+                key, key_id = await _service_key(http, admin, "102")
+                (card_id,) = await _route(http, "", 1, set_hook=False)
+
+                page = await feeds.get("/api/v1/feeds/102/cards", headers=key)
+                assert page.status_code == 200, page.text
+                assert card_id in {item["card_id"] for item in page.json()["items"]}
+
+                async def leading() -> bool:
+                    health = (await feeds.get("/healthz")).json()
+                    return health["status"] == "ok" and "feeds.webhook" in health["leads"]
+
+                await eventually(leading, what="the deliverer answering and leading delivery")
+
+                status_url = f"/api/v1/feeds/102/cards/{card_id}/status"
+                at = "2026-12-07T10:00:00+00:00"
+                bad = await feeds.post(status_url, headers=key, json={"status": "teleported"})
+                assert bad.status_code == 422, bad.text
+                reported = await feeds.post(
+                    status_url, headers=key, json={"status": "received", "at": at}
+                )
+                assert reported.status_code == 201, reported.text
+                operator = await _bearer(http, "operator1")
+                card = (await http.get(f"/api/v1/cards/{card_id}", headers=operator)).json()
+                (police,) = [s for s in card["services"] if s["code"] == "102"]
+                assert police["status"] == "received"
+                assert [h["status"] for h in police["history"]][-1] == "received"
+                assert card["version"] == reported.json()["version"]
+
+                elsewhere = await feeds.get(f"/api/v1/cards/{card_id}", headers=operator)
+                assert elsewhere.status_code == 404  # the operators' API is the servers'
+
+                revoked = await http.post(
+                    f"/api/v1/users/svc102/api-keys/{key_id}/revoke", headers=admin
+                )
+                assert revoked.status_code == 200, revoked.text
+
+                async def refused() -> bool:
+                    answer = await feeds.get("/api/v1/feeds/102/cards", headers=key)
+                    return answer.status_code == 401
+
+                await eventually(refused, what="the revoked key refused by the deliverer")
+    finally:
+        await postgres_template.drop(name)
+
+
+async def _bearer(http: httpx.AsyncClient, username: str) -> dict[str, str]:
+    signed_in = await http.post(
+        "/api/v1/auth/token", data={"username": username, "password": username}
+    )
+    assert signed_in.status_code == 200, signed_in.text
+    return {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
+
+
+async def _service_key(
+    http: httpx.AsyncClient, admin: dict[str, str], code: str
+) -> tuple[dict[str, str], str]:
+    created = await http.post(
+        "/api/v1/users",
+        headers=admin,
+        json={"username": f"svc{code}", "role": "service", "service_code": code},
+    )
+    assert created.status_code == 201, created.text
+    key = await http.post(f"/api/v1/users/svc{code}/api-keys", headers=admin, json={})
+    assert key.status_code == 201, key.text
+    return {"X-Api-Key": key.json()["key"]}, key.json()["id"]
