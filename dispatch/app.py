@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -180,14 +181,8 @@ def create_app(
             ):
                 app.state.deliverer = deliverer
                 app.state.consoles = consoles
-                if tune_gc:
-                    collector.settle()
-                warm_up = settings.gc_warm_up_s if tune_gc else 0.0
-                warming = [asyncio.create_task(collector.freeze_after(warm_up))] if warm_up else []
-                try:
+                async with tuned_collector(settings, tune_gc):
                     yield
-                finally:
-                    await stop_tasks(warming)
         finally:
             await stop_tasks([forgetting, leading])
             await finish(bus.close(), name="bus.close")
@@ -215,10 +210,10 @@ def create_app(
 SERVICES_ROUTERS: tuple[APIRouter, ...] = (feeds_router, ops_router)
 
 
-def services_app(settings: Settings | None = None) -> FastAPI:
+def services_app(settings: Settings | None = None, *, tune_gc: bool = False) -> FastAPI:
     """The services' process's app: ``SERVICES_ROUTERS`` on the deliverer's runtime, with the
     delivery workers running for its lifetime; its cached credentials are forgotten on the same
-    events as a server's."""
+    events as a server's; its collector tuned as a server's when ``tune_gc``."""
     settings = settings or Settings()
     configure_logging(settings.log_level, json=settings.log_json)
     metrics = Metrics()
@@ -229,7 +224,8 @@ def services_app(settings: Settings | None = None) -> FastAPI:
             app.state.runtime = runtime
             forgetting = asyncio.create_task(forget_on_changes(runtime.bus, app.state.credentials))
             try:
-                yield
+                async with tuned_collector(settings, tune_gc):
+                    yield
             finally:
                 await stop_tasks([forgetting])
 
@@ -243,6 +239,11 @@ def services_app(settings: Settings | None = None) -> FastAPI:
     furnish(app, settings, metrics, SERVICES_ROUTERS)
     app.openapi = describe_answers(app)  # type: ignore[method-assign]
     return app
+
+
+def tuned_collector(settings: Settings, tune_gc: bool) -> AbstractAsyncContextManager[None]:
+    """A serving process's collector (``core.collector``), or nothing (tests)."""
+    return collector.tuned(settings.gc_warm_up_s) if tune_gc else contextlib.nullcontext()
 
 
 def furnish(

@@ -139,7 +139,7 @@ def deliver_command(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     uvicorn.run(
-        services_app(settings),
+        services_app(settings, tune_gc=True),
         host=host,
         port=args.port,
         log_config=None,
