@@ -135,12 +135,6 @@ def parse(argv: list[str]) -> argparse.Namespace:
         action="store_true",
         help="the services' feeds served by the server processes, not the deliverer (as before)",
     )
-    add(
-        "--unweighed",
-        action="store_true",
-        help="requests to the server with the fewest in flight, not by the processes' agents' "
-        "weights (as before)",
-    )
     add("--steps", help="only these steps, e.g. staffed-1x,kill-2x (all)")
     add("--quick", action="store_true", help="a short check: 3+3+1 minutes, 20 consoles")
     add("--json", action="store_true", help="print JSON instead of a table")
@@ -308,9 +302,7 @@ async def run_step(
             )
             serve_feeds = not args.feeds_on_servers
             with deliverer(env, stepdir, quotas, serve_feeds=serve_feeds) as feeds:
-                async with cluster(
-                    step.processes, env, stepdir, quotas, feeds.port, weighed=not args.unweighed
-                ) as group:
+                async with cluster(step.processes, env, stepdir, quotas, feeds.port) as group:
                     await asyncio.sleep(2.0)  # start-up work (first ticks) is not the load
                     return await play(copy, stepdir, args, quotas, step, group, feeds)
 

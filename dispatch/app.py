@@ -37,7 +37,6 @@ from dispatch.control import directory as transfer_directory
 from dispatch.control.api import router as control_router
 from dispatch.control.worker import ring_timer
 from dispatch.core import collector
-from dispatch.core.agent import weight_agent
 from dispatch.core.clock import Clock, SystemClock
 from dispatch.core.database import create_engine, session_factory
 from dispatch.core.edge import RefuseNul
@@ -177,7 +176,6 @@ def create_app(
                 wellbeing_worker(app.state.runtime),
                 ring_timer(app.state.runtime),
                 console_streams(app.state.runtime, notices=app.state.notices) as consoles,
-                weight_agent(settings, leadership),
             ):
                 app.state.deliverer = deliverer
                 app.state.consoles = consoles

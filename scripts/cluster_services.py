@@ -148,15 +148,12 @@ def haproxy_config(
     servers: list[tuple[str, int]],
     stats: Path,
     services: int | None = None,
-    agents: dict[str, int] | None = None,
 ) -> str:
-    """The load balancer: no stickiness (any process serves any request), health checked every
-    second, websockets tunnelled and balanced apart from the requests (``SOCKETS_APART``), the
-    services' feeds to the services' process on port ``services`` when there is one
-    (``SERVICES_APART``), and the client's address forwarded by it alone (what a client claims
-    is dropped at the edge). The requests go round the processes by the weight each one's agent
-    on port ``agents[name]`` says (``WEIGHED``), or to the one with the fewest in flight when
-    there are no agents."""
+    """The load balancer: least connections and no stickiness (any process serves any
+    request), health checked every second, websockets tunnelled and balanced apart from the
+    requests (``SOCKETS_APART``), the services' feeds to the services' process on port
+    ``services`` when there is one (``SERVICES_APART``), and the client's address forwarded by
+    it alone (what a client claims is dropped at the edge)."""
     lines = [
         "# Written by scripts/run_cluster.py on every start: edit the script, not this file.",
         "global",
@@ -186,35 +183,14 @@ def haproxy_config(
         *SOCKETS_APART,
         "",
         "backend servers",
-        *requests_balance(servers, agents),
+        "    balance leastconn",
+        *CHECKED_AND_RETRIED,
     ]
+    lines += [f"    server {name} 127.0.0.1:{port} check" for name, port in servers]
     lines += ["", *sockets_backend(servers)]
     if services is not None:
         lines += ["", *services_backend(services, servers)]
     return "\n".join(lines) + "\n"
-
-
-# The process leading the ACD takes fewer requests: each process's agent
-# (``dispatch/core/agent.py``, ``DISPATCH_AGENT_PORT``) says its weight, 60% while it leads the
-# ACD, and the requests go round by weight. Least connections could not do it: with a request
-# or none in flight at a time (the usual load) every process is as free as another whatever its
-# weight, and the leader was the busier of two by a quarter (BENCHMARKS.md, "The services'
-# requests in a process of their own").
-# ``weight 100``: the agent's percent is of this (of the default weight, 1, 60% would be 0).
-WEIGHED = "weight 100 agent-check agent-inter 1s"
-
-
-def requests_balance(servers: list[tuple[str, int]], agents: dict[str, int] | None) -> list[str]:
-    """The requests' backend after its name: how it balances, its checks, its servers (with
-    their agents' ports, when there are agents)."""
-    if agents is None:
-        lines = ["    balance leastconn", *CHECKED_AND_RETRIED]
-        return lines + [f"    server {name} 127.0.0.1:{port} check" for name, port in servers]
-    lines = ["    balance roundrobin", *CHECKED_AND_RETRIED]
-    return lines + [
-        f"    server {name} 127.0.0.1:{port} check {WEIGHED} agent-port {agents[name]}"
-        for name, port in servers
-    ]
 
 
 # A backend's processes: checked every second, and the client's address forwarded. A request

@@ -74,7 +74,6 @@ class Options:
     port: int
     host: str
     base_port: int
-    agent_base_port: int
     services_port: int
     postgres_port: int
     redis_port: int
@@ -241,9 +240,7 @@ class Cluster:
         serve = [sys.executable, "-m", "dispatch", "serve", "--no-migrate", "--host", "127.0.0.1"]
         for index in range(self.options.processes):
             name, port = f"server-{index + 1}", self.options.base_port + index
-            # Its weight for HAProxy (dispatch/core/agent.py) on a port of its own.
-            weighed = {**env, "DISPATCH_AGENT_PORT": str(self.options.agent_base_port + index)}
-            child = Child(name, [*serve, "--port", str(port)], self._log(name), weighed, port)
+            child = Child(name, [*serve, "--port", str(port)], self._log(name), env, port)
             self.children.append(child)
             child.start()
         for child in self.children:
@@ -255,17 +252,9 @@ class Cluster:
         config, stats = self.var / "haproxy.cfg", self.var / "haproxy.sock"
         check_socket_path(stats)
         servers = [(c.name, c.port) for c in self.children if c.name != DELIVERER]
-        agents = {
-            c.name: int(c.env["DISPATCH_AGENT_PORT"]) for c in self.children if c.name != DELIVERER
-        }
         config.write_text(
             haproxy_config(
-                self.options.host,
-                self.options.port,
-                servers,
-                stats,
-                self.options.services_port,
-                agents,
+                self.options.host, self.options.port, servers, stats, self.options.services_port
             )
         )
         binary = which("haproxy", "haproxy")
@@ -446,9 +435,6 @@ def _parse(argv: list[str] | None) -> Options:
     parser.add_argument("--host", default="127.0.0.1", help="HAProxy's address (127.0.0.1)")
     parser.add_argument("--base-port", type=int, default=8121, help="servers' ports from (8121)")
     parser.add_argument(
-        "--agent-base-port", type=int, default=8141, help="servers' weight agents' from (8141)"
-    )
-    parser.add_argument(
         "--services-port", type=int, default=8131, help="the deliverer's, serving the feeds (8131)"
     )
     parser.add_argument("--postgres-port", type=int, default=8132, help="PostgreSQL's (8132)")
@@ -458,15 +444,10 @@ def _parse(argv: list[str] | None) -> Options:
     if not 1 <= args.processes <= 64:
         parser.error("--processes must be between 1 and 64")
     ports = (args.port, args.services_port, args.postgres_port, args.redis_port)
-    servers = set(range(args.base_port, args.base_port + args.processes))
-    agents = set(range(args.agent_base_port, args.agent_base_port + args.processes))
-    if servers & set(ports):
+    if set(ports) & set(range(args.base_port, args.base_port + args.processes)):
         parser.error("the servers' ports (--base-port and up) overlap another port")
-    if agents & (servers | set(ports)):
-        parser.error("the agents' ports (--agent-base-port and up) overlap another port")
     return Options(
-        args.processes, args.port, args.host, args.base_port, args.agent_base_port,
-        args.services_port,
+        args.processes, args.port, args.host, args.base_port, args.services_port,
         args.postgres_port, args.redis_port, args.var_dir.resolve(),
     )  # fmt: skip
 

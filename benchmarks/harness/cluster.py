@@ -60,16 +60,10 @@ def run_cluster_services() -> ModuleType:
     return module
 
 
-def haproxy_config(
-    port: int,
-    servers: list[tuple[str, int]],
-    services: int | None = None,
-    agents: dict[str, int] | None = None,
-) -> str:
+def haproxy_config(port: int, servers: list[tuple[str, int]], services: int | None = None) -> str:
     """HAProxy on loopback ``port`` in front of ``servers`` (name, port), as
-    ``make run-cluster`` runs it: no stickiness, checks every second, the requests by the
-    weights the processes' agents (``agents``: name to port) say or to the fewest in flight,
-    the websockets balanced apart from the requests, and the services' feeds to the services'
+    ``make run-cluster`` runs it: least connections, no stickiness, checks every second, the
+    websockets balanced apart from the requests, and the services' feeds to the services'
     process on port ``services`` when there is one."""
     parts = run_cluster_services()
     lines = [
@@ -88,8 +82,10 @@ def haproxy_config(
         *(parts.SERVICES_APART if services is not None else ()),
         *parts.SOCKETS_APART,
         "backend servers",
-        *parts.requests_balance(servers, agents),
+        "    balance leastconn",
+        *parts.CHECKED_AND_RETRIED,
     ]
+    lines += [f"    server {name} 127.0.0.1:{server_port} check" for name, server_port in servers]
     lines += parts.sockets_backend(servers)
     if services is not None:
         lines += parts.services_backend(services, servers)
@@ -102,7 +98,6 @@ class Member:
 
     index: int
     port: int
-    agent: int | None = None  # its agent's port (``DISPATCH_AGENT_PORT``), when weighed
     process: subprocess.Popen[bytes] | None = None
     starts: int = 0
     killed_cpu_s: float = 0.0  # CPU of the incarnations killed so far
@@ -137,7 +132,6 @@ class Cluster:
     balancer: subprocess.Popen[bytes] | None = None
     port: int = 0
     services: int | None = None  # the services' process's port, when it serves their feeds
-    weighed: bool = True  # the requests by the processes' agents' weights (else leastconn)
 
     @property
     def url(self) -> str:
@@ -150,9 +144,7 @@ class Cluster:
 
     async def start(self) -> None:
         """Start every process at once, wait until each answers, then HAProxy."""
-        self.members = [
-            Member(i, free_port(), free_port() if self.weighed else None) for i in range(self.count)
-        ]
+        self.members = [Member(i, free_port()) for i in range(self.count)]
         for member in self.members:
             self._launch(member)
         await asyncio.gather(*(self._ready(m) for m in self.members))
@@ -164,17 +156,11 @@ class Cluster:
         command += ["--no-migrate", "--port", str(member.port)]
         with log.open("wb") as output:
             member.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-                command, env=self._env(member), cwd=self.workdir, stdout=output,
-                stderr=subprocess.STDOUT,
-            )  # fmt: skip
+                command, env=self.env, cwd=self.workdir, stdout=output, stderr=subprocess.STDOUT
+            )
         member.starts += 1
         if self.quotas is not None:
             self.quotas.add(member.index, member.process.pid)
-
-    def _env(self, member: Member) -> dict[str, str]:
-        if member.agent is None:
-            return self.env
-        return {**self.env, "DISPATCH_AGENT_PORT": str(member.agent)}
 
     async def _ready(self, member: Member) -> None:
         assert member.process is not None
@@ -185,8 +171,7 @@ class Cluster:
         self.port = free_port()
         config = self.workdir / "haproxy.cfg"
         servers = [(m.name, m.port) for m in self.members]
-        agents = {m.name: m.agent for m in self.members if m.agent is not None} or None
-        config.write_text(haproxy_config(self.port, servers, self.services, agents))
+        config.write_text(haproxy_config(self.port, servers, self.services))
         binary = haproxy_binary()
         checked = subprocess.run(  # noqa: S603 - Debian's haproxy
             [binary, "-c", "-q", "-f", str(config)], capture_output=True, text=True, check=False
@@ -263,13 +248,10 @@ async def cluster(
     workdir: Path,
     quotas: CpuQuotas | None,
     services: int | None = None,
-    *,
-    weighed: bool = True,
 ) -> AsyncIterator[Cluster]:
     """A started :class:`Cluster` until the block ends (the services' feeds to the services'
-    process on port ``services`` when there is one; the requests by the processes' weights
-    unless not ``weighed``)."""
-    group = Cluster(count, env, workdir, quotas, services=services, weighed=weighed)
+    process on port ``services`` when there is one)."""
+    group = Cluster(count, env, workdir, quotas, services=services)
     try:
         await group.start()
         yield group

@@ -184,8 +184,6 @@ def print_table(report: dict[str, Any]) -> None:
         f"services 101 webhook (1 card per POST), 103 webhook batches of {s['batch']}, 102 pull; "
         "their feeds (pulls, acknowledgements, status reports) served by "
         + ("the server processes" if s.get("feeds_on_servers") else "the deliverer")
-        + "; requests "
-        + ("to the fewest in flight" if s.get("unweighed") else "by the processes' weights")
     )
     rows = [HEADER] + [step_row(step, services) for step in report["steps"]]
     print_rows(rows)

@@ -68,12 +68,6 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Tashkent"
     host: str = "127.0.0.1"
     port: int = Field(default=8112, ge=1, le=65535)
-    # HAProxy's agent check (``core/agent.py``): on this port the process says the share of the
-    # requests it should take, a weight in percent: ``agent_leader_weight`` while it runs the
-    # ACD (the heaviest singleton), 100 otherwise. Unset: no agent.
-    agent_port: int | None = Field(default=None, ge=1, le=65535)
-    agent_host: str = "127.0.0.1"
-    agent_leader_weight: int = Field(default=60, ge=1, le=100)
     # The proxies (addresses or networks, comma-separated; "*" any) whose X-Forwarded-For and
     # X-Forwarded-Proto are believed: the load balancer in front of the processes. Empty: none,
     # the audit records the connecting peer's address whatever a request's headers say.

@@ -29,26 +29,18 @@ pytestmark = pytest.mark.asyncio
 
 
 def _cluster_config(
-    port: int,
-    servers: list[tuple[str, int]],
-    folder: Path,
-    services: int | None = None,
-    agents: dict[str, int] | None = None,
+    port: int, servers: list[tuple[str, int]], folder: Path, services: int | None = None
 ) -> str:
     config: str = run_cluster_services().haproxy_config(
-        "127.0.0.1", port, servers, folder / "stats.sock", services, agents
+        "127.0.0.1", port, servers, folder / "stats.sock", services
     )
     return config
 
 
 def _bench_config(
-    port: int,
-    servers: list[tuple[str, int]],
-    folder: Path,
-    services: int | None = None,
-    agents: dict[str, int] | None = None,
+    port: int, servers: list[tuple[str, int]], folder: Path, services: int | None = None
 ) -> str:
-    return bench_config(port, servers, services, agents)
+    return bench_config(port, servers, services)
 
 
 def _named(name: str) -> Callable[..., Any]:
@@ -159,56 +151,3 @@ async def test_the_services_feeds_go_to_their_process_and_to_the_servers_while_i
     assert feeds == {"services": 10}, feeds
     assert set(operators) == {"server-1", "server-2"}, operators
     assert set(after) == {"server-1", "server-2"}, after  # every backup, not only the first
-
-
-@asynccontextmanager
-async def _agent(port: int, says: str) -> AsyncIterator[None]:
-    """An agent answering every check with ``says`` (as ``dispatch/core/agent.py`` does)."""
-
-    async def answer(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writer.write(says.encode())
-        await writer.drain()
-        writer.close()
-
-    server = await asyncio.start_server(answer, "127.0.0.1", port)
-    try:
-        yield
-    finally:
-        server.close()
-
-
-@pytest.mark.parametrize("make_config", [_cluster_config, _bench_config])
-async def test_requests_go_round_the_processes_by_the_weights_their_agents_say(
-    make_config: Callable[..., str], tmp_path: Path
-) -> None:
-    if shutil.which("haproxy", path="/usr/bin:/usr/sbin:/usr/local/sbin") is None:
-        pytest.skip("haproxy is not installed (make system-deps installs it)")
-    servers = [("server-1", free_port()), ("server-2", free_port())]
-    agents = {"server-1": free_port(), "server-2": free_port()}
-    port = free_port()
-    config = tmp_path / "haproxy.cfg"
-    config.write_text(make_config(port, servers, tmp_path, None, agents))
-    async with AsyncExitStack() as stack:
-        for name, server_port in servers:
-            await stack.enter_async_context(_serving(name, server_port))
-        await stack.enter_async_context(_agent(agents["server-1"], "100%\n"))
-        await stack.enter_async_context(_agent(agents["server-2"], "25%\n"))  # leads the ACD
-        balancer = await asyncio.create_subprocess_exec(
-            haproxy_binary(), "-f", str(config), stdout=DEVNULL, stderr=DEVNULL
-        )
-        stack.push_async_callback(_stop, balancer)
-        url = f"http://127.0.0.1:{port}"
-        http = await stack.enter_async_context(httpx.AsyncClient(base_url=url, timeout=10))
-
-        async def answered(count: int) -> Counter[str]:
-            return Counter([(await http.get("/api/v1/anything")).text for _ in range(count)])
-
-        async def weighed() -> bool:  # the agents are asked once a second
-            return (await answered(20))["server-2"] <= 6  # 4 by weight, 10 without
-
-        await eventually(
-            weighed, what="the agents' weights", within=10, retry_on=(httpx.TransportError,)
-        )
-        counts = await answered(50)
-    assert counts["server-1"] + counts["server-2"] == 50, counts
-    assert 5 <= counts["server-2"] <= 15, counts  # 10 of 50 at 25 against 100
