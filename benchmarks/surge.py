@@ -2,9 +2,7 @@
 
 PostgreSQL (started for the run, durable defaults), Redis, ``python -m dispatch deliver`` (the
 services' deliveries in a process of their own, started first as ``make run-cluster`` starts
-it; with ``--port``, so that it also serves the services' feeds, which HAProxy sends it, unless
-``--feeds-on-servers``) and N × ``python -m dispatch serve --no-migrate`` behind HAProxy
-(``harness/cluster.py``),
+it) and N × ``python -m dispatch serve --no-migrate`` behind HAProxy (``harness/cluster.py``),
 **each server process and the deliverer held to ``--quota`` cores** by a cgroup of its own
 (``harness/quota.py``, as ``make bench-scale``); the load generator (this process: the
 simulated day of ``make bench-day``; and the console processes), PostgreSQL, Redis and HAProxy
@@ -130,11 +128,6 @@ def parse(argv: list[str]) -> argparse.Namespace:
     add("--margin-s", type=float, help="server s a call waits before the ACD must see it (speed)")
     add("--settle", type=float, default=60.0, help="bound on the kill's waits (60)")
     add("--no-kill", action="store_true", help="skip the kill -9 step")
-    add(
-        "--feeds-on-servers",
-        action="store_true",
-        help="the services' feeds served by the server processes, not the deliverer (as before)",
-    )
     add("--steps", help="only these steps, e.g. staffed-1x,kill-2x (all)")
     add("--quick", action="store_true", help="a short check: 3+3+1 minutes, 20 consoles")
     add("--json", action="store_true", help="print JSON instead of a table")
@@ -300,9 +293,8 @@ async def run_step(
                 password_scrypt_n="1024",  # noqa: S106 - a cost, not a password
                 clock_origin=clock_origin(now, args.speed, server_start(now, run_s)).isoformat(),
             )
-            serve_feeds = not args.feeds_on_servers
-            with deliverer(env, stepdir, quotas, serve_feeds=serve_feeds) as feeds:
-                async with cluster(step.processes, env, stepdir, quotas, feeds.port) as group:
+            with deliverer(env, stepdir, quotas) as feeds:
+                async with cluster(step.processes, env, stepdir, quotas) as group:
                     await asyncio.sleep(2.0)  # start-up work (first ticks) is not the load
                     return await play(copy, stepdir, args, quotas, step, group, feeds)
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -51,7 +50,6 @@ from dispatch.core.workers import finish, stop_tasks
 from dispatch.escalations.api import router as escalations_router
 from dispatch.feeds.api import router as feeds_router
 from dispatch.feeds.eido_api import router as eido_router
-from dispatch.feeds.process import delivering
 from dispatch.feeds.websocket import router as feeds_ws_router
 from dispatch.feeds.worker import feed_workers
 from dispatch.flows import control as control_flows
@@ -179,8 +177,14 @@ def create_app(
             ):
                 app.state.deliverer = deliverer
                 app.state.consoles = consoles
-                async with tuned_collector(settings, tune_gc):
+                if tune_gc:
+                    collector.settle()
+                warm_up = settings.gc_warm_up_s if tune_gc else 0.0
+                warming = [asyncio.create_task(collector.freeze_after(warm_up))] if warm_up else []
+                try:
                     yield
+                finally:
+                    await stop_tasks(warming)
         finally:
             await stop_tasks([forgetting, leading])
             await finish(bus.close(), name="bus.close")
@@ -196,60 +200,6 @@ def create_app(
         # would look for providers on every request (measured: a tenth of a bare request).
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
-    furnish(app, settings, metrics, ROUTERS)
-    mount_pages(app)
-    app.openapi = describe_answers(app)  # type: ignore[method-assign]
-    return app
-
-
-# The services' own API, served by ``python -m dispatch deliver --port`` beside the delivery
-# workers (``feeds/process.py``): a feed's pulls, acknowledgements and status reports, and the
-# process's health and metrics for the load balancer and Prometheus.
-SERVICES_ROUTERS: tuple[APIRouter, ...] = (feeds_router, ops_router)
-
-
-def services_app(settings: Settings | None = None, *, tune_gc: bool = False) -> FastAPI:
-    """The services' process's app: ``SERVICES_ROUTERS`` on the deliverer's runtime, with the
-    delivery workers running for its lifetime; its cached credentials are forgotten on the same
-    events as a server's; its collector tuned as a server's when ``tune_gc``."""
-    settings = settings or Settings()
-    configure_logging(settings.log_level, json=settings.log_json)
-    metrics = Metrics()
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with delivering(settings, metrics) as runtime:
-            app.state.runtime = runtime
-            forgetting = asyncio.create_task(forget_on_changes(runtime.bus, app.state.credentials))
-            try:
-                async with tuned_collector(settings, tune_gc):
-                    yield
-            finally:
-                await stop_tasks([forgetting])
-
-    app = FastAPI(
-        title="dispatch112 services",
-        version="0.1.0",
-        summary="The emergency services' feeds of dispatch112: pull, acknowledge, report status",
-        lifespan=lifespan,
-        telemetry={"tracing": False, "metrics": False, "logs": False},
-    )
-    furnish(app, settings, metrics, SERVICES_ROUTERS)
-    app.openapi = describe_answers(app)  # type: ignore[method-assign]
-    return app
-
-
-def tuned_collector(settings: Settings, tune_gc: bool) -> AbstractAsyncContextManager[None]:
-    """A serving process's collector (``core.collector``), or nothing (tests)."""
-    return collector.tuned(settings.gc_warm_up_s) if tune_gc else contextlib.nullcontext()
-
-
-def furnish(
-    app: FastAPI, settings: Settings, metrics: Metrics, routers: tuple[APIRouter, ...]
-) -> None:
-    """What every app of the product carries: the state its requests read, the middleware
-    (metrics, request context, the edge's refusals, trusted proxies), ``routers``, and the
-    refusals' answers."""
     app.state.credentials = CredentialCache()
     # A text message joining no conversation may answer a survey (calls.messages.TextIntake).
     app.state.text_intake = ReplyIntake(rules_of(settings))
@@ -273,6 +223,9 @@ def furnish(
         # Outermost: the client a trusted proxy forwarded for is the request's client for
         # everything after (uvicorn's own handling is off in ``serve``: this is the one place).
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
-    for router in routers:
+    for router in ROUTERS:
         app.include_router(router)
-    answer_refusals(app, routers)
+    answer_refusals(app, ROUTERS)
+    mount_pages(app)
+    app.openapi = describe_answers(app)  # type: ignore[method-assign]
+    return app

@@ -69,13 +69,6 @@ def _parser() -> argparse.ArgumentParser:
         help="deliver the services' cards (webhooks, the Redis mirror) in a process of its own, "
         "beside the servers on PostgreSQL; until SIGTERM",
     )
-    deliver.add_argument(
-        "--port",
-        type=int,
-        help="also serve the services' feeds (/api/v1/feeds/: pull, acknowledge, report "
-        "status) and /healthz on this port, for the load balancer to send them here",
-    )
-    deliver.add_argument("--host", help="the address to serve on with --port (DISPATCH_HOST)")
     deliver.set_defaults(handler=serving.deliver_command)
 
     migrate = commands.add_parser("migrate", help="bring the database to the newest schema")

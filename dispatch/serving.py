@@ -110,7 +110,7 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def deliver_command(args: argparse.Namespace) -> int:
+def deliver_command(_: argparse.Namespace) -> int:
     from dispatch.feeds.process import deliver
 
     settings = Settings()
@@ -124,28 +124,8 @@ def deliver_command(args: argparse.Namespace) -> int:
     if (behind := asyncio.run(schema_behind(settings))) is not None:
         print(behind, file=sys.stderr)
         return 2
-    if args.port is None:
-        print("dispatch112 delivering the services' cards", file=sys.stderr)
-        asyncio.run(deliver(settings))
-        return 0
-    import uvicorn
-
-    from dispatch.app import services_app
-
-    host = args.host or settings.host
-    print(
-        f"dispatch112 delivering the services' cards and serving their feeds on "
-        f"http://{host}:{args.port}",
-        file=sys.stderr,
-    )
-    uvicorn.run(
-        services_app(settings, tune_gc=True),
-        host=host,
-        port=args.port,
-        log_config=None,
-        proxy_headers=False,  # as ``serve``: the app's own settings decide
-        **connection_options(settings),
-    )
+    print("dispatch112 delivering the services' cards", file=sys.stderr)
+    asyncio.run(deliver(settings))
     return 0
 
 

@@ -142,18 +142,11 @@ def redis_config(home: Path, port: int, password: str) -> str:
     )
 
 
-def haproxy_config(
-    host: str,
-    port: int,
-    servers: list[tuple[str, int]],
-    stats: Path,
-    services: int | None = None,
-) -> str:
+def haproxy_config(host: str, port: int, servers: list[tuple[str, int]], stats: Path) -> str:
     """The load balancer: least connections and no stickiness (any process serves any
     request), health checked every second, websockets tunnelled and balanced apart from the
-    requests (``SOCKETS_APART``), the services' feeds to the services' process on port
-    ``services`` when there is one (``SERVICES_APART``), and the client's address forwarded by
-    it alone (what a client claims is dropped at the edge)."""
+    requests (``SOCKETS_APART``), and the client's address forwarded by it alone (what a
+    client claims is dropped at the edge)."""
     lines = [
         "# Written by scripts/run_cluster.py on every start: edit the script, not this file.",
         "global",
@@ -179,55 +172,24 @@ def haproxy_config(
         "    http-request del-header Forwarded",
         "    http-request del-header X-Forwarded-For",
         "    http-request set-header X-Forwarded-Proto http",
-        *(SERVICES_APART if services is not None else ()),
         *SOCKETS_APART,
         "",
         "backend servers",
         "    balance leastconn",
-        *CHECKED_AND_RETRIED,
+        "    option forwardfor",
+        "    option httpchk GET /healthz",
+        "    http-check expect status 200",
+        "    default-server inter 1s fall 2 rise 1",
+        "    # A request that could not reach a process (it just died) goes to another one; so",
+        "    # does a GET the process died under (another method may have changed something).",
+        "    retries 3",
+        "    option redispatch 1",
+        "    retry-on conn-failure empty-response",
+        "    http-request disable-l7-retry unless METH_GET",
     ]
     lines += [f"    server {name} 127.0.0.1:{port} check" for name, port in servers]
     lines += ["", *sockets_backend(servers)]
-    if services is not None:
-        lines += ["", *services_backend(services, servers)]
     return "\n".join(lines) + "\n"
-
-
-# A backend's processes: checked every second, and the client's address forwarded. A request
-# that could not reach a process (it just died) goes to another one; so does a GET the process
-# died under (another method may have changed something).
-CHECKED_AND_RETRIED = (
-    "    option forwardfor",
-    "    option httpchk GET /healthz",
-    "    http-check expect status 200",
-    "    default-server inter 1s fall 2 rise 1",
-    "    retries 3",
-    "    option redispatch 1",
-    "    retry-on conn-failure empty-response",
-    "    http-request disable-l7-retry unless METH_GET",
-)
-
-# What the services' systems send (their feeds: pulls, acknowledgements, status reports) goes
-# to the services' process, ``python -m dispatch deliver --port``, so that it never takes the
-# operators' processes' CPU: in a surge the status reports were a third of the requests the
-# servers answered (BENCHMARKS.md, "The services' requests in a process of their own").
-SERVICES_APART = (
-    "    acl services_feeds path_beg /api/v1/feeds/",
-    "    use_backend services if services_feeds",
-)
-
-
-def services_backend(port: int, servers: list[tuple[str, int]]) -> list[str]:
-    """The services' backend: their process on ``port``; the servers (``backup``, their health
-    as ``servers``' check says it) only while it is down."""
-    return [
-        "backend services",
-        "    balance leastconn",
-        *CHECKED_AND_RETRIED,
-        "    option allbackups",
-        f"    server services 127.0.0.1:{port} check",
-        *(f"    server {name} 127.0.0.1:{at} track servers/{name} backup" for name, at in servers),
-    ]
 
 
 # A websocket (a console's, a gateway's) stays open for hours: it is balanced in a backend of

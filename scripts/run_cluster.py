@@ -74,7 +74,6 @@ class Options:
     port: int
     host: str
     base_port: int
-    services_port: int
     postgres_port: int
     redis_port: int
     var_dir: Path
@@ -208,12 +207,9 @@ class Cluster:
 
     def start_deliverer(self, env: dict[str, str]) -> None:
         """``python -m dispatch deliver`` before the servers, so that it takes the services'
-        deliveries and a surge of requests never holds them back (the servers stand by), and
-        serves the services' feeds on ``--services-port`` (HAProxy sends them there)."""
-        port = self.options.services_port
-        argv = [sys.executable, "-m", "dispatch", "deliver", "--host", "127.0.0.1"]
-        argv += ["--port", str(port)]
-        child = Child(DELIVERER, argv, self._log(DELIVERER), env, port)
+        deliveries and a surge of requests never holds them back (the servers stand by)."""
+        argv = [sys.executable, "-m", "dispatch", "deliver"]
+        child = Child(DELIVERER, argv, self._log(DELIVERER), env, 0)
         self.children.append(child)
         child.start()
         deadline = time.monotonic() + DELIVERER_WITHIN_S
@@ -244,6 +240,8 @@ class Cluster:
             self.children.append(child)
             child.start()
         for child in self.children:
+            if child.name == DELIVERER:
+                continue
             url = f"http://127.0.0.1:{child.port}/healthz"
             _wait(functools.partial(_answers, url), f"{child.name} answering {url}", child)
 
@@ -252,11 +250,7 @@ class Cluster:
         config, stats = self.var / "haproxy.cfg", self.var / "haproxy.sock"
         check_socket_path(stats)
         servers = [(c.name, c.port) for c in self.children if c.name != DELIVERER]
-        config.write_text(
-            haproxy_config(
-                self.options.host, self.options.port, servers, stats, self.options.services_port
-            )
-        )
+        config.write_text(haproxy_config(self.options.host, self.options.port, servers, stats))
         binary = which("haproxy", "haproxy")
         checked = run([binary, "-c", "-q", "-f", str(config)], check=False)
         if checked.returncode != 0:
@@ -342,8 +336,7 @@ class Cluster:
         last = options.base_port + options.processes - 1
         self.log(
             f"serving {url}/ through HAProxy: {options.processes} server process(es) on ports "
-            f"{options.base_port}-{last}, the services' feeds and deliveries on "
-            f"{options.services_port}; logs in {self.var / 'logs'}"
+            f"{options.base_port}-{last}; logs in {self.var / 'logs'}"
         )
         self.log(f"consoles: {url}/operator/  {url}/supervisor/  {url}/qa/  {url}/analytics/")
         if env.get("DISPATCH_MODE", "dev") == "dev":
@@ -434,21 +427,18 @@ def _parse(argv: list[str] | None) -> Options:
     parser.add_argument("--port", type=int, default=8112, help="HAProxy's port (8112)")
     parser.add_argument("--host", default="127.0.0.1", help="HAProxy's address (127.0.0.1)")
     parser.add_argument("--base-port", type=int, default=8121, help="servers' ports from (8121)")
-    parser.add_argument(
-        "--services-port", type=int, default=8131, help="the deliverer's, serving the feeds (8131)"
-    )
     parser.add_argument("--postgres-port", type=int, default=8132, help="PostgreSQL's (8132)")
     parser.add_argument("--redis-port", type=int, default=8133, help="Redis's port (8133)")
     parser.add_argument("--var-dir", type=Path, default=ROOT / "var" / "cluster")
     args = parser.parse_args(argv)
     if not 1 <= args.processes <= 64:
         parser.error("--processes must be between 1 and 64")
-    ports = (args.port, args.services_port, args.postgres_port, args.redis_port)
+    ports = (args.port, args.postgres_port, args.redis_port)
     if set(ports) & set(range(args.base_port, args.base_port + args.processes)):
         parser.error("the servers' ports (--base-port and up) overlap another port")
     return Options(
-        args.processes, args.port, args.host, args.base_port, args.services_port,
-        args.postgres_port, args.redis_port, args.var_dir.resolve(),
+        args.processes, args.port, args.host, args.base_port, args.postgres_port,
+        args.redis_port, args.var_dir.resolve(),
     )  # fmt: skip
 
 

@@ -60,12 +60,10 @@ def run_cluster_services() -> ModuleType:
     return module
 
 
-def haproxy_config(port: int, servers: list[tuple[str, int]], services: int | None = None) -> str:
+def haproxy_config(port: int, servers: list[tuple[str, int]]) -> str:
     """HAProxy on loopback ``port`` in front of ``servers`` (name, port), as
     ``make run-cluster`` runs it: least connections, no stickiness, checks every second, the
-    websockets balanced apart from the requests, and the services' feeds to the services'
-    process on port ``services`` when there is one."""
-    parts = run_cluster_services()
+    websockets balanced apart from the requests."""
     lines = [
         "global",
         "    maxconn 4000",
@@ -79,16 +77,20 @@ def haproxy_config(port: int, servers: list[tuple[str, int]], services: int | No
         "frontend dispatch",
         f"    bind 127.0.0.1:{port}",
         "    http-request del-header X-Forwarded-For",
-        *(parts.SERVICES_APART if services is not None else ()),
-        *parts.SOCKETS_APART,
+        *run_cluster_services().SOCKETS_APART,
         "backend servers",
         "    balance leastconn",
-        *parts.CHECKED_AND_RETRIED,
+        "    option forwardfor",
+        "    option httpchk GET /healthz",
+        "    http-check expect status 200",
+        "    default-server inter 1s fall 2 rise 1",
+        "    retries 3",
+        "    option redispatch 1",
+        "    retry-on conn-failure empty-response",
+        "    http-request disable-l7-retry unless METH_GET",
     ]
     lines += [f"    server {name} 127.0.0.1:{server_port} check" for name, server_port in servers]
-    lines += parts.sockets_backend(servers)
-    if services is not None:
-        lines += parts.services_backend(services, servers)
+    lines += run_cluster_services().sockets_backend(servers)
     return "\n".join(lines) + "\n"
 
 
@@ -131,7 +133,6 @@ class Cluster:
     members: list[Member] = field(default_factory=list)
     balancer: subprocess.Popen[bytes] | None = None
     port: int = 0
-    services: int | None = None  # the services' process's port, when it serves their feeds
 
     @property
     def url(self) -> str:
@@ -171,7 +172,7 @@ class Cluster:
         self.port = free_port()
         config = self.workdir / "haproxy.cfg"
         servers = [(m.name, m.port) for m in self.members]
-        config.write_text(haproxy_config(self.port, servers, self.services))
+        config.write_text(haproxy_config(self.port, servers))
         binary = haproxy_binary()
         checked = subprocess.run(  # noqa: S603 - Debian's haproxy
             [binary, "-c", "-q", "-f", str(config)], capture_output=True, text=True, check=False
@@ -243,15 +244,10 @@ class Cluster:
 
 @contextlib.asynccontextmanager
 async def cluster(
-    count: int,
-    env: dict[str, str],
-    workdir: Path,
-    quotas: CpuQuotas | None,
-    services: int | None = None,
+    count: int, env: dict[str, str], workdir: Path, quotas: CpuQuotas | None
 ) -> AsyncIterator[Cluster]:
-    """A started :class:`Cluster` until the block ends (the services' feeds to the services'
-    process on port ``services`` when there is one)."""
-    group = Cluster(count, env, workdir, quotas, services=services)
+    """A started :class:`Cluster` until the block ends."""
+    group = Cluster(count, env, workdir, quotas)
     try:
         await group.start()
         yield group

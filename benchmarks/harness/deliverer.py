@@ -1,9 +1,7 @@
 """``python -m dispatch deliver`` for a benchmark: the services' deliveries in a process of
 their own, started before the servers as ``make run-cluster`` starts it (so that it, not a
 server, leads ``feeds.webhook`` and ``feeds.stream``), held to a CPU quota of its own when the
-servers have one, stopped (SIGTERM, then the hard way) when the block ends. With ``serve_feeds``
-it also serves the services' feeds on a port of its own (``deliver --port``), which the
-benchmark's HAProxy sends them to."""
+servers have one, stopped (SIGTERM, then the hard way) when the block ends."""
 
 from __future__ import annotations
 
@@ -16,10 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
 from benchmarks.harness.quota import CpuQuotas
-from benchmarks.harness.servers import free_port, process_cpu_s, wait_ready
+from benchmarks.harness.servers import process_cpu_s
 
 LEADING_WITHIN_S = 20.0
 STOP_WITHIN_S = 20.0
@@ -36,7 +32,6 @@ class Deliverer:
 
     process: subprocess.Popen[bytes]
     log: Path
-    port: int | None = None  # where it serves the services' feeds, if it does
 
     @property
     def pid(self) -> int:
@@ -50,32 +45,19 @@ class Deliverer:
         return 0.0
 
     def leading(self) -> bool:
-        """Whether it has taken a leadership: its ``/healthz`` says what it leads when it
-        serves, its log (at INFO then) says ``leadership.taken`` when it does not."""
-        if self.port is None:
-            return "leadership.taken" in self.log.read_text(errors="replace")
-        with contextlib.suppress(httpx.HTTPError, ValueError, KeyError):
-            health = httpx.get(f"http://127.0.0.1:{self.port}/healthz", timeout=1).json()
-            return bool(health["leads"])
-        return False
+        """Whether it has taken a leadership (its log says ``leadership.taken``)."""
+        return "leadership.taken" in self.log.read_text(errors="replace")
 
 
 @contextlib.contextmanager
-def deliverer(
-    env: dict[str, str], workdir: Path, quotas: CpuQuotas | None, *, serve_feeds: bool = False
-) -> Iterator[Deliverer]:
-    """The deliverer on ``env``'s database and Redis, leading (and answering, when it serves
-    the feeds) before the block runs."""
+def deliverer(env: dict[str, str], workdir: Path, quotas: CpuQuotas | None) -> Iterator[Deliverer]:
+    """The deliverer on ``env``'s database and Redis, leading before the block runs."""
     log = workdir / "deliverer.log"
-    port = free_port() if serve_feeds else None
-    if port is None:
-        # Its log at INFO: the leadership it takes is how the benchmark knows it leads (one
-        # serving the feeds says it on /healthz, and logs at the servers' level).
-        env = {**env, "DISPATCH_LOG_LEVEL": "INFO"}
-    serving = [] if port is None else ["--port", str(port)]
+    # Its log at INFO: the leadership it takes is how the benchmark knows it leads.
+    env = {**env, "DISPATCH_LOG_LEVEL": "INFO"}
     with log.open("wb") as output:
-        process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "dispatch", "deliver", *serving],
+        process = subprocess.Popen(
+            [sys.executable, "-m", "dispatch", "deliver"],
             env=env,
             cwd=workdir,
             stdout=output,
@@ -83,10 +65,8 @@ def deliverer(
         )
     if quotas is not None:
         quotas.add(QUOTA_INDEX, process.pid)
-    running = Deliverer(process, log, port)
+    running = Deliverer(process, log)
     try:
-        if port is not None:
-            wait_ready(process, f"http://127.0.0.1:{port}/healthz", log)
         deadline = time.monotonic() + LEADING_WITHIN_S
         while not running.leading():
             if process.poll() is not None:

@@ -181,9 +181,7 @@ def print_table(report: dict[str, Any]) -> None:
         f"{s['radius_m']:g} m of {s['centre']} ({s['incident']}; peak "
         f"{report['peak_calls_per_hour']:g} calls/h), {s['after_min']:g} min steady, "
         f"{s['drain_s']:g} s drain; {s['consoles']} consoles; drop {s['drop']:g}; "
-        f"services 101 webhook (1 card per POST), 103 webhook batches of {s['batch']}, 102 pull; "
-        "their feeds (pulls, acknowledgements, status reports) served by "
-        + ("the server processes" if s.get("feeds_on_servers") else "the deliverer")
+        f"services 101 webhook (1 card per POST), 103 webhook batches of {s['batch']}, 102 pull"
     )
     rows = [HEADER] + [step_row(step, services) for step in report["steps"]]
     print_rows(rows)

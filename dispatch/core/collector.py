@@ -19,11 +19,8 @@ held once, at the warm-up's end — and it is why the freeze happens once, not p
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 from dispatch.core.logging import get_logger
 
@@ -58,18 +55,3 @@ async def freeze_after(warm_up_s: float) -> None:
     """After ``warm_up_s`` of serving, freeze what the process keeps (once)."""
     await asyncio.sleep(warm_up_s)
     log.info("gc.warmed_up", warm_up_s=warm_up_s, **freeze_now())
-
-
-@asynccontextmanager
-async def tuned(warm_up_s: float) -> AsyncIterator[None]:
-    """A serving process's collector for as long as the block runs: settled now, what the
-    warm-up made frozen ``warm_up_s`` later (none when 0)."""
-    settle()
-    warming = asyncio.create_task(freeze_after(warm_up_s)) if warm_up_s else None
-    try:
-        yield
-    finally:
-        if warming is not None:
-            warming.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await warming

@@ -2,26 +2,18 @@
 
 In a surge the server processes are busy with the API; webhook delivery running among their
 requests falls behind (measured: the fire service's cards up to 142 s late while the pull feed
-kept up). This process runs the delivery singletons (``feeds.webhook`` and, with Redis,
-``feeds.stream``) on the same database and bus: started before the servers, it takes their
-leadership (``core/leadership``), and the operating system schedules it apart from the
+kept up). This process runs nothing but the delivery singletons (``feeds.webhook`` and, with
+Redis, ``feeds.stream``) on the same database and bus: started before the servers, it takes
+their leadership (``core/leadership``), and the operating system schedules it apart from the
 requests. The servers still stand by for it: if it dies, one of them delivers within a couple of
 seconds (nothing is lost: the outbox is in the database), and a restarted deliverer stands by
 in turn until that server stops.
-
-With ``--port`` it also serves the services' own API (``dispatch.app.services_app``: the feeds
-under ``/api/v1/feeds/``, where the services pull, acknowledge and report their statuses, and
-``/healthz``, ``/metrics``): the load balancer sends those requests here, so that what the
-services' systems send is not served on the operators' processes (a surge's status reports were
-a third of their requests), and to the servers only while this process is down.
 """
 
 from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 from dispatch.core.clock import SystemClock
 from dispatch.core.database import create_engine, session_factory
@@ -37,10 +29,14 @@ from dispatch.feeds.worker import feed_workers
 log = get_logger(__name__)
 
 
-@asynccontextmanager
-async def delivering(settings: Settings, metrics: Metrics | None = None) -> AsyncIterator[Runtime]:
-    """The deliverer's runtime (database, bus, leadership) with the delivery workers running,
-    for as long as the block runs."""
+async def deliver(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    """Deliver until ``stop`` is set (or SIGTERM/SIGINT when none is given)."""
+    configure_logging(settings.log_level, json=settings.log_json)
+    if stop is None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
     engine = create_engine(settings.database_url)
     bus = await open_bus(settings.redis_url, settings.redis_channel)
     leadership = Leadership(engine)
@@ -50,28 +46,16 @@ async def delivering(settings: Settings, metrics: Metrics | None = None) -> Asyn
         sessions=session_factory(engine),
         bus=bus,
         clock=SystemClock(settings.time_scale, settings.clock_origin),
-        metrics=metrics or Metrics(),
+        metrics=Metrics(),
         leadership=leadership,
     )
     keeper = asyncio.create_task(leadership.keep(), name="leadership")
     log.info("deliverer.start")
     try:
         async with feed_workers(runtime):
-            yield runtime
+            await stop.wait()
     finally:
         await stop_tasks([keeper])
         await finish(bus.close(), name="bus.close")
         await finish(engine.dispose(), name="database.dispose")
         log.info("deliverer.stop")
-
-
-async def deliver(settings: Settings, stop: asyncio.Event | None = None) -> None:
-    """Deliver until ``stop`` is set (or SIGTERM/SIGINT when none is given)."""
-    configure_logging(settings.log_level, json=settings.log_json)
-    if stop is None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, stop.set)
-    async with delivering(settings):
-        await stop.wait()

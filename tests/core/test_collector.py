@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
-from fastapi import FastAPI
 
-from dispatch.app import create_app, services_app
+from dispatch.app import create_app
 from dispatch.core import collector
 from dispatch.core.settings import Settings
 from tests.fixtures.waiting import eventually
@@ -68,14 +67,11 @@ async def test_the_start_freezes_what_it_made_and_collects_young_objects_less_of
 
 @pytest.mark.asyncio
 @pytest.mark.usefixtures("_collector_restored")
-@pytest.mark.parametrize("factory", [create_app, services_app])
 async def test_a_serving_app_freezes_again_after_its_warm_up_and_not_before(
-    settings: Settings, factory: Callable[..., FastAPI]
+    settings: Settings,
 ) -> None:
-    """The server's app and the services' process's (``deliver --port``) alike."""
-    app = factory(settings.model_copy(update={"gc_warm_up_s": 0.5}), tune_gc=True)
+    app = create_app(settings.model_copy(update={"gc_warm_up_s": 0.5}), tune_gc=True)
     async with app.router.lifespan_context(app):
-        assert gc.get_threshold() == collector.THRESHOLDS
         made_after_the_start = Kept()
         assert _watched(made_after_the_start)  # the start's freeze is behind it
         await eventually(lambda: not _watched(made_after_the_start), what="the warm-up's freeze")

@@ -28,19 +28,15 @@ from tests.fixtures.waiting import eventually
 pytestmark = pytest.mark.asyncio
 
 
-def _cluster_config(
-    port: int, servers: list[tuple[str, int]], folder: Path, services: int | None = None
-) -> str:
+def _cluster_config(port: int, servers: list[tuple[str, int]], folder: Path) -> str:
     config: str = run_cluster_services().haproxy_config(
-        "127.0.0.1", port, servers, folder / "stats.sock", services
+        "127.0.0.1", port, servers, folder / "stats.sock"
     )
     return config
 
 
-def _bench_config(
-    port: int, servers: list[tuple[str, int]], folder: Path, services: int | None = None
-) -> str:
-    return bench_config(port, servers, services)
+def _bench_config(port: int, servers: list[tuple[str, int]], folder: Path) -> str:
+    return bench_config(port, servers)
 
 
 def _named(name: str) -> Callable[..., Any]:
@@ -79,7 +75,7 @@ async def _stop(balancer: asyncio.subprocess.Process) -> None:
 
 @pytest.mark.parametrize("make_config", [_cluster_config, _bench_config])
 async def test_requests_reach_both_processes_whatever_websockets_are_open(
-    make_config: Callable[..., str], tmp_path: Path
+    make_config: Callable[[int, list[tuple[str, int]], Path], str], tmp_path: Path
 ) -> None:
     if shutil.which("haproxy", path="/usr/bin:/usr/sbin:/usr/local/sbin") is None:
         pytest.skip("haproxy is not installed (make system-deps installs it)")
@@ -107,47 +103,3 @@ async def test_requests_reach_both_processes_whatever_websockets_are_open(
         answered = Counter([(await http.get("/api/v1/anything")).text for _ in range(20)])
     assert set(answered) == {"server-1", "server-2"}, answered
     assert min(answered.values()) >= 5, answered
-
-
-@pytest.mark.parametrize("make_config", [_cluster_config, _bench_config])
-async def test_the_services_feeds_go_to_their_process_and_to_the_servers_while_it_is_down(
-    make_config: Callable[..., str], tmp_path: Path
-) -> None:
-    if shutil.which("haproxy", path="/usr/bin:/usr/sbin:/usr/local/sbin") is None:
-        pytest.skip("haproxy is not installed (make system-deps installs it)")
-    servers = [("server-1", free_port()), ("server-2", free_port())]
-    services, port = free_port(), free_port()
-    config = tmp_path / "haproxy.cfg"
-    config.write_text(make_config(port, servers, tmp_path, services))
-    async with AsyncExitStack() as stack:
-        for name, server_port in servers:
-            await stack.enter_async_context(_serving(name, server_port))
-        deliverer = AsyncExitStack()
-        await deliverer.enter_async_context(_serving("services", services))
-        stack.push_async_callback(deliverer.aclose)
-        balancer = await asyncio.create_subprocess_exec(
-            haproxy_binary(), "-f", str(config), stdout=DEVNULL, stderr=DEVNULL
-        )
-        stack.push_async_callback(_stop, balancer)
-        url = f"http://127.0.0.1:{port}"
-        http = await stack.enter_async_context(httpx.AsyncClient(base_url=url, timeout=10))
-
-        async def up() -> bool:
-            return (await http.get("/api/v1/feeds/102/cards")).text == "services"
-
-        await eventually(up, what="HAProxy answering", within=10, retry_on=(httpx.TransportError,))
-        feeds = Counter(
-            [(await http.post("/api/v1/feeds/102/cards/x/status")).text for _ in range(10)]
-        )
-        operators = Counter([(await http.get("/api/v1/cards")).text for _ in range(10)])
-        await deliverer.aclose()  # the services' process stops
-
-        async def on_servers() -> bool:
-            answer = await http.get("/api/v1/feeds/102/cards")
-            return answer.status_code == 200 and answer.text.startswith("server-")
-
-        await eventually(on_servers, what="the feeds served by the servers", within=10)
-        after = Counter([(await http.get("/api/v1/feeds/102/cards")).text for _ in range(10)])
-    assert feeds == {"services": 10}, feeds
-    assert set(operators) == {"server-1", "server-2"}, operators
-    assert set(after) == {"server-1", "server-2"}, after  # every backup, not only the first
