@@ -174,6 +174,17 @@ def haproxy_config(host: str, port: int, servers: list[tuple[str, int]], stats: 
         "    http-request set-header X-Forwarded-Proto http",
         *SOCKETS_APART,
         "",
+        *servers_backend(servers),
+        "",
+        *sockets_backend(servers),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def servers_backend(servers: list[tuple[str, int]]) -> list[str]:
+    """The requests' backend: the process with the fewest requests in flight, each checked
+    every second."""
+    return [
         "backend servers",
         "    balance leastconn",
         "    option forwardfor",
@@ -186,10 +197,8 @@ def haproxy_config(host: str, port: int, servers: list[tuple[str, int]], stats: 
         "    option redispatch 1",
         "    retry-on conn-failure empty-response",
         "    http-request disable-l7-retry unless METH_GET",
+        *(f"    server {name} 127.0.0.1:{port} check" for name, port in servers),
     ]
-    lines += [f"    server {name} 127.0.0.1:{port} check" for name, port in servers]
-    lines += ["", *sockets_backend(servers)]
-    return "\n".join(lines) + "\n"
 
 
 # A websocket (a console's, a gateway's) stays open for hours: it is balanced in a backend of

@@ -63,7 +63,8 @@ def run_cluster_services() -> ModuleType:
 def haproxy_config(port: int, servers: list[tuple[str, int]]) -> str:
     """HAProxy on loopback ``port`` in front of ``servers`` (name, port), as
     ``make run-cluster`` runs it: least connections, no stickiness, checks every second, the
-    websockets balanced apart from the requests."""
+    websockets balanced apart from the requests (its backends are that script's)."""
+    parts = run_cluster_services()
     lines = [
         "global",
         "    maxconn 4000",
@@ -77,20 +78,10 @@ def haproxy_config(port: int, servers: list[tuple[str, int]]) -> str:
         "frontend dispatch",
         f"    bind 127.0.0.1:{port}",
         "    http-request del-header X-Forwarded-For",
-        *run_cluster_services().SOCKETS_APART,
-        "backend servers",
-        "    balance leastconn",
-        "    option forwardfor",
-        "    option httpchk GET /healthz",
-        "    http-check expect status 200",
-        "    default-server inter 1s fall 2 rise 1",
-        "    retries 3",
-        "    option redispatch 1",
-        "    retry-on conn-failure empty-response",
-        "    http-request disable-l7-retry unless METH_GET",
+        *parts.SOCKETS_APART,
+        *parts.servers_backend(servers),
+        *parts.sockets_backend(servers),
     ]
-    lines += [f"    server {name} 127.0.0.1:{server_port} check" for name, server_port in servers]
-    lines += run_cluster_services().sockets_backend(servers)
     return "\n".join(lines) + "\n"
 
 

@@ -204,6 +204,7 @@ async def get_offer(session: AsyncSession, actor: Actor, offer_id: uuid.UUID) ->
 
 
 def _mine(offer: Offer | None, actor: Actor, offer_id: uuid.UUID) -> Offer:
+    """The offer when made to the caller; NotFound, or PermissionDenied for someone else's."""
     if offer is None:
         raise NotFound(f"no offer with id {offer_id}")
     if offer.operator != actor.username:
@@ -229,10 +230,7 @@ async def accept(
             .where(Offer.id == offer_id)
         )
     ).first()
-    offer: Offer | None = None
-    operator: Operator | None = None
-    if found is not None:
-        offer, operator = found
+    offer, operator = (None, None) if found is None else found
     offer = _mine(offer, actor, offer_id)
     if offer.status == OfferStatus.ACCEPTED:
         return offer
