@@ -6,11 +6,13 @@ with the answers about the card held back on the way to the page."""
 from __future__ import annotations
 
 import asyncio
+import re
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Route, expect
+from playwright.async_api import Browser, Response, Route, expect
 
 from tests.consoles.conftest import post_call, sign_in
 from tests.consoles.pages import open_page, sign_in_page
@@ -27,6 +29,14 @@ async def _slow_card_saves(route: Route) -> None:
     response = await route.fetch()
     await asyncio.sleep(DELAY_S)
     await route.fulfill(response=response)
+
+
+async def _late_card_saves(route: Route) -> None:
+    """Hold back every card PATCH on its way to the server (so the card, and the stream, change
+    only when it arrives there)."""
+    if route.request.method == "PATCH":
+        await asyncio.sleep(DELAY_S)
+    await route.continue_()
 
 
 async def _card(http: httpx.AsyncClient, token: str, card_id: str) -> dict[str, Any]:
@@ -91,3 +101,82 @@ async def test_fields_typed_faster_than_the_server_answers_are_all_saved(
         assert clashes == [], "saves were sent side by side against the same version"
         for path in ("incident.victims", "location.address", "incident.description"):
             await expect(page.locator(f'[id="f-{path}"]')).not_to_have_class("invalid")
+
+
+async def test_lists_changed_while_answers_are_on_their_way_keep_every_change(
+    browser: Browser, server: Live
+) -> None:
+    """The caller's conditions and the persons are saved whole, read back from the form: an
+    answer that arrives while later saves are still on their way holds an older list, and
+    drawn over the form it took back what the later saves had not yet brought (the next
+    change then saved the older list)."""
+    page = await open_page(browser, f"{server.http}/operator/")
+    await sign_in_page(page, "operator1")
+    await page.keyboard.press("Alt+1")
+    await expect(page.locator("#state")).to_have_attribute("data-state", "available")
+    await page.route("**/api/v1/cards/*", _late_card_saves)
+    answers: list[dict[str, Any]] = []  # the card as each save answered, as they arrive
+
+    async def _answered(response: Response) -> None:
+        if response.request.method == "PATCH" and response.ok:
+            answers.append(await response.json())
+
+    page.on("response", _answered)
+
+    async def answer_drawn(holds: Callable[[dict[str, Any]], bool], what: str) -> None:
+        """Wait for the save's answer that ``holds`` to reach the form (its version shown)."""
+        found = await eventually(
+            lambda: next((a for a in answers if holds(a)), None), what=what, within=20
+        )
+        await expect(page.locator("#card-meta")).to_have_text(
+            re.compile(rf"^\S+ {found['version']} ")
+        )
+
+    async with httpx.AsyncClient(base_url=server.http, timeout=30) as http:
+        token = await sign_in(http, "supervisor1")
+        await post_call(http, caller_number="+998935550198")
+        await expect(page.locator("#offer")).to_be_visible()
+        await page.keyboard.press("Alt+A")
+        await expect(page.locator("#card-number")).to_be_visible()
+        card_id = await page.evaluate("window.dispatchConsole.activeCardId")
+
+        # Two conditions ticked; the first answer arrives (the second save still on its way)
+        # and a third is ticked.
+        await page.locator("#condition-hearing_impaired").check()
+        await page.locator("#condition-child").check()
+        await answer_drawn(
+            lambda card: card["caller"]["conditions"] == ["hearing_impaired"], "the first tick"
+        )
+        assert await page.locator("#condition-child").is_checked(), "an older answer unticked it"
+        await page.locator("#condition-sight_impaired").check()
+
+        # A person named, then a sex chosen; the name's answer arrives (the sex's save still on
+        # its way) and a second person is added.
+        await page.locator("#add-persons").click()
+        await expect(page.locator("#persons-0-name")).to_be_visible()
+        await page.locator("#persons-0-name").fill("Malika Karimova")
+        await page.locator("#persons-0-name").press("Enter")
+        await page.locator("#persons-0-sex").select_option("female")
+        await page.locator("#add-persons").focus()
+        await answer_drawn(
+            lambda card: card.get("persons", [{}])[0].get("name") == "Malika Karimova",
+            "the name",
+        )
+        assert await page.locator("#persons-0-sex").input_value() == "female", "an older answer"
+        await page.keyboard.press("Enter")
+
+        async def all_saved() -> dict[str, Any] | None:
+            card = await _card(http, token, card_id)
+            persons = card.get("persons", [])
+            done = len(persons) == 2 and sorted(card["caller"]["conditions"]) == [
+                "child",
+                "hearing_impaired",
+                "sight_impaired",
+            ]
+            return card if done else None
+
+        card = await eventually(all_saved, what="three conditions and two persons", within=20)
+        assert card["persons"][0]["name"] == "Malika Karimova"
+        assert card["persons"][0]["sex"] == "female"
+        await expect(page.locator("#persons-1-role")).to_be_focused()
+        await expect(page.locator("#persons-0-sex")).to_have_value("female")

@@ -56,13 +56,30 @@ export function configureCard({ onSaved, toast, reference }) {
 // one produced. Sent side by side (the type, then the address, then the victims, typed
 // faster than the server answers) they clashed on If-Match, and a second clash lost a field.
 let saving = Promise.resolve();
+// While saves are on their way, an answer (or the stream) is not drawn over what the operator
+// fills: it holds an older state than the form, and a list read back from the form (persons,
+// conditions, hazards) would save that older state. The last answer is drawn whole.
+let unanswered = 0;
 
 /** Save a change to the shown card (after the saves already on their way); on a version
  * clash with someone else's change, reload once and apply it again. */
 export function saveCard(changes) {
-  const next = saving.then(() => saveNow(changes));
+  unanswered += 1;
+  const next = saving.then(() => saveNow(changes)).then(answered, (error) => {
+    unanswered -= 1;
+    throw error;
+  });
   saving = next.catch(() => {});
   return next;
+}
+
+function answered(card) {
+  unanswered -= 1;
+  if (!card) return null;
+  accept(card);
+  // A newer copy (someone else's change) came while the saves were on their way: drawn now.
+  if (!unanswered && state.card?.id === card.id && state.card.version > card.version) update(state.card);
+  return card;
 }
 
 /** Resolves once every save already on its way has been answered (route and close wait for
@@ -75,12 +92,12 @@ async function saveNow(changes) {
   const card = state.card;
   if (!card) return null;
   try {
-    return accept(await api("PATCH", `/cards/${card.id}`, { json: changes, ifMatch: card.version }));
+    return await api("PATCH", `/cards/${card.id}`, { json: changes, ifMatch: card.version });
   } catch (error) {
     if (!(error instanceof ApiError) || error.status !== 409 || card.status === "closed") throw error;
     const fresh = await api("GET", `/cards/${card.id}`);
     accept(fresh);
-    return accept(await api("PATCH", `/cards/${card.id}`, { json: changes, ifMatch: fresh.version }));
+    return await api("PATCH", `/cards/${card.id}`, { json: changes, ifMatch: fresh.version });
   }
 }
 
@@ -350,9 +367,8 @@ function pointText(point) {
   return `${point.lat.toFixed(5)}, ${point.lon.toFixed(5)}${radius}${source}`;
 }
 
-function update(card) {
-  document.getElementById("card-meta").textContent =
-    `${t("version")} ${card.version} · ${named("card_status_", card.status)} · ${dateTime(card.created_at)}`;
+/** What the operator fills, as the card has it. */
+function showEntries(card) {
   for (const control of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll("#card [data-path]"))) {
     if (control.tagName === "SELECT" && control.dataset.path.startsWith("location.")) continue;
     setValue(control, get(card, control.dataset.path));
@@ -363,7 +379,13 @@ function update(card) {
     input.checked = card.incident.hazards.includes(input.value);
   }
   showConditions(card);
-  showParties(card);
+}
+
+function update(card) {
+  document.getElementById("card-meta").textContent =
+    `${t("version")} ${card.version} · ${named("card_status_", card.status)} · ${dateTime(card.created_at)}`;
+  showParties(card, !unanswered);
+  if (!unanswered) showEntries(card);
   showFiles(card);
   const where = card.location;
   const point = document.getElementById("confirmed-point");

@@ -75,9 +75,11 @@ export function partiesSection() {
       h("button", { type: "button", id: `add-${kind}`, text: t(KINDS[kind].add), onclick: () => addRow(kind) }))));
 }
 
-/** Show the card's persons and vehicles (a list being edited keeps what is typed). */
-export function showParties(card) {
+/** Show the card's persons and vehicles (a list being edited keeps what is typed); with
+ * ``redraw`` false (saves still on their way), only remember the card. */
+export function showParties(card, redraw = true) {
   state.card = card;
+  if (!redraw) return;
   for (const kind of Object.keys(KINDS)) {
     const rows = document.getElementById(`${kind}-rows`);
     if (!rows || state.editing.has(kind) || rows.contains(document.activeElement)) continue;
