@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.queues import catalog, stats, strategies
 from dispatch.queues.catalog import QueueSpec
-from dispatch.queues.models import Operator, QueueEntry, QueueStat
+from dispatch.queues.models import Operator, QueueEntry
 from dispatch.queues.schemas import (
     PeriodOut,
     QueuesSummary,
@@ -25,6 +25,7 @@ from dispatch.queues.states import QUEUED, EntryStatus, OperatorState
 
 S = OperatorState
 BUSY = frozenset({S.RESERVED.value, S.ON_CALL.value, S.WRAP_UP.value})
+INTERVAL = timedelta(minutes=stats.INTERVAL_MINUTES)
 
 
 def today_start(now: datetime, tz: ZoneInfo) -> datetime:
@@ -75,27 +76,27 @@ def totals(rows: Iterable[CounterRow]) -> Totals:
     return total
 
 
-# What the summary reads, as plain rows (columns, not ORM objects: it runs on every console flush
-# of the queue part, in every process, and loading and adding up ORM rows was 33 ms of CPU a
-# flush with 300 operators signed in and 200 calls waiting; see BENCHMARKS.md).
-_STAT_COLUMNS = (
-    QueueStat.queue,
-    QueueStat.interval_start,
-    *(getattr(QueueStat, name) for name in stats.COUNTERS),
-    QueueStat.max_wait,
-    QueueStat.answered_within,
-    QueueStat.abandoned_within,
-)
-
-
 async def summary(session: AsyncSession, *, now: datetime, tz: ZoneInfo) -> QueuesSummary:
-    """The live state and statistics of every queue and of all together."""
+    """The live state and statistics of every queue and of all together.
+
+    Every console's ``queue`` part runs this on each flush an ACD event marks (up to ten a
+    second in each server process in a surge), so it reads little: today's and this interval's
+    counters added up per queue by the database (``stats.stat_sums``: a row a queue, where
+    reading today's ~40 rows a queue and adding them up here was most of its CPU), the waiting
+    entries, and the signed-in operators counted per state, skills and queues (a centre's
+    operators share a few sets, each decoded once). BENCHMARKS.md, "The queues' summary"."""
     queues = await catalog.queues(session)
     day = today_start(now, tz)
-    current = stats.interval_start(now).astimezone(tz)  # shown in the centre's zone
-    rows = (
-        await session.execute(select(*_STAT_COLUMNS).where(QueueStat.interval_start >= day))
-    ).all()
+    start = stats.interval_start(now)
+    current = start.astimezone(tz)  # shown in the centre's zone
+    seconds = sorted({int(t["seconds"]) for queue in queues for t in queue.sl_targets})
+    # By the queues' names too: the counters' key leads with the queue, so both databases find
+    # today's rows of each queue in it (by the interval alone, they read every row ever kept).
+    names = [queue.name for queue in queues]
+    today = _by_queue(await stats.stat_sums(session, day, None, names, seconds, by="queue"))
+    interval = _by_queue(
+        await stats.stat_sums(session, start, start + INTERVAL, names, seconds, by="queue")
+    )
     entries = (
         await session.execute(
             select(QueueEntry.queue, QueueEntry.status, QueueEntry.entered_at).where(
@@ -103,20 +104,16 @@ async def summary(session: AsyncSession, *, now: datetime, tz: ZoneInfo) -> Queu
             )
         )
     ).all()
-    people = (
-        await session.execute(
-            select(Operator.state, Operator.skills, Operator.queues).where(
-                Operator.state != S.SIGNED_OUT.value
+    people = [
+        Group(state, skills, queues_of, int(count))
+        for state, skills, queues_of, count in (
+            await session.execute(
+                select(Operator.state, Operator.skills, Operator.queues, func.count())
+                .where(Operator.state != S.SIGNED_OUT.value)
+                .group_by(Operator.state, Operator.skills, Operator.queues)
             )
-        )
-    ).all()
-    today: dict[str, Totals] = defaultdict(Totals)
-    interval: dict[str, Totals] = defaultdict(Totals)
-    now_rows = [row for row in rows if row.interval_start == current]
-    for row in rows:
-        today[row.queue].add(row)
-    for row in now_rows:
-        interval[row.queue].add(row)
+        ).all()
+    ]
     waiting: dict[str, list[Entry]] = defaultdict(list)
     for entry in entries:
         waiting[entry.queue].append(entry)
@@ -132,8 +129,8 @@ async def summary(session: AsyncSession, *, now: datetime, tz: ZoneInfo) -> Queu
                 [(int(t["seconds"]), float(t["percent"])) for t in queue.sl_targets],
                 waiting[queue.name],
                 serving[queue.name],
-                today[queue.name],
-                interval[queue.name],
+                today.get(queue.name, Totals()),
+                interval.get(queue.name, Totals()),
                 now=now,
                 day=day,
                 current=current,
@@ -147,8 +144,8 @@ async def summary(session: AsyncSession, *, now: datetime, tz: ZoneInfo) -> Queu
         common_targets(queues),
         entries,
         people,
-        totals(rows),
-        totals(now_rows),
+        _all(today.values()),
+        _all(interval.values()),
         now=now,
         day=day,
         current=current,
@@ -159,6 +156,41 @@ async def summary(session: AsyncSession, *, now: datetime, tz: ZoneInfo) -> Queu
         queues=items,
         overall=overall,
     )
+
+
+def _by_queue(sums: Iterable[stats.Sums]) -> dict[str, Totals]:
+    """Each queue's counters as summed by the database."""
+    return {
+        str(s.key): Totals(
+            counters=dict(zip(stats.COUNTERS, s.counters, strict=True)),
+            max_wait=s.max_wait,
+            answered_within=dict(s.answered_within),
+            abandoned_within=dict(s.abandoned_within),
+        )
+        for s in sums
+    }
+
+
+def _all(each: Iterable[Totals]) -> Totals:
+    """The queues' counters together."""
+    total = Totals()
+    for one in each:
+        for name, value in one.counters.items():
+            total.counters[name] += value
+        total.max_wait = max(total.max_wait, one.max_wait)
+        _add_counts(total.answered_within, one.answered_within)
+        _add_counts(total.abandoned_within, one.abandoned_within)
+    return total
+
+
+@dataclass(frozen=True)
+class Group:
+    """The signed-in operators sharing a state, skills and queues, and how many they are."""
+
+    state: str
+    skills: Mapping[str, int]
+    queues: Sequence[str] | None
+    count: int
 
 
 class Entry(Protocol):
@@ -172,21 +204,10 @@ class Entry(Protocol):
     def entered_at(self) -> datetime: ...
 
 
-class Person(Protocol):
-    """A signed-in operator's state, skills and queues."""
-
-    @property
-    def state(self) -> str: ...
-    @property
-    def skills(self) -> Mapping[str, int]: ...
-    @property
-    def queues(self) -> Sequence[str] | None: ...
-
-
-def _serving(people: Sequence[Person], queues: Sequence[QueueSpec]) -> dict[str, list[Person]]:
+def _serving(people: Sequence[Group], queues: Sequence[QueueSpec]) -> dict[str, list[Group]]:
     """Each queue's signed-in operators who could take its calls (decided once for each set of
-    skills and queues: a centre's operators share a few)."""
-    found: dict[str, list[Person]] = {queue.name: [] for queue in queues}
+    skills and queues)."""
+    found: dict[str, list[Group]] = {queue.name: [] for queue in queues}
     decided: dict[tuple[object, ...], list[str]] = {}
     for person in people:
         key = (
@@ -201,7 +222,7 @@ def _serving(people: Sequence[Person], queues: Sequence[QueueSpec]) -> dict[str,
     return found
 
 
-def _serves(person: Person, queue: QueueSpec) -> bool:
+def _serves(person: Group, queue: QueueSpec) -> bool:
     if person.queues is not None and queue.name not in person.queues:
         return False
     return strategies.penalty(person.skills, queue.required_skills) is not None
@@ -226,7 +247,7 @@ def _item(
     strategy: str | None,
     targets: Targets,
     entries: Sequence[Entry],
-    people: Sequence[Person],
+    people: Sequence[Group],
     today: Totals,
     interval: Totals,
     *,
@@ -236,7 +257,9 @@ def _item(
 ) -> QueueStatsOut:
     oldest = min((e.entered_at for e in entries), default=None)
     waits = [(now - e.entered_at).total_seconds() for e in entries]
-    states = [p.state for p in people]
+    states: Counter[str] = Counter()
+    for group in people:
+        states[group.state] += group.count
     return QueueStatsOut(
         name=name,
         title=title,
@@ -245,10 +268,10 @@ def _item(
         waiting=len(entries),
         offered=sum(1 for e in entries if e.status == EntryStatus.OFFERED),
         longest_wait_s=_round((now - oldest).total_seconds()) if oldest else None,
-        available=states.count(S.AVAILABLE),
-        busy=sum(1 for s in states if s in BUSY),
-        on_break=states.count(S.ON_BREAK),
-        signed_in=len(states),
+        available=states[S.AVAILABLE.value],
+        busy=sum(states[s] for s in BUSY),
+        on_break=states[S.ON_BREAK.value],
+        signed_in=states.total(),
         interval=period_of(current, interval, targets, waits=waits),
         today=period_of(day, today, targets, waits=waits),
     )
