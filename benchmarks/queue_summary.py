@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import insert, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -41,7 +41,7 @@ from dispatch.core.database import create_engine, session_factory  # noqa: E402
 from dispatch.core.settings import Settings  # noqa: E402
 from dispatch.queues import stats, summary  # noqa: E402
 from dispatch.queues.models import Operator, QueueEntry, QueueStat  # noqa: E402
-from dispatch.queues.states import QUEUED, EntryStatus, OperatorState  # noqa: E402
+from dispatch.queues.states import EntryStatus, OperatorState  # noqa: E402
 
 STATES = (OperatorState.AVAILABLE, OperatorState.ON_CALL, OperatorState.WRAP_UP)
 SKILLS = {"voice": 1, "lang:uz": 1, "lang:ru": 2}
@@ -157,20 +157,15 @@ async def history(session: Any, queues: list[str], day: datetime, days: int) -> 
 
 
 async def reads_only(session: Any, now: datetime, tz: Any) -> None:
-    """The summary's statements, nothing built from them: the floor. Today's and this
+    """The summary's statements, nothing built from their rows: the floor. Today's and this
     interval's counters summed per queue by the database, the waiting entries, and the
     signed-in operators counted per state, skills and queues."""
-    day = summary.today_start(now, tz)
-    start = stats.interval_start(now)
-    end = start + timedelta(minutes=stats.INTERVAL_MINUTES)
     names = list((await session.scalars(text("SELECT name FROM queues"))).all())
-    await stats.stat_sums(session, day, None, names, (10, 20), by="queue")
-    await stats.stat_sums(session, start, end, names, (10, 20), by="queue")
-    entries = select(QueueEntry.queue, QueueEntry.status, QueueEntry.entered_at)
-    (await session.execute(entries.where(QueueEntry.status.in_(QUEUED)))).all()
-    people = select(Operator.state, Operator.skills, Operator.queues, func.count())
-    signed_in = people.where(Operator.state != OperatorState.SIGNED_OUT)
-    (await session.execute(signed_in.group_by(*people.selected_columns[:3]))).all()
+    bound = {"day": summary.today_start(now, tz), "start": stats.interval_start(now)}
+    counters = summary._counters_statement(("10", "20"))
+    (await session.execute(counters, {**bound, "names": names})).all()
+    (await session.execute(summary._ENTRIES)).all()
+    (await session.execute(summary._PEOPLE)).all()
 
 
 async def timed(

@@ -7,10 +7,9 @@ people's names; the territorial and call reports read where calls and cards were
 places rollup (``analytics_places``), whose rows are computed here (the card's location, else
 the call's point placed on the boundaries through ``geo``) for the calls and cards the database
 marked as changed (``places.bring_up_to_date``) or for all of them (``places.rebuild``).
-``calls/``, ``cards/``, ``feeds/`` and ``auth/`` have no bulk functions for a period, so these
-queries are the one place analytics reads their tables (never writes them); when they grow such
-functions, these move there, as the counters' sums did (``queues.stats.stat_sums``, which the
-queues' live summary reads too; re-exported here).
+``queues/``, ``calls/``, ``cards/``, ``feeds/`` and ``auth/`` have no bulk functions for a
+period, so these queries are the one place analytics reads their tables (never writes them);
+when they grow such functions, these move there.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Collection
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, bindparam, false, func, insert, null, select, update
@@ -39,12 +38,11 @@ from dispatch.errors import NotFound
 from dispatch.feeds.models import Delivery, ServiceProgress
 from dispatch.geo import service as geo
 from dispatch.geo.index import GeoIndex
-from dispatch.queues import catalog
+from dispatch.queues import catalog, stats
 from dispatch.queues.catalog import QueueSpec
 from dispatch.queues.models import QueueLogEntry, QueueStat
 from dispatch.queues.states import QueueEvent
-from dispatch.queues.stats import Sums as Sums
-from dispatch.queues.stats import stat_sums as stat_sums
+from dispatch.queues.stats import COUNTERS
 
 # A row of the queues' 15-minute counters, as the KPIs sum them.
 StatRow = QueueStat
@@ -70,6 +68,84 @@ _CARDS_AT_ONCE = 1000
 async def queues(session: AsyncSession, names: Collection[str] = ()) -> list[QueueSpec]:
     """The queues asked for (every queue when ``names`` is empty)."""
     return [q for q in await catalog.queues(session) if not names or q.name in names]
+
+
+@dataclass
+class Sums:
+    """The queues' counters summed over some intervals (plain numbers, cheap to add up)."""
+
+    key: Any
+    counters: list[float]
+    max_wait: float
+    answered_within: dict[str, int]
+    abandoned_within: dict[str, int]
+
+    def add(self, other: Sums) -> None:
+        """Add ``other``'s counts to these."""
+        self.counters = [a + b for a, b in zip(self.counters, other.counters, strict=True)]
+        self.max_wait = max(self.max_wait, other.max_wait)
+        for mine, theirs in (
+            (self.answered_within, other.answered_within),
+            (self.abandoned_within, other.abandoned_within),
+        ):
+            for key, count in theirs.items():
+                mine[key] = mine.get(key, 0) + count
+
+    def as_row(self, start: datetime) -> StatRow:
+        """A counter row (not stored) holding these sums, for ``queues.summary.period``."""
+        row = stats.blank(str(self.key or ""), start)
+        for name, value in zip(COUNTERS, self.counters, strict=True):
+            setattr(row, name, value)
+        row.max_wait = self.max_wait
+        row.answered_within = dict(self.answered_within)
+        row.abandoned_within = dict(self.abandoned_within)
+        return row
+
+
+async def stat_sums(
+    session: AsyncSession,
+    start: datetime,
+    end: datetime,
+    queue_names: Collection[str],
+    seconds: Collection[int],
+    *,
+    by: Literal["interval", "queue"] | None,
+) -> list[Sums]:
+    """The counters of ``queue_names`` in the intervals starting in [start, end), summed in the
+    database per interval (``key`` its start), per queue (``key`` its name) or all together;
+    the answered- and abandoned-within counts for each of ``seconds``."""
+    if not queue_names:
+        return []
+    keys = [str(int(s)) for s in sorted(seconds)]
+    grouped = {"interval": QueueStat.interval_start, "queue": QueueStat.queue}.get(by or "")
+    columns: list[Any] = [func.coalesce(func.sum(getattr(QueueStat, n)), 0) for n in COUNTERS]
+    columns.append(func.coalesce(func.max(QueueStat.max_wait), 0.0))
+    for within in (QueueStat.answered_within, QueueStat.abandoned_within):
+        columns += [func.coalesce(func.sum(within[key].as_integer()), 0) for key in keys]
+    query = select(*([grouped] if grouped is not None else []), *columns).where(
+        QueueStat.interval_start >= start,
+        QueueStat.interval_start < end,
+        QueueStat.queue.in_(sorted(queue_names)),
+    )
+    if grouped is not None:
+        query = query.group_by(grouped).order_by(grouped)
+    summed = []
+    width = len(COUNTERS)
+    for row in (await session.execute(query)).all():
+        values: list[Any] = list(row)
+        key = values.pop(0) if grouped is not None else None
+        answered = values[width + 1 : width + 1 + len(keys)]
+        abandoned = values[width + 1 + len(keys) :]
+        summed.append(
+            Sums(
+                key=key,
+                counters=[float(v) for v in values[:width]],
+                max_wait=float(values[width]),
+                answered_within={k: int(n) for k, n in zip(keys, answered, strict=True) if n},
+                abandoned_within={k: int(n) for k, n in zip(keys, abandoned, strict=True) if n},
+            )
+        )
+    return summed
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ adding a target, ``python -m dispatch queues rebuild-stats`` counts the past aga
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -262,85 +262,3 @@ async def rebuild(session: AsyncSession, actor: Actor, *, now: datetime) -> int:
         at=now,
     )
     return read
-
-
-@dataclass
-class Sums:
-    """The queues' counters summed over some intervals (plain numbers, cheap to add up)."""
-
-    key: Any
-    counters: list[float]
-    max_wait: float
-    answered_within: dict[str, int]
-    abandoned_within: dict[str, int]
-
-    def add(self, other: Sums) -> None:
-        """Add ``other``'s counts to these."""
-        self.counters = [a + b for a, b in zip(self.counters, other.counters, strict=True)]
-        self.max_wait = max(self.max_wait, other.max_wait)
-        for mine, theirs in (
-            (self.answered_within, other.answered_within),
-            (self.abandoned_within, other.abandoned_within),
-        ):
-            for key, count in theirs.items():
-                mine[key] = mine.get(key, 0) + count
-
-    def as_row(self, start: datetime) -> QueueStat:
-        """A counter row (not stored) holding these sums, for ``queues.summary.period``."""
-        row = blank(str(self.key or ""), start)
-        for name, value in zip(COUNTERS, self.counters, strict=True):
-            setattr(row, name, value)
-        row.max_wait = self.max_wait
-        row.answered_within = dict(self.answered_within)
-        row.abandoned_within = dict(self.abandoned_within)
-        return row
-
-
-async def stat_sums(
-    session: AsyncSession,
-    start: datetime,
-    end: datetime | None,
-    queue_names: Collection[str] | None,
-    seconds: Collection[int],
-    *,
-    by: Literal["interval", "queue"] | None,
-) -> list[Sums]:
-    """The counters of ``queue_names`` (None: every queue with counters, also one no longer in
-    the catalogue) in the intervals starting in [start, end) (no ``end``: from ``start`` on),
-    summed in the database per interval (``key`` its start), per queue (``key`` its name) or
-    all together; the answered- and abandoned-within counts for each of ``seconds``. The
-    database adds the rows up: the consoles' queue summary reads today's this way on every
-    flush (BENCHMARKS.md, "The queues' summary, added up by the database")."""
-    if queue_names is not None and not queue_names:
-        return []
-    keys = [str(int(s)) for s in sorted(seconds)]
-    grouped = {"interval": QueueStat.interval_start, "queue": QueueStat.queue}.get(by or "")
-    columns: list[Any] = [func.coalesce(func.sum(getattr(QueueStat, n)), 0) for n in COUNTERS]
-    columns.append(func.coalesce(func.max(QueueStat.max_wait), 0.0))
-    for within in (QueueStat.answered_within, QueueStat.abandoned_within):
-        columns += [func.coalesce(func.sum(within[key].as_integer()), 0) for key in keys]
-    where = [QueueStat.interval_start >= start]
-    if end is not None:
-        where.append(QueueStat.interval_start < end)
-    if queue_names is not None:
-        where.append(QueueStat.queue.in_(sorted(queue_names)))
-    query = select(*([grouped] if grouped is not None else []), *columns).where(*where)
-    if grouped is not None:
-        query = query.group_by(grouped).order_by(grouped)
-    summed = []
-    width = len(COUNTERS)
-    for row in (await session.execute(query)).all():
-        values: list[Any] = list(row)
-        key = values.pop(0) if grouped is not None else None
-        answered = values[width + 1 : width + 1 + len(keys)]
-        abandoned = values[width + 1 + len(keys) :]
-        summed.append(
-            Sums(
-                key=key,
-                counters=[float(v) for v in values[:width]],
-                max_wait=float(values[width]),
-                answered_within={k: int(n) for k, n in zip(keys, answered, strict=True) if n},
-                abandoned_within={k: int(n) for k, n in zip(keys, abandoned, strict=True) if n},
-            )
-        )
-    return summed

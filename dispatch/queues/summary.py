@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
-from typing import Protocol
+from datetime import datetime, time
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.queues import catalog, stats, strategies
 from dispatch.queues.catalog import QueueSpec
-from dispatch.queues.models import Operator, QueueEntry
+from dispatch.queues.models import Operator, QueueEntry, QueueStat
 from dispatch.queues.schemas import (
     PeriodOut,
     QueuesSummary,
@@ -25,7 +26,6 @@ from dispatch.queues.states import QUEUED, EntryStatus, OperatorState
 
 S = OperatorState
 BUSY = frozenset({S.RESERVED.value, S.ON_CALL.value, S.WRAP_UP.value})
-INTERVAL = timedelta(minutes=stats.INTERVAL_MINUTES)
 
 
 def today_start(now: datetime, tz: ZoneInfo) -> datetime:
@@ -80,40 +80,27 @@ async def summary(session: AsyncSession, *, now: datetime, tz: ZoneInfo) -> Queu
     """The live state and statistics of every queue and of all together.
 
     Every console's ``queue`` part runs this on each flush an ACD event marks (up to ten a
-    second in each server process in a surge), so it reads little: today's and this interval's
-    counters added up per queue by the database (``stats.stat_sums``: a row a queue, where
-    reading today's ~40 rows a queue and adding them up here was most of its CPU), the waiting
-    entries, and the signed-in operators counted per state, skills and queues (a centre's
-    operators share a few sets, each decoded once). BENCHMARKS.md, "The queues' summary"."""
+    second in each server process in a surge), so it reads little, with statements built once:
+    today's counters and this interval's summed per queue by the database (one row a queue,
+    where today's rows read and added up here grew to most of its CPU as the day went on), the
+    waiting entries, and the signed-in operators counted per state, skills and queues (a set
+    of skills shared by many is decoded once). BENCHMARKS.md, "The queues' summary"."""
     queues = await catalog.queues(session)
     day = today_start(now, tz)
     start = stats.interval_start(now)
     current = start.astimezone(tz)  # shown in the centre's zone
-    seconds = sorted({int(t["seconds"]) for queue in queues for t in queue.sl_targets})
+    keys = tuple(str(s) for s in sorted({int(t["seconds"]) for q in queues for t in q.sl_targets}))
     # By the queues' names too: the counters' key leads with the queue, so both databases find
-    # today's rows of each queue in it (by the interval alone, they read every row ever kept).
-    names = [queue.name for queue in queues]
-    today = _by_queue(await stats.stat_sums(session, day, None, names, seconds, by="queue"))
-    interval = _by_queue(
-        await stats.stat_sums(session, start, start + INTERVAL, names, seconds, by="queue")
+    # today's rows of each queue in it (by the interval alone they read every row ever kept).
+    counted = await session.execute(
+        _counters_statement(keys), {"day": day, "start": start, "names": [q.name for q in queues]}
     )
-    entries = (
-        await session.execute(
-            select(QueueEntry.queue, QueueEntry.status, QueueEntry.entered_at).where(
-                QueueEntry.status.in_(QUEUED)
-            )
-        )
-    ).all()
-    people = [
-        Group(state, skills, queues_of, int(count))
-        for state, skills, queues_of, count in (
-            await session.execute(
-                select(Operator.state, Operator.skills, Operator.queues, func.count())
-                .where(Operator.state != S.SIGNED_OUT.value)
-                .group_by(Operator.state, Operator.skills, Operator.queues)
-            )
-        ).all()
-    ]
+    today: dict[str, Totals] = {}
+    interval: dict[str, Totals] = {}
+    for row in counted.all():
+        today[row[0]], interval[row[0]] = _both(list(row[1:]), keys)
+    entries = (await session.execute(_ENTRIES)).all()
+    people = [Group(*row) for row in (await session.execute(_PEOPLE)).all()]
     waiting: dict[str, list[Entry]] = defaultdict(list)
     for entry in entries:
         waiting[entry.queue].append(entry)
@@ -158,17 +145,56 @@ async def summary(session: AsyncSession, *, now: datetime, tz: ZoneInfo) -> Queu
     )
 
 
-def _by_queue(sums: Iterable[stats.Sums]) -> dict[str, Totals]:
-    """Each queue's counters as summed by the database."""
-    return {
-        str(s.key): Totals(
-            counters=dict(zip(stats.COUNTERS, s.counters, strict=True)),
-            max_wait=s.max_wait,
-            answered_within=dict(s.answered_within),
-            abandoned_within=dict(s.abandoned_within),
+_ENTRIES = select(QueueEntry.queue, QueueEntry.status, QueueEntry.entered_at).where(
+    QueueEntry.status.in_(QUEUED)
+)
+_PEOPLE = (
+    select(Operator.state, Operator.skills, Operator.queues, func.count())
+    .where(Operator.state != S.SIGNED_OUT.value)
+    .group_by(Operator.state, Operator.skills, Operator.queues)
+)
+
+
+@functools.lru_cache(maxsize=16)
+def _counters_statement(keys: tuple[str, ...]) -> Select[Any]:
+    """Per queue named (``names``), the counters of the intervals since ``day`` summed, each
+    followed by the same sum over the interval starting at ``start`` alone; the answered- and
+    abandoned-within counts of each threshold in ``keys``. Built once per set of thresholds
+    (building its ~60 columns each time cost as much as running it)."""
+    now_only = QueueStat.interval_start == bindparam("start")
+
+    def both(value: Any, total: Any = func.sum) -> list[Any]:
+        return [func.coalesce(total(value), 0), func.coalesce(total(case((now_only, value))), 0)]
+
+    columns: list[Any] = [QueueStat.queue]
+    for name in stats.COUNTERS:
+        columns += both(getattr(QueueStat, name))
+    columns += both(QueueStat.max_wait, func.max)
+    for within in (QueueStat.answered_within, QueueStat.abandoned_within):
+        for key in keys:
+            columns += both(within[key].as_integer())
+    return (
+        select(*columns)
+        .where(
+            QueueStat.interval_start >= bindparam("day"),
+            QueueStat.queue.in_(bindparam("names", expanding=True)),
         )
-        for s in sums
-    }
+        .group_by(QueueStat.queue)
+    )
+
+
+def _both(values: list[Any], keys: tuple[str, ...]) -> tuple[Totals, Totals]:
+    """A row of ``_counters_statement`` (after the queue) as today's and the interval's."""
+    found = (Totals(), Totals())
+    width = len(stats.COUNTERS)
+    for which, total in enumerate(found):
+        mine = values[which::2]  # today's sums at even places, the interval's at odd ones
+        total.counters = {n: float(v) for n, v in zip(stats.COUNTERS, mine, strict=False)}
+        total.max_wait = float(mine[width])
+        answered, abandoned = mine[width + 1 : width + 1 + len(keys)], mine[width + 1 + len(keys) :]
+        total.answered_within = {k: int(n) for k, n in zip(keys, answered, strict=True) if n}
+        total.abandoned_within = {k: int(n) for k, n in zip(keys, abandoned, strict=True) if n}
+    return found
 
 
 def _all(each: Iterable[Totals]) -> Totals:
