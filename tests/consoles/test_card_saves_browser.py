@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Response, Route, expect
+from playwright.async_api import Browser, Page, Response, Route, expect
 
 from tests.consoles.conftest import post_call, sign_in
 from tests.consoles.pages import open_page, sign_in_page
@@ -37,6 +37,17 @@ async def _late_card_saves(route: Route) -> None:
     if route.request.method == "PATCH":
         await asyncio.sleep(DELAY_S)
     await route.continue_()
+
+
+async def _take_call(page: Page, http: httpx.AsyncClient, number: str) -> str:
+    """A call from ``number`` offered and taken with Alt+A; the id of its card."""
+    await post_call(http, caller_number=number)
+    await expect(page.locator("#offer")).to_be_visible()
+    await page.keyboard.press("Alt+A")
+    await expect(page.locator("#card-number")).to_be_visible()
+    card_id: str = await page.evaluate("window.dispatchConsole.activeCardId")
+    assert card_id
+    return card_id
 
 
 async def _card(http: httpx.AsyncClient, token: str, card_id: str) -> dict[str, Any]:
@@ -67,12 +78,7 @@ async def test_fields_typed_faster_than_the_server_answers_are_all_saved(
     )
     async with httpx.AsyncClient(base_url=server.http, timeout=30) as http:
         token = await sign_in(http, "supervisor1")
-        await post_call(http, caller_number="+998935550199")
-        await expect(page.locator("#offer")).to_be_visible()
-        await page.keyboard.press("Alt+A")
-        await expect(page.locator("#card-number")).to_be_visible()
-        card_id = await page.evaluate("window.dispatchConsole.activeCardId")
-        assert card_id
+        card_id = await _take_call(page, http, "+998935550199")
 
         # Victims, then the address, then a description, each committed with Enter while
         # the answer to the one before is still on its way.
@@ -134,11 +140,7 @@ async def test_lists_changed_while_answers_are_on_their_way_keep_every_change(
 
     async with httpx.AsyncClient(base_url=server.http, timeout=30) as http:
         token = await sign_in(http, "supervisor1")
-        await post_call(http, caller_number="+998935550198")
-        await expect(page.locator("#offer")).to_be_visible()
-        await page.keyboard.press("Alt+A")
-        await expect(page.locator("#card-number")).to_be_visible()
-        card_id = await page.evaluate("window.dispatchConsole.activeCardId")
+        card_id = await _take_call(page, http, "+998935550198")
 
         # Two conditions ticked; the first answer arrives (the second save still on its way)
         # and a third is ticked.
