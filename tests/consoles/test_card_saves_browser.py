@@ -8,13 +8,14 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 from playwright.async_api import Browser, Page, Response, Route, expect
 
-from tests.consoles.conftest import post_call, sign_in
+from tests.consoles.conftest import GATEWAY, post_call, sign_in
 from tests.consoles.pages import open_page, sign_in_page
 from tests.fixtures.live import Live
 from tests.fixtures.waiting import eventually
@@ -182,3 +183,46 @@ async def test_lists_changed_while_answers_are_on_their_way_keep_every_change(
         assert card["persons"][0]["sex"] == "female"
         await expect(page.locator("#persons-1-role")).to_be_focused()
         await expect(page.locator("#persons-0-sex")).to_have_value("female")
+
+
+async def test_saves_queued_on_one_card_stay_on_it_when_the_operator_opens_another(
+    browser: Browser, server: Live
+) -> None:
+    """Two ticks on card A, the second still queued behind the first, then card B opened: the
+    queued save goes to A (it went to whichever card was shown when its turn came), and B's
+    form is drawn at once, not held back by A's saves."""
+    page = await open_page(browser, f"{server.http}/operator/")
+    await sign_in_page(page, "operator1")
+    await page.keyboard.press("Alt+1")
+    await expect(page.locator("#state")).to_have_attribute("data-state", "available")
+    async with httpx.AsyncClient(base_url=server.http, timeout=30) as http:
+        token = await sign_in(http, "supervisor1")
+        first = await _take_call(page, http, "+998935550197")
+        call_id = await page.evaluate("window.dispatchConsole.parts.call.id")
+        ended = {"event_id": f"end-{call_id}", "type": "ended", "at": datetime.now(UTC).isoformat()}
+        response = await http.post(f"/api/v1/calls/{call_id}/events", json=ended, headers=GATEWAY)
+        assert response.status_code == 201, response.text
+        await expect(page.locator("#state")).to_have_attribute("data-state", "wrap_up")
+        await page.keyboard.press("Alt+1")
+        await expect(page.locator("#state")).to_have_attribute("data-state", "available")
+        second = await _take_call(page, http, "+998935550196")
+        a, b = await _card(http, token, first), await _card(http, token, second)
+
+        await page.route("**/api/v1/cards/*", _late_card_saves)
+        await page.locator(f'#card-list li[data-card-id="{first}"] button').click()
+        await expect(page.locator("#card-number")).to_contain_text(a["number"])
+        await page.locator("#condition-child").check()
+        await page.locator("#condition-sight_impaired").check()
+        await page.locator(f'#card-list li[data-card-id="{second}"] button').click()
+        await expect(page.locator("#card-number")).to_contain_text(b["number"])
+        number = page.locator('[id="f-caller.number"]')
+        assert await number.input_value() == "+998935550196", "B's form waited for A's saves"
+
+        async def both_saved() -> dict[str, Any] | None:
+            card = await _card(http, token, first)
+            return card if len(card["caller"].get("conditions", [])) == 2 else None
+
+        saved = await eventually(both_saved, what="card A's two ticks", within=20)
+        assert sorted(saved["caller"]["conditions"]) == ["child", "sight_impaired"]
+        assert (await _card(http, token, second))["caller"].get("conditions", []) == []
+        await expect(page.locator("#condition-child")).not_to_be_checked()

@@ -56,31 +56,33 @@ export function configureCard({ onSaved, toast, reference }) {
 // one produced. Sent side by side (the type, then the address, then the victims, typed
 // faster than the server answers) they clashed on If-Match, and a second clash lost a field.
 let saving = Promise.resolve();
-// While saves are on their way, an answer (or the stream) is not drawn over what the operator
-// fills: it holds an older state than the form, and a list read back from the form (persons,
-// conditions, hazards) would save that older state. The last answer is drawn whole.
-let unanswered = 0;
+// While saves of a card are on their way, an answer (or the stream) is not drawn over what the
+// operator fills: it holds an older state than the form, and a list read back from the form
+// (persons, conditions, hazards) would save that older state. The last answer is drawn whole.
+// Counted per card: another card opened meanwhile is drawn at once.
+const unanswered = new Map(); // card id -> saves on their way
 
 /** Save a change to the shown card (after the saves already on their way); on a version
  * clash with someone else's change, reload once and apply it again. */
 export function saveCard(changes) {
-  unanswered += 1;
-  const next = saving.then(() => saveNow(changes)).then(answered, (error) => {
-    unanswered -= 1;
-    throw error;
-  });
+  const id = state.card?.id;
+  unanswered.set(id, (unanswered.get(id) || 0) + 1);
+  const next = saving.then(() => saveNow(changes, id))
+    .finally(() => unanswered.set(id, unanswered.get(id) - 1)).then(answered);
   saving = next.catch(() => {});
   return next;
 }
 
 function answered(card) {
-  unanswered -= 1;
   if (!card) return null;
   accept(card);
   // A newer copy (someone else's change) came while the saves were on their way: drawn now.
-  if (!unanswered && state.card?.id === card.id && state.card.version > card.version) update(state.card);
+  if (!saves(card) && state.card?.id === card.id && state.card.version > card.version) update(state.card);
   return card;
 }
+
+/** Whether saves of ``card`` are on their way. */
+const saves = (card) => unanswered.get(card.id) > 0;
 
 /** Resolves once every save already on its way has been answered (route and close wait for
  * them, then name the version those saves produced). */
@@ -88,9 +90,10 @@ export function savesDone() {
   return saving;
 }
 
-async function saveNow(changes) {
-  const card = state.card;
-  if (!card) return null;
+async function saveNow(changes, id) {
+  if (!id) return null;
+  // On the card it was made on, also when another was opened while it waited its turn.
+  const card = state.card?.id === id ? state.card : await api("GET", `/cards/${id}`);
   try {
     return await api("PATCH", `/cards/${card.id}`, { json: changes, ifMatch: card.version });
   } catch (error) {
@@ -384,8 +387,8 @@ function showEntries(card) {
 function update(card) {
   document.getElementById("card-meta").textContent =
     `${t("version")} ${card.version} · ${named("card_status_", card.status)} · ${dateTime(card.created_at)}`;
-  showParties(card, !unanswered);
-  if (!unanswered) showEntries(card);
+  showParties(card, !saves(card));
+  if (!saves(card)) showEntries(card);
   showFiles(card);
   const where = card.location;
   const point = document.getElementById("confirmed-point");
