@@ -43,11 +43,24 @@ async def _late_card_saves(route: Route) -> None:
 async def _take_call(page: Page, http: httpx.AsyncClient, number: str) -> str:
     """A call from ``number`` offered and taken with Alt+A; the id of its card."""
     await post_call(http, caller_number=number)
-    await expect(page.locator("#offer")).to_be_visible()
+    await expect(page.locator("#offer")).to_contain_text(number)
     await page.keyboard.press("Alt+A")
+
+    async def shown() -> str | None:
+        """The card of the call from ``number`` once the console shows it (a card shown
+        before, of an earlier call, is not it)."""
+        found: str | None = await page.evaluate(
+            """(number) => {
+                const app = window.dispatchConsole, call = app.parts.call;
+                return call && call.caller_number === number && call.card_id
+                    && call.card_id === app.activeCardId ? call.card_id : null;
+            }""",
+            number,
+        )
+        return found
+
+    card_id: str = await eventually(shown, what=f"the card of the call from {number} shown")
     await expect(page.locator("#card-number")).to_be_visible()
-    card_id: str = await page.evaluate("window.dispatchConsole.activeCardId")
-    assert card_id
     return card_id
 
 
