@@ -89,7 +89,7 @@ async def summary(session: AsyncSession, *, now: datetime, tz: ZoneInfo) -> Queu
     day = today_start(now, tz)
     start = stats.interval_start(now)
     current = start.astimezone(tz)  # shown in the centre's zone
-    keys = tuple(str(s) for s in sorted({int(t["seconds"]) for q in queues for t in q.sl_targets}))
+    keys = tuple(str(seconds) for seconds in await catalog.sl_thresholds(session))
     # By the queues' names too: the counters' key leads with the queue, so both databases find
     # today's rows of each queue in it (by the interval alone they read every row ever kept).
     counted = await session.execute(

@@ -67,6 +67,15 @@ async def sign_in_page(page: Page, username: str) -> None:
     await expect(page.locator("#connection")).to_have_attribute("data-status", "connected")
 
 
+async def available_operator(browser: Browser, url: str, username: str = "operator1") -> Page:
+    """The operator console at ``url``, ``username`` signed in and available (Alt+1)."""
+    page = await open_page(browser, url)
+    await sign_in_page(page, username)
+    await page.keyboard.press("Alt+1")
+    await expect(page.locator("#state")).to_have_attribute("data-state", "available")
+    return page
+
+
 class Shots:
     """Screenshots of one console, kept under ``ARTIFACTS / folder``."""
 

@@ -16,7 +16,7 @@ import pytest
 from playwright.async_api import Browser, Page, Response, Route, expect
 
 from tests.consoles.conftest import GATEWAY, post_call, sign_in
-from tests.consoles.pages import open_page, sign_in_page
+from tests.consoles.pages import available_operator
 from tests.fixtures.live import Live
 from tests.fixtures.waiting import eventually
 
@@ -76,10 +76,7 @@ async def _card(http: httpx.AsyncClient, token: str, card_id: str) -> dict[str, 
 async def test_fields_typed_faster_than_the_server_answers_are_all_saved(
     browser: Browser, server: Live
 ) -> None:
-    page = await open_page(browser, f"{server.http}/operator/")
-    await sign_in_page(page, "operator1")
-    await page.keyboard.press("Alt+1")
-    await expect(page.locator("#state")).to_have_attribute("data-state", "available")
+    page = await available_operator(browser, f"{server.http}/operator/")
     await page.route("**/api/v1/cards/*", _slow_card_saves)
     clashes: list[str] = []  # saves the server refused as made against an older version
     page.on(
@@ -130,10 +127,7 @@ async def test_lists_changed_while_answers_are_on_their_way_keep_every_change(
     answer that arrives while later saves are still on their way holds an older list, and
     drawn over the form it took back what the later saves had not yet brought (the next
     change then saved the older list)."""
-    page = await open_page(browser, f"{server.http}/operator/")
-    await sign_in_page(page, "operator1")
-    await page.keyboard.press("Alt+1")
-    await expect(page.locator("#state")).to_have_attribute("data-state", "available")
+    page = await available_operator(browser, f"{server.http}/operator/")
     await page.route("**/api/v1/cards/*", _late_card_saves)
     answers: list[dict[str, Any]] = []  # the card as each save answered, as they arrive
 
@@ -204,10 +198,7 @@ async def test_saves_queued_on_one_card_stay_on_it_when_the_operator_opens_anoth
     """Two ticks on card A, the second still queued behind the first, then card B opened: the
     queued save goes to A (it went to whichever card was shown when its turn came), and B's
     form is drawn at once, not held back by A's saves."""
-    page = await open_page(browser, f"{server.http}/operator/")
-    await sign_in_page(page, "operator1")
-    await page.keyboard.press("Alt+1")
-    await expect(page.locator("#state")).to_have_attribute("data-state", "available")
+    page = await available_operator(browser, f"{server.http}/operator/")
     async with httpx.AsyncClient(base_url=server.http, timeout=30) as http:
         token = await sign_in(http, "supervisor1")
         first = await _take_call(page, http, "+998935550197")
