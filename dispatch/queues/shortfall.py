@@ -1,6 +1,6 @@
 """Is the centre short of operators now? Erlang C (``erlang.py``) for the last half hour's
-arrivals and today's handle time against those signed in and not on break, overridden by what
-is happening (callers waiting past the target with nobody free). The supervisor console's
+arrivals and the last hours' handle time against those signed in and not on break, overridden
+by what is happening (callers waiting past the target with nobody free). The supervisor console's
 staffing hint shows it; the surge policy (``surge.py``) acts on it."""
 
 from __future__ import annotations
@@ -11,9 +11,11 @@ from datetime import datetime, timedelta
 from statistics import NormalDist
 from typing import Any
 
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dispatch.queues import erlang, queue_log
+from dispatch.queues import erlang, queue_log, stats
+from dispatch.queues.models import QueueStat
 from dispatch.queues.schemas import QueuesSummary, ServiceLevelOut
 from dispatch.queues.states import QueueEvent
 
@@ -31,8 +33,41 @@ RECENT_WINDOW = timedelta(minutes=10)
 # hours read as a surge 4 times in 80 hours instead of 2.
 SHORT_WINDOWS = (timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=5))
 SURE, RISE_SURE, RISEN_SURE = 0.99, 0.9999, 0.95
-# Before the first completed call of the day the estimate assumes this handle time (and says so).
+# The handle time Erlang C takes: that of the calls completed in the intervals of the last hours,
+# whatever the day. Today's alone started again from nothing at midnight, and a surge in the
+# night's first minutes was judged on the assumed 180 s, then on a handful of calls.
+HANDLE_WINDOW = timedelta(hours=4)
+# With no call completed in that window the estimate assumes this handle time (and says so).
 ASSUMED_HANDLE_S = 180.0
+_HANDLE = select(
+    *(
+        func.coalesce(func.sum(column), 0)
+        for column in (
+            QueueStat.talk_sum,
+            QueueStat.completed,
+            QueueStat.wrap_sum,
+            QueueStat.wrap_ups,
+        )
+    )
+).where(
+    QueueStat.interval_start >= bindparam("since"),
+    # The primary key leads with the queue: named, both databases search it (by time alone
+    # PostgreSQL read every counter row ever kept).
+    QueueStat.queue.in_(bindparam("names", expanding=True)),
+)
+
+
+async def recent_handle_s(
+    session: AsyncSession, queues: Sequence[str], *, now: datetime
+) -> float | None:
+    """Talk plus wrap-up of the calls ``queues`` completed in the intervals of the last
+    ``HANDLE_WINDOW`` (the interval holding ``now`` included); None when none completed."""
+    since = stats.interval_start(now - HANDLE_WINDOW)
+    row = (await session.execute(_HANDLE, {"since": since, "names": list(queues)})).one()
+    talk_sum, completed, wrap_sum, wrap_ups = (float(value) for value in row)
+    if not completed:
+        return None
+    return round(talk_sum / completed + (wrap_sum / wrap_ups if wrap_ups else 0.0), 3)
 
 
 def honest(level: ServiceLevelOut) -> float | None:
@@ -95,7 +130,7 @@ async def staffing(
     entered = [line.at for line in lines if "moved_from" not in line.data]  # a move is no arrival
     arrivals = len(entered)
     per_hour = arrival_rate(entered, now=now, surge=surge)
-    handle = centre.today.avg_handle_s
+    handle = await recent_handle_s(session, [q.name for q in overall.queues], now=now)
     staffed = centre.available + centre.busy
     share = min(target.target_percent / 100, 0.999)
     seconds = handle or ASSUMED_HANDLE_S

@@ -133,7 +133,7 @@ export default {
   staffing_enough: "enough operators",
   staffing_expected: "expected service level {percent}",
   staffing_waiting: { one: "{count} caller waiting past {seconds} s now", other: "{count} callers waiting past {seconds} s now" },
-  staffing_assumed: "handle time assumed until the day's first call ends",
+  staffing_assumed: "handle time assumed: no call completed in the last four hours",
   staffing_unavailable: "No staffing hint (no service-level target)",
   my_call: "You are on the call",
   move: "Move",

@@ -133,7 +133,7 @@ export default {
   staffing_enough: "операторов достаточно",
   staffing_expected: "ожидаемый уровень обслуживания {percent}",
   staffing_waiting: { one: "{count} вызов ждёт дольше {seconds} с", few: "{count} вызова ждут дольше {seconds} с", many: "{count} вызовов ждут дольше {seconds} с", other: "{count} вызова ждут дольше {seconds} с" },
-  staffing_assumed: "время обработки принято условно до конца первого вызова дня",
+  staffing_assumed: "время обработки принято условно: за последние четыре часа не завершён ни один вызов",
   staffing_unavailable: "Нет подсказки по штату (нет цели уровня обслуживания)",
   my_call: "Вы на вызове",
   move: "Перевести",

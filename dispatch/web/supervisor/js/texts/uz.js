@@ -133,7 +133,7 @@ export default {
   staffing_enough: "operatorlar yetarli",
   staffing_expected: "kutilayotgan xizmat darajasi {percent}",
   staffing_waiting: { one: "hozir {seconds} s dan ortiq {count} ta qo‘ng‘iroq kutmoqda", other: "hozir {seconds} s dan ortiq {count} ta qo‘ng‘iroq kutmoqda" },
-  staffing_assumed: "kunning birinchi qo‘ng‘irog‘i tugaguncha xizmat vaqti taxminiy",
+  staffing_assumed: "xizmat vaqti taxminiy: so‘nggi to‘rt soatda birorta qo‘ng‘iroq tugamagan",
   staffing_unavailable: "Shtat tavsiyasi yo‘q (xizmat darajasi maqsadi yo‘q)",
   my_call: "Siz qo‘ng‘iroqdasiz",
   move: "Ko‘chirish",
