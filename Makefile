@@ -25,7 +25,7 @@ CLUSTER_PORT ?= 8112
 
 .PHONY: run run-cluster test test-fast lint lint-js typecheck format install system-deps npm-deps clean lock bench-geo bench-summary \
 	bench-cards bench-consoles bench-queues bench-day bench-requests bench-sign-in reliability \
-	bench-analytics bench-cues
+	bench-analytics bench-cues bench-history
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -133,6 +133,11 @@ bench-queues: $(DEV_STAMP) system-deps
 ## SQLite and PostgreSQL (figures in BENCHMARKS.md). BENCH_ARGS="--operators 500 --waiting 1000".
 bench-summary: $(DEV_STAMP) system-deps
 	$(PY) benchmarks/queue_summary.py $(BENCH_ARGS)
+
+## The day-long reads on tables that grow (the Redis mirror, the consoles' parts, the workers),
+## planned and timed on PostgreSQL against a year of history (figures in BENCHMARKS.md).
+bench-history: $(DEV_STAMP) system-deps
+	$(PY) benchmarks/history_plans.py $(BENCH_ARGS)
 
 ## A simulated day against a real server process on SQLite and PostgreSQL: marginal server
 ## CPU per call, idle CPU, requests per call, command lag, with the bare endpoint's floor

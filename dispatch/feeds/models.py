@@ -42,6 +42,14 @@ class Delivery(Base):
             postgresql_where=text("redelivery = false"),
         ),
         Index("ix_feed_outbox_service_status", "service_code", "status", "id"),
+        # The rows the Redis mirror still owes (``feeds.streams``): without it, "not yet
+        # streamed" read the whole outbox, every delivery ever made, at every pass.
+        Index(
+            "ix_feed_outbox_unstreamed",
+            "id",
+            sqlite_where=text("streamed_at IS NULL"),
+            postgresql_where=text("streamed_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(
