@@ -5,10 +5,10 @@ A centre's database keeps every call, card, delivery and escalation. A read that
 it asks for, not by reading what the years have piled up. This loads a year on PostgreSQL (the
 ``make bench-analytics`` generator: queue log, calls, cards, counters; ``--log-rows``) plus the
 tables it does not fill — delivered outbox rows, sent surveys, answered break offers,
-escalations — runs ``ANALYZE``, and for each read prints what ``EXPLAIN (ANALYZE, BUFFERS)``
-says: how the table was read, the rows a filter threw away, the buffers touched, the time.
-The statements are those the product sends (as PostgreSQL's log shows them), with values of
-the generated history.
+escalations, the last month's calls from 40,000 numbers — runs ``ANALYZE``, and for each read
+prints what ``EXPLAIN (ANALYZE, BUFFERS)`` says: how the table was read, the rows a filter
+threw away, the buffers touched, the time. The statements are those the product sends (as
+PostgreSQL's log shows them), with values of the generated history.
 """
 
 from __future__ import annotations
@@ -71,9 +71,10 @@ READS: dict[str, str] = {
         "SELECT id FROM surveys WHERE number = '+998900000007' "
         "AND created_at >= now() - interval '30 days' AND status != 'cancelled' LIMIT 1"
     ),
-    "calls: a number's calls of the last hour (every call)": (
-        "SELECT id FROM calls WHERE caller_key = '+998907630170' "
-        "AND created_at >= now() - interval '1 hour' ORDER BY created_at DESC LIMIT 5"
+    "calls: a number's calls of the last 30 days (every call's history)": (
+        "SELECT id FROM calls WHERE caller_key = '+998900000007' "
+        "AND created_at >= now() - interval '30 days' AND created_at <= now() "
+        "ORDER BY created_at DESC, id DESC LIMIT 100"
     ),
     "wellbeing: closed cards changed in a day (once at a process's start)": (
         "SELECT id FROM cards WHERE status = 'closed' AND updated_at >= now() - interval '1 day' "
@@ -102,6 +103,13 @@ FILL = (
          now() - i * interval '20 minutes', now() - i * interval '20 minutes',
          now() - i * interval '20 minutes' + interval '10 minutes'
        FROM generate_series(1, $1::int / 15) i""",
+    # The last 30 days' calls from 40,000 numbers (the year's generated calls have none).
+    """INSERT INTO calls (id, channel, language, queue, status, caller_number, caller_key,
+         timeline_complete, created_at, created_by)
+       SELECT gen_random_uuid(), 'voice', 'uz', 'voice-uz', 'ended',
+         '+99890' || lpad((i % 40000)::text, 7, '0'), '+99890' || lpad((i % 40000)::text, 7, '0'),
+         true, now() - i * (interval '30 days' / $1::int), 'gateway1'
+       FROM generate_series(1, $1::int) i""",
     # Raised by 300 operators evenly but operator7, a thousand each at the default size.
     """INSERT INTO escalations (id, call_id, kind, reason, status, raised_by, raised_at)
        SELECT gen_random_uuid(), gen_random_uuid(), 'help', 'r', 'resolved',
@@ -120,7 +128,7 @@ async def fill(url: str, rows: int) -> dict[str, int]:
         await connection.execute("ANALYZE")
         return {
             table: int(await connection.fetchval(f"SELECT count(*) FROM {table}"))  # noqa: S608
-            for table in ("feed_outbox", "surveys", "wellbeing_offers", "escalations")
+            for table in ("feed_outbox", "surveys", "wellbeing_offers", "escalations", "calls")
         }
     finally:
         await connection.close()

@@ -134,6 +134,27 @@ async def _delivered(
         await asyncio.sleep(0.5)
 
 
+async def _outbox_of(connection: asyncpg.Connection, missing: list[str]) -> list[str]:
+    """Each missing "card → service" with what the outbox says of it: no row (never owed), or
+    each row's cursor, status and how it was acknowledged (acknowledged: the server holds
+    that the service has it)."""
+    described = []
+    for pair in missing:
+        card, code = pair.split(" → ")
+        rows = await connection.fetch(
+            "SELECT id, status, via, acknowledged_at FROM feed_outbox "
+            "WHERE card_id = $1::uuid AND service_code = $2 ORDER BY id",
+            card,
+            code,
+        )
+        found = "; ".join(
+            f"cursor {r['id']} {r['status']}" + (f" via {r['via']}" if r["via"] else "")
+            for r in rows
+        )
+        described.append(f"{pair}: {found or 'no outbox row'}")
+    return described
+
+
 async def audit(
     url: str,
     acknowledged: Acknowledged,
@@ -152,6 +173,7 @@ async def audit(
             connection, "callback_attempts", acknowledged.attempts, "outcome IS NOT NULL"
         )
         callbacks = await _callbacks(connection, acknowledged.drops)
+        outbox = await _outbox_of(connection, missing_deliveries[:5])
     finally:
         await connection.close()
     lost = {
@@ -170,7 +192,7 @@ async def audit(
         "examples": {
             "calls": sorted(calls)[:5],
             "cards": sorted(cards)[:5],
-            "deliveries": missing_deliveries[:5],
+            "deliveries": outbox,
             "callback_tasks": callbacks["missing"][:5],
             "callback_attempts": sorted(attempts)[:5],
         },

@@ -162,3 +162,30 @@ async def test_pull_mode_pulls_acknowledges_and_progresses(
     assert (tally.deliveries["103"], tally.acknowledgements["103"]) == (2, 2)
     assert tally.redeliveries["103"] == 1
     assert [status for _, status in fake.statuses] == [status for status, _ in PROGRESS]
+
+
+@pytest.mark.asyncio
+async def test_pulled_cards_are_taken_even_when_the_acknowledgement_is_lost() -> None:
+    """The server stored the ack but its answer never came (the process killed after the
+    commit): the cards are the system's all the same, and the error is counted."""
+    fake = FakeServer()
+    fake.feed = [{"cursor": 4, "card_id": CARD, "version": 1, "redelivery": False}]
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        response = fake.handle(request)
+        if request.url.path.endswith("/ack"):
+            raise httpx.RemoteProtocolError("server disconnected", request=request)
+        return response
+
+    transport = httpx.MockTransport(answer)
+    async with httpx.AsyncClient(base_url="http://dispatch.test", transport=transport) as client:
+        tally = Tally()
+        puller = system(client, tally, PullService)
+        assert isinstance(puller, PullService)
+        try:
+            assert await puller.pull_once() == 1
+        finally:
+            await puller.close()
+    assert fake.acked == [4]  # stored by the server
+    assert puller.cards == {CARD}
+    assert tally.errors == {"ack 103 RemoteProtocolError": 1}
