@@ -136,8 +136,9 @@ async def report_status(
     row, changed = await record_service_status(
         session, system.actor, card_id, service, body.status, at=body.at, note=body.note, now=now
     )
-    # A service that reports on a card has evidently received it.
-    await outbox.acknowledge_card(session, service, card_id, via="status", now=now)
+    # A service that reports on a card has evidently received what it was sent of it; a version
+    # still owed (the card changed since) is not acknowledged, and goes.
+    await outbox.acknowledge_card(session, service, card_id, via="status", now=now, sent_only=True)
     report = {
         "card_id": str(card_id),
         "version": row.version,

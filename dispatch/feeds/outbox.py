@@ -262,6 +262,9 @@ _ACK_WHERE = {
     "card_id": _OF_SERVICE & (OUTBOX.c.card_id == bindparam("p_card_id", type_=Uuid())),
     "cursors": _OF_SERVICE & _CURSORS,
 }
+# A card's rows the service was sent (pulled, or sent on a websocket): what a status report on
+# the card proves it has. A version still owed (the card changed since) is not one of them.
+_CARD_SENT = _ACK_WHERE["card_id"] & OUTBOX.c.delivered_at.is_not(None)
 
 
 async def mark_delivered(
@@ -287,10 +290,12 @@ async def acknowledge(
     through: int | None = None,
     card_id: uuid.UUID | None = None,
     cursors: Sequence[int] = (),
+    sent_only: bool = False,
 ) -> int:
     """The one acknowledgement path: every delivered row up to cursor ``through`` (pull,
-    cumulative), or every row of ``card_id`` (status report, hand-off), or the rows ``cursors``
-    (webhook 2xx, websocket answer). Emits one ``feed.acknowledged``; returns how many moved."""
+    cumulative), or every row of ``card_id`` (a hand-off; with ``sent_only`` only those
+    delivered: a status report), or the rows ``cursors`` (webhook 2xx, websocket answer).
+    Emits one ``feed.acknowledged``; returns how many moved."""
     given = {"through": through, "card_id": card_id, "cursors": list(cursors) or None}
     modes = [name for name, value in given.items() if value is not None]
     if len(modes) != 1:
@@ -301,7 +306,7 @@ async def acknowledge(
     moved = await move(
         session,
         DeliveryStatus.ACKNOWLEDGED,
-        _ACK_WHERE[mode],
+        _CARD_SENT if mode == "card_id" and sent_only else _ACK_WHERE[mode],
         values=_ACKNOWLEDGED,
         params={"p_service": service_code, "p_now": now, "p_via": via, f"p_{mode}": given[mode]},
         require=cursors,
@@ -345,10 +350,21 @@ async def acknowledge_through(
 
 
 async def acknowledge_card(
-    session: AsyncSession, service_code: str, card_id: uuid.UUID, *, via: str, now: datetime
+    session: AsyncSession,
+    service_code: str,
+    card_id: uuid.UUID,
+    *,
+    via: str,
+    now: datetime,
+    sent_only: bool = False,
 ) -> int:
-    """Acknowledge every delivery of one card to one service (see ``acknowledge``)."""
-    return await acknowledge(session, service_code, via=via, now=now, card_id=card_id)
+    """Acknowledge the deliveries of one card to one service (see ``acknowledge``): every one
+    (a hand-off by phone conveyed the card as it is), or with ``sent_only`` those the service
+    was sent (a status report proves it has what it was sent; a version owed since still goes,
+    where acknowledging it had the service never get the card's change)."""
+    return await acknowledge(
+        session, service_code, via=via, now=now, card_id=card_id, sent_only=sent_only
+    )
 
 
 async def summary(session: AsyncSession) -> Mapping[str, dict[str, object]]:

@@ -197,6 +197,7 @@ async def test_a_late_webhook_failure_never_unacknowledges_a_card(
 ) -> None:
     ambulance = await service_key(api, "103")
     card = await routed_card(api, ["103"])
+    await api.get("/api/v1/feeds/103/cards", headers=ambulance)  # sent: a report acknowledges it
     report = await api.post(
         f"/api/v1/feeds/103/cards/{card['id']}/status",
         headers=ambulance,
@@ -234,6 +235,7 @@ async def test_every_acknowledgement_path_emits_one_event_of_one_shape(
         (pull,) = _drain(acks)
 
         reported = await routed_card(api, ["103"])
+        await api.get("/api/v1/feeds/103/cards", headers=ambulance)  # what a report acknowledges
         await api.post(
             f"/api/v1/feeds/103/cards/{reported['id']}/status",
             headers=ambulance,

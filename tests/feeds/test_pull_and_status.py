@@ -97,6 +97,8 @@ async def test_bad_acknowledgements_change_nothing(api: Api, engine: AsyncEngine
 async def test_status_reports_land_on_the_card_in_json_and_xml(api: Api) -> None:
     ambulance = await service_key(api, "103")
     card = await routed_card(api, ["102", "103"])
+    pulled = await api.get("/api/v1/feeds/103/cards", headers=ambulance)
+    assert [i["card_id"] for i in pulled.json()["items"]] == [card["id"]]
     url = f"/api/v1/feeds/103/cards/{card['id']}/status"
     start = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
     for offset, status in enumerate(["received", "accepted", "response_started", "arrived"]):
@@ -145,7 +147,38 @@ async def test_status_reports_land_on_the_card_in_json_and_xml(api: Api) -> None
     deliveries = await api.get(
         f"/api/v1/feeds/deliveries?service=103&card_id={card['id']}", user="supervisor1"
     )
-    assert {d["status"] for d in deliveries.json()} == {"acknowledged"}
+    # Newest first: the closing, made after the pull, is still owed to the ambulance whatever
+    # it reported since; the version it pulled is acknowledged by the reports (sent by pull).
+    assert [(d["status"], d["via"]) for d in deliveries.json()] == [
+        ("pending", None),
+        ("acknowledged", "pull"),
+    ]
+
+
+async def test_a_status_report_does_not_swallow_a_version_the_service_was_never_sent(
+    api: Api,
+) -> None:
+    police = await service_key(api, "102")
+    card = await routed_card(api, ["102"])
+    first = (await api.get("/api/v1/feeds/102/cards", headers=police)).json()["items"]
+    note = await api.post(
+        f"/api/v1/cards/{card['id']}/notes", user="operator1", json={"text": "Qurolli shaxs"}
+    )
+    assert note.status_code == 201, note.text
+    # The police report on the card they pulled, before they pull again.
+    report = await api.post(
+        f"/api/v1/feeds/102/cards/{card['id']}/status",
+        headers=police,
+        json={"status": "received", "at": datetime.now(UTC).isoformat()},
+    )
+    assert report.status_code == 201, report.text
+
+    items = (await api.get("/api/v1/feeds/102/cards", headers=police)).json()["items"]
+
+    version = int(str(card["version"]))
+    assert [(i["card_id"], i["version"]) for i in first] == [(card["id"], version)]
+    assert [(i["card_id"], i["version"]) for i in items] == [(card["id"], version + 1)]
+    assert "Qurolli shaxs" in items[0]["xml"]
 
 
 async def test_illegal_or_malformed_status_reports_change_nothing(
