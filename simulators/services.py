@@ -232,7 +232,7 @@ class PullService(ServiceSystem):
         # The system has the cards now, whatever becomes of the acknowledgement. Taken only
         # after it, an acknowledgement the server stored but whose answer was lost (its process
         # killed, a timeout) left them untaken and never pulled again: a card the surge
-        # benchmark's kill step counted lost (session 24) that the service had received.
+        # benchmark's kill step would count lost although the service had received it.
         for item in items:
             self.take(str(item["card_id"]))
         cursor = max(int(item["cursor"]) for item in items)

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dispatch.queues import erlang, queue_log, stats
+from dispatch.queues import erlang, queue_log, stats, summary
 from dispatch.queues.models import QueueStat
 from dispatch.queues.schemas import QueuesSummary, ServiceLevelOut
 from dispatch.queues.states import QueueEvent
@@ -39,16 +39,9 @@ SURE, RISE_SURE, RISEN_SURE = 0.99, 0.9999, 0.95
 HANDLE_WINDOW = timedelta(hours=4)
 # With no call completed in that window the estimate assumes this handle time (and says so).
 ASSUMED_HANDLE_S = 180.0
+_HANDLE_SUMS = ("talk_sum", "completed", "wrap_sum", "wrap_ups")
 _HANDLE = select(
-    *(
-        func.coalesce(func.sum(column), 0)
-        for column in (
-            QueueStat.talk_sum,
-            QueueStat.completed,
-            QueueStat.wrap_sum,
-            QueueStat.wrap_ups,
-        )
-    )
+    *(func.coalesce(func.sum(getattr(QueueStat, name)), 0) for name in _HANDLE_SUMS)
 ).where(
     QueueStat.interval_start >= bindparam("since"),
     # The primary key leads with the queue: named, both databases search it (by time alone
@@ -64,10 +57,7 @@ async def recent_handle_s(
     ``HANDLE_WINDOW`` (the interval holding ``now`` included); None when none completed."""
     since = stats.interval_start(now - HANDLE_WINDOW)
     row = (await session.execute(_HANDLE, {"since": since, "names": list(queues)})).one()
-    talk_sum, completed, wrap_sum, wrap_ups = (float(value) for value in row)
-    if not completed:
-        return None
-    return round(talk_sum / completed + (wrap_sum / wrap_ups if wrap_ups else 0.0), 3)
+    return summary.handle_s({name: float(v) for name, v in zip(_HANDLE_SUMS, row, strict=True)})
 
 
 def honest(level: ServiceLevelOut) -> float | None:

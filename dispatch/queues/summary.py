@@ -335,8 +335,7 @@ def period_of(
                 percent_with_waiting=percent(within + early, answered + abandoned + past),
             )
         )
-    talk = _ratio(counters["talk_sum"], counters["completed"])
-    wrap = _ratio(counters["wrap_sum"], counters["wrap_ups"])
+    talk, wrap = _talk_and_wrap(counters)
     return PeriodOut(
         start=start,
         entered=int(counters["entered"]),
@@ -352,8 +351,25 @@ def period_of(
         avg_abandon_wait_s=_ratio(counters["abandon_wait_sum"], abandoned),
         avg_talk_s=talk,
         avg_wrap_up_s=wrap,
-        avg_handle_s=_round(talk + (wrap or 0.0)) if talk is not None else None,
+        avg_handle_s=_handle(talk, wrap),
     )
+
+
+def handle_s(counters: Mapping[str, float]) -> float | None:
+    """Average handle time (talk plus wrap-up) of summed counters (``talk_sum``,
+    ``completed``, ``wrap_sum``, ``wrap_ups``); None when no call completed."""
+    return _handle(*_talk_and_wrap(counters))
+
+
+def _talk_and_wrap(counters: Mapping[str, float]) -> tuple[float | None, float | None]:
+    return (
+        _ratio(counters["talk_sum"], counters["completed"]),
+        _ratio(counters["wrap_sum"], counters["wrap_ups"]),
+    )
+
+
+def _handle(talk: float | None, wrap: float | None) -> float | None:
+    return _round(talk + (wrap or 0.0)) if talk is not None else None
 
 
 def percent(part: float, whole: float) -> float | None:

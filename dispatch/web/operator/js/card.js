@@ -59,8 +59,10 @@ let saving = Promise.resolve();
 // While saves of a card are on their way, an answer (or the stream) is not drawn over what the
 // operator fills: it holds an older state than the form, and a list read back from the form
 // (persons, conditions, hazards) would save that older state. The last answer is drawn whole.
-// Counted per card: another card opened meanwhile is drawn at once.
+// Counted per card (another card opened meanwhile is drawn at once); a card with none left is
+// forgotten. ``saves(card)``: whether saves of it are on their way.
 const unanswered = new Map(); // card id -> saves on their way
+const saves = (card) => unanswered.has(card.id);
 
 /** Save a change to the shown card (after the saves already on their way); on a version
  * clash with someone else's change, reload once and apply it again. */
@@ -68,7 +70,8 @@ export function saveCard(changes) {
   const id = state.card?.id;
   unanswered.set(id, (unanswered.get(id) || 0) + 1);
   const next = saving.then(() => saveNow(changes, id))
-    .finally(() => unanswered.set(id, unanswered.get(id) - 1)).then(answered);
+    .finally(() => { const left = unanswered.get(id) - 1; if (left) unanswered.set(id, left); else unanswered.delete(id); })
+    .then(answered);
   saving = next.catch(() => {});
   return next;
 }
@@ -80,9 +83,6 @@ function answered(card) {
   if (!saves(card) && state.card?.id === card.id && state.card.version > card.version) update(state.card);
   return card;
 }
-
-/** Whether saves of ``card`` are on their way. */
-const saves = (card) => unanswered.get(card.id) > 0;
 
 /** Resolves once every save already on its way has been answered (route and close wait for
  * them, then name the version those saves produced). */
