@@ -5,7 +5,7 @@
 // modules (session.js, api.js, i18n.js with these texts added); the DOM helpers are the QA
 // pages' (dom.js).
 
-import { helpDialog, toast } from "/common/js/pages.js";
+import { drawings, helpDialog, toast } from "/common/js/pages.js";
 import { errorText } from "/common/js/api.js";
 import { addTexts, t } from "/common/js/i18n.js";
 import { installShortcuts } from "/common/js/keys.js";
@@ -24,7 +24,8 @@ import uz from "./texts/uz.js";
 addTexts({ uz, ru, en });
 
 const ROLES = ["analyst", "supervisor", "admin"];
-const app = { session: null, shown: null };
+const app = { session: null };
+const draw = drawings(); // the page shows the newest route only
 const dialog = (id) => /** @type {HTMLDialogElement} */ ($(id));
 window.dispatchAnalytics = app; // for the browser tests and support staff in devtools
 
@@ -111,15 +112,14 @@ async function route() {
   const problem = filters().problem();
   $("f-error").textContent = problem;
   if (problem) return;
-  const drawing = Symbol(name);
-  app.shown = drawing;
+  const current = draw();
   $("page").dataset.state = "loading";
   $("page").replaceChildren(h("p", { className: "muted" }, t("loading")));
   try {
-    await PAGES[name](context(), () => app.shown === drawing);
-    if (app.shown === drawing) $("page").dataset.state = name;
+    await PAGES[name](context(), current);
+    if (current()) $("page").dataset.state = name;
   } catch (error) {
-    if (app.shown !== drawing) return;
+    if (!current()) return;
     $("page").dataset.state = "error";
     $("page").replaceChildren(h("p", { className: "error", role: "alert" }, errorText(error)));
   }

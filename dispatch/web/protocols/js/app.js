@@ -6,7 +6,7 @@
 // Signing in, HTTP and the texts are the operator console's modules (session.js, api.js,
 // i18n.js with these texts added); the DOM helpers are the QA pages' (dom.js).
 
-import { helpDialog, toast } from "/common/js/pages.js";
+import { drawings, helpDialog, toast } from "/common/js/pages.js";
 import { api, errorText } from "/common/js/api.js";
 import { addTexts, t } from "/common/js/i18n.js";
 import { installShortcuts } from "/common/js/keys.js";
@@ -30,6 +30,9 @@ const app = {
 };
 window.dispatchProtocols = app; // for the browser tests and support staff in devtools
 const help = () => /** @type {HTMLDialogElement} */ ($("help"));
+// A late answer neither opens a version nor draws a list over a newer one (a quick second click).
+const opening = drawings();
+const listing = drawings();
 
 // The editor's keys (Alt+letter works while typing in a field; "?" only outside fields); no
 // key does two things. Keys that act where the focus is are listed in the help after them.
@@ -82,14 +85,18 @@ function redraw() {
 
 /** The protocols, each with every version (the list answers the one the consoles walk). */
 async function loadList() {
+  const current = listing();
   $("protocols-error").textContent = "";
   try {
     const usable = await api("GET", "/protocols");
     const codes = usable.map((version) => version.code).sort();
-    app.protocols = await Promise.all(codes.map(async (code) => ({
+    const protocols = await Promise.all(codes.map(async (code) => ({
       code, versions: await api("GET", `/protocols/${encodeURIComponent(code)}/versions`),
     })));
+    if (!current()) return;
+    app.protocols = protocols;
   } catch (error) {
+    if (!current()) return;
     $("protocols-error").textContent = errorText(error);
   }
   drawList(app.protocols, app.open?.id);
@@ -97,14 +104,18 @@ async function loadList() {
 
 /** Open the version ``id`` (none: the empty panel). */
 async function openVersion(id) {
+  const current = opening();
   if (!id) {
     app.open = null;
     redraw();
     return;
   }
   try {
-    app.open = await api("GET", `/protocol-versions/${encodeURIComponent(id)}`);
+    const version = await api("GET", `/protocol-versions/${encodeURIComponent(id)}`);
+    if (!current()) return;
+    app.open = version;
   } catch (error) {
+    if (!current()) return;
     app.open = null;
     redraw();
     $("version").append(h("p", { className: "error", role: "alert" }, errorText(error)));

@@ -3,7 +3,7 @@
 // Signing in, HTTP and the texts are the operator console's modules (session.js, api.js,
 // i18n.js with the QA texts added).
 
-import { toast } from "/common/js/pages.js";
+import { drawings, toast } from "/common/js/pages.js";
 import { errorText } from "/common/js/api.js";
 import { addTexts, t } from "/common/js/i18n.js";
 import { installShortcuts } from "/common/js/keys.js";
@@ -28,16 +28,14 @@ const SHORTCUTS = [
   { keys: "Alt+Z", label: "key_larger_text", action: "largerText" },
 ];
 
-const PAGES = {
-  plans: (arg) => showPlans(context(), arg),
-  plan: (arg) => showPlans(context(), arg),
-  call: (arg, query) => showCall(context(), arg, query),
-  calibration: (arg) => showCalibration(context(), arg),
-  reports: () => showReports(context()),
-};
+// Each draws into #page from (context, the address's argument, its query).
+const PAGES = { plans: showPlans, plan: showPlans, call: showCall, calibration: showCalibration, reports: showReports };
+const draw = drawings(); // the page shows the newest route only
 
-function context() {
-  return { me: session.me, page: $("page"), toast, go };
+/** What a page draws with; ``current()`` is false once a newer route began (a page checks it
+ * after each answer it waits for and then leaves #page alone). */
+function context(current) {
+  return { me: session.me, page: $("page"), toast, go, current };
 }
 
 const session = createSession({
@@ -71,14 +69,15 @@ async function route() {
   const show = PAGES[name] || PAGES.plans;
   for (const link of document.querySelectorAll(".tabs a")) {
     if (!(link instanceof HTMLElement)) continue;
-    const current = link.dataset.page === name || (name === "plan" && link.dataset.page === "plans");
-    link.setAttribute("aria-current", current ? "page" : "false");
+    const here = link.dataset.page === name || (name === "plan" && link.dataset.page === "plans");
+    link.setAttribute("aria-current", here ? "page" : "false");
   }
+  const current = draw();
   $("page").replaceChildren(h("p", { className: "muted" }, t("loading")));
   try {
-    await show(arg, new URLSearchParams(search || ""));
+    await show(context(current), arg, new URLSearchParams(search || ""));
   } catch (error) {
-    $("page").replaceChildren(h("p", { className: "error", role: "alert" }, errorText(error)));
+    if (current()) $("page").replaceChildren(h("p", { className: "error", role: "alert" }, errorText(error)));
   }
 }
 

@@ -9,6 +9,7 @@ import { language, plural, t } from "/common/js/i18n.js";
 
 export async function showCalibration(ctx, sessionId) {
   const sessions = await api("GET", `/qa/calibrations?language=${language()}`);
+  if (!ctx.current()) return; // another page was asked for meanwhile
   const detail = h("section", { className: "panel", id: "calibration-detail" });
   ctx.page.replaceChildren(h("div", { className: "columns" },
     h("aside", { className: "panel" }, h("h2", {}, t("new_calibration")), sessionForm(ctx),

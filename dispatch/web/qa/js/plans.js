@@ -12,6 +12,7 @@ const inLanguage = () => `language=${language()}`;
 /** The plans page; with a plan id, that plan's calls. */
 export async function showPlans(ctx, planId) {
   const plans = await api("GET", `/qa/plans?${inLanguage()}`);
+  if (!ctx.current()) return; // another page was asked for meanwhile
   const form = planForm(ctx);
   const list = h("ul", { className: "plan-list", id: "plan-list" }, plans.map((plan) =>
     h("li", {}, h("a", { href: `#plan/${plan.id}`, dataset: { plan: plan.id } },

@@ -27,6 +27,7 @@ export async function showCall(ctx, callId, query) {
   } else {
     scorecard = await api("GET", "/qa/scorecards/ace");
   }
+  if (!ctx.current()) return; // another call or page was asked for meanwhile
   const result = h("section", { className: "panel result", id: "result", hidden: !mine, "aria-live": "polite" });
   const state = { ctx, review, scorecard, mine, calibrationId, result, who };
   ctx.page.replaceChildren(h("div", { className: "columns review" },

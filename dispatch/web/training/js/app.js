@@ -9,7 +9,7 @@
 // Signing in, HTTP and the texts are the operator console's modules (session.js, api.js,
 // i18n.js with these texts added); the DOM helpers are the QA pages' (dom.js).
 
-import { helpDialog, toast } from "/common/js/pages.js";
+import { drawings, helpDialog, toast } from "/common/js/pages.js";
 import { api, ApiError, token } from "/common/js/api.js";
 import { addTexts, language, pick, t } from "/common/js/i18n.js";
 import { installShortcuts } from "/common/js/keys.js";
@@ -67,7 +67,7 @@ const session = createSession({
     $("wellbeing-button").hidden = !trainer;
     $("my-training").hidden = !TRAINEES.includes(me.role);
     if (!TRAINEES.includes(me.role) && !trainer) {
-      await drawRegulations(ctx(), PUBLISHERS.includes(me.role));
+      await drawRegulations(mainCtx(), PUBLISHERS.includes(me.role));
       return;
     }
     if (!trainer) {
@@ -80,7 +80,7 @@ const session = createSession({
   },
   relabel: () => {
     if (!TRAINEES.includes(session.me.role) && !TRAINERS.includes(session.me.role)) {
-      drawRegulations(ctx(), PUBLISHERS.includes(session.me.role));
+      drawRegulations(mainCtx(), PUBLISHERS.includes(session.me.role));
     } else if (app.mine) showMine();
     else if (app.view) { showView(app.view); drawEffect(ctx()); }
     else { drawList(); redraw(); drawEffect(ctx()); }
@@ -101,7 +101,17 @@ const session = createSession({
 app.session = session;
 
 function ctx() {
-  return { app, api, toast, refusal, reload, openProgramme, loadEffect };
+  return { app, api, toast, refusal, reload, openProgramme, loadEffect, current: () => true };
+}
+
+// The main panel and the effect panel each show the newest thing asked for: a programme, a view
+// or the regulations chosen while another's answers are on their way is not drawn over by them.
+const mainPanel = drawings();
+const effectPanel = drawings();
+
+/** The context of a new drawing of the main panel (``current()`` false once another began). */
+function mainCtx() {
+  return { ...ctx(), current: mainPanel() };
 }
 
 /** A refusal's sentence in the interface language (its code's text, else the server's). */
@@ -141,11 +151,12 @@ async function openProgramme(id, focus = false) {
 async function redraw() {
   if (!session.me) return;
   if (!app.open) {
+    mainPanel(); // whatever was on its way is not drawn now
     $("main-title").textContent = t("choose_a_programme");
     $("main-body").replaceChildren();
     return;
   }
-  await drawSessions(ctx(), app.open);
+  await drawSessions(mainCtx(), app.open);
 }
 
 /** After a change: the list, the opened programme and the effect again. */
@@ -158,10 +169,14 @@ async function reload(message) {
 }
 
 async function loadEffect() {
+  const current = effectPanel();
   $("effect-error").textContent = "";
   try {
-    app.effect = await api("GET", `/training/effectiveness?days=${Number(/** @type {HTMLInputElement} */ ($("effect-days")).value) || 30}`);
+    const effect = await api("GET", `/training/effectiveness?days=${Number(/** @type {HTMLInputElement} */ ($("effect-days")).value) || 30}`);
+    if (!current()) return;
+    app.effect = effect;
   } catch (error) {
+    if (!current()) return;
     $("effect-error").textContent = refusal(error);
   }
   drawEffect(ctx());
@@ -189,7 +204,7 @@ async function showMine() {
   app.open = null;
   app.view = null;
   if (TRAINERS.includes(session.me.role)) drawList();
-  await drawMine(ctx());
+  await drawMine(mainCtx());
 }
 
 function newProgramme() {
@@ -198,7 +213,7 @@ function newProgramme() {
   app.open = null;
   app.view = null;
   drawList();
-  drawProgrammeForm(ctx());
+  drawProgrammeForm(mainCtx());
   $("main-title").focus();
 }
 
@@ -210,9 +225,9 @@ async function showView(view, focus = false) {
   app.open = null;
   app.view = view;
   drawList();
-  if (view === "schedules") await drawSchedules(ctx());
-  else if (view === "wellbeing") await drawWellbeing(ctx());
-  else await drawCompetencies(ctx(), session.me.role === "supervisor");
+  if (view === "schedules") await drawSchedules(mainCtx());
+  else if (view === "wellbeing") await drawWellbeing(mainCtx());
+  else await drawCompetencies(mainCtx(), session.me.role === "supervisor");
   if (focus) $("main-title").focus();
 }
 
@@ -243,7 +258,7 @@ async function start() {
     app.open = null;
     app.view = null;
     if (TRAINERS.includes(session.me.role)) drawList();
-    await drawRegulations(ctx(), PUBLISHERS.includes(session.me.role));
+    await drawRegulations(mainCtx(), PUBLISHERS.includes(session.me.role));
     $("main-title").focus();
   });
   $("my-training").addEventListener("click", async () => {

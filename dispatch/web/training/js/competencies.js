@@ -76,6 +76,7 @@ export async function myRegister(ctx) {
 export async function drawCompetencies(ctx, canRecord) {
   $("main-title").textContent = t("competencies");
   const staff = await ctx.api("GET", "/competencies");
+  if (!ctx.current()) return; // another programme or view was chosen meanwhile
   const picker = h("select", { id: "staff-picker", required: true },
     h("option", { value: "" }, "—"),
     ROLE_ORDER.filter((role) => staff.some((p) => p.role === role)).map((role) =>

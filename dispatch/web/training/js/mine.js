@@ -16,6 +16,7 @@ function material(item) {
 export async function drawMine(ctx) {
   $("main-title").textContent = t("my_training");
   const [mine, register] = await Promise.all([ctx.api("GET", "/training/me"), myRegister(ctx)]);
+  if (!ctx.current()) return; // another programme or view was chosen meanwhile
   $("main-body").replaceChildren(...(mine.length ? mine.map((a) => assignment(ctx, a))
     : [h("p", { className: "muted" }, t("no_assignments"))]), register);
 }

@@ -34,6 +34,7 @@ function materials(source) {
 export async function drawProgrammeForm(ctx) {
   $("main-title").textContent = t("new_programme");
   const items = await ctx.api("GET", "/training/scorecard-items?scorecard=ace");
+  if (!ctx.current()) return; // another programme or view was chosen meanwhile
   const error = h("p", { className: "error", role: "alert" });
   const form = h("form", { id: "programme-form" },
     texts("title", "programme_name"),

@@ -53,6 +53,7 @@ export async function drawRegulations(ctx, publisher) {
           ...r.affects.routing.map((s) => `${t("routing")} ${s}`)].join(", ") || "—"}`),
         h("button", { type: "button", onclick: (event) => showPending(ctx, r.id, event.target) }, t("who_has_not_read"))))));
   }
+  if (!ctx.current()) return; // another programme or view was chosen meanwhile
   $("main-body").replaceChildren(...parts);
 }
 

@@ -40,6 +40,7 @@ export async function drawSchedules(ctx) {
   // not have arrived yet (a trainer quick on Alt+S), or may miss one made since.
   const [schedules, programmes] = await Promise.all([
     ctx.api("GET", "/training/schedules"), ctx.api("GET", "/training/programmes")]);
+  if (!ctx.current()) return; // another programme or view was chosen meanwhile
   ctx.app.programmes = programmes;
   $("main-body").replaceChildren(
     h("p", { className: "small muted" }, t("schedules_explained")),

@@ -19,6 +19,7 @@ export async function drawSessions(ctx, programme) {
   // Each planned session's own suggestions: a schedule's depend on the session's day.
   const suggested = Object.fromEntries(await Promise.all(sessions.filter((s) => s.status === "planned").map(
     async (s) => [s.id, await ctx.api("GET", `/training/programmes/${programme.id}/suggested-trainees?session_id=${s.id}`)])));
+  if (!ctx.current()) return; // another programme or view was chosen meanwhile
   const error = h("p", { className: "error", role: "alert", id: "sessions-error" });
   const act = async (promise, message) => {
     error.textContent = "";
