@@ -7,11 +7,13 @@ repository root), one folder per console.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from pathlib import Path
 
-from playwright.async_api import Browser, ConsoleMessage, Page, expect
+import pytest
+from playwright.async_api import Browser, ConsoleMessage, Page, Route, expect
 
 from tests.fixtures.browser import WAIT_MS
 from tests.fixtures.processes import attach_log
@@ -85,3 +87,41 @@ class Shots:
     async def __call__(self, page: Page, name: str) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         await page.screenshot(path=self.folder / f"{name}.png")
+
+
+# -- late answers: a request held back, then a check that its answer is not drawn ---------------
+
+# How long to watch for a late answer's drawing: it follows the answer within milliseconds, so a
+# test waits for the held answer (and what follows it) and then watches this long; a machine slow
+# enough to miss it lets the test pass without proving anything, never fails a correct page.
+LATE_S = 1.5
+
+
+class Held:
+    """The requests that match wait until ``release()`` (the answer that comes late);
+    ``count`` says how many came."""
+
+    def __init__(self) -> None:
+        self.arrived = asyncio.Event()
+        self.count = 0
+        self._released = asyncio.Event()
+
+    async def handle(self, route: Route) -> None:
+        self.count += 1
+        self.arrived.set()
+        await asyncio.wait_for(self._released.wait(), timeout=60)
+        await route.continue_()
+
+    def release(self) -> None:
+        self._released.set()
+
+
+async def never(page: Page, condition: str) -> None:
+    """``condition`` (a JavaScript expression) does not become true within ``LATE_S``, asked
+    every 50 ms (the pages' CSP forbids the string evaluation of ``wait_for_function``)."""
+    loop = asyncio.get_running_loop()
+    until = loop.time() + LATE_S
+    while loop.time() < until:
+        if await page.evaluate(f"() => Boolean({condition})"):
+            pytest.fail(f"the late answer was drawn: {condition}")
+        await asyncio.sleep(0.05)

@@ -7,10 +7,7 @@ address had moved on to call B; A's answers came last and A's page replaced B's.
 holds the first answer back, lets the second request be drawn, then lets the first one through
 and checks that the panel still shows the second.
 
-How long to watch for the late drawing: it follows the held answer within milliseconds, so the
-tests wait for the held answer (and the requests that follow it) and then watch for
-``LATE_S``; on a machine slow enough to miss it the test passes without proving anything, it
-never fails a correct page.
+How long to watch for the late drawing: ``tests.consoles.pages.never``.
 """
 
 from __future__ import annotations
@@ -20,41 +17,13 @@ import re
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, Route, expect
+from playwright.async_api import Browser, Page, expect
 
-from tests.consoles.pages import open_page
+from tests.consoles.pages import Held, never, open_page
 from tests.fixtures.live import Live
 from tests.qa.conftest import recorded_call
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.browser]
-LATE_S = 1.5
-
-
-class Held:
-    """The requests that match wait until ``release()`` (the answer that comes late)."""
-
-    def __init__(self) -> None:
-        self.arrived = asyncio.Event()
-        self._released = asyncio.Event()
-
-    async def handle(self, route: Route) -> None:
-        self.arrived.set()
-        await asyncio.wait_for(self._released.wait(), timeout=60)
-        await route.continue_()
-
-    def release(self) -> None:
-        self._released.set()
-
-
-async def _never(page: Page, condition: str) -> None:
-    """``condition`` (a JavaScript expression) does not become true within ``LATE_S``, asked
-    every 50 ms (the pages' CSP forbids the string evaluation of ``wait_for_function``)."""
-    loop = asyncio.get_running_loop()
-    until = loop.time() + LATE_S
-    while loop.time() < until:
-        if await page.evaluate(f"() => Boolean({condition})"):
-            pytest.fail(f"the late answer was drawn: {condition}")
-        await asyncio.sleep(0.05)
 
 
 async def _sign_in(page: Page, username: str) -> None:
@@ -87,7 +56,7 @@ async def test_qa_shows_the_call_asked_for_last_when_the_first_call_answers_late
 
     async with page.expect_response(re.compile(r"/api/v1/qa/scorecards/ace")):
         held.release()  # call A's answers come now, and its scorecard is asked for after them
-    await _never(page, "document.querySelector('#audio')?.src.includes('/recordings/first/')")
+    await never(page, "document.querySelector('#audio')?.src.includes('/recordings/first/')")
     await expect(audio).to_have_attribute("src", re.compile("/recordings/second/"))
     await expect(page.locator("#call-facts")).to_contain_text("Вызов")
     assert page.errors == []  # type: ignore[attr-defined]
@@ -113,7 +82,7 @@ async def test_the_protocol_editor_keeps_the_version_opened_last(
 
     async with page.expect_response(re.compile(rf"/api/v1/protocol-versions/{ids[0]}$")):
         held.release()
-    await _never(page, f"document.querySelector('#version')?.dataset.version === '{ids[0]}'")
+    await never(page, f"document.querySelector('#version')?.dataset.version === '{ids[0]}'")
     assert await page.evaluate("window.dispatchProtocols.open.id") == ids[1]
     await expect(version).to_have_attribute("data-version", ids[1])
     assert page.url.endswith(f"#{ids[1]}")
@@ -135,6 +104,6 @@ async def test_the_trainer_s_page_keeps_the_view_chosen_last(
 
     async with page.expect_response(re.compile(r"/api/v1/training/schedules$")):
         held.release()
-    await _never(page, "document.querySelector('#main-body #schedules-error') !== null")
+    await never(page, "document.querySelector('#main-body #schedules-error') !== null")
     await expect(page.locator("#main-body #staff-form")).to_be_visible()
     await expect(page.locator("#main-title")).not_to_have_text("")

@@ -5,12 +5,12 @@
 // modules (session.js, api.js, i18n.js with these texts added); the DOM helpers are the QA
 // pages' (dom.js).
 
-import { drawings, helpDialog, toast } from "/common/js/pages.js";
+import { helpDialog, toast } from "/common/js/pages.js";
 import { errorText } from "/common/js/api.js";
 import { addTexts, t } from "/common/js/i18n.js";
 import { installShortcuts } from "/common/js/keys.js";
 import { createSession } from "/common/js/session.js";
-import { $, h } from "/common/js/dom.js";
+import { $, drawings, h } from "/common/js/dom.js";
 import { filters, relabelFilters, setUpFilters, showFiltersFor } from "./filters.js";
 import { showCalls } from "./calls.js";
 import { showKpis } from "./kpis.js";

@@ -13,6 +13,19 @@ const confirmButton = () => /** @type {HTMLButtonElement} */ (document.getElemen
 let pending = null;
 /** @type {?(yes: boolean) => void} */
 let asking = null; // the open question's answer: resolve(true | false)
+let openings = 0; // how many times a dialog was opened
+
+/**
+ * For what a dialog shows after a wait (the server's answer): taken before the wait, the
+ * function returned is false once another dialog was opened meanwhile, and the late answer is
+ * then dropped instead of replacing the dialog the person opened since (and what they typed).
+ * Taken inside ``fill``, it keeps a late part out of the body of a dialog opened after it.
+ * @returns {() => boolean}
+ */
+export function dialogTurn() {
+  const seen = openings;
+  return () => seen === openings;
+}
 
 /** Thrown by a dialog's ``onConfirm`` to stay open without an error (the person went back). */
 export class StayOpen extends Error {}
@@ -27,6 +40,7 @@ export class StayOpen extends Error {}
 export function openDialog({ title, fill, onConfirm, confirmLabel = "confirm", hideConfirm = false, name = "" }) {
   const box = dialog();
   if (box.open) box.close();
+  openings += 1;
   box.dataset.name = name;
   document.getElementById("dialog-title").textContent = title;
   const body = document.getElementById("dialog-body");

@@ -127,3 +127,21 @@ export function connectionStatus(status = document.getElementById("connection").
       "offline",
   );
 }
+
+/**
+ * The newest of draws that may overlap in one panel: the address changes while a language
+ * switch draws the page again, or a second item is chosen before the first one's answers came.
+ * ``begin()`` starts a draw and returns its ``current()``, false from the moment a newer draw
+ * begins; a draw checks it after every wait and leaves the panel alone once it is false, so a
+ * late answer never replaces what the user asked for since.
+ * @returns {() => () => boolean}
+ */
+export function drawings() {
+  /** @type {symbol | null} */
+  let newest = null;
+  return () => {
+    const mine = Symbol("draw");
+    newest = mine;
+    return () => newest === mine;
+  };
+}

@@ -1,7 +1,6 @@
 // @ts-check
 // What the pages (QA, analytics, protocols, training) share beyond the consoles' modules: the
-// toast at the top (#toast), the keys' help dialog (#help with #help-body and #help-close) and
-// the guard that keeps a late answer from drawing over a newer page.
+// toast at the top (#toast) and the keys' help dialog (#help with #help-body and #help-close).
 
 import { $ } from "./dom.js";
 import { shortcutTable } from "./keys.js";
@@ -39,23 +38,5 @@ export function helpDialog(shortcuts, focused, canOpen) {
     $("help-body").replaceChildren(shortcutTable(shortcuts, focused));
     dialog.showModal();
     $("help-close").focus();
-  };
-}
-
-/**
- * The newest of draws that may overlap in one panel: the address changes while a language
- * switch draws the page again, or a second item is chosen before the first one's answers came.
- * ``begin()`` starts a draw and returns its ``current()``, false from the moment a newer draw
- * begins; a draw checks it after every wait and leaves the panel alone once it is false, so a
- * late answer never replaces what the user asked for since.
- * @returns {() => () => boolean}
- */
-export function drawings() {
-  /** @type {symbol | null} */
-  let newest = null;
-  return () => {
-    const mine = Symbol("draw");
-    newest = mine;
-    return () => newest === mine;
   };
 }

@@ -135,8 +135,14 @@ export function createSession({ screen = "console", ...hooks } = {}) {
     $("signin-username").focus();
   }
 
+  // A second Enter while signing in waits for the first (twice would open the screen twice:
+  // a second stream left running after signing out).
+  let signingIn = false;
+
   async function onSignIn(event) {
     event.preventDefault();
+    if (signingIn) return;
+    signingIn = true;
     hooks.signingIn?.();
     $("signin-error").textContent = "";
     try {
@@ -145,6 +151,8 @@ export function createSession({ screen = "console", ...hooks } = {}) {
       await enter();
     } catch (error) {
       $("signin-error").textContent = `${t("sign_in_failed")}: ${errorText(error)}`;
+    } finally {
+      signingIn = false;
     }
   }
 

@@ -4,8 +4,8 @@
 
 import { api, errorText } from "/common/js/api.js";
 import { currentCard, saveCard, savesDone } from "./card.js";
-import { askConfirm, field, openDialog, select, StayOpen } from "/common/js/dialogs.js";
-import { h } from "/common/js/dom.js";
+import { askConfirm, dialogTurn, field, openDialog, select, StayOpen } from "/common/js/dialogs.js";
+import { drawings, h } from "/common/js/dom.js";
 import { clearFindings, findingsBox, sendChecked } from "./findings.js";
 import { hhmm, language, languageName, named, pick, plural, said, t } from "/common/js/i18n.js";
 import { rememberUnits, unitName } from "./units.js";
@@ -81,10 +81,20 @@ async function unitFor(serviceCode, card) {
   return active[0] || null;
 }
 
+/** The version to send for the dialog's ``card``: the shown copy's while the screen shows that
+ * card (the saves made since the dialog opened raised it), else the dialog's own copy, so a
+ * clash is told rather than another card's version sent with this card's change. */
+function versionOf(card) {
+  const shown = currentCard();
+  return shown?.id === card.id ? shown.version : card.version;
+}
+
 export async function routeDialog(reference) {
   const card = currentCard();
   if (!card) return;
+  const turn = dialogTurn();
   const suggested = await api("GET", `/cards/${card.id}/suggested-services`).catch(() => []);
+  if (!turn() || currentCard()?.id !== card.id) return; // another dialog or card since
   const routed = new Set(card.services.map((s) => s.code));
   const wanted = new Set(suggested.map((s) => s.service));
   const findings = findingsBox();
@@ -119,9 +129,8 @@ export async function routeDialog(reference) {
       if (!services.length) throw new Error(t("route"));
       await confirmLeftOut(reference, agreed);
       await savesDone();
-      const current = currentCard() ?? card;
       const fresh = await sendChecked(findings, (acknowledge) => api("POST", `/cards/${card.id}/route`, {
-        json: { services, ...(acknowledge.length ? { acknowledge } : {}) }, ifMatch: current.version,
+        json: { services, ...(acknowledge.length ? { acknowledge } : {}) }, ifMatch: versionOf(card),
       }));
       reference.onSaved(fresh);
     },
@@ -207,10 +216,9 @@ export function closeDialog(onSaved) {
       }
       const note = /** @type {HTMLInputElement} */ (document.getElementById("close-note")).value.trim();
       await savesDone();
-      const current = currentCard() ?? card;
       onSaved(await sendChecked(findings, (acknowledge) => api("POST", `/cards/${card.id}/close`, {
         json: { outcome, ...(note ? { note } : {}), ...(acknowledge.length ? { acknowledge } : {}) },
-        ifMatch: current.version,
+        ifMatch: versionOf(card),
       })));
     },
   });
@@ -273,7 +281,12 @@ export function nextScriptStep() {
 
 // -- text conversation ------------------------------------------------------------------------
 
+const conversations = drawings(); // the panel shows the newest asked for: a late load is dropped
+let replying = false; // a reply on its way: a second Ctrl+Enter does not send it twice
+
+/** Show ``call``'s text conversation (null, or a voice call: the panel hidden). */
 export function showConversation(call) {
+  conversations();
   const panel = document.getElementById("conversation-panel");
   const text = call && ["sms", "email"].includes(call.channel);
   panel.hidden = !text;
@@ -287,16 +300,29 @@ export function showConversation(call) {
   list.scrollTop = list.scrollHeight;
 }
 
+/** The conversation of ``callId`` (a card's text call that is not on the line) read and shown,
+ * unless another was shown meanwhile. */
+export async function loadConversation(callId) {
+  const current = conversations();
+  const [call, messages] = await Promise.all([
+    api("GET", `/calls/${callId}`), api("GET", `/calls/${callId}/messages`),
+  ]).catch(() => [null, null]);
+  if (call && current()) showConversation({ ...call, messages });
+}
+
 export async function sendReply(toast) {
   const panel = document.getElementById("conversation-panel");
   const input = /** @type {HTMLTextAreaElement} */ (document.getElementById("reply"));
   const text = input.value.trim();
-  if (!text || panel.hidden) return;
+  if (!text || panel.hidden || replying) return;
+  replying = true;
   try {
     await api("POST", `/calls/${panel.dataset.callId}/messages`, { json: { text } });
-    input.value = "";
+    if (input.value.trim() === text) input.value = ""; // what was typed since stays
   } catch (error) {
     toast(`${t("error")}: ${errorText(error)}`, true);
+  } finally {
+    replying = false;
   }
 }
 

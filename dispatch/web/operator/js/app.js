@@ -344,15 +344,8 @@ function showActive() {
   drawMap($("map"), card);
   const call = app.parts.call;
   if (card && call && card.call_id === call.id) actions.showConversation(call);
-  else if (card && card.call_id && ["sms", "email"].includes(card.channel)) loadConversation(card.call_id);
+  else if (card && card.call_id && ["sms", "email"].includes(card.channel)) actions.loadConversation(card.call_id);
   else actions.showConversation(null);
-}
-
-async function loadConversation(callId) {
-  const [call, messages] = await Promise.all([
-    api("GET", `/calls/${callId}`), api("GET", `/calls/${callId}/messages`),
-  ]).catch(() => [null, null]);
-  if (call && currentCard()?.call_id === callId) actions.showConversation({ ...call, messages });
 }
 
 function stepCard(step) {

@@ -47,12 +47,21 @@ async function take(task, hooks) {
   }
 }
 
+const recording = new Set(); // tasks whose outcome is on its way: a second click waits for it
+
 async function record(task, outcome, hooks) {
+  if (recording.has(task.id)) return;
+  recording.add(task.id);
+  // The open dial named: the server refuses a repeat of its outcome (a second click after the
+  // first was stored, the list not yet redrawn) instead of counting another attempt.
+  const dial = task.history?.find((attempt) => attempt.outcome == null && attempt.ended_at == null);
   try {
-    const done = await api("POST", `/callbacks/${task.id}/attempts`, { json: { outcome } });
+    const done = await api("POST", `/callbacks/${task.id}/attempts`, { json: { outcome, ...(dial ? { attempt_id: dial.id } : {}) } });
     hooks.toast(`${t(`outcome_${outcome}`)} — ${t(`callback_status_${done.status}`)}`);
     if (done.status === "reached" && done.card_id) await hooks.onReached(done);
   } catch (error) {
     hooks.toast(`${t("error")}: ${errorText(error)}`, true);
+  } finally {
+    recording.delete(task.id);
   }
 }

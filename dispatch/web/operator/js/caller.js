@@ -7,7 +7,7 @@
 // that download them. Call control (hold, transfer, conference: control.js) sits at its end.
 
 import { api, ApiError, errorText, token } from "/common/js/api.js";
-import { openDialog } from "/common/js/dialogs.js";
+import { dialogTurn, openDialog } from "/common/js/dialogs.js";
 import { h, toast } from "/common/js/dom.js";
 import { dateTime, languageName, number, pick, t } from "/common/js/i18n.js";
 
@@ -178,8 +178,9 @@ export function configureCaller(reference) {
 export async function showCallerHistory() {
   const call = panel.call;
   if (!call) return;
+  const turn = dialogTurn();
   const history = await api("GET", `/calls/${call.id}/caller-history`);
-  if (panel.call?.id !== call.id) return;
+  if (panel.call?.id !== call.id || !turn()) return;
   openDialog({
     name: "caller-history",
     title: `${t("caller_history_title")}: ${call.caller_number || call.caller_address || t("caller_withheld")}`,

@@ -32,14 +32,8 @@ function get(object, path) {
   return path.split(".").reduce((value, key) => (value == null ? undefined : value[key]), object);
 }
 
-function nest(path, value) {
-  const keys = path.split(".");
-  const root = {};
-  let node = root;
-  keys.slice(0, -1).forEach((key) => (node = node[key] = {}));
-  node[keys.at(-1)] = value;
-  return root;
-}
+/** The change of one field as the PATCH's object: nest("location.address", v) = {location: {address: v}}. */
+const nest = (path, value) => path.split(".").reduceRight((inner, key) => ({ [key]: inner }), value);
 
 /** The card shown now (or null). */
 export function currentCard() {
@@ -173,7 +167,9 @@ function typeField() {
   const picker = typePicker({
     choose: async (code) => {
       await commit("incident.type", code, document.getElementById("type-search"));
-      document.getElementById("f-location.address")?.focus();
+      // On to the address, unless the operator has gone on elsewhere meanwhile (an SMS reply).
+      const here = document.activeElement;
+      if (!here || here === document.body || picker.contains(here)) document.getElementById("f-location.address")?.focus();
     },
     current: () => (state.card ? state.reference.types.get(state.card.incident.type) : null),
   });
@@ -282,7 +278,8 @@ async function fillPlaces(card) {
   // What the operator is moving through and has not chosen yet stays as it is.
   if (!state.dirty.has("location.region") && !state.sending.has("location.region")) region.value = card.location.region?.code || "";
   await showDistricts(region.value);
-  if (!state.dirty.has("location.district") && !state.sending.has("location.district")) district.value = card.location.district?.code || "";
+  const now = state.card?.id === card.id ? state.card : null; // the copy of now, not the one asked with
+  if (now && !state.dirty.has("location.district") && !state.sending.has("location.district")) district.value = now.location.district?.code || "";
 }
 
 function build(card) {
@@ -350,14 +347,17 @@ function priorityField() {
 function noteInput() {
   const input = h("input", { id: "note", type: "text", placeholder: t("add_note"), autocomplete: "off" });
   input.addEventListener("keydown", async (event) => {
-    if (event.key !== "Enter" || !input.value.trim() || !state.card) return;
-    event.preventDefault();
+    if (event.key !== "Enter" || !input.value.trim() || !state.card || input.dataset.sending) return;
+    event.preventDefault(); // a second Enter while the note is on its way does not add it twice
     const text = input.value.trim();
+    input.dataset.sending = "true";
     try {
       accept(await api("POST", `/cards/${state.card.id}/notes`, { json: { text } }));
-      input.value = "";
+      if (input.value.trim() === text) input.value = ""; // what was typed since stays
     } catch (error) {
       state.toast(`${t("error")}: ${errorText(error)}`, true);
+    } finally {
+      delete input.dataset.sending;
     }
   });
   return input;

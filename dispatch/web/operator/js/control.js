@@ -8,7 +8,7 @@
 // the interface language and changes nothing.
 
 import { api, errorText } from "/common/js/api.js";
-import { field, openDialog, select } from "/common/js/dialogs.js";
+import { dialogTurn, field, openDialog, select } from "/common/js/dialogs.js";
 import { h, toast } from "/common/js/dom.js";
 import { language, t } from "/common/js/i18n.js";
 
@@ -83,7 +83,9 @@ function removeLeg(call, leg) {
 
 /** The target picker: colleagues (psychologists first), queues, the directory, a number. */
 async function targetFields(body, { queues }) {
+  const mine = dialogTurn();
   const found = await api("GET", `/transfer-targets?names=${language()}`);
+  if (!mine()) return () => ({}); // another dialog was opened meanwhile: not into its body
   const colleagues = found.colleagues.filter((c) => c.available)
     .sort((a, b) => Number(b.psychologist) - Number(a.psychologist) || a.full_name.localeCompare(b.full_name));
   const kinds = [["operator", t("control_target_operator")], ["directory", t("control_target_directory")],

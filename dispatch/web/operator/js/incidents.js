@@ -7,12 +7,12 @@
 
 import { api, errorText } from "/common/js/api.js";
 import { askConfirm } from "/common/js/dialogs.js";
-import { h } from "/common/js/dom.js";
+import { drawings, h } from "/common/js/dom.js";
 import { hhmm, number, pick, plural, t } from "/common/js/i18n.js";
 
 const state = {
   signature: "", // what the suggestions were asked for (card id, point, district, address, type)
-  asking: 0, // the number of the latest request: an older answer is dropped
+  draw: drawings(), // every showing begins a draw: an older request's answer is dropped
   /** @type {(card: object) => void} */
   onSaved: () => {},
   /** @type {(message: string, isError?: boolean) => void} */
@@ -39,11 +39,13 @@ export async function showIncidents(card) {
   const box = panel();
   if (!box) return;
   if (!card || card.status === "closed") {
+    state.draw(); // an answer still on its way is for what is no longer shown
     state.signature = "";
     box.hidden = true;
     return;
   }
   if (card.incident_id) {
+    state.draw();
     state.signature = signatureOf(card);
     const head = card.incident_id === card.id ? card : null;
     const parent = (card.links || []).find((link) => link.kind === "parent");
@@ -54,14 +56,14 @@ export async function showIncidents(card) {
     return;
   }
   const signature = signatureOf(card);
-  if (signature === state.signature) return;
+  if (signature === state.signature) return; // the answer on its way, if any, is this one's
+  const current = state.draw();
   state.signature = signature;
   const where = card.location || {};
   if (where.lat == null && !where.district) {
     box.hidden = true;
     return;
   }
-  const asked = ++state.asking;
   let found;
   try {
     found = await api("GET", `/cards/${card.id}/incident-suggestions`);
@@ -69,7 +71,7 @@ export async function showIncidents(card) {
     state.signature = "";
     return;
   }
-  if (asked !== state.asking) return;
+  if (!current()) return;
   render(card, found);
 }
 

@@ -171,18 +171,21 @@ async function send(kind, items, input = null) {
 async function addRow(kind) {
   if (!state.card) return;
   const items = [...read(kind), { ...KINDS[kind].fresh }];
-  if (await send(kind, items)) {
-    draw(kind, state.card[kind] || []);
-    document.getElementById(`${kind}-${items.length - 1}-role`)?.focus();
-  }
+  if (await sentHere(kind, items)) document.getElementById(`${kind}-${items.length - 1}-role`)?.focus();
 }
 
 async function removeRow(kind, index) {
   const items = read(kind).filter((_, i) => i !== index);
-  if (await send(kind, items)) {
-    draw(kind, state.card[kind] || []);
-    document.getElementById(`add-${kind}`)?.focus();
-  }
+  if (await sentHere(kind, items)) document.getElementById(`add-${kind}`)?.focus();
+}
+
+/** Save the list and draw it as stored; false (nothing drawn) when it failed, or when another
+ * card is shown by now or a row of the list is being typed in (its text is not wiped). */
+async function sentHere(kind, items) {
+  const cardId = state.card?.id;
+  if (!(await send(kind, items)) || state.card?.id !== cardId || state.editing.has(kind)) return false;
+  draw(kind, state.card[kind] || []);
+  return true;
 }
 
 // -- the caller's conditions and the address in parts (fields of card.js's form) --------------

@@ -11,7 +11,7 @@
 // walk's language.
 
 import { api } from "/common/js/api.js";
-import { field, openDialog, select } from "/common/js/dialogs.js";
+import { dialogTurn, field, openDialog, select } from "/common/js/dialogs.js";
 import { h, toast } from "/common/js/dom.js";
 import { hhmm, language, pick, t } from "/common/js/i18n.js";
 import { cueLine, cuesOf, fittingFor, offers } from "./cues.js";
@@ -282,14 +282,15 @@ function announce(text) {
 
 // -- acting -----------------------------------------------------------------------------------
 
-async function start(code) {
+/** Start protocol ``code`` on ``card`` (the one shown; a choice made for another is dropped). */
+async function start(code, card = state.card) {
   unlockSound();
-  const card = state.card;
-  if (!card || state.busy) return;
+  if (!card || card.id !== state.cardId || state.busy) return;
   state.busy = true;
   try {
     const walk = await api("POST", `/cards/${card.id}/protocols`, { json: { code } });
     if (state.cardId !== card.id) return;
+    state.asking += 1; // a read of the card's walks asked before this answer is now old
     state.correcting = null;
     await setWalk(walk);
     state.focusNext = true;
@@ -310,6 +311,7 @@ async function send(node, body) {
   try {
     const fresh = await api("POST", `/protocol-runs/${walk.run_id}/steps`, { json: { node, ...body } });
     if (state.walk?.run_id !== walk.run_id) return;
+    state.asking += 1; // a read of the card's walks asked before this answer is now old
     state.correcting = null;
     await setWalk(fresh);
     state.focusNext = true;
@@ -406,11 +408,13 @@ export function installProtocol() {
 /** Alt+Y: to the walk on the card, else start the protocol that fits its type, else choose. */
 export async function protocolKey() {
   unlockSound();
-  if (!state.card) return;
+  const card = state.card;
+  if (!card) return;
   if (state.walk) return focusStep();
-  const [all, cues] = await Promise.all([protocols().catch(() => []), cuesOf(state.card)]);
-  const [first] = offers(all, state.card?.incident?.type, cues);
-  return first ? start(first.protocol.code) : chooseProtocol();
+  const [all, cues] = await Promise.all([protocols().catch(() => []), cuesOf(card)]);
+  if (state.cardId !== card.id) return; // another card is shown by now
+  const [first] = offers(all, card.incident?.type, cues);
+  return first ? start(first.protocol.code, card) : chooseProtocol();
 }
 
 /** Alt+Shift+Y: every protocol, those that fit the card's type first; a digit or ↑ ↓, Enter. */
@@ -418,7 +422,9 @@ export async function chooseProtocol() {
   unlockSound();
   const card = state.card;
   if (!card) return;
+  const turn = dialogTurn();
   const all = await protocols().catch((error) => { failed(error); return []; });
+  if (state.cardId !== card.id || !turn()) return; // another card or dialog by now
   const type = card.incident?.type;
   const best = fittingFor(all, type);
   const fits = (p) => best.includes(p);
@@ -439,7 +445,7 @@ export async function chooseProtocol() {
     },
     async onConfirm() {
       const chosen = /** @type {HTMLInputElement} */ (document.querySelector("#dialog-body input[name=protocol]:checked"));
-      if (chosen) await start(chosen.value);
+      if (chosen) await start(chosen.value, card);
       setTimeout(focusStep, 0); // after the dialog gives the focus back where it was
     },
   });
@@ -482,6 +488,7 @@ export function overrideDialog() {
         json: { priority, ...(reason ? { reason } : {}) },
       });
       if (state.walk?.run_id !== walk.run_id) return;
+      state.asking += 1; // a read of the card's walks asked before this answer is now old
       await setWalk(fresh);
       draw();
       setTimeout(focusStep, 0);

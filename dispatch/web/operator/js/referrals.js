@@ -4,7 +4,7 @@
 // records it on the card as a note (POST /cards/{id}/referrals), with the operator's note.
 
 import { api } from "/common/js/api.js";
-import { field, openDialog, select } from "/common/js/dialogs.js";
+import { dialogTurn, field, openDialog, select } from "/common/js/dialogs.js";
 import { h, toast } from "/common/js/dom.js";
 import { languageName, pick, t } from "/common/js/i18n.js";
 
@@ -33,7 +33,9 @@ export async function referralDialog(card, call, onSaved) {
   if (!card) return toast(t("referrals_no_card"), true);
   const language = (call && call.id === card.call_id && call.language) || card.language || "";
   const region = cardRegion(card);
+  const turn = dialogTurn();
   const regionList = await regionOptions();
+  if (!turn()) return; // another dialog was opened meanwhile
   const any = ["", t("referrals_any")];
   const controls = {
     q: h("input", {

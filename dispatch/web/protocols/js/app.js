@@ -6,12 +6,12 @@
 // Signing in, HTTP and the texts are the operator console's modules (session.js, api.js,
 // i18n.js with these texts added); the DOM helpers are the QA pages' (dom.js).
 
-import { drawings, helpDialog, toast } from "/common/js/pages.js";
+import { helpDialog, toast } from "/common/js/pages.js";
 import { api, errorText } from "/common/js/api.js";
 import { addTexts, t } from "/common/js/i18n.js";
 import { installShortcuts } from "/common/js/keys.js";
 import { createSession } from "/common/js/session.js";
-import { $, h } from "/common/js/dom.js";
+import { $, drawings, h } from "/common/js/dom.js";
 import { drawList } from "./list.js";
 import { drawVersion, save } from "./version.js";
 import en from "./texts/en.js";

@@ -3,13 +3,13 @@
 // Signing in, HTTP and the texts are the operator console's modules (session.js, api.js,
 // i18n.js with the QA texts added).
 
-import { drawings, toast } from "/common/js/pages.js";
+import { toast } from "/common/js/pages.js";
 import { errorText } from "/common/js/api.js";
 import { addTexts, t } from "/common/js/i18n.js";
 import { installShortcuts } from "/common/js/keys.js";
 import { createSession } from "/common/js/session.js";
 import { showCalibration } from "./calibration.js";
-import { $, h } from "/common/js/dom.js";
+import { $, drawings, h } from "/common/js/dom.js";
 import { showPlans } from "./plans.js";
 import { showReports } from "./reports.js";
 import { showCall } from "./review.js";

@@ -4,7 +4,7 @@
 // skills; take and resolve escalations; re-send and re-route cards the services stall on.
 
 import { api } from "/common/js/api.js";
-import { field, openDialog, select } from "/common/js/dialogs.js";
+import { dialogTurn, field, openDialog, select } from "/common/js/dialogs.js";
 import { pick, said, t } from "/common/js/i18n.js";
 import { toast } from "/common/js/dom.js";
 import { h } from "./dom.js";
@@ -104,7 +104,9 @@ export function stopMonitor(callId) {
 
 /** The call's recording, played here; each start of playback is audited (as QA's plays are). */
 export async function recordingDialog(callId, caller) {
+  const turn = dialogTurn();
   const review = await api("GET", `/qa/calls/${callId}`);
+  if (!turn()) return; // another dialog was opened meanwhile
   const url = review.call.media_url;
   openDialog({
     name: "recording",

@@ -5,7 +5,7 @@
 // the number; it never blocks a call or lowers its priority. One dialog, Alt+K or the button.
 
 import { api, errorText } from "/common/js/api.js";
-import { field, openDialog, select, StayOpen } from "/common/js/dialogs.js";
+import { dialogTurn, field, openDialog, select, StayOpen } from "/common/js/dialogs.js";
 import { toast } from "/common/js/dom.js";
 import { dateTime, t } from "/common/js/i18n.js";
 import { h } from "./dom.js";
@@ -33,7 +33,9 @@ function historyTable(history) {
 
 /** The number's calls of the last 90 days with their cards and outcomes, and every mark it had. */
 async function historyDialog(number) {
+  const turn = dialogTurn();
   const history = await api("GET", `/callers/${encodeURIComponent(number)}/history?days=${HISTORY_DAYS}`);
+  if (!turn()) return; // another dialog was opened meanwhile
   openDialog({
     name: "number-history",
     title: t("caller_number_history", { number: history.number, days: HISTORY_DAYS }),
@@ -98,7 +100,9 @@ function endOfDay(value) {
 
 /** Open the marks dialog: the active marks (each revocable) and the form for a new one. */
 export async function marksDialog() {
+  const turn = dialogTurn();
   const marks = await api("GET", "/caller-marks");
+  if (!turn()) return; // another dialog was opened meanwhile
   openDialog({
     name: "caller-marks",
     title: t("caller_marks_title"),

@@ -6,7 +6,7 @@
 // One dialog, Alt+O or the button; every part reachable by Tab, Escape closes.
 
 import { api, errorText, token } from "/common/js/api.js";
-import { field, openDialog, StayOpen } from "/common/js/dialogs.js";
+import { dialogTurn, field, openDialog, StayOpen } from "/common/js/dialogs.js";
 import { toast } from "/common/js/dom.js";
 import { hhmm, number, said, t } from "/common/js/i18n.js";
 import { h } from "./dom.js";
@@ -172,9 +172,11 @@ function planForm(tomorrow) {
 
 /** Open the roster dialog (Alt+O): presence now, tomorrow's forecast, the shifts, the forms. */
 export async function rosterDialog() {
+  const turn = dialogTurn();
   const [presence, forecast] = await Promise.all([api("GET", "/roster-presence"), api("GET", "/analytics/forecast")]);
   const today = dayOf(presence.at);
   const entries = await api("GET", `/rosters?date_from=${today}&date_to=${forecast.date_from}`);
+  if (!turn()) return; // another dialog was opened meanwhile
   openDialog({
     name: "roster",
     title: t("roster_title"),

@@ -9,12 +9,12 @@
 // Signing in, HTTP and the texts are the operator console's modules (session.js, api.js,
 // i18n.js with these texts added); the DOM helpers are the QA pages' (dom.js).
 
-import { drawings, helpDialog, toast } from "/common/js/pages.js";
+import { helpDialog, toast } from "/common/js/pages.js";
 import { api, ApiError, token } from "/common/js/api.js";
 import { addTexts, language, pick, t } from "/common/js/i18n.js";
 import { installShortcuts } from "/common/js/keys.js";
 import { createSession } from "/common/js/session.js";
-import { $, h } from "/common/js/dom.js";
+import { $, drawings, h } from "/common/js/dom.js";
 import { drawCompetencies } from "./competencies.js";
 import { drawEffect } from "./effect.js";
 import { drawMine } from "./mine.js";
