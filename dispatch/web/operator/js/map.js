@@ -198,7 +198,7 @@ export async function drawMap(container, card) {
   try {
     [collection, regions] = await Promise.all([areas(region), regionNames().catch(() => null)]);
   } catch {
-    container.dataset.key = "";
+    if (container.dataset.key === key) container.dataset.key = ""; // tried again at the next update (a newer draw's key stays)
     return;
   }
   if (container.dataset.key !== key) return; // a newer card arrived while loading
