@@ -98,15 +98,19 @@ LATE_S = 1.5
 
 
 class Held:
-    """The requests that match wait until ``release()`` (the answer that comes late);
-    ``count`` says how many came."""
+    """The requests that match (with ``method``, those of that method only) wait until
+    ``release()`` (the answer that comes late); ``count`` says how many came."""
 
-    def __init__(self) -> None:
+    def __init__(self, method: str | None = None) -> None:
         self.arrived = asyncio.Event()
         self.count = 0
+        self._method = method
         self._released = asyncio.Event()
 
     async def handle(self, route: Route) -> None:
+        if self._method is not None and route.request.method != self._method:
+            await route.continue_()
+            return
         self.count += 1
         self.arrived.set()
         await asyncio.wait_for(self._released.wait(), timeout=60)

@@ -19,6 +19,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, Page, expect
 
+from tests.consoles.conftest import sign_in
 from tests.consoles.pages import Held, never, open_page
 from tests.fixtures.live import Live
 from tests.qa.conftest import recorded_call
@@ -107,3 +108,30 @@ async def test_the_trainer_s_page_keeps_the_view_chosen_last(
     await never(page, "document.querySelector('#main-body #schedules-error') !== null")
     await expect(page.locator("#main-body #staff-form")).to_be_visible()
     await expect(page.locator("#main-title")).not_to_have_text("")
+
+
+async def test_a_second_submit_while_the_first_is_on_its_way_makes_one_plan(
+    browser: Browser, server: Live
+) -> None:
+    async with httpx.AsyncClient(base_url=server.http, timeout=30) as http:
+        await recorded_call(http, f"{server.http}/recordings/one/1.wav")
+        page = await open_page(browser, f"{server.http}/qa/")
+        await _sign_in(page, "qa1")
+        await expect(page.locator("#plan-detail")).to_be_visible()  # the list of plans came
+        plans = Held("POST")
+        await page.route(re.compile(r"/api/v1/qa/plans\?"), plans.handle)
+        await page.fill("#plan-seed", "7")
+        form = page.locator("#plan-form")
+        await page.click("#plan-form button[type=submit]")
+        await asyncio.wait_for(plans.arrived.wait(), timeout=30)
+        await expect(form).to_have_attribute("aria-busy", "true")
+        await page.click("#plan-form button[type=submit]")  # the impatient second click
+        await page.press("#plan-seed", "Enter")  # and Enter
+        async with page.expect_response(re.compile(r"/api/v1/qa/plans\?")):
+            plans.release()
+        await expect(page.locator("#plan-calls")).to_be_visible()  # the plan made, shown
+        await expect(form).not_to_have_attribute("aria-busy", "true")
+        qa = {"Authorization": f"Bearer {await sign_in(http, 'qa1')}"}
+        made = (await http.get("/api/v1/qa/plans", headers=qa)).json()
+        assert plans.count == 1
+        assert len(made) == 1, made

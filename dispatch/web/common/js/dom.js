@@ -145,3 +145,27 @@ export function drawings() {
     return () => newest === mine;
   };
 }
+
+/**
+ * A form's submit handler that runs ``send(event)`` one at a time: a second Enter or click while
+ * the first is on its way is ignored (a second POST would make a second plan, programme or
+ * session); the form is ``aria-busy`` meanwhile. ``send`` returns its promise.
+ * @param {(event: Event) => unknown} send
+ * @returns {(event: Event) => Promise<void>}
+ */
+export function oneAtATime(send) {
+  let busy = false;
+  return async (event) => {
+    event.preventDefault();
+    if (busy) return;
+    busy = true;
+    const form = /** @type {?HTMLElement} */ (event.currentTarget);
+    form?.setAttribute("aria-busy", "true");
+    try {
+      await send(event);
+    } finally {
+      busy = false;
+      form?.removeAttribute("aria-busy");
+    }
+  };
+}

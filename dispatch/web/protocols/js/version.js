@@ -10,7 +10,7 @@
 
 import { api, errorText } from "/common/js/api.js";
 import { dateTime, language as uiLanguage, t } from "/common/js/i18n.js";
-import { $, h } from "/common/js/dom.js";
+import { $, h, oneAtATime } from "/common/js/dom.js";
 import { readable } from "./readable.js";
 
 export const TEXT_LANGUAGES = ["uz", "ru", "kaa", "en"];
@@ -84,14 +84,14 @@ function actions(ctx, row, writer) {
   const buttons = h("div", { className: "buttons" });
   if (row.status === "draft") {
     if (row.review_note) box.append(h("p", { className: "note" }, t("returned_with_note", { note: row.review_note })));
-    buttons.append(h("button", { type: "button", id: "submit", className: "primary", onclick: () => submit(ctx, row) }, t("submit")));
+    buttons.append(h("button", { type: "button", id: "submit", className: "primary", onclick: oneAtATime(() => submit(ctx, row)) }, t("submit")));
   } else if (row.status === "in_review") {
     if (row.submitted_by === ctx.me.username) box.append(h("p", { className: "note", id: "four-eyes-hint" }, t("four_eyes_hint")));
-    buttons.append(h("button", { type: "button", id: "approve", className: "primary", onclick: () => approve(ctx, row) }, t("approve")));
+    buttons.append(h("button", { type: "button", id: "approve", className: "primary", onclick: oneAtATime(() => approve(ctx, row)) }, t("approve")));
   } else {
     const immutable = row.status === "approved" ? t("approved_immutable") : t("retired_immutable");
     box.append(h("p", { className: "note", id: "immutable" }, immutable));
-    buttons.append(h("button", { type: "button", id: "new-version", onclick: () => newVersion(ctx, row) }, t("new_version")));
+    buttons.append(h("button", { type: "button", id: "new-version", onclick: oneAtATime(() => newVersion(ctx, row)) }, t("new_version")));
   }
   box.append(buttons, h("p", { id: "action-message", className: "error", role: "alert" }));
   if (row.status === "in_review") box.append(returnForm(ctx, row));
@@ -104,10 +104,7 @@ function returnForm(ctx, row) {
     h("textarea", { id: "review-note", rows: 3, maxLength: 2000, "aria-describedby": "note-error" }),
     h("p", { id: "note-error", className: "error", role: "alert" }),
     h("div", {}, h("button", { type: "submit", id: "return" }, t("return_with_note"))));
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    returnWithNote(ctx, row);
-  });
+  form.addEventListener("submit", oneAtATime(() => returnWithNote(ctx, row)));
   return form;
 }
 

@@ -4,7 +4,7 @@
 // full name, items and sections by title in the interface language, numbers in its locale.
 
 import { api, errorText } from "/common/js/api.js";
-import { h, num, percent, table } from "/common/js/dom.js";
+import { h, num, oneAtATime, percent, table } from "/common/js/dom.js";
 import { language, plural, t } from "/common/js/i18n.js";
 
 export async function showCalibration(ctx, sessionId) {
@@ -32,8 +32,7 @@ function sessionForm(ctx) {
   const error = h("p", { className: "error", role: "alert" });
   return h("form", {
     className: "stack",
-    onsubmit: async (event) => {
-      event.preventDefault();
+    onsubmit: oneAtATime(async () => {
       error.textContent = "";
       const split = (text) => text.split(/[\s,;]+/).map((s) => s.trim()).filter(Boolean);
       try {
@@ -44,7 +43,7 @@ function sessionForm(ctx) {
       } catch (failure) {
         error.textContent = errorText(failure);
       }
-    },
+    }),
   },
   h("label", {}, h("span", {}, t("title")), title),
   h("label", {}, h("span", {}, t("calls")), calls),

@@ -4,7 +4,7 @@
 // interface language); dates and numbers in its locale.
 
 import { api, errorText } from "/common/js/api.js";
-import { day, h, num, percent, stamp, table, today } from "/common/js/dom.js";
+import { day, h, num, oneAtATime, percent, stamp, table, today } from "/common/js/dom.js";
 import { language, plural, t } from "/common/js/i18n.js";
 
 const inLanguage = () => `language=${language()}`;
@@ -42,8 +42,7 @@ function planForm(ctx) {
   return h("form", {
     className: "stack",
     id: "plan-form",
-    onsubmit: async (event) => {
-      event.preventDefault();
+    onsubmit: oneAtATime(async () => {
       error.textContent = "";
       const body = {
         date_from: inputs.date_from.value,
@@ -60,7 +59,7 @@ function planForm(ctx) {
       } catch (failure) {
         error.textContent = errorText(failure);
       }
-    },
+    }),
   },
   field("date_from", inputs.date_from), field("date_to", inputs.date_to),
   field("share_percent", inputs.share), field("min_per_operator", inputs.min_per_operator),

@@ -6,7 +6,7 @@
 // language, times and numbers in its locale.
 
 import { api, errorText } from "/common/js/api.js";
-import { fill, h, num, stamp, table } from "/common/js/dom.js";
+import { fill, h, num, oneAtATime, stamp, table } from "/common/js/dom.js";
 import { LANGUAGE_NAMES, language, pick, t } from "/common/js/i18n.js";
 
 const ANSWERS = ["yes", "no", "na"];
@@ -172,8 +172,7 @@ function scorecardForm(state) {
     h("h2", {}, `${scorecard.title} · v${scorecard.version}`),
     state.calibrationId ? h("p", { className: "chip" }, t("calibration_mode")) : null,
     sections, comment, reason, error, submit);
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
+  form.addEventListener("submit", oneAtATime(async () => {
     error.textContent = "";
     const answers = {};
     for (const section of definition.sections) {
@@ -207,7 +206,7 @@ function scorecardForm(state) {
     } catch (failure) {
       error.textContent = errorText(failure);
     }
-  });
+  }));
   return form;
 }
 

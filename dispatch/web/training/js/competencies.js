@@ -7,7 +7,7 @@
 // goes to the note). Everyone reads their own register under "My training" (myRegister).
 
 import { language, pick, t } from "/common/js/i18n.js";
-import { $, h, num, percent, stamp, table } from "/common/js/dom.js";
+import { $, h, num, oneAtATime, percent, stamp, table } from "/common/js/dom.js";
 
 const ROLE_ORDER = ["operator", "supervisor", "qa", "trainer", "analyst", "methodologist", "admin"];
 
@@ -128,8 +128,7 @@ function recordForm(ctx, holder, register) {
     h("h4", {}, t("record_competency")),
     field("task", code), field("note", note), hint, error,
     h("button", { type: "submit", className: "primary" }, t("record_competency")));
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
+  form.addEventListener("submit", oneAtATime(async () => {
     error.textContent = "";
     note.removeAttribute("aria-invalid");
     try {
@@ -143,6 +142,6 @@ function recordForm(ctx, holder, register) {
       note.setAttribute("aria-invalid", "true");
       note.focus();
     }
-  });
+  }));
   return form;
 }

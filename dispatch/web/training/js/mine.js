@@ -5,7 +5,7 @@
 // below them their own competency register, read-only.
 
 import { pick, t } from "/common/js/i18n.js";
-import { $, h, num, stamp } from "/common/js/dom.js";
+import { $, h, num, oneAtATime, stamp } from "/common/js/dom.js";
 import { myRegister } from "./competencies.js";
 
 function material(item) {
@@ -52,12 +52,11 @@ function assignment(ctx, a) {
         q.choices.map((choice, c) => h("label", { className: "check" },
           h("input", { type: "radio", name: `q${i}`, value: String(c), required: true }), h("span", {}, choice))))),
       h("button", { type: "submit", className: "primary" }, t("send_test")));
-    test.addEventListener("submit", (event) => {
-      event.preventDefault();
+    test.addEventListener("submit", oneAtATime(() => {
       const data = new FormData(test);
       const answers = a.questions.map((_, i) => Number(data.get(`q${i}`)));
-      act(() => ctx.api("PUT", `/training/me/sessions/${a.session_id}/test`, { json: { answers } }), t("test_recorded"));
-    });
+      return act(() => ctx.api("PUT", `/training/me/sessions/${a.session_id}/test`, { json: { answers } }), t("test_recorded"));
+    }));
     parts.push(test);
   }
   if (open) {

@@ -5,7 +5,7 @@
 // then a line per choice, the right one starting with "*"; a blank line between questions).
 
 import { pick, t } from "/common/js/i18n.js";
-import { $, h } from "/common/js/dom.js";
+import { $, h, oneAtATime } from "/common/js/dom.js";
 
 const LANGS = ["uz", "ru", "en"];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -57,8 +57,7 @@ export async function drawProgrammeForm(ctx) {
       h("label", {}, h("span", {}, t("questions_hint")), h("textarea", { name: "questions", required: true }))),
     error,
     h("button", { type: "submit", className: "primary" }, t("save_programme")));
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
+  form.addEventListener("submit", oneAtATime(async () => {
     const data = new FormData(form);
     const byLang = (name) => Object.fromEntries(LANGS.map((code) => [code, data.get(`${name}_${code}`)]));
     const body = {
@@ -82,6 +81,6 @@ export async function drawProgrammeForm(ctx) {
       error.textContent = ctx.refusal(failure);
       error.focus?.();
     }
-  });
+  }));
   $("main-body").replaceChildren(form);
 }

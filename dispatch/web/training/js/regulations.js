@@ -5,7 +5,7 @@
 // scripts and routing it affects.
 
 import { pick, t } from "/common/js/i18n.js";
-import { $, h, stamp } from "/common/js/dom.js";
+import { $, h, oneAtATime, stamp } from "/common/js/dom.js";
 
 const LANGS = ["uz", "ru", "en"];
 const ROLES = ["operator", "supervisor", "qa", "analyst", "methodologist", "trainer", "admin"];
@@ -82,8 +82,7 @@ function publishForm(ctx, act) {
     field("affects_scripts", h("input", { name: "scripts" })),
     field("affects_routing", h("input", { name: "routing" })),
     h("button", { type: "submit", className: "primary" }, t("publish_regulation")));
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
+  form.addEventListener("submit", oneAtATime(() => {
     const data = new FormData(form);
     const byLang = (name) => Object.fromEntries(LANGS.map((code) => [code, data.get(`${name}_${code}`)]));
     const body = {
@@ -94,7 +93,7 @@ function publishForm(ctx, act) {
       affects: { protocols: names(data.get("protocols")), scripts: names(data.get("scripts")), routing: names(data.get("routing")) },
       acknowledge_within_days: Number(data.get("days")) || 7,
     };
-    act(() => ctx.api("POST", "/regulations", { json: body }), t("regulation_published"));
-  });
+    return act(() => ctx.api("POST", "/regulations", { json: body }), t("regulation_published"));
+  }));
   return form;
 }

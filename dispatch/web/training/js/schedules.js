@@ -8,7 +8,7 @@
 // whom a schedule makes due (sessions.js).
 
 import { pick, t } from "/common/js/i18n.js";
-import { $, h, day, stamp } from "/common/js/dom.js";
+import { $, day, h, oneAtATime, stamp } from "/common/js/dom.js";
 
 const ROLES = ["operator", "supervisor"];
 
@@ -96,8 +96,7 @@ function scheduleForm(ctx, act, programmes) {
         h("span", {}, pick(p.title))))) : null,
     field("note", h("input", { name: "note", maxLength: 2000 })),
     h("button", { type: "submit", className: "primary" }, t("add_schedule")));
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
+  form.addEventListener("submit", oneAtATime(() => {
     const data = new FormData(form);
     const body = {
       programme_id: data.get("programme_id"), roles: data.getAll("role"),
@@ -105,7 +104,7 @@ function scheduleForm(ctx, act, programmes) {
       interval_months: Number(data.get("interval_months")), lead_days: Number(data.get("lead_days")),
       counts_also: data.getAll("counts_also"), note: String(data.get("note") || "").trim() || null,
     };
-    act(() => ctx.api("POST", "/training/schedules", { json: body }), t("schedule_added"));
-  });
+    return act(() => ctx.api("POST", "/training/schedules", { json: body }), t("schedule_added"));
+  }));
   return form;
 }

@@ -6,7 +6,7 @@
 // "1 2") and scored by the server.
 
 import { pick, t } from "/common/js/i18n.js";
-import { $, h, num, stamp } from "/common/js/dom.js";
+import { $, h, num, oneAtATime, stamp } from "/common/js/dom.js";
 import { dueText } from "./schedules.js";
 
 function field(label, input) {
@@ -36,13 +36,10 @@ export async function drawSessions(ctx, programme) {
   const plan = h("form", { id: "plan-form", className: "row" },
     field("session_start", when), field("minutes", minutes), field("place", place),
     h("button", { type: "submit", className: "primary" }, t("plan_session")));
-  plan.addEventListener("submit", (event) => {
-    event.preventDefault();
-    act(() => ctx.api("POST", "/training/sessions", { json: {
-      programme_id: programme.id, starts_at: `${when.value}:00+05:00`,
-      minutes: Number(minutes.value) || 120, place: place.value || null,
-    } }), t("session_planned"));
-  });
+  plan.addEventListener("submit", oneAtATime(() => act(() => ctx.api("POST", "/training/sessions", { json: {
+    programme_id: programme.id, starts_at: `${when.value}:00+05:00`,
+    minutes: Number(minutes.value) || 120, place: place.value || null,
+  } }), t("session_planned"))));
   $("main-body").replaceChildren(
     h("p", {}, pick(programme.goals)),
     h("p", { className: "small" }, `${t("functions")}: ${programme.functions.join(", ")}`),
@@ -79,12 +76,11 @@ function drawSession(ctx, session, suggested, act) {
           : h("p", { className: "muted" }, t("no_suggestions"))),
       field("invite_by_hand", byHand),
       h("button", { type: "submit" }, t("invite")));
-    invite.addEventListener("submit", (event) => {
-      event.preventDefault();
+    invite.addEventListener("submit", oneAtATime(() => {
       const usernames = [...new FormData(invite).getAll("suggested")];
       if (byHand.value.trim()) usernames.push(byHand.value.trim());
-      if (usernames.length) act(() => ctx.api("POST", `${url}/trainees`, { json: { usernames } }), t("invited"));
-    });
+      if (usernames.length) return act(() => ctx.api("POST", `${url}/trainees`, { json: { usernames } }), t("invited"));
+    }));
     parts.push(invite);
   }
   if (session.trainees.length && session.status !== "cancelled") {

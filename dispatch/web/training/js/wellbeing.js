@@ -7,7 +7,7 @@
 
 import { ApiError } from "/common/js/api.js";
 import { named, t } from "/common/js/i18n.js";
-import { $, h, day, num, stamp, table, today } from "/common/js/dom.js";
+import { $, day, h, num, oneAtATime, stamp, table, today } from "/common/js/dom.js";
 
 const DAY_MS = 86400000;
 const MAX_DAYS = 366; // the server's limit (dispatch/wellbeing/report.py)
@@ -192,8 +192,7 @@ function holdForm(ctx, d, close) {
       close();
     }
   });
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
+  form.addEventListener("submit", oneAtATime(async () => {
     error.textContent = "";
     note.removeAttribute("aria-invalid");
     if (!note.value.trim()) {
@@ -208,6 +207,6 @@ function holdForm(ctx, d, close) {
     }
     await drawWellbeing(ctx, "wellbeing-debriefs-title");
     ctx.toast(t("wb_held", { name: d.name }));
-  });
+  }));
   return form;
 }
