@@ -6,7 +6,7 @@
 
 import { api, errorText } from "/common/js/api.js";
 import { named, plural, t } from "/common/js/i18n.js";
-import { $, fill, h, num, stamp, table } from "/common/js/dom.js";
+import { $, fill, h, num, oneAtATime, stamp, table } from "/common/js/dom.js";
 import { barChart, hourTable } from "./charts.js";
 import { districtName, regionName, typeName } from "./filters.js";
 
@@ -95,7 +95,7 @@ async function listCards(section, district, report, filters, offset) {
   const shown = body.rows.length;
   section.querySelector("#drill-cards-count").textContent = t("drill_cards_count", { shown: num(shown, 0), total: num(page.total, 0) });
   const more = section.querySelector("#drill-more");
-  more.onclick = () => listCards(section, district, report, filters, shown);
+  more.onclick = oneAtATime(() => listCards(section, district, report, filters, shown)); // a double click lists the next page once
   if (shown >= page.total && document.activeElement === more) $("drill-close").focus(); // nothing more to list
   more.hidden = shown >= page.total;
   if (!page.total) body.append(h("tr", {}, h("td", { colSpan: 5, className: "muted" }, t("no_cards"))));
