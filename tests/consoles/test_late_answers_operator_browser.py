@@ -18,6 +18,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, expect
 
+from dispatch.cards.consistency import ALL_WARNINGS
 from tests.consoles.conftest import GATEWAY, post_call, sign_in
 from tests.consoles.pages import Held, never, open_page, sign_in_page
 from tests.fixtures.live import Live
@@ -101,6 +102,20 @@ async def test_a_card_switched_to_shows_its_own_incidents_and_dialogs_and_notes_
         stored = (await http.get(f"/api/v1/cards/{second['id']}", headers=mine)).json()
         assert [n["text"] for n in stored["notes"]] == ["Qo‘shni eshikni ochmayapti"]
         assert notes.count == 1
+
+        # A card closed leaves the list and the console's memory (a shift sees hundreds).
+        kept = "window.dispatchConsole.latest.has(%r)"
+        assert await page.evaluate(kept % first["id"])
+        version = (await http.get(f"/api/v1/cards/{first['id']}", headers=mine)).json()["version"]
+        closed = await http.post(
+            f"/api/v1/cards/{first['id']}/close",
+            headers={**mine, "If-Match": f'"{version}"'},
+            json={"outcome": "advice_given", "acknowledge": sorted(ALL_WARNINGS)},
+        )
+        assert closed.status_code == 200, closed.text
+        await expect(page.locator(f'#card-list li[data-card-id="{first["id"]}"]')).to_have_count(0)
+        assert not await page.evaluate(kept % first["id"])
+        assert await page.evaluate(kept % second["id"])
         assert page.errors == []  # type: ignore[attr-defined]
 
 

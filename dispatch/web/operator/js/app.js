@@ -281,6 +281,9 @@ function renderCards(cards) {
   } else if (!app.activeCardId && cards && cards.length) {
     selectCard(cards[0].id);
   }
+  // Only the cards listed and the one shown are kept: a 12-hour shift sees hundreds.
+  const listed = new Set((cards || []).map((card) => card.id));
+  for (const id of app.latest.keys()) if (id !== app.activeCardId && !listed.has(id)) app.latest.delete(id);
 }
 
 function renderQueue(queue) {
