@@ -10,11 +10,14 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
-from playwright.async_api import Browser, ConsoleMessage, Page, Route, expect
+from playwright.async_api import Browser, ConsoleMessage, Locator, Page, Route, expect
 
+from tests.consoles.conftest import GATEWAY, post_call
 from tests.fixtures.browser import WAIT_MS
 from tests.fixtures.processes import attach_log
 
@@ -87,6 +90,27 @@ class Shots:
     async def __call__(self, page: Page, name: str) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         await page.screenshot(path=self.folder / f"{name}.png")
+
+
+async def dropped_and_dialled(page: Page, http: httpx.AsyncClient, number: str) -> Locator:
+    """On ``page`` (an operator console, signed in and available): a call from ``number``
+    offered, accepted and dropped; the ACD dials it back from this operator's set. The
+    console's row of that dial."""
+    call = await post_call(http, caller_number=number)
+    await expect(page.locator("#offer")).to_be_visible()
+    await page.keyboard.press("Alt+A")
+    await expect(page.locator("#card-number")).to_be_visible()
+    dropped = {
+        "event_id": f"drop-{call['id']}",
+        "type": "dropped",
+        "at": datetime.now(UTC).isoformat(),
+    }
+    response = await http.post(f"/api/v1/calls/{call['id']}/events", json=dropped, headers=GATEWAY)
+    assert response.status_code == 201, response.text
+    dialing = page.locator('#callbacks li.mine[data-status="dialing"]')
+    await expect(dialing).to_be_visible(timeout=20_000)
+    await expect(dialing).to_contain_text(number)
+    return dialing
 
 
 # -- late answers: a request held back, then a check that its answer is not drawn ---------------

@@ -13,7 +13,7 @@ import pytest
 from playwright.async_api import Browser, expect
 
 from tests.consoles.conftest import GATEWAY, post_call
-from tests.consoles.pages import Shots, open_page, sign_in_page
+from tests.consoles.pages import Shots, dropped_and_dialled, open_page, sign_in_page
 from tests.fixtures.live import Live
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.browser]
@@ -32,24 +32,8 @@ async def test_a_dropped_call_is_called_back_from_the_console(
     await expect(page.locator("#state")).to_have_attribute("data-state", "available")
 
     async with httpx.AsyncClient(base_url=server.http, timeout=30) as http:
-        call = await post_call(http, caller_number="+998935550177")
-        await expect(page.locator("#offer")).to_be_visible()
-        await page.keyboard.press("Alt+A")
-        await expect(page.locator("#card-number")).to_be_visible()
-        dropped = {
-            "event_id": f"drop-{call['id']}",
-            "type": "dropped",
-            "at": datetime.now(UTC).isoformat(),
-        }
-        response = await http.post(
-            f"/api/v1/calls/{call['id']}/events", json=dropped, headers=GATEWAY
-        )
-        assert response.status_code == 201, response.text
-
         # The ACD dials the caller back from operator1's set (they had the call).
-        mine = page.locator('#callbacks li.mine[data-status="dialing"]')
-        await expect(mine).to_be_visible(timeout=20_000)
-        await expect(mine).to_contain_text("+998935550177")
+        mine = await dropped_and_dialled(page, http, "+998935550177")
         await expect(page.locator("#state")).to_have_attribute("data-state", "on_call")
         await _shot(page, "01-dialling")
         task_id = await mine.get_attribute("data-callback-id")

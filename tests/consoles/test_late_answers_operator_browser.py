@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import UTC, datetime
 
 import httpx
 import pytest
 from playwright.async_api import Browser, expect
 
 from dispatch.cards.consistency import ALL_WARNINGS
-from tests.consoles.conftest import GATEWAY, post_call, sign_in
-from tests.consoles.pages import Held, never, open_page, sign_in_page
+from tests.consoles.conftest import sign_in
+from tests.consoles.pages import Held, dropped_and_dialled, never, open_page, sign_in_page
 from tests.fixtures.live import Live
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.browser]
@@ -127,21 +126,7 @@ async def test_a_second_click_on_a_callback_outcome_is_not_a_second_attempt(
     await page.keyboard.press("Alt+1")
     await expect(page.locator("#state")).to_have_attribute("data-state", "available")
     async with httpx.AsyncClient(base_url=server.http, timeout=30) as http:
-        call = await post_call(http, caller_number="+998935550188")
-        await expect(page.locator("#offer")).to_be_visible()
-        await page.keyboard.press("Alt+A")
-        await expect(page.locator("#card-number")).to_be_visible()
-        dropped = {
-            "event_id": f"drop-{call['id']}",
-            "type": "dropped",
-            "at": datetime.now(UTC).isoformat(),
-        }
-        response = await http.post(
-            f"/api/v1/calls/{call['id']}/events", json=dropped, headers=GATEWAY
-        )
-        assert response.status_code == 201, response.text
-        dialing = page.locator('#callbacks li.mine[data-status="dialing"]')
-        await expect(dialing).to_be_visible(timeout=20_000)
+        dialing = await dropped_and_dialled(page, http, "+998935550188")
         task_id = await dialing.get_attribute("data-callback-id")
 
         attempts = Held()
