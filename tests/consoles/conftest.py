@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -112,6 +114,14 @@ async def post_call(http: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
     assert response.status_code in (200, 201), response.text
     result: dict[str, Any] = response.json()
     return result
+
+
+async def call_event(http: httpx.AsyncClient, call_id: str, kind: str) -> None:
+    """The demo gateway reports ``kind`` (``dropped``, ``abandoned``, ...) of the call, now."""
+    at = datetime.now(UTC).isoformat()
+    body = {"event_id": f"{kind}-{uuid.uuid4().hex}", "type": kind, "at": at}
+    response = await http.post(f"/api/v1/calls/{call_id}/events", json=body, headers=GATEWAY)
+    assert response.status_code == 201, response.text
 
 
 def waiting(parts: Parts) -> int:

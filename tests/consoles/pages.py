@@ -10,14 +10,13 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 from playwright.async_api import Browser, ConsoleMessage, Locator, Page, Route, expect
 
-from tests.consoles.conftest import GATEWAY, post_call
+from tests.consoles.conftest import call_event, post_call
 from tests.fixtures.browser import WAIT_MS
 from tests.fixtures.processes import attach_log
 
@@ -100,13 +99,7 @@ async def dropped_and_dialled(page: Page, http: httpx.AsyncClient, number: str) 
     await expect(page.locator("#offer")).to_be_visible()
     await page.keyboard.press("Alt+A")
     await expect(page.locator("#card-number")).to_be_visible()
-    dropped = {
-        "event_id": f"drop-{call['id']}",
-        "type": "dropped",
-        "at": datetime.now(UTC).isoformat(),
-    }
-    response = await http.post(f"/api/v1/calls/{call['id']}/events", json=dropped, headers=GATEWAY)
-    assert response.status_code == 201, response.text
+    await call_event(http, call["id"], "dropped")
     dialing = page.locator('#callbacks li.mine[data-status="dialing"]')
     await expect(dialing).to_be_visible(timeout=20_000)
     await expect(dialing).to_contain_text(number)

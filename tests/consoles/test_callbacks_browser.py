@@ -6,13 +6,11 @@ on time."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import httpx
 import pytest
 from playwright.async_api import Browser, expect
 
-from tests.consoles.conftest import GATEWAY, post_call
+from tests.consoles.conftest import call_event, post_call
 from tests.consoles.pages import Shots, dropped_and_dialled, open_page, sign_in_page
 from tests.fixtures.live import Live
 
@@ -57,13 +55,7 @@ async def test_a_supervisor_cancels_a_pending_callback_from_the_floor(
     async with httpx.AsyncClient(base_url=server.http, timeout=30) as http:
         # Nobody is available: the abandoned caller's callback waits on the floor.
         call = await post_call(http, caller_number="+998935550188")
-        gone = {
-            "event_id": f"gone-{call['id']}",
-            "type": "abandoned",
-            "at": datetime.now(UTC).isoformat(),
-        }
-        response = await http.post(f"/api/v1/calls/{call['id']}/events", json=gone, headers=GATEWAY)
-        assert response.status_code == 201, response.text
+        await call_event(http, call["id"], "abandoned")
         row = supervisor.locator('#callbacks tr[data-status="pending"]')
         await expect(row).to_contain_text("+998935550188")
         await row.locator('button[data-action="cancel-callback"]').click()

@@ -17,7 +17,15 @@ from websockets.exceptions import ConnectionClosed
 
 from dispatch.core.clock import ManualClock
 from dispatch.core.settings import Settings
-from tests.consoles.conftest import GATEWAY, ConsoleClient, Parts, open_console, post_call, sign_in
+from tests.consoles.conftest import (
+    GATEWAY,
+    ConsoleClient,
+    Parts,
+    call_event,
+    open_console,
+    post_call,
+    sign_in,
+)
 from tests.fixtures.live import Live, live_server
 from tests.fixtures.waiting import eventually
 
@@ -325,13 +333,7 @@ async def test_a_dropped_call_is_called_back_and_the_supervisor_sees_each_step(
     console = await _supervisor(live, http)
     token = await sign_in(http, "operator1")
     call = await _take_a_call(http, token, caller_number="+998901114455")
-    dropped = {
-        "event_id": f"drop-{call['id']}",
-        "type": "dropped",
-        "at": datetime.now(UTC).isoformat(),
-    }
-    response = await http.post(f"/api/v1/calls/{call['id']}/events", json=dropped, headers=GATEWAY)
-    assert response.status_code == 201, response.text
+    await call_event(http, call["id"], "dropped")
     # The ACD dials at once from operator1's set (they had the call): the board shows the dial.
     parts = await console.until(lambda p: len(p["callbacks"]["dialing"]) == 1)
     [task] = parts["callbacks"]["dialing"]
