@@ -12,7 +12,7 @@ import { hhmm, number, pick, plural, t } from "/common/js/i18n.js";
 
 const state = {
   signature: "", // what the suggestions were asked for (card id, point, district, address, type)
-  draw: drawings(), // every showing begins a draw: an older request's answer is dropped
+  draw: drawings(), // a new question (or none: another card, no place) begins a draw: an older answer is dropped
   /** @type {(card: object) => void} */
   onSaved: () => {},
   /** @type {(message: string, isError?: boolean) => void} */
