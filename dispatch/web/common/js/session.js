@@ -10,7 +10,7 @@
 // in localStorage like the language.
 
 import { api, errorText, setToken, signIn, token } from "./api.js";
-import { h } from "./dom.js";
+import { h, oneAtATime } from "./dom.js";
 import { LANGUAGE_NAMES, LANGUAGES, language, setLanguage, t, translatePage } from "./i18n.js";
 
 const LANGUAGE_KEY = "dispatch112.language";
@@ -137,12 +137,7 @@ export function createSession({ screen = "console", ...hooks } = {}) {
 
   // A second Enter while signing in waits for the first (twice would open the screen twice:
   // a second stream left running after signing out).
-  let signingIn = false;
-
-  async function onSignIn(event) {
-    event.preventDefault();
-    if (signingIn) return;
-    signingIn = true;
+  const onSignIn = oneAtATime(async () => {
     hooks.signingIn?.();
     $("signin-error").textContent = "";
     try {
@@ -151,10 +146,8 @@ export function createSession({ screen = "console", ...hooks } = {}) {
       await enter();
     } catch (error) {
       $("signin-error").textContent = `${t("sign_in_failed")}: ${errorText(error)}`;
-    } finally {
-      signingIn = false;
     }
-  }
+  });
 
   async function enter() {
     let me;

@@ -282,7 +282,6 @@ export function nextScriptStep() {
 // -- text conversation ------------------------------------------------------------------------
 
 const conversations = drawings(); // the panel shows the newest asked for: a late load is dropped
-let replying = false; // a reply on its way: a second Ctrl+Enter does not send it twice
 
 /** Show ``call``'s text conversation (null, or a voice call: the panel hidden). */
 export function showConversation(call) {
@@ -314,15 +313,12 @@ export async function sendReply(toast) {
   const panel = document.getElementById("conversation-panel");
   const input = /** @type {HTMLTextAreaElement} */ (document.getElementById("reply"));
   const text = input.value.trim();
-  if (!text || panel.hidden || replying) return;
-  replying = true;
+  if (!text || panel.hidden) return;
   try {
     await api("POST", `/calls/${panel.dataset.callId}/messages`, { json: { text } });
     if (input.value.trim() === text) input.value = ""; // what was typed since stays
   } catch (error) {
     toast(`${t("error")}: ${errorText(error)}`, true);
-  } finally {
-    replying = false;
   }
 }
 

@@ -9,7 +9,7 @@ import { conferenceDialog, controlBar, holdOrResume, leave, transferDialog } fro
 import { acceptProposal, configureCard, confirmLocation, currentCard, dismissProposal, relabelCard, showCard } from "./card.js";
 import { closeDialog, escapeDialog, installDialog, openDialog } from "/common/js/dialogs.js";
 import { configureIncidents, focusIncidents, showIncidents } from "./incidents.js";
-import { connectionStatus, toast } from "/common/js/dom.js";
+import { connectionStatus, oneAtATime, toast } from "/common/js/dom.js";
 import { languageName, number, percentage, pick, queueTitle, said, t } from "/common/js/i18n.js";
 import { installShortcuts, shortcutTable } from "/common/js/keys.js";
 import { cancelMapMove, drawMap, installMapKeys } from "./map.js";
@@ -91,15 +91,10 @@ async function start() {
   installMapKeys($("map"));
   installProtocol();
   $("help-button").addEventListener("click", showHelp);
-  $("reply-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    actions.sendReply(toast);
-  });
+  const reply = oneAtATime(() => actions.sendReply(toast)); // a second Ctrl+Enter waits for the first
+  $("reply-form").addEventListener("submit", reply);
   $("reply").addEventListener("keydown", (event) => {
-    if (event.key === "Enter" && event.ctrlKey) {
-      event.preventDefault();
-      actions.sendReply(toast);
-    }
+    if (event.key === "Enter" && event.ctrlKey) reply(event);
   });
   await session.start();
 }

@@ -6,7 +6,7 @@
 // being edited is never overwritten by the stream.
 
 import { api, ApiError, errorText } from "/common/js/api.js";
-import { h } from "/common/js/dom.js";
+import { h, oneAtATime } from "/common/js/dom.js";
 import { dateTime, hhmm, languageName, named, number, percentage, pick, t } from "/common/js/i18n.js";
 import { configureFiles, filesSection, showFiles } from "./files.js";
 import { addressParts, conditionsBox, configureParties, partiesSection, showConditions, showParties } from "./parties.js";
@@ -346,19 +346,18 @@ function priorityField() {
 
 function noteInput() {
   const input = h("input", { id: "note", type: "text", placeholder: t("add_note"), autocomplete: "off" });
-  input.addEventListener("keydown", async (event) => {
-    if (event.key !== "Enter" || !input.value.trim() || !state.card || input.dataset.sending) return;
-    event.preventDefault(); // a second Enter while the note is on its way does not add it twice
+  // A second Enter while the note is on its way does not add it twice.
+  const add = oneAtATime(async () => {
     const text = input.value.trim();
-    input.dataset.sending = "true";
     try {
       accept(await api("POST", `/cards/${state.card.id}/notes`, { json: { text } }));
       if (input.value.trim() === text) input.value = ""; // what was typed since stays
     } catch (error) {
       state.toast(`${t("error")}: ${errorText(error)}`, true);
-    } finally {
-      delete input.dataset.sending;
     }
+  });
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && input.value.trim() && state.card) add(event);
   });
   return input;
 }

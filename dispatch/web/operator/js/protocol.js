@@ -12,7 +12,7 @@
 
 import { api } from "/common/js/api.js";
 import { dialogTurn, field, openDialog, select } from "/common/js/dialogs.js";
-import { h, toast } from "/common/js/dom.js";
+import { drawings, h, toast } from "/common/js/dom.js";
 import { hhmm, language, pick, t } from "/common/js/i18n.js";
 import { cueLine, cuesOf, fittingFor, offers } from "./cues.js";
 import { attachTimers, stopTimers, syncTimers, tapTimer, unlockSound } from "./timers.js";
@@ -20,7 +20,7 @@ import { attachTimers, stopTimers, syncTimers, tapTimer, unlockSound } from "./t
 const state = {
   card: null,
   cardId: null,
-  asking: 0, // the number of the latest load: an older answer is dropped
+  reads: drawings(), // each read of the card's walks, and each walk answered, makes older reads old
   signature: "", // what the panel was drawn for
   walk: null, // the walk shown (WalkOut)
   definition: null, // its version's definition, for earlier steps (null: another version)
@@ -68,22 +68,22 @@ export async function showProtocol(card) {
   if (card.id !== state.cardId) {
     forget();
     Object.assign(state, { card, cardId: card.id });
-    const asked = ++state.asking;
+    const current = state.reads();
     const runs = await api("GET", `/cards/${card.id}/protocols`).catch(() => []);
-    if (asked !== state.asking) return;
+    if (!current()) return;
     await setWalk(runs.filter((run) => !run.finished).at(-1) || runs.at(-1) || null);
-    if (asked === state.asking) draw();
+    if (current()) draw();
     return;
   }
   state.card = card;
   const onCard = (card.protocols || []).find((record) => record.code === state.walk?.code);
   if (onCard?.escalated_at && !state.walk.escalated_at) {
     // escalated (Alt+S): the walk says when, the banner goes
-    const asked = ++state.asking;
+    const current = state.reads();
     const runs = await api("GET", `/cards/${card.id}/protocols`).catch(() => []);
     const fresh = runs.find((run) => run.run_id === state.walk?.run_id);
-    if (asked === state.asking && fresh) await setWalk(fresh);
-    if (asked === state.asking) draw();
+    if (current() && fresh) await setWalk(fresh);
+    if (current()) draw();
     return;
   }
   if (signature() !== state.signature) draw();
@@ -91,7 +91,7 @@ export async function showProtocol(card) {
 
 function forget() {
   stopTimers();
-  state.asking += 1;
+  state.reads();
   Object.assign(state, { card: null, cardId: null, signature: "", walk: null, definition: null, correcting: null });
 }
 
@@ -290,7 +290,7 @@ async function start(code, card = state.card) {
   try {
     const walk = await api("POST", `/cards/${card.id}/protocols`, { json: { code } });
     if (state.cardId !== card.id) return;
-    state.asking += 1; // a read of the card's walks asked before this answer is now old
+    state.reads(); // a read of the card's walks asked before this answer is now old
     state.correcting = null;
     await setWalk(walk);
     state.focusNext = true;
@@ -311,7 +311,7 @@ async function send(node, body) {
   try {
     const fresh = await api("POST", `/protocol-runs/${walk.run_id}/steps`, { json: { node, ...body } });
     if (state.walk?.run_id !== walk.run_id) return;
-    state.asking += 1; // a read of the card's walks asked before this answer is now old
+    state.reads(); // a read of the card's walks asked before this answer is now old
     state.correcting = null;
     await setWalk(fresh);
     state.focusNext = true;
@@ -488,7 +488,7 @@ export function overrideDialog() {
         json: { priority, ...(reason ? { reason } : {}) },
       });
       if (state.walk?.run_id !== walk.run_id) return;
-      state.asking += 1; // a read of the card's walks asked before this answer is now old
+      state.reads(); // a read of the card's walks asked before this answer is now old
       await setWalk(fresh);
       draw();
       setTimeout(focusStep, 0);

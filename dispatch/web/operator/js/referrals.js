@@ -5,12 +5,12 @@
 
 import { api } from "/common/js/api.js";
 import { dialogTurn, field, openDialog, select } from "/common/js/dialogs.js";
-import { h, toast } from "/common/js/dom.js";
+import { drawings, h, toast } from "/common/js/dom.js";
 import { languageName, pick, t } from "/common/js/i18n.js";
 
 const KINDS = ["legal", "social", "psychological", "shelter", "medical", "child_protection", "other"];
 const LANGUAGES = ["uz", "ru", "kaa", "en", "tg", "kk"];
-const found = { options: [], active: -1, timer: null, asked: 0 };
+const found = { options: [], active: -1, timer: null, searches: drawings() }; // the newest search is shown
 let regions = null; // [[code, name]], loaded once
 
 async function regionOptions() {
@@ -96,12 +96,12 @@ async function runSearch(controls) {
     const value = controls[name].value.trim();
     if (value) params.set(name, value);
   }
-  const asked = ++found.asked;
+  const current = found.searches();
   const answer = await api("GET", `/referrals?${params}`).catch((error) => {
     toast(`${t("error")}: ${error.detail || error.message}`, true);
     return null;
   });
-  if (!answer || asked !== found.asked || !document.getElementById("referral-options")) return;
+  if (!answer || !current() || !document.getElementById("referral-options")) return;
   found.options = answer;
   found.active = answer.length ? 0 : -1;
   render();

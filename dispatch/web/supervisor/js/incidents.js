@@ -4,11 +4,12 @@
 // incident's head card, its type and address, and every card (call) that is part of it.
 
 import { api } from "/common/js/api.js";
+import { drawings } from "/common/js/dom.js";
 import { hhmm, pick, plural, t } from "/common/js/i18n.js";
 import { h } from "./dom.js";
 
 const EVERY_MS = 15000;
-const state = { timer: null, incidents: [], types: new Map(), asking: 0 };
+const state = { timer: null, incidents: [], types: new Map(), asks: drawings() }; // the newest answer is drawn
 
 /** Start asking (after sign-in); ``types`` names the incident types. */
 export function startIncidents(types) {
@@ -24,10 +25,10 @@ export function stopIncidents() {
 }
 
 async function refresh() {
-  const asked = ++state.asking;
+  const current = state.asks();
   try {
     const incidents = await api("GET", "/incidents?hours=12");
-    if (asked !== state.asking) return;
+    if (!current()) return;
     state.incidents = incidents;
     drawIncidents();
   } catch {
