@@ -12,7 +12,7 @@ from playwright.async_api import Browser, expect
 
 from tests.attachments import files
 from tests.consoles.conftest import post_call
-from tests.consoles.pages import Shots, open_page, sign_in_page
+from tests.consoles.pages import Shots, available_operator, open_page, sign_in_page
 from tests.fixtures.live import Live
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.browser]
@@ -93,10 +93,7 @@ async def test_a_supervisor_marks_a_number_and_the_operator_is_warned(
 async def test_the_operator_downloads_the_callers_photo_from_the_caller_panel(
     browser: Browser, server: Live
 ) -> None:
-    operator = await open_page(browser, f"{server.http}/operator/")
-    await sign_in_page(operator, "operator1")
-    await operator.keyboard.press("Alt+1")
-    await expect(operator.locator("#state")).to_have_attribute("data-state", "available")
+    operator = await available_operator(browser, f"{server.http}/operator/")
     photo = files.png(8, 8)
     async with httpx.AsyncClient(base_url=server.http, timeout=30) as http:
         await post_call(

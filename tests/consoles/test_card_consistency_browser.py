@@ -11,7 +11,7 @@ import pytest
 from playwright.async_api import Browser, expect
 
 from tests.consoles.conftest import post_call, sign_in
-from tests.consoles.pages import Shots, open_page, sign_in_page
+from tests.consoles.pages import Shots, available_operator
 from tests.fixtures.live import Live
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.browser]
@@ -22,10 +22,7 @@ _shot = Shots("operator-console")
 async def test_closing_a_card_shows_what_is_wrong_and_asks_for_each_warning(
     browser: Browser, server: Live
 ) -> None:
-    page = await open_page(browser, f"{server.http}/operator/")
-    await sign_in_page(page, "operator1")
-    await page.keyboard.press("Alt+1")
-    await expect(page.locator("#state")).to_have_attribute("data-state", "available")
+    page = await available_operator(browser, f"{server.http}/operator/")
     async with httpx.AsyncClient(base_url=server.http, timeout=30) as http:
         token = await sign_in(http, "supervisor1")
         headers = {"Authorization": f"Bearer {token}"}

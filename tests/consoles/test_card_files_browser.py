@@ -11,7 +11,7 @@ import pytest
 from playwright.async_api import Browser, FilePayload, expect
 
 from tests.consoles.conftest import post_call, sign_in
-from tests.consoles.pages import open_page, sign_in_page
+from tests.consoles.pages import available_operator
 from tests.fixtures.live import Live
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.browser]
@@ -25,10 +25,7 @@ PNG = base64.b64decode(
 async def test_the_operator_attaches_a_photo_to_the_card_and_a_text_file_is_refused(
     browser: Browser, server: Live
 ) -> None:
-    page = await open_page(browser, f"{server.http}/operator/")
-    await sign_in_page(page, "operator1")
-    await page.keyboard.press("Alt+1")
-    await expect(page.locator("#state")).to_have_attribute("data-state", "available")
+    page = await available_operator(browser, f"{server.http}/operator/")
     async with httpx.AsyncClient(base_url=server.http, timeout=30) as http:
         await post_call(http, caller_number="+998935550933")
         await expect(page.locator("#offer")).to_be_visible()

@@ -9,7 +9,7 @@ import pytest
 from playwright.async_api import Browser, expect
 
 from tests.consoles.conftest import post_call
-from tests.consoles.pages import Shots, open_page, sign_in_page
+from tests.consoles.pages import Shots, available_operator
 from tests.fixtures.live import Live
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.browser]
@@ -20,10 +20,7 @@ _shot = Shots("operator-console")
 async def test_an_sms_saying_mother_is_not_breathing_offers_cpr_with_its_words(
     browser: Browser, server: Live
 ) -> None:
-    page = await open_page(browser, f"{server.http}/operator/")
-    await sign_in_page(page, "operator1")
-    await page.keyboard.press("Alt+1")
-    await expect(page.locator("#state")).to_have_attribute("data-state", "available")
+    page = await available_operator(browser, f"{server.http}/operator/")
     async with httpx.AsyncClient(base_url=server.http, timeout=30) as http:
         await post_call(
             http, channel="sms", caller_number="+998935550911", text="onam nafas olmayapti"

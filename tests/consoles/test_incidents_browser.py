@@ -12,7 +12,7 @@ from playwright.async_api import Browser, expect
 
 import cardschema
 from tests.consoles.conftest import post_call, sign_in
-from tests.consoles.pages import Shots, open_page, sign_in_page
+from tests.consoles.pages import Shots, available_operator, open_page, sign_in_page
 from tests.fixtures.live import Live
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.browser]
@@ -49,10 +49,7 @@ async def test_the_third_call_about_a_fire_joins_its_incident_in_one_step(
         )
         assert joined.status_code == 200, joined.text
 
-        page = await open_page(browser, f"{server.http}/operator/")
-        await sign_in_page(page, "operator1")
-        await page.keyboard.press("Alt+1")
-        await expect(page.locator("#state")).to_have_attribute("data-state", "available")
+        page = await available_operator(browser, f"{server.http}/operator/")
         await post_call(
             http,
             caller_number="+998935550777",

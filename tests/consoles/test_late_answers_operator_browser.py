@@ -19,7 +19,14 @@ from playwright.async_api import Browser, expect
 
 from dispatch.cards.consistency import ALL_WARNINGS
 from tests.consoles.conftest import sign_in
-from tests.consoles.pages import Held, dropped_and_dialled, never, open_page, sign_in_page
+from tests.consoles.pages import (
+    Held,
+    available_operator,
+    dropped_and_dialled,
+    never,
+    open_page,
+    sign_in_page,
+)
 from tests.fixtures.live import Live
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.browser]
@@ -121,10 +128,7 @@ async def test_a_card_switched_to_shows_its_own_incidents_and_dialogs_and_notes_
 async def test_a_second_click_on_a_callback_outcome_is_not_a_second_attempt(
     browser: Browser, server: Live
 ) -> None:
-    page = await open_page(browser, f"{server.http}/operator/")
-    await sign_in_page(page, "operator1")
-    await page.keyboard.press("Alt+1")
-    await expect(page.locator("#state")).to_have_attribute("data-state", "available")
+    page = await available_operator(browser, f"{server.http}/operator/")
     async with httpx.AsyncClient(base_url=server.http, timeout=30) as http:
         dialing = await dropped_and_dialled(page, http, "+998935550188")
         task_id = await dialing.get_attribute("data-callback-id")

@@ -18,7 +18,7 @@ import pytest
 from playwright.async_api import Browser, Page, Request, expect
 
 from tests.consoles.conftest import post_call, sign_in
-from tests.consoles.pages import Shots, open_page, sign_in_page
+from tests.consoles.pages import Shots, available_operator
 from tests.fixtures.live import Live
 from tests.fixtures.waiting import eventually
 
@@ -53,10 +53,7 @@ async def _on_a_call(
     browser: Browser, server: Live, http: httpx.AsyncClient, **call: Any
 ) -> tuple[Page, str]:
     """The operator's console with the card of an accepted call open."""
-    page = await open_page(browser, f"{server.http}/operator/")
-    await sign_in_page(page, "operator1")
-    await page.keyboard.press("Alt+1")
-    await expect(page.locator("#state")).to_have_attribute("data-state", "available")
+    page = await available_operator(browser, f"{server.http}/operator/")
     await post_call(http, caller_number="+998935550321", **call)
     await expect(page.locator("#offer")).to_be_visible()
     await page.keyboard.press("Alt+A")
