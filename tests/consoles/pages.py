@@ -71,6 +71,16 @@ async def sign_in_page(page: Page, username: str) -> None:
     await expect(page.locator("#connection")).to_have_attribute("data-status", "connected")
 
 
+async def sign_in_app(page: Page, username: str) -> None:
+    """Sign in to one of the pages (QA, protocols, training, analytics) through its form, as a
+    person does (the password is the username's in the demo accounts); its ``#app`` shows."""
+    await expect(page.locator("#signin")).to_be_visible()
+    await page.fill("#signin-username", username)
+    await page.fill("#signin-password", username)
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#app")).to_be_visible()
+
+
 async def available_operator(browser: Browser, url: str, username: str = "operator1") -> Page:
     """The operator console at ``url``, ``username`` signed in and available (Alt+1)."""
     page = await open_page(browser, url)

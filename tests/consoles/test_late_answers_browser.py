@@ -17,22 +17,14 @@ import re
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, expect
 
 from tests.consoles.conftest import sign_in
-from tests.consoles.pages import Held, never, open_page
+from tests.consoles.pages import Held, never, open_page, sign_in_app
 from tests.fixtures.live import Live
 from tests.qa.conftest import recorded_call
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.browser]
-
-
-async def _sign_in(page: Page, username: str) -> None:
-    await expect(page.locator("#signin")).to_be_visible()
-    await page.fill("#signin-username", username)
-    await page.fill("#signin-password", username)
-    await page.keyboard.press("Enter")
-    await expect(page.locator("#app")).to_be_visible()
 
 
 async def test_qa_shows_the_call_asked_for_last_when_the_first_call_answers_late(
@@ -43,7 +35,7 @@ async def test_qa_shows_the_call_asked_for_last_when_the_first_call_answers_late
         second = (await recorded_call(http, f"{server.http}/recordings/second/2.wav"))["id"]
     page = await open_page(browser, f"{server.http}/qa/")
     await page.route("**/recordings/**", lambda route: route.abort("connectionrefused"))
-    await _sign_in(page, "qa1")
+    await sign_in_app(page, "qa1")
     held = Held()
     await page.route(re.compile(rf"/api/v1/qa/calls/{first}\?"), held.handle)
 
@@ -67,7 +59,7 @@ async def test_the_protocol_editor_keeps_the_version_opened_last(
     browser: Browser, server: Live
 ) -> None:
     page = await open_page(browser, f"{server.http}/protocols/")
-    await _sign_in(page, "methodologist1")
+    await sign_in_app(page, "methodologist1")
     links = page.locator("#protocol-list a.version-link")
     await expect(links.nth(1)).to_be_visible()
     ids = [(await links.nth(i).get_attribute("href") or "").lstrip("#") for i in range(2)]
@@ -93,7 +85,7 @@ async def test_the_trainer_s_page_keeps_the_view_chosen_last(
     browser: Browser, server: Live
 ) -> None:
     page = await open_page(browser, f"{server.http}/training/")
-    await _sign_in(page, "trainer1")
+    await sign_in_app(page, "trainer1")
     await expect(page.locator("#schedules-button")).to_be_visible()
     held = Held()
     await page.route(re.compile(r"/api/v1/training/schedules$"), held.handle)
@@ -116,7 +108,7 @@ async def test_a_second_submit_while_the_first_is_on_its_way_makes_one_plan(
     async with httpx.AsyncClient(base_url=server.http, timeout=30) as http:
         await recorded_call(http, f"{server.http}/recordings/one/1.wav")
         page = await open_page(browser, f"{server.http}/qa/")
-        await _sign_in(page, "qa1")
+        await sign_in_app(page, "qa1")
         await expect(page.locator("#plan-detail")).to_be_visible()  # the list of plans came
         plans = Held("POST")
         await page.route(re.compile(r"/api/v1/qa/plans\?"), plans.handle)

@@ -13,10 +13,10 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, Route, expect
+from playwright.async_api import Browser, Route, expect
 
 from tests.consoles.conftest import sign_in
-from tests.consoles.pages import Shots, open_page
+from tests.consoles.pages import Shots, open_page, sign_in_app
 from tests.fixtures.live import Live
 from tests.qa.conftest import recorded_call
 
@@ -25,14 +25,6 @@ shot = Shots("qa")
 KIND = "road.accident_injuries"
 KIND_UZ = "Yo‘l-transport hodisasi, jabrlanganlar bor"
 KIND_RU = "ДТП с пострадавшими"
-
-
-async def _sign_in_qa(page: Page) -> None:
-    await expect(page.locator("#signin")).to_be_visible()
-    await page.fill("#signin-username", "qa1")
-    await page.fill("#signin-password", "qa1")
-    await page.keyboard.press("Enter")
-    await expect(page.locator("#app")).to_be_visible()
 
 
 async def _store(route: Route) -> None:
@@ -56,7 +48,7 @@ async def test_a_recording_that_fails_to_load_says_so_and_reports_show_names(
 
         page = await open_page(browser, f"{server.http}/qa/")
         await page.route("**/recordings/**", _store)
-        await _sign_in_qa(page)
+        await sign_in_app(page, "qa1")
 
         # A plan names the operator and the incident type, not operator1 and the code.
         await page.fill("#plan-seed", "7")

@@ -26,7 +26,7 @@ import pytest_asyncio
 from playwright.async_api import Browser, Dialog, Page, expect
 
 from dispatch.core.settings import Settings
-from tests.consoles.pages import Shots, open_page
+from tests.consoles.pages import Shots, open_page, sign_in_app
 from tests.fixtures.browser import browser, chromium_args  # noqa: F401 (fixtures)
 from tests.fixtures.live import Live, live_server
 from tests.qa.conftest import bearer
@@ -67,13 +67,6 @@ async def violations(page: Page) -> list[str]:
     return [f"{v['id']} ({v['impact']}): {node}" for v in found for node in v["nodes"]]
 
 
-async def sign_in(page: Page, username: str) -> None:
-    await page.fill("#signin-username", username)
-    await page.fill("#signin-password", username)
-    await page.keyboard.press("Enter")
-    await expect(page.locator("#app")).to_be_visible()
-
-
 async def sign_out(page: Page) -> None:
     await page.click("#signout-button")
     await expect(page.locator("#signin")).to_be_visible()
@@ -110,7 +103,7 @@ async def test_methodologists_edit_submit_and_approve_a_protocol_in_the_editor(
         await expect(page.locator("#app")).to_be_hidden()
 
         # methodologist1 (Uzbek): the five seeded protocols, each a draft with the DRAFT badge.
-        await sign_in(page, "methodologist1")
+        await sign_in_app(page, "methodologist1")
         protocols = page.locator("#protocol-list .protocol")
         seeded = len((await http.get("/api/v1/protocols", headers=headers)).json())
         assert seeded >= 5
@@ -206,7 +199,7 @@ async def test_methodologists_edit_submit_and_approve_a_protocol_in_the_editor(
 
         # methodologist2 (Russian) approves it: approved, read-only, the DRAFT badge gone.
         await sign_out(page)
-        await sign_in(page, "methodologist2")
+        await sign_in_app(page, "methodologist2")
         await expect(version).to_have_attribute("data-status", "in_review")  # #<id> kept
         await expect(page.locator("#four-eyes-hint")).to_have_count(0)
         await page.click("#approve")
@@ -330,7 +323,7 @@ async def test_methodologists_edit_submit_and_approve_a_protocol_in_the_editor(
 
         # A supervisor reads, under the page's own Content-Security-Policy, and changes nothing.
         strict = await open_page(browser, f"{live.http}/protocols/#{draft_id}")
-        await sign_in(strict, "supervisor1")
+        await sign_in_app(strict, "supervisor1")
         await expect(strict.locator("#read-only")).to_be_visible()
         await expect(strict.locator("#version")).to_have_attribute("data-status", "approved")
         await expect(strict.locator("#nodes li[data-node=awake]")).to_be_visible()

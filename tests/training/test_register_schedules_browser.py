@@ -23,7 +23,7 @@ import pytest_asyncio
 from playwright.async_api import Browser, Page, expect
 
 from dispatch.core.settings import Settings
-from tests.consoles.pages import Shots, open_page
+from tests.consoles.pages import Shots, open_page, sign_in_app
 from tests.fixtures.browser import browser, chromium_args  # noqa: F401 (fixtures)
 from tests.fixtures.live import Live, live_server
 from tests.protocols.test_editor_browser import violations
@@ -45,13 +45,6 @@ async def live(settings: Settings) -> AsyncIterator[Live]:
     """The app on the test's database, served on a loopback port."""
     async with live_server(settings) as served:
         yield served
-
-
-async def _sign_in(page: Page, username: str) -> None:
-    await page.fill("#signin-username", username)
-    await page.fill("#signin-password", username)
-    await page.keyboard.press("Enter")
-    await expect(page.locator("#app")).to_be_visible()
 
 
 async def _press(page: Page, selector: str) -> None:
@@ -86,7 +79,7 @@ async def test_a_supervisor_records_a_competency_on_the_register_page(
     async with httpx.AsyncClient(base_url=live.http, timeout=30) as http:
         await _trained(http)
         page = await open_page(browser, f"{live.http}/training/", bypass_csp=True)
-        await _sign_in(page, "supervisor1")
+        await sign_in_app(page, "supervisor1")
         await page.keyboard.press("Alt+r")
         await expect(page.locator("#main-title")).to_have_text("Kompetensiyalar reyestri")
         await page.select_option("#staff-picker", "operator1")
@@ -140,7 +133,7 @@ async def test_a_supervisor_records_a_competency_on_the_register_page(
 
         # A trainer reads it: no form, no buttons.
         await page.click("#signout-button")
-        await _sign_in(page, "trainer1")
+        await sign_in_app(page, "trainer1")
         await _press(page, "#competencies-button")
         await page.select_option("#staff-picker", "operator1")
         await _press(page, "#staff-form button[type=submit]")
@@ -150,7 +143,7 @@ async def test_a_supervisor_records_a_competency_on_the_register_page(
 
         # operator1 sees their own register under "My training", read-only.
         await page.click("#signout-button")
-        await _sign_in(page, "operator1")
+        await sign_in_app(page, "operator1")
         await expect(page.locator("#main-title")).to_have_text("Mening o‘qishim")
         await expect(page.locator("#competencies-button")).to_be_hidden()
         mine = page.locator("#my-register tr[data-code='A1.02.3']")
@@ -169,7 +162,7 @@ async def test_a_trainer_adds_a_schedule_and_invites_from_its_suggestion(
         made = await http.post("/api/v1/training/programmes", json=programme(), headers=trainer)
         assert made.status_code == 201, made.text
         page = await open_page(browser, f"{live.http}/training/", bypass_csp=True)
-        await _sign_in(page, "trainer1")
+        await sign_in_app(page, "trainer1")
         await page.keyboard.press("Alt+s")
         await expect(page.locator("#main-title")).to_have_text("Jadvallar")
         await expect(page.locator("#main-body")).to_contain_text("Hozircha jadval yo‘q")

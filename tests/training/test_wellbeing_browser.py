@@ -28,7 +28,7 @@ from playwright.async_api import Browser, Page, expect
 
 from dispatch.cards.consistency import ALL_WARNINGS
 from dispatch.core.settings import Settings
-from tests.consoles.pages import Shots, open_page
+from tests.consoles.pages import Shots, open_page, sign_in_app
 from tests.fixtures.browser import browser, chromium_args  # noqa: F401 (fixtures)
 from tests.fixtures.live import Live, live_server
 from tests.fixtures.waiting import eventually
@@ -55,13 +55,6 @@ async def live(settings: Settings) -> AsyncIterator[Live]:
     """The app on the test's database, served on a loopback port."""
     async with live_server(settings) as served:
         yield served
-
-
-async def _sign_in(page: Page, username: str) -> None:
-    await page.fill("#signin-username", username)
-    await page.fill("#signin-password", username)
-    await page.keyboard.press("Enter")
-    await expect(page.locator("#app")).to_be_visible()
 
 
 async def _press(page: Page, selector: str) -> None:
@@ -109,7 +102,7 @@ async def test_a_trainer_reads_the_report_and_holds_a_talk_an_operator_sees_noth
     async with httpx.AsyncClient(base_url=live.http, timeout=30) as http:
         request, card = await _cases(http)
         page = await open_page(browser, f"{live.http}/training/", bypass_csp=True)
-        await _sign_in(page, "trainer1")
+        await sign_in_app(page, "trainer1")
         await expect(page.locator("#wellbeing-button")).to_be_visible()
         await page.keyboard.press("Alt+w")
         await expect(page.locator("#main-title")).to_have_text("Ruhiy holat")
@@ -243,7 +236,7 @@ async def test_a_trainer_reads_the_report_and_holds_a_talk_an_operator_sees_noth
 
         # An operator: no button, the key does nothing, the API refuses the report.
         await page.click("#signout-button")
-        await _sign_in(page, "operator2")  # who reads the pages in Russian
+        await sign_in_app(page, "operator2")  # who reads the pages in Russian
         await expect(page.locator("#main-title")).to_have_text("Моё обучение")
         await expect(page.locator("#wellbeing-button")).to_be_hidden()
         await page.keyboard.press("Alt+w")
