@@ -147,6 +147,12 @@ class Held:
         self._released.set()
 
 
+async def after_late() -> None:
+    """Wait as long as ``never`` watches: a second request the page should not have sent, had
+    it been sent, has had its answer by then (checked on the server after)."""
+    await asyncio.sleep(LATE_S)
+
+
 async def never(page: Page, condition: str) -> None:
     """``condition`` (a JavaScript expression) does not become true within ``LATE_S``, asked
     every 50 ms (the pages' CSP forbids the string evaluation of ``wait_for_function``)."""

@@ -21,6 +21,7 @@ from dispatch.cards.consistency import ALL_WARNINGS
 from tests.consoles.conftest import sign_in
 from tests.consoles.pages import (
     Held,
+    after_late,
     available_operator,
     dropped_and_dialled,
     never,
@@ -104,7 +105,7 @@ async def test_a_card_switched_to_shows_its_own_incidents_and_dialogs_and_notes_
         async with page.expect_response(re.compile(r"/notes$")):
             notes.release()
         await expect(note).to_have_value("")
-        await never(page, "false")  # a second note, if sent, has its answer by now
+        await after_late()  # a second note, if sent, has its answer by now
         stored = (await http.get(f"/api/v1/cards/{second['id']}", headers=mine)).json()
         assert [n["text"] for n in stored["notes"]] == ["Qo‘shni eshikni ochmayapti"]
         assert notes.count == 1
@@ -141,7 +142,7 @@ async def test_a_second_click_on_a_callback_outcome_is_not_a_second_attempt(
         await no_answer.click()
         async with page.expect_response(re.compile(r"/attempts")):
             attempts.release()
-        await never(page, "false")  # a second attempt, if sent, has its answer by now
+        await after_late()  # a second attempt, if sent, has its answer by now
         headers = {"Authorization": f"Bearer {await sign_in(http, 'supervisor1')}"}
         task = (await http.get(f"/api/v1/callbacks/{task_id}", headers=headers)).json()
         assert task["attempts"] == 1, task
