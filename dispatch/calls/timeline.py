@@ -8,6 +8,7 @@ while an event is recorded, so two events of one call are never replayed side by
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -57,6 +58,17 @@ async def record_event(
 ) -> tuple[EventOut, bool]:
     """Store a gateway's event and update the call, ``follow`` running on the new state;
     (earlier answer, False) for a repeat."""
+    # What the event names (its operator, its command) is checked before the call's row is
+    # locked, which is then held for less: an operator's accept waits for the ``ringing`` the
+    # gateway reports at the same instant. The refusals are told where they always were.
+    refusals = [
+        await _refusal(_check_operator(session, data.operator))
+        if data.operator is not None and not _signed_in_as(actor, data.operator)
+        else None,
+        await _refusal(gateway.check_command_of_call(session, data.command_id, call_id))
+        if data.command_id is not None
+        else None,
+    ]
     call = await session.scalar(
         select(Call)
         .where(Call.id == call_id)
@@ -95,10 +107,9 @@ async def record_event(
         raise Invalid(
             f"at: {data.at.isoformat()} is in the future (the server's time is {now.isoformat()})"
         )
-    if data.operator is not None and not _signed_in_as(actor, data.operator):
-        await _check_operator(session, data.operator)
-    if data.command_id is not None:
-        await gateway.check_command_of_call(session, data.command_id, call_id)
+    for refusal in refusals:
+        if refusal is not None:
+            raise refusal
     steps = [
         _step(row.event_id, row.type, row.at, row.id, row.operator, row.media_url) for row in rows
     ]
@@ -220,6 +231,15 @@ def _apply(call: Call, timeline: lifecycle.Timeline) -> None:
 def _signed_in_as(actor: Actor, username: str) -> bool:
     """The event names the operator who sent it (their accept): their role is known already."""
     return actor.username == username and actor.role in OPERATOR_ROLES
+
+
+async def _refusal(check: Awaitable[None]) -> Invalid | None:
+    """The check's refusal, kept to be told later; None when it passed."""
+    try:
+        await check
+    except Invalid as exc:
+        return exc
+    return None
 
 
 async def _check_operator(session: AsyncSession, username: str) -> None:

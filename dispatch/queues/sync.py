@@ -42,6 +42,9 @@ if TYPE_CHECKING:  # only the type of the row the follower hands in; queues neve
     from dispatch.calls.models import Call
 
 _CALLS_KEY = "dispatch.queues.calls"
+# The call's states the entry follows; in the others (``ringing``, ``held``...) it has nothing
+# to do.
+_FOLLOWED = FINAL | {CallStatus.CONNECTED, CallStatus.TRANSFERRING}
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +68,11 @@ async def call_changed(
     session: AsyncSession, actor: Actor, call: Call, *, now: datetime
 ) -> Followed:
     """Bring the call's queue entry, offer and operators in line with the call's state."""
+    status = CallStatus(call.status)
+    if status not in _FOLLOWED:
+        # The entry is neither read nor locked: the call's lock is let go sooner (an accept
+        # arriving with its call's ``ringing`` report waits for it).
+        return NOTHING
     entry = await offers.entry_for_call(session, call.id)
     if entry is None or entry.status not in OPEN_ENTRY:
         return NOTHING
@@ -72,7 +80,6 @@ async def call_changed(
     # objects weakly, and the gateway command an accept enqueues next looks the call up there
     # (``session.get``) — found, it is not read again.
     session.info.setdefault(_CALLS_KEY, {})[call.id] = call
-    status = CallStatus(call.status)
     if status in FINAL:
         operator = entry.operator
         await _end(session, actor, entry, status, now)
