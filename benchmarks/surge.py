@@ -429,6 +429,8 @@ async def figures(
             "settle_request_in_server": Latencies(settled.in_server).summary(),
             "settle_request_outside": Latencies(settled.outside).summary(),
             "settle_request_in_database": Latencies(settled.in_database).summary(),
+            "settle_slowest": settled.slowest(),
+            "slowest_changes": audit.slowest_changes(settled.sent, outcome["arrivals"]),
             "messages": outcome["messages"],
             "all": audit.fanout(settled.sent, outcome["arrivals"]),
             "surge": audit.fanout(settled.sent, outcome["arrivals"], window=peak),

@@ -25,6 +25,7 @@
 from __future__ import annotations
 
 import json
+import statistics
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -449,6 +450,40 @@ def fanout(
     summary["missed"] = missed
     summary["changes"] = sum(1 for m in made if _inside(m, window))
     return summary
+
+
+def slowest_changes(
+    sent: Sequence[float], arrivals: Sequence[Sequence[tuple[float, int]]], count: int = 8
+) -> list[dict[str, Any]]:
+    """The ``count`` changes that reached the consoles latest (by their median console), matched
+    as :func:`fanout` matches them: when each was sent (s from the first), its median and
+    slowest console (ms)."""
+    made = sorted(sent)
+    delays: list[list[float]] = [[] for _ in made]
+    for console in arrivals:
+        if not console:
+            continue
+        base, j = console[0][1], 0
+        for k, made_at in enumerate(made, start=1):
+            while j < len(console) and console[j][1] < base + k:
+                j += 1
+            if j == len(console):
+                break
+            delays[k - 1].append(max(0.0, console[j][0] - made_at))
+    rows = [
+        (statistics.median(each), max(each), made_at)
+        for each, made_at in zip(delays, made, strict=True)
+        if each
+    ]
+    first = made[0] if made else 0.0
+    return [
+        {
+            "sent_s": round(made_at - first, 2),
+            "median_ms": round(median * 1000, 1),
+            "max_ms": round(most * 1000, 1),
+        }
+        for median, most, made_at in sorted(rows, reverse=True)[:count]
+    ]
 
 
 def _inside(at: float, window: tuple[float, float] | None) -> bool:

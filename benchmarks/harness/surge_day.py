@@ -58,6 +58,27 @@ class Settled:
     # to the consoles' count, and kept it would shift every later change's match by one.
     calls: set[str] = field(default_factory=set)
     repeats: int = 0
+    # Each one's kind (``accept`` or ``abandoned``), for the slowest's list: (sent, took, kind,
+    # the server's own ms, its statements' ms, its commit's ms).
+    kinds: list[tuple[float, float, str, float | None, float | None, float | None]] = field(
+        default_factory=list
+    )
+
+    def slowest(self, count: int = 8) -> list[dict[str, Any]]:
+        """The ``count`` slowest settling requests, slowest first, with the server's parts."""
+        rows = sorted(self.kinds, key=lambda row: row[1], reverse=True)[:count]
+        first = min(self.sent, default=0.0)
+        return [
+            {
+                "sent_s": round(sent - first, 2),
+                "kind": kind,
+                "took_ms": round(took * 1000, 1),
+                "app_ms": app,
+                "db_ms": db,
+                "commit_ms": commit,
+            }
+            for sent, took, kind, app, db, commit in rows
+        ]
 
     async def on_request(self, request: httpx.Request) -> None:
         """The client's request hook: note when a candidate request leaves."""
@@ -87,6 +108,8 @@ class Settled:
                 self.in_server.append(own_ms / 1000)
                 self.outside.append(max(0.0, took - own_ms / 1000))
             database = [duration_ms(header, name) for name in ("db", "commit")]
+            kind = "accept" if _ACCEPT.match(path) else "abandoned"
+            self.kinds.append((float(sent), took, kind, own_ms, database[0], database[1]))
             if own_ms is not None and None not in database:
                 self.in_database.append(sum(ms or 0.0 for ms in database) / 1000)
 

@@ -29,6 +29,7 @@ from benchmarks.harness.surge_audit import (
     fanout,
     priority_delays,
     service_level,
+    slowest_changes,
     surge_on,
     surge_summary,
 )
@@ -208,6 +209,21 @@ def test_each_settled_call_is_matched_with_each_consoles_count() -> None:
     assert only["count"] == 2
 
 
+def test_the_slowest_changes_are_named_by_their_median_console() -> None:
+    sent = [10.0, 10.5, 11.0]
+    consoles = [
+        [(1.0, 5), (10.2, 6), (11.3, 7), (11.1, 8)],
+        [(2.0, 5), (10.1, 6), (10.9, 7), (11.2, 8)],
+        [(3.0, 5), (10.3, 6)],  # never saw the last two
+    ]
+    slowest = slowest_changes(sent, consoles, count=2)
+    # the second: 0.8 and 0.4 s (median 0.6); the first: 0.2, 0.1, 0.3 (median 0.2)
+    assert slowest == [
+        {"sent_s": 0.5, "median_ms": pytest.approx(600.0), "max_ms": pytest.approx(800.0)},
+        {"sent_s": 0.0, "median_ms": pytest.approx(200.0), "max_ms": pytest.approx(300.0)},
+    ]
+
+
 def test_the_service_level_of_a_window_counts_its_offered_calls() -> None:
     records = [
         CallRecord("a", 10, answered_at=15),
@@ -294,6 +310,12 @@ async def test_a_settling_requests_server_part_is_read_from_its_server_timing() 
     assert settled.in_database == [0.02425]  # statements and commit, where both are said
     assert len(settled.outside) == 2
     assert all(outside >= 0 for outside in settled.outside)
+    slowest = settled.slowest(count=4)
+    assert [row["kind"] for row in slowest] == ["accept"] * 4
+    assert sorted(row["app_ms"] for row in slowest if row["app_ms"] is not None) == [12, 40.5]
+    assert [row["took_ms"] for row in slowest] == sorted(
+        (row["took_ms"] for row in slowest), reverse=True
+    )
 
 
 def test_server_timing_names_the_apps_duration() -> None:
