@@ -209,6 +209,7 @@ class OperatorBot:
         if answer.status_code != 200:
             # The offer expired or the caller hung up first; the ACD moves on.
             self.tally.errors[f"accept {answer.status_code}"] += 1
+            self.tally.accept_refusals[refusal_code(answer)] += 1
             await self._available_again()
             return
         self.seen_at = self.clock.elapsed()
@@ -408,3 +409,12 @@ def _location(call: LiveCall) -> dict[str, Any]:
 def _codes(services: list[Any]) -> list[str]:
     """The service codes of a card's ``services``."""
     return [str(s.get("code") or s.get("service")) for s in services if isinstance(s, dict)]
+
+
+def refusal_code(answer: httpx.Response) -> str:
+    """A refusal's ``detail_code`` (``offer_expired``, ``offer_closed``...), else its status."""
+    with contextlib.suppress(ValueError, AttributeError):
+        code = answer.json().get("detail_code")
+        if isinstance(code, str):
+            return code
+    return str(answer.status_code)

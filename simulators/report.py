@@ -32,6 +32,8 @@ class Tally:
     attempts: Counter[str] = field(default_factory=Counter)  # outcomes the bots recorded
     callback_cards: int = 0  # cards updated (or made) after a caller was reached
     errors: Counter[str] = field(default_factory=Counter)
+    # Why the server refused an operator's accept (its answer's ``detail_code``).
+    accept_refusals: Counter[str] = field(default_factory=Counter)
     deliveries: Counter[str] = field(default_factory=Counter)
     acknowledgements: Counter[str] = field(default_factory=Counter)
     refused: Counter[str] = field(default_factory=Counter)  # webhooks answered 5xx on purpose
@@ -130,6 +132,7 @@ def build_report(
         "surveys": dict(sorted(tally.surveys.items())),
         "call_control": dict(sorted(tally.control.items())),
         "errors": dict(sorted(tally.errors.items())),
+        "accept_refusals": dict(sorted(tally.accept_refusals.items())),
         "timing": {
             "command_lag_s": {
                 kind: _spread(lags) for kind, lags in sorted(tally.command_lag.items())

@@ -146,6 +146,17 @@ def targets(step: dict[str, Any], services: tuple[str, ...]) -> list[str]:
             f"statements and commit: p50 {_ms(database.get('p50_ms'))}, p99 "
             f"{_ms(database.get('p99_ms'))} ms)"
         )
+        slowest = step["consoles"].get("settle_slowest") or []
+        if slowest:
+            said.append(
+                "its slowest settling requests (s into the step's settling: kind, ms in all; "
+                "the server's own, statements', commit's): "
+                + "; ".join(
+                    f"{row['sent_s']:g}: {row['kind']} {_ms(row['took_ms'])} ({_ms(row['app_ms'])}"
+                    f", {_ms(row['db_ms'])}, {_ms(row['commit_ms'])})"
+                    for row in slowest[:3]
+                )
+            )
         for code in services:
             lag = step["delivery_lag_at_peak"].get(code) or {}
             p99s = lag.get("p99_wall_s")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import httpx
+
+from simulators.operators import refusal_code
 from simulators.report import CallRecord, Tally, build_report, render
 
 
@@ -21,6 +24,8 @@ def test_report_counts_service_level_asa_and_services() -> None:
     tally.acknowledgements.update({"103": 2})
     tally.refused.update({"103": 1})
     tally.command_lag["offer"] += [1.0, 3.0, 2.0]
+    tally.errors.update({"accept 409": 2})
+    tally.accept_refusals.update({"offer_expired": 1, "offer_closed": 1})
     stats = {
         "overall": {
             "tasks": 1,
@@ -65,6 +70,8 @@ def test_report_counts_service_level_asa_and_services() -> None:
     assert report["refused_deliveries"] == {"103": 1}
     assert report["services_mode"] == "webhook"
     assert report["wall_seconds"] == 61.0
+    assert report["errors"] == {"accept 409": 2}
+    assert report["accept_refusals"] == {"offer_closed": 1, "offer_expired": 1}
     offer = report["timing"]["command_lag_s"]["offer"]
     assert offer == {"count": 3, "mean": 2.0, "p95": 3.0, "max": 3.0}
     assert report["timing"]["requests"] == timing["requests"]
@@ -81,3 +88,12 @@ def test_an_empty_run_has_no_service_level() -> None:
     assert report["asa_seconds"] is None
     assert report["callbacks"]["tasks"] is None  # no figures from the server
     assert report["callbacks"]["dials"] == 0
+
+
+def test_a_refused_accept_is_counted_by_the_servers_reason() -> None:
+    refused = httpx.Response(
+        409, json={"detail": "offer x closed", "code": "conflict", "detail_code": "offer_closed"}
+    )
+    assert refusal_code(refused) == "offer_closed"
+    assert refusal_code(httpx.Response(409, json={"detail": "no code"})) == "409"
+    assert refusal_code(httpx.Response(502, text="<html>bad gateway</html>")) == "502"
