@@ -14,7 +14,7 @@ from dispatch.audit import service as audit
 from dispatch.auth import service as auth
 from dispatch.calls import timeline
 from dispatch.calls.gateway import CommandType, enqueue_command
-from dispatch.calls.lifecycle import CallEventType
+from dispatch.calls.lifecycle import CallEventType, IllegalTransition
 from dispatch.calls.schemas import EventIn
 from dispatch.core.actor import Actor
 from dispatch.core.bus import emit
@@ -246,8 +246,16 @@ async def accept(
         operator=actor.username,
     )
     # Recording the answer runs the follower (sync.call_changed first) under the call's lock, which
-    # accepts the offer; if the offer closed meanwhile, the answer is refused with it.
-    await timeline.record_event(session, actor, offer.call_id, answered, follow=follow, now=now)
+    # accepts the offer; if the offer closed meanwhile, the answer is refused with it. A caller
+    # who hung up after the offer was read closed it too (their call cannot be answered now):
+    # told as that, in the operator's language, not as the call's timeline refusing the event.
+    try:
+        await timeline.record_event(session, actor, offer.call_id, answered, follow=follow, now=now)
+    except IllegalTransition as exc:
+        raise Conflict(
+            f"offer {offer_id} closed before it could be accepted ({exc.message})",
+            said=said("offer_closed"),
+        ) from exc
     if OfferStatus(offer.status) is not OfferStatus.ACCEPTED:  # as the hook left it
         raise Conflict(
             f"offer {offer_id} closed before it could be accepted", said=said("offer_closed")
