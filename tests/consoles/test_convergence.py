@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 from datetime import UTC, datetime
 
 import httpx
@@ -32,10 +33,31 @@ async def _abandon(http: httpx.AsyncClient, call_id: str) -> None:
     assert response.status_code == 201, response.text
 
 
+def _hubs_queue_values(live: Live) -> list[tuple[float, float, object]]:
+    """Each shared flush of the live server's console hub from now on: its loop times (began,
+    ended) and the operator view's ``queue`` waiting count it left stored."""
+    hub = live.app.state.consoles
+    compute = hub._compute_shared
+    seen: list[tuple[float, float, object]] = []
+
+    async def recorded(dirty: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        changed: dict[tuple[str, str], str] = await compute(dirty)
+        text = hub.shared.get(("operator", "queue"))
+        waiting = json.loads(text)["overall"]["waiting"] if text else None
+        seen.append((round(began, 3), round(loop.time(), 3), waiting))
+        return changed
+
+    hub._compute_shared = recorded
+    return seen
+
+
 async def test_300_consoles_converge_to_the_same_state_after_a_burst(
     live: Live, http: httpx.AsyncClient
 ) -> None:
     tokens = {user: await sign_in(http, user) for user in USERS}
+    stored = _hubs_queue_values(live)
     supervisor = {"Authorization": f"Bearer {tokens['supervisor1']}"}
     consoles: list[tuple[str, ConsoleClient]] = []
     for start in range(0, CONSOLES, 50):
@@ -78,7 +100,12 @@ async def test_300_consoles_converge_to_the_same_state_after_a_burst(
         late = await open_console(live, tokens["operator1"])
         consoles.append(("operator1", late))
         now = await http.get("/api/v1/queues", headers=supervisor)
-        assert late.parts["queue"]["overall"]["waiting"] == now.json()["overall"]["waiting"]
+        # Twice in CI (runs 65 and 132) the late console had more waiting than the database,
+        # after every console had shown the database's count; the hub's own record of what
+        # its flushes stored, and when, is the first thing to read if it comes back.
+        assert late.parts["queue"]["overall"]["waiting"] == now.json()["overall"]["waiting"], (
+            f"the hub's flushes of the queue part (began, ended, waiting): {stored[-12:]}"
+        )
     finally:  # a failed check must not leave 300 sockets for the next test's warnings
         await asyncio.gather(
             *(client.socket.close() for _, client in consoles), return_exceptions=True
