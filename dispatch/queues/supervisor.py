@@ -14,11 +14,11 @@ from dispatch.audit import service as audit
 from dispatch.calls import service as calls
 from dispatch.calls import timeline
 from dispatch.calls.gateway import CommandType, enqueue_command
-from dispatch.calls.lifecycle import CallEventType
+from dispatch.calls.lifecycle import CallEventType, IllegalTransition
 from dispatch.calls.schemas import EventIn
 from dispatch.core.actor import Actor
 from dispatch.core.bus import emit
-from dispatch.errors import Conflict
+from dispatch.errors import Conflict, said
 from dispatch.queues import catalog, events, offers, operators, queue_log
 from dispatch.queues.models import QueueEntry
 from dispatch.queues.states import OPEN_ENTRY, QUEUED, EntryStatus, QueueEvent
@@ -182,7 +182,10 @@ async def takeover(
     await operators.check_user(session, actor.username)
     entry = await offers.require_entry(session, call_id, lock=False)
     if entry.status not in OPEN_ENTRY:
-        raise Conflict(f"call {call_id} is over ({entry.status}); nothing to take over")
+        raise Conflict(
+            f"call {call_id} is over ({entry.status}); nothing to take over",
+            said=said("takeover_call_ended"),
+        )
     if entry.status == EntryStatus.CONNECTED and entry.operator == actor.username:
         raise Conflict(f"call {call_id} is already yours")
     connected = entry.status == EntryStatus.CONNECTED
@@ -194,7 +197,13 @@ async def takeover(
         event = EventIn(
             event_id=f"acd-takeover-{key}-{n}", type=kind, at=now, operator=actor.username
         )
-        await timeline.record_event(session, actor, call_id, event, follow=follow, now=now)
+        try:
+            await timeline.record_event(session, actor, call_id, event, follow=follow, now=now)
+        except IllegalTransition as exc:  # the caller hung up after the entry was read
+            raise Conflict(
+                f"call {call_id} ended before it could be taken over ({exc.message})",
+                said=said("takeover_call_ended"),
+            ) from exc
     command = CommandType.TRANSFER if connected else CommandType.CONNECT
     await enqueue_command(
         session, command, call_id, actor.username, {"takeover": True}, now=now, actor=actor

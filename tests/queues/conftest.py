@@ -4,6 +4,7 @@ operators with skills, calls from the demo gateway, and reading offers, queues a
 from __future__ import annotations
 
 import itertools
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -11,8 +12,14 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from dispatch.calls import timeline
+from dispatch.calls.lifecycle import CallEventType
+from dispatch.calls.schemas import EventIn
+from dispatch.core.actor import SYSTEM
 from dispatch.core.clock import ManualClock
+from dispatch.core.database import session_factory
 from dispatch.core.settings import Settings
 from dispatch.queues.assignment import assign_once
 from tests.fixtures.api import Api, running_api
@@ -172,3 +179,17 @@ async def acd(settings: Settings, clock: ManualClock) -> AsyncIterator[Acd]:
     # A long grace period: these tests do not send the console's heartbeats.
     async with running_api(acd_settings(settings, operator_grace_s=3600), clock=clock) as api:
         yield Acd(api, clock)
+
+
+async def hang_up_unfollowed(engine: AsyncEngine, call_id: str, at: datetime) -> None:
+    """The caller's ``abandoned`` committed, what follows it in the ACD not seen yet: the state
+    a request finds when the caller hung up between its first read and its lock of the call."""
+
+    async def nothing_follows(*_: Any, **__: Any) -> None:
+        return None
+
+    async with session_factory(engine)() as session, session.begin():
+        hung_up = EventIn(event_id=f"hang-up-{call_id}", type=CallEventType.ABANDONED, at=at)
+        await timeline.record_event(
+            session, SYSTEM, uuid.UUID(call_id), hung_up, follow=nothing_follows, now=at
+        )

@@ -3,7 +3,6 @@ brings wrap-up then available, decline and no-answer pass the call on."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,16 +10,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from dispatch.calls import timeline
 from dispatch.calls.gateway.models import GatewayCommand
-from dispatch.calls.lifecycle import CallEventType
-from dispatch.calls.schemas import EventIn
-from dispatch.core.actor import SYSTEM
 from dispatch.core.bus import InProcessBus
-from dispatch.core.database import session_factory
 from dispatch.queues.models import Offer
 from tests.fixtures.databases import fingerprint
-from tests.queues.conftest import Acd
+from tests.queues.conftest import Acd, hang_up_unfollowed
 
 pytestmark = pytest.mark.asyncio
 
@@ -283,20 +277,7 @@ async def test_an_accept_after_the_caller_hung_up_is_told_the_offer_closed(
     offer = await acd.offer("operator1")
     assert offer is not None
 
-    async def nothing_follows(*_: Any, **__: Any) -> None:
-        """The hang-up committed, its follower's work not seen yet: the race of an accept that
-        read its offer just before the caller's ``abandoned`` took the call."""
-
-    async with session_factory(engine)() as session, session.begin():
-        hung_up = EventIn(event_id="hang-up", type=CallEventType.ABANDONED, at=acd.clock.now())
-        await timeline.record_event(
-            session,
-            SYSTEM,
-            uuid.UUID(call["id"]),
-            hung_up,
-            follow=nothing_follows,
-            now=acd.clock.now(),
-        )
+    await hang_up_unfollowed(engine, call["id"], acd.clock.now())
     before = await fingerprint(engine)
     refused = await acd.api.post(f"/api/v1/offers/{offer['id']}/accept", user="operator1")
     assert refused.status_code == 409, refused.text

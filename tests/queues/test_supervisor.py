@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dispatch.calls.gateway.models import GatewayCommand
 from tests.fixtures.databases import fingerprint
-from tests.queues.conftest import Acd
+from tests.queues.conftest import Acd, hang_up_unfollowed
 
 pytestmark = pytest.mark.asyncio
 
@@ -171,7 +171,7 @@ async def test_supervisor_actions_refuse_bad_input_and_change_nothing(
             422,
             "priority",
         ),
-        ("supervisor1", f"/api/v1/calls/{done['id']}/takeover", None, 409, "over"),
+        ("supervisor1", f"/api/v1/calls/{done['id']}/takeover", None, 409, "takeover_call_ended"),
         (
             "supervisor1",
             "/api/v1/calls/9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d/takeover",
@@ -185,4 +185,18 @@ async def test_supervisor_actions_refuse_bad_input_and_change_nothing(
         response = await acd.api.post(url, user=user, json=body)
         assert response.status_code == status, (url, body, response.text)
         assert fragment in response.text, (url, body, response.text)
+    assert await fingerprint(engine) == before
+
+
+async def test_a_takeover_of_a_call_whose_caller_just_hung_up_is_told_so(
+    acd: Acd, engine: AsyncEngine
+) -> None:
+    call = await acd.call()
+    await hang_up_unfollowed(engine, call["id"], acd.clock.now())  # the entry still waits
+    before = await fingerprint(engine)
+    refused = await acd.api.post(f"/api/v1/calls/{call['id']}/takeover", user="supervisor1")
+    assert refused.status_code == 409, refused.text
+    # Said in the supervisor's language (said_takeover_call_ended), the timeline's reason kept.
+    assert refused.json()["detail_code"] == "takeover_call_ended", refused.text
+    assert "abandoned" in refused.json()["detail"]
     assert await fingerprint(engine) == before

@@ -465,6 +465,7 @@ export default {
   said_offer_not_yours: "This offer is no longer yours to accept",
   said_offer_closed: "The offer closed before you answered it",
   said_offer_expired: "The offer expired; the call goes to the next operator",
+  said_takeover_call_ended: "The call ended before you could take it over",
   said_not_in_wrap_up: "You are not in wrap-up ({state})",
   said_state_offer_pending: "A call is offered: accept or decline it first",
   said_state_on_call: "You are on a call; the state changes when it ends",

@@ -465,6 +465,7 @@ export default {
   said_offer_not_yours: "Bu qo‘ng‘iroq endi sizga taklif qilinmayapti",
   said_offer_closed: "Taklif siz javob berguningizcha yopildi",
   said_offer_expired: "Taklif muddati tugadi; qo‘ng‘iroq keyingi operatorga o‘tadi",
+  said_takeover_call_ended: "Qo‘ng‘iroq siz uni o‘zingizga olguningizcha tugadi",
   said_not_in_wrap_up: "Siz yakunlash holatida emassiz ({state})",
   said_state_offer_pending: "Sizga qo‘ng‘iroq taklif qilingan: avval uni qabul qiling yoki rad eting",
   said_state_on_call: "Siz qo‘ng‘iroqdasiz; holat u tugagach o‘zgaradi",
