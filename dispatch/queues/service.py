@@ -14,7 +14,7 @@ from dispatch.audit import service as audit
 from dispatch.auth import service as auth
 from dispatch.calls import timeline
 from dispatch.calls.gateway import CommandType, enqueue_command
-from dispatch.calls.lifecycle import CallEventType, IllegalTransition
+from dispatch.calls.lifecycle import CallEventType
 from dispatch.calls.schemas import EventIn
 from dispatch.core.actor import Actor
 from dispatch.core.bus import emit
@@ -28,6 +28,7 @@ from dispatch.queues import (
     offers,
     operators,
     queue_log,
+    sync,
 )
 from dispatch.queues.models import Offer, Operator
 from dispatch.queues.states import EntryStatus, OfferStatus, OperatorState, QueueEvent
@@ -249,17 +250,11 @@ async def accept(
     # accepts the offer; if the offer closed meanwhile, the answer is refused with it. A caller
     # who hung up after the offer was read closed it too (their call cannot be answered now):
     # told as that, in the operator's language, not as the call's timeline refusing the event.
-    try:
+    closed = f"offer {offer_id} closed before it could be accepted"
+    with sync.ended_meanwhile(closed, "offer_closed"):
         await timeline.record_event(session, actor, offer.call_id, answered, follow=follow, now=now)
-    except IllegalTransition as exc:
-        raise Conflict(
-            f"offer {offer_id} closed before it could be accepted ({exc.message})",
-            said=said("offer_closed"),
-        ) from exc
     if OfferStatus(offer.status) is not OfferStatus.ACCEPTED:  # as the hook left it
-        raise Conflict(
-            f"offer {offer_id} closed before it could be accepted", said=said("offer_closed")
-        )
+        raise Conflict(closed, said=said("offer_closed"))
     heartbeats.note(session, actor.username, now)
     await enqueue_command(
         session,

@@ -14,12 +14,12 @@ from dispatch.audit import service as audit
 from dispatch.calls import service as calls
 from dispatch.calls import timeline
 from dispatch.calls.gateway import CommandType, enqueue_command
-from dispatch.calls.lifecycle import CallEventType, IllegalTransition
+from dispatch.calls.lifecycle import CallEventType
 from dispatch.calls.schemas import EventIn
 from dispatch.core.actor import Actor
 from dispatch.core.bus import emit
 from dispatch.errors import Conflict, said
-from dispatch.queues import catalog, events, offers, operators, queue_log
+from dispatch.queues import catalog, events, offers, operators, queue_log, sync
 from dispatch.queues.models import QueueEntry
 from dispatch.queues.states import OPEN_ENTRY, QUEUED, EntryStatus, QueueEvent
 
@@ -197,13 +197,10 @@ async def takeover(
         event = EventIn(
             event_id=f"acd-takeover-{key}-{n}", type=kind, at=now, operator=actor.username
         )
-        try:
+        with sync.ended_meanwhile(
+            f"call {call_id} ended before it could be taken over", "takeover_call_ended"
+        ):
             await timeline.record_event(session, actor, call_id, event, follow=follow, now=now)
-        except IllegalTransition as exc:  # the caller hung up after the entry was read
-            raise Conflict(
-                f"call {call_id} ended before it could be taken over ({exc.message})",
-                said=said("takeover_call_ended"),
-            ) from exc
     command = CommandType.TRANSFER if connected else CommandType.CONNECT
     await enqueue_command(
         session, command, call_id, actor.username, {"takeover": True}, now=now, actor=actor

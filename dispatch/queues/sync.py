@@ -18,15 +18,18 @@ alone, because events may arrive out of order:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dispatch.calls.lifecycle import FINAL, CallStatus
+from dispatch.calls.lifecycle import FINAL, CallStatus, IllegalTransition
 from dispatch.core.actor import Actor
 from dispatch.core.bus import emit
+from dispatch.errors import Conflict, said
 from dispatch.queues import catalog, events, lifecycle, offers, operators, queue_log
 from dispatch.queues.models import QueueEntry
 from dispatch.queues.states import (
@@ -91,6 +94,17 @@ async def call_changed(
     if status is CallStatus.TRANSFERRING:
         await _hand_off(session, actor, entry, call.operator, now)
     return NOTHING
+
+
+@contextmanager
+def ended_meanwhile(message: str, code: str) -> Iterator[None]:
+    """A person's answer the ACD records (an accept, a takeover) on a call that ended between
+    the request's first read and its lock of the call: refused as ``message``, said as ``code``
+    in the person's language, the timeline's reason kept (not its refusal in English)."""
+    try:
+        yield
+    except IllegalTransition as exc:
+        raise Conflict(f"{message} ({exc.message})", said=said(code)) from exc
 
 
 async def connect(
