@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import statistics
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -433,19 +433,12 @@ def fanout(
     every = Latencies()
     missed = 0
     for console in arrivals:
-        if not console:
-            missed += len(made)
-            continue
-        base = console[0][1]
-        j = 0
-        for k, made_at in enumerate(made, start=1):
-            while j < len(console) and console[j][1] < base + k:
-                j += 1
-            if j == len(console):
-                missed += sum(1 for m in made[k - 1 :] if _inside(m, window))
-                break
-            if _inside(made_at, window):
-                every.values.append(max(0.0, console[j][0] - made_at))
+        seen = 0
+        for k, arrived in _matched(made, console):
+            seen = k + 1
+            if _inside(made[k], window):
+                every.values.append(max(0.0, arrived - made[k]))
+        missed += sum(1 for m in made[seen:] if _inside(m, window))
     summary = every.summary()
     summary["missed"] = missed
     summary["changes"] = sum(1 for m in made if _inside(m, window))
@@ -461,15 +454,8 @@ def slowest_changes(
     made = sorted(sent)
     delays: list[list[float]] = [[] for _ in made]
     for console in arrivals:
-        if not console:
-            continue
-        base, j = console[0][1], 0
-        for k, made_at in enumerate(made, start=1):
-            while j < len(console) and console[j][1] < base + k:
-                j += 1
-            if j == len(console):
-                break
-            delays[k - 1].append(max(0.0, console[j][0] - made_at))
+        for k, arrived in _matched(made, console):
+            delays[k].append(max(0.0, arrived - made[k]))
     rows = [
         (statistics.median(each), max(each), made_at)
         for each, made_at in zip(delays, made, strict=True)
@@ -484,6 +470,22 @@ def slowest_changes(
         }
         for median, most, made_at in sorted(rows, reverse=True)[:count]
     ]
+
+
+def _matched(
+    made: Sequence[float], console: Sequence[tuple[float, int]]
+) -> Iterator[tuple[int, float]]:
+    """(k, when the console had it) for each change ``made[k]`` (sorted) the console saw: the
+    first message whose count reaches its first count + k + 1; stops at the first it missed."""
+    if not console:
+        return
+    base, j = console[0][1], 0
+    for k in range(len(made)):
+        while j < len(console) and console[j][1] < base + k + 1:
+            j += 1
+        if j == len(console):
+            return
+        yield k, console[j][0]
 
 
 def _inside(at: float, window: tuple[float, float] | None) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +23,7 @@ from dispatch.core.database import session_factory
 from dispatch.core.settings import Settings
 from dispatch.queues.assignment import assign_once
 from tests.fixtures.api import Api, running_api
+from tests.fixtures.databases import fingerprint
 
 GATEWAY = {"X-Api-Key": "gateway1-dev-key"}
 START = datetime(2026, 11, 22, 4, 0, tzinfo=UTC)  # 09:00 in Tashkent, an interval boundary
@@ -193,3 +194,16 @@ async def hang_up_unfollowed(engine: AsyncEngine, call_id: str, at: datetime) ->
         await timeline.record_event(
             session, SYSTEM, uuid.UUID(call_id), hung_up, follow=nothing_follows, now=at
         )
+
+
+async def refused_as_ended(
+    engine: AsyncEngine, request: Awaitable[httpx.Response], code: str
+) -> None:
+    """``request``, sent after :func:`hang_up_unfollowed`, is refused (409) as ``code`` (said
+    in the person's language), the timeline's reason kept, and changes nothing."""
+    before = await fingerprint(engine)
+    refused = await request
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["detail_code"] == code, refused.text
+    assert "abandoned" in refused.json()["detail"]
+    assert await fingerprint(engine) == before
