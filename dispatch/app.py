@@ -37,7 +37,7 @@ from dispatch.control.api import router as control_router
 from dispatch.control.worker import ring_timer
 from dispatch.core import collector
 from dispatch.core.clock import Clock, SystemClock
-from dispatch.core.database import create_engine, session_factory
+from dispatch.core.database import server_engine, session_factory
 from dispatch.core.edge import RefuseNul
 from dispatch.core.http import mount_pages
 from dispatch.core.leadership import Leadership
@@ -146,9 +146,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings.database_url, echo=settings.db_echo)
+        engine = server_engine(settings)
         bus = await open_bus(settings.redis_url, settings.redis_channel)
-        leadership = Leadership(engine)
+        leadership = Leadership(engine, stall_s=settings.leader_stall_s)
         app.state.runtime = Runtime(
             settings=settings,
             engine=engine,

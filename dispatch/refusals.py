@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
 from dispatch.core.logging import get_logger
@@ -66,6 +67,7 @@ def answer_refusals(app: FastAPI, routers: Iterable[APIRouter]) -> None:
     app.add_exception_handler(DataError, _data_error)
     app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(ConnectionError, _database_unavailable)
+    app.add_exception_handler(PoolTimeout, _database_busy)
     app.add_exception_handler(HTTPException, http_error)
 
 
@@ -103,6 +105,8 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     ``Retry-After``; the transaction was rolled back, so nothing is half-written. Any other
     database error stays a 500 (a defect to find, not to hide)."""
     assert isinstance(exc, DBAPIError)
+    if any(isinstance(cause, _BUSY) for cause in _causes(exc)):
+        return await _database_busy(request, exc)
     if (
         exc.connection_invalidated
         or isinstance(exc, (OperationalError, InterfaceError))
@@ -118,6 +122,15 @@ _UNAVAILABLE = (
     OSError,
     asyncpg.exceptions.PostgresConnectionError,
     asyncpg.exceptions.OperatorInterventionError,
+)
+
+
+# What the driver raises when the request met another transaction's change and was rolled
+# back for it: a lock held past ``lock_timeout`` (55P03), a deadlock or a serialization failure
+# (SQLSTATE class 40). Trying again is what to do.
+_BUSY = (
+    asyncpg.exceptions.LockNotAvailableError,
+    asyncpg.exceptions.TransactionRollbackError,
 )
 
 
@@ -138,6 +151,24 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
             "detail": "the database is unavailable for a moment (nothing was stored); "
             f"try again in {DATABASE_RETRY_AFTER_S} s",
             "code": "database_unavailable",
+        },
+        status_code=503,
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_S)},
+    )
+
+
+async def _database_busy(request: Request, exc: Exception) -> JSONResponse:
+    """A row or lock the request needed stayed held by another transaction past the bound
+    (``db_lock_wait_s``: PostgreSQL's ``lock_timeout``), the request and another change
+    deadlocked, or no pooled connection came free in time: the request was rolled back, and
+    trying again shortly is right."""
+    log.warning("request.database_busy", error=type(exc).__name__, path=request.url.path)
+    return JSONResponse(
+        {
+            "detail": "the database is busy with what this request needs (another change to "
+            "the same record was in the way; nothing was stored); "
+            f"try again in {DATABASE_RETRY_AFTER_S} s",
+            "code": "database_busy",
         },
         status_code=503,
         headers={"Retry-After": str(DATABASE_RETRY_AFTER_S)},

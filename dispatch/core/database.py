@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from sqlalchemy import JSON, DateTime, MetaData, event, exc
 from sqlalchemy.dialects.postgresql import JSONB
@@ -27,6 +27,9 @@ from sqlalchemy.types import TypeDecorator
 
 from dispatch.core import kept, metrics, sqlite_inline
 from dispatch.core.bus import Bus, InProcessBus, take_pending_events
+
+if TYPE_CHECKING:
+    from dispatch.core.settings import Settings
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -68,18 +71,39 @@ class UTCDateTime(TypeDecorator[datetime]):
 JSONDocument = JSON().with_variant(JSONB(), "postgresql")
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+def server_engine(settings: Settings) -> AsyncEngine:
+    """The engine of a server's or the deliverer's process: its waits on PostgreSQL bounded as
+    the settings say (``db_lock_wait_s``, ``db_idle_transaction_s``)."""
+    return create_engine(
+        settings.database_url,
+        echo=settings.db_echo,
+        lock_wait_s=settings.db_lock_wait_s,
+        idle_transaction_s=settings.db_idle_transaction_s,
+    )
+
+
+def create_engine(
+    url: str, *, echo: bool = False, lock_wait_s: float = 0.0, idle_transaction_s: float = 0.0
+) -> AsyncEngine:
     """Create the async engine; on SQLite make the folder, run statements inline on the event
-    loop (``core/sqlite_inline.py``), use WAL and immediate transactions."""
+    loop (``core/sqlite_inline.py``), use WAL and immediate transactions. On PostgreSQL a
+    statement waits at most ``lock_wait_s`` for a lock (``lock_timeout``), and a transaction
+    idle for ``idle_transaction_s`` is ended (``idle_in_transaction_session_timeout``); 0 keeps
+    the database's own setting. SQLite's one wait, for its write lock, has its own bound
+    (``sqlite_inline.LOCK_TIMEOUT_S``)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
+        # Which process a session belongs to, in pg_stat_activity and pg_locks (several server
+        # processes: who waits, who leads).
+        server_settings = {"application_name": f"dispatch112:{os.getpid()}"}
+        for name, seconds in (
+            ("lock_timeout", lock_wait_s),
+            ("idle_in_transaction_session_timeout", idle_transaction_s),
+        ):
+            if seconds > 0:
+                server_settings[name] = str(max(1, round(seconds * 1000)))  # milliseconds
         engine = create_async_engine(
-            url,
-            echo=echo,
-            pool_size=10,
-            # Which process a session belongs to, in pg_stat_activity and pg_locks (several
-            # server processes: who waits, who leads).
-            connect_args={"server_settings": {"application_name": f"dispatch112:{os.getpid()}"}},
+            url, echo=echo, pool_size=10, connect_args={"server_settings": server_settings}
         )
         _time_statements(engine)
         _ping_when_idle(engine)

@@ -12,6 +12,9 @@ depends on Redis and there is no consensus of our own:
 - A process that dies loses its connection and with it its locks: PostgreSQL frees them as the
   socket closes (at once for a killed process; for a machine that vanished when the session's
   TCP keepalives give up, ``KEEPALIVES``, about 4 s), and a follower takes over at its next round.
+  A process alive but stopped (frozen, its event loop stuck) sends nothing: PostgreSQL ends its
+  session once idle for ``stall_s`` (``idle_session_timeout``), with the same effect; when it
+  runs again its next round fails, and it stands down as below.
 - A leader whose connection fails or stalls stops its singletons and closes the connection
   (freeing any lock it still had) before it tries again. Until it notices, another process may
   already lead: every singleton is correct when two instances briefly overlap (row locks,
@@ -45,6 +48,10 @@ CHECK_S = 1.0
 ROUND_TIMEOUT_S = 2.0
 # After an ended or failed singleton, wait this long before running it again.
 RESTART_PAUSE_S = 1.0
+# A leader's connection that sends nothing for this long is ended by PostgreSQL (its process
+# is frozen or its event loop stuck), and its singletons are free for another process
+# (``leader_stall_s`` in the settings; well above ``CHECK_S``).
+STALL_S = 5.0
 # PostgreSQL gives up on the connection of a machine that vanished after about
 # idle + interval × count seconds (the session's own settings, not the server's defaults).
 KEEPALIVES = {"tcp_keepalives_idle": 2, "tcp_keepalives_interval": 1, "tcp_keepalives_count": 2}
@@ -74,9 +81,12 @@ class _Lead:
 class Leadership:
     """The singletons this process may lead, and the connection that holds their locks."""
 
-    def __init__(self, engine: AsyncEngine, *, check_s: float = CHECK_S) -> None:
+    def __init__(
+        self, engine: AsyncEngine, *, check_s: float = CHECK_S, stall_s: float = STALL_S
+    ) -> None:
         self.engine = engine
         self.check_s = check_s
+        self.stall_s = stall_s
         self.alone = engine.url.get_backend_name() == "sqlite"
         self._leads: dict[str, _Lead] = {}
         self._changed = asyncio.Event()  # a singleton was added: try it without waiting
@@ -145,7 +155,12 @@ class Leadership:
         connection = await self.engine.connect()
         try:
             connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
-            for setting, value in KEEPALIVES.items():
+            # A process that stops sending (frozen, its event loop stuck) while it leads would
+            # keep its locks, and the singletons with them, for as long as its socket stays
+            # open: PostgreSQL ends a session idle for ``stall_s`` (a live leader checks every
+            # ``check_s``), the locks go with it, and another process takes over.
+            bounds = {**KEEPALIVES, "idle_session_timeout": round(self.stall_s * 1000)}
+            for setting, value in bounds.items():
                 await connection.execute(text(f"SET {setting} = {int(value)}"))
             while True:
                 self._changed.clear()

@@ -82,6 +82,18 @@ class Settings(BaseSettings):
     # scrypt cost for new password hashes; 2**14 is the interactive-login recommendation.
     password_scrypt_n: int = Field(default=2**14, ge=2**4)
     db_echo: bool = False
+    # Every wait on PostgreSQL has a bound (the server's and the deliverer's processes; 0: none).
+    # A statement waiting longer than db_lock_wait_s for a row or lock that another transaction
+    # holds is refused (lock_timeout): the request gets 503 database_busy with Retry-After and
+    # nothing is stored, instead of an operator's accept hanging behind a stuck transaction. A
+    # transaction left open with nothing sent for db_idle_transaction_s (its process frozen, its
+    # event loop stuck) is ended by PostgreSQL, and the rows it held are free again
+    # (idle_in_transaction_session_timeout). A leader whose leadership connection sends nothing
+    # for leader_stall_s (the same freeze; a live one checks it every second) loses it, and
+    # another process takes its singletons over (idle_session_timeout; core/leadership.py).
+    db_lock_wait_s: float = Field(default=10.0, ge=0, le=3600)
+    db_idle_transaction_s: float = Field(default=60.0, ge=0, le=86_400)
+    leader_stall_s: float = Field(default=5.0, ge=3, le=3600)
     # Intake (calls, text conversations, AML): a later SMS/e-mail from the same caller joins
     # the open conversation within this window; an AML message and a call of the same number
     # (or IMEI) match within this window; with a key set, HTTPS AML must carry a valid hmac.

@@ -16,7 +16,7 @@ import asyncio
 import signal
 
 from dispatch.core.clock import SystemClock
-from dispatch.core.database import create_engine, session_factory
+from dispatch.core.database import server_engine, session_factory
 from dispatch.core.leadership import Leadership
 from dispatch.core.logging import configure_logging, get_logger
 from dispatch.core.metrics import Metrics
@@ -37,9 +37,9 @@ async def deliver(settings: Settings, stop: asyncio.Event | None = None) -> None
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
-    engine = create_engine(settings.database_url)
+    engine = server_engine(settings)
     bus = await open_bus(settings.redis_url, settings.redis_channel)
-    leadership = Leadership(engine)
+    leadership = Leadership(engine, stall_s=settings.leader_stall_s)
     runtime = Runtime(
         settings=settings,
         engine=engine,

@@ -8,6 +8,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from dispatch.core.settings import Settings
 from dispatch.refusals import answer_refusals
@@ -54,23 +55,40 @@ def _raised_from(cause: BaseException) -> DBAPIError:
 
 
 @pytest.mark.parametrize(
-    ("cause", "status"),
+    ("cause", "status", "code"),
     [
-        (asyncpg.exceptions.CannotConnectNowError("the database system is starting up"), 503),
-        (asyncpg.exceptions.AdminShutdownError("terminating connection"), 503),
-        (asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed"), 503),
-        (ConnectionRefusedError(111, "Connection refused"), 503),
-        (asyncpg.exceptions.UndefinedTableError("relation does not exist"), 500),
+        (
+            asyncpg.exceptions.CannotConnectNowError("the database system is starting up"),
+            503,
+            "database_unavailable",
+        ),
+        (
+            asyncpg.exceptions.AdminShutdownError("terminating connection"),
+            503,
+            "database_unavailable",
+        ),
+        (
+            asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed"),
+            503,
+            "database_unavailable",
+        ),
+        (ConnectionRefusedError(111, "Connection refused"), 503, "database_unavailable"),
+        # Another change in the way (dispatch/refusals.py _BUSY): rolled back, try again.
+        (asyncpg.exceptions.LockNotAvailableError("lock timeout"), 503, "database_busy"),
+        (asyncpg.exceptions.DeadlockDetectedError("deadlock detected"), 503, "database_busy"),
+        (asyncpg.exceptions.SerializationError("could not serialize"), 503, "database_busy"),
+        (PoolTimeout("QueuePool limit reached"), 503, "database_busy"),
+        (asyncpg.exceptions.UndefinedTableError("relation does not exist"), 500, None),
     ],
 )
-async def test_a_database_going_away_mid_request_is_503_and_a_defect_stays_500(
-    cause: BaseException, status: int
+async def test_a_database_going_away_or_busy_mid_request_is_503_and_a_defect_stays_500(
+    cause: BaseException, status: int, code: str | None
 ) -> None:
     app = FastAPI()
 
     @app.get("/work")
     async def work() -> None:
-        raise _raised_from(cause)
+        raise cause if isinstance(cause, PoolTimeout) else _raised_from(cause)
 
     answer_refusals(app, [])
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
@@ -78,4 +96,5 @@ async def test_a_database_going_away_mid_request_is_503_and_a_defect_stays_500(
         response = await client.get("/work")
     assert response.status_code == status
     if status == 503:
-        assert response.json()["code"] == "database_unavailable"
+        assert response.json()["code"] == code
+        assert response.headers["Retry-After"] == "2"

@@ -479,6 +479,7 @@ export default {
   said_callback_being_dialled: "{by} is already dialling this callback",
   said_callback_closed: "This callback is already closed ({status})",
   said_too_many_requests: "Too many attempts: try again in {retry_after_s} s",
+  said_database_busy: "Another change to the same record was in the way; nothing was stored. Try again in a few seconds",
   said_database_unavailable: "The database is unavailable for a moment; nothing was stored. Try again in a few seconds",
   said_callback_card_closed: "Card {card} is closed; the attempt is not on it",
   said_callback_card_full: {one: "Card {card} already holds {count} callback attempt; this one is not on it", other: "Card {card} already holds {count} callback attempts; this one is not on it"},

@@ -479,6 +479,7 @@ export default {
   said_callback_being_dialled: "{by} bu qayta qo‘ng‘iroqni allaqachon teryapti",
   said_callback_closed: "Bu qayta qo‘ng‘iroq allaqachon yopilgan ({status})",
   said_too_many_requests: "Urinishlar juda ko‘p: {retry_after_s} soniyadan keyin qayta urining",
+  said_database_busy: "Xuddi shu yozuvning boshqa o‘zgarishi xalaqit berdi; hech narsa saqlanmadi. Bir necha soniyadan keyin qayta urining",
   said_database_unavailable: "Ma’lumotlar bazasi bir lahzaga ishlamayapti; hech narsa saqlanmadi. Bir necha soniyadan keyin qayta urining",
   said_callback_card_closed: "{card} kartasi yopilgan; urinish unga yozilmadi",
   said_callback_card_full: {one: "{card} kartasida allaqachon {count} ta qayta qo‘ng‘iroq urinishi bor; bu urinish yozilmadi", other: "{card} kartasida allaqachon {count} ta qayta qo‘ng‘iroq urinishi bor; bu urinish yozilmadi"},
