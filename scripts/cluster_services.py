@@ -215,7 +215,9 @@ SOCKETS_APART = (
 
 def sockets_backend(servers: list[tuple[str, int]]) -> list[str]:
     """The websockets' backend: least open sockets; each process's health as ``servers``'
-    check says it (``track``: one check per process, not two)."""
+    check says it (``track``: one check per process, not two). A process marked down (dead,
+    or frozen with its sockets open) has its websockets closed by HAProxy, so its consoles and
+    gateway connect again to a live one at once, not after their heartbeats give up."""
     return [
         "backend sockets",
         "    balance leastconn",
@@ -223,6 +225,7 @@ def sockets_backend(servers: list[tuple[str, int]]) -> list[str]:
         "    retries 3",
         "    option redispatch 1",
         "    retry-on conn-failure",
+        "    default-server on-marked-down shutdown-sessions",
         *(f"    server {name} 127.0.0.1:{port} track servers/{name}" for name, port in servers),
     ]
 

@@ -59,11 +59,18 @@ def delta(seq: int, server_time: str, fragments: Mapping[str, Fragment]) -> str:
     )
 
 
-def snapshot(seq: int, view: str, server_time: str, fragments: Mapping[str, Fragment]) -> str:
+def snapshot(
+    seq: int,
+    view: str,
+    server_time: str,
+    fragments: Mapping[str, Fragment],
+    *,
+    heartbeat_s: float = HEARTBEAT_S,
+) -> str:
     """``{"type":"snapshot","seq","view","server_time","heartbeat_s","parts"}``, spliced."""
     return (
         f'{{"type":"snapshot","seq":{seq:d},"view":{encode(view)},'
-        f'"server_time":{_time(server_time)},"heartbeat_s":{encode(HEARTBEAT_S)},'
+        f'"server_time":{_time(server_time)},"heartbeat_s":{encode(heartbeat_s)},'
         f'"parts":{{{_parts(fragments)}}}}}'
     )
 
@@ -81,13 +88,22 @@ class Sink(Protocol):
 class Console:
     """One connected console: what its client has, what it still needs, its sequence."""
 
-    def __init__(self, sink: Sink, user: ConsoleUser, view: View, *, interval_s: float) -> None:
+    def __init__(
+        self,
+        sink: Sink,
+        user: ConsoleUser,
+        view: View,
+        *,
+        interval_s: float,
+        heartbeat_s: float = HEARTBEAT_S,
+    ) -> None:
         self.id = uuid.uuid4().hex
         self.sink = sink
         self.user = user
         self.view = view
         self.key = (view.name, user.username)
         self.interval_s = interval_s
+        self.heartbeat_s = heartbeat_s
         self.seq = 0
         # What the client holds once everything queued is sent, and what is queued; fragments.
         self.known: dict[str, Fragment] = {}
@@ -166,7 +182,9 @@ class Console:
             fragments = {**self.snapshot, **self.pending}
             self.snapshot, self.pending = None, {}
             self.seq += 1
-            return snapshot(self.seq, self.view.name, now.isoformat(), fragments)
+            return snapshot(
+                self.seq, self.view.name, now.isoformat(), fragments, heartbeat_s=self.heartbeat_s
+            )
         if not self.pending:
             return None
         fragments, self.pending = self.pending, {}

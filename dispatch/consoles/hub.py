@@ -26,8 +26,7 @@ import asyncio
 import math
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Iterable
 
 from dispatch.auth.events import CHANGED as AUTH_CHANGED
 from dispatch.cards import store as cards
@@ -52,13 +51,12 @@ from dispatch.consoles.views import (
 )
 from dispatch.core.bus import Event, Subscription
 from dispatch.core.database import one_snapshot, unit_of_work
-from dispatch.core.events import EVERY
 from dispatch.core.logging import get_logger
 from dispatch.core.runtime import Runtime
 from dispatch.core.workers import stop_tasks
 from dispatch.errors import NotFound
 
-__all__ = ["HEARTBEAT_S", "Console", "ConsoleHub", "Sink", "console_hub"]
+__all__ = ["HEARTBEAT_S", "Console", "ConsoleHub", "Sink"]
 
 log = get_logger(__name__)
 Key = tuple[str, str]  # (view, part) of a shared part; (view, user) of a user's parts
@@ -77,10 +75,12 @@ class ConsoleHub:
         interval_s: float = INTERVAL_S,
         refresh_s: float = REFRESH_S,
         slow_flush_s: float = SLOW_FLUSH_S,
+        heartbeat_s: float = HEARTBEAT_S,
     ) -> None:
         self.runtime = runtime
         self.views = {view.name: view for view in views}
         self.interval_s = interval_s
+        self.heartbeat_s = heartbeat_s
         self.refresh_s = refresh_s
         self.slow_flush_s = slow_flush_s
         self.consoles: set[Console] = set()
@@ -106,7 +106,9 @@ class ConsoleHub:
 
     def attach(self, sink: Sink, user: ConsoleUser, view: str) -> Console:
         """Register a console; its snapshot goes out once its parts are computed."""
-        console = Console(sink, user, self.views[view], interval_s=self.interval_s)
+        console = Console(
+            sink, user, self.views[view], interval_s=self.interval_s, heartbeat_s=self.heartbeat_s
+        )
         if console.key not in self.personal:
             self.dirty_personal[console.key] = {part.name for part in console.view.personal}
         for part in console.view.shared:
@@ -485,16 +487,3 @@ class ConsoleHub:
                     continue
                 due[(view.name, part.name)] = now + every
                 self.mark(view, [Touch(part.name)])
-
-
-@asynccontextmanager
-async def console_hub(runtime: Runtime, views: Iterable[View]) -> AsyncIterator[ConsoleHub]:
-    """Run a hub for as long as the app runs."""
-    hub = ConsoleHub(runtime, views, refresh_s=runtime.settings.console_refresh_s)
-    subscription = runtime.bus.subscribe(EVERY, remote=True, max_queue=100_000)
-    task = asyncio.create_task(hub.run(subscription), name="consoles.hub")
-    try:
-        yield hub
-    finally:
-        await subscription.close()
-        await stop_tasks([task])

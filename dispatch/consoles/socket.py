@@ -12,7 +12,10 @@ Protocol (JSON text frames):
   gets a new snapshot (with the next ``seq``).
 - The client sends ``{"type": "ping"}`` every ``heartbeat_s`` seconds and gets
   ``{"type": "pong", "server_time"}``; the ping also keeps the operator in the ACD's rotation.
-  A console silent for three heartbeats is closed (4408) and reconnects.
+  A console silent for three heartbeats is closed (4408) and reconnects; a client whose
+  server is silent for two (no pong: the process frozen, the connection dropped without a
+  close) drops the socket and connects again (``common/js/stream.js``). ``heartbeat_s`` is
+  ``DISPATCH_CONSOLE_HEARTBEAT_S``.
 - A message the server cannot use gets ``{"type": "error", "detail"}``; the stream goes on.
 """
 
@@ -28,7 +31,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from dispatch.auth import service as auth
 from dispatch.auth.roles import Role
-from dispatch.consoles.hub import HEARTBEAT_S, Console, ConsoleHub
+from dispatch.consoles.hub import Console, ConsoleHub
 from dispatch.consoles.views import ConsoleUser, View
 from dispatch.core.database import unit_of_work
 from dispatch.core.logging import get_logger
@@ -161,7 +164,7 @@ async def _read(
     sender: asyncio.Task[None],
     still_valid: Callable[[], Awaitable[None]],
 ) -> None:
-    silence = 3 * HEARTBEAT_S
+    silence = 3 * hub.heartbeat_s
     receive: asyncio.Future[Any] | None = None
     while not sender.done():
         receive = receive or asyncio.ensure_future(websocket.receive())

@@ -169,6 +169,11 @@ class Settings(BaseSettings):
     # Consoles recompute every part this often anyway (events are the fast path; this is the
     # safety net for one that never came).
     console_refresh_s: float = Field(default=30.0, gt=0, le=86_400)
+    # A console pings its server this often and gets a pong; the server closes a console
+    # silent for three of these, and a console whose server is silent for two (the process
+    # frozen, or the network dropping the connection without closing it) says it is
+    # reconnecting and connects again, through the load balancer to a live process.
+    console_heartbeat_s: float = Field(default=15.0, ge=1, le=60)
     # Websockets (consoles, the gateway) compressed per message (permessage-deflate) when the
     # client offers it. Off: a console's messages are small deltas on the centre's network, and
     # deflating each console's copy of every change cost the server a tenth of its fan-out

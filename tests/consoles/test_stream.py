@@ -3,12 +3,13 @@ a gap, coalescing, heartbeats, authentication, and parts that reach only their o
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime
 
 import httpx
 import pytest
-from websockets.asyncio.client import connect
+from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from cardschema import Channel
@@ -16,6 +17,7 @@ from dispatch.calls.schemas import CallCreate
 from dispatch.core.actor import Actor
 from dispatch.core.database import unit_of_work
 from dispatch.core.runtime import Runtime
+from dispatch.core.settings import Settings
 from dispatch.flows import calls as flows
 from tests.consoles.conftest import (
     ConsoleClient,
@@ -25,7 +27,7 @@ from tests.consoles.conftest import (
     sign_in,
     waiting,
 )
-from tests.fixtures.live import Live
+from tests.fixtures.live import Live, live_server
 from tests.fixtures.waiting import eventually
 
 pytestmark = pytest.mark.asyncio
@@ -231,6 +233,32 @@ async def test_ping_answers_pong_and_keeps_the_operator_in_rotation(
     assert beat >= signed_in
     assert (datetime.now(UTC) - beat).total_seconds() < 60
     await console.socket.close()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_the_heartbeat_is_the_settings_and_a_console_silent_for_three_is_closed(
+    settings: Settings,
+) -> None:
+    async with (
+        live_server(settings.model_copy(update={"console_heartbeat_s": 1.0})) as running,
+        httpx.AsyncClient(base_url=running.http, timeout=30) as http,
+    ):
+        token = await sign_in(http, "operator1")
+        async with connect(f"{running.ws}/ws/operator?token={token}") as socket:
+            snapshot = json.loads(await asyncio.wait_for(socket.recv(), 30))
+            # The client pings at this pace (common/js/stream.js), and gives up on a server
+            # silent for two of them; this one sends nothing, and is closed after three.
+            assert snapshot["heartbeat_s"] == 1.0
+            with pytest.raises(ConnectionClosed) as closed:
+                await _read_until_closed(socket)
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 4408
+    assert closed.value.rcvd.reason == "no heartbeat"
+
+
+async def _read_until_closed(socket: ClientConnection) -> None:
+    while True:  # the deltas it is still sent, until the server closes it (each read bounded)
+        await asyncio.wait_for(socket.recv(), 30)
 
 
 async def test_unusable_messages_get_an_error_and_the_stream_goes_on(

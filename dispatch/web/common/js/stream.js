@@ -1,6 +1,13 @@
 // @ts-check
 // The console stream (/ws/operator): snapshot, then deltas in sequence; a gap asks for a new
 // snapshot; heartbeats keep the operator in rotation; a lost connection comes back with backoff.
+// A server silent for SILENT_BEATS heartbeats (its process frozen, or the network dropping the
+// connection without closing it) counts as lost too: a console never shows a frozen picture as
+// "connected" (the server closes a client silent for three).
+
+const SILENT_BEATS = 2;
+// The heartbeat until the server's snapshot says its own (heartbeat_s).
+const FIRST_BEAT_S = 15;
 
 export class Stream {
   /**
@@ -18,6 +25,7 @@ export class Stream {
     this.backoff = 500;
     this.socket = null;
     this.heartbeat = null;
+    this.heardAt = 0; // when the server last sent anything (a pong included), Date.now()
     this.stopped = false;
     this.serverOffset = 0; // server clock minus browser clock, in ms
     this.stats = { snapshots: 0, deltas: 0, gaps: 0 };
@@ -44,23 +52,41 @@ export class Stream {
     const socket = new WebSocket(`${scheme}://${location.host}${this.path}`);
     this.socket = socket;
     this.awaitingSnapshot = true;
+    this.heardAt = Date.now();
+    this.startHeartbeat(FIRST_BEAT_S, false); // a server that never answers is given up too
     this.handlers.onStatus("connecting");
     socket.onopen = () => {
       socket.send(JSON.stringify({ type: "auth", token: this.tokenOf() }));
     };
-    socket.onmessage = (event) => this.receive(JSON.parse(event.data));
+    socket.onmessage = (event) => {
+      if (this.socket === socket) this.receive(JSON.parse(event.data)); // not a dropped one's
+    };
     socket.onclose = (event) => {
+      if (this.socket !== socket || this.stopped) return; // a dropped socket's heartbeat is gone
       clearInterval(this.heartbeat);
-      if (this.socket !== socket || this.stopped) return;
       if (event.code === 1008) {
         this.handlers.onRefused(event.reason);
         return;
       }
-      this.handlers.onStatus("reconnecting");
-      const wait = this.backoff * (0.8 + Math.random() * 0.4);
-      this.backoff = Math.min(this.backoff * 2, 10000);
-      setTimeout(() => this.connect(), wait);
+      this.reconnect();
     };
+  }
+
+  /** Connect again after a pause that grows with each failed try (at most 10 s). */
+  reconnect() {
+    this.handlers.onStatus("reconnecting");
+    const wait = this.backoff * (0.8 + Math.random() * 0.4);
+    this.backoff = Math.min(this.backoff * 2, 10000);
+    setTimeout(() => this.connect(), wait);
+  }
+
+  /** The server went silent: drop its socket without waiting for a close it may never send. */
+  lost() {
+    const socket = this.socket;
+    clearInterval(this.heartbeat);
+    this.socket = null; // its close, whenever it comes, is then not acted on twice
+    if (socket) socket.close(4000, "server silent");
+    this.reconnect();
   }
 
   send(message) {
@@ -70,6 +96,7 @@ export class Stream {
   }
 
   receive(message) {
+    this.heardAt = Date.now();
     if (message.server_time) this.serverOffset = Date.parse(message.server_time) - Date.now();
     if (message.type === "snapshot") {
       this.seq = message.seq;
@@ -77,7 +104,7 @@ export class Stream {
       this.backoff = 500;
       this.parts = { ...message.parts };
       this.stats.snapshots += 1;
-      this.startHeartbeat(message.heartbeat_s || 15);
+      this.startHeartbeat(message.heartbeat_s || FIRST_BEAT_S);
       this.handlers.onStatus(this.health());
       this.handlers.onParts(this.parts, Object.keys(message.parts), true);
     } else if (message.type === "delta") {
@@ -102,9 +129,16 @@ export class Stream {
     return this.parts.server?.degraded ? "degraded" : "connected";
   }
 
-  startHeartbeat(seconds) {
+  /**
+   * Every `seconds`: give the server up if it has been silent too long, else ping it (once it
+   * is the stream's, `ping`; before, the socket only waits for its snapshot).
+   */
+  startHeartbeat(seconds, ping = true) {
     clearInterval(this.heartbeat);
-    this.heartbeat = setInterval(() => this.send({ type: "ping" }), seconds * 1000);
-    this.send({ type: "ping" });
+    this.heartbeat = setInterval(() => {
+      if (Date.now() - this.heardAt > SILENT_BEATS * seconds * 1000) this.lost();
+      else if (ping) this.send({ type: "ping" });
+    }, seconds * 1000);
+    if (ping) this.send({ type: "ping" });
   }
 }
