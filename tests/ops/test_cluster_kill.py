@@ -17,10 +17,9 @@ import os
 import signal
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -173,27 +172,39 @@ async def test_killing_the_leading_process_under_load_loses_nothing(
     postgres_template: PostgresTemplate, redis_url: str, tmp_path: Path
 ) -> None:
     async with database(postgres_template) as url:
-        env = dispatch_env(
-            DISPATCH_DATABASE_URL=url,
-            DISPATCH_REDIS_URL=redis_url,
-            DISPATCH_REDIS_CHANNEL=f"test:cluster:{uuid.uuid4().hex}",
-            DISPATCH_FEED_RETRY_BASE_S="0.2",
-            DISPATCH_FEED_RETRY_MAX_S="1",
-        )
-        with (
-            receiving() as hook,
-            server_process(env, tmp_path / "first.log", args=["--no-migrate"]) as first,
-        ):
-            # The first process takes every singleton before the second starts.
-            await eventually(
-                lambda: _all(leads(first)), what="the first process leading", within=20
-            )
-            with server_process(env, tmp_path / "second.log", args=["--no-migrate"]) as second:
-                assert await leads(second) == []
+        env = cluster_env(url, redis_url, FEED_RETRY_BASE_S="0.2", FEED_RETRY_MAX_S="1")
+        with receiving() as hook:
+            async with two_processes(env, tmp_path) as (first, second):
                 await _drive(url, first, second, hook)
 
 
-async def _all(found: Any) -> bool:
+def cluster_env(url: str, redis_url: str, **settings: str) -> dict[str, str]:
+    """The settings of a centre's processes on ``url`` and Redis (a bus channel of their own),
+    and ``settings`` (``NAME="value"`` for ``DISPATCH_NAME``)."""
+    return dispatch_env(
+        DISPATCH_DATABASE_URL=url,
+        DISPATCH_REDIS_URL=redis_url,
+        DISPATCH_REDIS_CHANNEL=f"test:cluster:{uuid.uuid4().hex}",
+        **{f"DISPATCH_{name}": value for name, value in settings.items()},
+    )
+
+
+@contextlib.asynccontextmanager
+async def two_processes(
+    env: dict[str, str], folder: Path
+) -> AsyncIterator[tuple[ServerProcess, ServerProcess]]:
+    """Two server processes; the first leads every singleton before the second starts."""
+    with server_process(env, folder / "first.log", args=["--no-migrate"]) as first:
+        await eventually(
+            lambda: leads_all(leads(first)), what="the first process leading", within=20
+        )
+        with server_process(env, folder / "second.log", args=["--no-migrate"]) as second:
+            assert await leads(second) == []
+            yield first, second
+
+
+async def leads_all(found: Awaitable[list[str] | None]) -> bool:
+    """Whether ``leads``' answer names every singleton."""
     return sorted(await found or []) == sorted(SINGLETONS)
 
 
@@ -226,7 +237,9 @@ async def _drive(url: str, first: ServerProcess, second: ServerProcess, hook: Re
             os.kill(first.process.pid, signal.SIGKILL)
             killed = time.monotonic()
             await eventually(
-                lambda: _all(leads(second)), what="the survivor leading every singleton", within=15
+                lambda: leads_all(leads(second)),
+                what="the survivor leading every singleton",
+                within=15,
             )
             take_over = time.monotonic() - killed
             await available(to_second, "operator2")

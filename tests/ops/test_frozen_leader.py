@@ -11,7 +11,6 @@ import asyncio
 import os
 import signal
 import time
-import uuid
 from collections.abc import Awaitable
 from pathlib import Path
 
@@ -20,15 +19,18 @@ import pytest
 
 from dispatch.core.leadership import CHECK_S
 from tests.fixtures.databases import PostgresTemplate
-from tests.fixtures.processes import SINGLETONS, ServerProcess, dispatch_env, server_process
+from tests.fixtures.processes import SINGLETONS, ServerProcess
 from tests.fixtures.waiting import eventually
 from tests.ops.test_cluster_kill import (
     GATEWAY,
     available,
+    cluster_env,
     database,
     gateway_offers,
     held_locks,
     leads,
+    leads_all,
+    two_processes,
 )
 
 pytestmark = [
@@ -41,10 +43,6 @@ pytestmark = [
 STALL_S = 3.0
 
 
-async def _leads_all(found: Awaitable[list[str] | None]) -> bool:
-    return sorted(await found or []) == sorted(SINGLETONS)
-
-
 async def _leads_none(found: Awaitable[list[str] | None]) -> bool:
     return await found == []
 
@@ -53,39 +51,29 @@ async def test_a_frozen_leader_loses_its_singletons_and_stands_down_when_it_runs
     postgres_template: PostgresTemplate, redis_url: str, tmp_path: Path
 ) -> None:
     async with database(postgres_template) as url:
-        env = dispatch_env(
-            DISPATCH_DATABASE_URL=url,
-            DISPATCH_REDIS_URL=redis_url,
-            DISPATCH_REDIS_CHANNEL=f"test:frozen:{uuid.uuid4().hex}",
-            DISPATCH_LEADER_STALL_S=str(STALL_S),
-        )
-        with server_process(env, tmp_path / "first.log", args=["--no-migrate"]) as first:
-            await eventually(
-                lambda: _leads_all(leads(first)), what="the first process leading", within=20
-            )
-            with server_process(env, tmp_path / "second.log", args=["--no-migrate"]) as second:
-                assert await leads(second) == []
-                os.kill(first.process.pid, signal.SIGSTOP)
-                try:
-                    stopped = time.monotonic()
-                    await eventually(
-                        lambda: _leads_all(leads(second)),
-                        what="the running process leading every singleton",
-                        within=STALL_S + 15,
-                    )
-                    take_over = time.monotonic() - stopped
-                    await _a_call_is_offered(second)
-                finally:
-                    os.kill(first.process.pid, signal.SIGCONT)
-                # Running again, the first finds its leadership connection ended and stands
-                # down: each singleton is led once, by the second.
+        env = cluster_env(url, redis_url, LEADER_STALL_S=str(STALL_S))
+        async with two_processes(env, tmp_path) as (first, second):
+            os.kill(first.process.pid, signal.SIGSTOP)
+            try:
+                stopped = time.monotonic()
                 await eventually(
-                    lambda: _leads_none(leads(first)),
-                    what="the process that ran again leading nothing",
-                    within=15,
+                    lambda: leads_all(leads(second)),
+                    what="the running process leading every singleton",
+                    within=STALL_S + 15,
                 )
-                assert await _leads_all(leads(second))
-                assert await held_locks(url) == dict.fromkeys(SINGLETONS, 1)
+                take_over = time.monotonic() - stopped
+                await _a_call_is_offered(second)
+            finally:
+                os.kill(first.process.pid, signal.SIGCONT)
+            # Running again, the first finds its leadership connection ended and stands
+            # down: each singleton is led once, by the second.
+            await eventually(
+                lambda: _leads_none(leads(first)),
+                what="the process that ran again leading nothing",
+                within=15,
+            )
+            assert await leads_all(leads(second))
+            assert await held_locks(url) == dict.fromkeys(SINGLETONS, 1)
         # Not before the bound: the stopped leader's connection was last used at its last round,
         # at most a check before it stopped (``within`` above bounds the other side).
         assert take_over >= STALL_S - CHECK_S, f"taken over after {take_over:.1f} s"
