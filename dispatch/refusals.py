@@ -145,16 +145,8 @@ def _causes(exc: BaseException) -> list[BaseException]:
 
 
 async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
-    log.warning("request.database_unavailable", error=type(exc).__name__, path=request.url.path)
-    return JSONResponse(
-        {
-            "detail": "the database is unavailable for a moment (nothing was stored); "
-            f"try again in {DATABASE_RETRY_AFTER_S} s",
-            "code": "database_unavailable",
-        },
-        status_code=503,
-        headers={"Retry-After": str(DATABASE_RETRY_AFTER_S)},
-    )
+    why = "the database is unavailable for a moment"
+    return _try_again(request, exc, "database_unavailable", why)
 
 
 async def _database_busy(request: Request, exc: Exception) -> JSONResponse:
@@ -162,13 +154,22 @@ async def _database_busy(request: Request, exc: Exception) -> JSONResponse:
     (``db_lock_wait_s``: PostgreSQL's ``lock_timeout``), the request and another change
     deadlocked, or no pooled connection came free in time: the request was rolled back, and
     trying again shortly is right."""
-    log.warning("request.database_busy", error=type(exc).__name__, path=request.url.path)
+    return _try_again(
+        request,
+        exc,
+        "database_busy",
+        "the database is busy with what this request needs, another change to the same record "
+        "in the way",
+    )
+
+
+def _try_again(request: Request, exc: Exception, code: str, why: str) -> JSONResponse:
+    """503 ``code``: ``why``, nothing stored, and when to try again (``Retry-After``)."""
+    log.warning(f"request.{code}", error=type(exc).__name__, path=request.url.path)
     return JSONResponse(
         {
-            "detail": "the database is busy with what this request needs (another change to "
-            "the same record was in the way; nothing was stored); "
-            f"try again in {DATABASE_RETRY_AFTER_S} s",
-            "code": "database_busy",
+            "detail": f"{why} (nothing was stored); try again in {DATABASE_RETRY_AFTER_S} s",
+            "code": code,
         },
         status_code=503,
         headers={"Retry-After": str(DATABASE_RETRY_AFTER_S)},

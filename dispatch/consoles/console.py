@@ -65,7 +65,7 @@ def snapshot(
     server_time: str,
     fragments: Mapping[str, Fragment],
     *,
-    heartbeat_s: float = HEARTBEAT_S,
+    heartbeat_s: float,
 ) -> str:
     """``{"type":"snapshot","seq","view","server_time","heartbeat_s","parts"}``, spliced."""
     return (

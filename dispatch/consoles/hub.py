@@ -56,7 +56,7 @@ from dispatch.core.runtime import Runtime
 from dispatch.core.workers import stop_tasks
 from dispatch.errors import NotFound
 
-__all__ = ["HEARTBEAT_S", "Console", "ConsoleHub", "Sink"]
+__all__ = ["Console", "ConsoleHub", "Sink"]
 
 log = get_logger(__name__)
 Key = tuple[str, str]  # (view, part) of a shared part; (view, user) of a user's parts

@@ -18,7 +18,7 @@ from dispatch.core.database import server_engine
 from dispatch.core.settings import Settings
 from dispatch.core.workers import finish
 from tests.calls.conftest import GATEWAY
-from tests.fixtures.api import running_api
+from tests.fixtures.api import Api, running_api
 from tests.fixtures.waiting import eventually
 
 pytestmark = pytest.mark.asyncio
@@ -34,14 +34,11 @@ async def test_a_request_behind_a_row_held_too_long_is_refused_busy_and_stores_n
 ) -> None:
     bounded = settings.model_copy(update={"db_lock_wait_s": 0.5})
     async with running_api(bounded) as api:
-        body = {"channel": "voice", "language": "uz", "caller_number": "+998901112233"}
-        created = await api.client.post("/api/v1/calls", json=body, headers=GATEWAY)
-        assert created.status_code == 201, created.text
-        call_id = created.json()["id"]
+        call_id = await _a_call(api, "+998901112233")
         event = {"event_id": "bounded-1", "type": "abandoned", "at": datetime.now(UTC).isoformat()}
         url = f"/api/v1/calls/{call_id}/events"
         async with engine.connect() as holder:
-            await holder.execute(_HOLD, {"id": uuid.UUID(call_id)})  # kept until the block ends
+            await holder.execute(_HOLD, {"id": call_id})  # kept until the block ends
             refused = await asyncio.wait_for(
                 api.client.post(url, json=event, headers=GATEWAY), timeout=30
             )
@@ -57,7 +54,7 @@ async def test_a_request_behind_a_row_held_too_long_is_refused_busy_and_stores_n
                         "SELECT status, (SELECT count(*) FROM call_events WHERE call_id = :id) "
                         "FROM calls WHERE id = :id"
                     ),
-                    {"id": uuid.UUID(call_id)},
+                    {"id": call_id},
                 )
             ).one()
         assert stored[0] != "abandoned", stored
@@ -73,10 +70,7 @@ async def test_a_request_that_deadlocks_with_another_change_is_refused_busy(
     settings: Settings, engine: AsyncEngine
 ) -> None:
     async with running_api(settings) as api:
-        body = {"channel": "voice", "language": "uz", "caller_number": "+998901112244"}
-        created = await api.client.post("/api/v1/calls", json=body, headers=GATEWAY)
-        assert created.status_code == 201, created.text
-        call_id = uuid.UUID(created.json()["id"])
+        call_id = await _a_call(api, "+998901112244")
         event = {"event_id": "deadlock-1", "type": "abandoned", "at": datetime.now(UTC).isoformat()}
         async with engine.connect() as other:
             # Another change holds the call's queue entry, which the event locks after the call;
@@ -101,6 +95,14 @@ async def test_a_request_that_deadlocks_with_another_change_is_refused_busy(
             f"/api/v1/calls/{call_id}/events", json=event, headers=GATEWAY
         )
         assert again.status_code == 201, again.text
+
+
+async def _a_call(api: Api, number: str) -> uuid.UUID:
+    """A voice call from ``number``, posted by the demo gateway: waiting in its queue."""
+    body = {"channel": "voice", "language": "uz", "caller_number": number}
+    created = await api.client.post("/api/v1/calls", json=body, headers=GATEWAY)
+    assert created.status_code == 201, created.text
+    return uuid.UUID(created.json()["id"])
 
 
 async def _waiting_on_a_lock(engine: AsyncEngine) -> bool:
